@@ -1,0 +1,52 @@
+package dev.gatehouse.core.limit;
+
+/**
+ * The outcome of asking a limiter for permits: whether they were granted, what is left, and when
+ * asking again can succeed. Enough to write {@code RateLimit}, {@code RateLimit-Policy} and {@code
+ * Retry-After} headers.
+ *
+ * @param outcome what happened
+ * @param remaining permits that could still be granted at once after this decision
+ * @param nanosUntilRetry zero when allowed; otherwise how long until the same request can succeed,
+ *     or {@link #NEVER} when waiting alone will not help (the request exceeds the limit, or capacity
+ *     returns only when permits are released)
+ * @param nanosUntilReset how long until the limiter is back at full capacity if nothing more is
+ *     taken, or {@link #NEVER} when that depends on releases
+ */
+public record Decision(Outcome outcome, long remaining, long nanosUntilRetry, long nanosUntilReset) {
+
+    /** Stands for "not by waiting" in the nanosecond fields. */
+    public static final long NEVER = Long.MAX_VALUE;
+
+    /** What happened to a request for permits. */
+    public enum Outcome {
+        /** The permits were granted. */
+        ALLOWED,
+        /** The limit is reached. */
+        DENIED,
+        /** The limit is reached and the queue of waiters is full. */
+        QUEUE_FULL,
+        /** The request waited in the queue for as long as it was allowed to. */
+        TIMED_OUT,
+        /** The limiter was closed while the request waited. */
+        CLOSED
+    }
+
+    /** Whether the permits were granted. */
+    public boolean allowed() {
+        return outcome == Outcome.ALLOWED;
+    }
+
+    static Decision allowed(long remaining, long nanosUntilReset) {
+        return new Decision(Outcome.ALLOWED, remaining, 0, nanosUntilReset);
+    }
+
+    static Decision denied(long remaining, long nanosUntilRetry, long nanosUntilReset) {
+        return new Decision(Outcome.DENIED, remaining, nanosUntilRetry, nanosUntilReset);
+    }
+
+    /** The same figures with another outcome (a wait queue turning a denial into its own verdict). */
+    Decision withOutcome(Outcome newOutcome) {
+        return new Decision(newOutcome, remaining, nanosUntilRetry, nanosUntilReset);
+    }
+}

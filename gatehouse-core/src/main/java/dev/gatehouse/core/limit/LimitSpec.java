@@ -1,0 +1,41 @@
+package dev.gatehouse.core.limit;
+
+import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.time.NanoClock;
+import java.time.Duration;
+
+/**
+ * An immutable, validated limiter configuration. Equal specs make equivalent limiters, which is how
+ * keyed registries keep the state of keys whose configuration did not change on a reload.
+ */
+public sealed interface LimitSpec permits TokenBucketSpec, FixedWindowSpec, SlidingWindowSpec, ConcurrencySpec {
+
+    /** The most permits that can be granted at once: burst, per-window maximum, or in-flight maximum. */
+    long limit();
+
+    /** A short lowercase name of the algorithm, as used in configuration files. */
+    String algorithm();
+
+    /** A new limiter in its initial state (full, or with an empty window), reading {@code clock}. */
+    RateLimiter newLimiter(NanoClock clock);
+
+    /** A token bucket holding up to {@code capacity} permits, refilled by {@code refillPermits} every {@code refillPeriod}. */
+    static TokenBucketSpec tokenBucket(long capacity, long refillPermits, Duration refillPeriod) {
+        return new TokenBucketSpec(capacity, refillPermits, Require.nanosAtLeast("refillPeriod", refillPeriod, 1));
+    }
+
+    /** Fixed windows of {@code window}, each granting at most {@code maxPerWindow} permits. */
+    static FixedWindowSpec fixedWindow(long maxPerWindow, Duration window) {
+        return new FixedWindowSpec(maxPerWindow, Require.nanosAtLeast("window", window, 1));
+    }
+
+    /** A sliding window of {@code window} granting at most {@code maxPerWindow} permits. */
+    static SlidingWindowSpec slidingWindow(long maxPerWindow, Duration window) {
+        return new SlidingWindowSpec(maxPerWindow, Require.nanosAtLeast("window", window, 1));
+    }
+
+    /** At most {@code maxInFlight} permits held at once. */
+    static ConcurrencySpec concurrency(long maxInFlight) {
+        return new ConcurrencySpec(maxInFlight);
+    }
+}

@@ -1,0 +1,7 @@
+/** In-process admission primitives: rate limiters, wait queues, keyed registries and time sources. */
+module dev.gatehouse.core {
+    exports dev.gatehouse.core.check;
+    exports dev.gatehouse.core.time;
+    exports dev.gatehouse.core.limit;
+    exports dev.gatehouse.core.keyed;
+}

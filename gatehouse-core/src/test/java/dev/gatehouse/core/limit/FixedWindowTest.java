@@ -1,0 +1,168 @@
+package dev.gatehouse.core.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.core.time.ManualClock;
+import java.time.Duration;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+
+class FixedWindowTest {
+
+    private static final long MILLI = 1_000_000L;
+
+    private final ManualClock clock = new ManualClock();
+
+    private RateLimiter window(long max, long windowMillis) {
+        return LimitSpec.fixedWindow(max, Duration.ofMillis(windowMillis)).newLimiter(clock);
+    }
+
+    @Test
+    void maxTwo_allowsTwoThenDenies() {
+        RateLimiter limiter = window(2, 1_000);
+
+        assertThat(limiter.tryAcquire()).isTrue();
+        assertThat(limiter.tryAcquire()).isTrue();
+        assertThat(limiter.tryAcquire()).isFalse();
+    }
+
+    @Test
+    void windowsStartAtCreation_andCountersResetOnRoll() {
+        clock.advanceNanos(123 * MILLI); // not aligned to anything
+        RateLimiter limiter = window(2, 1_000);
+        limiter.tryAcquire(2);
+
+        clock.advanceNanos(999 * MILLI);
+        assertThat(limiter.tryAcquire()).isFalse();
+        clock.advanceNanos(MILLI);
+        assertThat(limiter.tryAcquire(2)).isTrue();
+        assertThat(limiter.tryAcquire()).isFalse();
+    }
+
+    @Test
+    void release_freesOneSlotOfTheCurrentWindowOnly() {
+        RateLimiter limiter = window(2, 1_000);
+        limiter.tryAcquire(2);
+
+        limiter.release(1);
+        assertThat(limiter.tryAcquire()).isTrue();
+        assertThat(limiter.tryAcquire()).isFalse();
+
+        limiter.release(5); // more than in use: the window is simply empty
+        assertThat(limiter.snapshot().remaining()).isEqualTo(2);
+
+        clock.advanceNanos(1_000 * MILLI);
+        limiter.release(1); // a new window has nothing to free
+        assertThat(limiter.tryAcquire(2)).isTrue();
+        assertThat(limiter.tryAcquire()).isFalse();
+    }
+
+    @Test
+    void decide_reportsRemainingAndTheWindowEnd() {
+        RateLimiter limiter = window(3, 1_000);
+        clock.advanceNanos(250 * MILLI);
+
+        assertThat(limiter.decide(2)).isEqualTo(new Decision(Decision.Outcome.ALLOWED, 1, 0, 750 * MILLI));
+        assertThat(limiter.decide(2)).isEqualTo(new Decision(Decision.Outcome.DENIED, 1, 750 * MILLI, 750 * MILLI));
+        assertThat(limiter.decide(4).nanosUntilRetry()).isEqualTo(Decision.NEVER);
+    }
+
+    @Test
+    void snapshot_countsDenialsOfTheCurrentWindow() {
+        RateLimiter limiter = window(1, 1_000);
+        limiter.tryAcquire();
+        limiter.tryAcquire();
+        limiter.decide(1);
+
+        LimiterSnapshot snapshot = limiter.snapshot();
+        assertThat(snapshot.used()).isEqualTo(1);
+        assertThat(snapshot.deniedThisWindow()).isEqualTo(2);
+
+        clock.advanceNanos(1_000 * MILLI);
+        assertThat(limiter.snapshot()).isEqualTo(new LimiterSnapshot(limiter.spec(), 1, 0, 0, 0));
+    }
+
+    @Test
+    void reclaimableAt_isTheEndOfTheLastUsedWindow() {
+        long start = clock.nowNanos();
+        RateLimiter limiter = window(5, 100);
+        clock.advanceNanos(250 * MILLI);
+        limiter.tryAcquire();
+        clock.advanceNanos(1_000 * MILLI);
+
+        assertThat(limiter.reclaimableAtNanos()).isEqualTo(start + 300 * MILLI);
+    }
+
+    @Test
+    void spec_rejectsBadValuesNamingThem() {
+        assertThatThrownBy(() -> LimitSpec.fixedWindow(0, Duration.ofSeconds(1)))
+                .hasMessage("maxPerWindow: 0 (expected: 1 <= maxPerWindow <= 1000000000)");
+        assertThatThrownBy(() -> LimitSpec.fixedWindow(1_000_000_001L, Duration.ofSeconds(1)))
+                .hasMessage("maxPerWindow: 1000000001 (expected: 1 <= maxPerWindow <= 1000000000)");
+        assertThatThrownBy(() -> LimitSpec.fixedWindow(1, Duration.ofNanos(999_999)))
+                .hasMessage("windowNanos: 999999 (expected: >= 1000000)");
+    }
+
+    @Test
+    void maximumPerWindow_countsExactly() {
+        RateLimiter limiter = window(FixedWindowSpec.MAX_PER_WINDOW, 1_000);
+        assertThat(limiter.tryAcquire(FixedWindowSpec.MAX_PER_WINDOW - 1)).isTrue();
+        assertThat(limiter.tryAcquire(2)).isFalse();
+        assertThat(limiter.tryAcquire(1)).isTrue();
+        assertThat(limiter.tryAcquire(1)).isFalse();
+    }
+
+    record Step(long advanceNanos, long permits, boolean release) {}
+
+    @Provide
+    Arbitrary<List<Step>> steps() {
+        return Combinators.combine(
+                        Arbitraries.longs().between(0, 300 * MILLI),
+                        Arbitraries.longs().between(1, 5),
+                        Arbitraries.integers().between(0, 9).map(i -> i == 0))
+                .as(Step::new)
+                .list()
+                .ofMaxSize(300);
+    }
+
+    /** Net admissions inside any one window never exceed its maximum. */
+    @Property(tries = 300)
+    void neverAdmitsMoreThanTheMaximumPerWindow(
+            @ForAll @LongRange(min = 1, max = 20) long max,
+            @ForAll @LongRange(min = 1, max = 1_000) long windowMillis,
+            @ForAll("steps") List<Step> steps) {
+        ManualClock clock = new ManualClock(0);
+        RateLimiter limiter =
+                LimitSpec.fixedWindow(max, Duration.ofMillis(windowMillis)).newLimiter(clock);
+        long window = windowMillis * MILLI;
+        long currentWindow = 0;
+        long used = 0;
+        for (Step step : steps) {
+            clock.advanceNanos(step.advanceNanos());
+            long index = clock.nowNanos() / window;
+            if (index != currentWindow) {
+                currentWindow = index;
+                used = 0;
+            }
+            if (step.release()) {
+                limiter.release(step.permits());
+                used = Math.max(0, used - step.permits());
+            } else {
+                boolean allowed = limiter.tryAcquire(step.permits());
+                assertThat(allowed).isEqualTo(used + step.permits() <= max);
+                if (allowed) {
+                    used += step.permits();
+                }
+            }
+            assertThat(used).isLessThanOrEqualTo(max);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.gatehouse.core.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.core.time.ManualClock;
+import java.time.Duration;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+
+class SlidingWindowTest {
+
+    private static final long MILLI = 1_000_000L;
+    private static final long SECOND = 1_000 * MILLI;
+
+    private final ManualClock clock = new ManualClock();
+
+    private RateLimiter window(long max) {
+        return LimitSpec.slidingWindow(max, Duration.ofSeconds(1)).newLimiter(clock);
+    }
+
+    @Test
+    void previousWindow_countsByItsOverlap() {
+        RateLimiter limiter = window(10);
+        assertThat(limiter.tryAcquire(10)).isTrue();
+
+        clock.advanceNanos(SECOND + SECOND / 2); // half of the previous window still overlaps: 5 count
+        assertThat(limiter.tryAcquire(5)).isTrue();
+        assertThat(limiter.tryAcquire()).isFalse();
+
+        clock.advanceNanos(SECOND / 10); // 40% overlaps: ceil(4) + 5 = 9
+        assertThat(limiter.tryAcquire()).isTrue();
+        assertThat(limiter.tryAcquire()).isFalse();
+    }
+
+    @Test
+    void twoIdleWindows_forgetEverything() {
+        RateLimiter limiter = window(3);
+        limiter.tryAcquire(3);
+
+        clock.advanceNanos(2 * SECOND);
+
+        assertThat(limiter.snapshot().remaining()).isEqualTo(3);
+        assertThat(limiter.tryAcquire(3)).isTrue();
+    }
+
+    @Test
+    void decide_deniedInsideTheWindow_retryIsWhenThePreviousShareShrinks() {
+        RateLimiter limiter = window(10);
+        limiter.tryAcquire(10);
+        clock.advanceNanos(SECOND);
+
+        Decision denied = limiter.decide(1);
+
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.nanosUntilRetry()).isEqualTo(100 * MILLI);
+        assertThat(denied.nanosUntilReset()).isEqualTo(SECOND);
+        assertThat(limiter.snapshot().deniedThisWindow()).isEqualTo(1);
+    }
+
+    @Test
+    void release_freesSlotsOfTheCurrentWindow() {
+        RateLimiter limiter = window(2);
+        limiter.tryAcquire(2);
+
+        limiter.release(1);
+
+        assertThat(limiter.tryAcquire()).isTrue();
+        assertThat(limiter.tryAcquire()).isFalse();
+    }
+
+    @Test
+    void reclaimableAt_isWhenBothWindowsAreEmpty() {
+        long start = clock.nowNanos();
+        RateLimiter limiter = window(2);
+        clock.advanceNanos(SECOND / 2);
+        limiter.tryAcquire();
+
+        assertThat(limiter.reclaimableAtNanos()).isEqualTo(start + 2 * SECOND);
+    }
+
+    /** After a denial, the retry time is exact: one nanosecond earlier still fails, then it succeeds. */
+    @Property(tries = 500)
+    void denial_retryTimeIsExact(
+            @ForAll @LongRange(min = 1, max = 50) long max,
+            @ForAll @IntRange(min = 0, max = 50) int takenBefore,
+            @ForAll @LongRange(min = 0, max = 2_000) long gapMillis,
+            @ForAll @IntRange(min = 0, max = 50) int takenAfter,
+            @ForAll @LongRange(min = 1, max = 50) long permits) {
+        ManualClock clock = new ManualClock(0);
+        RateLimiter limiter =
+                LimitSpec.slidingWindow(max, Duration.ofSeconds(1)).newLimiter(clock);
+        if (takenBefore > 0) {
+            limiter.tryAcquire(Math.min(max, takenBefore));
+        }
+        clock.advanceNanos(gapMillis * MILLI + 1);
+        if (takenAfter > 0) {
+            limiter.tryAcquire(Math.min(max, takenAfter));
+        }
+        Decision denied = limiter.decide(Math.min(max, permits));
+        if (denied.allowed()) {
+            return;
+        }
+        if (denied.nanosUntilRetry() > 0) {
+            clock.advanceNanos(denied.nanosUntilRetry() - 1);
+            assertThat(limiter.tryAcquire(Math.min(max, permits))).isFalse();
+        }
+        clock.advanceNanos(1);
+        assertThat(limiter.tryAcquire(Math.min(max, permits))).isTrue();
+    }
+}
