@@ -32,12 +32,13 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
      * asked of the limiter: reclaimableAtNanos() says from when it is indistinguishable from a fresh
      * one (a full bucket, a past window, nothing in flight, nobody waiting).
      *
-     * One cursor walks the map in bounded steps under a try-lock. Inserting a key past the bound
-     * evicts: it samples a few entries from the cursor and removes the one reclaimable soonest
-     * (entries with waiters or work in flight are never chosen). Inserts also sweep a couple of
-     * entries for idle expiry, and sweep() lets an owner with a timer do more. No step is
-     * unbounded, so there is no stop-the-world scan; a thread that finds the lock taken goes on,
-     * so the bound can be overshot by at most the number of threads inserting at that moment.
+     * One cursor walks the map in bounded steps under a lock. Inserting a key past the bound evicts:
+     * it samples a few entries from the cursor and removes the one reclaimable soonest (entries with
+     * waiters or work in flight are never chosen). Inserts also check a couple of entries for idle
+     * expiry, and sweep() lets an owner with a timer do more. Every step is bounded, so there is no
+     * stop-the-world scan. Inserts wait for the lock rather than skip eviction: skipping lets a
+     * backlog build up under a flood of new keys that one unlucky thread then has to clear. So the
+     * bound is exact, unless every sampled entry is busy (then it is exceeded until they finish).
      */
 
     private static final int EVICTION_SAMPLE = 8;
@@ -193,9 +194,7 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
     }
 
     private void afterInsert() {
-        if (!cursorLock.tryLock()) {
-            return;
-        }
+        cursorLock.lock();
         try {
             long now = clock.nowNanos();
             for (int i = 0; i < SWEEP_PER_INSERT; i++) {

@@ -1,0 +1,201 @@
+package dev.gatehouse.core.keyed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.RateLimiter;
+import dev.gatehouse.core.limit.WaitingLimiter;
+import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.core.time.NanoClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class KeyedLimitersTest {
+
+    private static final long SECOND = 1_000_000_000L;
+
+    private final ManualClock clock = new ManualClock();
+
+    private KeyedLimiters.Builder<LimitSpec, RateLimiter> registry(Function<String, LimitSpec> policy) {
+        return KeyedLimiters.<LimitSpec, RateLimiter>builder(policy, spec -> spec.newLimiter(clock))
+                .clock(clock);
+    }
+
+    private static LimitSpec perSecond(long max) {
+        return LimitSpec.fixedWindow(max, Duration.ofSeconds(1));
+    }
+
+    @Test
+    void limiter_isCreatedOnDemandFromThePolicy_andReused() {
+        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+                registry(key -> perSecond(key.startsWith("vip-") ? 10 : 1)).build();
+
+        RateLimiter guest = limiters.limiter("guest");
+
+        assertThat(limiters.limiter("guest")).isSameAs(guest);
+        assertThat(guest.spec().limit()).isEqualTo(1);
+        assertThat(limiters.limiter("vip-1").spec().limit()).isEqualTo(10);
+        assertThat(limiters.size()).isEqualTo(2);
+        assertThat(limiters.find("nobody")).isEmpty();
+        assertThat(limiters.size()).isEqualTo(2);
+    }
+
+    @Test
+    void sweep_evictsKeysIdleForTheirIdleTime() {
+        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+                registry(key -> perSecond(5)).idleTime(spec -> 2 * SECOND).build();
+        limiters.limiter("a").tryAcquire();
+        clock.advanceNanos(SECOND / 2);
+        limiters.limiter("b").tryAcquire();
+
+        clock.advanceNanos(SECOND / 2 + 2 * SECOND - 1); // "a" reclaimable at 1 s, idle for 2 s - 1 ns
+        assertThat(limiters.sweep(100)).isZero();
+        clock.advanceNanos(1);
+        assertThat(limiters.sweep(100)).isEqualTo(1);
+        assertThat(limiters.find("a")).isEmpty();
+        assertThat(limiters.find("b")).isPresent();
+        clock.advanceNanos(SECOND / 2);
+        limiters.sweep(100);
+        assertThat(limiters.size()).isZero();
+        assertThat(limiters.evictions()).isEqualTo(2);
+    }
+
+    @Test
+    void sweep_walksInBoundedSteps() {
+        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+                registry(key -> perSecond(5)).maximumKeys(10_000).build();
+        for (int i = 0; i < 100; i++) {
+            limiters.limiter("k" + i).tryAcquire();
+        }
+        clock.advanceNanos(10 * SECOND);
+
+        int evicted = 0;
+        int calls = 0;
+        while (limiters.size() > 0) {
+            int step = limiters.sweep(7);
+            assertThat(step).isLessThanOrEqualTo(7);
+            evicted += step;
+            calls++;
+        }
+        assertThat(evicted).isGreaterThanOrEqualTo(98); // inserts swept some on the way
+        assertThat(calls).isGreaterThanOrEqualTo(14);
+    }
+
+    @Test
+    void millionsOfRandomKeys_keepTheRegistryWithinItsBound() {
+        KeyedLimiters<LimitSpec, RateLimiter> limiters = registry(
+                        key -> LimitSpec.tokenBucket(10, 1, Duration.ofSeconds(1)))
+                .maximumKeys(10_000)
+                .build();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+
+        for (int i = 0; i < 1_500_000; i++) {
+            limiters.limiter(Long.toHexString(random.nextLong())).tryAcquire();
+            if ((i & 0xFFFF) == 0) {
+                assertThat(limiters.size()).isLessThanOrEqualTo(10_000);
+            }
+            clock.advanceNanos(1_000);
+        }
+
+        assertThat(limiters.size()).isLessThanOrEqualTo(10_000);
+        assertThat(limiters.evictions()).isGreaterThanOrEqualTo(1_490_000);
+    }
+
+    @Test
+    void concurrentFloodOfKeys_staysWithinItsBound() throws InterruptedException {
+        KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.<LimitSpec, RateLimiter>builder(
+                        key -> perSecond(1), spec -> spec.newLimiter(NanoClock.system()))
+                .maximumKeys(5_000)
+                .build();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                ThreadLocalRandom random = ThreadLocalRandom.current();
+                for (int i = 0; i < 250_000; i++) {
+                    limiters.limiter(Long.toHexString(random.nextLong())).tryAcquire();
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+
+        assertThat(limiters.size()).isLessThanOrEqualTo(5_000);
+    }
+
+    @Test
+    void eviction_sparesKeysWithWaiters() {
+        KeyedLimiters<LimitSpec, WaitingLimiter> limiters = KeyedLimiters.<LimitSpec, WaitingLimiter>builder(
+                        key -> perSecond(1), spec -> WaitingLimiter.create(spec.newLimiter(clock), 10, clock))
+                .clock(clock)
+                .maximumKeys(1)
+                .build();
+        WaitingLimiter busy = limiters.limiter("busy");
+        busy.acquire(1, Long.MAX_VALUE);
+        busy.acquire(1, Long.MAX_VALUE);
+
+        limiters.limiter("newcomer");
+        limiters.limiter("another");
+
+        assertThat(limiters.find("busy")).containsSame(busy);
+        assertThat(limiters.sweep(10)).isZero();
+    }
+
+    @Test
+    void reconfigure_keepsTheStateOfUnchangedKeysAndReplacesChangedOnes() {
+        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+                registry(key -> perSecond(2)).build();
+        RateLimiter kept = limiters.limiter("kept");
+        RateLimiter changed = limiters.limiter("user-1");
+        kept.tryAcquire(2);
+        changed.tryAcquire(2);
+
+        limiters.reconfigure(key -> perSecond(key.startsWith("user-") ? 5 : 2));
+
+        assertThat(limiters.limiter("kept")).isSameAs(kept);
+        assertThat(limiters.limiter("kept").tryAcquire()).isFalse();
+        assertThat(limiters.limiter("user-1")).isNotSameAs(changed);
+        assertThat(limiters.limiter("user-1").tryAcquire(5)).isTrue();
+        assertThat(limiters.limiter("user-2").spec().limit()).isEqualTo(5);
+    }
+
+    @Test
+    void override_sticksToTheKeyUntilReconfigured() {
+        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+                registry(key -> perSecond(2)).build();
+        RateLimiter overridden = limiters.limiter("k", perSecond(7));
+        overridden.tryAcquire(3);
+
+        assertThat(limiters.limiter("k")).isSameAs(overridden);
+        assertThat(limiters.limiter("k", perSecond(7))).isSameAs(overridden);
+        assertThat(limiters.spec("k")).contains(perSecond(7));
+
+        limiters.reconfigure(key -> perSecond(2));
+        assertThat(limiters.limiter("k").spec()).isEqualTo(perSecond(2));
+    }
+
+    @Test
+    void snapshot_showsEveryKeyInOrder() {
+        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+                registry(key -> perSecond(3)).build();
+        limiters.limiter("b").tryAcquire(2);
+        limiters.limiter("a").tryAcquire();
+
+        assertThat(limiters.snapshot()).containsOnlyKeys("a", "b");
+        assertThat(limiters.snapshot().keySet()).containsExactly("a", "b");
+        assertThat(limiters.snapshot("b").orElseThrow().used()).isEqualTo(2);
+    }
+
+    @Test
+    void builder_rejectsBadValues() {
+        assertThatThrownBy(() -> registry(key -> perSecond(1)).maximumKeys(0))
+                .hasMessage("maximumKeys: 0 (expected: >= 1)");
+        assertThatThrownBy(() -> registry(key -> perSecond(1)).idleTime(Duration.ofSeconds(-1)))
+                .hasMessage("idleTime: PT-1S (expected: >= PT0S)");
+    }
+}
