@@ -7,10 +7,11 @@ import java.util.PriorityQueue;
  * A clock that moves only when told to, and a scheduler whose tasks run when the clock passes their
  * time. For tests: time is virtual, nothing sleeps, and runs are reproducible.
  *
- * <p>The clock may be set backwards, to test what the code that reads it does then; it does not
- * promise monotonic readings.
+ * <p>As a {@link WallClock} its reading is taken as nanoseconds since the Unix epoch. The clock may
+ * be set backwards, to test what the code that reads it does then; it does not promise monotonic
+ * readings.
  */
-public final class ManualClock implements NanoClock, Scheduler {
+public final class ManualClock implements NanoClock, WallClock, Scheduler {
 
     private final PriorityQueue<Pending> pending = new PriorityQueue<>();
     private long nowNanos;
@@ -29,6 +30,12 @@ public final class ManualClock implements NanoClock, Scheduler {
     @Override
     public synchronized long nowNanos() {
         return nowNanos;
+    }
+
+    /** The reading, taken as nanoseconds since the Unix epoch, in whole milliseconds (rounded down). */
+    @Override
+    public long epochMillis() {
+        return Math.floorDiv(nowNanos(), 1_000_000L);
     }
 
     /** Moves the clock forward by {@code nanos}, running each due task at its own time, in order. */
