@@ -45,15 +45,14 @@ public class RegistryBenchmark {
     public int lookedUp;
 
     private String[] names;
-    private KeyedLimiters<TokenBucketSpec, RateLimiter> gatehouse;
+    private KeyedLimiters<LimitSpec, RateLimiter> gatehouse;
     private ConcurrentHashMap<String, Bucket> bucket4j;
     private int cursor;
 
     @Setup(Level.Trial)
     public void setUp() {
         TokenBucketSpec spec = LimitSpec.tokenBucket(1_000_000, 1_000_000, Duration.ofSeconds(1));
-        gatehouse = KeyedLimiters.<TokenBucketSpec, RateLimiter>builder(
-                        key -> spec, s -> s.newLimiter(NanoClock.system()))
+        gatehouse = KeyedLimiters.forSpecs(key -> spec, NanoClock.system())
                 .maximumKeys(KEYS)
                 .build();
         bucket4j = new ConcurrentHashMap<>();

@@ -64,6 +64,12 @@ public class TokenBucketBenchmark {
         }
     }
 
+    /** The floor every limiter here pays: one read of {@link System#nanoTime()}. */
+    @Benchmark
+    public long clockRead() {
+        return System.nanoTime();
+    }
+
     @Benchmark
     public boolean gatehouse() {
         return gatehouse.tryAcquire(1);

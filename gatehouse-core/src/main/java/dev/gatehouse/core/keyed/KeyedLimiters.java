@@ -1,6 +1,7 @@
 package dev.gatehouse.core.keyed;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.RateLimiter;
 import dev.gatehouse.core.time.NanoClock;
@@ -20,6 +21,7 @@ import java.util.function.ToLongFunction;
 /**
  * Limiters per key, created on demand from a policy (key to spec) and a factory (spec to limiter),
  * evicted when idle, and bounded in number so that a flood of distinct keys cannot exhaust memory.
+ * The limiter knows its spec ({@code specOf}), so a key costs one map node and its limiter.
  *
  * @param <S> the per-key configuration; equal values mean "unchanged" on {@link #reconfigure}
  * @param <L> the limiter type
@@ -27,7 +29,7 @@ import java.util.function.ToLongFunction;
 public final class KeyedLimiters<S, L extends RateLimiter> {
 
     /*
-     * Design: a ConcurrentHashMap from key to (spec, limiter). The lookup path is one map read and
+     * Design: a ConcurrentHashMap from key to limiter. The lookup path is one map read and
      * allocates nothing; nothing is written per access. Idleness is not tracked by timestamps but
      * asked of the limiter: reclaimableAtNanos() says from when it is indistinguishable from a fresh
      * one (a full bucket, a past window, nothing in flight, nobody waiting).
@@ -44,48 +46,55 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
     private static final int EVICTION_SAMPLE = 8;
     private static final int SWEEP_PER_INSERT = 2;
 
-    private final ConcurrentHashMap<String, Entry<S, L>> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, L> entries = new ConcurrentHashMap<>();
     private final Function<S, L> factory;
+    private final Function<L, S> specOf;
     private final ToLongFunction<S> idleNanos;
     private final NanoClock clock;
     private final int maximumKeys;
     private final ReentrantLock cursorLock = new ReentrantLock();
     private final LongAdder evictions = new LongAdder();
     private volatile Function<String, S> policy;
-    private Iterator<Map.Entry<String, Entry<S, L>>> cursor;
+    private Iterator<Map.Entry<String, L>> cursor;
 
     private KeyedLimiters(Builder<S, L> builder) {
         this.policy = builder.policy;
         this.factory = builder.factory;
+        this.specOf = builder.specOf;
         this.idleNanos = builder.idleNanos;
         this.clock = builder.clock;
         this.maximumKeys = builder.maximumKeys;
     }
 
     /**
-     * A builder of a registry that configures each key with {@code policy} and makes its limiter with
-     * {@code factory}.
+     * A builder of a registry that configures each key with {@code policy}, makes its limiter with
+     * {@code factory}, and reads a limiter's spec back with {@code specOf}.
      */
-    public static <S, L extends RateLimiter> Builder<S, L> builder(Function<String, S> policy, Function<S, L> factory) {
-        return new Builder<>(policy, factory);
+    public static <S, L extends RateLimiter> Builder<S, L> builder(
+            Function<String, S> policy, Function<S, L> factory, Function<L, S> specOf) {
+        return new Builder<>(policy, factory, specOf);
+    }
+
+    /** A builder of a registry of plain limiters, made from the {@link LimitSpec} the policy gives each key. */
+    public static Builder<LimitSpec, RateLimiter> forSpecs(Function<String, LimitSpec> policy, NanoClock clock) {
+        return new Builder<LimitSpec, RateLimiter>(policy, spec -> spec.newLimiter(clock), RateLimiter::spec)
+                .clock(clock);
     }
 
     /** The limiter of {@code key}, created from the policy if the key has none. */
     public L limiter(String key) {
-        Entry<S, L> entry = entries.get(key);
-        return entry != null ? entry.limiter : create(key);
+        L limiter = entries.get(key);
+        return limiter != null ? limiter : create(key);
     }
 
     /** The limiter of {@code key} if it exists; never creates one. */
     public Optional<L> find(String key) {
-        Entry<S, L> entry = entries.get(key);
-        return entry == null ? Optional.empty() : Optional.of(entry.limiter);
+        return Optional.ofNullable(entries.get(key));
     }
 
     /** The spec in force for {@code key} if it has a limiter. */
     public Optional<S> spec(String key) {
-        Entry<S, L> entry = entries.get(key);
-        return entry == null ? Optional.empty() : Optional.of(entry.spec);
+        return find(key).map(specOf);
     }
 
     /**
@@ -96,19 +105,18 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
     public L limiter(String key, S spec) {
         Objects.requireNonNull(spec, "spec");
         for (; ; ) {
-            Entry<S, L> existing = entries.get(key);
-            if (existing != null && existing.spec.equals(spec)) {
-                return existing.limiter;
+            L existing = entries.get(key);
+            if (existing != null && specOf.apply(existing).equals(spec)) {
+                return existing;
             }
-            Entry<S, L> fresh = new Entry<>(spec, factory.apply(spec));
+            L fresh = factory.apply(spec);
             if (existing == null) {
-                Entry<S, L> raced = entries.putIfAbsent(key, fresh);
-                if (raced == null) {
+                if (entries.putIfAbsent(key, fresh) == null) {
                     afterInsert();
-                    return fresh.limiter;
+                    return fresh;
                 }
             } else if (entries.replace(key, existing, fresh)) {
-                return fresh.limiter;
+                return fresh;
             }
         }
     }
@@ -122,8 +130,8 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
         this.policy = Objects.requireNonNull(newPolicy, "newPolicy");
         entries.forEach((key, existing) -> {
             S spec = newPolicy.apply(key);
-            if (!spec.equals(existing.spec)) {
-                entries.replace(key, existing, new Entry<>(spec, factory.apply(spec)));
+            if (!spec.equals(specOf.apply(existing))) {
+                entries.replace(key, existing, factory.apply(spec));
             }
         });
     }
@@ -146,13 +154,13 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
     /** The state of every limiter, by key in key order. Costs a pass over all keys. */
     public Map<String, LimiterSnapshot> snapshot() {
         Map<String, LimiterSnapshot> result = new TreeMap<>();
-        entries.forEach((key, entry) -> result.put(key, entry.limiter.snapshot()));
+        entries.forEach((key, limiter) -> result.put(key, limiter.snapshot()));
         return result;
     }
 
     /** Calls {@code action} for every key and its limiter, without copying. */
     public void forEach(BiConsumer<String, L> action) {
-        entries.forEach((key, entry) -> action.accept(key, entry.limiter));
+        entries.forEach(action);
     }
 
     /**
@@ -168,7 +176,7 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
             long now = clock.nowNanos();
             int evicted = 0;
             for (int i = 0; i < maxEntries; i++) {
-                Map.Entry<String, Entry<S, L>> next = nextEntry();
+                Map.Entry<String, L> next = nextEntry();
                 if (next == null) {
                     break;
                 }
@@ -184,13 +192,13 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
 
     private L create(String key) {
         S spec = Objects.requireNonNull(policy.apply(key), "policy returned no spec");
-        Entry<S, L> fresh = new Entry<>(spec, factory.apply(spec));
-        Entry<S, L> raced = entries.putIfAbsent(key, fresh);
+        L fresh = factory.apply(spec);
+        L raced = entries.putIfAbsent(key, fresh);
         if (raced != null) {
-            return raced.limiter;
+            return raced;
         }
         afterInsert();
-        return fresh.limiter;
+        return fresh;
     }
 
     private void afterInsert() {
@@ -198,7 +206,7 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
         try {
             long now = clock.nowNanos();
             for (int i = 0; i < SWEEP_PER_INSERT; i++) {
-                Map.Entry<String, Entry<S, L>> next = nextEntry();
+                Map.Entry<String, L> next = nextEntry();
                 if (next != null && isExpired(next.getValue(), now)) {
                     evict(next.getKey(), next.getValue());
                 }
@@ -214,14 +222,14 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
     /** Under the cursor lock: removes the sampled entry that is reclaimable soonest. */
     private boolean evictOneToMakeRoom() {
         String victimKey = null;
-        Entry<S, L> victim = null;
+        L victim = null;
         long victimReclaimableAt = Long.MAX_VALUE;
         for (int i = 0; i < EVICTION_SAMPLE; i++) {
-            Map.Entry<String, Entry<S, L>> next = nextEntry();
+            Map.Entry<String, L> next = nextEntry();
             if (next == null) {
                 break;
             }
-            long reclaimableAt = next.getValue().limiter.reclaimableAtNanos();
+            long reclaimableAt = next.getValue().reclaimableAtNanos();
             if (reclaimableAt < victimReclaimableAt) {
                 victimKey = next.getKey();
                 victim = next.getValue();
@@ -231,17 +239,17 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
         return victim != null && evict(victimKey, victim);
     }
 
-    private boolean isExpired(Entry<S, L> entry, long now) {
-        long reclaimableAt = entry.limiter.reclaimableAtNanos();
+    private boolean isExpired(L limiter, long now) {
+        long reclaimableAt = limiter.reclaimableAtNanos();
         if (reclaimableAt == Long.MAX_VALUE) {
             return false;
         }
-        long idle = idleNanos.applyAsLong(entry.spec);
+        long idle = idleNanos.applyAsLong(specOf.apply(limiter));
         return now - reclaimableAt >= idle;
     }
 
-    private boolean evict(String key, Entry<S, L> entry) {
-        if (entries.remove(key, entry)) {
+    private boolean evict(String key, L limiter) {
+        if (entries.remove(key, limiter)) {
             evictions.increment();
             return true;
         }
@@ -249,7 +257,7 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
     }
 
     /** Under the cursor lock: the next entry of the endless walk over the map, or null if empty. */
-    private Map.Entry<String, Entry<S, L>> nextEntry() {
+    private Map.Entry<String, L> nextEntry() {
         if (cursor == null || !cursor.hasNext()) {
             cursor = entries.entrySet().iterator();
             if (!cursor.hasNext()) {
@@ -259,19 +267,19 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
         return cursor.next();
     }
 
-    private record Entry<S, L>(S spec, L limiter) {}
-
     /** Configures a {@link KeyedLimiters}. */
     public static final class Builder<S, L extends RateLimiter> {
         private final Function<String, S> policy;
         private final Function<S, L> factory;
+        private final Function<L, S> specOf;
         private ToLongFunction<S> idleNanos = spec -> 0;
         private NanoClock clock = NanoClock.system();
         private int maximumKeys = 1_000_000;
 
-        private Builder(Function<String, S> policy, Function<S, L> factory) {
+        private Builder(Function<String, S> policy, Function<S, L> factory, Function<L, S> specOf) {
             this.policy = Objects.requireNonNull(policy, "policy");
             this.factory = Objects.requireNonNull(factory, "factory");
+            this.specOf = Objects.requireNonNull(specOf, "specOf");
         }
 
         /** The most keys kept at once (default one million). */

@@ -22,8 +22,7 @@ class KeyedLimitersTest {
     private final ManualClock clock = new ManualClock();
 
     private KeyedLimiters.Builder<LimitSpec, RateLimiter> registry(Function<String, LimitSpec> policy) {
-        return KeyedLimiters.<LimitSpec, RateLimiter>builder(policy, spec -> spec.newLimiter(clock))
-                .clock(clock);
+        return KeyedLimiters.forSpecs(policy, clock);
     }
 
     private static LimitSpec perSecond(long max) {
@@ -108,8 +107,7 @@ class KeyedLimitersTest {
 
     @Test
     void concurrentFloodOfKeys_staysWithinItsBound() throws InterruptedException {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.<LimitSpec, RateLimiter>builder(
-                        key -> perSecond(1), spec -> spec.newLimiter(NanoClock.system()))
+        KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.forSpecs(key -> perSecond(1), NanoClock.system())
                 .maximumKeys(5_000)
                 .build();
         List<Thread> threads = new ArrayList<>();
@@ -131,7 +129,9 @@ class KeyedLimitersTest {
     @Test
     void eviction_sparesKeysWithWaiters() {
         KeyedLimiters<LimitSpec, WaitingLimiter> limiters = KeyedLimiters.<LimitSpec, WaitingLimiter>builder(
-                        key -> perSecond(1), spec -> WaitingLimiter.create(spec.newLimiter(clock), 10, clock))
+                        key -> perSecond(1),
+                        spec -> WaitingLimiter.create(spec.newLimiter(clock), 10, clock),
+                        WaitingLimiter::spec)
                 .clock(clock)
                 .maximumKeys(1)
                 .build();
