@@ -1,5 +1,6 @@
 /** In-process admission primitives: rate limiters, wait queues, keyed registries and time sources. */
 module dev.gatehouse.core {
+    exports dev.gatehouse.core.adaptive;
     exports dev.gatehouse.core.breaker;
     exports dev.gatehouse.core.check;
     exports dev.gatehouse.core.time;
