@@ -2,17 +2,17 @@ package dev.gatehouse.core.breaker;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The outcomes of the last N calls, as two bitsets (failed, slow) over a ring of N slots. */
 final class CountWindow extends OutcomeWindow {
 
     /*
-     * Design: each call takes the next ticket; its slot is ticket mod N. The slot's bits are set or
-     * cleared atomically, and counts are popcounts over the bitsets, taken only when a failure or a
-     * slow call must be judged. A success into a slot whose bits are already clear writes nothing,
-     * so the common path is one getAndIncrement. The counts are always those of some set of N recent
-     * calls; there is no running total that could drift.
+     * Design: each call takes the next slot of a cursor that wraps at N (a CAS, so no division on the
+     * hot path). The slot's bits are set or cleared atomically, and counts are popcounts over the
+     * bitsets, taken only when a failure or a slow call must be judged. A success into a slot whose
+     * bits are already clear writes nothing more, so the common path is one CAS. The counts are
+     * always those of some set of N recent calls; there is no running total that could drift.
      */
 
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -20,7 +20,8 @@ final class CountWindow extends OutcomeWindow {
     private final int size;
     private final long[] failed;
     private final long[] slow;
-    private final AtomicLong tickets = new AtomicLong();
+    private final AtomicInteger cursor = new AtomicInteger();
+    private volatile boolean wrapped;
 
     CountWindow(int size) {
         this.size = size;
@@ -30,14 +31,27 @@ final class CountWindow extends OutcomeWindow {
 
     @Override
     void record(boolean failure, boolean slowCall, long nowNanos) {
-        int slot = (int) (tickets.getAndIncrement() % size);
+        int slot = nextSlot();
         mark(failed, slot, failure);
         mark(slow, slot, slowCall);
     }
 
     @Override
     int calls(long nowNanos) {
-        return (int) Math.min(tickets.get(), size);
+        return wrapped ? size : cursor.get();
+    }
+
+    private int nextSlot() {
+        for (; ; ) {
+            int slot = cursor.get();
+            int next = slot + 1 == size ? 0 : slot + 1;
+            if (cursor.compareAndSet(slot, next)) {
+                if (next == 0 && !wrapped) {
+                    wrapped = true;
+                }
+                return slot;
+            }
+        }
     }
 
     @Override
