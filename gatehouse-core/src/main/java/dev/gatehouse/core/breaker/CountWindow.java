@@ -1,85 +1,100 @@
 package dev.gatehouse.core.breaker;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
-/** The outcomes of the last N calls, as two bitsets (failed, slow) over a ring of N slots. */
+/** The outcomes of the last N calls: a striped call counter, and the call numbers of recent failures and slow calls. */
 final class CountWindow extends OutcomeWindow {
 
     /*
-     * Design: each call takes the next slot of a cursor that wraps at N (a CAS, so no division on the
-     * hot path). The slot's bits are set or cleared atomically, and counts are popcounts over the
-     * bitsets, taken only when a failure or a slow call must be judged. A success into a slot whose
-     * bits are already clear writes nothing more, so the common path is one CAS. The counts are
-     * always those of some set of N recent calls; there is no running total that could drift.
+     * Design: calls are numbered by a LongAdder, which threads increment on their own cells, so a
+     * success writes no shared cache line. A failure or a slow call also records its number in a ring
+     * (under a lock: this is the rare path, and a breaker trips before failures could make it
+     * common). The window is the last N numbers: a recorded number at or below calls - N has aged
+     * out, and since that bound only rises, rings drop such numbers from their head for good.
+     *
+     * Trade-off: under concurrency two calls may read the same number and a failure may be recorded
+     * a call or two out of order, which moves its ageing by as much; a window of N calls does not
+     * notice. Single-threaded, the window is exact.
      */
 
-    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
-
     private final int size;
-    private final long[] failed;
-    private final long[] slow;
-    private final AtomicInteger cursor = new AtomicInteger();
-    private volatile boolean wrapped;
+    private final LongAdder calls = new LongAdder();
+    private final CallNumbers failed;
+    private final CallNumbers slow;
 
     CountWindow(int size) {
         this.size = size;
-        this.failed = new long[(size + 63) >>> 6];
-        this.slow = new long[failed.length];
+        this.failed = new CallNumbers(size);
+        this.slow = new CallNumbers(size);
     }
 
     @Override
     void record(boolean failure, boolean slowCall, long nowNanos) {
-        int slot = nextSlot();
-        mark(failed, slot, failure);
-        mark(slow, slot, slowCall);
-    }
-
-    @Override
-    int calls(long nowNanos) {
-        return wrapped ? size : cursor.get();
-    }
-
-    private int nextSlot() {
-        for (; ; ) {
-            int slot = cursor.get();
-            int next = slot + 1 == size ? 0 : slot + 1;
-            if (cursor.compareAndSet(slot, next)) {
-                if (next == 0 && !wrapped) {
-                    wrapped = true;
-                }
-                return slot;
+        calls.increment();
+        if (failure || slowCall) {
+            long number = calls.sum();
+            if (failure) {
+                failed.add(number);
+            }
+            if (slowCall) {
+                slow.add(number);
             }
         }
     }
 
     @Override
+    int calls(long nowNanos) {
+        return (int) Math.min(calls.sum(), size);
+    }
+
+    @Override
     int failures(long nowNanos) {
-        return count(failed);
+        return failed.countAfter(calls.sum() - size);
     }
 
     @Override
     int slowCalls(long nowNanos) {
-        return count(slow);
+        return slow.countAfter(calls.sum() - size);
     }
 
-    private static void mark(long[] bits, int slot, boolean set) {
-        int word = slot >>> 6;
-        long mask = 1L << slot;
-        boolean isSet = ((long) WORDS.getOpaque(bits, word) & mask) != 0;
-        if (set && !isSet) {
-            WORDS.getAndBitwiseOr(bits, word, mask);
-        } else if (!set && isSet) {
-            WORDS.getAndBitwiseAnd(bits, word, ~mask);
-        }
-    }
+    /** The call numbers of recent marked calls, oldest first, in a ring that grows up to the window size. */
+    private static final class CallNumbers {
+        private final int capacity;
+        private long[] ring = new long[16];
+        private int head;
+        private int count;
 
-    private static int count(long[] bits) {
-        int total = 0;
-        for (int i = 0; i < bits.length; i++) {
-            total += Long.bitCount((long) WORDS.getOpaque(bits, i));
+        CallNumbers(int capacity) {
+            this.capacity = capacity;
         }
-        return total;
+
+        synchronized void add(long number) {
+            if (count == capacity) {
+                head = (head + 1) % ring.length;
+                count--;
+            } else if (count == ring.length) {
+                grow();
+            }
+            ring[(head + count) % ring.length] = number;
+            count++;
+        }
+
+        /** Drops the numbers at or below {@code floor} (aged out for good) and counts the rest. */
+        synchronized int countAfter(long floor) {
+            while (count > 0 && ring[head] <= floor) {
+                head = (head + 1) % ring.length;
+                count--;
+            }
+            return count;
+        }
+
+        private void grow() {
+            long[] larger = new long[(int) Math.min(capacity, 2L * ring.length)];
+            for (int i = 0; i < count; i++) {
+                larger[i] = ring[(head + i) % ring.length];
+            }
+            ring = larger;
+            head = 0;
+        }
     }
 }
