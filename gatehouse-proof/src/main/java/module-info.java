@@ -2,4 +2,12 @@
 module dev.gatehouse.proof {
     requires transitive dev.gatehouse.core;
     requires org.bouncycastle.provider;
+
+    exports dev.gatehouse.proof.merkle;
+    exports dev.gatehouse.proof.vrf;
+    exports dev.gatehouse.proof.nonce;
+    exports dev.gatehouse.proof.pow;
+    exports dev.gatehouse.proof.secret;
+    exports dev.gatehouse.proof.sign;
+    exports dev.gatehouse.proof.token;
 }

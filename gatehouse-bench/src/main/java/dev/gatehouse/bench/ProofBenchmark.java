@@ -1,0 +1,157 @@
+package dev.gatehouse.bench;
+
+import dev.gatehouse.core.time.WallClock;
+import dev.gatehouse.proof.merkle.MerkleLog;
+import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.pow.Challenge;
+import dev.gatehouse.proof.pow.PowAlgorithm;
+import dev.gatehouse.proof.pow.PowSolver;
+import dev.gatehouse.proof.pow.PowSpec;
+import dev.gatehouse.proof.pow.PowVerdict;
+import dev.gatehouse.proof.pow.ProofOfWork;
+import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.proof.vrf.Ecvrf;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The proof primitives on their own: challenge issue and SHA-256 verify (target 2 µs each), Argon2id
+ * verify at default parameters, ECVRF prove and verify, and Merkle append and prove at a million
+ * leaves. Verification benchmarks reach the work check every time: the store accepts each id, so the
+ * numbers include the single-use write but never a replay short cut.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class ProofBenchmark {
+
+    private static final int MILLION = 1 << 20;
+
+    private ProofOfWork sha256;
+    private ProofOfWork argon2id;
+    private Challenge sha256Challenge;
+    private byte[] sha256Nonce;
+    private Challenge argon2Challenge;
+    private byte[] argon2Nonce;
+    private byte[] vrfSecretKey;
+    private byte[] vrfPublicKey;
+    private byte[] vrfAlpha;
+    private byte[] vrfProof;
+    private MerkleLog millionLeaves;
+    private MerkleLog growing;
+    private long proveIndex;
+
+    @Setup
+    public void setUp() {
+        HmacSecrets secrets = HmacSecrets.of(new byte[32]);
+        // Accepts every id, so each verify runs all checks and the same solution can be measured again.
+        NonceStore alwaysNew = new NonceStore() {
+            @Override
+            public boolean putIfAbsent(String id, long expiresAtMillis) {
+                return true;
+            }
+
+            @Override
+            public boolean contains(String id) {
+                return false;
+            }
+        };
+        PowSpec spec = PowSpec.of(8, 8, Duration.ofDays(1));
+        sha256 = ProofOfWork.sha256(spec, secrets, alwaysNew, WallClock.system());
+        sha256Challenge = sha256.issue(0);
+        sha256Nonce = PowSolver.solve(sha256Challenge, 1L << 32).orElseThrow();
+        argon2id = ProofOfWork.argon2id(
+                PowSpec.of(1, 1, Duration.ofDays(1)),
+                PowAlgorithm.Argon2id.DEFAULT,
+                secrets,
+                alwaysNew,
+                WallClock.system());
+        argon2Challenge = argon2id.issue(0);
+        argon2Nonce = PowSolver.solve(argon2Challenge, 1L << 16).orElseThrow();
+
+        vrfSecretKey = new byte[32];
+        vrfSecretKey[0] = 7;
+        vrfPublicKey = Ecvrf.publicKey(vrfSecretKey);
+        vrfAlpha = new byte[32];
+        vrfProof = Ecvrf.prove(vrfSecretKey, vrfAlpha);
+
+        millionLeaves = new MerkleLog();
+        for (int i = 0; i < MILLION; i++) {
+            millionLeaves.append(leaf(i));
+        }
+    }
+
+    @Setup(Level.Iteration)
+    public void freshLog() {
+        growing = new MerkleLog();
+    }
+
+    private static byte[] leaf(long i) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(i).array();
+    }
+
+    @Benchmark
+    public Challenge challengeIssue() {
+        return sha256.issue(0.5);
+    }
+
+    @Benchmark
+    public PowVerdict sha256Verify() {
+        return sha256.verify(sha256Challenge.id(), sha256Nonce);
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public PowVerdict argon2idVerifyDefault() {
+        return argon2id.verify(argon2Challenge.id(), argon2Nonce);
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public byte[] ecvrfProve() {
+        return Ecvrf.prove(vrfSecretKey, vrfAlpha);
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Optional<byte[]> ecvrfVerify() {
+        return Ecvrf.verify(vrfPublicKey, vrfProof, vrfAlpha);
+    }
+
+    /** Appends to a log that grows over the iteration (to about a million leaves per second of run). */
+    @Benchmark
+    public long merkleAppend() {
+        return growing.append(leaf(growing.size()));
+    }
+
+    /** An inclusion proof in the million-leaf log, for a different leaf each call. */
+    @Benchmark
+    public List<byte[]> merkleInclusionProofAtMillion() {
+        proveIndex = (proveIndex + 7_919) % MILLION;
+        return millionLeaves.inclusionProof(proveIndex, MILLION);
+    }
+
+    /** A consistency proof from a moving old size to the million-leaf log. */
+    @Benchmark
+    public List<byte[]> merkleConsistencyProofAtMillion() {
+        proveIndex = (proveIndex + 7_919) % MILLION;
+        return millionLeaves.consistencyProof(proveIndex + 1, MILLION);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.gatehouse.proof.nonce;
+
+import dev.gatehouse.core.time.WallClock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/** A bounded in-memory {@link NonceStore} whose expired entries are purged a few at a time. */
+final class MemoryNonceStore implements NonceStore {
+
+    /*
+     * Design: a hash map from id to entry and a min-heap of the same entries by expiry, both under one
+     * lock. Every put first purges at most PURGE_PER_CALL expired entries from the top of the heap, so
+     * no call does unbounded work; since each put adds at most one entry and removes up to eight
+     * expired ones, a backlog of expired entries drains quickly under load. Without load, expired
+     * entries may stay a while, but they answer as absent all the same.
+     *
+     * The store is full only when all maxEntries entries are live (a full store first purges a larger,
+     * still bounded batch, so expired entries make room); then it fails closed with NonceStoreUnavailableException rather than forget
+     * a live id, which would let it be used twice. Filling it takes maxEntries solved challenges or
+     * valid tokens within one expiry period.
+     *
+     * Trade-off: one lock instead of a concurrent map. Every entry costs the caller a proof of work or
+     * a signed token, so the rate of puts is far below what one lock serialises (millions per second).
+     */
+
+    static final int PURGE_PER_CALL = 8;
+    static final int PURGE_WHEN_FULL = 256;
+
+    private final WallClock clock;
+    private final int maxEntries;
+    private final Map<String, Entry> entries = new HashMap<>();
+    private final PriorityQueue<Entry> byExpiry = new PriorityQueue<>();
+
+    MemoryNonceStore(WallClock clock, int maxEntries) {
+        this.clock = clock;
+        this.maxEntries = maxEntries;
+    }
+
+    @Override
+    public boolean putIfAbsent(String id, long expiresAtMillis) {
+        if (id == null) {
+            throw new IllegalArgumentException("id: null (expected: an id)");
+        }
+        long nowMillis = clock.epochMillis();
+        synchronized (this) {
+            purge(nowMillis, PURGE_PER_CALL);
+            Entry existing = entries.get(id);
+            if (existing != null && existing.expiresAtMillis > nowMillis) {
+                return false;
+            }
+            if (expiresAtMillis <= nowMillis) {
+                return true; // already expired: absent now and absent after, nothing to keep
+            }
+            if (existing == null && entries.size() >= maxEntries) {
+                purge(nowMillis, PURGE_WHEN_FULL);
+            }
+            if (existing == null && entries.size() >= maxEntries) {
+                throw new NonceStoreUnavailableException(
+                        "nonce store full: " + maxEntries + " live entries (expected: fewer; raise maxEntries)");
+            }
+            Entry entry = new Entry(id, expiresAtMillis);
+            entries.put(id, entry);
+            byExpiry.add(entry);
+            return true;
+        }
+    }
+
+    @Override
+    public boolean contains(String id) {
+        long nowMillis = clock.epochMillis();
+        synchronized (this) {
+            Entry existing = entries.get(id);
+            return existing != null && existing.expiresAtMillis > nowMillis;
+        }
+    }
+
+    /** Live and not yet purged entries; for tests. */
+    synchronized int size() {
+        return entries.size();
+    }
+
+    private void purge(long nowMillis, int max) {
+        for (int purged = 0; purged < max; purged++) {
+            Entry soonest = byExpiry.peek();
+            if (soonest == null || soonest.expiresAtMillis > nowMillis) {
+                return;
+            }
+            byExpiry.poll();
+            entries.remove(soonest.id, soonest);
+        }
+    }
+
+    private record Entry(String id, long expiresAtMillis) implements Comparable<Entry> {
+        @Override
+        public int compareTo(Entry other) {
+            return Long.compare(expiresAtMillis, other.expiresAtMillis);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.gatehouse.proof.pow;
+
+import dev.gatehouse.core.time.WallClock;
+import dev.gatehouse.proof.internal.Base64Url;
+import dev.gatehouse.proof.internal.Hex;
+import dev.gatehouse.proof.internal.HmacSha256;
+import dev.gatehouse.proof.internal.LeadingZeros;
+import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.secret.HmacSecrets;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Optional;
+
+/** Stateless proof-of-work challenges: the id is the challenge, signed with the server's secret. */
+final class SignedProofOfWork implements ProofOfWork {
+
+    /*
+     * Design: the id is base64url of kind ‖ difficulty ‖ expiresAtMillis ‖ [Argon2id memory,
+     * iterations, parallelism] ‖ payload ‖ MAC, where MAC is the first 16 bytes of HMAC-SHA256 under a
+     * key derived from the server secret (so a challenge MAC can never pass as a token MAC). The
+     * solve request carries only the id and the nonce, and the id alone restores the challenge, so
+     * issuing stores nothing: a flood of challenge requests costs CPU, not memory, and any replica
+     * with the secret can verify.
+     *
+     * verify checks in order of cost: shape, signature (constant time), expiry (exact: expired from
+     * expiresAtMillis on), the work, and only then consumes the id with putIfAbsent. A wrong nonce
+     * therefore leaves the challenge solvable, and of two correct submissions exactly one wins. For
+     * Argon2id a consumed id is refused before hashing, so a captured solution cannot be replayed to
+     * make the server spend memory; the parameters themselves are capped (PowAlgorithm.Argon2id) and
+     * signed, so a client cannot raise them.
+     */
+
+    private static final byte KIND_SHA256 = 1;
+    private static final byte KIND_ARGON2ID = 2;
+    private static final int MAC_BYTES = 16;
+    private static final int HEADER_BYTES = 1 + 1 + 8;
+    private static final int ARGON2_PARAMETER_BYTES = 4 + 1 + 1;
+    private static final String STORE_PREFIX = "pow:";
+    private static final byte[] KEY_LABEL = "gatehouse proof-of-work challenge v1".getBytes(StandardCharsets.US_ASCII);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final PowSpec spec;
+    private final PowAlgorithm algorithm;
+    private final NonceStore store;
+    private final WallClock clock;
+    private final HmacSha256 currentKey;
+    private final HmacSha256 previousKey;
+    private final byte kind;
+    private final int parameterBytes;
+    private final int idBytes;
+
+    SignedProofOfWork(PowSpec spec, PowAlgorithm algorithm, HmacSecrets secrets, NonceStore store, WallClock clock) {
+        if (spec == null || algorithm == null || secrets == null || store == null || clock == null) {
+            throw new IllegalArgumentException("spec, algorithm, secrets, store, clock: null (expected: all given)");
+        }
+        this.spec = spec;
+        this.algorithm = algorithm;
+        this.store = store;
+        this.clock = clock;
+        this.currentKey = derivedKey(secrets.current());
+        this.previousKey = secrets.previous().map(SignedProofOfWork::derivedKey).orElse(null);
+        this.kind = algorithm instanceof PowAlgorithm.Argon2id ? KIND_ARGON2ID : KIND_SHA256;
+        this.parameterBytes = algorithm instanceof PowAlgorithm.Argon2id ? ARGON2_PARAMETER_BYTES : 0;
+        this.idBytes = HEADER_BYTES + parameterBytes + PAYLOAD_BYTES + MAC_BYTES;
+    }
+
+    @Override
+    public Challenge issue(double load) {
+        int difficulty = spec.difficulty(load);
+        long expiresAtMillis = clock.epochMillis() + spec.ttlMillis();
+        byte[] payload = new byte[PAYLOAD_BYTES];
+        RANDOM.nextBytes(payload);
+        ByteBuffer id = ByteBuffer.allocate(idBytes);
+        id.put(kind).put((byte) difficulty).putLong(expiresAtMillis);
+        if (algorithm instanceof PowAlgorithm.Argon2id argon2id) {
+            id.putInt(argon2id.memoryKiB()).put((byte) argon2id.iterations()).put((byte) argon2id.parallelism());
+        }
+        id.put(payload);
+        int signedBytes = id.position();
+        id.put(currentKey.mac(id.array(), 0, signedBytes), 0, MAC_BYTES);
+        return new Challenge(Base64Url.encode(id.array()), payload, difficulty, expiresAtMillis, algorithm);
+    }
+
+    @Override
+    public PowVerdict verifyHex(String id, String nonceHex) {
+        Optional<byte[]> nonce = Hex.decode(nonceHex, MAX_NONCE_BYTES);
+        return nonce.isEmpty() ? PowVerdict.BAD_NONCE : verify(id, nonce.get());
+    }
+
+    @Override
+    public PowVerdict verify(String id, byte[] nonce) {
+        if (id == null || id.length() > MAX_ID_CHARS) {
+            return PowVerdict.MALFORMED_ID;
+        }
+        byte[] bytes = Base64Url.decode(id).orElse(null);
+        if (bytes == null || bytes.length != idBytes || bytes[0] != kind) {
+            return PowVerdict.MALFORMED_ID;
+        }
+        if (nonce == null || nonce.length == 0 || nonce.length > MAX_NONCE_BYTES) {
+            return PowVerdict.BAD_NONCE;
+        }
+        int signedBytes = idBytes - MAC_BYTES;
+        byte[] mac = Arrays.copyOfRange(bytes, signedBytes, idBytes);
+        if (!currentKey.matches(bytes, 0, signedBytes, mac)
+                && (previousKey == null || !previousKey.matches(bytes, 0, signedBytes, mac))) {
+            return PowVerdict.BAD_SIGNATURE;
+        }
+        ByteBuffer fields = ByteBuffer.wrap(bytes, 1, signedBytes - 1);
+        int difficulty = fields.get() & 0xff;
+        long expiresAtMillis = fields.getLong();
+        if (clock.epochMillis() >= expiresAtMillis) {
+            return PowVerdict.EXPIRED;
+        }
+        PowAlgorithm signedAlgorithm = algorithm;
+        if (kind == KIND_ARGON2ID) {
+            signedAlgorithm = new PowAlgorithm.Argon2id(fields.getInt(), fields.get() & 0xff, fields.get() & 0xff);
+        }
+        String storeKey = STORE_PREFIX + id;
+        if (kind == KIND_ARGON2ID && store.contains(storeKey)) {
+            return PowVerdict.REPLAYED;
+        }
+        byte[] payload = new byte[PAYLOAD_BYTES];
+        fields.get(payload);
+        if (!LeadingZeros.atLeast(PowHash.of(signedAlgorithm, payload, nonce), difficulty)) {
+            return PowVerdict.INSUFFICIENT_WORK;
+        }
+        return store.putIfAbsent(storeKey, expiresAtMillis) ? PowVerdict.ACCEPTED : PowVerdict.REPLAYED;
+    }
+
+    private static HmacSha256 derivedKey(byte[] secret) {
+        return new HmacSha256(new HmacSha256(secret).mac(KEY_LABEL));
+    }
+}

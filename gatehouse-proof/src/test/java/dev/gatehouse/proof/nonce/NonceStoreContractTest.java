@@ -1,0 +1,134 @@
+package dev.gatehouse.proof.nonce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.core.time.ManualClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link NonceStore}, for every implementation: extend it and return a fresh, empty
+ * store from {@link #newStore}. Stores that keep time by their own clock (Redis) override {@link
+ * #followsTheGivenClock} to skip the tests that move time.
+ */
+public abstract class NonceStoreContractTest {
+
+    /** The clock the store must read; starts at an arbitrary wall-clock time. */
+    protected final ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
+
+    private NonceStore store;
+
+    /** For subclasses. */
+    protected NonceStoreContractTest() {}
+
+    /** A new empty store reading {@code clock}, with room for at least 10,000 live ids. */
+    protected abstract NonceStore newStore(ManualClock clock);
+
+    /** Whether the store expires ids by {@code clock}; a store with its own clock returns false. */
+    protected boolean followsTheGivenClock() {
+        return true;
+    }
+
+    @BeforeEach
+    void createStore() {
+        store = newStore(clock);
+    }
+
+    private long inMillis(long millis) {
+        return clock.epochMillis() + millis;
+    }
+
+    @Test
+    void putIfAbsent_newId_isTrueThenFalse() {
+        assertThat(store.putIfAbsent("a", inMillis(60_000))).isTrue();
+        assertThat(store.putIfAbsent("a", inMillis(60_000))).isFalse();
+        assertThat(store.putIfAbsent("a", inMillis(120_000))).isFalse();
+    }
+
+    @Test
+    void putIfAbsent_differentIds_areIndependent() {
+        assertThat(store.putIfAbsent("a", inMillis(60_000))).isTrue();
+        assertThat(store.putIfAbsent("b", inMillis(60_000))).isTrue();
+        assertThat(store.putIfAbsent("A", inMillis(60_000))).isTrue();
+        assertThat(store.putIfAbsent("b", inMillis(60_000))).isFalse();
+    }
+
+    @Test
+    void contains_followsPuts() {
+        assertThat(store.contains("a")).isFalse();
+        store.putIfAbsent("a", inMillis(60_000));
+        assertThat(store.contains("a")).isTrue();
+        assertThat(store.contains("b")).isFalse();
+    }
+
+    @Test
+    void entry_isPresentUntilTheMillisecondBeforeExpiry_andAbsentFromExpiryOn() {
+        Assumptions.assumeTrue(followsTheGivenClock());
+        long expiresAtMillis = inMillis(60_000);
+        store.putIfAbsent("a", expiresAtMillis);
+
+        clock.advance(Duration.ofMillis(59_999));
+        assertThat(store.contains("a")).isTrue();
+        assertThat(store.putIfAbsent("a", expiresAtMillis)).isFalse();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(store.contains("a")).isFalse();
+        assertThat(store.putIfAbsent("a", inMillis(60_000))).isTrue();
+        assertThat(store.putIfAbsent("a", inMillis(60_000))).isFalse();
+    }
+
+    @Test
+    void putIfAbsent_alreadyExpired_isTrueAndKeepsNothing() {
+        Assumptions.assumeTrue(followsTheGivenClock());
+        assertThat(store.putIfAbsent("a", inMillis(0))).isTrue();
+        assertThat(store.contains("a")).isFalse();
+        assertThat(store.putIfAbsent("a", inMillis(-1))).isTrue();
+    }
+
+    @Test
+    void manyExpiredIds_makeRoomForNewOnes() {
+        Assumptions.assumeTrue(followsTheGivenClock());
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(store.putIfAbsent("old-" + i, inMillis(1_000))).isTrue();
+        }
+        clock.advance(Duration.ofSeconds(1));
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(store.putIfAbsent("new-" + i, inMillis(1_000))).isTrue();
+        }
+        assertThat(store.putIfAbsent("new-0", inMillis(1_000))).isFalse();
+    }
+
+    @Test
+    void sameIdFromManyThreads_isRecordedExactlyOnce() throws InterruptedException {
+        for (int round = 0; round < 20; round++) {
+            String id = "race-" + round;
+            long expiresAtMillis = inMillis(60_000);
+            CountDownLatch start = new CountDownLatch(1);
+            AtomicInteger winners = new AtomicInteger();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    if (store.putIfAbsent(id, expiresAtMillis)) {
+                        winners.incrementAndGet();
+                    }
+                }));
+            }
+            start.countDown();
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertThat(winners).hasValue(1);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package dev.gatehouse.proof.pow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.secret.HmacSecrets;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+class Sha256ProofOfWorkTest {
+
+    private static final HmacSecrets SECRETS = HmacSecrets.of(bytes("server secret number one"));
+    private static final PowSpec SPEC = PowSpec.of(6, 14, Duration.ofMinutes(2));
+
+    private final ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
+    private final NonceStore store = NonceStore.inMemory(clock, 10_000);
+    private final ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, store, clock);
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] solve(Challenge challenge) {
+        return PowSolver.solve(challenge, 1L << 30).orElseThrow();
+    }
+
+    static byte[] wrongNonce(Challenge challenge) {
+        for (int i = 0; ; i++) {
+            byte[] nonce = {(byte) 0xee, (byte) i, (byte) (i >>> 8)};
+            if (!PowSolver.isSolution(challenge, nonce)) {
+                return nonce;
+            }
+        }
+    }
+
+    @Test
+    void issue_difficultyFollowsLoad_roundingHalfUp() {
+        assertThat(pow.issue(0).difficulty()).isEqualTo(6);
+        assertThat(pow.issue(1).difficulty()).isEqualTo(14);
+        assertThat(pow.issue(0.5).difficulty()).isEqualTo(10);
+        assertThat(pow.issue(0.0625).difficulty()).isEqualTo(7); // 8 * 0.0625 = 0.5 rounds up
+        assertThat(pow.issue(0.06).difficulty()).isEqualTo(6);
+        assertThatThrownBy(() -> pow.issue(1.01)).hasMessage("load: 1.01 (expected: 0.0 <= load <= 1.0)");
+        assertThatThrownBy(() -> pow.issue(Double.NaN)).hasMessage("load: NaN (expected: 0.0 <= load <= 1.0)");
+    }
+
+    @Test
+    void issue_fillsTheWireFields() {
+        Challenge challenge = pow.issue(0);
+
+        assertThat(challenge.payload()).hasSize(ProofOfWork.PAYLOAD_BYTES);
+        assertThat(challenge.payloadHex()).isEqualTo(HexFormat.of().formatHex(challenge.payload()));
+        assertThat(challenge.expiresAtMillis()).isEqualTo(clock.epochMillis() + 120_000);
+        assertThat(challenge.algorithm()).isEqualTo(new PowAlgorithm.Sha256());
+        assertThat(challenge.id()).matches("[A-Za-z0-9_-]{56}");
+        assertThat(pow.issue(0).id()).isNotEqualTo(challenge.id());
+    }
+
+    @Test
+    void issue_writesNothingToTheStore() {
+        NonceStore untouchable = new NonceStore() {
+            @Override
+            public boolean putIfAbsent(String id, long expiresAtMillis) {
+                throw new AssertionError("issue wrote to the store");
+            }
+
+            @Override
+            public boolean contains(String id) {
+                throw new AssertionError("issue read the store");
+            }
+        };
+        ProofOfWork issuer = ProofOfWork.sha256(SPEC, SECRETS, untouchable, clock);
+        for (int i = 0; i < 1_000; i++) {
+            issuer.issue(i / 1_000.0);
+        }
+    }
+
+    @Test
+    void verify_correctSolve_isAcceptedOnceThenReplayed() {
+        Challenge challenge = pow.issue(0);
+        byte[] nonce = solve(challenge);
+
+        assertThat(sha256LeadingZeros(challenge.payload(), nonce)).isGreaterThanOrEqualTo(6);
+        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.REPLAYED);
+        assertThat(pow.verifyHex(challenge.id(), HexFormat.of().formatHex(nonce)))
+                .isEqualTo(PowVerdict.REPLAYED);
+    }
+
+    @Test
+    void verify_wrongNonce_leavesTheChallengeSolvable() {
+        Challenge challenge = pow.issue(0);
+
+        assertThat(pow.verify(challenge.id(), wrongNonce(challenge))).isEqualTo(PowVerdict.INSUFFICIENT_WORK);
+        assertThat(pow.verify(challenge.id(), wrongNonce(challenge))).isEqualTo(PowVerdict.INSUFFICIENT_WORK);
+        assertThat(pow.verify(challenge.id(), solve(challenge))).isEqualTo(PowVerdict.ACCEPTED);
+    }
+
+    @Test
+    void verify_expiry_isExactToTheMillisecond() {
+        Challenge early = pow.issue(0);
+        Challenge late = pow.issue(0);
+        byte[] earlyNonce = solve(early);
+        byte[] lateNonce = solve(late);
+
+        clock.setNanos(early.expiresAtMillis() * 1_000_000L - 1);
+        assertThat(pow.verify(early.id(), earlyNonce)).isEqualTo(PowVerdict.ACCEPTED);
+        clock.setNanos(late.expiresAtMillis() * 1_000_000L);
+        assertThat(pow.verify(late.id(), lateNonce)).isEqualTo(PowVerdict.EXPIRED);
+    }
+
+    @Test
+    void verify_idSignedWithAnotherSecret_isBadSignature() {
+        ProofOfWork stranger = ProofOfWork.sha256(SPEC, HmacSecrets.of(bytes("someone else's secret")), store, clock);
+        Challenge challenge = stranger.issue(0);
+
+        assertThat(pow.verify(challenge.id(), solve(challenge))).isEqualTo(PowVerdict.BAD_SIGNATURE);
+    }
+
+    @Test
+    void verify_everyAlteredCharacterOfTheId_isRejected() {
+        Challenge challenge = pow.issue(0);
+        byte[] nonce = solve(challenge);
+        String id = challenge.id();
+        for (int i = 0; i < id.length(); i++) {
+            char replacement = id.charAt(i) == 'A' ? 'B' : 'A';
+            String altered = id.substring(0, i) + replacement + id.substring(i + 1);
+            assertThat(pow.verify(altered, nonce)).isIn(PowVerdict.MALFORMED_ID, PowVerdict.BAD_SIGNATURE);
+        }
+        assertThat(pow.verify(id, nonce)).isEqualTo(PowVerdict.ACCEPTED);
+    }
+
+    @Test
+    void verify_malformedIds_areReportedAsSuch() {
+        Challenge challenge = pow.issue(0);
+        byte[] nonce = solve(challenge);
+
+        assertThat(pow.verify(null, nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(pow.verify("", nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(pow.verify("not base64!", nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(pow.verify(challenge.id() + "AAAA", nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(pow.verify(challenge.id().substring(4), nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(pow.verify(challenge.id() + "==", nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(pow.verify("A".repeat(10_000), nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
+        ProofOfWork argon2 = ProofOfWork.argon2id(SPEC, PowAlgorithm.Argon2id.DEFAULT, SECRETS, store, clock);
+        assertThat(argon2.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.ACCEPTED);
+    }
+
+    @Test
+    void verifyHex_badHexOrLength_isBadNonce() {
+        Challenge challenge = pow.issue(0);
+        String id = challenge.id();
+
+        assertThat(pow.verifyHex(id, null)).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(pow.verifyHex(id, "")).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(pow.verifyHex(id, "abc")).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(pow.verifyHex(id, "zz")).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(pow.verifyHex(id, "00".repeat(ProofOfWork.MAX_NONCE_BYTES + 1)))
+                .isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(pow.verify(id, new byte[0])).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(pow.verify(id, null)).isEqualTo(PowVerdict.BAD_NONCE);
+        String upper = HexFormat.of().withUpperCase().formatHex(solve(challenge));
+        assertThat(pow.verifyHex(id, upper)).isEqualTo(PowVerdict.ACCEPTED);
+    }
+
+    @Test
+    void replicasSharingSecretAndStore_acceptEachOthersChallengesOnce() {
+        ProofOfWork replica = ProofOfWork.sha256(SPEC, SECRETS, store, clock);
+        Challenge challenge = pow.issue(0.2);
+        byte[] nonce = solve(challenge);
+
+        assertThat(replica.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.REPLAYED);
+    }
+
+    @Test
+    void keyRotation_acceptsChallengesOfThePreviousSecret() {
+        byte[] next = bytes("server secret number two");
+        Challenge old = pow.issue(0);
+        ProofOfWork rotating = ProofOfWork.sha256(SPEC, HmacSecrets.of(next, SECRETS.current()), store, clock);
+        ProofOfWork rotated = ProofOfWork.sha256(SPEC, HmacSecrets.of(next), store, clock);
+        Challenge fresh = rotating.issue(0);
+
+        assertThat(rotated.verify(old.id(), solve(old))).isEqualTo(PowVerdict.BAD_SIGNATURE);
+        assertThat(rotating.verify(old.id(), solve(old))).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(pow.verify(fresh.id(), solve(fresh))).isEqualTo(PowVerdict.BAD_SIGNATURE);
+        assertThat(rotated.verify(fresh.id(), solve(fresh))).isEqualTo(PowVerdict.ACCEPTED);
+    }
+
+    @Test
+    void sameSolutionFromManyThreads_isAcceptedExactlyOnce() throws InterruptedException {
+        for (int round = 0; round < 10; round++) {
+            Challenge challenge = pow.issue(0);
+            byte[] nonce = solve(challenge);
+            CountDownLatch start = new CountDownLatch(1);
+            ConcurrentLinkedQueue<PowVerdict> verdicts = new ConcurrentLinkedQueue<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    verdicts.add(pow.verify(challenge.id(), nonce));
+                }));
+            }
+            start.countDown();
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertThat(verdicts).hasSize(32);
+            assertThat(verdicts.stream().filter(PowVerdict::accepted)).hasSize(1);
+            assertThat(verdicts.stream().filter(v -> v == PowVerdict.REPLAYED)).hasSize(31);
+        }
+    }
+
+    @Test
+    void spec_rejectsBadValuesNamingThem() {
+        assertThatThrownBy(() -> PowSpec.of(0, 4, Duration.ofMinutes(1)))
+                .hasMessage("baseDifficulty: 0 (expected: 1 <= baseDifficulty <= 64)");
+        assertThatThrownBy(() -> PowSpec.of(8, 4, Duration.ofMinutes(1)))
+                .hasMessage("maxDifficulty: 4 (expected: 8 <= maxDifficulty <= 64)");
+        assertThatThrownBy(() -> PowSpec.of(8, 65, Duration.ofMinutes(1)))
+                .hasMessage("maxDifficulty: 65 (expected: 8 <= maxDifficulty <= 64)");
+        assertThatThrownBy(() -> PowSpec.of(1, 4, Duration.ZERO)).hasMessage("ttl: PT0S (expected: >= PT0.001S)");
+        assertThatThrownBy(() -> HmacSecrets.of(new byte[15])).hasMessage("current: 15 bytes (expected: >= 16 bytes)");
+    }
+
+    static int sha256LeadingZeros(byte[] payload, byte[] nonce) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(payload);
+            byte[] hash = digest.digest(nonce);
+            int zeros = 0;
+            for (byte b : hash) {
+                for (int bit = 7; bit >= 0; bit--) {
+                    if ((b >>> bit & 1) != 0) {
+                        return zeros;
+                    }
+                    zeros++;
+                }
+            }
+            return zeros;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package dev.gatehouse.proof.token;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.secret.HmacSecrets;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class AdmissionTokensTest {
+
+    private static final byte[] SECRET = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final long START_SECONDS = 1_700_000_000L;
+
+    private final ManualClock clock = new ManualClock(START_SECONDS * 1_000_000_000L);
+    private final NonceStore store = NonceStore.inMemory(clock, 1_000);
+    private final AdmissionTokens tokens = tokens(HmacSecrets.of(SECRET));
+
+    private AdmissionTokens tokens(HmacSecrets secrets) {
+        return AdmissionTokens.create(Duration.ofSeconds(60), secrets, store, clock);
+    }
+
+    @Test
+    void issue_followsTheWireFormat_macOverTheFirstThreeParts() throws Exception {
+        String token = tokens.issue("visitor-7");
+        String[] parts = token.split("\\.", -1);
+
+        assertThat(parts).hasSize(4);
+        assertThat(Base64.getUrlDecoder().decode(parts[0])).hasSize(12);
+        assertThat(parts[1]).isEqualTo(Long.toString(START_SECONDS + 60));
+        assertThat(new String(Base64.getUrlDecoder().decode(parts[2]), StandardCharsets.UTF_8))
+                .isEqualTo("visitor-7");
+        assertThat(token).doesNotContain("=");
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(SECRET, "HmacSHA256"));
+        byte[] expected = mac.doFinal((parts[0] + "." + parts[1] + "." + parts[2]).getBytes(StandardCharsets.US_ASCII));
+        assertThat(parts[3]).isEqualTo(Base64.getUrlEncoder().withoutPadding().encodeToString(expected));
+    }
+
+    @Test
+    void verify_freshToken_isAcceptedOnceThenReplayed() {
+        String token = tokens.issue("visitor-7");
+
+        TokenVerification first = tokens.verify(token);
+        assertThat(first.verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(first.subject()).contains("visitor-7");
+        assertThat(first.expiresAtSeconds()).isEqualTo(START_SECONDS + 60);
+        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+    }
+
+    @Test
+    void verify_expiredFromSecondExpOn() {
+        String lastMoment = tokens.issue("a");
+        String tooLate = tokens.issue("b");
+
+        clock.setNanos((START_SECONDS + 60) * 1_000_000_000L - 1);
+        assertThat(tokens.verify(lastMoment).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        clock.setNanos((START_SECONDS + 60) * 1_000_000_000L);
+        assertThat(tokens.verify(tooLate).verdict()).isEqualTo(TokenVerdict.EXPIRED);
+    }
+
+    @Test
+    void verify_malformedTokens_areMalformed() {
+        String token = tokens.issue("s");
+        String[] parts = token.split("\\.", -1);
+        List<String> malformed = List.of(
+                "",
+                "a.b.c",
+                token + ".x",
+                parts[0] + "." + parts[1] + "." + parts[2],
+                "AAAA." + parts[1] + "." + parts[2] + "." + parts[3],
+                parts[0] + ".-5." + parts[2] + "." + parts[3],
+                parts[0] + ".0" + parts[1] + "." + parts[2] + "." + parts[3],
+                parts[0] + ".+1." + parts[2] + "." + parts[3],
+                parts[0] + "." + "9".repeat(40) + "." + parts[2] + "." + parts[3],
+                parts[0] + "=." + parts[1] + "." + parts[2] + "." + parts[3],
+                parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3] + "==",
+                parts[0] + "." + parts[1] + "." + parts[2] + "!." + parts[3],
+                parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3].substring(1),
+                "x".repeat(AdmissionTokens.MAX_TOKEN_CHARS + 1));
+        for (String bad : malformed) {
+            assertThat(tokens.verify(bad).verdict()).as(bad).isEqualTo(TokenVerdict.MALFORMED);
+        }
+        assertThat(tokens.verify(null).verdict()).isEqualTo(TokenVerdict.MALFORMED);
+        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+    }
+
+    @Test
+    void verify_nonCanonicalRespelling_isRejected() {
+        String token = tokens.issue("s");
+        String[] parts = token.split("\\.", -1);
+        // 12 nonce bytes use all 16 characters' bits; 32 MAC bytes leave 2 unused bits in the last one
+        char last = parts[3].charAt(parts[3].length() - 1);
+        char respelled = (char) (last == 'A' ? 'B' : last + 1);
+        String twin = parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3].substring(0, parts[3].length() - 1)
+                + respelled;
+
+        assertThat(tokens.verify(twin).verdict()).isIn(TokenVerdict.MALFORMED, TokenVerdict.BAD_SIGNATURE);
+        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+    }
+
+    @Test
+    void verify_alteredFieldsOrForeignSecret_isBadSignature() {
+        String token = tokens.issue("alice");
+        String[] parts = token.split("\\.", -1);
+        String otherSubject = Base64.getUrlEncoder().withoutPadding().encodeToString("mallory".getBytes());
+        AdmissionTokens stranger = tokens(HmacSecrets.of("another secret 16b".getBytes(StandardCharsets.US_ASCII)));
+
+        assertThat(tokens.verify(parts[0] + "." + parts[1] + "." + otherSubject + "." + parts[3])
+                        .verdict())
+                .isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(tokens.verify(parts[0] + "." + (START_SECONDS + 6000) + "." + parts[2] + "." + parts[3])
+                        .verdict())
+                .isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(stranger.verify(token).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+    }
+
+    @Test
+    void keyRotation_verifiesAgainstCurrentAndPrevious() {
+        byte[] next = "fedcba9876543210".getBytes(StandardCharsets.US_ASCII);
+        String old = tokens.issue("a");
+        AdmissionTokens rotating = tokens(HmacSecrets.of(next, SECRET));
+        String fresh = rotating.issue("b");
+
+        assertThat(tokens(HmacSecrets.of(next)).verify(old).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(rotating.verify(old).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(tokens.verify(fresh).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(rotating.verify(fresh).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+    }
+
+    @Test
+    void subjects_emptyAndUnicodeAndLongest_roundTrip() {
+        for (String subject : List.of("", "zoë ✓", "x".repeat(AdmissionTokens.MAX_SUBJECT_BYTES))) {
+            assertThat(tokens.verify(tokens.issue(subject)).subject()).contains(subject);
+        }
+        assertThatThrownBy(() -> tokens.issue("x".repeat(AdmissionTokens.MAX_SUBJECT_BYTES + 1)))
+                .hasMessage("subjectBytes: 257 (expected: 0 <= subjectBytes <= 256)");
+    }
+
+    @Test
+    void create_rejectsShortSecretsAndTtls() {
+        assertThatThrownBy(() -> HmacSecrets.of(new byte[16], new byte[8]))
+                .hasMessage("previous: 8 bytes (expected: >= 16 bytes)");
+        assertThatThrownBy(() -> AdmissionTokens.create(Duration.ofMillis(999), HmacSecrets.of(SECRET), store, clock))
+                .hasMessage("ttl: PT0.999S (expected: >= PT1S)");
+    }
+
+    @Test
+    void sameTokenFromManyThreads_isAcceptedExactlyOnce() throws InterruptedException {
+        for (int round = 0; round < 10; round++) {
+            String token = tokens.issue("race");
+            CountDownLatch start = new CountDownLatch(1);
+            AtomicInteger accepted = new AtomicInteger();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    if (tokens.verify(token).accepted()) {
+                        accepted.incrementAndGet();
+                    }
+                }));
+            }
+            start.countDown();
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertThat(accepted).hasValue(1);
+        }
+    }
+
+    @Property(tries = 300)
+    void anyTamperedCharacter_failsVerification(
+            @ForAll @IntRange(min = 0, max = 200) int rawIndex, @ForAll @IntRange(min = 1, max = 127) int replacement) {
+        ManualClock propertyClock = new ManualClock(START_SECONDS * 1_000_000_000L);
+        AdmissionTokens issuer = AdmissionTokens.create(
+                Duration.ofSeconds(60), HmacSecrets.of(SECRET), NonceStore.inMemory(propertyClock, 10), propertyClock);
+        String token = issuer.issue("property subject");
+        int index = rawIndex % token.length();
+        if (token.charAt(index) == (char) replacement) {
+            return;
+        }
+        String tampered = token.substring(0, index) + (char) replacement + token.substring(index + 1);
+
+        assertThat(issuer.verify(tampered).accepted()).isFalse();
+        assertThat(issuer.verify(token).accepted()).isTrue();
+    }
+}
