@@ -6,27 +6,18 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /** A lock-free count of permits in flight, released by the caller. */
-final class ConcurrencyLimiter implements RateLimiter {
+final class ConcurrencyLimiter extends ElapsedTimeLimiter {
 
-    private static final VarHandle IN_FLIGHT;
-
-    static {
-        try {
-            IN_FLIGHT = MethodHandles.lookup().findVarHandle(ConcurrencyLimiter.class, "inFlight", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle IN_FLIGHT = longField(MethodHandles.lookup(), "inFlight");
 
     private final ConcurrencySpec spec;
-    private final NanoClock clock;
     private volatile long inFlight;
     private volatile long idleSinceNanos;
 
     ConcurrencyLimiter(ConcurrencySpec spec, NanoClock clock) {
+        super(clock);
         this.spec = spec;
-        this.clock = NanoClock.monotonic(clock);
-        this.idleSinceNanos = this.clock.nowNanos();
+        this.idleSinceNanos = originNanos;
     }
 
     @Override

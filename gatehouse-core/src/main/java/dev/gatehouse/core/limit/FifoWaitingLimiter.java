@@ -195,24 +195,14 @@ final class FifoWaitingLimiter implements WaitingLimiter {
     }
 
     private void timeOut(Waiter waiter) {
-        boolean wasHead;
-        lock.lock();
-        try {
-            if (!waiter.linked) {
-                return;
-            }
-            wasHead = waiter == head;
-            unlink(waiter);
-        } finally {
-            lock.unlock();
-        }
-        waiter.finish(new Decision(Decision.Outcome.TIMED_OUT, 0, Decision.NEVER, Decision.NEVER));
-        if (wasHead) {
-            drain();
-        }
+        leave(waiter, new Decision(Decision.Outcome.TIMED_OUT, 0, Decision.NEVER, Decision.NEVER));
     }
 
-    private void abandon(Waiter waiter) {
+    /**
+     * Takes {@code waiter} out of the queue if it is still in it, answers it with {@code answer} (none
+     * when it was cancelled), and lets the next waiter move up if it was the head.
+     */
+    private void leave(Waiter waiter, Decision answer) {
         boolean wasHead;
         lock.lock();
         try {
@@ -224,7 +214,11 @@ final class FifoWaitingLimiter implements WaitingLimiter {
         } finally {
             lock.unlock();
         }
-        waiter.cancelTimeout();
+        if (answer != null) {
+            waiter.finish(answer);
+        } else {
+            waiter.cancelTimeout();
+        }
         if (wasHead) {
             drain();
         }
@@ -299,7 +293,7 @@ final class FifoWaitingLimiter implements WaitingLimiter {
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelled = super.cancel(mayInterruptIfRunning);
             if (cancelled) {
-                abandon(this);
+                leave(this, null);
             }
             return cancelled;
         }

@@ -6,7 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /** A lock-free fixed-window counter whose state is one {@code long}: window tag and count. */
-final class FixedWindowLimiter implements RateLimiter {
+final class FixedWindowLimiter extends ElapsedTimeLimiter {
 
     /*
      * Design: windows are numbered from the limiter's creation. The state packs the low 34 bits of
@@ -22,29 +22,16 @@ final class FixedWindowLimiter implements RateLimiter {
     private static final int COUNT_BITS = 30;
     private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
     private static final long TAG_MASK = (1L << (Long.SIZE - COUNT_BITS)) - 1;
-    private static final VarHandle STATE;
-    private static final VarHandle DENIED;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(FixedWindowLimiter.class, "state", long.class);
-            DENIED = lookup.findVarHandle(FixedWindowLimiter.class, "denied", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle STATE = longField(MethodHandles.lookup(), "state");
+    private static final VarHandle DENIED = longField(MethodHandles.lookup(), "denied");
 
     private final FixedWindowSpec spec;
-    private final NanoClock clock;
-    private final long originNanos;
     private volatile long state;
     private volatile long denied;
 
     FixedWindowLimiter(FixedWindowSpec spec, NanoClock clock) {
+        super(clock);
         this.spec = spec;
-        this.clock = NanoClock.monotonic(clock);
-        this.originNanos = this.clock.nowNanos();
     }
 
     @Override
@@ -133,10 +120,6 @@ final class FixedWindowLimiter implements RateLimiter {
                 return;
             }
         }
-    }
-
-    private long elapsedNanos() {
-        return Math.max(0, clock.nowNanos() - originNanos);
     }
 
     private long windowIndex(long elapsed) {

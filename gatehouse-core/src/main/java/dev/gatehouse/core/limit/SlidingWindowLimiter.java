@@ -7,7 +7,7 @@ import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.time.NanoClock;
 
 /** A sliding-window counter estimated from the current and the previous fixed window. */
-final class SlidingWindowLimiter implements RateLimiter {
+final class SlidingWindowLimiter extends ElapsedTimeLimiter {
 
     /*
      * Design: the estimate at offset t into window i is ceil(previous * (W - t) / W) + current.
@@ -18,17 +18,14 @@ final class SlidingWindowLimiter implements RateLimiter {
      */
 
     private final SlidingWindowSpec spec;
-    private final NanoClock clock;
-    private final long originNanos;
     private long windowIndex;
     private long currentCount;
     private long previousCount;
     private long deniedCount;
 
     SlidingWindowLimiter(SlidingWindowSpec spec, NanoClock clock) {
+        super(clock);
         this.spec = spec;
-        this.clock = NanoClock.monotonic(clock);
-        this.originNanos = this.clock.nowNanos();
     }
 
     @Override
@@ -148,9 +145,5 @@ final class SlidingWindowLimiter implements RateLimiter {
             return windowEnd + window - elapsed;
         }
         return previousCount > 0 ? windowEnd - elapsed : 0;
-    }
-
-    private long elapsedNanos() {
-        return Math.max(0, clock.nowNanos() - originNanos);
     }
 }

@@ -6,7 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /** A lock-free token bucket whose whole state is one {@code long}. */
-final class TokenBucketLimiter implements RateLimiter {
+final class TokenBucketLimiter extends ElapsedTimeLimiter {
 
     /*
      * Design: GCRA (the generic cell rate algorithm), which is a token bucket with continuous refill
@@ -32,25 +32,14 @@ final class TokenBucketLimiter implements RateLimiter {
      * removes permits.
      */
 
-    private static final VarHandle ARRIVAL;
-
-    static {
-        try {
-            ARRIVAL = MethodHandles.lookup().findVarHandle(TokenBucketLimiter.class, "arrival", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle ARRIVAL = longField(MethodHandles.lookup(), "arrival");
 
     private final TokenBucketSpec spec;
-    private final NanoClock clock;
-    private final long originNanos;
     private volatile long arrival;
 
     TokenBucketLimiter(TokenBucketSpec spec, NanoClock clock) {
+        super(clock);
         this.spec = spec;
-        this.clock = NanoClock.monotonic(clock);
-        this.originNanos = this.clock.nowNanos();
     }
 
     @Override

@@ -3,12 +3,10 @@ package dev.gatehouse.core.breaker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.core.breaker.CircuitBreaker.State;
+import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.NanoClock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.RepeatedTest;
@@ -38,7 +36,7 @@ class CircuitBreakerContentionTest {
             }
         });
 
-        race(() -> {
+        Race.run(THREADS, () -> {
             for (int i = 0; i < 200; i++) {
                 long permit = breaker.tryAcquire();
                 if (permit != CircuitBreaker.REJECTED) {
@@ -67,7 +65,7 @@ class CircuitBreakerContentionTest {
         AtomicInteger mostAtOnce = new AtomicInteger();
         AtomicInteger admitted = new AtomicInteger();
 
-        race(() -> {
+        Race.run(THREADS, () -> {
             for (int i = 0; i < 500; i++) {
                 long permit = breaker.tryAcquire();
                 if (permit == CircuitBreaker.REJECTED) {
@@ -83,25 +81,5 @@ class CircuitBreakerContentionTest {
         assertThat(mostAtOnce.get()).isBetween(1, 3);
         assertThat(admitted.get()).isGreaterThan(3);
         assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
-    }
-
-    private static void race(Runnable work) throws InterruptedException {
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            threads.add(Thread.ofPlatform().start(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                work.run();
-            }));
-        }
-        start.countDown();
-        for (Thread thread : threads) {
-            thread.join();
-        }
     }
 }

@@ -6,11 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.RateLimiter;
 import dev.gatehouse.core.limit.WaitingLimiter;
+import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.core.time.NanoClock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -110,18 +109,12 @@ class KeyedLimitersTest {
         KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.forSpecs(key -> perSecond(1), NanoClock.system())
                 .maximumKeys(5_000)
                 .build();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
-            threads.add(Thread.ofPlatform().start(() -> {
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                for (int i = 0; i < 250_000; i++) {
-                    limiters.limiter(Long.toHexString(random.nextLong())).tryAcquire();
-                }
-            }));
-        }
-        for (Thread thread : threads) {
-            thread.join();
-        }
+        Race.run(4, () -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            for (int i = 0; i < 250_000; i++) {
+                limiters.limiter(Long.toHexString(random.nextLong())).tryAcquire();
+            }
+        });
 
         assertThat(limiters.size()).isLessThanOrEqualTo(5_000);
     }

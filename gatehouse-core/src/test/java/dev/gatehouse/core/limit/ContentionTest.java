@@ -2,12 +2,9 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.NanoClock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,36 +26,15 @@ class ContentionTest {
 
     @ParameterizedTest
     @MethodSource("specs")
-    void thousandConcurrentCallers_frozenClock_admitExactlyTheLimit(LimitSpec spec) throws Exception {
+    void thousandConcurrentCallers_frozenClock_admitExactlyTheLimit(LimitSpec spec) throws InterruptedException {
         for (int round = 0; round < ROUNDS; round++) {
             RateLimiter limiter = spec.newLimiter(FROZEN);
-            assertThat(race(() -> limiter.tryAcquire(1))).isEqualTo(50);
+            assertThat(Race.countTrue(Thread.ofVirtual(), CALLERS, () -> limiter.tryAcquire(1)))
+                    .isEqualTo(50);
             RateLimiter decided = spec.newLimiter(FROZEN);
-            assertThat(race(() -> decided.decide(1).allowed())).isEqualTo(50);
+            assertThat(Race.countTrue(
+                            Thread.ofVirtual(), CALLERS, () -> decided.decide(1).allowed()))
+                    .isEqualTo(50);
         }
-    }
-
-    private static int race(java.util.function.BooleanSupplier attempt) throws InterruptedException {
-        CountDownLatch start = new CountDownLatch(1);
-        AtomicInteger admitted = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>(CALLERS);
-        for (int i = 0; i < CALLERS; i++) {
-            threads.add(Thread.ofVirtual().start(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                if (attempt.getAsBoolean()) {
-                    admitted.incrementAndGet();
-                }
-            }));
-        }
-        start.countDown();
-        for (Thread thread : threads) {
-            thread.join();
-        }
-        return admitted.get();
     }
 }

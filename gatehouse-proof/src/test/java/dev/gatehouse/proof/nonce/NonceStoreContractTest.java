@@ -2,12 +2,9 @@ package dev.gatehouse.proof.nonce;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.ManualClock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -108,27 +105,8 @@ public abstract class NonceStoreContractTest {
         for (int round = 0; round < 20; round++) {
             String id = "race-" + round;
             long expiresAtMillis = inMillis(60_000);
-            CountDownLatch start = new CountDownLatch(1);
-            AtomicInteger winners = new AtomicInteger();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < 64; i++) {
-                threads.add(Thread.ofPlatform().start(() -> {
-                    try {
-                        start.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    if (store.putIfAbsent(id, expiresAtMillis)) {
-                        winners.incrementAndGet();
-                    }
-                }));
-            }
-            start.countDown();
-            for (Thread thread : threads) {
-                thread.join();
-            }
-            assertThat(winners).hasValue(1);
+            assertThat(Race.countTrue(64, () -> store.putIfAbsent(id, expiresAtMillis)))
+                    .isEqualTo(1);
         }
     }
 }

@@ -3,17 +3,15 @@ package dev.gatehouse.proof.pow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.secret.HmacSecrets;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class Sha256ProofOfWorkTest {
@@ -202,24 +200,8 @@ class Sha256ProofOfWorkTest {
         for (int round = 0; round < 10; round++) {
             Challenge challenge = pow.issue(0);
             byte[] nonce = solve(challenge);
-            CountDownLatch start = new CountDownLatch(1);
             ConcurrentLinkedQueue<PowVerdict> verdicts = new ConcurrentLinkedQueue<>();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < 32; i++) {
-                threads.add(Thread.ofPlatform().start(() -> {
-                    try {
-                        start.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    verdicts.add(pow.verify(challenge.id(), nonce));
-                }));
-            }
-            start.countDown();
-            for (Thread thread : threads) {
-                thread.join();
-            }
+            Race.run(32, () -> verdicts.add(pow.verify(challenge.id(), nonce)));
             assertThat(verdicts).hasSize(32);
             assertThat(verdicts.stream().filter(PowVerdict::accepted)).hasSize(1);
             assertThat(verdicts.stream().filter(v -> v == PowVerdict.REPLAYED)).hasSize(31);
