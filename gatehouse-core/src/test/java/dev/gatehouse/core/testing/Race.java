@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /** Starts many threads at one moment against shared state, for contention tests. Shared with other modules' tests. */
@@ -33,9 +34,13 @@ public final class Race {
         run(Thread.ofPlatform(), threads, work);
     }
 
-    /** {@link #run(int, Runnable)} on threads from {@code builder}. */
+    /**
+     * {@link #run(int, Runnable)} on threads from {@code builder}. If any thread's work throws, the
+     * first such throwable is rethrown here once all threads have finished.
+     */
     public static void run(Thread.Builder builder, int threads, Runnable work) throws InterruptedException {
         CountDownLatch start = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Thread> started = new ArrayList<>(threads);
         for (int i = 0; i < threads; i++) {
             started.add(builder.start(() -> {
@@ -45,12 +50,23 @@ public final class Race {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                work.run();
+                try {
+                    work.run();
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
             }));
         }
         start.countDown();
         for (Thread thread : started) {
             thread.join();
+        }
+        Throwable thrown = failure.get();
+        if (thrown instanceof RuntimeException e) {
+            throw e;
+        }
+        if (thrown instanceof Error e) {
+            throw e;
         }
     }
 }

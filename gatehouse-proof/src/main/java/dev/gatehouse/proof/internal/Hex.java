@@ -14,8 +14,10 @@ public final class Hex {
             return Optional.empty();
         }
         for (int i = 0; i < text.length(); i++) {
-            if (Character.digit(text.charAt(i), 16) < 0) {
-                return Optional.empty();
+            char c = text.charAt(i);
+            boolean hexDigit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            if (!hexDigit) {
+                return Optional.empty(); // ASCII only: Character.digit would also take other scripts' digits
             }
         }
         return Optional.of(HexFormat.of().parseHex(text));

@@ -3,6 +3,7 @@ package dev.gatehouse.proof.internal;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -17,6 +18,9 @@ public final class HmacSha256 {
      */
 
     private static final String ALGORITHM = "HmacSHA256";
+
+    /** The shortest tag {@link #matches} accepts: a shorter one would be easy to guess. */
+    public static final int MIN_TAG_BYTES = 16;
 
     private final SecretKeySpec key;
     private final Mac prototype;
@@ -40,13 +44,16 @@ public final class HmacSha256 {
         return mac.doFinal();
     }
 
-    /** Whether the first {@code expected.length} bytes of the HMAC equal {@code expected}, in constant time. */
+    /**
+     * Whether the first {@code expected.length} bytes of the HMAC equal {@code expected}, in constant
+     * time; a tag shorter than {@link #MIN_TAG_BYTES} or longer than the HMAC never matches.
+     */
     public boolean matches(byte[] message, int offset, int length, byte[] expected) {
         byte[] actual = mac(message, offset, length);
-        if (expected.length > actual.length) {
+        if (expected.length < MIN_TAG_BYTES || expected.length > actual.length) {
             return false;
         }
-        byte[] truncated = expected.length == actual.length ? actual : java.util.Arrays.copyOf(actual, expected.length);
+        byte[] truncated = expected.length == actual.length ? actual : Arrays.copyOf(actual, expected.length);
         return MessageDigest.isEqual(truncated, expected);
     }
 

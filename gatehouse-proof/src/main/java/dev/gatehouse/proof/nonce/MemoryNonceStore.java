@@ -9,8 +9,8 @@ import java.util.PriorityQueue;
 final class MemoryNonceStore implements NonceStore {
 
     /*
-     * Design: a hash map from id to entry and a min-heap of the same entries by expiry, both under one
-     * lock. Every put first purges at most PURGE_PER_CALL expired entries from the top of the heap, so
+     * Design: a hash map from id to entry and a min-heap of the same entries by the time they may be
+     * forgotten (expiry plus RETENTION_AFTER_EXPIRY_MILLIS), both under one private lock. Every put first purges at most PURGE_PER_CALL expired entries from the top of the heap, so
      * no call does unbounded work; since each put adds at most one entry and removes up to eight
      * expired ones, a backlog of expired entries drains quickly under load. Without load, expired
      * entries may stay a while, but they answer as absent all the same.
@@ -27,6 +27,7 @@ final class MemoryNonceStore implements NonceStore {
     static final int PURGE_PER_CALL = 8;
     static final int PURGE_WHEN_FULL = 256;
 
+    private final Object lock = new Object();
     private final WallClock clock;
     private final int maxEntries;
     private final Map<String, Entry> entries = new HashMap<>();
@@ -43,14 +44,14 @@ final class MemoryNonceStore implements NonceStore {
             throw new IllegalArgumentException("id: null (expected: an id)");
         }
         long nowMillis = clock.epochMillis();
-        synchronized (this) {
+        synchronized (lock) {
             purge(nowMillis, PURGE_PER_CALL);
             Entry existing = entries.get(id);
-            if (existing != null && existing.expiresAtMillis > nowMillis) {
+            if (existing != null && existing.keepUntilMillis > nowMillis) {
                 return false;
             }
             if (expiresAtMillis <= nowMillis) {
-                return true; // already expired: absent now and absent after, nothing to keep
+                return false; // expired: a copy arriving now is not a first use
             }
             if (existing == null && entries.size() >= maxEntries) {
                 purge(nowMillis, PURGE_WHEN_FULL);
@@ -59,7 +60,10 @@ final class MemoryNonceStore implements NonceStore {
                 throw new NonceStoreUnavailableException(
                         "nonce store full: " + maxEntries + " live entries (expected: fewer; raise maxEntries)");
             }
-            Entry entry = new Entry(id, expiresAtMillis);
+            long keepUntilMillis = expiresAtMillis > Long.MAX_VALUE - RETENTION_AFTER_EXPIRY_MILLIS
+                    ? Long.MAX_VALUE
+                    : expiresAtMillis + RETENTION_AFTER_EXPIRY_MILLIS;
+            Entry entry = new Entry(id, keepUntilMillis);
             entries.put(id, entry);
             byExpiry.add(entry);
             return true;
@@ -69,21 +73,23 @@ final class MemoryNonceStore implements NonceStore {
     @Override
     public boolean contains(String id) {
         long nowMillis = clock.epochMillis();
-        synchronized (this) {
+        synchronized (lock) {
             Entry existing = entries.get(id);
-            return existing != null && existing.expiresAtMillis > nowMillis;
+            return existing != null && existing.keepUntilMillis > nowMillis;
         }
     }
 
     /** Live and not yet purged entries; for tests. */
-    synchronized int size() {
-        return entries.size();
+    int size() {
+        synchronized (lock) {
+            return entries.size();
+        }
     }
 
     private void purge(long nowMillis, int max) {
         for (int purged = 0; purged < max; purged++) {
             Entry soonest = byExpiry.peek();
-            if (soonest == null || soonest.expiresAtMillis > nowMillis) {
+            if (soonest == null || soonest.keepUntilMillis > nowMillis) {
                 return;
             }
             byExpiry.poll();
@@ -91,10 +97,10 @@ final class MemoryNonceStore implements NonceStore {
         }
     }
 
-    private record Entry(String id, long expiresAtMillis) implements Comparable<Entry> {
+    private record Entry(String id, long keepUntilMillis) implements Comparable<Entry> {
         @Override
         public int compareTo(Entry other) {
-            return Long.compare(expiresAtMillis, other.expiresAtMillis);
+            return Long.compare(keepUntilMillis, other.keepUntilMillis);
         }
     }
 }

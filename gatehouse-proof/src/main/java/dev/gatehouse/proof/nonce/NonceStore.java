@@ -7,21 +7,28 @@ import dev.gatehouse.core.time.WallClock;
  * A set of single-use identifiers that each expire at a given time: the one place where challenges and
  * admission tokens are consumed, shared by every replica that verifies them.
  *
- * <p>Contract: {@link #putIfAbsent} is atomic, so among concurrent calls with the same live id
- * exactly one returns {@code true}. An entry counts as absent from its expiry time on. A store that
- * cannot answer (full, unreachable) throws {@link NonceStoreUnavailableException}, never answers
+ * <p>Contract: {@link #putIfAbsent} is atomic, so among concurrent calls with the same id exactly one
+ * returns {@code true}. An id whose expiry is not in the future is never accepted: verifiers check
+ * expiry on their own clock before they get here, and a copy that reaches the store after the expiry
+ * must not count as a first use. A store keeps each id for {@link #RETENTION_AFTER_EXPIRY_MILLIS}
+ * past its expiry, so a verifier whose clock lags by up to that much cannot accept it again. A store
+ * that cannot answer (full, unreachable) throws {@link NonceStoreUnavailableException}, never answers
  * {@code true} in doubt.
  */
 public interface NonceStore {
 
+    /** How long past its expiry a store keeps an id: the clock skew between replicas it tolerates. */
+    long RETENTION_AFTER_EXPIRY_MILLIS = 60_000;
+
     /**
-     * Records {@code id} until {@code expiresAtMillis} (epoch milliseconds) if it is absent, and says
-     * whether it was: {@code true} the first time, {@code false} on every later call before expiry.
+     * Records {@code id}, which expires at {@code expiresAtMillis} (epoch milliseconds), if it is
+     * absent and not expired, and says whether it was: {@code true} the first time, {@code false} on
+     * every later call, and {@code false} when the expiry has come.
      */
     boolean putIfAbsent(String id, long expiresAtMillis);
 
     /**
-     * Whether {@code id} is recorded and not expired. Only a hint for skipping costly work on a replay:
+     * Whether {@code id} is recorded (and kept). Only a hint for skipping costly work on a replay:
      * a {@code false} may be stale at once, so consuming still takes {@link #putIfAbsent}.
      */
     boolean contains(String id);

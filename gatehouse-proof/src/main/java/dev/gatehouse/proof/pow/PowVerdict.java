@@ -15,7 +15,11 @@ public enum PowVerdict {
     /** The hash does not have enough leading zero bits; the challenge stays solvable. */
     INSUFFICIENT_WORK,
     /** The challenge was already solved. */
-    REPLAYED;
+    REPLAYED,
+    /** Too many memory-hard verifications are running; try again shortly (the challenge stays solvable). */
+    BUSY,
+    /** The single-use record cannot be reached or is full; nothing was consumed. */
+    UNAVAILABLE;
 
     /** Whether the solution was accepted. */
     public boolean accepted() {

@@ -6,12 +6,14 @@ import dev.gatehouse.proof.internal.Hex;
 import dev.gatehouse.proof.internal.HmacSha256;
 import dev.gatehouse.proof.internal.LeadingZeros;
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.secret.HmacSecrets;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 /** Stateless proof-of-work challenges: the id is the challenge, signed with the server's secret. */
 final class SignedProofOfWork implements ProofOfWork {
@@ -29,7 +31,13 @@ final class SignedProofOfWork implements ProofOfWork {
      * therefore leaves the challenge solvable, and of two correct submissions exactly one wins. For
      * Argon2id a consumed id is refused before hashing, so a captured solution cannot be replayed to
      * make the server spend memory; the parameters themselves are capped (PowAlgorithm.Argon2id) and
-     * signed, so a client cannot raise them.
+     * signed, so a client cannot raise them. Since wrong nonces may be retried, Argon2id hashes also
+     * run behind a bulkhead: at most ARGON2_MEMORY_BUDGET_KIB of them at once (and at most four per
+     * core); past that, verify answers BUSY at once instead of queueing memory.
+     *
+     * The store refuses an id whose expiry has come, so copies that pass the expiry check just before
+     * expires_at but reach the store after it are not accepted; a refusal then reads as EXPIRED or
+     * REPLAYED by the clock. A store that cannot answer gives UNAVAILABLE and consumes nothing.
      */
 
     private static final byte KIND_SHA256 = 1;
@@ -40,6 +48,7 @@ final class SignedProofOfWork implements ProofOfWork {
     private static final String STORE_PREFIX = "pow:";
     private static final byte[] KEY_LABEL = "gatehouse proof-of-work challenge v1".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long ARGON2_MEMORY_BUDGET_KIB = 256L * 1024;
 
     private final PowSpec spec;
     private final PowAlgorithm algorithm;
@@ -48,13 +57,15 @@ final class SignedProofOfWork implements ProofOfWork {
     private final HmacSha256 currentKey;
     private final HmacSha256 previousKey;
     private final byte kind;
-    private final int parameterBytes;
     private final int idBytes;
+    private final Semaphore hashSlots;
 
     SignedProofOfWork(PowSpec spec, PowAlgorithm algorithm, HmacSecrets secrets, NonceStore store, WallClock clock) {
-        if (spec == null || algorithm == null || secrets == null || store == null || clock == null) {
-            throw new IllegalArgumentException("spec, algorithm, secrets, store, clock: null (expected: all given)");
-        }
+        requireGiven("spec", spec);
+        requireGiven("algorithm", algorithm);
+        requireGiven("secrets", secrets);
+        requireGiven("store", store);
+        requireGiven("clock", clock);
         this.spec = spec;
         this.algorithm = algorithm;
         this.store = store;
@@ -62,8 +73,14 @@ final class SignedProofOfWork implements ProofOfWork {
         this.currentKey = derivedKey(secrets.current());
         this.previousKey = secrets.previous().map(SignedProofOfWork::derivedKey).orElse(null);
         this.kind = algorithm instanceof PowAlgorithm.Argon2id ? KIND_ARGON2ID : KIND_SHA256;
-        this.parameterBytes = algorithm instanceof PowAlgorithm.Argon2id ? ARGON2_PARAMETER_BYTES : 0;
+        int parameterBytes = algorithm instanceof PowAlgorithm.Argon2id ? ARGON2_PARAMETER_BYTES : 0;
         this.idBytes = HEADER_BYTES + parameterBytes + PAYLOAD_BYTES + MAC_BYTES;
+        this.hashSlots = algorithm instanceof PowAlgorithm.Argon2id argon2id
+                ? new Semaphore((int) Math.clamp(
+                        ARGON2_MEMORY_BUDGET_KIB / argon2id.memoryKiB(),
+                        1,
+                        4L * Runtime.getRuntime().availableProcessors()))
+                : null;
     }
 
     @Override
@@ -115,18 +132,56 @@ final class SignedProofOfWork implements ProofOfWork {
         }
         PowAlgorithm signedAlgorithm = algorithm;
         if (kind == KIND_ARGON2ID) {
-            signedAlgorithm = new PowAlgorithm.Argon2id(fields.getInt(), fields.get() & 0xff, fields.get() & 0xff);
-        }
-        String storeKey = STORE_PREFIX + id;
-        if (kind == KIND_ARGON2ID && store.contains(storeKey)) {
-            return PowVerdict.REPLAYED;
+            try {
+                signedAlgorithm = new PowAlgorithm.Argon2id(fields.getInt(), fields.get() & 0xff, fields.get() & 0xff);
+            } catch (IllegalArgumentException e) {
+                return PowVerdict.MALFORMED_ID; // signed before the caps were lowered
+            }
         }
         byte[] payload = new byte[PAYLOAD_BYTES];
         fields.get(payload);
+        String storeKey = STORE_PREFIX + id;
+        try {
+            if (hashSlots == null) {
+                return finish(signedAlgorithm, payload, nonce, difficulty, storeKey, expiresAtMillis);
+            }
+            if (store.contains(storeKey)) {
+                return PowVerdict.REPLAYED;
+            }
+            if (!hashSlots.tryAcquire()) {
+                return PowVerdict.BUSY;
+            }
+            try {
+                return finish(signedAlgorithm, payload, nonce, difficulty, storeKey, expiresAtMillis);
+            } finally {
+                hashSlots.release();
+            }
+        } catch (NonceStoreUnavailableException e) {
+            return PowVerdict.UNAVAILABLE;
+        }
+    }
+
+    /** Checks the work, then consumes the id. */
+    private PowVerdict finish(
+            PowAlgorithm signedAlgorithm,
+            byte[] payload,
+            byte[] nonce,
+            int difficulty,
+            String storeKey,
+            long expiresAtMillis) {
         if (!LeadingZeros.atLeast(PowHash.of(signedAlgorithm, payload, nonce), difficulty)) {
             return PowVerdict.INSUFFICIENT_WORK;
         }
-        return store.putIfAbsent(storeKey, expiresAtMillis) ? PowVerdict.ACCEPTED : PowVerdict.REPLAYED;
+        if (store.putIfAbsent(storeKey, expiresAtMillis)) {
+            return PowVerdict.ACCEPTED;
+        }
+        return clock.epochMillis() >= expiresAtMillis ? PowVerdict.EXPIRED : PowVerdict.REPLAYED;
+    }
+
+    private static void requireGiven(String name, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + ": null (expected: given)");
+        }
     }
 
     private static HmacSha256 derivedKey(byte[] secret) {

@@ -5,7 +5,9 @@ import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.proof.internal.Base64Url;
 import dev.gatehouse.proof.internal.HmacSha256;
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.secret.HmacSecrets;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +26,10 @@ final class HmacAdmissionTokens implements AdmissionTokens {
      * keyed by the nonce.
      *
      * verify checks shape, then the MAC (constant time, current then previous secret), then expiry
-     * (expired when the current second >= exp), then uses the nonce up until exp. Parsing never throws
-     * on client input.
+     * (expired when the current second >= exp), then uses the nonce up until exp; the store refuses a
+     * nonce whose expiry has come, so a copy that passed the expiry check just before exp and reaches
+     * the store after it is not accepted either. Parsing never throws on client input, and a store
+     * that cannot answer gives UNAVAILABLE.
      */
 
     private static final int NONCE_BYTES = 12;
@@ -41,9 +45,9 @@ final class HmacAdmissionTokens implements AdmissionTokens {
     private final WallClock clock;
 
     HmacAdmissionTokens(Duration ttl, HmacSecrets secrets, NonceStore store, WallClock clock) {
-        if (secrets == null || store == null || clock == null) {
-            throw new IllegalArgumentException("secrets, store, clock: null (expected: all given)");
-        }
+        requireGiven("secrets", secrets);
+        requireGiven("store", store);
+        requireGiven("clock", clock);
         this.ttlSeconds = Require.nanosAtLeast("ttl", ttl, 1_000_000_000L) / 1_000_000_000L;
         Require.inRange("ttlSeconds", ttlSeconds, 1, 366L * 86_400);
         this.currentKey = new HmacSha256(secrets.current());
@@ -103,9 +107,23 @@ final class HmacAdmissionTokens implements AdmissionTokens {
         if (Math.floorDiv(clock.epochMillis(), 1_000L) >= expiresAtSeconds) {
             return new TokenVerification(TokenVerdict.EXPIRED, subjectText, expiresAtSeconds);
         }
-        boolean firstUse = store.putIfAbsent(STORE_PREFIX + nonceText, expiresAtSeconds * 1_000L);
-        return new TokenVerification(
-                firstUse ? TokenVerdict.ACCEPTED : TokenVerdict.REPLAYED, subjectText, expiresAtSeconds);
+        long expiresAtMillis = expiresAtSeconds * 1_000L;
+        boolean firstUse;
+        try {
+            firstUse = store.putIfAbsent(STORE_PREFIX + nonceText, expiresAtMillis);
+        } catch (NonceStoreUnavailableException e) {
+            return new TokenVerification(TokenVerdict.UNAVAILABLE, subjectText, expiresAtSeconds);
+        }
+        TokenVerdict verdict = firstUse
+                ? TokenVerdict.ACCEPTED
+                : clock.epochMillis() >= expiresAtMillis ? TokenVerdict.EXPIRED : TokenVerdict.REPLAYED;
+        return new TokenVerification(verdict, subjectText, expiresAtSeconds);
+    }
+
+    private static void requireGiven(String name, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + ": null (expected: given)");
+        }
     }
 
     /** Plain decimal digits (no sign, no leading zero unless "0"), or -1. */
@@ -130,7 +148,7 @@ final class HmacAdmissionTokens implements AdmissionTokens {
                     .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes))
+                    .decode(ByteBuffer.wrap(bytes))
                     .toString());
         } catch (CharacterCodingException e) {
             return Optional.empty();

@@ -11,7 +11,9 @@ public enum TokenVerdict {
     /** Its expiry second has come. */
     EXPIRED,
     /** It was used before. */
-    REPLAYED;
+    REPLAYED,
+    /** The single-use record cannot be reached or is full; the token was not used up. */
+    UNAVAILABLE;
 
     /** Whether the token was accepted. */
     public boolean accepted() {

@@ -155,6 +155,32 @@ class Sha256ProofOfWorkTest {
     }
 
     @Test
+    void verify_storeReachedOnlyAfterTheExpiry_isNotAccepted() {
+        Challenge challenge = pow.issue(0);
+        byte[] nonce = solve(challenge);
+        // The verifier reads a clock a millisecond before expiry; the store's clock is past it, as when
+        // the hash or the network takes that long, or the store's clock runs ahead.
+        ManualClock storeClock = new ManualClock((challenge.expiresAtMillis()) * 1_000_000L);
+        ManualClock verifierClock = new ManualClock((challenge.expiresAtMillis() - 1) * 1_000_000L);
+        ProofOfWork lateStore = ProofOfWork.sha256(SPEC, SECRETS, NonceStore.inMemory(storeClock, 10), verifierClock);
+
+        assertThat(lateStore.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.REPLAYED);
+        verifierClock.advanceNanos(1_000_000);
+        assertThat(lateStore.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.EXPIRED);
+    }
+
+    @Test
+    void verify_storeUnavailable_consumesNothingAndSaysSo() {
+        NonceStore full = NonceStore.inMemory(clock, 1);
+        ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, full, clock);
+        Challenge first = pow.issue(0);
+        Challenge second = pow.issue(0);
+        assertThat(pow.verify(first.id(), solve(first))).isEqualTo(PowVerdict.ACCEPTED);
+
+        assertThat(pow.verify(second.id(), solve(second))).isEqualTo(PowVerdict.UNAVAILABLE);
+    }
+
+    @Test
     void verifyHex_badHexOrLength_isBadNonce() {
         Challenge challenge = pow.issue(0);
         String id = challenge.id();
@@ -163,6 +189,8 @@ class Sha256ProofOfWorkTest {
         assertThat(pow.verifyHex(id, "")).isEqualTo(PowVerdict.BAD_NONCE);
         assertThat(pow.verifyHex(id, "abc")).isEqualTo(PowVerdict.BAD_NONCE);
         assertThat(pow.verifyHex(id, "zz")).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(pow.verifyHex(id, "\u0660\u0660")).isEqualTo(PowVerdict.BAD_NONCE); // Arabic-Indic zeros
+        assertThat(pow.verifyHex(id, "\uFF21\uFF21")).isEqualTo(PowVerdict.BAD_NONCE); // fullwidth A
         assertThat(pow.verifyHex(id, "00".repeat(ProofOfWork.MAX_NONCE_BYTES + 1)))
                 .isEqualTo(PowVerdict.BAD_NONCE);
         assertThat(pow.verify(id, new byte[0])).isEqualTo(PowVerdict.BAD_NONCE);

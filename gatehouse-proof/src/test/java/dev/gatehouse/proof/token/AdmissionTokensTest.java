@@ -71,6 +71,27 @@ class AdmissionTokensTest {
     }
 
     @Test
+    void verify_replayedAMillisecondBeforeExp_isStillReplayed() {
+        String token = tokens.issue("a");
+        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+
+        clock.setNanos((START_SECONDS + 60) * 1_000_000_000L - 1_000_000);
+
+        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+    }
+
+    @Test
+    void verify_storeFull_isUnavailableAndUsesNothingUp() {
+        AdmissionTokens small = AdmissionTokens.create(
+                Duration.ofSeconds(60), HmacSecrets.of(SECRET), NonceStore.inMemory(clock, 1), clock);
+        String first = small.issue("a");
+        String second = small.issue("b");
+        assertThat(small.verify(first).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+
+        assertThat(small.verify(second).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
+    }
+
+    @Test
     void verify_malformedTokens_areMalformed() {
         String token = tokens.issue("s");
         String[] parts = token.split("\\.", -1);
