@@ -32,11 +32,4 @@ final class HashColumn {
         byte[] page = pages.get((int) (index >>> PAGE_SHIFT));
         System.arraycopy(page, (int) (index & PAGE_MASK) * HASH_BYTES, target, 0, HASH_BYTES);
     }
-
-    /** The last hash, as a new array. */
-    byte[] last() {
-        byte[] hash = new byte[HASH_BYTES];
-        get(size - 1, hash);
-        return hash;
-    }
 }

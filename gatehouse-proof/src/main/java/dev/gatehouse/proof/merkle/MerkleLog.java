@@ -27,6 +27,9 @@ public final class MerkleLog {
      * The hashes sit in fixed-size pages of one byte array each, not one object per hash, so a million
      * leaves cost 64 MB of hashes and growing never copies old pages. Methods are synchronised: one
      * writer and any number of provers may share a log; the static verifiers need no log at all.
+     *
+     * The log counts the hashes it computes (hashesComputed), so tests can check the O(log n) cost of
+     * roots and proofs by counting rather than by timing.
      */
 
     /** The longest proof any verifier accepts; a tree of 2^63 − 1 leaves needs at most 64 hashes. */
@@ -41,6 +44,7 @@ public final class MerkleLog {
     private final List<HashColumn> levels = new ArrayList<>();
     private final MessageDigest digest = sha256();
     private long size;
+    private long hashesComputed;
 
     /** An empty log. */
     public MerkleLog() {
@@ -51,6 +55,7 @@ public final class MerkleLog {
     public synchronized long append(byte[] leafData) {
         long index = size;
         byte[] hash = leafHash(digest, leafData);
+        hashesComputed++;
         levels.get(0).add(hash);
         long position = index;
         int level = 0;
@@ -58,6 +63,7 @@ public final class MerkleLog {
             byte[] left = new byte[HASH_BYTES];
             levels.get(level).get(position - 1, left);
             hash = nodeHash(digest, left, hash);
+            hashesComputed++;
             level++;
             position >>>= 1;
             if (levels.size() == level) {
@@ -82,7 +88,11 @@ public final class MerkleLog {
     /** The root the log had when it held {@code size} leaves; the hash of the empty string for 0. */
     public synchronized byte[] root(long size) {
         Require.inRange("size", size, 0, this.size);
-        return size == 0 ? digest.digest() : subtreeHash(0, size);
+        if (size == 0) {
+            hashesComputed++;
+            return digest.digest();
+        }
+        return subtreeHash(0, size);
     }
 
     /**
@@ -109,6 +119,11 @@ public final class MerkleLog {
             subproof(oldSize, 0, newSize, true, proof);
         }
         return proof;
+    }
+
+    /** The number of SHA-256 hashes this log has computed since it was made; package-private, for tests. */
+    synchronized long hashesComputed() {
+        return hashesComputed;
     }
 
     /**
@@ -239,7 +254,10 @@ public final class MerkleLog {
             return hash;
         }
         long k = Long.highestOneBit(count - 1);
-        return nodeHash(digest, subtreeHash(start, k), subtreeHash(start + k, count - k));
+        byte[] left = subtreeHash(start, k);
+        byte[] right = subtreeHash(start + k, count - k);
+        hashesComputed++;
+        return nodeHash(digest, left, right);
     }
 
     private static byte[] leafHash(MessageDigest digest, byte[] data) {

@@ -10,7 +10,10 @@ import java.util.Optional;
 /**
  * The verifiable random function ECVRF-EDWARDS25519-SHA512-TAI of RFC 9381: whoever holds the secret
  * key turns an input into a 64-byte output and a proof, and anyone with the public key can check that
- * the output is the only one the key could have produced for that input.
+ * the output is the only one the key could have produced for that input. Never use a VRF secret key
+ * as the seed of an Ed25519 signing key as well: the ECVRF nonce for alpha equals Ed25519's nonce for
+ * the 32-byte message encode_to_curve(publicKey, alpha), so one signature of that message and one
+ * proof for alpha reveal the key.
  */
 public final class Ecvrf {
 

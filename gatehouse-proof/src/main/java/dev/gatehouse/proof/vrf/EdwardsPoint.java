@@ -1,6 +1,7 @@
 package dev.gatehouse.proof.vrf;
 
 import java.math.BigInteger;
+import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -40,8 +41,8 @@ final class EdwardsPoint {
     static final EdwardsPoint IDENTITY =
             new EdwardsPoint(BigInteger.ZERO, BigInteger.ONE, BigInteger.ONE, BigInteger.ZERO);
     /** The base point B: y = 4/5, x even. */
-    static final EdwardsPoint BASE = decode(java.util.HexFormat.of()
-                    .parseHex("5866666666666666666666666666666666666666666666666666666666666666"))
+    static final EdwardsPoint BASE = decode(
+                    HexFormat.of().parseHex("5866666666666666666666666666666666666666666666666666666666666666"))
             .orElseThrow();
 
     private final BigInteger x;

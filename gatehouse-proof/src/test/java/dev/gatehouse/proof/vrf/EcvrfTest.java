@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.proof.Vectors;
 import java.math.BigInteger;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import org.junit.jupiter.api.Test;
@@ -116,18 +116,62 @@ class EcvrfTest {
         }
     }
 
+    /*
+     * Forgeries with points of small order. Under a key Y and a Gamma with c·Y = c·Gamma = identity,
+     * verify's U = s·B − c·Y and V = s·H − c·Gamma are s·B and s·H, known before c; so c =
+     * challenge(Y, H, Gamma, U, V) closes the loop and Gamma‖c‖s satisfies every equation of RFC 9381
+     * §5.3 for any alpha. Only the small-order checks stop such a proof (satisfiesVerificationEquations
+     * shows the forgery is real: it is verify without those checks).
+     *
+     * A small-order Gamma under an honest key (x·B, x ≠ 0 mod q) cannot be forged this way: U = s·B −
+     * c·Y must be fixed before c, which forces s = k + c·x, and then V = k·H + c·(x·H − Gamma) still
+     * depends on c unless Gamma = x·H, which has large order. Finding such a proof means finding a
+     * 128-bit c that the hash maps back to itself, so there is no test for that case; the Gamma check
+     * is a second lock on the forgeries below (each check alone rejects them).
+     */
+
     @Test
-    void verify_smallOrderPublicKeyOrGamma_isRejected() {
-        Set<String> smallOrder = smallOrderEncodings();
+    void verify_identityKeyAndIdentityGammaForgery_isRejected() {
+        byte[] identityKey = hex("01" + "00".repeat(31));
+        assertThat(identityKey).isEqualTo(EdwardsPoint.IDENTITY.encode());
+        byte[] alpha = {0x72};
+        BigInteger s = EdwardsPoint.Q.subtract(BigInteger.valueOf(12345));
+        EdwardsPoint h = Ecvrf.encodeToCurve(identityKey, alpha);
+        EdwardsPoint u = EdwardsPoint.BASE.multiply(s);
+        EdwardsPoint v = h.multiply(s);
+        byte[] c = challenge(EdwardsPoint.IDENTITY, h, EdwardsPoint.IDENTITY, u, v);
+        byte[] forged = proof(EdwardsPoint.IDENTITY, c, s);
+
+        assertThat(satisfiesVerificationEquations(identityKey, forged, alpha)).isTrue();
+        assertThat(Ecvrf.verify(identityKey, forged, alpha)).isEmpty();
+    }
+
+    @Test
+    void verify_forgeriesWithEverySmallOrderKeyAndGamma_areRejected() {
+        List<EdwardsPoint> smallOrder = smallOrderPoints();
         assertThat(smallOrder).hasSize(8);
-        byte[] proof = hex(FIRST, "pi");
-        for (String encoding : smallOrder) {
-            byte[] point = hex(encoding);
-            assertThat(Ecvrf.verify(point, proof, new byte[0])).as(encoding).isEmpty();
-            byte[] badGamma = proof.clone();
-            System.arraycopy(point, 0, badGamma, 0, 32);
-            assertThat(Ecvrf.verify(hex(FIRST, "pk"), badGamma, new byte[0])).isEmpty();
+        byte[] alpha = new byte[0];
+        for (EdwardsPoint key : smallOrder) {
+            for (EdwardsPoint gamma : smallOrder) {
+                byte[] forged = forgeWithSmallOrderPoints(key, gamma, alpha);
+
+                assertThat(satisfiesVerificationEquations(key.encode(), forged, alpha))
+                        .isTrue();
+                assertThat(Ecvrf.verify(key.encode(), forged, alpha))
+                        .as("key %s, gamma %s", hex(key.encode()), hex(gamma.encode()))
+                        .isEmpty();
+            }
         }
+    }
+
+    @Test
+    void satisfiesVerificationEquations_rfc9381Vectors_holdAndTamperedFails() {
+        vectors()
+                .forEach(vector -> assertThat(satisfiesVerificationEquations(
+                                hex(vector, "pk"), hex(vector, "pi"), hex(vector, "alpha")))
+                        .isTrue());
+        assertThat(satisfiesVerificationEquations(hex(FIRST, "pk"), hex(FIRST, "pi"), new byte[] {0x72}))
+                .isFalse();
     }
 
     @Test
@@ -163,7 +207,7 @@ class EcvrfTest {
     }
 
     /** The eight points of order dividing 8, found as the torsion part of a point outside the subgroup. */
-    static Set<String> smallOrderEncodings() {
+    static List<EdwardsPoint> smallOrderPoints() {
         EdwardsPoint torsion = null;
         for (int seed = 1; torsion == null; seed++) {
             byte[] candidate = new byte[32];
@@ -176,14 +220,83 @@ class EcvrfTest {
                 }
             }
         }
-        Set<String> encodings = new LinkedHashSet<>();
+        List<EdwardsPoint> points = new ArrayList<>();
         EdwardsPoint current = EdwardsPoint.IDENTITY;
         for (int i = 0; i < 8; i++) {
             assertThat(current.hasSmallOrder()).isTrue();
-            encodings.add(hex(current.encode()));
+            points.add(current);
             current = current.add(torsion);
         }
-        return encodings;
+        assertThat(points.stream().map(point -> hex(point.encode())).distinct()).hasSize(8);
+        return points;
+    }
+
+    /**
+     * Gamma‖c‖s with U = s·B and V = s·H, stepping s until c·key and c·gamma are the identity (for
+     * points of order dividing 8, c·P = (c mod 8)·P; about eight tries, the first when both are the
+     * identity).
+     */
+    private static byte[] forgeWithSmallOrderPoints(EdwardsPoint key, EdwardsPoint gamma, byte[] alpha) {
+        EdwardsPoint h = Ecvrf.encodeToCurve(key.encode(), alpha);
+        BigInteger s = BigInteger.ONE;
+        EdwardsPoint u = EdwardsPoint.BASE;
+        EdwardsPoint v = h;
+        while (true) {
+            byte[] c = challenge(key, h, gamma, u, v);
+            BigInteger cModEight = EdwardsPoint.fromLittleEndian(c).mod(BigInteger.valueOf(8));
+            if (key.multiply(cModEight).isIdentity()
+                    && gamma.multiply(cModEight).isIdentity()) {
+                return proof(gamma, c, s);
+            }
+            s = s.add(BigInteger.ONE);
+            u = u.add(EdwardsPoint.BASE);
+            v = v.add(h);
+        }
+    }
+
+    /**
+     * RFC 9381 §5.3 steps 4-9 without key validation or the small-order Gamma check: whether c =
+     * challenge(Y, H, Gamma, s·B − c·Y, s·H − c·Gamma). Written out here so a forgery's validity does not
+     * rest on the code under test.
+     */
+    private static boolean satisfiesVerificationEquations(byte[] publicKey, byte[] proof, byte[] alpha) {
+        EdwardsPoint y = EdwardsPoint.decode(publicKey).orElseThrow();
+        EdwardsPoint gamma = EdwardsPoint.decode(Arrays.copyOf(proof, 32)).orElseThrow();
+        byte[] c = Arrays.copyOfRange(proof, 32, 48);
+        BigInteger cScalar = EdwardsPoint.fromLittleEndian(c);
+        BigInteger s = EdwardsPoint.fromLittleEndian(Arrays.copyOfRange(proof, 48, 80));
+        EdwardsPoint h = Ecvrf.encodeToCurve(publicKey, alpha);
+        EdwardsPoint u = EdwardsPoint.BASE.multiply(s).subtract(y.multiply(cScalar));
+        EdwardsPoint v = h.multiply(s).subtract(gamma.multiply(cScalar));
+        return s.compareTo(EdwardsPoint.Q) < 0 && Arrays.equals(challenge(y, h, gamma, u, v), c);
+    }
+
+    /** ECVRF_challenge_generation (RFC 9381 §5.4.3): SHA-512(0x03 ‖ 0x02 ‖ points ‖ 0x00), first 16 bytes. */
+    private static byte[] challenge(EdwardsPoint... points) {
+        MessageDigest sha512 = sha512();
+        sha512.update((byte) 0x03); // suite ECVRF-EDWARDS25519-SHA512-TAI
+        sha512.update((byte) 0x02); // challenge_generation_domain_separator_front
+        for (EdwardsPoint point : points) {
+            sha512.update(point.encode());
+        }
+        sha512.update((byte) 0x00); // challenge_generation_domain_separator_back
+        return Arrays.copyOf(sha512.digest(), 16);
+    }
+
+    private static byte[] proof(EdwardsPoint gamma, byte[] c, BigInteger s) {
+        byte[] proof = new byte[Ecvrf.PROOF_BYTES];
+        System.arraycopy(gamma.encode(), 0, proof, 0, 32);
+        System.arraycopy(c, 0, proof, 32, 16);
+        System.arraycopy(EdwardsPoint.toLittleEndian(s, 32), 0, proof, 48, 32);
+        return proof;
+    }
+
+    private static MessageDigest sha512() {
+        try {
+            return MessageDigest.getInstance("SHA-512");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Encodings with y >= p (y = p + 0 ... p + 18, both signs) and the "negative zero" x of y = ±1. */
