@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.proof.testing.NonceStoreContractTest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,74 @@
+package dev.gatehouse.redis;
+
+import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+
+/** A {@link NonceStore} in Redis: one atomic script per put, on the server's clock. */
+final class RedisNonceStore implements NonceStore {
+
+    /*
+     * Design: putIfAbsent is one EVALSHA that reads the server's TIME, refuses an id whose expiry has
+     * come, and otherwise SETs the key NX with PXAT expiry + retention. Deciding on the server's clock
+     * makes the nodes' own clocks irrelevant to whether an id is still live; the retention keeps an id
+     * past its expiry for verifiers whose clocks lag. Lua numbers are doubles, so the script only
+     * compares milliseconds (exact below 2^53) and passes the keep-until time to SET as the string it
+     * received. Any failure to get an answer (timeout, connection lost) becomes
+     * NonceStoreUnavailableException: a store never answers "first use" in doubt.
+     */
+
+    private static final LuaScript PUT_IF_ABSENT = new LuaScript("""
+            local time = redis.call('TIME')
+            local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+            if tonumber(ARGV[1]) <= now then
+              return 0
+            end
+            if redis.call('SET', KEYS[1], '1', 'NX', 'PXAT', ARGV[2]) then
+              return 1
+            end
+            return 0
+            """);
+
+    /** The latest keep-until time passed to Redis: 9999-12-31, far inside what PXAT accepts. */
+    private static final long LATEST_KEEP_UNTIL_MILLIS = 253_402_300_799_999L;
+
+    private final RedisCommands<String, String> redis;
+    private final String keyPrefix;
+
+    RedisNonceStore(StatefulRedisConnection<String, String> connection, String keyPrefix) {
+        if (keyPrefix == null) {
+            throw new IllegalArgumentException("keyPrefix: null (expected: a prefix, possibly empty)");
+        }
+        this.redis = connection.sync();
+        this.keyPrefix = keyPrefix;
+    }
+
+    @Override
+    public boolean putIfAbsent(String id, long expiresAtMillis) {
+        if (id == null) {
+            throw new IllegalArgumentException("id: null (expected: an id)");
+        }
+        long expires = Math.min(expiresAtMillis, LATEST_KEEP_UNTIL_MILLIS);
+        long keepUntil = Math.min(expires + RETENTION_AFTER_EXPIRY_MILLIS, LATEST_KEEP_UNTIL_MILLIS);
+        try {
+            return PUT_IF_ABSENT.run(redis, keyPrefix + id, Long.toString(expires), Long.toString(keepUntil)) == 1;
+        } catch (RuntimeException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public boolean contains(String id) {
+        try {
+            return redis.exists(keyPrefix + id) > 0;
+        } catch (RuntimeException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** Any failure to get an answer: Lettuce's RedisException, or its IllegalStateException once shut down. */
+    private static NonceStoreUnavailableException unavailable(RuntimeException cause) {
+        return new NonceStoreUnavailableException("nonce store: Redis did not answer (" + cause + ")", cause);
+    }
+}
