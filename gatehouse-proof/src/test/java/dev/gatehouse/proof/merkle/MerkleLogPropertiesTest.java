@@ -25,12 +25,8 @@ class MerkleLogPropertiesTest {
         assertThat(MerkleLog.verifyInclusion(leaves.get(index), index, leaves.size(), proof, root))
                 .isTrue();
         if (!proof.isEmpty()) {
-            List<byte[]> tampered = new ArrayList<>(proof);
-            int element = rawBit % proof.size();
-            byte[] hash = proof.get(element).clone();
-            hash[rawBit / 8] ^= (byte) (1 << (rawBit % 8));
-            tampered.set(element, hash);
-            assertThat(MerkleLog.verifyInclusion(leaves.get(index), index, leaves.size(), tampered, root))
+            assertThat(MerkleLog.verifyInclusion(
+                            leaves.get(index), index, leaves.size(), withFlippedBit(proof, rawBit), root))
                     .isFalse();
         }
     }
@@ -50,13 +46,19 @@ class MerkleLogPropertiesTest {
         assertThat(MerkleLog.verifyConsistency(oldSize, newSize, log.root(oldSize), log.root(), proof))
                 .isTrue();
         if (!proof.isEmpty()) {
-            List<byte[]> tampered = new ArrayList<>(proof);
-            int element = rawBit % proof.size();
-            byte[] hash = proof.get(element).clone();
-            hash[rawBit / 8] ^= (byte) (1 << (rawBit % 8));
-            tampered.set(element, hash);
-            assertThat(MerkleLog.verifyConsistency(oldSize, newSize, log.root(oldSize), log.root(), tampered))
+            assertThat(MerkleLog.verifyConsistency(
+                            oldSize, newSize, log.root(oldSize), log.root(), withFlippedBit(proof, rawBit)))
                     .isFalse();
         }
+    }
+
+    /** A copy of {@code proof} with bit {@code rawBit} (0..255) flipped in one of its hashes. */
+    private static List<byte[]> withFlippedBit(List<byte[]> proof, int rawBit) {
+        List<byte[]> tampered = new ArrayList<>(proof);
+        int element = rawBit % proof.size();
+        byte[] hash = proof.get(element).clone();
+        hash[rawBit / 8] ^= (byte) (1 << (rawBit % 8));
+        tampered.set(element, hash);
+        return tampered;
     }
 }
