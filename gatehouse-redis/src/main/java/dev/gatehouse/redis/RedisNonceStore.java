@@ -1,5 +1,6 @@
 package dev.gatehouse.redis;
 
+import dev.gatehouse.core.check.Require;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -37,18 +38,13 @@ final class RedisNonceStore implements NonceStore {
     private final String keyPrefix;
 
     RedisNonceStore(StatefulRedisConnection<String, String> connection, String keyPrefix) {
-        if (keyPrefix == null) {
-            throw new IllegalArgumentException("keyPrefix: null (expected: a prefix, possibly empty)");
-        }
         this.redis = connection.sync();
-        this.keyPrefix = keyPrefix;
+        this.keyPrefix = Require.given("keyPrefix", keyPrefix, "a prefix, possibly empty");
     }
 
     @Override
     public boolean putIfAbsent(String id, long expiresAtMillis) {
-        if (id == null) {
-            throw new IllegalArgumentException("id: null (expected: an id)");
-        }
+        Require.given("id", id, "an id");
         long expires = Math.min(expiresAtMillis, LATEST_KEEP_UNTIL_MILLIS);
         long keepUntil = Math.min(expires + RETENTION_AFTER_EXPIRY_MILLIS, LATEST_KEEP_UNTIL_MILLIS);
         try {

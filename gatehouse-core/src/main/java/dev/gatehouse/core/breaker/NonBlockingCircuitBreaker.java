@@ -175,7 +175,9 @@ final class NonBlockingCircuitBreaker implements CircuitBreaker {
         if (!phase.compareAndSet(from, to)) {
             return false;
         }
-        notifyChange(from.state, to.state);
+        if (from.state != to.state) { // a half-open phase renewed for its clock is no change
+            notifyChange(from.state, to.state);
+        }
         return true;
     }
 

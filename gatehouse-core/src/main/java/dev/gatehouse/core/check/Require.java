@@ -11,6 +11,14 @@ public final class Require {
 
     private Require() {}
 
+    /** Returns {@code value} if it is not null; {@code expected} says what should have been given. */
+    public static <T> T given(String name, T value, String expected) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + ": null (expected: " + expected + ")");
+        }
+        return value;
+    }
+
     /** Returns {@code value} if it is at least {@code min}. */
     public static long atLeast(String name, long value, long min) {
         if (value < min) {
@@ -49,9 +57,7 @@ public final class Require {
 
     /** Returns the duration in nanoseconds if it is at least {@code minNanos}; saturates very long ones. */
     public static long nanosAtLeast(String name, Duration value, long minNanos) {
-        if (value == null) {
-            throw new IllegalArgumentException(name + ": null (expected: a duration)");
-        }
+        given(name, value, "a duration");
         long nanos = value.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : value.toNanos();
         if (value.isNegative() || nanos < minNanos) {
             throw new IllegalArgumentException(

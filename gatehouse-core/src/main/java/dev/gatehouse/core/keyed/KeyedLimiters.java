@@ -77,8 +77,9 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
 
     /** A builder of a registry of plain limiters, made from the {@link LimitSpec} the policy gives each key. */
     public static Builder<LimitSpec, RateLimiter> forSpecs(Function<String, LimitSpec> policy, NanoClock clock) {
-        return new Builder<LimitSpec, RateLimiter>(policy, spec -> spec.newLimiter(clock), RateLimiter::spec)
-                .clock(clock);
+        NanoClock monotonic = NanoClock.monotonic(clock); // once, not once per key
+        return new Builder<LimitSpec, RateLimiter>(policy, spec -> spec.newLimiter(monotonic), RateLimiter::spec)
+                .clock(monotonic);
     }
 
     /** The limiter of {@code key}, created from the policy if the key has none. */

@@ -72,11 +72,6 @@ public final class ManualClock implements NanoClock, WallClock, Scheduler {
         this.nowNanos = nanos;
     }
 
-    /** Runs the tasks that are due now (for example ones scheduled with a delay of zero). */
-    public void runDueTasks() {
-        advanceNanos(0);
-    }
-
     /** How many tasks are scheduled and not yet run or cancelled. */
     public synchronized int pendingTasks() {
         return pending.size();

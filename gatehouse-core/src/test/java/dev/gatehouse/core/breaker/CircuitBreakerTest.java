@@ -216,6 +216,27 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void halfOpen_outlivingItsSlotClock_isRenewedWithoutAStateChangeEvent() {
+        CircuitBreaker breaker = openBreaker(spec());
+        List<String> seen = new ArrayList<>();
+        breaker.addListener(new CircuitBreaker.Listener() {
+            @Override
+            public void onStateChange(State from, State to, long atNanos) {
+                seen.add(from + "->" + to);
+            }
+        });
+        clock.advanceNanos(10 * SECOND);
+        breaker.tryAcquire();
+
+        clock.advance(Duration.ofHours(80)); // past the 48-bit claim times of the half-open slots
+        long probe = breaker.tryAcquire();
+
+        assertThat(probe).isNotEqualTo(REJECTED);
+        assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+        assertThat(seen).containsExactly("OPEN->HALF_OPEN");
+    }
+
+    @Test
     void release_freesAProbeSlotWithoutCounting() {
         CircuitBreaker breaker = openBreaker(spec());
         clock.advanceNanos(10 * SECOND);

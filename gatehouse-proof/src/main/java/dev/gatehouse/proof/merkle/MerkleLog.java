@@ -1,8 +1,8 @@
 package dev.gatehouse.proof.merkle;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.proof.internal.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,7 +42,7 @@ public final class MerkleLog {
     private static final byte NODE_PREFIX = 0x01;
 
     private final List<HashColumn> levels = new ArrayList<>();
-    private final MessageDigest digest = sha256();
+    private final MessageDigest digest = Sha256.newDigest();
     private long size;
     private long hashesComputed;
 
@@ -134,7 +134,7 @@ public final class MerkleLog {
         if (leafData == null || index < 0 || index >= size || !isHash(root) || !areHashes(proof)) {
             return false;
         }
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.newDigest();
         long fn = index;
         long sn = size - 1;
         byte[] hash = leafHash(digest, leafData);
@@ -172,12 +172,13 @@ public final class MerkleLog {
             return proof.isEmpty() && MessageDigest.isEqual(oldRoot, newRoot);
         }
         if (oldSize == 0) {
-            return proof.isEmpty() && MessageDigest.isEqual(oldRoot, sha256().digest());
+            return proof.isEmpty()
+                    && MessageDigest.isEqual(oldRoot, Sha256.newDigest().digest());
         }
         if (proof.isEmpty()) {
             return false;
         }
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.newDigest();
         List<byte[]> path = proof;
         if (Long.bitCount(oldSize) == 1) {
             path = new ArrayList<>(proof.size() + 1);
@@ -287,13 +288,5 @@ public final class MerkleLog {
             }
         }
         return true;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.gatehouse.proof.nonce;
 
+import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.time.WallClock;
 import java.util.HashMap;
 import java.util.Map;
@@ -40,9 +41,7 @@ final class MemoryNonceStore implements NonceStore {
 
     @Override
     public boolean putIfAbsent(String id, long expiresAtMillis) {
-        if (id == null) {
-            throw new IllegalArgumentException("id: null (expected: an id)");
-        }
+        Require.given("id", id, "an id");
         long nowMillis = clock.epochMillis();
         synchronized (lock) {
             purge(nowMillis, PURGE_PER_CALL);

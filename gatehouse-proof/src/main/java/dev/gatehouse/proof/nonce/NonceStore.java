@@ -39,9 +39,7 @@ public interface NonceStore {
      */
     static NonceStore inMemory(WallClock clock, int maxEntries) {
         Require.atLeast("maxEntries", maxEntries, 1);
-        if (clock == null) {
-            throw new IllegalArgumentException("clock: null (expected: a wall clock)");
-        }
+        Require.given("clock", clock, "a wall clock");
         return new MemoryNonceStore(clock, maxEntries);
     }
 }

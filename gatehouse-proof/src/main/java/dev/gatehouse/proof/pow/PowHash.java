@@ -1,7 +1,7 @@
 package dev.gatehouse.proof.pow;
 
+import dev.gatehouse.proof.internal.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 
@@ -20,14 +20,10 @@ final class PowHash {
     }
 
     private static byte[] sha256(byte[] payload, byte[] nonce) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(payload);
-            digest.update(nonce);
-            return digest.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
+        MessageDigest digest = Sha256.newDigest();
+        digest.update(payload);
+        digest.update(nonce);
+        return digest.digest();
     }
 
     private static byte[] argon2id(PowAlgorithm.Argon2id parameters, byte[] payload, byte[] nonce) {

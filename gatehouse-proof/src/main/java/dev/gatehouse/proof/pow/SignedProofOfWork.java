@@ -1,5 +1,6 @@
 package dev.gatehouse.proof.pow;
 
+import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.proof.internal.Base64Url;
 import dev.gatehouse.proof.internal.Hex;
@@ -61,11 +62,11 @@ final class SignedProofOfWork implements ProofOfWork {
     private final Semaphore hashSlots;
 
     SignedProofOfWork(PowSpec spec, PowAlgorithm algorithm, HmacSecrets secrets, NonceStore store, WallClock clock) {
-        requireGiven("spec", spec);
-        requireGiven("algorithm", algorithm);
-        requireGiven("secrets", secrets);
-        requireGiven("store", store);
-        requireGiven("clock", clock);
+        Require.given("spec", spec, "given");
+        Require.given("algorithm", algorithm, "given");
+        Require.given("secrets", secrets, "given");
+        Require.given("store", store, "given");
+        Require.given("clock", clock, "given");
         this.spec = spec;
         this.algorithm = algorithm;
         this.store = store;
@@ -176,12 +177,6 @@ final class SignedProofOfWork implements ProofOfWork {
             return PowVerdict.ACCEPTED;
         }
         return clock.epochMillis() >= expiresAtMillis ? PowVerdict.EXPIRED : PowVerdict.REPLAYED;
-    }
-
-    private static void requireGiven(String name, Object value) {
-        if (value == null) {
-            throw new IllegalArgumentException(name + ": null (expected: given)");
-        }
     }
 
     private static HmacSha256 derivedKey(byte[] secret) {

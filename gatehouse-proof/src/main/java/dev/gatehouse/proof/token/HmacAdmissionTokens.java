@@ -45,9 +45,9 @@ final class HmacAdmissionTokens implements AdmissionTokens {
     private final WallClock clock;
 
     HmacAdmissionTokens(Duration ttl, HmacSecrets secrets, NonceStore store, WallClock clock) {
-        requireGiven("secrets", secrets);
-        requireGiven("store", store);
-        requireGiven("clock", clock);
+        Require.given("secrets", secrets, "given");
+        Require.given("store", store, "given");
+        Require.given("clock", clock, "given");
         this.ttlSeconds = Require.nanosAtLeast("ttl", ttl, 1_000_000_000L) / 1_000_000_000L;
         Require.inRange("ttlSeconds", ttlSeconds, 1, 366L * 86_400);
         this.currentKey = new HmacSha256(secrets.current());
@@ -58,9 +58,7 @@ final class HmacAdmissionTokens implements AdmissionTokens {
 
     @Override
     public String issue(String subject) {
-        if (subject == null) {
-            throw new IllegalArgumentException("subject: null (expected: a string, possibly empty)");
-        }
+        Require.given("subject", subject, "a string, possibly empty");
         byte[] subjectBytes = subject.getBytes(StandardCharsets.UTF_8);
         Require.inRange("subjectBytes", subjectBytes.length, 0, MAX_SUBJECT_BYTES);
         byte[] nonce = new byte[NONCE_BYTES];
@@ -118,12 +116,6 @@ final class HmacAdmissionTokens implements AdmissionTokens {
                 ? TokenVerdict.ACCEPTED
                 : clock.epochMillis() >= expiresAtMillis ? TokenVerdict.EXPIRED : TokenVerdict.REPLAYED;
         return new TokenVerification(verdict, subjectText, expiresAtSeconds);
-    }
-
-    private static void requireGiven(String name, Object value) {
-        if (value == null) {
-            throw new IllegalArgumentException(name + ": null (expected: given)");
-        }
     }
 
     /** Plain decimal digits (no sign, no leading zero unless "0"), or -1. */
