@@ -1,0 +1,34 @@
+package dev.gatehouse.core.keyed;
+
+import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.LimiterSnapshot;
+import dev.gatehouse.core.limit.RateLimiter;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Limits per key, decided where the state lives: in this process or in a store that several nodes
+ * share. Every call names the key's spec, so the caller's policy (config, per-key overrides) stays
+ * the one source of configuration and a shared store needs no configuration of its own.
+ *
+ * <p>Calls never block. A store that cannot answer completes the stage exceptionally with {@link
+ * LimiterUnavailableException}; wrap it in {@link DegradingKeyedRateLimiter} to decide what happens then.
+ */
+public interface KeyedRateLimiter {
+
+    /** Takes {@code permits} from {@code key}'s limiter for {@code spec} if they are available now. */
+    CompletionStage<Decision> decide(String key, LimitSpec spec, long permits);
+
+    /** Gives back permits taken earlier from {@code key} (see {@link RateLimiter#release(long)}). */
+    CompletionStage<Void> release(String key, LimitSpec spec, long permits);
+
+    /** The state of {@code key}'s limiter, or empty when the key holds no state (it is fresh). */
+    CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec);
+
+    /** Limits kept in this process by {@code limiters}: each call completes before it returns. */
+    static KeyedRateLimiter inMemory(KeyedLimiters<LimitSpec, RateLimiter> limiters) {
+        return new MemoryKeyedRateLimiter(Require.given("limiters", limiters, "a registry of limiters"));
+    }
+}

@@ -1,0 +1,11 @@
+package dev.gatehouse.core.keyed;
+
+/** A shared limiter store did not answer (timeout, connection lost, server error), so nothing was decided. */
+public final class LimiterUnavailableException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    public LimiterUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
