@@ -2,13 +2,19 @@ package dev.gatehouse.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
-/** A Lua script run by its SHA-1 ({@code EVALSHA}), loaded again transparently when Redis has forgotten it. */
+/**
+ * A Lua script run by its SHA-1 ({@code EVALSHA}); when Redis has forgotten it (a restart, {@code
+ * SCRIPT FLUSH}) it is sent once more with {@code EVAL}, which also caches it again.
+ */
 final class LuaScript {
 
     private final String source;
@@ -19,15 +25,15 @@ final class LuaScript {
         this.sha1 = sha1(source);
     }
 
-    /** Runs the script atomically on one key, returning its integer result. */
-    long run(RedisCommands<String, String> redis, String key, String... arguments) {
-        String[] keys = {key};
-        try {
-            return redis.<Long>evalsha(sha1, ScriptOutputType.INTEGER, keys, arguments);
-        } catch (RedisNoScriptException e) {
-            redis.scriptLoad(source); // after a restart or SCRIPT FLUSH
-            return redis.<Long>evalsha(sha1, ScriptOutputType.INTEGER, keys, arguments);
-        }
+    /** Runs the script atomically on {@code keys}, which must share one Cluster slot. */
+    <T> CompletionStage<T> run(
+            RedisAsyncCommands<String, String> redis, ScriptOutputType type, String[] keys, String... arguments) {
+        return redis.<T>evalsha(sha1, type, keys, arguments).exceptionallyCompose(error -> {
+            Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+            return cause instanceof RedisNoScriptException
+                    ? redis.<T>eval(source, type, keys, arguments)
+                    : CompletableFuture.failedStage(cause);
+        });
     }
 
     private static String sha1(String text) {

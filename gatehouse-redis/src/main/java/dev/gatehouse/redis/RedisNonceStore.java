@@ -3,8 +3,10 @@ package dev.gatehouse.redis;
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.concurrent.CompletionStage;
 
 /** A {@link NonceStore} in Redis: one atomic script per put, on the server's clock. */
 final class RedisNonceStore implements NonceStore {
@@ -34,11 +36,11 @@ final class RedisNonceStore implements NonceStore {
     /** The latest keep-until time passed to Redis: 9999-12-31, far inside what PXAT accepts. */
     private static final long LATEST_KEEP_UNTIL_MILLIS = 253_402_300_799_999L;
 
-    private final RedisCommands<String, String> redis;
+    private final RedisAsyncCommands<String, String> redis;
     private final String keyPrefix;
 
     RedisNonceStore(StatefulRedisConnection<String, String> connection, String keyPrefix) {
-        this.redis = connection.sync();
+        this.redis = connection.async();
         this.keyPrefix = Require.given("keyPrefix", keyPrefix, "a prefix, possibly empty");
     }
 
@@ -48,7 +50,10 @@ final class RedisNonceStore implements NonceStore {
         long expires = Math.min(expiresAtMillis, LATEST_KEEP_UNTIL_MILLIS);
         long keepUntil = Math.min(expires + RETENTION_AFTER_EXPIRY_MILLIS, LATEST_KEEP_UNTIL_MILLIS);
         try {
-            return PUT_IF_ABSENT.run(redis, keyPrefix + id, Long.toString(expires), Long.toString(keepUntil)) == 1;
+            String[] keys = {keyPrefix + id};
+            CompletionStage<Long> put = PUT_IF_ABSENT.run(
+                    redis, ScriptOutputType.INTEGER, keys, Long.toString(expires), Long.toString(keepUntil));
+            return put.toCompletableFuture().join() == 1;
         } catch (RuntimeException e) {
             throw unavailable(e);
         }
@@ -57,13 +62,13 @@ final class RedisNonceStore implements NonceStore {
     @Override
     public boolean contains(String id) {
         try {
-            return redis.exists(keyPrefix + id) > 0;
+            return redis.exists(keyPrefix + id).toCompletableFuture().join() > 0;
         } catch (RuntimeException e) {
             throw unavailable(e);
         }
     }
 
-    /** Any failure to get an answer: Lettuce's RedisException, or its IllegalStateException once shut down. */
+    /** Any failure to get an answer: a timeout, a lost connection, or a client already shut down. */
     private static NonceStoreUnavailableException unavailable(RuntimeException cause) {
         return new NonceStoreUnavailableException("nonce store: Redis did not answer (" + cause + ")", cause);
     }

@@ -113,7 +113,7 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
             L fresh = factory.apply(spec);
             if (existing == null) {
                 if (entries.putIfAbsent(key, fresh) == null) {
-                    afterInsert();
+                    afterInsert(key);
                     return fresh;
                 }
             } else if (entries.replace(key, existing, fresh)) {
@@ -198,21 +198,22 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
         if (raced != null) {
             return raced;
         }
-        afterInsert();
+        afterInsert(key);
         return fresh;
     }
 
-    private void afterInsert() {
+    /** Sweeps and evicts to stay within the bound, sparing {@code inserted}: its caller is about to use it. */
+    private void afterInsert(String inserted) {
         cursorLock.lock();
         try {
             long now = clock.nowNanos();
             for (int i = 0; i < SWEEP_PER_INSERT; i++) {
                 Map.Entry<String, L> next = nextEntry();
-                if (next != null && isExpired(next.getValue(), now)) {
+                if (next != null && !next.getKey().equals(inserted) && isExpired(next.getValue(), now)) {
                     evict(next.getKey(), next.getValue());
                 }
             }
-            while (entries.size() > maximumKeys && evictOneToMakeRoom()) {
+            while (entries.size() > maximumKeys && evictOneToMakeRoom(inserted)) {
                 // each round removes one entry; stops when a sample holds nothing evictable
             }
         } finally {
@@ -221,7 +222,7 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
     }
 
     /** Under the cursor lock: removes the sampled entry that is reclaimable soonest. */
-    private boolean evictOneToMakeRoom() {
+    private boolean evictOneToMakeRoom(String spared) {
         String victimKey = null;
         L victim = null;
         long victimReclaimableAt = Long.MAX_VALUE;
@@ -229,6 +230,9 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
             Map.Entry<String, L> next = nextEntry();
             if (next == null) {
                 break;
+            }
+            if (next.getKey().equals(spared)) {
+                continue;
             }
             long reclaimableAt = next.getValue().reclaimableAtNanos();
             if (reclaimableAt < victimReclaimableAt) {

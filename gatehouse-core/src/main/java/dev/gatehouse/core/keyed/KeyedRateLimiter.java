@@ -5,6 +5,7 @@ import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.RateLimiter;
+import dev.gatehouse.core.time.NanoClock;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -30,5 +31,27 @@ public interface KeyedRateLimiter {
     /** Limits kept in this process by {@code limiters}: each call completes before it returns. */
     static KeyedRateLimiter inMemory(KeyedLimiters<LimitSpec, RateLimiter> limiters) {
         return new MemoryKeyedRateLimiter(Require.given("limiters", limiters, "a registry of limiters"));
+    }
+
+    /**
+     * {@code store} behind a cache of keys it found over their limit: until such a key may retry
+     * (by {@code clock}), requests for it are denied here without asking {@code store}. At most
+     * {@code maxKeys} keys are cached. For shared stores under floods against a few hot keys.
+     */
+    static KeyedRateLimiter cachingDenials(KeyedRateLimiter store, NanoClock clock, int maxKeys) {
+        return new DenialCachingRateLimiter(
+                Require.given("store", store, "a limiter"),
+                Require.given("clock", clock, "a clock"),
+                Require.atLeast("maxKeys", maxKeys, 1));
+    }
+
+    /**
+     * A blocking view of {@code key}'s limiter for {@code spec}, for callers that cannot take a
+     * {@link CompletionStage}: each call waits for its stage, and throws {@link
+     * LimiterUnavailableException} when the store does not answer. It keeps no state of its own, so
+     * it is reclaimable at any time.
+     */
+    default RateLimiter limiter(String key, LimitSpec spec) {
+        return new BlockingRateLimiter(this, key, spec);
     }
 }

@@ -3,15 +3,16 @@ package dev.gatehouse.core.limit;
 import java.util.Optional;
 
 /**
- * Grants permits up to a limit. Implementations are thread-safe and never block; create them from
- * a {@link LimitSpec}.
+ * Grants permits up to a limit. Implementations are thread-safe. The in-process ones, created from a
+ * {@link LimitSpec}, never block and never allocate; a view of one key of a shared store ({@link
+ * dev.gatehouse.core.keyed.KeyedRateLimiter#limiter}) waits for its round trip.
  */
 public interface RateLimiter {
 
-    /** Takes {@code permits} if they are available now. Never allocates. */
+    /** Takes {@code permits} if they are available now. */
     boolean tryAcquire(long permits);
 
-    /** Takes one permit if it is available now. Never allocates. */
+    /** Takes one permit if it is available now. */
     default boolean tryAcquire() {
         return tryAcquire(1);
     }

@@ -29,6 +29,17 @@ class KeyedLimitersTest {
     }
 
     @Test
+    void limiter_justCreatedWithNoIdleTime_isNotSweptByItsOwnInsert() {
+        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+                registry(key -> LimitSpec.concurrency(1)).build();
+
+        assertThat(limiters.limiter("a").tryAcquire()).isTrue();
+        assertThat(limiters.limiter("a").tryAcquire()).isFalse();
+        assertThat(limiters.limiter("b", LimitSpec.concurrency(1)).tryAcquire()).isTrue();
+        assertThat(limiters.limiter("b", LimitSpec.concurrency(1)).tryAcquire()).isFalse();
+    }
+
+    @Test
     void limiter_isCreatedOnDemandFromThePolicy_andReused() {
         KeyedLimiters<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(key.startsWith("vip-") ? 10 : 1)).build();

@@ -1,0 +1,17 @@
+package dev.gatehouse.core.keyed;
+
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.testing.KeyedRateLimiterContractTest;
+import dev.gatehouse.core.time.ManualClock;
+import java.time.Duration;
+
+/** The in-memory limiters against the contract (and so against themselves in the random runs). */
+class MemoryKeyedRateLimiterTest extends KeyedRateLimiterContractTest {
+
+    @Override
+    protected KeyedRateLimiter newLimiter(ManualClock clock) {
+        return KeyedRateLimiter.inMemory(
+                KeyedLimiters.forSpecs(key -> LimitSpec.fixedWindow(1, Duration.ofSeconds(1)), clock)
+                        .build());
+    }
+}

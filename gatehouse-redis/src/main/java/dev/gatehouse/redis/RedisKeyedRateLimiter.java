@@ -1,0 +1,203 @@
+package dev.gatehouse.redis;
+
+import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.keyed.LimiterUnavailableException;
+import dev.gatehouse.core.limit.ConcurrencySpec;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.FixedWindowSpec;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.LimiterSnapshot;
+import dev.gatehouse.core.limit.SlidingWindowSpec;
+import dev.gatehouse.core.limit.TokenBucketSpec;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.LongSupplier;
+
+/** Limits per key kept in Redis: every call is one {@code EVALSHA} of the algorithm's script. */
+final class RedisKeyedRateLimiter implements KeyedRateLimiter {
+
+    /*
+     * Design: the state of a key lives in one hash (a concurrency limiter adds a sorted set of
+     * leases) named prefix + "{" + key + "}", so the key's hash tag puts everything a script touches
+     * in one Cluster slot. Nothing is cached on this node: the spec travels with every call, which is
+     * what lets per-key overrides and reloads take effect everywhere at once. Calls are asynchronous
+     * on the backend's shared connection, so concurrent decisions are pipelined.
+     *
+     * Scripts compute with Lua doubles, exact below 2^53; specs whose arithmetic could go beyond are
+     * refused up front with IllegalArgumentException (see check), and times must be whole
+     * microseconds, the resolution of Redis's TIME.
+     */
+
+    /** Lua doubles hold every integer up to this bound exactly. */
+    static final long EXACT_LIMIT = 1L << 53;
+
+    /** Stands for "judge time by the Redis server's clock". */
+    static final LongSupplier SERVER_CLOCK = null;
+
+    private static final String DECIDE = "d";
+    private static final String RELEASE = "r";
+    private static final String SNAPSHOT = "s";
+    private static final long NEVER_MICROS = -1;
+
+    private final RedisAsyncCommands<String, String> redis;
+    private final String keyPrefix;
+    private final long leaseMicros;
+    private final LongSupplier pinnedMicros;
+
+    /**
+     * Keys under {@code keyPrefix}; concurrency leases of {@code leaseMicros}; time from {@code
+     * pinnedMicros}, or the server's clock when it is {@link #SERVER_CLOCK} (tests pin it).
+     */
+    RedisKeyedRateLimiter(
+            RedisAsyncCommands<String, String> redis, String keyPrefix, long leaseMicros, LongSupplier pinnedMicros) {
+        this.redis = redis;
+        this.keyPrefix = Require.given("keyPrefix", keyPrefix, "a prefix, possibly empty");
+        if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+            throw new IllegalArgumentException(
+                    "keyPrefix: " + keyPrefix + " (expected: no braces, they would break the key's hash tag)");
+        }
+        this.leaseMicros = leaseMicros;
+        this.pinnedMicros = pinnedMicros;
+    }
+
+    /**
+     * Throws {@link IllegalArgumentException} naming the problem when {@code spec} cannot be decided
+     * exactly in Redis: times must be whole microseconds, and its arithmetic must stay below 2^53.
+     */
+    static LimitSpec check(LimitSpec spec) {
+        switch (spec) {
+            case TokenBucketSpec bucket -> {
+                if (bucket.capacity() > (EXACT_LIMIT / 2) / bucket.refillPeriodNanos()) {
+                    throw new IllegalArgumentException("token bucket: capacity " + bucket.capacity() + " × period "
+                            + bucket.refillPeriodNanos() + " ns (expected: <= 2^52 in Redis)");
+                }
+                if (bucket.refillPermits() > (EXACT_LIMIT / 2) / 1000) {
+                    throw new IllegalArgumentException("token bucket: " + bucket.refillPermits() + " permits per "
+                            + bucket.refillPeriodNanos() + " ns in lowest terms (expected: <= 2^52 / 1000 in Redis)");
+                }
+            }
+            case FixedWindowSpec window -> wholeMicros(window.windowNanos());
+            case SlidingWindowSpec window -> {
+                long micros = wholeMicros(window.windowNanos());
+                if (window.maxPerWindow() > EXACT_LIMIT / micros) {
+                    throw new IllegalArgumentException("sliding window: maxPerWindow " + window.maxPerWindow()
+                            + " × window " + micros + " µs (expected: <= 2^53 in Redis)");
+                }
+            }
+            case ConcurrencySpec concurrency -> {
+                if (concurrency.maxInFlight() > EXACT_LIMIT / 2) {
+                    throw new IllegalArgumentException(
+                            "concurrency: maxInFlight " + concurrency.maxInFlight() + " (expected: <= 2^52 in Redis)");
+                }
+            }
+        }
+        return spec;
+    }
+
+    @Override
+    public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
+        return this.<List<Long>>call(key, spec, permits, DECIDE).thenApply(RedisKeyedRateLimiter::toDecision);
+    }
+
+    @Override
+    public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+        return this.<List<Long>>call(key, spec, permits, RELEASE).thenApply(ignored -> null);
+    }
+
+    @Override
+    public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
+        return this.<List<Long>>call(key, spec, 1, SNAPSHOT)
+                .thenApply(reply -> reply.get(0) == 0
+                        ? Optional.empty()
+                        : Optional.of(new LimiterSnapshot(spec, reply.get(1), reply.get(2), 0, toNanos(reply.get(3)))));
+    }
+
+    private <T> CompletionStage<T> call(String key, LimitSpec spec, long permits, String mode) {
+        Require.given("key", key, "a key");
+        Require.atLeast("permits", permits, 1);
+        check(spec);
+        String state = keyPrefix + "{" + key + "}";
+        String now = pinnedMicros == SERVER_CLOCK ? "" : Long.toString(pinnedMicros.getAsLong());
+        String count = Long.toString(permits);
+        CompletionStage<T> reply = switch (spec) {
+            case TokenBucketSpec bucket -> {
+                long tolerance = bucket.capacity() * bucket.refillPeriodNanos();
+                long refillMicros = Math.ceilDiv(Math.ceilDiv(tolerance, bucket.refillPermits()), 1000);
+                yield LimiterScripts.TOKEN_BUCKET.run(
+                        redis,
+                        ScriptOutputType.MULTI,
+                        new String[] {state},
+                        now,
+                        mode,
+                        Long.toString(bucket.capacity()),
+                        Long.toString(bucket.refillPermits()),
+                        Long.toString(bucket.refillPeriodNanos()),
+                        count,
+                        Long.toString(refillMicros));
+            }
+            case FixedWindowSpec window ->
+                LimiterScripts.FIXED_WINDOW.run(
+                        redis,
+                        ScriptOutputType.MULTI,
+                        new String[] {state},
+                        now,
+                        mode,
+                        Long.toString(window.maxPerWindow()),
+                        Long.toString(window.windowNanos() / 1000),
+                        count);
+            case SlidingWindowSpec window ->
+                LimiterScripts.SLIDING_WINDOW.run(
+                        redis,
+                        ScriptOutputType.MULTI,
+                        new String[] {state},
+                        now,
+                        mode,
+                        Long.toString(window.maxPerWindow()),
+                        Long.toString(window.windowNanos() / 1000),
+                        count);
+            case ConcurrencySpec concurrency ->
+                LimiterScripts.CONCURRENCY.run(
+                        redis,
+                        ScriptOutputType.MULTI,
+                        new String[] {state, state + ":leases"},
+                        now,
+                        mode,
+                        Long.toString(concurrency.maxInFlight()),
+                        count,
+                        Long.toString(leaseMicros));
+        };
+        return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(unavailable(error)));
+    }
+
+    private static Decision toDecision(List<Long> reply) {
+        boolean allowed = reply.get(0) == 1;
+        return new Decision(
+                allowed ? Decision.Outcome.ALLOWED : Decision.Outcome.DENIED,
+                reply.get(1),
+                toNanos(reply.get(2)),
+                toNanos(reply.get(3)));
+    }
+
+    private static long toNanos(long micros) {
+        return micros == NEVER_MICROS ? Decision.NEVER : micros * 1000;
+    }
+
+    private static long wholeMicros(long nanos) {
+        if (nanos % 1000 != 0) {
+            throw new IllegalArgumentException(
+                    "window: " + nanos + " ns (expected: whole microseconds, the resolution of Redis's clock)");
+        }
+        return nanos / 1000;
+    }
+
+    private static LimiterUnavailableException unavailable(Throwable error) {
+        Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+        return new LimiterUnavailableException("rate limiter: Redis did not answer (" + cause + ")", cause);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.gatehouse.redis;
+
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.testing.KeyedRateLimiterContractTest;
+import dev.gatehouse.core.time.ManualClock;
+import org.junit.jupiter.api.AfterEach;
+
+/** The limiter contract against the real Redis, with the scripts' time pinned to the test's clock. */
+class RedisKeyedRateLimiterContractTest extends KeyedRateLimiterContractTest {
+
+    private RedisBackend backend;
+
+    @Override
+    protected KeyedRateLimiter newLimiter(ManualClock clock) {
+        backend = TestRedis.connect();
+        return new RedisKeyedRateLimiter(
+                backend.commands(), "gatehouse-test:contract:", 60_000_000L, () -> clock.nowNanos() / 1000);
+    }
+
+    @Override
+    protected long timeResolutionNanos() {
+        return 1000;
+    }
+
+    @AfterEach
+    void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+}
