@@ -11,6 +11,8 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -24,7 +26,8 @@ public final class RedisBackend implements AutoCloseable {
      * Design: commands time out after the command timeout whether issued synchronously or not, and
      * while the connection is down they fail at once instead of queueing for the reconnect: an
      * adapter learns of an outage in microseconds and its StoreHealth takes over, and Lettuce
-     * reconnects in the background.
+     * reconnects in the background, trying again at least once a second, so that the health probe
+     * finds Redis back within about a second of its return.
      */
 
     /** How long a command may take, by default, before an adapter treats Redis as unavailable. */
@@ -33,13 +36,22 @@ public final class RedisBackend implements AutoCloseable {
     /** How long a concurrency permit is held in Redis, by default, if its holder never releases it. */
     public static final Duration DEFAULT_CONCURRENCY_LEASE = Duration.ofMinutes(1);
 
+    private static final Duration RECONNECT_DELAY_MIN = Duration.ofMillis(10);
+    private static final Duration RECONNECT_DELAY_MAX = Duration.ofSeconds(1);
+
+    private final ClientResources resources;
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
     private final String description;
     private final long commandTimeoutNanos;
 
     private RedisBackend(
-            RedisClient client, StatefulRedisConnection<String, String> connection, String description, long timeout) {
+            ClientResources resources,
+            RedisClient client,
+            StatefulRedisConnection<String, String> connection,
+            String description,
+            long timeout) {
+        this.resources = resources;
         this.client = client;
         this.connection = connection;
         this.description = description;
@@ -56,16 +68,20 @@ public final class RedisBackend implements AutoCloseable {
         long timeoutNanos = Require.nanosAtLeast("commandTimeout", commandTimeout, 1_000_000);
         RedisURI redisUri = RedisURI.create(Require.given("uri", uri, "a redis:// URI"));
         redisUri.setTimeout(commandTimeout);
-        RedisClient client = RedisClient.create(redisUri);
+        ClientResources resources = ClientResources.builder()
+                .reconnectDelay(Delay.exponential(RECONNECT_DELAY_MIN, RECONNECT_DELAY_MAX, 2, TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = RedisClient.create(resources, redisUri);
         client.setOptions(ClientOptions.builder()
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
                 .build());
         try {
             String description = "Redis at " + redisUri.getHost() + ":" + redisUri.getPort();
-            return new RedisBackend(client, client.connect(), description, timeoutNanos);
+            return new RedisBackend(resources, client, client.connect(), description, timeoutNanos);
         } catch (RuntimeException e) {
             client.shutdown();
+            resources.shutdown();
             throw e;
         }
     }
@@ -125,5 +141,6 @@ public final class RedisBackend implements AutoCloseable {
     public void close() {
         connection.close();
         client.shutdown();
+        resources.shutdown();
     }
 }

@@ -24,8 +24,9 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
 
     /*
      * Design: the state of a key lives in one hash (a concurrency limiter adds a sorted set of
-     * leases) named prefix + "{" + key + "}", so the key's hash tag puts everything a script touches
-     * in one Cluster slot. Nothing is cached on this node: the spec travels with every call, which is
+     * leases) named prefix + algorithm + ":{" + key + "}", so the key's hash tag puts everything a
+     * script touches in one Cluster slot, and a key whose algorithm is reconfigured starts afresh
+     * instead of reading another algorithm's fields (the old state expires by itself). Nothing is cached on this node: the spec travels with every call, which is
      * what lets per-key overrides and reloads take effect everywhere at once. Calls are asynchronous
      * on the backend's shared connection, so concurrent decisions are pipelined.
      *
@@ -122,10 +123,19 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
         Require.given("key", key, "a key");
         Require.atLeast("permits", permits, 1);
         check(spec);
-        String state = keyPrefix + "{" + key + "}";
+        String state = keyPrefix + spec.algorithm() + ":{" + key + "}";
         String now = pinnedMicros == SERVER_CLOCK ? "" : Long.toString(pinnedMicros.getAsLong());
-        String count = Long.toString(permits);
-        CompletionStage<T> reply = switch (spec) {
+        CompletionStage<T> reply;
+        try {
+            reply = run(spec, state, now, mode, Long.toString(permits));
+        } catch (RuntimeException e) { // a client already shut down throws instead of failing the stage
+            return CompletableFuture.failedStage(unavailable(e));
+        }
+        return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(unavailable(error)));
+    }
+
+    private <T> CompletionStage<T> run(LimitSpec spec, String state, String now, String mode, String count) {
+        return switch (spec) {
             case TokenBucketSpec bucket -> {
                 long tolerance = bucket.capacity() * bucket.refillPeriodNanos();
                 long refillMicros = Math.ceilDiv(Math.ceilDiv(tolerance, bucket.refillPermits()), 1000);
@@ -172,7 +182,6 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
                         count,
                         Long.toString(leaseMicros));
         };
-        return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(unavailable(error)));
     }
 
     private static Decision toDecision(List<Long> reply) {

@@ -1,0 +1,113 @@
+package dev.gatehouse.core.keyed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.LimiterSnapshot;
+import dev.gatehouse.core.time.ManualClock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.Test;
+
+class DenialCachingRateLimiterTest {
+
+    private static final LimitSpec TWO_PER_SECOND = LimitSpec.fixedWindow(2, Duration.ofSeconds(1));
+
+    private final ManualClock clock = new ManualClock();
+    private final CountingStore store = new CountingStore(KeyedRateLimiter.inMemory(
+            KeyedLimiters.forSpecs(key -> TWO_PER_SECOND, clock).build()));
+
+    private static Decision decide(KeyedRateLimiter limiter, String key, long permits) {
+        return limiter.decide(key, TWO_PER_SECOND, permits)
+                .toCompletableFuture()
+                .join();
+    }
+
+    @Test
+    void keyOverItsLimit_isDeniedLocally_untilItMayRetry() {
+        KeyedRateLimiter cached = KeyedRateLimiter.cachingDenials(store, clock, 100);
+        decide(cached, "hot", 2);
+        clock.advance(Duration.ofMillis(300));
+        decide(cached, "hot", 1);
+        int callsAfterFirstDenial = store.decisions;
+
+        for (int i = 0; i < 1_000; i++) {
+            Decision decision = decide(cached, "hot", 1);
+            assertThat(decision.allowed()).isFalse();
+            assertThat(decision.nanosUntilRetry())
+                    .isEqualTo(Duration.ofMillis(700).toNanos());
+        }
+        assertThat(store.decisions).isEqualTo(callsAfterFirstDenial);
+
+        clock.advance(Duration.ofMillis(700));
+        assertThat(decide(cached, "hot", 1).allowed()).isTrue();
+        assertThat(store.decisions).isEqualTo(callsAfterFirstDenial + 1);
+    }
+
+    @Test
+    void release_throughThisNode_dropsTheCachedDenial() {
+        KeyedRateLimiter cached = KeyedRateLimiter.cachingDenials(store, clock, 100);
+        decide(cached, "k", 2);
+        decide(cached, "k", 1);
+
+        cached.release("k", TWO_PER_SECOND, 1).toCompletableFuture().join();
+
+        assertThat(decide(cached, "k", 1).allowed()).isTrue();
+    }
+
+    @Test
+    void fewerPermitsThanTheCachedDenial_stillAskTheStore() {
+        KeyedRateLimiter cached = KeyedRateLimiter.cachingDenials(store, clock, 100);
+        decide(cached, "k", 1);
+        decide(cached, "k", 2); // denied: only one left
+        int calls = store.decisions;
+
+        assertThat(decide(cached, "k", 1).allowed()).isTrue();
+        assertThat(store.decisions).isEqualTo(calls + 1);
+    }
+
+    @Test
+    void boundedNumberOfKeys_isNeverExceeded() {
+        DenialCachingRateLimiter cached = new DenialCachingRateLimiter(store, clock, 10);
+        for (int i = 0; i < 100; i++) {
+            decide(cached, "k" + i, 3); // more than the limit: denied for good, not cached
+            decide(cached, "k" + i, 2);
+            decide(cached, "k" + i, 1); // denied until the window rolls: cached
+        }
+        assertThat(cached.size()).isEqualTo(10);
+
+        clock.advance(Duration.ofSeconds(1));
+        decide(cached, "fresh", 2);
+        decide(cached, "fresh", 1);
+        assertThat(cached.size()).isLessThanOrEqualTo(10);
+        assertThat(decide(cached, "fresh", 1).nanosUntilRetry()).isPositive();
+    }
+
+    /** Counts the decisions that reach the store. */
+    private static final class CountingStore implements KeyedRateLimiter {
+        private final KeyedRateLimiter delegate;
+        int decisions;
+
+        CountingStore(KeyedRateLimiter delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
+            decisions++;
+            return delegate.decide(key, spec, permits);
+        }
+
+        @Override
+        public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+            return delegate.release(key, spec, permits);
+        }
+
+        @Override
+        public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
+            return delegate.snapshot(key, spec);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.gatehouse.proof.nonce;
+
+import dev.gatehouse.core.degrade.StoreHealth;
+import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.proof.testing.NonceStoreContractTest;
+import java.time.Duration;
+
+/** The whole nonce store contract holds for the degrading store while its shared store is healthy. */
+class DegradingNonceStoreContractTest extends NonceStoreContractTest {
+
+    @Override
+    protected NonceStore newStore(ManualClock clock) {
+        StoreHealth health = StoreHealth.create("shared", () -> {}, clock, Duration.ofSeconds(1));
+        return DegradingNonceStore.localDuringOutage(NonceStore.inMemory(clock, 10_000), health, clock, 10_000);
+    }
+}

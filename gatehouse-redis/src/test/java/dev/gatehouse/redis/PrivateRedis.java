@@ -1,0 +1,104 @@
+package dev.gatehouse.redis;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A {@code redis-server} of the test's own on a free port, which the test may kill and start again:
+ * for outage tests, and for counting commands where no other client can add to the counts.
+ */
+final class PrivateRedis implements AutoCloseable {
+
+    private static final long START_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final int port;
+    private Process process;
+
+    private PrivateRedis(int port) {
+        this.port = port;
+    }
+
+    /** Starts one, or fails (under {@code CI=true}) or skips the test when there is no redis-server. */
+    static PrivateRedis start() {
+        String binary = "redis-server";
+        boolean found = System.getenv("PATH") != null
+                && Arrays.stream(System.getenv("PATH").split(File.pathSeparator))
+                        .anyMatch(dir -> new File(dir, binary).canExecute());
+        if (!found) {
+            String problem = "no redis-server on the PATH for the private Redis";
+            if ("true".equals(System.getenv("CI"))) {
+                fail(problem + " (CI=true: a missing service is a failure)");
+            }
+            Assumptions.abort(problem);
+        }
+        PrivateRedis redis = new PrivateRedis(freePort());
+        redis.startAgain();
+        return redis;
+    }
+
+    String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** Kills the server at once, as a crash would: no shutdown, nothing saved. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts the server (again) on the same port, empty, and waits until it accepts connections. */
+    void startAgain() {
+        try {
+            process = new ProcessBuilder(
+                            "redis-server",
+                            "--port",
+                            Integer.toString(port),
+                            "--bind",
+                            "127.0.0.1",
+                            "--save",
+                            "",
+                            "--appendonly",
+                            "no")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start redis-server", e);
+        }
+        long deadline = System.nanoTime() + START_DEADLINE_NANOS;
+        while (System.nanoTime() - deadline < 0) {
+            try {
+                new Socket("127.0.0.1", port).close();
+                return;
+            } catch (IOException notYet) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }
+        throw new IllegalStateException("redis-server did not accept connections on port " + port);
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port", e);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package dev.gatehouse.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.keyed.LimiterUnavailableException;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What only the Redis limiters must get right: many nodes, one command per decision, keys, failures. */
+class RedisKeyedRateLimiterTest {
+
+    private final String prefix = "gatehouse-test:" + UUID.randomUUID() + ":";
+    private final List<RedisBackend> backends = new ArrayList<>();
+
+    private RedisBackend node() {
+        RedisBackend backend = TestRedis.connect();
+        backends.add(backend);
+        return backend;
+    }
+
+    @AfterEach
+    void close() {
+        backends.forEach(RedisBackend::close);
+    }
+
+    private static Decision decide(KeyedRateLimiter limiter, String key, LimitSpec spec) {
+        return limiter.decide(key, spec, 1).toCompletableFuture().join();
+    }
+
+    @Test
+    void threeNodes_tenThousandConcurrentAttempts_fixedWindowOf500_admitExactly500() throws Exception {
+        List<KeyedRateLimiter> nodes =
+                List.of(node().rateLimiter(prefix), node().rateLimiter(prefix), node().rateLimiter(prefix));
+        LimitSpec spec = LimitSpec.fixedWindow(500, Duration.ofMinutes(1));
+        ExecutorService callers = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<List<CompletableFuture<Decision>>>> perNode = new ArrayList<>();
+            for (KeyedRateLimiter node : nodes) {
+                perNode.add(callers.submit(() -> {
+                    List<CompletableFuture<Decision>> decisions = new ArrayList<>();
+                    for (int i = 0; i < 3_334; i++) {
+                        decisions.add(node.decide("hot", spec, 1).toCompletableFuture());
+                    }
+                    return decisions;
+                }));
+            }
+            long attempts = 0;
+            long admitted = 0;
+            for (Future<List<CompletableFuture<Decision>>> node : perNode) {
+                for (CompletableFuture<Decision> decision : node.get(30, TimeUnit.SECONDS)) {
+                    attempts++;
+                    admitted += decision.get(30, TimeUnit.SECONDS).allowed() ? 1 : 0;
+                }
+            }
+            assertThat(attempts).isGreaterThanOrEqualTo(10_000);
+            assertThat(admitted).isEqualTo(500);
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
+    void threeNodes_tokenBucket_neverAdmitMoreThanBurstPlusRateTimesElapsed() throws Exception {
+        List<KeyedRateLimiter> nodes =
+                List.of(node().rateLimiter(prefix), node().rateLimiter(prefix), node().rateLimiter(prefix));
+        LimitSpec spec = LimitSpec.tokenBucket(50, 200, Duration.ofSeconds(1));
+        AtomicLong admitted = new AtomicLong();
+        ExecutorService callers = Executors.newFixedThreadPool(3);
+        long start = System.nanoTime();
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (KeyedRateLimiter node : nodes) {
+                running.add(callers.submit(() -> {
+                    long until = start + TimeUnit.MILLISECONDS.toNanos(700);
+                    while (System.nanoTime() - until < 0) {
+                        List<CompletableFuture<Decision>> batch = new ArrayList<>();
+                        for (int i = 0; i < 32; i++) {
+                            batch.add(node.decide("bucket", spec, 1).toCompletableFuture());
+                        }
+                        batch.forEach(
+                                decision -> admitted.addAndGet(decision.join().allowed() ? 1 : 0));
+                    }
+                }));
+            }
+            for (Future<?> node : running) {
+                node.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        double elapsedSeconds = (System.nanoTime() - start) / 1e9;
+
+        assertThat(admitted.get()).isGreaterThanOrEqualTo(50).isLessThanOrEqualTo(50 + (long) (200 * elapsedSeconds));
+    }
+
+    @Test
+    void everyDecision_isExactlyOneCommandFromTheClient() {
+        try (PrivateRedis redis = PrivateRedis.start();
+                RedisBackend backend = RedisBackend.connect(redis.url());
+                RedisClient admin = RedisClient.create(redis.url());
+                StatefulRedisConnection<String, String> connection = admin.connect()) {
+            KeyedRateLimiter limiter = backend.rateLimiter(prefix);
+            List<LimitSpec> specs = List.of(
+                    LimitSpec.tokenBucket(10, 10, Duration.ofSeconds(1)),
+                    LimitSpec.fixedWindow(10, Duration.ofSeconds(1)),
+                    LimitSpec.slidingWindow(10, Duration.ofSeconds(1)),
+                    LimitSpec.concurrency(10));
+            specs.forEach(spec -> decide(limiter, "warm-up", spec)); // loads the scripts (EVAL once each)
+            connection.sync().configResetstat();
+
+            for (LimitSpec spec : specs) {
+                for (int i = 0; i < 50; i++) {
+                    decide(limiter, "k" + i, spec);
+                }
+            }
+
+            Map<String, Long> calls = commandCalls(connection.sync());
+            assertThat(calls).containsEntry("evalsha", 200L);
+            assertThat(calls).doesNotContainKeys("eval", "get", "set", "multi", "exec", "script|load");
+        }
+    }
+
+    @Test
+    void stateKeys_carryTheKeysHashTag_soEveryScriptTouchesOneSlot() {
+        RedisBackend backend = node();
+        KeyedRateLimiter limiter = backend.rateLimiter(prefix);
+        decide(limiter, "user:42", LimitSpec.concurrency(5));
+
+        List<String> keys =
+                backend.commands().keys(prefix + "*").toCompletableFuture().join();
+
+        assertThat(keys)
+                .containsExactlyInAnyOrder(prefix + "concurrency:{user:42}", prefix + "concurrency:{user:42}:leases");
+        assertThat(keys.stream().map(SlotHash::getSlot).distinct()).hasSize(1);
+        assertThat(SlotHash.getSlot(keys.get(0))).isEqualTo(SlotHash.getSlot("user:42"));
+    }
+
+    @Test
+    void stateKeys_expireWhenIdle() {
+        RedisBackend backend = node();
+        KeyedRateLimiter limiter = backend.rateLimiter(prefix);
+        decide(limiter, "window", LimitSpec.fixedWindow(5, Duration.ofSeconds(1)));
+        decide(limiter, "bucket", LimitSpec.tokenBucket(5, 1, Duration.ofSeconds(1)));
+        decide(limiter, "sliding", LimitSpec.slidingWindow(5, Duration.ofSeconds(1)));
+
+        assertThat(ttlMillis(backend, "fixed_window:{window}")).isBetween(1L, 3_001L); // this and two idle windows
+        assertThat(ttlMillis(backend, "token_bucket:{bucket}")).isBetween(1L, 1_001L); // until refilled
+        assertThat(ttlMillis(backend, "sliding_window:{sliding}")).isBetween(1L, 2_001L); // until both are empty
+
+        limiter.release("bucket", LimitSpec.tokenBucket(5, 1, Duration.ofSeconds(1)), 1)
+                .toCompletableFuture()
+                .join();
+        assertThat(ttlMillis(backend, "token_bucket:{bucket}")).isEqualTo(-2); // full again: nothing kept
+    }
+
+    @Test
+    void keyReconfiguredToAnotherAlgorithm_startsAfresh() {
+        KeyedRateLimiter limiter = node().rateLimiter(prefix);
+        decide(limiter, "k", LimitSpec.fixedWindow(1, Duration.ofMinutes(1)));
+
+        for (LimitSpec spec : List.of(
+                LimitSpec.slidingWindow(1, Duration.ofMinutes(1)),
+                LimitSpec.tokenBucket(1, 1, Duration.ofMinutes(1)),
+                LimitSpec.concurrency(1))) {
+            assertThat(decide(limiter, "k", spec).allowed())
+                    .as(spec.algorithm())
+                    .isTrue();
+            assertThat(decide(limiter, "k", spec).allowed())
+                    .as(spec.algorithm())
+                    .isFalse();
+        }
+    }
+
+    @Test
+    void concurrencyPermit_neverReleased_isFreedWhenItsLeaseEnds() {
+        RedisBackend backend = node();
+        long[] nowMicros = {1_700_000_000_000_000L};
+        KeyedRateLimiter limiter =
+                new RedisKeyedRateLimiter(backend.commands(), prefix, 1_000_000L, () -> nowMicros[0]);
+        LimitSpec spec = LimitSpec.concurrency(1);
+
+        assertThat(decide(limiter, "job", spec).allowed()).isTrue();
+        assertThat(decide(limiter, "job", spec).allowed()).isFalse();
+        nowMicros[0] += 1_000_000L;
+        assertThat(decide(limiter, "job", spec).allowed()).isTrue();
+    }
+
+    @Test
+    void serversClock_judgesTheWindow() {
+        KeyedRateLimiter limiter = node().rateLimiter(prefix);
+        LimitSpec spec = LimitSpec.fixedWindow(2, Duration.ofMinutes(1));
+
+        assertThat(decide(limiter, "k", spec).allowed()).isTrue();
+        assertThat(decide(limiter, "k", spec).allowed()).isTrue();
+        Decision denied = decide(limiter, "k", spec);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.nanosUntilRetry())
+                .isBetween(
+                        Duration.ofSeconds(50).toNanos(), Duration.ofMinutes(1).toNanos());
+    }
+
+    @Test
+    void scriptsFlushedFromRedis_areLoadedAgainTransparently() {
+        RedisBackend backend = node();
+        KeyedRateLimiter limiter = backend.rateLimiter(prefix);
+        LimitSpec spec = LimitSpec.fixedWindow(1, Duration.ofMinutes(1));
+        backend.commands().scriptFlush().toCompletableFuture().join();
+
+        assertThat(decide(limiter, "k", spec).allowed()).isTrue();
+        assertThat(decide(limiter, "k", spec).allowed()).isFalse();
+    }
+
+    @Test
+    void specRedisCannotDecideExactly_isRefusedNamingTheProblem() {
+        KeyedRateLimiter limiter = node().rateLimiter(prefix);
+
+        assertThatThrownBy(() -> limiter.decide("k", LimitSpec.fixedWindow(1, Duration.ofNanos(1_000_500)), 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("whole microseconds");
+        assertThatThrownBy(() -> limiter.decide("k", LimitSpec.slidingWindow(1L << 40, Duration.ofHours(1)), 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2^53");
+        assertThatThrownBy(() -> node().rateLimiter("bad{prefix"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("hash tag");
+    }
+
+    @Test
+    void redisGone_completesWithLimiterUnavailable() {
+        RedisBackend backend = TestRedis.connect();
+        KeyedRateLimiter limiter = backend.rateLimiter(prefix);
+        backend.close();
+
+        assertThatThrownBy(() -> decide(limiter, "k", LimitSpec.concurrency(1)))
+                .hasCauseInstanceOf(LimiterUnavailableException.class)
+                .hasMessageContaining("Redis did not answer");
+    }
+
+    private long ttlMillis(RedisBackend backend, String stateKey) {
+        return backend.commands().pttl(prefix + stateKey).toCompletableFuture().join();
+    }
+
+    private static Map<String, Long> commandCalls(RedisCommands<String, String> redis) {
+        return redis.info("commandstats")
+                .lines()
+                .filter(line -> line.startsWith("cmdstat_"))
+                .collect(Collectors.toMap(
+                        line -> line.substring("cmdstat_".length(), line.indexOf(':')),
+                        line -> Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"))));
+    }
+}
