@@ -127,61 +127,69 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
         String now = pinnedMicros == SERVER_CLOCK ? "" : Long.toString(pinnedMicros.getAsLong());
         CompletionStage<T> reply;
         try {
-            reply = run(spec, state, now, mode, Long.toString(permits));
+            reply = run(spec, state, now, mode, permits);
         } catch (RuntimeException e) { // a client already shut down throws instead of failing the stage
             return CompletableFuture.failedStage(unavailable(e));
         }
         return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(unavailable(error)));
     }
 
-    private <T> CompletionStage<T> run(LimitSpec spec, String state, String now, String mode, String count) {
+    /** Runs the script of {@code spec}'s algorithm on {@code state} with the spec's figures as numbers. */
+    private <T> CompletionStage<T> run(LimitSpec spec, String state, String now, String mode, long permits) {
+        String[] oneKey = {state};
         return switch (spec) {
             case TokenBucketSpec bucket -> {
                 long tolerance = bucket.capacity() * bucket.refillPeriodNanos();
                 long refillMicros = Math.ceilDiv(Math.ceilDiv(tolerance, bucket.refillPermits()), 1000);
-                yield LimiterScripts.TOKEN_BUCKET.run(
-                        redis,
-                        ScriptOutputType.MULTI,
-                        new String[] {state},
+                yield script(
+                        LimiterScripts.TOKEN_BUCKET,
+                        oneKey,
                         now,
                         mode,
-                        Long.toString(bucket.capacity()),
-                        Long.toString(bucket.refillPermits()),
-                        Long.toString(bucket.refillPeriodNanos()),
-                        count,
-                        Long.toString(refillMicros));
+                        bucket.capacity(),
+                        bucket.refillPermits(),
+                        bucket.refillPeriodNanos(),
+                        permits,
+                        refillMicros);
             }
             case FixedWindowSpec window ->
-                LimiterScripts.FIXED_WINDOW.run(
-                        redis,
-                        ScriptOutputType.MULTI,
-                        new String[] {state},
+                script(
+                        LimiterScripts.FIXED_WINDOW,
+                        oneKey,
                         now,
                         mode,
-                        Long.toString(window.maxPerWindow()),
-                        Long.toString(window.windowNanos() / 1000),
-                        count);
+                        window.maxPerWindow(),
+                        window.windowNanos() / 1000,
+                        permits);
             case SlidingWindowSpec window ->
-                LimiterScripts.SLIDING_WINDOW.run(
-                        redis,
-                        ScriptOutputType.MULTI,
-                        new String[] {state},
+                script(
+                        LimiterScripts.SLIDING_WINDOW,
+                        oneKey,
                         now,
                         mode,
-                        Long.toString(window.maxPerWindow()),
-                        Long.toString(window.windowNanos() / 1000),
-                        count);
+                        window.maxPerWindow(),
+                        window.windowNanos() / 1000,
+                        permits);
             case ConcurrencySpec concurrency ->
-                LimiterScripts.CONCURRENCY.run(
-                        redis,
-                        ScriptOutputType.MULTI,
+                script(
+                        LimiterScripts.CONCURRENCY,
                         new String[] {state, state + ":leases"},
                         now,
                         mode,
-                        Long.toString(concurrency.maxInFlight()),
-                        count,
-                        Long.toString(leaseMicros));
+                        concurrency.maxInFlight(),
+                        permits,
+                        leaseMicros);
         };
+    }
+
+    private <T> CompletionStage<T> script(LuaScript script, String[] keys, String now, String mode, long... numbers) {
+        String[] arguments = new String[2 + numbers.length];
+        arguments[0] = now;
+        arguments[1] = mode;
+        for (int i = 0; i < numbers.length; i++) {
+            arguments[2 + i] = Long.toString(numbers[i]);
+        }
+        return script.run(redis, ScriptOutputType.MULTI, keys, arguments);
     }
 
     private static Decision toDecision(List<Long> reply) {
