@@ -30,8 +30,8 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
      * what lets per-key overrides and reloads take effect everywhere at once. Calls are asynchronous
      * on the backend's shared connection, so concurrent decisions are pipelined.
      *
-     * Scripts compute with Lua doubles, exact below 2^53; specs whose arithmetic could go beyond are
-     * refused up front with IllegalArgumentException (see check), and times must be whole
+     * Scripts compute with Lua doubles, exact below 2^53, and keep every operand below 2^52 so that
+     * divisions round exactly; specs whose arithmetic could go beyond are refused up front with IllegalArgumentException (see check), and times must be whole
      * microseconds, the resolution of Redis's TIME.
      */
 
@@ -86,9 +86,9 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
             case FixedWindowSpec window -> wholeMicros(window.windowNanos());
             case SlidingWindowSpec window -> {
                 long micros = wholeMicros(window.windowNanos());
-                if (window.maxPerWindow() > EXACT_LIMIT / micros) {
+                if (window.maxPerWindow() > (EXACT_LIMIT / 2) / micros) {
                     throw new IllegalArgumentException("sliding window: maxPerWindow " + window.maxPerWindow()
-                            + " × window " + micros + " µs (expected: <= 2^53 in Redis)");
+                            + " × window " + micros + " µs (expected: <= 2^52 in Redis)");
                 }
             }
             case ConcurrencySpec concurrency -> {
