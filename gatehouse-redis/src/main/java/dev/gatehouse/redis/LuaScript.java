@@ -2,7 +2,7 @@ package dev.gatehouse.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,7 +27,10 @@ final class LuaScript {
 
     /** Runs the script atomically on {@code keys}, which must share one Cluster slot. */
     <T> CompletionStage<T> run(
-            RedisAsyncCommands<String, String> redis, ScriptOutputType type, String[] keys, String... arguments) {
+            RedisClusterAsyncCommands<String, String> redis,
+            ScriptOutputType type,
+            String[] keys,
+            String... arguments) {
         return redis.<T>evalsha(sha1, type, keys, arguments).exceptionallyCompose(error -> {
             Throwable cause = error instanceof CompletionException ? error.getCause() : error;
             return cause instanceof RedisNoScriptException

@@ -5,20 +5,29 @@ import dev.gatehouse.core.degrade.StoreHealth;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.proof.nonce.NonceStore;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * One connection to Redis (or Valkey) shared by every adapter built from it. Commands from many
- * threads are pipelined on the connection, so there is no connection per request.
+ * One connection to Redis (or Valkey), or to a Redis Cluster, shared by every adapter built from it.
+ * Commands from many threads are pipelined on the connection, so there is no connection per
+ * request.
  */
 public final class RedisBackend implements AutoCloseable {
 
@@ -27,7 +36,12 @@ public final class RedisBackend implements AutoCloseable {
      * while the connection is down they fail at once instead of queueing for the reconnect: an
      * adapter learns of an outage in microseconds and its StoreHealth takes over, and Lettuce
      * reconnects in the background, trying again at least once a second, so that the health probe
-     * finds Redis back within about a second of its return.
+     * finds Redis back within about a second of its return. A cluster connection routes each
+     * script by the slot of its keys (which share one hash tag) and follows topology changes:
+     * Lettuce's adaptive triggers (redirects, reconnects) and a periodic refresh. Its connections
+     * to the nodes open on first use, so there commands wait for a connection (up to the command
+     * timeout) instead of failing at once: an outage of a cluster node is noticed after one
+     * command timeout.
      */
 
     /** How long a command may take, by default, before an adapter treats Redis as unavailable. */
@@ -38,22 +52,26 @@ public final class RedisBackend implements AutoCloseable {
 
     private static final Duration RECONNECT_DELAY_MIN = Duration.ofMillis(10);
     private static final Duration RECONNECT_DELAY_MAX = Duration.ofSeconds(1);
+    private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
 
     private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
+    private final AbstractRedisClient client;
+    private final StatefulConnection<String, String> connection;
+    private final RedisClusterAsyncCommands<String, String> commands;
     private final String description;
     private final long commandTimeoutNanos;
 
     private RedisBackend(
             ClientResources resources,
-            RedisClient client,
-            StatefulRedisConnection<String, String> connection,
+            AbstractRedisClient client,
+            StatefulConnection<String, String> connection,
+            RedisClusterAsyncCommands<String, String> commands,
             String description,
             long timeout) {
         this.resources = resources;
         this.client = client;
         this.connection = connection;
+        this.commands = commands;
         this.description = description;
         this.commandTimeoutNanos = timeout;
     }
@@ -66,21 +84,82 @@ public final class RedisBackend implements AutoCloseable {
     /** Connects to {@code uri}; a command that takes longer than {@code commandTimeout} counts as failed. */
     public static RedisBackend connect(String uri, Duration commandTimeout) {
         long timeoutNanos = Require.nanosAtLeast("commandTimeout", commandTimeout, 1_000_000);
-        RedisURI redisUri = RedisURI.create(Require.given("uri", uri, "a redis:// URI"));
+        RedisURI redisUri = redisUri(Require.given("uri", uri, "a redis:// URI"), commandTimeout);
+        return open(
+                resources -> {
+                    RedisClient client = RedisClient.create(resources, redisUri);
+                    client.setOptions(ClientOptions.builder()
+                            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                            .build());
+                    return client;
+                },
+                client -> {
+                    StatefulRedisConnection<String, String> connection = ((RedisClient) client).connect();
+                    return new Connected(connection, connection.async());
+                },
+                "Redis at " + redisUri.getHost() + ":" + redisUri.getPort(),
+                timeoutNanos);
+    }
+
+    /**
+     * Connects to the Redis Cluster that {@code seedUris} belong to (any of its nodes will do); a
+     * command that takes longer than {@code commandTimeout} counts as failed.
+     */
+    public static RedisBackend connectCluster(List<String> seedUris, Duration commandTimeout) {
+        long timeoutNanos = Require.nanosAtLeast("commandTimeout", commandTimeout, 1_000_000);
+        Require.given("seedUris", seedUris, "the URIs of some cluster nodes");
+        if (seedUris.isEmpty()) {
+            throw new IllegalArgumentException("seedUris: [] (expected: at least one cluster node)");
+        }
+        List<RedisURI> seeds =
+                seedUris.stream().map(uri -> redisUri(uri, commandTimeout)).toList();
+        return open(
+                resources -> {
+                    RedisClusterClient client = RedisClusterClient.create(resources, seeds);
+                    client.setOptions(ClusterClientOptions.builder()
+                            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                            .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                                    .enablePeriodicRefresh(TOPOLOGY_REFRESH)
+                                    .build())
+                            .build());
+                    return client;
+                },
+                client -> {
+                    StatefulRedisClusterConnection<String, String> connection = ((RedisClusterClient) client).connect();
+                    return new Connected(connection, connection.async());
+                },
+                "Redis Cluster at " + String.join(",", seedUris),
+                timeoutNanos);
+    }
+
+    private static RedisURI redisUri(String uri, Duration commandTimeout) {
+        RedisURI redisUri = RedisURI.create(uri);
         redisUri.setTimeout(commandTimeout);
+        return redisUri;
+    }
+
+    private record Connected(
+            StatefulConnection<String, String> connection, RedisClusterAsyncCommands<String, String> commands) {}
+
+    private static RedisBackend open(
+            Function<ClientResources, AbstractRedisClient> newClient,
+            Function<AbstractRedisClient, Connected> connect,
+            String description,
+            long timeoutNanos) {
         ClientResources resources = ClientResources.builder()
                 .reconnectDelay(Delay.exponential(RECONNECT_DELAY_MIN, RECONNECT_DELAY_MAX, 2, TimeUnit.MILLISECONDS))
                 .build();
-        RedisClient client = RedisClient.create(resources, redisUri);
-        client.setOptions(ClientOptions.builder()
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .build());
+        AbstractRedisClient client = null;
         try {
-            String description = "Redis at " + redisUri.getHost() + ":" + redisUri.getPort();
-            return new RedisBackend(resources, client, client.connect(), description, timeoutNanos);
+            client = newClient.apply(resources);
+            Connected connected = connect.apply(client);
+            return new RedisBackend(
+                    resources, client, connected.connection(), connected.commands(), description, timeoutNanos);
         } catch (RuntimeException e) {
-            client.shutdown();
+            if (client != null) {
+                client.shutdown();
+            }
             resources.shutdown();
             throw e;
         }
@@ -91,7 +170,7 @@ public final class RedisBackend implements AutoCloseable {
      * so that every node sharing this Redis agrees on expiry whatever its own clock says.
      */
     public NonceStore nonceStore(String keyPrefix) {
-        return new RedisNonceStore(connection, keyPrefix);
+        return new RedisNonceStore(commands, keyPrefix);
     }
 
     /**
@@ -106,7 +185,7 @@ public final class RedisBackend implements AutoCloseable {
     /** As {@link #rateLimiter(String)}, freeing unreleased concurrency permits after {@code concurrencyLease}. */
     public KeyedRateLimiter rateLimiter(String keyPrefix, Duration concurrencyLease) {
         return new RedisKeyedRateLimiter(
-                commands(),
+                commands,
                 keyPrefix,
                 Require.nanosAtLeast("concurrencyLease", concurrencyLease, 1_000_000) / 1_000,
                 RedisKeyedRateLimiter.SERVER_CLOCK);
@@ -121,14 +200,14 @@ public final class RedisBackend implements AutoCloseable {
     }
 
     /** The shared connection's asynchronous commands, for adapters (and tests) in this package. */
-    RedisAsyncCommands<String, String> commands() {
-        return connection.async();
+    RedisClusterAsyncCommands<String, String> commands() {
+        return commands;
     }
 
     /** Returns when Redis answers a {@code PING} within the command timeout; throws otherwise. */
     public void ping() {
         try {
-            connection.async().ping().get(commandTimeoutNanos, TimeUnit.NANOSECONDS);
+            commands.ping().get(commandTimeoutNanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(description + ": interrupted while waiting for PING", e);

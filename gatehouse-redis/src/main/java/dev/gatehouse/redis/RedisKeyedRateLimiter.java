@@ -11,7 +11,7 @@ import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.SlidingWindowSpec;
 import dev.gatehouse.core.limit.TokenBucketSpec;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +46,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     private static final String SNAPSHOT = "s";
     private static final long NEVER_MICROS = -1;
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final String keyPrefix;
     private final long leaseMicros;
     private final LongSupplier pinnedMicros;
@@ -56,7 +56,10 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
      * pinnedMicros}, or the server's clock when it is {@link #SERVER_CLOCK} (tests pin it).
      */
     RedisKeyedRateLimiter(
-            RedisAsyncCommands<String, String> redis, String keyPrefix, long leaseMicros, LongSupplier pinnedMicros) {
+            RedisClusterAsyncCommands<String, String> redis,
+            String keyPrefix,
+            long leaseMicros,
+            LongSupplier pinnedMicros) {
         this.redis = redis;
         this.keyPrefix = Require.given("keyPrefix", keyPrefix, "a prefix, possibly empty");
         if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {

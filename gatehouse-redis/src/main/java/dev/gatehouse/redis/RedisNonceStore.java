@@ -4,8 +4,7 @@ import dev.gatehouse.core.check.Require;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.concurrent.CompletionStage;
 
 /** A {@link NonceStore} in Redis: one atomic script per put, on the server's clock. */
@@ -36,11 +35,11 @@ final class RedisNonceStore implements NonceStore {
     /** The latest keep-until time passed to Redis: 9999-12-31, far inside what PXAT accepts. */
     private static final long LATEST_KEEP_UNTIL_MILLIS = 253_402_300_799_999L;
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final String keyPrefix;
 
-    RedisNonceStore(StatefulRedisConnection<String, String> connection, String keyPrefix) {
-        this.redis = connection.async();
+    RedisNonceStore(RedisClusterAsyncCommands<String, String> redis, String keyPrefix) {
+        this.redis = redis;
         this.keyPrefix = Require.given("keyPrefix", keyPrefix, "a prefix, possibly empty");
     }
 

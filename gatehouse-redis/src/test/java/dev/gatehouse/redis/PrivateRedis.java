@@ -6,7 +6,9 @@ import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Assumptions;
@@ -20,14 +22,19 @@ final class PrivateRedis implements AutoCloseable {
     private static final long START_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final int port;
+    private final List<String> options;
     private Process process;
 
-    private PrivateRedis(int port) {
+    private PrivateRedis(int port, List<String> options) {
         this.port = port;
+        this.options = options;
     }
 
-    /** Starts one, or fails (under {@code CI=true}) or skips the test when there is no redis-server. */
-    static PrivateRedis start() {
+    /**
+     * Starts one with {@code options} added to its command line, or fails (under {@code CI=true}) or
+     * skips the test when there is no redis-server.
+     */
+    static PrivateRedis start(String... options) {
         String binary = "redis-server";
         boolean found = System.getenv("PATH") != null
                 && Arrays.stream(System.getenv("PATH").split(File.pathSeparator))
@@ -39,9 +46,13 @@ final class PrivateRedis implements AutoCloseable {
             }
             Assumptions.abort(problem);
         }
-        PrivateRedis redis = new PrivateRedis(freePort());
+        PrivateRedis redis = new PrivateRedis(freePort(), List.of(options));
         redis.startAgain();
         return redis;
+    }
+
+    int port() {
+        return port;
     }
 
     String url() {
@@ -61,16 +72,18 @@ final class PrivateRedis implements AutoCloseable {
     /** Starts the server (again) on the same port, empty, and waits until it accepts connections. */
     void startAgain() {
         try {
-            process = new ProcessBuilder(
-                            "redis-server",
-                            "--port",
-                            Integer.toString(port),
-                            "--bind",
-                            "127.0.0.1",
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no")
+            List<String> command = new ArrayList<>(List.of(
+                    "redis-server",
+                    "--port",
+                    Integer.toString(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no"));
+            command.addAll(options);
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();

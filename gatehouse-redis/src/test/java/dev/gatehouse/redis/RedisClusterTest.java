@@ -1,0 +1,75 @@
+package dev.gatehouse.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.proof.nonce.NonceStore;
+import io.lettuce.core.cluster.SlotHash;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Redis adapters against a three-node Redis Cluster of the test's own. */
+class RedisClusterTest {
+
+    private static PrivateRedisCluster cluster;
+    private static RedisBackend backend;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = PrivateRedisCluster.start();
+        backend = RedisBackend.connectCluster(cluster.urls(), Duration.ofSeconds(1));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (backend != null) {
+            backend.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void everyAlgorithm_decidesOnKeysSpreadOverAllSlots() {
+        KeyedRateLimiter limiter = backend.rateLimiter("cluster:");
+        List<LimitSpec> specs = List.of(
+                LimitSpec.fixedWindow(2, Duration.ofMinutes(1)),
+                LimitSpec.slidingWindow(2, Duration.ofMinutes(1)),
+                LimitSpec.tokenBucket(2, 1, Duration.ofMinutes(1)),
+                LimitSpec.concurrency(2));
+        Set<Integer> slots = new HashSet<>();
+        for (int key = 0; key < 30; key++) {
+            slots.add(SlotHash.getSlot("user-" + key) * 3 / SlotHash.SLOT_COUNT);
+            for (LimitSpec spec : specs) {
+                List<CompletableFuture<Decision>> decisions = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    decisions.add(limiter.decide("user-" + key, spec, 1).toCompletableFuture());
+                }
+                assertThat(decisions.stream().map(CompletableFuture::join).map(Decision::allowed))
+                        .as(spec.algorithm())
+                        .containsExactly(true, true, false);
+            }
+        }
+        assertThat(slots).as("keys fall on every node's third of the slots").hasSize(3);
+    }
+
+    @Test
+    void nonceStore_isSingleUseAcrossTheCluster() {
+        NonceStore store = backend.nonceStore("cluster-nonces:");
+        long expires = System.currentTimeMillis() + 60_000;
+        for (int i = 0; i < 30; i++) {
+            assertThat(store.putIfAbsent("token-" + i, expires)).isTrue();
+            assertThat(store.putIfAbsent("token-" + i, expires)).isFalse();
+        }
+    }
+}
