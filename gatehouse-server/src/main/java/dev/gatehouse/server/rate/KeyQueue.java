@@ -183,8 +183,11 @@ final class KeyQueue {
             }
             return more;
         }
+        if (!decision.allowed()) {
+            return false;
+        }
         if (admitted == null) {
-            service.giveBack(key);
+            service.giveBack(key); // every waiter left while the port was asked
             return false;
         }
         service.metrics().left(service.nowNanos() - admitted.joinedAtNanos, /* admitted= */ true);

@@ -96,10 +96,10 @@ public final class RateService implements AutoCloseable {
         } else {
             result = request.canWait() ? joinWaiting(key, limits, startNanos) : null;
             if (result == null) {
-                result = limiter.decide(key, limits.spec(), 1)
+                CompletableFuture<CompletableFuture<RateVerdict>> decided = limiter.decide(key, limits.spec(), 1)
                         .toCompletableFuture()
-                        .handle((decision, error) -> afterAsk(key, limits, request.canWait(), decision, error))
-                        .thenCompose(verdict -> verdict);
+                        .handle((decision, error) -> afterAsk(key, limits, request.canWait(), decision, error));
+                result = decided.isDone() ? decided.join() : cancellable(decided);
             }
         }
         result.whenComplete((verdict, error) -> {
@@ -272,6 +272,30 @@ public final class RateService implements AutoCloseable {
                 case NOT_QUEUED -> queues.remove(key, queue); // retired meanwhile: take a fresh one
             }
         }
+    }
+
+    /**
+     * The verdict {@code pending} will give, as a future whose cancellation reaches that verdict (and
+     * so takes a waiter out of its queue) even when it is cancelled before the port has answered.
+     */
+    private static CompletableFuture<RateVerdict> cancellable(
+            CompletableFuture<CompletableFuture<RateVerdict>> pending) {
+        CompletableFuture<RateVerdict> outer = new CompletableFuture<>();
+        pending.thenAccept(inner -> {
+            inner.whenComplete((verdict, error) -> {
+                if (verdict != null) {
+                    outer.complete(verdict);
+                } else {
+                    outer.cancel(false);
+                }
+            });
+            outer.whenComplete((verdict, error) -> {
+                if (outer.isCancelled()) {
+                    inner.cancel(false);
+                }
+            });
+        });
+        return outer;
     }
 
     private CompletableFuture<RateVerdict> watch(String key, KeyQueue queue, KeyQueue.Waiter waiter) {
