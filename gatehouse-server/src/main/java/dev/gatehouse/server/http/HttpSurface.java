@@ -56,7 +56,8 @@ public final class HttpSurface {
 
     /*
      * Bodies are never buffered: the router leaves the request paused, so an unread body waits in
-     * the socket. A declared length over the bound is refused before anything else happens.
+     * the socket. A declared length over the bound is refused before anything else happens, and the
+     * connection is closed after the answer; a client that sent Expect: 100-continue has sent no body.
      */
     private static void rejectLargeBody(RoutingContext ctx, int maxBodyBytes) {
         String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -69,6 +70,7 @@ public final class HttpSurface {
                 return;
             }
             if (bytes > maxBodyBytes) {
+                ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the body is not read
                 plain(
                         ctx.response(),
                         413,

@@ -3,6 +3,7 @@ package dev.gatehouse.server.rate;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.time.Scheduler;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -13,8 +14,8 @@ import java.util.concurrent.CompletableFuture;
 final class KeyQueue {
 
     /*
-     * Design: waiters form an intrusive doubly linked list, so a client that goes away leaves in
-     * O(1) and frees its place at once. At most one ask of the port is in flight per queue, for the
+     * Design: waiters are kept in an insertion-ordered set, so a client that goes away leaves in O(1)
+     * and frees its place at once. At most one ask of the port is in flight per queue, for the
      * head: it is made when the last refusal's nanosUntilRetry has passed (a wake on the scheduler)
      * or when a DELETE gave a slot back. An admitted ask goes to the head and the next ask follows at
      * once, so on a window roll up to the window's maximum are released in order, each counted in
@@ -40,13 +41,10 @@ final class KeyQueue {
         NOT_QUEUED
     }
 
-    /** A waiting call; completed with its verdict, or cancelled when its client goes away. */
+    /** A waiting call (compared by identity); completed with its verdict, or cancelled when its client goes away. */
     static final class Waiter {
         final CompletableFuture<RateVerdict> result = new CompletableFuture<>();
         final long joinedAtNanos;
-        Waiter previous;
-        Waiter next;
-        boolean linked;
 
         Waiter(long joinedAtNanos) {
             this.joinedAtNanos = joinedAtNanos;
@@ -55,9 +53,7 @@ final class KeyQueue {
 
     private final String key;
     private final RateService service;
-    private Waiter head;
-    private Waiter tail;
-    private int size;
+    private final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
     private boolean asking;
     private boolean retired;
     private Scheduler.Task wake;
@@ -75,10 +71,10 @@ final class KeyQueue {
     Offer offerBehind(Waiter waiter, int maxInQueue) {
         int ahead;
         synchronized (this) {
-            if (retired || size == 0) {
+            if (retired || waiters.isEmpty()) {
                 return Offer.NOT_QUEUED;
             }
-            if (size >= maxInQueue) {
+            if (waiters.size() >= maxInQueue) {
                 correctDenials(+1, service.nowNanos());
                 return Offer.FULL;
             }
@@ -97,7 +93,7 @@ final class KeyQueue {
             }
             long now = service.nowNanos();
             noteRefusal(refusal, now);
-            if (size >= maxInQueue) {
+            if (waiters.size() >= maxInQueue) {
                 return Offer.FULL;
             }
             correctDenials(-1, now);
@@ -114,10 +110,9 @@ final class KeyQueue {
     void remove(Waiter waiter) {
         boolean retire;
         synchronized (this) {
-            if (!waiter.linked) {
+            if (!waiters.remove(waiter)) {
                 return;
             }
-            unlink(waiter);
             retire = retireIfIdle();
         }
         service.metrics().left(0, /* admitted= */ false);
@@ -130,7 +125,7 @@ final class KeyQueue {
     void drain() {
         for (; ; ) {
             synchronized (this) {
-                if (asking || head == null || retired) {
+                if (asking || waiters.isEmpty() || retired) {
                     return;
                 }
                 asking = true;
@@ -159,11 +154,8 @@ final class KeyQueue {
         synchronized (this) {
             asking = false;
             if (error != null || decision.allowed()) {
-                admitted = head;
-                if (admitted != null) {
-                    unlink(admitted);
-                }
-                more = head != null;
+                admitted = waiters.isEmpty() ? null : waiters.removeFirst();
+                more = !waiters.isEmpty();
             } else {
                 long now = service.nowNanos();
                 noteRefusal(decision, now);
@@ -199,24 +191,22 @@ final class KeyQueue {
 
     /** Answers every waiter with {@code verdict} and retires the queue (shutdown). */
     void closeAll(RateVerdict verdict) {
-        List<Waiter> waiters = new ArrayList<>();
+        List<Waiter> answered;
         synchronized (this) {
             retired = true;
             cancelWake();
-            while (head != null) {
-                waiters.add(head);
-                unlink(head);
-            }
+            answered = new ArrayList<>(waiters);
+            waiters.clear();
         }
         service.retire(key, this);
-        for (Waiter waiter : waiters) {
+        for (Waiter waiter : answered) {
             service.metrics().left(0, /* admitted= */ false);
             waiter.result.complete(verdict);
         }
     }
 
     synchronized int size() {
-        return size;
+        return waiters.size();
     }
 
     /** The limiter's count of denials this window adjusted to gocc's meaning (see the design note). */
@@ -276,7 +266,7 @@ final class KeyQueue {
     }
 
     private boolean retireIfIdle() {
-        if (size == 0 && !asking && !retired) {
+        if (waiters.isEmpty() && !asking && !retired) {
             retired = true;
             cancelWake();
             return true;
@@ -285,33 +275,8 @@ final class KeyQueue {
     }
 
     private int link(Waiter waiter) {
-        int ahead = size;
-        waiter.previous = tail;
-        if (tail == null) {
-            head = waiter;
-        } else {
-            tail.next = waiter;
-        }
-        tail = waiter;
-        waiter.linked = true;
-        size++;
+        int ahead = waiters.size();
+        waiters.add(waiter);
         return ahead;
-    }
-
-    private void unlink(Waiter waiter) {
-        if (waiter.previous == null) {
-            head = waiter.next;
-        } else {
-            waiter.previous.next = waiter.next;
-        }
-        if (waiter.next == null) {
-            tail = waiter.previous;
-        } else {
-            waiter.next.previous = waiter.previous;
-        }
-        waiter.previous = null;
-        waiter.next = null;
-        waiter.linked = false;
-        size--;
     }
 }

@@ -14,6 +14,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 
 /**
  * The HTTP routes of the rate service, wire-compatible with gocc: {@code /rate/{key}}, {@code DELETE
@@ -84,50 +86,49 @@ public final class RateApi {
                     "invalid requestId: \"" + HttpSurface.shorten(requestId) + "\" (expected: a decimal id)");
             return;
         }
-        HttpServerResponse response = ctx.response();
-        Context context = Vertx.currentContext();
-        service.release(key)
-                .whenComplete((done, error) -> context.runOnContext(v -> {
-                    if (error != null) {
-                        HttpSurface.plain(response, 503, "rate store unavailable");
-                    } else {
-                        response.setStatusCode(200).end();
-                    }
-                }));
+        reply(
+                ctx,
+                service.release(key),
+                (response, done) -> response.setStatusCode(200).end());
     }
 
     private void debugAll(RoutingContext ctx) {
-        HttpServerResponse response = ctx.response();
-        Context context = Vertx.currentContext();
-        service.snapshots(debugMaxKeys)
-                .whenComplete((snapshots, error) -> context.runOnContext(v -> {
-                    if (error != null) {
-                        HttpSurface.plain(response, 503, "rate store unavailable");
-                        return;
-                    }
-                    ObjectNode instances = JSON.createObjectNode();
-                    for (Map.Entry<String, KeySnapshot> entry : snapshots.entrySet()) {
-                        instances.set(entry.getKey(), debugNode(entry.getValue()));
-                    }
-                    ObjectNode root = JSON.createObjectNode();
-                    root.set("Instances", instances);
-                    json(response, 200, root.toString());
-                }));
+        reply(ctx, service.snapshots(debugMaxKeys), (response, snapshots) -> {
+            ObjectNode instances = JSON.createObjectNode();
+            for (Map.Entry<String, KeySnapshot> entry : snapshots.entrySet()) {
+                instances.set(entry.getKey(), debugNode(entry.getValue()));
+            }
+            ObjectNode root = JSON.createObjectNode();
+            root.set("Instances", instances);
+            json(response, 200, root.toString());
+        });
     }
 
     private void debugKey(RoutingContext ctx) {
+        reply(ctx, service.snapshot(ctx.pathParam("key")), (response, snapshot) -> {
+            if (snapshot.isEmpty()) {
+                HttpSurface.plain(response, 404, "Key not found");
+            } else {
+                json(response, 200, debugNode(snapshot.get()).toString());
+            }
+        });
+    }
+
+    /**
+     * Answers on the request's event loop once {@code stage} completes: with {@code answer}, or 503 if
+     * the store could not answer.
+     */
+    private static <T> void reply(
+            RoutingContext ctx, CompletionStage<T> stage, BiConsumer<HttpServerResponse, T> answer) {
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();
-        service.snapshot(ctx.pathParam("key"))
-                .whenComplete((snapshot, error) -> context.runOnContext(v -> {
-                    if (error != null) {
-                        HttpSurface.plain(response, 503, "rate store unavailable");
-                    } else if (snapshot.isEmpty()) {
-                        HttpSurface.plain(response, 404, "Key not found");
-                    } else {
-                        json(response, 200, debugNode(snapshot.get()).toString());
-                    }
-                }));
+        stage.whenComplete((value, error) -> context.runOnContext(v -> {
+            if (error != null) {
+                HttpSurface.plain(response, 503, "rate store unavailable");
+            } else {
+                answer.accept(response, value);
+            }
+        }));
     }
 
     private static ObjectNode debugNode(KeySnapshot snapshot) {

@@ -262,7 +262,9 @@ class RateApiTest {
     void oversizedInput_isRefusedWithA4xx() {
         HttpResponse<String> longQuery = server.get("/rate/k?canWait=" + "x".repeat(5000));
         HttpResponse<String> bigHeader = server.get("/rate/k", "X-Big", "y".repeat(9000));
+        // with Expect: 100-continue the client learns of the refusal before it sends the body
         HttpResponse<String> bigBody = server.send(HttpRequest.newBuilder(server.rate("/rate/k"))
+                .expectContinue(true)
                 .POST(HttpRequest.BodyPublishers.ofString("z".repeat(70_000)))
                 .build());
         HttpResponse<String> longKey = server.get("/rate/" + "k".repeat(300));
