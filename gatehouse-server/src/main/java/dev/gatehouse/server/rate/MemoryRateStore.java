@@ -16,6 +16,12 @@ import java.util.function.Function;
 /** {@link RateStore} over a {@link KeyedLimiters} registry in this process. */
 final class MemoryRateStore implements RateStore {
 
+    /**
+     * How long a concurrency key stays once nothing is in flight. It has no window; and it must be
+     * more than zero, or a key created for a call could be evicted before that call takes its permit.
+     */
+    static final long CONCURRENCY_IDLE_NANOS = 1_000_000_000L;
+
     private final KeyedLimiters<LimitSpec, RateLimiter> registry;
     private final KeyedRateLimiter limiter;
 
@@ -61,14 +67,13 @@ final class MemoryRateStore implements RateStore {
 
     /** How long a key stays once its limiter is back to a fresh state: a few of its windows. */
     static long idleNanos(LimitSpec spec) {
-        long windowNanos = switch (spec) {
-            case FixedWindowSpec fixed -> fixed.windowNanos();
-            case SlidingWindowSpec sliding -> sliding.windowNanos();
+        return switch (spec) {
+            case FixedWindowSpec fixed -> RateService.IDLE_WINDOWS * fixed.windowNanos();
+            case SlidingWindowSpec sliding -> RateService.IDLE_WINDOWS * sliding.windowNanos();
             // the time to refill from empty; the spec bounds capacity × period, so no overflow
-            case TokenBucketSpec bucket -> bucket.capacity() * bucket.refillPeriodNanos() / bucket.refillPermits();
-            // reclaimable only with nothing in flight, and then nothing is lost by evicting it
-            case ConcurrencySpec concurrency -> 0;
+            case TokenBucketSpec bucket ->
+                RateService.IDLE_WINDOWS * (bucket.capacity() * bucket.refillPeriodNanos() / bucket.refillPermits());
+            case ConcurrencySpec concurrency -> CONCURRENCY_IDLE_NANOS;
         };
-        return RateService.IDLE_WINDOWS * windowNanos;
     }
 }

@@ -266,6 +266,24 @@ class RateServiceTest {
     }
 
     @Test
+    void concurrencyKey_isKeptWhileInFlight_andForgottenASecondAfterItsLastCallEnded() {
+        RateService service = RateService.builder(
+                        new RatePolicy(RateLimits.of(1, 10, WINDOW.toMillis(), Algorithm.CONCURRENCY), List.of()))
+                .clock(clock)
+                .scheduler(clock)
+                .build();
+        service.acquire(call("k")).join();
+        assertThat(outcome(service.acquire(call("k")))).isEqualTo(RateVerdict.Outcome.DENIED);
+
+        clock.advance(Duration.ofHours(1));
+        assertThat(service.snapshot("k").join()).isPresent();
+        service.release("k").join();
+        clock.advance(Duration.ofMillis(1200));
+
+        assertThat(service.snapshot("k").join()).isEmpty();
+    }
+
+    @Test
     void tokenBucketKey_waiterIsAdmittedWhenATokenReturns() {
         RateService service = RateService.builder(
                         new RatePolicy(RateLimits.of(4, 10, WINDOW.toMillis(), Algorithm.TOKEN_BUCKET), List.of()))
