@@ -1,0 +1,180 @@
+package dev.gatehouse.server;
+
+import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.server.admin.AdminApi;
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.ServerConfig;
+import dev.gatehouse.server.http.AccessLog;
+import dev.gatehouse.server.http.HttpSurface;
+import dev.gatehouse.server.rate.Algorithm;
+import dev.gatehouse.server.rate.KeyConfigWatcher;
+import dev.gatehouse.server.rate.RateApi;
+import dev.gatehouse.server.rate.RateLimits;
+import dev.gatehouse.server.rate.RatePolicy;
+import dev.gatehouse.server.rate.RateQuery;
+import dev.gatehouse.server.rate.RateService;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running {@code gatehouse serve}: the rate service on its public listener and the admin
+ * listener, sharing one Vert.x instance, one scheduler and one metrics registry.
+ */
+public final class GatehouseServer implements AutoCloseable {
+
+    /*
+     * Design: one module, one package per HTTP surface (rate, admin; later room and gate), and the
+     * plumbing they share in http and config. Timers of the rate service (queue wake-ups, sweeps, key
+     * config polling) run on one scheduler thread, never on an event loop, and only ever hand answers
+     * back to the event loop of the request they belong to.
+     *
+     * Shutdown, bounded by http.shutdown-timeout-millis: not ready, answer every waiter (503), stop
+     * accepting and let requests in progress finish, then close Vert.x.
+     */
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatehouseServer.class);
+    private static final long START_TIMEOUT_SECONDS = 30;
+
+    private final ServerConfig config;
+    private final Vertx vertx;
+    private final ScheduledExecutorService timers;
+    private final PrometheusMeterRegistry metrics;
+    private final RateService rateService;
+    private final Optional<KeyConfigWatcher> watcher;
+    private final HttpServer rateServer;
+    private final HttpServer adminServer;
+    private volatile boolean ready;
+
+    private GatehouseServer(ServerConfig config) {
+        this.config = config;
+        this.timers = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "gatehouse-timers");
+            thread.setDaemon(true);
+            return thread;
+        });
+        Scheduler scheduler = Scheduler.of(timers);
+        this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ServerConfig.Rate rate = config.rate();
+        RatePolicy defaults = new RatePolicy(
+                RateLimits.of(
+                        rate.maxRequests(), rate.maxRequestsInQueue(), rate.windowMillis(), Algorithm.FIXED_WINDOW),
+                List.of());
+        this.rateService = RateService.builder(defaults)
+                .clock(NanoClock.system())
+                .scheduler(scheduler)
+                .permissions(new RateQuery.Permissions(
+                        rate.requestsCanSetRate(), rate.requestsCanModQueue(), rate.maxKeyBytes()))
+                .maxKeys(rate.maxKeys())
+                .meterRegistry(metrics)
+                .build();
+        try {
+            this.watcher = rate.configFile()
+                    .map(file -> KeyConfigWatcher.start(
+                            file,
+                            TimeUnit.MILLISECONDS.toNanos(rate.reloadIntervalMillis()),
+                            scheduler,
+                            rules -> rateService.reconfigure(defaults.withRules(rules))));
+        } catch (IllegalArgumentException e) {
+            rateService.close();
+            timers.shutdownNow();
+            throw new ConfigException("rate.config-file: " + e.getMessage(), e);
+        }
+        this.vertx = Vertx.vertx();
+        Optional<AccessLog> accessLog = Optional.of(new AccessLog(config.log()));
+        Router rateRouter = HttpSurface.router(vertx, config.http(), accessLog);
+        new RateApi(rateService, rate.debugMaxKeys()).mount(rateRouter);
+        Router adminRouter = HttpSurface.router(vertx, config.http(), Optional.empty());
+        new AdminApi(metrics, () -> ready).mount(adminRouter);
+        this.rateServer = vertx.createHttpServer(HttpSurface.options(rate.host(), rate.port(), config.http()))
+                .requestHandler(rateRouter);
+        this.adminServer = vertx.createHttpServer(HttpSurface.options(
+                        config.admin().host(), config.admin().port(), config.http()))
+                .requestHandler(adminRouter);
+    }
+
+    /** Starts both listeners; throws {@link ConfigException} for a bad key config and {@link IllegalStateException} if a port cannot be bound. */
+    public static GatehouseServer start(ServerConfig config) {
+        GatehouseServer server = new GatehouseServer(config);
+        try {
+            await(Future.all(server.rateServer.listen(), server.adminServer.listen()), START_TIMEOUT_SECONDS * 1000);
+        } catch (RuntimeException e) {
+            server.close();
+            throw new IllegalStateException("cannot listen: " + e.getMessage(), e);
+        }
+        server.ready = true;
+        return server;
+    }
+
+    /** The port the rate service listens on (the bound one when 0 was configured). */
+    public int ratePort() {
+        return rateServer.actualPort();
+    }
+
+    /** The port the admin listener listens on. */
+    public int adminPort() {
+        return adminServer.actualPort();
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public boolean ready() {
+        return ready;
+    }
+
+    /** Shuts down gracefully within {@code http.shutdown-timeout-millis}; see the design note. */
+    @Override
+    public void close() {
+        ready = false;
+        long deadlineNanos =
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.http().shutdownTimeoutMillis());
+        watcher.ifPresent(KeyConfigWatcher::close);
+        rateService.close();
+        try {
+            long leftMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+            await(
+                    Future.all(
+                            rateServer.shutdown(leftMillis, TimeUnit.MILLISECONDS),
+                            adminServer.shutdown(leftMillis, TimeUnit.MILLISECONDS)),
+                    leftMillis + 1000);
+        } catch (RuntimeException e) {
+            LOG.warn("listeners did not shut down in time: {}", e.getMessage());
+        }
+        try {
+            await(vertx.close(), 2000);
+        } catch (RuntimeException e) {
+            LOG.warn("Vert.x did not close in time: {}", e.getMessage());
+        }
+        timers.shutdownNow();
+        metrics.close();
+        LOG.info("stopped");
+    }
+
+    private static <T> T await(Future<T> future, long timeoutMillis) {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no answer within " + timeoutMillis + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.gatehouse.server.cli;
+
+import dev.gatehouse.server.GatehouseServer;
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.ResolvedSettings;
+import dev.gatehouse.server.config.ServerConfig;
+import dev.gatehouse.server.config.Setting;
+import dev.gatehouse.server.log.LogSetup;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gatehouse serve}: resolves the configuration (flags over environment over YAML over
+ * defaults), starts the server, prints where it listens, and runs until the process is stopped.
+ */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.class,
+        sortOptions = false,
+        description = {
+            "Runs the rate-limit service (gocc-compatible) and the admin listener.",
+            "Flags override environment variables, which override the YAML file, which overrides defaults."
+        })
+final class ServeCommand implements Callable<Integer> {
+
+    /** Exit code of a configuration that cannot be used. */
+    static final int BAD_CONFIG = 2;
+
+    /** Exit code of a server that could not start (a port in use). */
+    static final int CANNOT_START = 1;
+
+    static final String CONFIG_ENV = "GATEHOUSE_CONFIG";
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "YAML configuration file (env: " + CONFIG_ENV + "); unknown keys are rejected")
+    private Path config;
+
+    @Option(
+            names = "--print-config",
+            description = "Print the effective configuration as YAML, with where each value came from, and exit")
+    private boolean printConfig;
+
+    @CommandLine.Spec
+    private CommandSpec spec;
+
+    private final Map<String, String> env;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    ServeCommand(Map<String, String> env, PrintWriter out, PrintWriter err) {
+        this.env = env;
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        ResolvedSettings settings;
+        ServerConfig serverConfig;
+        try {
+            Optional<Path> yaml = Optional.ofNullable(config)
+                    .or(() -> Optional.ofNullable(env.get(CONFIG_ENV))
+                            .filter(s -> !s.isBlank())
+                            .map(Path::of));
+            settings = ResolvedSettings.resolve(yaml, givenFlags(), env);
+            serverConfig = ServerConfig.from(settings);
+        } catch (ConfigException e) {
+            err.println("gatehouse: bad configuration: " + e.getMessage());
+            return BAD_CONFIG;
+        }
+        if (printConfig) {
+            out.print(settings.toYaml());
+            out.flush();
+            return 0;
+        }
+        LogSetup.apply(serverConfig.log());
+        GatehouseServer server;
+        try {
+            server = GatehouseServer.start(serverConfig);
+        } catch (ConfigException e) {
+            err.println("gatehouse: bad configuration: " + e.getMessage());
+            return BAD_CONFIG;
+        } catch (IllegalStateException e) {
+            err.println("gatehouse: " + e.getMessage());
+            return CANNOT_START;
+        }
+        printListening(server);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            stopped.countDown();
+                        },
+                        "gatehouse-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private Map<Setting, String> givenFlags() {
+        Map<Setting, String> given = new EnumMap<>(Setting.class);
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        for (Setting setting : Setting.values()) {
+            OptionSpec option = spec.findOption(setting.flags().getFirst());
+            if (parsed.hasMatchedOption(option)) {
+                given.put(setting, option.getValue());
+            }
+        }
+        return given;
+    }
+
+    private void printListening(GatehouseServer server) {
+        ServerConfig config = server.config();
+        String startup = ProcessHandle.current()
+                .info()
+                .startInstant()
+                .map(start ->
+                        ", ready " + Duration.between(start, Instant.now()).toMillis() + " ms after start")
+                .orElse("");
+        out.printf("gatehouse %s serving%s%n", VersionCommand.version(), startup);
+        out.printf(
+                "  rate API  http://%s:%d  (/rate/{key}, /debug, /healthz)%n",
+                config.rate().host(), server.ratePort());
+        out.printf(
+                "  admin     http://%s:%d  (/metrics, /healthz, /readyz)%n",
+                config.admin().host(), server.adminPort());
+        out.flush();
+    }
+}

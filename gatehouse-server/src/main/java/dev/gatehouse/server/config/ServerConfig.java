@@ -1,0 +1,129 @@
+package dev.gatehouse.server.config;
+
+import dev.gatehouse.core.check.Require;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The validated configuration of {@code gatehouse serve}, one record per section of the YAML file.
+ * Every value is checked when the record is made; a bad one names its setting.
+ */
+public record ServerConfig(Rate rate, Admin admin, Log log, Http http) {
+
+    /** The largest per-window maximum and queue size, as in gocc. */
+    public static final int MAX_LIMIT = 1_000_000_000;
+
+    /** The rate service: where it listens and the limits of keys no pattern and no client configures. */
+    public record Rate(
+            String host,
+            int port,
+            int maxRequests,
+            int maxRequestsInQueue,
+            long windowMillis,
+            boolean requestsCanSetRate,
+            boolean requestsCanModQueue,
+            Optional<Path> configFile,
+            long reloadIntervalMillis,
+            int maxKeys,
+            int maxKeyBytes,
+            int debugMaxKeys) {
+        public Rate {
+            Require.given("rate.host", host, "an address");
+            Require.inRange("rate.port", port, 0, 65_535);
+            Require.inRange("rate.max-requests", maxRequests, 1, MAX_LIMIT);
+            Require.inRange("rate.max-requests-in-queue", maxRequestsInQueue, 0, MAX_LIMIT);
+            Require.inRange("rate.window-millis", windowMillis, 1, 365L * 24 * 3600 * 1000);
+            Require.given("rate.config-file", configFile, "a path or empty");
+            Require.atLeast("rate.reload-interval-millis", reloadIntervalMillis, 10);
+            Require.atLeast("rate.max-keys", maxKeys, 1);
+            Require.inRange("rate.max-key-bytes", maxKeyBytes, 1, 4096);
+            Require.atLeast("rate.debug-max-keys", debugMaxKeys, 1);
+        }
+    }
+
+    /** The private listener for metrics and health checks. */
+    public record Admin(String host, int port) {
+        public Admin {
+            Require.given("admin.host", host, "an address");
+            Require.inRange("admin.port", port, 0, 65_535);
+        }
+    }
+
+    /** Log lines: their format, level and which access-log lines are written. */
+    public record Log(LogFormat format, String level, boolean log2xx, boolean log4xx, boolean log5xx) {}
+
+    /** Bounds on what a client may send, and the graceful shutdown bound, shared by all listeners. */
+    public record Http(
+            int maxHeaderBytes,
+            int maxInitialLineBytes,
+            int maxBodyBytes,
+            int maxConcurrentStreams,
+            long shutdownTimeoutMillis) {
+        public Http {
+            Require.inRange("http.max-header-bytes", maxHeaderBytes, 1024, 1 << 20);
+            Require.inRange("http.max-initial-line-bytes", maxInitialLineBytes, 256, 1 << 20);
+            Require.inRange("http.max-body-bytes", maxBodyBytes, 0, 1 << 30);
+            Require.inRange("http.max-concurrent-streams", maxConcurrentStreams, 1, 1 << 20);
+            Require.inRange("http.shutdown-timeout-millis", shutdownTimeoutMillis, 0, 600_000);
+        }
+    }
+
+    /** How log lines are written. */
+    public enum LogFormat {
+        JSON,
+        TEXT
+    }
+
+    /** Builds and validates the configuration from resolved settings. */
+    public static ServerConfig from(ResolvedSettings settings) {
+        try {
+            String configFile = settings.text(Setting.CONFIG_FILE);
+            Rate rate = new Rate(
+                    settings.text(Setting.RATE_HOST),
+                    settings.intValue(Setting.RATE_PORT),
+                    settings.intValue(Setting.MAX_REQUESTS),
+                    settings.intValue(Setting.MAX_REQUESTS_IN_QUEUE),
+                    settings.longValue(Setting.WINDOW_MILLIS),
+                    settings.booleanValue(Setting.REQUESTS_CAN_SET_RATE),
+                    settings.booleanValue(Setting.REQUESTS_CAN_MOD_QUEUE),
+                    configFile.isEmpty() ? Optional.empty() : Optional.of(Path.of(configFile)),
+                    settings.longValue(Setting.RELOAD_INTERVAL_MILLIS),
+                    settings.intValue(Setting.MAX_KEYS),
+                    settings.intValue(Setting.MAX_KEY_BYTES),
+                    settings.intValue(Setting.DEBUG_MAX_KEYS));
+            Admin admin = new Admin(settings.text(Setting.ADMIN_HOST), settings.intValue(Setting.ADMIN_PORT));
+            Log log = new Log(
+                    logFormat(settings),
+                    logLevel(settings),
+                    settings.booleanValue(Setting.LOG_2XX),
+                    settings.booleanValue(Setting.LOG_4XX),
+                    settings.booleanValue(Setting.LOG_5XX));
+            Http http = new Http(
+                    settings.intValue(Setting.MAX_HEADER_BYTES),
+                    settings.intValue(Setting.MAX_INITIAL_LINE_BYTES),
+                    settings.intValue(Setting.MAX_BODY_BYTES),
+                    settings.intValue(Setting.MAX_CONCURRENT_STREAMS),
+                    settings.longValue(Setting.SHUTDOWN_TIMEOUT_MILLIS));
+            return new ServerConfig(rate, admin, log, http);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    private static LogFormat logFormat(ResolvedSettings settings) {
+        return switch (settings.text(Setting.LOG_FORMAT).toLowerCase(Locale.ROOT)) {
+            case "json" -> LogFormat.JSON;
+            case "text", "system-default" -> LogFormat.TEXT;
+            default -> throw settings.invalid(Setting.LOG_FORMAT, "json, text or system-default");
+        };
+    }
+
+    private static String logLevel(ResolvedSettings settings) {
+        String level = settings.text(Setting.LOG_LEVEL).toUpperCase(Locale.ROOT);
+        return switch (level) {
+            case "DEBUG", "INFO", "WARN", "ERROR" -> level;
+            default -> throw settings.invalid(Setting.LOG_LEVEL, "DEBUG, INFO, WARN or ERROR");
+        };
+    }
+}

@@ -1,0 +1,166 @@
+package dev.gatehouse.server.config;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One configurable value of {@code gatehouse serve}: its place in the YAML file, its command-line
+ * flags, its environment variable and its default. The CLI, the YAML reader and the docs all come
+ * from this one table, so a setting cannot exist in one of them and be missing from another.
+ */
+public enum Setting {
+    RATE_HOST("rate.host", "GATEHOUSE_HOST", "0.0.0.0", "Address the rate service listens on", "--host"),
+    RATE_PORT("rate.port", "PORT", "8080", "Port of the rate service (0 picks a free one)", "--port", "-p"),
+    MAX_REQUESTS(
+            "rate.max-requests",
+            "MAX_REQUESTS",
+            "100",
+            "Default max requests per window per key",
+            "--max-requests",
+            "-m"),
+    MAX_REQUESTS_IN_QUEUE(
+            "rate.max-requests-in-queue",
+            "MAX_REQUESTS_IN_QUEUE",
+            "400",
+            "Default max requests waiting per key once its window is full",
+            "--max-requests-in-queue"),
+    WINDOW_MILLIS(
+            "rate.window-millis",
+            "WINDOW_MILLIS",
+            "1000",
+            "Default window length in milliseconds",
+            "--window-millis",
+            "-w"),
+    REQUESTS_CAN_SET_RATE(
+            "rate.requests-can-set-rate",
+            "REQUESTS_CAN_SET_RATE",
+            "true",
+            "Allow clients to set a key's rate with ?maxRequests=",
+            "--requests-can-set-rate",
+            "-r"),
+    REQUESTS_CAN_MOD_QUEUE(
+            "rate.requests-can-mod-queue",
+            "REQUESTS_CAN_MOD_QUEUE",
+            "true",
+            "Allow clients to set a key's queue size with ?maxRequestsInQueue=",
+            "--requests-can-mod-queue"),
+    CONFIG_FILE(
+            "rate.config-file",
+            "CONFIG_FILE",
+            "",
+            "JSON file of per-key limits, reloaded when it changes",
+            "--config-file",
+            "-c"),
+    RELOAD_INTERVAL_MILLIS(
+            "rate.reload-interval-millis",
+            "GATEHOUSE_RELOAD_INTERVAL_MILLIS",
+            "1000",
+            "How often the key config file is checked for changes",
+            "--reload-interval-millis"),
+    MAX_KEYS(
+            "rate.max-keys",
+            "GATEHOUSE_MAX_KEYS",
+            "1000000",
+            "Most keys kept at once; the least recently useful are evicted beyond it",
+            "--max-keys"),
+    MAX_KEY_BYTES(
+            "rate.max-key-bytes", "GATEHOUSE_MAX_KEY_BYTES", "256", "Longest key, in UTF-8 bytes", "--max-key-bytes"),
+    DEBUG_MAX_KEYS(
+            "rate.debug-max-keys",
+            "GATEHOUSE_DEBUG_MAX_KEYS",
+            "10000",
+            "Most keys listed by GET /debug",
+            "--debug-max-keys"),
+    ADMIN_HOST(
+            "admin.host",
+            "GATEHOUSE_ADMIN_HOST",
+            "127.0.0.1",
+            "Address of the admin listener (metrics, health)",
+            "--admin-host"),
+    ADMIN_PORT(
+            "admin.port",
+            "GATEHOUSE_ADMIN_PORT",
+            "9090",
+            "Port of the admin listener (0 picks a free one)",
+            "--admin-port"),
+    LOG_FORMAT("log.format", "LOG_FORMAT", "json", "json, text or system-default (= text)", "--log-format", "-l"),
+    LOG_LEVEL("log.level", "LOG_LEVEL", "INFO", "DEBUG, INFO, WARN or ERROR", "--log-level"),
+    LOG_2XX("log.log2xx", "LOG_2XX", "false", "Log 2xx responses", "--log2xx"),
+    LOG_4XX("log.log4xx", "LOG_4XX", "false", "Log 4xx responses (rate limited ones included)", "--log4xx"),
+    LOG_5XX("log.log5xx", "LOG_5XX", "true", "Log 5xx responses", "--log5xx"),
+    MAX_HEADER_BYTES(
+            "http.max-header-bytes",
+            "GATEHOUSE_MAX_HEADER_BYTES",
+            "8192",
+            "Largest request header block",
+            "--max-header-bytes"),
+    MAX_INITIAL_LINE_BYTES(
+            "http.max-initial-line-bytes",
+            "GATEHOUSE_MAX_INITIAL_LINE_BYTES",
+            "4096",
+            "Longest request line (method, path and query string)",
+            "--max-initial-line-bytes"),
+    MAX_BODY_BYTES(
+            "http.max-body-bytes", "GATEHOUSE_MAX_BODY_BYTES", "65536", "Largest request body", "--max-body-bytes"),
+    MAX_CONCURRENT_STREAMS(
+            "http.max-concurrent-streams",
+            "GATEHOUSE_MAX_CONCURRENT_STREAMS",
+            "1000",
+            "Most concurrent HTTP/2 streams per connection",
+            "--max-concurrent-streams"),
+    SHUTDOWN_TIMEOUT_MILLIS(
+            "http.shutdown-timeout-millis",
+            "GATEHOUSE_SHUTDOWN_TIMEOUT_MILLIS",
+            "5000",
+            "Longest graceful shutdown before open connections are dropped",
+            "--shutdown-timeout-millis");
+
+    private final String path;
+    private final String env;
+    private final String defaultValue;
+    private final String description;
+    private final List<String> flags;
+
+    Setting(String path, String env, String defaultValue, String description, String... flags) {
+        this.path = path;
+        this.env = env;
+        this.defaultValue = defaultValue;
+        this.description = description;
+        this.flags = List.of(flags);
+    }
+
+    /** The dotted place in the YAML file, such as {@code rate.max-requests}. */
+    public String path() {
+        return path;
+    }
+
+    /** The environment variable that sets it. */
+    public String env() {
+        return env;
+    }
+
+    /** The value used when nothing sets it. */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** The flags that set it, long one first. */
+    public List<String> flags() {
+        return flags;
+    }
+
+    /** Whether it takes {@code true}/{@code false} (a flag alone means {@code true}). */
+    public boolean isBoolean() {
+        return defaultValue.equals("true") || defaultValue.equals("false");
+    }
+
+    /** The setting at {@code path}, if there is one. */
+    public static Optional<Setting> atPath(String path) {
+        return Arrays.stream(values()).filter(s -> s.path.equals(path)).findFirst();
+    }
+}

@@ -1,0 +1,89 @@
+package dev.gatehouse.server.http;
+
+import dev.gatehouse.server.config.ServerConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+
+/**
+ * What every HTTP surface of the server shares: listener options that bound what a client may send,
+ * and a router that answers errors in plain text (never a stack trace), rejects oversized bodies
+ * and writes the access log.
+ */
+public final class HttpSurface {
+
+    private HttpSurface() {}
+
+    /** Listener options for {@code host:port}: HTTP/1.1 and h2c on one port, with the configured bounds. */
+    public static HttpServerOptions options(String host, int port, ServerConfig.Http http) {
+        return new HttpServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setMaxHeaderSize(http.maxHeaderBytes())
+                .setMaxInitialLineLength(http.maxInitialLineBytes())
+                .setMaxFormAttributeSize(http.maxBodyBytes())
+                .setHttp2ClearTextEnabled(true)
+                .setInitialSettings(new Http2Settings()
+                        .setMaxConcurrentStreams(http.maxConcurrentStreams())
+                        .setMaxHeaderListSize(http.maxHeaderBytes()));
+    }
+
+    /** A router with the shared handlers installed; the surface adds its routes after. */
+    public static Router router(Vertx vertx, ServerConfig.Http http, Optional<AccessLog> accessLog) {
+        Router router = Router.router(vertx);
+        accessLog.filter(AccessLog::enabled).ifPresent(log -> router.route().handler(log));
+        router.route().handler(ctx -> rejectLargeBody(ctx, http.maxBodyBytes()));
+        router.errorHandler(404, ctx -> plain(ctx.response(), 404, "not found"));
+        router.errorHandler(405, ctx -> plain(ctx.response(), 405, "method not allowed"));
+        router.errorHandler(500, ctx -> plain(ctx.response(), 500, "internal error"));
+        return router;
+    }
+
+    /** Ends {@code response} with {@code status} and a plain-text {@code message}. */
+    public static void plain(HttpServerResponse response, int status, String message) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .end(message);
+    }
+
+    /*
+     * Bodies are never buffered: the router leaves the request paused, so an unread body waits in
+     * the socket. A declared length over the bound is refused before anything else happens, and the
+     * connection is closed after the answer; a client that sent Expect: 100-continue has sent no body.
+     */
+    private static void rejectLargeBody(RoutingContext ctx, int maxBodyBytes) {
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            long bytes;
+            try {
+                bytes = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                plain(ctx.response(), 400, "invalid Content-Length: \"" + shorten(length) + "\"");
+                return;
+            }
+            if (bytes > maxBodyBytes) {
+                ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the body is not read
+                plain(
+                        ctx.response(),
+                        413,
+                        "request body too large: " + bytes + " bytes (expected: <= " + maxBodyBytes
+                                + ", http.max-body-bytes)");
+                return;
+            }
+        }
+        ctx.next();
+    }
+
+    /** {@code text} cut to a length fit for an error message. */
+    public static String shorten(String text) {
+        return text.length() > 32 ? text.substring(0, 32) + "..." : text;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.gatehouse.server.rate;
+
+import dev.gatehouse.core.limit.Decision;
+import io.vertx.core.MultiMap;
+
+/**
+ * The {@code RateLimit} and {@code RateLimit-Policy} headers of the IETF httpapi draft (structured
+ * fields: {@code "fixed_window";q=100;w=1} and {@code "fixed_window";r=99;t=1}), and {@code
+ * Retry-After} on refusals. Seconds are rounded up, so a client that waits them is never early.
+ */
+final class RateHeaders {
+
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private RateHeaders() {}
+
+    static void write(MultiMap headers, RateVerdict verdict) {
+        RateLimits limits = verdict.limits();
+        Decision decision = verdict.decision();
+        String name = "\"" + limits.algorithm().configName() + "\"";
+        long windowSeconds = Math.max(1, (limits.windowMillis() + 999) / 1000);
+        String policy = name + ";q=" + limits.maxRequests();
+        if (limits.algorithm() != Algorithm.CONCURRENCY) {
+            policy += ";w=" + windowSeconds;
+        }
+        headers.set("RateLimit-Policy", policy);
+        String state = name + ";r=" + decision.remaining();
+        if (decision.nanosUntilReset() != Decision.NEVER) {
+            state += ";t=" + ceilSeconds(decision.nanosUntilReset());
+        }
+        headers.set("RateLimit", state);
+        if (!verdict.allowed()) {
+            long retry = decision.nanosUntilRetry();
+            headers.set(
+                    "Retry-After",
+                    Long.toString(retry == Decision.NEVER ? windowSeconds : Math.max(1, ceilSeconds(retry))));
+        }
+    }
+
+    private static long ceilSeconds(long nanos) {
+        return nanos / NANOS_PER_SECOND + (nanos % NANOS_PER_SECOND == 0 ? 0 : 1);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.gatehouse.server.rate;
+
+import dev.gatehouse.core.check.Require;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The limits of each key before any client override: the defaults, then every matching key rule
+ * applied in file order. Immutable; a reload makes a new policy.
+ */
+public final class RatePolicy {
+
+    /*
+     * Design: keys matched by the same rules get the same RateLimits instance (interned), so a
+     * million keys share a handful of limiter specs instead of holding one each. The intern table is
+     * bounded: past INTERN_LIMIT distinct results, new ones are simply not shared.
+     */
+
+    private static final int INTERN_LIMIT = 4096;
+
+    private final RateLimits defaults;
+    private final List<KeyRule> rules;
+    private final ConcurrentHashMap<RateLimits, RateLimits> interned = new ConcurrentHashMap<>();
+
+    public RatePolicy(RateLimits defaults, List<KeyRule> rules) {
+        this.defaults = Require.given("defaults", defaults, "limits");
+        this.rules = List.copyOf(rules);
+    }
+
+    /** The limits of {@code key}. */
+    public RateLimits limitsFor(String key) {
+        RateLimits limits = defaults;
+        for (KeyRule rule : rules) {
+            if (rule.matches(key)) {
+                limits = rule.applyTo(limits);
+            }
+        }
+        if (limits == defaults) {
+            return limits;
+        }
+        RateLimits shared = interned.get(limits);
+        if (shared != null) {
+            return shared;
+        }
+        if (interned.size() < INTERN_LIMIT) {
+            RateLimits raced = interned.putIfAbsent(limits, limits);
+            return raced != null ? raced : limits;
+        }
+        return limits;
+    }
+
+    public RateLimits defaults() {
+        return defaults;
+    }
+
+    public int ruleCount() {
+        return rules.size();
+    }
+
+    /** This policy's defaults with other rules. */
+    public RatePolicy withRules(List<KeyRule> newRules) {
+        return new RatePolicy(defaults, newRules);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.gatehouse.server.rate;
+
+import dev.gatehouse.core.limit.Decision;
+
+/**
+ * The answer to one call of {@code /rate/{key}}.
+ *
+ * @param outcome what happened
+ * @param requestId the id of an admitted request (for {@code DELETE}); 0 otherwise
+ * @param limits the key's limits when it was decided
+ * @param decision the limiter's figures (remaining, when to retry, when full capacity returns); for
+ *     {@link Outcome#UNAVAILABLE} a denial with unknown figures
+ */
+public record RateVerdict(Outcome outcome, long requestId, RateLimits limits, Decision decision) {
+
+    /** What happened to a call. */
+    public enum Outcome {
+        /** Admitted, at once or after waiting. */
+        ALLOWED,
+        /** The limit is reached and the call could not wait. */
+        DENIED,
+        /** The limit is reached and the key's queue is full. */
+        QUEUE_FULL,
+        /** Nothing could be decided: the service is shutting down or its store did not answer. */
+        UNAVAILABLE
+    }
+
+    public boolean allowed() {
+        return outcome == Outcome.ALLOWED;
+    }
+}

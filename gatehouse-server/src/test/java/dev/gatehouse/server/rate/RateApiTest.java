@@ -1,0 +1,329 @@
+package dev.gatehouse.server.rate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.server.TestServer;
+import dev.gatehouse.server.config.Setting;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The gocc wire behaviour, black-box against a started server. */
+class RateApiTest {
+
+    private static final long WINDOW_MILLIS = 300;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger KEYS = new AtomicInteger();
+
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of(
+                Setting.MAX_REQUESTS, "2",
+                Setting.MAX_REQUESTS_IN_QUEUE, "3",
+                Setting.WINDOW_MILLIS, Long.toString(WINDOW_MILLIS)));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void rate_maxTwo_answers200Then200Then429() {
+        String key = freshKey();
+
+        HttpResponse<String> first = server.get("/rate/" + key);
+        HttpResponse<String> second = server.send("POST", "/rate/" + key);
+        HttpResponse<String> third = server.get("/rate/" + key);
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.body()).matches("[0-9]+");
+        assertThat(first.headers().firstValue("content-type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(Long.parseLong(second.body())).isNotEqualTo(Long.parseLong(first.body()));
+        assertThat(third.statusCode()).isEqualTo(429);
+        assertThat(third.body()).isEmpty();
+    }
+
+    @Test
+    void rate_everyAnswerCarriesRateLimitHeaders_andRefusalsRetryAfter() {
+        String key = freshKey();
+
+        HttpResponse<String> allowed = server.get("/rate/" + key);
+        server.get("/rate/" + key);
+        HttpResponse<String> refused = server.get("/rate/" + key);
+
+        assertThat(allowed.headers().firstValue("RateLimit-Policy")).hasValue("\"fixed_window\";q=2;w=1");
+        assertThat(allowed.headers().firstValue("RateLimit")).hasValue("\"fixed_window\";r=1;t=1");
+        assertThat(allowed.headers().firstValue("Retry-After")).isEmpty();
+        assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"fixed_window\";r=0;t=1");
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+    }
+
+    @Test
+    void rate_acceptJson_getsAJsonDecision() throws Exception {
+        String key = freshKey();
+
+        HttpResponse<String> allowed = server.get("/rate/" + key, "Accept", "application/json");
+        server.get("/rate/" + key);
+        HttpResponse<String> refused = server.get("/rate/" + key, "Accept", "application/json");
+
+        JsonNode yes = JSON.readTree(allowed.body());
+        assertThat(allowed.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(yes.get("allowed").asBoolean()).isTrue();
+        assertThat(yes.get("requestId").asLong()).isPositive();
+        assertThat(yes.get("remaining").asInt()).isEqualTo(1);
+        assertThat(yes.get("limit").asInt()).isEqualTo(2);
+        JsonNode no = JSON.readTree(refused.body());
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(no.get("allowed").asBoolean()).isFalse();
+        assertThat(no.get("outcome").asText()).isEqualTo("denied");
+        assertThat(no.get("retryAfterMillis").asLong()).isBetween(1L, WINDOW_MILLIS);
+    }
+
+    @Test
+    void rate_canWait_completesWithinAboutOneWindow() {
+        String key = freshKey();
+        server.get("/rate/" + key);
+        server.get("/rate/" + key);
+
+        long start = System.nanoTime();
+        HttpResponse<String> waited = server.get("/rate/" + key + "?canWait=true");
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(waited.statusCode()).isEqualTo(200);
+        assertThat(waitedMillis).isLessThan(WINDOW_MILLIS * 2);
+    }
+
+    @Test
+    void rate_queueFull_answers429AtOnce() {
+        String key = freshKey();
+        server.get("/rate/" + key + "?maxRequestsInQueue=1");
+        server.get("/rate/" + key);
+        CompletableFuture<HttpResponse<String>> waiting = server.getAsync("/rate/" + key + "?canWait=true");
+        TestServer.await(Duration.ofSeconds(5), () -> numWaiting(key) == 1);
+
+        HttpResponse<String> refused = server.get("/rate/" + key + "?canWait=true");
+
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(waiting.join().statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void rate_disconnectedWaiter_leavesTheQueue() {
+        String key = freshKey();
+        server.get("/rate/" + key);
+        server.get("/rate/" + key);
+        HttpClient impatient = HttpClient.newHttpClient();
+        CompletableFuture<HttpResponse<String>> waiting = impatient.sendAsync(
+                TestServer.request("GET", server.rate("/rate/" + key + "?canWait=true")),
+                HttpResponse.BodyHandlers.ofString());
+        TestServer.await(Duration.ofSeconds(5), () -> numWaiting(key) == 1);
+
+        waiting.cancel(true);
+        impatient.shutdownNow();
+
+        TestServer.await(Duration.ofSeconds(5), () -> numWaiting(key) == 0);
+    }
+
+    @Test
+    void delete_freesASlotOfTheCurrentWindow() {
+        String key = freshKey();
+        String id = server.get("/rate/" + key).body();
+        server.get("/rate/" + key);
+        assertThat(server.get("/rate/" + key).statusCode()).isEqualTo(429);
+
+        HttpResponse<String> deleted = server.send("DELETE", "/rate/" + key + "/" + id);
+
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(deleted.body()).isEmpty();
+        assertThat(server.get("/rate/" + key).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void delete_badRequestId_is400() {
+        HttpResponse<String> response = server.send("DELETE", "/rate/k/12x");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).isEqualTo("invalid requestId: \"12x\" (expected: a decimal id)");
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            /rate/                                  | 400 | empty key provided
+            /rate                                   | 400 | empty key provided
+            /rate/k?canWait=yes                     | 400 | 'invalid canWait: "yes" (expected: true or false)'
+            /rate/k?maxRequests=abc                 | 400 | 'invalid maxRequests: "abc" (expected: a 32-bit integer)'
+            /rate/k?maxRequestsInQueue=1.5          | 400 | 'invalid maxRequestsInQueue: "1.5" (expected: a 32-bit integer)'
+            /rate/k?maxRequests=0                   | 400 | 'maxRequests out of bounds: 0 (expected: 1 <= maxRequests <= 1000000000)'
+            /rate/k?maxRequestsInQueue=-1           | 400 | 'maxRequestsInQueue out of bounds: -1 (expected: 0 <= maxRequestsInQueue <= 1000000000)'
+            /rate/k?canWait=x&maxRequests=abc       | 400 | 'invalid canWait: "x" (expected: true or false)'
+            /debug/never-seen                       | 404 | Key not found
+            /nowhere                                | 404 | not found
+            """)
+    void invalidCalls_getTheirStatusAndMessage(String path, int status, String message) {
+        HttpResponse<String> response = server.get(path);
+
+        assertThat(response.statusCode()).isEqualTo(status);
+        assertThat(response.body()).isEqualTo(message);
+    }
+
+    @Test
+    void overridesWhileDisallowed_are403() {
+        try (TestServer strict = TestServer.start(Map.of(
+                Setting.REQUESTS_CAN_SET_RATE, "false",
+                Setting.REQUESTS_CAN_MOD_QUEUE, "false"))) {
+            HttpResponse<String> rate = strict.get("/rate/k?maxRequests=0");
+            HttpResponse<String> queue = strict.get("/rate/k?maxRequestsInQueue=5");
+
+            assertThat(rate.statusCode()).isEqualTo(403);
+            assertThat(rate.body()).isEqualTo("maxRequests query parameter is disabled");
+            assertThat(queue.statusCode()).isEqualTo(403);
+            assertThat(queue.body()).isEqualTo("maxRequestsInQueue query parameter is disabled");
+        }
+    }
+
+    @Test
+    void override_persistsForTheKey() throws Exception {
+        String key = freshKey();
+
+        assertThat(server.get("/rate/" + key + "?maxRequests=1").statusCode()).isEqualTo(200);
+        assertThat(server.get("/rate/" + key).statusCode()).isEqualTo(429);
+
+        JsonNode snapshot = JSON.readTree(server.get("/debug/" + key).body());
+        assertThat(snapshot.at("/Config/MaxRequestsPerWindow").asInt()).isEqualTo(1);
+        assertThat(snapshot.at("/Config/MaxRequestsInQueue").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void debug_describesEveryKeyAsGoccDoes() throws Exception {
+        String key = freshKey();
+        server.get("/rate/" + key);
+        server.get("/rate/" + key);
+        server.get("/rate/" + key);
+
+        HttpResponse<String> all = server.get("/debug");
+        JsonNode snapshot = JSON.readTree(all.body()).at("/Instances/" + key);
+
+        assertThat(all.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(snapshot.get("Key").asText()).isEqualTo(key);
+        assertThat(snapshot.at("/Config/WindowMillis").asLong()).isEqualTo(WINDOW_MILLIS);
+        assertThat(snapshot.at("/Config/MaxRequestsPerWindow").asInt()).isEqualTo(2);
+        assertThat(snapshot.get("NumApprovedThisWindow").asInt()).isEqualTo(2);
+        assertThat(snapshot.get("NumDeniedThisWindow").asInt()).isEqualTo(1);
+        assertThat(snapshot.get("NumWaiting").asInt()).isZero();
+        assertThat(snapshot.get("Found").asBoolean()).isTrue();
+        assertThat(JSON.readTree(server.get("/debug/" + key).body())).isEqualTo(snapshot);
+    }
+
+    @Test
+    void idleKey_disappearsFromDebugAfterThreeWindows() {
+        String key = freshKey();
+        long start = System.nanoTime();
+        server.get("/rate/" + key);
+        assertThat(server.get("/debug/" + key).statusCode()).isEqualTo(200);
+
+        TestServer.await(
+                Duration.ofSeconds(10), () -> server.get("/debug/" + key).statusCode() == 404);
+
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(3 * WINDOW_MILLIS);
+        assertThat(server.get("/debug").body()).doesNotContain(key);
+    }
+
+    @Test
+    void healthz_is200() {
+        assertThat(server.get("/healthz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void wrongMethod_is405() {
+        HttpResponse<String> response = server.send("PUT", "/rate/k");
+
+        assertThat(response.statusCode()).isEqualTo(405);
+        assertThat(response.body()).isEqualTo("method not allowed");
+    }
+
+    @Test
+    void oversizedInput_isRefusedWithA4xx() {
+        HttpResponse<String> longQuery = server.get("/rate/k?canWait=" + "x".repeat(5000));
+        HttpResponse<String> bigHeader = server.get("/rate/k", "X-Big", "y".repeat(9000));
+        // with Expect: 100-continue the client learns of the refusal before it sends the body
+        HttpResponse<String> bigBody = server.send(HttpRequest.newBuilder(server.rate("/rate/k"))
+                .expectContinue(true)
+                .POST(HttpRequest.BodyPublishers.ofString("z".repeat(70_000)))
+                .build());
+        HttpResponse<String> longKey = server.get("/rate/" + "k".repeat(300));
+
+        assertThat(longQuery.statusCode()).isEqualTo(414);
+        assertThat(bigHeader.statusCode()).isEqualTo(431);
+        assertThat(bigBody.statusCode()).isEqualTo(413);
+        assertThat(bigBody.body()).startsWith("request body too large: 70000 bytes");
+        assertThat(longKey.statusCode()).isEqualTo(400);
+        assertThat(longKey.body()).isEqualTo("key too long: 300 bytes (expected: <= 256)");
+    }
+
+    @Test
+    void h2c_isServedOnTheSamePort() throws Exception {
+        try (HttpClient http2 =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()) {
+            http2.send(TestServer.request("GET", server.rate("/healthz")), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http2.send(
+                    TestServer.request("GET", server.rate("/rate/" + freshKey())),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(response.statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void admin_servesMetricsHealthAndReadiness() {
+        server.get("/rate/" + freshKey());
+
+        HttpResponse<String> metrics = server.send(TestServer.request("GET", server.admin("/metrics")));
+
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+                .contains("gatehouse_rate_decisions_total{outcome=\"allowed\"}")
+                .contains("gatehouse_rate_decision_seconds_bucket")
+                .contains("gatehouse_rate_waiters ")
+                .contains("gatehouse_rate_keys ")
+                .contains("gatehouse_rate_evictions_total");
+        assertThat(server.send(TestServer.request("GET", server.admin("/healthz")))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(server.send(TestServer.request("GET", server.admin("/readyz")))
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    private static int numWaiting(String key) {
+        HttpResponse<String> response = server.get("/debug/" + key);
+        try {
+            return response.statusCode() == 200
+                    ? JSON.readTree(response.body()).get("NumWaiting").asInt()
+                    : -1;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String freshKey() {
+        return "key-" + KEYS.incrementAndGet();
+    }
+}
