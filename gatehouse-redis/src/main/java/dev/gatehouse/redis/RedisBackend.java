@@ -3,6 +3,7 @@ package dev.gatehouse.redis;
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.degrade.StoreHealth;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.proof.nonce.NonceStore;
 import io.lettuce.core.AbstractRedisClient;
@@ -189,6 +190,15 @@ public final class RedisBackend implements AutoCloseable {
                 keyPrefix,
                 Require.nanosAtLeast("concurrencyLease", concurrencyLease, 1_000_000) / 1_000,
                 RedisKeyedRateLimiter.SERVER_CLOCK);
+    }
+
+    /**
+     * Returns {@code spec} if the Redis limiters can decide it exactly; throws {@link
+     * IllegalArgumentException} naming the bound otherwise (times must be whole microseconds, and a
+     * script's arithmetic must stay below 2^52).
+     */
+    public static LimitSpec checkSupported(LimitSpec spec) {
+        return RedisKeyedRateLimiter.check(Require.given("spec", spec, "a limit spec"));
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.gatehouse.server.rate.RateLimits;
 import dev.gatehouse.server.rate.RatePolicy;
 import dev.gatehouse.server.rate.RateQuery;
 import dev.gatehouse.server.rate.RateService;
+import dev.gatehouse.server.rate.RateStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -53,6 +54,7 @@ public final class GatehouseServer implements AutoCloseable {
     private final Vertx vertx;
     private final ScheduledExecutorService timers;
     private final PrometheusMeterRegistry metrics;
+    private final Optional<RateStore> sharedStore;
     private final RateService rateService;
     private final Optional<KeyConfigWatcher> watcher;
     private final HttpServer rateServer;
@@ -73,8 +75,24 @@ public final class GatehouseServer implements AutoCloseable {
                 RateLimits.of(
                         rate.maxRequests(), rate.maxRequestsInQueue(), rate.windowMillis(), Algorithm.FIXED_WINDOW),
                 List.of());
-        this.rateService = RateService.builder(defaults)
-                .clock(NanoClock.system())
+        this.sharedStore = switch (config.store().type()) {
+            case MEMORY -> Optional.empty();
+            case REDIS -> {
+                try {
+                    yield Optional.of(
+                            RateStore.redis(config.store(), NanoClock.system(), scheduler, rate.maxKeys(), metrics));
+                } catch (RuntimeException e) {
+                    timers.shutdownNow();
+                    throw new IllegalStateException(
+                            "store.redis-url: cannot connect to "
+                                    + String.join(",", config.store().redisUrls()) + ": " + e.getMessage(),
+                            e);
+                }
+            }
+        };
+        RateService.Builder service = RateService.builder(defaults);
+        sharedStore.ifPresent(service::store);
+        this.rateService = service.clock(NanoClock.system())
                 .scheduler(scheduler)
                 .permissions(new RateQuery.Permissions(
                         rate.requestsCanSetRate(), rate.requestsCanModQueue(), rate.maxKeyBytes()))
@@ -90,6 +108,7 @@ public final class GatehouseServer implements AutoCloseable {
                             rules -> rateService.reconfigure(defaults.withRules(rules))));
         } catch (IllegalArgumentException e) {
             rateService.close();
+            sharedStore.ifPresent(RateStore::close);
             timers.shutdownNow();
             throw new ConfigException("rate.config-file: " + e.getMessage(), e);
         }
@@ -160,6 +179,7 @@ public final class GatehouseServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Vert.x did not close in time: {}", e.getMessage());
         }
+        sharedStore.ifPresent(RateStore::close);
         timers.shutdownNow();
         metrics.close();
         LOG.info("stopped");

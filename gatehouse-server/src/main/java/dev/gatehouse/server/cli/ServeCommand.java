@@ -143,6 +143,14 @@ final class ServeCommand implements Callable<Integer> {
         out.printf(
                 "  admin     http://%s:%d  (/metrics, /healthz, /readyz)%n",
                 config.admin().host(), server.adminPort());
+        out.printf(
+                "  store     %s%n",
+                switch (config.store().type()) {
+                    case MEMORY -> "memory (this process)";
+                    case REDIS ->
+                        String.join(",", config.store().redisUrls()) + " (shared; degrade: "
+                                + config.store().degrade().name().toLowerCase(java.util.Locale.ROOT) + ")";
+                });
         out.flush();
     }
 }

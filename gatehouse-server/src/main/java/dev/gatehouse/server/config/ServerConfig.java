@@ -2,6 +2,7 @@ package dev.gatehouse.server.config;
 
 import dev.gatehouse.core.check.Require;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -9,7 +10,7 @@ import java.util.Optional;
  * The validated configuration of {@code gatehouse serve}, one record per section of the YAML file.
  * Every value is checked when the record is made; a bad one names its setting.
  */
-public record ServerConfig(Rate rate, Admin admin, Log log, Http http) {
+public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http http) {
 
     /** The largest per-window maximum and queue size, as in gocc. */
     public static final int MAX_LIMIT = 1_000_000_000;
@@ -40,6 +41,56 @@ public record ServerConfig(Rate rate, Admin admin, Log log, Http http) {
             Require.inRange("rate.max-key-bytes", maxKeyBytes, 1, 4096);
             Require.atLeast("rate.debug-max-keys", debugMaxKeys, 1);
         }
+    }
+
+    /**
+     * Where the rate service keeps limits. {@code redisUrls} holds one URL, or the seed nodes of a
+     * cluster; the other fields matter only for {@link StoreType#REDIS}.
+     */
+    public record Store(
+            StoreType type,
+            List<String> redisUrls,
+            boolean redisCluster,
+            String keyPrefix,
+            long commandTimeoutMillis,
+            Degrade degrade,
+            int nodes,
+            long probeIntervalMillis,
+            int denyCacheKeys) {
+        public Store {
+            Require.given("store.type", type, "memory or redis");
+            Require.given("store.redis-url", redisUrls, "a redis:// URL");
+            if (redisUrls.isEmpty() || redisUrls.stream().anyMatch(url -> !url.matches("rediss?://.+"))) {
+                throw new IllegalArgumentException(
+                        "store.redis-url: " + String.join(",", redisUrls) + " (expected: redis:// or rediss:// URLs)");
+            }
+            if (!redisCluster && redisUrls.size() > 1) {
+                throw new IllegalArgumentException("store.redis-url: " + redisUrls.size()
+                        + " URLs (expected: one, or set store.redis-cluster for a cluster's nodes)");
+            }
+            Require.given("store.key-prefix", keyPrefix, "a prefix");
+            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+                throw new IllegalArgumentException("store.key-prefix: " + keyPrefix + " (expected: no braces)");
+            }
+            Require.inRange("store.command-timeout-millis", commandTimeoutMillis, 1, 60_000);
+            Require.given("store.degrade", degrade, "fail-open, fail-closed or local");
+            Require.inRange("store.nodes", nodes, 1, 10_000);
+            Require.inRange("store.probe-interval-millis", probeIntervalMillis, 10, 600_000);
+            Require.atLeast("store.deny-cache-keys", denyCacheKeys, 0);
+        }
+    }
+
+    /** Where limits live. */
+    public enum StoreType {
+        MEMORY,
+        REDIS
+    }
+
+    /** What the rate service decides while Redis does not answer. */
+    public enum Degrade {
+        FAIL_OPEN,
+        FAIL_CLOSED,
+        LOCAL
     }
 
     /** The private listener for metrics and health checks. */
@@ -92,6 +143,16 @@ public record ServerConfig(Rate rate, Admin admin, Log log, Http http) {
                     settings.intValue(Setting.MAX_KEYS),
                     settings.intValue(Setting.MAX_KEY_BYTES),
                     settings.intValue(Setting.DEBUG_MAX_KEYS));
+            Store store = new Store(
+                    storeType(settings),
+                    List.of(settings.text(Setting.REDIS_URL).split("\\s*,\\s*")),
+                    settings.booleanValue(Setting.REDIS_CLUSTER),
+                    settings.text(Setting.STORE_KEY_PREFIX),
+                    settings.longValue(Setting.STORE_COMMAND_TIMEOUT_MILLIS),
+                    degrade(settings),
+                    settings.intValue(Setting.STORE_NODES),
+                    settings.longValue(Setting.STORE_PROBE_INTERVAL_MILLIS),
+                    settings.intValue(Setting.STORE_DENY_CACHE_KEYS));
             Admin admin = new Admin(settings.text(Setting.ADMIN_HOST), settings.intValue(Setting.ADMIN_PORT));
             Log log = new Log(
                     logFormat(settings),
@@ -105,10 +166,27 @@ public record ServerConfig(Rate rate, Admin admin, Log log, Http http) {
                     settings.intValue(Setting.MAX_BODY_BYTES),
                     settings.intValue(Setting.MAX_CONCURRENT_STREAMS),
                     settings.longValue(Setting.SHUTDOWN_TIMEOUT_MILLIS));
-            return new ServerConfig(rate, admin, log, http);
+            return new ServerConfig(rate, store, admin, log, http);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
+    }
+
+    private static StoreType storeType(ResolvedSettings settings) {
+        return switch (settings.text(Setting.STORE).toLowerCase(Locale.ROOT)) {
+            case "memory" -> StoreType.MEMORY;
+            case "redis" -> StoreType.REDIS;
+            default -> throw settings.invalid(Setting.STORE, "memory or redis");
+        };
+    }
+
+    private static Degrade degrade(ResolvedSettings settings) {
+        return switch (settings.text(Setting.STORE_DEGRADE).toLowerCase(Locale.ROOT)) {
+            case "fail-open" -> Degrade.FAIL_OPEN;
+            case "fail-closed" -> Degrade.FAIL_CLOSED;
+            case "local" -> Degrade.LOCAL;
+            default -> throw settings.invalid(Setting.STORE_DEGRADE, "fail-open, fail-closed or local");
+        };
     }
 
     private static LogFormat logFormat(ResolvedSettings settings) {

@@ -154,6 +154,7 @@ public final class RateApi {
             case ALLOWED -> 200;
             case DENIED, QUEUE_FULL -> 429;
             case UNAVAILABLE -> 503;
+            case REFUSED -> 400;
         };
         if (json) {
             json(response, status, decisionNode(key, verdict).toString());
@@ -163,6 +164,14 @@ public final class RateApi {
                     .end(Long.toString(verdict.requestId()));
         } else if (status == 503) {
             HttpSurface.plain(response, 503, "shutting down");
+        } else if (status == 400) {
+            RateLimits limits = verdict.limits();
+            HttpSurface.plain(
+                    response,
+                    400,
+                    "maxRequests: " + limits.maxRequests() + " (expected: a limit the shared store can keep exactly: "
+                            + "smaller for " + limits.algorithm().configName() + " over " + limits.windowMillis()
+                            + " ms)");
         } else {
             response.setStatusCode(status).end();
         }

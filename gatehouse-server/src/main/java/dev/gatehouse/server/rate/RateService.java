@@ -93,6 +93,14 @@ public final class RateService implements AutoCloseable {
         CompletableFuture<RateVerdict> result;
         if (closed) {
             result = CompletableFuture.completedFuture(unavailable(limits));
+        } else if (store.refusal(limits.spec()).isPresent()) {
+            overrides.computeIfPresent(
+                    key, (ignored, override) -> override.limits().equals(limits) ? null : override);
+            result = CompletableFuture.completedFuture(new RateVerdict(
+                    RateVerdict.Outcome.REFUSED,
+                    0,
+                    limits,
+                    new Decision(Decision.Outcome.DENIED, 0, Decision.NEVER, Decision.NEVER)));
         } else {
             result = request.canWait() ? joinWaiting(key, limits, startNanos) : null;
             if (result == null) {

@@ -3,14 +3,18 @@ package dev.gatehouse.server.rate;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.server.config.ServerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Where the rate service keeps limiter state: the {@link KeyedRateLimiter} port that makes every
  * decision, and what an operator sees of the state (keys for {@code /debug}, counts for metrics).
  */
-public interface RateStore {
+public interface RateStore extends AutoCloseable {
 
     /** The port every decision, release and snapshot goes through. */
     KeyedRateLimiter limiter();
@@ -28,11 +32,34 @@ public interface RateStore {
     int sweep(int maxEntries);
 
     /**
+     * Why this store cannot keep {@code spec} exactly, or empty when it can (the memory store keeps
+     * every spec; Redis's scripts bound their arithmetic).
+     */
+    default Optional<String> refusal(LimitSpec spec) {
+        return Optional.empty();
+    }
+
+    /** Releases what the store holds outside the heap (connections); the default holds nothing. */
+    @Override
+    default void close() {}
+
+    /**
      * State in this process: at most {@code maxKeys} keys, each evicted {@link RateService#IDLE_WINDOWS}
      * windows after it was last useful. {@code fallbackPolicy} gives the spec of a key created
      * without one, which the rate service never does.
      */
     static RateStore inMemory(NanoClock clock, int maxKeys, Function<String, LimitSpec> fallbackPolicy) {
         return new MemoryRateStore(clock, maxKeys, fallbackPolicy);
+    }
+
+    /**
+     * State in Redis, shared by every node that uses the same Redis and key prefix, as {@code config}
+     * says; {@code scheduler} runs the health probe, and the store's health is reported in {@code
+     * registry}. {@code /debug} lists the keys this node has served (at most {@code maxKeys}), with
+     * their state from Redis.
+     */
+    static RateStore redis(
+            ServerConfig.Store config, NanoClock clock, Scheduler scheduler, int maxKeys, MeterRegistry registry) {
+        return RedisRateStore.connect(config, clock, scheduler, maxKeys, registry);
     }
 }

@@ -22,7 +22,9 @@ public record RateVerdict(Outcome outcome, long requestId, RateLimits limits, De
         /** The limit is reached and the key's queue is full. */
         QUEUE_FULL,
         /** Nothing could be decided: the service is shutting down or its store did not answer. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** The shared store cannot keep this limit exactly (a client's override went beyond its bounds). */
+        REFUSED
     }
 
     public boolean allowed() {

@@ -2,6 +2,7 @@ package dev.gatehouse.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.server.config.Setting;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,6 +37,26 @@ class CliTest {
                 .contains("-m, --max-requests", "MAX_REQUESTS", "--max-requests-in-queue", "-w, --window-millis")
                 .contains("-r, --requests-can-set-rate", "--requests-can-mod-queue", "-c, --config-file")
                 .contains("-p, --port", "-l, --log-format", "--log-level", "--log2xx", "--log4xx", "--log5xx");
+    }
+
+    @Test
+    void docs_describeEverySetting() throws IOException {
+        String docs = Files.readString(Path.of("..", "docs", "server.md"));
+
+        for (Setting setting : Setting.values()) {
+            assertThat(docs)
+                    .as(setting.path())
+                    .contains("| `" + setting.path() + "` | `" + setting.flags().getFirst() + "`");
+        }
+    }
+
+    @Test
+    void badStoreSettings_exitNonZeroNamingTheField() {
+        assertThat(run(Map.of(), "serve", "--store", "etcd", "--print-config")).isEqualTo(ServeCommand.BAD_CONFIG);
+        assertThat(err.toString()).contains("store.type: \"etcd\" from --store (expected: memory or redis)");
+        assertThat(run(Map.of(), "serve", "--redis-url", "localhost:6379", "--print-config"))
+                .isEqualTo(ServeCommand.BAD_CONFIG);
+        assertThat(err.toString()).contains("store.redis-url: localhost:6379 (expected: redis:// or rediss:// URLs)");
     }
 
     @Test

@@ -1,0 +1,190 @@
+package dev.gatehouse.server.rate;
+
+import dev.gatehouse.core.degrade.DegradingKeyedRateLimiter;
+import dev.gatehouse.core.degrade.Fallback;
+import dev.gatehouse.core.degrade.StoreHealth;
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.LimiterSnapshot;
+import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.redis.RedisBackend;
+import dev.gatehouse.server.config.ServerConfig;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/** {@link RateStore} in Redis: every node that shares the Redis and the key prefix shares the limits. */
+final class RedisRateStore implements RateStore {
+
+    /*
+     * Design: decisions go through a DegradingKeyedRateLimiter (the configured fallback while Redis
+     * does not answer) over an optional denial cache over the Redis limiter. Redis expires idle state
+     * by itself; what this node keeps is the list of keys it has served, for /debug and the key
+     * gauge: bounded by maxKeys (beyond it, new keys are decided but not listed) and swept, like the
+     * memory store, IDLE_WINDOWS windows after their last use. With store.degrade=local the shares
+     * are enforced in a memory store of their own, swept alongside.
+     */
+
+    private record Served(LimitSpec spec, long lastUsedNanos) {}
+
+    private final RedisBackend backend;
+    private final NanoClock clock;
+    private final int maxKeys;
+    private final Optional<MemoryRateStore> localShares;
+    private final KeyedRateLimiter limiter;
+    private final ConcurrentHashMap<String, Served> served = new ConcurrentHashMap<>();
+    private final LongAdder evictions = new LongAdder();
+    private final Object sweepLock = new Object();
+    private Iterator<Map.Entry<String, Served>> cursor;
+
+    private RedisRateStore(
+            RedisBackend backend,
+            StoreHealth health,
+            ServerConfig.Store config,
+            NanoClock clock,
+            int maxKeys,
+            MeterRegistry registry) {
+        this.backend = backend;
+        this.clock = clock;
+        this.maxKeys = maxKeys;
+        this.localShares = config.degrade() == ServerConfig.Degrade.LOCAL
+                ? Optional.of(new MemoryRateStore(clock, maxKeys, key -> {
+                    throw new IllegalStateException("every local share is asked for with its spec");
+                }))
+                : Optional.empty();
+        Fallback fallback = switch (config.degrade()) {
+            case FAIL_OPEN -> Fallback.failOpen();
+            case FAIL_CLOSED -> Fallback.failClosed();
+            case LOCAL -> Fallback.local(localShares.orElseThrow().limiter(), config.nodes());
+        };
+        KeyedRateLimiter redis = backend.rateLimiter(config.keyPrefix());
+        KeyedRateLimiter cached = config.denyCacheKeys() == 0
+                ? redis
+                : KeyedRateLimiter.cachingDenials(redis, clock, config.denyCacheKeys());
+        this.limiter = new Listing(DegradingKeyedRateLimiter.create(cached, health, fallback));
+        Gauge.builder("gatehouse.store.healthy", health, h -> h.healthy() ? 1 : 0)
+                .description("1 while the shared store (Redis) answers, 0 while the fallback decides")
+                .register(registry);
+        FunctionCounter.builder("gatehouse.store.outages", health, StoreHealth::outages)
+                .description("Times the shared store stopped answering")
+                .register(registry);
+    }
+
+    static RedisRateStore connect(
+            ServerConfig.Store config, NanoClock clock, Scheduler scheduler, int maxKeys, MeterRegistry registry) {
+        Duration timeout = Duration.ofMillis(config.commandTimeoutMillis());
+        RedisBackend backend = config.redisCluster()
+                ? RedisBackend.connectCluster(config.redisUrls(), timeout)
+                : RedisBackend.connect(config.redisUrls().getFirst(), timeout);
+        try {
+            StoreHealth health = backend.health(scheduler, Duration.ofMillis(config.probeIntervalMillis()));
+            return new RedisRateStore(backend, health, config, clock, maxKeys, registry);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Optional<String> refusal(LimitSpec spec) {
+        try {
+            RedisBackend.checkSupported(spec);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    @Override
+    public KeyedRateLimiter limiter() {
+        return limiter;
+    }
+
+    @Override
+    public List<String> keys(int max) {
+        List<String> keys = new ArrayList<>();
+        for (String key : served.keySet()) {
+            if (keys.size() == max) {
+                break;
+            }
+            keys.add(key);
+        }
+        keys.sort(null);
+        return keys;
+    }
+
+    @Override
+    public int keyCount() {
+        return served.size();
+    }
+
+    @Override
+    public long evictions() {
+        return evictions.sum();
+    }
+
+    @Override
+    public int sweep(int maxEntries) {
+        localShares.ifPresent(shares -> shares.sweep(maxEntries));
+        long now = clock.nowNanos();
+        int evicted = 0;
+        synchronized (sweepLock) {
+            for (int i = 0; i < maxEntries && !served.isEmpty(); i++) {
+                if (cursor == null || !cursor.hasNext()) {
+                    cursor = served.entrySet().iterator();
+                }
+                Map.Entry<String, Served> entry = cursor.next();
+                Served last = entry.getValue();
+                if (now - last.lastUsedNanos() > MemoryRateStore.idleNanos(last.spec())
+                        && served.remove(entry.getKey(), last)) {
+                    evictions.increment();
+                    evicted++;
+                }
+            }
+        }
+        return evicted;
+    }
+
+    @Override
+    public void close() {
+        backend.close();
+    }
+
+    /** Notes each key it decides for, then asks the store. */
+    private final class Listing implements KeyedRateLimiter {
+        private final KeyedRateLimiter store;
+
+        Listing(KeyedRateLimiter store) {
+            this.store = store;
+        }
+
+        @Override
+        public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
+            if (served.size() < maxKeys || served.containsKey(key)) {
+                served.put(key, new Served(spec, clock.nowNanos()));
+            }
+            return store.decide(key, spec, permits);
+        }
+
+        @Override
+        public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+            return store.release(key, spec, permits);
+        }
+
+        @Override
+        public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
+            return store.snapshot(key, spec);
+        }
+    }
+}
