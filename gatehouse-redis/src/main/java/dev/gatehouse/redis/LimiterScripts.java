@@ -51,8 +51,9 @@ final class LimiterScripts {
             local state = redis.call('GET', KEYS[1])
             if state then
               local at, stored = string.match(state, '(%d+):(%d+)')
-              local elapsed = now - tonumber(at)
-              if elapsed < 0 then elapsed = 0 end
+              at = tonumber(at)
+              if now < at then now = at end -- a clock stepping back (a failover) refills nothing twice
+              local elapsed = now - at
               if elapsed < tonumber(ARGV[7]) then
                 backlog = tonumber(stored) - elapsed * per_micro
                 if backlog < 0 then backlog = 0 elseif backlog > tolerance then backlog = tolerance end
@@ -106,8 +107,10 @@ final class LimiterScripts {
             end
             local until_roll = start + window - now
             if until_roll > window then until_roll = window end
+            local left = max - count
+            if left < 0 then left = 0 end -- the limit was lowered within this window
             if mode == 's' then
-              return {1, max - count, denied, count == 0 and 0 or until_roll}
+              return {1, left, denied, count == 0 and 0 or until_roll}
             end
             local reply
             if mode == 'r' then
@@ -117,9 +120,9 @@ final class LimiterScripts {
               count = count - permits
               if count < 0 then count = 0 end
               reply = {1}
-            elseif permits > max - count then
+            elseif permits > left then
               denied = denied + 1
-              reply = {0, max - count, permits > max and -1 or until_roll, count == 0 and 0 or until_roll}
+              reply = {0, left, permits > max and -1 or until_roll, count == 0 and 0 or until_roll}
             else
               count = count + permits
               reply = {1, max - count, 0, until_roll}
@@ -208,9 +211,11 @@ final class LimiterScripts {
               changed = true
             end
             if in_flight < 0 then in_flight = 0 end
+            local left = max - in_flight
+            if left < 0 then left = 0 end -- the limit was lowered while permits were held
             local reply
             if mode == 's' then
-              reply = in_flight == 0 and {0, max, 0, 0} or {1, max - in_flight, 0, -1}
+              reply = in_flight == 0 and {0, max, 0, 0} or {1, left, 0, -1}
             elseif mode == 'r' then
               local left = permits
               while left > 0 and in_flight > 0 do
@@ -230,8 +235,8 @@ final class LimiterScripts {
               end
               changed = true
               reply = {1}
-            elseif permits > max - in_flight then
-              reply = {0, max - in_flight, -1, -1}
+            elseif permits > left then
+              reply = {0, left, -1, -1}
             else
               local sequence = redis.call('HINCRBY', KEYS[1], 's', 1)
               redis.call('ZADD', KEYS[2], string.format('%d', now + lease), string.format('%d:%d', sequence, permits))

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * One connection to Redis (or Valkey), or to a Redis Cluster, shared by every adapter built from it.
@@ -130,7 +131,10 @@ public final class RedisBackend implements AutoCloseable {
                     StatefulRedisClusterConnection<String, String> connection = ((RedisClusterClient) client).connect();
                     return new Connected(connection, connection.async());
                 },
-                "Redis Cluster at " + String.join(",", seedUris),
+                "Redis Cluster at "
+                        + seeds.stream()
+                                .map(seed -> seed.getHost() + ":" + seed.getPort())
+                                .collect(Collectors.joining(",")),
                 timeoutNanos);
     }
 

@@ -10,6 +10,7 @@ import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.SlidingWindowSpec;
 import dev.gatehouse.core.limit.TokenBucketSpec;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.List;
@@ -23,10 +24,16 @@ import java.util.function.LongSupplier;
 final class RedisKeyedRateLimiter implements KeyedRateLimiter {
 
     /*
-     * Design: the state of a key lives in one hash (a concurrency limiter adds a sorted set of
-     * leases) named prefix + algorithm + ":{" + key + "}", so the key's hash tag puts everything a
-     * script touches in one Cluster slot, and a key whose algorithm is reconfigured starts afresh
-     * instead of reading another algorithm's fields (the old state expires by itself). Nothing is cached on this node: the spec travels with every call, which is
+     * Design: the state of a key lives in one string (a concurrency limiter keeps a hash and a
+     * sorted set of leases) named prefix + algorithm + ":{k" + key + "}". The hash tag is never empty
+     * (a key starting with '}' would otherwise make Redis hash each name whole), so everything a
+     * script touches lies in one Cluster slot; and a key whose algorithm is reconfigured starts
+     * afresh instead of reading another algorithm's state (the old state expires by itself).
+     *
+     * Only failures that say nothing was decided because of Redis itself (no answer, no
+     * connection, a server busy loading, read-only, out of memory, or a cluster without quorum) are
+     * LimiterUnavailableException, which degrades the node; any other error reply fails the one
+     * call, so no key a client chooses can put a node into its fallback. Nothing is cached on this node: the spec travels with every call, which is
      * what lets per-key overrides and reloads take effect everywhere at once. Calls are asynchronous
      * on the backend's shared connection, so concurrent decisions are pipelined.
      *
@@ -45,6 +52,8 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     private static final String RELEASE = "r";
     private static final String SNAPSHOT = "s";
     private static final long NEVER_MICROS = -1;
+    private static final List<String> SERVER_WIDE_ERRORS =
+            List.of("LOADING", "READONLY", "OOM", "CLUSTERDOWN", "MASTERDOWN", "BUSY", "TRYAGAIN", "NOREPLICAS");
 
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String keyPrefix;
@@ -86,7 +95,12 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
                             + bucket.refillPeriodNanos() + " ns in lowest terms (expected: <= 2^52 / 1000 in Redis)");
                 }
             }
-            case FixedWindowSpec window -> wholeMicros(window.windowNanos());
+            case FixedWindowSpec window -> {
+                if (wholeMicros(window.windowNanos()) > EXACT_LIMIT / 2) {
+                    throw new IllegalArgumentException(
+                            "fixed window: " + window.windowNanos() + " ns (expected: <= 2^52 µs in Redis)");
+                }
+            }
             case SlidingWindowSpec window -> {
                 long micros = wholeMicros(window.windowNanos());
                 if (window.maxPerWindow() > (EXACT_LIMIT / 2) / micros) {
@@ -126,7 +140,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
         Require.given("key", key, "a key");
         Require.atLeast("permits", permits, 1);
         check(spec);
-        String state = keyPrefix + spec.algorithm() + ":{" + key + "}";
+        String state = keyPrefix + spec.algorithm() + ":{k" + key + "}";
         String now = pinnedMicros == SERVER_CLOCK ? "" : Long.toString(pinnedMicros.getAsLong());
         CompletionStage<T> reply;
         try {
@@ -216,8 +230,17 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
         return nanos / 1000;
     }
 
-    private static LimiterUnavailableException unavailable(Throwable error) {
+    private static RuntimeException unavailable(Throwable error) {
         Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+        if (cause instanceof RedisCommandExecutionException reply && !isServerWide(reply.getMessage())) {
+            return new IllegalStateException(
+                    "rate limiter: Redis refused the call (" + reply.getMessage() + ")", reply);
+        }
         return new LimiterUnavailableException("rate limiter: Redis did not answer (" + cause + ")", cause);
+    }
+
+    /** Error replies that concern the server, not the call: Redis cannot decide anything now. */
+    private static boolean isServerWide(String reply) {
+        return reply != null && SERVER_WIDE_ERRORS.stream().anyMatch(prefix -> reply.startsWith(prefix));
     }
 }

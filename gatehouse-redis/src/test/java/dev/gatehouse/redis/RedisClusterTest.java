@@ -64,6 +64,17 @@ class RedisClusterTest {
     }
 
     @Test
+    void keyStartingWithABrace_keepsItsStateInOneSlot() {
+        KeyedRateLimiter limiter = backend.rateLimiter("cluster:");
+        LimitSpec one = LimitSpec.concurrency(1);
+
+        assertThat(limiter.decide("}x{", one, 1).toCompletableFuture().join().allowed())
+                .isTrue();
+        assertThat(limiter.decide("}x{", one, 1).toCompletableFuture().join().allowed())
+                .isFalse();
+    }
+
+    @Test
     void nonceStore_isSingleUseAcrossTheCluster() {
         NonceStore store = backend.nonceStore("cluster-nonces:");
         long expires = System.currentTimeMillis() + 60_000;

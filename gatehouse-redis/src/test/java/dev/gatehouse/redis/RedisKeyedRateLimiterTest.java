@@ -153,9 +153,9 @@ class RedisKeyedRateLimiterTest {
                 backend.commands().keys(prefix + "*").toCompletableFuture().join();
 
         assertThat(keys)
-                .containsExactlyInAnyOrder(prefix + "concurrency:{user:42}", prefix + "concurrency:{user:42}:leases");
+                .containsExactlyInAnyOrder(prefix + "concurrency:{kuser:42}", prefix + "concurrency:{kuser:42}:leases");
         assertThat(keys.stream().map(SlotHash::getSlot).distinct()).hasSize(1);
-        assertThat(SlotHash.getSlot(keys.get(0))).isEqualTo(SlotHash.getSlot("user:42"));
+        assertThat(SlotHash.getSlot(keys.get(0))).isEqualTo(SlotHash.getSlot("kuser:42"));
     }
 
     @Test
@@ -166,14 +166,14 @@ class RedisKeyedRateLimiterTest {
         decide(limiter, "bucket", LimitSpec.tokenBucket(5, 1, Duration.ofSeconds(1)));
         decide(limiter, "sliding", LimitSpec.slidingWindow(5, Duration.ofSeconds(1)));
 
-        assertThat(ttlMillis(backend, "fixed_window:{window}")).isBetween(1L, 3_001L); // this and two idle windows
-        assertThat(ttlMillis(backend, "token_bucket:{bucket}")).isBetween(1L, 1_001L); // until refilled
-        assertThat(ttlMillis(backend, "sliding_window:{sliding}")).isBetween(1L, 2_001L); // until both are empty
+        assertThat(ttlMillis(backend, "fixed_window:{kwindow}")).isBetween(1L, 3_001L); // this and two idle windows
+        assertThat(ttlMillis(backend, "token_bucket:{kbucket}")).isBetween(1L, 1_001L); // until refilled
+        assertThat(ttlMillis(backend, "sliding_window:{ksliding}")).isBetween(1L, 2_001L); // until both are empty
 
         limiter.release("bucket", LimitSpec.tokenBucket(5, 1, Duration.ofSeconds(1)), 1)
                 .toCompletableFuture()
                 .join();
-        assertThat(ttlMillis(backend, "token_bucket:{bucket}")).isEqualTo(-2); // full again: nothing kept
+        assertThat(ttlMillis(backend, "token_bucket:{kbucket}")).isEqualTo(-2); // full again: nothing kept
     }
 
     @Test
@@ -206,6 +206,35 @@ class RedisKeyedRateLimiterTest {
         assertThat(decide(limiter, "job", spec).allowed()).isFalse();
         nowMicros[0] += 1_000_000L;
         assertThat(decide(limiter, "job", spec).allowed()).isTrue();
+    }
+
+    @Test
+    void clockSteppingBack_refillsNothingTwice() {
+        RedisBackend backend = node();
+        long[] nowMicros = {1_700_000_000_000_000L};
+        KeyedRateLimiter limiter =
+                new RedisKeyedRateLimiter(backend.commands(), prefix, 1_000_000L, () -> nowMicros[0]);
+        LimitSpec twoPerMinute = LimitSpec.tokenBucket(2, 1, Duration.ofMinutes(1));
+        assertThat(decide(limiter, "bucket", twoPerMinute).allowed()).isTrue();
+
+        nowMicros[0] -= 60_000_000L; // a failover to a replica whose clock lags a minute
+        assertThat(decide(limiter, "bucket", twoPerMinute).allowed()).isTrue();
+        nowMicros[0] += 60_000_000L; // back to where the first call was: no time has passed since
+
+        assertThat(decide(limiter, "bucket", twoPerMinute).allowed()).isFalse();
+    }
+
+    @Test
+    void limitLoweredWithinTheWindow_reportsNothingRemaining_neverANegativeCount() {
+        KeyedRateLimiter limiter = node().rateLimiter(prefix);
+        for (int i = 0; i < 3; i++) {
+            decide(limiter, "k", LimitSpec.fixedWindow(5, Duration.ofMinutes(1)));
+        }
+
+        Decision lowered = decide(limiter, "k", LimitSpec.fixedWindow(1, Duration.ofMinutes(1)));
+
+        assertThat(lowered.allowed()).isFalse();
+        assertThat(lowered.remaining()).isZero();
     }
 
     @Test
@@ -246,6 +275,20 @@ class RedisKeyedRateLimiterTest {
         assertThatThrownBy(() -> node().rateLimiter("bad{prefix"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("hash tag");
+    }
+
+    @Test
+    void errorReplyAboutTheCall_failsThatCallOnly_notAsAnOutage() {
+        RedisBackend backend = node();
+        KeyedRateLimiter limiter = backend.rateLimiter(prefix);
+        backend.commands()
+                .lpush(prefix + "fixed_window:{kodd}", "not a window")
+                .toCompletableFuture()
+                .join();
+
+        assertThatThrownBy(() -> decide(limiter, "odd", LimitSpec.fixedWindow(1, Duration.ofMinutes(1))))
+                .hasCauseInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Redis refused the call (WRONGTYPE");
     }
 
     @Test

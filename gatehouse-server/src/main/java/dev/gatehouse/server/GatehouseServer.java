@@ -24,8 +24,8 @@ import io.vertx.ext.web.Router;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -63,11 +63,13 @@ public final class GatehouseServer implements AutoCloseable {
 
     private GatehouseServer(ServerConfig config) {
         this.config = config;
-        this.timers = Executors.newSingleThreadScheduledExecutor(task -> {
+        ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "gatehouse-timers");
             thread.setDaemon(true);
             return thread;
         });
+        timerPool.setRemoveOnCancelPolicy(true); // a cancelled wake must not stay queued until its time
+        this.timers = timerPool;
         Scheduler scheduler = Scheduler.of(timers);
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ServerConfig.Rate rate = config.rate();
@@ -79,13 +81,12 @@ public final class GatehouseServer implements AutoCloseable {
             case MEMORY -> Optional.empty();
             case REDIS -> {
                 try {
-                    yield Optional.of(
-                            RateStore.redis(config.store(), NanoClock.system(), scheduler, rate.maxKeys(), metrics));
+                    yield Optional.of(RateStore.redis(config.store(), NanoClock.system(), rate.maxKeys(), metrics));
                 } catch (RuntimeException e) {
                     timers.shutdownNow();
                     throw new IllegalStateException(
                             "store.redis-url: cannot connect to "
-                                    + String.join(",", config.store().redisUrls()) + ": " + e.getMessage(),
+                                    + config.store().redisAddresses() + ": " + e.getMessage(),
                             e);
                 }
             }

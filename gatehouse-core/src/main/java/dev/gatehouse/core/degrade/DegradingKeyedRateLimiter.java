@@ -52,25 +52,34 @@ public final class DegradingKeyedRateLimiter implements KeyedRateLimiter {
 
     @Override
     public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
-        return withFallback(() -> store.decide(key, spec, permits), () -> fallbackDecision(key, spec, permits));
+        return withFallback(
+                () -> store.decide(key, spec, permits), /* report= */ true, () -> fallbackDecision(key, spec, permits));
     }
 
     @Override
     public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-        return withFallback(() -> store.release(key, spec, permits), () -> switch (fallback) {
-            case Fallback.Local local -> local.limiter().release(key, local.shareOf(spec), permits);
-            case Fallback.FailOpen open -> CompletableFuture.<Void>completedFuture(null);
-            case Fallback.FailClosed closed -> CompletableFuture.<Void>completedFuture(null);
-        });
+        return withFallback(
+                () -> store.release(key, spec, permits),
+                /* report= */ true,
+                () -> switch (fallback) {
+                    case Fallback.Local local -> local.limiter().release(key, local.shareOf(spec), permits);
+                    case Fallback.FailOpen open -> CompletableFuture.<Void>completedFuture(null);
+                    case Fallback.FailClosed closed -> CompletableFuture.<Void>completedFuture(null);
+                });
     }
 
     @Override
     public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
-        return withFallback(() -> store.snapshot(key, spec), () -> switch (fallback) {
-            case Fallback.Local local -> local.limiter().snapshot(key, local.shareOf(spec));
-            case Fallback.FailOpen open -> CompletableFuture.completedFuture(Optional.<LimiterSnapshot>empty());
-            case Fallback.FailClosed closed -> CompletableFuture.completedFuture(Optional.<LimiterSnapshot>empty());
-        });
+        // a snapshot is for operators: its failure (a burst of /debug, say) does not degrade decisions
+        return withFallback(
+                () -> store.snapshot(key, spec),
+                /* report= */ false,
+                () -> switch (fallback) {
+                    case Fallback.Local local -> local.limiter().snapshot(key, local.shareOf(spec));
+                    case Fallback.FailOpen open -> CompletableFuture.completedFuture(Optional.<LimiterSnapshot>empty());
+                    case Fallback.FailClosed closed ->
+                        CompletableFuture.completedFuture(Optional.<LimiterSnapshot>empty());
+                });
     }
 
     private CompletionStage<Decision> fallbackDecision(String key, LimitSpec spec, long permits) {
@@ -84,8 +93,12 @@ public final class DegradingKeyedRateLimiter implements KeyedRateLimiter {
         };
     }
 
+    /**
+     * Asks the store while it is healthy, the fallback otherwise or when the store does not answer;
+     * {@code report}: whether such a failure degrades the store for every call.
+     */
     private <T> CompletionStage<T> withFallback(
-            Supplier<CompletionStage<T>> fromStore, Supplier<CompletionStage<T>> fromFallback) {
+            Supplier<CompletionStage<T>> fromStore, boolean report, Supplier<CompletionStage<T>> fromFallback) {
         if (!health.healthy()) {
             return fromFallback.get();
         }
@@ -93,7 +106,9 @@ public final class DegradingKeyedRateLimiter implements KeyedRateLimiter {
         try {
             stored = fromStore.get();
         } catch (LimiterUnavailableException e) {
-            health.reportFailure(e);
+            if (report) {
+                health.reportFailure(e);
+            }
             return fromFallback.get();
         }
         return stored.handle((value, error) -> {
@@ -102,7 +117,9 @@ public final class DegradingKeyedRateLimiter implements KeyedRateLimiter {
                     }
                     Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                     if (cause instanceof LimiterUnavailableException) {
-                        health.reportFailure(cause);
+                        if (report) {
+                            health.reportFailure(cause);
+                        }
                         return fromFallback.get();
                     }
                     return CompletableFuture.<T>failedFuture(cause);

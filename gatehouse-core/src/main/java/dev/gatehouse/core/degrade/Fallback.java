@@ -55,18 +55,26 @@ public sealed interface Fallback {
                 return spec;
             }
             return switch (spec) {
-                case TokenBucketSpec bucket ->
-                    new TokenBucketSpec(
-                            share(bucket.capacity()),
-                            bucket.refillPermits(),
-                            Math.multiplyHigh(bucket.refillPeriodNanos(), nodes) == 0
-                                    ? bucket.refillPeriodNanos() * nodes
-                                    : Long.MAX_VALUE);
+                case TokenBucketSpec bucket -> shareOf(bucket);
                 case FixedWindowSpec window -> new FixedWindowSpec(share(window.maxPerWindow()), window.windowNanos());
                 case SlidingWindowSpec window ->
                     new SlidingWindowSpec(share(window.maxPerWindow()), window.windowNanos());
                 case ConcurrencySpec concurrency -> new ConcurrencySpec(share(concurrency.maxInFlight()));
             };
+        }
+
+        /** The burst and the rate divided; if the slower rate cannot be expressed, only the burst. */
+        private TokenBucketSpec shareOf(TokenBucketSpec bucket) {
+            long capacity = share(bucket.capacity());
+            long period = bucket.refillPeriodNanos();
+            if (period <= Long.MAX_VALUE / nodes) {
+                try {
+                    return new TokenBucketSpec(capacity, bucket.refillPermits(), period * nodes);
+                } catch (IllegalArgumentException beyondTheBucketsBounds) {
+                    // a tiny rate times many nodes: keep the rate, share the burst
+                }
+            }
+            return new TokenBucketSpec(capacity, bucket.refillPermits(), period);
         }
 
         private long share(long limit) {

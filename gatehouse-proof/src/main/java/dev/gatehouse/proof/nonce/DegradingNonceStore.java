@@ -19,7 +19,9 @@ public final class DegradingNonceStore implements NonceStore {
      * StoreHealth runs the write-back as a recovery task before the shared store counts as healthy,
      * and once more just after, for ids consumed while the first run was under way. Until an id's
      * retention is over, the local store is asked first in every state, so an id consumed during the
-     * outage is refused on this node even before its write-back has landed.
+     * outage is refused on this node even before its write-back has landed. An id recorded locally
+     * just as recovery finished (the store looked degraded, then turned healthy before the id was
+     * queued) marks the store degraded again, so that one more write-back runs for it.
      *
      * During the outage each node knows only its own ids: an id could be used once per node until
      * the shared store is back. Once the ids are written back, no node accepts them again. When the
@@ -91,11 +93,23 @@ public final class DegradingNonceStore implements NonceStore {
             throw new NonceStoreUnavailableException(
                     "nonce store: " + maxPending + " ids await write-back (expected: fewer; raise maxOutageIds)");
         }
-        if (!outageIds.putIfAbsent(id, expiresAtMillis)) {
+        boolean first;
+        try {
+            first = outageIds.putIfAbsent(id, expiresAtMillis);
+        } catch (RuntimeException e) { // the local store is full of live ids
+            pendingCount.decrementAndGet();
+            throw e;
+        }
+        if (!first) {
             pendingCount.decrementAndGet();
             return false;
         }
         pending.add(new Pending(id, expiresAtMillis));
+        if (health.healthy()) {
+            // recovery finished between our look at the health and the add: its write-back may
+            // have missed this id, so make sure another one runs
+            health.reportFailure(new NonceStoreUnavailableException("an id was recorded locally during recovery"));
+        }
         return true;
     }
 

@@ -75,6 +75,27 @@ class DegradingNonceStoreTest {
     }
 
     @Test
+    void localStoreFullOfWrittenBackIds_failsClosed_withoutLosingTheBoundForLaterOutages() {
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, 2);
+        shared.down = true;
+        node.putIfAbsent("a", inOneMinute());
+        node.putIfAbsent("b", inOneMinute());
+        shared.down = false;
+        clock.advance(PROBE_INTERVAL); // written back, but kept locally until their retention ends
+        shared.down = true;
+
+        for (int i = 0; i < 5; i++) { // the first call degrades the store again
+            String id = "c" + i;
+            assertThatThrownBy(() -> node.putIfAbsent(id, inOneMinute()))
+                    .isInstanceOf(NonceStoreUnavailableException.class);
+        }
+        assertThat(node.pendingWriteBack()).isZero();
+
+        clock.advance(Duration.ofMinutes(3)); // a and b are forgotten locally; Redis keeps them
+        assertThat(node.putIfAbsent("d", clock.epochMillis() + 60_000)).isTrue();
+    }
+
+    @Test
     void failClosed_storeDown_isUnavailable_neverAFirstUse() {
         DegradingNonceStore node = DegradingNonceStore.failClosed(shared, health);
         shared.down = true;

@@ -148,7 +148,7 @@ final class ServeCommand implements Callable<Integer> {
                 switch (config.store().type()) {
                     case MEMORY -> "memory (this process)";
                     case REDIS ->
-                        String.join(",", config.store().redisUrls()) + " (shared; degrade: "
+                        "Redis at " + config.store().redisAddresses() + " (shared; degrade: "
                                 + config.store().degrade().name().toLowerCase(java.util.Locale.ROOT) + ")";
                 });
         out.flush();

@@ -1,10 +1,13 @@
 package dev.gatehouse.server.config;
 
 import dev.gatehouse.core.check.Require;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The validated configuration of {@code gatehouse serve}, one record per section of the YAML file.
@@ -60,7 +63,7 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
         public Store {
             Require.given("store.type", type, "memory or redis");
             Require.given("store.redis-url", redisUrls, "a redis:// URL");
-            if (redisUrls.isEmpty() || redisUrls.stream().anyMatch(url -> !url.matches("rediss?://.+"))) {
+            if (redisUrls.isEmpty() || !redisUrls.stream().allMatch(Store::isRedisUrl)) {
                 throw new IllegalArgumentException(
                         "store.redis-url: " + String.join(",", redisUrls) + " (expected: redis:// or rediss:// URLs)");
             }
@@ -77,6 +80,23 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
             Require.inRange("store.nodes", nodes, 1, 10_000);
             Require.inRange("store.probe-interval-millis", probeIntervalMillis, 10, 600_000);
             Require.atLeast("store.deny-cache-keys", denyCacheKeys, 0);
+        }
+
+        private static boolean isRedisUrl(String url) {
+            try {
+                URI uri = new URI(url);
+                return (url.startsWith("redis://") || url.startsWith("rediss://")) && uri.getHost() != null;
+            } catch (URISyntaxException e) {
+                return false;
+            }
+        }
+
+        /** The Redis hosts and ports, without user names or passwords, for logs and messages. */
+        public String redisAddresses() {
+            return redisUrls.stream()
+                    .map(URI::create)
+                    .map(uri -> uri.getHost() + ":" + (uri.getPort() == -1 ? 6379 : uri.getPort()))
+                    .collect(Collectors.joining(","));
         }
     }
 

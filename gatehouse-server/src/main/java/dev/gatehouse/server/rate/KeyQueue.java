@@ -23,8 +23,10 @@ final class KeyQueue {
      * port may answer on any thread: drain() loops while answers are synchronous (the memory store)
      * and resumes from the answering thread otherwise.
      *
-     * The state changes under this object's monitor; futures are completed and the port is asked
-     * only after leaving it.
+     * A DELETE that gives a slot back while the head's ask is under way sets recheck, so that a
+     * refusal judged before the release is followed by another ask at once instead of a wake that
+     * may never come. The state changes under this object's monitor; futures are completed and the
+     * port is asked only after leaving it.
      *
      * The limiter counts every refused ask, but gocc counts a call that waits as neither approved
      * nor denied, and counts a call refused for a full queue as denied without asking anything.
@@ -51,10 +53,18 @@ final class KeyQueue {
         }
     }
 
+    /**
+     * How soon the head asks again after a refusal that waiting alone cannot end (a concurrency
+     * limit): a release made through this node wakes the queue at once, one made through another
+     * node sharing the store (or a lease that ran out) is noticed this late at most.
+     */
+    static final long RECHECK_NANOS = 1_000_000_000L;
+
     private final String key;
     private final RateService service;
     private final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
     private boolean asking;
+    private boolean recheck;
     private boolean retired;
     private Scheduler.Task wake;
     private Decision lastRefusal;
@@ -125,13 +135,23 @@ final class KeyQueue {
     void drain() {
         for (; ; ) {
             synchronized (this) {
-                if (asking || waiters.isEmpty() || retired) {
+                if (asking) {
+                    recheck = true; // a slot came back while the head's ask was under way
+                    return;
+                }
+                if (waiters.isEmpty() || retired) {
                     return;
                 }
                 asking = true;
+                recheck = false;
                 cancelWake();
             }
-            CompletableFuture<Boolean> settled = service.ask(key).handle(this::settle);
+            CompletableFuture<Boolean> settled;
+            try {
+                settled = service.ask(key).handle(this::settle);
+            } catch (RuntimeException e) {
+                settled = CompletableFuture.completedFuture(settle(null, e));
+            }
             if (!settled.isDone()) {
                 settled.thenAccept(more -> {
                     if (more) {
@@ -160,8 +180,11 @@ final class KeyQueue {
                 long now = service.nowNanos();
                 noteRefusal(decision, now);
                 correctDenials(-1, now);
-                scheduleWake(decision.nanosUntilRetry());
-                more = false;
+                more = recheck;
+                recheck = false;
+                if (!more) {
+                    scheduleWake(decision.nanosUntilRetry());
+                }
             }
             retire = retireIfIdle();
         }
@@ -176,7 +199,7 @@ final class KeyQueue {
             return more;
         }
         if (!decision.allowed()) {
-            return false;
+            return more;
         }
         if (admitted == null) {
             service.giveBack(key); // every waiter left while the port was asked
@@ -246,9 +269,7 @@ final class KeyQueue {
 
     private void scheduleWake(long delayNanos) {
         cancelWake();
-        if (delayNanos != Decision.NEVER) {
-            wake = service.scheduler().schedule(this::wake, delayNanos);
-        }
+        wake = service.scheduler().schedule(this::wake, delayNanos == Decision.NEVER ? RECHECK_NANOS : delayNanos);
     }
 
     private void wake() {

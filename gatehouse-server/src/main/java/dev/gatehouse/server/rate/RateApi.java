@@ -145,8 +145,11 @@ public final class RateApi {
         return node;
     }
 
-    private static void answer(HttpServerResponse response, String key, RateVerdict verdict, boolean json) {
+    private void answer(HttpServerResponse response, String key, RateVerdict verdict, boolean json) {
         if (response.ended() || response.closed()) {
+            if (verdict.allowed()) {
+                service.release(key); // admitted as its client went away: nobody will use the permit
+            }
             return;
         }
         RateHeaders.write(response.headers(), verdict);

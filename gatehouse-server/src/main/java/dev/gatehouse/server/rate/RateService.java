@@ -34,7 +34,8 @@ public final class RateService implements AutoCloseable {
      * An override sticks to its key until the key has been idle for IDLE_WINDOWS windows past the
      * window of its last use, as the store's eviction does, or until the policy is replaced.
      * Overrides are swept in bounded steps with the store, on the scheduler, so tests on a manual
-     * clock see eviction happen as virtual time passes.
+     * clock see eviction happen as virtual time passes. They are bounded by maxKeys like the store:
+     * past the bound, a new key's override applies to its own call and is not kept.
      */
 
     /** Idle windows after which a key is forgotten (gocc: 3). */
@@ -61,6 +62,7 @@ public final class RateService implements AutoCloseable {
     private final ConcurrentHashMap<String, KeyQueue> queues = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ClientOverride> overrides = new ConcurrentHashMap<>();
     private final AtomicLong nextRequestId = new AtomicLong(1);
+    private final int maxOverrides;
     private final Object sweepLock = new Object();
     private Iterator<Map.Entry<String, ClientOverride>> overrideCursor;
     private Scheduler.Task sweepTask;
@@ -71,6 +73,7 @@ public final class RateService implements AutoCloseable {
         this.policy = builder.policy;
         this.clock = builder.clock;
         this.scheduler = builder.scheduler;
+        this.maxOverrides = builder.maxKeys;
         this.permissions = builder.permissions;
         this.store = builder.store != null
                 ? builder.store
@@ -107,7 +110,7 @@ public final class RateService implements AutoCloseable {
                 CompletableFuture<CompletableFuture<RateVerdict>> decided = limiter.decide(key, limits.spec(), 1)
                         .toCompletableFuture()
                         .handle((decision, error) -> afterAsk(key, limits, request.canWait(), decision, error));
-                result = decided.isDone() ? decided.join() : cancellable(decided);
+                result = decided.isDone() ? decided.join() : cancellable(key, decided);
             }
         }
         result.whenComplete((verdict, error) -> {
@@ -286,15 +289,15 @@ public final class RateService implements AutoCloseable {
      * The verdict {@code pending} will give, as a future whose cancellation reaches that verdict (and
      * so takes a waiter out of its queue) even when it is cancelled before the port has answered.
      */
-    private static CompletableFuture<RateVerdict> cancellable(
-            CompletableFuture<CompletableFuture<RateVerdict>> pending) {
+    private CompletableFuture<RateVerdict> cancellable(
+            String key, CompletableFuture<CompletableFuture<RateVerdict>> pending) {
         CompletableFuture<RateVerdict> outer = new CompletableFuture<>();
         pending.thenAccept(inner -> {
             inner.whenComplete((verdict, error) -> {
-                if (verdict != null) {
-                    outer.complete(verdict);
-                } else {
+                if (verdict == null) {
                     outer.cancel(false);
+                } else if (!outer.complete(verdict) && verdict.allowed()) {
+                    release(key); // admitted after its client went away
                 }
             });
             outer.whenComplete((verdict, error) -> {
@@ -344,7 +347,9 @@ public final class RateService implements AutoCloseable {
             limits = limits.withMaxRequestsInQueue(maxInQueue.getAsInt());
         }
         if (existing == null || !existing.limits().equals(limits)) {
-            overrides.put(key, new ClientOverride(limits, new AtomicLong(nowNanos)));
+            if (existing != null || overrides.size() < maxOverrides) {
+                overrides.put(key, new ClientOverride(limits, new AtomicLong(nowNanos)));
+            } // beyond the bound an override applies to its own call only: memory stays bounded
         } else {
             existing.lastUsedNanos().set(nowNanos);
         }

@@ -3,7 +3,6 @@ package dev.gatehouse.server.rate;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.time.NanoClock;
-import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.server.config.ServerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -54,12 +53,10 @@ public interface RateStore extends AutoCloseable {
 
     /**
      * State in Redis, shared by every node that uses the same Redis and key prefix, as {@code config}
-     * says; {@code scheduler} runs the health probe, and the store's health is reported in {@code
-     * registry}. {@code /debug} lists the keys this node has served (at most {@code maxKeys}), with
+     * says; the store's health is reported in {@code registry}. {@code /debug} lists the keys this node has served (at most {@code maxKeys}), with
      * their state from Redis.
      */
-    static RateStore redis(
-            ServerConfig.Store config, NanoClock clock, Scheduler scheduler, int maxKeys, MeterRegistry registry) {
-        return RedisRateStore.connect(config, clock, scheduler, maxKeys, registry);
+    static RateStore redis(ServerConfig.Store config, NanoClock clock, int maxKeys, MeterRegistry registry) {
+        return RedisRateStore.connect(config, clock, maxKeys, registry);
     }
 }

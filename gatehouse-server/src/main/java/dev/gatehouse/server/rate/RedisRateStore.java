@@ -20,9 +20,13 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /** {@link RateStore} in Redis: every node that shares the Redis and the key prefix shares the limits. */
 final class RedisRateStore implements RateStore {
@@ -39,6 +43,7 @@ final class RedisRateStore implements RateStore {
     private record Served(LimitSpec spec, long lastUsedNanos) {}
 
     private final RedisBackend backend;
+    private final ScheduledExecutorService probes;
     private final NanoClock clock;
     private final int maxKeys;
     private final Optional<MemoryRateStore> localShares;
@@ -50,12 +55,14 @@ final class RedisRateStore implements RateStore {
 
     private RedisRateStore(
             RedisBackend backend,
+            ScheduledExecutorService probes,
             StoreHealth health,
             ServerConfig.Store config,
             NanoClock clock,
             int maxKeys,
             MeterRegistry registry) {
         this.backend = backend;
+        this.probes = probes;
         this.clock = clock;
         this.maxKeys = maxKeys;
         this.localShares = config.degrade() == ServerConfig.Degrade.LOCAL
@@ -81,16 +88,22 @@ final class RedisRateStore implements RateStore {
                 .register(registry);
     }
 
-    static RedisRateStore connect(
-            ServerConfig.Store config, NanoClock clock, Scheduler scheduler, int maxKeys, MeterRegistry registry) {
+    static RedisRateStore connect(ServerConfig.Store config, NanoClock clock, int maxKeys, MeterRegistry registry) {
         Duration timeout = Duration.ofMillis(config.commandTimeoutMillis());
         RedisBackend backend = config.redisCluster()
                 ? RedisBackend.connectCluster(config.redisUrls(), timeout)
                 : RedisBackend.connect(config.redisUrls().getFirst(), timeout);
+        // PING blocks up to the command timeout: on a thread of its own, not the server's timers
+        ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "gatehouse-store-probe");
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
-            StoreHealth health = backend.health(scheduler, Duration.ofMillis(config.probeIntervalMillis()));
-            return new RedisRateStore(backend, health, config, clock, maxKeys, registry);
+            StoreHealth health = backend.health(Scheduler.of(probes), Duration.ofMillis(config.probeIntervalMillis()));
+            return new RedisRateStore(backend, probes, health, config, clock, maxKeys, registry);
         } catch (RuntimeException e) {
+            probes.shutdownNow();
             backend.close();
             throw e;
         }
@@ -158,6 +171,7 @@ final class RedisRateStore implements RateStore {
 
     @Override
     public void close() {
+        probes.shutdownNow();
         backend.close();
     }
 
@@ -174,17 +188,26 @@ final class RedisRateStore implements RateStore {
             if (served.size() < maxKeys || served.containsKey(key)) {
                 served.put(key, new Served(spec, clock.nowNanos()));
             }
-            return store.decide(key, spec, permits);
+            return failedIfThrown(() -> store.decide(key, spec, permits));
         }
 
         @Override
         public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-            return store.release(key, spec, permits);
+            return failedIfThrown(() -> store.release(key, spec, permits));
         }
 
         @Override
         public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
-            return store.snapshot(key, spec);
+            return failedIfThrown(() -> store.snapshot(key, spec));
+        }
+
+        /** A spec Redis refuses (see refusal) throws at once; callers of the port expect a failed stage. */
+        private static <T> CompletionStage<T> failedIfThrown(Supplier<CompletionStage<T>> call) {
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
     }
 }

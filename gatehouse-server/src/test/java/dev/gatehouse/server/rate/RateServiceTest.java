@@ -223,6 +223,25 @@ class RateServiceTest {
     }
 
     @Test
+    void overrides_beyondMaxKeys_applyToTheirOwnCallOnly() {
+        RateService service = RateService.builder(policy(1, 10))
+                .clock(clock)
+                .scheduler(clock)
+                .maxKeys(2)
+                .build();
+        for (String key : List.of("a", "b", "c")) {
+            service.acquire(new RateQuery.Request(key, false, OptionalInt.of(5), OptionalInt.empty()))
+                    .join();
+        }
+
+        assertThat(service.snapshot("b").join().orElseThrow().limits().maxRequests())
+                .isEqualTo(5);
+        assertThat(service.snapshot("c").join())
+                .hasValueSatisfying(
+                        snapshot -> assertThat(snapshot.limits().maxRequests()).isEqualTo(1));
+    }
+
+    @Test
     void reconfigure_dropsOverridesAndAppliesNewRules() {
         RateService service = service(5, 5);
         service.acquire(new RateQuery.Request("k", false, OptionalInt.of(1), OptionalInt.of(3)))
@@ -300,8 +319,8 @@ class RateServiceTest {
 
     @Test
     void waiting_worksOverAPortThatAnswersLater() {
-        RateStore delayed =
-                new DelayedStore(RateStore.inMemory(clock, 100, key -> LimitSpec.fixedWindow(2, WINDOW)), clock);
+        RateStore delayed = new DelayedStore(
+                RateStore.inMemory(clock, 100, key -> LimitSpec.fixedWindow(2, WINDOW)), clock, MILLI, MILLI);
         RateService service = RateService.builder(policy(2, 10))
                 .clock(clock)
                 .scheduler(clock)
@@ -321,32 +340,69 @@ class RateServiceTest {
         assertThat(calls).allSatisfy(call -> assertThat(outcome(call)).isEqualTo(RateVerdict.Outcome.ALLOWED));
     }
 
-    /** A store whose every answer arrives one millisecond later, on the scheduler, like a remote one. */
-    private record DelayedStore(RateStore inner, ManualClock clock) implements RateStore {
+    @Test
+    void concurrencyKey_releaseWhileTheHeadIsAsked_isNotLost() {
+        RateStore store = new DelayedStore(
+                RateStore.inMemory(clock, 100, key -> LimitSpec.concurrency(1)), clock, 2 * MILLI, /* release= */ 0);
+        RateService service = RateService.builder(
+                        new RatePolicy(RateLimits.of(1, 10, WINDOW.toMillis(), Algorithm.CONCURRENCY), List.of()))
+                .clock(clock)
+                .scheduler(clock)
+                .store(store)
+                .build();
+        CompletableFuture<RateVerdict> holder = service.acquire(call("k"));
+        clock.advanceNanos(2 * MILLI);
+        CompletableFuture<RateVerdict> first = service.acquire(waitingCall("k"));
+        CompletableFuture<RateVerdict> second = service.acquire(waitingCall("k"));
+        clock.advanceNanos(2 * MILLI);
+        assertThat(outcome(holder)).isEqualTo(RateVerdict.Outcome.ALLOWED);
+        assertThat(first).isNotDone();
+
+        service.release("k"); // the holder ends: the head is asked and admitted
+        clock.advanceNanos(2 * MILLI);
+        assertThat(outcome(first)).isEqualTo(RateVerdict.Outcome.ALLOWED);
+        clock.advanceNanos(MILLI); // the second waiter's ask has been judged (refused) and is on its way
+        service.release("k"); // the first ends while that refusal travels
+        clock.advanceNanos(3 * MILLI);
+
+        assertThat(outcome(second)).isEqualTo(RateVerdict.Outcome.ALLOWED);
+    }
+
+    private static final long MILLI = 1_000_000L;
+
+    /**
+     * A store whose decisions and snapshots arrive {@code delayNanos} later and releases {@code
+     * releaseDelayNanos} later (0: at once), on the scheduler, like a remote one.
+     */
+    private record DelayedStore(RateStore inner, ManualClock clock, long delayNanos, long releaseDelayNanos)
+            implements RateStore {
         @Override
         public KeyedRateLimiter limiter() {
             KeyedRateLimiter port = inner.limiter();
             return new KeyedRateLimiter() {
                 @Override
                 public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
-                    return later(port.decide(key, spec, permits));
+                    return later(port.decide(key, spec, permits), delayNanos);
                 }
 
                 @Override
                 public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-                    return later(port.release(key, spec, permits));
+                    return later(port.release(key, spec, permits), releaseDelayNanos);
                 }
 
                 @Override
                 public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
-                    return later(port.snapshot(key, spec));
+                    return later(port.snapshot(key, spec), delayNanos);
                 }
             };
         }
 
-        private <T> CompletionStage<T> later(CompletionStage<T> answer) {
+        private <T> CompletionStage<T> later(CompletionStage<T> answer, long nanos) {
+            if (nanos == 0) {
+                return answer;
+            }
             CompletableFuture<T> delayed = new CompletableFuture<>();
-            clock.schedule(() -> answer.whenComplete((value, error) -> delayed.complete(value)), 1_000_000L);
+            clock.schedule(() -> answer.whenComplete((value, error) -> delayed.complete(value)), nanos);
             return delayed;
         }
 
