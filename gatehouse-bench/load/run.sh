@@ -1,0 +1,664 @@
+#!/usr/bin/env bash
+# HTTP load benchmark of the rate service (GET /rate/{key}) against nginx on the same machine, in
+# one run: nginx `limit_req` (the same job: a limit per URI) and nginx `return 204` (an HTTP server
+# that does nothing), over HTTP/1.1 (wrk) and h2c with prior knowledge (h2load), for the allow and
+# the deny path, with one key and with many keys. Then the heap of a million idle keys and the time
+# from process start to the first answered request.
+#
+#   gatehouse-bench/load/run.sh                 # everything (about 8 minutes)
+#   gatehouse-bench/load/run.sh http            # only the load table
+#   gatehouse-bench/load/run.sh memory startup  # only those measurements
+#
+# Everything listens on and is sent to 127.0.0.1 only. Targets run one after the other, never at
+# the same time; every process started here is stopped on exit. The whole run holds
+# /tmp/gatehouse-mvn.lock (the lock the project's Maven builds take), so no build runs during it.
+# Raw outputs and a summary go to $RESULTS (default gatehouse-bench/target/load/<time>).
+#
+# Settings (environment): DURATION (s, 10), WARMUP (s, 5), CONNECTIONS (64), H2_STREAMS (streams per
+# h2c connection, 10), MANY_KEYS (10000), IDLE_KEYS (1000000), STARTS (5), GATEHOUSE_JAVA_OPTS
+# (-Xmx512m), GATEHOUSE_JAR (gatehouse-server/target/gatehouse.jar, built when missing), PIN (0; 1
+# puts servers on CPU 0 and the load generator on CPU 1), NGINX_AUTO (1: also run nginx with
+# worker_processes auto), RESULTS.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+lock_file=/tmp/gatehouse-mvn.lock
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-5}
+CONNECTIONS=${CONNECTIONS:-64}
+H2_STREAMS=${H2_STREAMS:-10}
+MANY_KEYS=${MANY_KEYS:-10000}
+IDLE_KEYS=${IDLE_KEYS:-1000000}
+STARTS=${STARTS:-5}
+JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--Xmx512m}
+PIN=${PIN:-0}
+NGINX_AUTO=${NGINX_AUTO:-1}
+JAR=${GATEHOUSE_JAR:-$root/gatehouse-server/target/gatehouse.jar}
+RESULTS=${RESULTS:-$root/gatehouse-bench/target/load/$(date -u +%Y%m%dT%H%M%SZ)}
+
+# Gatehouse settings of the two paths: the allow server never fills a window during the run; the
+# deny server admits one request per key per hour, and every key is spent before measuring. Both
+# windows are long, so keys stay (idle eviction is after 3 windows).
+ALLOW_FLAGS=(--max-requests 1000000000 --window-millis 600000)
+DENY_FLAGS=(--max-requests 1 --window-millis 3600000)
+
+work=""
+started_pids=()
+used_ports=()
+# set by start_gatehouse, start_nginx and http_table
+gh_pid="" gh_port="" gh_admin="" ngx_pid="" nginx_workers=1 counts_before=""
+ngx_allow="" ngx_allow_h2="" ngx_deny="" ngx_deny_h2="" ngx_204="" ngx_204_h2=""
+
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Set-up and tear-down
+
+take_lock() {
+  if [ -z "${GATEHOUSE_LOAD_LOCKED:-}" ]; then
+    log "waiting for $lock_file (held by Maven builds and other benchmark runs)"
+    export GATEHOUSE_LOAD_LOCKED=1
+    exec flock "$lock_file" "$0" "$@"
+  fi
+}
+
+cleanup() {
+  local pid
+  for pid in "${started_pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${started_pids[@]}"; do
+    wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ -n "$work" ] && [ -d "$work" ]; then
+    rm -rf "$work"
+  fi
+}
+
+# wait_gone PID SECONDS: true once PID has exited, false if it still runs after SECONDS.
+wait_gone() {
+  local pid=$1 i
+  for ((i = 0; i < $2 * 20; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.05
+  done
+  return 1
+}
+
+# stop PID: TERM, then KILL after 10 s; forgets PID.
+stop() {
+  local pid=$1 kept=() p
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+  for p in "${started_pids[@]}"; do
+    [ "$p" = "$pid" ] || kept+=("$p")
+  done
+  started_pids=("${kept[@]}")
+}
+
+ensure_tools() {
+  local missing=() packages=() tool
+  declare -A package_of=([nginx]=nginx-light [wrk]=wrk [h2load]=nghttp2-client [curl]=curl
+    [taskset]=util-linux [ss]=iproute2 [flock]=util-linux [shuf]=coreutils)
+  for tool in nginx wrk h2load curl taskset ss flock shuf; do
+    command -v "$tool" >/dev/null || { missing+=("$tool"); packages+=("${package_of[$tool]}"); }
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      log "installing ${packages[*]} (missing: ${missing[*]})"
+      apt-get install -y -q "${packages[@]}" >&2 || die "apt-get install ${packages[*]} failed"
+    else
+      die "missing: ${missing[*]}; install the Debian packages ${packages[*]}"
+    fi
+  fi
+}
+
+ensure_java() {
+  local candidate
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64; do
+    if [ -n "$candidate" ] && [ -x "$candidate/bin/jcmd" ]; then
+      export JAVA_HOME=$candidate PATH="$candidate/bin:$PATH"
+      return
+    fi
+  done
+  die "no JDK with jcmd (set JAVA_HOME to a JDK 21 or newer)"
+}
+
+# The jar is copied into the work directory, so a build during the run cannot swap it.
+ensure_jar() {
+  if [ ! -f "$JAR" ]; then
+    log "building $JAR"
+    (cd "$root" && ./mvnw -B -q -DskipTests package -pl gatehouse-server -am) >&2
+  fi
+  cp "$JAR" "$work/gatehouse.jar"
+  if [ -n "$(find "$root/gatehouse-core/src/main" "$root/gatehouse-server/src/main" -newer "$JAR" -type f -print -quit)" ]; then
+    log "note: sources are newer than $JAR; measuring the jar as built"
+  fi
+}
+
+# free_port VAR: sets VAR to a loopback TCP port nothing listens on and this run has not handed
+# out yet.
+free_port() {
+  local candidate_port attempt # names that no caller passes as VAR
+  for ((attempt = 0; attempt < 200; attempt++)); do
+    candidate_port=$((20000 + RANDOM % 40000))
+    if [[ " ${used_ports[*]} " != *" $candidate_port "* ]] && [ -z "$(ss -Htln "sport = :$candidate_port")" ]; then
+      used_ports+=("$candidate_port")
+      printf -v "$1" '%s' "$candidate_port"
+      return
+    fi
+  done
+  die "no free port found"
+}
+
+server_cpus() { if [ "$PIN" = 1 ]; then echo 0; else echo 0-1; fi; }
+client_cpus() { if [ "$PIN" = 1 ]; then echo 1; else echo 0-1; fi; }
+
+record_machine() {
+  {
+    echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "HEAD of the working tree: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "jar: $JAR ($(sha256sum "$work/gatehouse.jar" | cut -c1-16))"
+    echo "java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
+    echo "java options: $JAVA_OPTS"
+    echo "nginx: $(nginx -v 2>&1)"
+    echo "wrk: $(wrk -v 2>&1 | head -1)"
+    echo "h2load: $(h2load --version 2>&1 | head -1)"
+    echo "nproc: $(nproc)"
+    echo "pinning: servers on CPUs $(server_cpus), load generator on CPUs $(client_cpus)"
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "--- lscpu"
+    lscpu
+    echo "--- free -g"
+    free -g
+    echo "--- uname -a"
+    uname -a
+  } >"$RESULTS/machine.txt" 2>&1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Servers
+
+# start_gatehouse NAME FLAGS...: starts the server on free ports and waits for /healthz; sets
+# gh_pid, gh_port and gh_admin.
+start_gatehouse() {
+  local name=$1 i
+  shift
+  free_port gh_port
+  free_port gh_admin
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
+  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$work/gatehouse.jar" serve \
+    --host 127.0.0.1 --port "$gh_port" --admin-port "$gh_admin" "$@" >"$RESULTS/gatehouse-$name.log" 2>&1 &
+  gh_pid=$!
+  started_pids+=("$gh_pid")
+  for ((i = 0; i < 600; i++)); do
+    curl -fs -o /dev/null "http://127.0.0.1:$gh_port/healthz" && {
+      log "gatehouse $name: pid $gh_pid, rate port $gh_port, admin port $gh_admin ($*)"
+      return
+    }
+    kill -0 "$gh_pid" 2>/dev/null || die "gatehouse $name exited; see $RESULTS/gatehouse-$name.log"
+    sleep 0.05
+  done
+  die "gatehouse $name did not answer /healthz within 30 s"
+}
+
+# write_nginx_conf WORKERS: three servers with the same URI shape /rate/k<n>, each on an HTTP/1.1
+# port and an h2c (prior knowledge) port. limit_req runs in the preaccess phase, after `return`
+# (rewrite phase) would already have answered, so the limit_req locations answer with a static
+# one-byte file (cached descriptor) instead.
+write_nginx_conf() {
+  mkdir -p "$work/nginx/www"
+  printf '1' >"$work/nginx/www/ok"
+  chmod -R a+rX "$work"
+  cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes $1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 75s;
+  default_type text/plain;
+  root $work/nginx/www;
+  open_file_cache max=16 inactive=600s;
+  open_file_cache_valid 600s;
+  limit_req_status 429;
+  limit_req_log_level info;   # below error_log's level: a denial writes no log line
+  # allow: refills far faster than requests arrive; nginx counts time in whole milliseconds, so
+  # the burst absorbs requests that arrive within the same millisecond
+  limit_req_zone \$uri zone=allow:64m rate=1000000r/s;
+  # deny: one request per key per minute (nginx's slowest rate); keys are spent before measuring
+  limit_req_zone \$uri zone=deny:64m rate=1r/m;
+  server {
+    listen 127.0.0.1:$ngx_allow;
+    listen 127.0.0.1:$ngx_allow_h2 http2;
+    location /rate/ { limit_req zone=allow burst=1000000 nodelay; try_files /ok =404; }
+  }
+  server {
+    listen 127.0.0.1:$ngx_deny;
+    listen 127.0.0.1:$ngx_deny_h2 http2;
+    location /rate/ { limit_req zone=deny nodelay; try_files /ok =404; }
+  }
+  server {
+    listen 127.0.0.1:$ngx_204;
+    listen 127.0.0.1:$ngx_204_h2 http2;
+    location /rate/ { return 204; }
+  }
+}
+EOF
+}
+
+# start_nginx WORKERS: sets ngx_pid (the master, in the foreground with daemon off).
+start_nginx() {
+  local i
+  write_nginx_conf "$1"
+  nginx -t -q -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" ||
+    die "nginx rejected its configuration: $work/nginx/nginx.conf"
+  taskset -c "$(server_cpus)" nginx -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" \
+    -g 'daemon off;' >"$RESULTS/nginx-$1.log" 2>&1 &
+  ngx_pid=$!
+  started_pids+=("$ngx_pid")
+  for ((i = 0; i < 200; i++)); do
+    if curl -s -o /dev/null "http://127.0.0.1:$ngx_204/rate/k0"; then
+      cp "$work/nginx/nginx.conf" "$RESULTS/nginx-$1.conf"
+      log "nginx (worker_processes $1): pid $ngx_pid, ports: limit_req allow $ngx_allow (h2c $ngx_allow_h2)," \
+        "limit_req deny $ngx_deny (h2c $ngx_deny_h2), return 204 $ngx_204 (h2c $ngx_204_h2)"
+      return
+    fi
+    kill -0 "$ngx_pid" 2>/dev/null || die "nginx exited: $(tail -3 "$work/nginx/error.log" "$RESULTS/nginx-$1.log")"
+    sleep 0.05
+  done
+  die "nginx did not answer within 10 s"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Load generators and their outputs
+
+# status_of URL [PROTOCOL]: the status code of one GET over HTTP/1.1, or h2c with prior knowledge.
+status_of() {
+  local version=--http1.1
+  if [ "${2:-http1}" = h2c ]; then version=--http2-prior-knowledge; fi
+  curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$version" "$1" || true
+}
+
+# uri_file BASE KEYS: a file of KEYS URIs BASE/rate/k<n> in a fixed shuffled order (for h2load -i).
+uri_file() {
+  local file="$work/uris-$2-${1//[^0-9]/}.txt"
+  if [ ! -f "$file" ]; then
+    seq 0 $(($2 - 1)) | sed "s|^|$1/rate/k|" | shuf --random-source=<(yes) >"$file"
+  fi
+  echo "$file"
+}
+
+# spend_keys BASE KEYS: one request to each key, so that the deny path starts with every key spent.
+spend_keys() {
+  local file
+  file=$(uri_file "$1" "$2")
+  timeout 300 h2load -c1 -m100 -n "$2" -i "$file" >"$work/spend.out" 2>&1 ||
+    die "spending $2 keys on $1 failed: $(tail -3 "$work/spend.out")"
+}
+
+# gatehouse_counts ADMIN_PORT: "allowed denied", the decisions counted so far.
+gatehouse_counts() {
+  curl -fs "http://127.0.0.1:$1/metrics" | awk '
+    /^gatehouse_rate_decisions_total\{outcome="allowed"/ { a = $2 }
+    /^gatehouse_rate_decisions_total\{outcome="denied"/ { d = $2 }
+    END { printf "%d %d\n", a, d }'
+}
+
+# server_check BEFORE AFTER: what the Gatehouse server counted between two gatehouse_counts.
+server_check() {
+  local a1 d1 a2 d2
+  read -r a1 d1 <<<"$1"
+  read -r a2 d2 <<<"$2"
+  echo "server counted $((a2 - a1)) allowed (200), $((d2 - d1)) denied (429)"
+}
+
+# to_ms VALUE: wrk's 812.00us / 1.23ms / 1.05s in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0
+    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000
+    printf "%.3f", n }'
+}
+
+# percentile_ms FILE P: the P-th percentile of the third column (microseconds) of an h2load log.
+percentile_ms() {
+  cut -f3 "$1" | sort -n | awk -v p="$2" '{ v[NR] = $1 } END {
+    if (NR == 0) { print "n/a"; exit }
+    i = int(NR * p / 100); if (i < NR * p / 100) i++; if (i < 1) i = 1
+    printf "%.3f", v[i] / 1000 }'
+}
+
+# run_wrk NAME URL KEYS [HOOK]: a warm-up run, HOOK, then the measured run; sets res_*.
+run_wrk() {
+  local name=$1 url=$2 keys=$3 hook=${4:-} out
+  out="$RESULTS/wrk-$name.txt"
+  log "wrk $name: ${WARMUP}s warm-up, then ${DURATION}s (-t1 -c$CONNECTIONS --latency, $keys keys)"
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" \
+    -s "$here/keys.lua" "$url" -- "$keys" 7 >"$RESULTS/wrk-$name.warmup.txt" 2>&1
+  if [ -n "$hook" ]; then "$hook"; fi
+  timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
+    -s "$here/keys.lua" "$url" -- "$keys" 1 >"$out" 2>&1
+  res_rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  res_p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  res_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  res_requests=$(awk '/ requests in / { print $1 }' "$out")
+  res_non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' "$out")
+  res_non2xx=${res_non2xx:-0}
+  res_errors=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
+  res_errors=${res_errors:-0}
+  res_statuses="wrk non-2xx: $res_non2xx"
+}
+
+# run_h2 NAME BASE KEYS [HOOK]: h2load over h2c with prior knowledge: a warm-up run, HOOK, then
+# the measured run (-D), whose per-request log gives the percentiles; sets res_*.
+run_h2() {
+  local name=$1 base=$2 keys=$3 hook=${4:-} out target
+  out="$RESULTS/h2load-$name.txt"
+  if [ "$keys" = 1 ]; then target=("$base/rate/k0"); else target=(-i "$(uri_file "$base" "$keys")"); fi
+  log "h2load $name: ${WARMUP}s warm-up, then ${DURATION}s (-t1 -c$CONNECTIONS -m$H2_STREAMS, $keys keys)"
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" \
+    -D "$WARMUP" "${target[@]}" >"$RESULTS/h2load-$name.warmup.txt" 2>&1 ||
+    die "h2load $name (warm-up) failed: $(tail -3 "$RESULTS/h2load-$name.warmup.txt")"
+  if [ -n "$hook" ]; then "$hook"; fi
+  timeout $((DURATION + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" \
+    -D "$DURATION" --log-file="$work/h2.log" "${target[@]}" >"$out" 2>&1 ||
+    die "h2load $name failed: $(tail -3 "$out")"
+  res_rps=$(awk '/^finished in/ { gsub(",", ""); printf "%.0f", $4 }' "$out")
+  res_requests=$(awk '/^requests:/ { print $6 }' "$out")
+  # h2load counts a 4xx/5xx answer as "failed" too: errors are the failures without such an answer
+  res_errors=$(awk '/^requests:/ { f = $10 } /^status codes:/ { s = $7 + $9 }
+    END { print (f > s ? f - s : 0) }' "$out")
+  res_non2xx=$(awk '/^status codes:/ { print $5 + $7 + $9 }' "$out")
+  res_statuses="h2load 2xx/3xx/4xx/5xx: $(awk '/^status codes:/ { print $3 "/" $5 "/" $7 "/" $9 }' "$out")"
+  res_p50=$(percentile_ms "$work/h2.log" 50)
+  res_p99=$(percentile_ms "$work/h2.log" 99)
+  gzip -c "$work/h2.log" >"$RESULTS/h2load-$name.requests.tsv.gz"
+  rm -f "$work/h2.log"
+}
+
+# row TARGET PROTOCOL PATH KEYS CHECK: appends the last run's res_* to results.tsv.
+row() {
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" \
+    "$res_rps" "$res_p50" "$res_p99" "$res_requests" "$res_non2xx" "$res_errors" "$5" >>"$RESULTS/results.tsv"
+  log "  => $1 $2 $3 keys=$4: $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms; $5"
+}
+
+# run_load PROTOCOL NAME BASE KEYS [HOOK]: run_wrk for http1, run_h2 for h2c.
+run_load() {
+  if [ "$1" = http1 ]; then run_wrk "${@:2}"; else run_h2 "${@:2}"; fi
+}
+
+# warm_jvm: a run of each load generator against the Gatehouse just started (gh_port), before
+# its first measured case, so that the first case does not pay for the JIT.
+warm_jvm() {
+  log "warming up the JVM of gatehouse on $gh_port (wrk then h2load, ${WARMUP}s each, $MANY_KEYS keys)"
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" \
+    -s "$here/keys.lua" "http://127.0.0.1:$gh_port" -- "$MANY_KEYS" 3 >"$work/jvm-warmup.txt" 2>&1
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" -D "$WARMUP" \
+    -i "$(uri_file "http://127.0.0.1:$gh_port" "$MANY_KEYS")" >>"$work/jvm-warmup.txt" 2>&1
+}
+
+snapshot_counts() { counts_before=$(gatehouse_counts "$gh_admin"); }
+
+# measure_gatehouse PROTOCOL PATH KEYS: one row for the running Gatehouse (gh_port, gh_admin).
+measure_gatehouse() {
+  local protocol=$1 path=$2 keys=$3 expect got base
+  base="http://127.0.0.1:$gh_port"
+  if [ "$path" = deny ]; then
+    expect=429
+    spend_keys "$base" "$keys"
+  else
+    expect=200
+  fi
+  got=$(status_of "$base/rate/k0" "$protocol")
+  [ "$got" = "$expect" ] || die "gatehouse $path: k0 answered $got, expected $expect"
+  run_load "$protocol" "gatehouse-$protocol-$path-$keys" "$base" "$keys" snapshot_counts
+  row gatehouse "$protocol" "$path" "$keys" \
+    "$(server_check "$counts_before" "$(gatehouse_counts "$gh_admin")"); $res_statuses"
+}
+
+# measure_nginx VARIANT PROTOCOL PATH KEYS PORT: one row for nginx (limit_req or return204).
+measure_nginx() {
+  local variant=$1 protocol=$2 path=$3 keys=$4 port=$5 target expect got
+  target="nginx-$variant"
+  case "$variant/$path" in
+    limit_req/allow) expect=200 ;;
+    limit_req/deny) expect=429 ;;
+    *) expect=204 ;;
+  esac
+  if [ "$path" = deny ]; then spend_keys "http://127.0.0.1:$ngx_deny_h2" "$keys"; fi
+  got=$(status_of "http://127.0.0.1:$port/rate/k0" "$protocol")
+  [ "$got" = "$expect" ] || die "$target $path: k0 answered $got, expected $expect"
+  run_load "$protocol" "$target-w$nginx_workers-$protocol-$path-$keys" "http://127.0.0.1:$port" "$keys"
+  if [ "$nginx_workers" != 1 ]; then target="$target (workers $nginx_workers)"; fi
+  row "$target" "$protocol" "$path" "$keys" "k0 answered $got before the run; $res_statuses"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The three parts
+
+# nginx_port VARIANT PATH PROTOCOL: the port of that nginx server.
+nginx_port() {
+  case "$1/$2/$3" in
+    limit_req/allow/http1) echo "$ngx_allow" ;;
+    limit_req/allow/h2c) echo "$ngx_allow_h2" ;;
+    limit_req/deny/http1) echo "$ngx_deny" ;;
+    limit_req/deny/h2c) echo "$ngx_deny_h2" ;;
+    return204/*/http1) echo "$ngx_204" ;;
+    *) echo "$ngx_204_h2" ;;
+  esac
+}
+
+http_table() {
+  local protocol path keys port_var allow_pid allow_port allow_admin deny_pid deny_port deny_admin
+  for port_var in ngx_allow ngx_allow_h2 ngx_deny ngx_deny_h2 ngx_204 ngx_204_h2; do
+    free_port "$port_var"
+  done
+  nginx_workers=1
+  start_nginx 1
+  start_gatehouse allow "${ALLOW_FLAGS[@]}"
+  warm_jvm
+  allow_pid=$gh_pid allow_port=$gh_port allow_admin=$gh_admin
+  start_gatehouse deny "${DENY_FLAGS[@]}"
+  warm_jvm
+  deny_pid=$gh_pid deny_port=$gh_port deny_admin=$gh_admin
+  # One target at a time; the others wait idle. For each case: Gatehouse, nginx limit_req, then
+  # nginx return 204 (which has no deny path).
+  for protocol in http1 h2c; do
+    for path in allow deny; do
+      for keys in 1 "$MANY_KEYS"; do
+        if [ "$path" = allow ]; then
+          gh_pid=$allow_pid gh_port=$allow_port gh_admin=$allow_admin
+        else
+          gh_pid=$deny_pid gh_port=$deny_port gh_admin=$deny_admin
+        fi
+        measure_gatehouse "$protocol" "$path" "$keys"
+        measure_nginx limit_req "$protocol" "$path" "$keys" "$(nginx_port limit_req "$path" "$protocol")"
+        if [ "$path" = allow ]; then
+          measure_nginx return204 "$protocol" "$path" "$keys" "$(nginx_port return204 "$path" "$protocol")"
+        fi
+      done
+    done
+  done
+  jcmd "$allow_pid" GC.heap_info >"$RESULTS/gatehouse-allow.heap-info.txt" 2>&1 || true
+  stop "$allow_pid"
+  stop "$deny_pid"
+  stop "$ngx_pid"
+  if [ "$NGINX_AUTO" = 1 ]; then
+    nginx_workers=auto
+    start_nginx auto
+    for path in allow deny; do
+      for keys in 1 "$MANY_KEYS"; do
+        measure_nginx limit_req http1 "$path" "$keys" "$(nginx_port limit_req "$path" http1)"
+        if [ "$path" = allow ]; then
+          measure_nginx return204 http1 "$path" "$keys" "$(nginx_port return204 "$path" http1)"
+        fi
+      done
+    done
+    stop "$ngx_pid"
+  fi
+}
+
+# heap_used_kb PID: heap used in KiB after a full GC (G1's "used NNNK").
+heap_used_kb() {
+  jcmd "$1" GC.run >/dev/null
+  jcmd "$1" GC.heap_info | tee -a "$RESULTS/memory-heap-info.txt" |
+    awk '/ heap / { for (i = 1; i <= NF; i++) if ($i == "used") { gsub(/[K,]/, "", $(i + 1)); print $(i + 1); exit } }'
+}
+
+# metric ADMIN_PORT NAME: the value of an unlabelled metric, as an integer.
+metric() {
+  curl -fs "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { printf "%d\n", $2 }'
+}
+
+idle_keys() {
+  local empty_kb full_kb keys file out="$RESULTS/memory-h2load.txt"
+  log "memory: $IDLE_KEYS idle keys (window 600 s, so that none is evicted during the test)"
+  start_gatehouse memory "${ALLOW_FLAGS[@]}" --max-keys "$IDLE_KEYS"
+  sleep 1
+  empty_kb=$(heap_used_kb "$gh_pid")
+  file=$(uri_file "http://127.0.0.1:$gh_port" "$IDLE_KEYS")
+  log "memory: one request to each key (h2load -c1 -m100 -n $IDLE_KEYS over a list of the URIs)"
+  timeout 600 taskset -c "$(client_cpus)" h2load -c1 -m100 -n "$IDLE_KEYS" -i "$file" >"$out" 2>&1 ||
+    die "filling keys failed: $(tail -3 "$out")"
+  sleep 1
+  full_kb=$(heap_used_kb "$gh_pid")
+  keys=$(metric "$gh_admin" gatehouse_rate_keys)
+  [ "$keys" = "$IDLE_KEYS" ] || log "warning: the server holds $keys keys, expected $IDLE_KEYS"
+  jcmd "$gh_pid" GC.class_histogram 2>/dev/null | head -30 >"$RESULTS/memory-histogram.txt" || true
+  {
+    printf 'keys held (gatehouse_rate_keys)\t%s\n' "$keys"
+    printf 'fill: %s\t%s\n' "$(grep -m1 '^finished in' "$out")" "$(grep -m1 '^status codes:' "$out")"
+    printf 'heap used after a full GC, no keys (MiB)\t%.1f\n' "$(awk -v k="$empty_kb" 'BEGIN { print k / 1024 }')"
+    printf 'heap used after a full GC, %s keys (MiB)\t%.1f\n' "$keys" "$(awk -v k="$full_kb" 'BEGIN { print k / 1024 }')"
+    printf 'bytes per key\t%.0f\n' "$(awk -v a="$empty_kb" -v b="$full_kb" -v n="$keys" 'BEGIN { print (b - a) * 1024 / n }')"
+  } | tee "$RESULTS/memory.tsv" >&2
+  stop "$gh_pid"
+}
+
+# start_once N: sets start_ms to the milliseconds from launching the JVM to the first 200 from
+# /rate/{key}, polling every 5 ms (plus one curl, a few ms).
+start_once() {
+  local port admin t0 t1 pid i code=""
+  free_port port
+  free_port admin
+  t0=$(date +%s%N)
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
+  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$work/gatehouse.jar" serve \
+    --host 127.0.0.1 --port "$port" --admin-port "$admin" >"$RESULTS/startup-$1.log" 2>&1 &
+  pid=$!
+  started_pids+=("$pid")
+  for ((i = 0; i < 2000; i++)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/rate/first" || true)
+    if [ "$code" = 200 ]; then break; fi
+    sleep 0.005
+  done
+  t1=$(date +%s%N)
+  stop "$pid"
+  [ "$code" = 200 ] || die "start $1: no 200 in 2000 polls"
+  start_ms=$(((t1 - t0) / 1000000))
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+startup() {
+  local i all=() probe=() t0
+  log "start-up: $STARTS starts, from launching java to the first 200"
+  for ((i = 1; i <= STARTS; i++)); do
+    start_once "$i"
+    all+=("$start_ms")
+    log "  start $i: $start_ms ms (the server says: $(grep -o 'ready [0-9]* ms after start' "$RESULTS/startup-$i.log" || echo '?'))"
+  done
+  # ./gatehouse runs java -XshowSettings:properties -version once to check the JDK before starting
+  for ((i = 1; i <= STARTS; i++)); do
+    t0=$(date +%s%N)
+    "$JAVA_HOME/bin/java" -XshowSettings:properties -version >/dev/null 2>&1
+    probe+=($((($(date +%s%N) - t0) / 1000000)))
+  done
+  {
+    printf 'start to first 200 (ms), each start\t%s\n' "${all[*]}"
+    printf 'start to first 200 (ms), median\t%s\n' "$(median "${all[@]}")"
+    printf 'ready, as the server prints it (ms)\t%s\n' "$(cat "$RESULTS"/startup-*.log | grep -o 'ready [0-9]*' | cut -d' ' -f2 | xargs)"
+    printf 'JDK check of ./gatehouse (ms), median\t%s\n' "$(median "${probe[@]}")"
+  } | tee "$RESULTS/startup.tsv" >&2
+}
+
+# ---------------------------------------------------------------------------------------------
+# Summary
+
+summary() {
+  local file="$RESULTS/summary.md" part
+  {
+    echo "# Load benchmark $(basename "$RESULTS")"
+    echo
+    echo "Machine and versions: machine.txt. Every row: ${DURATION} s measured after a ${WARMUP} s warm-up of the same run;"
+    echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS (prior knowledge)."
+    echo "Ratio: Gatehouse req/s / nginx limit_req req/s (same protocol, path and keys)."
+    echo
+    if [ -f "$RESULTS/results.tsv" ]; then
+      echo "| target | protocol | path | keys | req/s | p50 ms | p99 ms | requests | non-2xx | errors | Gatehouse / limit_req | check |"
+      echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+      awk -F'\t' '
+        function grouped(n,   s) { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
+        { line[NR] = $0; k = $2 SUBSEP $3 SUBSEP $4
+          if ($1 == "gatehouse") g[k] = $5
+          if ($1 == "nginx-limit_req") n[k] = $5 }
+        END {
+          for (i = 1; i <= NR; i++) {
+            split(line[i], f, "\t"); k = f[2] SUBSEP f[3] SUBSEP f[4]
+            ratio = (f[1] == "gatehouse" && n[k] > 0) ? sprintf("%.2f×", g[k] / n[k]) : ""
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+              f[1], f[2], f[3], grouped(f[4]), grouped(f[5]), f[6], f[7], grouped(f[8]), grouped(f[9]), f[10], ratio, f[11]
+          }
+        }' "$RESULTS/results.tsv"
+      echo
+    fi
+    for part in memory startup; do
+      if [ -f "$RESULTS/$part.tsv" ]; then
+        echo "| $part | |"
+        echo "| --- | --- |"
+        awk -F'\t' '{ printf "| %s | %s |\n", $1, $2 }' "$RESULTS/$part.tsv"
+        echo
+      fi
+    done
+  } >"$file"
+  cat "$file"
+}
+
+main() {
+  local parts=("$@") part
+  if [ "${#parts[@]}" = 0 ]; then parts=(http memory startup); fi
+  for part in "${parts[@]}"; do
+    case "$part" in
+      http | memory | startup) ;;
+      *) die "unknown part: $part (expected http, memory or startup)" ;;
+    esac
+  done
+  take_lock "$@"
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  ensure_tools
+  ensure_java
+  mkdir -p "$RESULTS"
+  work=$(mktemp -d /tmp/gatehouse-load.XXXXXX)
+  ensure_jar
+  record_machine
+  log "results in $RESULTS; servers on CPUs $(server_cpus), load generator on CPUs $(client_cpus)"
+  for part in "${parts[@]}"; do
+    case "$part" in
+      http) http_table ;;
+      memory) idle_keys ;;
+      startup) startup ;;
+    esac
+  done
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.txt"
+  summary
+}
+
+main "$@"
