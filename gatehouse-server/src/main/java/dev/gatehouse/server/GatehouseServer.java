@@ -116,11 +116,12 @@ public final class GatehouseServer implements AutoCloseable {
         this.vertx = Vertx.vertx();
         Optional<AccessLog> accessLog = Optional.of(new AccessLog(config.log()));
         Router rateRouter = HttpSurface.router(vertx, config.http(), accessLog);
-        new RateApi(rateService, rate.debugMaxKeys()).mount(rateRouter);
+        RateApi rateApi = new RateApi(rateService, rate.debugMaxKeys());
+        rateApi.mount(rateRouter);
         Router adminRouter = HttpSurface.router(vertx, config.http(), Optional.empty());
         new AdminApi(metrics, () -> ready).mount(adminRouter);
         this.rateServer = vertx.createHttpServer(HttpSurface.options(rate.host(), rate.port(), config.http()))
-                .requestHandler(rateRouter);
+                .requestHandler(rateApi.withShortPath(rateRouter, accessLog));
         this.adminServer = vertx.createHttpServer(HttpSurface.options(
                         config.admin().host(), config.admin().port(), config.http()))
                 .requestHandler(adminRouter);

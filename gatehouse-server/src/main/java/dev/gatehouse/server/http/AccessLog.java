@@ -29,21 +29,22 @@ public final class AccessLog implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext ctx) {
         long startNanos = System.nanoTime();
-        ctx.addEndHandler(done -> {
-            int status = ctx.response().getStatusCode();
-            if (logs(status)) {
-                HttpServerRequest request = ctx.request();
-                LOG.atInfo()
-                        .addKeyValue("method", request.method().name())
-                        .addKeyValue("path", request.path())
-                        .addKeyValue("status", status)
-                        .addKeyValue("micros", (System.nanoTime() - startNanos) / 1000)
-                        .addKeyValue("protocol", request.version().alpnName())
-                        .addKeyValue("remote", String.valueOf(request.remoteAddress()))
-                        .log("{} {} {}", request.method().name(), request.path(), status);
-            }
-        });
+        ctx.addEndHandler(done -> record(ctx.request(), ctx.response().getStatusCode(), startNanos));
         ctx.next();
+    }
+
+    /** Logs {@code request}, answered with {@code status}, if its status class is switched on. */
+    public void record(HttpServerRequest request, int status, long startNanos) {
+        if (logs(status)) {
+            LOG.atInfo()
+                    .addKeyValue("method", request.method().name())
+                    .addKeyValue("path", request.path())
+                    .addKeyValue("status", status)
+                    .addKeyValue("micros", (System.nanoTime() - startNanos) / 1000)
+                    .addKeyValue("protocol", request.version().alpnName())
+                    .addKeyValue("remote", String.valueOf(request.remoteAddress()))
+                    .log("{} {} {}", request.method().name(), request.path(), status);
+        }
     }
 
     private boolean logs(int status) {

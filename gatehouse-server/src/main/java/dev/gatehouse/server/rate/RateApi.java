@@ -3,19 +3,24 @@ package dev.gatehouse.server.rate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.server.http.AccessLog;
 import dev.gatehouse.server.http.HttpSurface;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.IntConsumer;
 
 /**
  * The HTTP routes of the rate service, wire-compatible with gocc: {@code /rate/{key}}, {@code DELETE
@@ -26,6 +31,7 @@ public final class RateApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json";
+    private static final String RATE_PREFIX = "/rate/";
 
     private final RateService service;
     private final int debugMaxKeys;
@@ -51,24 +57,84 @@ public final class RateApi {
         HttpSurface.plain(ctx.response(), 400, "empty key provided");
     }
 
+    /**
+     * A request handler that answers {@code GET}/{@code POST /rate/{key}} itself, without the
+     * router, and hands every other request to {@code router}. Only plain requests take the short
+     * path: a key without percent-escapes and no request body; the rest go through the router
+     * like everything else. {@code accessLog} is written for the short path as the router would.
+     */
+    public Handler<HttpServerRequest> withShortPath(Handler<HttpServerRequest> router, Optional<AccessLog> accessLog) {
+        AccessLog log = accessLog.filter(AccessLog::enabled).orElse(null);
+        return request -> {
+            String key = plainRateKey(request);
+            if (key == null) {
+                router.handle(request);
+                return;
+            }
+            if (log == null) {
+                decide(request, key, null);
+            } else {
+                long startNanos = System.nanoTime();
+                decide(request, key, status -> log.record(request, status, startNanos));
+            }
+        };
+    }
+
+    /*
+     * The short path exists for throughput: the router's per-request work (route matching, a
+     * routing context, an end handler for the access log) costs about as much as the decision
+     * itself at 100,000 requests per second on one core.
+     */
+    private static String plainRateKey(HttpServerRequest request) {
+        HttpMethod method = request.method();
+        if (method != HttpMethod.GET && method != HttpMethod.POST) {
+            return null;
+        }
+        String path = request.path();
+        if (path.length() <= RATE_PREFIX.length()
+                || !path.startsWith(RATE_PREFIX)
+                || path.indexOf('/', RATE_PREFIX.length()) >= 0
+                || path.indexOf('%') >= 0) {
+            return null;
+        }
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if ((length != null && !length.equals("0")) || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+            return null;
+        }
+        return path.substring(RATE_PREFIX.length());
+    }
+
     private void decide(RoutingContext ctx) {
-        RateQuery query =
-                RateQuery.parse(ctx.pathParam("key"), name -> ctx.request().getParam(name), service.permissions());
+        decide(ctx.request(), ctx.pathParam("key"), null);
+    }
+
+    /** Decides a call of {@code /rate/{key}}; {@code answered}, if given, learns the status sent. */
+    private void decide(HttpServerRequest request, String key, IntConsumer answered) {
+        RateQuery query = RateQuery.parse(key, request::getParam, service.permissions());
         switch (query) {
-            case RateQuery.Rejection rejection ->
-                HttpSurface.plain(ctx.response(), rejection.status(), rejection.message());
-            case RateQuery.Request request -> {
-                CompletableFuture<RateVerdict> verdict = service.acquire(request);
-                boolean json = wantsJson(ctx);
+            case RateQuery.Rejection rejection -> {
+                HttpSurface.plain(request.response(), rejection.status(), rejection.message());
+                notify(answered, rejection.status());
+            }
+            case RateQuery.Request call -> {
+                CompletableFuture<RateVerdict> verdict = service.acquire(call);
+                boolean json = wantsJson(request);
+                HttpServerResponse response = request.response();
                 if (verdict.isDone()) {
-                    answer(ctx.response(), request.key(), verdict.join(), json);
+                    notify(answered, answer(response, call.key(), verdict.join(), json));
                     return;
                 }
-                HttpServerResponse response = ctx.response();
                 response.closeHandler(closed -> verdict.cancel(false));
                 Context context = Vertx.currentContext();
-                verdict.thenAccept(done -> context.runOnContext(v -> answer(response, request.key(), done, json)));
+                verdict.thenAccept(done ->
+                        context.runOnContext(v -> notify(answered, answer(response, call.key(), done, json))));
             }
+        }
+    }
+
+    private static void notify(IntConsumer answered, int status) {
+        if (answered != null && status != 0) {
+            answered.accept(status);
         }
     }
 
@@ -145,12 +211,13 @@ public final class RateApi {
         return node;
     }
 
-    private void answer(HttpServerResponse response, String key, RateVerdict verdict, boolean json) {
+    /** Sends {@code verdict}; returns the status sent, or 0 when the client had gone away. */
+    private int answer(HttpServerResponse response, String key, RateVerdict verdict, boolean json) {
         if (response.ended() || response.closed()) {
             if (verdict.allowed()) {
                 service.release(key); // admitted as its client went away: nobody will use the permit
             }
-            return;
+            return 0;
         }
         RateHeaders.write(response.headers(), verdict);
         int status = switch (verdict.outcome()) {
@@ -178,6 +245,7 @@ public final class RateApi {
         } else {
             response.setStatusCode(status).end();
         }
+        return status;
     }
 
     private static ObjectNode decisionNode(String key, RateVerdict verdict) {
@@ -208,8 +276,8 @@ public final class RateApi {
         }
     }
 
-    private static boolean wantsJson(RoutingContext ctx) {
-        String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+    private static boolean wantsJson(HttpServerRequest request) {
+        String accept = request.getHeader(HttpHeaders.ACCEPT);
         return accept != null && accept.contains(JSON_TYPE);
     }
 

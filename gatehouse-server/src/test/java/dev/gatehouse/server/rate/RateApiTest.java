@@ -60,6 +60,15 @@ class RateApiTest {
     }
 
     @Test
+    void rate_percentEscapedKey_isTheSameKeyAsItsPlainSpelling() {
+        String key = freshKey();
+
+        assertThat(server.get("/rate/" + key + "b").statusCode()).isEqualTo(200); // the short path
+        assertThat(server.get("/rate/" + key + "%62").statusCode()).isEqualTo(200); // through the router
+        assertThat(server.send("POST", "/rate/" + key + "b").statusCode()).isEqualTo(429);
+    }
+
+    @Test
     void rate_everyAnswerCarriesRateLimitHeaders_andRefusalsRetryAfter() {
         String key = freshKey();
 
