@@ -144,7 +144,7 @@ ensure_jar() {
 free_port() {
   local candidate_port attempt # names that no caller passes as VAR
   for ((attempt = 0; attempt < 200; attempt++)); do
-    candidate_port=$((20000 + RANDOM % 40000))
+    candidate_port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+), which clients use
     if [[ " ${used_ports[*]} " != *" $candidate_port "* ]] && [ -z "$(ss -Htln "sport = :$candidate_port")" ]; then
       used_ports+=("$candidate_port")
       printf -v "$1" '%s' "$candidate_port"

@@ -17,6 +17,9 @@ import java.util.Optional;
  */
 public final class HttpSurface {
 
+    /** The content type of plain-text answers, made once (Vert.x checks a plain String on every set). */
+    public static final CharSequence PLAIN_TEXT = HttpHeaders.createOptimized("text/plain; charset=utf-8");
+
     private HttpSurface() {}
 
     /** Listener options for {@code host:port}: HTTP/1.1 and h2c on one port, with the configured bounds. */
@@ -50,7 +53,7 @@ public final class HttpSurface {
             return;
         }
         response.setStatusCode(status)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .putHeader(HttpHeaders.CONTENT_TYPE, PLAIN_TEXT)
                 .end(message);
     }
 

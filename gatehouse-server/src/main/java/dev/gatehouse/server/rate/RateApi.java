@@ -230,7 +230,7 @@ public final class RateApi {
             json(response, status, decisionNode(key, verdict).toString());
         } else if (verdict.allowed()) {
             response.setStatusCode(200)
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .putHeader(HttpHeaders.CONTENT_TYPE, HttpSurface.PLAIN_TEXT)
                     .end(Long.toString(verdict.requestId()));
         } else if (status == 503) {
             HttpSurface.plain(response, 503, "shutting down");

@@ -2,6 +2,7 @@ package dev.gatehouse.server.rate;
 
 import dev.gatehouse.core.limit.Decision;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 
 /**
  * The {@code RateLimit} and {@code RateLimit-Policy} headers of the IETF httpapi draft (structured
@@ -11,6 +12,11 @@ import io.vertx.core.MultiMap;
 final class RateHeaders {
 
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    // names made once: Vert.x checks a name given as a plain String on every set
+    private static final CharSequence RATE_LIMIT_POLICY = HttpHeaders.createOptimized("RateLimit-Policy");
+    private static final CharSequence RATE_LIMIT = HttpHeaders.createOptimized("RateLimit");
+    private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
 
     private RateHeaders() {}
 
@@ -23,16 +29,16 @@ final class RateHeaders {
         if (limits.algorithm() != Algorithm.CONCURRENCY) {
             policy += ";w=" + windowSeconds;
         }
-        headers.set("RateLimit-Policy", policy);
+        headers.set(RATE_LIMIT_POLICY, policy);
         String state = name + ";r=" + decision.remaining();
         if (decision.nanosUntilReset() != Decision.NEVER) {
             state += ";t=" + ceilSeconds(decision.nanosUntilReset());
         }
-        headers.set("RateLimit", state);
+        headers.set(RATE_LIMIT, state);
         if (!verdict.allowed()) {
             long retry = decision.nanosUntilRetry();
             headers.set(
-                    "Retry-After",
+                    RETRY_AFTER,
                     Long.toString(retry == Decision.NEVER ? windowSeconds : Math.max(1, ceilSeconds(retry))));
         }
     }
