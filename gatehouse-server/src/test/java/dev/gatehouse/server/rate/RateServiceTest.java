@@ -341,6 +341,25 @@ class RateServiceTest {
     }
 
     @Test
+    void callCancelledWhileTheStoreDecides_givesItsPermitBackWhenAdmitted() {
+        RateStore store = new DelayedStore(
+                RateStore.inMemory(clock, 100, key -> LimitSpec.fixedWindow(1, WINDOW)), clock, MILLI, MILLI);
+        RateService service = RateService.builder(policy(1, 10))
+                .clock(clock)
+                .scheduler(clock)
+                .store(store)
+                .build();
+        CompletableFuture<RateVerdict> gone = service.acquire(call("k"));
+        gone.cancel(false); // the client went away before the answer
+
+        clock.advanceNanos(2 * MILLI); // admitted by the store, then given back
+        CompletableFuture<RateVerdict> next = service.acquire(call("k"));
+        clock.advanceNanos(MILLI);
+
+        assertThat(outcome(next)).isEqualTo(RateVerdict.Outcome.ALLOWED);
+    }
+
+    @Test
     void concurrencyKey_releaseWhileTheHeadIsAsked_isNotLost() {
         RateStore store = new DelayedStore(
                 RateStore.inMemory(clock, 100, key -> LimitSpec.concurrency(1)), clock, 2 * MILLI, /* release= */ 0);
