@@ -224,11 +224,7 @@ class RateServiceTest {
 
     @Test
     void overrides_beyondMaxKeys_applyToTheirOwnCallOnly() {
-        RateService service = RateService.builder(policy(1, 10))
-                .clock(clock)
-                .scheduler(clock)
-                .maxKeys(2)
-                .build();
+        RateService service = onClock(policy(1, 10)).maxKeys(2).build();
         for (String key : List.of("a", "b", "c")) {
             service.acquire(new RateQuery.Request(key, false, OptionalInt.of(5), OptionalInt.empty()))
                     .join();
@@ -269,11 +265,7 @@ class RateServiceTest {
 
     @Test
     void concurrencyKey_waiterIsAdmittedWhenACallEnds() {
-        RateService service = RateService.builder(
-                        new RatePolicy(RateLimits.of(1, 10, WINDOW.toMillis(), Algorithm.CONCURRENCY), List.of()))
-                .clock(clock)
-                .scheduler(clock)
-                .build();
+        RateService service = onClock(policy(1, 10, Algorithm.CONCURRENCY)).build();
         service.acquire(call("k")).join();
         CompletableFuture<RateVerdict> waiting = service.acquire(waitingCall("k"));
 
@@ -286,11 +278,7 @@ class RateServiceTest {
 
     @Test
     void concurrencyKey_isKeptWhileInFlight_andForgottenASecondAfterItsLastCallEnded() {
-        RateService service = RateService.builder(
-                        new RatePolicy(RateLimits.of(1, 10, WINDOW.toMillis(), Algorithm.CONCURRENCY), List.of()))
-                .clock(clock)
-                .scheduler(clock)
-                .build();
+        RateService service = onClock(policy(1, 10, Algorithm.CONCURRENCY)).build();
         service.acquire(call("k")).join();
         assertThat(outcome(service.acquire(call("k")))).isEqualTo(RateVerdict.Outcome.DENIED);
 
@@ -304,11 +292,7 @@ class RateServiceTest {
 
     @Test
     void tokenBucketKey_waiterIsAdmittedWhenATokenReturns() {
-        RateService service = RateService.builder(
-                        new RatePolicy(RateLimits.of(4, 10, WINDOW.toMillis(), Algorithm.TOKEN_BUCKET), List.of()))
-                .clock(clock)
-                .scheduler(clock)
-                .build();
+        RateService service = onClock(policy(4, 10, Algorithm.TOKEN_BUCKET)).build();
         IntStream.range(0, 4).forEach(i -> service.acquire(call("k")).join());
         CompletableFuture<RateVerdict> waiting = service.acquire(waitingCall("k"));
 
@@ -321,11 +305,7 @@ class RateServiceTest {
     void waiting_worksOverAPortThatAnswersLater() {
         RateStore delayed = new DelayedStore(
                 RateStore.inMemory(clock, 100, key -> LimitSpec.fixedWindow(2, WINDOW)), clock, MILLI, MILLI);
-        RateService service = RateService.builder(policy(2, 10))
-                .clock(clock)
-                .scheduler(clock)
-                .store(delayed)
-                .build();
+        RateService service = onClock(policy(2, 10)).store(delayed).build();
         List<CompletableFuture<RateVerdict>> calls = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             calls.add(service.acquire(waitingCall("k")));
@@ -344,11 +324,7 @@ class RateServiceTest {
     void callCancelledWhileTheStoreDecides_givesItsPermitBackWhenAdmitted() {
         RateStore store = new DelayedStore(
                 RateStore.inMemory(clock, 100, key -> LimitSpec.fixedWindow(1, WINDOW)), clock, MILLI, MILLI);
-        RateService service = RateService.builder(policy(1, 10))
-                .clock(clock)
-                .scheduler(clock)
-                .store(store)
-                .build();
+        RateService service = onClock(policy(1, 10)).store(store).build();
         CompletableFuture<RateVerdict> gone = service.acquire(call("k"));
         gone.cancel(false); // the client went away before the answer
 
@@ -363,12 +339,8 @@ class RateServiceTest {
     void concurrencyKey_releaseWhileTheHeadIsAsked_isNotLost() {
         RateStore store = new DelayedStore(
                 RateStore.inMemory(clock, 100, key -> LimitSpec.concurrency(1)), clock, 2 * MILLI, /* release= */ 0);
-        RateService service = RateService.builder(
-                        new RatePolicy(RateLimits.of(1, 10, WINDOW.toMillis(), Algorithm.CONCURRENCY), List.of()))
-                .clock(clock)
-                .scheduler(clock)
-                .store(store)
-                .build();
+        RateService service =
+                onClock(policy(1, 10, Algorithm.CONCURRENCY)).store(store).build();
         CompletableFuture<RateVerdict> holder = service.acquire(call("k"));
         clock.advanceNanos(2 * MILLI);
         CompletableFuture<RateVerdict> first = service.acquire(waitingCall("k"));
@@ -447,15 +419,20 @@ class RateServiceTest {
     }
 
     private RateService service(int maxRequests, int maxInQueue) {
-        return RateService.builder(policy(maxRequests, maxInQueue))
-                .clock(clock)
-                .scheduler(clock)
-                .build();
+        return onClock(policy(maxRequests, maxInQueue)).build();
+    }
+
+    /** A builder of a service on the test's manual clock, which is also its scheduler. */
+    private RateService.Builder onClock(RatePolicy policy) {
+        return RateService.builder(policy).clock(clock).scheduler(clock);
     }
 
     private static RatePolicy policy(int maxRequests, int maxInQueue) {
-        return new RatePolicy(
-                RateLimits.of(maxRequests, maxInQueue, WINDOW.toMillis(), Algorithm.FIXED_WINDOW), List.of());
+        return policy(maxRequests, maxInQueue, Algorithm.FIXED_WINDOW);
+    }
+
+    private static RatePolicy policy(int maxRequests, int maxInQueue, Algorithm algorithm) {
+        return new RatePolicy(RateLimits.of(maxRequests, maxInQueue, WINDOW.toMillis(), algorithm), List.of());
     }
 
     private static RateQuery.Request call(String key) {
