@@ -8,7 +8,6 @@ import dev.gatehouse.core.time.Scheduler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,7 +63,7 @@ public final class RateService implements AutoCloseable {
     private final AtomicLong nextRequestId = new AtomicLong(1);
     private final int maxOverrides;
     private final Object sweepLock = new Object();
-    private Iterator<Map.Entry<String, ClientOverride>> overrideCursor;
+    private final IdleSweep<ClientOverride> overrideSweep = new IdleSweep<>(overrides);
     private Scheduler.Task sweepTask;
     private volatile RatePolicy policy;
     private volatile boolean closed;
@@ -375,21 +374,8 @@ public final class RateService implements AutoCloseable {
     /** Evicts idle keys and expired overrides, a bounded batch of each, then schedules the next sweep. */
     private void sweep() {
         store.sweep(SWEEP_BATCH);
-        synchronized (sweepLock) {
-            long now = clock.nowNanos();
-            for (int i = 0; i < SWEEP_BATCH && !overrides.isEmpty(); i++) {
-                if (overrideCursor == null || !overrideCursor.hasNext()) {
-                    overrideCursor = overrides.entrySet().iterator();
-                    if (!overrideCursor.hasNext()) {
-                        break;
-                    }
-                }
-                Map.Entry<String, ClientOverride> entry = overrideCursor.next();
-                if (entry.getValue().expired(now)) {
-                    overrides.remove(entry.getKey(), entry.getValue());
-                }
-            }
-        }
+        long now = clock.nowNanos();
+        overrideSweep.step(SWEEP_BATCH, override -> override.expired(now));
         startSweeping();
     }
 

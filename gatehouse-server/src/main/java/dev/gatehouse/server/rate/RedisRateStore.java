@@ -16,9 +16,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -50,8 +48,7 @@ final class RedisRateStore implements RateStore {
     private final KeyedRateLimiter limiter;
     private final ConcurrentHashMap<String, Served> served = new ConcurrentHashMap<>();
     private final LongAdder evictions = new LongAdder();
-    private final Object sweepLock = new Object();
-    private Iterator<Map.Entry<String, Served>> cursor;
+    private final IdleSweep<Served> servedSweep = new IdleSweep<>(served);
 
     private RedisRateStore(
             RedisBackend backend,
@@ -151,21 +148,9 @@ final class RedisRateStore implements RateStore {
     public int sweep(int maxEntries) {
         localShares.ifPresent(shares -> shares.sweep(maxEntries));
         long now = clock.nowNanos();
-        int evicted = 0;
-        synchronized (sweepLock) {
-            for (int i = 0; i < maxEntries && !served.isEmpty(); i++) {
-                if (cursor == null || !cursor.hasNext()) {
-                    cursor = served.entrySet().iterator();
-                }
-                Map.Entry<String, Served> entry = cursor.next();
-                Served last = entry.getValue();
-                if (now - last.lastUsedNanos() > MemoryRateStore.idleNanos(last.spec())
-                        && served.remove(entry.getKey(), last)) {
-                    evictions.increment();
-                    evicted++;
-                }
-            }
-        }
+        int evicted = servedSweep.step(
+                maxEntries, last -> now - last.lastUsedNanos() > MemoryRateStore.idleNanos(last.spec()));
+        evictions.add(evicted);
         return evicted;
     }
 
