@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.server.config.Setting;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -269,14 +271,18 @@ class RateApiTest {
 
     @Test
     void oversizedInput_isRefusedWithA4xx() {
-        HttpResponse<String> longQuery = server.get("/rate/k?canWait=" + "x".repeat(5000));
-        HttpResponse<String> bigHeader = server.get("/rate/k", "X-Big", "y".repeat(9000));
+        // each refusal may close its connection: every request gets a connection of its own
+        HttpResponse<String> longQuery =
+                onOwnConnection(TestServer.request("GET", server.rate("/rate/k?canWait=" + "x".repeat(5000))));
+        HttpResponse<String> bigHeader =
+                onOwnConnection(TestServer.request("GET", server.rate("/rate/k"), "X-Big", "y".repeat(9000)));
         // with Expect: 100-continue the client learns of the refusal before it sends the body
-        HttpResponse<String> bigBody = server.send(HttpRequest.newBuilder(server.rate("/rate/k"))
+        HttpResponse<String> bigBody = onOwnConnection(HttpRequest.newBuilder(server.rate("/rate/k"))
                 .expectContinue(true)
                 .POST(HttpRequest.BodyPublishers.ofString("z".repeat(70_000)))
                 .build());
-        HttpResponse<String> longKey = server.get("/rate/" + "k".repeat(300));
+        HttpResponse<String> longKey =
+                onOwnConnection(TestServer.request("GET", server.rate("/rate/" + "k".repeat(300))));
 
         assertThat(longQuery.statusCode()).isEqualTo(414);
         assertThat(bigHeader.statusCode()).isEqualTo(431);
@@ -284,6 +290,18 @@ class RateApiTest {
         assertThat(bigBody.body()).startsWith("request body too large: 70000 bytes");
         assertThat(longKey.statusCode()).isEqualTo(400);
         assertThat(longKey.body()).isEqualTo("key too long: 300 bytes (expected: <= 256)");
+    }
+
+    private static HttpResponse<String> onOwnConnection(HttpRequest request) {
+        try (HttpClient client =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
