@@ -20,6 +20,12 @@ final class FifoWaitingLimiter implements WaitingLimiter {
      * The fast path (nobody waiting, permits available) takes no lock: `size` is read first, and a
      * race with a waiter that is being queued at that moment only lets one request be granted beside
      * it, never ahead of a waiter that is already queued.
+     *
+     * No wake-up may be lost. release() frees permits without the lock and then drains only if it
+     * sees a waiter, so a waiter that becomes the head asks the limiter once more after it is linked
+     * (a release that came between its denied decision and the link is seen by that second ask, or
+     * it saw the waiter and drains). A granted waiter whose client left hands its permits back
+     * through release(), which drains for the next one.
      */
 
     private final RateLimiter limiter;
@@ -50,6 +56,9 @@ final class FifoWaitingLimiter implements WaitingLimiter {
             if (immediate == null) {
                 waiter = new Waiter(permits);
                 link(waiter);
+                if (waiter == head) {
+                    immediate = askAgainAsNewHead(waiter);
+                }
             }
         } finally {
             lock.unlock();
@@ -89,6 +98,21 @@ final class FifoWaitingLimiter implements WaitingLimiter {
         }
         scheduleWakeUp(decision.nanosUntilRetry());
         return null;
+    }
+
+    /**
+     * Under the lock, right after {@code waiter} was linked as the head: asks again, so that a release
+     * made between the first denied decision and the link is not lost (that release saw no waiter
+     * and did not drain). Returns the decision if the waiter is granted after all (it is unlinked).
+     */
+    private Decision askAgainAsNewHead(Waiter waiter) {
+        Decision decision = limiter.decide(waiter.permits);
+        if (!decision.allowed()) {
+            return null;
+        }
+        unlink(waiter);
+        cancelWakeUp();
+        return decision;
     }
 
     private Decision queueFull(long permits) {
@@ -160,7 +184,11 @@ final class FifoWaitingLimiter implements WaitingLimiter {
         }
     }
 
-    /** Grants waiters from the head for as long as the limiter allows, then schedules the next wake-up. */
+    /**
+     * Grants waiters from the head for as long as the limiter allows, then schedules the next wake-up.
+     * Permits granted to a waiter that was cancelled meanwhile go back through {@link #release}, which
+     * drains again for the waiters behind it.
+     */
     private void drain() {
         List<Waiter> granted = null;
         List<Decision> decisions = null;
@@ -188,7 +216,7 @@ final class FifoWaitingLimiter implements WaitingLimiter {
             for (int i = 0; i < granted.size(); i++) {
                 Waiter waiter = granted.get(i);
                 if (!waiter.finish(decisions.get(i))) {
-                    limiter.release(waiter.permits); // cancelled between grant and completion
+                    release(waiter.permits); // cancelled between grant and completion
                 }
             }
         }

@@ -1,0 +1,207 @@
+package dev.gatehouse.core.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.core.testing.Race;
+import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.core.time.Scheduler;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/** Wake-ups of the wait queue under releases and cancellations that race with queueing and granting. */
+class WaitingLimiterRaceTest {
+
+    private static final long FOREVER = Long.MAX_VALUE;
+    private static final long HOUR = 3_600_000_000_000L;
+
+    private final ManualClock clock = new ManualClock();
+
+    /** A limiter that runs a hook right after its n-th decision, to place another thread's move exactly there. */
+    private static final class Hooked implements RateLimiter {
+        final RateLimiter inner;
+        final AtomicInteger decisions = new AtomicInteger();
+        volatile IntConsumer afterDecision = n -> {};
+
+        Hooked(RateLimiter inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public boolean tryAcquire(long permits) {
+            return inner.tryAcquire(permits);
+        }
+
+        @Override
+        public Decision decide(long permits) {
+            Decision decision = inner.decide(permits);
+            afterDecision.accept(decisions.incrementAndGet());
+            return decision;
+        }
+
+        @Override
+        public void release(long permits) {
+            inner.release(permits);
+        }
+
+        @Override
+        public LimitSpec spec() {
+            return inner.spec();
+        }
+
+        @Override
+        public LimiterSnapshot snapshot() {
+            return inner.snapshot();
+        }
+
+        @Override
+        public long reclaimableAtNanos() {
+            return inner.reclaimableAtNanos();
+        }
+    }
+
+    private static void onOtherThread(Runnable action) {
+        Thread thread = Thread.ofPlatform().start(action);
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void acquire_releaseBetweenDenialAndQueueing_grantsTheWaiter() {
+        Hooked hooked = new Hooked(LimitSpec.concurrency(1).newLimiter(clock));
+        WaitingLimiter waiting = WaitingLimiter.create(hooked, 10, clock);
+        assertThat(waiting.acquire(1, FOREVER).join().allowed()).isTrue(); // decision 1: the holder
+        hooked.afterDecision = n -> {
+            if (n == 2) { // the waiter was just denied and is not queued yet: the holder finishes now
+                onOtherThread(() -> waiting.release(1));
+            }
+        };
+
+        CompletableFuture<Decision> waiter = waiting.acquire(1, FOREVER);
+        hooked.afterDecision = n -> {};
+
+        assertThat(waiter).isCompletedWithValueMatching(Decision::allowed);
+        assertThat(waiting.waiting()).isZero();
+        assertThat(hooked.inner.snapshot().used()).isEqualTo(1);
+    }
+
+    @Test
+    void drain_grantedWaiterCancelledBeforeCompletion_wakesTheNextWaiter() throws InterruptedException {
+        Hooked hooked = new Hooked(LimitSpec.concurrency(1).newLimiter(clock));
+        WaitingLimiter waiting = WaitingLimiter.create(hooked, 10, clock);
+        assertThat(waiting.acquire(1, FOREVER).join().allowed()).isTrue(); // decision 1: the holder
+        CompletableFuture<Decision> first = waiting.acquire(1, FOREVER); // denied, queued
+        CompletableFuture<Decision> second = waiting.acquire(1, FOREVER); // queued behind, no decision
+        AtomicReference<Thread> canceller = new AtomicReference<>();
+        int before = hooked.decisions.get();
+        hooked.afterDecision = n -> {
+            if (n == before + 2) { // the drain granted `first`, then denied `second`; `first`'s client leaves now
+                // (the cancelling thread then waits for the queue's lock, which this drain holds)
+                canceller.set(Thread.ofPlatform().start(() -> first.cancel(false)));
+                while (!first.isCancelled()) {
+                    Thread.onSpinWait();
+                }
+            }
+        };
+
+        waiting.release(1);
+        hooked.afterDecision = n -> {};
+        canceller.get().join();
+
+        assertThat(first).isCancelled();
+        assertThat(second).isCompletedWithValueMatching(Decision::allowed);
+        assertThat(hooked.inner.snapshot().used()).isEqualTo(1);
+        clock.advanceNanos(HOUR);
+        assertThat(waiting.waiting()).isZero();
+    }
+
+    /**
+     * Threads take and give back one concurrency permit through the queue as fast as they can. The
+     * invariants: never two holders at once, and every request is granted (a lost wake-up leaves one
+     * waiting for ever with the permit free, which the bounded wait below reports).
+     */
+    @RepeatedTest(20)
+    void acquireAndRelease_manyThreads_neverStallAndNeverExceedTheLimit() throws Exception {
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        try {
+            WaitingLimiter waiting = WaitingLimiter.create(
+                    LimitSpec.concurrency(1).newLimiter(System::nanoTime), 64, Scheduler.of(timers));
+            AtomicInteger holders = new AtomicInteger();
+            AtomicInteger mostHolders = new AtomicInteger();
+            AtomicLong granted = new AtomicLong();
+            AtomicLong stalled = new AtomicLong();
+            int threads = 4;
+            int rounds = 1_000;
+            Race.run(threads, () -> {
+                for (int i = 0; i < rounds; i++) {
+                    Decision decision;
+                    try {
+                        decision = waiting.acquire(1, FOREVER).get(10, TimeUnit.SECONDS);
+                    } catch (TimeoutException e) {
+                        stalled.incrementAndGet();
+                        return;
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                    assertThat(decision.allowed()).isTrue();
+                    mostHolders.accumulateAndGet(holders.incrementAndGet(), Math::max);
+                    holders.decrementAndGet();
+                    granted.incrementAndGet();
+                    waiting.release(1);
+                }
+            });
+            assertThat(stalled).hasValue(0);
+            assertThat(granted).hasValue((long) threads * rounds);
+            assertThat(mostHolders).hasValue(1);
+            assertThat(waiting.waiting()).isZero();
+        } finally {
+            timers.shutdownNow();
+        }
+    }
+
+    /** As above, while a quarter of the requests are cancelled at once by their client. */
+    @RepeatedTest(10)
+    void acquireReleaseAndCancel_manyThreads_everyPermitComesBack() throws Exception {
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        try {
+            RateLimiter inner = LimitSpec.concurrency(2).newLimiter(System::nanoTime);
+            WaitingLimiter waiting = WaitingLimiter.create(inner, 64, Scheduler.of(timers));
+            AtomicLong stalled = new AtomicLong();
+            Race.run(4, () -> {
+                for (int i = 0; i < 1_000; i++) {
+                    CompletableFuture<Decision> pending = waiting.acquire(1, FOREVER);
+                    if (i % 4 == 0 && pending.cancel(false)) {
+                        continue;
+                    }
+                    try {
+                        if (pending.get(10, TimeUnit.SECONDS).allowed()) {
+                            waiting.release(1);
+                        }
+                    } catch (TimeoutException e) {
+                        stalled.incrementAndGet();
+                        return;
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            });
+            assertThat(stalled).hasValue(0);
+            assertThat(waiting.waiting()).isZero();
+            assertThat(inner.snapshot().used()).isZero();
+        } finally {
+            timers.shutdownNow();
+        }
+    }
+}
