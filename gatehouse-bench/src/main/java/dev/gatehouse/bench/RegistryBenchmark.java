@@ -59,7 +59,9 @@ public class RegistryBenchmark {
         names = new String[KEYS];
         for (int i = 0; i < KEYS; i++) {
             names[i] = "client-" + Integer.toHexString(i * 0x9E3779B1);
-            gatehouse.limiter(names[i]).tryAcquire(1);
+            try (KeyedLimiters.Held<RateLimiter> held = gatehouse.hold(names[i])) {
+                held.limiter().tryAcquire(1);
+            }
             bucket4j.computeIfAbsent(names[i], RegistryBenchmark::newBucket).tryConsume(1);
         }
     }
@@ -79,7 +81,9 @@ public class RegistryBenchmark {
 
     @Benchmark
     public boolean gatehouse() {
-        return gatehouse.limiter(nextKey()).tryAcquire(1);
+        try (KeyedLimiters.Held<RateLimiter> held = gatehouse.hold(nextKey())) {
+            return held.limiter().tryAcquire(1);
+        }
     }
 
     @Benchmark

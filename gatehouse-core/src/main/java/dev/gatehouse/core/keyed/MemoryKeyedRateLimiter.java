@@ -11,6 +11,8 @@ import java.util.concurrent.CompletionStage;
 /** {@link KeyedRateLimiter} over a registry in this process; every stage is complete on return. */
 final class MemoryKeyedRateLimiter implements KeyedRateLimiter {
 
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
     private final KeyedLimiters<LimitSpec, RateLimiter> limiters;
 
     MemoryKeyedRateLimiter(KeyedLimiters<LimitSpec, RateLimiter> limiters) {
@@ -19,13 +21,20 @@ final class MemoryKeyedRateLimiter implements KeyedRateLimiter {
 
     @Override
     public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
-        return CompletableFuture.completedFuture(limiters.limiter(key, spec).decide(permits));
+        try (KeyedLimiters.Held<RateLimiter> held = limiters.hold(key, spec)) {
+            return CompletableFuture.completedFuture(
+                    held == null ? Decision.tooManyKeys() : held.limiter().decide(permits));
+        }
     }
 
     @Override
     public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-        limiters.find(key).ifPresent(limiter -> limiter.release(permits));
-        return CompletableFuture.completedFuture(null);
+        try (KeyedLimiters.Held<RateLimiter> held = limiters.holdExisting(key)) {
+            if (held != null) {
+                held.limiter().release(permits);
+            }
+        }
+        return DONE;
     }
 
     @Override

@@ -20,6 +20,13 @@ final class ConcurrencyLimiter extends ElapsedTimeLimiter {
         this.idleSinceNanos = originNanos;
     }
 
+    /** Takes over the permits {@code previous} has in flight (more than the new maximum, if so). */
+    ConcurrencyLimiter(ConcurrencySpec spec, NanoClock clock, ConcurrencyLimiter previous) {
+        this(spec, clock);
+        this.inFlight = previous.inFlight;
+        this.idleSinceNanos = previous.idleSinceNanos;
+    }
+
     @Override
     public boolean tryAcquire(long permits) {
         Require.atLeast("permits", permits, 1);
@@ -42,7 +49,7 @@ final class ConcurrencyLimiter extends ElapsedTimeLimiter {
         for (; ; ) {
             long current = inFlight;
             if (permits > max - current) {
-                return Decision.denied(max - current, Decision.NEVER, Decision.NEVER);
+                return Decision.denied(Math.max(0, max - current), Decision.NEVER, Decision.NEVER);
             }
             if (IN_FLIGHT.compareAndSet(this, current, current + permits)) {
                 return Decision.allowed(max - current - permits, Decision.NEVER);
@@ -76,7 +83,8 @@ final class ConcurrencyLimiter extends ElapsedTimeLimiter {
     @Override
     public LimiterSnapshot snapshot() {
         long current = inFlight;
-        return new LimiterSnapshot(spec, spec.maxInFlight() - current, 0, 0, current == 0 ? 0 : Decision.NEVER);
+        return new LimiterSnapshot(
+                spec, Math.max(0, spec.maxInFlight() - current), 0, 0, current == 0 ? 0 : Decision.NEVER);
     }
 
     @Override

@@ -28,4 +28,11 @@ public record ConcurrencySpec(long maxInFlight) implements LimitSpec {
     public RateLimiter newLimiter(NanoClock clock) {
         return new ConcurrencyLimiter(this, clock);
     }
+
+    @Override
+    public RateLimiter newLimiter(NanoClock clock, RateLimiter previous) {
+        return previous instanceof ConcurrencyLimiter same
+                ? new ConcurrencyLimiter(this, clock, same)
+                : newLimiter(clock);
+    }
 }

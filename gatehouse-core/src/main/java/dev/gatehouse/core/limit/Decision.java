@@ -29,7 +29,12 @@ public record Decision(Outcome outcome, long remaining, long nanosUntilRetry, lo
         /** The request waited in the queue for as long as it was allowed to. */
         TIMED_OUT,
         /** The limiter was closed while the request waited. */
-        CLOSED
+        CLOSED,
+        /**
+         * The key is new and its store already keeps as many keys as it may, none of which can be
+         * forgotten now (each has work in flight or waiters); asking again later can succeed.
+         */
+        TOO_MANY_KEYS
     }
 
     /** Whether the permits were granted. */
@@ -43,6 +48,11 @@ public record Decision(Outcome outcome, long remaining, long nanosUntilRetry, lo
 
     static Decision denied(long remaining, long nanosUntilRetry, long nanosUntilReset) {
         return new Decision(Outcome.DENIED, remaining, nanosUntilRetry, nanosUntilReset);
+    }
+
+    /** The answer for a new key that its full store cannot take: nothing known about when room returns. */
+    public static Decision tooManyKeys() {
+        return new Decision(Outcome.TOO_MANY_KEYS, 0, NEVER, NEVER);
     }
 
     /** The same figures with another outcome (a wait queue turning a denial into its own verdict). */

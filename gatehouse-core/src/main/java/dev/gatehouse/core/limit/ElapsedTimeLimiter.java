@@ -15,6 +15,12 @@ abstract class ElapsedTimeLimiter implements RateLimiter {
         this.originNanos = this.clock.nowNanos();
     }
 
+    /** Measures time from {@code originNanos} of {@code clock}, which is already monotonic. */
+    ElapsedTimeLimiter(NanoClock clock, long originNanos) {
+        this.clock = clock;
+        this.originNanos = originNanos;
+    }
+
     /** Nanoseconds since creation; never negative. */
     final long elapsedNanos() {
         return Math.max(0, clock.nowNanos() - originNanos);

@@ -34,6 +34,26 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
         this.spec = spec;
     }
 
+    /**
+     * Takes over {@code previous}'s current window: the same windows and counts when the window
+     * length is unchanged, otherwise a first window from now holding the previous count.
+     */
+    FixedWindowLimiter(FixedWindowSpec spec, NanoClock clock, FixedWindowLimiter previous) {
+        super(previous.clock, sameWindows(spec, previous) ? previous.originNanos : previous.clock.nowNanos());
+        this.spec = spec;
+        if (sameWindows(spec, previous)) {
+            this.state = previous.state;
+            this.denied = previous.denied;
+        } else {
+            long tag = previous.windowIndex(previous.elapsedNanos()) & TAG_MASK;
+            this.state = pack(0, countIn(previous.state, tag));
+        }
+    }
+
+    private static boolean sameWindows(FixedWindowSpec spec, FixedWindowLimiter previous) {
+        return spec.windowNanos() == previous.spec.windowNanos();
+    }
+
     @Override
     public boolean tryAcquire(long permits) {
         Require.atLeast("permits", permits, 1);
@@ -66,7 +86,9 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
             if (permits > max - count) {
                 countDenial(tag);
                 return Decision.denied(
-                        max - count, permits > max ? Decision.NEVER : untilRoll, count == 0 ? 0 : untilRoll);
+                        Math.max(0, max - count),
+                        permits > max ? Decision.NEVER : untilRoll,
+                        count == 0 ? 0 : untilRoll);
             }
             if (STATE.compareAndSet(this, current, pack(tag, count + permits))) {
                 return Decision.allowed(max - count - permits, untilRoll);
@@ -100,7 +122,11 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
         long count = countIn(state, tag);
         long deniedNow = countIn(denied, tag);
         return new LimiterSnapshot(
-                spec, spec.maxPerWindow() - count, deniedNow, 0, count == 0 ? 0 : untilWindowEnd(index, elapsed));
+                spec,
+                Math.max(0, spec.maxPerWindow() - count),
+                deniedNow,
+                0,
+                count == 0 ? 0 : untilWindowEnd(index, elapsed));
     }
 
     @Override

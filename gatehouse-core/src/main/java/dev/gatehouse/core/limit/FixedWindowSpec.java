@@ -37,4 +37,11 @@ public record FixedWindowSpec(long maxPerWindow, long windowNanos) implements Li
     public RateLimiter newLimiter(NanoClock clock) {
         return new FixedWindowLimiter(this, clock);
     }
+
+    @Override
+    public RateLimiter newLimiter(NanoClock clock, RateLimiter previous) {
+        return previous instanceof FixedWindowLimiter same
+                ? new FixedWindowLimiter(this, clock, same)
+                : newLimiter(clock);
+    }
 }

@@ -19,6 +19,15 @@ public sealed interface LimitSpec permits TokenBucketSpec, FixedWindowSpec, Slid
     /** A new limiter in its initial state (full, or with an empty window), reading {@code clock}. */
     RateLimiter newLimiter(NanoClock clock);
 
+    /**
+     * A new limiter for this spec that takes over {@code previous}'s use, for a key whose spec
+     * changed: permits in flight stay in flight, a window keeps its count (and its start, when the
+     * window length is unchanged), a bucket keeps its missing tokens (at most its new capacity). A
+     * limiter of another algorithm starts fresh, as a shared store keeps each algorithm's state
+     * apart. {@code previous} must not change meanwhile.
+     */
+    RateLimiter newLimiter(NanoClock clock, RateLimiter previous);
+
     /** A token bucket holding up to {@code capacity} permits, refilled by {@code refillPermits} every {@code refillPeriod}. */
     static TokenBucketSpec tokenBucket(long capacity, long refillPermits, Duration refillPeriod) {
         return new TokenBucketSpec(capacity, refillPermits, Require.nanosAtLeast("refillPeriod", refillPeriod, 1));

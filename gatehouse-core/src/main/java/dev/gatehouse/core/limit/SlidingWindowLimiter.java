@@ -28,6 +28,31 @@ final class SlidingWindowLimiter extends ElapsedTimeLimiter {
         this.spec = spec;
     }
 
+    /**
+     * Takes over {@code previous}'s counts: all of them when the window length is unchanged,
+     * otherwise its current estimate as the count of a first window from now.
+     */
+    SlidingWindowLimiter(SlidingWindowSpec spec, NanoClock clock, SlidingWindowLimiter previous) {
+        super(previous.clock, sameWindows(spec, previous) ? previous.originNanos : previous.clock.nowNanos());
+        this.spec = spec;
+        long elapsed = previous.elapsedNanos();
+        synchronized (previous) {
+            previous.roll(elapsed);
+            if (sameWindows(spec, previous)) {
+                this.windowIndex = previous.windowIndex;
+                this.currentCount = previous.currentCount;
+                this.previousCount = previous.previousCount;
+                this.deniedCount = previous.deniedCount;
+            } else {
+                this.currentCount = previous.currentCount + previous.previousShare(elapsed);
+            }
+        }
+    }
+
+    private static boolean sameWindows(SlidingWindowSpec spec, SlidingWindowLimiter previous) {
+        return spec.windowNanos() == previous.spec.windowNanos();
+    }
+
     @Override
     public boolean tryAcquire(long permits) {
         Require.atLeast("permits", permits, 1);

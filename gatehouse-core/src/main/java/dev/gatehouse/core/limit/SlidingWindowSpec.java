@@ -32,4 +32,11 @@ public record SlidingWindowSpec(long maxPerWindow, long windowNanos) implements 
     public RateLimiter newLimiter(NanoClock clock) {
         return new SlidingWindowLimiter(this, clock);
     }
+
+    @Override
+    public RateLimiter newLimiter(NanoClock clock, RateLimiter previous) {
+        return previous instanceof SlidingWindowLimiter same
+                ? new SlidingWindowLimiter(this, clock, same)
+                : newLimiter(clock);
+    }
 }

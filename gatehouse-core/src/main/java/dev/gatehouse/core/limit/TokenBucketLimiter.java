@@ -42,6 +42,13 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
         this.spec = spec;
     }
 
+    /** Starts with the tokens {@code previous} is missing now taken (at most this bucket's capacity). */
+    TokenBucketLimiter(TokenBucketSpec spec, NanoClock clock, TokenBucketLimiter previous) {
+        this(spec, clock);
+        long missing = Math.min(previous.snapshot().used(), spec.capacity());
+        this.arrival = nowUnits() + missing * spec.refillPeriodNanos();
+    }
+
     @Override
     public boolean tryAcquire(long permits) {
         Require.atLeast("permits", permits, 1);

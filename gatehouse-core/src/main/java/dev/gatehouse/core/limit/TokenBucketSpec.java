@@ -57,6 +57,13 @@ public record TokenBucketSpec(long capacity, long refillPermits, long refillPeri
         return new TokenBucketLimiter(this, clock);
     }
 
+    @Override
+    public RateLimiter newLimiter(NanoClock clock, RateLimiter previous) {
+        return previous instanceof TokenBucketLimiter same
+                ? new TokenBucketLimiter(this, clock, same)
+                : newLimiter(clock);
+    }
+
     private static long greatestCommonDivisor(long a, long b) {
         while (b != 0) {
             long rest = a % b;

@@ -28,15 +28,30 @@ class KeyedLimitersTest {
         return LimitSpec.fixedWindow(max, Duration.ofSeconds(1));
     }
 
+    /** The key's limiter, held for a moment: enough for single-threaded tests. */
+    private static <L extends RateLimiter> L limiter(KeyedLimiters<?, L> limiters, String key) {
+        try (KeyedLimiters.Held<L> held = limiters.hold(key)) {
+            return held.limiter();
+        }
+    }
+
+    private static <S, L extends RateLimiter> L limiter(KeyedLimiters<S, L> limiters, String key, S spec) {
+        try (KeyedLimiters.Held<L> held = limiters.hold(key, spec)) {
+            return held.limiter();
+        }
+    }
+
     @Test
     void limiter_justCreatedWithNoIdleTime_isNotSweptByItsOwnInsert() {
         KeyedLimiters<LimitSpec, RateLimiter> limiters =
                 registry(key -> LimitSpec.concurrency(1)).build();
 
-        assertThat(limiters.limiter("a").tryAcquire()).isTrue();
-        assertThat(limiters.limiter("a").tryAcquire()).isFalse();
-        assertThat(limiters.limiter("b", LimitSpec.concurrency(1)).tryAcquire()).isTrue();
-        assertThat(limiters.limiter("b", LimitSpec.concurrency(1)).tryAcquire()).isFalse();
+        assertThat(limiter(limiters, "a").tryAcquire()).isTrue();
+        assertThat(limiter(limiters, "a").tryAcquire()).isFalse();
+        assertThat(limiter(limiters, "b", LimitSpec.concurrency(1)).tryAcquire())
+                .isTrue();
+        assertThat(limiter(limiters, "b", LimitSpec.concurrency(1)).tryAcquire())
+                .isFalse();
     }
 
     @Test
@@ -44,13 +59,13 @@ class KeyedLimitersTest {
         KeyedLimiters<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(key.startsWith("vip-") ? 10 : 1)).build();
 
-        RateLimiter guest = limiters.limiter("guest");
+        RateLimiter guest = limiter(limiters, "guest");
 
-        assertThat(limiters.limiter("guest")).isSameAs(guest);
+        assertThat(limiter(limiters, "guest")).isSameAs(guest);
         assertThat(guest.spec().limit()).isEqualTo(1);
-        assertThat(limiters.limiter("vip-1").spec().limit()).isEqualTo(10);
+        assertThat(limiter(limiters, "vip-1").spec().limit()).isEqualTo(10);
         assertThat(limiters.size()).isEqualTo(2);
-        assertThat(limiters.find("nobody")).isEmpty();
+        assertThat(limiters.snapshot("nobody")).isEmpty();
         assertThat(limiters.size()).isEqualTo(2);
     }
 
@@ -58,16 +73,16 @@ class KeyedLimitersTest {
     void sweep_evictsKeysIdleForTheirIdleTime() {
         KeyedLimiters<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(5)).idleTime(spec -> 2 * SECOND).build();
-        limiters.limiter("a").tryAcquire();
+        limiter(limiters, "a").tryAcquire();
         clock.advanceNanos(SECOND / 2);
-        limiters.limiter("b").tryAcquire();
+        limiter(limiters, "b").tryAcquire();
 
         clock.advanceNanos(SECOND / 2 + 2 * SECOND - 1); // "a" reclaimable at 1 s, idle for 2 s - 1 ns
         assertThat(limiters.sweep(100)).isZero();
         clock.advanceNanos(1);
         assertThat(limiters.sweep(100)).isEqualTo(1);
-        assertThat(limiters.find("a")).isEmpty();
-        assertThat(limiters.find("b")).isPresent();
+        assertThat(limiters.snapshot("a")).isEmpty();
+        assertThat(limiters.snapshot("b")).isPresent();
         clock.advanceNanos(SECOND / 2);
         limiters.sweep(100);
         assertThat(limiters.size()).isZero();
@@ -79,7 +94,7 @@ class KeyedLimitersTest {
         KeyedLimiters<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(5)).maximumKeys(10_000).build();
         for (int i = 0; i < 100; i++) {
-            limiters.limiter("k" + i).tryAcquire();
+            limiter(limiters, "k" + i).tryAcquire();
         }
         clock.advanceNanos(10 * SECOND);
 
@@ -104,7 +119,7 @@ class KeyedLimitersTest {
         ThreadLocalRandom random = ThreadLocalRandom.current();
 
         for (int i = 0; i < 1_500_000; i++) {
-            limiters.limiter(Long.toHexString(random.nextLong())).tryAcquire();
+            limiter(limiters, Long.toHexString(random.nextLong())).tryAcquire();
             if ((i & 0xFFFF) == 0) {
                 assertThat(limiters.size()).isLessThanOrEqualTo(10_000);
             }
@@ -123,7 +138,7 @@ class KeyedLimitersTest {
         Race.run(4, () -> {
             ThreadLocalRandom random = ThreadLocalRandom.current();
             for (int i = 0; i < 250_000; i++) {
-                limiters.limiter(Long.toHexString(random.nextLong())).tryAcquire();
+                limiter(limiters, Long.toHexString(random.nextLong())).tryAcquire();
             }
         });
 
@@ -139,14 +154,16 @@ class KeyedLimitersTest {
                 .clock(clock)
                 .maximumKeys(1)
                 .build();
-        WaitingLimiter busy = limiters.limiter("busy");
+        WaitingLimiter busy = limiter(limiters, "busy");
         busy.acquire(1, Long.MAX_VALUE);
         busy.acquire(1, Long.MAX_VALUE);
 
-        limiters.limiter("newcomer");
-        limiters.limiter("another");
+        assertThat(limiters.hold("newcomer")).isNull();
+        assertThat(limiters.hold("another")).isNull();
 
-        assertThat(limiters.find("busy")).containsSame(busy);
+        assertThat(limiter(limiters, "busy")).isSameAs(busy);
+        assertThat(limiters.refusals()).isEqualTo(2);
+        assertThat(limiters.size()).isEqualTo(1);
         assertThat(limiters.sweep(10)).isZero();
     }
 
@@ -154,41 +171,42 @@ class KeyedLimitersTest {
     void reconfigure_keepsTheStateOfUnchangedKeysAndReplacesChangedOnes() {
         KeyedLimiters<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(2)).build();
-        RateLimiter kept = limiters.limiter("kept");
-        RateLimiter changed = limiters.limiter("user-1");
+        RateLimiter kept = limiter(limiters, "kept");
+        RateLimiter changed = limiter(limiters, "user-1");
         kept.tryAcquire(2);
         changed.tryAcquire(2);
 
         limiters.reconfigure(key -> perSecond(key.startsWith("user-") ? 5 : 2));
 
-        assertThat(limiters.limiter("kept")).isSameAs(kept);
-        assertThat(limiters.limiter("kept").tryAcquire()).isFalse();
-        assertThat(limiters.limiter("user-1")).isNotSameAs(changed);
-        assertThat(limiters.limiter("user-1").tryAcquire(5)).isTrue();
-        assertThat(limiters.limiter("user-2").spec().limit()).isEqualTo(5);
+        assertThat(limiter(limiters, "kept")).isSameAs(kept);
+        assertThat(limiter(limiters, "kept").tryAcquire()).isFalse();
+        assertThat(limiter(limiters, "user-1")).isNotSameAs(changed);
+        assertThat(limiter(limiters, "user-1").tryAcquire(3)).isTrue(); // the 2 taken this window still count
+        assertThat(limiter(limiters, "user-1").tryAcquire()).isFalse();
+        assertThat(limiter(limiters, "user-2").spec().limit()).isEqualTo(5);
     }
 
     @Test
     void override_sticksToTheKeyUntilReconfigured() {
         KeyedLimiters<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(2)).build();
-        RateLimiter overridden = limiters.limiter("k", perSecond(7));
+        RateLimiter overridden = limiter(limiters, "k", perSecond(7));
         overridden.tryAcquire(3);
 
-        assertThat(limiters.limiter("k")).isSameAs(overridden);
-        assertThat(limiters.limiter("k", perSecond(7))).isSameAs(overridden);
+        assertThat(limiter(limiters, "k")).isSameAs(overridden);
+        assertThat(limiter(limiters, "k", perSecond(7))).isSameAs(overridden);
         assertThat(limiters.spec("k")).contains(perSecond(7));
 
         limiters.reconfigure(key -> perSecond(2));
-        assertThat(limiters.limiter("k").spec()).isEqualTo(perSecond(2));
+        assertThat(limiter(limiters, "k").spec()).isEqualTo(perSecond(2));
     }
 
     @Test
     void snapshot_showsEveryKeyInOrder() {
         KeyedLimiters<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(3)).build();
-        limiters.limiter("b").tryAcquire(2);
-        limiters.limiter("a").tryAcquire();
+        limiter(limiters, "b").tryAcquire(2);
+        limiter(limiters, "a").tryAcquire();
 
         assertThat(limiters.snapshot()).containsOnlyKeys("a", "b");
         assertThat(limiters.snapshot().keySet()).containsExactly("a", "b");
