@@ -3,17 +3,17 @@ package dev.gatehouse.core.limit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.core.testing.RandomCases;
 import dev.gatehouse.core.time.ManualClock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.LongRange;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class FixedWindowTest {
 
@@ -122,30 +122,62 @@ class FixedWindowTest {
 
     record Step(long advanceNanos, long permits, boolean release) {}
 
-    @Provide
-    Arbitrary<List<Step>> steps() {
-        return Combinators.combine(
-                        Arbitraries.longs().between(0, 300 * MILLI),
-                        Arbitraries.longs().between(1, 5),
-                        Arbitraries.integers().between(0, 9).map(i -> i == 0))
-                .as(Step::new)
-                .list()
-                .ofMaxSize(300);
+    static LongStream seeds() {
+        return RandomCases.seeds(300);
+    }
+
+    /** Up to 300 steps, each advancing 0 to 300 ms and acquiring 1 to 5 permits (releasing them one time in ten). */
+    private static List<Step> steps(SplittableRandom random) {
+        int size = RandomCases.intBetween(random, 0, 300);
+        List<Step> steps = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            steps.add(new Step(
+                    RandomCases.longBetween(random, 0, 300 * MILLI),
+                    RandomCases.longBetween(random, 1, 5),
+                    random.nextInt(10) == 0));
+        }
+        return steps;
     }
 
     /** Net admissions inside any one window never exceed its maximum. */
-    @Property(tries = 300)
-    void neverAdmitsMoreThanTheMaximumPerWindow(
-            @ForAll @LongRange(min = 1, max = 20) long max,
-            @ForAll @LongRange(min = 1, max = 1_000) long windowMillis,
-            @ForAll("steps") List<Step> steps) {
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void tryAcquire_randomRuns_neverAdmitsMoreThanTheMaximumPerWindow(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        assertNeverAdmitsMoreThanTheMaximum(
+                RandomCases.longBetween(random, 1, 20), RandomCases.longBetween(random, 1, 1_000), steps(random));
+    }
+
+    @Test
+    void tryAcquire_edgeSpecsAndSteps_neverAdmitsMoreThanTheMaximumPerWindow() {
+        List<List<Step>> runs = new ArrayList<>();
+        runs.add(List.of());
+        for (long advance : new long[] {0, 1, MILLI, 300 * MILLI}) {
+            for (long permits : new long[] {1, 5}) {
+                for (boolean release : new boolean[] {false, true}) {
+                    runs.add(List.of(new Step(advance, permits, release)));
+                    runs.add(Collections.nCopies(300, new Step(advance, permits, release)));
+                }
+            }
+        }
+        for (long max : new long[] {1, 2, 19, 20}) {
+            for (long windowMillis : new long[] {1, 2, 999, 1_000}) {
+                for (List<Step> steps : runs) {
+                    assertNeverAdmitsMoreThanTheMaximum(max, windowMillis, steps);
+                }
+            }
+        }
+    }
+
+    private static void assertNeverAdmitsMoreThanTheMaximum(long max, long windowMillis, List<Step> steps) {
         ManualClock clock = new ManualClock(0);
         RateLimiter limiter =
                 LimitSpec.fixedWindow(max, Duration.ofMillis(windowMillis)).newLimiter(clock);
         long window = windowMillis * MILLI;
         long currentWindow = 0;
         long used = 0;
-        for (Step step : steps) {
+        for (int i = 0; i < steps.size(); i++) {
+            Step step = steps.get(i);
             clock.advanceNanos(step.advanceNanos());
             long index = clock.nowNanos() / window;
             if (index != currentWindow) {
@@ -157,7 +189,9 @@ class FixedWindowTest {
                 used = Math.max(0, used - step.permits());
             } else {
                 boolean allowed = limiter.tryAcquire(step.permits());
-                assertThat(allowed).isEqualTo(used + step.permits() <= max);
+                assertThat(allowed)
+                        .as("max=%d windowMillis=%d step %d: %s", max, windowMillis, i, step)
+                        .isEqualTo(used + step.permits() <= max);
                 if (allowed) {
                     used += step.permits();
                 }

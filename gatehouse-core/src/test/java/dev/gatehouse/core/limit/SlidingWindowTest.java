@@ -2,13 +2,14 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.core.testing.RandomCases;
 import dev.gatehouse.core.time.ManualClock;
 import java.time.Duration;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SlidingWindowTest {
 
@@ -81,14 +82,42 @@ class SlidingWindowTest {
         assertThat(limiter.reclaimableAtNanos()).isEqualTo(start + 2 * SECOND);
     }
 
+    static LongStream seeds() {
+        return RandomCases.seeds(500);
+    }
+
     /** After a denial, the retry time is exact: one nanosecond earlier still fails, then it succeeds. */
-    @Property(tries = 500)
-    void denial_retryTimeIsExact(
-            @ForAll @LongRange(min = 1, max = 50) long max,
-            @ForAll @IntRange(min = 0, max = 50) int takenBefore,
-            @ForAll @LongRange(min = 0, max = 2_000) long gapMillis,
-            @ForAll @IntRange(min = 0, max = 50) int takenAfter,
-            @ForAll @LongRange(min = 1, max = 50) long permits) {
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void denial_randomHistory_retryTimeIsExact(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        assertRetryTimeIsExact(
+                RandomCases.longBetween(random, 1, 50),
+                RandomCases.intBetween(random, 0, 50),
+                RandomCases.longBetween(random, 0, 2_000),
+                RandomCases.intBetween(random, 0, 50),
+                RandomCases.longBetween(random, 1, 50));
+    }
+
+    @Test
+    void denial_everyCombinationOfEdges_retryTimeIsExact() {
+        for (long max : new long[] {1, 2, 49, 50}) {
+            for (int takenBefore : new int[] {0, 1, 49, 50}) {
+                for (long gapMillis : new long[] {0, 1, 999, 1_000, 1_999, 2_000}) {
+                    for (int takenAfter : new int[] {0, 1, 49, 50}) {
+                        for (long permits : new long[] {1, 2, 49, 50}) {
+                            assertRetryTimeIsExact(max, takenBefore, gapMillis, takenAfter, permits);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertRetryTimeIsExact(
+            long max, int takenBefore, long gapMillis, int takenAfter, long permits) {
+        String inputs = "max=%d takenBefore=%d gapMillis=%d takenAfter=%d permits=%d"
+                .formatted(max, takenBefore, gapMillis, takenAfter, permits);
         ManualClock clock = new ManualClock(0);
         RateLimiter limiter =
                 LimitSpec.slidingWindow(max, Duration.ofSeconds(1)).newLimiter(clock);
@@ -105,9 +134,9 @@ class SlidingWindowTest {
         }
         if (denied.nanosUntilRetry() > 0) {
             clock.advanceNanos(denied.nanosUntilRetry() - 1);
-            assertThat(limiter.tryAcquire(Math.min(max, permits))).isFalse();
+            assertThat(limiter.tryAcquire(Math.min(max, permits))).as(inputs).isFalse();
         }
         clock.advanceNanos(1);
-        assertThat(limiter.tryAcquire(Math.min(max, permits))).isTrue();
+        assertThat(limiter.tryAcquire(Math.min(max, permits))).as(inputs).isTrue();
     }
 }

@@ -2,19 +2,43 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.core.testing.RandomCases;
 import java.math.BigInteger;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.LongRange;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class WideArithmeticTest {
 
-    @Property
-    void multiplyDivide_matchesBigInteger(
-            @ForAll @LongRange(min = 0) long a,
-            @ForAll @LongRange(min = 0) long b,
-            @ForAll @LongRange(min = 1) long c) {
+    static LongStream seeds() {
+        return RandomCases.seeds(1_000);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void multiplyDivide_randomOperands_matchBigInteger(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        assertMatchesBigInteger(
+                RandomCases.longBetween(random, 0, Long.MAX_VALUE),
+                RandomCases.longBetween(random, 0, Long.MAX_VALUE),
+                RandomCases.longBetween(random, 1, Long.MAX_VALUE));
+    }
+
+    @Test
+    void multiplyDivide_everyCombinationOfEdges_matchesBigInteger() {
+        long max = Long.MAX_VALUE;
+        for (long a : new long[] {0, 1, 2, max - 1, max}) {
+            for (long b : new long[] {0, 1, 2, max - 1, max}) {
+                for (long c : new long[] {1, 2, max - 1, max}) {
+                    assertMatchesBigInteger(a, b, c);
+                }
+            }
+        }
+    }
+
+    private static void assertMatchesBigInteger(long a, long b, long c) {
         BigInteger product = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b));
         BigInteger[] quotientAndRemainder = product.divideAndRemainder(BigInteger.valueOf(c));
         BigInteger floor = quotientAndRemainder[0];
@@ -22,8 +46,10 @@ class WideArithmeticTest {
         BigInteger max = BigInteger.valueOf(Long.MAX_VALUE);
 
         assertThat(WideArithmetic.multiplyDivideFloor(a, b, c))
+                .as("floor(%d * %d / %d)", a, b, c)
                 .isEqualTo(floor.min(max).longValueExact());
         assertThat(WideArithmetic.multiplyDivideCeil(a, b, c))
+                .as("ceil(%d * %d / %d)", a, b, c)
                 .isEqualTo(ceil.min(max).longValueExact());
     }
 

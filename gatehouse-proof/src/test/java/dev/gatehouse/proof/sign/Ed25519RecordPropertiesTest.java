@@ -2,22 +2,57 @@ package dev.gatehouse.proof.sign;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import dev.gatehouse.core.testing.RandomCases;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class Ed25519RecordPropertiesTest {
 
-    @Property(tries = 100)
-    void anyFlippedBitOfMessageOrSignature_failsVerification(
-            @ForAll @Size(min = 1, max = 200) byte[] message,
-            @ForAll @IntRange(min = 0, max = 1_599) int rawBit,
-            @ForAll @Size(32) byte[] seed) {
+    static LongStream seeds() {
+        return RandomCases.seeds(100);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void anyFlippedBitOfMessageOrSignature_randomKeyAndMessage_failsVerification(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        assertAnyFlippedBitFails(
+                RandomCases.bytes(random, 1, 200),
+                RandomCases.intBetween(random, 0, 1_599),
+                RandomCases.bytes(random, 32, 32));
+    }
+
+    @Test
+    void anyFlippedBitOfMessageOrSignature_edgeKeysMessagesAndBits_failsVerification() {
+        for (byte fill : new byte[] {0, -1}) {
+            byte[] seed = new byte[32];
+            Arrays.fill(seed, fill);
+            for (int length : new int[] {1, 2, 199, 200}) {
+                byte[] message = new byte[length];
+                Arrays.fill(message, fill);
+                // signature bits are 0..511, message bits follow
+                for (int rawBit : new int[] {0, 1, 511, 512, 519, 1_598, 1_599}) {
+                    assertAnyFlippedBitFails(message, rawBit, seed);
+                }
+            }
+        }
+    }
+
+    private static void assertAnyFlippedBitFails(byte[] message, int rawBit, byte[] seed) {
+        String inputs = "message %s, bit %d, seed %s"
+                .formatted(
+                        HexFormat.of().formatHex(message),
+                        rawBit,
+                        HexFormat.of().formatHex(seed));
         SigningKey key = SigningKey.fromSeed(seed);
         byte[] signature = key.sign(message);
         VerifyingKey verifier = key.verifyingKey();
-        assertThat(verifier.verify(message, signature)).isTrue();
+        assertThat(verifier.verify(message, signature)).as(inputs).isTrue();
 
         int bit = rawBit % ((message.length + signature.length) * 8);
         byte[] badMessage = message.clone();
@@ -28,6 +63,6 @@ class Ed25519RecordPropertiesTest {
             bit -= signature.length * 8;
             badMessage[bit / 8] ^= (byte) (1 << (bit % 8));
         }
-        assertThat(verifier.verify(badMessage, badSignature)).isFalse();
+        assertThat(verifier.verify(badMessage, badSignature)).as(inputs).isFalse();
     }
 }
