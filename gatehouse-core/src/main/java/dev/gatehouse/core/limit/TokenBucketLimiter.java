@@ -21,32 +21,42 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
      * capacity + rate*T permits, exactly, because the backlog is capped at zero and never below.
      *
      * TAT and now are kept modulo 2^64 and only their difference is used, so the absolute values may
-     * overflow harmlessly. The difference is trusted when it lies in [0, capacity*P]; anything else
-     * means the bucket is full. Trade-off: after an idle spell longer than 2^63/p ns (292 years at a
-     * whole-number interval; about 9 s at 10^9 odd permits per second) the difference can alias back
-     * into that range, with probability capacity*P/2^64, and the bucket then looks partly empty for
-     * up to one refill time. The error only ever denies, never over-admits, and is vanishingly
-     * unlikely for buckets of sensible size.
+     * overflow harmlessly. The difference is trusted when it lies in [0, capacity*P] and less than
+     * two refill times (2 * capacity*P <= 2^62 units) have passed since the TAT was written; then it
+     * cannot have aliased. After an idle spell longer than that (which at 10^9 odd permits per second
+     * is a matter of seconds) the bucket is full whatever the difference says. To know that without a
+     * second CAS, `activeNanos` records, before each change of the TAT, the clock of the change,
+     * written only when it is more than half a refill time old: it trails the last change by at most
+     * that half, so "more than one and a half refill times since activeNanos" proves a full refill
+     * since the last change. It is raised with a CAS (never lowered), read after the TAT, and written
+     * before the TAT, so a reader that sees a TAT also sees an activeNanos at least that recent.
      *
      * The clock is made monotonic on construction, so a clock that steps backwards neither adds nor
      * removes permits.
      */
 
     private static final VarHandle ARRIVAL = longField(MethodHandles.lookup(), "arrival");
+    private static final VarHandle ACTIVE = longField(MethodHandles.lookup(), "activeNanos");
 
     private final TokenBucketSpec spec;
+    /** Nanoseconds to refill from empty, rounded up. */
+    private final long refillNanos;
+
     private volatile long arrival;
+    private volatile long activeNanos;
 
     TokenBucketLimiter(TokenBucketSpec spec, NanoClock clock) {
         super(clock);
         this.spec = spec;
+        this.refillNanos = Math.ceilDiv(spec.capacity() * spec.refillPeriodNanos(), spec.refillPermits());
+        this.activeNanos = originNanos;
     }
 
     /** Starts with the tokens {@code previous} is missing now taken (at most this bucket's capacity). */
     TokenBucketLimiter(TokenBucketSpec spec, NanoClock clock, TokenBucketLimiter previous) {
         this(spec, clock);
         long missing = Math.min(previous.snapshot().used(), spec.capacity());
-        this.arrival = nowUnits() + missing * spec.refillPeriodNanos();
+        this.arrival = missing * spec.refillPeriodNanos(); // created now: the clock is at unit 0
     }
 
     @Override
@@ -59,13 +69,15 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
         long period = spec.refillPeriodNanos();
         long tolerance = capacity * period;
         long need = permits * period;
-        long now = nowUnits();
+        long nowNanos = clock.nowNanos();
+        long now = units(nowNanos);
         for (; ; ) {
             long current = arrival;
-            long backlog = backlog(current, now, tolerance);
+            long backlog = backlog(current, now, nowNanos, tolerance);
             if (need > tolerance - backlog) {
                 return false;
             }
+            markActive(nowNanos);
             if (ARRIVAL.compareAndSet(this, current, now + backlog + need)) {
                 return true;
             }
@@ -78,10 +90,11 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
         long capacity = spec.capacity();
         long period = spec.refillPeriodNanos();
         long tolerance = capacity * period;
-        long now = nowUnits();
+        long nowNanos = clock.nowNanos();
+        long now = units(nowNanos);
         for (; ; ) {
             long current = arrival;
-            long backlog = backlog(current, now, tolerance);
+            long backlog = backlog(current, now, nowNanos, tolerance);
             long room = tolerance - backlog;
             if (permits > capacity) {
                 return Decision.denied(room / period, Decision.NEVER, toNanos(backlog));
@@ -90,6 +103,7 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
             if (need > room) {
                 return Decision.denied(room / period, toNanos(need - room), toNanos(backlog));
             }
+            markActive(nowNanos);
             if (ARRIVAL.compareAndSet(this, current, now + backlog + need)) {
                 return Decision.allowed((room - need) / period, toNanos(backlog + need));
             }
@@ -103,11 +117,16 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
         long period = spec.refillPeriodNanos();
         long tolerance = capacity * period;
         long refund = Math.min(permits, capacity) * period;
-        long now = nowUnits();
+        long nowNanos = clock.nowNanos();
+        long now = units(nowNanos);
         for (; ; ) {
             long current = arrival;
-            long backlog = backlog(current, now, tolerance);
-            if (backlog == 0 || ARRIVAL.compareAndSet(this, current, now + Math.max(0, backlog - refund))) {
+            long backlog = backlog(current, now, nowNanos, tolerance);
+            if (backlog == 0) {
+                return;
+            }
+            markActive(nowNanos);
+            if (ARRIVAL.compareAndSet(this, current, now + Math.max(0, backlog - refund))) {
                 return;
             }
         }
@@ -121,27 +140,42 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
     @Override
     public LimiterSnapshot snapshot() {
         long tolerance = spec.capacity() * spec.refillPeriodNanos();
-        long backlog = backlog(arrival, nowUnits(), tolerance);
+        long nowNanos = clock.nowNanos();
+        long backlog = backlog(arrival, units(nowNanos), nowNanos, tolerance);
         return new LimiterSnapshot(spec, (tolerance - backlog) / spec.refillPeriodNanos(), 0, 0, toNanos(backlog));
     }
 
     @Override
     public long reclaimableAtNanos() {
         long nowNanos = clock.nowNanos();
-        long elapsed = Math.max(0, nowNanos - originNanos);
         long tolerance = spec.capacity() * spec.refillPeriodNanos();
-        return nowNanos + toNanos(backlog(arrival, elapsed * spec.refillPermits(), tolerance));
+        return nowNanos + toNanos(backlog(arrival, units(nowNanos), nowNanos, tolerance));
     }
 
     /** The clock in units of 1/p ns since creation, modulo 2^64. */
-    private long nowUnits() {
-        return Math.max(0, clock.nowNanos() - originNanos) * spec.refillPermits();
+    private long units(long nowNanos) {
+        return Math.max(0, nowNanos - originNanos) * spec.refillPermits();
     }
 
-    /** How much of the bucket is empty, in units: the TAT's lead over now, or 0 when it trails or aliases. */
-    private static long backlog(long arrival, long now, long tolerance) {
+    /**
+     * How much of the bucket is empty, in units: the TAT's lead over now, or 0 when it trails, when
+     * it lies beyond the bucket, or when a refill time has surely passed since it was written (the
+     * lead could have aliased). Read {@code arrival} before calling: activeNanos is read here, after.
+     */
+    private long backlog(long arrival, long now, long nowNanos, long tolerance) {
+        if (nowNanos - activeNanos > refillNanos + refillNanos / 2) {
+            return 0;
+        }
         long lead = arrival - now;
         return lead < 0 || lead > tolerance ? 0 : lead;
+    }
+
+    /** Before changing the TAT: records that the bucket is in use at {@code nowNanos}, if the record is old. */
+    private void markActive(long nowNanos) {
+        long recorded = activeNanos;
+        while (nowNanos - recorded > refillNanos / 2 && !ACTIVE.compareAndSet(this, recorded, nowNanos)) {
+            recorded = activeNanos;
+        }
     }
 
     private long toNanos(long units) {
