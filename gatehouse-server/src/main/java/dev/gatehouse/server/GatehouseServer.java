@@ -115,10 +115,10 @@ public final class GatehouseServer implements AutoCloseable {
         }
         this.vertx = Vertx.vertx();
         Optional<AccessLog> accessLog = Optional.of(new AccessLog(config.log()));
-        Router rateRouter = HttpSurface.router(vertx, config.http(), accessLog);
+        Router rateRouter = HttpSurface.router(vertx, config.http(), accessLog, RateApi::allowedMethods);
         RateApi rateApi = new RateApi(rateService, rate.debugMaxKeys());
         rateApi.mount(rateRouter);
-        Router adminRouter = HttpSurface.router(vertx, config.http(), Optional.empty());
+        Router adminRouter = HttpSurface.router(vertx, config.http(), Optional.empty(), path -> "GET");
         new AdminApi(metrics, () -> ready).mount(adminRouter);
         this.rateServer = vertx.createHttpServer(HttpSurface.options(rate.host(), rate.port(), config.http()))
                 .requestHandler(rateApi.withShortPath(rateRouter, accessLog));

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What every HTTP surface of the server shares: listener options that bound what a client may send,
@@ -17,8 +18,10 @@ import java.util.Optional;
  */
 public final class HttpSurface {
 
-    /** The content type of plain-text answers, made once (Vert.x checks a plain String on every set). */
-    public static final CharSequence PLAIN_TEXT = HttpHeaders.createOptimized("text/plain; charset=utf-8");
+    /** The content type of plain-text answers, as gocc (echo) writes it; made once (Vert.x checks a String per set). */
+    public static final CharSequence PLAIN_TEXT = HttpHeaders.createOptimized("text/plain; charset=UTF-8");
+
+    private static final CharSequence JSON_TYPE = HttpHeaders.createOptimized("application/json");
 
     private HttpSurface() {}
 
@@ -36,15 +39,40 @@ public final class HttpSurface {
                         .setMaxHeaderListSize(http.maxHeaderBytes()));
     }
 
-    /** A router with the shared handlers installed; the surface adds its routes after. */
-    public static Router router(Vertx vertx, ServerConfig.Http http, Optional<AccessLog> accessLog) {
+    /**
+     * A router with the shared handlers installed; the surface adds its routes after. Unknown paths,
+     * methods and unexpected failures are answered as gocc's echo answers them ({@code
+     * {"message":"Not Found"}} and so on, never a stack trace); a 405 names the path's methods from
+     * {@code allowedMethods} in {@code Allow}.
+     */
+    public static Router router(
+            Vertx vertx,
+            ServerConfig.Http http,
+            Optional<AccessLog> accessLog,
+            Function<String, String> allowedMethods) {
         Router router = Router.router(vertx);
         accessLog.filter(AccessLog::enabled).ifPresent(log -> router.route().handler(log));
         router.route().handler(ctx -> rejectLargeBody(ctx, http.maxBodyBytes()));
-        router.errorHandler(404, ctx -> plain(ctx.response(), 404, "not found"));
-        router.errorHandler(405, ctx -> plain(ctx.response(), 405, "method not allowed"));
-        router.errorHandler(500, ctx -> plain(ctx.response(), 500, "internal error"));
+        router.errorHandler(404, ctx -> message(ctx.response(), 404, "Not Found"));
+        router.errorHandler(405, ctx -> {
+            ctx.response()
+                    .putHeader(
+                            HttpHeaders.ALLOW,
+                            allowedMethods.apply(ctx.request().path()));
+            message(ctx.response(), 405, "Method Not Allowed");
+        });
+        router.errorHandler(500, ctx -> message(ctx.response(), 500, "Internal Server Error"));
         return router;
+    }
+
+    /** Ends {@code response} with {@code status} and echo's JSON error body {@code {"message": …}}. */
+    private static void message(HttpServerResponse response, int status, String message) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
+                .end("{\"message\":\"" + message + "\"}\n");
     }
 
     /** Ends {@code response} with {@code status} and a plain-text {@code message}. */

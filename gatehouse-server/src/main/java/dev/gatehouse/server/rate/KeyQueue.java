@@ -47,9 +47,11 @@ final class KeyQueue {
     static final class Waiter {
         final CompletableFuture<RateVerdict> result = new CompletableFuture<>();
         final long joinedAtNanos;
+        final long requestId;
 
-        Waiter(long joinedAtNanos) {
+        Waiter(long joinedAtNanos, long requestId) {
             this.joinedAtNanos = joinedAtNanos;
+            this.requestId = requestId;
         }
     }
 
@@ -194,7 +196,7 @@ final class KeyQueue {
         if (error != null) {
             if (admitted != null) {
                 service.metrics().left(0, /* admitted= */ false);
-                admitted.result.complete(service.unavailable(key));
+                admitted.result.complete(service.unavailable(key, admitted.requestId));
             }
             return more;
         }
@@ -206,7 +208,7 @@ final class KeyQueue {
             return false;
         }
         service.metrics().left(service.nowNanos() - admitted.joinedAtNanos, /* admitted= */ true);
-        if (!admitted.result.complete(service.admitted(key, decision))) {
+        if (!admitted.result.complete(service.admitted(key, admitted.requestId, decision))) {
             service.giveBack(key); // the client went away after it was taken off the line
         }
         return more;

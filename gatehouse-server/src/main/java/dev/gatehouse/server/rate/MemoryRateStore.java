@@ -9,8 +9,7 @@ import dev.gatehouse.core.limit.RateLimiter;
 import dev.gatehouse.core.limit.SlidingWindowSpec;
 import dev.gatehouse.core.limit.TokenBucketSpec;
 import dev.gatehouse.core.time.NanoClock;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /** {@link RateStore} over a {@link KeyedLimiters} registry in this process. */
@@ -39,15 +38,8 @@ final class MemoryRateStore implements RateStore {
     }
 
     @Override
-    public List<String> keys(int max) {
-        List<String> keys = new ArrayList<>();
-        registry.forEach((key, ignored) -> {
-            if (keys.size() < max) {
-                keys.add(key);
-            }
-        });
-        keys.sort(null);
-        return keys;
+    public void forEachKey(Consumer<String> action) {
+        registry.forEach((key, ignored) -> action.accept(key));
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.server.http.AccessLog;
 import dev.gatehouse.server.http.HttpSurface;
+import dev.gatehouse.server.http.PercentDecoding;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.IntConsumer;
 
@@ -32,85 +34,102 @@ public final class RateApi {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json";
     private static final String RATE_PREFIX = "/rate/";
+    private static final String DEBUG_PREFIX = "/debug/";
 
     private final RateService service;
     private final int debugMaxKeys;
+    private final AtomicBoolean listing = new AtomicBoolean();
 
     public RateApi(RateService service, int debugMaxKeys) {
         this.service = service;
         this.debugMaxKeys = debugMaxKeys;
     }
 
-    /** Adds the routes to {@code router}. */
+    /**
+     * Adds the routes to {@code router}. Calls of {@code /rate} are matched on the raw path by {@link
+     * #withShortPath}; the router's routes for them only serve its 405 answers (with {@code Allow}).
+     */
     public void mount(Router router) {
-        router.routeWithRegex(HttpMethod.GET, "^/rate/?$").handler(this::emptyKey);
-        router.routeWithRegex(HttpMethod.POST, "^/rate/?$").handler(this::emptyKey);
-        router.get("/rate/:key").handler(this::decide);
-        router.post("/rate/:key").handler(this::decide);
-        router.delete("/rate/:key/:requestId").handler(this::release);
-        router.get("/healthz").handler(ctx -> HttpSurface.plain(ctx.response(), 200, "OK"));
+        router.get("/rate/:key").handler(ctx -> dispatch(ctx.request(), null));
+        router.post("/rate/:key").handler(ctx -> dispatch(ctx.request(), null));
+        router.delete("/rate/:key/:requestId").handler(ctx -> dispatch(ctx.request(), null));
+        router.get("/healthz").handler(ctx -> ctx.response().setStatusCode(200).end());
         router.get("/debug").handler(this::debugAll);
         router.get("/debug/:key").handler(this::debugKey);
     }
 
-    private void emptyKey(RoutingContext ctx) {
-        HttpSurface.plain(ctx.response(), 400, "empty key provided");
+    /** The methods a path of this API answers, for {@code Allow} on a 405. */
+    public static String allowedMethods(String path) {
+        if (path.startsWith(RATE_PREFIX)) {
+            return path.indexOf('/', RATE_PREFIX.length()) < 0 ? "GET, POST" : "DELETE";
+        }
+        return "GET";
     }
 
     /**
-     * A request handler that answers {@code GET}/{@code POST /rate/{key}} itself, without the
-     * router, and hands every other request to {@code router}. Only plain requests take the short
-     * path: a key without percent-escapes and no request body; the rest go through the router
-     * like everything else. {@code accessLog} is written for the short path as the router would.
+     * A request handler that answers calls of {@code /rate} itself, without the router (GET and POST
+     * of {@code /rate/{key}}, DELETE of {@code /rate/{key}/{requestId}}), and hands every other
+     * request to {@code router}. {@code accessLog} is written for those calls as the router would.
      */
     public Handler<HttpServerRequest> withShortPath(Handler<HttpServerRequest> router, Optional<AccessLog> accessLog) {
         AccessLog log = accessLog.filter(AccessLog::enabled).orElse(null);
         return request -> {
-            String key = plainRateKey(request);
-            if (key == null) {
-                router.handle(request);
-                return;
-            }
-            if (log == null) {
-                decide(request, key, null);
+            if (hasBody(request)) {
+                router.handle(request); // bounded there; gocc ignores bodies, and so do the routes
+            } else if (log == null) {
+                if (!dispatch(request, null)) {
+                    router.handle(request);
+                }
             } else {
                 long startNanos = System.nanoTime();
-                decide(request, key, status -> log.record(request, status, startNanos));
+                if (!dispatch(request, status -> log.record(request, status, startNanos))) {
+                    router.handle(request);
+                }
             }
         };
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        return (length != null && !length.equals("0")) || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
     }
 
     /*
      * The short path exists for throughput: the router's per-request work (route matching, a
      * routing context, an end handler for the access log) costs about as much as the decision
-     * itself at 100,000 requests per second on one core.
+     * itself at 100,000 requests per second on one core. It also reads keys from the raw path, so
+     * that a key is decoded one way (percent-escapes and raw bytes alike as UTF-8, strictly) and
+     * trimmed as gocc trims it, whichever way it reaches the service.
      */
-    private static String plainRateKey(HttpServerRequest request) {
-        HttpMethod method = request.method();
-        if (method != HttpMethod.GET && method != HttpMethod.POST) {
-            return null;
-        }
-        String path = request.path();
-        if (path.length() <= RATE_PREFIX.length()
-                || !path.startsWith(RATE_PREFIX)
-                || path.indexOf('/', RATE_PREFIX.length()) >= 0
-                || path.indexOf('%') >= 0) {
-            return null;
-        }
-        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if ((length != null && !length.equals("0")) || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
-            return null;
-        }
-        return path.substring(RATE_PREFIX.length());
-    }
 
-    private void decide(RoutingContext ctx) {
-        decide(ctx.request(), ctx.pathParam("key"), null);
+    /**
+     * Answers {@code request} if it is a call of {@code /rate} with a non-empty key segment (and, for
+     * DELETE, a non-empty id); returns false, having done nothing, for any other request.
+     */
+    private boolean dispatch(HttpServerRequest request, IntConsumer answered) {
+        String path = request.path();
+        if (!path.startsWith(RATE_PREFIX) || path.length() == RATE_PREFIX.length()) {
+            return false;
+        }
+        int slash = path.indexOf('/', RATE_PREFIX.length());
+        HttpMethod method = request.method();
+        if (slash < 0 && (method == HttpMethod.GET || method == HttpMethod.POST)) {
+            String key = PercentDecoding.path(path, RATE_PREFIX.length(), path.length());
+            decide(request, key, answered);
+            return true;
+        }
+        if (slash > RATE_PREFIX.length() && slash < path.length() - 1 && method == HttpMethod.DELETE) {
+            String key = PercentDecoding.path(path, RATE_PREFIX.length(), slash);
+            String requestId = PercentDecoding.path(path, slash + 1, path.length());
+            release(request, key, requestId, answered);
+            return true;
+        }
+        return false;
     }
 
     /** Decides a call of {@code /rate/{key}}; {@code answered}, if given, learns the status sent. */
     private void decide(HttpServerRequest request, String key, IntConsumer answered) {
-        RateQuery query = RateQuery.parse(key, request::getParam, service.permissions());
+        RateQuery query = RateQuery.parse(key, PercentDecoding.query(request.query()), service.permissions());
         switch (query) {
             case RateQuery.Rejection rejection -> {
                 HttpSurface.plain(request.response(), rejection.status(), rejection.message());
@@ -138,40 +157,108 @@ public final class RateApi {
         }
     }
 
-    private void release(RoutingContext ctx) {
-        String key = ctx.pathParam("key");
-        String requestId = ctx.pathParam("requestId");
-        if (key.isEmpty()) {
-            emptyKey(ctx);
+    /**
+     * Frees one slot of {@code key} (trimmed, as gocc does); any request id is taken, as gocc only
+     * logs it. Store failures are answered 503.
+     */
+    private void release(HttpServerRequest request, String rawKey, String rawRequestId, IntConsumer answered) {
+        HttpServerResponse response = request.response();
+        String key = rawKey == null ? null : GoText.trimSpace(rawKey);
+        String requestId = rawRequestId == null ? null : GoText.trimSpace(rawRequestId);
+        int status;
+        if (key == null || requestId == null) {
+            status = 400;
+            HttpSurface.plain(response, status, "malformed path: a bad percent-escape or not UTF-8");
+        } else if (key.isEmpty()) {
+            status = 400;
+            HttpSurface.plain(response, status, "empty key provided");
+        } else if (requestId.isEmpty()) {
+            status = 400;
+            HttpSurface.plain(response, status, "empty id provided");
+        } else {
+            Context context = Vertx.currentContext();
+            service.release(key)
+                    .whenComplete((done, error) -> context.runOnContext(v -> {
+                        if (error != null) {
+                            HttpSurface.plain(response, 503, "rate store unavailable");
+                            notify(answered, 503);
+                        } else if (!response.ended() && !response.closed()) {
+                            response.setStatusCode(200).end();
+                            notify(answered, 200);
+                        }
+                    }));
             return;
         }
-        if (requestId.length() > 20 || !requestId.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            HttpSurface.plain(
-                    ctx.response(),
-                    400,
-                    "invalid requestId: \"" + HttpSurface.shorten(requestId) + "\" (expected: a decimal id)");
-            return;
-        }
-        reply(
-                ctx,
-                service.release(key),
-                (response, done) -> response.setStatusCode(200).end());
+        notify(answered, status);
     }
 
+    /**
+     * {@code GET /debug}: gocc's {@code {"Instances": {key: snapshot}}}, a page at a time: {@code
+     * limit} keys (at most, and by default, rate.debug-max-keys) after {@code cursor}, in key order,
+     * with {@code "NextCursor"} when more follow. One listing runs at a time; another gets 429.
+     */
     private void debugAll(RoutingContext ctx) {
-        reply(ctx, service.snapshots(debugMaxKeys), (response, snapshots) -> {
+        PercentDecoding.Query query = PercentDecoding.query(ctx.request().query());
+        String limitText = query.first("limit");
+        int limit = debugMaxKeys;
+        if (limitText != null && !limitText.isEmpty()) {
+            limit = limitText.length() <= 9 && limitText.chars().allMatch(c -> c >= '0' && c <= '9')
+                    ? Integer.parseInt(limitText)
+                    : -1;
+            if (limit < 1 || limit > debugMaxKeys) {
+                HttpSurface.plain(
+                        ctx.response(),
+                        400,
+                        "limit: \"" + HttpSurface.shorten(limitText) + "\" (expected: 1 to " + debugMaxKeys
+                                + ", rate.debug-max-keys)");
+                return;
+            }
+        }
+        if (query.malformed("cursor") || query.malformed("limit")) {
+            HttpSurface.plain(ctx.response(), 400, "malformed query: a bad percent-escape or not UTF-8");
+            return;
+        }
+        if (!listing.compareAndSet(false, true)) {
+            HttpSurface.plain(ctx.response(), 429, "another /debug listing is in progress");
+            return;
+        }
+        int pageSize = limit;
+        CompletableFuture<Map<String, KeySnapshot>> page;
+        try {
+            page = service.snapshots(query.first("cursor"), pageSize + 1);
+        } catch (RuntimeException e) {
+            listing.set(false);
+            throw e;
+        }
+        page.whenComplete((done, error) -> listing.set(false));
+        reply(ctx, page, (response, snapshots) -> {
             ObjectNode instances = JSON.createObjectNode();
+            String last = null;
             for (Map.Entry<String, KeySnapshot> entry : snapshots.entrySet()) {
+                if (instances.size() == pageSize) {
+                    break;
+                }
                 instances.set(entry.getKey(), debugNode(entry.getValue()));
+                last = entry.getKey();
             }
             ObjectNode root = JSON.createObjectNode();
             root.set("Instances", instances);
+            if (snapshots.size() > pageSize) {
+                root.put("NextCursor", last);
+            }
             json(response, 200, root.toString());
         });
     }
 
+    /** {@code GET /debug/{key}}: the key as sent (not trimmed, as in gocc), or 404 {@code Key not found}. */
     private void debugKey(RoutingContext ctx) {
-        reply(ctx, service.snapshot(ctx.pathParam("key")), (response, snapshot) -> {
+        String path = ctx.request().path();
+        String key = PercentDecoding.path(path, DEBUG_PREFIX.length(), path.length());
+        if (key == null) {
+            HttpSurface.plain(ctx.response(), 400, "malformed key: a bad percent-escape or not UTF-8");
+            return;
+        }
+        reply(ctx, service.snapshot(key), (response, snapshot) -> {
             if (snapshot.isEmpty()) {
                 HttpSurface.plain(response, 404, "Key not found");
             } else {

@@ -2,16 +2,18 @@ package dev.gatehouse.server.rate;
 
 import dev.gatehouse.server.config.BooleanText;
 import dev.gatehouse.server.config.ServerConfig;
-import dev.gatehouse.server.http.HttpSurface;
+import dev.gatehouse.server.http.PercentDecoding;
 import java.nio.charset.StandardCharsets;
 import java.util.OptionalInt;
-import java.util.function.UnaryOperator;
 
 /**
- * A call of {@code /rate/{key}} checked in gocc's order: either a {@link Request} to decide, or a
- * {@link Rejection} with its status and plain-text message.
+ * A call of {@code /rate/{key}} checked in gocc's order and answered in gocc's words: either a {@link
+ * Request} to decide, or a {@link Rejection} with its status and plain-text message.
  */
 public sealed interface RateQuery {
+
+    /** gocc's value of {@code maxRequests} and {@code maxRequestsInQueue} that means "no override". */
+    int NO_CHANGE = -1_000_000_000;
 
     /** A valid call: the key, whether it may wait, and the overrides it asks for. */
     record Request(String key, boolean canWait, OptionalInt maxRequests, OptionalInt maxRequestsInQueue)
@@ -24,80 +26,105 @@ public sealed interface RateQuery {
     record Permissions(boolean canSetRate, boolean canModQueue, int maxKeyBytes) {}
 
     /**
-     * Checks a call for {@code key} with query parameters read by {@code param} (the first value of a
-     * parameter, or null): empty key, key length, {@code canWait}, number syntax, permissions, then
-     * bounds. An empty parameter counts as absent.
+     * Checks a call for {@code key} (decoded, or null when its escapes or UTF-8 were malformed) with
+     * {@code query} in gocc's order: empty key (after trimming), {@code canWait}, {@code maxRequests}'s
+     * syntax then permission, {@code maxRequestsInQueue}'s syntax then permission, then the bounds of
+     * each. Values are trimmed; an empty one, or gocc's {@link #NO_CHANGE}, counts as absent. Beyond
+     * gocc, a key that is not UTF-8 or longer than allowed is refused.
      */
-    static RateQuery parse(String key, UnaryOperator<String> param, Permissions permissions) {
-        if (key.isEmpty()) {
+    static RateQuery parse(String key, PercentDecoding.Query query, Permissions permissions) {
+        if (key == null) {
+            return new Rejection(400, "malformed key: a bad percent-escape or not UTF-8");
+        }
+        String trimmed = GoText.trimSpace(key);
+        if (trimmed.isEmpty()) {
             return new Rejection(400, "empty key provided");
         }
-        int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
+        int keyBytes = trimmed.getBytes(StandardCharsets.UTF_8).length;
         if (keyBytes > permissions.maxKeyBytes()) {
             return new Rejection(
                     400, "key too long: " + keyBytes + " bytes (expected: <= " + permissions.maxKeyBytes() + ")");
         }
-        String canWaitText = present(param.apply("canWait"));
-        Boolean canWait = canWaitText == null
-                ? Boolean.FALSE
-                : BooleanText.parse(canWaitText).orElse(null);
+        Boolean canWait = Boolean.FALSE;
+        String canWaitText = value(query, "canWait");
+        if (query.malformed("canWait")) {
+            canWait = null;
+        } else if (canWaitText != null) {
+            canWait = BooleanText.parse(canWaitText).orElse(null);
+        }
         if (canWait == null) {
-            return new Rejection(
-                    400, "invalid canWait: \"" + HttpSurface.shorten(canWaitText) + "\" (expected: true or false)");
+            return new Rejection(400, "failed to parse canWait query parameter");
         }
-        String maxRequestsText = present(param.apply("maxRequests"));
-        String maxInQueueText = present(param.apply("maxRequestsInQueue"));
-        Long maxRequests = int32(maxRequestsText);
-        if (maxRequestsText != null && maxRequests == null) {
-            return notAnInteger("maxRequests", maxRequestsText);
+        long maxRequests = query.malformed("maxRequests") ? MALFORMED : int32(value(query, "maxRequests"));
+        if (maxRequests == MALFORMED) {
+            return new Rejection(400, "failed to parse maxRequests query parameter");
         }
-        Long maxInQueue = int32(maxInQueueText);
-        if (maxInQueueText != null && maxInQueue == null) {
-            return notAnInteger("maxRequestsInQueue", maxInQueueText);
-        }
-        if (maxRequests != null && !permissions.canSetRate()) {
+        if (maxRequests != ABSENT && !permissions.canSetRate()) {
             return new Rejection(403, "maxRequests query parameter is disabled");
         }
-        if (maxInQueue != null && !permissions.canModQueue()) {
+        long maxInQueue = query.malformed("maxRequestsInQueue") ? MALFORMED : int32(value(query, "maxRequestsInQueue"));
+        if (maxInQueue == MALFORMED) {
+            return new Rejection(400, "failed to parse maxRequestsInQueue query parameter");
+        }
+        if (maxInQueue != ABSENT && !permissions.canModQueue()) {
             return new Rejection(403, "maxRequestsInQueue query parameter is disabled");
         }
-        if (maxRequests != null && (maxRequests < 1 || maxRequests > ServerConfig.MAX_LIMIT)) {
-            return outOfBounds("maxRequests", maxRequests, 1);
+        if (maxRequests != ABSENT && (maxRequests < 1 || maxRequests > ServerConfig.MAX_LIMIT)) {
+            return new Rejection(400, "maxRequests out of bounds");
         }
-        if (maxInQueue != null && (maxInQueue < 0 || maxInQueue > ServerConfig.MAX_LIMIT)) {
-            return outOfBounds("maxRequestsInQueue", maxInQueue, 0);
+        if (maxInQueue != ABSENT && (maxInQueue < 0 || maxInQueue > ServerConfig.MAX_LIMIT)) {
+            return new Rejection(400, "maxRequestsInQueue out of bounds");
         }
         return new Request(
-                key,
+                trimmed,
                 canWait,
-                maxRequests == null ? OptionalInt.empty() : OptionalInt.of(maxRequests.intValue()),
-                maxInQueue == null ? OptionalInt.empty() : OptionalInt.of(maxInQueue.intValue()));
+                maxRequests == ABSENT ? OptionalInt.empty() : OptionalInt.of((int) maxRequests),
+                maxInQueue == ABSENT ? OptionalInt.empty() : OptionalInt.of((int) maxInQueue));
     }
 
-    private static String present(String value) {
-        return value == null || value.isEmpty() ? null : value;
+    /** What {@link #int32} answers for an absent value (or {@link #NO_CHANGE}); outside the 32-bit range. */
+    long ABSENT = Long.MAX_VALUE;
+
+    /** What {@link #int32} answers for a value that is not a 32-bit decimal integer. */
+    long MALFORMED = Long.MIN_VALUE;
+
+    /** The trimmed first value of {@code name}, or null when absent, empty or undecodable. */
+    private static String value(PercentDecoding.Query query, String name) {
+        String raw = query.first(name);
+        if (raw == null) {
+            return null;
+        }
+        String trimmed = GoText.trimSpace(raw);
+        return trimmed.isEmpty() ? null : trimmed;
     }
 
-    private static Long int32(String text) {
+    /**
+     * {@code text} as Go's {@code strconv.ParseInt(text, 10, 32)} reads it (an optional sign, ASCII
+     * digits): {@link #ABSENT} when null or {@link #NO_CHANGE}, {@link #MALFORMED} when it is not one.
+     */
+    private static long int32(String text) {
         if (text == null) {
-            return null;
+            return ABSENT;
         }
-        try {
-            return (long) Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            return null;
+        boolean signed = text.charAt(0) == '+' || text.charAt(0) == '-';
+        int start = signed ? 1 : 0;
+        if (start == text.length() || text.length() - start > 10) {
+            return MALFORMED;
         }
-    }
-
-    private static Rejection notAnInteger(String name, String text) {
-        return new Rejection(
-                400, "invalid " + name + ": \"" + HttpSurface.shorten(text) + "\" (expected: a 32-bit integer)");
-    }
-
-    private static Rejection outOfBounds(String name, long value, int min) {
-        return new Rejection(
-                400,
-                name + " out of bounds: " + value + " (expected: " + min + " <= " + name + " <= "
-                        + ServerConfig.MAX_LIMIT + ")");
+        long value = 0;
+        for (int i = start; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return MALFORMED;
+            }
+            value = value * 10 + (c - '0');
+        }
+        if (text.charAt(0) == '-') {
+            value = -value;
+        }
+        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            return MALFORMED;
+        }
+        return value == NO_CHANGE ? ABSENT : value;
     }
 }

@@ -90,25 +90,27 @@ public final class RateService implements AutoCloseable {
     /** Decides {@code request}; the result completes when it is admitted or refused. Cancel it to leave a queue. */
     public CompletableFuture<RateVerdict> acquire(RateQuery.Request request) {
         long startNanos = clock.nowNanos();
+        long requestId = nextRequestId.getAndIncrement(); // every call takes one, as in gocc
         String key = request.key();
         RateLimits limits = limitsFor(key, request.maxRequests(), request.maxRequestsInQueue(), startNanos);
         CompletableFuture<RateVerdict> result;
         if (closed) {
-            result = CompletableFuture.completedFuture(unavailable(limits));
+            result = CompletableFuture.completedFuture(unavailable(requestId, limits));
         } else if (store.refusal(limits.spec()).isPresent()) {
             overrides.computeIfPresent(
                     key, (ignored, override) -> override.limits().equals(limits) ? null : override);
             result = CompletableFuture.completedFuture(new RateVerdict(
                     RateVerdict.Outcome.REFUSED,
-                    0,
+                    requestId,
                     limits,
                     new Decision(Decision.Outcome.DENIED, 0, Decision.NEVER, Decision.NEVER)));
         } else {
-            result = request.canWait() ? joinWaiting(key, limits, startNanos) : null;
+            result = request.canWait() ? joinWaiting(key, requestId, limits, startNanos) : null;
             if (result == null) {
                 CompletableFuture<CompletableFuture<RateVerdict>> decided = limiter.decide(key, limits.spec(), 1)
                         .toCompletableFuture()
-                        .handle((decision, error) -> afterAsk(key, limits, request.canWait(), decision, error));
+                        .handle((decision, error) ->
+                                afterAsk(key, requestId, limits, request.canWait(), decision, error));
                 result = decided.isDone() ? decided.join() : cancellable(key, decided);
             }
         }
@@ -147,10 +149,10 @@ public final class RateService implements AutoCloseable {
                 }));
     }
 
-    /** The state of up to {@code maxKeys} keys, in key order. */
-    public CompletableFuture<Map<String, KeySnapshot>> snapshots(int maxKeys) {
+    /** The state of up to {@code maxKeys} keys after {@code after} (from the first when null), in key order. */
+    public CompletableFuture<Map<String, KeySnapshot>> snapshots(String after, int maxKeys) {
         List<CompletableFuture<Optional<KeySnapshot>>> pending = new ArrayList<>();
-        for (String key : store.keys(maxKeys)) {
+        for (String key : store.keys(after, maxKeys)) {
             pending.add(snapshot(key));
         }
         return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
@@ -196,7 +198,7 @@ public final class RateService implements AutoCloseable {
             }
         }
         for (Map.Entry<String, KeyQueue> entry : queues.entrySet()) {
-            entry.getValue().closeAll(unavailable(entry.getKey()));
+            entry.getValue().closeAll(unavailable(entry.getKey(), 0));
         }
     }
 
@@ -230,54 +232,54 @@ public final class RateService implements AutoCloseable {
         queues.remove(key, queue);
     }
 
-    RateVerdict admitted(String key, Decision decision) {
-        return new RateVerdict(
-                RateVerdict.Outcome.ALLOWED, nextRequestId.getAndIncrement(), currentLimits(key), decision);
+    RateVerdict admitted(String key, long requestId, Decision decision) {
+        return new RateVerdict(RateVerdict.Outcome.ALLOWED, requestId, currentLimits(key), decision);
     }
 
-    RateVerdict unavailable(String key) {
-        return unavailable(currentLimits(key));
+    RateVerdict unavailable(String key, long requestId) {
+        return unavailable(requestId, currentLimits(key));
     }
 
     // ----------------------------------------------------------------------------------------------
 
-    private CompletableFuture<RateVerdict> joinWaiting(String key, RateLimits limits, long nowNanos) {
+    private CompletableFuture<RateVerdict> joinWaiting(String key, long requestId, RateLimits limits, long nowNanos) {
         KeyQueue queue = queues.get(key);
         if (queue == null) {
             return null;
         }
-        KeyQueue.Waiter waiter = new KeyQueue.Waiter(nowNanos);
+        KeyQueue.Waiter waiter = new KeyQueue.Waiter(nowNanos, requestId);
         return switch (queue.offerBehind(waiter, limits.maxRequestsInQueue())) {
             case QUEUED -> watch(key, queue, waiter);
             case FULL ->
-                CompletableFuture.completedFuture(
-                        new RateVerdict(RateVerdict.Outcome.QUEUE_FULL, 0, limits, queue.currentRefusal(nowNanos)));
+                CompletableFuture.completedFuture(new RateVerdict(
+                        RateVerdict.Outcome.QUEUE_FULL, requestId, limits, queue.currentRefusal(nowNanos)));
             case NOT_QUEUED -> null;
         };
     }
 
     private CompletableFuture<RateVerdict> afterAsk(
-            String key, RateLimits limits, boolean canWait, Decision decision, Throwable error) {
+            String key, long requestId, RateLimits limits, boolean canWait, Decision decision, Throwable error) {
         if (error != null) {
-            return CompletableFuture.completedFuture(unavailable(limits));
+            return CompletableFuture.completedFuture(unavailable(requestId, limits));
         }
         if (decision.allowed()) {
             return CompletableFuture.completedFuture(
-                    new RateVerdict(RateVerdict.Outcome.ALLOWED, nextRequestId.getAndIncrement(), limits, decision));
+                    new RateVerdict(RateVerdict.Outcome.ALLOWED, requestId, limits, decision));
         }
-        if (!canWait) {
-            return CompletableFuture.completedFuture(new RateVerdict(RateVerdict.Outcome.DENIED, 0, limits, decision));
+        if (!canWait || decision.outcome() == Decision.Outcome.TOO_MANY_KEYS) {
+            return CompletableFuture.completedFuture(
+                    new RateVerdict(RateVerdict.Outcome.DENIED, requestId, limits, decision));
         }
         for (; ; ) {
             KeyQueue queue = queues.computeIfAbsent(key, k -> new KeyQueue(k, this));
-            KeyQueue.Waiter waiter = new KeyQueue.Waiter(clock.nowNanos());
+            KeyQueue.Waiter waiter = new KeyQueue.Waiter(clock.nowNanos(), requestId);
             switch (queue.offerAfterRefusal(waiter, limits.maxRequestsInQueue(), decision)) {
                 case QUEUED -> {
                     return watch(key, queue, waiter);
                 }
                 case FULL -> {
                     return CompletableFuture.completedFuture(
-                            new RateVerdict(RateVerdict.Outcome.QUEUE_FULL, 0, limits, decision));
+                            new RateVerdict(RateVerdict.Outcome.QUEUE_FULL, requestId, limits, decision));
                 }
                 case NOT_QUEUED -> queues.remove(key, queue); // retired meanwhile: take a fresh one
             }
@@ -315,7 +317,7 @@ public final class RateService implements AutoCloseable {
             }
         });
         if (closed) {
-            queue.closeAll(unavailable(key)); // joined while close() was answering the others
+            queue.closeAll(unavailable(key, 0)); // joined while close() was answering the others
         }
         return waiter.result;
     }
@@ -355,10 +357,10 @@ public final class RateService implements AutoCloseable {
         return limits;
     }
 
-    private static RateVerdict unavailable(RateLimits limits) {
+    private static RateVerdict unavailable(long requestId, RateLimits limits) {
         return new RateVerdict(
                 RateVerdict.Outcome.UNAVAILABLE,
-                0,
+                requestId,
                 limits,
                 new Decision(Decision.Outcome.CLOSED, 0, Decision.NEVER, Decision.NEVER));
     }

@@ -5,8 +5,11 @@ import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.server.config.ServerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -18,8 +21,25 @@ public interface RateStore extends AutoCloseable {
     /** The port every decision, release and snapshot goes through. */
     KeyedRateLimiter limiter();
 
-    /** Up to {@code max} keys that hold state, in key order. */
-    List<String> keys(int max);
+    /** Calls {@code action} for every key that holds state, in no particular order. */
+    void forEachKey(Consumer<String> action);
+
+    /**
+     * A page of keys that hold state: up to {@code max} of those after {@code after} (from the first
+     * when null), in key order. Costs one pass over the keys and memory for {@code max} of them.
+     */
+    default List<String> keys(String after, int max) {
+        TreeSet<String> page = new TreeSet<>();
+        forEachKey(key -> {
+            if (after == null || key.compareTo(after) > 0) {
+                page.add(key);
+                if (page.size() > max) {
+                    page.pollLast();
+                }
+            }
+        });
+        return new ArrayList<>(page);
+    }
 
     /** How many keys hold state. */
     int keyCount();

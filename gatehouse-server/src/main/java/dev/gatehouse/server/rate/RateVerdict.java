@@ -6,7 +6,8 @@ import dev.gatehouse.core.limit.Decision;
  * The answer to one call of {@code /rate/{key}}.
  *
  * @param outcome what happened
- * @param requestId the id of an admitted request (for {@code DELETE}); 0 otherwise
+ * @param requestId the id this call took on arrival (every call takes one, as in gocc; an admitted
+ *     call's is its answer, for {@code DELETE}); 0 for calls answered by a shutdown
  * @param limits the key's limits when it was decided
  * @param decision the limiter's figures (remaining, when to retry, when full capacity returns); for
  *     {@link Outcome#UNAVAILABLE} a denial with unknown figures

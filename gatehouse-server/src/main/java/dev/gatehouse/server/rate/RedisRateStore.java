@@ -15,8 +15,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /** {@link RateStore} in Redis: every node that shares the Redis and the key prefix shares the limits. */
@@ -122,16 +121,8 @@ final class RedisRateStore implements RateStore {
     }
 
     @Override
-    public List<String> keys(int max) {
-        List<String> keys = new ArrayList<>();
-        for (String key : served.keySet()) {
-            if (keys.size() == max) {
-                break;
-            }
-            keys.add(key);
-        }
-        keys.sort(null);
-        return keys;
+    public void forEachKey(Consumer<String> action) {
+        served.keySet().forEach(action);
     }
 
     @Override

@@ -8,9 +8,12 @@ import dev.gatehouse.server.TestServer;
 import dev.gatehouse.server.config.Setting;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -167,31 +170,116 @@ class RateApiTest {
     }
 
     @Test
-    void delete_badRequestId_is400() {
-        HttpResponse<String> response = server.send("DELETE", "/rate/k/12x");
-
-        assertThat(response.statusCode()).isEqualTo(400);
-        assertThat(response.body()).isEqualTo("invalid requestId: \"12x\" (expected: a decimal id)");
+    void delete_anyRequestId_is200_asGoccOnlyLogsIt() {
+        assertThat(server.send("DELETE", "/rate/k/12x").statusCode()).isEqualTo(200);
+        assertThat(server.send("DELETE", "/rate/k/%20x%20").statusCode()).isEqualTo(200);
     }
 
     @ParameterizedTest(name = "{0} -> {1} {2}")
     @CsvSource(delimiter = '|', textBlock = """
-            /rate/                                  | 400 | empty key provided
-            /rate                                   | 400 | empty key provided
-            /rate/k?canWait=yes                     | 400 | 'invalid canWait: "yes" (expected: true or false)'
-            /rate/k?maxRequests=abc                 | 400 | 'invalid maxRequests: "abc" (expected: a 32-bit integer)'
-            /rate/k?maxRequestsInQueue=1.5          | 400 | 'invalid maxRequestsInQueue: "1.5" (expected: a 32-bit integer)'
-            /rate/k?maxRequests=0                   | 400 | 'maxRequests out of bounds: 0 (expected: 1 <= maxRequests <= 1000000000)'
-            /rate/k?maxRequestsInQueue=-1           | 400 | 'maxRequestsInQueue out of bounds: -1 (expected: 0 <= maxRequestsInQueue <= 1000000000)'
-            /rate/k?canWait=x&maxRequests=abc       | 400 | 'invalid canWait: "x" (expected: true or false)'
-            /debug/never-seen                       | 404 | Key not found
-            /nowhere                                | 404 | not found
+            /rate/%20/5        | 400 | empty key provided
+            /rate/k/%20        | 400 | empty id provided
+            /rate/k/%09%20%0A  | 400 | empty id provided
+            /rate/%zz/5        | 400 | 'malformed path: a bad percent-escape or not UTF-8'
             """)
-    void invalidCalls_getTheirStatusAndMessage(String path, int status, String message) {
-        HttpResponse<String> response = server.get(path);
+    void delete_emptyOrMalformedParts_are400NamingThem(String path, int status, String message) throws IOException {
+        assertThat(rawAnswer("DELETE", path)).isEqualTo(status + " " + message);
+    }
 
-        assertThat(response.statusCode()).isEqualTo(status);
-        assertThat(response.body()).isEqualTo(message);
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            /rate/%20                               | 400 | empty key provided
+            /rate/%09%20                            | 400 | empty key provided
+            /rate/k?canWait=yes                     | 400 | failed to parse canWait query parameter
+            /rate/k?canWait=%zz                     | 400 | failed to parse canWait query parameter
+            /rate/k?maxRequests=abc                 | 400 | failed to parse maxRequests query parameter
+            /rate/k?maxRequests=%zz                 | 400 | failed to parse maxRequests query parameter
+            /rate/k?maxRequestsInQueue=1.5          | 400 | failed to parse maxRequestsInQueue query parameter
+            /rate/k?maxRequests=0                   | 400 | maxRequests out of bounds
+            /rate/k?maxRequestsInQueue=-1           | 400 | maxRequestsInQueue out of bounds
+            /rate/k?canWait=x&maxRequests=abc       | 400 | failed to parse canWait query parameter
+            /rate/%e9                               | 400 | 'malformed key: a bad percent-escape or not UTF-8'
+            /rate/%zz                               | 400 | 'malformed key: a bad percent-escape or not UTF-8'
+            /debug/never-seen                       | 404 | Key not found
+            /rate/                                  | 404 | '{"message":"Not Found"}\n'
+            /rate                                   | 404 | '{"message":"Not Found"}\n'
+            /nowhere                                | 404 | '{"message":"Not Found"}\n'
+            """)
+    void invalidCalls_getTheirStatusAndMessage(String path, int status, String message) throws IOException {
+        assertThat(rawAnswer("GET", path)).isEqualTo(status + " " + message.replace("\\n", "\n"));
+    }
+
+    /** "status body" of {@code method path} sent as written (a JDK client refuses malformed escapes). */
+    private static String rawAnswer(String method, String path) throws IOException {
+        String request = method + " " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+        String answer = new String(rawRequest(request.getBytes(StandardCharsets.ISO_8859_1)), StandardCharsets.UTF_8);
+        return answer.substring(9, 12) + " " + answer.substring(answer.indexOf("\r\n\r\n") + 4);
+    }
+
+    @Test
+    void rate_keyWithSpaceAround_isTrimmedToTheSameKey() {
+        String key = freshKey();
+
+        assertThat(server.get("/rate/" + key).statusCode()).isEqualTo(200);
+        assertThat(server.get("/rate/%20" + key + "%09").statusCode()).isEqualTo(200);
+        assertThat(server.get("/rate/" + key).statusCode()).isEqualTo(429);
+    }
+
+    @Test
+    void rate_rawUtf8KeyAndItsPercentEncoding_shareOneCounter() throws IOException {
+        String key = freshKey();
+        String raw = "GET /rate/" + key + "caf\u00c3\u00a9 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+        assertThat(statusOfRawRequest(raw.getBytes(StandardCharsets.ISO_8859_1)))
+                .isEqualTo(200);
+        assertThat(server.get("/rate/" + key + "caf%C3%A9").statusCode()).isEqualTo(200);
+        assertThat(server.get("/rate/" + key + "caf%c3%a9").statusCode()).isEqualTo(429);
+        assertThat(server.get("/debug/" + key + "caf%C3%A9").statusCode()).isEqualTo(200);
+    }
+
+    private static int statusOfRawRequest(byte[] request) throws IOException {
+        return Integer.parseInt(new String(rawRequest(request), StandardCharsets.ISO_8859_1).substring(9, 12));
+    }
+
+    /** Everything the server answers to {@code request} (which asks it to close the connection). */
+    private static byte[] rawRequest(byte[] request) throws IOException {
+        URI uri = server.rate("/");
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request);
+            return socket.getInputStream().readAllBytes();
+        }
+    }
+
+    @Test
+    void rate_everyCall_deniedOnesToo_takesARequestId() {
+        String key = freshKey();
+        long first = Long.parseLong(server.get("/rate/" + key).body());
+        server.get("/rate/" + key);
+        assertThat(server.get("/rate/" + key).statusCode()).isEqualTo(429);
+        server.send("DELETE", "/rate/" + key + "/" + first);
+
+        long fourth = Long.parseLong(server.get("/rate/" + key).body());
+
+        assertThat(fourth - first).isGreaterThanOrEqualTo(3); // the denied call took one of its own
+    }
+
+    @Test
+    void debug_pagesThroughKeysInOrder() throws Exception {
+        String prefix = freshKey();
+        for (String suffix : new String[] {"a", "b", "c"}) {
+            server.get("/rate/" + prefix + suffix);
+        }
+
+        JsonNode page =
+                JSON.readTree(server.get("/debug?limit=1&cursor=" + prefix).body());
+        assertThat(page.get("Instances").fieldNames()).toIterable().containsExactly(prefix + "a");
+        assertThat(page.get("NextCursor").asText()).isEqualTo(prefix + "a");
+        JsonNode next = JSON.readTree(
+                server.get("/debug?limit=2&cursor=" + prefix + "a").body());
+        assertThat(next.get("Instances").fieldNames()).toIterable().startsWith(prefix + "b", prefix + "c");
+        assertThat(server.get("/debug?limit=0").statusCode()).isEqualTo(400);
+        assertThat(server.get("/debug?limit=10001").statusCode()).isEqualTo(400);
     }
 
     @Test
@@ -257,16 +345,23 @@ class RateApiTest {
     }
 
     @Test
-    void healthz_is200() {
-        assertThat(server.get("/healthz").statusCode()).isEqualTo(200);
+    void healthz_is200WithAnEmptyBody() {
+        HttpResponse<String> response = server.get("/healthz");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEmpty();
     }
 
     @Test
-    void wrongMethod_is405() {
+    void wrongMethod_is405AsEchoAnswersIt_namingTheAllowedMethods() {
         HttpResponse<String> response = server.send("PUT", "/rate/k");
 
         assertThat(response.statusCode()).isEqualTo(405);
-        assertThat(response.body()).isEqualTo("method not allowed");
+        assertThat(response.body()).isEqualTo("{\"message\":\"Method Not Allowed\"}\n");
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(response.headers().firstValue("allow")).hasValue("GET, POST");
+        assertThat(server.send("GET", "/rate/k/5").headers().firstValue("allow"))
+                .hasValue("DELETE");
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -202,7 +203,7 @@ class RateServiceTest {
         clock.advance(WINDOW.multipliedBy(2));
 
         assertThat(service.snapshot("k").join()).isEmpty();
-        assertThat(service.snapshots(10).join()).isEmpty();
+        assertThat(service.snapshots(null, 10).join()).isEmpty();
     }
 
     @Test
@@ -398,8 +399,8 @@ class RateServiceTest {
         }
 
         @Override
-        public List<String> keys(int max) {
-            return inner.keys(max);
+        public void forEachKey(Consumer<String> action) {
+            inner.forEachKey(action);
         }
 
         @Override
