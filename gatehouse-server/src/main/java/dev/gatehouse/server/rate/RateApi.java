@@ -322,13 +322,7 @@ public final class RateApi {
         } else if (status == 503) {
             HttpSurface.plain(response, 503, "shutting down");
         } else if (status == 400) {
-            RateLimits limits = verdict.limits();
-            HttpSurface.plain(
-                    response,
-                    400,
-                    "maxRequests: " + limits.maxRequests() + " (expected: a limit the shared store can keep exactly: "
-                            + "smaller for " + limits.algorithm().configName() + " over " + limits.windowMillis()
-                            + " ms)");
+            HttpSurface.plain(response, 400, verdict.refusal());
         } else {
             response.setStatusCode(status).end();
         }
@@ -351,6 +345,9 @@ public final class RateApi {
         putMillis(node, "resetMillis", decision.nanosUntilReset());
         if (!verdict.allowed()) {
             putMillis(node, "retryAfterMillis", decision.nanosUntilRetry());
+        }
+        if (verdict.refusal() != null) {
+            node.put("reason", verdict.refusal());
         }
         return node;
     }

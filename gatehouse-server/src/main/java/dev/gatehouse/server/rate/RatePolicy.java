@@ -22,9 +22,27 @@ public final class RatePolicy {
     private final List<KeyRule> rules;
     private final ConcurrentHashMap<RateLimits, RateLimits> interned = new ConcurrentHashMap<>();
 
+    /**
+     * The policy of {@code defaults} and {@code rules}. Every rule is checked now, alone over the
+     * defaults and on top of all the rules before it (a key may match them all): limits the
+     * limiters cannot keep are refused here, naming the rule, and never reach a request.
+     */
     public RatePolicy(RateLimits defaults, List<KeyRule> rules) {
         this.defaults = Require.given("defaults", defaults, "limits");
         this.rules = List.copyOf(rules);
+        RateLimits cumulative = defaults;
+        for (int i = 0; i < this.rules.size(); i++) {
+            KeyRule rule = this.rules.get(i);
+            try {
+                rule.applyTo(defaults);
+                cumulative = rule.applyTo(cumulative);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "keys[" + i + "] (" + rule.keyPattern() + "): limits the limiter cannot keep: "
+                                + e.getMessage(),
+                        e);
+            }
+        }
     }
 
     /** The limits of {@code key}. */
@@ -32,7 +50,7 @@ public final class RatePolicy {
         RateLimits limits = defaults;
         for (KeyRule rule : rules) {
             if (rule.matches(key)) {
-                limits = rule.applyTo(limits);
+                limits = applyIfKeepable(rule, limits);
             }
         }
         if (limits == defaults) {
@@ -47,6 +65,18 @@ public final class RatePolicy {
             return raced != null ? raced : limits;
         }
         return limits;
+    }
+
+    /**
+     * {@code rule} over {@code limits}; or {@code limits} unchanged when the result could not be kept
+     * (a combination of rules the load-time check did not try), so a request is never failed by config.
+     */
+    private static RateLimits applyIfKeepable(KeyRule rule, RateLimits limits) {
+        try {
+            return rule.applyTo(limits);
+        } catch (IllegalArgumentException e) {
+            return limits;
+        }
     }
 
     public RateLimits defaults() {

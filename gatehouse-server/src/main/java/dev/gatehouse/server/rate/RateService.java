@@ -92,25 +92,37 @@ public final class RateService implements AutoCloseable {
         long startNanos = clock.nowNanos();
         long requestId = nextRequestId.getAndIncrement(); // every call takes one, as in gocc
         String key = request.key();
-        RateLimits limits = limitsFor(key, request.maxRequests(), request.maxRequestsInQueue(), startNanos);
+        RateLimits limits;
+        String refusal;
+        try {
+            limits = limitsFor(key, request.maxRequests(), request.maxRequestsInQueue(), startNanos);
+            refusal = store.refusal(limits.spec()).orElse(null);
+        } catch (IllegalArgumentException e) { // an override the limiter itself cannot keep
+            limits = currentLimits(key);
+            refusal = e.getMessage();
+        }
         CompletableFuture<RateVerdict> result;
         if (closed) {
             result = CompletableFuture.completedFuture(unavailable(requestId, limits));
-        } else if (store.refusal(limits.spec()).isPresent()) {
+        } else if (refusal != null) {
+            RateLimits refused = limits;
             overrides.computeIfPresent(
-                    key, (ignored, override) -> override.limits().equals(limits) ? null : override);
+                    key, (ignored, override) -> override.limits().equals(refused) ? null : override);
             result = CompletableFuture.completedFuture(new RateVerdict(
                     RateVerdict.Outcome.REFUSED,
                     requestId,
                     limits,
-                    new Decision(Decision.Outcome.DENIED, 0, Decision.NEVER, Decision.NEVER)));
+                    new Decision(Decision.Outcome.DENIED, 0, Decision.NEVER, Decision.NEVER),
+                    "maxRequests out of bounds for " + limits.algorithm().configName() + " over "
+                            + limits.windowMillis() + " ms: " + refusal));
         } else {
-            result = request.canWait() ? joinWaiting(key, requestId, limits, startNanos) : null;
+            RateLimits asked = limits;
+            result = request.canWait() ? joinWaiting(key, requestId, asked, startNanos) : null;
             if (result == null) {
-                CompletableFuture<CompletableFuture<RateVerdict>> decided = limiter.decide(key, limits.spec(), 1)
+                CompletableFuture<CompletableFuture<RateVerdict>> decided = limiter.decide(key, asked.spec(), 1)
                         .toCompletableFuture()
                         .handle((decision, error) ->
-                                afterAsk(key, requestId, limits, request.canWait(), decision, error));
+                                afterAsk(key, requestId, asked, request.canWait(), decision, error));
                 result = decided.isDone() ? decided.join() : cancellable(key, decided);
             }
         }

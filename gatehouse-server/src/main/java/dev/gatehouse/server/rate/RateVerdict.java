@@ -11,8 +11,15 @@ import dev.gatehouse.core.limit.Decision;
  * @param limits the key's limits when it was decided
  * @param decision the limiter's figures (remaining, when to retry, when full capacity returns); for
  *     {@link Outcome#UNAVAILABLE} a denial with unknown figures
+ * @param refusal for {@link Outcome#REFUSED}, why the limits asked for cannot be kept (naming the
+ *     bound); null otherwise
  */
-public record RateVerdict(Outcome outcome, long requestId, RateLimits limits, Decision decision) {
+public record RateVerdict(Outcome outcome, long requestId, RateLimits limits, Decision decision, String refusal) {
+
+    /** A verdict other than {@link Outcome#REFUSED}. */
+    public RateVerdict(Outcome outcome, long requestId, RateLimits limits, Decision decision) {
+        this(outcome, requestId, limits, decision, null);
+    }
 
     /** What happened to a call. */
     public enum Outcome {
@@ -24,7 +31,7 @@ public record RateVerdict(Outcome outcome, long requestId, RateLimits limits, De
         QUEUE_FULL,
         /** Nothing could be decided: the service is shutting down or its store did not answer. */
         UNAVAILABLE,
-        /** The shared store cannot keep this limit exactly (a client's override went beyond its bounds). */
+        /** The limit a client's override asks for cannot be kept (by the limiter, or exactly by the shared store). */
         REFUSED
     }
 
