@@ -361,7 +361,9 @@ public final class RateService implements AutoCloseable {
         }
         if (existing == null || !existing.limits().equals(limits)) {
             if (existing != null || overrides.size() < maxOverrides) {
-                overrides.put(key, new ClientOverride(limits, new AtomicLong(nowNanos)));
+                ClientOverride fresh = new ClientOverride(limits, new AtomicLong(nowNanos));
+                overrides.put(key, fresh);
+                overrideSweep.added(key, fresh);
             } // beyond the bound an override applies to its own call only: memory stays bounded
         } else {
             existing.lastUsedNanos().set(nowNanos);

@@ -37,7 +37,16 @@ final class RedisRateStore implements RateStore {
      * are enforced in a memory store of their own, swept alongside.
      */
 
-    private record Served(LimitSpec spec, long lastUsedNanos) {}
+    /** A key this node served: its latest spec and use, updated in place (the idle sweep tracks this instance). */
+    private static final class Served {
+        volatile LimitSpec spec;
+        volatile long lastUsedNanos;
+
+        Served(LimitSpec spec, long lastUsedNanos) {
+            this.spec = spec;
+            this.lastUsedNanos = lastUsedNanos;
+        }
+    }
 
     private final RedisBackend backend;
     private final ScheduledExecutorService probes;
@@ -139,8 +148,8 @@ final class RedisRateStore implements RateStore {
     public int sweep(int maxEntries) {
         localShares.ifPresent(shares -> shares.sweep(maxEntries));
         long now = clock.nowNanos();
-        int evicted = servedSweep.step(
-                maxEntries, last -> now - last.lastUsedNanos() > MemoryRateStore.idleNanos(last.spec()));
+        int evicted =
+                servedSweep.step(maxEntries, last -> now - last.lastUsedNanos > MemoryRateStore.idleNanos(last.spec));
         evictions.add(evicted);
         return evicted;
     }
@@ -161,8 +170,16 @@ final class RedisRateStore implements RateStore {
 
         @Override
         public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
-            if (served.size() < maxKeys || served.containsKey(key)) {
-                served.put(key, new Served(spec, clock.nowNanos()));
+            long now = clock.nowNanos();
+            Served known = served.get(key);
+            if (known != null) {
+                known.spec = spec;
+                known.lastUsedNanos = now;
+            } else if (served.size() < maxKeys) {
+                Served fresh = new Served(spec, now);
+                if (served.putIfAbsent(key, fresh) == null) {
+                    servedSweep.added(key, fresh);
+                }
             }
             return failedIfThrown(() -> store.decide(key, spec, permits));
         }
