@@ -3,6 +3,7 @@ package dev.gatehouse.server.cli;
 import dev.gatehouse.server.config.Setting;
 import java.io.PrintWriter;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,6 +18,8 @@ import picocli.CommandLine.Model.OptionSpec;
         subcommands = {CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
+    private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
+
     @CommandLine.Spec
     private CommandSpec spec;
 
@@ -25,7 +28,21 @@ public final class Cli implements Runnable {
      * {@code serve} returns only once the server has been stopped.
      */
     public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
-        return commandLine(env, out, err).execute(args);
+        return commandLine(env, out, err).execute(withDefaultCommand(args));
+    }
+
+    /**
+     * gocc serves when started with flags and no subcommand, so {@code gatehouse -m 10 -p 9000} is
+     * {@code gatehouse serve -m 10 -p 9000}; no arguments at all, help and version stay as they are.
+     */
+    static String[] withDefaultCommand(String[] args) {
+        if (args.length == 0 || !args[0].startsWith("-") || TOP_LEVEL_OPTIONS.contains(args[0])) {
+            return args;
+        }
+        String[] serve = new String[args.length + 1];
+        serve[0] = "serve";
+        System.arraycopy(args, 0, serve, 1, args.length);
+        return serve;
     }
 
     /** The command tree, with every {@link Setting} as a flag of {@code serve}. */

@@ -2,6 +2,7 @@ package dev.gatehouse.server.cli;
 
 import dev.gatehouse.server.GatehouseServer;
 import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.Credentials;
 import dev.gatehouse.server.config.ResolvedSettings;
 import dev.gatehouse.server.config.ServerConfig;
 import dev.gatehouse.server.config.Setting;
@@ -10,11 +11,15 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,6 +60,21 @@ final class ServeCommand implements Callable<Integer> {
             description = "Print the effective configuration as YAML, with where each value came from, and exit")
     private boolean printConfig;
 
+    @Option(
+            names = {"--instance-urls", "-i"},
+            hidden = true,
+            paramLabel = "URLS")
+    private String instanceUrls;
+
+    @Option(
+            names = {"--server-type", "-s"},
+            hidden = true,
+            paramLabel = "TYPE")
+    private String serverType;
+
+    @Option(names = "--log-includes-source", hidden = true, arity = "0..1", fallbackValue = "true")
+    private String logIncludesSource;
+
     @CommandLine.Spec
     private CommandSpec spec;
 
@@ -80,7 +100,7 @@ final class ServeCommand implements Callable<Integer> {
             settings = ResolvedSettings.resolve(yaml, givenFlags(), env);
             serverConfig = ServerConfig.from(settings);
         } catch (ConfigException e) {
-            err.println("gatehouse: bad configuration: " + e.getMessage());
+            err.println("gatehouse: bad configuration: " + Credentials.masked(e.getMessage()));
             return BAD_CONFIG;
         }
         if (printConfig) {
@@ -89,14 +109,15 @@ final class ServeCommand implements Callable<Integer> {
             return 0;
         }
         LogSetup.apply(serverConfig.log());
+        warnAboutGoccSettings();
         GatehouseServer server;
         try {
             server = GatehouseServer.start(serverConfig);
         } catch (ConfigException e) {
-            err.println("gatehouse: bad configuration: " + e.getMessage());
+            err.println("gatehouse: bad configuration: " + Credentials.masked(e.getMessage()));
             return BAD_CONFIG;
         } catch (IllegalStateException e) {
-            err.println("gatehouse: " + e.getMessage());
+            err.println("gatehouse: " + Credentials.masked(e.getMessage()));
             return CANNOT_START;
         }
         printListening(server);
@@ -114,6 +135,37 @@ final class ServeCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * gocc's settings that Gatehouse does not have are accepted, never fatal, never silently ignored:
+     * each one given (flag or environment) is named in a warning that says what Gatehouse does instead.
+     */
+    private void warnAboutGoccSettings() {
+        Logger log = LoggerFactory.getLogger(ServeCommand.class);
+        goccSettingWarnings().forEach(log::warn);
+    }
+
+    /** One warning for each of gocc's settings Gatehouse does not have that was given. */
+    List<String> goccSettingWarnings() {
+        List<String> warnings = new ArrayList<>();
+        if (given(instanceUrls, "INSTANCE_URLS")) {
+            warnings.add("INSTANCE_URLS / --instance-urls (gocc's distributed mode) is ignored: every node decides "
+                    + "on its own limits unless they share a store; run the nodes with --store redis --redis-url ... "
+                    + "for one global limit per key");
+        }
+        if (given(serverType, "SERVER_TYPE")) {
+            warnings.add("SERVER_TYPE / --server-type is ignored: Gatehouse serves HTTP/1.1 and h2c on one port");
+        }
+        if (given(logIncludesSource, "LOG_INCLUDES_SOURCE")) {
+            warnings.add("LOG_INCLUDES_SOURCE / --log-includes-source is ignored: log lines name their logger instead");
+        }
+        return warnings;
+    }
+
+    private boolean given(String flagValue, String envName) {
+        String fromEnv = env.get(envName);
+        return flagValue != null || (fromEnv != null && !fromEnv.isEmpty());
     }
 
     private Map<Setting, String> givenFlags() {

@@ -102,7 +102,7 @@ public final class ResolvedSettings {
             yaml.append("  ")
                     .append(parts[1])
                     .append(": ")
-                    .append(quoted(value.text()))
+                    .append(quoted(Credentials.masked(value.text())))
                     .append("  # ")
                     .append(value.source())
                     .append('\n');

@@ -60,6 +60,55 @@ class CliTest {
     }
 
     @Test
+    void credentials_areMaskedInPrintedConfigAndErrors() {
+        assertThat(run(Map.of("GATEHOUSE_REDIS_URL", "redis://user:s3cret@cache:6379"), "serve", "--print-config"))
+                .isZero();
+        assertThat(out.toString()).contains("redis://user:***@cache:6379").doesNotContain("s3cret");
+
+        assertThat(run(Map.of(), "serve", "--redis-url", "redis://:s3cret@bad host:1", "--print-config"))
+                .isEqualTo(ServeCommand.BAD_CONFIG);
+        assertThat(err.toString()).contains("redis://:***@").doesNotContain("s3cret");
+    }
+
+    @Test
+    void goccFlagsWithoutASubcommand_meanServe() {
+        assertThat(Cli.withDefaultCommand(new String[] {"-m", "10", "--print-config"}))
+                .containsExactly("serve", "-m", "10", "--print-config");
+        assertThat(run(Map.of(), "-m", "10", "--print-config")).isZero();
+        assertThat(out.toString()).contains("max-requests: 10");
+        assertThat(Cli.withDefaultCommand(new String[] {})).isEmpty();
+        assertThat(Cli.withDefaultCommand(new String[] {"--help"})).containsExactly("--help");
+        assertThat(Cli.withDefaultCommand(new String[] {"version"})).containsExactly("version");
+    }
+
+    @Test
+    void goccRemovedSettings_eachGetAWarningSayingWhatToDoInstead() {
+        picocli.CommandLine commandLine = Cli.commandLine(
+                Map.of("SERVER_TYPE", "fast", "LOG_INCLUDES_SOURCE", ""), new PrintWriter(out), new PrintWriter(err));
+        commandLine.parseArgs("serve", "-i", "http://a:8080,http://b:8080");
+        ServeCommand serve = commandLine.getSubcommands().get("serve").getCommand();
+
+        assertThat(serve.goccSettingWarnings())
+                .hasSize(2)
+                .anySatisfy(w -> assertThat(w).startsWith("INSTANCE_URLS").contains("--store redis"))
+                .anySatisfy(w -> assertThat(w).startsWith("SERVER_TYPE"));
+    }
+
+    @Test
+    void goccRemovedSettings_areAccepted() {
+        assertThat(run(
+                        Map.of("INSTANCE_URLS", "http://a:8080,http://b:8080", "SERVER_TYPE", "fast"),
+                        "serve",
+                        "-i",
+                        "http://a:8080",
+                        "--server-type",
+                        "echo",
+                        "--log-includes-source",
+                        "--print-config"))
+                .isZero();
+    }
+
+    @Test
     void version_printsTheVersion() {
         assertThat(run(Map.of(), "version")).isZero();
         assertThat(out.toString()).startsWith("gatehouse ");
