@@ -8,9 +8,8 @@ import dev.gatehouse.server.config.ServerConfig;
 import dev.gatehouse.server.config.Setting;
 import dev.gatehouse.server.log.LogSetup;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -127,6 +126,8 @@ final class ServeCommand implements Callable<Integer> {
                         () -> {
                             server.close();
                             stopped.countDown();
+                            // a stop asked for (SIGTERM, SIGINT) that drained cleanly is a success, not 143
+                            Runtime.getRuntime().halt(0);
                         },
                         "gatehouse-shutdown"));
         try {
@@ -182,12 +183,8 @@ final class ServeCommand implements Callable<Integer> {
 
     private void printListening(GatehouseServer server) {
         ServerConfig config = server.config();
-        String startup = ProcessHandle.current()
-                .info()
-                .startInstant()
-                .map(start ->
-                        ", ready " + Duration.between(start, Instant.now()).toMillis() + " ms after start")
-                .orElse("");
+        // from the JVM's start: the process may have run ./gatehouse's build before it became the JVM
+        String startup = ", ready " + ManagementFactory.getRuntimeMXBean().getUptime() + " ms after the JVM started";
         out.printf("gatehouse %s serving%s%n", VersionCommand.version(), startup);
         out.printf(
                 "  rate API  http://%s:%d  (/rate/{key}, /debug, /healthz)%n",

@@ -53,6 +53,11 @@ final class MemoryRateStore implements RateStore {
     }
 
     @Override
+    public long refusedKeys() {
+        return registry.refusals();
+    }
+
+    @Override
     public int sweep(int maxEntries) {
         return registry.sweep(maxEntries);
     }

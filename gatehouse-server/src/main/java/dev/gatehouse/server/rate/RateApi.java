@@ -344,10 +344,17 @@ public final class RateApi {
         node.put("windowMillis", verdict.limits().windowMillis());
         putMillis(node, "resetMillis", decision.nanosUntilReset());
         if (!verdict.allowed()) {
-            putMillis(node, "retryAfterMillis", decision.nanosUntilRetry());
+            long retry = decision.nanosUntilRetry();
+            node.put(
+                    "retryAfterMillis",
+                    retry == Decision.NEVER
+                            ? RateHeaders.retryAfterSeconds(verdict) * 1000 // what Retry-After says
+                            : (retry + 999_999) / 1_000_000);
         }
         if (verdict.refusal() != null) {
             node.put("reason", verdict.refusal());
+        } else if (decision.outcome() == Decision.Outcome.TOO_MANY_KEYS) {
+            node.put("reason", "the store holds rate.max-keys keys and none can be forgotten now");
         }
         return node;
     }

@@ -36,11 +36,19 @@ final class RateHeaders {
         }
         headers.set(RATE_LIMIT, state);
         if (!verdict.allowed()) {
-            long retry = decision.nanosUntilRetry();
-            headers.set(
-                    RETRY_AFTER,
-                    Long.toString(retry == Decision.NEVER ? windowSeconds : Math.max(1, ceilSeconds(retry))));
+            headers.set(RETRY_AFTER, Long.toString(retryAfterSeconds(verdict)));
         }
+    }
+
+    /**
+     * The seconds a refused call is told to wait: its retry time rounded up; when waiting alone cannot
+     * tell (a concurrency key, a full store), one window, the time a fixed window takes to roll.
+     */
+    static long retryAfterSeconds(RateVerdict verdict) {
+        long retry = verdict.decision().nanosUntilRetry();
+        return retry == Decision.NEVER
+                ? Math.max(1, (verdict.limits().windowMillis() + 999) / 1000)
+                : Math.max(1, ceilSeconds(retry));
     }
 
     private static long ceilSeconds(long nanos) {

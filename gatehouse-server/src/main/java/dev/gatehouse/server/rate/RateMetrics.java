@@ -62,12 +62,16 @@ final class RateMetrics {
                 .register(registry);
         Gauge.builder("gatehouse.rate.queues", queues, IntSupplier::getAsInt)
                 .description("Keys with calls waiting")
+                .strongReference(true) // a lambda nobody else holds: a weak reference would read NaN after a GC
                 .register(registry);
         Gauge.builder("gatehouse.rate.keys", store, RateStore::keyCount)
                 .description("Keys holding limiter state")
                 .register(registry);
         FunctionCounter.builder("gatehouse.rate.evictions", store, RateStore::evictions)
                 .description("Keys evicted for being idle or to stay within rate.max-keys")
+                .register(registry);
+        FunctionCounter.builder("gatehouse.rate.refused.keys", store, RateStore::refusedKeys)
+                .description("New keys refused because rate.max-keys keys were held and none could be evicted")
                 .register(registry);
     }
 

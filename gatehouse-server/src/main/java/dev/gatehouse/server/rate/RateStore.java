@@ -47,6 +47,11 @@ public interface RateStore extends AutoCloseable {
     /** Keys evicted so far, for being idle or to stay within the bound. */
     long evictions();
 
+    /** New keys refused so far because the store was full of keys it could not evict (0 where it never refuses). */
+    default long refusedKeys() {
+        return 0;
+    }
+
     /** Looks at up to {@code maxEntries} keys and evicts the idle ones; returns how many were evicted. */
     int sweep(int maxEntries);
 

@@ -419,6 +419,21 @@ class RateServiceTest {
         }
     }
 
+    @Test
+    void metrics_gaugesOfTheService_surviveAGarbageCollection() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        RateService service = onClock(policy(1, 1)).meterRegistry(registry).build();
+
+        for (int i = 0; i < 3; i++) {
+            System.gc(); // a gauge holding its source weakly reads NaN once the source is collected
+        }
+
+        assertThat(registry.get("gatehouse.rate.queues").gauge().value()).isZero();
+        assertThat(registry.get("gatehouse.rate.keys").gauge().value()).isZero();
+        service.close();
+    }
+
     private RateService service(int maxRequests, int maxInQueue) {
         return onClock(policy(maxRequests, maxInQueue)).build();
     }
