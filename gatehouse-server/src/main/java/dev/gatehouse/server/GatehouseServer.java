@@ -61,7 +61,7 @@ public final class GatehouseServer implements AutoCloseable {
     private final HttpServer adminServer;
     private volatile boolean ready;
 
-    private GatehouseServer(ServerConfig config) {
+    private GatehouseServer(ServerConfig config, NanoClock clock, Scheduler givenScheduler) {
         this.config = config;
         ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "gatehouse-timers");
@@ -70,7 +70,7 @@ public final class GatehouseServer implements AutoCloseable {
         });
         timerPool.setRemoveOnCancelPolicy(true); // a cancelled wake must not stay queued until its time
         this.timers = timerPool;
-        Scheduler scheduler = Scheduler.of(timers);
+        Scheduler scheduler = givenScheduler != null ? givenScheduler : Scheduler.of(timers);
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ServerConfig.Rate rate = config.rate();
         RatePolicy defaults = new RatePolicy(
@@ -81,7 +81,7 @@ public final class GatehouseServer implements AutoCloseable {
             case MEMORY -> Optional.empty();
             case REDIS -> {
                 try {
-                    yield Optional.of(RateStore.redis(config.store(), NanoClock.system(), rate.maxKeys(), metrics));
+                    yield Optional.of(RateStore.redis(config.store(), clock, rate.maxKeys(), metrics));
                 } catch (RuntimeException e) {
                     timers.shutdownNow();
                     throw new IllegalStateException(
@@ -93,7 +93,7 @@ public final class GatehouseServer implements AutoCloseable {
         };
         RateService.Builder service = RateService.builder(defaults);
         sharedStore.ifPresent(service::store);
-        this.rateService = service.clock(NanoClock.system())
+        this.rateService = service.clock(clock)
                 .scheduler(scheduler)
                 .permissions(new RateQuery.Permissions(
                         rate.requestsCanSetRate(), rate.requestsCanModQueue(), rate.maxKeyBytes()))
@@ -129,7 +129,15 @@ public final class GatehouseServer implements AutoCloseable {
 
     /** Starts both listeners; throws {@link ConfigException} for a bad key config and {@link IllegalStateException} if a port cannot be bound. */
     public static GatehouseServer start(ServerConfig config) {
-        GatehouseServer server = new GatehouseServer(config);
+        return start(config, NanoClock.system(), null);
+    }
+
+    /**
+     * {@link #start(ServerConfig)} on {@code clock}, with {@code scheduler} running queue wake-ups,
+     * sweeps and reload checks (null: the server's own timer thread). For tests on virtual time.
+     */
+    public static GatehouseServer start(ServerConfig config, NanoClock clock, Scheduler scheduler) {
+        GatehouseServer server = new GatehouseServer(config, clock, scheduler);
         try {
             await(Future.all(server.rateServer.listen(), server.adminServer.listen()), START_TIMEOUT_SECONDS * 1000);
         } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package dev.gatehouse.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.server.config.ResolvedSettings;
 import dev.gatehouse.server.config.ServerConfig;
 import dev.gatehouse.server.config.Setting;
@@ -33,13 +34,24 @@ public final class TestServer implements AutoCloseable {
 
     /** Starts a server configured by {@code settings} on 127.0.0.1 and free ports. */
     public static TestServer start(Map<Setting, String> settings) {
+        return new TestServer(GatehouseServer.start(config(settings)));
+    }
+
+    /**
+     * {@link #start(Map)} on virtual time: {@code clock} is the server's clock and runs its timers, so
+     * windows roll and idle keys go only when the test advances it.
+     */
+    public static TestServer start(Map<Setting, String> settings, ManualClock clock) {
+        return new TestServer(GatehouseServer.start(config(settings), clock, clock));
+    }
+
+    private static ServerConfig config(Map<Setting, String> settings) {
         Map<Setting, String> flags = new EnumMap<>(Setting.class);
         flags.put(Setting.RATE_HOST, "127.0.0.1");
         flags.put(Setting.RATE_PORT, "0");
         flags.put(Setting.ADMIN_PORT, "0");
         flags.putAll(settings);
-        return new TestServer(
-                GatehouseServer.start(ServerConfig.from(ResolvedSettings.resolve(Optional.empty(), flags, Map.of()))));
+        return ServerConfig.from(ResolvedSettings.resolve(Optional.empty(), flags, Map.of()));
     }
 
     public GatehouseServer server() {
