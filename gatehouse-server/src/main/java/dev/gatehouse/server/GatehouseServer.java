@@ -15,6 +15,7 @@ import dev.gatehouse.server.rate.RatePolicy;
 import dev.gatehouse.server.rate.RateQuery;
 import dev.gatehouse.server.rate.RateService;
 import dev.gatehouse.server.rate.RateStore;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -113,6 +114,16 @@ public final class GatehouseServer implements AutoCloseable {
             timers.shutdownNow();
             throw new ConfigException("rate.config-file: " + e.getMessage(), e);
         }
+        watcher.ifPresent(w -> {
+            FunctionCounter.builder("gatehouse.rate.config.reloads", w, KeyConfigWatcher::reloads)
+                    .description("Changes of the key config file, applied or refused (the rules in force kept)")
+                    .tag("outcome", "applied")
+                    .register(metrics);
+            FunctionCounter.builder("gatehouse.rate.config.reloads", w, KeyConfigWatcher::refusedReloads)
+                    .description("Changes of the key config file, applied or refused (the rules in force kept)")
+                    .tag("outcome", "refused")
+                    .register(metrics);
+        });
         this.vertx = Vertx.vertx();
         Optional<AccessLog> accessLog = Optional.of(new AccessLog(config.log()));
         Router rateRouter = HttpSurface.router(vertx, config.http(), accessLog, RateApi::allowedMethods);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,8 @@ public final class KeyConfigWatcher implements AutoCloseable {
     private record Stamp(long modifiedNanos, long size, Object fileKey) {}
 
     private final Path file;
+    private final LongAdder reloads = new LongAdder();
+    private final LongAdder refusedReloads = new LongAdder();
     private final long intervalNanos;
     private final Scheduler scheduler;
     private final Consumer<List<KeyRule>> apply;
@@ -60,6 +63,16 @@ public final class KeyConfigWatcher implements AutoCloseable {
         return watcher;
     }
 
+    /** Changes of the file applied so far. */
+    public long reloads() {
+        return reloads.sum();
+    }
+
+    /** Changes of the file refused so far (the rules in force were kept). */
+    public long refusedReloads() {
+        return refusedReloads.sum();
+    }
+
     @Override
     public synchronized void close() {
         closed = true;
@@ -86,8 +99,10 @@ public final class KeyConfigWatcher implements AutoCloseable {
             try {
                 List<KeyRule> rules = KeyRules.read(file);
                 apply.accept(rules);
+                reloads.increment();
                 LOG.atInfo().addKeyValue("rules", rules.size()).log("key config {} reloaded", file);
             } catch (IllegalArgumentException e) {
+                refusedReloads.increment();
                 LOG.warn("key config not reloaded, keeping the rules in force: {}", e.getMessage());
             }
         }
