@@ -8,6 +8,7 @@ import dev.gatehouse.server.config.Setting;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -186,7 +187,13 @@ class RedisStoreTest {
             seen.append(line).append('\n');
             Matcher matcher = LISTENING.matcher(line);
             if (matcher.find()) {
-                Thread drain = new Thread(() -> lines.lines().forEach(ignored -> {}));
+                Thread drain = new Thread(() -> {
+                    try {
+                        lines.lines().forEach(ignored -> {});
+                    } catch (UncheckedIOException e) {
+                        // the process was stopped: its output closed under the reader, nothing to drain
+                    }
+                });
                 drain.setDaemon(true);
                 drain.start();
                 return Integer.parseInt(matcher.group(1));
