@@ -129,8 +129,14 @@ public final class GatehouseServer implements AutoCloseable {
         Router rateRouter = HttpSurface.router(vertx, config.http(), accessLog, RateApi::allowedMethods);
         RateApi rateApi = new RateApi(rateService, rate.debugMaxKeys());
         rateApi.mount(rateRouter);
+        if (rate.debugListener() == ServerConfig.DebugListener.PUBLIC) {
+            rateApi.mountDebug(rateRouter);
+        }
         Router adminRouter = HttpSurface.router(vertx, config.http(), Optional.empty(), path -> "GET");
         new AdminApi(metrics, () -> ready).mount(adminRouter);
+        if (rate.debugListener() == ServerConfig.DebugListener.ADMIN) {
+            rateApi.mountDebug(adminRouter);
+        }
         this.rateServer = vertx.createHttpServer(HttpSurface.options(rate.host(), rate.port(), config.http()))
                 .requestHandler(rateApi.withShortPath(rateRouter, accessLog));
         this.adminServer = vertx.createHttpServer(HttpSurface.options(

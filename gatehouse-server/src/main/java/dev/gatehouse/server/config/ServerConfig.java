@@ -31,7 +31,8 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
             long reloadIntervalMillis,
             int maxKeys,
             int maxKeyBytes,
-            int debugMaxKeys) {
+            int debugMaxKeys,
+            DebugListener debugListener) {
         public Rate {
             Require.given("rate.host", host, "an address");
             Require.inRange("rate.port", port, 0, 65_535);
@@ -43,6 +44,7 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
             Require.atLeast("rate.max-keys", maxKeys, 1);
             Require.inRange("rate.max-key-bytes", maxKeyBytes, 1, 4096);
             Require.atLeast("rate.debug-max-keys", debugMaxKeys, 1);
+            Require.given("rate.debug-listener", debugListener, "public, admin or off");
         }
     }
 
@@ -140,6 +142,13 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
         }
     }
 
+    /** Where the rate service's /debug routes answer. */
+    public enum DebugListener {
+        PUBLIC,
+        ADMIN,
+        OFF
+    }
+
     /** How log lines are written. */
     public enum LogFormat {
         JSON,
@@ -162,7 +171,8 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
                     settings.longValue(Setting.RELOAD_INTERVAL_MILLIS),
                     settings.intValue(Setting.MAX_KEYS),
                     settings.intValue(Setting.MAX_KEY_BYTES),
-                    settings.intValue(Setting.DEBUG_MAX_KEYS));
+                    settings.intValue(Setting.DEBUG_MAX_KEYS),
+                    debugListener(settings));
             Store store = new Store(
                     storeType(settings),
                     List.of(settings.text(Setting.REDIS_URL).split("\\s*,\\s*")),
@@ -206,6 +216,15 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
             case "fail-closed" -> Degrade.FAIL_CLOSED;
             case "local" -> Degrade.LOCAL;
             default -> throw settings.invalid(Setting.STORE_DEGRADE, "fail-open, fail-closed or local");
+        };
+    }
+
+    private static DebugListener debugListener(ResolvedSettings settings) {
+        return switch (settings.text(Setting.DEBUG_LISTENER)) {
+            case "public" -> DebugListener.PUBLIC;
+            case "admin" -> DebugListener.ADMIN;
+            case "off" -> DebugListener.OFF;
+            default -> throw settings.invalid(Setting.DEBUG_LISTENER, "public, admin or off");
         };
     }
 

@@ -70,8 +70,14 @@ public enum Setting {
             "rate.debug-max-keys",
             "GATEHOUSE_DEBUG_MAX_KEYS",
             "10000",
-            "Most keys listed by GET /debug",
+            "Most keys listed by one page of GET /debug",
             "--debug-max-keys"),
+    DEBUG_LISTENER(
+            "rate.debug-listener",
+            "GATEHOUSE_DEBUG_LISTENER",
+            "public",
+            "Where /debug and /debug/{key} answer: public (with /rate, as gocc), admin (the private listener) or off",
+            "--debug-listener"),
     STORE(
             "store.type",
             "GATEHOUSE_STORE",

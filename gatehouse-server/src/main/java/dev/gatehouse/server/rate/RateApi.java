@@ -54,6 +54,10 @@ public final class RateApi {
         router.post("/rate/:key").handler(ctx -> dispatch(ctx.request(), null));
         router.delete("/rate/:key/:requestId").handler(ctx -> dispatch(ctx.request(), null));
         router.get("/healthz").handler(ctx -> ctx.response().setStatusCode(200).end());
+    }
+
+    /** Adds {@code /debug} and {@code /debug/{key}} to {@code router} (the public or the admin listener's). */
+    public void mountDebug(Router router) {
         router.get("/debug").handler(this::debugAll);
         router.get("/debug/:key").handler(this::debugKey);
     }
