@@ -113,8 +113,30 @@ public final class HttpSurface {
         ctx.next();
     }
 
-    /** {@code text} cut to a length fit for an error message. */
+    /**
+     * {@code text} from a client, fit to be quoted in an error message: cut to 32 characters, with
+     * control characters, quotes and backslashes escaped ({@code \n}, {@code \u001b}), so a client
+     * cannot write raw control bytes into an answer or a terminal that shows it.
+     */
     public static String shorten(String text) {
-        return text.length() > 32 ? text.substring(0, 32) + "..." : text;
+        String cut = text.length() > 32 ? text.substring(0, 32) : text;
+        StringBuilder quoted = new StringBuilder(cut.length() + 8);
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            switch (c) {
+                case '\n' -> quoted.append("\\n");
+                case '\r' -> quoted.append("\\r");
+                case '\t' -> quoted.append("\\t");
+                case '"', '\\' -> quoted.append('\\').append(c);
+                default -> {
+                    if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) {
+                        quoted.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        quoted.append(c);
+                    }
+                }
+            }
+        }
+        return text.length() > 32 ? quoted + "..." : quoted.toString();
     }
 }
