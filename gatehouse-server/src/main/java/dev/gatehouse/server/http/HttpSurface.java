@@ -1,14 +1,20 @@
 package dev.gatehouse.server.http;
 
 import dev.gatehouse.server.config.ServerConfig;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every HTTP surface of the server shares: listener options that bound what a client may send,
@@ -18,6 +24,8 @@ import java.util.Optional;
 public final class HttpSurface {
 
     /** The content type of plain-text answers, made once (Vert.x checks a plain String on every set). */
+    private static final Logger LOG = LoggerFactory.getLogger(HttpSurface.class);
+
     public static final CharSequence PLAIN_TEXT = HttpHeaders.createOptimized("text/plain; charset=utf-8");
 
     private HttpSurface() {}
@@ -36,15 +44,80 @@ public final class HttpSurface {
                         .setMaxHeaderListSize(http.maxHeaderBytes()));
     }
 
+    /**
+     * Answers a request whose head the HTTP/1 codec or the connection guard refused: 414 (request
+     * line too long), 431 (headers too large) or 400 naming the problem, then the connection is
+     * closed; {@code accessLog}, if given, gets its line as for any 4xx.
+     */
+    public static Handler<HttpServerRequest> invalidRequestHandler(Optional<AccessLog> accessLog) {
+        AccessLog log = accessLog.filter(AccessLog::enabled).orElse(null);
+        return request -> {
+            long startNanos = System.nanoTime();
+            Throwable cause = request.decoderResult().cause();
+            HttpServerResponse response = request.response().putHeader(HttpHeaders.CONNECTION, "close");
+            int status;
+            if (cause instanceof TooLongHttpLineException) {
+                status = 414;
+                response.setStatusCode(status).end();
+            } else if (cause instanceof TooLongHttpHeaderException) {
+                status = 431;
+                response.setStatusCode(status).end();
+            } else {
+                status = 400;
+                plain(
+                        response,
+                        status,
+                        "bad request: " + (cause == null ? "malformed" : shorten(cause.getMessage(), 120)));
+            }
+            if (log != null) {
+                log.record(request, status, startNanos);
+            }
+        };
+    }
+
     /** A router with the shared handlers installed; the surface adds its routes after. */
     public static Router router(Vertx vertx, ServerConfig.Http http, Optional<AccessLog> accessLog) {
         Router router = Router.router(vertx);
         accessLog.filter(AccessLog::enabled).ifPresent(log -> router.route().handler(log));
         router.route().handler(ctx -> rejectLargeBody(ctx, http.maxBodyBytes()));
+        // a path vert.x-web cannot decode: its own answer, without its ERROR log line and stack trace
+        router.errorHandler(400, ctx -> badRequest(ctx.response()));
         router.errorHandler(404, ctx -> plain(ctx.response(), 404, "not found"));
         router.errorHandler(405, ctx -> plain(ctx.response(), 405, "method not allowed"));
         router.errorHandler(500, ctx -> plain(ctx.response(), 500, "internal error"));
         return router;
+    }
+
+    /**
+     * {@code handler}, but a request it throws on while reading the request (a query parameter with
+     * a bad percent-escape, say) is answered as the router answers an undecodable path: 400 {@code
+     * Bad Request}, never silence. Any other exception is a bug: 500, logged with its stack trace.
+     * {@code accessLog}, if given, gets the 400's line.
+     */
+    public static Handler<HttpServerRequest> answeringThrows(
+            Handler<HttpServerRequest> handler, Optional<AccessLog> accessLog) {
+        AccessLog log = accessLog.filter(AccessLog::enabled).orElse(null);
+        return request -> {
+            long startNanos = System.nanoTime();
+            try {
+                handler.handle(request);
+            } catch (IllegalArgumentException e) {
+                LOG.debug("{} {}: {}", request.method(), shorten(request.uri()), e.getMessage());
+                if (!request.response().ended() && log != null) {
+                    log.record(request, 400, startNanos);
+                }
+                badRequest(request.response());
+            } catch (RuntimeException e) {
+                LOG.error("{} {}: unexpected failure", request.method(), shorten(request.uri()), e);
+                plain(request.response(), 500, "internal error");
+            }
+        };
+    }
+
+    private static void badRequest(HttpServerResponse response) {
+        if (!response.ended() && !response.closed()) {
+            response.setStatusCode(400).end("Bad Request");
+        }
     }
 
     /** Ends {@code response} with {@code status} and a plain-text {@code message}. */
@@ -87,6 +160,11 @@ public final class HttpSurface {
 
     /** {@code text} cut to a length fit for an error message. */
     public static String shorten(String text) {
-        return text.length() > 32 ? text.substring(0, 32) + "..." : text;
+        return shorten(text, 32);
+    }
+
+    private static String shorten(String text, int maxChars) {
+        String shown = String.valueOf(text);
+        return shown.length() > maxChars ? shown.substring(0, maxChars) + "..." : shown;
     }
 }
