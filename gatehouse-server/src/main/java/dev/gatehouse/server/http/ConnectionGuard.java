@@ -400,11 +400,6 @@ final class ConnectionGuard implements Runnable {
             }
             ctx.write(msg, promise);
         }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.fireExceptionCaught(cause);
-        }
     }
 
     /**
