@@ -275,6 +275,9 @@ final class ConnectionGuard implements Runnable {
 
     /** Switches to HTTP/2 watching once Vert.x put an HTTP/2 handler in the pipeline. */
     private void detectHttp2(ChannelHandlerContext ctx) {
+        if (mode == Mode.HTTP2) {
+            return;
+        }
         Http2ConnectionHandler handler = ctx.pipeline().get(Http2ConnectionHandler.class);
         if (handler == null) {
             return;
