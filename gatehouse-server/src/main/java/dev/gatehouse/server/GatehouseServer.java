@@ -6,6 +6,7 @@ import dev.gatehouse.server.admin.AdminApi;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ServerConfig;
 import dev.gatehouse.server.http.AccessLog;
+import dev.gatehouse.server.http.GuardedTransport;
 import dev.gatehouse.server.http.HttpSurface;
 import dev.gatehouse.server.rate.Algorithm;
 import dev.gatehouse.server.rate.KeyConfigWatcher;
@@ -124,7 +125,9 @@ public final class GatehouseServer implements AutoCloseable {
                     .tag("outcome", "refused")
                     .register(metrics);
         });
-        this.vertx = Vertx.vertx();
+        this.vertx = Vertx.builder()
+                .withTransport(GuardedTransport.nio(config.http()))
+                .build();
         Optional<AccessLog> accessLog = Optional.of(new AccessLog(config.log()));
         Router rateRouter = HttpSurface.router(vertx, config.http(), accessLog, RateApi::allowedMethods);
         RateApi rateApi = new RateApi(rateService, rate.debugMaxKeys());
@@ -138,10 +141,12 @@ public final class GatehouseServer implements AutoCloseable {
             rateApi.mountDebug(adminRouter);
         }
         this.rateServer = vertx.createHttpServer(HttpSurface.options(rate.host(), rate.port(), config.http()))
-                .requestHandler(rateApi.withShortPath(rateRouter, accessLog));
+                .requestHandler(HttpSurface.answeringThrows(rateApi.withShortPath(rateRouter, accessLog), accessLog))
+                .invalidRequestHandler(HttpSurface.invalidRequestHandler(accessLog));
         this.adminServer = vertx.createHttpServer(HttpSurface.options(
                         config.admin().host(), config.admin().port(), config.http()))
-                .requestHandler(adminRouter);
+                .requestHandler(HttpSurface.answeringThrows(adminRouter, Optional.empty()))
+                .invalidRequestHandler(HttpSurface.invalidRequestHandler(Optional.empty()));
     }
 
     /** Starts both listeners; throws {@link ConfigException} for a bad key config and {@link IllegalStateException} if a port cannot be bound. */

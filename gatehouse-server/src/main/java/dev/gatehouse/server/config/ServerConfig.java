@@ -126,18 +126,31 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
     /** Log lines: their format, level and which access-log lines are written. */
     public record Log(LogFormat format, String level, boolean log2xx, boolean log4xx, boolean log5xx) {}
 
-    /** Bounds on what a client may send, and the graceful shutdown bound, shared by all listeners. */
+    /**
+     * Bounds on what a client may send and how long it may take, the connection cap, and the graceful
+     * shutdown bound; each listener applies them on its own (the cap counts per listener).
+     */
     public record Http(
             int maxHeaderBytes,
             int maxInitialLineBytes,
             int maxBodyBytes,
             int maxConcurrentStreams,
+            int maxConnections,
+            long headerTimeoutMillis,
+            long bodyTimeoutMillis,
+            long writeTimeoutMillis,
+            long idleTimeoutMillis,
             long shutdownTimeoutMillis) {
         public Http {
             Require.inRange("http.max-header-bytes", maxHeaderBytes, 1024, 1 << 20);
             Require.inRange("http.max-initial-line-bytes", maxInitialLineBytes, 256, 1 << 20);
             Require.inRange("http.max-body-bytes", maxBodyBytes, 0, 1 << 30);
             Require.inRange("http.max-concurrent-streams", maxConcurrentStreams, 1, 1 << 20);
+            Require.inRange("http.max-connections", maxConnections, 1, 1 << 24);
+            Require.inRange("http.header-timeout-millis", headerTimeoutMillis, 10, 3_600_000);
+            Require.inRange("http.body-timeout-millis", bodyTimeoutMillis, 10, 3_600_000);
+            Require.inRange("http.write-timeout-millis", writeTimeoutMillis, 10, 3_600_000);
+            Require.inRange("http.idle-timeout-millis", idleTimeoutMillis, 10, 3_600_000);
             Require.inRange("http.shutdown-timeout-millis", shutdownTimeoutMillis, 0, 600_000);
         }
     }
@@ -195,6 +208,11 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
                     settings.intValue(Setting.MAX_INITIAL_LINE_BYTES),
                     settings.intValue(Setting.MAX_BODY_BYTES),
                     settings.intValue(Setting.MAX_CONCURRENT_STREAMS),
+                    settings.intValue(Setting.MAX_CONNECTIONS),
+                    settings.longValue(Setting.HEADER_TIMEOUT_MILLIS),
+                    settings.longValue(Setting.BODY_TIMEOUT_MILLIS),
+                    settings.longValue(Setting.WRITE_TIMEOUT_MILLIS),
+                    settings.longValue(Setting.IDLE_TIMEOUT_MILLIS),
                     settings.longValue(Setting.SHUTDOWN_TIMEOUT_MILLIS));
             return new ServerConfig(rate, store, admin, log, http);
         } catch (IllegalArgumentException e) {

@@ -169,6 +169,36 @@ public enum Setting {
             "1000",
             "Most concurrent HTTP/2 streams per connection",
             "--max-concurrent-streams"),
+    MAX_CONNECTIONS(
+            "http.max-connections",
+            "GATEHOUSE_MAX_CONNECTIONS",
+            "10000",
+            "Most open connections per listener; a connection past it is closed at once",
+            "--max-connections"),
+    HEADER_TIMEOUT_MILLIS(
+            "http.header-timeout-millis",
+            "GATEHOUSE_HEADER_TIMEOUT_MILLIS",
+            "5000",
+            "Longest time to receive a request head, from its first byte (or the connection's start); then 408 and close",
+            "--header-timeout-millis"),
+    BODY_TIMEOUT_MILLIS(
+            "http.body-timeout-millis",
+            "GATEHOUSE_BODY_TIMEOUT_MILLIS",
+            "30000",
+            "Longest time to receive a request body, from the end of its head; then the connection (HTTP/2: the stream) is closed",
+            "--body-timeout-millis"),
+    WRITE_TIMEOUT_MILLIS(
+            "http.write-timeout-millis",
+            "GATEHOUSE_WRITE_TIMEOUT_MILLIS",
+            "30000",
+            "Longest time a client may leave an answer unread once the send buffer is full; then close",
+            "--write-timeout-millis"),
+    IDLE_TIMEOUT_MILLIS(
+            "http.idle-timeout-millis",
+            "GATEHOUSE_IDLE_TIMEOUT_MILLIS",
+            "120000",
+            "Longest time a connection with no request in progress stays open (keep-alive; HTTP/2: no open stream)",
+            "--idle-timeout-millis"),
     SHUTDOWN_TIMEOUT_MILLIS(
             "http.shutdown-timeout-millis",
             "GATEHOUSE_SHUTDOWN_TIMEOUT_MILLIS",
