@@ -192,20 +192,21 @@ public final class GatehouseServer implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
+        long delayMillis = config.http().shutdownDelayMillis();
+        if (delayMillis > 0) { // load balancers watching /readyz stop sending before the listeners stop
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         long deadlineNanos =
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.http().shutdownTimeoutMillis());
         watcher.ifPresent(KeyConfigWatcher::close);
         rateService.close();
-        try {
-            long leftMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
-            await(
-                    Future.all(
-                            rateServer.shutdown(leftMillis, TimeUnit.MILLISECONDS),
-                            adminServer.shutdown(leftMillis, TimeUnit.MILLISECONDS)),
-                    leftMillis + 1000);
-        } catch (RuntimeException e) {
-            LOG.warn("listeners did not shut down in time: {}", e.getMessage());
-        }
+        // the public listener drains first; meanwhile the admin listener still answers, /readyz with 503
+        shutDown(rateServer, "rate", deadlineNanos);
+        shutDown(adminServer, "admin", deadlineNanos);
         try {
             await(vertx.close(), 2000);
         } catch (RuntimeException e) {
@@ -215,6 +216,15 @@ public final class GatehouseServer implements AutoCloseable {
         timers.shutdownNow();
         metrics.close();
         LOG.info("stopped");
+    }
+
+    private static void shutDown(HttpServer listener, String name, long deadlineNanos) {
+        long leftMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+        try {
+            await(listener.shutdown(leftMillis, TimeUnit.MILLISECONDS), leftMillis + 1000);
+        } catch (RuntimeException e) {
+            LOG.warn("the {} listener did not shut down in time: {}", name, e.getMessage());
+        }
     }
 
     private static <T> T await(Future<T> future, long timeoutMillis) {

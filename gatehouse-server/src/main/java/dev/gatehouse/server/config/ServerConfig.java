@@ -140,7 +140,8 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
             long bodyTimeoutMillis,
             long writeTimeoutMillis,
             long idleTimeoutMillis,
-            long shutdownTimeoutMillis) {
+            long shutdownTimeoutMillis,
+            long shutdownDelayMillis) {
         public Http {
             Require.inRange("http.max-header-bytes", maxHeaderBytes, 1024, 1 << 20);
             Require.inRange("http.max-initial-line-bytes", maxInitialLineBytes, 256, 1 << 20);
@@ -152,6 +153,7 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
             Require.inRange("http.write-timeout-millis", writeTimeoutMillis, 10, 3_600_000);
             Require.inRange("http.idle-timeout-millis", idleTimeoutMillis, 10, 3_600_000);
             Require.inRange("http.shutdown-timeout-millis", shutdownTimeoutMillis, 0, 600_000);
+            Require.inRange("http.shutdown-delay-millis", shutdownDelayMillis, 0, 600_000);
         }
     }
 
@@ -213,7 +215,8 @@ public record ServerConfig(Rate rate, Store store, Admin admin, Log log, Http ht
                     settings.longValue(Setting.BODY_TIMEOUT_MILLIS),
                     settings.longValue(Setting.WRITE_TIMEOUT_MILLIS),
                     settings.longValue(Setting.IDLE_TIMEOUT_MILLIS),
-                    settings.longValue(Setting.SHUTDOWN_TIMEOUT_MILLIS));
+                    settings.longValue(Setting.SHUTDOWN_TIMEOUT_MILLIS),
+                    settings.longValue(Setting.SHUTDOWN_DELAY_MILLIS));
             return new ServerConfig(rate, store, admin, log, http);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);

@@ -204,7 +204,13 @@ public enum Setting {
             "GATEHOUSE_SHUTDOWN_TIMEOUT_MILLIS",
             "5000",
             "Longest graceful shutdown before open connections are dropped",
-            "--shutdown-timeout-millis");
+            "--shutdown-timeout-millis"),
+    SHUTDOWN_DELAY_MILLIS(
+            "http.shutdown-delay-millis",
+            "GATEHOUSE_SHUTDOWN_DELAY_MILLIS",
+            "0",
+            "On a stop, how long /readyz answers 503 while the rate API still serves, before the listeners stop",
+            "--shutdown-delay-millis");
 
     private final String path;
     private final String env;
