@@ -124,7 +124,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     }
 
     @Override
-    public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+    public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
         return this.<List<Long>>call(key, spec, permits, RELEASE).thenApply(ignored -> null);
     }
 

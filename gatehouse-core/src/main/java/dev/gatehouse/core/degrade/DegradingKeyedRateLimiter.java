@@ -57,9 +57,9 @@ public final class DegradingKeyedRateLimiter implements KeyedRateLimiter {
     }
 
     @Override
-    public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+    public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
         return withFallback(
-                () -> store.release(key, spec, permits),
+                () -> store.release(key, spec, permits, lease),
                 /* report= */ true,
                 () -> switch (fallback) {
                     case Fallback.Local local -> local.limiter().release(key, local.shareOf(spec), permits);

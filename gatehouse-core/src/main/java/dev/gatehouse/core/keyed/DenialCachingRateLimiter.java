@@ -62,9 +62,9 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
     }
 
     @Override
-    public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+    public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
         denials.remove(key);
-        return store.release(key, spec, permits);
+        return store.release(key, spec, permits, lease);
     }
 
     @Override

@@ -34,8 +34,8 @@ final class FlakyStore implements KeyedRateLimiter {
     }
 
     @Override
-    public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-        return answer(() -> limits.release(key, spec, permits));
+    public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+        return answer(() -> limits.release(key, spec, permits, lease));
     }
 
     @Override

@@ -101,8 +101,8 @@ class DenialCachingRateLimiterTest {
         }
 
         @Override
-        public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-            return delegate.release(key, spec, permits);
+        public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+            return delegate.release(key, spec, permits, lease);
         }
 
         @Override
