@@ -209,6 +209,64 @@ class RedisKeyedRateLimiterTest {
     }
 
     @Test
+    void concurrencyLeases_grantedInOneMicrosecond_areDistinct_andNotReusedOnceReleased() {
+        RedisBackend backend = node();
+        long nowMicros = 1_700_000_000_000_000L;
+        KeyedRateLimiter limiter = new RedisKeyedRateLimiter(backend.commands(), prefix, 1_000_000L, () -> nowMicros);
+        LimitSpec spec = LimitSpec.concurrency(3);
+
+        List<Long> leases = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            leases.add(decide(limiter, "job", spec).lease());
+        }
+        for (long lease : leases) {
+            limiter.release("job", spec, 1, lease).toCompletableFuture().join();
+        }
+        leases.add(decide(limiter, "job", spec).lease()); // nothing in flight: the key kept its last lease
+
+        assertThat(leases)
+                .doesNotHaveDuplicates()
+                .isSorted()
+                .allSatisfy(lease -> assertThat(lease).isPositive().isLessThan(1L << 52));
+        assertThat(leases.get(0)).isEqualTo(nowMicros + 1_000_000L); // named by its end
+    }
+
+    @Test
+    void concurrencyRelease_namingAGrant_givesBackAtMostItsPermits() {
+        KeyedRateLimiter limiter = node().rateLimiter(prefix);
+        LimitSpec spec = LimitSpec.concurrency(4);
+        Decision three = limiter.decide("job", spec, 3).toCompletableFuture().join();
+        Decision one = limiter.decide("job", spec, 1).toCompletableFuture().join();
+
+        limiter.release("job", spec, 1, three.lease()).toCompletableFuture().join();
+        assertThat(decide(limiter, "job", spec).remaining()).isZero(); // one of the three came back
+        limiter.release("job", spec, 5, three.lease()).toCompletableFuture().join();
+
+        assertThat(decide(limiter, "job", spec).remaining()).isEqualTo(1); // the other two, not the single
+        assertThat(one.lease()).isNotEqualTo(three.lease());
+    }
+
+    @Test
+    void concurrencyRelease_byCount_givesBackTheLeasesClosestToExpiry() {
+        RedisBackend backend = node();
+        long[] nowMicros = {1_700_000_000_000_000L};
+        KeyedRateLimiter limiter =
+                new RedisKeyedRateLimiter(backend.commands(), prefix, 1_000_000L, () -> nowMicros[0]);
+        LimitSpec spec = LimitSpec.concurrency(2);
+        decide(limiter, "job", spec); // ends first
+        nowMicros[0] += 500_000L;
+        Decision later = decide(limiter, "job", spec);
+
+        limiter.release("job", spec, 1).toCompletableFuture().join(); // names no grant: the oldest goes
+        nowMicros[0] += 500_000L; // the first lease would have ended now; the later one still runs
+
+        assertThat(decide(limiter, "job", spec).allowed()).isTrue();
+        assertThat(decide(limiter, "job", spec).allowed()).isFalse();
+        limiter.release("job", spec, 1, later.lease()).toCompletableFuture().join();
+        assertThat(decide(limiter, "job", spec).allowed()).isTrue();
+    }
+
+    @Test
     void clockSteppingBack_refillsNothingTwice() {
         RedisBackend backend = node();
         long[] nowMicros = {1_700_000_000_000_000L};
