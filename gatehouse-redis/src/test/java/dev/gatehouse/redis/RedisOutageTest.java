@@ -154,8 +154,8 @@ class RedisOutageTest {
 
     @Test
     void nonceUsedDuringTheOutage_isWrittenBack_andCannotBeReplayedOnAnyNode() {
-        NonceStore node =
-                DegradingNonceStore.localDuringOutage(backend.nonceStore("nonces:"), health, WallClock.system(), 1_000);
+        NonceStore node = DegradingNonceStore.localDuringOutage(
+                backend.nonceStore("nonces:"), health, WallClock.system(), NanoClock.system(), 1_000);
         long expires = System.currentTimeMillis() + 60_000;
         assertThat(node.putIfAbsent("before", expires)).isTrue();
 

@@ -2,6 +2,7 @@ package dev.gatehouse.proof.nonce;
 
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.degrade.StoreHealth;
+import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.WallClock;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,27 +39,35 @@ public final class DegradingNonceStore implements NonceStore {
     private final AtomicInteger pendingCount = new AtomicInteger();
 
     private DegradingNonceStore(
-            NonceStore shared, StoreHealth health, boolean localDuringOutage, WallClock clock, int maxOutageIds) {
+            NonceStore shared,
+            StoreHealth health,
+            boolean localDuringOutage,
+            WallClock wallClock,
+            NanoClock monotonicClock,
+            int maxOutageIds) {
         this.shared = shared;
         this.health = health;
         this.localDuringOutage = localDuringOutage;
         this.maxPending = maxOutageIds;
-        this.outageIds = NonceStore.inMemory(clock, maxOutageIds);
+        this.outageIds = NonceStore.inMemory(wallClock, monotonicClock, maxOutageIds);
         health.onRecovery(this::writeBack);
     }
 
     /**
      * While {@code shared} is degraded, records up to {@code maxOutageIds} ids in this process
-     * (judged by {@code clock}) and writes them back to {@code shared} on recovery.
+     * (judged by {@code wallClock}, kept as {@link NonceStore#inMemory} keeps them) and writes them
+     * back to {@code shared} on recovery.
      */
     public static DegradingNonceStore localDuringOutage(
-            NonceStore shared, StoreHealth health, WallClock clock, int maxOutageIds) {
-        Require.given("clock", clock, "a wall clock");
+            NonceStore shared, StoreHealth health, WallClock wallClock, NanoClock monotonicClock, int maxOutageIds) {
+        Require.given("wallClock", wallClock, "a wall clock");
+        Require.given("monotonicClock", monotonicClock, "a monotonic clock, such as NanoClock.system()");
         return new DegradingNonceStore(
                 Require.given("shared", shared, "a shared nonce store"),
                 Require.given("health", health, "the shared store's health"),
                 true,
-                clock,
+                wallClock,
+                monotonicClock,
                 Require.atLeast("maxOutageIds", maxOutageIds, 1));
     }
 
@@ -69,6 +78,7 @@ public final class DegradingNonceStore implements NonceStore {
                 Require.given("health", health, "the shared store's health"),
                 false,
                 WallClock.system(),
+                NanoClock.system(),
                 1);
     }
 

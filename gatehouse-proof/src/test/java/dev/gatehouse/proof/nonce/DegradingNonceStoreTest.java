@@ -13,7 +13,7 @@ class DegradingNonceStoreTest {
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
 
     private final ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
-    private final FlakyNonceStore shared = new FlakyNonceStore(NonceStore.inMemory(clock, 10_000));
+    private final FlakyNonceStore shared = new FlakyNonceStore(NonceStore.inMemory(clock, clock, 10_000));
     private final StoreHealth health = StoreHealth.create("shared", shared::probe, clock, PROBE_INTERVAL);
 
     private long inOneMinute() {
@@ -22,9 +22,9 @@ class DegradingNonceStoreTest {
 
     @Test
     void localDuringOutage_idUsedDuringTheOutage_cannotBeReplayedAfterIt_onAnyNode() {
-        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, 100);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, 100);
         StoreHealth otherHealth = StoreHealth.create("shared", shared::probe, clock, PROBE_INTERVAL);
-        DegradingNonceStore otherNode = DegradingNonceStore.localDuringOutage(shared, otherHealth, clock, 100);
+        DegradingNonceStore otherNode = DegradingNonceStore.localDuringOutage(shared, otherHealth, clock, clock, 100);
         shared.down = true;
 
         assertThat(node.putIfAbsent("token-1", inOneMinute())).isTrue();
@@ -44,7 +44,7 @@ class DegradingNonceStoreTest {
 
     @Test
     void localDuringOutage_writeBackThatFails_isKeptAndRetried() {
-        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, 100);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, 100);
         shared.down = true;
         node.putIfAbsent("a", inOneMinute());
         node.putIfAbsent("b", inOneMinute());
@@ -64,7 +64,7 @@ class DegradingNonceStoreTest {
 
     @Test
     void localDuringOutage_tooManyIdsAwaitingWriteBack_failsClosed() {
-        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, 2);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, 2);
         shared.down = true;
         node.putIfAbsent("a", inOneMinute());
         node.putIfAbsent("b", inOneMinute());
@@ -76,7 +76,7 @@ class DegradingNonceStoreTest {
 
     @Test
     void localStoreFullOfWrittenBackIds_failsClosed_withoutLosingTheBoundForLaterOutages() {
-        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, 2);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, 2);
         shared.down = true;
         node.putIfAbsent("a", inOneMinute());
         node.putIfAbsent("b", inOneMinute());
