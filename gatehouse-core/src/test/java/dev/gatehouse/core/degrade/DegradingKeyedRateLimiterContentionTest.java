@@ -11,14 +11,14 @@ import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.ManualClock;
 import java.time.Duration;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 
 /**
- * Concurrency permits through a degrading limiter with a local share, from many threads, while the
- * store goes down and comes back again and again: every permit goes back once, to whoever granted it.
+ * Concurrency permits through a degrading limiter with a local share, from many threads that also make
+ * the store go down and come back, and run its probes, again and again: every permit goes back once,
+ * to whoever granted it.
  */
 class DegradingKeyedRateLimiterContentionTest {
 
@@ -56,41 +56,35 @@ class DegradingKeyedRateLimiterContentionTest {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger mostInFlight = new AtomicInteger();
         AtomicInteger localGrants = new AtomicInteger();
-        AtomicBoolean done = new AtomicBoolean();
-        SplittableRandom random = new SplittableRandom(repetition.getCurrentRepetition());
+        AtomicInteger worker = new AtomicInteger();
 
-        Thread flapping = Thread.ofPlatform().start(() -> {
-            while (!done.get()) {
-                store.down = random.nextInt(3) == 0;
-                for (int spin = random.nextInt(2_000); spin > 0; spin--) {
-                    Thread.onSpinWait();
+        store.down = true; // the first decision degrades the store
+        Race.run(THREADS, () -> {
+            SplittableRandom random =
+                    new SplittableRandom(repetition.getCurrentRepetition() * 31L + worker.getAndIncrement());
+            for (int i = 0; i < ATTEMPTS_PER_THREAD; i++) {
+                int flap = random.nextInt(64);
+                if (flap == 0) {
+                    store.down = !store.down; // the store goes away or comes back
+                } else if (flap == 1) {
+                    clock.advance(PROBE_INTERVAL); // a due probe, and the recovery it starts, run here
                 }
-                clock.advance(PROBE_INTERVAL); // a due probe, and the recovery it starts, run here
+                Decision decision =
+                        limiter.decide("k", SPEC, 1).toCompletableFuture().join();
+                if (!decision.allowed()) {
+                    continue;
+                }
+                if (decision.lease() < 0) {
+                    localGrants.incrementAndGet();
+                }
+                mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                Thread.onSpinWait();
+                inFlight.decrementAndGet();
+                limiter.release("k", SPEC, 1, decision.lease())
+                        .toCompletableFuture()
+                        .join();
             }
         });
-        try {
-            Race.run(THREADS, () -> {
-                for (int i = 0; i < ATTEMPTS_PER_THREAD; i++) {
-                    Decision decision =
-                            limiter.decide("k", SPEC, 1).toCompletableFuture().join();
-                    if (!decision.allowed()) {
-                        continue;
-                    }
-                    if (decision.lease() < 0) {
-                        localGrants.incrementAndGet();
-                    }
-                    mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-                    Thread.onSpinWait();
-                    inFlight.decrementAndGet();
-                    limiter.release("k", SPEC, 1, decision.lease())
-                            .toCompletableFuture()
-                            .join();
-                }
-            });
-        } finally {
-            done.set(true);
-            flapping.join();
-        }
         store.down = false;
         clock.advance(PROBE_INTERVAL); // the store answers: a pending probe finds it, queued releases go
 

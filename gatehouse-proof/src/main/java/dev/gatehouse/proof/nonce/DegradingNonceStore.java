@@ -5,6 +5,7 @@ import dev.gatehouse.core.degrade.StoreHealth;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.WallClock;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,6 +25,12 @@ public final class DegradingNonceStore implements NonceStore {
      * just as recovery finished (the store looked degraded, then turned healthy before the id was
      * queued) marks the store degraded again, so that one more write-back runs for it.
      *
+     * A write-back takes an id off the queue before writing it and puts it back if the write fails,
+     * and only one write-back runs at a time: StoreHealth runs one after a probe and once more after
+     * recovery, and a second probe chain (started when the store failed again meanwhile) could start
+     * another beside it. One that finds another under way fails at once, so its chain probes again
+     * later instead of declaring the store healthy while ids are still being written.
+     *
      * During the outage each node knows only its own ids: an id could be used once per node until
      * the shared store is back. Once the ids are written back, no node accepts them again. When the
      * local store or the queue is full, putIfAbsent fails closed (unavailable) rather than forget
@@ -37,6 +44,7 @@ public final class DegradingNonceStore implements NonceStore {
     private final int maxPending;
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
+    private final AtomicBoolean writingBack = new AtomicBoolean();
 
     private DegradingNonceStore(
             NonceStore shared,
@@ -146,12 +154,26 @@ public final class DegradingNonceStore implements NonceStore {
         return pendingCount.get();
     }
 
-    /** Writes every pending id to the shared store; throws, keeping the rest, when it stops answering. */
+    /**
+     * Writes every pending id to the shared store; throws, keeping the rest, when it stops answering
+     * or when another write-back is under way (StoreHealth then tries again after its next probe).
+     */
     private void writeBack() {
-        for (Pending next; (next = pending.peek()) != null; ) {
-            shared.putIfAbsent(next.id, next.expiresAtMillis); // false: already there, or expired
-            pending.poll();
-            pendingCount.decrementAndGet();
+        if (!writingBack.compareAndSet(false, true)) {
+            throw new IllegalStateException("nonce write-back already under way: retried after the next probe");
+        }
+        try {
+            for (Pending next; (next = pending.poll()) != null; ) {
+                try {
+                    shared.putIfAbsent(next.id, next.expiresAtMillis); // false: already there, or expired
+                } catch (RuntimeException e) {
+                    pending.add(next); // not written: the next write-back takes it
+                    throw e;
+                }
+                pendingCount.decrementAndGet();
+            }
+        } finally {
+            writingBack.set(false);
         }
     }
 
