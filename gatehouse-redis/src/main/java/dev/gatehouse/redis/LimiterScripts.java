@@ -8,7 +8,11 @@ final class LimiterScripts {
 
     /*
      * Design: time is the server's TIME in microseconds (ARGV[1] is empty; tests pin it there
-     * instead), so client clocks cannot change a decision. Lua numbers are doubles: every value a
+     * instead), so client clocks cannot change a decision. Redis expires keys on its own clock,
+     * which a pinned time does not move: with a pinned time every key is kept an hour (keep, in
+     * milliseconds) longer than its state needs, beyond any test's real duration. No key then
+     * expires in the middle of a pinned run however slowly it runs, just as the in-memory limiters
+     * such a run is compared with keep their state: like is compared with like. Lua numbers are doubles: every value a
      * script computes is an integer below 2^52, which RedisKeyedRateLimiter checks of each spec
      * before it calls. For such numerators and divisors the correctly rounded double quotient never
      * crosses an integer, so math.floor and math.ceil of it are the exact integer floor and ceiling.
@@ -29,11 +33,13 @@ final class LimiterScripts {
 
     private static final String NOW = """
             local now
+            local keep = 0
             if ARGV[1] == '' then
               local time = redis.call('TIME')
               now = time[1] * 1000000 + time[2]
             else
               now = tonumber(ARGV[1])
+              keep = 3600000
             end
             local mode = ARGV[2]
             """;
@@ -81,7 +87,7 @@ final class LimiterScripts {
               backlog = backlog + permits * period
             end
             local refill = math.ceil(backlog / per_micro)
-            redis.call('SET', KEYS[1], string.format('%d:%d', now, backlog), 'PX', math.ceil(refill / 1000) + 1)
+            redis.call('SET', KEYS[1], string.format('%d:%d', now, backlog), 'PX', math.ceil(refill / 1000) + 1 + keep)
             if mode == 'r' then
               return {1}
             end
@@ -129,7 +135,7 @@ final class LimiterScripts {
               reply = {1, max - count, 0, until_roll}
             end
             redis.call('SET', KEYS[1], string.format('%d:%d:%d', start, count, denied),
-              'PX', math.ceil((until_roll + 2 * window) / 1000) + 1)
+              'PX', math.ceil((until_roll + 2 * window) / 1000) + 1 + keep)
             return reply
             """);
 
@@ -192,7 +198,7 @@ final class LimiterScripts {
               reply = {1, room - permits, 0, window - offset + window}
             end
             redis.call('SET', KEYS[1], string.format('%d:%d:%d:%d', start, current, previous, denied),
-              'PX', math.ceil((window - offset + window) / 1000) + 1)
+              'PX', math.ceil((window - offset + window) / 1000) + 1 + keep)
             return reply
             """);
 
@@ -269,7 +275,7 @@ final class LimiterScripts {
               local name = string.format('%d', lease)
               redis.call('ZADD', KEYS[2], name, name .. ':' .. string.format('%d', permits))
               in_flight = in_flight + permits
-              local millis = math.ceil((lease - now) / 1000) + 1
+              local millis = math.ceil((lease - now) / 1000) + 1 + keep
               redis.call('HSET', KEYS[1], 'n', string.format('%d', in_flight), 's', name)
               redis.call('PEXPIRE', KEYS[1], millis)
               redis.call('PEXPIRE', KEYS[2], millis)
