@@ -8,7 +8,11 @@ final class LimiterScripts {
 
     /*
      * Design: time is the server's TIME in microseconds (ARGV[1] is empty; tests pin it there
-     * instead), so client clocks cannot change a decision. Lua numbers are doubles: every value a
+     * instead), so client clocks cannot change a decision. Redis expires keys on its own clock,
+     * which a pinned time does not move: with a pinned time every key is kept an hour (keep, in
+     * milliseconds) longer than its state needs, beyond any test's real duration. No key then
+     * expires in the middle of a pinned run however slowly it runs, just as the in-memory limiters
+     * such a run is compared with keep their state: like is compared with like. Lua numbers are doubles: every value a
      * script computes is an integer below 2^52, which RedisKeyedRateLimiter checks of each spec
      * before it calls. For such numerators and divisors the correctly rounded double quotient never
      * crosses an integer, so math.floor and math.ceil of it are the exact integer floor and ceiling.
@@ -23,16 +27,19 @@ final class LimiterScripts {
      * Keys expire once their state is indistinguishable from a fresh key's: a token bucket when it
      * has refilled, a fixed window three idle windows after its last request (the point where an
      * in-memory registry evicts too), a sliding window when both of its windows are empty, a
-     * concurrency limiter a lease after its last permit was taken.
+     * concurrency limiter a lease after its last permit was taken (it keeps its last lease's name
+     * until then, even with nothing in flight).
      */
 
     private static final String NOW = """
             local now
+            local keep = 0
             if ARGV[1] == '' then
               local time = redis.call('TIME')
               now = time[1] * 1000000 + time[2]
             else
               now = tonumber(ARGV[1])
+              keep = 3600000
             end
             local mode = ARGV[2]
             """;
@@ -80,7 +87,7 @@ final class LimiterScripts {
               backlog = backlog + permits * period
             end
             local refill = math.ceil(backlog / per_micro)
-            redis.call('SET', KEYS[1], string.format('%d:%d', now, backlog), 'PX', math.ceil(refill / 1000) + 1)
+            redis.call('SET', KEYS[1], string.format('%d:%d', now, backlog), 'PX', math.ceil(refill / 1000) + 1 + keep)
             if mode == 'r' then
               return {1}
             end
@@ -128,7 +135,7 @@ final class LimiterScripts {
               reply = {1, max - count, 0, until_roll}
             end
             redis.call('SET', KEYS[1], string.format('%d:%d:%d', start, count, denied),
-              'PX', math.ceil((until_roll + 2 * window) / 1000) + 1)
+              'PX', math.ceil((until_roll + 2 * window) / 1000) + 1 + keep)
             return reply
             """);
 
@@ -191,17 +198,25 @@ final class LimiterScripts {
               reply = {1, room - permits, 0, window - offset + window}
             end
             redis.call('SET', KEYS[1], string.format('%d:%d:%d:%d', start, current, previous, denied),
-              'PX', math.ceil((window - offset + window) / 1000) + 1)
+              'PX', math.ceil((window - offset + window) / 1000) + 1 + keep)
             return reply
             """);
 
     /**
      * Permits in flight as leases that expire, so a holder that dies frees them after the lease.
-     * KEYS: 1 a hash {n = permits in flight, s = lease sequence}, 2 a sorted set of leases
-     * "sequence:permits" by expiry. ARGV: 3 max in flight, 4 permits, 5 lease in microseconds.
+     * KEYS: 1 a hash {n = permits in flight, s = the last lease granted}, 2 a sorted set of leases
+     * "lease:permits" scored by expiry. ARGV: 3 max in flight, 4 permits, 5 lease in microseconds,
+     * 6 the lease a release gives back (0: by count, the leases closest to expiry first).
+     *
+     * A lease is named by its expiry (microseconds on the script's clock), counted up past the last
+     * lease granted when several would end in the same microsecond. So a lease that has expired
+     * (score <= now) can never share its name with a lease granted since (score > now), and a
+     * release that names it late finds nothing; the hash keeps the last lease until the key expires,
+     * so a name is not handed out twice. A decision replies {allowed, remaining, retry, reset, lease}.
      */
     static final LuaScript CONCURRENCY = new LuaScript(NOW + """
-            local max, permits, lease = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+            local max, permits, duration = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+            local named = tonumber(ARGV[6])
             local in_flight = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
             local changed = false
             local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 256)
@@ -216,6 +231,22 @@ final class LimiterScripts {
             local reply
             if mode == 's' then
               reply = in_flight == 0 and {0, max, 0, 0} or {1, left, 0, -1}
+            elseif mode == 'r' and named > 0 then
+              for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[6], ARGV[6])) do
+                local lease, held = string.match(member, '^(%d+):(%d+)$')
+                if tonumber(lease) == named then
+                  held = tonumber(held)
+                  redis.call('ZREM', KEYS[2], member)
+                  if held > permits then
+                    redis.call('ZADD', KEYS[2], ARGV[6], lease .. ':' .. string.format('%d', held - permits))
+                    held = permits
+                  end
+                  in_flight = in_flight - held
+                  changed = true
+                  break
+                end
+              end
+              reply = {1}
             elseif mode == 'r' then
               local left = permits
               while left > 0 and in_flight > 0 do
@@ -223,11 +254,11 @@ final class LimiterScripts {
                 if #head == 0 then
                   break
                 end
-                local sequence, held = string.match(head[1], '^(%d+):(%d+)$')
+                local lease, held = string.match(head[1], '^(%d+):(%d+)$')
                 held = tonumber(held)
                 redis.call('ZREM', KEYS[2], head[1])
                 if held > left then
-                  redis.call('ZADD', KEYS[2], head[2], sequence .. ':' .. string.format('%d', held - left))
+                  redis.call('ZADD', KEYS[2], head[2], lease .. ':' .. string.format('%d', held - left))
                   held = left
                 end
                 left = left - held
@@ -236,23 +267,22 @@ final class LimiterScripts {
               changed = true
               reply = {1}
             elseif permits > left then
-              reply = {0, left, -1, -1}
+              reply = {0, left, -1, -1, 0}
             else
-              local sequence = redis.call('HINCRBY', KEYS[1], 's', 1)
-              redis.call('ZADD', KEYS[2], string.format('%d', now + lease), string.format('%d:%d', sequence, permits))
+              local lease = now + duration
+              local last = tonumber(redis.call('HGET', KEYS[1], 's') or '0')
+              if lease <= last then lease = last + 1 end
+              local name = string.format('%d', lease)
+              redis.call('ZADD', KEYS[2], name, name .. ':' .. string.format('%d', permits))
               in_flight = in_flight + permits
-              local millis = math.ceil(lease / 1000) + 1
-              redis.call('HSET', KEYS[1], 'n', string.format('%d', in_flight))
+              local millis = math.ceil((lease - now) / 1000) + 1 + keep
+              redis.call('HSET', KEYS[1], 'n', string.format('%d', in_flight), 's', name)
               redis.call('PEXPIRE', KEYS[1], millis)
               redis.call('PEXPIRE', KEYS[2], millis)
-              return {1, max - in_flight, 0, -1}
+              return {1, max - in_flight, 0, -1, lease}
             end
             if changed then
-              if in_flight == 0 then
-                redis.call('DEL', KEYS[1], KEYS[2])
-              else
-                redis.call('HSET', KEYS[1], 'n', string.format('%d', in_flight))
-              end
+              redis.call('HSET', KEYS[1], 'n', string.format('%d', in_flight))
             end
             return reply
             """);

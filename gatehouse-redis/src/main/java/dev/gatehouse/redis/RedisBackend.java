@@ -52,6 +52,12 @@ public final class RedisBackend implements AutoCloseable {
     /** How long a concurrency permit is held in Redis, by default, if its holder never releases it. */
     public static final Duration DEFAULT_CONCURRENCY_LEASE = Duration.ofMinutes(1);
 
+    /**
+     * The longest concurrency lease: a lease is named by the microsecond it ends on Redis's clock,
+     * which must stay below 2^52 (until about the year 2110 with this bound).
+     */
+    public static final Duration MAX_CONCURRENCY_LEASE = Duration.ofDays(365);
+
     private static final Duration RECONNECT_DELAY_MIN = Duration.ofMillis(10);
     private static final Duration RECONNECT_DELAY_MAX = Duration.ofSeconds(1);
     private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
@@ -187,13 +193,17 @@ public final class RedisBackend implements AutoCloseable {
         return rateLimiter(keyPrefix, DEFAULT_CONCURRENCY_LEASE);
     }
 
-    /** As {@link #rateLimiter(String)}, freeing unreleased concurrency permits after {@code concurrencyLease}. */
+    /**
+     * As {@link #rateLimiter(String)}, freeing unreleased concurrency permits after {@code
+     * concurrencyLease} (at most {@link #MAX_CONCURRENCY_LEASE}).
+     */
     public KeyedRateLimiter rateLimiter(String keyPrefix, Duration concurrencyLease) {
-        return new RedisKeyedRateLimiter(
-                commands,
-                keyPrefix,
-                Require.nanosAtLeast("concurrencyLease", concurrencyLease, 1_000_000) / 1_000,
-                RedisKeyedRateLimiter.SERVER_CLOCK);
+        long leaseNanos = Require.nanosAtLeast("concurrencyLease", concurrencyLease, 1_000_000);
+        if (concurrencyLease.compareTo(MAX_CONCURRENCY_LEASE) > 0) {
+            throw new IllegalArgumentException(
+                    "concurrencyLease: " + concurrencyLease + " (expected: <= " + MAX_CONCURRENCY_LEASE + ")");
+        }
+        return new RedisKeyedRateLimiter(commands, keyPrefix, leaseNanos / 1_000, RedisKeyedRateLimiter.SERVER_CLOCK);
     }
 
     /**

@@ -37,6 +37,11 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
      * what lets per-key overrides and reloads take effect everywhere at once. Calls are asynchronous
      * on the backend's shared connection, so concurrent decisions are pipelined.
      *
+     * A concurrency grant's decision carries its lease (the time it ends, in microseconds on the
+     * script's clock, unique per key: see LimiterScripts.CONCURRENCY), and a release that names it
+     * gives back that grant only; windows and buckets keep no leases (Decision.NO_LEASE) and ignore
+     * a named one.
+     *
      * Scripts compute with Lua doubles, exact below 2^53, and keep every operand below 2^52 so that
      * divisions round exactly; specs whose arithmetic could go beyond are refused up front with IllegalArgumentException (see check), and times must be whole
      * microseconds, the resolution of Redis's TIME.
@@ -120,31 +125,36 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
 
     @Override
     public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
-        return this.<List<Long>>call(key, spec, permits, DECIDE).thenApply(RedisKeyedRateLimiter::toDecision);
+        return this.<List<Long>>call(key, spec, permits, DECIDE, Decision.NO_LEASE)
+                .thenApply(RedisKeyedRateLimiter::toDecision);
     }
 
     @Override
-    public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-        return this.<List<Long>>call(key, spec, permits, RELEASE).thenApply(ignored -> null);
+    public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+        return this.<List<Long>>call(key, spec, permits, RELEASE, lease).thenApply(ignored -> null);
     }
 
     @Override
     public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
-        return this.<List<Long>>call(key, spec, 1, SNAPSHOT)
+        return this.<List<Long>>call(key, spec, 1, SNAPSHOT, Decision.NO_LEASE)
                 .thenApply(reply -> reply.get(0) == 0
                         ? Optional.empty()
                         : Optional.of(new LimiterSnapshot(spec, reply.get(1), reply.get(2), 0, toNanos(reply.get(3)))));
     }
 
-    private <T> CompletionStage<T> call(String key, LimitSpec spec, long permits, String mode) {
+    private <T> CompletionStage<T> call(String key, LimitSpec spec, long permits, String mode, long lease) {
         Require.given("key", key, "a key");
         Require.atLeast("permits", permits, 1);
         check(spec);
+        if (lease < 0 || lease >= EXACT_LIMIT / 2) {
+            // leases this limiter grants are below 2^52; another's (a fallback's, say) never reach it
+            throw new IllegalArgumentException("lease: " + lease + " (expected: 0 or a lease Redis granted)");
+        }
         String state = keyPrefix + spec.algorithm() + ":{k" + key + "}";
         String now = pinnedMicros == SERVER_CLOCK ? "" : Long.toString(pinnedMicros.getAsLong());
         CompletionStage<T> reply;
         try {
-            reply = run(spec, state, now, mode, permits);
+            reply = run(spec, state, now, mode, permits, lease);
         } catch (RuntimeException e) { // a client already shut down throws instead of failing the stage
             return CompletableFuture.failedStage(unavailable(e));
         }
@@ -152,7 +162,8 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     }
 
     /** Runs the script of {@code spec}'s algorithm on {@code state} with the spec's figures as numbers. */
-    private <T> CompletionStage<T> run(LimitSpec spec, String state, String now, String mode, long permits) {
+    private <T> CompletionStage<T> run(
+            LimitSpec spec, String state, String now, String mode, long permits, long lease) {
         String[] oneKey = {state};
         return switch (spec) {
             case TokenBucketSpec bucket -> {
@@ -195,7 +206,8 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
                         mode,
                         concurrency.maxInFlight(),
                         permits,
-                        leaseMicros);
+                        leaseMicros,
+                        lease);
         };
     }
 
@@ -215,7 +227,8 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
                 allowed ? Decision.Outcome.ALLOWED : Decision.Outcome.DENIED,
                 reply.get(1),
                 toNanos(reply.get(2)),
-                toNanos(reply.get(3)));
+                toNanos(reply.get(3)),
+                reply.size() > 4 ? reply.get(4) : Decision.NO_LEASE);
     }
 
     private static long toNanos(long micros) {

@@ -8,18 +8,25 @@ import org.junit.jupiter.api.AfterEach;
 /** The limiter contract against the real Redis, with the scripts' time pinned to the test's clock. */
 class RedisKeyedRateLimiterContractTest extends KeyedRateLimiterContractTest {
 
+    private static final long LEASE_MICROS = 60_000_000L;
+
     private RedisBackend backend;
 
     @Override
     protected KeyedRateLimiter newLimiter(ManualClock clock) {
         backend = TestRedis.connect();
         return new RedisKeyedRateLimiter(
-                backend.commands(), "gatehouse-test:contract:", 60_000_000L, () -> clock.nowNanos() / 1000);
+                backend.commands(), "gatehouse-test:contract:", LEASE_MICROS, () -> clock.nowNanos() / 1000);
     }
 
     @Override
     protected long timeResolutionNanos() {
         return 1000;
+    }
+
+    @Override
+    protected long concurrencyLeaseNanos() {
+        return LEASE_MICROS * 1000;
     }
 
     @AfterEach

@@ -9,6 +9,7 @@ import dev.gatehouse.core.keyed.KeyedLimiters;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
@@ -115,9 +116,46 @@ class RedisOutageTest {
     }
 
     @Test
+    void concurrencyPermitFromTheLocalShare_releasedAfterRecovery_goesBackThere_notToRedis() {
+        LimitSpec twoAtOnce = LimitSpec.concurrency(2);
+        KeyedRateLimiter localShare = inMemory();
+        KeyedRateLimiter limiter = degrading(Fallback.local(localShare, 2));
+        redis.kill();
+        Decision duringOutage =
+                limiter.decide("job", twoAtOnce, 1).toCompletableFuture().join();
+        assertThat(duringOutage.allowed()).isTrue();
+
+        redis.startAgain();
+        awaitTrue(health::healthy, "the probe finds Redis back");
+        assertThat(limiter.decide("job", twoAtOnce, 1)
+                        .toCompletableFuture()
+                        .join()
+                        .allowed())
+                .isTrue();
+        assertThat(limiter.decide("job", twoAtOnce, 1)
+                        .toCompletableFuture()
+                        .join()
+                        .allowed())
+                .isTrue();
+        limiter.release("job", twoAtOnce, 1, duringOutage.lease())
+                .toCompletableFuture()
+                .join();
+
+        assertThat(limiter.decide("job", twoAtOnce, 1)
+                        .toCompletableFuture()
+                        .join()
+                        .allowed())
+                .as("Redis's two holders still run")
+                .isFalse();
+        assertThat(localShare.snapshot("job", twoAtOnce).toCompletableFuture().join())
+                .map(LimiterSnapshot::used)
+                .hasValue(0L); // no phantom permit left in the local share
+    }
+
+    @Test
     void nonceUsedDuringTheOutage_isWrittenBack_andCannotBeReplayedOnAnyNode() {
-        NonceStore node =
-                DegradingNonceStore.localDuringOutage(backend.nonceStore("nonces:"), health, WallClock.system(), 1_000);
+        NonceStore node = DegradingNonceStore.localDuringOutage(
+                backend.nonceStore("nonces:"), health, WallClock.system(), NanoClock.system(), 1_000);
         long expires = System.currentTimeMillis() + 60_000;
         assertThat(node.putIfAbsent("before", expires)).isTrue();
 

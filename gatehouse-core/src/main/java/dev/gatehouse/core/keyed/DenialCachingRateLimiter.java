@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /** Remembers keys a shared store found over their limit, and denies them here until they may retry. */
 final class DenialCachingRateLimiter implements KeyedRateLimiter {
@@ -21,17 +22,26 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
      * node drops the key's entry. The map holds at most maxKeys entries; when full, expired entries
      * are swept a bounded number at a time, and a denial that finds no room is simply not cached.
      *
+     * A denial the store computed before a release of its key must not be cached after it. Each
+     * release bumps its key's release epoch, when it is called and again when the store has applied
+     * it (dropping the key's entry both times); a decision remembers the epoch it started at, and its
+     * denial is cached only if the epoch is unchanged, checked again after the put (a release that
+     * slipped in between removes it). Epochs are striped by the key's hash, so memory stays fixed:
+     * a release of another key on the same stripe only costs a denial that is not cached.
+     *
      * Trade-off: a release made through another node is not seen, so a key may be denied here until
      * its cached retry time although another node freed a slot. Denials answered from the cache are
      * not counted in the store's denial counter.
      */
 
     private static final int SWEEP_WHEN_FULL = 64;
+    private static final int RELEASE_STRIPES = 256; // a power of two
 
     private final KeyedRateLimiter store;
     private final NanoClock clock;
     private final int maxKeys;
     private final ConcurrentHashMap<String, Denial> denials = new ConcurrentHashMap<>();
+    private final AtomicLongArray releaseEpochs = new AtomicLongArray(RELEASE_STRIPES);
 
     DenialCachingRateLimiter(KeyedRateLimiter store, NanoClock clock, int maxKeys) {
         this.store = store;
@@ -55,16 +65,23 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
                         Math.max(untilRetry, cached.resetAtNanos - now)));
             }
         }
+        int stripe = stripeOf(key);
+        long epoch = releaseEpochs.get(stripe);
         return store.decide(key, spec, permits).thenApply(decision -> {
-            remember(key, spec, permits, decision, now);
+            remember(key, spec, permits, decision, now, stripe, epoch);
             return decision;
         });
     }
 
     @Override
-    public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+    public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+        int stripe = stripeOf(key);
+        releaseEpochs.incrementAndGet(stripe);
         denials.remove(key);
-        return store.release(key, spec, permits);
+        return store.release(key, spec, permits, lease).whenComplete((ignored, error) -> {
+            releaseEpochs.incrementAndGet(stripe); // a denial that arrived while the release travelled
+            denials.remove(key);
+        });
     }
 
     @Override
@@ -77,23 +94,34 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
         return denials.size();
     }
 
-    private void remember(String key, LimitSpec spec, long permits, Decision decision, long now) {
+    private void remember(
+            String key, LimitSpec spec, long permits, Decision decision, long now, int stripe, long epoch) {
         long untilRetry = decision.nanosUntilRetry();
         if (decision.allowed() || untilRetry <= 0 || untilRetry == Decision.NEVER) {
             return;
+        }
+        if (releaseEpochs.get(stripe) != epoch) {
+            return; // the key was released while the store decided: the denial may be stale
         }
         if (denials.size() >= maxKeys && sweep(now) == 0 && !denials.containsKey(key)) {
             return;
         }
         long reset = decision.nanosUntilReset();
-        denials.put(
-                key,
-                new Denial(
-                        spec,
-                        permits,
-                        decision.remaining(),
-                        now + untilRetry,
-                        reset == Decision.NEVER ? Long.MAX_VALUE : now + reset));
+        Denial denial = new Denial(
+                spec,
+                permits,
+                decision.remaining(),
+                now + untilRetry,
+                reset == Decision.NEVER ? Long.MAX_VALUE : now + reset);
+        denials.put(key, denial);
+        if (releaseEpochs.get(stripe) != epoch) {
+            denials.remove(key, denial); // a release came between the check and the put
+        }
+    }
+
+    private static int stripeOf(String key) {
+        int hash = key.hashCode();
+        return (hash ^ (hash >>> 16)) & (RELEASE_STRIPES - 1);
     }
 
     private int sweep(long now) {

@@ -22,8 +22,24 @@ public interface KeyedRateLimiter {
     /** Takes {@code permits} from {@code key}'s limiter for {@code spec} if they are available now. */
     CompletionStage<Decision> decide(String key, LimitSpec spec, long permits);
 
-    /** Gives back permits taken earlier from {@code key} (see {@link RateLimiter#release(long)}). */
-    CompletionStage<Void> release(String key, LimitSpec spec, long permits);
+    /**
+     * Gives back {@code permits} of the grant whose decision carried {@code lease} ({@link
+     * Decision#lease()}). A store that keeps a lease per grant gives back that grant's permits and no
+     * other's: nothing when the grant is gone already (its lease expired, or it was released). With
+     * {@link Decision#NO_LEASE}, or in a limiter that keeps no leases, permits are given back by
+     * count (see {@link RateLimiter#release(long)}).
+     */
+    CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease);
+
+    /**
+     * Gives back permits taken earlier from {@code key} by count, naming no grant: {@link
+     * #release(String, LimitSpec, long, long)} with {@link Decision#NO_LEASE}. Where a store keeps
+     * leases, this frees whichever grants it picks (the ones closest to expiry), which may be another
+     * holder's if the caller's own lease has expired; pass the decision's lease instead.
+     */
+    default CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+        return release(key, spec, permits, Decision.NO_LEASE);
+    }
 
     /** The state of {@code key}'s limiter, or empty when the key holds no state (it is fresh). */
     CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec);

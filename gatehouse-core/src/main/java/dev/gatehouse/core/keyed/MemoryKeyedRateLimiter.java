@@ -8,7 +8,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** {@link KeyedRateLimiter} over a registry in this process; every stage is complete on return. */
+/**
+ * {@link KeyedRateLimiter} over a registry in this process; every stage is complete on return. It
+ * keeps no leases: decisions carry {@link Decision#NO_LEASE} and releases go by count.
+ */
 final class MemoryKeyedRateLimiter implements KeyedRateLimiter {
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
@@ -28,7 +31,7 @@ final class MemoryKeyedRateLimiter implements KeyedRateLimiter {
     }
 
     @Override
-    public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+    public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
         try (KeyedLimiters.Held<RateLimiter> held = limiters.holdExisting(key)) {
             if (held != null) {
                 held.limiter().release(permits);

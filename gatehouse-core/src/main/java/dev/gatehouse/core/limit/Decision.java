@@ -12,11 +12,24 @@ package dev.gatehouse.core.limit;
  *     returns only when permits are released)
  * @param nanosUntilReset how long until the limiter is back at full capacity if nothing more is
  *     taken, or {@link #NEVER} when that depends on releases
+ * @param lease an identifier of this grant, to name it when its permits are given back ({@link
+ *     dev.gatehouse.core.keyed.KeyedRateLimiter#release(String, LimitSpec, long, long)}): set by a
+ *     store that keeps a lease per grant (Redis concurrency limits), {@link #NO_LEASE} when the
+ *     limiter keeps no per-grant leases (windows, buckets, the in-memory concurrency limiter) and
+ *     whenever nothing was granted
  */
-public record Decision(Outcome outcome, long remaining, long nanosUntilRetry, long nanosUntilReset) {
+public record Decision(Outcome outcome, long remaining, long nanosUntilRetry, long nanosUntilReset, long lease) {
 
     /** Stands for "not by waiting" in the nanosecond fields. */
     public static final long NEVER = Long.MAX_VALUE;
+
+    /** The lease of a decision that names no grant: its permits are given back by count. */
+    public static final long NO_LEASE = 0;
+
+    /** A decision without a lease ({@link #NO_LEASE}): what every limiter but a lease-keeping store answers. */
+    public Decision(Outcome outcome, long remaining, long nanosUntilRetry, long nanosUntilReset) {
+        this(outcome, remaining, nanosUntilRetry, nanosUntilReset, NO_LEASE);
+    }
 
     /** What happened to a request for permits. */
     public enum Outcome {
@@ -57,6 +70,11 @@ public record Decision(Outcome outcome, long remaining, long nanosUntilRetry, lo
 
     /** The same figures with another outcome (a wait queue turning a denial into its own verdict). */
     Decision withOutcome(Outcome newOutcome) {
-        return new Decision(newOutcome, remaining, nanosUntilRetry, nanosUntilReset);
+        return new Decision(newOutcome, remaining, nanosUntilRetry, nanosUntilReset, lease);
+    }
+
+    /** The same decision naming another lease (a decorator marking where it was granted). */
+    public Decision withLease(long newLease) {
+        return new Decision(outcome, remaining, nanosUntilRetry, nanosUntilReset, newLease);
     }
 }

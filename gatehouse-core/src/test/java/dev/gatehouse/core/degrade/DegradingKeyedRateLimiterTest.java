@@ -6,6 +6,7 @@ import dev.gatehouse.core.keyed.KeyedLimiters;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.time.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class DegradingKeyedRateLimiterTest {
 
     private static final LimitSpec TEN_PER_SECOND = LimitSpec.fixedWindow(10, Duration.ofSeconds(1));
+    private static final LimitSpec TWO_AT_ONCE = LimitSpec.concurrency(2);
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(500);
 
     private final ManualClock clock = new ManualClock();
@@ -32,6 +34,29 @@ class DegradingKeyedRateLimiterTest {
 
     private static Decision decide(KeyedRateLimiter limiter) {
         return limiter.decide("k", TEN_PER_SECOND, 1).toCompletableFuture().join();
+    }
+
+    private static Decision decide(KeyedRateLimiter limiter, LimitSpec spec) {
+        return limiter.decide("k", spec, 1).toCompletableFuture().join();
+    }
+
+    private static void release(KeyedRateLimiter limiter, LimitSpec spec, Decision grant) {
+        limiter.release("k", spec, 1, grant.lease()).toCompletableFuture().join();
+    }
+
+    private static long usedOf(KeyedRateLimiter limiter, LimitSpec spec) {
+        return limiter.snapshot("k", spec)
+                .toCompletableFuture()
+                .join()
+                .map(LimiterSnapshot::used)
+                .orElse(0L);
+    }
+
+    /** The store answers again and the probe finds it. */
+    private void recover() {
+        store.down = false;
+        clock.advance(PROBE_INTERVAL);
+        assertThat(health.healthy()).isTrue();
     }
 
     private static long allowedOf(KeyedRateLimiter limiter, int attempts) {
@@ -88,7 +113,7 @@ class DegradingKeyedRateLimiterTest {
         store.down = true;
         allowedOf(limiter, 10);
 
-        assertThat(store.calls).isEqualTo(1);
+        assertThat(store.calls()).isEqualTo(1);
         clock.advance(PROBE_INTERVAL.multipliedBy(3));
         assertThat(health.healthy()).isFalse();
     }
@@ -141,6 +166,113 @@ class DegradingKeyedRateLimiterTest {
         health.reportFailure(new IllegalStateException("down"));
 
         assertThat(seen).containsExactly("DEGRADED");
+    }
+
+    @Test
+    void local_grantDuringOutage_releasedAfterRecovery_goesBackToTheLocalShare() {
+        KeyedRateLimiter local = memory();
+        KeyedRateLimiter limiter = degrading(Fallback.local(local, 2)); // a share of 1 of TWO_AT_ONCE
+        store.down = true;
+        Decision duringOutage = decide(limiter, TWO_AT_ONCE); // from the local share
+        recover();
+        decide(limiter, TWO_AT_ONCE); // both of the store's permits are taken now
+        decide(limiter, TWO_AT_ONCE);
+
+        release(limiter, TWO_AT_ONCE, duringOutage);
+
+        assertThat(duringOutage.lease()).isNegative();
+        assertThat(decide(limiter, TWO_AT_ONCE).allowed()).isFalse(); // the store's holders still run
+        assertThat(store.releasesOfGoneGrants()).isZero();
+        assertThat(usedOf(local, TWO_AT_ONCE)).isZero(); // no phantom permit left in the local share
+    }
+
+    @Test
+    void storeGrant_releasedDuringOutage_isQueued_andSentWhenTheStoreAnswersAgain() {
+        KeyedRateLimiter local = memory();
+        DegradingKeyedRateLimiter limiter = DegradingKeyedRateLimiter.create(store, health, Fallback.local(local, 2));
+        Decision beforeOutage = decide(limiter, TWO_AT_ONCE);
+        Decision alsoBefore = decide(limiter, TWO_AT_ONCE);
+        store.down = true;
+        Decision local1 = decide(limiter, TWO_AT_ONCE); // the local share's one permit
+
+        release(limiter, TWO_AT_ONCE, beforeOutage);
+
+        assertThat(limiter.queuedReleases()).isEqualTo(1);
+        assertThat(decide(limiter, TWO_AT_ONCE).allowed()).isFalse(); // the local share did not get it
+        recover();
+        assertThat(limiter.queuedReleases()).isZero();
+        assertThat(store.liveLeases()).isEqualTo(1);
+        assertThat(decide(limiter, TWO_AT_ONCE).allowed()).isTrue(); // the store got it back
+        assertThat(decide(limiter, TWO_AT_ONCE).allowed()).isFalse();
+        assertThat(local1.lease()).isNegative();
+        assertThat(alsoBefore.lease()).isPositive();
+    }
+
+    @Test
+    void storeGrant_releaseFailingAsUnavailable_isQueued_andRetriedUntilTheStoreTakesIt() {
+        DegradingKeyedRateLimiter limiter = DegradingKeyedRateLimiter.create(store, health, Fallback.failClosed());
+        Decision granted = decide(limiter, TWO_AT_ONCE);
+        store.down = true;
+
+        release(limiter, TWO_AT_ONCE, granted); // the store looked healthy: the release fails, degrades it, waits
+
+        assertThat(health.healthy()).isFalse();
+        assertThat(limiter.queuedReleases()).isEqualTo(1);
+        clock.advance(PROBE_INTERVAL); // still down: the probe fails, the release keeps waiting
+        assertThat(limiter.queuedReleases()).isEqualTo(1);
+        store.down = false;
+        clock.advance(PROBE_INTERVAL);
+        assertThat(health.healthy()).isTrue();
+        assertThat(limiter.queuedReleases()).isZero();
+        assertThat(store.liveLeases()).isZero();
+        assertThat(store.releasesOfGoneGrants()).isZero();
+    }
+
+    @Test
+    void failOpen_grantDuringOutage_releasedAfterRecovery_freesNothingInTheStore() {
+        KeyedRateLimiter limiter = degrading(Fallback.failOpen());
+        LimitSpec one = LimitSpec.concurrency(1);
+        store.down = true;
+        Decision allowedBlindly = decide(limiter, one);
+        recover();
+        decide(limiter, one); // the store's one permit
+
+        release(limiter, one, allowedBlindly);
+
+        assertThat(decide(limiter, one).allowed()).isFalse();
+        assertThat(store.liveLeases()).isEqualTo(1);
+    }
+
+    @Test
+    void queuedReleases_beyondTheBound_areDroppedAndCounted() {
+        DegradingKeyedRateLimiter limiter = DegradingKeyedRateLimiter.create(store, health, Fallback.failClosed());
+        LimitSpec many = LimitSpec.concurrency(DegradingKeyedRateLimiter.MAX_QUEUED_RELEASES + 1);
+        List<Decision> grants = new ArrayList<>();
+        for (int i = 0; i <= DegradingKeyedRateLimiter.MAX_QUEUED_RELEASES; i++) {
+            grants.add(decide(limiter, many));
+        }
+        store.down = true;
+
+        grants.forEach(grant -> limiter.release("k", many, 1, grant.lease()));
+
+        assertThat(limiter.queuedReleases()).isEqualTo(DegradingKeyedRateLimiter.MAX_QUEUED_RELEASES);
+        assertThat(limiter.droppedReleases()).isEqualTo(1);
+        recover();
+        assertThat(store.liveLeases()).isEqualTo(1); // the dropped one waits for its lease to end
+    }
+
+    @Test
+    void releaseNamingNoLease_followsTheHealth() {
+        KeyedRateLimiter local = memory();
+        KeyedRateLimiter limiter = degrading(Fallback.local(local, 1));
+        decide(limiter, TWO_AT_ONCE);
+        store.down = true;
+        decide(limiter, TWO_AT_ONCE); // degrades the store; granted locally
+
+        limiter.release("k", TWO_AT_ONCE, 1).toCompletableFuture().join(); // degraded: to the local share
+
+        assertThat(usedOf(local, TWO_AT_ONCE)).isZero();
+        assertThat(store.liveLeases()).isEqualTo(1);
     }
 
     @Test

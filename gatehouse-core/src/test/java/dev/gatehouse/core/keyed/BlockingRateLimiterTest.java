@@ -47,7 +47,7 @@ class BlockingRateLimiterTest {
             }
 
             @Override
-            public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
+            public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
                 return CompletableFuture.failedFuture(new LimiterUnavailableException("down", null));
             }
 

@@ -8,7 +8,10 @@ import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.time.ManualClock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 
 class DenialCachingRateLimiterTest {
@@ -58,6 +61,36 @@ class DenialCachingRateLimiterTest {
     }
 
     @Test
+    void denialComputedBeforeARelease_isNotCachedAfterIt() {
+        PendingStore slow = new PendingStore();
+        KeyedRateLimiter cached = KeyedRateLimiter.cachingDenials(slow, clock, 100);
+        CompletionStage<Decision> deciding = cached.decide("k", TWO_PER_SECOND, 1); // the store finds it full
+
+        cached.release("k", TWO_PER_SECOND, 1); // meanwhile a slot is freed
+        slow.releases.remove().complete(null);
+        slow.decisions.remove().complete(deniedForNearlyASecond()); // the store's answer arrives late
+
+        assertThat(deciding.toCompletableFuture().join().allowed()).isFalse();
+        cached.decide("k", TWO_PER_SECOND, 1);
+        assertThat(slow.decisions).as("the next request reaches the store").hasSize(1);
+    }
+
+    @Test
+    void denialArrivingWhileAReleaseTravels_isDroppedWhenTheReleaseLands() {
+        PendingStore slow = new PendingStore();
+        KeyedRateLimiter cached = KeyedRateLimiter.cachingDenials(slow, clock, 100);
+        cached.release("k", TWO_PER_SECOND, 1); // sent, not yet applied by the store
+        CompletionStage<Decision> deciding = cached.decide("k", TWO_PER_SECOND, 1);
+        slow.decisions.remove().complete(deniedForNearlyASecond()); // decided before the release landed
+
+        slow.releases.remove().complete(null);
+
+        assertThat(deciding.toCompletableFuture().join().allowed()).isFalse();
+        cached.decide("k", TWO_PER_SECOND, 1);
+        assertThat(slow.decisions).as("the next request reaches the store").hasSize(1);
+    }
+
+    @Test
     void fewerPermitsThanTheCachedDenial_stillAskTheStore() {
         KeyedRateLimiter cached = KeyedRateLimiter.cachingDenials(store, clock, 100);
         decide(cached, "k", 1);
@@ -85,6 +118,36 @@ class DenialCachingRateLimiterTest {
         assertThat(decide(cached, "fresh", 1).nanosUntilRetry()).isPositive();
     }
 
+    private static Decision deniedForNearlyASecond() {
+        long untilRoll = Duration.ofMillis(999).toNanos();
+        return new Decision(Decision.Outcome.DENIED, 0, untilRoll, untilRoll);
+    }
+
+    /** A store whose answers the test gives, one call at a time, as a remote one's arrive later. */
+    private static final class PendingStore implements KeyedRateLimiter {
+        final Queue<CompletableFuture<Decision>> decisions = new ConcurrentLinkedQueue<>();
+        final Queue<CompletableFuture<Void>> releases = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
+            CompletableFuture<Decision> answer = new CompletableFuture<>();
+            decisions.add(answer);
+            return answer;
+        }
+
+        @Override
+        public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+            CompletableFuture<Void> answer = new CompletableFuture<>();
+            releases.add(answer);
+            return answer;
+        }
+
+        @Override
+        public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+    }
+
     /** Counts the decisions that reach the store. */
     private static final class CountingStore implements KeyedRateLimiter {
         private final KeyedRateLimiter delegate;
@@ -101,8 +164,8 @@ class DenialCachingRateLimiterTest {
         }
 
         @Override
-        public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-            return delegate.release(key, spec, permits);
+        public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+            return delegate.release(key, spec, permits, lease);
         }
 
         @Override

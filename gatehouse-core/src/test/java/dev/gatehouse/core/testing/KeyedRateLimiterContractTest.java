@@ -4,15 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.core.keyed.KeyedLimiters;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.limit.ConcurrencySpec;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.time.ManualClock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +23,8 @@ import org.junit.jupiter.api.Test;
  * The contract of {@link KeyedRateLimiter}, for every implementation: extend it and return a limiter
  * whose time is {@code clock}. Besides fixed examples, random runs compare every decision with the
  * in-memory limiters: same inputs, same decisions (times may differ by the store's resolution).
+ * Concurrency grants in the random runs are given back by their lease, which the in-memory
+ * limiters ignore: a store that keeps leases must free exactly what the count would.
  */
 public abstract class KeyedRateLimiterContractTest {
 
@@ -43,6 +48,14 @@ public abstract class KeyedRateLimiterContractTest {
     /** The resolution of the implementation's clock: decisions' times may be rounded up to it. */
     protected long timeResolutionNanos() {
         return 1;
+    }
+
+    /**
+     * How long a concurrency permit is held by the limiter if it is never released, or 0 when it is
+     * held until released (the in-memory limiters): the lease cases below apply where leases expire.
+     */
+    protected long concurrencyLeaseNanos() {
+        return 0;
     }
 
     @BeforeEach
@@ -127,6 +140,59 @@ public abstract class KeyedRateLimiterContractTest {
     }
 
     @Test
+    void concurrency_releaseNamingTheGrant_givesBackThatGrant() {
+        String key = freshKey();
+        LimitSpec spec = LimitSpec.concurrency(3);
+        Decision first = decide(key, spec, 2);
+        Decision second = decide(key, spec, 1);
+        assertThat(decide(key, spec, 1).allowed()).isFalse();
+
+        limiter.release(key, spec, 2, first.lease()).toCompletableFuture().join();
+
+        assertThat(decide(key, spec, 2).allowed()).isTrue();
+        assertThat(decide(key, spec, 1).allowed()).isFalse();
+        limiter.release(key, spec, 1, second.lease()).toCompletableFuture().join();
+        assertThat(decide(key, spec, 1).allowed()).isTrue();
+    }
+
+    @Test
+    void concurrency_grantReleasedTwice_secondReleaseFreesNothing() {
+        String key = freshKey();
+        LimitSpec spec = LimitSpec.concurrency(1);
+        Decision first = decide(key, spec, 1);
+        Assumptions.assumeTrue(
+                first.lease() != Decision.NO_LEASE,
+                "this limiter keeps no lease per grant (Decision.NO_LEASE): it releases by count");
+        limiter.release(key, spec, 1, first.lease()).toCompletableFuture().join();
+        Decision second = decide(key, spec, 1);
+        assertThat(second.allowed()).isTrue();
+        assertThat(second.lease()).isNotEqualTo(first.lease());
+
+        limiter.release(key, spec, 1, first.lease()).toCompletableFuture().join();
+
+        assertThat(decide(key, spec, 1).allowed()).isFalse();
+    }
+
+    @Test
+    void concurrency_leaseExpiredThenReleasedLate_freesNoOtherHoldersPermit() {
+        Assumptions.assumeTrue(
+                concurrencyLeaseNanos() > 0,
+                "this limiter holds concurrency permits until they are released: no lease expires");
+        String key = freshKey();
+        LimitSpec spec = LimitSpec.concurrency(1);
+        Decision slow = decide(key, spec, 1);
+        clock.advanceNanos(concurrencyLeaseNanos());
+        Decision next = decide(key, spec, 1); // the slow holder's lease ended: its permit is free again
+        assertThat(next.allowed()).isTrue();
+
+        limiter.release(key, spec, 1, slow.lease()).toCompletableFuture().join(); // the slow holder ends late
+
+        assertThat(decide(key, spec, 1).allowed()).isFalse();
+        limiter.release(key, spec, 1, next.lease()).toCompletableFuture().join();
+        assertThat(decide(key, spec, 1).allowed()).isTrue();
+    }
+
+    @Test
     void keys_areIndependent() {
         String first = freshKey();
         String second = freshKey();
@@ -160,6 +226,8 @@ public abstract class KeyedRateLimiterContractTest {
                     KeyedLimiters.forSpecs(key -> SPECS.get(0), referenceClock).build());
             Random random = new Random(seed);
             String run = freshKey();
+            List<Decision> held = new ArrayList<>(); // concurrency grants, released by their lease
+            List<Long> heldPermits = new ArrayList<>();
             for (int step = 0; step < 300; step++) {
                 LimitSpec spec = SPECS.get(random.nextInt(SPECS.size()));
                 String key = run + "-" + spec.algorithm();
@@ -168,12 +236,24 @@ public abstract class KeyedRateLimiterContractTest {
                 referenceClock.advance(Duration.ofMillis(millis));
                 long permits = 1 + random.nextInt(3);
                 if (random.nextInt(6) == 0) {
+                    long lease = Decision.NO_LEASE;
+                    if (spec instanceof ConcurrencySpec && !held.isEmpty()) {
+                        int grant = random.nextInt(held.size());
+                        lease = held.remove(grant).lease();
+                        permits = heldPermits.remove(grant);
+                    }
                     reference.release(key, spec, permits).toCompletableFuture().join();
-                    limiter.release(key, spec, permits).toCompletableFuture().join();
+                    limiter.release(key, spec, permits, lease)
+                            .toCompletableFuture()
+                            .join();
                     continue;
                 }
                 Decision expected = decide(reference, key, spec, permits);
                 Decision actual = decide(key, spec, permits);
+                if (spec instanceof ConcurrencySpec && actual.allowed()) {
+                    held.add(actual);
+                    heldPermits.add(permits);
+                }
                 String where = "seed " + seed + ", step " + step + ", " + spec;
                 assertThat(actual.outcome()).as(where).isEqualTo(expected.outcome());
                 assertThat(actual.remaining()).as(where).isEqualTo(expected.remaining());

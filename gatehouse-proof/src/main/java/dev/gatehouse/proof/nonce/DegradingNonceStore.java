@@ -2,8 +2,10 @@ package dev.gatehouse.proof.nonce;
 
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.degrade.StoreHealth;
+import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.WallClock;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,6 +25,12 @@ public final class DegradingNonceStore implements NonceStore {
      * just as recovery finished (the store looked degraded, then turned healthy before the id was
      * queued) marks the store degraded again, so that one more write-back runs for it.
      *
+     * A write-back takes an id off the queue before writing it and puts it back if the write fails,
+     * and only one write-back runs at a time: StoreHealth runs one after a probe and once more after
+     * recovery, and a second probe chain (started when the store failed again meanwhile) could start
+     * another beside it. One that finds another under way fails at once, so its chain probes again
+     * later instead of declaring the store healthy while ids are still being written.
+     *
      * During the outage each node knows only its own ids: an id could be used once per node until
      * the shared store is back. Once the ids are written back, no node accepts them again. When the
      * local store or the queue is full, putIfAbsent fails closed (unavailable) rather than forget
@@ -36,29 +44,38 @@ public final class DegradingNonceStore implements NonceStore {
     private final int maxPending;
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
+    private final AtomicBoolean writingBack = new AtomicBoolean();
 
     private DegradingNonceStore(
-            NonceStore shared, StoreHealth health, boolean localDuringOutage, WallClock clock, int maxOutageIds) {
+            NonceStore shared,
+            StoreHealth health,
+            boolean localDuringOutage,
+            WallClock wallClock,
+            NanoClock monotonicClock,
+            int maxOutageIds) {
         this.shared = shared;
         this.health = health;
         this.localDuringOutage = localDuringOutage;
         this.maxPending = maxOutageIds;
-        this.outageIds = NonceStore.inMemory(clock, maxOutageIds);
+        this.outageIds = NonceStore.inMemory(wallClock, monotonicClock, maxOutageIds);
         health.onRecovery(this::writeBack);
     }
 
     /**
      * While {@code shared} is degraded, records up to {@code maxOutageIds} ids in this process
-     * (judged by {@code clock}) and writes them back to {@code shared} on recovery.
+     * (judged by {@code wallClock}, kept as {@link NonceStore#inMemory} keeps them) and writes them
+     * back to {@code shared} on recovery.
      */
     public static DegradingNonceStore localDuringOutage(
-            NonceStore shared, StoreHealth health, WallClock clock, int maxOutageIds) {
-        Require.given("clock", clock, "a wall clock");
+            NonceStore shared, StoreHealth health, WallClock wallClock, NanoClock monotonicClock, int maxOutageIds) {
+        Require.given("wallClock", wallClock, "a wall clock");
+        Require.given("monotonicClock", monotonicClock, "a monotonic clock, such as NanoClock.system()");
         return new DegradingNonceStore(
                 Require.given("shared", shared, "a shared nonce store"),
                 Require.given("health", health, "the shared store's health"),
                 true,
-                clock,
+                wallClock,
+                monotonicClock,
                 Require.atLeast("maxOutageIds", maxOutageIds, 1));
     }
 
@@ -69,6 +86,7 @@ public final class DegradingNonceStore implements NonceStore {
                 Require.given("health", health, "the shared store's health"),
                 false,
                 WallClock.system(),
+                NanoClock.system(),
                 1);
     }
 
@@ -136,12 +154,26 @@ public final class DegradingNonceStore implements NonceStore {
         return pendingCount.get();
     }
 
-    /** Writes every pending id to the shared store; throws, keeping the rest, when it stops answering. */
+    /**
+     * Writes every pending id to the shared store; throws, keeping the rest, when it stops answering
+     * or when another write-back is under way (StoreHealth then tries again after its next probe).
+     */
     private void writeBack() {
-        for (Pending next; (next = pending.peek()) != null; ) {
-            shared.putIfAbsent(next.id, next.expiresAtMillis); // false: already there, or expired
-            pending.poll();
-            pendingCount.decrementAndGet();
+        if (!writingBack.compareAndSet(false, true)) {
+            throw new IllegalStateException("nonce write-back already under way: retried after the next probe");
+        }
+        try {
+            for (Pending next; (next = pending.poll()) != null; ) {
+                try {
+                    shared.putIfAbsent(next.id, next.expiresAtMillis); // false: already there, or expired
+                } catch (RuntimeException e) {
+                    pending.add(next); // not written: the next write-back takes it
+                    throw e;
+                }
+                pendingCount.decrementAndGet();
+            }
+        } finally {
+            writingBack.set(false);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.gatehouse.proof.nonce;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.WallClock;
 
 /**
@@ -35,11 +36,14 @@ public interface NonceStore {
 
     /**
      * A store in this process's memory for up to {@code maxEntries} live ids, expiring them by {@code
-     * clock}. Fits one node; replicas that share challenges need a shared store.
+     * wallClock}; an id is forgotten only once its retention is over on {@code monotonicClock} as
+     * well (usually {@link NanoClock#system()}), so a wall clock that steps forward and back cannot
+     * make it forget a live id. Fits one node; replicas that share challenges need a shared store.
      */
-    static NonceStore inMemory(WallClock clock, int maxEntries) {
+    static NonceStore inMemory(WallClock wallClock, NanoClock monotonicClock, int maxEntries) {
         Require.atLeast("maxEntries", maxEntries, 1);
-        Require.given("clock", clock, "a wall clock");
-        return new MemoryNonceStore(clock, maxEntries);
+        Require.given("wallClock", wallClock, "a wall clock");
+        Require.given("monotonicClock", monotonicClock, "a monotonic clock, such as NanoClock.system()");
+        return new MemoryNonceStore(wallClock, monotonicClock, maxEntries);
     }
 }

@@ -11,6 +11,7 @@ class DegradingNonceStoreContractTest extends NonceStoreContractTest {
     @Override
     protected NonceStore newStore(ManualClock clock) {
         StoreHealth health = StoreHealth.create("shared", () -> {}, clock, Duration.ofSeconds(1));
-        return DegradingNonceStore.localDuringOutage(NonceStore.inMemory(clock, 10_000), health, clock, 10_000);
+        return DegradingNonceStore.localDuringOutage(
+                NonceStore.inMemory(clock, clock, 10_000), health, clock, clock, 10_000);
     }
 }

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.core.degrade.StoreHealth;
 import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.core.time.Scheduler;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class DegradingNonceStoreTest {
@@ -13,8 +18,19 @@ class DegradingNonceStoreTest {
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
 
     private final ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
-    private final FlakyNonceStore shared = new FlakyNonceStore(NonceStore.inMemory(clock, 10_000));
+    private final FlakyNonceStore shared = new FlakyNonceStore(NonceStore.inMemory(clock, clock, 10_000));
     private final StoreHealth health = StoreHealth.create("shared", shared::probe, clock, PROBE_INTERVAL);
+
+    private static void awaitOrFail(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the other thread never got there");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
 
     private long inOneMinute() {
         return clock.epochMillis() + 60_000;
@@ -22,9 +38,9 @@ class DegradingNonceStoreTest {
 
     @Test
     void localDuringOutage_idUsedDuringTheOutage_cannotBeReplayedAfterIt_onAnyNode() {
-        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, 100);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, 100);
         StoreHealth otherHealth = StoreHealth.create("shared", shared::probe, clock, PROBE_INTERVAL);
-        DegradingNonceStore otherNode = DegradingNonceStore.localDuringOutage(shared, otherHealth, clock, 100);
+        DegradingNonceStore otherNode = DegradingNonceStore.localDuringOutage(shared, otherHealth, clock, clock, 100);
         shared.down = true;
 
         assertThat(node.putIfAbsent("token-1", inOneMinute())).isTrue();
@@ -44,18 +60,18 @@ class DegradingNonceStoreTest {
 
     @Test
     void localDuringOutage_writeBackThatFails_isKeptAndRetried() {
-        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, 100);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, 100);
         shared.down = true;
         node.putIfAbsent("a", inOneMinute());
         node.putIfAbsent("b", inOneMinute());
 
-        shared.failPutsAfter = 1; // answers the probe and one write, then fails again
+        shared.failPutsAfter.set(1); // answers the probe and one write, then fails again
         shared.down = false;
         clock.advance(PROBE_INTERVAL);
         assertThat(health.healthy()).isFalse();
         assertThat(node.pendingWriteBack()).isEqualTo(1);
 
-        shared.failPutsAfter = Integer.MAX_VALUE;
+        shared.failPutsAfter.set(Integer.MAX_VALUE);
         clock.advance(PROBE_INTERVAL);
         assertThat(health.healthy()).isTrue();
         assertThat(shared.contains("a")).isTrue();
@@ -64,7 +80,7 @@ class DegradingNonceStoreTest {
 
     @Test
     void localDuringOutage_tooManyIdsAwaitingWriteBack_failsClosed() {
-        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, 2);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, 2);
         shared.down = true;
         node.putIfAbsent("a", inOneMinute());
         node.putIfAbsent("b", inOneMinute());
@@ -76,7 +92,7 @@ class DegradingNonceStoreTest {
 
     @Test
     void localStoreFullOfWrittenBackIds_failsClosed_withoutLosingTheBoundForLaterOutages() {
-        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, 2);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, 2);
         shared.down = true;
         node.putIfAbsent("a", inOneMinute());
         node.putIfAbsent("b", inOneMinute());
@@ -96,6 +112,52 @@ class DegradingNonceStoreTest {
     }
 
     @Test
+    void writeBacks_thatWouldOverlap_runOneAtATime_andLoseNoId() throws InterruptedException {
+        List<Runnable> probes = new CopyOnWriteArrayList<>();
+        Scheduler capturing = (task, delayNanos) -> {
+            probes.add(task);
+            return () -> {};
+        };
+        StoreHealth probedByHand = StoreHealth.create("shared", shared::probe, capturing, PROBE_INTERVAL);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, probedByHand, clock, clock, 100);
+        shared.down = true;
+        node.putIfAbsent("a", inOneMinute()); // recorded locally; the first probe chain is scheduled
+        shared.down = false;
+        probedByHand.addListener((from, to, cause) -> {
+            if (to == StoreHealth.State.HEALTHY && probes.size() == 1) {
+                shared.down = true; // just as recovery is announced, a request fails once more:
+                node.putIfAbsent("p", inOneMinute()); // a second probe chain is scheduled
+                node.putIfAbsent("q", inOneMinute());
+                shared.down = false;
+            }
+        });
+        CountDownLatch writingP = new CountDownLatch(1);
+        CountDownLatch finishP = new CountDownLatch(1);
+        shared.beforeWrite = id -> {
+            if (id.equals("p") && writingP.getCount() == 1) {
+                writingP.countDown();
+                awaitOrFail(finishP);
+            }
+        };
+
+        // the first chain writes back "a", turns healthy, and in its second write-back is slow on "p"
+        Thread firstChain = Thread.ofPlatform().start(probes.get(0));
+        awaitOrFail(writingP);
+        probes.get(1).run(); // the second chain's probe answers while the first still writes
+
+        assertThat(probedByHand.healthy())
+                .as("healthy while p was not written yet")
+                .isFalse();
+        finishP.countDown();
+        firstChain.join();
+        probes.get(probes.size() - 1).run(); // the second chain probes again
+        assertThat(probedByHand.healthy()).isTrue();
+        assertThat(node.pendingWriteBack()).isZero();
+        assertThat(shared.contains("p")).isTrue();
+        assertThat(shared.contains("q")).isTrue();
+    }
+
+    @Test
     void failClosed_storeDown_isUnavailable_neverAFirstUse() {
         DegradingNonceStore node = DegradingNonceStore.failClosed(shared, health);
         shared.down = true;
@@ -109,38 +171,5 @@ class DegradingNonceStoreTest {
         shared.down = false;
         clock.advance(PROBE_INTERVAL);
         assertThat(node.putIfAbsent("a", inOneMinute())).isTrue();
-    }
-
-    /** A shared store stand-in that stops answering while {@link #down} is set. */
-    private static final class FlakyNonceStore implements NonceStore {
-        private final NonceStore delegate;
-        volatile boolean down;
-        volatile int failPutsAfter = Integer.MAX_VALUE;
-
-        FlakyNonceStore(NonceStore delegate) {
-            this.delegate = delegate;
-        }
-
-        void probe() {
-            if (down) {
-                throw new IllegalStateException("down");
-            }
-        }
-
-        @Override
-        public boolean putIfAbsent(String id, long expiresAtMillis) {
-            if (down || failPutsAfter-- <= 0) {
-                throw new NonceStoreUnavailableException("down");
-            }
-            return delegate.putIfAbsent(id, expiresAtMillis);
-        }
-
-        @Override
-        public boolean contains(String id) {
-            if (down) {
-                throw new NonceStoreUnavailableException("down");
-            }
-            return delegate.contains(id);
-        }
     }
 }

@@ -21,7 +21,7 @@ class Argon2idProofOfWorkTest {
     private static final HmacSecrets SECRETS = HmacSecrets.of(new byte[24]);
 
     private final ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
-    private final NonceStore store = NonceStore.inMemory(clock, 1_000);
+    private final NonceStore store = NonceStore.inMemory(clock, clock, 1_000);
     private final ProofOfWork pow =
             ProofOfWork.argon2id(PowSpec.of(2, 4, Duration.ofMinutes(1)), SMALL, SECRETS, store, clock);
 

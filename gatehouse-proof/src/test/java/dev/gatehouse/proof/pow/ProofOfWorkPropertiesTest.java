@@ -43,7 +43,7 @@ class ProofOfWorkPropertiesTest {
     private static void assertAcceptedExactlyOnce(double load) {
         ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
         ProofOfWork pow = ProofOfWork.sha256(
-                PowSpec.of(1, 8, Duration.ofMinutes(1)), SECRETS, NonceStore.inMemory(clock, 100), clock);
+                PowSpec.of(1, 8, Duration.ofMinutes(1)), SECRETS, NonceStore.inMemory(clock, clock, 100), clock);
         Challenge challenge = pow.issue(load);
         byte[] nonce = PowSolver.solve(challenge, 1 << 20).orElseThrow();
 
@@ -70,7 +70,7 @@ class ProofOfWorkPropertiesTest {
     private static void assertTamperingFails(int index, int mask) {
         ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
         ProofOfWork pow = ProofOfWork.sha256(
-                PowSpec.of(1, 1, Duration.ofMinutes(1)), SECRETS, NonceStore.inMemory(clock, 100), clock);
+                PowSpec.of(1, 1, Duration.ofMinutes(1)), SECRETS, NonceStore.inMemory(clock, clock, 100), clock);
         Challenge challenge = pow.issue(0);
         byte[] nonce = PowSolver.solve(challenge, 1 << 20).orElseThrow();
         byte[] id = Base64Url.decode(challenge.id()).orElseThrow();

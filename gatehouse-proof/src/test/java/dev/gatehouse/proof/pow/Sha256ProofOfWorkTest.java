@@ -20,7 +20,7 @@ class Sha256ProofOfWorkTest {
     private static final PowSpec SPEC = PowSpec.of(6, 14, Duration.ofMinutes(2));
 
     private final ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
-    private final NonceStore store = NonceStore.inMemory(clock, 10_000);
+    private final NonceStore store = NonceStore.inMemory(clock, clock, 10_000);
     private final ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, store, clock);
 
     private static byte[] bytes(String text) {
@@ -162,7 +162,8 @@ class Sha256ProofOfWorkTest {
         // the hash or the network takes that long, or the store's clock runs ahead.
         ManualClock storeClock = new ManualClock((challenge.expiresAtMillis()) * 1_000_000L);
         ManualClock verifierClock = new ManualClock((challenge.expiresAtMillis() - 1) * 1_000_000L);
-        ProofOfWork lateStore = ProofOfWork.sha256(SPEC, SECRETS, NonceStore.inMemory(storeClock, 10), verifierClock);
+        ProofOfWork lateStore =
+                ProofOfWork.sha256(SPEC, SECRETS, NonceStore.inMemory(storeClock, storeClock, 10), verifierClock);
 
         assertThat(lateStore.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.REPLAYED);
         verifierClock.advanceNanos(1_000_000);
@@ -171,7 +172,7 @@ class Sha256ProofOfWorkTest {
 
     @Test
     void verify_storeUnavailable_consumesNothingAndSaysSo() {
-        NonceStore full = NonceStore.inMemory(clock, 1);
+        NonceStore full = NonceStore.inMemory(clock, clock, 1);
         ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, full, clock);
         Challenge first = pow.issue(0);
         Challenge second = pow.issue(0);

@@ -26,11 +26,29 @@ class AdmissionTokensTest {
     private static final long START_SECONDS = 1_700_000_000L;
 
     private final ManualClock clock = new ManualClock(START_SECONDS * 1_000_000_000L);
-    private final NonceStore store = NonceStore.inMemory(clock, 1_000);
+    private final NonceStore store = NonceStore.inMemory(clock, clock, 1_000);
     private final AdmissionTokens tokens = tokens(HmacSecrets.of(SECRET));
 
     private AdmissionTokens tokens(HmacSecrets secrets) {
         return AdmissionTokens.create(Duration.ofSeconds(60), secrets, store, clock);
+    }
+
+    @Test
+    void verify_wallClockStepsForwardThenBack_tokenIsNotAcceptedTwice() {
+        ManualClock monotonic = new ManualClock();
+        NonceStore steppingStore = NonceStore.inMemory(clock, monotonic, 1_000);
+        AdmissionTokens steppingTokens =
+                AdmissionTokens.create(Duration.ofMinutes(10), HmacSecrets.of(SECRET), steppingStore, clock);
+        String token = steppingTokens.issue("visitor");
+        assertThat(steppingTokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+
+        clock.setNanos(clock.nowNanos() + Duration.ofDays(1).toNanos()); // the wall clock steps forward
+        for (int i = 0; i < 2; i++) { // ids used meanwhile purge what looks expired
+            steppingStore.putIfAbsent("other-" + i, clock.epochMillis() + 60_000);
+        }
+        clock.setNanos(clock.nowNanos() - Duration.ofDays(1).toNanos()); // and back
+
+        assertThat(steppingTokens.verify(token).verdict()).isEqualTo(TokenVerdict.REPLAYED);
     }
 
     @Test
@@ -85,7 +103,7 @@ class AdmissionTokensTest {
     @Test
     void verify_storeFull_isUnavailableAndUsesNothingUp() {
         AdmissionTokens small = AdmissionTokens.create(
-                Duration.ofSeconds(60), HmacSecrets.of(SECRET), NonceStore.inMemory(clock, 1), clock);
+                Duration.ofSeconds(60), HmacSecrets.of(SECRET), NonceStore.inMemory(clock, clock, 1), clock);
         String first = small.issue("a");
         String second = small.issue("b");
         assertThat(small.verify(first).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
@@ -213,7 +231,10 @@ class AdmissionTokensTest {
     private static AdmissionTokens propertyIssuer() {
         ManualClock propertyClock = new ManualClock(START_SECONDS * 1_000_000_000L);
         return AdmissionTokens.create(
-                Duration.ofSeconds(60), HmacSecrets.of(SECRET), NonceStore.inMemory(propertyClock, 10), propertyClock);
+                Duration.ofSeconds(60),
+                HmacSecrets.of(SECRET),
+                NonceStore.inMemory(propertyClock, propertyClock, 10),
+                propertyClock);
     }
 
     private static void assertTamperingFails(int rawIndex, char replacement) {

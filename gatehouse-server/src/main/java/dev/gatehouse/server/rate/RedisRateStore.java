@@ -185,8 +185,8 @@ final class RedisRateStore implements RateStore {
         }
 
         @Override
-        public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-            return failedIfThrown(() -> store.release(key, spec, permits));
+        public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+            return failedIfThrown(() -> store.release(key, spec, permits, lease));
         }
 
         @Override

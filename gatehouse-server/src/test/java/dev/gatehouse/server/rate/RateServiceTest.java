@@ -378,8 +378,8 @@ class RateServiceTest {
                 }
 
                 @Override
-                public CompletionStage<Void> release(String key, LimitSpec spec, long permits) {
-                    return later(port.release(key, spec, permits), releaseDelayNanos);
+                public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+                    return later(port.release(key, spec, permits, lease), releaseDelayNanos);
                 }
 
                 @Override
