@@ -204,12 +204,12 @@ final class KeyQueue {
             return more;
         }
         if (admitted == null) {
-            service.giveBack(key); // every waiter left while the port was asked
+            service.giveBack(key, decision); // every waiter left while the port was asked
             return false;
         }
         service.metrics().left(service.nowNanos() - admitted.joinedAtNanos, /* admitted= */ true);
         if (!admitted.result.complete(service.admitted(key, admitted.requestId, decision))) {
-            service.giveBack(key); // the client went away after it was taken off the line
+            service.giveBack(key, decision); // the client went away after it was taken off the line
         }
         return more;
     }

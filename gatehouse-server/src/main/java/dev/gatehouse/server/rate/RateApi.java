@@ -306,7 +306,7 @@ public final class RateApi {
     private int answer(HttpServerResponse response, String key, RateVerdict verdict, boolean json) {
         if (response.ended() || response.closed()) {
             if (verdict.allowed()) {
-                service.release(key); // admitted as its client went away: nobody will use the permit
+                service.release(key, verdict.decision().lease()); // admitted as its client left: nobody uses it
             }
             return 0;
         }

@@ -138,13 +138,23 @@ public final class RateService implements AutoCloseable {
 
     /** Frees one slot of {@code key}'s current window (or ends one call in flight) and lets a waiter take it. */
     public CompletableFuture<Void> release(String key) {
+        return release(key, Decision.NO_LEASE);
+    }
+
+    /**
+     * {@link #release(String)} of the grant {@code lease} names (a concurrency lease in a shared store;
+     * {@link Decision#NO_LEASE}: one slot, by count), so a late give-back never frees another caller's.
+     */
+    CompletableFuture<Void> release(String key, long lease) {
         RateLimits limits = limitsFor(key, OptionalInt.empty(), OptionalInt.empty(), clock.nowNanos());
-        return limiter.release(key, limits.spec(), 1).toCompletableFuture().thenRun(() -> {
-            KeyQueue queue = queues.get(key);
-            if (queue != null) {
-                queue.drain();
-            }
-        });
+        return limiter.release(key, limits.spec(), 1, lease)
+                .toCompletableFuture()
+                .thenRun(() -> {
+                    KeyQueue queue = queues.get(key);
+                    if (queue != null) {
+                        queue.drain();
+                    }
+                });
     }
 
     /** The state of {@code key}, or empty when it holds none. */
@@ -234,10 +244,10 @@ public final class RateService implements AutoCloseable {
         return limiter.decide(key, limits.spec(), 1).toCompletableFuture();
     }
 
-    /** Returns a permit that was taken for a waiter who is gone. */
-    void giveBack(String key) {
+    /** Returns the permit {@code grant} took for a waiter who is gone. */
+    void giveBack(String key, Decision grant) {
         RateLimits limits = limitsFor(key, OptionalInt.empty(), OptionalInt.empty(), clock.nowNanos());
-        limiter.release(key, limits.spec(), 1);
+        limiter.release(key, limits.spec(), 1, grant.lease());
     }
 
     void retire(String key, KeyQueue queue) {
@@ -310,7 +320,7 @@ public final class RateService implements AutoCloseable {
                 if (verdict == null) {
                     outer.cancel(false);
                 } else if (!outer.complete(verdict) && verdict.allowed()) {
-                    release(key); // admitted after its client went away
+                    release(key, verdict.decision().lease()); // admitted after its client went away
                 }
             });
             outer.whenComplete((verdict, error) -> {
