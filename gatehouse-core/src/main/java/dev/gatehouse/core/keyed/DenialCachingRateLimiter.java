@@ -1,8 +1,10 @@
 package dev.gatehouse.core.keyed;
 
 import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.FixedWindowSpec;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
+import dev.gatehouse.core.limit.SlidingWindowSpec;
 import dev.gatehouse.core.time.NanoClock;
 import java.util.Iterator;
 import java.util.Optional;
@@ -10,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /** Remembers keys a shared store found over their limit, and denies them here until they may retry. */
 final class DenialCachingRateLimiter implements KeyedRateLimiter {
@@ -31,7 +34,7 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
      *
      * Trade-off: a release made through another node is not seen, so a key may be denied here until
      * its cached retry time although another node freed a slot. Denials answered from the cache are
-     * not counted in the store's denial counter.
+     * not sent to the store, so its denial counter misses them; snapshots add this node's count back.
      */
 
     private static final int SWEEP_WHEN_FULL = 64;
@@ -58,6 +61,7 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
             if (untilRetry <= 0 || !cached.spec.equals(spec)) {
                 denials.remove(key, cached);
             } else if (permits >= cached.permits) {
+                cached.answered.increment();
                 return CompletableFuture.completedFuture(new Decision(
                         Decision.Outcome.DENIED,
                         cached.remaining,
@@ -84,9 +88,30 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
         });
     }
 
+    /**
+     * The store's state of {@code key}, with the denials this node answered from its cache added to
+     * the window's denials (for fixed and sliding windows, the only limiters that count denials), so
+     * the count means the same with and without the cache.
+     */
     @Override
     public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
-        return store.snapshot(key, spec);
+        return store.snapshot(key, spec)
+                .thenApply(found -> found.map(state -> {
+                    Denial cached = denials.get(key);
+                    boolean windowed = spec instanceof FixedWindowSpec || spec instanceof SlidingWindowSpec;
+                    if (cached == null
+                            || !windowed
+                            || !cached.spec.equals(spec)
+                            || cached.retryAtNanos - clock.nowNanos() <= 0) {
+                        return state;
+                    }
+                    return new LimiterSnapshot(
+                            state.spec(),
+                            state.remaining(),
+                            state.deniedThisWindow() + cached.answered.sum(),
+                            state.waiting(),
+                            state.nanosUntilReset());
+                }));
     }
 
     /** Entries held now, expired ones included until swept. */
@@ -136,5 +161,11 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
         return removed;
     }
 
-    private record Denial(LimitSpec spec, long permits, long remaining, long retryAtNanos, long resetAtNanos) {}
+    /** A cached denial; {@code answered} counts the calls denied from it without asking the store. */
+    private record Denial(
+            LimitSpec spec, long permits, long remaining, long retryAtNanos, long resetAtNanos, LongAdder answered) {
+        Denial(LimitSpec spec, long permits, long remaining, long retryAtNanos, long resetAtNanos) {
+            this(spec, permits, remaining, retryAtNanos, resetAtNanos, new LongAdder());
+        }
+    }
 }

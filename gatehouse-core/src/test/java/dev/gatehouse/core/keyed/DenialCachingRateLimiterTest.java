@@ -50,6 +50,28 @@ class DenialCachingRateLimiterTest {
     }
 
     @Test
+    void snapshot_countsTheDenialsAnsweredFromTheCache_asTheStoreWouldHave() {
+        KeyedRateLimiter cached = KeyedRateLimiter.cachingDenials(store, clock, 100);
+        KeyedRateLimiter plain = KeyedRateLimiter.inMemory(
+                KeyedLimiters.forSpecs(key -> TWO_PER_SECOND, clock).build());
+        for (KeyedRateLimiter limiter : new KeyedRateLimiter[] {cached, plain}) {
+            for (int i = 0; i < 7; i++) { // 2 allowed, 5 denied (the cache answers 4 of them itself)
+                decide(limiter, "hot", 1);
+            }
+        }
+
+        assertThat(deniedThisWindow(cached)).isEqualTo(5).isEqualTo(deniedThisWindow(plain));
+    }
+
+    private static long deniedThisWindow(KeyedRateLimiter limiter) {
+        return limiter.snapshot("hot", TWO_PER_SECOND)
+                .toCompletableFuture()
+                .join()
+                .orElseThrow()
+                .deniedThisWindow();
+    }
+
+    @Test
     void release_throughThisNode_dropsTheCachedDenial() {
         KeyedRateLimiter cached = KeyedRateLimiter.cachingDenials(store, clock, 100);
         decide(cached, "k", 2);

@@ -18,6 +18,8 @@ import java.util.Set;
  */
 public final class PercentDecoding {
 
+    private static final Query NO_PARAMETERS = new Query(Map.of(), Set.of());
+
     private PercentDecoding() {}
 
     /** {@code raw[from, to)} decoded, {@code +} kept as is (a path); null if malformed or not UTF-8. */
@@ -30,18 +32,19 @@ public final class PercentDecoding {
      * on {@code &}, a pair holding {@code ;} ignored, {@code +} a space, the first value of a name kept.
      */
     public static Query query(String rawQuery) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return NO_PARAMETERS; // the common case of a rate call: nothing to allocate
+        }
         Map<String, String> first = new HashMap<>();
         Set<String> malformed = new HashSet<>();
-        if (rawQuery != null) {
-            int start = 0;
-            while (start <= rawQuery.length()) {
-                int end = rawQuery.indexOf('&', start);
-                if (end < 0) {
-                    end = rawQuery.length();
-                }
-                readPair(rawQuery, start, end, first, malformed);
-                start = end + 1;
+        int start = 0;
+        while (start <= rawQuery.length()) {
+            int end = rawQuery.indexOf('&', start);
+            if (end < 0) {
+                end = rawQuery.length();
             }
+            readPair(rawQuery, start, end, first, malformed);
+            start = end + 1;
         }
         return new Query(first, malformed);
     }
