@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
-import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.RateLimiter;
+import dev.gatehouse.core.testing.ForwardingRateLimiter;
 import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.core.time.NanoClock;
@@ -300,36 +300,18 @@ class KeyedLimitersLifecycleTest {
     }
 
     /** Counts how often housekeeping asks a limiter whether it is reclaimable. */
-    private record CountingLooks(RateLimiter inner, AtomicLong looks) implements RateLimiter {
-        @Override
-        public boolean tryAcquire(long permits) {
-            return inner.tryAcquire(permits);
-        }
+    private static final class CountingLooks extends ForwardingRateLimiter {
+        private final AtomicLong looks;
 
-        @Override
-        public Decision decide(long permits) {
-            return inner.decide(permits);
-        }
-
-        @Override
-        public void release(long permits) {
-            inner.release(permits);
-        }
-
-        @Override
-        public LimitSpec spec() {
-            return inner.spec();
-        }
-
-        @Override
-        public LimiterSnapshot snapshot() {
-            return inner.snapshot();
+        CountingLooks(RateLimiter inner, AtomicLong looks) {
+            super(inner);
+            this.looks = looks;
         }
 
         @Override
         public long reclaimableAtNanos() {
             looks.incrementAndGet();
-            return inner.reclaimableAtNanos();
+            return super.reclaimableAtNanos();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.core.testing.ForwardingRateLimiter;
 import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.core.time.Scheduler;
@@ -26,45 +27,19 @@ class WaitingLimiterRaceTest {
     private final ManualClock clock = new ManualClock();
 
     /** A limiter that runs a hook right after its n-th decision, to place another thread's move exactly there. */
-    private static final class Hooked implements RateLimiter {
-        final RateLimiter inner;
+    private static final class Hooked extends ForwardingRateLimiter {
         final AtomicInteger decisions = new AtomicInteger();
         volatile IntConsumer afterDecision = n -> {};
 
         Hooked(RateLimiter inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public boolean tryAcquire(long permits) {
-            return inner.tryAcquire(permits);
+            super(inner);
         }
 
         @Override
         public Decision decide(long permits) {
-            Decision decision = inner.decide(permits);
+            Decision decision = super.decide(permits);
             afterDecision.accept(decisions.incrementAndGet());
             return decision;
-        }
-
-        @Override
-        public void release(long permits) {
-            inner.release(permits);
-        }
-
-        @Override
-        public LimitSpec spec() {
-            return inner.spec();
-        }
-
-        @Override
-        public LimiterSnapshot snapshot() {
-            return inner.snapshot();
-        }
-
-        @Override
-        public long reclaimableAtNanos() {
-            return inner.reclaimableAtNanos();
         }
     }
 
@@ -94,7 +69,7 @@ class WaitingLimiterRaceTest {
 
         assertThat(waiter).isCompletedWithValueMatching(Decision::allowed);
         assertThat(waiting.waiting()).isZero();
-        assertThat(hooked.inner.snapshot().used()).isEqualTo(1);
+        assertThat(hooked.inner().snapshot().used()).isEqualTo(1);
     }
 
     @Test
@@ -122,7 +97,7 @@ class WaitingLimiterRaceTest {
 
         assertThat(first).isCancelled();
         assertThat(second).isCompletedWithValueMatching(Decision::allowed);
-        assertThat(hooked.inner.snapshot().used()).isEqualTo(1);
+        assertThat(hooked.inner().snapshot().used()).isEqualTo(1);
         clock.advanceNanos(HOUR);
         assertThat(waiting.waiting()).isZero();
     }
