@@ -256,6 +256,9 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
 
     /** Creates {@code key}'s entry (for {@code spec}, or from the policy when null) and holds it; null if full. */
     private Held<L> create(String key, S spec) {
+        // the policy and the factory are the caller's code: they run before the lock, never under it
+        S chosen = spec != null ? spec : Objects.requireNonNull(policy.apply(key), "policy returned no spec");
+        Held<L> fresh = new Held<>(key, factory.apply(chosen));
         orderLock.lock();
         try {
             for (int attempt = 0; ; attempt++) {
@@ -273,8 +276,6 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
                 refusals.increment();
                 return null;
             }
-            S chosen = spec != null ? spec : Objects.requireNonNull(policy.apply(key), "policy returned no spec");
-            Held<L> fresh = new Held<>(key, factory.apply(chosen));
             fresh.enter();
             entries.put(key, fresh);
             sweepOrder.addLast(fresh);
