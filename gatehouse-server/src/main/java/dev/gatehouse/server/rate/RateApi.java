@@ -50,9 +50,10 @@ public final class RateApi {
      * #withShortPath}; the router's routes for them only serve its 405 answers (with {@code Allow}).
      */
     public void mount(Router router) {
-        router.get("/rate/:key").handler(ctx -> dispatch(ctx.request(), null));
-        router.post("/rate/:key").handler(ctx -> dispatch(ctx.request(), null));
-        router.delete("/rate/:key/:requestId").handler(ctx -> dispatch(ctx.request(), null));
+        // the router also matches a trailing slash (/rate/k/), which is no call: 404, as in gocc
+        router.get("/rate/:key").handler(this::dispatchOrNext);
+        router.post("/rate/:key").handler(this::dispatchOrNext);
+        router.delete("/rate/:key/:requestId").handler(this::dispatchOrNext);
         router.get("/healthz").handler(ctx -> ctx.response().setStatusCode(200).end());
     }
 
@@ -62,8 +63,16 @@ public final class RateApi {
         router.get("/debug/:key").handler(this::debugKey);
     }
 
-    /** The methods a path of this API answers, for {@code Allow} on a 405. */
-    public static String allowedMethods(String path) {
+    private void dispatchOrNext(RoutingContext ctx) {
+        if (!dispatch(ctx.request(), null)) {
+            ctx.fail(404);
+        }
+    }
+
+    /** The methods a path of this API answers, for {@code Allow} on a 405 (a trailing slash as the router reads it). */
+    public static String allowedMethods(String rawPath) {
+        String path =
+                rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
         if (path.startsWith(RATE_PREFIX)) {
             return path.indexOf('/', RATE_PREFIX.length()) < 0 ? "GET, POST" : "DELETE";
         }

@@ -213,6 +213,8 @@ class RateApiTest {
             /rate/                                  | 404 | '{"message":"Not Found"}\n'
             /rate                                   | 404 | '{"message":"Not Found"}\n'
             /nowhere                                | 404 | '{"message":"Not Found"}\n'
+            /rate/k/                                | 404 | '{"message":"Not Found"}\n'
+            /rate/k/x                               | 405 | '{"message":"Method Not Allowed"}\n'
             """)
     void invalidCalls_getTheirStatusAndMessage(String path, int status, String message) throws IOException {
         assertThat(rawAnswer("GET", path)).isEqualTo(status + " " + message.replace("\\n", "\n"));
