@@ -12,8 +12,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -48,23 +46,20 @@ final class Http2Connection implements AutoCloseable {
         }
     }
 
-    private final Socket socket;
+    private final RawConnection raw;
     private final DataInputStream in;
     private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
 
-    private Http2Connection(Socket socket) throws IOException {
-        this.socket = socket;
-        this.in = new DataInputStream(socket.getInputStream());
+    private Http2Connection(RawConnection raw) {
+        this.raw = raw;
+        this.in = new DataInputStream(raw.input());
     }
 
     /** Connects to {@code port} and sends the preface and an empty SETTINGS frame. */
     static Http2Connection open(int port) {
         try {
-            Socket socket = new Socket();
-            socket.connect(new InetSocketAddress("127.0.0.1", port), (int) RawConnection.ANSWER_BOUND.toMillis());
-            socket.setSoTimeout((int) RawConnection.ANSWER_BOUND.toMillis());
-            Http2Connection connection = new Http2Connection(socket);
+            Http2Connection connection = new Http2Connection(RawConnection.open(port));
             ByteArrayOutputStream start = new ByteArrayOutputStream();
             start.write(PREFACE);
             start.write(frame(SETTINGS, 0, 0, new byte[0]));
@@ -124,13 +119,8 @@ final class Http2Connection implements AutoCloseable {
     }
 
     Http2Connection send(byte[] bytes) {
-        try {
-            socket.getOutputStream().write(bytes);
-            socket.getOutputStream().flush();
-            return this;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        raw.send(bytes);
+        return this;
     }
 
     /** The next frame, or empty once the server closed the connection. */
@@ -179,10 +169,6 @@ final class Http2Connection implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // closing a test socket
-        }
+        raw.close();
     }
 }

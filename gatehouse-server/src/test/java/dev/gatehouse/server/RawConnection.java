@@ -44,8 +44,7 @@ final class RawConnection implements AutoCloseable {
 
     RawConnection send(byte[] bytes) {
         try {
-            socket.getOutputStream().write(bytes);
-            socket.getOutputStream().flush();
+            write(bytes);
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -55,12 +54,16 @@ final class RawConnection implements AutoCloseable {
     /** Sends {@code bytes}; false if the server had closed the connection already. */
     boolean trySend(byte[] bytes) {
         try {
-            socket.getOutputStream().write(bytes);
-            socket.getOutputStream().flush();
+            write(bytes);
             return true;
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private void write(byte[] bytes) throws IOException {
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
     }
 
     /**
@@ -112,6 +115,11 @@ final class RawConnection implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The bytes the server sends, for a reader of another protocol (HTTP/2 frames). */
+    InputStream input() {
+        return in;
     }
 
     boolean closedByServer() {
