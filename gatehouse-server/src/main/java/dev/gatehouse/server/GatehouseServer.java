@@ -2,20 +2,19 @@ package dev.gatehouse.server;
 
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
-import dev.gatehouse.server.admin.AdminApi;
-import dev.gatehouse.server.config.ConfigException;
-import dev.gatehouse.server.config.ServerConfig;
-import dev.gatehouse.server.http.AccessLog;
-import dev.gatehouse.server.http.GuardedTransport;
-import dev.gatehouse.server.http.HttpSurface;
-import dev.gatehouse.server.rate.Algorithm;
-import dev.gatehouse.server.rate.KeyConfigWatcher;
+import dev.gatehouse.http.AccessLog;
+import dev.gatehouse.http.GuardedTransport;
+import dev.gatehouse.http.HttpSurface;
+import dev.gatehouse.http.admin.AdminApi;
+import dev.gatehouse.http.config.ConfigException;
+import dev.gatehouse.http.config.ServerConfig;
+import dev.gatehouse.rate.Algorithm;
+import dev.gatehouse.rate.ClientPermissions;
+import dev.gatehouse.rate.KeyConfigWatcher;
+import dev.gatehouse.rate.RateLimits;
+import dev.gatehouse.rate.RatePolicy;
+import dev.gatehouse.rate.RateService;
 import dev.gatehouse.server.rate.RateApi;
-import dev.gatehouse.server.rate.RateLimits;
-import dev.gatehouse.server.rate.RatePolicy;
-import dev.gatehouse.server.rate.RateQuery;
-import dev.gatehouse.server.rate.RateService;
-import dev.gatehouse.server.rate.RateStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -56,7 +55,7 @@ public final class GatehouseServer implements AutoCloseable {
     private final Vertx vertx;
     private final ScheduledExecutorService timers;
     private final PrometheusMeterRegistry metrics;
-    private final Optional<RateStore> sharedStore;
+    private final Optional<SharedStore> redis;
     private final RateService rateService;
     private final Optional<KeyConfigWatcher> watcher;
     private final HttpServer rateServer;
@@ -79,11 +78,11 @@ public final class GatehouseServer implements AutoCloseable {
                 RateLimits.of(
                         rate.maxRequests(), rate.maxRequestsInQueue(), rate.windowMillis(), Algorithm.FIXED_WINDOW),
                 List.of());
-        this.sharedStore = switch (config.store().type()) {
+        this.redis = switch (config.store().type()) {
             case MEMORY -> Optional.empty();
             case REDIS -> {
                 try {
-                    yield Optional.of(RateStore.redis(config.store(), clock, rate.maxKeys(), metrics));
+                    yield Optional.of(SharedStore.connect(config.store(), metrics));
                 } catch (RuntimeException e) {
                     timers.shutdownNow();
                     throw new IllegalStateException(
@@ -94,10 +93,10 @@ public final class GatehouseServer implements AutoCloseable {
             }
         };
         RateService.Builder service = RateService.builder(defaults);
-        sharedStore.ifPresent(service::store);
+        redis.ifPresent(shared -> service.store(shared.rateStore(config.store(), clock, rate.maxKeys())));
         this.rateService = service.clock(clock)
                 .scheduler(scheduler)
-                .permissions(new RateQuery.Permissions(
+                .permissions(new ClientPermissions(
                         rate.requestsCanSetRate(), rate.requestsCanModQueue(), rate.maxKeyBytes()))
                 .maxKeys(rate.maxKeys())
                 .meterRegistry(metrics)
@@ -111,7 +110,7 @@ public final class GatehouseServer implements AutoCloseable {
                             rules -> rateService.reconfigure(defaults.withRules(rules))));
         } catch (IllegalArgumentException e) {
             rateService.close();
-            sharedStore.ifPresent(RateStore::close);
+            redis.ifPresent(SharedStore::close);
             timers.shutdownNow();
             throw new ConfigException("rate.config-file: " + e.getMessage(), e);
         }
@@ -212,7 +211,7 @@ public final class GatehouseServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Vert.x did not close in time: {}", e.getMessage());
         }
-        sharedStore.ifPresent(RateStore::close);
+        redis.ifPresent(SharedStore::close);
         timers.shutdownNow();
         metrics.close();
         LOG.info("stopped");

@@ -2,10 +2,10 @@ package dev.gatehouse.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.time.ManualClock;
-import dev.gatehouse.server.config.ResolvedSettings;
-import dev.gatehouse.server.config.ServerConfig;
-import dev.gatehouse.server.config.Setting;
+import dev.gatehouse.http.config.ResolvedSettings;
+import dev.gatehouse.http.config.ServerConfig;
+import dev.gatehouse.http.config.Setting;
+import dev.gatehouse.testing.ManualClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

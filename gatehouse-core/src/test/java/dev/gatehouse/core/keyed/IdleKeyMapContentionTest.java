@@ -2,9 +2,9 @@ package dev.gatehouse.core.keyed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.testing.Race;
-import dev.gatehouse.core.testing.RandomCases;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
+import dev.gatehouse.testing.RandomCases;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

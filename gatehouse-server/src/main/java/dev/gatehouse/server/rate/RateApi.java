@@ -3,9 +3,13 @@ package dev.gatehouse.server.rate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.limit.Decision;
-import dev.gatehouse.server.http.AccessLog;
-import dev.gatehouse.server.http.HttpSurface;
-import dev.gatehouse.server.http.PercentDecoding;
+import dev.gatehouse.http.AccessLog;
+import dev.gatehouse.http.HttpSurface;
+import dev.gatehouse.http.PercentDecoding;
+import dev.gatehouse.rate.KeySnapshot;
+import dev.gatehouse.rate.RateRequest;
+import dev.gatehouse.rate.RateService;
+import dev.gatehouse.rate.RateVerdict;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -148,7 +152,7 @@ public final class RateApi {
                 HttpSurface.plain(request.response(), rejection.status(), rejection.message());
                 notify(answered, rejection.status());
             }
-            case RateQuery.Request call -> {
+            case RateQuery.Valid(RateRequest call) -> {
                 CompletableFuture<RateVerdict> verdict = service.acquire(call);
                 boolean json = wantsJson(request);
                 HttpServerResponse response = request.response();

@@ -2,8 +2,8 @@ package dev.gatehouse.server.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.http.config.Setting;
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

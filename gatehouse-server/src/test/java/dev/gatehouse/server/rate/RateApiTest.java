@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.http.config.Setting;
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
+import dev.gatehouse.testing.ManualClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;

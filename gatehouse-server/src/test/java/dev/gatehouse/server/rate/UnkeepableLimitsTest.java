@@ -3,8 +3,13 @@ package dev.gatehouse.server.rate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.http.config.Setting;
+import dev.gatehouse.rate.Algorithm;
+import dev.gatehouse.rate.KeyRule;
+import dev.gatehouse.rate.KeyRules;
+import dev.gatehouse.rate.RateLimits;
+import dev.gatehouse.rate.RatePolicy;
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
