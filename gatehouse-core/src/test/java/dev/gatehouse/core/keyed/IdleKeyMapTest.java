@@ -260,6 +260,20 @@ class IdleKeyMapTest {
         assertThat(map.orderLength()).isLessThanOrEqualTo(2 * 1_000);
     }
 
+    @Test
+    void replacingEveryEntryAgainAndAgain_leavesTheSweepOrderWithinASmallFactorOfTheMap() {
+        IdleKeyMap<Used> map = map().build();
+        for (int round = 0; round < 100; round++) {
+            for (int i = 0; i < 1_000; i++) {
+                map.put(new Used("k" + i, SECOND));
+            }
+        }
+
+        assertThat(map.size()).isEqualTo(1_000);
+        assertThat(map.orderLength()).isLessThanOrEqualTo(2 * 1_000);
+        assertThat(map.sweep(10)).isZero();
+    }
+
     // --- the bound ------------------------------------------------------------------------------------
 
     @Test
