@@ -1,6 +1,6 @@
 package dev.gatehouse.cli;
 
-import dev.gatehouse.http.config.Setting;
+import dev.gatehouse.http.settings.Setting;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.Set;
@@ -45,18 +45,18 @@ public final class Cli implements Runnable {
         return serve;
     }
 
-    /** The command tree, with every {@link Setting} as a flag of {@code serve}. */
+    /** The command tree, with every setting of {@code serve} as a flag of it. */
     static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
         CommandLine commandLine = new CommandLine(new Cli())
                 .addSubcommand("serve", new ServeCommand(env, out, err))
                 .addSubcommand("version", new VersionCommand());
         CommandSpec serve = commandLine.getSubcommands().get("serve").getCommandSpec();
-        for (Setting setting : Setting.values()) {
+        for (Setting<?> setting : ServeCommand.SETTINGS) {
             OptionSpec.Builder option = OptionSpec.builder(setting.flags().toArray(String[]::new))
                     .type(String.class)
                     .paramLabel(setting.isBoolean() ? "BOOL" : "VALUE")
-                    .description(setting.description() + " (env: " + setting.env() + ", yaml: " + setting.path()
-                            + ", default: " + (setting.defaultValue().isEmpty() ? "none" : setting.defaultValue())
+                    .description(setting.doc() + " (env: " + setting.env() + ", yaml: " + setting.path()
+                            + ", default: " + (setting.defaultText().isEmpty() ? "none" : setting.defaultText())
                             + ")");
             if (setting.isBoolean()) {
                 option.arity("0..1").fallbackValue("true");

@@ -1,22 +1,26 @@
 package dev.gatehouse.cli;
 
 import dev.gatehouse.cli.log.LogSetup;
-import dev.gatehouse.http.config.ConfigException;
-import dev.gatehouse.http.config.Credentials;
-import dev.gatehouse.http.config.ResolvedSettings;
-import dev.gatehouse.http.config.ServerConfig;
-import dev.gatehouse.http.config.Setting;
+import dev.gatehouse.http.Listeners;
+import dev.gatehouse.http.StoreSettings;
+import dev.gatehouse.http.settings.ConfigException;
+import dev.gatehouse.http.settings.Credentials;
+import dev.gatehouse.http.settings.ResolvedSettings;
+import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.GatehouseServer;
+import dev.gatehouse.server.rate.RateSettings;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -47,6 +51,11 @@ final class ServeCommand implements Callable<Integer> {
     static final int CANNOT_START = 1;
 
     static final String CONFIG_ENV = "GATEHOUSE_CONFIG";
+
+    /** Every setting of {@code serve}: the server's and the log's. */
+    static final List<Setting<?>> SETTINGS = Stream.of(GatehouseServer.SETTINGS, LogSetup.SETTINGS)
+            .flatMap(List::stream)
+            .toList();
 
     @Option(
             names = "--config",
@@ -90,14 +99,14 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ResolvedSettings settings;
-        ServerConfig serverConfig;
         try {
             Optional<Path> yaml = Optional.ofNullable(config)
                     .or(() -> Optional.ofNullable(env.get(CONFIG_ENV))
                             .filter(s -> !s.isBlank())
                             .map(Path::of));
-            settings = ResolvedSettings.resolve(yaml, givenFlags(), env);
-            serverConfig = ServerConfig.from(settings);
+            settings = ResolvedSettings.resolve(SETTINGS, yaml, givenFlags(), env);
+            GatehouseServer.validate(settings);
+            LogSetup.SETTINGS.forEach(settings::get);
         } catch (ConfigException e) {
             err.println("gatehouse: bad configuration: " + Credentials.masked(e.getMessage()));
             return BAD_CONFIG;
@@ -107,11 +116,11 @@ final class ServeCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        LogSetup.apply(serverConfig.log());
+        LogSetup.apply(settings);
         warnAboutGoccSettings();
         GatehouseServer server;
         try {
-            server = GatehouseServer.start(serverConfig);
+            server = GatehouseServer.start(settings);
         } catch (ConfigException e) {
             err.println("gatehouse: bad configuration: " + Credentials.masked(e.getMessage()));
             return BAD_CONFIG;
@@ -119,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
             err.println("gatehouse: " + Credentials.masked(e.getMessage()));
             return CANNOT_START;
         }
-        printListening(server);
+        printListening(server, settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -169,10 +178,10 @@ final class ServeCommand implements Callable<Integer> {
         return flagValue != null || (fromEnv != null && !fromEnv.isEmpty());
     }
 
-    private Map<Setting, String> givenFlags() {
-        Map<Setting, String> given = new EnumMap<>(Setting.class);
+    private Map<Setting<?>, String> givenFlags() {
+        Map<Setting<?>, String> given = new HashMap<>();
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-        for (Setting setting : Setting.values()) {
+        for (Setting<?> setting : SETTINGS) {
             OptionSpec option = spec.findOption(setting.flags().getFirst());
             if (parsed.hasMatchedOption(option)) {
                 given.put(setting, option.getValue());
@@ -181,24 +190,28 @@ final class ServeCommand implements Callable<Integer> {
         return given;
     }
 
-    private void printListening(GatehouseServer server) {
-        ServerConfig config = server.config();
+    private void printListening(GatehouseServer server, ResolvedSettings settings) {
         // from the JVM's start: the process may have run ./gatehouse's build before it became the JVM
         String startup = ", ready " + ManagementFactory.getRuntimeMXBean().getUptime() + " ms after the JVM started";
         out.printf("gatehouse %s serving%s%n", VersionCommand.version(), startup);
         out.printf(
                 "  rate API  http://%s:%d  (/rate/{key}, /debug, /healthz)%n",
-                config.rate().host(), server.ratePort());
+                settings.get(RateSettings.HOST), server.ratePort());
         out.printf(
                 "  admin     http://%s:%d  (/metrics, /healthz, /readyz)%n",
-                config.admin().host(), server.adminPort());
+                settings.get(Listeners.ADMIN_HOST), server.adminPort());
+        StoreSettings store = StoreSettings.from(settings);
         out.printf(
                 "  store     %s%n",
-                switch (config.store().type()) {
+                switch (store.type()) {
                     case MEMORY -> "memory (this process)";
                     case REDIS ->
-                        "Redis at " + config.store().redisAddresses() + " (shared; degrade: "
-                                + config.store().degrade().name().toLowerCase(java.util.Locale.ROOT) + ")";
+                        "Redis at " + store.redisAddresses() + " (shared; degrade: "
+                                + settings.get(RateSettings.STORE_DEGRADE)
+                                        .name()
+                                        .toLowerCase(Locale.ROOT)
+                                        .replace('_', '-')
+                                + ")";
                 });
         out.flush();
     }

@@ -1,9 +1,11 @@
 package dev.gatehouse.http;
 
-import dev.gatehouse.http.config.ServerConfig;
+import dev.gatehouse.http.settings.ResolvedSettings;
+import dev.gatehouse.http.settings.Setting;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,15 +17,34 @@ public final class AccessLog implements Handler<RoutingContext> {
 
     private static final Logger LOG = LoggerFactory.getLogger("gatehouse.access");
 
-    private final ServerConfig.Log config;
+    public static final Setting<Boolean> LOG_2XX =
+            Setting.bool("log.log2xx", "LOG_2XX", false, "Log 2xx responses", "--log2xx");
+    public static final Setting<Boolean> LOG_4XX =
+            Setting.bool("log.log4xx", "LOG_4XX", false, "Log 4xx responses (rate limited ones included)", "--log4xx");
+    public static final Setting<Boolean> LOG_5XX =
+            Setting.bool("log.log5xx", "LOG_5XX", true, "Log 5xx responses", "--log5xx");
 
-    public AccessLog(ServerConfig.Log config) {
-        this.config = config;
+    /** The settings the access log is configured by. */
+    public static final List<Setting<?>> SETTINGS = List.of(LOG_2XX, LOG_4XX, LOG_5XX);
+
+    private final boolean log2xx;
+    private final boolean log4xx;
+    private final boolean log5xx;
+
+    public AccessLog(boolean log2xx, boolean log4xx, boolean log5xx) {
+        this.log2xx = log2xx;
+        this.log4xx = log4xx;
+        this.log5xx = log5xx;
+    }
+
+    /** The access log {@code settings} configure. */
+    public static AccessLog from(ResolvedSettings settings) {
+        return new AccessLog(settings.get(LOG_2XX), settings.get(LOG_4XX), settings.get(LOG_5XX));
     }
 
     /** Whether any status class is logged; when none is, the handler need not be installed. */
     public boolean enabled() {
-        return config.log2xx() || config.log4xx() || config.log5xx();
+        return log2xx || log4xx || log5xx;
     }
 
     @Override
@@ -49,9 +70,9 @@ public final class AccessLog implements Handler<RoutingContext> {
 
     private boolean logs(int status) {
         return switch (status / 100) {
-            case 2 -> config.log2xx();
-            case 4 -> config.log4xx();
-            case 5 -> config.log5xx();
+            case 2 -> log2xx;
+            case 4 -> log4xx;
+            case 5 -> log5xx;
             default -> false;
         };
     }

@@ -1,6 +1,5 @@
 package dev.gatehouse.http;
 
-import dev.gatehouse.http.config.ServerConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -119,7 +118,7 @@ final class ConnectionGuard implements Runnable {
     private Http2ConnectionHandler http2;
     private Http2Connection.PropertyKey streamOpenedKey;
 
-    ConnectionGuard(ServerConfig.Http limits) {
+    ConnectionGuard(HttpLimits limits) {
         this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.headerTimeoutMillis());
         this.bodyTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.bodyTimeoutMillis());
         this.writeTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.writeTimeoutMillis());

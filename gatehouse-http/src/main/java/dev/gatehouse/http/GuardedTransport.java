@@ -1,6 +1,5 @@
 package dev.gatehouse.http;
 
-import dev.gatehouse.http.config.ServerConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -43,15 +42,15 @@ public final class GuardedTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(GuardedTransport.class);
 
     private final Transport delegate;
-    private final ServerConfig.Http limits;
+    private final HttpLimits limits;
 
-    private GuardedTransport(Transport delegate, ServerConfig.Http limits) {
+    private GuardedTransport(Transport delegate, HttpLimits limits) {
         this.delegate = delegate;
         this.limits = limits;
     }
 
     /** The NIO transport, guarding HTTP listeners with {@code limits}, for {@code Vertx.builder().withTransport}. */
-    public static io.vertx.core.transport.Transport nio(ServerConfig.Http limits) {
+    public static io.vertx.core.transport.Transport nio(HttpLimits limits) {
         Transport nio = ((TransportInternal) io.vertx.core.transport.Transport.NIO).implementation();
         return new TransportInternal("nio", true, null, new GuardedTransport(nio, limits));
     }
@@ -70,10 +69,10 @@ public final class GuardedTransport implements Transport {
     private static final class Listener extends ChannelInitializer<Channel> {
 
         private final ChannelHandler vertxInitializer;
-        private final ServerConfig.Http limits;
+        private final HttpLimits limits;
         private final AtomicInteger open = new AtomicInteger();
 
-        Listener(ChannelHandler vertxInitializer, ServerConfig.Http limits) {
+        Listener(ChannelHandler vertxInitializer, HttpLimits limits) {
             this.vertxInitializer = vertxInitializer;
             this.limits = limits;
         }

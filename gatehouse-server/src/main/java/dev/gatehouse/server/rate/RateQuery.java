@@ -1,7 +1,7 @@
 package dev.gatehouse.server.rate;
 
 import dev.gatehouse.http.PercentDecoding;
-import dev.gatehouse.http.config.BooleanText;
+import dev.gatehouse.http.settings.BooleanText;
 import dev.gatehouse.rate.ClientPermissions;
 import dev.gatehouse.rate.RateLimits;
 import dev.gatehouse.rate.RateRequest;

@@ -2,7 +2,8 @@ package dev.gatehouse.server.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.http.config.Setting;
+import dev.gatehouse.http.StoreSettings;
+import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.RequiredServices;
 import java.io.IOException;
@@ -33,7 +34,7 @@ class RedisStoreTest {
 
     @Test
     void debug_listsKeysThisNodeServed_withTheirStateFromRedis() {
-        try (TestServer server = TestServer.start(redisStore(Map.of(Setting.MAX_REQUESTS, "2")))) {
+        try (TestServer server = TestServer.start(redisStore(Map.of(RateSettings.MAX_REQUESTS, "2")))) {
             server.get("/rate/a");
             server.get("/rate/a");
             server.get("/rate/a");
@@ -53,7 +54,7 @@ class RedisStoreTest {
                 {"keys":[{"key_pattern":"sliding-.*","key_pattern_is_regex":true,"window_millis":3600000,
                           "algorithm":"sliding_window"}]}
                 """);
-        try (TestServer server = TestServer.start(redisStore(Map.of(Setting.CONFIG_FILE, keys.toString())))) {
+        try (TestServer server = TestServer.start(redisStore(Map.of(RateSettings.CONFIG_FILE, keys.toString())))) {
             HttpResponse<String> refused = server.get("/rate/sliding-1?maxRequests=1000000000");
             HttpResponse<String> fine = server.get("/rate/sliding-1?maxRequests=1000");
 
@@ -76,11 +77,11 @@ class RedisStoreTest {
         }
     }
 
-    private Map<Setting, String> redisStore(Map<Setting, String> more) {
-        Map<Setting, String> settings = new java.util.EnumMap<>(Setting.class);
-        settings.put(Setting.STORE, "redis");
-        settings.put(Setting.REDIS_URL, REDIS_URL);
-        settings.put(Setting.STORE_KEY_PREFIX, prefix);
+    private Map<Setting<?>, String> redisStore(Map<Setting<?>, String> more) {
+        Map<Setting<?>, String> settings = new java.util.HashMap<>();
+        settings.put(StoreSettings.TYPE, "redis");
+        settings.put(StoreSettings.REDIS_URL, REDIS_URL);
+        settings.put(RateSettings.STORE_KEY_PREFIX, prefix);
         settings.putAll(more);
         return settings;
     }

@@ -1,4 +1,4 @@
-package dev.gatehouse.http.config;
+package dev.gatehouse.http.settings;
 
 import java.util.Optional;
 

@@ -1,4 +1,4 @@
-package dev.gatehouse.http.config;
+package dev.gatehouse.http.settings;
 
 /** A configuration that cannot be used; the message names the field and the problem. */
 public final class ConfigException extends RuntimeException {
