@@ -33,9 +33,6 @@ public final class RateService implements AutoCloseable {
      * so tests on a manual clock see eviction happen as virtual time passes.
      */
 
-    /** Idle windows after which a key is forgotten (gocc: 3). */
-    public static final int IDLE_WINDOWS = 3;
-
     /** How often idle keys are swept. */
     static final long SWEEP_INTERVAL_NANOS = 100_000_000L;
 
@@ -60,7 +57,7 @@ public final class RateService implements AutoCloseable {
         this.policy = builder.policy;
         this.clock = builder.clock;
         this.scheduler = builder.scheduler;
-        this.overrides = new ClientOverrides(builder.maxKeys);
+        this.overrides = new ClientOverrides(clock, builder.maxKeys);
         this.permissions = builder.permissions;
         this.store = builder.store != null
                 ? builder.store
@@ -358,7 +355,7 @@ public final class RateService implements AutoCloseable {
     /** Evicts idle keys and expired overrides, a bounded batch of each, then schedules the next sweep. */
     private void sweep() {
         store.sweep(SWEEP_BATCH);
-        overrides.sweep(SWEEP_BATCH, clock.nowNanos());
+        overrides.sweep(SWEEP_BATCH);
         startSweeping();
     }
 
