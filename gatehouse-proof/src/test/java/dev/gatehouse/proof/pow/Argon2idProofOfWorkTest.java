@@ -1,6 +1,8 @@
 package dev.gatehouse.proof.pow;
 
 import static dev.gatehouse.proof.Vectors.hex;
+import static dev.gatehouse.proof.testing.Stages.await;
+import static dev.gatehouse.proof.testing.Stages.now;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +12,8 @@ import dev.gatehouse.proof.Vectors;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.secret.HmacSecrets;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
@@ -19,11 +23,19 @@ class Argon2idProofOfWorkTest {
 
     private static final PowAlgorithm.Argon2id SMALL = new PowAlgorithm.Argon2id(64, 1, 1);
     private static final HmacSecrets SECRETS = HmacSecrets.of(new byte[24]);
+    private static final PowSpec SPEC = PowSpec.of(2, 4, Duration.ofMinutes(1));
 
     private final ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
     private final NonceStore store = NonceStore.inMemory(clock, clock, 1_000);
-    private final ProofOfWork pow =
-            ProofOfWork.argon2id(PowSpec.of(2, 4, Duration.ofMinutes(1)), SMALL, SECRETS, store, clock);
+    private final ProofOfWork pow = ProofOfWork.argon2id(SPEC, SMALL, SECRETS, store, clock);
+
+    private ProofOfWork on(NonceStore store, Executor hashPool) {
+        return ProofOfWork.argon2id(SPEC, SMALL, SECRETS, store, clock, hashPool);
+    }
+
+    private static byte[] solve(Challenge challenge) {
+        return PowSolver.solve(challenge, 10_000).orElseThrow();
+    }
 
     @Test
     void rfc9106Vectors_bouncyCastleArgon2_reproducesTheTags() {
@@ -57,8 +69,8 @@ class Argon2idProofOfWorkTest {
         assertThat(challenge.id()).matches("[A-Za-z0-9_-]{64}");
         byte[] nonce = PowSolver.solve(challenge, 10_000).orElseThrow();
         assertThat(PowHash.of(SMALL, challenge.payload(), nonce)[0] & 0xf0).isZero();
-        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.ACCEPTED);
-        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.REPLAYED);
+        assertThat(await(pow.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(await(pow.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.REPLAYED);
     }
 
     @Test
@@ -67,11 +79,11 @@ class Argon2idProofOfWorkTest {
         byte[] nonce = PowSolver.solve(challenge, 10_000).orElseThrow();
         byte[] wrong = Sha256ProofOfWorkTest.wrongNonce(challenge);
 
-        assertThat(pow.verify(challenge.id(), wrong)).isEqualTo(PowVerdict.INSUFFICIENT_WORK);
+        assertThat(await(pow.verify(challenge.id(), wrong))).isEqualTo(PowVerdict.INSUFFICIENT_WORK);
         clock.setNanos(challenge.expiresAtMillis() * 1_000_000L);
-        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.EXPIRED);
+        assertThat(await(pow.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.EXPIRED);
         clock.setNanos(challenge.expiresAtMillis() * 1_000_000L - 1);
-        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(await(pow.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.ACCEPTED);
     }
 
     @Test
@@ -80,26 +92,29 @@ class Argon2idProofOfWorkTest {
         AtomicInteger lookups = new AtomicInteger();
         NonceStore counting = new NonceStore() {
             @Override
-            public boolean putIfAbsent(String id, long expiresAtMillis) {
+            public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
                 puts.incrementAndGet();
                 return store.putIfAbsent(id, expiresAtMillis);
             }
 
             @Override
-            public boolean contains(String id) {
+            public CompletionStage<Boolean> contains(String id) {
                 lookups.incrementAndGet();
                 return store.contains(id);
             }
         };
-        ProofOfWork counted =
-                ProofOfWork.argon2id(PowSpec.of(2, 4, Duration.ofMinutes(1)), SMALL, SECRETS, counting, clock);
+        ManualExecutor hashPool = new ManualExecutor(10);
+        ProofOfWork counted = on(counting, hashPool);
         Challenge challenge = counted.issue(0);
         byte[] nonce = PowSolver.solve(challenge, 10_000).orElseThrow();
-        assertThat(counted.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.ACCEPTED);
+        CompletionStage<PowVerdict> first = counted.verify(challenge.id(), nonce);
+        hashPool.runNext();
+        assertThat(now(first)).isEqualTo(PowVerdict.ACCEPTED);
 
-        assertThat(counted.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.REPLAYED);
+        assertThat(now(counted.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.REPLAYED);
         assertThat(lookups).hasValue(2);
         assertThat(puts).hasValue(1); // the replay never reached the hash nor the put
+        assertThat(hashPool.waiting()).isZero();
     }
 
     @Test
@@ -107,7 +122,7 @@ class Argon2idProofOfWorkTest {
         ProofOfWork sha = ProofOfWork.sha256(PowSpec.of(1, 1, Duration.ofMinutes(1)), SECRETS, store, clock);
         Challenge challenge = sha.issue(0);
 
-        assertThat(pow.verify(challenge.id(), new byte[] {1})).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(await(pow.verify(challenge.id(), new byte[] {1}))).isEqualTo(PowVerdict.MALFORMED_ID);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.gatehouse.proof.token;
 
+import static dev.gatehouse.proof.testing.Stages.now;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,15 +41,15 @@ class AdmissionTokensTest {
         AdmissionTokens steppingTokens =
                 AdmissionTokens.create(Duration.ofMinutes(10), HmacSecrets.of(SECRET), steppingStore, clock);
         String token = steppingTokens.issue("visitor");
-        assertThat(steppingTokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(steppingTokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
 
         clock.setNanos(clock.nowNanos() + Duration.ofDays(1).toNanos()); // the wall clock steps forward
         for (int i = 0; i < 2; i++) { // ids used meanwhile purge what looks expired
-            steppingStore.putIfAbsent("other-" + i, clock.epochMillis() + 60_000);
+            now(steppingStore.putIfAbsent("other-" + i, clock.epochMillis() + 60_000));
         }
         clock.setNanos(clock.nowNanos() - Duration.ofDays(1).toNanos()); // and back
 
-        assertThat(steppingTokens.verify(token).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+        assertThat(now(steppingTokens.verify(token)).verdict()).isEqualTo(TokenVerdict.REPLAYED);
     }
 
     @Test
@@ -72,11 +73,11 @@ class AdmissionTokensTest {
     void verify_freshToken_isAcceptedOnceThenReplayed() {
         String token = tokens.issue("visitor-7");
 
-        TokenVerification first = tokens.verify(token);
+        TokenVerification first = now(tokens.verify(token));
         assertThat(first.verdict()).isEqualTo(TokenVerdict.ACCEPTED);
         assertThat(first.subject()).contains("visitor-7");
         assertThat(first.expiresAtSeconds()).isEqualTo(START_SECONDS + 60);
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.REPLAYED);
     }
 
     @Test
@@ -85,19 +86,19 @@ class AdmissionTokensTest {
         String tooLate = tokens.issue("b");
 
         clock.setNanos((START_SECONDS + 60) * 1_000_000_000L - 1);
-        assertThat(tokens.verify(lastMoment).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(lastMoment)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
         clock.setNanos((START_SECONDS + 60) * 1_000_000_000L);
-        assertThat(tokens.verify(tooLate).verdict()).isEqualTo(TokenVerdict.EXPIRED);
+        assertThat(now(tokens.verify(tooLate)).verdict()).isEqualTo(TokenVerdict.EXPIRED);
     }
 
     @Test
     void verify_replayedAMillisecondBeforeExp_isStillReplayed() {
         String token = tokens.issue("a");
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
 
         clock.setNanos((START_SECONDS + 60) * 1_000_000_000L - 1_000_000);
 
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.REPLAYED);
     }
 
     @Test
@@ -106,9 +107,9 @@ class AdmissionTokensTest {
                 Duration.ofSeconds(60), HmacSecrets.of(SECRET), NonceStore.inMemory(clock, clock, 1), clock);
         String first = small.issue("a");
         String second = small.issue("b");
-        assertThat(small.verify(first).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(small.verify(first)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
 
-        assertThat(small.verify(second).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
+        assertThat(now(small.verify(second)).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
     }
 
     @Test
@@ -131,10 +132,10 @@ class AdmissionTokensTest {
                 parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3].substring(1),
                 "x".repeat(AdmissionTokens.MAX_TOKEN_CHARS + 1));
         for (String bad : malformed) {
-            assertThat(tokens.verify(bad).verdict()).as(bad).isEqualTo(TokenVerdict.MALFORMED);
+            assertThat(now(tokens.verify(bad)).verdict()).as(bad).isEqualTo(TokenVerdict.MALFORMED);
         }
-        assertThat(tokens.verify(null).verdict()).isEqualTo(TokenVerdict.MALFORMED);
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(null)).verdict()).isEqualTo(TokenVerdict.MALFORMED);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
     }
 
     @Test
@@ -147,8 +148,8 @@ class AdmissionTokensTest {
         String twin = parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3].substring(0, parts[3].length() - 1)
                 + respelled;
 
-        assertThat(tokens.verify(twin).verdict()).isIn(TokenVerdict.MALFORMED, TokenVerdict.BAD_SIGNATURE);
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(twin)).verdict()).isIn(TokenVerdict.MALFORMED, TokenVerdict.BAD_SIGNATURE);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
     }
 
     @Test
@@ -158,14 +159,14 @@ class AdmissionTokensTest {
         String otherSubject = Base64.getUrlEncoder().withoutPadding().encodeToString("mallory".getBytes());
         AdmissionTokens stranger = tokens(HmacSecrets.of("another secret 16b".getBytes(StandardCharsets.US_ASCII)));
 
-        assertThat(tokens.verify(parts[0] + "." + parts[1] + "." + otherSubject + "." + parts[3])
+        assertThat(now(tokens.verify(parts[0] + "." + parts[1] + "." + otherSubject + "." + parts[3]))
                         .verdict())
                 .isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(tokens.verify(parts[0] + "." + (START_SECONDS + 6000) + "." + parts[2] + "." + parts[3])
+        assertThat(now(tokens.verify(parts[0] + "." + (START_SECONDS + 6000) + "." + parts[2] + "." + parts[3]))
                         .verdict())
                 .isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(stranger.verify(token).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(stranger.verify(token)).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
     }
 
     @Test
@@ -175,16 +176,16 @@ class AdmissionTokensTest {
         AdmissionTokens rotating = tokens(HmacSecrets.of(next, SECRET));
         String fresh = rotating.issue("b");
 
-        assertThat(tokens(HmacSecrets.of(next)).verify(old).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(rotating.verify(old).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
-        assertThat(tokens.verify(fresh).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(rotating.verify(fresh).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens(HmacSecrets.of(next)).verify(old)).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(now(rotating.verify(old)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(fresh)).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(now(rotating.verify(fresh)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
     }
 
     @Test
     void subjects_emptyAndUnicodeAndLongest_roundTrip() {
         for (String subject : List.of("", "zoë ✓", "x".repeat(AdmissionTokens.MAX_SUBJECT_BYTES))) {
-            assertThat(tokens.verify(tokens.issue(subject)).subject()).contains(subject);
+            assertThat(now(tokens.verify(tokens.issue(subject))).subject()).contains(subject);
         }
         assertThatThrownBy(() -> tokens.issue("x".repeat(AdmissionTokens.MAX_SUBJECT_BYTES + 1)))
                 .hasMessage("subjectBytes: 257 (expected: 0 <= subjectBytes <= 256)");
@@ -202,7 +203,7 @@ class AdmissionTokensTest {
     void sameTokenFromManyThreads_isAcceptedExactlyOnce() throws InterruptedException {
         for (int round = 0; round < 10; round++) {
             String token = tokens.issue("race");
-            assertThat(Race.countTrue(32, () -> tokens.verify(token).accepted()))
+            assertThat(Race.countTrue(32, () -> now(tokens.verify(token)).accepted()))
                     .isEqualTo(1);
         }
     }
@@ -246,9 +247,11 @@ class AdmissionTokensTest {
         }
         String tampered = token.substring(0, index) + replacement + token.substring(index + 1);
 
-        assertThat(issuer.verify(tampered).accepted())
+        assertThat(now(issuer.verify(tampered)).accepted())
                 .as("tampered %s", tampered)
                 .isFalse();
-        assertThat(issuer.verify(token).accepted()).as("original %s", token).isTrue();
+        assertThat(now(issuer.verify(token)).accepted())
+                .as("original %s", token)
+                .isTrue();
     }
 }
