@@ -7,9 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.core.degrade.StoreHealth;
 import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.proof.testing.HeldNonceStore;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -160,6 +163,83 @@ class DegradingNonceStoreTest {
         assertThat(node.pendingWriteBack()).isZero();
         assertThat(now(shared.contains("p"))).isTrue();
         assertThat(now(shared.contains("q"))).isTrue();
+    }
+
+    @Test
+    void writeBack_writesOneIdAtATime_goesOnWhenTheStoreAnswers_andRequeuesAFailedWrite() throws InterruptedException {
+        HeldNonceStore held = new HeldNonceStore();
+        List<Runnable> probes = new CopyOnWriteArrayList<>();
+        StoreHealth probedByHand = StoreHealth.create("held", () -> {}, capturing(probes), PROBE_INTERVAL);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(held, probedByHand, clock, clock, 100);
+        CompletionStage<Boolean> first = node.putIfAbsent("a", inOneMinute());
+        held.next().fail(new NonceStoreUnavailableException("timed out")); // degrades: "a" is recorded here
+        assertThat(now(first)).isTrue();
+        node.putIfAbsent("b", inOneMinute());
+        node.putIfAbsent("c", inOneMinute());
+        assertThat(held.untaken())
+                .as("while degraded, the shared store is not asked")
+                .isZero();
+
+        Thread recovery = Thread.ofPlatform().start(probes.get(0)); // waits for the write-back chain
+        HeldNonceStore.Call writeA = held.next();
+        assertThat(writeA.id()).isEqualTo("a");
+        assertThat(held.untaken()).as("one write at a time").isZero();
+        writeA.answer(true); // the chain goes on, on this thread
+        HeldNonceStore.Call writeB = held.next();
+        assertThat(writeB.id()).isEqualTo("b");
+        assertThat(held.untaken()).isZero();
+        writeB.fail(new NonceStoreUnavailableException("timed out again")); // the chain ends here
+        recovery.join();
+
+        assertThat(probedByHand.healthy()).isFalse();
+        assertThat(node.pendingWriteBack()).isEqualTo(2);
+        assertThat(probes).as("the next probe is scheduled").hasSize(2);
+
+        Thread retry = Thread.ofPlatform().start(probes.get(1));
+        List<String> written = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            HeldNonceStore.Call write = held.next();
+            written.add(write.id());
+            write.answer(false); // already there: written all the same
+        }
+        retry.join();
+        assertThat(written).containsExactlyInAnyOrder("b", "c");
+        assertThat(probedByHand.healthy()).isTrue();
+        assertThat(node.pendingWriteBack()).isZero();
+        assertThat(held.untaken()).isZero();
+    }
+
+    @Test
+    void sharedStoreThatFailsLater_isAnsweredLocally_andDegrades() {
+        HeldNonceStore held = new HeldNonceStore();
+        StoreHealth heldHealth = StoreHealth.create("held", () -> {}, capturing(new ArrayList<>()), PROBE_INTERVAL);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(held, heldHealth, clock, clock, 100);
+
+        CompletionStage<Boolean> put = node.putIfAbsent("a", inOneMinute());
+        CompletionStage<Boolean> lookup = node.contains("b");
+        assertThat(put.toCompletableFuture()).as("waits for the shared store").isNotDone();
+        held.next().fail(new NonceStoreUnavailableException("timed out"));
+        held.next().fail(new NonceStoreUnavailableException("timed out"));
+
+        assertThat(now(put)).isTrue();
+        assertThat(now(lookup)).isFalse();
+        assertThat(heldHealth.healthy()).isFalse();
+        assertThat(node.pendingWriteBack()).isEqualTo(1);
+        assertThat(now(node.contains("a"))).isTrue();
+    }
+
+    @Test
+    void sharedStoreFailingOtherwise_passesTheFailureOn_withoutDegrading() {
+        HeldNonceStore held = new HeldNonceStore();
+        StoreHealth heldHealth = StoreHealth.create("held", () -> {}, capturing(new ArrayList<>()), PROBE_INTERVAL);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(held, heldHealth, clock, clock, 100);
+
+        CompletionStage<Boolean> put = node.putIfAbsent("a", inOneMinute());
+        held.next().fail(new IllegalStateException("a bug"));
+
+        assertThat(failure(put)).isInstanceOf(IllegalStateException.class).hasMessage("a bug");
+        assertThat(heldHealth.healthy()).isTrue();
+        assertThat(node.pendingWriteBack()).isZero();
     }
 
     @Test

@@ -10,10 +10,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.Vectors;
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.proof.testing.HeldNonceStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
@@ -123,6 +130,141 @@ class Argon2idProofOfWorkTest {
         Challenge challenge = sha.issue(0);
 
         assertThat(await(pow.verify(challenge.id(), new byte[] {1}))).isEqualTo(PowVerdict.MALFORMED_ID);
+    }
+
+    @Test
+    void verify_hashesOnThePool_neverOnTheCallersThread() {
+        ManualExecutor hashPool = new ManualExecutor(10);
+        ProofOfWork pooled = on(store, hashPool);
+        Challenge challenge = pooled.issue(0);
+        byte[] nonce = solve(challenge);
+        byte[] wrong = Sha256ProofOfWorkTest.wrongNonce(challenge);
+
+        CompletionStage<PowVerdict> right = pooled.verify(challenge.id(), nonce);
+        CompletionStage<PowVerdict> notEnough = pooled.verify(challenge.id(), wrong);
+        assertThat(right.toCompletableFuture()).isNotDone();
+        assertThat(hashPool.waiting()).isEqualTo(2);
+        hashPool.runNext();
+        hashPool.runNext();
+
+        assertThat(now(right)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(notEnough)).isEqualTo(PowVerdict.INSUFFICIENT_WORK);
+    }
+
+    @Test
+    void verify_neverWaitsForTheStore_lookupThenHashThenPut() {
+        HeldNonceStore held = new HeldNonceStore();
+        ManualExecutor hashPool = new ManualExecutor(10);
+        ProofOfWork pooled = on(held, hashPool);
+        Challenge challenge = pooled.issue(0);
+
+        CompletionStage<PowVerdict> verdict = pooled.verify(challenge.id(), solve(challenge));
+        HeldNonceStore.Call lookup = held.next();
+        assertThat(lookup.operation()).isEqualTo("contains");
+        assertThat(hashPool.waiting()).as("no hash before the lookup answers").isZero();
+        lookup.answer(false);
+        assertThat(hashPool.waiting()).isEqualTo(1);
+        hashPool.runNext();
+        HeldNonceStore.Call put = held.next();
+        assertThat(put.operation()).isEqualTo("putIfAbsent");
+        assertThat(verdict.toCompletableFuture()).isNotDone();
+        put.answer(true);
+
+        assertThat(now(verdict)).isEqualTo(PowVerdict.ACCEPTED);
+    }
+
+    @Test
+    void verify_storeCannotAnswer_isUnavailable_atTheLookupOrThePut() {
+        HeldNonceStore held = new HeldNonceStore();
+        ManualExecutor hashPool = new ManualExecutor(10);
+        ProofOfWork pooled = on(held, hashPool);
+        Challenge challenge = pooled.issue(0);
+        byte[] nonce = solve(challenge);
+
+        CompletionStage<PowVerdict> atLookup = pooled.verify(challenge.id(), nonce);
+        held.next().fail(new NonceStoreUnavailableException("timed out"));
+        assertThat(now(atLookup)).isEqualTo(PowVerdict.UNAVAILABLE);
+        assertThat(hashPool.waiting()).as("nothing hashed").isZero();
+
+        CompletionStage<PowVerdict> atPut = pooled.verify(challenge.id(), nonce);
+        held.next().answer(false);
+        hashPool.runNext();
+        held.next().fail(new NonceStoreUnavailableException("timed out"));
+        assertThat(now(atPut)).isEqualTo(PowVerdict.UNAVAILABLE);
+    }
+
+    @Test
+    void verify_poolFull_isBusyAtOnce_andTheChallengeStaysSolvable() {
+        ManualExecutor full = new ManualExecutor(0);
+        Challenge challenge = on(store, full).issue(0);
+        byte[] nonce = solve(challenge);
+
+        assertThat(now(on(store, full).verify(challenge.id(), nonce))).isEqualTo(PowVerdict.BUSY);
+        assertThat(now(on(store, Runnable::run).verify(challenge.id(), nonce))).isEqualTo(PowVerdict.ACCEPTED);
+    }
+
+    @Test
+    void verify_memoryBulkheadFull_isBusyAtOnce_untilAHashIsDone() {
+        ManualExecutor unbounded = new ManualExecutor(Integer.MAX_VALUE);
+        ProofOfWork pooled = on(store, unbounded);
+        int slots = SignedProofOfWork.hashSlots(SMALL);
+        List<CompletionStage<PowVerdict>> inFlight = new ArrayList<>();
+        for (int i = 0; i < slots; i++) {
+            Challenge challenge = pooled.issue(0);
+            inFlight.add(pooled.verify(challenge.id(), solve(challenge)));
+        }
+        Challenge waiting = pooled.issue(0);
+        byte[] nonce = solve(waiting);
+
+        assertThat(now(pooled.verify(waiting.id(), nonce))).isEqualTo(PowVerdict.BUSY);
+        assertThat(unbounded.waiting())
+                .as("the pool was not asked past the bulkhead")
+                .isEqualTo(slots);
+        unbounded.runNext(); // one hash done: its slot is free again
+        assertThat(now(inFlight.get(0))).isEqualTo(PowVerdict.ACCEPTED);
+        CompletionStage<PowVerdict> admitted = pooled.verify(waiting.id(), nonce);
+        assertThat(unbounded.waiting()).isEqualTo(slots);
+        while (unbounded.waiting() > 0) {
+            unbounded.runNext();
+        }
+        assertThat(now(admitted)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(inFlight).allSatisfy(verdict -> assertThat(now(verdict)).isEqualTo(PowVerdict.ACCEPTED));
+    }
+
+    @Test
+    void hashPool_isBoundedInThreadsAndQueue_andRejectsWhenFull() throws InterruptedException {
+        ThreadPoolExecutor pool = HashPool.create(1);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            pool.execute(() -> {
+                running.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            running.await();
+            for (int i = 0; i < HashPool.QUEUED_PER_CORE; i++) {
+                pool.execute(() -> {});
+            }
+
+            assertThat(pool.getMaximumPoolSize()).isOne();
+            assertThatThrownBy(() -> pool.execute(() -> {})).isInstanceOf(RejectedExecutionException.class);
+        } finally {
+            release.countDown();
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void defaultHashPool_checksTheWork() {
+        Challenge challenge = pow.issue(0);
+
+        assertThat(await(pow.verify(challenge.id(), Sha256ProofOfWorkTest.wrongNonce(challenge))))
+                .isEqualTo(PowVerdict.INSUFFICIENT_WORK);
+        assertThat(await(pow.verify(challenge.id(), solve(challenge)))).isEqualTo(PowVerdict.ACCEPTED);
     }
 
     @Test

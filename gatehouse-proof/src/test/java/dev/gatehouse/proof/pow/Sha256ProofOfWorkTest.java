@@ -1,5 +1,6 @@
 package dev.gatehouse.proof.pow;
 
+import static dev.gatehouse.proof.testing.Stages.failure;
 import static dev.gatehouse.proof.testing.Stages.now;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.proof.testing.HeldNonceStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -181,6 +184,71 @@ class Sha256ProofOfWorkTest {
         assertThat(now(pow.verify(first.id(), solve(first)))).isEqualTo(PowVerdict.ACCEPTED);
 
         assertThat(now(pow.verify(second.id(), solve(second)))).isEqualTo(PowVerdict.UNAVAILABLE);
+    }
+
+    @Test
+    void verify_neverWaitsForTheStore_theVerdictCompletesWhenItAnswers() {
+        HeldNonceStore held = new HeldNonceStore();
+        ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, held, clock);
+        Challenge challenge = pow.issue(0);
+        byte[] nonce = solve(challenge);
+
+        CompletionStage<PowVerdict> first = pow.verify(challenge.id(), nonce);
+        CompletionStage<PowVerdict> second = pow.verify(challenge.id(), nonce);
+        assertThat(first.toCompletableFuture()).isNotDone();
+        assertThat(second.toCompletableFuture()).isNotDone();
+        HeldNonceStore.Call put = held.next();
+        assertThat(put.operation()).isEqualTo("putIfAbsent");
+        assertThat(put.id()).isEqualTo("pow:" + challenge.id());
+        assertThat(put.expiresAtMillis()).isEqualTo(challenge.expiresAtMillis());
+        assertThat(held.next().operation()).as("SHA-256 asks no lookup first").isEqualTo("putIfAbsent");
+
+        put.answer(true);
+        assertThat(now(first)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(second.toCompletableFuture()).isNotDone();
+    }
+
+    @Test
+    void verify_storeFailsTheStage_isUnavailable_notAnException() {
+        HeldNonceStore held = new HeldNonceStore();
+        ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, held, clock);
+        Challenge challenge = pow.issue(0);
+
+        CompletionStage<PowVerdict> verdict = pow.verify(challenge.id(), solve(challenge));
+        held.next().fail(new NonceStoreUnavailableException("timed out"));
+
+        assertThat(now(verdict)).isEqualTo(PowVerdict.UNAVAILABLE);
+    }
+
+    @Test
+    void verify_storeThrowsUnavailable_isUnavailable_notAnException() {
+        NonceStore throwing = new NonceStore() {
+            @Override
+            public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
+                throw new NonceStoreUnavailableException("thrown, against the contract");
+            }
+
+            @Override
+            public CompletionStage<Boolean> contains(String id) {
+                throw new NonceStoreUnavailableException("thrown, against the contract");
+            }
+        };
+        ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, throwing, clock);
+        Challenge challenge = pow.issue(0);
+
+        assertThat(now(pow.verify(challenge.id(), solve(challenge)))).isEqualTo(PowVerdict.UNAVAILABLE);
+    }
+
+    @Test
+    void verify_storeFailsWithABug_failsTheStage_insteadOfInventingAVerdict() {
+        HeldNonceStore held = new HeldNonceStore();
+        ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, held, clock);
+        Challenge challenge = pow.issue(0);
+
+        CompletionStage<PowVerdict> verdict = pow.verify(challenge.id(), solve(challenge));
+        held.next().fail(new IllegalStateException("a bug in the store"));
+
+        assertThat(failure(verdict)).isInstanceOf(IllegalStateException.class).hasMessage("a bug in the store");
     }
 
     @Test

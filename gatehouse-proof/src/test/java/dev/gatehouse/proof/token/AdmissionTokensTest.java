@@ -1,5 +1,6 @@
 package dev.gatehouse.proof.token;
 
+import static dev.gatehouse.proof.testing.Stages.failure;
 import static dev.gatehouse.proof.testing.Stages.now;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,12 +9,15 @@ import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.testing.RandomCases;
 import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.proof.testing.HeldNonceStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.LongStream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -110,6 +114,63 @@ class AdmissionTokensTest {
         assertThat(now(small.verify(first)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
 
         assertThat(now(small.verify(second)).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
+    }
+
+    @Test
+    void verify_neverWaitsForTheStore_theVerificationCompletesWhenItAnswers() {
+        HeldNonceStore held = new HeldNonceStore();
+        AdmissionTokens tokens = AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), held, clock);
+        String token = tokens.issue("visitor");
+
+        CompletionStage<TokenVerification> verification = tokens.verify(token);
+        assertThat(verification.toCompletableFuture()).isNotDone();
+        HeldNonceStore.Call put = held.next();
+        assertThat(put.id()).isEqualTo("tok:" + token.substring(0, token.indexOf('.')));
+        assertThat(put.expiresAtMillis()).isEqualTo((START_SECONDS + 60) * 1_000L);
+        put.answer(true);
+
+        assertThat(now(verification).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(verification).subject()).contains("visitor");
+        assertThat(now(tokens.verify("not a token")).verdict()).isEqualTo(TokenVerdict.MALFORMED);
+    }
+
+    @Test
+    void verify_storeFailsTheStage_isUnavailable_notAnException() {
+        HeldNonceStore held = new HeldNonceStore();
+        AdmissionTokens tokens = AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), held, clock);
+        String token = tokens.issue("visitor");
+
+        CompletionStage<TokenVerification> verification = tokens.verify(token);
+        held.next().fail(new NonceStoreUnavailableException("timed out"));
+
+        assertThat(now(verification).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
+        assertThat(now(verification).subject()).contains("visitor");
+    }
+
+    @Test
+    void verify_storeThrowsUnavailable_isUnavailable_andABugFailsTheStage() {
+        NonceStore throwing = new NonceStore() {
+            @Override
+            public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
+                throw new NonceStoreUnavailableException("thrown, against the contract");
+            }
+
+            @Override
+            public CompletionStage<Boolean> contains(String id) {
+                throw new NonceStoreUnavailableException("thrown, against the contract");
+            }
+        };
+        AdmissionTokens throwingTokens =
+                AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), throwing, clock);
+        assertThat(now(throwingTokens.verify(throwingTokens.issue("a"))).verdict())
+                .isEqualTo(TokenVerdict.UNAVAILABLE);
+
+        HeldNonceStore held = new HeldNonceStore();
+        AdmissionTokens heldTokens =
+                AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), held, clock);
+        CompletionStage<TokenVerification> verification = heldTokens.verify(heldTokens.issue("b"));
+        held.next().fail(new IllegalStateException("a bug in the store"));
+        assertThat(failure(verification)).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
