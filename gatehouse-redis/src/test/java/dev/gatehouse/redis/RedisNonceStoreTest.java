@@ -11,8 +11,11 @@ import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.testing.NonceStoreContractTest;
 import dev.gatehouse.proof.testing.Stages;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,5 +99,30 @@ class RedisNonceStoreTest extends NonceStoreContractTest {
         assertThat(failure(store.contains("x"))).isInstanceOf(NonceStoreUnavailableException.class);
         assertThatThrownBy(() -> store.blocking(Stages.PATIENCE).contains("x"))
                 .isInstanceOf(NonceStoreUnavailableException.class);
+    }
+
+    @Test
+    void redisThatDoesNotAnswerInTime_failsTheStageAfterTheCommandTimeout_withoutBlockingTheCaller() {
+        // a Redis of the test's own: pausing the shared one would stall other tests' clients
+        try (PrivateRedis paused = PrivateRedis.start();
+                RedisBackend slow = RedisBackend.connect(paused.url(), Duration.ofMillis(100));
+                RedisClient admin = RedisClient.create(paused.url());
+                StatefulRedisConnection<String, String> adminConnection = admin.connect()) {
+            NonceStore store = slow.nonceStore(prefix);
+            assertThat(await(store.putIfAbsent("before", System.currentTimeMillis() + 60_000)))
+                    .isTrue();
+            // holds every client's commands (in Redis 7.0 even a CLIENT UNPAUSE): the kill at the end ends it
+            adminConnection.sync().clientPause(Stages.PATIENCE.toMillis());
+            CompletionStage<Boolean> put = store.putIfAbsent("during", System.currentTimeMillis() + 60_000);
+            CompletionStage<Boolean> lookup = store.contains("before");
+
+            assertThat(put.toCompletableFuture())
+                    .as("returned before Redis answers")
+                    .isNotDone();
+            assertThat(failure(put))
+                    .isInstanceOf(NonceStoreUnavailableException.class)
+                    .hasCauseInstanceOf(RedisCommandTimeoutException.class);
+            assertThat(failure(lookup)).isInstanceOf(NonceStoreUnavailableException.class);
+        }
     }
 }
