@@ -5,9 +5,12 @@ import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
-/** A {@link NonceStore} in Redis: one atomic script per put, on the server's clock. */
+/** A {@link NonceStore} in Redis: one atomic script per put, on the server's clock, answered asynchronously. */
 final class RedisNonceStore implements NonceStore {
 
     /*
@@ -16,7 +19,9 @@ final class RedisNonceStore implements NonceStore {
      * makes the nodes' own clocks irrelevant to whether an id is still live; the retention keeps an id
      * past its expiry for verifiers whose clocks lag. Lua numbers are doubles, so the script only
      * compares milliseconds (exact below 2^53) and passes the keep-until time to SET as the string it
-     * received. Any failure to get an answer (timeout, connection lost) becomes
+     * received. Both calls use Lettuce's asynchronous API on the backend's shared connection, so
+     * they never block and concurrent ones are pipelined. Any failure to get an answer (the
+     * command timeout, a lost connection, a client shut down) fails the stage with
      * NonceStoreUnavailableException: a store never answers "first use" in doubt.
      */
 
@@ -44,31 +49,36 @@ final class RedisNonceStore implements NonceStore {
     }
 
     @Override
-    public boolean putIfAbsent(String id, long expiresAtMillis) {
+    public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
         Require.given("id", id, "an id");
         long expires = Math.min(expiresAtMillis, LATEST_KEEP_UNTIL_MILLIS);
         long keepUntil = Math.min(expires + RETENTION_AFTER_EXPIRY_MILLIS, LATEST_KEEP_UNTIL_MILLIS);
-        try {
-            String[] keys = {keyPrefix + id};
-            CompletionStage<Long> put = PUT_IF_ABSENT.run(
-                    redis, ScriptOutputType.INTEGER, keys, Long.toString(expires), Long.toString(keepUntil));
-            return put.toCompletableFuture().join() == 1;
-        } catch (RuntimeException e) {
-            throw unavailable(e);
-        }
+        String[] keys = {keyPrefix + id};
+        return answer(() -> PUT_IF_ABSENT.<Long>run(
+                        redis, ScriptOutputType.INTEGER, keys, Long.toString(expires), Long.toString(keepUntil)))
+                .thenApply(put -> put == 1);
     }
 
     @Override
-    public boolean contains(String id) {
-        try {
-            return redis.exists(keyPrefix + id).toCompletableFuture().join() > 0;
-        } catch (RuntimeException e) {
-            throw unavailable(e);
-        }
+    public CompletionStage<Boolean> contains(String id) {
+        Require.given("id", id, "an id");
+        return answer(() -> redis.exists(keyPrefix + id)).thenApply(count -> count > 0);
     }
 
-    /** Any failure to get an answer: a timeout, a lost connection, or a client already shut down. */
-    private static NonceStoreUnavailableException unavailable(RuntimeException cause) {
+    /** The reply of {@code command}; any failure to get one fails the stage as unavailable. */
+    private static <T> CompletionStage<T> answer(Supplier<CompletionStage<T>> command) {
+        CompletionStage<T> reply;
+        try {
+            reply = command.get();
+        } catch (RuntimeException e) { // a client already shut down throws instead of failing the stage
+            return CompletableFuture.failedStage(unavailable(e));
+        }
+        return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(unavailable(error)));
+    }
+
+    /** Any failure to get an answer: a timeout, a lost connection, an error reply, or a client shut down. */
+    private static NonceStoreUnavailableException unavailable(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         return new NonceStoreUnavailableException("nonce store: Redis did not answer (" + cause + ")", cause);
     }
 }

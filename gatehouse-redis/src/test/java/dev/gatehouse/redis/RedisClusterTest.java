@@ -1,5 +1,6 @@
 package dev.gatehouse.redis;
 
+import static dev.gatehouse.testing.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
@@ -79,8 +80,8 @@ class RedisClusterTest {
         NonceStore store = backend.nonceStore("cluster-nonces:");
         long expires = System.currentTimeMillis() + 60_000;
         for (int i = 0; i < 30; i++) {
-            assertThat(store.putIfAbsent("token-" + i, expires)).isTrue();
-            assertThat(store.putIfAbsent("token-" + i, expires)).isFalse();
+            assertThat(await(store.putIfAbsent("token-" + i, expires))).isTrue();
+            assertThat(await(store.putIfAbsent("token-" + i, expires))).isFalse();
         }
     }
 }

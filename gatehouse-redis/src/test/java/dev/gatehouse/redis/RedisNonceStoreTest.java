@@ -1,21 +1,27 @@
 package dev.gatehouse.redis;
 
+import static dev.gatehouse.testing.Stages.await;
+import static dev.gatehouse.testing.Stages.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
-import dev.gatehouse.proof.testing.NonceStoreContractTest;
 import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Stages;
+import dev.gatehouse.testing.nonce.NonceStoreContract;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The nonce store contract against the real Redis server, plus what only Redis can do wrong. */
-class RedisNonceStoreTest extends NonceStoreContractTest {
+class RedisNonceStoreTest extends NonceStoreContract {
 
     private RedisBackend backend;
     private String prefix;
@@ -50,15 +56,15 @@ class RedisNonceStoreTest extends NonceStoreContractTest {
         NonceStore store = backend.nonceStore(prefix);
         long past = System.currentTimeMillis() - 1_000;
 
-        assertThat(store.putIfAbsent("late", past)).isFalse();
-        assertThat(store.contains("late")).isFalse();
+        assertThat(await(store.putIfAbsent("late", past))).isFalse();
+        assertThat(await(store.contains("late"))).isFalse();
     }
 
     @Test
     void putIfAbsent_keepsTheKeyForTheRetentionPastExpiry() {
         NonceStore store = backend.nonceStore(prefix);
         long expiresAtMillis = System.currentTimeMillis() + 60_000;
-        store.putIfAbsent("kept", expiresAtMillis);
+        await(store.putIfAbsent("kept", expiresAtMillis));
 
         try (RedisClient client = RedisClient.create(TestRedis.URL);
                 StatefulRedisConnection<String, String> connection = client.connect()) {
@@ -75,9 +81,9 @@ class RedisNonceStoreTest extends NonceStoreContractTest {
             connection.sync().scriptFlush();
         }
 
-        assertThat(store.putIfAbsent("after-flush", System.currentTimeMillis() + 60_000))
+        assertThat(await(store.putIfAbsent("after-flush", System.currentTimeMillis() + 60_000)))
                 .isTrue();
-        assertThat(store.putIfAbsent("after-flush", System.currentTimeMillis() + 60_000))
+        assertThat(await(store.putIfAbsent("after-flush", System.currentTimeMillis() + 60_000)))
                 .isFalse();
     }
 
@@ -87,9 +93,36 @@ class RedisNonceStoreTest extends NonceStoreContractTest {
         backend.close();
         backend = null;
 
-        assertThatThrownBy(() -> store.putIfAbsent("x", System.currentTimeMillis() + 60_000))
+        assertThat(failure(store.putIfAbsent("x", System.currentTimeMillis() + 60_000)))
                 .isInstanceOf(NonceStoreUnavailableException.class)
                 .hasMessageStartingWith("nonce store: Redis did not answer");
-        assertThatThrownBy(() -> store.contains("x")).isInstanceOf(NonceStoreUnavailableException.class);
+        assertThat(failure(store.contains("x"))).isInstanceOf(NonceStoreUnavailableException.class);
+        assertThatThrownBy(() -> store.blocking(Stages.PATIENCE).contains("x"))
+                .isInstanceOf(NonceStoreUnavailableException.class);
+    }
+
+    @Test
+    void redisThatDoesNotAnswerInTime_failsTheStageAfterTheCommandTimeout_withoutBlockingTheCaller() {
+        // a Redis of the test's own: pausing the shared one would stall other tests' clients
+        try (PrivateRedis paused = PrivateRedis.start();
+                RedisBackend slow = RedisBackend.connect(paused.url(), Duration.ofMillis(100));
+                RedisClient admin = RedisClient.create(paused.url());
+                StatefulRedisConnection<String, String> adminConnection = admin.connect()) {
+            NonceStore store = slow.nonceStore(prefix);
+            assertThat(await(store.putIfAbsent("before", System.currentTimeMillis() + 60_000)))
+                    .isTrue();
+            // holds every client's commands (in Redis 7.0 even a CLIENT UNPAUSE): the kill at the end ends it
+            adminConnection.sync().clientPause(Stages.PATIENCE.toMillis());
+            CompletionStage<Boolean> put = store.putIfAbsent("during", System.currentTimeMillis() + 60_000);
+            CompletionStage<Boolean> lookup = store.contains("before");
+
+            assertThat(put.toCompletableFuture())
+                    .as("returned before Redis answers")
+                    .isNotDone();
+            assertThat(failure(put))
+                    .isInstanceOf(NonceStoreUnavailableException.class)
+                    .hasCauseInstanceOf(RedisCommandTimeoutException.class);
+            assertThat(failure(lookup)).isInstanceOf(NonceStoreUnavailableException.class);
+        }
     }
 }

@@ -4,9 +4,16 @@ import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.degrade.StoreHealth;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.WallClock;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * A {@link NonceStore} on a shared store that keeps ids single-use through the store's outages:
@@ -31,14 +38,27 @@ public final class DegradingNonceStore implements NonceStore {
      * another beside it. One that finds another under way fails at once, so its chain probes again
      * later instead of declaring the store healthy while ids are still being written.
      *
+     * Calls never block: the shared store is asked through its stage, and one that fails with
+     * NonceStoreUnavailableException (at once, or later: a Redis timeout) reports the failure and is
+     * answered as while degraded. The write-back is one asynchronous chain: it polls an id, writes
+     * it, and takes the next when the store has answered (looping while answers come at once, so a
+     * store in memory does not deepen the stack); a failed write re-queues its id and ends the
+     * chain exceptionally. StoreHealth's recovery tasks are synchronous and run on its scheduler's
+     * thread, which may block, so the recovery task waits for the chain there, at most
+     * WRITE_BACK_WAIT: a chain still running then goes on, and the failed wait leaves the store
+     * degraded until a later probe finds the queue written back.
+     *
      * During the outage each node knows only its own ids: an id could be used once per node until
      * the shared store is back. Once the ids are written back, no node accepts them again. When the
      * local store or the queue is full, putIfAbsent fails closed (unavailable) rather than forget
      * an id.
      */
 
+    /** How long StoreHealth's recovery task waits for a write-back before the next probe tries again. */
+    static final Duration WRITE_BACK_WAIT = Duration.ofSeconds(5);
+
     private final NonceStore shared;
-    private final NonceStore outageIds;
+    private final MemoryNonceStore outageIds;
     private final StoreHealth health;
     private final boolean localDuringOutage;
     private final int maxPending;
@@ -57,8 +77,8 @@ public final class DegradingNonceStore implements NonceStore {
         this.health = health;
         this.localDuringOutage = localDuringOutage;
         this.maxPending = maxOutageIds;
-        this.outageIds = NonceStore.inMemory(wallClock, monotonicClock, maxOutageIds);
-        health.onRecovery(this::writeBack);
+        this.outageIds = new MemoryNonceStore(wallClock, monotonicClock, maxOutageIds);
+        health.onRecovery(this::writeBackOnRecovery);
     }
 
     /**
@@ -91,62 +111,27 @@ public final class DegradingNonceStore implements NonceStore {
     }
 
     @Override
-    public boolean putIfAbsent(String id, long expiresAtMillis) {
+    public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
         Require.given("id", id, "an id");
-        if (outageIds.contains(id)) {
-            return false;
+        if (outageIds.containsNow(id)) {
+            return MemoryNonceStore.FALSE;
         }
-        if (health.healthy()) {
-            try {
-                return shared.putIfAbsent(id, expiresAtMillis);
-            } catch (NonceStoreUnavailableException e) {
-                health.reportFailure(e);
-            }
+        if (!health.healthy()) {
+            return recordLocally(id, expiresAtMillis);
         }
-        if (!localDuringOutage) {
-            throw new NonceStoreUnavailableException("nonce store: the shared store is degraded (fail closed)");
-        }
-        if (pendingCount.incrementAndGet() > maxPending) {
-            pendingCount.decrementAndGet();
-            throw new NonceStoreUnavailableException(
-                    "nonce store: " + maxPending + " ids await write-back (expected: fewer; raise maxOutageIds)");
-        }
-        boolean first;
-        try {
-            first = outageIds.putIfAbsent(id, expiresAtMillis);
-        } catch (RuntimeException e) { // the local store is full of live ids
-            pendingCount.decrementAndGet();
-            throw e;
-        }
-        if (!first) {
-            pendingCount.decrementAndGet();
-            return false;
-        }
-        pending.add(new Pending(id, expiresAtMillis));
-        if (health.healthy()) {
-            // recovery finished between our look at the health and the add: its write-back may
-            // have missed this id, so make sure another one runs
-            health.reportFailure(new NonceStoreUnavailableException("an id was recorded locally during recovery"));
-        }
-        return true;
+        return askShared(() -> shared.putIfAbsent(id, expiresAtMillis), () -> recordLocally(id, expiresAtMillis));
     }
 
     @Override
-    public boolean contains(String id) {
-        if (outageIds.contains(id)) {
-            return true;
+    public CompletionStage<Boolean> contains(String id) {
+        Require.given("id", id, "an id");
+        if (outageIds.containsNow(id)) {
+            return MemoryNonceStore.TRUE;
         }
-        if (health.healthy()) {
-            try {
-                return shared.contains(id);
-            } catch (NonceStoreUnavailableException e) {
-                health.reportFailure(e);
-            }
+        if (!health.healthy()) {
+            return containsLocally();
         }
-        if (!localDuringOutage) {
-            throw new NonceStoreUnavailableException("nonce store: the shared store is degraded (fail closed)");
-        }
-        return false;
+        return askShared(() -> shared.contains(id), this::containsLocally);
     }
 
     /** Ids consumed during an outage and not yet written back. */
@@ -155,26 +140,138 @@ public final class DegradingNonceStore implements NonceStore {
     }
 
     /**
-     * Writes every pending id to the shared store; throws, keeping the rest, when it stops answering
-     * or when another write-back is under way (StoreHealth then tries again after its next probe).
+     * Asks the shared store; when it cannot answer (at once or later), reports the failure and
+     * answers by {@code whileDegraded} instead. Other failures are passed on as they are.
      */
-    private void writeBack() {
-        if (!writingBack.compareAndSet(false, true)) {
-            throw new IllegalStateException("nonce write-back already under way: retried after the next probe");
-        }
+    private CompletionStage<Boolean> askShared(
+            Supplier<CompletionStage<Boolean>> ask, Supplier<CompletionStage<Boolean>> whileDegraded) {
+        CompletionStage<Boolean> answer;
         try {
-            for (Pending next; (next = pending.poll()) != null; ) {
-                try {
-                    shared.putIfAbsent(next.id, next.expiresAtMillis); // false: already there, or expired
-                } catch (RuntimeException e) {
-                    pending.add(next); // not written: the next write-back takes it
-                    throw e;
-                }
-                pendingCount.decrementAndGet();
-            }
-        } finally {
-            writingBack.set(false);
+            answer = ask.get();
+        } catch (NonceStoreUnavailableException e) { // a store that throws instead of failing the stage
+            answer = CompletableFuture.failedStage(e);
         }
+        return answer.exceptionallyCompose(error -> {
+            Throwable cause = unwrap(error);
+            if (cause instanceof NonceStoreUnavailableException) {
+                health.reportFailure(cause);
+                return whileDegraded.get();
+            }
+            return CompletableFuture.failedStage(cause);
+        });
+    }
+
+    /** The shared store does not answer: records the id here and queues it for write-back, or fails closed. */
+    private CompletionStage<Boolean> recordLocally(String id, long expiresAtMillis) {
+        if (!localDuringOutage) {
+            return CompletableFuture.failedStage(failedClosed());
+        }
+        if (pendingCount.incrementAndGet() > maxPending) {
+            pendingCount.decrementAndGet();
+            return CompletableFuture.failedStage(new NonceStoreUnavailableException(
+                    "nonce store: " + maxPending + " ids await write-back (expected: fewer; raise maxOutageIds)"));
+        }
+        boolean first;
+        try {
+            first = outageIds.putIfAbsentNow(id, expiresAtMillis);
+        } catch (NonceStoreUnavailableException full) { // the local store is full of live ids
+            pendingCount.decrementAndGet();
+            return CompletableFuture.failedStage(full);
+        }
+        if (!first) {
+            pendingCount.decrementAndGet();
+            return MemoryNonceStore.FALSE;
+        }
+        pending.add(new Pending(id, expiresAtMillis));
+        if (health.healthy()) {
+            // recovery finished between our look at the health and the add: its write-back may
+            // have missed this id, so make sure another one runs
+            health.reportFailure(new NonceStoreUnavailableException("an id was recorded locally during recovery"));
+        }
+        return MemoryNonceStore.TRUE;
+    }
+
+    /** The shared store does not answer and the local record does not have the id. */
+    private CompletionStage<Boolean> containsLocally() {
+        return localDuringOutage ? MemoryNonceStore.FALSE : CompletableFuture.failedStage(failedClosed());
+    }
+
+    private static NonceStoreUnavailableException failedClosed() {
+        return new NonceStoreUnavailableException("nonce store: the shared store is degraded (fail closed)");
+    }
+
+    /**
+     * StoreHealth's recovery task, which must return only once the write-back is done: waits for it
+     * at most {@link #WRITE_BACK_WAIT}, and throws when it failed or took longer (it goes on then,
+     * and a later probe finds it finished).
+     */
+    private void writeBackOnRecovery() {
+        AwaitingNonceStore.await(writeBack(), WRITE_BACK_WAIT.toNanos());
+    }
+
+    /**
+     * Writes every pending id to the shared store, one after the other; completes when the queue is
+     * empty, or exceptionally, keeping the rest, when the store stops answering or another
+     * write-back is under way.
+     */
+    private CompletionStage<Void> writeBack() {
+        if (!writingBack.compareAndSet(false, true)) {
+            return CompletableFuture.failedStage(
+                    new IllegalStateException("nonce write-back already under way: retried after the next probe"));
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        writePending(done);
+        return done;
+    }
+
+    /** The write-back chain: takes the next id, writes it, and goes on when the store has answered. */
+    private void writePending(CompletableFuture<Void> done) {
+        for (Pending next; (next = pending.poll()) != null; ) {
+            CompletableFuture<Boolean> write;
+            try {
+                write = shared.putIfAbsent(next.id, next.expiresAtMillis).toCompletableFuture();
+            } catch (RuntimeException e) {
+                write = CompletableFuture.failedFuture(e);
+            }
+            if (write.state() == Future.State.RUNNING) {
+                Pending written = next;
+                write.whenComplete((ignored, error) -> {
+                    if (written(written, error, done)) {
+                        writePending(done);
+                    }
+                });
+                return; // the store's answer carries the chain on
+            }
+            Throwable error = switch (write.state()) {
+                case SUCCESS -> null;
+                case FAILED -> write.exceptionNow();
+                default -> new CancellationException("nonce write-back: the store cancelled a write");
+            };
+            if (!written(next, error, done)) {
+                return;
+            }
+        }
+        writingBack.set(false);
+        done.complete(null);
+    }
+
+    /**
+     * Counts an id as written back (an answer of false means it was there already, or expired), or
+     * puts it back on the queue and ends the chain with the store's failure; whether to go on.
+     */
+    private boolean written(Pending id, Throwable error, CompletableFuture<Void> done) {
+        if (error == null) {
+            pendingCount.decrementAndGet();
+            return true;
+        }
+        pending.add(id); // not written: the next write-back takes it
+        writingBack.set(false);
+        done.completeExceptionally(unwrap(error));
+        return false;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private record Pending(String id, long expiresAtMillis) {}

@@ -6,8 +6,13 @@ import dev.gatehouse.core.time.WallClock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
-/** A bounded in-memory {@link NonceStore} whose expired entries are purged a few at a time. */
+/**
+ * A bounded in-memory {@link NonceStore} whose expired entries are purged a few at a time; it answers
+ * on the calling thread, with complete stages.
+ */
 final class MemoryNonceStore implements NonceStore {
 
     /*
@@ -30,10 +35,16 @@ final class MemoryNonceStore implements NonceStore {
      * NonceStoreUnavailableException rather than forget a live id, which would let it be used twice.
      * Filling it takes maxEntries solved challenges or valid tokens within one expiry period.
      *
+     * The port is asynchronous, but this store decides before it returns: it answers with one of two
+     * shared complete stages (completedStage: nobody can complete or obtrude them), so a put costs no
+     * allocation beyond its entry; DegradingNonceStore uses the synchronous methods directly.
+     *
      * Trade-off: one lock instead of a concurrent map. Every entry costs the caller a proof of work or
      * a signed token, so the rate of puts is far below what one lock serialises (millions per second).
      */
 
+    static final CompletionStage<Boolean> TRUE = CompletableFuture.completedStage(Boolean.TRUE);
+    static final CompletionStage<Boolean> FALSE = CompletableFuture.completedStage(Boolean.FALSE);
     static final int PURGE_PER_CALL = 8;
     static final int PURGE_WHEN_FULL = 256;
     private static final long NANOS_PER_MILLI = 1_000_000L;
@@ -54,8 +65,28 @@ final class MemoryNonceStore implements NonceStore {
     }
 
     @Override
-    public boolean putIfAbsent(String id, long expiresAtMillis) {
+    public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
         Require.given("id", id, "an id");
+        try {
+            return answer(putIfAbsentNow(id, expiresAtMillis));
+        } catch (NonceStoreUnavailableException full) {
+            return CompletableFuture.failedStage(full);
+        }
+    }
+
+    @Override
+    public CompletionStage<Boolean> contains(String id) {
+        Require.given("id", id, "an id");
+        return answer(containsNow(id));
+    }
+
+    /** One of the two shared complete stages. */
+    static CompletionStage<Boolean> answer(boolean value) {
+        return value ? TRUE : FALSE;
+    }
+
+    /** {@link #putIfAbsent}, answered here; throws {@link NonceStoreUnavailableException} when full of live ids. */
+    boolean putIfAbsentNow(String id, long expiresAtMillis) {
         long nowMillis = wallClock.epochMillis();
         long elapsedNanos = monotonicClock.nowNanos() - originNanos;
         synchronized (lock) {
@@ -84,8 +115,8 @@ final class MemoryNonceStore implements NonceStore {
         }
     }
 
-    @Override
-    public boolean contains(String id) {
+    /** {@link #contains}, answered here. */
+    boolean containsNow(String id) {
         long nowMillis = wallClock.epochMillis();
         long elapsedNanos = monotonicClock.nowNanos() - originNanos;
         synchronized (lock) {

@@ -6,15 +6,21 @@ import dev.gatehouse.proof.internal.Base64Url;
 import dev.gatehouse.proof.internal.Hex;
 import dev.gatehouse.proof.internal.HmacSha256;
 import dev.gatehouse.proof.internal.LeadingZeros;
+import dev.gatehouse.proof.internal.SingleUse;
 import dev.gatehouse.proof.nonce.NonceStore;
-import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.secret.HmacSecrets;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.stream.Stream;
 
 /** Stateless proof-of-work challenges: the id is the challenge, signed with the server's secret. */
 final class SignedProofOfWork implements ProofOfWork {
@@ -39,6 +45,13 @@ final class SignedProofOfWork implements ProofOfWork {
      * The store refuses an id whose expiry has come, so copies that pass the expiry check just before
      * expires_at but reach the store after it are not accepted; a refusal then reads as EXPIRED or
      * REPLAYED by the clock. A store that cannot answer gives UNAVAILABLE and consumes nothing.
+     *
+     * verify is asynchronous and never blocks: the checks up to expiry, and the SHA-256 work, run on
+     * the calling thread (microseconds), and the verdict completes when the store answers. An
+     * Argon2id hash takes milliseconds and megabytes, so it runs on the hash pool: the bulkhead slot
+     * is taken before the hash is handed to the pool and given back as soon as the hash is done, and
+     * a pool that rejects the hash gives BUSY like a full bulkhead, so one verdict covers both
+     * bounds. Fixed verdicts are shared complete stages (completedStage: nobody can complete them).
      */
 
     private static final byte KIND_SHA256 = 1;
@@ -50,6 +63,9 @@ final class SignedProofOfWork implements ProofOfWork {
     private static final byte[] KEY_LABEL = "gatehouse proof-of-work challenge v1".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long ARGON2_MEMORY_BUDGET_KIB = 256L * 1024;
+    private static final List<CompletionStage<PowVerdict>> VERDICTS = Stream.of(PowVerdict.values())
+            .map(CompletableFuture::completedStage)
+            .toList();
 
     private final PowSpec spec;
     private final PowAlgorithm algorithm;
@@ -60,8 +76,16 @@ final class SignedProofOfWork implements ProofOfWork {
     private final byte kind;
     private final int idBytes;
     private final Semaphore hashSlots;
+    private final Executor hashPool;
 
-    SignedProofOfWork(PowSpec spec, PowAlgorithm algorithm, HmacSecrets secrets, NonceStore store, WallClock clock) {
+    /** {@code hashPool}: where Argon2id hashes run; unused (null) for SHA-256. */
+    SignedProofOfWork(
+            PowSpec spec,
+            PowAlgorithm algorithm,
+            HmacSecrets secrets,
+            NonceStore store,
+            WallClock clock,
+            Executor hashPool) {
         Require.given("spec", spec, "given");
         Require.given("algorithm", algorithm, "given");
         Require.given("secrets", secrets, "given");
@@ -76,12 +100,19 @@ final class SignedProofOfWork implements ProofOfWork {
         this.kind = algorithm instanceof PowAlgorithm.Argon2id ? KIND_ARGON2ID : KIND_SHA256;
         int parameterBytes = algorithm instanceof PowAlgorithm.Argon2id ? ARGON2_PARAMETER_BYTES : 0;
         this.idBytes = HEADER_BYTES + parameterBytes + PAYLOAD_BYTES + MAC_BYTES;
-        this.hashSlots = algorithm instanceof PowAlgorithm.Argon2id argon2id
-                ? new Semaphore((int) Math.clamp(
-                        ARGON2_MEMORY_BUDGET_KIB / argon2id.memoryKiB(),
-                        1,
-                        4L * Runtime.getRuntime().availableProcessors()))
+        this.hashSlots =
+                algorithm instanceof PowAlgorithm.Argon2id argon2id ? new Semaphore(hashSlots(argon2id)) : null;
+        this.hashPool = algorithm instanceof PowAlgorithm.Argon2id
+                ? Require.given("hashPool", hashPool, "an executor for Argon2id hashes")
                 : null;
+    }
+
+    /** How many Argon2id hashes with {@code parameters} may be in flight at once: the memory bulkhead. */
+    static int hashSlots(PowAlgorithm.Argon2id parameters) {
+        return (int) Math.clamp(
+                ARGON2_MEMORY_BUDGET_KIB / parameters.memoryKiB(),
+                1,
+                4L * Runtime.getRuntime().availableProcessors());
     }
 
     @Override
@@ -102,81 +133,122 @@ final class SignedProofOfWork implements ProofOfWork {
     }
 
     @Override
-    public PowVerdict verifyHex(String id, String nonceHex) {
+    public CompletionStage<PowVerdict> verifyHex(String id, String nonceHex) {
         Optional<byte[]> nonce = Hex.decode(nonceHex, MAX_NONCE_BYTES);
-        return nonce.isEmpty() ? PowVerdict.BAD_NONCE : verify(id, nonce.get());
+        return nonce.isEmpty() ? verdict(PowVerdict.BAD_NONCE) : verify(id, nonce.get());
     }
 
     @Override
-    public PowVerdict verify(String id, byte[] nonce) {
+    public CompletionStage<PowVerdict> verify(String id, byte[] nonce) {
         if (id == null || id.length() > MAX_ID_CHARS) {
-            return PowVerdict.MALFORMED_ID;
+            return verdict(PowVerdict.MALFORMED_ID);
         }
         byte[] bytes = Base64Url.decode(id).orElse(null);
         if (bytes == null || bytes.length != idBytes || bytes[0] != kind) {
-            return PowVerdict.MALFORMED_ID;
+            return verdict(PowVerdict.MALFORMED_ID);
         }
         if (nonce == null || nonce.length == 0 || nonce.length > MAX_NONCE_BYTES) {
-            return PowVerdict.BAD_NONCE;
+            return verdict(PowVerdict.BAD_NONCE);
         }
         int signedBytes = idBytes - MAC_BYTES;
         byte[] mac = Arrays.copyOfRange(bytes, signedBytes, idBytes);
         if (!currentKey.matches(bytes, 0, signedBytes, mac)
                 && (previousKey == null || !previousKey.matches(bytes, 0, signedBytes, mac))) {
-            return PowVerdict.BAD_SIGNATURE;
+            return verdict(PowVerdict.BAD_SIGNATURE);
         }
         ByteBuffer fields = ByteBuffer.wrap(bytes, 1, signedBytes - 1);
         int difficulty = fields.get() & 0xff;
         long expiresAtMillis = fields.getLong();
         if (clock.epochMillis() >= expiresAtMillis) {
-            return PowVerdict.EXPIRED;
+            return verdict(PowVerdict.EXPIRED);
         }
-        PowAlgorithm signedAlgorithm = algorithm;
-        if (kind == KIND_ARGON2ID) {
-            try {
-                signedAlgorithm = new PowAlgorithm.Argon2id(fields.getInt(), fields.get() & 0xff, fields.get() & 0xff);
-            } catch (IllegalArgumentException e) {
-                return PowVerdict.MALFORMED_ID; // signed before the caps were lowered
+        String storeKey = STORE_PREFIX + id;
+        if (kind == KIND_SHA256) {
+            byte[] payload = new byte[PAYLOAD_BYTES];
+            fields.get(payload);
+            if (!LeadingZeros.atLeast(PowHash.of(algorithm, payload, nonce), difficulty)) {
+                return verdict(PowVerdict.INSUFFICIENT_WORK);
             }
+            return consume(storeKey, expiresAtMillis);
+        }
+        PowAlgorithm.Argon2id signedAlgorithm;
+        try {
+            signedAlgorithm = new PowAlgorithm.Argon2id(fields.getInt(), fields.get() & 0xff, fields.get() & 0xff);
+        } catch (IllegalArgumentException e) {
+            return verdict(PowVerdict.MALFORMED_ID); // signed before the caps were lowered
         }
         byte[] payload = new byte[PAYLOAD_BYTES];
         fields.get(payload);
-        String storeKey = STORE_PREFIX + id;
-        try {
-            if (hashSlots == null) {
-                return finish(signedAlgorithm, payload, nonce, difficulty, storeKey, expiresAtMillis);
-            }
-            if (store.contains(storeKey)) {
-                return PowVerdict.REPLAYED;
-            }
-            if (!hashSlots.tryAcquire()) {
-                return PowVerdict.BUSY;
-            }
-            try {
-                return finish(signedAlgorithm, payload, nonce, difficulty, storeKey, expiresAtMillis);
-            } finally {
-                hashSlots.release();
-            }
-        } catch (NonceStoreUnavailableException e) {
-            return PowVerdict.UNAVAILABLE;
-        }
+        return SingleUse.isConsumed(store, storeKey)
+                .thenCompose(consumed -> consumed
+                        ? verdict(PowVerdict.REPLAYED)
+                        : hashOnPool(signedAlgorithm, payload, nonce, difficulty, storeKey, expiresAtMillis))
+                .exceptionally(SignedProofOfWork::unavailable);
     }
 
-    /** Checks the work, then consumes the id. */
-    private PowVerdict finish(
-            PowAlgorithm signedAlgorithm,
+    /**
+     * Checks the Argon2id work on the hash pool, behind the memory bulkhead, then consumes the id;
+     * BUSY at once when the bulkhead or the pool is full.
+     */
+    private CompletionStage<PowVerdict> hashOnPool(
+            PowAlgorithm.Argon2id signedAlgorithm,
             byte[] payload,
             byte[] nonce,
             int difficulty,
             String storeKey,
             long expiresAtMillis) {
-        if (!LeadingZeros.atLeast(PowHash.of(signedAlgorithm, payload, nonce), difficulty)) {
-            return PowVerdict.INSUFFICIENT_WORK;
+        if (!hashSlots.tryAcquire()) {
+            return verdict(PowVerdict.BUSY);
         }
-        if (store.putIfAbsent(storeKey, expiresAtMillis)) {
-            return PowVerdict.ACCEPTED;
+        CompletableFuture<Boolean> solved = new CompletableFuture<>();
+        try {
+            hashPool.execute(() -> {
+                try {
+                    solved.complete(solves(signedAlgorithm, payload, nonce, difficulty));
+                } catch (Throwable e) { // the stage must complete: fail it with whatever stopped the hash
+                    solved.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException full) {
+            hashSlots.release();
+            return verdict(PowVerdict.BUSY);
         }
-        return clock.epochMillis() >= expiresAtMillis ? PowVerdict.EXPIRED : PowVerdict.REPLAYED;
+        return solved.thenCompose(
+                enough -> enough ? consume(storeKey, expiresAtMillis) : verdict(PowVerdict.INSUFFICIENT_WORK));
+    }
+
+    /** On the hash pool, holding a bulkhead slot: whether the hash has enough zero bits; gives the slot back. */
+    private boolean solves(PowAlgorithm.Argon2id signedAlgorithm, byte[] payload, byte[] nonce, int difficulty) {
+        try {
+            return LeadingZeros.atLeast(PowHash.of(signedAlgorithm, payload, nonce), difficulty);
+        } finally {
+            hashSlots.release();
+        }
+    }
+
+    /** Consumes the id: ACCEPTED the first time; otherwise EXPIRED or REPLAYED by the clock; UNAVAILABLE. */
+    private CompletionStage<PowVerdict> consume(String storeKey, long expiresAtMillis) {
+        return SingleUse.consume(store, storeKey, expiresAtMillis).handle((first, error) -> {
+            if (error != null) {
+                return unavailable(error);
+            }
+            if (first) {
+                return PowVerdict.ACCEPTED;
+            }
+            return clock.epochMillis() >= expiresAtMillis ? PowVerdict.EXPIRED : PowVerdict.REPLAYED;
+        });
+    }
+
+    /** UNAVAILABLE when the store could not answer; any other failure is a bug, passed on. */
+    private static PowVerdict unavailable(Throwable error) {
+        if (SingleUse.isUnavailable(error)) {
+            return PowVerdict.UNAVAILABLE;
+        }
+        throw SingleUse.propagate(error);
+    }
+
+    private static CompletionStage<PowVerdict> verdict(PowVerdict verdict) {
+        return VERDICTS.get(verdict.ordinal());
     }
 
     private static HmacSha256 derivedKey(byte[] secret) {

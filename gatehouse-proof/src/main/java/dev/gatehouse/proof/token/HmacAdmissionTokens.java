@@ -4,8 +4,8 @@ import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.proof.internal.Base64Url;
 import dev.gatehouse.proof.internal.HmacSha256;
+import dev.gatehouse.proof.internal.SingleUse;
 import dev.gatehouse.proof.nonce.NonceStore;
-import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.secret.HmacSecrets;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /** HMAC-SHA256 admission tokens, used up in a {@link NonceStore}. */
 final class HmacAdmissionTokens implements AdmissionTokens {
@@ -30,6 +32,10 @@ final class HmacAdmissionTokens implements AdmissionTokens {
      * nonce whose expiry has come, so a copy that passed the expiry check just before exp and reaches
      * the store after it is not accepted either. Parsing never throws on client input, and a store
      * that cannot answer gives UNAVAILABLE.
+     *
+     * verify never blocks: everything up to expiry runs on the calling thread, and the verification
+     * completes when the store has answered. The two verdicts that carry no field are shared complete
+     * stages.
      */
 
     private static final int NONCE_BYTES = 12;
@@ -37,6 +43,10 @@ final class HmacAdmissionTokens implements AdmissionTokens {
     private static final int MAX_EXP_DIGITS = 15;
     private static final String STORE_PREFIX = "tok:";
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final CompletionStage<TokenVerification> MALFORMED =
+            CompletableFuture.completedStage(TokenVerification.rejected(TokenVerdict.MALFORMED));
+    private static final CompletionStage<TokenVerification> BAD_SIGNATURE =
+            CompletableFuture.completedStage(TokenVerification.rejected(TokenVerdict.BAD_SIGNATURE));
 
     private final long ttlSeconds;
     private final HmacSha256 currentKey;
@@ -69,15 +79,15 @@ final class HmacAdmissionTokens implements AdmissionTokens {
     }
 
     @Override
-    public TokenVerification verify(String token) {
+    public CompletionStage<TokenVerification> verify(String token) {
         if (token == null || token.length() > MAX_TOKEN_CHARS) {
-            return TokenVerification.rejected(TokenVerdict.MALFORMED);
+            return MALFORMED;
         }
         int first = token.indexOf('.');
         int second = first < 0 ? -1 : token.indexOf('.', first + 1);
         int third = second < 0 ? -1 : token.indexOf('.', second + 1);
         if (third < 0 || token.indexOf('.', third + 1) >= 0) {
-            return TokenVerification.rejected(TokenVerdict.MALFORMED);
+            return MALFORMED;
         }
         String nonceText = token.substring(0, first);
         Optional<byte[]> nonce = Base64Url.decode(nonceText);
@@ -91,31 +101,37 @@ final class HmacAdmissionTokens implements AdmissionTokens {
                 || subject.get().length > MAX_SUBJECT_BYTES
                 || mac.isEmpty()
                 || mac.get().length != MAC_BYTES) {
-            return TokenVerification.rejected(TokenVerdict.MALFORMED);
+            return MALFORMED;
         }
         byte[] signed = token.substring(0, third).getBytes(StandardCharsets.US_ASCII);
         if (!currentKey.matches(signed, 0, signed.length, mac.get())
                 && (previousKey == null || !previousKey.matches(signed, 0, signed.length, mac.get()))) {
-            return TokenVerification.rejected(TokenVerdict.BAD_SIGNATURE);
+            return BAD_SIGNATURE;
         }
         Optional<String> subjectText = utf8(subject.get());
         if (subjectText.isEmpty()) {
-            return TokenVerification.rejected(TokenVerdict.MALFORMED);
+            return MALFORMED;
         }
         if (Math.floorDiv(clock.epochMillis(), 1_000L) >= expiresAtSeconds) {
-            return new TokenVerification(TokenVerdict.EXPIRED, subjectText, expiresAtSeconds);
+            return CompletableFuture.completedStage(
+                    new TokenVerification(TokenVerdict.EXPIRED, subjectText, expiresAtSeconds));
         }
         long expiresAtMillis = expiresAtSeconds * 1_000L;
-        boolean firstUse;
-        try {
-            firstUse = store.putIfAbsent(STORE_PREFIX + nonceText, expiresAtMillis);
-        } catch (NonceStoreUnavailableException e) {
-            return new TokenVerification(TokenVerdict.UNAVAILABLE, subjectText, expiresAtSeconds);
-        }
-        TokenVerdict verdict = firstUse
-                ? TokenVerdict.ACCEPTED
-                : clock.epochMillis() >= expiresAtMillis ? TokenVerdict.EXPIRED : TokenVerdict.REPLAYED;
-        return new TokenVerification(verdict, subjectText, expiresAtSeconds);
+        return SingleUse.consume(store, STORE_PREFIX + nonceText, expiresAtMillis)
+                .handle((firstUse, error) -> {
+                    TokenVerdict verdict;
+                    if (error != null) {
+                        if (!SingleUse.isUnavailable(error)) {
+                            throw SingleUse.propagate(error); // a bug, not an answer
+                        }
+                        verdict = TokenVerdict.UNAVAILABLE;
+                    } else if (firstUse) {
+                        verdict = TokenVerdict.ACCEPTED;
+                    } else {
+                        verdict = clock.epochMillis() >= expiresAtMillis ? TokenVerdict.EXPIRED : TokenVerdict.REPLAYED;
+                    }
+                    return new TokenVerification(verdict, subjectText, expiresAtSeconds);
+                });
     }
 
     /** Plain decimal digits (no sign, no leading zero unless "0"), or -1. */

@@ -1,5 +1,6 @@
 package dev.gatehouse.proof.nonce;
 
+import static dev.gatehouse.testing.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.core.degrade.StoreHealth;
@@ -13,6 +14,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.RepeatedTest;
@@ -22,7 +25,9 @@ import org.junit.jupiter.api.RepetitionInfo;
  * Ids consumed from many threads while the shared store goes away and comes back again and again,
  * often failing once more just as its recovery is announced (so that a second probe chain starts
  * while the first one still writes back), with probes run by two threads at once: every id accepted
- * during an outage reaches the shared store, and the count of pending ids never goes negative.
+ * during an outage reaches the shared store, and the count of pending ids never goes negative. The
+ * shared store answers on a thread of its own, after a round trip's worth of spinning, so the
+ * write-back chain goes on there while requests and probes run on theirs.
  */
 class DegradingNonceStoreContentionTest {
 
@@ -33,7 +38,7 @@ class DegradingNonceStoreContentionTest {
     private static final int MIN_RELAPSES = 30;
     private static final int IDS_PER_RELAPSE = 3;
     private static final int PROBERS = 2;
-    private static final int WRITE_SPINS = 50; // a shared store's round trip
+    private static final int ANSWER_SPINS = 50; // a shared store's round trip
     private static final int WORK_SPINS = 1_000; // a request's own work, between two ids it consumes
 
     private final ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
@@ -48,7 +53,12 @@ class DegradingNonceStoreContentionTest {
     void flappingStore_overlappingProbeChains_everyIdAcceptedLocallyIsWrittenBack(RepetitionInfo repetition)
             throws InterruptedException {
         FlakyNonceStore shared = new FlakyNonceStore(NonceStore.inMemory(clock, clock, 100_000));
-        shared.beforeWrite = id -> spin(WRITE_SPINS); // so that a write-back lasts a while
+        ExecutorService storeThread =
+                Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().factory());
+        shared.answers = answer -> storeThread.execute(() -> {
+            spin(ANSWER_SPINS); // so that a write-back lasts a while
+            answer.run();
+        });
         ConcurrentLinkedQueue<Runnable> due = new ConcurrentLinkedQueue<>();
         Scheduler byTheProbers = (task, delayNanos) -> {
             due.add(task);
@@ -71,7 +81,7 @@ class DegradingNonceStoreContentionTest {
                 int relapse = relapses.incrementAndGet();
                 for (int i = 0; i < IDS_PER_RELAPSE; i++) {
                     String id = "relapse-" + relapse + "-" + i;
-                    if (node.putIfAbsent(id, expiresAtMillis)) {
+                    if (await(node.putIfAbsent(id, expiresAtMillis))) { // the store is down: answered at once
                         accepted.add(id);
                     }
                 }
@@ -104,7 +114,7 @@ class DegradingNonceStoreContentionTest {
                     }
                     spin(WORK_SPINS);
                     String id = "w" + number + "-" + i;
-                    if (node.putIfAbsent(id, expiresAtMillis)) {
+                    if (await(node.putIfAbsent(id, expiresAtMillis))) {
                         accepted.add(id);
                     }
                     int pending = node.pendingWriteBack();
@@ -118,17 +128,21 @@ class DegradingNonceStoreContentionTest {
                 prober.join();
             }
         }
-        shared.down = false;
-        for (Runnable probe; (probe = due.poll()) != null; ) { // what the probers left: the store answers now
-            probe.run();
-        }
+        try {
+            shared.down = false;
+            for (Runnable probe; (probe = due.poll()) != null; ) { // what the probers left: the store answers now
+                probe.run();
+            }
 
-        assertThat(health.healthy()).isTrue();
-        assertThat(lowestPending.get()).isNotNegative();
-        assertThat(node.pendingWriteBack()).isZero();
-        assertThat(accepted.stream().filter(id -> !shared.contains(id)))
-                .as("ids accepted but never written to the shared store")
-                .isEmpty();
+            assertThat(health.healthy()).isTrue();
+            assertThat(lowestPending.get()).isNotNegative();
+            assertThat(node.pendingWriteBack()).isZero();
+            assertThat(accepted.stream().filter(id -> !await(shared.contains(id))))
+                    .as("ids accepted but never written to the shared store")
+                    .isEmpty();
+        } finally {
+            storeThread.shutdownNow();
+        }
         assertThat(relapses.get())
                 .as("the store recovered and relapsed during the run")
                 .isPositive();

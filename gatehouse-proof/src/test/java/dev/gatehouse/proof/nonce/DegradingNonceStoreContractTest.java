@@ -1,12 +1,12 @@
 package dev.gatehouse.proof.nonce;
 
 import dev.gatehouse.core.degrade.StoreHealth;
-import dev.gatehouse.proof.testing.NonceStoreContractTest;
 import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.nonce.NonceStoreContract;
 import java.time.Duration;
 
 /** The whole nonce store contract holds for the degrading store while its shared store is healthy. */
-class DegradingNonceStoreContractTest extends NonceStoreContractTest {
+class DegradingNonceStoreContractTest extends NonceStoreContract {
 
     @Override
     protected NonceStore newStore(ManualClock clock) {

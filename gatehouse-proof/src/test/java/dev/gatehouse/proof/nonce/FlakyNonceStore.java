@@ -1,17 +1,32 @@
 package dev.gatehouse.proof.nonce;
 
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-/** A shared store stand-in that stops answering while {@link #down} is set. */
+/**
+ * A shared store stand-in that stops answering while {@link #down} is set: its calls then fail at
+ * once, as a client does whose connection is down. Calls it answers are answered on {@link #answers}
+ * (at once, on the calling thread, by default).
+ */
 final class FlakyNonceStore implements NonceStore {
+
+    private static final CompletableFuture<Void> OPEN = CompletableFuture.completedFuture(null);
 
     private final NonceStore delegate;
     volatile boolean down;
     /** Puts answered before every put fails again (as if the store went away). */
     final AtomicInteger failPutsAfter = new AtomicInteger(Integer.MAX_VALUE);
-    /** Runs before each put the store answers, with its id: a test's hook to slow one down. */
+    /** Runs when the store takes a put it will answer, with its id: a test's hook to see it asked. */
     volatile Consumer<String> beforeWrite = id -> {};
+    /** Where answers are given: the store's own thread, say. */
+    volatile Executor answers = Runnable::run;
+    /** The next put of each id here that the store answers waits until its future completes. */
+    final Map<String, CompletableFuture<Void>> holds = new ConcurrentHashMap<>();
 
     FlakyNonceStore(NonceStore delegate) {
         this.delegate = delegate;
@@ -25,19 +40,21 @@ final class FlakyNonceStore implements NonceStore {
     }
 
     @Override
-    public boolean putIfAbsent(String id, long expiresAtMillis) {
+    public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
         if (down || failPutsAfter.getAndDecrement() <= 0) {
-            throw new NonceStoreUnavailableException("down");
+            return CompletableFuture.failedStage(new NonceStoreUnavailableException("down"));
         }
         beforeWrite.accept(id);
-        return delegate.putIfAbsent(id, expiresAtMillis);
+        CompletableFuture<Void> hold = holds.remove(id);
+        return (hold == null ? OPEN : hold)
+                .thenComposeAsync(ignored -> delegate.putIfAbsent(id, expiresAtMillis), answers);
     }
 
     @Override
-    public boolean contains(String id) {
+    public CompletionStage<Boolean> contains(String id) {
         if (down) {
-            throw new NonceStoreUnavailableException("down");
+            return CompletableFuture.failedStage(new NonceStoreUnavailableException("down"));
         }
-        return delegate.contains(id);
+        return OPEN.thenComposeAsync(ignored -> delegate.contains(id), answers);
     }
 }

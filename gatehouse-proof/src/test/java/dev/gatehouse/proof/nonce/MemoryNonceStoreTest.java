@@ -1,14 +1,17 @@
 package dev.gatehouse.proof.nonce;
 
+import static dev.gatehouse.testing.Stages.now;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.proof.testing.NonceStoreContractTest;
 import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Stages;
+import dev.gatehouse.testing.nonce.NonceStoreContract;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
-class MemoryNonceStoreTest extends NonceStoreContractTest {
+class MemoryNonceStoreTest extends NonceStoreContract {
 
     @Override
     protected NonceStore newStore(ManualClock clock) {
@@ -20,16 +23,21 @@ class MemoryNonceStoreTest extends NonceStoreContractTest {
         NonceStore small = NonceStore.inMemory(clock, clock, 3);
         long expiresAtMillis = clock.epochMillis() + 1_000;
         for (String id : new String[] {"a", "b", "c"}) {
-            assertThat(small.putIfAbsent(id, expiresAtMillis)).isTrue();
+            assertThat(now(small.putIfAbsent(id, expiresAtMillis))).isTrue();
         }
 
-        assertThatThrownBy(() -> small.putIfAbsent("d", expiresAtMillis))
+        CompletionStage<Boolean> refused = small.putIfAbsent("d", expiresAtMillis); // a failed stage, not a throw
+        assertThat(refused.toCompletableFuture()).isCompletedExceptionally();
+        assertThat(Stages.failure(refused))
                 .isInstanceOf(NonceStoreUnavailableException.class)
                 .hasMessage("nonce store full: 3 live entries (expected: fewer; raise maxEntries)");
-        assertThat(small.putIfAbsent("a", expiresAtMillis)).isFalse();
+        assertThatThrownBy(() -> small.blocking(Stages.PATIENCE).putIfAbsent("d", expiresAtMillis))
+                .isInstanceOf(NonceStoreUnavailableException.class)
+                .hasMessageStartingWith("nonce store full");
+        assertThat(now(small.putIfAbsent("a", expiresAtMillis))).isFalse();
 
         clock.advance(Duration.ofSeconds(1).plusMillis(NonceStore.RETENTION_AFTER_EXPIRY_MILLIS));
-        assertThat(small.putIfAbsent("d", clock.epochMillis() + 1_000)).isTrue();
+        assertThat(now(small.putIfAbsent("d", clock.epochMillis() + 1_000))).isTrue();
     }
 
     @Test
@@ -63,8 +71,8 @@ class MemoryNonceStoreTest extends NonceStoreContractTest {
         }
         wall.setNanos(wall.nowNanos() - Duration.ofDays(1).toNanos()); // and corrected back
 
-        assertThat(store.contains("token")).isTrue();
-        assertThat(store.putIfAbsent("token", expiresAtMillis)).isFalse();
+        assertThat(now(store.contains("token"))).isTrue();
+        assertThat(now(store.putIfAbsent("token", expiresAtMillis))).isFalse();
     }
 
     @Test
@@ -80,12 +88,33 @@ class MemoryNonceStoreTest extends NonceStoreContractTest {
 
         store.putIfAbsent("other", wall.epochMillis() + 60_000); // purges what it may
 
-        assertThat(store.putIfAbsent("token", expiresAtMillis)).isFalse();
+        assertThat(now(store.putIfAbsent("token", expiresAtMillis))).isFalse();
         wall.setNanos(wall.nowNanos() + Duration.ofMinutes(5).toNanos() + retention.toNanos());
         monotonic.advance(retention.plusMinutes(5));
         store.putIfAbsent("other-2", wall.epochMillis() + 60_000);
-        assertThat(store.contains("token")).isFalse(); // over by both clocks: forgotten
+        assertThat(now(store.contains("token"))).isFalse(); // over by both clocks: forgotten
         assertThat(store.size()).isOne(); // only other-2: the purge forgot token and other
+    }
+
+    @Test
+    void answers_areTwoSharedCompleteStages_thatNoCallerCanChange() {
+        NonceStore store = NonceStore.inMemory(clock, clock, 10);
+        long expiresAtMillis = clock.epochMillis() + 60_000;
+        CompletionStage<Boolean> first = store.putIfAbsent("a", expiresAtMillis);
+
+        assertThat((Object) store.putIfAbsent("b", expiresAtMillis)).isSameAs(first);
+        assertThat((Object) store.putIfAbsent("a", expiresAtMillis)).isSameAs(store.contains("c"));
+        first.toCompletableFuture().obtrudeValue(false); // a copy: the shared stage stays true
+        assertThat(now(store.putIfAbsent("c", expiresAtMillis))).isTrue();
+    }
+
+    @Test
+    void blockingView_rejectsAWaitShorterThanANanosecond() {
+        NonceStore store = NonceStore.inMemory(clock, clock, 10);
+
+        assertThatThrownBy(() -> store.blocking(Duration.ZERO))
+                .hasMessage("maxWait: PT0S (expected: >= PT0.000000001S)");
+        assertThatThrownBy(() -> store.blocking(null)).hasMessage("maxWait: null (expected: a duration)");
     }
 
     @Test

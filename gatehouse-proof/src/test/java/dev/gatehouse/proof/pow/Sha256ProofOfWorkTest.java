@@ -1,16 +1,21 @@
 package dev.gatehouse.proof.pow;
 
+import static dev.gatehouse.testing.Stages.failure;
+import static dev.gatehouse.testing.Stages.now;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.secret.HmacSecrets;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.Race;
+import dev.gatehouse.testing.nonce.HeldNonceStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 
@@ -67,12 +72,12 @@ class Sha256ProofOfWorkTest {
     void issue_writesNothingToTheStore() {
         NonceStore untouchable = new NonceStore() {
             @Override
-            public boolean putIfAbsent(String id, long expiresAtMillis) {
+            public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
                 throw new AssertionError("issue wrote to the store");
             }
 
             @Override
-            public boolean contains(String id) {
+            public CompletionStage<Boolean> contains(String id) {
                 throw new AssertionError("issue read the store");
             }
         };
@@ -88,9 +93,9 @@ class Sha256ProofOfWorkTest {
         byte[] nonce = solve(challenge);
 
         assertThat(sha256LeadingZeros(challenge.payload(), nonce)).isGreaterThanOrEqualTo(6);
-        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.ACCEPTED);
-        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.REPLAYED);
-        assertThat(pow.verifyHex(challenge.id(), HexFormat.of().formatHex(nonce)))
+        assertThat(now(pow.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(pow.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.REPLAYED);
+        assertThat(now(pow.verifyHex(challenge.id(), HexFormat.of().formatHex(nonce))))
                 .isEqualTo(PowVerdict.REPLAYED);
     }
 
@@ -98,9 +103,9 @@ class Sha256ProofOfWorkTest {
     void verify_wrongNonce_leavesTheChallengeSolvable() {
         Challenge challenge = pow.issue(0);
 
-        assertThat(pow.verify(challenge.id(), wrongNonce(challenge))).isEqualTo(PowVerdict.INSUFFICIENT_WORK);
-        assertThat(pow.verify(challenge.id(), wrongNonce(challenge))).isEqualTo(PowVerdict.INSUFFICIENT_WORK);
-        assertThat(pow.verify(challenge.id(), solve(challenge))).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(pow.verify(challenge.id(), wrongNonce(challenge)))).isEqualTo(PowVerdict.INSUFFICIENT_WORK);
+        assertThat(now(pow.verify(challenge.id(), wrongNonce(challenge)))).isEqualTo(PowVerdict.INSUFFICIENT_WORK);
+        assertThat(now(pow.verify(challenge.id(), solve(challenge)))).isEqualTo(PowVerdict.ACCEPTED);
     }
 
     @Test
@@ -111,9 +116,9 @@ class Sha256ProofOfWorkTest {
         byte[] lateNonce = solve(late);
 
         clock.setNanos(early.expiresAtMillis() * 1_000_000L - 1);
-        assertThat(pow.verify(early.id(), earlyNonce)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(pow.verify(early.id(), earlyNonce))).isEqualTo(PowVerdict.ACCEPTED);
         clock.setNanos(late.expiresAtMillis() * 1_000_000L);
-        assertThat(pow.verify(late.id(), lateNonce)).isEqualTo(PowVerdict.EXPIRED);
+        assertThat(now(pow.verify(late.id(), lateNonce))).isEqualTo(PowVerdict.EXPIRED);
     }
 
     @Test
@@ -121,7 +126,7 @@ class Sha256ProofOfWorkTest {
         ProofOfWork stranger = ProofOfWork.sha256(SPEC, HmacSecrets.of(bytes("someone else's secret")), store, clock);
         Challenge challenge = stranger.issue(0);
 
-        assertThat(pow.verify(challenge.id(), solve(challenge))).isEqualTo(PowVerdict.BAD_SIGNATURE);
+        assertThat(now(pow.verify(challenge.id(), solve(challenge)))).isEqualTo(PowVerdict.BAD_SIGNATURE);
     }
 
     @Test
@@ -132,9 +137,9 @@ class Sha256ProofOfWorkTest {
         for (int i = 0; i < id.length(); i++) {
             char replacement = id.charAt(i) == 'A' ? 'B' : 'A';
             String altered = id.substring(0, i) + replacement + id.substring(i + 1);
-            assertThat(pow.verify(altered, nonce)).isIn(PowVerdict.MALFORMED_ID, PowVerdict.BAD_SIGNATURE);
+            assertThat(now(pow.verify(altered, nonce))).isIn(PowVerdict.MALFORMED_ID, PowVerdict.BAD_SIGNATURE);
         }
-        assertThat(pow.verify(id, nonce)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(pow.verify(id, nonce))).isEqualTo(PowVerdict.ACCEPTED);
     }
 
     @Test
@@ -142,16 +147,16 @@ class Sha256ProofOfWorkTest {
         Challenge challenge = pow.issue(0);
         byte[] nonce = solve(challenge);
 
-        assertThat(pow.verify(null, nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
-        assertThat(pow.verify("", nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
-        assertThat(pow.verify("not base64!", nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
-        assertThat(pow.verify(challenge.id() + "AAAA", nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
-        assertThat(pow.verify(challenge.id().substring(4), nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
-        assertThat(pow.verify(challenge.id() + "==", nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
-        assertThat(pow.verify("A".repeat(10_000), nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(now(pow.verify(null, nonce))).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(now(pow.verify("", nonce))).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(now(pow.verify("not base64!", nonce))).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(now(pow.verify(challenge.id() + "AAAA", nonce))).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(now(pow.verify(challenge.id().substring(4), nonce))).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(now(pow.verify(challenge.id() + "==", nonce))).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(now(pow.verify("A".repeat(10_000), nonce))).isEqualTo(PowVerdict.MALFORMED_ID);
         ProofOfWork argon2 = ProofOfWork.argon2id(SPEC, PowAlgorithm.Argon2id.DEFAULT, SECRETS, store, clock);
-        assertThat(argon2.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.MALFORMED_ID);
-        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(argon2.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.MALFORMED_ID);
+        assertThat(now(pow.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.ACCEPTED);
     }
 
     @Test
@@ -165,9 +170,9 @@ class Sha256ProofOfWorkTest {
         ProofOfWork lateStore =
                 ProofOfWork.sha256(SPEC, SECRETS, NonceStore.inMemory(storeClock, storeClock, 10), verifierClock);
 
-        assertThat(lateStore.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.REPLAYED);
+        assertThat(now(lateStore.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.REPLAYED);
         verifierClock.advanceNanos(1_000_000);
-        assertThat(lateStore.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.EXPIRED);
+        assertThat(now(lateStore.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.EXPIRED);
     }
 
     @Test
@@ -176,9 +181,74 @@ class Sha256ProofOfWorkTest {
         ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, full, clock);
         Challenge first = pow.issue(0);
         Challenge second = pow.issue(0);
-        assertThat(pow.verify(first.id(), solve(first))).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(pow.verify(first.id(), solve(first)))).isEqualTo(PowVerdict.ACCEPTED);
 
-        assertThat(pow.verify(second.id(), solve(second))).isEqualTo(PowVerdict.UNAVAILABLE);
+        assertThat(now(pow.verify(second.id(), solve(second)))).isEqualTo(PowVerdict.UNAVAILABLE);
+    }
+
+    @Test
+    void verify_neverWaitsForTheStore_theVerdictCompletesWhenItAnswers() {
+        HeldNonceStore held = new HeldNonceStore();
+        ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, held, clock);
+        Challenge challenge = pow.issue(0);
+        byte[] nonce = solve(challenge);
+
+        CompletionStage<PowVerdict> first = pow.verify(challenge.id(), nonce);
+        CompletionStage<PowVerdict> second = pow.verify(challenge.id(), nonce);
+        assertThat(first.toCompletableFuture()).isNotDone();
+        assertThat(second.toCompletableFuture()).isNotDone();
+        HeldNonceStore.Call put = held.next();
+        assertThat(put.operation()).isEqualTo("putIfAbsent");
+        assertThat(put.id()).isEqualTo("pow:" + challenge.id());
+        assertThat(put.expiresAtMillis()).isEqualTo(challenge.expiresAtMillis());
+        assertThat(held.next().operation()).as("SHA-256 asks no lookup first").isEqualTo("putIfAbsent");
+
+        put.answer(true);
+        assertThat(now(first)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(second.toCompletableFuture()).isNotDone();
+    }
+
+    @Test
+    void verify_storeFailsTheStage_isUnavailable_notAnException() {
+        HeldNonceStore held = new HeldNonceStore();
+        ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, held, clock);
+        Challenge challenge = pow.issue(0);
+
+        CompletionStage<PowVerdict> verdict = pow.verify(challenge.id(), solve(challenge));
+        held.next().fail(new NonceStoreUnavailableException("timed out"));
+
+        assertThat(now(verdict)).isEqualTo(PowVerdict.UNAVAILABLE);
+    }
+
+    @Test
+    void verify_storeThrowsUnavailable_isUnavailable_notAnException() {
+        NonceStore throwing = new NonceStore() {
+            @Override
+            public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
+                throw new NonceStoreUnavailableException("thrown, against the contract");
+            }
+
+            @Override
+            public CompletionStage<Boolean> contains(String id) {
+                throw new NonceStoreUnavailableException("thrown, against the contract");
+            }
+        };
+        ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, throwing, clock);
+        Challenge challenge = pow.issue(0);
+
+        assertThat(now(pow.verify(challenge.id(), solve(challenge)))).isEqualTo(PowVerdict.UNAVAILABLE);
+    }
+
+    @Test
+    void verify_storeFailsWithABug_failsTheStage_insteadOfInventingAVerdict() {
+        HeldNonceStore held = new HeldNonceStore();
+        ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, held, clock);
+        Challenge challenge = pow.issue(0);
+
+        CompletionStage<PowVerdict> verdict = pow.verify(challenge.id(), solve(challenge));
+        held.next().fail(new IllegalStateException("a bug in the store"));
+
+        assertThat(failure(verdict)).isInstanceOf(IllegalStateException.class).hasMessage("a bug in the store");
     }
 
     @Test
@@ -186,18 +256,18 @@ class Sha256ProofOfWorkTest {
         Challenge challenge = pow.issue(0);
         String id = challenge.id();
 
-        assertThat(pow.verifyHex(id, null)).isEqualTo(PowVerdict.BAD_NONCE);
-        assertThat(pow.verifyHex(id, "")).isEqualTo(PowVerdict.BAD_NONCE);
-        assertThat(pow.verifyHex(id, "abc")).isEqualTo(PowVerdict.BAD_NONCE);
-        assertThat(pow.verifyHex(id, "zz")).isEqualTo(PowVerdict.BAD_NONCE);
-        assertThat(pow.verifyHex(id, "\u0660\u0660")).isEqualTo(PowVerdict.BAD_NONCE); // Arabic-Indic zeros
-        assertThat(pow.verifyHex(id, "\uFF21\uFF21")).isEqualTo(PowVerdict.BAD_NONCE); // fullwidth A
-        assertThat(pow.verifyHex(id, "00".repeat(ProofOfWork.MAX_NONCE_BYTES + 1)))
+        assertThat(now(pow.verifyHex(id, null))).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(now(pow.verifyHex(id, ""))).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(now(pow.verifyHex(id, "abc"))).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(now(pow.verifyHex(id, "zz"))).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(now(pow.verifyHex(id, "\u0660\u0660"))).isEqualTo(PowVerdict.BAD_NONCE); // Arabic-Indic zeros
+        assertThat(now(pow.verifyHex(id, "\uFF21\uFF21"))).isEqualTo(PowVerdict.BAD_NONCE); // fullwidth A
+        assertThat(now(pow.verifyHex(id, "00".repeat(ProofOfWork.MAX_NONCE_BYTES + 1))))
                 .isEqualTo(PowVerdict.BAD_NONCE);
-        assertThat(pow.verify(id, new byte[0])).isEqualTo(PowVerdict.BAD_NONCE);
-        assertThat(pow.verify(id, null)).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(now(pow.verify(id, new byte[0]))).isEqualTo(PowVerdict.BAD_NONCE);
+        assertThat(now(pow.verify(id, null))).isEqualTo(PowVerdict.BAD_NONCE);
         String upper = HexFormat.of().withUpperCase().formatHex(solve(challenge));
-        assertThat(pow.verifyHex(id, upper)).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(pow.verifyHex(id, upper))).isEqualTo(PowVerdict.ACCEPTED);
     }
 
     @Test
@@ -206,8 +276,8 @@ class Sha256ProofOfWorkTest {
         Challenge challenge = pow.issue(0.2);
         byte[] nonce = solve(challenge);
 
-        assertThat(replica.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.ACCEPTED);
-        assertThat(pow.verify(challenge.id(), nonce)).isEqualTo(PowVerdict.REPLAYED);
+        assertThat(now(replica.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(pow.verify(challenge.id(), nonce))).isEqualTo(PowVerdict.REPLAYED);
     }
 
     @Test
@@ -218,10 +288,10 @@ class Sha256ProofOfWorkTest {
         ProofOfWork rotated = ProofOfWork.sha256(SPEC, HmacSecrets.of(next), store, clock);
         Challenge fresh = rotating.issue(0);
 
-        assertThat(rotated.verify(old.id(), solve(old))).isEqualTo(PowVerdict.BAD_SIGNATURE);
-        assertThat(rotating.verify(old.id(), solve(old))).isEqualTo(PowVerdict.ACCEPTED);
-        assertThat(pow.verify(fresh.id(), solve(fresh))).isEqualTo(PowVerdict.BAD_SIGNATURE);
-        assertThat(rotated.verify(fresh.id(), solve(fresh))).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(rotated.verify(old.id(), solve(old)))).isEqualTo(PowVerdict.BAD_SIGNATURE);
+        assertThat(now(rotating.verify(old.id(), solve(old)))).isEqualTo(PowVerdict.ACCEPTED);
+        assertThat(now(pow.verify(fresh.id(), solve(fresh)))).isEqualTo(PowVerdict.BAD_SIGNATURE);
+        assertThat(now(rotated.verify(fresh.id(), solve(fresh)))).isEqualTo(PowVerdict.ACCEPTED);
     }
 
     @Test
@@ -230,7 +300,7 @@ class Sha256ProofOfWorkTest {
             Challenge challenge = pow.issue(0);
             byte[] nonce = solve(challenge);
             ConcurrentLinkedQueue<PowVerdict> verdicts = new ConcurrentLinkedQueue<>();
-            Race.run(32, () -> verdicts.add(pow.verify(challenge.id(), nonce)));
+            Race.run(32, () -> verdicts.add(now(pow.verify(challenge.id(), nonce))));
             assertThat(verdicts).hasSize(32);
             assertThat(verdicts.stream().filter(PowVerdict::accepted)).hasSize(1);
             assertThat(verdicts.stream().filter(v -> v == PowVerdict.REPLAYED)).hasSize(31);

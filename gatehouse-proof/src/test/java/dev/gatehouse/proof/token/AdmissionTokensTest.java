@@ -1,18 +1,23 @@
 package dev.gatehouse.proof.token;
 
+import static dev.gatehouse.testing.Stages.failure;
+import static dev.gatehouse.testing.Stages.now;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.proof.secret.HmacSecrets;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.Race;
 import dev.gatehouse.testing.RandomCases;
+import dev.gatehouse.testing.nonce.HeldNonceStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.LongStream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -40,15 +45,15 @@ class AdmissionTokensTest {
         AdmissionTokens steppingTokens =
                 AdmissionTokens.create(Duration.ofMinutes(10), HmacSecrets.of(SECRET), steppingStore, clock);
         String token = steppingTokens.issue("visitor");
-        assertThat(steppingTokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(steppingTokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
 
         clock.setNanos(clock.nowNanos() + Duration.ofDays(1).toNanos()); // the wall clock steps forward
         for (int i = 0; i < 2; i++) { // ids used meanwhile purge what looks expired
-            steppingStore.putIfAbsent("other-" + i, clock.epochMillis() + 60_000);
+            now(steppingStore.putIfAbsent("other-" + i, clock.epochMillis() + 60_000));
         }
         clock.setNanos(clock.nowNanos() - Duration.ofDays(1).toNanos()); // and back
 
-        assertThat(steppingTokens.verify(token).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+        assertThat(now(steppingTokens.verify(token)).verdict()).isEqualTo(TokenVerdict.REPLAYED);
     }
 
     @Test
@@ -72,11 +77,11 @@ class AdmissionTokensTest {
     void verify_freshToken_isAcceptedOnceThenReplayed() {
         String token = tokens.issue("visitor-7");
 
-        TokenVerification first = tokens.verify(token);
+        TokenVerification first = now(tokens.verify(token));
         assertThat(first.verdict()).isEqualTo(TokenVerdict.ACCEPTED);
         assertThat(first.subject()).contains("visitor-7");
         assertThat(first.expiresAtSeconds()).isEqualTo(START_SECONDS + 60);
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.REPLAYED);
     }
 
     @Test
@@ -85,19 +90,19 @@ class AdmissionTokensTest {
         String tooLate = tokens.issue("b");
 
         clock.setNanos((START_SECONDS + 60) * 1_000_000_000L - 1);
-        assertThat(tokens.verify(lastMoment).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(lastMoment)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
         clock.setNanos((START_SECONDS + 60) * 1_000_000_000L);
-        assertThat(tokens.verify(tooLate).verdict()).isEqualTo(TokenVerdict.EXPIRED);
+        assertThat(now(tokens.verify(tooLate)).verdict()).isEqualTo(TokenVerdict.EXPIRED);
     }
 
     @Test
     void verify_replayedAMillisecondBeforeExp_isStillReplayed() {
         String token = tokens.issue("a");
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
 
         clock.setNanos((START_SECONDS + 60) * 1_000_000_000L - 1_000_000);
 
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.REPLAYED);
     }
 
     @Test
@@ -106,9 +111,66 @@ class AdmissionTokensTest {
                 Duration.ofSeconds(60), HmacSecrets.of(SECRET), NonceStore.inMemory(clock, clock, 1), clock);
         String first = small.issue("a");
         String second = small.issue("b");
-        assertThat(small.verify(first).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(small.verify(first)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
 
-        assertThat(small.verify(second).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
+        assertThat(now(small.verify(second)).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
+    }
+
+    @Test
+    void verify_neverWaitsForTheStore_theVerificationCompletesWhenItAnswers() {
+        HeldNonceStore held = new HeldNonceStore();
+        AdmissionTokens tokens = AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), held, clock);
+        String token = tokens.issue("visitor");
+
+        CompletionStage<TokenVerification> verification = tokens.verify(token);
+        assertThat(verification.toCompletableFuture()).isNotDone();
+        HeldNonceStore.Call put = held.next();
+        assertThat(put.id()).isEqualTo("tok:" + token.substring(0, token.indexOf('.')));
+        assertThat(put.expiresAtMillis()).isEqualTo((START_SECONDS + 60) * 1_000L);
+        put.answer(true);
+
+        assertThat(now(verification).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(verification).subject()).contains("visitor");
+        assertThat(now(tokens.verify("not a token")).verdict()).isEqualTo(TokenVerdict.MALFORMED);
+    }
+
+    @Test
+    void verify_storeFailsTheStage_isUnavailable_notAnException() {
+        HeldNonceStore held = new HeldNonceStore();
+        AdmissionTokens tokens = AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), held, clock);
+        String token = tokens.issue("visitor");
+
+        CompletionStage<TokenVerification> verification = tokens.verify(token);
+        held.next().fail(new NonceStoreUnavailableException("timed out"));
+
+        assertThat(now(verification).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
+        assertThat(now(verification).subject()).contains("visitor");
+    }
+
+    @Test
+    void verify_storeThrowsUnavailable_isUnavailable_andABugFailsTheStage() {
+        NonceStore throwing = new NonceStore() {
+            @Override
+            public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
+                throw new NonceStoreUnavailableException("thrown, against the contract");
+            }
+
+            @Override
+            public CompletionStage<Boolean> contains(String id) {
+                throw new NonceStoreUnavailableException("thrown, against the contract");
+            }
+        };
+        AdmissionTokens throwingTokens =
+                AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), throwing, clock);
+        assertThat(now(throwingTokens.verify(throwingTokens.issue("a"))).verdict())
+                .isEqualTo(TokenVerdict.UNAVAILABLE);
+
+        HeldNonceStore held = new HeldNonceStore();
+        AdmissionTokens heldTokens =
+                AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), held, clock);
+        CompletionStage<TokenVerification> verification = heldTokens.verify(heldTokens.issue("b"));
+        held.next().fail(new IllegalStateException("a bug in the store"));
+        assertThat(failure(verification)).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
@@ -131,10 +193,10 @@ class AdmissionTokensTest {
                 parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3].substring(1),
                 "x".repeat(AdmissionTokens.MAX_TOKEN_CHARS + 1));
         for (String bad : malformed) {
-            assertThat(tokens.verify(bad).verdict()).as(bad).isEqualTo(TokenVerdict.MALFORMED);
+            assertThat(now(tokens.verify(bad)).verdict()).as(bad).isEqualTo(TokenVerdict.MALFORMED);
         }
-        assertThat(tokens.verify(null).verdict()).isEqualTo(TokenVerdict.MALFORMED);
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(null)).verdict()).isEqualTo(TokenVerdict.MALFORMED);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
     }
 
     @Test
@@ -147,8 +209,8 @@ class AdmissionTokensTest {
         String twin = parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3].substring(0, parts[3].length() - 1)
                 + respelled;
 
-        assertThat(tokens.verify(twin).verdict()).isIn(TokenVerdict.MALFORMED, TokenVerdict.BAD_SIGNATURE);
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(twin)).verdict()).isIn(TokenVerdict.MALFORMED, TokenVerdict.BAD_SIGNATURE);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
     }
 
     @Test
@@ -158,14 +220,14 @@ class AdmissionTokensTest {
         String otherSubject = Base64.getUrlEncoder().withoutPadding().encodeToString("mallory".getBytes());
         AdmissionTokens stranger = tokens(HmacSecrets.of("another secret 16b".getBytes(StandardCharsets.US_ASCII)));
 
-        assertThat(tokens.verify(parts[0] + "." + parts[1] + "." + otherSubject + "." + parts[3])
+        assertThat(now(tokens.verify(parts[0] + "." + parts[1] + "." + otherSubject + "." + parts[3]))
                         .verdict())
                 .isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(tokens.verify(parts[0] + "." + (START_SECONDS + 6000) + "." + parts[2] + "." + parts[3])
+        assertThat(now(tokens.verify(parts[0] + "." + (START_SECONDS + 6000) + "." + parts[2] + "." + parts[3]))
                         .verdict())
                 .isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(stranger.verify(token).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(tokens.verify(token).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(stranger.verify(token)).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
     }
 
     @Test
@@ -175,16 +237,16 @@ class AdmissionTokensTest {
         AdmissionTokens rotating = tokens(HmacSecrets.of(next, SECRET));
         String fresh = rotating.issue("b");
 
-        assertThat(tokens(HmacSecrets.of(next)).verify(old).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(rotating.verify(old).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
-        assertThat(tokens.verify(fresh).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(rotating.verify(fresh).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens(HmacSecrets.of(next)).verify(old)).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(now(rotating.verify(old)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(fresh)).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
+        assertThat(now(rotating.verify(fresh)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
     }
 
     @Test
     void subjects_emptyAndUnicodeAndLongest_roundTrip() {
         for (String subject : List.of("", "zoë ✓", "x".repeat(AdmissionTokens.MAX_SUBJECT_BYTES))) {
-            assertThat(tokens.verify(tokens.issue(subject)).subject()).contains(subject);
+            assertThat(now(tokens.verify(tokens.issue(subject))).subject()).contains(subject);
         }
         assertThatThrownBy(() -> tokens.issue("x".repeat(AdmissionTokens.MAX_SUBJECT_BYTES + 1)))
                 .hasMessage("subjectBytes: 257 (expected: 0 <= subjectBytes <= 256)");
@@ -202,7 +264,7 @@ class AdmissionTokensTest {
     void sameTokenFromManyThreads_isAcceptedExactlyOnce() throws InterruptedException {
         for (int round = 0; round < 10; round++) {
             String token = tokens.issue("race");
-            assertThat(Race.countTrue(32, () -> tokens.verify(token).accepted()))
+            assertThat(Race.countTrue(32, () -> now(tokens.verify(token)).accepted()))
                     .isEqualTo(1);
         }
     }
@@ -246,9 +308,11 @@ class AdmissionTokensTest {
         }
         String tampered = token.substring(0, index) + replacement + token.substring(index + 1);
 
-        assertThat(issuer.verify(tampered).accepted())
+        assertThat(now(issuer.verify(tampered)).accepted())
                 .as("tampered %s", tampered)
                 .isFalse();
-        assertThat(issuer.verify(token).accepted()).as("original %s", token).isTrue();
+        assertThat(now(issuer.verify(token)).accepted())
+                .as("original %s", token)
+                .isTrue();
     }
 }
