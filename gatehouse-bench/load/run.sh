@@ -16,7 +16,7 @@
 #
 # Settings (environment): DURATION (s, 10), WARMUP (s, 5), CONNECTIONS (64), H2_STREAMS (streams per
 # h2c connection, 10), MANY_KEYS (10000), IDLE_KEYS (1000000), STARTS (5), GATEHOUSE_JAVA_OPTS
-# (-Xmx512m), GATEHOUSE_JAR (gatehouse-server/target/gatehouse.jar, built when missing), PIN (0; 1
+# (-Xmx512m), GATEHOUSE_JAR (gatehouse-cli/target/gatehouse.jar, built when missing), PIN (0; 1
 # puts servers on CPU 0 and the load generator on CPU 1), NGINX_AUTO (1: also run nginx with
 # worker_processes auto), RESULTS.
 set -euo pipefail
@@ -35,7 +35,7 @@ STARTS=${STARTS:-5}
 JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--Xmx512m}
 PIN=${PIN:-0}
 NGINX_AUTO=${NGINX_AUTO:-1}
-JAR=${GATEHOUSE_JAR:-$root/gatehouse-server/target/gatehouse.jar}
+JAR=${GATEHOUSE_JAR:-$root/gatehouse-cli/target/gatehouse.jar}
 RESULTS=${RESULTS:-$root/gatehouse-bench/target/load/$(date -u +%Y%m%dT%H%M%SZ)}
 
 # Gatehouse settings of the two paths: the allow server never fills a window during the run; the
@@ -131,10 +131,10 @@ ensure_java() {
 ensure_jar() {
   if [ ! -f "$JAR" ]; then
     log "building $JAR"
-    (cd "$root" && ./mvnw -B -q -DskipTests package -pl gatehouse-server -am) >&2
+    (cd "$root" && ./mvnw -B -q -DskipTests package -pl gatehouse-cli -am) >&2
   fi
   cp "$JAR" "$work/gatehouse.jar"
-  if [ -n "$(find "$root/gatehouse-core/src/main" "$root/gatehouse-server/src/main" -newer "$JAR" -type f -print -quit)" ]; then
+  if [ -n "$(find "$root"/gatehouse-*/src/main -newer "$JAR" -type f -print -quit)" ]; then
     log "note: sources are newer than $JAR; measuring the jar as built"
   fi
 }

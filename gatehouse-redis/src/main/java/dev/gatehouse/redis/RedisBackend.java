@@ -22,6 +22,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -207,12 +208,11 @@ public final class RedisBackend implements AutoCloseable {
     }
 
     /**
-     * Returns {@code spec} if the Redis limiters can decide it exactly; throws {@link
-     * IllegalArgumentException} naming the bound otherwise (times must be whole microseconds, and a
-     * script's arithmetic must stay below 2^52).
+     * Why the Redis limiters cannot decide {@code spec} exactly, naming the bound (times must be whole
+     * microseconds, and a script's arithmetic must stay below 2^52); empty when they can.
      */
-    public static LimitSpec checkSupported(LimitSpec spec) {
-        return RedisKeyedRateLimiter.check(Require.given("spec", spec, "a limit spec"));
+    public static Optional<String> refusal(LimitSpec spec) {
+        return RedisKeyedRateLimiter.refusal(Require.given("spec", spec, "a limit spec"));
     }
 
     /**

@@ -85,40 +85,54 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     }
 
     /**
-     * Throws {@link IllegalArgumentException} naming the problem when {@code spec} cannot be decided
-     * exactly in Redis: times must be whole microseconds, and its arithmetic must stay below 2^53.
+     * Why {@code spec} cannot be decided exactly in Redis, naming the bound (times must be whole
+     * microseconds, and its arithmetic must stay below 2^53); empty when it can.
      */
-    static LimitSpec check(LimitSpec spec) {
+    static Optional<String> refusal(LimitSpec spec) {
         switch (spec) {
             case TokenBucketSpec bucket -> {
                 if (bucket.capacity() > (EXACT_LIMIT / 2) / bucket.refillPeriodNanos()) {
-                    throw new IllegalArgumentException("token bucket: capacity " + bucket.capacity() + " × period "
+                    return Optional.of("token bucket: capacity " + bucket.capacity() + " × period "
                             + bucket.refillPeriodNanos() + " ns (expected: <= 2^52 in Redis)");
                 }
                 if (bucket.refillPermits() > (EXACT_LIMIT / 2) / 1000) {
-                    throw new IllegalArgumentException("token bucket: " + bucket.refillPermits() + " permits per "
+                    return Optional.of("token bucket: " + bucket.refillPermits() + " permits per "
                             + bucket.refillPeriodNanos() + " ns in lowest terms (expected: <= 2^52 / 1000 in Redis)");
                 }
             }
             case FixedWindowSpec window -> {
-                if (wholeMicros(window.windowNanos()) > EXACT_LIMIT / 2) {
-                    throw new IllegalArgumentException(
-                            "fixed window: " + window.windowNanos() + " ns (expected: <= 2^52 µs in Redis)");
+                if (window.windowNanos() % 1000 != 0) {
+                    return Optional.of(notWholeMicros(window.windowNanos()));
+                }
+                if (window.windowNanos() / 1000 > EXACT_LIMIT / 2) {
+                    return Optional.of("fixed window: " + window.windowNanos() + " ns (expected: <= 2^52 µs in Redis)");
                 }
             }
             case SlidingWindowSpec window -> {
-                long micros = wholeMicros(window.windowNanos());
+                if (window.windowNanos() % 1000 != 0) {
+                    return Optional.of(notWholeMicros(window.windowNanos()));
+                }
+                long micros = window.windowNanos() / 1000;
                 if (window.maxPerWindow() > (EXACT_LIMIT / 2) / micros) {
-                    throw new IllegalArgumentException("sliding window: maxPerWindow " + window.maxPerWindow()
-                            + " × window " + micros + " µs (expected: <= 2^52 in Redis)");
+                    return Optional.of("sliding window: maxPerWindow " + window.maxPerWindow() + " × window " + micros
+                            + " µs (expected: <= 2^52 in Redis)");
                 }
             }
             case ConcurrencySpec concurrency -> {
                 if (concurrency.maxInFlight() > EXACT_LIMIT / 2) {
-                    throw new IllegalArgumentException(
+                    return Optional.of(
                             "concurrency: maxInFlight " + concurrency.maxInFlight() + " (expected: <= 2^52 in Redis)");
                 }
             }
+        }
+        return Optional.empty();
+    }
+
+    /** Returns {@code spec}, or throws {@link IllegalArgumentException} with its {@link #refusal}. */
+    static LimitSpec check(LimitSpec spec) {
+        Optional<String> refusal = refusal(spec);
+        if (refusal.isPresent()) {
+            throw new IllegalArgumentException(refusal.get());
         }
         return spec;
     }
@@ -235,12 +249,8 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
         return micros == NEVER_MICROS ? Decision.NEVER : micros * 1000;
     }
 
-    private static long wholeMicros(long nanos) {
-        if (nanos % 1000 != 0) {
-            throw new IllegalArgumentException(
-                    "window: " + nanos + " ns (expected: whole microseconds, the resolution of Redis's clock)");
-        }
-        return nanos / 1000;
+    private static String notWholeMicros(long nanos) {
+        return "window: " + nanos + " ns (expected: whole microseconds, the resolution of Redis's clock)";
     }
 
     private static RuntimeException unavailable(Throwable error) {

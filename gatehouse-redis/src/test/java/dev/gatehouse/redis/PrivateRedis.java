@@ -1,5 +1,6 @@
 package dev.gatehouse.redis;
 
+import dev.gatehouse.testing.RequiredServices;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -37,7 +38,7 @@ final class PrivateRedis implements AutoCloseable {
                 && Arrays.stream(System.getenv("PATH").split(File.pathSeparator))
                         .anyMatch(dir -> new File(dir, binary).canExecute());
         if (!found) {
-            TestRedis.missing("no redis-server on the PATH to start a private Redis of the test's own");
+            RequiredServices.missing("a redis-server on the PATH, to start a private Redis of the test's own");
         }
         PrivateRedis redis = new PrivateRedis(freePort(), List.of(options));
         redis.startAgain();

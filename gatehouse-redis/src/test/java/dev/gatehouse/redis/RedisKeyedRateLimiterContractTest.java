@@ -1,12 +1,12 @@
 package dev.gatehouse.redis;
 
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
-import dev.gatehouse.core.testing.KeyedRateLimiterContractTest;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.KeyedRateLimiterContract;
+import dev.gatehouse.testing.ManualClock;
 import org.junit.jupiter.api.AfterEach;
 
 /** The limiter contract against the real Redis, with the scripts' time pinned to the test's clock. */
-class RedisKeyedRateLimiterContractTest extends KeyedRateLimiterContractTest {
+class RedisKeyedRateLimiterContractTest extends KeyedRateLimiterContract {
 
     private static final long LEASE_MICROS = 60_000_000L;
 

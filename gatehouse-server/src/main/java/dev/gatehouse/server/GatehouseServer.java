@@ -2,241 +2,106 @@ package dev.gatehouse.server;
 
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
-import dev.gatehouse.server.admin.AdminApi;
-import dev.gatehouse.server.config.ConfigException;
-import dev.gatehouse.server.config.ServerConfig;
-import dev.gatehouse.server.http.AccessLog;
-import dev.gatehouse.server.http.GuardedTransport;
-import dev.gatehouse.server.http.HttpSurface;
-import dev.gatehouse.server.rate.Algorithm;
-import dev.gatehouse.server.rate.KeyConfigWatcher;
-import dev.gatehouse.server.rate.RateApi;
-import dev.gatehouse.server.rate.RateLimits;
-import dev.gatehouse.server.rate.RatePolicy;
-import dev.gatehouse.server.rate.RateQuery;
-import dev.gatehouse.server.rate.RateService;
-import dev.gatehouse.server.rate.RateStore;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
+import dev.gatehouse.http.AccessLog;
+import dev.gatehouse.http.HttpLimits;
+import dev.gatehouse.http.Infrastructure;
+import dev.gatehouse.http.Listeners;
+import dev.gatehouse.http.StoreSettings;
+import dev.gatehouse.http.settings.ResolvedSettings;
+import dev.gatehouse.http.settings.Setting;
+import dev.gatehouse.server.rate.RateSettings;
+import dev.gatehouse.server.rate.RateSurface;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running {@code gatehouse serve}: the rate service on its public listener and the admin
- * listener, sharing one Vert.x instance, one scheduler and one metrics registry.
+ * One running {@code gatehouse serve}: its surfaces (the rate service) on listeners of their own and
+ * the admin listener, over one {@link Infrastructure}.
  */
 public final class GatehouseServer implements AutoCloseable {
 
-    /*
-     * Design: one module, one package per HTTP surface (rate, admin; later room and gate), and the
-     * plumbing they share in http and config. Timers of the rate service (queue wake-ups, sweeps, key
-     * config polling) run on one scheduler thread, never on an event loop, and only ever hand answers
-     * back to the event loop of the request they belong to.
-     *
-     * Shutdown, bounded by http.shutdown-timeout-millis: not ready, answer every waiter (503), stop
-     * accepting and let requests in progress finish, then close Vert.x.
-     */
-
     private static final Logger LOG = LoggerFactory.getLogger(GatehouseServer.class);
-    private static final long START_TIMEOUT_SECONDS = 30;
 
-    private final ServerConfig config;
-    private final Vertx vertx;
-    private final ScheduledExecutorService timers;
-    private final PrometheusMeterRegistry metrics;
-    private final Optional<RateStore> sharedStore;
-    private final RateService rateService;
-    private final Optional<KeyConfigWatcher> watcher;
-    private final HttpServer rateServer;
-    private final HttpServer adminServer;
-    private volatile boolean ready;
+    /** Every setting of {@code gatehouse serve}, each declared by the part it configures. */
+    public static final List<Setting<?>> SETTINGS = Stream.of(
+                    RateSettings.SETTINGS,
+                    StoreSettings.SETTINGS,
+                    Listeners.SETTINGS,
+                    AccessLog.SETTINGS,
+                    HttpLimits.SETTINGS)
+            .flatMap(List::stream)
+            .toList();
 
-    private GatehouseServer(ServerConfig config, NanoClock clock, Scheduler givenScheduler) {
-        this.config = config;
-        ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "gatehouse-timers");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timerPool.setRemoveOnCancelPolicy(true); // a cancelled wake must not stay queued until its time
-        this.timers = timerPool;
-        Scheduler scheduler = givenScheduler != null ? givenScheduler : Scheduler.of(timers);
-        this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ServerConfig.Rate rate = config.rate();
-        RatePolicy defaults = new RatePolicy(
-                RateLimits.of(
-                        rate.maxRequests(), rate.maxRequestsInQueue(), rate.windowMillis(), Algorithm.FIXED_WINDOW),
-                List.of());
-        this.sharedStore = switch (config.store().type()) {
-            case MEMORY -> Optional.empty();
-            case REDIS -> {
-                try {
-                    yield Optional.of(RateStore.redis(config.store(), clock, rate.maxKeys(), metrics));
-                } catch (RuntimeException e) {
-                    timers.shutdownNow();
-                    throw new IllegalStateException(
-                            "store.redis-url: cannot connect to "
-                                    + config.store().redisAddresses() + ": " + e.getMessage(),
-                            e);
-                }
-            }
-        };
-        RateService.Builder service = RateService.builder(defaults);
-        sharedStore.ifPresent(service::store);
-        this.rateService = service.clock(clock)
-                .scheduler(scheduler)
-                .permissions(new RateQuery.Permissions(
-                        rate.requestsCanSetRate(), rate.requestsCanModQueue(), rate.maxKeyBytes()))
-                .maxKeys(rate.maxKeys())
-                .meterRegistry(metrics)
-                .build();
-        try {
-            this.watcher = rate.configFile()
-                    .map(file -> KeyConfigWatcher.start(
-                            file,
-                            TimeUnit.MILLISECONDS.toNanos(rate.reloadIntervalMillis()),
-                            scheduler,
-                            rules -> rateService.reconfigure(defaults.withRules(rules))));
-        } catch (IllegalArgumentException e) {
-            rateService.close();
-            sharedStore.ifPresent(RateStore::close);
-            timers.shutdownNow();
-            throw new ConfigException("rate.config-file: " + e.getMessage(), e);
-        }
-        watcher.ifPresent(w -> {
-            FunctionCounter.builder("gatehouse.rate.config.reloads", w, KeyConfigWatcher::reloads)
-                    .description("Changes of the key config file, applied or refused (the rules in force kept)")
-                    .tag("outcome", "applied")
-                    .register(metrics);
-            FunctionCounter.builder("gatehouse.rate.config.reloads", w, KeyConfigWatcher::refusedReloads)
-                    .description("Changes of the key config file, applied or refused (the rules in force kept)")
-                    .tag("outcome", "refused")
-                    .register(metrics);
-        });
-        this.vertx = Vertx.builder()
-                .withTransport(GuardedTransport.nio(config.http()))
-                .build();
-        Optional<AccessLog> accessLog = Optional.of(new AccessLog(config.log()));
-        Router rateRouter = HttpSurface.router(vertx, config.http(), accessLog, RateApi::allowedMethods);
-        RateApi rateApi = new RateApi(rateService, rate.debugMaxKeys());
-        rateApi.mount(rateRouter);
-        if (rate.debugListener() == ServerConfig.DebugListener.PUBLIC) {
-            rateApi.mountDebug(rateRouter);
-        }
-        Router adminRouter = HttpSurface.router(vertx, config.http(), Optional.empty(), path -> "GET");
-        new AdminApi(metrics, () -> ready).mount(adminRouter);
-        if (rate.debugListener() == ServerConfig.DebugListener.ADMIN) {
-            rateApi.mountDebug(adminRouter);
-        }
-        this.rateServer = vertx.createHttpServer(HttpSurface.options(rate.host(), rate.port(), config.http()))
-                .requestHandler(HttpSurface.answeringThrows(rateApi.withShortPath(rateRouter, accessLog), accessLog))
-                .invalidRequestHandler(HttpSurface.invalidRequestHandler(accessLog));
-        this.adminServer = vertx.createHttpServer(HttpSurface.options(
-                        config.admin().host(), config.admin().port(), config.http()))
-                .requestHandler(HttpSurface.answeringThrows(adminRouter, Optional.empty()))
-                .invalidRequestHandler(HttpSurface.invalidRequestHandler(Optional.empty()));
-    }
+    private final Infrastructure infra;
+    private final Listeners listeners;
 
-    /** Starts both listeners; throws {@link ConfigException} for a bad key config and {@link IllegalStateException} if a port cannot be bound. */
-    public static GatehouseServer start(ServerConfig config) {
-        return start(config, NanoClock.system(), null);
+    private GatehouseServer(Infrastructure infra, Listeners listeners) {
+        this.infra = infra;
+        this.listeners = listeners;
     }
 
     /**
-     * {@link #start(ServerConfig)} on {@code clock}, with {@code scheduler} running queue wake-ups,
-     * sweeps and reload checks (null: the server's own timer thread). For tests on virtual time.
+     * Checks every value of {@code settings}; throws {@link dev.gatehouse.http.settings.ConfigException}
+     * naming the first that is not what its setting accepts.
      */
-    public static GatehouseServer start(ServerConfig config, NanoClock clock, Scheduler scheduler) {
-        GatehouseServer server = new GatehouseServer(config, clock, scheduler);
+    public static void validate(ResolvedSettings settings) {
+        RateSettings.from(settings);
+        StoreSettings.from(settings);
+        Listeners.adminAddress(settings);
+        AccessLog.from(settings);
+        HttpLimits.from(settings);
+    }
+
+    /**
+     * Starts every listener; throws {@link dev.gatehouse.http.settings.ConfigException} for a bad
+     * setting or key config file and {@link IllegalStateException} when Redis cannot be reached or a
+     * port cannot be bound.
+     */
+    public static GatehouseServer start(ResolvedSettings settings) {
+        return start(settings, NanoClock.system(), null);
+    }
+
+    /**
+     * {@link #start(ResolvedSettings)} on {@code clock}, with {@code scheduler} running queue
+     * wake-ups, sweeps and reload checks (null: a timer thread of the server's own). For tests on
+     * virtual time.
+     */
+    public static GatehouseServer start(ResolvedSettings settings, NanoClock clock, Scheduler scheduler) {
+        validate(settings);
+        HttpLimits limits = HttpLimits.from(settings);
+        Infrastructure infra = Infrastructure.start(StoreSettings.from(settings), limits, clock, scheduler);
         try {
-            await(Future.all(server.rateServer.listen(), server.adminServer.listen()), START_TIMEOUT_SECONDS * 1000);
+            RateSurface rate = RateSurface.start(RateSettings.from(settings), infra);
+            Listeners listeners = Listeners.start(
+                    infra, limits, AccessLog.from(settings), Listeners.adminAddress(settings), List.of(rate));
+            return new GatehouseServer(infra, listeners);
         } catch (RuntimeException e) {
-            server.close();
-            throw new IllegalStateException("cannot listen: " + e.getMessage(), e);
+            infra.close();
+            throw e;
         }
-        server.ready = true;
-        return server;
     }
 
     /** The port the rate service listens on (the bound one when 0 was configured). */
     public int ratePort() {
-        return rateServer.actualPort();
+        return listeners.port("rate");
     }
 
     /** The port the admin listener listens on. */
     public int adminPort() {
-        return adminServer.actualPort();
-    }
-
-    public ServerConfig config() {
-        return config;
+        return listeners.adminPort();
     }
 
     public boolean ready() {
-        return ready;
+        return listeners.ready();
     }
 
-    /** Shuts down gracefully within {@code http.shutdown-timeout-millis}; see the design note. */
+    /** Shuts down gracefully within {@code http.shutdown-timeout-millis}, then closes the infrastructure. */
     @Override
     public void close() {
-        ready = false;
-        long delayMillis = config.http().shutdownDelayMillis();
-        if (delayMillis > 0) { // load balancers watching /readyz stop sending before the listeners stop
-            try {
-                Thread.sleep(delayMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        long deadlineNanos =
-                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.http().shutdownTimeoutMillis());
-        watcher.ifPresent(KeyConfigWatcher::close);
-        rateService.close();
-        // the public listener drains first; meanwhile the admin listener still answers, /readyz with 503
-        shutDown(rateServer, "rate", deadlineNanos);
-        shutDown(adminServer, "admin", deadlineNanos);
-        try {
-            await(vertx.close(), 2000);
-        } catch (RuntimeException e) {
-            LOG.warn("Vert.x did not close in time: {}", e.getMessage());
-        }
-        sharedStore.ifPresent(RateStore::close);
-        timers.shutdownNow();
-        metrics.close();
+        listeners.close();
+        infra.close();
         LOG.info("stopped");
-    }
-
-    private static void shutDown(HttpServer listener, String name, long deadlineNanos) {
-        long leftMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
-        try {
-            await(listener.shutdown(leftMillis, TimeUnit.MILLISECONDS), leftMillis + 1000);
-        } catch (RuntimeException e) {
-            LOG.warn("the {} listener did not shut down in time: {}", name, e.getMessage());
-        }
-    }
-
-    private static <T> T await(Future<T> future, long timeoutMillis) {
-        try {
-            return future.toCompletionStage().toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("no answer within " + timeoutMillis + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 }

@@ -6,12 +6,15 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.gatehouse.http.AccessLog;
+import dev.gatehouse.http.HttpLimits;
+import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.Http2Connection.Frame;
-import dev.gatehouse.server.config.Setting;
+import dev.gatehouse.server.rate.RateSettings;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,14 +70,14 @@ final class HostileClientTest {
         log.start();
         root().addAppender(log);
         pacer = Executors.newSingleThreadScheduledExecutor();
-        Map<Setting, String> settings = new EnumMap<>(Setting.class);
-        settings.put(Setting.HEADER_TIMEOUT_MILLIS, "200");
-        settings.put(Setting.BODY_TIMEOUT_MILLIS, "300");
-        settings.put(Setting.WRITE_TIMEOUT_MILLIS, "300");
-        settings.put(Setting.IDLE_TIMEOUT_MILLIS, "400");
-        settings.put(Setting.MAX_CONCURRENT_STREAMS, Integer.toString(MAX_STREAMS));
-        settings.put(Setting.MAX_REQUESTS, "1000");
-        settings.put(Setting.LOG_4XX, "true");
+        Map<Setting<?>, String> settings = new HashMap<>();
+        settings.put(HttpLimits.HEADER_TIMEOUT_MILLIS, "200");
+        settings.put(HttpLimits.BODY_TIMEOUT_MILLIS, "300");
+        settings.put(HttpLimits.WRITE_TIMEOUT_MILLIS, "300");
+        settings.put(HttpLimits.IDLE_TIMEOUT_MILLIS, "400");
+        settings.put(HttpLimits.MAX_CONCURRENT_STREAMS, Integer.toString(MAX_STREAMS));
+        settings.put(RateSettings.MAX_REQUESTS, "1000");
+        settings.put(AccessLog.LOG_4XX, "true");
         server = TestServer.start(settings);
     }
 
@@ -385,9 +388,9 @@ final class HostileClientTest {
 
     @Test
     void connectionsPastTheCap_areClosedAtOnce_andAFreedPlaceIsUsable() {
-        Map<Setting, String> settings = new EnumMap<>(Setting.class);
-        settings.put(Setting.MAX_CONNECTIONS, "4");
-        settings.put(Setting.HEADER_TIMEOUT_MILLIS, "60000"); // a close within the bound is the cap's
+        Map<Setting<?>, String> settings = new HashMap<>();
+        settings.put(HttpLimits.MAX_CONNECTIONS, "4");
+        settings.put(HttpLimits.HEADER_TIMEOUT_MILLIS, "60000"); // a close within the bound is the cap's
         try (TestServer capped = TestServer.start(settings)) {
             int port = capped.server().ratePort();
             List<RawConnection> held = new ArrayList<>();

@@ -2,10 +2,11 @@ package dev.gatehouse.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.time.ManualClock;
-import dev.gatehouse.server.config.ResolvedSettings;
-import dev.gatehouse.server.config.ServerConfig;
-import dev.gatehouse.server.config.Setting;
+import dev.gatehouse.http.Listeners;
+import dev.gatehouse.http.settings.ResolvedSettings;
+import dev.gatehouse.http.settings.Setting;
+import dev.gatehouse.server.rate.RateSettings;
+import dev.gatehouse.testing.ManualClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -13,7 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +34,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     /** Starts a server configured by {@code settings} on 127.0.0.1 and free ports. */
-    public static TestServer start(Map<Setting, String> settings) {
+    public static TestServer start(Map<Setting<?>, String> settings) {
         return new TestServer(GatehouseServer.start(config(settings)));
     }
 
@@ -41,17 +42,17 @@ public final class TestServer implements AutoCloseable {
      * {@link #start(Map)} on virtual time: {@code clock} is the server's clock and runs its timers, so
      * windows roll and idle keys go only when the test advances it.
      */
-    public static TestServer start(Map<Setting, String> settings, ManualClock clock) {
+    public static TestServer start(Map<Setting<?>, String> settings, ManualClock clock) {
         return new TestServer(GatehouseServer.start(config(settings), clock, clock));
     }
 
-    private static ServerConfig config(Map<Setting, String> settings) {
-        Map<Setting, String> flags = new EnumMap<>(Setting.class);
-        flags.put(Setting.RATE_HOST, "127.0.0.1");
-        flags.put(Setting.RATE_PORT, "0");
-        flags.put(Setting.ADMIN_PORT, "0");
+    private static ResolvedSettings config(Map<Setting<?>, String> settings) {
+        Map<Setting<?>, String> flags = new HashMap<>();
+        flags.put(RateSettings.HOST, "127.0.0.1");
+        flags.put(RateSettings.PORT, "0");
+        flags.put(Listeners.ADMIN_PORT, "0");
         flags.putAll(settings);
-        return ServerConfig.from(ResolvedSettings.resolve(Optional.empty(), flags, Map.of()));
+        return ResolvedSettings.resolve(GatehouseServer.SETTINGS, Optional.empty(), flags, Map.of());
     }
 
     public GatehouseServer server() {

@@ -4,7 +4,7 @@ import static dev.gatehouse.core.adaptive.AdaptiveLimiter.REJECTED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

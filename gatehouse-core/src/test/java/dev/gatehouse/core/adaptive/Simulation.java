@@ -1,6 +1,6 @@
 package dev.gatehouse.core.adaptive;
 
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,8 +3,8 @@ package dev.gatehouse.core.breaker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.core.breaker.CircuitBreaker.State;
-import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.testing.Race;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;

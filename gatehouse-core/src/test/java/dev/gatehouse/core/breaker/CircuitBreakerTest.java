@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.core.breaker.CircuitBreaker.State;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

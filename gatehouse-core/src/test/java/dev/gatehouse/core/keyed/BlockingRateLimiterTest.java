@@ -7,7 +7,7 @@ import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.RateLimiter;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

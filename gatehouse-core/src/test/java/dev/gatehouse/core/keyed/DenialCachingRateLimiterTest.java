@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Queue;

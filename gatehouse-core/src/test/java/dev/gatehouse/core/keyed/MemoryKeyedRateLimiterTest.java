@@ -1,12 +1,12 @@
 package dev.gatehouse.core.keyed;
 
 import dev.gatehouse.core.limit.LimitSpec;
-import dev.gatehouse.core.testing.KeyedRateLimiterContractTest;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.KeyedRateLimiterContract;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 
 /** The in-memory limiters against the contract (and so against themselves in the random runs). */
-class MemoryKeyedRateLimiterTest extends KeyedRateLimiterContractTest {
+class MemoryKeyedRateLimiterTest extends KeyedRateLimiterContract {
 
     @Override
     protected KeyedRateLimiter newLimiter(ManualClock clock) {

@@ -2,7 +2,7 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 class ConcurrencyLimiterTest {

@@ -2,8 +2,8 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.testing.Race;
 import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.testing.Race;
 import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -3,8 +3,8 @@ package dev.gatehouse.core.limit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.core.testing.RandomCases;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.RandomCases;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

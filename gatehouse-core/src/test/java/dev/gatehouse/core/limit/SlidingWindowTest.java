@@ -2,8 +2,8 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.testing.RandomCases;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.RandomCases;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;

@@ -3,7 +3,7 @@ package dev.gatehouse.core.limit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

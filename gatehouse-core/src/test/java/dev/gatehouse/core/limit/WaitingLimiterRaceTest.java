@@ -2,10 +2,10 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.testing.ForwardingRateLimiter;
-import dev.gatehouse.core.testing.Race;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.testing.ForwardingRateLimiter;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

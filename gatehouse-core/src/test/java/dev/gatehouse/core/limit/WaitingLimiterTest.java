@@ -2,7 +2,7 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.testing.RandomCases;
+import dev.gatehouse.testing.RandomCases;
 import java.math.BigInteger;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;

@@ -2,7 +2,7 @@ package dev.gatehouse.proof.merkle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.testing.RandomCases;
+import dev.gatehouse.testing.RandomCases;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -3,9 +3,9 @@ package dev.gatehouse.proof.nonce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.core.degrade.StoreHealth;
-import dev.gatehouse.core.testing.Race;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.gatehouse.proof.nonce;
 
 import dev.gatehouse.core.degrade.StoreHealth;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.testing.NonceStoreContractTest;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 
 /** The whole nonce store contract holds for the degrading store while its shared store is healthy. */

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.core.degrade.StoreHealth;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -3,8 +3,8 @@ package dev.gatehouse.proof.nonce;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.testing.NonceStoreContractTest;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.Vectors;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;

@@ -2,11 +2,11 @@ package dev.gatehouse.proof.pow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.testing.RandomCases;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.internal.Base64Url;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.RandomCases;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;

@@ -3,10 +3,10 @@ package dev.gatehouse.proof.pow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.core.testing.Race;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;

@@ -2,9 +2,9 @@ package dev.gatehouse.proof.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.testing.Race;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
 import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;

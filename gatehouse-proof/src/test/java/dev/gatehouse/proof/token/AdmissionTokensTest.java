@@ -3,11 +3,11 @@ package dev.gatehouse.proof.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.core.testing.Race;
-import dev.gatehouse.core.testing.RandomCases;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
+import dev.gatehouse.testing.RandomCases;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;

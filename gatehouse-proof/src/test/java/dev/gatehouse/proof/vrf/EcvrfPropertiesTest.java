@@ -2,7 +2,7 @@ package dev.gatehouse.proof.vrf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.testing.RandomCases;
+import dev.gatehouse.testing.RandomCases;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.SplittableRandom;

@@ -3,9 +3,14 @@ package dev.gatehouse.server.rate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.limit.Decision;
-import dev.gatehouse.server.http.AccessLog;
-import dev.gatehouse.server.http.HttpSurface;
-import dev.gatehouse.server.http.PercentDecoding;
+import dev.gatehouse.http.AccessLog;
+import dev.gatehouse.http.ClientText;
+import dev.gatehouse.http.ErrorStyle;
+import dev.gatehouse.http.PercentDecoding;
+import dev.gatehouse.rate.KeySnapshot;
+import dev.gatehouse.rate.RateRequest;
+import dev.gatehouse.rate.RateService;
+import dev.gatehouse.rate.RateVerdict;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -145,10 +150,10 @@ public final class RateApi {
         RateQuery query = RateQuery.parse(key, PercentDecoding.query(request.query()), service.permissions());
         switch (query) {
             case RateQuery.Rejection rejection -> {
-                HttpSurface.plain(request.response(), rejection.status(), rejection.message());
+                ErrorStyle.PLAIN.send(request.response(), rejection.status(), rejection.message());
                 notify(answered, rejection.status());
             }
-            case RateQuery.Request call -> {
+            case RateQuery.Valid(RateRequest call) -> {
                 CompletableFuture<RateVerdict> verdict = service.acquire(call);
                 boolean json = wantsJson(request);
                 HttpServerResponse response = request.response();
@@ -181,19 +186,19 @@ public final class RateApi {
         int status;
         if (key == null || requestId == null) {
             status = 400;
-            HttpSurface.plain(response, status, "malformed path: a bad percent-escape or not UTF-8");
+            ErrorStyle.PLAIN.send(response, status, "malformed path: a bad percent-escape or not UTF-8");
         } else if (key.isEmpty()) {
             status = 400;
-            HttpSurface.plain(response, status, "empty key provided");
+            ErrorStyle.PLAIN.send(response, status, "empty key provided");
         } else if (requestId.isEmpty()) {
             status = 400;
-            HttpSurface.plain(response, status, "empty id provided");
+            ErrorStyle.PLAIN.send(response, status, "empty id provided");
         } else {
             Context context = Vertx.currentContext();
             service.release(key)
                     .whenComplete((done, error) -> context.runOnContext(v -> {
                         if (error != null) {
-                            HttpSurface.plain(response, 503, "rate store unavailable");
+                            ErrorStyle.PLAIN.send(response, 503, "rate store unavailable");
                             notify(answered, 503);
                         } else if (!response.ended() && !response.closed()) {
                             response.setStatusCode(200).end();
@@ -219,20 +224,20 @@ public final class RateApi {
                     ? Integer.parseInt(limitText)
                     : -1;
             if (limit < 1 || limit > debugMaxKeys) {
-                HttpSurface.plain(
+                ErrorStyle.PLAIN.send(
                         ctx.response(),
                         400,
-                        "limit: \"" + HttpSurface.shorten(limitText) + "\" (expected: 1 to " + debugMaxKeys
+                        "limit: \"" + ClientText.shorten(limitText) + "\" (expected: 1 to " + debugMaxKeys
                                 + ", rate.debug-max-keys)");
                 return;
             }
         }
         if (query.malformed("cursor") || query.malformed("limit")) {
-            HttpSurface.plain(ctx.response(), 400, "malformed query: a bad percent-escape or not UTF-8");
+            ErrorStyle.PLAIN.send(ctx.response(), 400, "malformed query: a bad percent-escape or not UTF-8");
             return;
         }
         if (!listing.compareAndSet(false, true)) {
-            HttpSurface.plain(ctx.response(), 429, "another /debug listing is in progress");
+            ErrorStyle.PLAIN.send(ctx.response(), 429, "another /debug listing is in progress");
             return;
         }
         int pageSize = limit;
@@ -268,12 +273,12 @@ public final class RateApi {
         String path = ctx.request().path();
         String key = PercentDecoding.path(path, DEBUG_PREFIX.length(), path.length());
         if (key == null) {
-            HttpSurface.plain(ctx.response(), 400, "malformed key: a bad percent-escape or not UTF-8");
+            ErrorStyle.PLAIN.send(ctx.response(), 400, "malformed key: a bad percent-escape or not UTF-8");
             return;
         }
         reply(ctx, service.snapshot(key), (response, snapshot) -> {
             if (snapshot.isEmpty()) {
-                HttpSurface.plain(response, 404, "Key not found");
+                ErrorStyle.PLAIN.send(response, 404, "Key not found");
             } else {
                 json(response, 200, debugNode(snapshot.get()).toString());
             }
@@ -290,7 +295,7 @@ public final class RateApi {
         Context context = Vertx.currentContext();
         stage.whenComplete((value, error) -> context.runOnContext(v -> {
             if (error != null) {
-                HttpSurface.plain(response, 503, "rate store unavailable");
+                ErrorStyle.PLAIN.send(response, 503, "rate store unavailable");
             } else {
                 answer.accept(response, value);
             }
@@ -330,12 +335,12 @@ public final class RateApi {
             json(response, status, decisionNode(key, verdict).toString());
         } else if (verdict.allowed()) {
             response.setStatusCode(200)
-                    .putHeader(HttpHeaders.CONTENT_TYPE, HttpSurface.PLAIN_TEXT)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, ErrorStyle.PLAIN_TEXT)
                     .end(Long.toString(verdict.requestId()));
         } else if (status == 503) {
-            HttpSurface.plain(response, 503, "shutting down");
+            ErrorStyle.PLAIN.send(response, 503, "shutting down");
         } else if (status == 400) {
-            HttpSurface.plain(response, 400, verdict.refusal());
+            ErrorStyle.PLAIN.send(response, 400, verdict.refusal());
         } else {
             response.setStatusCode(status).end();
         }

@@ -1,6 +1,9 @@
 package dev.gatehouse.server.rate;
 
 import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.rate.Algorithm;
+import dev.gatehouse.rate.RateLimits;
+import dev.gatehouse.rate.RateVerdict;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 

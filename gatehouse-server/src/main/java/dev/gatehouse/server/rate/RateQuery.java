@@ -1,14 +1,16 @@
 package dev.gatehouse.server.rate;
 
-import dev.gatehouse.server.config.BooleanText;
-import dev.gatehouse.server.config.ServerConfig;
-import dev.gatehouse.server.http.PercentDecoding;
+import dev.gatehouse.http.PercentDecoding;
+import dev.gatehouse.http.settings.BooleanText;
+import dev.gatehouse.rate.ClientPermissions;
+import dev.gatehouse.rate.RateLimits;
+import dev.gatehouse.rate.RateRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.OptionalInt;
 
 /**
  * A call of {@code /rate/{key}} checked in gocc's order and answered in gocc's words: either a {@link
- * Request} to decide, or a {@link Rejection} with its status and plain-text message.
+ * Valid} request to decide, or a {@link Rejection} with its status and plain-text message.
  */
 public sealed interface RateQuery {
 
@@ -16,14 +18,10 @@ public sealed interface RateQuery {
     int NO_CHANGE = -1_000_000_000;
 
     /** A valid call: the key, whether it may wait, and the overrides it asks for. */
-    record Request(String key, boolean canWait, OptionalInt maxRequests, OptionalInt maxRequestsInQueue)
-            implements RateQuery {}
+    record Valid(RateRequest request) implements RateQuery {}
 
     /** An invalid call, answered with {@code status} and {@code message} before anything is decided. */
     record Rejection(int status, String message) implements RateQuery {}
-
-    /** What clients are allowed to set, and the longest key. */
-    record Permissions(boolean canSetRate, boolean canModQueue, int maxKeyBytes) {}
 
     /**
      * Checks a call for {@code key} (decoded, or null when its escapes or UTF-8 were malformed) with
@@ -32,7 +30,7 @@ public sealed interface RateQuery {
      * each. Values are trimmed; an empty one, or gocc's {@link #NO_CHANGE}, counts as absent. Beyond
      * gocc, a key that is not UTF-8 or longer than allowed is refused.
      */
-    static RateQuery parse(String key, PercentDecoding.Query query, Permissions permissions) {
+    static RateQuery parse(String key, PercentDecoding.Query query, ClientPermissions permissions) {
         if (key == null) {
             return new Rejection(400, "malformed key: a bad percent-escape or not UTF-8");
         }
@@ -69,17 +67,17 @@ public sealed interface RateQuery {
         if (maxInQueue != ABSENT && !permissions.canModQueue()) {
             return new Rejection(403, "maxRequestsInQueue query parameter is disabled");
         }
-        if (maxRequests != ABSENT && (maxRequests < 1 || maxRequests > ServerConfig.MAX_LIMIT)) {
+        if (maxRequests != ABSENT && (maxRequests < 1 || maxRequests > RateLimits.MAX_LIMIT)) {
             return new Rejection(400, "maxRequests out of bounds");
         }
-        if (maxInQueue != ABSENT && (maxInQueue < 0 || maxInQueue > ServerConfig.MAX_LIMIT)) {
+        if (maxInQueue != ABSENT && (maxInQueue < 0 || maxInQueue > RateLimits.MAX_LIMIT)) {
             return new Rejection(400, "maxRequestsInQueue out of bounds");
         }
-        return new Request(
+        return new Valid(new RateRequest(
                 trimmed,
                 canWait,
                 maxRequests == ABSENT ? OptionalInt.empty() : OptionalInt.of((int) maxRequests),
-                maxInQueue == ABSENT ? OptionalInt.empty() : OptionalInt.of((int) maxInQueue));
+                maxInQueue == ABSENT ? OptionalInt.empty() : OptionalInt.of((int) maxInQueue)));
     }
 
     /** What {@link #int32} answers for an absent value (or {@link #NO_CHANGE}); outside the 32-bit range. */

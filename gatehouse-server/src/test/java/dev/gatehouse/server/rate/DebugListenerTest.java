@@ -3,7 +3,6 @@ package dev.gatehouse.server.rate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +11,7 @@ class DebugListenerTest {
 
     @Test
     void debugOnAdmin_answersThereAndNotOnThePublicListener() {
-        try (TestServer server = TestServer.start(Map.of(Setting.DEBUG_LISTENER, "admin"))) {
+        try (TestServer server = TestServer.start(Map.of(RateSettings.DEBUG_LISTENER, "admin"))) {
             server.get("/rate/k");
 
             assertThat(server.get("/debug").statusCode()).isEqualTo(404);
@@ -28,7 +27,7 @@ class DebugListenerTest {
 
     @Test
     void debugOff_answersNowhere() {
-        try (TestServer server = TestServer.start(Map.of(Setting.DEBUG_LISTENER, "off"))) {
+        try (TestServer server = TestServer.start(Map.of(RateSettings.DEBUG_LISTENER, "off"))) {
             assertThat(server.get("/debug").statusCode()).isEqualTo(404);
             assertThat(server.send(TestServer.request("GET", server.admin("/debug")))
                             .statusCode())

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +28,9 @@ class HotReloadTest {
         Path file = dir.resolve("keys.json");
         Files.writeString(file, rules(1));
         try (TestServer server = TestServer.start(Map.of(
-                Setting.CONFIG_FILE, file.toString(),
-                Setting.RELOAD_INTERVAL_MILLIS, "20",
-                Setting.WINDOW_MILLIS, "60000"))) {
+                RateSettings.CONFIG_FILE, file.toString(),
+                RateSettings.RELOAD_INTERVAL_MILLIS, "20",
+                RateSettings.WINDOW_MILLIS, "60000"))) {
             assertThat(server.get("/rate/hot-1").statusCode()).isEqualTo(200);
             assertThat(server.get("/rate/hot-1").statusCode()).isEqualTo(429);
 

@@ -3,7 +3,6 @@ package dev.gatehouse.server.rate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,7 @@ class KeyBoundTest {
                 {"keys": [{"key_pattern": "^c-", "key_pattern_is_regex": true, "algorithm": "concurrency",
                            "max_requests_per_window": 1}]}""");
         try (TestServer server =
-                TestServer.start(Map.of(Setting.CONFIG_FILE, file.toString(), Setting.MAX_KEYS, "100"))) {
+                TestServer.start(Map.of(RateSettings.CONFIG_FILE, file.toString(), RateSettings.MAX_KEYS, "100"))) {
             for (int i = 0; i < 100; i++) { // never released: every key stays busy
                 assertThat(server.get("/rate/c-" + i).statusCode()).isEqualTo(200);
             }

@@ -3,7 +3,6 @@ package dev.gatehouse.server.rate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -27,9 +26,9 @@ class ManyWaitersTest {
     @Test
     void tenThousandWaitingCallsOnOneKey_allComplete() throws Exception {
         try (TestServer server = TestServer.start(Map.of(
-                Setting.MAX_REQUESTS, "2000",
-                Setting.MAX_REQUESTS_IN_QUEUE, Integer.toString(CALLS),
-                Setting.WINDOW_MILLIS, "100"))) {
+                RateSettings.MAX_REQUESTS, "2000",
+                RateSettings.MAX_REQUESTS_IN_QUEUE, Integer.toString(CALLS),
+                RateSettings.WINDOW_MILLIS, "100"))) {
             Vertx vertx = Vertx.vertx();
             try {
                 HttpClient client = vertx.createHttpClient(

@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
+import dev.gatehouse.testing.ManualClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
@@ -42,9 +41,9 @@ class RateApiTest {
     static void start() {
         server = TestServer.start(
                 Map.of(
-                        Setting.MAX_REQUESTS, "2",
-                        Setting.MAX_REQUESTS_IN_QUEUE, "3",
-                        Setting.WINDOW_MILLIS, Long.toString(WINDOW_MILLIS)),
+                        RateSettings.MAX_REQUESTS, "2",
+                        RateSettings.MAX_REQUESTS_IN_QUEUE, "3",
+                        RateSettings.WINDOW_MILLIS, Long.toString(WINDOW_MILLIS)),
                 CLOCK);
     }
 
@@ -296,8 +295,8 @@ class RateApiTest {
     @Test
     void overridesWhileDisallowed_are403() {
         try (TestServer strict = TestServer.start(Map.of(
-                Setting.REQUESTS_CAN_SET_RATE, "false",
-                Setting.REQUESTS_CAN_MOD_QUEUE, "false"))) {
+                RateSettings.REQUESTS_CAN_SET_RATE, "false",
+                RateSettings.REQUESTS_CAN_MOD_QUEUE, "false"))) {
             HttpResponse<String> rate = strict.get("/rate/k?maxRequests=0");
             HttpResponse<String> queue = strict.get("/rate/k?maxRequestsInQueue=5");
 

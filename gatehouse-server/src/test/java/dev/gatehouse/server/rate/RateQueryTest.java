@@ -2,7 +2,9 @@ package dev.gatehouse.server.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.server.http.PercentDecoding;
+import dev.gatehouse.http.PercentDecoding;
+import dev.gatehouse.rate.ClientPermissions;
+import dev.gatehouse.rate.RateRequest;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,41 +13,41 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** gocc's validation of {@code /rate/{key}}, word for word and in its order. */
 class RateQueryTest {
 
-    private static final RateQuery.Permissions ALL = new RateQuery.Permissions(true, true, 16);
-    private static final RateQuery.Permissions NONE = new RateQuery.Permissions(false, false, 16);
+    private static final ClientPermissions ALL = new ClientPermissions(true, true, 16);
+    private static final ClientPermissions NONE = new ClientPermissions(false, false, 16);
 
-    private static RateQuery parse(String key, String rawQuery, RateQuery.Permissions permissions) {
+    private static RateQuery parse(String key, String rawQuery, ClientPermissions permissions) {
         return RateQuery.parse(key, PercentDecoding.query(rawQuery), permissions);
     }
 
     @Test
     void parse_validCall_givesTheRequest() {
         assertThat(parse("k", "canWait=true&maxRequests=5&maxRequestsInQueue=0", ALL))
-                .isEqualTo(new RateQuery.Request("k", true, OptionalInt.of(5), OptionalInt.of(0)));
+                .isEqualTo(new RateQuery.Valid(new RateRequest("k", true, OptionalInt.of(5), OptionalInt.of(0))));
     }
 
     @Test
     void parse_emptyParameters_countAsAbsent() {
         assertThat(parse("k", "canWait=&maxRequests=%20", NONE))
-                .isEqualTo(new RateQuery.Request("k", false, OptionalInt.empty(), OptionalInt.empty()));
+                .isEqualTo(new RateQuery.Valid(new RateRequest("k", false, OptionalInt.empty(), OptionalInt.empty())));
     }
 
     @Test
     void parse_keyAndValues_areTrimmedAsGoTrimsThem() {
         assertThat(parse(" \tk\u00a0", "maxRequests=%20%205&canWait=+true", ALL))
-                .isEqualTo(new RateQuery.Request("k", true, OptionalInt.of(5), OptionalInt.empty()));
+                .isEqualTo(new RateQuery.Valid(new RateRequest("k", true, OptionalInt.of(5), OptionalInt.empty())));
     }
 
     @Test
     void parse_noChangeSentinel_meansNoOverride() {
         assertThat(parse("k", "maxRequests=-1000000000&maxRequestsInQueue=-1000000000", NONE))
-                .isEqualTo(new RateQuery.Request("k", false, OptionalInt.empty(), OptionalInt.empty()));
+                .isEqualTo(new RateQuery.Valid(new RateRequest("k", false, OptionalInt.empty(), OptionalInt.empty())));
     }
 
     @Test
     void parse_parameterNames_areCaseSensitive() {
         assertThat(parse("k", "maxrequests=abc&CANWAIT=maybe", ALL))
-                .isEqualTo(new RateQuery.Request("k", false, OptionalInt.empty(), OptionalInt.empty()));
+                .isEqualTo(new RateQuery.Valid(new RateRequest("k", false, OptionalInt.empty(), OptionalInt.empty())));
     }
 
     @ParameterizedTest(name = "{0} ?{1} -> {2} {3}")

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,7 @@ class RetryAdviceTest {
         Files.writeString(file, """
                 {"keys": [{"key_pattern": "busy", "algorithm": "concurrency", "max_requests_per_window": 1,
                            "window_millis": 5000}]}""");
-        try (TestServer server = TestServer.start(Map.of(Setting.CONFIG_FILE, file.toString()))) {
+        try (TestServer server = TestServer.start(Map.of(RateSettings.CONFIG_FILE, file.toString()))) {
             assertThat(server.get("/rate/busy").statusCode()).isEqualTo(200);
 
             HttpResponse<String> plain = server.get("/rate/busy");

@@ -2,8 +2,8 @@ package dev.gatehouse.server.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
@@ -23,9 +23,9 @@ class ShutdownTest {
     @Test
     void close_answersWaitersWith503_andEndsWithinTheBound() throws Exception {
         TestServer server = TestServer.start(Map.of(
-                Setting.MAX_REQUESTS, "1",
-                Setting.WINDOW_MILLIS, "60000",
-                Setting.SHUTDOWN_TIMEOUT_MILLIS, "2000"));
+                RateSettings.MAX_REQUESTS, "1",
+                RateSettings.WINDOW_MILLIS, "60000",
+                HttpLimits.SHUTDOWN_TIMEOUT_MILLIS, "2000"));
         server.get("/rate/k");
         CompletableFuture<HttpResponse<String>> waiting = server.getAsync("/rate/k?canWait=true");
         TestServer.await(
@@ -41,8 +41,8 @@ class ShutdownTest {
     @Test
     void close_duringTheDelayAndTheDrain_readyzAnswers503WhileTheRateApiStillServes() throws Exception {
         TestServer server = TestServer.start(Map.of(
-                Setting.SHUTDOWN_TIMEOUT_MILLIS, "3000",
-                Setting.SHUTDOWN_DELAY_MILLIS, "2000"));
+                HttpLimits.SHUTDOWN_TIMEOUT_MILLIS, "3000",
+                HttpLimits.SHUTDOWN_DELAY_MILLIS, "2000"));
         URI rate = server.rate("/");
         try (Socket unfinished = new Socket(rate.getHost(), rate.getPort())) {
             // a request still arriving: the rate listener drains it before it stops

@@ -3,8 +3,12 @@ package dev.gatehouse.server.rate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.rate.Algorithm;
+import dev.gatehouse.rate.KeyRule;
+import dev.gatehouse.rate.KeyRules;
+import dev.gatehouse.rate.RateLimits;
+import dev.gatehouse.rate.RatePolicy;
 import dev.gatehouse.server.TestServer;
-import dev.gatehouse.server.config.Setting;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +58,7 @@ class UnkeepableLimitsTest {
         Files.writeString(file, """
                 {"keys": [{"key_pattern": "^tb-", "key_pattern_is_regex": true, "algorithm": "token_bucket",
                            "window_millis": 1}]}""");
-        try (TestServer server = TestServer.start(Map.of(Setting.CONFIG_FILE, file.toString()))) {
+        try (TestServer server = TestServer.start(Map.of(RateSettings.CONFIG_FILE, file.toString()))) {
             HttpResponse<String> refused = server.get("/rate/tb-a?maxRequests=2000000");
             HttpResponse<String> json = server.get("/rate/tb-a?maxRequests=2000000", "Accept", "application/json");
             HttpResponse<String> fine = server.get("/rate/tb-a?maxRequests=5");

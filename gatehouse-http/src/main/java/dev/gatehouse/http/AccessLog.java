@@ -1,0 +1,79 @@
+package dev.gatehouse.http;
+
+import dev.gatehouse.http.settings.ResolvedSettings;
+import dev.gatehouse.http.settings.Setting;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one line per answered request to the logger {@code gatehouse.access}, for the status classes
+ * switched on (gocc's {@code --log2xx}, {@code --log4xx}, {@code --log5xx}).
+ */
+public final class AccessLog implements Handler<RoutingContext> {
+
+    private static final Logger LOG = LoggerFactory.getLogger("gatehouse.access");
+
+    public static final Setting<Boolean> LOG_2XX =
+            Setting.bool("log.log2xx", "LOG_2XX", false, "Log 2xx responses", "--log2xx");
+    public static final Setting<Boolean> LOG_4XX =
+            Setting.bool("log.log4xx", "LOG_4XX", false, "Log 4xx responses (rate limited ones included)", "--log4xx");
+    public static final Setting<Boolean> LOG_5XX =
+            Setting.bool("log.log5xx", "LOG_5XX", true, "Log 5xx responses", "--log5xx");
+
+    /** The settings the access log is configured by. */
+    public static final List<Setting<?>> SETTINGS = List.of(LOG_2XX, LOG_4XX, LOG_5XX);
+
+    private final boolean log2xx;
+    private final boolean log4xx;
+    private final boolean log5xx;
+
+    public AccessLog(boolean log2xx, boolean log4xx, boolean log5xx) {
+        this.log2xx = log2xx;
+        this.log4xx = log4xx;
+        this.log5xx = log5xx;
+    }
+
+    /** The access log {@code settings} configure. */
+    public static AccessLog from(ResolvedSettings settings) {
+        return new AccessLog(settings.get(LOG_2XX), settings.get(LOG_4XX), settings.get(LOG_5XX));
+    }
+
+    /** Whether any status class is logged; when none is, the handler need not be installed. */
+    public boolean enabled() {
+        return log2xx || log4xx || log5xx;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        long startNanos = System.nanoTime();
+        ctx.addEndHandler(done -> record(ctx.request(), ctx.response().getStatusCode(), startNanos));
+        ctx.next();
+    }
+
+    /** Logs {@code request}, answered with {@code status}, if its status class is switched on. */
+    public void record(HttpServerRequest request, int status, long startNanos) {
+        if (logs(status)) {
+            LOG.atInfo()
+                    .addKeyValue("method", request.method().name())
+                    .addKeyValue("path", request.path())
+                    .addKeyValue("status", status)
+                    .addKeyValue("micros", (System.nanoTime() - startNanos) / 1000)
+                    .addKeyValue("protocol", request.version().alpnName())
+                    .addKeyValue("remote", String.valueOf(request.remoteAddress()))
+                    .log("{} {} {}", request.method().name(), request.path(), status);
+        }
+    }
+
+    private boolean logs(int status) {
+        return switch (status / 100) {
+            case 2 -> log2xx;
+            case 4 -> log4xx;
+            case 5 -> log5xx;
+            default -> false;
+        };
+    }
+}

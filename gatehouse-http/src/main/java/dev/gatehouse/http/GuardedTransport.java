@@ -1,0 +1,168 @@
+package dev.gatehouse.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.InternetProtocolFamily;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.impl.transports.TransportInternal;
+import io.vertx.core.net.ClientOptionsBase;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.spi.transport.Transport;
+import java.net.SocketAddress;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Vert.x's NIO transport, plus a {@link ConnectionGuard} on every connection an HTTP listener
+ * accepts and a cap on how many connections each listener holds.
+ */
+public final class GuardedTransport implements Transport {
+
+    /*
+     * Why a transport: Vert.x gives an HTTP server's connection to the application only once it
+     * knows the protocol, that is after the client's first request head (HTTP/1.1 behind h2c
+     * detection) or its HTTP/2 preface. A silent client or a slowloris never gets that far, so the
+     * guard must be on the channel from accept. configure() is the one place Vert.x hands over the
+     * listener's bootstrap, after it set the child handler and before it binds: the handler is
+     * wrapped there. This leans on Vert.x internals (TransportInternal, the "handler" and "idle"
+     * names of its pipeline); HostileClientTest fails if an upgrade breaks them.
+     */
+
+    private static final Logger LOG = LoggerFactory.getLogger(GuardedTransport.class);
+
+    private final Transport delegate;
+    private final HttpLimits limits;
+
+    private GuardedTransport(Transport delegate, HttpLimits limits) {
+        this.delegate = delegate;
+        this.limits = limits;
+    }
+
+    /** The NIO transport, guarding HTTP listeners with {@code limits}, for {@code Vertx.builder().withTransport}. */
+    public static io.vertx.core.transport.Transport nio(HttpLimits limits) {
+        Transport nio = ((TransportInternal) io.vertx.core.transport.Transport.NIO).implementation();
+        return new TransportInternal("nio", true, null, new GuardedTransport(nio, limits));
+    }
+
+    @Override
+    public void configure(NetServerOptions options, boolean domainSocket, ServerBootstrap bootstrap) {
+        delegate.configure(options, domainSocket, bootstrap);
+        ChannelHandler accepted = bootstrap.config().childHandler();
+        if (options instanceof HttpServerOptions && accepted != null) {
+            bootstrap.childHandler(new Listener(accepted, limits));
+        }
+    }
+
+    /** One listener's connections: each gets a guard; past the cap a new one is closed at once. */
+    @ChannelHandler.Sharable
+    private static final class Listener extends ChannelInitializer<Channel> {
+
+        private final ChannelHandler vertxInitializer;
+        private final HttpLimits limits;
+        private final AtomicInteger open = new AtomicInteger();
+
+        Listener(ChannelHandler vertxInitializer, HttpLimits limits) {
+            this.vertxInitializer = vertxInitializer;
+            this.limits = limits;
+        }
+
+        @Override
+        protected void initChannel(Channel channel) {
+            if (open.incrementAndGet() > limits.maxConnections()) {
+                open.decrementAndGet();
+                LOG.debug("{}: over http.max-connections ({}), closing", channel, limits.maxConnections());
+                channel.close();
+                return;
+            }
+            channel.closeFuture().addListener(closed -> open.decrementAndGet());
+            ConnectionGuard guard = new ConnectionGuard(limits);
+            channel.pipeline().addLast("guard", guard.rawSide());
+            channel.pipeline().addLast(vertxInitializer); // Vert.x sets the connection up here, at once
+            if (channel.pipeline().get("handler") != null) {
+                channel.pipeline().addBefore("handler", ConnectionGuard.MESSAGE_SIDE_NAME, guard.messageSide());
+            }
+        }
+    }
+
+    @Override
+    public boolean supportsDomainSockets() {
+        return delegate.supportsDomainSockets();
+    }
+
+    @Override
+    public boolean supportFileRegion() {
+        return delegate.supportFileRegion();
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return delegate.isAvailable();
+    }
+
+    @Override
+    public Throwable unavailabilityCause() {
+        return delegate.unavailabilityCause();
+    }
+
+    @Override
+    public SocketAddress convert(io.vertx.core.net.SocketAddress address) {
+        return delegate.convert(address);
+    }
+
+    @Override
+    public io.vertx.core.net.SocketAddress convert(SocketAddress address) {
+        return delegate.convert(address);
+    }
+
+    @Override
+    public IoHandlerFactory ioHandlerFactory() {
+        return delegate.ioHandlerFactory();
+    }
+
+    @Override
+    public EventLoopGroup eventLoopGroup(int type, int nThreads, ThreadFactory threadFactory, int ioRatio) {
+        return delegate.eventLoopGroup(type, nThreads, threadFactory, ioRatio);
+    }
+
+    @Override
+    public DatagramChannel datagramChannel() {
+        return delegate.datagramChannel();
+    }
+
+    @Override
+    @SuppressWarnings("deprecation") // the SPI still names InternetProtocolFamily
+    public DatagramChannel datagramChannel(InternetProtocolFamily family) {
+        return delegate.datagramChannel(family);
+    }
+
+    @Override
+    public ChannelFactory<? extends Channel> channelFactory(boolean domainSocket) {
+        return delegate.channelFactory(domainSocket);
+    }
+
+    @Override
+    public ChannelFactory<? extends ServerChannel> serverChannelFactory(boolean domainSocket) {
+        return delegate.serverChannelFactory(domainSocket);
+    }
+
+    @Override
+    public void configure(DatagramChannel channel, DatagramSocketOptions options) {
+        delegate.configure(channel, options);
+    }
+
+    @Override
+    public void configure(ClientOptionsBase options, int connectTimeout, boolean domainSocket, Bootstrap bootstrap) {
+        delegate.configure(options, connectTimeout, domainSocket, bootstrap);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.gatehouse.http;
+
+import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.core.time.Scheduler;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.util.Optional;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every surface of one process shares, built once and closed in reverse order by one call:
+ * the clock, one timer thread (queue wake-ups, sweeps, reload checks; never an event loop), the
+ * metrics registry, the Redis connection when state is shared, and Vert.x with its bounded
+ * transport. Surfaces register what they open with {@link #closeWith}, to be closed before all of
+ * this.
+ */
+public final class Infrastructure implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Infrastructure.class);
+    private static final long VERTX_CLOSE_MILLIS = 2000;
+
+    private final Closer closer = new Closer();
+    private final NanoClock clock;
+    private final Scheduler scheduler;
+    private final PrometheusMeterRegistry metrics;
+    private final StoreSettings store;
+    private final Optional<SharedRedis> redis;
+    private final Vertx vertx;
+
+    private Infrastructure(StoreSettings store, HttpLimits limits, NanoClock clock, Scheduler givenScheduler) {
+        this.clock = clock;
+        this.store = store;
+        try {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            closer.add("metrics", registry::close);
+            this.metrics = registry;
+            ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, task -> {
+                Thread thread = new Thread(task, "gatehouse-timers");
+                thread.setDaemon(true);
+                return thread;
+            });
+            timers.setRemoveOnCancelPolicy(true); // a cancelled wake must not stay queued until its time
+            closer.add("timers", timers::shutdownNow);
+            this.scheduler = givenScheduler != null ? givenScheduler : Scheduler.of(timers);
+            this.redis = store.type() == StoreSettings.Type.REDIS
+                    ? Optional.of(closer.add("redis", SharedRedis.connect(store, metrics)))
+                    : Optional.empty();
+            this.vertx =
+                    Vertx.builder().withTransport(GuardedTransport.nio(limits)).build();
+            closer.add("vertx", () -> {
+                try {
+                    vertx.close()
+                            .toCompletionStage()
+                            .toCompletableFuture()
+                            .get(VERTX_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    LOG.warn("Vert.x did not close in time: {}", e.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            closer.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Builds the infrastructure: {@code clock} for every decision, {@code scheduler} for the timers
+     * (null: a timer thread of its own; tests pass a manual clock). Throws {@link
+     * IllegalStateException} when Redis cannot be reached, having closed what it built.
+     */
+    public static Infrastructure start(StoreSettings store, HttpLimits limits, NanoClock clock, Scheduler scheduler) {
+        return new Infrastructure(store, limits, clock, scheduler);
+    }
+
+    public NanoClock clock() {
+        return clock;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /** How the shared store was configured. */
+    public StoreSettings store() {
+        return store;
+    }
+
+    /** The shared Redis, when {@code store.type} is {@code redis}. */
+    public Optional<SharedRedis> redis() {
+        return redis;
+    }
+
+    /** Registers {@code part} (named {@code name} in logs) to be closed before what was registered earlier. */
+    public <T extends AutoCloseable> T closeWith(String name, T part) {
+        return closer.add(name, part);
+    }
+
+    @Override
+    public void close() {
+        closer.close();
+    }
+}

@@ -1,0 +1,319 @@
+package dev.gatehouse.http;
+
+import dev.gatehouse.http.settings.ResolvedSettings;
+import dev.gatehouse.http.settings.Setting;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listeners of one process: one per {@link Surface}, each with the shared handlers in front of
+ * its routes, and the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, and what
+ * surfaces serve privately). Every listener bounds what a client may send and how long it may take
+ * ({@link HttpLimits}); no answer carries a stack trace.
+ */
+public final class Listeners implements AutoCloseable {
+
+    /*
+     * Shutdown, bounded by http.shutdown-timeout-millis: /readyz answers 503 (for
+     * http.shutdown-delay-millis first, while everything still serves), each surface stops and
+     * answers its waiters, its listener stops accepting and lets requests in progress finish; the
+     * admin listener goes last, so /readyz says 503 until the end.
+     */
+
+    private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
+    private static final long START_TIMEOUT_MILLIS = 30_000;
+    private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static final Setting<String> ADMIN_HOST = Setting.text(
+            "admin.host",
+            "GATEHOUSE_ADMIN_HOST",
+            "127.0.0.1",
+            false,
+            "Address of the admin listener (metrics, health)",
+            "--admin-host");
+    public static final Setting<Integer> ADMIN_PORT = Setting.integer(
+            "admin.port",
+            "GATEHOUSE_ADMIN_PORT",
+            9090,
+            0,
+            65_535,
+            "Port of the admin listener (0 picks a free one)",
+            "--admin-port");
+
+    /** The settings of the admin listener. */
+    public static final List<Setting<?>> SETTINGS = List.of(ADMIN_HOST, ADMIN_PORT);
+
+    private final HttpLimits limits;
+    private final Optional<AccessLog> accessLog;
+    private final PrometheusMeterRegistry metrics;
+    private final Map<Surface, HttpServer> surfaces = new LinkedHashMap<>();
+    private final HttpServer admin;
+    private volatile boolean ready;
+
+    private Listeners(
+            Infrastructure infra,
+            HttpLimits limits,
+            AccessLog accessLog,
+            Surface.Address adminAddress,
+            List<Surface> served) {
+        this.limits = limits;
+        this.accessLog = Optional.of(accessLog).filter(AccessLog::enabled);
+        this.metrics = infra.metrics();
+        Router adminRouter = router(infra, ErrorStyle.PLAIN, Optional.empty(), path -> "GET");
+        mountAdmin(adminRouter);
+        for (Surface surface : served) {
+            Router router = router(infra, surface.errorStyle(), accessLog(), surface::allowedMethods);
+            surface.mount(router);
+            surface.mountAdmin(adminRouter);
+            Surface.Address address = surface.address();
+            HttpServer listener = infra.vertx()
+                    .createHttpServer(limits.serverOptions(address.host(), address.port()))
+                    .requestHandler(
+                            answeringThrows(surface.front(router, accessLog()), surface.errorStyle(), accessLog()))
+                    .invalidRequestHandler(invalidRequestHandler(surface.errorStyle(), accessLog()));
+            surfaces.put(surface, listener);
+        }
+        this.admin = infra.vertx()
+                .createHttpServer(limits.serverOptions(adminAddress.host(), adminAddress.port()))
+                .requestHandler(answeringThrows(adminRouter, ErrorStyle.PLAIN, Optional.empty()))
+                .invalidRequestHandler(invalidRequestHandler(ErrorStyle.PLAIN, Optional.empty()));
+    }
+
+    /**
+     * Starts a listener for each of {@code surfaces} and the admin listener at {@code adminAddress};
+     * returns once all of them listen. Throws {@link IllegalStateException} when one cannot (a port
+     * in use), having closed them all.
+     */
+    public static Listeners start(
+            Infrastructure infra,
+            HttpLimits limits,
+            AccessLog accessLog,
+            Surface.Address adminAddress,
+            List<Surface> surfaces) {
+        Listeners listeners = new Listeners(infra, limits, accessLog, adminAddress, surfaces);
+        List<Future<HttpServer>> listening = new ArrayList<>();
+        listeners.surfaces.values().forEach(listener -> listening.add(listener.listen()));
+        listening.add(listeners.admin.listen());
+        try {
+            await(Future.all(listening), START_TIMEOUT_MILLIS);
+        } catch (RuntimeException e) {
+            listeners.close();
+            throw new IllegalStateException("cannot listen: " + e.getMessage(), e);
+        }
+        listeners.ready = true;
+        return listeners;
+    }
+
+    /** The admin listener's address from {@code settings}. */
+    public static Surface.Address adminAddress(ResolvedSettings settings) {
+        return new Surface.Address(settings.get(ADMIN_HOST), settings.get(ADMIN_PORT));
+    }
+
+    /** The port the surface named {@code name} listens on (the bound one when 0 was asked for). */
+    public int port(String name) {
+        return surfaces.entrySet().stream()
+                .filter(entry -> entry.getKey().name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no surface named " + name))
+                .getValue()
+                .actualPort();
+    }
+
+    /** The port the admin listener listens on. */
+    public int adminPort() {
+        return admin.actualPort();
+    }
+
+    /** Whether {@code /readyz} says so: from the start until a shutdown begins. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /** Shuts down gracefully within {@code http.shutdown-timeout-millis}; see the design note. */
+    @Override
+    public void close() {
+        ready = false;
+        if (limits.shutdownDelayMillis() > 0) { // load balancers watching /readyz stop sending first
+            try {
+                Thread.sleep(limits.shutdownDelayMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.shutdownTimeoutMillis());
+        surfaces.forEach((surface, listener) -> {
+            surface.stop();
+            shutDown(listener, surface.name(), deadlineNanos);
+        });
+        shutDown(admin, "admin", deadlineNanos);
+    }
+
+    private Optional<AccessLog> accessLog() {
+        return accessLog;
+    }
+
+    private void mountAdmin(Router router) {
+        router.get("/metrics")
+                .handler(ctx -> ctx.response()
+                        .putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TYPE)
+                        .end(metrics.scrape()));
+        router.get("/healthz").handler(ctx -> ErrorStyle.sendText(ctx.response(), 200, "OK"));
+        router.get("/readyz").handler(ctx -> {
+            boolean isReady = ready;
+            ErrorStyle.sendText(ctx.response(), isReady ? 200 : 503, isReady ? "ready" : "not ready");
+        });
+    }
+
+    /**
+     * A router with the shared handlers installed; the surface adds its routes after. Unknown paths,
+     * methods and unexpected failures are answered in {@code style}, never with a stack trace; a 405
+     * names the path's methods from {@code allowedMethods} in {@code Allow}.
+     */
+    private Router router(
+            Infrastructure infra,
+            ErrorStyle style,
+            Optional<AccessLog> accessLog,
+            Function<String, String> allowedMethods) {
+        Router router = Router.router(infra.vertx());
+        accessLog.ifPresent(log -> router.route().handler(log));
+        router.route().handler(ctx -> rejectLargeBody(ctx, style));
+        // a path vert.x-web cannot decode: its own answer, without its ERROR log line and stack trace
+        router.errorHandler(400, ctx -> style.send(ctx.response(), 400, "Bad Request"));
+        router.errorHandler(404, ctx -> style.sendRouterError(ctx.response(), 404, "Not Found"));
+        router.errorHandler(405, ctx -> {
+            ctx.response()
+                    .putHeader(
+                            HttpHeaders.ALLOW,
+                            allowedMethods.apply(ctx.request().path()));
+            style.sendRouterError(ctx.response(), 405, "Method Not Allowed");
+        });
+        router.errorHandler(500, ctx -> style.sendRouterError(ctx.response(), 500, "Internal Server Error"));
+        return router;
+    }
+
+    /*
+     * Bodies are never buffered: the router leaves the request paused, so an unread body waits in
+     * the socket. A declared length over the bound is refused before anything else happens, and the
+     * connection is closed after the answer; a client that sent Expect: 100-continue has sent no body.
+     */
+    private void rejectLargeBody(RoutingContext ctx, ErrorStyle style) {
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            long bytes;
+            try {
+                bytes = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                style.send(ctx.response(), 400, "invalid Content-Length: \"" + ClientText.shorten(length) + "\"");
+                return;
+            }
+            if (bytes > limits.maxBodyBytes()) {
+                ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the body is not read
+                style.send(
+                        ctx.response(),
+                        413,
+                        "request body too large: " + bytes + " bytes (expected: <= " + limits.maxBodyBytes()
+                                + ", http.max-body-bytes)");
+                return;
+            }
+        }
+        ctx.next();
+    }
+
+    /**
+     * Answers a request whose head the HTTP/1 codec or the connection guard refused: 414 (request
+     * line too long), 431 (headers too large) or 400 naming the problem, then the connection is
+     * closed; {@code accessLog}, if given, gets its line as for any 4xx.
+     */
+    private static Handler<HttpServerRequest> invalidRequestHandler(ErrorStyle style, Optional<AccessLog> accessLog) {
+        AccessLog log = accessLog.orElse(null);
+        return request -> {
+            long startNanos = System.nanoTime();
+            Throwable cause = request.decoderResult().cause();
+            HttpServerResponse response = request.response().putHeader(HttpHeaders.CONNECTION, "close");
+            int status;
+            if (cause instanceof TooLongHttpLineException) {
+                status = 414;
+                response.setStatusCode(status).end();
+            } else if (cause instanceof TooLongHttpHeaderException) {
+                status = 431;
+                response.setStatusCode(status).end();
+            } else {
+                status = 400;
+                style.send(
+                        response,
+                        status,
+                        "bad request: " + (cause == null ? "malformed" : ClientText.shorten(cause.getMessage(), 120)));
+            }
+            if (log != null) {
+                log.record(request, status, startNanos);
+            }
+        };
+    }
+
+    /**
+     * {@code handler}, but a request it throws on while reading the request (a query parameter with
+     * a bad percent-escape, say) is answered as the router answers an undecodable path: 400 {@code
+     * Bad Request}, never silence. Any other exception is a bug: 500, logged with its stack trace.
+     */
+    private static Handler<HttpServerRequest> answeringThrows(
+            Handler<HttpServerRequest> handler, ErrorStyle style, Optional<AccessLog> accessLog) {
+        AccessLog log = accessLog.orElse(null);
+        return request -> {
+            long startNanos = System.nanoTime();
+            try {
+                handler.handle(request);
+            } catch (IllegalArgumentException e) {
+                LOG.debug("{} {}: {}", request.method(), ClientText.shorten(request.uri()), e.getMessage());
+                if (!request.response().ended() && log != null) {
+                    log.record(request, 400, startNanos);
+                }
+                style.send(request.response(), 400, "Bad Request");
+            } catch (RuntimeException e) {
+                LOG.error("{} {}: unexpected failure", request.method(), ClientText.shorten(request.uri()), e);
+                style.sendRouterError(request.response(), 500, "Internal Server Error");
+            }
+        };
+    }
+
+    private static void shutDown(HttpServer listener, String name, long deadlineNanos) {
+        long leftMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+        try {
+            await(listener.shutdown(leftMillis, TimeUnit.MILLISECONDS), leftMillis + 1000);
+        } catch (RuntimeException e) {
+            LOG.warn("the {} listener did not shut down in time: {}", name, e.getMessage());
+        }
+    }
+
+    private static <T> T await(Future<T> future, long timeoutMillis) {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("no answer within " + timeoutMillis + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.gatehouse.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import java.util.Optional;
+
+/**
+ * One HTTP API of the process on a listener of its own: the rate service, the waiting room, the
+ * gateway. A surface brings its routes and says where it listens and how its errors read; {@link
+ * Listeners} gives it a router with the shared handlers (access log, body bound, error answers)
+ * already installed, a bounded listener, a place on the admin listener and its part in the graceful
+ * shutdown. Surfaces never know of each other.
+ */
+public interface Surface {
+
+    /** A short lowercase name, for logs and for {@link Listeners#port(String)}: {@code rate}. */
+    String name();
+
+    /** The address its listener binds (port 0: a free one). */
+    Address address();
+
+    /** How its errors read, the shared plumbing's included. */
+    ErrorStyle errorStyle();
+
+    /**
+     * The methods {@code path} answers (as the router matches it), for the {@code Allow} header of a
+     * 405.
+     */
+    String allowedMethods(String path);
+
+    /** Adds its routes to {@code router}. */
+    void mount(Router router);
+
+    /** Adds what it serves privately (state listings, say) to the admin listener's {@code router}. */
+    default void mountAdmin(Router router) {}
+
+    /**
+     * The handler in front of its {@code router}: the router itself, or a fast path that answers
+     * some requests without routing (and writes {@code accessLog}, when given, for those).
+     */
+    default Handler<HttpServerRequest> front(Router router, Optional<AccessLog> accessLog) {
+        return router;
+    }
+
+    /**
+     * Stops taking work and answers the calls that wait (the shutdown has begun); called before its
+     * listener drains the requests in progress.
+     */
+    default void stop() {}
+
+    /** A host and port to listen on. */
+    record Address(String host, int port) {}
+}

@@ -1,0 +1,17 @@
+package dev.gatehouse.http.settings;
+
+import java.util.regex.Pattern;
+
+/** Keeps passwords out of what the server prints and logs: {@code redis://user:secret@host} becomes {@code redis://user:***@host}. */
+public final class Credentials {
+
+    private static final Pattern PASSWORD_IN_URL =
+            Pattern.compile("(\\b[A-Za-z][A-Za-z0-9+.-]*://[^/@\\s:]*:)[^@/\\s]*@");
+
+    private Credentials() {}
+
+    /** {@code text} with the password of every URL in it replaced by {@code ***}. */
+    public static String masked(String text) {
+        return PASSWORD_IN_URL.matcher(text).replaceAll("$1***@");
+    }
+}

@@ -1,0 +1,140 @@
+package dev.gatehouse.rate;
+
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.LimiterSnapshot;
+import dev.gatehouse.core.time.NanoClock;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * {@link RateStore} over a limiter shared by every node (Redis): the state lives there and expires
+ * there; this node lists the keys it has served, for {@code /debug} and the key gauge.
+ */
+final class SharedRateStore implements RateStore {
+
+    /*
+     * Design: the list of served keys is bounded by maxKeys (beyond it, new keys are decided but not
+     * listed) and swept, like the memory store, IDLE_WINDOWS windows after their last use. A store
+     * that enforces shares locally while the shared one is down (localShares) is swept alongside.
+     */
+
+    /** A key this node served: its latest spec and use, updated in place (the idle sweep tracks this instance). */
+    private static final class Served {
+        volatile LimitSpec spec;
+        volatile long lastUsedNanos;
+
+        Served(LimitSpec spec, long lastUsedNanos) {
+            this.spec = spec;
+            this.lastUsedNanos = lastUsedNanos;
+        }
+    }
+
+    private final NanoClock clock;
+    private final int maxKeys;
+    private final Function<LimitSpec, Optional<String>> refusal;
+    private final Optional<RateStore> localShares;
+    private final KeyedRateLimiter limiter;
+    private final ConcurrentHashMap<String, Served> served = new ConcurrentHashMap<>();
+    private final LongAdder evictions = new LongAdder();
+    private final IdleSweep<Served> servedSweep = new IdleSweep<>(served);
+
+    SharedRateStore(
+            KeyedRateLimiter shared,
+            Function<LimitSpec, Optional<String>> refusal,
+            Optional<RateStore> localShares,
+            NanoClock clock,
+            int maxKeys) {
+        this.clock = clock;
+        this.maxKeys = maxKeys;
+        this.refusal = refusal;
+        this.localShares = localShares;
+        this.limiter = new Noting(shared);
+    }
+
+    @Override
+    public Optional<String> refusal(LimitSpec spec) {
+        return refusal.apply(spec);
+    }
+
+    @Override
+    public KeyedRateLimiter limiter() {
+        return limiter;
+    }
+
+    @Override
+    public void forEachKey(Consumer<String> action) {
+        served.keySet().forEach(action);
+    }
+
+    @Override
+    public int keyCount() {
+        return served.size();
+    }
+
+    @Override
+    public long evictions() {
+        return evictions.sum();
+    }
+
+    @Override
+    public int sweep(int maxEntries) {
+        localShares.ifPresent(shares -> shares.sweep(maxEntries));
+        long now = clock.nowNanos();
+        int evicted =
+                servedSweep.step(maxEntries, last -> now - last.lastUsedNanos > MemoryRateStore.idleNanos(last.spec));
+        evictions.add(evicted);
+        return evicted;
+    }
+
+    /** Notes each key it decides for, then asks the shared limiter. */
+    private final class Noting implements KeyedRateLimiter {
+        private final KeyedRateLimiter shared;
+
+        Noting(KeyedRateLimiter shared) {
+            this.shared = shared;
+        }
+
+        @Override
+        public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
+            long now = clock.nowNanos();
+            Served known = served.get(key);
+            if (known != null) {
+                known.spec = spec;
+                known.lastUsedNanos = now;
+            } else if (served.size() < maxKeys) {
+                Served fresh = new Served(spec, now);
+                if (served.putIfAbsent(key, fresh) == null) {
+                    servedSweep.added(key, fresh);
+                }
+            }
+            return failedIfThrown(() -> shared.decide(key, spec, permits));
+        }
+
+        @Override
+        public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+            return failedIfThrown(() -> shared.release(key, spec, permits, lease));
+        }
+
+        @Override
+        public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
+            return failedIfThrown(() -> shared.snapshot(key, spec));
+        }
+
+        /** A spec the shared store refuses (see refusal) may throw at once; callers of the port expect a failed stage. */
+        private static <T> CompletionStage<T> failedIfThrown(Supplier<CompletionStage<T>> call) {
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+    }
+}
