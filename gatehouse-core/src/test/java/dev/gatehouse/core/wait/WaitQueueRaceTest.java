@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
-import dev.gatehouse.core.testing.Race;
-import dev.gatehouse.core.time.ManualClock;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -8,7 +8,7 @@ import dev.gatehouse.core.keyed.LimiterUnavailableException;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
-import dev.gatehouse.core.time.ManualClock;
+import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
