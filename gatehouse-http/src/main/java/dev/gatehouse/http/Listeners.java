@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
@@ -227,7 +228,9 @@ public final class Listeners implements AutoCloseable {
                 return;
             }
             if (bytes > limits.maxBodyBytes()) {
-                ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the body is not read
+                if (ctx.request().version() != HttpVersion.HTTP_2) { // HTTP/2 forbids the header (RFC 9113 8.2.2)
+                    ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the body is not read
+                }
                 style.send(
                         ctx.response(),
                         413,

@@ -1,30 +1,51 @@
 package dev.gatehouse.rate;
 
+import dev.gatehouse.core.keyed.IdleKeyMap;
+import dev.gatehouse.core.time.NanoClock;
 import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The limits callers set for their keys with {@code ?maxRequests=} and {@code ?maxRequestsInQueue=},
- * on top of the policy's. An override sticks to its key until the key has been idle for {@link
- * RateService#IDLE_WINDOWS} windows past the window of its last use, as the store's eviction does,
- * or until the policy is replaced. At most {@code maxKeys} keys keep one: past the bound, a new
- * key's override applies to its own call and is not kept.
+ * on top of the policy's. An override sticks to its key until the key has been idle for its spec's
+ * idle time ({@link dev.gatehouse.core.limit.LimitSpec#idleNanos()}: 3 windows) past the window of
+ * its last use, so never before the store forgets the key, or until the policy is replaced. At most
+ * {@code maxKeys} keys keep one: past the bound, a new key's override applies to its own call and is
+ * not kept.
  */
 final class ClientOverrides {
 
-    private record Override(RateLimits limits, AtomicLong lastUsedNanos) {
-        boolean expired(long nowNanos) {
-            return nowNanos - lastUsedNanos.get() > (RateService.IDLE_WINDOWS + 1) * limits.windowNanos();
+    /** A key's override: its limits and its last use, updated in place. */
+    private static final class ClientOverride extends IdleKeyMap.Entry {
+        final RateLimits limits;
+        volatile long lastUsedNanos;
+
+        ClientOverride(String key, RateLimits limits, long lastUsedNanos) {
+            super(key);
+            this.limits = limits;
+            this.lastUsedNanos = lastUsedNanos;
+        }
+
+        @Override
+        protected long idleSinceNanos() {
+            return lastUsedNanos;
+        }
+
+        /** The window of its last use, then the spec's idle time (saturating). */
+        @Override
+        protected long idleNanos() {
+            long idle = limits.spec().idleNanos();
+            return idle > Long.MAX_VALUE - limits.windowNanos() ? Long.MAX_VALUE : limits.windowNanos() + idle;
         }
     }
 
-    private final ConcurrentHashMap<String, Override> overrides = new ConcurrentHashMap<>();
-    private final IdleSweep<Override> sweep = new IdleSweep<>(overrides);
-    private final int maxKeys;
+    private final IdleKeyMap<ClientOverride> overrides;
 
-    ClientOverrides(int maxKeys) {
-        this.maxKeys = maxKeys;
+    ClientOverrides(NanoClock clock, int maxKeys) {
+        this.overrides = IdleKeyMap.<ClientOverride>builder()
+                .clock(clock)
+                .maximumKeys(maxKeys)
+                .whenFull(IdleKeyMap.WhenFull.REFUSE)
+                .build();
     }
 
     /**
@@ -32,40 +53,40 @@ final class ClientOverrides {
      * kept, with {@code maxRequests} and {@code maxInQueue} applied and kept when given.
      */
     RateLimits limitsFor(String key, RateLimits base, OptionalInt maxRequests, OptionalInt maxInQueue, long nowNanos) {
-        Override existing = overrides.get(key);
-        if (existing != null && existing.expired(nowNanos)) {
-            overrides.remove(key, existing);
+        ClientOverride existing = overrides.get(key);
+        if (existing != null && overrides.isExpired(existing, nowNanos)) {
+            overrides.remove(existing);
             existing = null;
         }
         if (maxRequests.isEmpty() && maxInQueue.isEmpty()) {
             if (existing == null) {
                 return base;
             }
-            existing.lastUsedNanos().set(nowNanos);
-            return existing.limits();
+            existing.lastUsedNanos = nowNanos;
+            return existing.limits;
         }
-        RateLimits limits = existing == null ? base : existing.limits();
+        RateLimits limits = existing == null ? base : existing.limits;
         if (maxRequests.isPresent()) {
             limits = limits.withMaxRequests(maxRequests.getAsInt());
         }
         if (maxInQueue.isPresent()) {
             limits = limits.withMaxRequestsInQueue(maxInQueue.getAsInt());
         }
-        if (existing == null || !existing.limits().equals(limits)) {
-            if (existing != null || overrides.size() < maxKeys) {
-                Override fresh = new Override(limits, new AtomicLong(nowNanos));
-                overrides.put(key, fresh);
-                sweep.added(key, fresh);
-            } // beyond the bound an override applies to its own call only: memory stays bounded
+        if (existing == null || !existing.limits.equals(limits)) {
+            // refused beyond the bound: the override applies to its own call only, memory stays bounded
+            overrides.put(new ClientOverride(key, limits, nowNanos));
         } else {
-            existing.lastUsedNanos().set(nowNanos);
+            existing.lastUsedNanos = nowNanos;
         }
         return limits;
     }
 
     /** Drops {@code key}'s override if it is {@code limits} (limits the store turned out unable to keep). */
     void forget(String key, RateLimits limits) {
-        overrides.computeIfPresent(key, (ignored, override) -> override.limits().equals(limits) ? null : override);
+        ClientOverride override = overrides.get(key);
+        if (override != null && override.limits.equals(limits)) {
+            overrides.remove(override);
+        }
     }
 
     /** Drops every override (the policy was replaced). */
@@ -74,8 +95,8 @@ final class ClientOverrides {
     }
 
     /** Forgets expired overrides, looking at up to {@code maxEntries} of them. */
-    void sweep(int maxEntries, long nowNanos) {
-        sweep.step(maxEntries, override -> override.expired(nowNanos));
+    void sweep(int maxEntries) {
+        overrides.sweep(maxEntries);
     }
 
     /** How many keys keep an override. */

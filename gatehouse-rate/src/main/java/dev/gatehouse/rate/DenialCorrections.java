@@ -1,7 +1,8 @@
 package dev.gatehouse.rate;
 
+import dev.gatehouse.core.keyed.IdleKeyMap;
 import dev.gatehouse.core.limit.Decision;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.gatehouse.core.time.NanoClock;
 import java.util.function.ToIntFunction;
 
 /**
@@ -14,30 +15,67 @@ final class DenialCorrections {
 
     /*
      * Design: a key's correction holds for the window of the refusals that made it (until the last
-     * refusal's retry time: the window's end) and is forgotten after; a key only has one while its
+     * refusal's retry time, the window's end) and is forgotten after; a key has one only while its
      * calls wait or were turned away this window. When waiting alone cannot end the refusals (a
-     * concurrency key, retry NEVER) the correction holds while calls wait. Expired corrections are
-     * swept in bounded steps with the service's other per-key state; a correction found removed by
-     * the sweep is taken again fresh.
+     * concurrency key: retry NEVER) the correction holds while calls wait. The corrections live in an
+     * IdleKeyMap, bounded like the store and swept with it; one the map claims to forget it is taken
+     * again fresh by a concurrent update. Past the bound a key's correction is not kept, and its
+     * /debug count shows the store's.
      */
 
-    private static final class Correction {
-        final String key;
-        long delta; // guarded by this
-        long untilNanos; // guarded by this
-        boolean removed; // guarded by this
+    /** A key's correction, updated in place under its own monitor. */
+    private final class Correction extends IdleKeyMap.Entry {
+        private long delta; // guarded by this
+        private long untilNanos; // guarded by this
+        private long updatedAtNanos; // guarded by this
+        private boolean claimed; // guarded by this: the map is forgetting it
 
-        Correction(String key) {
-            this.key = key;
+        Correction(String key, long untilNanos, long nowNanos) {
+            super(key);
+            this.untilNanos = untilNanos;
+            this.updatedAtNanos = nowNanos;
+        }
+
+        /** Guarded by this. */
+        boolean expired(long nowNanos) {
+            return untilNanos == Long.MAX_VALUE ? waiting.applyAsInt(key()) == 0 : nowNanos >= untilNanos;
+        }
+
+        @Override
+        protected synchronized long idleSinceNanos() {
+            if (untilNanos != Long.MAX_VALUE) {
+                return untilNanos;
+            }
+            return waiting.applyAsInt(key()) == 0 ? updatedAtNanos : Long.MAX_VALUE;
+        }
+
+        @Override
+        protected long idleNanos() {
+            return 0;
+        }
+
+        @Override
+        protected synchronized boolean claim() {
+            claimed = true;
+            return true;
+        }
+
+        @Override
+        protected synchronized void unclaim() {
+            claimed = false;
         }
     }
 
-    private final ConcurrentHashMap<String, Correction> corrections = new ConcurrentHashMap<>();
-    private final IdleSweep<Correction> sweep = new IdleSweep<>(corrections);
+    private final IdleKeyMap<Correction> corrections;
     private final ToIntFunction<String> waiting;
 
-    /** Corrections for keys whose waiting calls {@code waiting} counts. */
-    DenialCorrections(ToIntFunction<String> waiting) {
+    /** Corrections for at most {@code maxKeys} keys, whose waiting calls {@code waiting} counts. */
+    DenialCorrections(NanoClock clock, int maxKeys, ToIntFunction<String> waiting) {
+        this.corrections = IdleKeyMap.<Correction>builder()
+                .clock(clock)
+                .maximumKeys(maxKeys)
+                .whenFull(IdleKeyMap.WhenFull.REFUSE)
+                .build();
         this.waiting = waiting;
     }
 
@@ -57,7 +95,7 @@ final class DenialCorrections {
         long delta = 0;
         if (correction != null) {
             synchronized (correction) {
-                if (!correction.removed && !expired(correction, nowNanos)) {
+                if (!correction.claimed && !correction.expired(nowNanos)) {
                     delta = correction.delta;
                 }
             }
@@ -66,13 +104,8 @@ final class DenialCorrections {
     }
 
     /** Forgets expired corrections, looking at up to {@code maxEntries} of them. */
-    void sweep(int maxEntries, long nowNanos) {
-        sweep.step(maxEntries, correction -> {
-            synchronized (correction) {
-                correction.removed = expired(correction, nowNanos);
-                return correction.removed;
-            }
-        });
+    void sweep(int maxEntries) {
+        corrections.sweep(maxEntries);
     }
 
     private void add(String key, int delta, long nowNanos, long retryNanos) {
@@ -81,38 +114,25 @@ final class DenialCorrections {
                 : nowNanos + retryNanos;
         for (; ; ) {
             Correction correction = corrections.get(key);
-            boolean fresh = correction == null;
-            if (fresh) {
-                Correction made = new Correction(key);
-                correction = corrections.putIfAbsent(key, made);
-                fresh = correction == null;
-                if (fresh) {
-                    correction = made;
+            if (correction == null) {
+                correction = corrections.putIfAbsent(new Correction(key, windowEnd, nowNanos));
+                if (correction == null) {
+                    return; // full of corrections still in force: this key's is not kept
                 }
             }
             synchronized (correction) {
-                if (correction.removed) {
-                    corrections.remove(key, correction); // swept meanwhile: take a fresh one
-                    continue;
+                if (!correction.claimed) {
+                    if (correction.expired(nowNanos)) {
+                        correction.delta = 0;
+                        correction.untilNanos = 0;
+                    }
+                    correction.untilNanos = Math.max(correction.untilNanos, windowEnd);
+                    correction.updatedAtNanos = nowNanos;
+                    correction.delta += delta;
+                    return;
                 }
-                if (expired(correction, nowNanos)) {
-                    correction.delta = 0;
-                    correction.untilNanos = 0;
-                }
-                correction.untilNanos = Math.max(correction.untilNanos, windowEnd);
-                correction.delta += delta;
             }
-            if (fresh) {
-                sweep.added(key, correction);
-            }
-            return;
+            Thread.onSpinWait(); // the map is forgetting it: it is gone (or kept after all) in a moment
         }
-    }
-
-    /** Guarded by {@code correction}. */
-    private boolean expired(Correction correction, long nowNanos) {
-        return correction.untilNanos == Long.MAX_VALUE
-                ? waiting.applyAsInt(correction.key) == 0
-                : nowNanos >= correction.untilNanos;
     }
 }

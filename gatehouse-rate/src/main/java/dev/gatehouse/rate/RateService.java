@@ -40,9 +40,6 @@ public final class RateService implements AutoCloseable {
      * eviction happen as virtual time passes.
      */
 
-    /** Idle windows after which a key is forgotten (gocc: 3). */
-    public static final int IDLE_WINDOWS = 3;
-
     /** How often idle keys are swept. */
     static final long SWEEP_INTERVAL_NANOS = 100_000_000L;
 
@@ -68,7 +65,7 @@ public final class RateService implements AutoCloseable {
         this.policy = builder.policy;
         this.clock = builder.clock;
         this.scheduler = builder.scheduler;
-        this.overrides = new ClientOverrides(builder.maxKeys);
+        this.overrides = new ClientOverrides(clock, builder.maxKeys);
         this.permissions = builder.permissions;
         this.store = builder.store != null
                 ? builder.store
@@ -80,7 +77,7 @@ public final class RateService implements AutoCloseable {
                 .currentSpec(key -> currentLimits(key).spec())
                 .listener(new QueueListener())
                 .build();
-        this.denialCorrections = new DenialCorrections(queue::waiting);
+        this.denialCorrections = new DenialCorrections(clock, builder.maxKeys, queue::waiting);
         this.metrics = new RateMetrics(builder.meterRegistry, store, queue::lines);
     }
 
@@ -298,9 +295,8 @@ public final class RateService implements AutoCloseable {
     /** Evicts idle keys, expired overrides and corrections, a bounded batch of each, then schedules the next sweep. */
     private void sweep() {
         store.sweep(SWEEP_BATCH);
-        long now = clock.nowNanos();
-        overrides.sweep(SWEEP_BATCH, now);
-        denialCorrections.sweep(SWEEP_BATCH, now);
+        overrides.sweep(SWEEP_BATCH);
+        denialCorrections.sweep(SWEEP_BATCH);
         startSweeping();
     }
 

@@ -62,8 +62,8 @@ public interface RateStore {
     }
 
     /**
-     * State in this process: at most {@code maxKeys} keys, each evicted {@link RateService#IDLE_WINDOWS}
-     * windows after it was last useful. {@code fallbackPolicy} gives the spec of a key created
+     * State in this process: at most {@code maxKeys} keys, each evicted its spec's idle time ({@link
+     * LimitSpec#idleNanos()}) after it was last useful. {@code fallbackPolicy} gives the spec of a key created
      * without one, which the rate service never does.
      */
     static RateStore inMemory(NanoClock clock, int maxKeys, Function<String, LimitSpec> fallbackPolicy) {

@@ -1,5 +1,6 @@
 package dev.gatehouse.rate;
 
+import dev.gatehouse.core.keyed.IdleKeyMap;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
@@ -8,8 +9,6 @@ import dev.gatehouse.core.time.NanoClock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -21,30 +20,39 @@ import java.util.function.Supplier;
 final class SharedRateStore implements RateStore {
 
     /*
-     * Design: the list of served keys is bounded by maxKeys (beyond it, new keys are decided but not
-     * listed) and swept, like the memory store, IDLE_WINDOWS windows after their last use. A store
-     * that enforces shares locally while the shared one is down (localShares) is swept alongside.
+     * Design: the list of served keys is an IdleKeyMap bounded by maxKeys (beyond it, new keys are
+     * decided but not listed) and swept, like the memory store, its spec's idle time after a key's
+     * last use. A store that enforces shares locally while the shared one is down (localShares) is
+     * swept alongside.
      */
 
-    /** A key this node served: its latest spec and use, updated in place (the idle sweep tracks this instance). */
-    private static final class Served {
+    /** A key this node served: its latest spec and use, updated in place. */
+    private static final class Served extends IdleKeyMap.Entry {
         volatile LimitSpec spec;
         volatile long lastUsedNanos;
 
-        Served(LimitSpec spec, long lastUsedNanos) {
+        Served(String key, LimitSpec spec, long lastUsedNanos) {
+            super(key);
             this.spec = spec;
             this.lastUsedNanos = lastUsedNanos;
+        }
+
+        @Override
+        protected long idleSinceNanos() {
+            return lastUsedNanos;
+        }
+
+        @Override
+        protected long idleNanos() {
+            return spec.idleNanos();
         }
     }
 
     private final NanoClock clock;
-    private final int maxKeys;
     private final Function<LimitSpec, Optional<String>> refusal;
     private final Optional<RateStore> localShares;
     private final KeyedRateLimiter limiter;
-    private final ConcurrentHashMap<String, Served> served = new ConcurrentHashMap<>();
-    private final LongAdder evictions = new LongAdder();
-    private final IdleSweep<Served> servedSweep = new IdleSweep<>(served);
+    private final IdleKeyMap<Served> served;
 
     SharedRateStore(
             KeyedRateLimiter shared,
@@ -53,7 +61,11 @@ final class SharedRateStore implements RateStore {
             NanoClock clock,
             int maxKeys) {
         this.clock = clock;
-        this.maxKeys = maxKeys;
+        this.served = IdleKeyMap.<Served>builder()
+                .clock(clock)
+                .maximumKeys(maxKeys)
+                .whenFull(IdleKeyMap.WhenFull.REFUSE)
+                .build();
         this.refusal = refusal;
         this.localShares = localShares;
         this.limiter = new Noting(shared);
@@ -71,7 +83,7 @@ final class SharedRateStore implements RateStore {
 
     @Override
     public void forEachKey(Consumer<String> action) {
-        served.keySet().forEach(action);
+        served.forEach(entry -> action.accept(entry.key()));
     }
 
     @Override
@@ -81,17 +93,13 @@ final class SharedRateStore implements RateStore {
 
     @Override
     public long evictions() {
-        return evictions.sum();
+        return served.evictions();
     }
 
     @Override
     public int sweep(int maxEntries) {
         localShares.ifPresent(shares -> shares.sweep(maxEntries));
-        long now = clock.nowNanos();
-        int evicted =
-                servedSweep.step(maxEntries, last -> now - last.lastUsedNanos > MemoryRateStore.idleNanos(last.spec));
-        evictions.add(evicted);
-        return evicted;
+        return served.sweep(maxEntries);
     }
 
     /** Notes each key it decides for, then asks the shared limiter. */
@@ -109,11 +117,8 @@ final class SharedRateStore implements RateStore {
             if (known != null) {
                 known.spec = spec;
                 known.lastUsedNanos = now;
-            } else if (served.size() < maxKeys) {
-                Served fresh = new Served(spec, now);
-                if (served.putIfAbsent(key, fresh) == null) {
-                    servedSweep.added(key, fresh);
-                }
+            } else {
+                served.putIfAbsent(new Served(key, spec, now)); // refused beyond the bound: decided, not listed
             }
             return failedIfThrown(() -> shared.decide(key, spec, permits));
         }

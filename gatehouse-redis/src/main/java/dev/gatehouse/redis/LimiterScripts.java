@@ -24,11 +24,14 @@ final class LimiterScripts {
      * remaining, retry, reset} and a snapshot {found, remaining, denied, reset}, times in
      * microseconds and -1 for "never".
      *
-     * Keys expire once their state is indistinguishable from a fresh key's: a token bucket when it
-     * has refilled, a fixed window three idle windows after its last request (the point where an
-     * in-memory registry evicts too), a sliding window when both of its windows are empty, a
-     * concurrency limiter a lease after its last permit was taken (it keeps its last lease's name
-     * until then, even with nothing in flight).
+     * A key's state is back to a fresh one's when a token bucket has refilled, when a window
+     * (fixed: the window of its last request; sliding: both windows) has passed, and when a
+     * concurrency limiter's last lease has ended (it keeps that lease's name until then, even with
+     * nothing in flight). A bucket or a concurrency limiter in that state decides exactly as a
+     * missing key, so its key expires then. A window does not: a key that is kept keeps its windows'
+     * start, a missing one starts them at its next request. So a window's key is kept for the spec's
+     * idle time past that point (LimitSpec.idleNanos(), passed in milliseconds: three windows, as
+     * gocc and the in-memory registry keep a key), and every store forgets a key at the same time.
      */
 
     private static final String NOW = """
@@ -96,10 +99,11 @@ final class LimiterScripts {
 
     /**
      * Windows start at a key's first request; a roll resets the counts. State "start:count:denied".
-     * ARGV: 3 max per window, 4 window in microseconds, 5 permits.
+     * ARGV: 3 max per window, 4 window in microseconds, 5 permits, 6 idle time in milliseconds.
      */
     static final LuaScript FIXED_WINDOW = new LuaScript(NOW + """
             local max, window, permits = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+            local idle = tonumber(ARGV[6])
             local start, count, denied = now, 0, 0
             local state = redis.call('GET', KEYS[1])
             if state then
@@ -135,16 +139,18 @@ final class LimiterScripts {
               reply = {1, max - count, 0, until_roll}
             end
             redis.call('SET', KEYS[1], string.format('%d:%d:%d', start, count, denied),
-              'PX', math.ceil((until_roll + 2 * window) / 1000) + 1 + keep)
+              'PX', math.ceil(until_roll / 1000) + idle + 1 + keep)
             return reply
             """);
 
     /**
      * The previous window weighted by its overlap, rounded up, plus the current one. State
-     * "start:current:previous:denied". ARGV: 3 max per window, 4 window in microseconds, 5 permits.
+     * "start:current:previous:denied". ARGV: 3 max per window, 4 window in microseconds, 5 permits,
+     * 6 idle time in milliseconds.
      */
     static final LuaScript SLIDING_WINDOW = new LuaScript(NOW + """
             local max, window, permits = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+            local idle = tonumber(ARGV[6])
             local start, current, previous, denied = now, 0, 0, 0
             local state = redis.call('GET', KEYS[1])
             if state then
@@ -198,7 +204,7 @@ final class LimiterScripts {
               reply = {1, room - permits, 0, window - offset + window}
             end
             redis.call('SET', KEYS[1], string.format('%d:%d:%d:%d', start, current, previous, denied),
-              'PX', math.ceil((window - offset + window) / 1000) + 1 + keep)
+              'PX', math.ceil((window - offset + window) / 1000) + idle + 1 + keep)
             return reply
             """);
 

@@ -202,7 +202,8 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
                         mode,
                         window.maxPerWindow(),
                         window.windowNanos() / 1000,
-                        permits);
+                        permits,
+                        idleMillis(window));
             case SlidingWindowSpec window ->
                 script(
                         LimiterScripts.SLIDING_WINDOW,
@@ -211,7 +212,8 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
                         mode,
                         window.maxPerWindow(),
                         window.windowNanos() / 1000,
-                        permits);
+                        permits,
+                        idleMillis(window));
             case ConcurrencySpec concurrency ->
                 script(
                         LimiterScripts.CONCURRENCY,
@@ -243,6 +245,14 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
                 toNanos(reply.get(2)),
                 toNanos(reply.get(3)),
                 reply.size() > 4 ? reply.get(4) : Decision.NO_LEASE);
+    }
+
+    /**
+     * The spec's idle time in whole milliseconds, rounded up (Redis's expiry unit): at most 2^63 ns,
+     * about 9.2 × 10^12 ms, well within both Lua's exact integers and Redis's expiry range.
+     */
+    private static long idleMillis(LimitSpec spec) {
+        return Math.ceilDiv(spec.idleNanos(), 1_000_000L);
     }
 
     private static long toNanos(long micros) {

@@ -6,11 +6,9 @@ import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.SlidingWindowSpec;
 import dev.gatehouse.core.time.NanoClock;
-import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -22,8 +20,9 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
      * on this node's clock, for the permits it was asked for. A request for at least as many permits
      * before then cannot succeed, so it is denied here without a round trip: a flood against one hot
      * key costs the store one call per retry time instead of one per request. A release through this
-     * node drops the key's entry. The map holds at most maxKeys entries; when full, expired entries
-     * are swept a bounded number at a time, and a denial that finds no room is simply not cached.
+     * node drops the key's entry. The denials live in an IdleKeyMap of at most maxKeys keys, each
+     * forgotten at its retry time; when it is full, a new denial takes the place of an expired one
+     * or, when a few samples hold none, is simply not cached.
      *
      * A denial the store computed before a release of its key must not be cached after it. Each
      * release bumps its key's release epoch, when it is called and again when the store has applied
@@ -37,19 +36,21 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
      * not sent to the store, so its denial counter misses them; snapshots add this node's count back.
      */
 
-    private static final int SWEEP_WHEN_FULL = 64;
     private static final int RELEASE_STRIPES = 256; // a power of two
 
     private final KeyedRateLimiter store;
     private final NanoClock clock;
-    private final int maxKeys;
-    private final ConcurrentHashMap<String, Denial> denials = new ConcurrentHashMap<>();
+    private final IdleKeyMap<Denial> denials;
     private final AtomicLongArray releaseEpochs = new AtomicLongArray(RELEASE_STRIPES);
 
     DenialCachingRateLimiter(KeyedRateLimiter store, NanoClock clock, int maxKeys) {
         this.store = store;
         this.clock = NanoClock.monotonic(clock);
-        this.maxKeys = maxKeys;
+        this.denials = IdleKeyMap.<Denial>builder()
+                .clock(this.clock)
+                .maximumKeys(maxKeys)
+                .whenFull(IdleKeyMap.WhenFull.REFUSE)
+                .build();
     }
 
     @Override
@@ -58,8 +59,8 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
         Denial cached = denials.get(key);
         if (cached != null) {
             long untilRetry = cached.retryAtNanos - now;
-            if (untilRetry <= 0 || !cached.spec.equals(spec)) {
-                denials.remove(key, cached);
+            if (denials.isExpired(cached, now) || !cached.spec.equals(spec)) {
+                denials.remove(cached);
             } else if (permits >= cached.permits) {
                 cached.answered.increment();
                 return CompletableFuture.completedFuture(new Decision(
@@ -102,7 +103,7 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
                     if (cached == null
                             || !windowed
                             || !cached.spec.equals(spec)
-                            || cached.retryAtNanos - clock.nowNanos() <= 0) {
+                            || denials.isExpired(cached, clock.nowNanos())) {
                         return state;
                     }
                     return new LimiterSnapshot(
@@ -128,19 +129,19 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
         if (releaseEpochs.get(stripe) != epoch) {
             return; // the key was released while the store decided: the denial may be stale
         }
-        if (denials.size() >= maxKeys && sweep(now) == 0 && !denials.containsKey(key)) {
-            return;
-        }
         long reset = decision.nanosUntilReset();
         Denial denial = new Denial(
+                key,
                 spec,
                 permits,
                 decision.remaining(),
                 now + untilRetry,
                 reset == Decision.NEVER ? Long.MAX_VALUE : now + reset);
-        denials.put(key, denial);
+        if (!denials.put(denial)) {
+            return; // full of denials that still hold: this one is not cached
+        }
         if (releaseEpochs.get(stripe) != epoch) {
-            denials.remove(key, denial); // a release came between the check and the put
+            denials.remove(denial); // a release came between the check and the put
         }
     }
 
@@ -149,23 +150,36 @@ final class DenialCachingRateLimiter implements KeyedRateLimiter {
         return (hash ^ (hash >>> 16)) & (RELEASE_STRIPES - 1);
     }
 
-    private int sweep(long now) {
-        int removed = 0;
-        Iterator<Denial> values = denials.values().iterator();
-        for (int i = 0; i < SWEEP_WHEN_FULL && values.hasNext(); i++) {
-            if (values.next().retryAtNanos - now <= 0) {
-                values.remove();
-                removed++;
-            }
-        }
-        return removed;
-    }
+    /**
+     * A cached denial, forgotten at its retry time; {@code answered} counts the calls denied from it
+     * without asking the store.
+     */
+    private static final class Denial extends IdleKeyMap.Entry {
+        final LimitSpec spec;
+        final long permits;
+        final long remaining;
+        final long retryAtNanos;
+        final long resetAtNanos;
+        final LongAdder answered = new LongAdder();
 
-    /** A cached denial; {@code answered} counts the calls denied from it without asking the store. */
-    private record Denial(
-            LimitSpec spec, long permits, long remaining, long retryAtNanos, long resetAtNanos, LongAdder answered) {
-        Denial(LimitSpec spec, long permits, long remaining, long retryAtNanos, long resetAtNanos) {
-            this(spec, permits, remaining, retryAtNanos, resetAtNanos, new LongAdder());
+        Denial(String key, LimitSpec spec, long permits, long remaining, long retryAtNanos, long resetAtNanos) {
+            super(key);
+            this.spec = spec;
+            this.permits = permits;
+            this.remaining = remaining;
+            this.retryAtNanos = retryAtNanos;
+            this.resetAtNanos = resetAtNanos;
+        }
+
+        /** Useless from its retry time on. */
+        @Override
+        protected long idleSinceNanos() {
+            return retryAtNanos;
+        }
+
+        @Override
+        protected long idleNanos() {
+            return 0;
         }
     }
 }

@@ -8,14 +8,10 @@ import dev.gatehouse.core.time.NanoClock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -32,8 +28,8 @@ import java.util.function.ToLongFunction;
 public final class KeyedLimiters<S, L extends RateLimiter> {
 
     /*
-     * Design: a ConcurrentHashMap from key to a Held entry, which wraps the limiter with a count of
-     * its current users. Using a limiter is: look the entry up, add one user (one atomic add), decide,
+     * Design: a map from key to a Held entry, which wraps the limiter with a count of its current
+     * users. Using a limiter is: look the entry up, add one user (one atomic add), decide,
      * remove the user. Eviction and replacement first retire the entry: one CAS from "no users" to
      * "retired", which no later user can pass, so a limiter is never used after it was judged idle,
      * and its state is never copied while a decision is under way. A user that meets a retired entry
@@ -41,35 +37,25 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
      * is indistinguishable from a fresh one (a full bucket, a past window, nothing in flight, nobody
      * waiting).
      *
-     * Entries are also kept in a queue in sweep order, under one lock, with the map's inserts. A sweep
-     * step takes the entry at the head and either evicts it or moves it to the tail, so sweeping costs
-     * in proportion to the keys looked at, whatever the map's table grew to during a flood (a walk over
-     * the map itself would visit every empty bucket of a table that never shrinks). Inserting a key
-     * past the bound evicts the sampled entry that is reclaimable soonest; when every sampled entry is
-     * busy (work in flight, waiters) in a few samples, the new key is refused instead of exceeding the
-     * bound, and the refusal is counted. So the bound is exact; the sampling may refuse a key while an
-     * idle one sits elsewhere in the queue, which the rotation brings into a later sample.
+     * The entries live in an IdleKeyMap, which keeps them in sweep order and bounds their number: a
+     * sweep costs in proportion to the keys looked at, whatever the table grew to during a flood.
+     * The map claims an entry before it forgets it, and the claim is the retirement above; an entry
+     * is idle from its limiter's reclaimable time. A key past the bound takes the place of the
+     * sampled entry that would be forgotten soonest, even within its idle time (WhenFull.FORGET_SOONEST:
+     * the idle time only spares a key its re-creation); when every sampled entry is busy (work in
+     * flight, waiters) in a few samples, the new key is refused instead of exceeding the bound, and
+     * the refusal is counted.
      *
      * A key whose spec changes (reconfiguration, an override) gets a new limiter that takes over the
      * old one's use (permits in flight, window counts), so a change of limit never forgets calls that
      * are already counted.
      */
 
-    private static final int EVICTION_SAMPLE = 8;
-    private static final int EVICTION_ATTEMPTS = 4;
-    private static final int SWEEP_PER_INSERT = 2;
-
-    private final ConcurrentHashMap<String, Held<L>> entries = new ConcurrentHashMap<>();
+    private final IdleKeyMap<Held<L>> entries;
     private final Function<S, L> factory;
     private final BiFunction<S, L, L> successor;
     private final Function<L, S> specOf;
-    private final ToLongFunction<S> idleNanos;
-    private final NanoClock clock;
-    private final int maximumKeys;
-    private final ReentrantLock orderLock = new ReentrantLock();
-    private final ArrayDeque<Held<L>> sweepOrder = new ArrayDeque<>();
-    private final LongAdder evictions = new LongAdder();
-    private final LongAdder refusals = new LongAdder();
+    private final ToLongFunction<L> idleNanosOf;
     private volatile Function<String, S> policy;
 
     private KeyedLimiters(Builder<S, L> builder) {
@@ -77,9 +63,13 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
         this.factory = builder.factory;
         this.successor = builder.successor;
         this.specOf = builder.specOf;
-        this.idleNanos = builder.idleNanos;
-        this.clock = builder.clock;
-        this.maximumKeys = builder.maximumKeys;
+        ToLongFunction<S> idleNanos = builder.idleNanos;
+        this.idleNanosOf = limiter -> idleNanos.applyAsLong(specOf.apply(limiter));
+        this.entries = IdleKeyMap.<Held<L>>builder()
+                .clock(builder.clock)
+                .maximumKeys(builder.maximumKeys)
+                .whenFull(IdleKeyMap.WhenFull.FORGET_SOONEST)
+                .build();
     }
 
     /**
@@ -171,7 +161,8 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
      */
     public void reconfigure(Function<String, S> newPolicy) {
         this.policy = Objects.requireNonNull(newPolicy, "newPolicy");
-        entries.forEach((key, ignored) -> {
+        entries.forEach(entry -> {
+            String key = entry.key();
             S spec = newPolicy.apply(key);
             for (int attempt = 0; ; attempt++) {
                 Held<L> held = entries.get(key);
@@ -195,12 +186,12 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
 
     /** Keys evicted so far, for being idle or to stay within the bound. */
     public long evictions() {
-        return evictions.sum();
+        return entries.evictions();
     }
 
     /** New keys refused so far because the registry was full of keys that could not be evicted. */
     public long refusals() {
-        return refusals.sum();
+        return entries.refusals();
     }
 
     /** The state of {@code key}'s limiter, if it has one. */
@@ -212,13 +203,13 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
     /** The state of every limiter, by key in key order. Costs a pass over all keys. */
     public Map<String, LimiterSnapshot> snapshot() {
         Map<String, LimiterSnapshot> result = new TreeMap<>();
-        entries.forEach((key, held) -> result.put(key, held.limiter.snapshot()));
+        entries.forEach(held -> result.put(held.key(), held.limiter.snapshot()));
         return result;
     }
 
     /** Calls {@code action} for every key and its limiter, without copying. */
     public void forEach(BiConsumer<String, L> action) {
-        entries.forEach((key, held) -> action.accept(key, held.limiter));
+        entries.forEach(held -> action.accept(held.key(), held.limiter));
     }
 
     /**
@@ -227,61 +218,23 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
      * if another thread is sweeping or inserting.
      */
     public int sweep(int maxEntries) {
-        if (!orderLock.tryLock()) {
-            return 0;
-        }
-        try {
-            return sweepSome(maxEntries, clock.nowNanos());
-        } finally {
-            orderLock.unlock();
-        }
-    }
-
-    /** Under the order lock: looks at up to {@code maxEntries} entries from the head of the sweep order. */
-    private int sweepSome(int maxEntries, long now) {
-        int evicted = 0;
-        for (int i = Math.min(maxEntries, sweepOrder.size()); i > 0; i--) {
-            Held<L> next = sweepOrder.pollFirst();
-            if (next.removed) {
-                continue;
-            }
-            if (isExpired(next.limiter, now) && evict(next, true)) {
-                evicted++;
-            } else {
-                sweepOrder.addLast(next);
-            }
-        }
-        return evicted;
+        return entries.sweep(maxEntries);
     }
 
     /** Creates {@code key}'s entry (for {@code spec}, or from the policy when null) and holds it; null if full. */
     private Held<L> create(String key, S spec) {
-        // the policy and the factory are the caller's code: they run before the lock, never under it
+        // the policy and the factory are the caller's code: they run before the map's lock, never under it
         S chosen = spec != null ? spec : Objects.requireNonNull(policy.apply(key), "policy returned no spec");
-        Held<L> fresh = new Held<>(key, factory.apply(chosen));
-        orderLock.lock();
-        try {
-            for (int attempt = 0; ; attempt++) {
-                Held<L> raced = entries.get(key);
-                if (raced == null) {
-                    break;
-                }
-                if (raced.enter()) {
-                    return raced; // another thread created it meanwhile (an override then replaces it)
-                }
-                backOff(attempt);
+        Held<L> fresh = new Held<>(key, factory.apply(chosen), idleNanosOf);
+        for (int attempt = 0; ; attempt++) {
+            Held<L> kept = entries.putIfAbsent(fresh);
+            if (kept == fresh || kept == null) {
+                return kept; // inserted (held by its creator), or refused
             }
-            sweepSome(SWEEP_PER_INSERT, clock.nowNanos());
-            if (entries.size() >= maximumKeys && !makeRoom()) {
-                refusals.increment();
-                return null;
+            if (kept.enter()) {
+                return kept; // another thread created it meanwhile (an override then replaces it)
             }
-            fresh.enter();
-            entries.put(key, fresh);
-            sweepOrder.addLast(fresh);
-            return fresh;
-        } finally {
-            orderLock.unlock();
+            backOff(attempt); // retired: being replaced or evicted; look again
         }
     }
 
@@ -293,79 +246,9 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
         if (!held.retire()) {
             return null;
         }
-        Held<L> fresh = new Held<>(held.key, successor.apply(spec, held.limiter));
-        fresh.enter();
-        entries.replace(held.key, held, fresh); // the retired entry stays until here: only its retirer moves it
-        held.removed = true;
-        orderLock.lock();
-        try {
-            sweepOrder.addLast(fresh);
-            sweepSome(SWEEP_PER_INSERT, clock.nowNanos()); // also drops replaced entries from the order
-        } finally {
-            orderLock.unlock();
-        }
+        Held<L> fresh = new Held<>(held.key(), successor.apply(spec, held.limiter), idleNanosOf);
+        entries.replace(held, fresh); // the retired entry stays until here: only its retirer moves it
         return fresh;
-    }
-
-    /**
-     * Under the order lock: evicts until there is room for one more key, a sample at a time, and gives
-     * up after a few samples that held only busy entries (the rotation shows the next call others).
-     */
-    private boolean makeRoom() {
-        int failedSamples = 0;
-        while (entries.size() >= maximumKeys) {
-            if (!evictOneToMakeRoom() && ++failedSamples == EVICTION_ATTEMPTS) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Under the order lock: evicts the sampled entry that is reclaimable soonest; false if none could be. */
-    private boolean evictOneToMakeRoom() {
-        Held<L> victim = null;
-        long victimReclaimableAt = Long.MAX_VALUE;
-        for (int i = Math.min(EVICTION_SAMPLE, sweepOrder.size()); i > 0; i--) {
-            Held<L> next = sweepOrder.pollFirst();
-            if (next.removed) {
-                continue;
-            }
-            sweepOrder.addLast(next);
-            long reclaimableAt = next.limiter.reclaimableAtNanos();
-            if (reclaimableAt < victimReclaimableAt) {
-                victim = next;
-                victimReclaimableAt = reclaimableAt;
-            }
-        }
-        return victim != null && evict(victim, false);
-    }
-
-    /**
-     * Removes {@code held} if no one holds it and, when {@code onlyIfExpired}, it is still expired once
-     * retired (a user may have taken a permit between the look and the retirement).
-     */
-    private boolean evict(Held<L> held, boolean onlyIfExpired) {
-        if (!held.retire()) {
-            return false;
-        }
-        long reclaimableAt = held.limiter.reclaimableAtNanos();
-        if (reclaimableAt == Long.MAX_VALUE || onlyIfExpired && !isExpired(held.limiter, clock.nowNanos())) {
-            held.unretire();
-            return false;
-        }
-        entries.remove(held.key, held);
-        held.removed = true;
-        evictions.increment();
-        return true;
-    }
-
-    private boolean isExpired(L limiter, long now) {
-        long reclaimableAt = limiter.reclaimableAtNanos();
-        if (reclaimableAt == Long.MAX_VALUE) {
-            return false;
-        }
-        long idle = idleNanos.applyAsLong(specOf.apply(limiter));
-        return now - reclaimableAt >= idle;
     }
 
     /** Waits a moment for the holder of a retired entry to move it: spins first, then yields the core. */
@@ -383,7 +266,7 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
      *
      * @param <L> the limiter type
      */
-    public static final class Held<L> implements AutoCloseable {
+    public static final class Held<L extends RateLimiter> extends IdleKeyMap.Entry implements AutoCloseable {
 
         private static final VarHandle USERS;
         /** Users while retired: so negative that no number of users arriving meanwhile makes it positive. */
@@ -397,14 +280,14 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
             }
         }
 
-        private final String key;
         private final L limiter;
-        private volatile int users;
-        private volatile boolean removed;
+        private final ToLongFunction<L> idleNanosOf;
+        private volatile int users = 1; // held by its creator until it closes it
 
-        private Held(String key, L limiter) {
-            this.key = key;
+        private Held(String key, L limiter, ToLongFunction<L> idleNanosOf) {
+            super(key);
             this.limiter = limiter;
+            this.idleNanosOf = idleNanosOf;
         }
 
         /** The limiter; use it only until {@link #close}. */
@@ -434,6 +317,28 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
 
         private void unretire() {
             USERS.getAndAdd(this, -RETIRED);
+        }
+
+        /** Idle from when its limiter is reclaimable ({@link Long#MAX_VALUE} while work is in flight). */
+        @Override
+        protected long idleSinceNanos() {
+            return limiter.reclaimableAtNanos();
+        }
+
+        @Override
+        protected long idleNanos() {
+            return idleNanosOf.applyAsLong(limiter);
+        }
+
+        /** The map claims an entry by retiring it: possible only while nobody holds it. */
+        @Override
+        protected boolean claim() {
+            return retire();
+        }
+
+        @Override
+        protected void unclaim() {
+            unretire();
         }
     }
 

@@ -10,6 +10,13 @@ import dev.gatehouse.core.time.NanoClock;
  */
 public record ConcurrencySpec(long maxInFlight) implements LimitSpec {
 
+    /**
+     * How long a concurrency key stays once nothing is in flight: one second. It has no window; and
+     * it must be more than zero, or a key created for a call could be forgotten before that call
+     * takes its permit.
+     */
+    public static final long IDLE_NANOS = 1_000_000_000L;
+
     public ConcurrencySpec {
         Require.atLeast("maxInFlight", maxInFlight, 1);
     }
@@ -17,6 +24,12 @@ public record ConcurrencySpec(long maxInFlight) implements LimitSpec {
     @Override
     public long limit() {
         return maxInFlight;
+    }
+
+    /** {@link #IDLE_NANOS}, whatever the limit. */
+    @Override
+    public long idleNanos() {
+        return IDLE_NANOS;
     }
 
     @Override

@@ -28,6 +28,12 @@ public record FixedWindowSpec(long maxPerWindow, long windowNanos) implements Li
         return maxPerWindow;
     }
 
+    /** {@link LimitSpec#IDLE_WINDOWS} windows, saturated. */
+    @Override
+    public long idleNanos() {
+        return WideArithmetic.saturatedMultiply(IDLE_WINDOWS, windowNanos);
+    }
+
     @Override
     public String algorithm() {
         return "fixed_window";

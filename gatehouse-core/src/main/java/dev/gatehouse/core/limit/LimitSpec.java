@@ -10,11 +10,26 @@ import java.time.Duration;
  */
 public sealed interface LimitSpec permits TokenBucketSpec, FixedWindowSpec, SlidingWindowSpec, ConcurrencySpec {
 
+    /**
+     * The windows a key may stay idle before it is forgotten, as in gocc: a key is kept for this many
+     * of its windows (a token bucket: of its refills from empty) after it is back to a fresh state.
+     */
+    int IDLE_WINDOWS = 3;
+
     /** The most permits that can be granted at once: burst, per-window maximum, or in-flight maximum. */
     long limit();
 
     /** A short lowercase name of the algorithm, as used in configuration files. */
     String algorithm();
+
+    /**
+     * How long a key whose limiter is back to a fresh limiter's state (see {@link
+     * RateLimiter#reclaimableAtNanos()}) is still kept before it is forgotten; saturates at {@link
+     * Long#MAX_VALUE}. It matters to windows: a key that is kept keeps its windows' start (windows
+     * start at a key's first request), a forgotten one starts them again at its next request.
+     * Registries and shared stores keep keys this long, so that every store forgets a key alike.
+     */
+    long idleNanos();
 
     /** A new limiter in its initial state (full, or with an empty window), reading {@code clock}. */
     RateLimiter newLimiter(NanoClock clock);

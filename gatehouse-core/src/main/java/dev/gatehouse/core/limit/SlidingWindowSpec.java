@@ -23,6 +23,12 @@ public record SlidingWindowSpec(long maxPerWindow, long windowNanos) implements 
         return maxPerWindow;
     }
 
+    /** {@link LimitSpec#IDLE_WINDOWS} windows, saturated. */
+    @Override
+    public long idleNanos() {
+        return WideArithmetic.saturatedMultiply(IDLE_WINDOWS, windowNanos);
+    }
+
     @Override
     public String algorithm() {
         return "sliding_window";

@@ -47,6 +47,15 @@ public record TokenBucketSpec(long capacity, long refillPermits, long refillPeri
         return capacity;
     }
 
+    /**
+     * {@link LimitSpec#IDLE_WINDOWS} times the time to refill from empty ({@code capacity × refillPeriodNanos /
+     * refillPermits}, at most 3 × 2<sup>61</sup> ns by the bound on the product, so it cannot overflow).
+     */
+    @Override
+    public long idleNanos() {
+        return IDLE_WINDOWS * (capacity * refillPeriodNanos / refillPermits);
+    }
+
     @Override
     public String algorithm() {
         return "token_bucket";

@@ -1,0 +1,198 @@
+package dev.gatehouse.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.http.settings.ResolvedSettings;
+import dev.gatehouse.http.settings.Setting;
+import dev.gatehouse.testing.ManualClock;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Surfaces on the shared plumbing: each on its own listener, errors in its own style, stopped before its listener. */
+class ListenersTest {
+
+    private static final List<Setting<?>> SETTINGS = Stream.of(
+                    StoreSettings.SETTINGS, HttpLimits.SETTINGS, AccessLog.SETTINGS, Listeners.SETTINGS)
+            .flatMap(List::stream)
+            .toList();
+
+    private final HttpClient client = HttpClient.newHttpClient();
+    private final List<String> events = new ArrayList<>();
+    private Infrastructure infra;
+    private Listeners listeners;
+
+    /** A surface answering GET /hello and GET /fail (an unexpected failure), writing errors in {@code style}. */
+    private final class TestSurface implements Surface {
+        private final String name;
+        private final ErrorStyle style;
+
+        TestSurface(String name, ErrorStyle style) {
+            this.name = name;
+            this.style = style;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Address address() {
+            return new Address("127.0.0.1", 0);
+        }
+
+        @Override
+        public ErrorStyle errorStyle() {
+            return style;
+        }
+
+        @Override
+        public String allowedMethods(String path) {
+            return "GET";
+        }
+
+        @Override
+        public void mount(Router router) {
+            router.get("/hello").handler(ctx -> ErrorStyle.sendText(ctx.response(), 200, "hello from " + name));
+            router.get("/refused").handler(ctx -> style.send(ctx.response(), 409, "taken: \"x\""));
+        }
+
+        @Override
+        public void mountAdmin(Router router) {
+            router.get("/" + name + "-state").handler(ctx -> ErrorStyle.sendText(ctx.response(), 200, name));
+        }
+
+        @Override
+        public void stop() {
+            events.add("stop " + name + " while admin listens: " + listeners.ready());
+        }
+    }
+
+    private void start(Surface... surfaces) {
+        ResolvedSettings settings = ResolvedSettings.resolve(
+                SETTINGS,
+                Optional.empty(),
+                Map.of(Listeners.ADMIN_PORT, "0", HttpLimits.MAX_BODY_BYTES, "10"),
+                Map.of());
+        infra = Infrastructure.start(StoreSettings.from(settings), HttpLimits.from(settings), new ManualClock(), null);
+        listeners = Listeners.start(
+                infra,
+                HttpLimits.from(settings),
+                AccessLog.from(settings),
+                Listeners.adminAddress(settings),
+                List.of(surfaces));
+    }
+
+    @AfterEach
+    void close() {
+        if (listeners != null) {
+            listeners.close();
+        }
+        if (infra != null) {
+            infra.close();
+        }
+        client.close();
+    }
+
+    @Test
+    void twoSurfaces_eachOnItsOwnListener_bothOnTheAdminListener() throws Exception {
+        start(new TestSurface("a", ErrorStyle.PLAIN), new TestSurface("b", ErrorStyle.DETAIL));
+
+        assertThat(get(listeners.port("a"), "/hello").body()).isEqualTo("hello from a");
+        assertThat(get(listeners.port("b"), "/hello").body()).isEqualTo("hello from b");
+        assertThat(get(listeners.adminPort(), "/a-state").body()).isEqualTo("a");
+        assertThat(get(listeners.adminPort(), "/b-state").body()).isEqualTo("b");
+        assertThat(get(listeners.adminPort(), "/readyz").statusCode()).isEqualTo(200);
+    }
+
+    static Stream<Arguments> styledErrors() {
+        return Stream.of(
+                Arguments.of(ErrorStyle.PLAIN, "/nope", 404, "{\"message\":\"Not Found\"}\n"),
+                Arguments.of(ErrorStyle.DETAIL, "/nope", 404, "{\"detail\":\"Not Found\"}"),
+                Arguments.of(ErrorStyle.ERROR, "/nope", 404, "{\"error\":\"Not Found\"}"),
+                Arguments.of(ErrorStyle.PLAIN, "/refused", 409, "taken: \"x\""),
+                Arguments.of(ErrorStyle.DETAIL, "/refused", 409, "{\"detail\":\"taken: \\\"x\\\"\"}"),
+                Arguments.of(ErrorStyle.ERROR, "/refused", 409, "{\"error\":\"taken: \\\"x\\\"\"}"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("styledErrors")
+    void errors_areWrittenInTheSurfacesStyle(ErrorStyle style, String path, int status, String body) throws Exception {
+        start(new TestSurface("s", style));
+
+        HttpResponse<String> answer = get(listeners.port("s"), path);
+
+        assertThat(answer.statusCode()).isEqualTo(status);
+        assertThat(answer.body()).isEqualTo(body);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"PLAIN, Method Not Allowed", "DETAIL, {\"detail\":\"Method Not Allowed\"}"})
+    void wrongMethod_is405WithAllow_inTheSurfacesStyle(ErrorStyle style, String expected) throws Exception {
+        start(new TestSurface("s", style));
+
+        HttpResponse<String> answer = send(
+                listeners.port("s"),
+                HttpRequest.newBuilder().method("DELETE", HttpRequest.BodyPublishers.noBody()),
+                "/hello");
+
+        assertThat(answer.statusCode()).isEqualTo(405);
+        assertThat(answer.headers().firstValue("Allow")).hasValue("GET");
+        assertThat(answer.body()).contains(expected);
+    }
+
+    @ParameterizedTest
+    @EnumSource(HttpClient.Version.class)
+    void bodyOverTheBound_is413NamingTheBound_inTheSurfacesStyle(HttpClient.Version version) throws Exception {
+        start(new TestSurface("s", ErrorStyle.ERROR));
+        get(listeners.port("s"), "/hello"); // over HTTP/2, the upgrade happens here: the POST goes as h2
+
+        HttpResponse<String> answer = send(
+                listeners.port("s"),
+                HttpRequest.newBuilder().version(version).POST(HttpRequest.BodyPublishers.ofString("x".repeat(11))),
+                "/hello");
+
+        assertThat(answer.statusCode()).isEqualTo(413);
+        assertThat(answer.body())
+                .isEqualTo("{\"error\":\"request body too large: 11 bytes (expected: <= 10, http.max-body-bytes)\"}");
+    }
+
+    @Test
+    void close_stopsEachSurfaceBeforeItsListener_whileReadyzSays503() {
+        start(new TestSurface("a", ErrorStyle.PLAIN), new TestSurface("b", ErrorStyle.PLAIN));
+
+        listeners.close();
+
+        assertThat(events).containsExactly("stop a while admin listens: false", "stop b while admin listens: false");
+    }
+
+    private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return send(port, HttpRequest.newBuilder().GET(), path);
+    }
+
+    private HttpResponse<String> send(int port, HttpRequest.Builder request, String path)
+            throws IOException, InterruptedException {
+        return client.send(
+                request.uri(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
