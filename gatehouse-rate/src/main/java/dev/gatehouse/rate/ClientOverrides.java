@@ -15,19 +15,12 @@ import java.util.OptionalInt;
 final class ClientOverrides {
 
     /** A key's override: its limits and its last use, updated in place. */
-    private static final class ClientOverride extends IdleKeyMap.Entry {
+    private static final class ClientOverride extends IdleKeyMap.LastUse {
         final RateLimits limits;
-        volatile long lastUsedNanos;
 
         ClientOverride(String key, RateLimits limits, long lastUsedNanos) {
-            super(key);
+            super(key, lastUsedNanos);
             this.limits = limits;
-            this.lastUsedNanos = lastUsedNanos;
-        }
-
-        @Override
-        protected long idleSinceNanos() {
-            return lastUsedNanos;
         }
 
         /** The window of its last use, then the spec's idle time (saturating). */
@@ -62,7 +55,7 @@ final class ClientOverrides {
             if (existing == null) {
                 return base;
             }
-            existing.lastUsedNanos = nowNanos;
+            existing.used(nowNanos);
             return existing.limits;
         }
         RateLimits limits = existing == null ? base : existing.limits;
@@ -76,7 +69,7 @@ final class ClientOverrides {
             // refused beyond the bound: the override applies to its own call only, memory stays bounded
             overrides.put(new ClientOverride(key, limits, nowNanos));
         } else {
-            existing.lastUsedNanos = nowNanos;
+            existing.used(nowNanos);
         }
         return limits;
     }

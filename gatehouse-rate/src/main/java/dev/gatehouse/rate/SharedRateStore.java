@@ -27,19 +27,12 @@ final class SharedRateStore implements RateStore {
      */
 
     /** A key this node served: its latest spec and use, updated in place. */
-    private static final class Served extends IdleKeyMap.Entry {
+    private static final class Served extends IdleKeyMap.LastUse {
         volatile LimitSpec spec;
-        volatile long lastUsedNanos;
 
         Served(String key, LimitSpec spec, long lastUsedNanos) {
-            super(key);
+            super(key, lastUsedNanos);
             this.spec = spec;
-            this.lastUsedNanos = lastUsedNanos;
-        }
-
-        @Override
-        protected long idleSinceNanos() {
-            return lastUsedNanos;
         }
 
         @Override
@@ -116,7 +109,7 @@ final class SharedRateStore implements RateStore {
             Served known = served.get(key);
             if (known != null) {
                 known.spec = spec;
-                known.lastUsedNanos = now;
+                known.used(now);
             } else {
                 served.putIfAbsent(new Served(key, spec, now)); // refused beyond the bound: decided, not listed
             }

@@ -382,6 +382,26 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
         protected void unclaim() {}
     }
 
+    /** An entry idle from its last use on: {@link #used} moves that time. */
+    public abstract static class LastUse extends Entry {
+        private volatile long lastUsedNanos;
+
+        protected LastUse(String key, long lastUsedNanos) {
+            super(key);
+            this.lastUsedNanos = lastUsedNanos;
+        }
+
+        /** Notes a use at {@code nowNanos}. */
+        public final void used(long nowNanos) {
+            lastUsedNanos = nowNanos;
+        }
+
+        @Override
+        protected final long idleSinceNanos() {
+            return lastUsedNanos;
+        }
+    }
+
     /** What a full map does with a new key. */
     public enum WhenFull {
         /** Forgets an entry past its idle time to make room; when the samples hold none, refuses the new key. */

@@ -10,7 +10,7 @@ import dev.gatehouse.core.time.NanoClock;
  * @param maxPerWindow at most one billion
  * @param windowNanos at least one millisecond
  */
-public record FixedWindowSpec(long maxPerWindow, long windowNanos) implements LimitSpec {
+public record FixedWindowSpec(long maxPerWindow, long windowNanos) implements WindowSpec {
 
     /** The largest per-window maximum. */
     public static final long MAX_PER_WINDOW = 1_000_000_000L;
@@ -21,17 +21,6 @@ public record FixedWindowSpec(long maxPerWindow, long windowNanos) implements Li
     public FixedWindowSpec {
         Require.inRange("maxPerWindow", maxPerWindow, 1, MAX_PER_WINDOW);
         Require.atLeast("windowNanos", windowNanos, MIN_WINDOW_NANOS);
-    }
-
-    @Override
-    public long limit() {
-        return maxPerWindow;
-    }
-
-    /** {@link LimitSpec#IDLE_WINDOWS} windows, saturated. */
-    @Override
-    public long idleNanos() {
-        return WideArithmetic.saturatedMultiply(IDLE_WINDOWS, windowNanos);
     }
 
     @Override

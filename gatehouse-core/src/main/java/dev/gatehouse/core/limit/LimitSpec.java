@@ -8,7 +8,7 @@ import java.time.Duration;
  * An immutable, validated limiter configuration. Equal specs make equivalent limiters, which is how
  * keyed registries keep the state of keys whose configuration did not change on a reload.
  */
-public sealed interface LimitSpec permits TokenBucketSpec, FixedWindowSpec, SlidingWindowSpec, ConcurrencySpec {
+public sealed interface LimitSpec permits TokenBucketSpec, WindowSpec, ConcurrencySpec {
 
     /**
      * The windows a key may stay idle before it is forgotten, as in gocc: a key is kept for this many

@@ -11,22 +11,11 @@ import dev.gatehouse.core.time.NanoClock;
  * @param maxPerWindow at least 1
  * @param windowNanos at least one millisecond
  */
-public record SlidingWindowSpec(long maxPerWindow, long windowNanos) implements LimitSpec {
+public record SlidingWindowSpec(long maxPerWindow, long windowNanos) implements WindowSpec {
 
     public SlidingWindowSpec {
         Require.atLeast("maxPerWindow", maxPerWindow, 1);
         Require.atLeast("windowNanos", windowNanos, FixedWindowSpec.MIN_WINDOW_NANOS);
-    }
-
-    @Override
-    public long limit() {
-        return maxPerWindow;
-    }
-
-    /** {@link LimitSpec#IDLE_WINDOWS} windows, saturated. */
-    @Override
-    public long idleNanos() {
-        return WideArithmetic.saturatedMultiply(IDLE_WINDOWS, windowNanos);
     }
 
     @Override
