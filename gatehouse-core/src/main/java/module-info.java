@@ -7,4 +7,5 @@ module dev.gatehouse.core {
     exports dev.gatehouse.core.time;
     exports dev.gatehouse.core.limit;
     exports dev.gatehouse.core.keyed;
+    exports dev.gatehouse.core.wait;
 }

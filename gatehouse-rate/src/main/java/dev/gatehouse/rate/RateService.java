@@ -5,6 +5,7 @@ import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.core.wait.WaitQueue;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
@@ -14,7 +15,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,10 +27,17 @@ public final class RateService implements AutoCloseable {
     /*
      * Design: every decision goes through store.limiter(), so a shared store can replace the memory
      * one without touching this class or the HTTP code. What only this process can know lives here:
-     * the queues of waiting calls (KeyQueue, created while a key has waiters, so idle keys cost
-     * nothing here) and the client overrides (ClientOverrides, only for keys that were given one).
-     * The store's idle keys and the expired overrides are swept in bounded steps on the scheduler,
-     * so tests on a manual clock see eviction happen as virtual time passes.
+     * the calls waiting per key (core's WaitQueue in front of the port, which keeps a line only while
+     * a key has waiters, asks with the key's current limits and gives back a grant its caller left)
+     * and the client overrides (ClientOverrides, only for keys that were given one). Every call goes
+     * through the queue, the ones that may not wait too (they ask once, ahead of any waiters, as in
+     * gocc), so a grant that arrives after its client went away is given back in one place.
+     *
+     * gocc counts a waiting call as neither approved nor denied, and a call refused for a full queue
+     * as denied; the store counts refused asks. The queue's listener tells DenialCorrections the
+     * difference, and snapshots apply it. The store's idle keys, the expired overrides and expired
+     * corrections are swept in bounded steps on the scheduler, so tests on a manual clock see
+     * eviction happen as virtual time passes.
      */
 
     /** How often idle keys are swept. */
@@ -45,7 +52,8 @@ public final class RateService implements AutoCloseable {
     private final NanoClock clock;
     private final ClientPermissions permissions;
     private final RateMetrics metrics;
-    private final ConcurrentHashMap<String, KeyQueue> queues = new ConcurrentHashMap<>();
+    private final WaitQueue queue;
+    private final DenialCorrections denialCorrections;
     private final ClientOverrides overrides;
     private final AtomicLong nextRequestId = new AtomicLong(1);
     private final Object sweepLock = new Object();
@@ -64,7 +72,13 @@ public final class RateService implements AutoCloseable {
                 : RateStore.inMemory(
                         clock, builder.maxKeys, key -> policy.limitsFor(key).spec());
         this.limiter = store.limiter();
-        this.metrics = new RateMetrics(builder.meterRegistry, store, queues::size);
+        this.queue = WaitQueue.builder(limiter, scheduler)
+                .clock(clock)
+                .currentSpec(key -> currentLimits(key).spec())
+                .listener(new QueueListener())
+                .build();
+        this.denialCorrections = new DenialCorrections(clock, builder.maxKeys, queue::waiting);
+        this.metrics = new RateMetrics(builder.meterRegistry, store, queue::lines);
     }
 
     /** A builder of a service enforcing {@code policy}. */
@@ -100,15 +114,10 @@ public final class RateService implements AutoCloseable {
                     "maxRequests out of bounds for " + limits.algorithm().configName() + " over "
                             + limits.windowMillis() + " ms: " + refusal));
         } else {
-            RateLimits asked = limits;
-            result = request.canWait() ? joinWaiting(key, requestId, asked, startNanos) : null;
-            if (result == null) {
-                CompletableFuture<CompletableFuture<RateVerdict>> decided = limiter.decide(key, asked.spec(), 1)
-                        .toCompletableFuture()
-                        .handle((decision, error) ->
-                                afterAsk(key, requestId, asked, request.canWait(), decision, error));
-                result = decided.isDone() ? decided.join() : cancellable(key, decided);
-            }
+            CompletableFuture<Decision> decided = request.canWait()
+                    ? queue.acquire(key, limits.spec(), 1, limits.maxRequestsInQueue(), Long.MAX_VALUE)
+                    : queue.decide(key, limits.spec(), 1);
+            result = verdictOf(key, requestId, limits, decided);
         }
         result.whenComplete((verdict, error) -> {
             if (verdict != null) {
@@ -131,14 +140,7 @@ public final class RateService implements AutoCloseable {
      */
     public CompletableFuture<Void> release(String key, long lease) {
         RateLimits limits = limitsFor(key, OptionalInt.empty(), OptionalInt.empty(), clock.nowNanos());
-        return limiter.release(key, limits.spec(), 1, lease)
-                .toCompletableFuture()
-                .thenRun(() -> {
-                    KeyQueue queue = queues.get(key);
-                    if (queue != null) {
-                        queue.drain();
-                    }
-                });
+        return queue.release(key, limits.spec(), 1, lease).toCompletableFuture();
     }
 
     /** The state of {@code key}, or empty when it holds none. */
@@ -147,11 +149,8 @@ public final class RateService implements AutoCloseable {
         return limiter.snapshot(key, limits.spec())
                 .toCompletableFuture()
                 .thenApply(found -> found.map(state -> {
-                    KeyQueue queue = queues.get(key);
-                    long denied = queue == null
-                            ? state.deniedThisWindow()
-                            : queue.correctedDenials(state.deniedThisWindow(), clock.nowNanos());
-                    return new KeySnapshot(key, limits, state.used(), denied, queue == null ? 0 : queue.size());
+                    long denied = denialCorrections.corrected(key, state.deniedThisWindow(), clock.nowNanos());
+                    return new KeySnapshot(key, limits, state.used(), denied, queue.waiting(key));
                 }));
     }
 
@@ -187,11 +186,7 @@ public final class RateService implements AutoCloseable {
 
     /** Calls waiting in all queues. */
     public int waiting() {
-        int total = 0;
-        for (KeyQueue queue : queues.values()) {
-            total += queue.size();
-        }
-        return total;
+        return queue.waiting();
     }
 
     /** Stops sweeping and answers every waiting call as unavailable; later calls are answered so at once. */
@@ -203,129 +198,74 @@ public final class RateService implements AutoCloseable {
                 sweepTask.cancel();
             }
         }
-        for (Map.Entry<String, KeyQueue> entry : queues.entrySet()) {
-            entry.getValue().closeAll(unavailable(entry.getKey(), 0));
-        }
-    }
-
-    // --- used by KeyQueue -------------------------------------------------------------------------
-
-    long nowNanos() {
-        return clock.nowNanos();
-    }
-
-    Scheduler scheduler() {
-        return scheduler;
-    }
-
-    RateMetrics metrics() {
-        return metrics;
-    }
-
-    /** Asks the port for one permit of {@code key} on behalf of its head waiter. */
-    CompletableFuture<Decision> ask(String key) {
-        RateLimits limits = limitsFor(key, OptionalInt.empty(), OptionalInt.empty(), clock.nowNanos());
-        return limiter.decide(key, limits.spec(), 1).toCompletableFuture();
-    }
-
-    /** Returns the permit {@code grant} took for a waiter who is gone. */
-    void giveBack(String key, Decision grant) {
-        RateLimits limits = limitsFor(key, OptionalInt.empty(), OptionalInt.empty(), clock.nowNanos());
-        limiter.release(key, limits.spec(), 1, grant.lease());
-    }
-
-    void retire(String key, KeyQueue queue) {
-        queues.remove(key, queue);
-    }
-
-    RateVerdict admitted(String key, long requestId, Decision decision) {
-        return new RateVerdict(RateVerdict.Outcome.ALLOWED, requestId, currentLimits(key), decision);
-    }
-
-    RateVerdict unavailable(String key, long requestId) {
-        return unavailable(requestId, currentLimits(key));
-    }
-
-    // ----------------------------------------------------------------------------------------------
-
-    private CompletableFuture<RateVerdict> joinWaiting(String key, long requestId, RateLimits limits, long nowNanos) {
-        KeyQueue queue = queues.get(key);
-        if (queue == null) {
-            return null;
-        }
-        KeyQueue.Waiter waiter = new KeyQueue.Waiter(nowNanos, requestId);
-        return switch (queue.offerBehind(waiter, limits.maxRequestsInQueue())) {
-            case QUEUED -> watch(key, queue, waiter);
-            case FULL ->
-                CompletableFuture.completedFuture(new RateVerdict(
-                        RateVerdict.Outcome.QUEUE_FULL, requestId, limits, queue.currentRefusal(nowNanos)));
-            case NOT_QUEUED -> null;
-        };
-    }
-
-    private CompletableFuture<RateVerdict> afterAsk(
-            String key, long requestId, RateLimits limits, boolean canWait, Decision decision, Throwable error) {
-        if (error != null) {
-            return CompletableFuture.completedFuture(unavailable(requestId, limits));
-        }
-        if (decision.allowed()) {
-            return CompletableFuture.completedFuture(
-                    new RateVerdict(RateVerdict.Outcome.ALLOWED, requestId, limits, decision));
-        }
-        if (!canWait || decision.outcome() == Decision.Outcome.TOO_MANY_KEYS) {
-            return CompletableFuture.completedFuture(
-                    new RateVerdict(RateVerdict.Outcome.DENIED, requestId, limits, decision));
-        }
-        for (; ; ) {
-            KeyQueue queue = queues.computeIfAbsent(key, k -> new KeyQueue(k, this));
-            KeyQueue.Waiter waiter = new KeyQueue.Waiter(clock.nowNanos(), requestId);
-            switch (queue.offerAfterRefusal(waiter, limits.maxRequestsInQueue(), decision)) {
-                case QUEUED -> {
-                    return watch(key, queue, waiter);
-                }
-                case FULL -> {
-                    return CompletableFuture.completedFuture(
-                            new RateVerdict(RateVerdict.Outcome.QUEUE_FULL, requestId, limits, decision));
-                }
-                case NOT_QUEUED -> queues.remove(key, queue); // retired meanwhile: take a fresh one
-            }
-        }
+        queue.close();
     }
 
     /**
-     * The verdict {@code pending} will give, as a future whose cancellation reaches that verdict (and
-     * so takes a waiter out of its queue) even when it is cancelled before the port has answered.
+     * The verdict on {@code requestId}'s call of {@code key}, asked with {@code limits}, once the queue
+     * has {@code decided}. Cancelling it cancels {@code decided}: the call leaves its queue, and a
+     * grant that arrives after is given back by the queue.
      */
-    private CompletableFuture<RateVerdict> cancellable(
-            String key, CompletableFuture<CompletableFuture<RateVerdict>> pending) {
-        CompletableFuture<RateVerdict> outer = new CompletableFuture<>();
-        pending.thenAccept(inner -> {
-            inner.whenComplete((verdict, error) -> {
-                if (verdict == null) {
-                    outer.cancel(false);
-                } else if (!outer.complete(verdict) && verdict.allowed()) {
-                    release(key, verdict.decision().lease()); // admitted after its client went away
-                }
-            });
-            outer.whenComplete((verdict, error) -> {
-                if (outer.isCancelled()) {
-                    inner.cancel(false);
-                }
-            });
+    private CompletableFuture<RateVerdict> verdictOf(
+            String key, long requestId, RateLimits limits, CompletableFuture<Decision> decided) {
+        if (decided.isDone()) {
+            return CompletableFuture.completedFuture(
+                    decided.isCompletedExceptionally()
+                            ? unavailable(requestId, limits)
+                            : verdict(key, requestId, limits, decided.join(), /* later= */ false));
+        }
+        CompletableFuture<RateVerdict> verdict = decided.handle((decision, error) -> {
+            if (decided.isCancelled()) {
+                return null; // by the verdict's own cancellation
+            }
+            return error != null
+                    ? unavailable(requestId, currentLimits(key))
+                    : verdict(key, requestId, limits, decision, /* later= */ true);
         });
-        return outer;
-    }
-
-    private CompletableFuture<RateVerdict> watch(String key, KeyQueue queue, KeyQueue.Waiter waiter) {
-        waiter.result.whenComplete((verdict, error) -> {
-            if (waiter.result.isCancelled()) {
-                queue.remove(waiter);
+        verdict.whenComplete((done, error) -> {
+            if (verdict.isCancelled()) {
+                decided.cancel(false);
             }
         });
-        if (closed) {
-            queue.closeAll(unavailable(key, 0)); // joined while close() was answering the others
+        return verdict;
+    }
+
+    /**
+     * The verdict for {@code decision}; a call admitted {@code later} (after waiting, or after a
+     * shared store's round trip) carries the key's limits as they are then.
+     */
+    private RateVerdict verdict(String key, long requestId, RateLimits asked, Decision decision, boolean later) {
+        return switch (decision.outcome()) {
+            case ALLOWED ->
+                new RateVerdict(RateVerdict.Outcome.ALLOWED, requestId, later ? currentLimits(key) : asked, decision);
+            case DENIED, TOO_MANY_KEYS, TIMED_OUT -> // TIMED_OUT never: calls here wait without a timeout
+                new RateVerdict(RateVerdict.Outcome.DENIED, requestId, asked, decision);
+            case QUEUE_FULL -> new RateVerdict(RateVerdict.Outcome.QUEUE_FULL, requestId, asked, decision);
+            case CLOSED -> unavailable(0, currentLimits(key)); // answered by the shutdown
+        };
+    }
+
+    /** Counts waiting calls for the meters, and keeps gocc's count of denials. */
+    private final class QueueListener implements WaitQueue.Listener {
+        @Override
+        public void joined(String key, int ahead) {
+            metrics.joined(ahead);
         }
-        return waiter.result;
+
+        @Override
+        public void left(String key, long waitedNanos, boolean admitted) {
+            metrics.left(waitedNanos, admitted);
+        }
+
+        @Override
+        public void refusedWhileWaiting(String key, Decision refusal) {
+            denialCorrections.refusedWhileWaiting(key, refusal, clock.nowNanos());
+        }
+
+        @Override
+        public void turnedAway(String key, Decision answer) {
+            denialCorrections.turnedAway(key, answer, clock.nowNanos());
+        }
     }
 
     private RateLimits currentLimits(String key) {
@@ -352,10 +292,11 @@ public final class RateService implements AutoCloseable {
         }
     }
 
-    /** Evicts idle keys and expired overrides, a bounded batch of each, then schedules the next sweep. */
+    /** Evicts idle keys, expired overrides and corrections, a bounded batch of each, then schedules the next sweep. */
     private void sweep() {
         store.sweep(SWEEP_BATCH);
         overrides.sweep(SWEEP_BATCH);
+        denialCorrections.sweep(SWEEP_BATCH);
         startSweeping();
     }
 
@@ -379,7 +320,7 @@ public final class RateService implements AutoCloseable {
             return this;
         }
 
-        /** Runs queue wake-ups and sweeps; required. */
+        /** Runs queue wake-ups, rechecks of concurrency keys (every second) and sweeps; required. */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Require.given("scheduler", scheduler, "a scheduler");
             return this;

@@ -360,6 +360,66 @@ class RateServiceTest {
         assertThat(outcome(second)).isEqualTo(RateVerdict.Outcome.ALLOWED);
     }
 
+    @Test
+    void waitingCallCancelledWhileTheStoreDecides_givesItsPermitBackWhenAdmitted() {
+        RateStore store =
+                new DelayedStore(RateStore.inMemory(clock, 100, key -> LimitSpec.concurrency(1)), clock, MILLI, MILLI);
+        RateService service =
+                onClock(policy(1, 10, Algorithm.CONCURRENCY)).store(store).build();
+        CompletableFuture<RateVerdict> gone = service.acquire(waitingCall("k"));
+        gone.cancel(false); // the client went away before the answer
+
+        clock.advanceNanos(2 * MILLI); // admitted by the store, then given back
+        CompletableFuture<RateVerdict> next = service.acquire(call("k"));
+        clock.advanceNanos(MILLI);
+
+        assertThat(outcome(next)).isEqualTo(RateVerdict.Outcome.ALLOWED);
+        assertThat(service.waiting()).isZero();
+    }
+
+    @Test
+    void snapshot_aWaiterAdmittedByARelease_isNotCountedAsADenial() {
+        RateService service = service(1, 10);
+        service.acquire(call("k")).join();
+        CompletableFuture<RateVerdict> waiting = service.acquire(waitingCall("k"));
+
+        service.release("k").join(); // admits the waiter: its queue is empty again
+
+        assertThat(outcome(waiting)).isEqualTo(RateVerdict.Outcome.ALLOWED);
+        KeySnapshot snapshot = service.snapshot("k").join().orElseThrow();
+        assertThat(snapshot.approvedThisWindow()).isEqualTo(1);
+        assertThat(snapshot.deniedThisWindow()).isZero();
+        assertThat(snapshot.waiting()).isZero();
+    }
+
+    @Test
+    void snapshot_callRefusedWithNoRoomToWait_countsAsADenial() {
+        RateService service = service(1, 0);
+        service.acquire(call("k")).join();
+
+        assertThat(outcome(service.acquire(waitingCall("k")))).isEqualTo(RateVerdict.Outcome.QUEUE_FULL);
+
+        assertThat(service.snapshot("k").join().orElseThrow().deniedThisWindow())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void waiters_afterAReloadRaisesTheLimit_areAdmittedUnderTheNewLimit() {
+        RateService service = service(1, 10);
+        service.acquire(call("k")).join();
+        List<CompletableFuture<RateVerdict>> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiters.add(service.acquire(waitingCall("k")));
+        }
+
+        service.reconfigure(service.policy().withRules(KeyRules.parse("""
+                {"keys":[{"key_pattern":"k","max_requests_per_window":3}]}""")));
+        clock.advance(WINDOW);
+
+        assertThat(doneCount(waiters)).isEqualTo(3);
+        assertThat(waiters.getLast().join().limits().maxRequests()).isEqualTo(3);
+    }
+
     private static final long MILLI = 1_000_000L;
 
     /**

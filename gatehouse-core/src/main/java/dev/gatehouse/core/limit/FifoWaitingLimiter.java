@@ -1,118 +1,49 @@
 package dev.gatehouse.core.limit;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.time.Scheduler;
-import java.util.ArrayList;
-import java.util.List;
+import dev.gatehouse.core.wait.WaitQueue;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.CompletionStage;
 
-/** A {@link WaitingLimiter} keeping its waiters in an intrusive doubly linked list. */
+/** A {@link WaitingLimiter}: one line of a {@link WaitQueue} in front of a limiter of this process. */
 final class FifoWaitingLimiter implements WaitingLimiter {
 
     /*
-     * Design: all queue changes happen under one lock and only decide; futures are completed after
-     * the lock is released, so callbacks of callers never run under it. At most one wake-up is
-     * scheduled, for when the head waiter's permits are due (window roll, token refill); releases and
-     * cancellations of the head drain the queue at once. A limiter that cannot say when capacity
-     * returns (concurrency) is drained by releases only.
-     *
-     * The fast path (nobody waiting, permits available) takes no lock: `size` is read first, and a
-     * race with a waiter that is being queued at that moment only lets one request be granted beside
-     * it, never ahead of a waiter that is already queued.
-     *
-     * No wake-up may be lost. release() frees permits without the lock and then drains only if it
-     * sees a waiter, so a waiter that becomes the head asks the limiter once more after it is linked
-     * (a release that came between its denied decision and the link is seen by that second ask, or
-     * it saw the waiter and drains). A granted waiter whose client left hands its permits back
-     * through release(), which drains for the next one.
+     * Design: the queue sees the limiter through a port that serves every key from it and answers at
+     * once; this view uses one key. Every permit given back through release() goes to the limiter and
+     * then signals the queue, so no recheck interval is needed: a concurrency limiter's waiters are
+     * woken by releases only. A call turned away for a full line gets its figures from the limiter's
+     * state now (exact), not from the queue's aged copy of the last refusal.
      */
+
+    private static final String KEY = "";
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final RateLimiter limiter;
     private final int maxWaiters;
-    private final Scheduler scheduler;
-    private final ReentrantLock lock = new ReentrantLock();
-    private Waiter head;
-    private Waiter tail;
-    private volatile int size;
-    private Scheduler.Task wakeUp;
-    private boolean closed;
+    private final WaitQueue queue;
 
     FifoWaitingLimiter(RateLimiter limiter, int maxWaiters, Scheduler scheduler) {
         this.limiter = limiter;
         this.maxWaiters = maxWaiters;
-        this.scheduler = scheduler;
+        this.queue = WaitQueue.builder(new OneLimiter(limiter), scheduler)
+                .withoutRecheck()
+                .build();
     }
 
     @Override
     public CompletableFuture<Decision> acquire(long permits, long timeoutNanos) {
-        Require.atLeast("permits", permits, 1);
-        Require.atLeast("timeoutNanos", timeoutNanos, 0);
-        Decision immediate;
-        Waiter waiter = null;
-        lock.lock();
-        try {
-            immediate = admitOrQueue(permits, timeoutNanos);
-            if (immediate == null) {
-                waiter = new Waiter(permits);
-                link(waiter);
-                if (waiter == head) {
-                    immediate = askAgainAsNewHead(waiter);
-                }
-            }
-        } finally {
-            lock.unlock();
+        CompletableFuture<Decision> result = queue.acquire(KEY, limiter.spec(), permits, maxWaiters, timeoutNanos);
+        if (maxWaiters != 0
+                && result.isDone()
+                && !result.isCompletedExceptionally()
+                && result.join().outcome() == Decision.Outcome.QUEUE_FULL) {
+            return CompletableFuture.completedFuture(queueFull(permits));
         }
-        if (immediate != null) {
-            return CompletableFuture.completedFuture(immediate);
-        }
-        if (timeoutNanos != Long.MAX_VALUE) {
-            Waiter timed = waiter;
-            waiter.timeout = scheduler.schedule(() -> timeOut(timed), timeoutNanos);
-        }
-        return waiter;
-    }
-
-    /** Under the lock: the decision to answer at once, or null to queue (scheduling a wake-up). */
-    private Decision admitOrQueue(long permits, long timeoutNanos) {
-        if (closed) {
-            return new Decision(Decision.Outcome.CLOSED, 0, Decision.NEVER, Decision.NEVER);
-        }
-        if (head != null) {
-            if (size >= maxWaiters
-                    || timeoutNanos == 0
-                    || permits > limiter.spec().limit()) {
-                return queueFull(permits);
-            }
-            return null;
-        }
-        Decision decision = limiter.decide(permits);
-        if (decision.allowed()) {
-            return decision;
-        }
-        if (maxWaiters == 0
-                || timeoutNanos == 0
-                || decision.nanosUntilRetry() == Decision.NEVER
-                        && permits > limiter.spec().limit()) {
-            return decision.withOutcome(maxWaiters == 0 ? Decision.Outcome.QUEUE_FULL : Decision.Outcome.DENIED);
-        }
-        scheduleWakeUp(decision.nanosUntilRetry());
-        return null;
-    }
-
-    /**
-     * Under the lock, right after {@code waiter} was linked as the head: asks again, so that a release
-     * made between the first denied decision and the link is not lost (that release saw no waiter
-     * and did not drain). Returns the decision if the waiter is granted after all (it is unlinked).
-     */
-    private Decision askAgainAsNewHead(Waiter waiter) {
-        Decision decision = limiter.decide(waiter.permits);
-        if (!decision.allowed()) {
-            return null;
-        }
-        unlink(waiter);
-        cancelWakeUp();
-        return decision;
+        return result;
     }
 
     private Decision queueFull(long permits) {
@@ -123,12 +54,12 @@ final class FifoWaitingLimiter implements WaitingLimiter {
 
     @Override
     public boolean tryAcquire(long permits) {
-        return size == 0 && limiter.tryAcquire(permits);
+        return queue.waiting(KEY) == 0 && limiter.tryAcquire(permits);
     }
 
     @Override
     public Decision decide(long permits) {
-        if (size != 0) {
+        if (queue.waiting(KEY) != 0) {
             Require.atLeast("permits", permits, 1);
             return queueFull(permits).withOutcome(Decision.Outcome.DENIED);
         }
@@ -138,14 +69,12 @@ final class FifoWaitingLimiter implements WaitingLimiter {
     @Override
     public void release(long permits) {
         limiter.release(permits);
-        if (size != 0) {
-            drain();
-        }
+        queue.permitsReturned(KEY);
     }
 
     @Override
     public int waiting() {
-        return size;
+        return queue.waiting(KEY);
     }
 
     @Override
@@ -155,175 +84,35 @@ final class FifoWaitingLimiter implements WaitingLimiter {
 
     @Override
     public LimiterSnapshot snapshot() {
-        return limiter.snapshot().withWaiting(size);
+        return limiter.snapshot().withWaiting(queue.waiting(KEY));
     }
 
     @Override
     public long reclaimableAtNanos() {
-        return size != 0 ? Long.MAX_VALUE : limiter.reclaimableAtNanos();
+        return queue.waiting(KEY) != 0 ? Long.MAX_VALUE : limiter.reclaimableAtNanos();
     }
 
     @Override
     public void close() {
-        List<Waiter> dropped = new ArrayList<>();
-        lock.lock();
-        try {
-            closed = true;
-            cancelWakeUp();
-            for (Waiter waiter = head; waiter != null; waiter = waiter.next) {
-                dropped.add(waiter);
-            }
-            head = tail = null;
-            size = 0;
-        } finally {
-            lock.unlock();
-        }
-        Decision closedDecision = new Decision(Decision.Outcome.CLOSED, 0, Decision.NEVER, Decision.NEVER);
-        for (Waiter waiter : dropped) {
-            waiter.finish(closedDecision);
-        }
+        queue.close();
     }
 
-    /**
-     * Grants waiters from the head for as long as the limiter allows, then schedules the next wake-up.
-     * Permits granted to a waiter that was cancelled meanwhile go back through {@link #release}, which
-     * drains again for the waiters behind it.
-     */
-    private void drain() {
-        List<Waiter> granted = null;
-        List<Decision> decisions = null;
-        lock.lock();
-        try {
-            cancelWakeUp();
-            while (head != null) {
-                Decision decision = limiter.decide(head.permits);
-                if (!decision.allowed()) {
-                    scheduleWakeUp(decision.nanosUntilRetry());
-                    break;
-                }
-                if (granted == null) {
-                    granted = new ArrayList<>();
-                    decisions = new ArrayList<>();
-                }
-                granted.add(head);
-                decisions.add(decision);
-                unlink(head);
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (granted != null) {
-            for (int i = 0; i < granted.size(); i++) {
-                Waiter waiter = granted.get(i);
-                if (!waiter.finish(decisions.get(i))) {
-                    release(waiter.permits); // cancelled between grant and completion
-                }
-            }
-        }
-    }
-
-    private void timeOut(Waiter waiter) {
-        leave(waiter, new Decision(Decision.Outcome.TIMED_OUT, 0, Decision.NEVER, Decision.NEVER));
-    }
-
-    /**
-     * Takes {@code waiter} out of the queue if it is still in it, answers it with {@code answer} (none
-     * when it was cancelled), and lets the next waiter move up if it was the head.
-     */
-    private void leave(Waiter waiter, Decision answer) {
-        boolean wasHead;
-        lock.lock();
-        try {
-            if (!waiter.linked) {
-                return;
-            }
-            wasHead = waiter == head;
-            unlink(waiter);
-        } finally {
-            lock.unlock();
-        }
-        if (answer != null) {
-            waiter.finish(answer);
-        } else {
-            waiter.cancelTimeout();
-        }
-        if (wasHead) {
-            drain();
-        }
-    }
-
-    private void scheduleWakeUp(long delayNanos) {
-        if (delayNanos != Decision.NEVER) {
-            wakeUp = scheduler.schedule(this::drain, delayNanos);
-        }
-    }
-
-    private void cancelWakeUp() {
-        if (wakeUp != null) {
-            wakeUp.cancel();
-            wakeUp = null;
-        }
-    }
-
-    private void link(Waiter waiter) {
-        waiter.linked = true;
-        waiter.previous = tail;
-        if (tail == null) {
-            head = waiter;
-        } else {
-            tail.next = waiter;
-        }
-        tail = waiter;
-        size++;
-    }
-
-    private void unlink(Waiter waiter) {
-        if (waiter.previous == null) {
-            head = waiter.next;
-        } else {
-            waiter.previous.next = waiter.next;
-        }
-        if (waiter.next == null) {
-            tail = waiter.previous;
-        } else {
-            waiter.next.previous = waiter.previous;
-        }
-        waiter.previous = waiter.next = null;
-        waiter.linked = false;
-        size--;
-    }
-
-    /** A queued request; it is its own future so that cancelling it leaves the queue. */
-    private final class Waiter extends CompletableFuture<Decision> {
-        final long permits;
-        Waiter previous;
-        Waiter next;
-        boolean linked;
-        volatile Scheduler.Task timeout;
-
-        Waiter(long permits) {
-            this.permits = permits;
-        }
-
-        boolean finish(Decision decision) {
-            cancelTimeout();
-            return complete(decision);
-        }
-
-        void cancelTimeout() {
-            Scheduler.Task task = timeout;
-            if (task != null) {
-                task.cancel();
-            }
+    /** The port the queue asks: {@code limiter} for every key, answering at once, keeping no leases. */
+    private record OneLimiter(RateLimiter limiter) implements KeyedRateLimiter {
+        @Override
+        public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
+            return CompletableFuture.completedFuture(limiter.decide(permits));
         }
 
         @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean cancelled = super.cancel(mayInterruptIfRunning);
-            if (cancelled) {
-                leave(this, null);
-            }
-            return cancelled;
+        public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+            limiter.release(permits);
+            return DONE;
+        }
+
+        @Override
+        public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
+            return CompletableFuture.completedFuture(Optional.of(limiter.snapshot()));
         }
     }
 }

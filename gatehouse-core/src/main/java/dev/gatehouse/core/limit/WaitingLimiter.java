@@ -31,9 +31,9 @@ public interface WaitingLimiter extends RateLimiter {
     void close();
 
     /**
-     * A wait queue of at most {@code maxWaiters} in front of {@code limiter}. {@code scheduler} wakes
-     * the queue when capacity is due back and times waiters out; it must not run a task inside
-     * {@link Scheduler#schedule} itself.
+     * A wait queue of at most {@code maxWaiters} in front of {@code limiter}: one line of a {@link
+     * dev.gatehouse.core.wait.WaitQueue}. {@code scheduler} wakes the queue when capacity is due back
+     * and times waiters out; it must not run a task inside {@link Scheduler#schedule} itself.
      */
     static WaitingLimiter create(RateLimiter limiter, int maxWaiters, Scheduler scheduler) {
         Require.atLeast("maxWaiters", maxWaiters, 0);
