@@ -1,6 +1,6 @@
 package dev.gatehouse.bench;
 
-import dev.gatehouse.core.keyed.KeyedLimiters;
+import dev.gatehouse.core.keyed.LimiterRegistry;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.RateLimiter;
 import dev.gatehouse.core.limit.TokenBucketSpec;
@@ -45,21 +45,21 @@ public class RegistryBenchmark {
     public int lookedUp;
 
     private String[] names;
-    private KeyedLimiters<LimitSpec, RateLimiter> gatehouse;
+    private LimiterRegistry<LimitSpec, RateLimiter> gatehouse;
     private ConcurrentHashMap<String, Bucket> bucket4j;
     private int cursor;
 
     @Setup(Level.Trial)
     public void setUp() {
         TokenBucketSpec spec = LimitSpec.tokenBucket(1_000_000, 1_000_000, Duration.ofSeconds(1));
-        gatehouse = KeyedLimiters.forSpecs(key -> spec, NanoClock.system())
+        gatehouse = LimiterRegistry.forSpecs(key -> spec, NanoClock.system())
                 .maximumKeys(KEYS)
                 .build();
         bucket4j = new ConcurrentHashMap<>();
         names = new String[KEYS];
         for (int i = 0; i < KEYS; i++) {
             names[i] = "client-" + Integer.toHexString(i * 0x9E3779B1);
-            try (KeyedLimiters.Held<RateLimiter> held = gatehouse.hold(names[i])) {
+            try (LimiterRegistry.Held<RateLimiter> held = gatehouse.hold(names[i])) {
                 held.limiter().tryAcquire(1);
             }
             bucket4j.computeIfAbsent(names[i], RegistryBenchmark::newBucket).tryConsume(1);
@@ -81,7 +81,7 @@ public class RegistryBenchmark {
 
     @Benchmark
     public boolean gatehouse() {
-        try (KeyedLimiters.Held<RateLimiter> held = gatehouse.hold(nextKey())) {
+        try (LimiterRegistry.Held<RateLimiter> held = gatehouse.hold(nextKey())) {
             return held.limiter().tryAcquire(1);
         }
     }

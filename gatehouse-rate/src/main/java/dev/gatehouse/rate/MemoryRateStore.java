@@ -1,21 +1,21 @@
 package dev.gatehouse.rate;
 
-import dev.gatehouse.core.keyed.KeyedLimiters;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.keyed.LimiterRegistry;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.RateLimiter;
 import dev.gatehouse.core.time.NanoClock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
-/** {@link RateStore} over a {@link KeyedLimiters} registry in this process; a key stays its spec's idle time once fresh. */
+/** {@link RateStore} over a {@link LimiterRegistry} registry in this process; a key stays its spec's idle time once fresh. */
 final class MemoryRateStore implements RateStore {
 
-    private final KeyedLimiters<LimitSpec, RateLimiter> registry;
+    private final LimiterRegistry<LimitSpec, RateLimiter> registry;
     private final KeyedRateLimiter limiter;
 
     MemoryRateStore(NanoClock clock, int maxKeys, Function<String, LimitSpec> fallbackPolicy) {
-        this.registry = KeyedLimiters.forSpecs(fallbackPolicy, clock)
+        this.registry = LimiterRegistry.forSpecs(fallbackPolicy, clock)
                 .idleTime(LimitSpec::idleNanos)
                 .maximumKeys(maxKeys)
                 .build();

@@ -2,8 +2,8 @@ package dev.gatehouse.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.keyed.KeyedLimiters;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.keyed.LimiterRegistry;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.SlidingWindowSpec;
@@ -61,7 +61,7 @@ class RedisLimitersExactnessTest {
         KeyedRateLimiter redis =
                 new RedisKeyedRateLimiter(backend.commands(), prefix, 60_000_000L, () -> clock.nowNanos() / MICRO);
         KeyedRateLimiter memory = KeyedRateLimiter.inMemory(
-                KeyedLimiters.forSpecs(key -> spec, clock).build());
+                LimiterRegistry.forSpecs(key -> spec, clock).build());
         String key = "bound-" + UUID.randomUUID();
         Random random = new Random(SEED);
         long limit = spec.limit();

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.core.degrade.DegradingKeyedRateLimiter;
 import dev.gatehouse.core.degrade.Fallback;
 import dev.gatehouse.core.degrade.StoreHealth;
-import dev.gatehouse.core.keyed.KeyedLimiters;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.keyed.LimiterRegistry;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
@@ -68,7 +68,7 @@ class RedisOutageTest {
     }
 
     private static KeyedRateLimiter inMemory() {
-        return KeyedRateLimiter.inMemory(KeyedLimiters.forSpecs(key -> TEN_PER_MINUTE, NanoClock.system())
+        return KeyedRateLimiter.inMemory(LimiterRegistry.forSpecs(key -> TEN_PER_MINUTE, NanoClock.system())
                 .build());
     }
 

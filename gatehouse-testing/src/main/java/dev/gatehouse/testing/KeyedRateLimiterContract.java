@@ -2,8 +2,8 @@ package dev.gatehouse.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.keyed.KeyedLimiters;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.keyed.LimiterRegistry;
 import dev.gatehouse.core.limit.ConcurrencySpec;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
@@ -221,8 +221,9 @@ public abstract class KeyedRateLimiterContract {
     void randomRuns_decideAsTheInMemoryLimiters() {
         for (long seed = 1; seed <= 4; seed++) {
             ManualClock referenceClock = new ManualClock(clock.nowNanos());
-            KeyedRateLimiter reference = KeyedRateLimiter.inMemory(
-                    KeyedLimiters.forSpecs(key -> SPECS.get(0), referenceClock).build());
+            KeyedRateLimiter reference =
+                    KeyedRateLimiter.inMemory(LimiterRegistry.forSpecs(key -> SPECS.get(0), referenceClock)
+                            .build());
             Random random = new Random(seed);
             String run = freshKey();
             List<Decision> held = new ArrayList<>(); // concurrency grants, released by their lease

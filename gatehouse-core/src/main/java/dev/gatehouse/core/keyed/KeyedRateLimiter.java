@@ -45,7 +45,7 @@ public interface KeyedRateLimiter {
     CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec);
 
     /** Limits kept in this process by {@code limiters}: each call completes before it returns. */
-    static KeyedRateLimiter inMemory(KeyedLimiters<LimitSpec, RateLimiter> limiters) {
+    static KeyedRateLimiter inMemory(LimiterRegistry<LimitSpec, RateLimiter> limiters) {
         return new MemoryKeyedRateLimiter(Require.given("limiters", limiters, "a registry of limiters"));
     }
 

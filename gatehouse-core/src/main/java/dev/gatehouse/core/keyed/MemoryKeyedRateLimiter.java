@@ -16,15 +16,15 @@ final class MemoryKeyedRateLimiter implements KeyedRateLimiter {
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-    private final KeyedLimiters<LimitSpec, RateLimiter> limiters;
+    private final LimiterRegistry<LimitSpec, RateLimiter> limiters;
 
-    MemoryKeyedRateLimiter(KeyedLimiters<LimitSpec, RateLimiter> limiters) {
+    MemoryKeyedRateLimiter(LimiterRegistry<LimitSpec, RateLimiter> limiters) {
         this.limiters = limiters;
     }
 
     @Override
     public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
-        try (KeyedLimiters.Held<RateLimiter> held = limiters.hold(key, spec)) {
+        try (LimiterRegistry.Held<RateLimiter> held = limiters.hold(key, spec)) {
             return CompletableFuture.completedFuture(
                     held == null ? Decision.tooManyKeys() : held.limiter().decide(permits));
         }
@@ -32,7 +32,7 @@ final class MemoryKeyedRateLimiter implements KeyedRateLimiter {
 
     @Override
     public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
-        try (KeyedLimiters.Held<RateLimiter> held = limiters.holdExisting(key)) {
+        try (LimiterRegistry.Held<RateLimiter> held = limiters.holdExisting(key)) {
             if (held != null) {
                 held.limiter().release(permits);
             }

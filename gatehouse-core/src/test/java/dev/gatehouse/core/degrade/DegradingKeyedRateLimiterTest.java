@@ -2,8 +2,8 @@ package dev.gatehouse.core.degrade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.keyed.KeyedLimiters;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.keyed.LimiterRegistry;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
@@ -25,7 +25,7 @@ class DegradingKeyedRateLimiterTest {
 
     private KeyedRateLimiter memory() {
         return KeyedRateLimiter.inMemory(
-                KeyedLimiters.forSpecs(key -> TEN_PER_SECOND, clock).build());
+                LimiterRegistry.forSpecs(key -> TEN_PER_SECOND, clock).build());
     }
 
     private KeyedRateLimiter degrading(Fallback fallback) {

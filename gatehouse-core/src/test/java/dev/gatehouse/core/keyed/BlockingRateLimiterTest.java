@@ -20,7 +20,7 @@ class BlockingRateLimiterTest {
 
     private final ManualClock clock = new ManualClock();
     private final KeyedRateLimiter limits = KeyedRateLimiter.inMemory(
-            KeyedLimiters.forSpecs(key -> TWO_PER_SECOND, clock).build());
+            LimiterRegistry.forSpecs(key -> TWO_PER_SECOND, clock).build());
 
     @Test
     void view_decidesReleasesAndSnapshotsThroughThePort() {

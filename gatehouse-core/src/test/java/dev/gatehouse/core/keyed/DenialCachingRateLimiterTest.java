@@ -20,7 +20,7 @@ class DenialCachingRateLimiterTest {
 
     private final ManualClock clock = new ManualClock();
     private final CountingStore store = new CountingStore(KeyedRateLimiter.inMemory(
-            KeyedLimiters.forSpecs(key -> TWO_PER_SECOND, clock).build()));
+            LimiterRegistry.forSpecs(key -> TWO_PER_SECOND, clock).build()));
 
     private static Decision decide(KeyedRateLimiter limiter, String key, long permits) {
         return limiter.decide(key, TWO_PER_SECOND, permits)
@@ -53,7 +53,7 @@ class DenialCachingRateLimiterTest {
     void snapshot_countsTheDenialsAnsweredFromTheCache_asTheStoreWouldHave() {
         KeyedRateLimiter cached = KeyedRateLimiter.cachingDenials(store, clock, 100);
         KeyedRateLimiter plain = KeyedRateLimiter.inMemory(
-                KeyedLimiters.forSpecs(key -> TWO_PER_SECOND, clock).build());
+                LimiterRegistry.forSpecs(key -> TWO_PER_SECOND, clock).build());
         for (KeyedRateLimiter limiter : new KeyedRateLimiter[] {cached, plain}) {
             for (int i = 0; i < 7; i++) { // 2 allowed, 5 denied (the cache answers 4 of them itself)
                 decide(limiter, "hot", 1);

@@ -11,7 +11,7 @@ class MemoryKeyedRateLimiterTest extends KeyedRateLimiterContract {
     @Override
     protected KeyedRateLimiter newLimiter(ManualClock clock) {
         return KeyedRateLimiter.inMemory(
-                KeyedLimiters.forSpecs(key -> LimitSpec.fixedWindow(1, Duration.ofSeconds(1)), clock)
+                LimiterRegistry.forSpecs(key -> LimitSpec.fixedWindow(1, Duration.ofSeconds(1)), clock)
                         .build());
     }
 }

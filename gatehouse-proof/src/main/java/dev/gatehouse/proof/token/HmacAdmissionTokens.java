@@ -44,9 +44,9 @@ final class HmacAdmissionTokens implements AdmissionTokens {
     private static final String STORE_PREFIX = "tok:";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final CompletionStage<TokenVerification> MALFORMED =
-            CompletableFuture.completedStage(TokenVerification.rejected(TokenVerdict.MALFORMED));
+            CompletableFuture.completedStage(TokenVerification.rejected(TokenVerification.Outcome.MALFORMED));
     private static final CompletionStage<TokenVerification> BAD_SIGNATURE =
-            CompletableFuture.completedStage(TokenVerification.rejected(TokenVerdict.BAD_SIGNATURE));
+            CompletableFuture.completedStage(TokenVerification.rejected(TokenVerification.Outcome.BAD_SIGNATURE));
 
     private final long ttlSeconds;
     private final HmacSha256 currentKey;
@@ -114,21 +114,23 @@ final class HmacAdmissionTokens implements AdmissionTokens {
         }
         if (Math.floorDiv(clock.epochMillis(), 1_000L) >= expiresAtSeconds) {
             return CompletableFuture.completedStage(
-                    new TokenVerification(TokenVerdict.EXPIRED, subjectText, expiresAtSeconds));
+                    new TokenVerification(TokenVerification.Outcome.EXPIRED, subjectText, expiresAtSeconds));
         }
         long expiresAtMillis = expiresAtSeconds * 1_000L;
         return SingleUse.consume(store, STORE_PREFIX + nonceText, expiresAtMillis)
                 .handle((firstUse, error) -> {
-                    TokenVerdict verdict;
+                    TokenVerification.Outcome verdict;
                     if (error != null) {
                         if (!SingleUse.isUnavailable(error)) {
                             throw SingleUse.propagate(error); // a bug, not an answer
                         }
-                        verdict = TokenVerdict.UNAVAILABLE;
+                        verdict = TokenVerification.Outcome.UNAVAILABLE;
                     } else if (firstUse) {
-                        verdict = TokenVerdict.ACCEPTED;
+                        verdict = TokenVerification.Outcome.ACCEPTED;
                     } else {
-                        verdict = clock.epochMillis() >= expiresAtMillis ? TokenVerdict.EXPIRED : TokenVerdict.REPLAYED;
+                        verdict = clock.epochMillis() >= expiresAtMillis
+                                ? TokenVerification.Outcome.EXPIRED
+                                : TokenVerification.Outcome.REPLAYED;
                     }
                     return new TokenVerification(verdict, subjectText, expiresAtSeconds);
                 });

@@ -45,7 +45,7 @@ class AdmissionTokensTest {
         AdmissionTokens steppingTokens =
                 AdmissionTokens.create(Duration.ofMinutes(10), HmacSecrets.of(SECRET), steppingStore, clock);
         String token = steppingTokens.issue("visitor");
-        assertThat(now(steppingTokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(steppingTokens.verify(token)).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
 
         clock.setNanos(clock.nowNanos() + Duration.ofDays(1).toNanos()); // the wall clock steps forward
         for (int i = 0; i < 2; i++) { // ids used meanwhile purge what looks expired
@@ -53,7 +53,7 @@ class AdmissionTokensTest {
         }
         clock.setNanos(clock.nowNanos() - Duration.ofDays(1).toNanos()); // and back
 
-        assertThat(now(steppingTokens.verify(token)).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+        assertThat(now(steppingTokens.verify(token)).outcome()).isEqualTo(TokenVerification.Outcome.REPLAYED);
     }
 
     @Test
@@ -78,10 +78,10 @@ class AdmissionTokensTest {
         String token = tokens.issue("visitor-7");
 
         TokenVerification first = now(tokens.verify(token));
-        assertThat(first.verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(first.outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
         assertThat(first.subject()).contains("visitor-7");
         assertThat(first.expiresAtSeconds()).isEqualTo(START_SECONDS + 60);
-        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+        assertThat(now(tokens.verify(token)).outcome()).isEqualTo(TokenVerification.Outcome.REPLAYED);
     }
 
     @Test
@@ -90,19 +90,19 @@ class AdmissionTokensTest {
         String tooLate = tokens.issue("b");
 
         clock.setNanos((START_SECONDS + 60) * 1_000_000_000L - 1);
-        assertThat(now(tokens.verify(lastMoment)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(lastMoment)).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
         clock.setNanos((START_SECONDS + 60) * 1_000_000_000L);
-        assertThat(now(tokens.verify(tooLate)).verdict()).isEqualTo(TokenVerdict.EXPIRED);
+        assertThat(now(tokens.verify(tooLate)).outcome()).isEqualTo(TokenVerification.Outcome.EXPIRED);
     }
 
     @Test
     void verify_replayedAMillisecondBeforeExp_isStillReplayed() {
         String token = tokens.issue("a");
-        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(token)).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
 
         clock.setNanos((START_SECONDS + 60) * 1_000_000_000L - 1_000_000);
 
-        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.REPLAYED);
+        assertThat(now(tokens.verify(token)).outcome()).isEqualTo(TokenVerification.Outcome.REPLAYED);
     }
 
     @Test
@@ -111,9 +111,9 @@ class AdmissionTokensTest {
                 Duration.ofSeconds(60), HmacSecrets.of(SECRET), NonceStore.inMemory(clock, clock, 1), clock);
         String first = small.issue("a");
         String second = small.issue("b");
-        assertThat(now(small.verify(first)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(small.verify(first)).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
 
-        assertThat(now(small.verify(second)).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
+        assertThat(now(small.verify(second)).outcome()).isEqualTo(TokenVerification.Outcome.UNAVAILABLE);
     }
 
     @Test
@@ -129,9 +129,9 @@ class AdmissionTokensTest {
         assertThat(put.expiresAtMillis()).isEqualTo((START_SECONDS + 60) * 1_000L);
         put.answer(true);
 
-        assertThat(now(verification).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(verification).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
         assertThat(now(verification).subject()).contains("visitor");
-        assertThat(now(tokens.verify("not a token")).verdict()).isEqualTo(TokenVerdict.MALFORMED);
+        assertThat(now(tokens.verify("not a token")).outcome()).isEqualTo(TokenVerification.Outcome.MALFORMED);
     }
 
     @Test
@@ -143,7 +143,7 @@ class AdmissionTokensTest {
         CompletionStage<TokenVerification> verification = tokens.verify(token);
         held.next().fail(new NonceStoreUnavailableException("timed out"));
 
-        assertThat(now(verification).verdict()).isEqualTo(TokenVerdict.UNAVAILABLE);
+        assertThat(now(verification).outcome()).isEqualTo(TokenVerification.Outcome.UNAVAILABLE);
         assertThat(now(verification).subject()).contains("visitor");
     }
 
@@ -162,8 +162,8 @@ class AdmissionTokensTest {
         };
         AdmissionTokens throwingTokens =
                 AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), throwing, clock);
-        assertThat(now(throwingTokens.verify(throwingTokens.issue("a"))).verdict())
-                .isEqualTo(TokenVerdict.UNAVAILABLE);
+        assertThat(now(throwingTokens.verify(throwingTokens.issue("a"))).outcome())
+                .isEqualTo(TokenVerification.Outcome.UNAVAILABLE);
 
         HeldNonceStore held = new HeldNonceStore();
         AdmissionTokens heldTokens =
@@ -193,10 +193,10 @@ class AdmissionTokensTest {
                 parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3].substring(1),
                 "x".repeat(AdmissionTokens.MAX_TOKEN_CHARS + 1));
         for (String bad : malformed) {
-            assertThat(now(tokens.verify(bad)).verdict()).as(bad).isEqualTo(TokenVerdict.MALFORMED);
+            assertThat(now(tokens.verify(bad)).outcome()).as(bad).isEqualTo(TokenVerification.Outcome.MALFORMED);
         }
-        assertThat(now(tokens.verify(null)).verdict()).isEqualTo(TokenVerdict.MALFORMED);
-        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(null)).outcome()).isEqualTo(TokenVerification.Outcome.MALFORMED);
+        assertThat(now(tokens.verify(token)).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
     }
 
     @Test
@@ -209,8 +209,9 @@ class AdmissionTokensTest {
         String twin = parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3].substring(0, parts[3].length() - 1)
                 + respelled;
 
-        assertThat(now(tokens.verify(twin)).verdict()).isIn(TokenVerdict.MALFORMED, TokenVerdict.BAD_SIGNATURE);
-        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens.verify(twin)).outcome())
+                .isIn(TokenVerification.Outcome.MALFORMED, TokenVerification.Outcome.BAD_SIGNATURE);
+        assertThat(now(tokens.verify(token)).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
     }
 
     @Test
@@ -221,13 +222,13 @@ class AdmissionTokensTest {
         AdmissionTokens stranger = tokens(HmacSecrets.of("another secret 16b".getBytes(StandardCharsets.US_ASCII)));
 
         assertThat(now(tokens.verify(parts[0] + "." + parts[1] + "." + otherSubject + "." + parts[3]))
-                        .verdict())
-                .isEqualTo(TokenVerdict.BAD_SIGNATURE);
+                        .outcome())
+                .isEqualTo(TokenVerification.Outcome.BAD_SIGNATURE);
         assertThat(now(tokens.verify(parts[0] + "." + (START_SECONDS + 6000) + "." + parts[2] + "." + parts[3]))
-                        .verdict())
-                .isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(now(stranger.verify(token)).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(now(tokens.verify(token)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+                        .outcome())
+                .isEqualTo(TokenVerification.Outcome.BAD_SIGNATURE);
+        assertThat(now(stranger.verify(token)).outcome()).isEqualTo(TokenVerification.Outcome.BAD_SIGNATURE);
+        assertThat(now(tokens.verify(token)).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
     }
 
     @Test
@@ -237,10 +238,11 @@ class AdmissionTokensTest {
         AdmissionTokens rotating = tokens(HmacSecrets.of(next, SECRET));
         String fresh = rotating.issue("b");
 
-        assertThat(now(tokens(HmacSecrets.of(next)).verify(old)).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(now(rotating.verify(old)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
-        assertThat(now(tokens.verify(fresh)).verdict()).isEqualTo(TokenVerdict.BAD_SIGNATURE);
-        assertThat(now(rotating.verify(fresh)).verdict()).isEqualTo(TokenVerdict.ACCEPTED);
+        assertThat(now(tokens(HmacSecrets.of(next)).verify(old)).outcome())
+                .isEqualTo(TokenVerification.Outcome.BAD_SIGNATURE);
+        assertThat(now(rotating.verify(old)).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
+        assertThat(now(tokens.verify(fresh)).outcome()).isEqualTo(TokenVerification.Outcome.BAD_SIGNATURE);
+        assertThat(now(rotating.verify(fresh)).outcome()).isEqualTo(TokenVerification.Outcome.ACCEPTED);
     }
 
     @Test

@@ -25,7 +25,7 @@ import java.util.function.ToLongFunction;
  * @param <S> the per-key configuration; equal values mean "unchanged" on {@link #reconfigure}
  * @param <L> the limiter type
  */
-public final class KeyedLimiters<S, L extends RateLimiter> {
+public final class LimiterRegistry<S, L extends RateLimiter> {
 
     /*
      * Design: a map from key to a Held entry, which wraps the limiter with a count of its current
@@ -58,7 +58,7 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
     private final ToLongFunction<L> idleNanosOf;
     private volatile Function<String, S> policy;
 
-    private KeyedLimiters(Builder<S, L> builder) {
+    private LimiterRegistry(Builder<S, L> builder) {
         this.policy = builder.policy;
         this.factory = builder.factory;
         this.successor = builder.successor;
@@ -342,7 +342,7 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
         }
     }
 
-    /** Configures a {@link KeyedLimiters}. */
+    /** Configures a {@link LimiterRegistry}. */
     public static final class Builder<S, L extends RateLimiter> {
         private final Function<String, S> policy;
         private final Function<S, L> factory;
@@ -393,8 +393,8 @@ public final class KeyedLimiters<S, L extends RateLimiter> {
             return this;
         }
 
-        public KeyedLimiters<S, L> build() {
-            return new KeyedLimiters<>(this);
+        public LimiterRegistry<S, L> build() {
+            return new LimiterRegistry<>(this);
         }
     }
 }

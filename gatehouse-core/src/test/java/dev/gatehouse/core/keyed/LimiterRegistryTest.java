@@ -14,14 +14,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
-class KeyedLimitersTest {
+class LimiterRegistryTest {
 
     private static final long SECOND = 1_000_000_000L;
 
     private final ManualClock clock = new ManualClock();
 
-    private KeyedLimiters.Builder<LimitSpec, RateLimiter> registry(Function<String, LimitSpec> policy) {
-        return KeyedLimiters.forSpecs(policy, clock);
+    private LimiterRegistry.Builder<LimitSpec, RateLimiter> registry(Function<String, LimitSpec> policy) {
+        return LimiterRegistry.forSpecs(policy, clock);
     }
 
     private static LimitSpec perSecond(long max) {
@@ -29,21 +29,21 @@ class KeyedLimitersTest {
     }
 
     /** The key's limiter, held for a moment: enough for single-threaded tests. */
-    private static <L extends RateLimiter> L limiter(KeyedLimiters<?, L> limiters, String key) {
-        try (KeyedLimiters.Held<L> held = limiters.hold(key)) {
+    private static <L extends RateLimiter> L limiter(LimiterRegistry<?, L> limiters, String key) {
+        try (LimiterRegistry.Held<L> held = limiters.hold(key)) {
             return held.limiter();
         }
     }
 
-    private static <S, L extends RateLimiter> L limiter(KeyedLimiters<S, L> limiters, String key, S spec) {
-        try (KeyedLimiters.Held<L> held = limiters.hold(key, spec)) {
+    private static <S, L extends RateLimiter> L limiter(LimiterRegistry<S, L> limiters, String key, S spec) {
+        try (LimiterRegistry.Held<L> held = limiters.hold(key, spec)) {
             return held.limiter();
         }
     }
 
     @Test
     void limiter_justCreatedWithNoIdleTime_isNotSweptByItsOwnInsert() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
                 registry(key -> LimitSpec.concurrency(1)).build();
 
         assertThat(limiter(limiters, "a").tryAcquire()).isTrue();
@@ -56,7 +56,7 @@ class KeyedLimitersTest {
 
     @Test
     void limiter_isCreatedOnDemandFromThePolicy_andReused() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(key.startsWith("vip-") ? 10 : 1)).build();
 
         RateLimiter guest = limiter(limiters, "guest");
@@ -71,7 +71,7 @@ class KeyedLimitersTest {
 
     @Test
     void sweep_evictsKeysIdleForTheirIdleTime() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(5)).idleTime(spec -> 2 * SECOND).build();
         limiter(limiters, "a").tryAcquire();
         clock.advanceNanos(SECOND / 2);
@@ -91,7 +91,7 @@ class KeyedLimitersTest {
 
     @Test
     void sweep_walksInBoundedSteps() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(5)).maximumKeys(10_000).build();
         for (int i = 0; i < 100; i++) {
             limiter(limiters, "k" + i).tryAcquire();
@@ -112,7 +112,7 @@ class KeyedLimitersTest {
 
     @Test
     void millionsOfRandomKeys_keepTheRegistryWithinItsBound() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters = registry(
+        LimiterRegistry<LimitSpec, RateLimiter> limiters = registry(
                         key -> LimitSpec.tokenBucket(10, 1, Duration.ofSeconds(1)))
                 .maximumKeys(10_000)
                 .build();
@@ -132,7 +132,8 @@ class KeyedLimitersTest {
 
     @Test
     void concurrentFloodOfKeys_staysWithinItsBound() throws InterruptedException {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.forSpecs(key -> perSecond(1), NanoClock.system())
+        LimiterRegistry<LimitSpec, RateLimiter> limiters = LimiterRegistry.forSpecs(
+                        key -> perSecond(1), NanoClock.system())
                 .maximumKeys(5_000)
                 .build();
         Race.run(4, () -> {
@@ -147,7 +148,7 @@ class KeyedLimitersTest {
 
     @Test
     void eviction_sparesKeysWithWaiters() {
-        KeyedLimiters<LimitSpec, WaitingLimiter> limiters = KeyedLimiters.<LimitSpec, WaitingLimiter>builder(
+        LimiterRegistry<LimitSpec, WaitingLimiter> limiters = LimiterRegistry.<LimitSpec, WaitingLimiter>builder(
                         key -> perSecond(1),
                         spec -> WaitingLimiter.create(spec.newLimiter(clock), 10, clock),
                         WaitingLimiter::spec)
@@ -169,7 +170,7 @@ class KeyedLimitersTest {
 
     @Test
     void reconfigure_keepsTheStateOfUnchangedKeysAndReplacesChangedOnes() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(2)).build();
         RateLimiter kept = limiter(limiters, "kept");
         RateLimiter changed = limiter(limiters, "user-1");
@@ -188,7 +189,7 @@ class KeyedLimitersTest {
 
     @Test
     void override_sticksToTheKeyUntilReconfigured() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(2)).build();
         RateLimiter overridden = limiter(limiters, "k", perSecond(7));
         overridden.tryAcquire(3);
@@ -203,7 +204,7 @@ class KeyedLimitersTest {
 
     @Test
     void snapshot_showsEveryKeyInOrder() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(3)).build();
         limiter(limiters, "b").tryAcquire(2);
         limiter(limiters, "a").tryAcquire();

@@ -19,14 +19,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** A key's limiter across eviction, spec changes and a full registry: use and housekeeping never overlap. */
-class KeyedLimitersLifecycleTest {
+class LimiterRegistryLifecycleTest {
 
     private static final long SECOND = 1_000_000_000L;
 
     private final ManualClock clock = new ManualClock();
 
-    private static boolean take(KeyedLimiters<LimitSpec, RateLimiter> limiters, String key, LimitSpec spec, long n) {
-        try (KeyedLimiters.Held<RateLimiter> held = limiters.hold(key, spec)) {
+    private static boolean take(LimiterRegistry<LimitSpec, RateLimiter> limiters, String key, LimitSpec spec, long n) {
+        try (LimiterRegistry.Held<RateLimiter> held = limiters.hold(key, spec)) {
             return held != null && held.limiter().tryAcquire(n);
         }
     }
@@ -35,16 +35,17 @@ class KeyedLimitersLifecycleTest {
 
     @Test
     void sweep_whileTheKeyIsHeld_leavesItAndItsPermit() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.forSpecs(k -> LimitSpec.concurrency(1), clock)
+        LimiterRegistry<LimitSpec, RateLimiter> limiters = LimiterRegistry.forSpecs(
+                        k -> LimitSpec.concurrency(1), clock)
                 .idleTime(Duration.ofSeconds(1))
                 .build();
         take(limiters, "k", LimitSpec.concurrency(1), 1);
-        try (KeyedLimiters.Held<RateLimiter> held = limiters.holdExisting("k")) {
+        try (LimiterRegistry.Held<RateLimiter> held = limiters.holdExisting("k")) {
             held.limiter().release(1);
         }
         clock.advanceNanos(2 * SECOND); // idle for longer than its idle time
 
-        try (KeyedLimiters.Held<RateLimiter> a = limiters.hold("k")) { // request A holds the key ...
+        try (LimiterRegistry.Held<RateLimiter> a = limiters.hold("k")) { // request A holds the key ...
             assertThat(limiters.sweep(10)).isZero(); // ... so the sweeper cannot evict it ...
             assertThat(a.limiter().tryAcquire(1)).isTrue(); // ... and A's permit is counted where B looks
         }
@@ -54,11 +55,11 @@ class KeyedLimitersLifecycleTest {
 
     @Test
     void sweep_afterTheUseEnds_evictsAndTheNextUseGetsAFreshLimiter() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.forSpecs(
+        LimiterRegistry<LimitSpec, RateLimiter> limiters = LimiterRegistry.forSpecs(
                         k -> LimitSpec.fixedWindow(1, Duration.ofSeconds(1)), clock)
                 .build();
         RateLimiter first;
-        try (KeyedLimiters.Held<RateLimiter> held = limiters.hold("k")) {
+        try (LimiterRegistry.Held<RateLimiter> held = limiters.hold("k")) {
             first = held.limiter();
             assertThat(first.tryAcquire(1)).isTrue();
         }
@@ -66,7 +67,7 @@ class KeyedLimitersLifecycleTest {
 
         assertThat(limiters.sweep(10)).isEqualTo(1);
 
-        try (KeyedLimiters.Held<RateLimiter> held = limiters.hold("k")) {
+        try (LimiterRegistry.Held<RateLimiter> held = limiters.hold("k")) {
             assertThat(held.limiter()).isNotSameAs(first);
         }
     }
@@ -77,7 +78,7 @@ class KeyedLimitersLifecycleTest {
      */
     @RepeatedTest(5)
     void decideAndSweep_manyThreads_neverTwoHoldersUnderALimitOfOne() throws Exception {
-        KeyedLimiters<LimitSpec, RateLimiter> registry = KeyedLimiters.forSpecs(
+        LimiterRegistry<LimitSpec, RateLimiter> registry = LimiterRegistry.forSpecs(
                         k -> LimitSpec.concurrency(1), NanoClock.system())
                 .build();
         KeyedRateLimiter port = KeyedRateLimiter.inMemory(registry);
@@ -112,14 +113,14 @@ class KeyedLimitersLifecycleTest {
 
     @Test
     void override_raisingAConcurrencyLimit_keepsTheCallsInFlight() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
-                KeyedLimiters.forSpecs(k -> LimitSpec.concurrency(2), clock).build();
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
+                LimiterRegistry.forSpecs(k -> LimitSpec.concurrency(2), clock).build();
         assertThat(take(limiters, "k", LimitSpec.concurrency(2), 2)).isTrue();
 
         assertThat(take(limiters, "k", LimitSpec.concurrency(3), 1)).isTrue();
         assertThat(take(limiters, "k", LimitSpec.concurrency(3), 1)).isFalse(); // 2 + 1 in flight
 
-        try (KeyedLimiters.Held<RateLimiter> held = limiters.holdExisting("k")) {
+        try (LimiterRegistry.Held<RateLimiter> held = limiters.holdExisting("k")) {
             held.limiter().release(3);
             assertThat(held.limiter().snapshot().used()).isZero();
         }
@@ -127,13 +128,13 @@ class KeyedLimitersLifecycleTest {
 
     @Test
     void reconfigure_loweringAConcurrencyLimit_admitsNobodyUntilEnoughAreReleased() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
-                KeyedLimiters.forSpecs(k -> LimitSpec.concurrency(3), clock).build();
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
+                LimiterRegistry.forSpecs(k -> LimitSpec.concurrency(3), clock).build();
         take(limiters, "k", LimitSpec.concurrency(3), 3);
 
         limiters.reconfigure(k -> LimitSpec.concurrency(1));
 
-        try (KeyedLimiters.Held<RateLimiter> held = limiters.hold("k")) {
+        try (LimiterRegistry.Held<RateLimiter> held = limiters.hold("k")) {
             assertThat(held.limiter().tryAcquire()).isFalse();
             held.limiter().release(2);
             assertThat(held.limiter().tryAcquire()).isFalse(); // still one in flight
@@ -145,8 +146,8 @@ class KeyedLimitersLifecycleTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"fixed_window", "sliding_window"})
     void override_sameWindowLength_keepsTheCountOfTheWindow(String algorithm) {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
-                KeyedLimiters.forSpecs(k -> window(algorithm, 5), clock).build();
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
+                LimiterRegistry.forSpecs(k -> window(algorithm, 5), clock).build();
         assertThat(take(limiters, "k", window(algorithm, 5), 4)).isTrue();
 
         assertThat(take(limiters, "k", window(algorithm, 6), 2)).isTrue();
@@ -155,8 +156,8 @@ class KeyedLimitersLifecycleTest {
 
     @Test
     void override_fixedWindowOfTheSameLength_rollsWhenTheKeysWindowEnds() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
-                KeyedLimiters.forSpecs(k -> window("fixed_window", 5), clock).build();
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
+                LimiterRegistry.forSpecs(k -> window("fixed_window", 5), clock).build();
         assertThat(take(limiters, "k", window("fixed_window", 5), 5)).isTrue(); // the key's window starts now
         clock.advanceNanos(SECOND / 2);
         assertThat(take(limiters, "k", window("fixed_window", 6), 1)).isTrue();
@@ -168,7 +169,7 @@ class KeyedLimitersLifecycleTest {
 
     @Test
     void override_otherWindowLength_carriesTheCountIntoANewWindow() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.forSpecs(
+        LimiterRegistry<LimitSpec, RateLimiter> limiters = LimiterRegistry.forSpecs(
                         k -> LimitSpec.fixedWindow(5, Duration.ofSeconds(1)), clock)
                 .build();
         assertThat(take(limiters, "k", LimitSpec.fixedWindow(5, Duration.ofSeconds(1)), 5))
@@ -182,8 +183,8 @@ class KeyedLimitersLifecycleTest {
     @Test
     void override_tokenBucket_keepsTheMissingTokens() {
         LimitSpec small = LimitSpec.tokenBucket(5, 1, Duration.ofSeconds(1));
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
-                KeyedLimiters.forSpecs(k -> small, clock).build();
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
+                LimiterRegistry.forSpecs(k -> small, clock).build();
         assertThat(take(limiters, "k", small, 5)).isTrue();
 
         LimitSpec bigger = LimitSpec.tokenBucket(8, 1, Duration.ofSeconds(1));
@@ -193,8 +194,8 @@ class KeyedLimitersLifecycleTest {
 
     @Test
     void override_otherAlgorithm_startsFresh() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters =
-                KeyedLimiters.forSpecs(k -> LimitSpec.concurrency(1), clock).build();
+        LimiterRegistry<LimitSpec, RateLimiter> limiters =
+                LimiterRegistry.forSpecs(k -> LimitSpec.concurrency(1), clock).build();
         take(limiters, "k", LimitSpec.concurrency(1), 1);
 
         assertThat(take(limiters, "k", LimitSpec.fixedWindow(1, Duration.ofSeconds(1)), 1))
@@ -204,7 +205,7 @@ class KeyedLimitersLifecycleTest {
     /** Two threads keep switching a concurrency key between two limits while four take and give back permits. */
     @RepeatedTest(5)
     void overrideAndDecide_manyThreads_neverMoreInFlightThanTheLargerLimit() throws Exception {
-        KeyedLimiters<LimitSpec, RateLimiter> registry = KeyedLimiters.forSpecs(
+        LimiterRegistry<LimitSpec, RateLimiter> registry = LimiterRegistry.forSpecs(
                         k -> LimitSpec.concurrency(2), NanoClock.system())
                 .build();
         KeyedRateLimiter port = KeyedRateLimiter.inMemory(registry);
@@ -237,7 +238,8 @@ class KeyedLimitersLifecycleTest {
 
     @Test
     void hold_pastTheBoundWithEveryKeyBusy_refusesNewKeys() {
-        KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.forSpecs(k -> LimitSpec.concurrency(1), clock)
+        LimiterRegistry<LimitSpec, RateLimiter> limiters = LimiterRegistry.forSpecs(
+                        k -> LimitSpec.concurrency(1), clock)
                 .maximumKeys(100)
                 .build();
         KeyedRateLimiter port = KeyedRateLimiter.inMemory(limiters);
@@ -272,7 +274,7 @@ class KeyedLimitersLifecycleTest {
     @Test
     void sweep_afterAFloodOfKeys_looksAtEachLiveKeyAtMostOncePerCall() {
         AtomicLong looks = new AtomicLong();
-        KeyedLimiters<LimitSpec, RateLimiter> limiters = KeyedLimiters.<LimitSpec, RateLimiter>builder(
+        LimiterRegistry<LimitSpec, RateLimiter> limiters = LimiterRegistry.<LimitSpec, RateLimiter>builder(
                         k -> LimitSpec.fixedWindow(1, Duration.ofSeconds(1)),
                         spec -> new CountingLooks(spec.newLimiter(clock), looks),
                         RateLimiter::spec)
