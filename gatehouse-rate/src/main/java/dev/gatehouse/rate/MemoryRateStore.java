@@ -8,13 +8,17 @@ import dev.gatehouse.core.time.NanoClock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
-/** {@link RateStore} over a {@link LimiterRegistry} registry in this process; a key stays its spec's idle time once fresh. */
-final class MemoryRateStore implements RateStore {
+/**
+ * {@link RateStore} over a {@link LimiterRegistry} in this process: at most {@code maxKeys} keys, each
+ * forgotten its spec's idle time ({@link LimitSpec#idleNanos()}) after it was last useful.
+ */
+public final class MemoryRateStore implements RateStore {
 
     private final LimiterRegistry<LimitSpec, RateLimiter> registry;
     private final KeyedRateLimiter limiter;
 
-    MemoryRateStore(NanoClock clock, int maxKeys, Function<String, LimitSpec> fallbackPolicy) {
+    /** {@code fallbackPolicy} gives the spec of a key created without one, which the rate service never does. */
+    public MemoryRateStore(NanoClock clock, int maxKeys, Function<String, LimitSpec> fallbackPolicy) {
         this.registry = LimiterRegistry.forSpecs(fallbackPolicy, clock)
                 .idleTime(LimitSpec::idleNanos)
                 .maximumKeys(maxKeys)

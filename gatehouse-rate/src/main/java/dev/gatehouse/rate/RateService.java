@@ -69,7 +69,7 @@ public final class RateService implements AutoCloseable {
         this.permissions = builder.permissions;
         this.store = builder.store != null
                 ? builder.store
-                : RateStore.inMemory(
+                : new MemoryRateStore(
                         clock, builder.maxKeys, key -> policy.limitsFor(key).spec());
         this.limiter = store.limiter();
         this.queue = WaitQueue.builder(limiter, scheduler)

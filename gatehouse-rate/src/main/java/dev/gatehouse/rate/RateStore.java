@@ -2,13 +2,11 @@ package dev.gatehouse.rate;
 
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.LimitSpec;
-import dev.gatehouse.core.time.NanoClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Where the rate service keeps limiter state: the {@link KeyedRateLimiter} port that makes every
@@ -59,30 +57,5 @@ public interface RateStore {
      */
     default Optional<String> refusal(LimitSpec spec) {
         return Optional.empty();
-    }
-
-    /**
-     * State in this process: at most {@code maxKeys} keys, each evicted its spec's idle time ({@link
-     * LimitSpec#idleNanos()}) after it was last useful. {@code fallbackPolicy} gives the spec of a key created
-     * without one, which the rate service never does.
-     */
-    static RateStore inMemory(NanoClock clock, int maxKeys, Function<String, LimitSpec> fallbackPolicy) {
-        return new MemoryRateStore(clock, maxKeys, fallbackPolicy);
-    }
-
-    /**
-     * State in {@code shared}, a limiter every node asks (Redis, behind its denial cache and fallback):
-     * this node lists the keys it has served (at most {@code maxKeys}) for {@code /debug}, with their
-     * state from {@code shared}. {@code refusal} says why {@code shared} cannot keep a spec exactly;
-     * {@code localShares}, when the fallback enforces shares in this process, is swept with the list.
-     * The shared limiter's connection belongs to the caller.
-     */
-    static RateStore shared(
-            KeyedRateLimiter shared,
-            Function<LimitSpec, Optional<String>> refusal,
-            Optional<RateStore> localShares,
-            NanoClock clock,
-            int maxKeys) {
-        return new SharedRateStore(shared, refusal, localShares, clock, maxKeys);
     }
 }

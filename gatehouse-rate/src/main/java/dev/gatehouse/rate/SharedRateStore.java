@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * {@link RateStore} over a limiter shared by every node (Redis): the state lives there and expires
  * there; this node lists the keys it has served, for {@code /debug} and the key gauge.
  */
-final class SharedRateStore implements RateStore {
+public final class SharedRateStore implements RateStore {
 
     /*
      * Design: the list of served keys is an IdleKeyMap bounded by maxKeys (beyond it, new keys are
@@ -47,7 +47,14 @@ final class SharedRateStore implements RateStore {
     private final KeyedRateLimiter limiter;
     private final IdleKeyMap<Served> served;
 
-    SharedRateStore(
+    /**
+     * State in {@code shared}, a limiter every node asks (Redis, behind its denial cache and
+     * fallback): this node lists the keys it has served (at most {@code maxKeys}) for {@code /debug},
+     * with their state from {@code shared}. {@code refusal} says why {@code shared} cannot keep a
+     * spec exactly; {@code localShares}, when the fallback enforces shares in this process, is swept
+     * with the list. The shared limiter's connection belongs to the caller.
+     */
+    public SharedRateStore(
             KeyedRateLimiter shared,
             Function<LimitSpec, Optional<String>> refusal,
             Optional<RateStore> localShares,

@@ -305,7 +305,7 @@ class RateServiceTest {
     @Test
     void waiting_worksOverAPortThatAnswersLater() {
         RateStore delayed = new DelayedStore(
-                RateStore.inMemory(clock, 100, key -> LimitSpec.fixedWindow(2, WINDOW)), clock, MILLI, MILLI);
+                new MemoryRateStore(clock, 100, key -> LimitSpec.fixedWindow(2, WINDOW)), clock, MILLI, MILLI);
         RateService service = onClock(policy(2, 10)).store(delayed).build();
         List<CompletableFuture<RateVerdict>> calls = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -324,7 +324,7 @@ class RateServiceTest {
     @Test
     void callCancelledWhileTheStoreDecides_givesItsPermitBackWhenAdmitted() {
         RateStore store = new DelayedStore(
-                RateStore.inMemory(clock, 100, key -> LimitSpec.fixedWindow(1, WINDOW)), clock, MILLI, MILLI);
+                new MemoryRateStore(clock, 100, key -> LimitSpec.fixedWindow(1, WINDOW)), clock, MILLI, MILLI);
         RateService service = onClock(policy(1, 10)).store(store).build();
         CompletableFuture<RateVerdict> gone = service.acquire(call("k"));
         gone.cancel(false); // the client went away before the answer
@@ -339,7 +339,7 @@ class RateServiceTest {
     @Test
     void concurrencyKey_releaseWhileTheHeadIsAsked_isNotLost() {
         RateStore store = new DelayedStore(
-                RateStore.inMemory(clock, 100, key -> LimitSpec.concurrency(1)), clock, 2 * MILLI, /* release= */ 0);
+                new MemoryRateStore(clock, 100, key -> LimitSpec.concurrency(1)), clock, 2 * MILLI, /* release= */ 0);
         RateService service =
                 onClock(policy(1, 10, Algorithm.CONCURRENCY)).store(store).build();
         CompletableFuture<RateVerdict> holder = service.acquire(call("k"));
@@ -363,7 +363,7 @@ class RateServiceTest {
     @Test
     void waitingCallCancelledWhileTheStoreDecides_givesItsPermitBackWhenAdmitted() {
         RateStore store =
-                new DelayedStore(RateStore.inMemory(clock, 100, key -> LimitSpec.concurrency(1)), clock, MILLI, MILLI);
+                new DelayedStore(new MemoryRateStore(clock, 100, key -> LimitSpec.concurrency(1)), clock, MILLI, MILLI);
         RateService service =
                 onClock(policy(1, 10, Algorithm.CONCURRENCY)).store(store).build();
         CompletableFuture<RateVerdict> gone = service.acquire(waitingCall("k"));

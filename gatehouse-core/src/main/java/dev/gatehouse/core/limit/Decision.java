@@ -69,7 +69,7 @@ public record Decision(Outcome outcome, long remaining, long nanosUntilRetry, lo
     }
 
     /** The same figures with another outcome (a wait queue turning a denial into its own verdict). */
-    Decision withOutcome(Outcome newOutcome) {
+    public Decision withOutcome(Outcome newOutcome) {
         return new Decision(newOutcome, remaining, nanosUntilRetry, nanosUntilReset, lease);
     }
 

@@ -18,7 +18,8 @@ public record LimiterSnapshot(
         return Math.max(0, spec.limit() - remaining);
     }
 
-    LimiterSnapshot withWaiting(int waitingNow) {
+    /** The same state with {@code waitingNow} callers waiting (a wait queue in front of the limiter). */
+    public LimiterSnapshot withWaiting(int waitingNow) {
         return new LimiterSnapshot(spec, remaining, deniedThisWindow, waitingNow, nanosUntilReset);
     }
 }

@@ -235,7 +235,7 @@ final class FifoWaitQueue implements WaitQueue {
         } else if (decision.outcome() != Decision.Outcome.DENIED) {
             waiter.complete(decision);
         } else if (waiter.maxWaiters == 0) {
-            waiter.complete(withOutcome(decision, Decision.Outcome.QUEUE_FULL));
+            waiter.complete(decision.withOutcome(Decision.Outcome.QUEUE_FULL));
         } else if (waiter.timeoutNanos == 0 || waiter.permits > waiter.spec.limit()) {
             waiter.complete(decision);
         } else {
@@ -259,7 +259,7 @@ final class FifoWaitQueue implements WaitQueue {
                 if (closed) {
                     answer = CLOSED;
                 } else if (line.size >= waiter.maxWaiters) {
-                    answer = withOutcome(refusal, Decision.Outcome.QUEUE_FULL);
+                    answer = refusal.withOutcome(Decision.Outcome.QUEUE_FULL);
                 } else if (!waiter.isDone()) { // else it left while the limiter decided
                     ahead = line.link(waiter, now);
                     if (ahead == 0 && !line.draining) {
@@ -503,10 +503,6 @@ final class FifoWaitQueue implements WaitQueue {
 
     private static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    }
-
-    private static Decision withOutcome(Decision decision, Decision.Outcome outcome) {
-        return new Decision(outcome, decision.remaining(), decision.nanosUntilRetry(), decision.nanosUntilReset());
     }
 
     private static int stripe(String key) {

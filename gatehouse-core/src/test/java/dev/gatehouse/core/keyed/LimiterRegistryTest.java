@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.RateLimiter;
-import dev.gatehouse.core.limit.WaitingLimiter;
 import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.core.wait.WaitingLimiter;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.Race;
 import java.time.Duration;

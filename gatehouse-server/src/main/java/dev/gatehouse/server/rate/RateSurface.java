@@ -11,9 +11,11 @@ import dev.gatehouse.http.SharedRedis;
 import dev.gatehouse.http.Surface;
 import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.rate.KeyConfigWatcher;
+import dev.gatehouse.rate.MemoryRateStore;
 import dev.gatehouse.rate.RatePolicy;
 import dev.gatehouse.rate.RateService;
 import dev.gatehouse.rate.RateStore;
+import dev.gatehouse.rate.SharedRateStore;
 import dev.gatehouse.redis.RedisBackend;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -77,7 +79,7 @@ public final class RateSurface implements Surface {
     /** The rate store in Redis: its limiter behind the denial cache and the fallback the settings ask for. */
     private static RateStore sharedStore(SharedRedis redis, RateSettings settings, NanoClock clock) {
         Optional<RateStore> localShares = settings.degrade() == RateSettings.Degrade.LOCAL
-                ? Optional.of(RateStore.inMemory(clock, settings.maxKeys(), key -> {
+                ? Optional.of(new MemoryRateStore(clock, settings.maxKeys(), key -> {
                     throw new IllegalStateException("every local share is asked for with its spec");
                 }))
                 : Optional.empty();
@@ -89,7 +91,7 @@ public final class RateSurface implements Surface {
         KeyedRateLimiter limiter = StoreChain.over(redis.backend().rateLimiter(settings.storeKeyPrefix()))
                 .cachingDenials(clock, settings.denyCacheKeys())
                 .degrading(redis.health(), fallback);
-        return RateStore.shared(limiter, RedisBackend::refusal, localShares, clock, settings.maxKeys());
+        return new SharedRateStore(limiter, RedisBackend::refusal, localShares, clock, settings.maxKeys());
     }
 
     private static void countReloads(KeyConfigWatcher watcher, MeterRegistry metrics) {

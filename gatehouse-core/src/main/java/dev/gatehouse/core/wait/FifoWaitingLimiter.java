@@ -1,9 +1,12 @@
-package dev.gatehouse.core.limit;
+package dev.gatehouse.core.wait;
 
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.LimiterSnapshot;
+import dev.gatehouse.core.limit.RateLimiter;
 import dev.gatehouse.core.time.Scheduler;
-import dev.gatehouse.core.wait.WaitQueue;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

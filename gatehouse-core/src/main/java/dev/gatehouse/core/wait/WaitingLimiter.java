@@ -1,6 +1,8 @@
-package dev.gatehouse.core.limit;
+package dev.gatehouse.core.wait;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.RateLimiter;
 import dev.gatehouse.core.time.Scheduler;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,7 +1,9 @@
-package dev.gatehouse.core.limit;
+package dev.gatehouse.core.wait;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,10 @@
-package dev.gatehouse.core.limit;
+package dev.gatehouse.core.wait;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.RateLimiter;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.testing.ForwardingRateLimiter;
 import dev.gatehouse.testing.ManualClock;

@@ -1,0 +1,73 @@
+package dev.gatehouse.cli;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The layout of docs/architecture.md, checked on the compiled classes of every production module
+ * (the CLI's tests see them all): domains know no HTTP and no adapter, core knows only the JDK,
+ * the plumbing knows no surface, surfaces do not know each other, nothing imports the CLI, and no
+ * two packages import each other, directly or around a loop.
+ */
+@AnalyzeClasses(packages = "dev.gatehouse", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    private static final String CORE = "dev.gatehouse.core..";
+    private static final String PROOF = "dev.gatehouse.proof..";
+    private static final String RATE = "dev.gatehouse.rate..";
+
+    @ArchTest
+    static final ArchRule coreImportsOnlyTheJdk = classes()
+            .that()
+            .resideInAPackage(CORE)
+            .should()
+            .onlyDependOnClassesThat()
+            .resideInAnyPackage(CORE, "java..", "org.jspecify.annotations..");
+
+    @ArchTest
+    static final ArchRule domainsImportNoHttp = noClasses()
+            .that()
+            .resideInAnyPackage(CORE, PROOF, RATE)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("io.vertx..", "io.netty..", "dev.gatehouse.http..");
+
+    @ArchTest
+    static final ArchRule domainsImportNoAdapterAndNoSurface = noClasses()
+            .that()
+            .resideInAnyPackage(CORE, PROOF, RATE)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "dev.gatehouse.redis..", "io.lettuce..", "dev.gatehouse.server..", "dev.gatehouse.cli..");
+
+    @ArchTest
+    static final ArchRule plumbingKnowsNoSurfaceAndNoDomain = noClasses()
+            .that()
+            .resideInAPackage("dev.gatehouse.http..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(RATE, "dev.gatehouse.server..", "dev.gatehouse.cli..");
+
+    @ArchTest
+    static final ArchRule surfacesDoNotImportEachOther =
+            slices().matching("dev.gatehouse.server.(*)..").should().notDependOnEachOther();
+
+    @ArchTest
+    static final ArchRule nothingImportsTheCli = noClasses()
+            .that()
+            .resideOutsideOfPackage("dev.gatehouse.cli..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.gatehouse.cli..");
+
+    @ArchTest
+    static final ArchRule packagesAreFreeOfCycles =
+            slices().matching("dev.gatehouse.(**)").should().beFreeOfCycles();
+}
