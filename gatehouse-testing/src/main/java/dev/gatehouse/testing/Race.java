@@ -69,4 +69,18 @@ public final class Race {
             throw e;
         }
     }
+
+    /**
+     * Runs {@code action} on a thread of its own and waits for it: for a step that must happen on
+     * another thread in the middle of this one's call (a release from a hook inside a decision).
+     */
+    public static void onOtherThread(Runnable action) {
+        Thread thread = Thread.ofPlatform().start(action);
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
 }

@@ -30,16 +30,6 @@ class WaitQueueRaceTest {
     private final ManualClock clock = new ManualClock();
     private final TestPort port = new TestPort(clock);
 
-    private static void onOtherThread(Runnable action) {
-        Thread thread = Thread.ofPlatform().start(action);
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     @Test
     void acquire_permitReturnedBetweenRefusalAndJoining_admitsTheWaiter() {
         WaitQueue queue =
@@ -47,7 +37,7 @@ class WaitQueueRaceTest {
         Decision holder = queue.acquire("k", ONE_IN_FLIGHT, 1, 10, FOREVER).join(); // decision 1
         port.afterDecision = n -> {
             if (n == 2) { // the waiter was just refused and has no line yet: the holder finishes now
-                onOtherThread(() -> queue.release("k", ONE_IN_FLIGHT, 1, holder.lease()));
+                Race.onOtherThread(() -> queue.release("k", ONE_IN_FLIGHT, 1, holder.lease()));
             }
         };
 
@@ -71,7 +61,8 @@ class WaitQueueRaceTest {
                         CompletableFuture<Decision> first = leaving.getAndSet(null);
                         if (admitted && first != null) {
                             // taken off the line with its grant, not yet completed: its client leaves now
-                            onOtherThread(() -> assertThat(first.cancel(false)).isTrue());
+                            Race.onOtherThread(
+                                    () -> assertThat(first.cancel(false)).isTrue());
                         }
                     }
                 })
@@ -125,7 +116,7 @@ class WaitQueueRaceTest {
             inFlight.clear();
         }
         assertThat(answers).hasSize(1);
-        onOtherThread(answers.getFirst());
+        Race.onOtherThread(answers.getFirst());
     }
 
     /**

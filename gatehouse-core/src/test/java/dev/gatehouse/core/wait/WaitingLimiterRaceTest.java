@@ -48,16 +48,6 @@ class WaitingLimiterRaceTest {
         }
     }
 
-    private static void onOtherThread(Runnable action) {
-        Thread thread = Thread.ofPlatform().start(action);
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     @Test
     void acquire_releaseBetweenDenialAndQueueing_grantsTheWaiter() {
         Hooked hooked = new Hooked(LimitSpec.concurrency(1).newLimiter(clock));
@@ -65,7 +55,7 @@ class WaitingLimiterRaceTest {
         assertThat(waiting.acquire(1, FOREVER).join().allowed()).isTrue(); // decision 1: the holder
         hooked.afterDecision = n -> {
             if (n == 2) { // the waiter was just denied and is not queued yet: the holder finishes now
-                onOtherThread(() -> waiting.release(1));
+                Race.onOtherThread(() -> waiting.release(1));
             }
         };
 
