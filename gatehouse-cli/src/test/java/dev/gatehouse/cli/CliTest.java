@@ -86,6 +86,13 @@ class CliTest {
     }
 
     @Test
+    void configFileThatIsNoPath_exitsNonZeroNamingIt() {
+        assertThat(run(Map.of("CONFIG_FILE", "keys\u0000.json"), "serve", "--print-config"))
+                .isEqualTo(ServeCommand.BAD_CONFIG);
+        assertThat(err.toString()).contains("rate.config-file: ", "from env CONFIG_FILE (expected: a file path)");
+    }
+
+    @Test
     void goccFlagsWithoutASubcommand_meanServe() {
         assertThat(Cli.withDefaultCommand(new String[] {"-m", "10", "--print-config"}))
                 .containsExactly("serve", "-m", "10", "--print-config");

@@ -6,8 +6,9 @@ import io.vertx.core.http.HttpServerResponse;
 
 /**
  * How a surface writes its error answers, so that clients written for the project it stands in for
- * read them unchanged. Every style writes every refusal of the shared plumbing (unknown path, wrong
- * method, oversized body, malformed request) as well as the surface's own messages.
+ * read them unchanged. The style writes the refusals of the shared plumbing that carry a body
+ * (unknown path, wrong method, oversized body, malformed request) as well as the surface's own
+ * messages; 414 and 431 from the HTTP codec carry none.
  */
 public enum ErrorStyle {
 

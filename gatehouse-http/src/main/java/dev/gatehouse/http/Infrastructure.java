@@ -27,13 +27,11 @@ public final class Infrastructure implements AutoCloseable {
     private final NanoClock clock;
     private final Scheduler scheduler;
     private final PrometheusMeterRegistry metrics;
-    private final StoreSettings store;
     private final Optional<SharedRedis> redis;
     private final Vertx vertx;
 
     private Infrastructure(StoreSettings store, HttpLimits limits, NanoClock clock, Scheduler givenScheduler) {
         this.clock = clock;
-        this.store = store;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             closer.add("metrics", registry::close);
@@ -90,11 +88,6 @@ public final class Infrastructure implements AutoCloseable {
 
     public Vertx vertx() {
         return vertx;
-    }
-
-    /** How the shared store was configured. */
-    public StoreSettings store() {
-        return store;
     }
 
     /** The shared Redis, when {@code store.type} is {@code redis}. */

@@ -118,7 +118,7 @@ public final class Listeners implements AutoCloseable {
         try {
             await(Future.all(listening), START_TIMEOUT_MILLIS);
         } catch (RuntimeException e) {
-            listeners.close();
+            listeners.stop(false); // nobody was sent here yet: no delay for load balancers
             throw new IllegalStateException("cannot listen: " + e.getMessage(), e);
         }
         listeners.ready = true;
@@ -153,8 +153,12 @@ public final class Listeners implements AutoCloseable {
     /** Shuts down gracefully within {@code http.shutdown-timeout-millis}; see the design note. */
     @Override
     public void close() {
+        stop(true);
+    }
+
+    private void stop(boolean delay) {
         ready = false;
-        if (limits.shutdownDelayMillis() > 0) { // load balancers watching /readyz stop sending first
+        if (delay && limits.shutdownDelayMillis() > 0) { // load balancers watching /readyz stop sending first
             try {
                 Thread.sleep(limits.shutdownDelayMillis());
             } catch (InterruptedException e) {
@@ -163,7 +167,11 @@ public final class Listeners implements AutoCloseable {
         }
         long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.shutdownTimeoutMillis());
         surfaces.forEach((surface, listener) -> {
-            surface.stop();
+            try {
+                surface.stop();
+            } catch (RuntimeException e) { // a bug; the other listeners still drain and close
+                LOG.error("the {} surface failed to stop", surface.name(), e);
+            }
             shutDown(listener, surface.name(), deadlineNanos);
         });
         shutDown(admin, "admin", deadlineNanos);

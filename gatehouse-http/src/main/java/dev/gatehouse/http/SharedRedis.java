@@ -46,16 +46,23 @@ public final class SharedRedis implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        StoreHealth health = backend.health(Scheduler.of(probes), Duration.ofMillis(settings.probeIntervalMillis()));
-        Gauge.builder("gatehouse.store.healthy", health, h -> h.healthy() ? 1 : 0)
-                .description("1 while the shared store answers, 0 while the fallback decides")
-                .tag("store", "redis")
-                .register(registry);
-        FunctionCounter.builder("gatehouse.store.outages", health, StoreHealth::outages)
-                .description("Times the shared store stopped answering")
-                .tag("store", "redis")
-                .register(registry);
-        return new SharedRedis(backend, probes, health);
+        try {
+            StoreHealth health =
+                    backend.health(Scheduler.of(probes), Duration.ofMillis(settings.probeIntervalMillis()));
+            Gauge.builder("gatehouse.store.healthy", health, h -> h.healthy() ? 1 : 0)
+                    .description("1 while the shared store answers, 0 while the fallback decides")
+                    .tag("store", "redis")
+                    .register(registry);
+            FunctionCounter.builder("gatehouse.store.outages", health, StoreHealth::outages)
+                    .description("Times the shared store stopped answering")
+                    .tag("store", "redis")
+                    .register(registry);
+            return new SharedRedis(backend, probes, health);
+        } catch (RuntimeException e) {
+            probes.shutdownNow();
+            backend.close();
+            throw e;
+        }
     }
 
     /** The connection, for building adapters (limiters, nonce stores) on it. */

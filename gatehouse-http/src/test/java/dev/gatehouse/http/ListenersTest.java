@@ -1,6 +1,7 @@
 package dev.gatehouse.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
@@ -82,6 +83,9 @@ class ListenersTest {
         @Override
         public void stop() {
             events.add("stop " + name + " while admin listens: " + listeners.ready());
+            if (name.startsWith("broken")) {
+                throw new IllegalStateException("a bug in " + name);
+            }
         }
     }
 
@@ -181,6 +185,18 @@ class ListenersTest {
         listeners.close();
 
         assertThat(events).containsExactly("stop a while admin listens: false", "stop b while admin listens: false");
+    }
+
+    @Test
+    void close_aSurfaceThatFailsToStop_doesNotKeepTheOthersOpen() throws Exception {
+        start(new TestSurface("broken", ErrorStyle.PLAIN), new TestSurface("b", ErrorStyle.PLAIN));
+        int adminPort = listeners.adminPort();
+
+        listeners.close();
+
+        assertThat(events)
+                .containsExactly("stop broken while admin listens: false", "stop b while admin listens: false");
+        assertThatThrownBy(() -> get(adminPort, "/readyz")).isInstanceOf(IOException.class);
     }
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {

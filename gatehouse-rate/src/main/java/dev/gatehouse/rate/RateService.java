@@ -294,10 +294,13 @@ public final class RateService implements AutoCloseable {
 
     /** Evicts idle keys, expired overrides and corrections, a bounded batch of each, then schedules the next sweep. */
     private void sweep() {
-        store.sweep(SWEEP_BATCH);
-        overrides.sweep(SWEEP_BATCH);
-        denialCorrections.sweep(SWEEP_BATCH);
-        startSweeping();
+        try {
+            store.sweep(SWEEP_BATCH);
+            overrides.sweep(SWEEP_BATCH);
+            denialCorrections.sweep(SWEEP_BATCH);
+        } finally {
+            startSweeping(); // a failed step must not end sweeping for good
+        }
     }
 
     /** Configures a {@link RateService}. */

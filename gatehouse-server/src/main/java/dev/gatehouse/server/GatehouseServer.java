@@ -100,8 +100,11 @@ public final class GatehouseServer implements AutoCloseable {
     /** Shuts down gracefully within {@code http.shutdown-timeout-millis}, then closes the infrastructure. */
     @Override
     public void close() {
-        listeners.close();
-        infra.close();
+        try {
+            listeners.close();
+        } finally {
+            infra.close();
+        }
         LOG.info("stopped");
     }
 }

@@ -32,11 +32,12 @@ public interface WaitQueue extends AutoCloseable {
      *
      * <ul>
      *   <li>{@link Decision.Outcome#ALLOWED} when the permits are granted, at once or in turn;
-     *   <li>{@link Decision.Outcome#QUEUE_FULL} at once when {@code maxWaiters} calls wait already
-     *       (with the last refusal's figures, {@link Decision#NEVER} to retry when {@code permits}
-     *       exceed the spec's limit);
-     *   <li>the limiter's own refusal at once when waiting cannot help: {@code permits} exceed the
-     *       spec's limit, {@code timeoutNanos} is 0, or the refusal is not {@link
+     *   <li>{@link Decision.Outcome#QUEUE_FULL} at once when {@code maxWaiters} calls wait already,
+     *       or when others wait and this call could not wait anyway ({@code permits} exceed the
+     *       spec's limit, or {@code timeoutNanos} is 0): with the last refusal's figures, {@link
+     *       Decision#NEVER} to retry when {@code permits} exceed the spec's limit;
+     *   <li>the limiter's own refusal at once when nobody waits and waiting cannot help: {@code
+     *       permits} exceed the spec's limit, {@code timeoutNanos} is 0, or the refusal is not {@link
      *       Decision.Outcome#DENIED} (a store full of keys answers {@link Decision.Outcome#TOO_MANY_KEYS});
      *   <li>{@link Decision.Outcome#TIMED_OUT} after {@code timeoutNanos} in the line;
      *   <li>{@link Decision.Outcome#CLOSED} when the queue is (or gets) closed.

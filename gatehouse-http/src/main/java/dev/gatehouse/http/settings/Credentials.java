@@ -2,11 +2,15 @@ package dev.gatehouse.http.settings;
 
 import java.util.regex.Pattern;
 
-/** Keeps passwords out of what the server prints and logs: {@code redis://user:secret@host} becomes {@code redis://user:***@host}. */
+/**
+ * Keeps passwords out of what the server prints and logs: {@code redis://user:secret@host} becomes
+ * {@code redis://user:***@host}, and {@code redis://secret@host} (a password alone, as Redis URLs
+ * allow) becomes {@code redis://***@host}.
+ */
 public final class Credentials {
 
     private static final Pattern PASSWORD_IN_URL =
-            Pattern.compile("(\\b[A-Za-z][A-Za-z0-9+.-]*://[^/@\\s:]*:)[^@/\\s]*@");
+            Pattern.compile("(\\b[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@\\s:]*:)?)[^@/\\s]+@");
 
     private Credentials() {}
 

@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
  * file, its environment variable, its flags, its default, what it accepts and a one-line doc. The
  * command line, the YAML reader, {@code --print-config}, {@code --help} and the docs' settings tables
  * all come from these declarations, so a setting cannot exist in one of them and be missing from
- * another; a value is parsed and bounded here, once, and the error names the setting and where the
- * value came from.
+ * another; how a value is parsed and bounded is written here, once, and the error names the setting
+ * and where the value came from.
  *
  * @param <T> the type of the parsed value
  */

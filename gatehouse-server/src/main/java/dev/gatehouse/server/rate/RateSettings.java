@@ -6,6 +6,7 @@ import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.rate.Algorithm;
 import dev.gatehouse.rate.ClientPermissions;
 import dev.gatehouse.rate.RateLimits;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +104,7 @@ public record RateSettings(
             "GATEHOUSE_RELOAD_INTERVAL_MILLIS",
             1000,
             10,
-            YEAR_MILLIS,
+            Long.MAX_VALUE / 1_000_000, // any interval whose nanoseconds fit a long
             "How often the key config file is checked for changes",
             "--reload-interval-millis");
     public static final Setting<Integer> MAX_KEYS = Setting.integer(
@@ -141,7 +142,7 @@ public record RateSettings(
             "store.key-prefix",
             "GATEHOUSE_STORE_KEY_PREFIX",
             "gatehouse:rate:",
-            false,
+            true,
             "Prefix of every Redis key the rate service writes (no braces)",
             "--store-key-prefix");
     public static final Setting<Degrade> STORE_DEGRADE = Setting.choice(
@@ -195,6 +196,12 @@ public record RateSettings(
             throw settings.invalid(STORE_KEY_PREFIX, "no braces");
         }
         String configFile = settings.get(CONFIG_FILE);
+        Optional<Path> configPath;
+        try {
+            configPath = configFile.isEmpty() ? Optional.empty() : Optional.of(Path.of(configFile));
+        } catch (InvalidPathException e) {
+            throw settings.invalid(CONFIG_FILE, "a file path");
+        }
         return new RateSettings(
                 new Surface.Address(settings.get(HOST), settings.get(PORT)),
                 RateLimits.of(
@@ -206,7 +213,7 @@ public record RateSettings(
                         settings.get(REQUESTS_CAN_SET_RATE),
                         settings.get(REQUESTS_CAN_MOD_QUEUE),
                         settings.get(MAX_KEY_BYTES)),
-                configFile.isEmpty() ? Optional.empty() : Optional.of(Path.of(configFile)),
+                configPath,
                 settings.get(RELOAD_INTERVAL_MILLIS),
                 settings.get(MAX_KEYS),
                 settings.get(DEBUG_MAX_KEYS),

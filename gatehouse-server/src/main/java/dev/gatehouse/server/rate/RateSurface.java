@@ -73,7 +73,10 @@ public final class RateSurface implements Surface {
             throw new ConfigException("rate.config-file: " + e.getMessage(), e);
         }
         watcher.ifPresent(w -> countReloads(w, infra.metrics()));
-        return new RateSurface(settings, service, watcher);
+        RateSurface surface = new RateSurface(settings, service, watcher);
+        // stopped by the listeners on a shutdown; this covers a start that fails after this point
+        infra.closeWith("rate surface", surface::stop);
+        return surface;
     }
 
     /** The rate store in Redis: its limiter behind the denial cache and the fallback the settings ask for. */
@@ -146,7 +149,7 @@ public final class RateSurface implements Surface {
         return api.withShortPath(router, accessLog);
     }
 
-    /** Stops watching the key config file and answers every waiting call (503). */
+    /** Stops watching the key config file and answers every waiting call (503); harmless when repeated. */
     @Override
     public void stop() {
         watcher.ifPresent(KeyConfigWatcher::close);
