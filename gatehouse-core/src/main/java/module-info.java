@@ -1,5 +1,7 @@
 /** In-process admission primitives: rate limiters, wait queues, keyed registries and time sources. */
 module dev.gatehouse.core {
+    requires static transitive org.jspecify;
+
     exports dev.gatehouse.core.adaptive;
     exports dev.gatehouse.core.breaker;
     exports dev.gatehouse.core.check;

@@ -2,6 +2,7 @@
 module dev.gatehouse.proof {
     requires transitive dev.gatehouse.core;
     requires org.bouncycastle.provider;
+    requires static transitive org.jspecify;
 
     exports dev.gatehouse.proof.merkle;
     exports dev.gatehouse.proof.vrf;

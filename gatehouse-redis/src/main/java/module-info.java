@@ -2,6 +2,7 @@
 module dev.gatehouse.redis {
     requires transitive dev.gatehouse.proof;
     requires lettuce.core;
+    requires static transitive org.jspecify;
 
     exports dev.gatehouse.redis;
 }

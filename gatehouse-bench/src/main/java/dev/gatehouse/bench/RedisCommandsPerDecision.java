@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Counts the Redis commands behind each decision of the two limiters in {@link
@@ -66,13 +67,14 @@ public final class RedisCommandsPerDecision {
             int inFlight,
             int decisions) {
         SplittableRandom random = new SplittableRandom(inFlight);
-        CompletableFuture<?>[] pending = new CompletableFuture<?>[inFlight];
+        @Nullable CompletableFuture<?>[] pending = new CompletableFuture<?>[inFlight];
         long allowed = 0;
         buckets.admin().configResetstat();
         for (int i = 0; i < decisions + inFlight; i++) {
             int slot = i % inFlight;
-            if (pending[slot] != null) {
-                allowed += isAllowed(pending[slot].join()) ? 1 : 0;
+            CompletableFuture<?> oldest = pending[slot];
+            if (oldest != null) {
+                allowed += isAllowed(oldest.join()) ? 1 : 0;
                 pending[slot] = null;
             }
             if (i < decisions) {
@@ -128,7 +130,7 @@ public final class RedisCommandsPerDecision {
     /** One field per command from {@code INFO commandstats}, whose lines read {@code cmdstat_get:calls=12,usec=30,...}. */
     private static Map<String, Long> commandStat(String info, String field) {
         Map<String, Long> values = new TreeMap<>();
-        for (String line : info.split("\r?\n")) {
+        for (String line : info.lines().toList()) {
             if (line.startsWith("cmdstat_")) {
                 String command = line.substring("cmdstat_".length(), line.indexOf(':'));
                 int start = line.indexOf(field + "=") + field.length() + 1;

@@ -3,6 +3,7 @@ package dev.gatehouse.bench;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -74,7 +75,7 @@ public class RedisTokenBucketBenchmark {
     @State(Scope.Thread)
     public static class Callers {
 
-        private CompletableFuture<?>[] pending;
+        private @Nullable CompletableFuture<?>[] pending;
         private int next;
         private SplittableRandom random;
         private int keys;
@@ -103,8 +104,9 @@ public class RedisTokenBucketBenchmark {
         @TearDown(Level.Iteration)
         public void drain() {
             for (int i = 0; i < pending.length; i++) {
-                if (pending[i] != null) {
-                    pending[i].join();
+                CompletableFuture<?> decision = pending[i];
+                if (decision != null) {
+                    decision.join();
                     pending[i] = null;
                 }
             }

@@ -60,7 +60,7 @@ public class TokenBucketBenchmark {
         if (!allow) {
             gatehouse.tryAcquire(1);
             bucket4j.tryConsume(1);
-            guava.tryAcquire();
+            var unused = guava.tryAcquire();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.gatehouse.cli;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.gatehouse.http.settings.Setting;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -50,7 +52,8 @@ public final class Cli implements Runnable {
         CommandLine commandLine = new CommandLine(new Cli())
                 .addSubcommand("serve", new ServeCommand(env, out, err))
                 .addSubcommand("version", new VersionCommand());
-        CommandSpec serve = commandLine.getSubcommands().get("serve").getCommandSpec();
+        CommandSpec serve = requireNonNull(commandLine.getSubcommands().get("serve")) // added just above
+                .getCommandSpec();
         for (Setting<?> setting : ServeCommand.SETTINGS) {
             OptionSpec.Builder option = OptionSpec.builder(setting.flags().toArray(String[]::new))
                     .type(String.class)

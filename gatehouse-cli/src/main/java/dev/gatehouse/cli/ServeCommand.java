@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -61,7 +62,7 @@ final class ServeCommand implements Callable<Integer> {
             names = "--config",
             paramLabel = "FILE",
             description = "YAML configuration file (env: " + CONFIG_ENV + "); unknown keys are rejected")
-    private Path config;
+    private @Nullable Path config;
 
     @Option(
             names = "--print-config",
@@ -72,16 +73,16 @@ final class ServeCommand implements Callable<Integer> {
             names = {"--instance-urls", "-i"},
             hidden = true,
             paramLabel = "URLS")
-    private String instanceUrls;
+    private @Nullable String instanceUrls;
 
     @Option(
             names = {"--server-type", "-s"},
             hidden = true,
             paramLabel = "TYPE")
-    private String serverType;
+    private @Nullable String serverType;
 
     @Option(names = "--log-includes-source", hidden = true, arity = "0..1", fallbackValue = "true")
-    private String logIncludesSource;
+    private @Nullable String logIncludesSource;
 
     @CommandLine.Spec
     private CommandSpec spec;
@@ -173,7 +174,7 @@ final class ServeCommand implements Callable<Integer> {
         return warnings;
     }
 
-    private boolean given(String flagValue, String envName) {
+    private boolean given(@Nullable String flagValue, String envName) {
         String fromEnv = env.get(envName);
         return flagValue != null || (fromEnv != null && !fromEnv.isEmpty());
     }

@@ -1,5 +1,7 @@
 package dev.gatehouse.http;
 
+import org.jspecify.annotations.Nullable;
+
 /** Text that came from a client, made fit to be quoted in an answer or a log line. */
 public final class ClientText {
 
@@ -10,12 +12,12 @@ public final class ClientText {
      * ({@code \n}, {@code \u001b}), so a client cannot write raw control bytes into an answer or a
      * terminal that shows it.
      */
-    public static String shorten(String text) {
+    public static String shorten(@Nullable String text) {
         return shorten(text, 32);
     }
 
     /** {@link #shorten(String)} to {@code maxChars} characters. */
-    public static String shorten(String text, int maxChars) {
+    public static String shorten(@Nullable String text, int maxChars) {
         String shown = String.valueOf(text);
         String cut = shown.length() > maxChars ? shown.substring(0, maxChars) : shown;
         StringBuilder quoted = new StringBuilder(cut.length() + 8);

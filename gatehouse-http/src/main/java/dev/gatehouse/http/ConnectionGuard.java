@@ -1,5 +1,7 @@
 package dev.gatehouse.http;
 
+import static java.util.Objects.requireNonNull;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,8 +102,8 @@ final class ConnectionGuard implements Runnable {
     private final RawSide raw = new RawSide();
     private final MessageSide messages = new MessageSide();
 
-    private ChannelHandlerContext rawContext;
-    private ScheduledFuture<?> timer;
+    private @Nullable ChannelHandlerContext rawContext;
+    private @Nullable ScheduledFuture<?> timer;
     private Mode mode = Mode.UNKNOWN;
     private Phase phase = Phase.HEAD;
     private long phaseStartNanos;
@@ -115,8 +118,8 @@ final class ConnectionGuard implements Runnable {
     private boolean answerPassing;
     private int http2StartChecked;
     private final byte[] http2Start = new byte[HTTP2_START_BYTES];
-    private Http2ConnectionHandler http2;
-    private Http2Connection.PropertyKey streamOpenedKey;
+    private @Nullable Http2ConnectionHandler http2; // set with mode HTTP2, as streamOpenedKey
+    private Http2Connection.@Nullable PropertyKey streamOpenedKey;
 
     ConnectionGuard(HttpLimits limits) {
         this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.headerTimeoutMillis());
@@ -169,6 +172,7 @@ final class ConnectionGuard implements Runnable {
     }
 
     /** Checks the HTTP/1 phase; returns its deadline, {@code Long.MAX_VALUE} if none, NONE if it closed. */
+    @SuppressWarnings("RefactorSwitch") // each arm returns early from nested ifs; a switch expression would need yields
     private long checkHttp1(ChannelHandlerContext ctx, long nowNanos) {
         switch (phase) {
             case HEAD -> {
@@ -206,7 +210,10 @@ final class ConnectionGuard implements Runnable {
     }
 
     private long checkHttp2(ChannelHandlerContext ctx, long nowNanos) {
-        Http2Connection connection = http2.connection();
+        // run only in mode HTTP2, which detectHttp2 sets together with both
+        Http2ConnectionHandler handler = requireNonNull(http2, "http2");
+        Http2Connection.PropertyKey openedKey = requireNonNull(streamOpenedKey, "streamOpenedKey");
+        Http2Connection connection = handler.connection();
         if (connection.numActiveStreams() == 0) {
             if (nowNanos - idleSinceNanos < idleTimeoutNanos) {
                 return idleSinceNanos + idleTimeoutNanos;
@@ -219,10 +226,10 @@ final class ConnectionGuard implements Runnable {
         long[] earliest = {Long.MAX_VALUE};
         try {
             connection.forEachActiveStream(stream -> {
-                Long openedNanos = stream.getProperty(streamOpenedKey);
+                Long openedNanos = stream.getProperty(openedKey);
                 if (openedNanos == null) { // opened before the guard saw HTTP/2: the upgrade request
                     openedNanos = nowNanos;
-                    stream.setProperty(streamOpenedKey, openedNanos);
+                    stream.setProperty(openedKey, openedNanos);
                 }
                 if (stream.state().remoteSideOpen()) {
                     long due = openedNanos + bodyTimeoutNanos;
@@ -239,9 +246,9 @@ final class ConnectionGuard implements Runnable {
             return NONE;
         }
         if (!late.isEmpty()) {
-            ChannelHandlerContext http2Context = ctx.pipeline().context(http2);
+            ChannelHandlerContext http2Context = ctx.pipeline().context(handler);
             for (int streamId : late) {
-                http2.resetStream(http2Context, streamId, Http2Error.CANCEL.code(), http2Context.newPromise());
+                handler.resetStream(http2Context, streamId, Http2Error.CANCEL.code(), http2Context.newPromise());
             }
             http2Context.flush();
         }
@@ -307,7 +314,7 @@ final class ConnectionGuard implements Runnable {
      * 6.3): a Transfer-Encoding other than exactly one "chunked". Netty itself refuses chunked with a
      * Content-Length, two different Content-Lengths, bare LF, and control characters in headers.
      */
-    private static String framingProblem(HttpRequest request) {
+    private static @Nullable String framingProblem(HttpRequest request) {
         List<String> encodings = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (encodings.isEmpty()) {
             return null;

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import java.util.Optional;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,8 @@ public final class Infrastructure implements AutoCloseable {
     private final Optional<SharedRedis> redis;
     private final Vertx vertx;
 
-    private Infrastructure(StoreSettings store, HttpLimits limits, NanoClock clock, Scheduler givenScheduler) {
+    private Infrastructure(
+            StoreSettings store, HttpLimits limits, NanoClock clock, @Nullable Scheduler givenScheduler) {
         this.clock = clock;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -70,7 +72,8 @@ public final class Infrastructure implements AutoCloseable {
      * (null: a timer thread of its own; tests pass a manual clock). Throws {@link
      * IllegalStateException} when Redis cannot be reached, having closed what it built.
      */
-    public static Infrastructure start(StoreSettings store, HttpLimits limits, NanoClock clock, Scheduler scheduler) {
+    public static Infrastructure start(
+            StoreSettings store, HttpLimits limits, NanoClock clock, @Nullable Scheduler scheduler) {
         return new Infrastructure(store, limits, clock, scheduler);
     }
 

@@ -1,5 +1,8 @@
 package dev.gatehouse.http;
 
+import static java.util.Objects.requireNonNull;
+import static java.util.Objects.requireNonNullElse;
+
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -213,7 +216,8 @@ public final class Listeners implements AutoCloseable {
             ctx.response()
                     .putHeader(
                             HttpHeaders.ALLOW,
-                            allowedMethods.apply(ctx.request().path()));
+                            // a 405 means the router matched the path
+                            allowedMethods.apply(requireNonNull(ctx.request().path())));
             style.sendRouterError(ctx.response(), 405, "Method Not Allowed");
         });
         router.errorHandler(500, ctx -> style.sendRouterError(ctx.response(), 500, "Internal Server Error"));
@@ -319,7 +323,8 @@ public final class Listeners implements AutoCloseable {
         try {
             return future.toCompletionStage().toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+            Throwable cause = requireNonNullElse(e.getCause(), e); // a future's ExecutionException has one
+            throw new IllegalStateException(cause.getMessage(), cause);
         } catch (TimeoutException e) {
             throw new IllegalStateException("no answer within " + timeoutMillis + " ms", e);
         } catch (InterruptedException e) {

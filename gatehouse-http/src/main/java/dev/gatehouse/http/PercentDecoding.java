@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Percent-decoding of raw request text into UTF-8, strictly: a malformed escape or bytes that are
@@ -23,7 +24,7 @@ public final class PercentDecoding {
     private PercentDecoding() {}
 
     /** {@code raw[from, to)} decoded, {@code +} kept as is (a path); null if malformed or not UTF-8. */
-    public static String path(String raw, int from, int to) {
+    public static @Nullable String path(String raw, int from, int to) {
         return decode(raw, from, to, /* plusIsSpace= */ false);
     }
 
@@ -31,7 +32,7 @@ public final class PercentDecoding {
      * The parameters of a raw query string, read as Go's {@code url.ParseQuery} reads them: pairs split
      * on {@code &}, a pair holding {@code ;} ignored, {@code +} a space, the first value of a name kept.
      */
-    public static Query query(String rawQuery) {
+    public static Query query(@Nullable String rawQuery) {
         if (rawQuery == null || rawQuery.isEmpty()) {
             return NO_PARAMETERS; // the common case of a rate call: nothing to allocate
         }
@@ -67,7 +68,7 @@ public final class PercentDecoding {
         }
     }
 
-    private static String decode(String raw, int from, int to, boolean plusIsSpace) {
+    private static @Nullable String decode(String raw, int from, int to, boolean plusIsSpace) {
         boolean plain = true;
         for (int i = from; i < to && plain; i++) {
             char c = raw.charAt(i);
@@ -117,7 +118,7 @@ public final class PercentDecoding {
         }
 
         /** The first value of {@code name}, or null when absent or undecodable. */
-        public String first(String name) {
+        public @Nullable String first(String name) {
             return first.get(name);
         }
 

@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +38,8 @@ public final class KeyConfigWatcher implements AutoCloseable {
     private final long intervalNanos;
     private final Scheduler scheduler;
     private final Consumer<List<KeyRule>> apply;
-    private Stamp seen;
-    private Scheduler.Task next;
+    private @Nullable Stamp seen;
+    private Scheduler.@Nullable Task next;
     private boolean closed;
 
     private KeyConfigWatcher(Path file, long intervalNanos, Scheduler scheduler, Consumer<List<KeyRule>> apply) {
@@ -117,12 +119,12 @@ public final class KeyConfigWatcher implements AutoCloseable {
         next = scheduler.schedule(this::check, intervalNanos);
     }
 
-    private Stamp stamp() {
+    private @Nullable Stamp stamp() {
         try {
             BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            Instant modified = attributes.lastModifiedTime().toInstant();
             return new Stamp(
-                    attributes.lastModifiedTime().toInstant().getEpochSecond() * 1_000_000_000L
-                            + attributes.lastModifiedTime().toInstant().getNano(),
+                    modified.getEpochSecond() * 1_000_000_000L + modified.getNano(),
                     attributes.size(),
                     attributes.fileKey());
         } catch (IOException e) {

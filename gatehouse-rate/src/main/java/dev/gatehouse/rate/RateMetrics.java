@@ -1,5 +1,7 @@
 package dev.gatehouse.rate;
 
+import static java.util.Objects.requireNonNull;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -76,8 +78,9 @@ final class RateMetrics {
     }
 
     void answered(RateVerdict verdict, long elapsedNanos) {
-        decisions.get(verdict.outcome()).increment();
-        latency.get(verdict.outcome()).record(elapsedNanos, TimeUnit.NANOSECONDS);
+        // the constructor registers both meters for every outcome
+        requireNonNull(decisions.get(verdict.outcome())).increment();
+        requireNonNull(latency.get(verdict.outcome())).record(elapsedNanos, TimeUnit.NANOSECONDS);
     }
 
     void cancelled() {

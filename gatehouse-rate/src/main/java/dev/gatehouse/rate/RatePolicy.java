@@ -46,6 +46,7 @@ public final class RatePolicy {
     }
 
     /** The limits of {@code key}. */
+    @SuppressWarnings("ReferenceEquality") // did any rule apply?
     public RateLimits limitsFor(String key) {
         RateLimits limits = defaults;
         for (KeyRule rule : rules) {

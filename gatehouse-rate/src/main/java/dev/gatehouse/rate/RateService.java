@@ -16,6 +16,7 @@ import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gocc-compatible rate service without its HTTP layer: decides calls per key through the {@link
@@ -57,14 +58,14 @@ public final class RateService implements AutoCloseable {
     private final ClientOverrides overrides;
     private final AtomicLong nextRequestId = new AtomicLong(1);
     private final Object sweepLock = new Object();
-    private Scheduler.Task sweepTask;
+    private Scheduler.@Nullable Task sweepTask;
     private volatile RatePolicy policy;
     private volatile boolean closed;
 
-    private RateService(Builder builder) {
+    private RateService(Builder builder, Scheduler scheduler) {
         this.policy = builder.policy;
         this.clock = builder.clock;
-        this.scheduler = builder.scheduler;
+        this.scheduler = scheduler;
         this.overrides = new ClientOverrides(clock, builder.maxKeys);
         this.permissions = builder.permissions;
         this.store = builder.store != null
@@ -155,7 +156,7 @@ public final class RateService implements AutoCloseable {
     }
 
     /** The state of up to {@code maxKeys} keys after {@code after} (from the first when null), in key order. */
-    public CompletableFuture<Map<String, KeySnapshot>> snapshots(String after, int maxKeys) {
+    public CompletableFuture<Map<String, KeySnapshot>> snapshots(@Nullable String after, int maxKeys) {
         List<CompletableFuture<Optional<KeySnapshot>>> pending = new ArrayList<>();
         for (String key : store.keys(after, maxKeys)) {
             pending.add(snapshot(key));
@@ -307,9 +308,9 @@ public final class RateService implements AutoCloseable {
     public static final class Builder {
         private final RatePolicy policy;
         private NanoClock clock = NanoClock.system();
-        private Scheduler scheduler;
+        private @Nullable Scheduler scheduler;
         private ClientPermissions permissions = new ClientPermissions(true, true, 256);
-        private RateStore store;
+        private @Nullable RateStore store;
         private int maxKeys = 1_000_000;
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
 
@@ -355,8 +356,7 @@ public final class RateService implements AutoCloseable {
 
         /** A service that has started sweeping idle keys. */
         public RateService build() {
-            Require.given("scheduler", scheduler, "a scheduler");
-            RateService service = new RateService(this);
+            RateService service = new RateService(this, Require.given("scheduler", scheduler, "a scheduler"));
             service.startSweeping();
             return service;
         }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the rate service keeps limiter state: the {@link KeyedRateLimiter} port that makes every
@@ -24,7 +25,7 @@ public interface RateStore {
      * A page of keys that hold state: up to {@code max} of those after {@code after} (from the first
      * when null), in key order. Costs one pass over the keys and memory for {@code max} of them.
      */
-    default List<String> keys(String after, int max) {
+    default List<String> keys(@Nullable String after, int max) {
         TreeSet<String> page = new TreeSet<>();
         forEachKey(key -> {
             if (after == null || key.compareTo(after) > 0) {

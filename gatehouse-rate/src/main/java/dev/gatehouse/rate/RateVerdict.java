@@ -1,6 +1,7 @@
 package dev.gatehouse.rate;
 
 import dev.gatehouse.core.limit.Decision;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The answer to one call of {@code /rate/{key}}.
@@ -14,7 +15,12 @@ import dev.gatehouse.core.limit.Decision;
  * @param refusal for {@link Outcome#REFUSED}, why the limits asked for cannot be kept (naming the
  *     bound); null otherwise
  */
-public record RateVerdict(Outcome outcome, long requestId, RateLimits limits, Decision decision, String refusal) {
+public record RateVerdict(
+        Outcome outcome,
+        long requestId,
+        RateLimits limits,
+        Decision decision,
+        @Nullable String refusal) {
 
     /** A verdict other than {@link Outcome#REFUSED}. */
     public RateVerdict(Outcome outcome, long requestId, RateLimits limits, Decision decision) {

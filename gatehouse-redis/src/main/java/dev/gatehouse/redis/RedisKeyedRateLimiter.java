@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /** Limits per key kept in Redis: every call is one {@code EVALSHA} of the algorithm's script. */
 final class RedisKeyedRateLimiter implements KeyedRateLimiter {
@@ -51,7 +52,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     static final long EXACT_LIMIT = 1L << 53;
 
     /** Stands for "judge time by the Redis server's clock". */
-    static final LongSupplier SERVER_CLOCK = null;
+    static final @Nullable LongSupplier SERVER_CLOCK = null;
 
     private static final String DECIDE = "d";
     private static final String RELEASE = "r";
@@ -63,7 +64,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String keyPrefix;
     private final long leaseMicros;
-    private final LongSupplier pinnedMicros;
+    private final @Nullable LongSupplier pinnedMicros;
 
     /**
      * Keys under {@code keyPrefix}; concurrency leases of {@code leaseMicros}; time from {@code
@@ -73,7 +74,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
             RedisClusterAsyncCommands<String, String> redis,
             String keyPrefix,
             long leaseMicros,
-            LongSupplier pinnedMicros) {
+            @Nullable LongSupplier pinnedMicros) {
         this.redis = redis;
         this.keyPrefix = Require.given("keyPrefix", keyPrefix, "a prefix, possibly empty");
         if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
@@ -165,7 +166,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
             throw new IllegalArgumentException("lease: " + lease + " (expected: 0 or a lease Redis granted)");
         }
         String state = keyPrefix + spec.algorithm() + ":{k" + key + "}";
-        String now = pinnedMicros == SERVER_CLOCK ? "" : Long.toString(pinnedMicros.getAsLong());
+        String now = pinnedMicros == null ? "" : Long.toString(pinnedMicros.getAsLong()); // null: SERVER_CLOCK
         CompletionStage<T> reply;
         try {
             reply = run(spec, state, now, mode, permits, lease);
@@ -273,7 +274,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     }
 
     /** Error replies that concern the server, not the call: Redis cannot decide anything now. */
-    private static boolean isServerWide(String reply) {
+    private static boolean isServerWide(@Nullable String reply) {
         return reply != null && SERVER_WIDE_ERRORS.stream().anyMatch(prefix -> reply.startsWith(prefix));
     }
 }

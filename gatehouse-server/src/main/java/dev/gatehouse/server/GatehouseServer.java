@@ -13,6 +13,7 @@ import dev.gatehouse.server.rate.RateSettings;
 import dev.gatehouse.server.rate.RateSurface;
 import java.util.List;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +69,7 @@ public final class GatehouseServer implements AutoCloseable {
      * wake-ups, sweeps and reload checks (null: a timer thread of the server's own). For tests on
      * virtual time.
      */
-    public static GatehouseServer start(ResolvedSettings settings, NanoClock clock, Scheduler scheduler) {
+    public static GatehouseServer start(ResolvedSettings settings, NanoClock clock, @Nullable Scheduler scheduler) {
         validate(settings);
         HttpLimits limits = HttpLimits.from(settings);
         Infrastructure infra = Infrastructure.start(StoreSettings.from(settings), limits, clock, scheduler);

@@ -234,7 +234,7 @@ public abstract class KeyedRateLimiterContract {
                 long millis = random.nextInt(10) < 7 ? 0 : random.nextInt(60);
                 clock.advance(Duration.ofMillis(millis));
                 referenceClock.advance(Duration.ofMillis(millis));
-                long permits = 1 + random.nextInt(3);
+                long permits = 1L + random.nextInt(3);
                 if (random.nextInt(6) == 0) {
                     long lease = Decision.NO_LEASE;
                     if (spec instanceof ConcurrencySpec && !held.isEmpty()) {

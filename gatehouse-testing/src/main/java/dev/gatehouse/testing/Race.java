@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /** Starts many threads at one moment against shared state, for contention tests. Shared with other modules' tests. */
 public final class Race {
@@ -40,7 +41,7 @@ public final class Race {
      */
     public static void run(Thread.Builder builder, int threads, Runnable work) throws InterruptedException {
         CountDownLatch start = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
         List<Thread> started = new ArrayList<>(threads);
         for (int i = 0; i < threads; i++) {
             started.add(builder.start(() -> {

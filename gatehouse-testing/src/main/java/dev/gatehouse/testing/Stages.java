@@ -1,6 +1,7 @@
 package dev.gatehouse.testing;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -53,7 +54,7 @@ public final class Stages {
         try {
             value = stage.toCompletableFuture().get(PATIENCE.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            return e.getCause();
+            return Objects.requireNonNullElse(e.getCause(), e); // a future's ExecutionException has one
         } catch (TimeoutException e) {
             throw new AssertionError("no answer within " + PATIENCE, e);
         } catch (InterruptedException e) {

@@ -43,8 +43,9 @@ final class AdaptiveConcurrencyLimiter implements AdaptiveLimiter {
             if (current >= limit) {
                 return REJECTED;
             }
-            if (inFlight.compareAndSet(current, current + 1)) {
-                return current + 1;
+            int acquired = current + 1;
+            if (inFlight.compareAndSet(current, acquired)) {
+                return acquired;
             }
         }
     }

@@ -123,7 +123,7 @@ final class NonBlockingCircuitBreaker implements CircuitBreaker {
         boolean trip = false;
         if (failure) {
             int inARow = closed.consecutiveFailures.incrementAndGet();
-            trip = spec.consecutiveFailures() > 0 && inARow >= spec.consecutiveFailures()
+            trip = (spec.consecutiveFailures() > 0 && inARow >= spec.consecutiveFailures())
                     || closed.window.reachesThreshold(spec, true, now);
         } else if (closed.consecutiveFailures.getOpaque() != 0) {
             closed.consecutiveFailures.setOpaque(0);

@@ -1,6 +1,7 @@
 package dev.gatehouse.core.check;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Eager validation of configuration values, with one message format across Gatehouse: {@code
@@ -12,7 +13,7 @@ public final class Require {
     private Require() {}
 
     /** Returns {@code value} if it is not null; {@code expected} says what should have been given. */
-    public static <T> T given(String name, T value, String expected) {
+    public static <T> T given(String name, @Nullable T value, String expected) {
         if (value == null) {
             throw new IllegalArgumentException(name + ": null (expected: " + expected + ")");
         }

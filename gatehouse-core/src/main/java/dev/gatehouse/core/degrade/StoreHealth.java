@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Whether a shared store (Redis, say) answers, as seen by the adapters that use it. The first failure
@@ -68,7 +69,7 @@ public final class StoreHealth {
     @FunctionalInterface
     public interface Listener {
         /** The state changed; {@code cause} is the failure that degraded the store, null on recovery. */
-        void onStateChange(State from, State to, Throwable cause);
+        void onStateChange(State from, State to, @Nullable Throwable cause);
     }
 
     /** Whether the store counts as answering. */
@@ -137,7 +138,7 @@ public final class StoreHealth {
         }
     }
 
-    private void notifyListeners(State from, State to, Throwable cause) {
+    private void notifyListeners(State from, State to, @Nullable Throwable cause) {
         for (Listener listener : listeners) {
             try {
                 listener.onStateChange(from, to, cause);

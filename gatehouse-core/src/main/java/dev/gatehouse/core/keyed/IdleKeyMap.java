@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A map from keys to entries that holds at most a fixed number of keys and forgets an entry once it
@@ -70,7 +71,7 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
     }
 
     /** The entry of {@code key}, or null; an entry past its idle time is returned until it is forgotten. */
-    public E get(String key) {
+    public @Nullable E get(String key) {
         return entries.get(key);
     }
 
@@ -79,7 +80,7 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
      * the key's entry if it had one, or null if the map is full of entries it could not forget: then
      * {@code entry} is not kept.
      */
-    public E putIfAbsent(E entry) {
+    public @Nullable E putIfAbsent(E entry) {
         String key = checkNew(entry).key();
         E existing = entries.get(key);
         if (existing != null) {
@@ -93,7 +94,7 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
             }
             long now = clock.nowNanos();
             sweepSome(SWEEP_PER_INSERT, now);
-            if (!haveRoom(now)) {
+            if (!haveRoom()) {
                 return null;
             }
             entries.put(key, entry);
@@ -109,13 +110,14 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
      * the owner decides). Returns false if the key is new and the map is full of entries it could not
      * forget: then {@code entry} is not kept.
      */
+    @SuppressWarnings("ReferenceEquality") // the same entry put again is no replacement
     public boolean put(E entry) {
         String key = checkNew(entry).key();
         orderLock.lock();
         try {
             long now = clock.nowNanos();
             sweepSome(SWEEP_PER_INSERT, now);
-            if (!entries.containsKey(key) && !haveRoom(now)) {
+            if (!entries.containsKey(key) && !haveRoom()) {
                 return false;
             }
             E previous = entries.put(key, entry);
@@ -166,7 +168,7 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
     }
 
     /** Removes the entry of {@code key}, if any (without claiming it), and returns it. */
-    public E remove(String key) {
+    public @Nullable E remove(String key) {
         E removed = entries.remove(key);
         if (removed != null) {
             markRemoved(removed);
@@ -256,10 +258,10 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
     }
 
     /** Under the lock: whether a new key may be inserted, making room if needed; counts a refusal. */
-    private boolean haveRoom(long now) {
+    private boolean haveRoom() {
         int failedSamples = 0;
         while (entries.size() >= maximumKeys) {
-            if (!forgetOneSampled(now) && ++failedSamples == EVICTION_ATTEMPTS) {
+            if (!forgetOneSampled() && ++failedSamples == EVICTION_ATTEMPTS) {
                 refusals.increment();
                 return false;
             }
@@ -271,7 +273,7 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
      * Under the lock: forgets the sampled entry that would be forgotten soonest, if {@link #whenFull}
      * allows; false if none could be.
      */
-    private boolean forgetOneSampled(long now) {
+    private boolean forgetOneSampled() {
         E victim = null;
         long victimForgottenAt = Long.MAX_VALUE;
         for (int i = Math.min(EVICTION_SAMPLE, order.size()); i > 0; i--) {
@@ -303,7 +305,7 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
             return false;
         }
         long idleSince = entry.idleSinceNanos();
-        if (idleSince == Long.MAX_VALUE || onlyIfExpired && !isExpired(entry, idleSince, clock.nowNanos())) {
+        if (idleSince == Long.MAX_VALUE || (onlyIfExpired && !isExpired(entry, idleSince, clock.nowNanos()))) {
             entry.unclaim();
             return false;
         }

@@ -16,6 +16,7 @@ import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Limiters per key, created on demand from a policy (key to spec) and a factory (spec to limiter),
@@ -98,7 +99,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
      * when done with it (soon: a holder delays eviction and reconfiguration of the key). Returns null
      * when the key is new and the registry is full of keys that cannot be evicted.
      */
-    public Held<L> hold(String key) {
+    public @Nullable Held<L> hold(String key) {
         for (int attempt = 0; ; attempt++) {
             Held<L> held = entries.get(key);
             if (held == null) {
@@ -117,7 +118,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
      * until the key is evicted or the registry is reconfigured. Returns null as {@link #hold(String)}
      * does.
      */
-    public Held<L> hold(String key, S spec) {
+    public @Nullable Held<L> hold(String key, S spec) {
         Objects.requireNonNull(spec, "spec");
         for (int attempt = 0; ; attempt++) {
             Held<L> held = entries.get(key);
@@ -139,7 +140,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
     }
 
     /** Holds the limiter of {@code key} if it has one (never creates one); null otherwise. Close it when done. */
-    public Held<L> holdExisting(String key) {
+    public @Nullable Held<L> holdExisting(String key) {
         for (int attempt = 0; ; attempt++) {
             Held<L> held = entries.get(key);
             if (held == null || held.enter()) {
@@ -222,7 +223,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
     }
 
     /** Creates {@code key}'s entry (for {@code spec}, or from the policy when null) and holds it; null if full. */
-    private Held<L> create(String key, S spec) {
+    private @Nullable Held<L> create(String key, @Nullable S spec) {
         // the policy and the factory are the caller's code: they run before the map's lock, never under it
         S chosen = spec != null ? spec : Objects.requireNonNull(policy.apply(key), "policy returned no spec");
         Held<L> fresh = new Held<>(key, factory.apply(chosen), idleNanosOf);
@@ -242,7 +243,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
      * Gives {@code held}'s key a limiter for {@code spec} taking over the old one's use, and holds it.
      * Returns null when {@code held} is in use or already retired: the caller looks the key up again.
      */
-    private Held<L> replace(Held<L> held, S spec) {
+    private @Nullable Held<L> replace(Held<L> held, S spec) {
         if (!held.retire()) {
             return null;
         }
@@ -252,6 +253,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
     }
 
     /** Waits a moment for the holder of a retired entry to move it: spins first, then yields the core. */
+    @SuppressWarnings("ThreadPriorityCheck") // a deliberate yield: the holder needs the core to finish its move
     private static void backOff(int attempt) {
         if (attempt < 16) {
             Thread.onSpinWait();

@@ -1,5 +1,7 @@
 package dev.gatehouse.core.wait;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
@@ -18,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /** A {@link WaitQueue} keeping each key's waiters in an intrusive doubly linked list. */
 final class FifoWaitQueue implements WaitQueue {
@@ -54,6 +57,8 @@ final class FifoWaitQueue implements WaitQueue {
     private static final System.Logger LOG = System.getLogger(WaitQueue.class.getName());
 
     private static final int RETURN_STRIPES = 64;
+    // a completed ask holds a decision or an error; with no error, the port promises a decision
+    private static final String NO_ANSWER = "the limiter completed with neither a decision nor an error";
     private static final Decision CLOSED = new Decision(Decision.Outcome.CLOSED, 0, Decision.NEVER, Decision.NEVER);
     private static final Decision TIMED_OUT =
             new Decision(Decision.Outcome.TIMED_OUT, 0, Decision.NEVER, Decision.NEVER);
@@ -62,7 +67,7 @@ final class FifoWaitQueue implements WaitQueue {
     private final Scheduler scheduler;
     private final NanoClock clock;
     private final Listener listener;
-    private final Function<String, LimitSpec> currentSpec;
+    private final @Nullable Function<String, LimitSpec> currentSpec;
     private final long recheckNanos;
     private final ConcurrentHashMap<String, Line> lines = new ConcurrentHashMap<>();
     private final AtomicLongArray returns = new AtomicLongArray(RETURN_STRIPES);
@@ -114,7 +119,7 @@ final class FifoWaitQueue implements WaitQueue {
         whenAnswered(ask(key, spec, permits), (decision, error) -> {
             if (error != null) {
                 call.completeExceptionally(error);
-            } else if (decision.allowed()) {
+            } else if (requireNonNull(decision, NO_ANSWER).allowed()) {
                 call.admit(decision, spec);
             } else {
                 call.complete(decision);
@@ -192,6 +197,7 @@ final class FifoWaitQueue implements WaitQueue {
      * Puts {@code waiter} behind the calls waiting in {@code line} without asking the limiter, or turns
      * it away when the line is full; returns false when nobody waits there (the limiter is asked first).
      */
+    @SuppressWarnings("ReferenceEquality") // CLOSED is a sentinel
     private boolean joinBehind(Line line, Waiter waiter) {
         Decision answer = null;
         int ahead = 0;
@@ -225,10 +231,10 @@ final class FifoWaitQueue implements WaitQueue {
     }
 
     /** The limiter's answer to a call's first ask: admitted, answered, or joining the line. */
-    private void firstAnswer(Waiter waiter, long returnsSeen, Decision decision, Throwable error) {
+    private void firstAnswer(Waiter waiter, long returnsSeen, @Nullable Decision decision, @Nullable Throwable error) {
         if (error != null) {
             waiter.completeExceptionally(error);
-        } else if (decision.allowed()) {
+        } else if (requireNonNull(decision, NO_ANSWER).allowed()) {
             waiter.admit(decision, waiter.spec);
         } else if (waiter.isDone()) {
             return; // the call left while the limiter decided
@@ -245,7 +251,7 @@ final class FifoWaitQueue implements WaitQueue {
 
     private void joinAfterRefusal(Waiter waiter, long returnsSeen, Decision refusal) {
         for (; ; ) {
-            Line line = lines.computeIfAbsent(waiter.key, Line::new);
+            Line line = lines.computeIfAbsent(waiter.key, key -> new Line(key, refusal));
             Decision answer = null;
             int ahead = -1;
             boolean askNow = false;
@@ -307,7 +313,7 @@ final class FifoWaitQueue implements WaitQueue {
      * Takes {@code waiter} out of its line if it is still there, answering it with {@code answer}
      * (none when it was cancelled); if it was the head and the next asks for fewer permits, asks now.
      */
-    private void leave(Waiter waiter, Decision answer) {
+    private void leave(Waiter waiter, @Nullable Decision answer) {
         Line line = waiter.line;
         if (line == null) {
             return;
@@ -364,14 +370,14 @@ final class FifoWaitQueue implements WaitQueue {
             Waiter head;
             line.lock.lock();
             try {
-                if (line.retired || line.size == 0) {
+                head = line.head;
+                if (line.retired || head == null) { // no head: nobody waits (size 0)
                     line.draining = false;
                     line.retireIfIdle();
                     return;
                 }
                 line.askAgain = false;
                 line.cancelWake();
-                head = line.head;
             } finally {
                 line.lock.unlock();
             }
@@ -409,14 +415,15 @@ final class FifoWaitQueue implements WaitQueue {
      * Applies the answer to the ask made for {@code asked} under {@code spec}; returns whether to ask
      * again at once (then the caller still owns {@code line.draining}).
      */
-    private boolean settle(Line line, Waiter asked, LimitSpec spec, Decision decision, Throwable error) {
+    private boolean settle(
+            Line line, Waiter asked, LimitSpec spec, @Nullable Decision decision, @Nullable Throwable error) {
         Waiter taker = null;
         long waitedNanos = 0;
         boolean more;
         line.lock.lock();
         try {
             long now = clock.nowNanos();
-            if (error != null || decision.allowed()) {
+            if (error != null || requireNonNull(decision, NO_ANSWER).allowed()) {
                 if (asked.linked) {
                     taker = asked;
                 } else if (error == null
@@ -432,7 +439,7 @@ final class FifoWaitQueue implements WaitQueue {
                 more = line.size != 0;
             } else {
                 line.noteRefusal(decision, now);
-                more = line.askAgain || !asked.linked && line.head != null && line.head.permits < asked.permits;
+                more = line.askAgain || (!asked.linked && line.head != null && line.head.permits < asked.permits);
                 if (!more && line.size != 0) {
                     line.scheduleWake(decision.nanosUntilRetry());
                 }
@@ -449,7 +456,7 @@ final class FifoWaitQueue implements WaitQueue {
                 tellLeft(line.key, waitedNanos, /* admitted= */ false);
                 taker.fail(error);
             }
-        } else if (!decision.allowed()) {
+        } else if (!requireNonNull(decision, NO_ANSWER).allowed()) {
             tellRefusedWhileWaiting(line.key, decision);
         } else if (taker != null) {
             tellLeft(line.key, waitedNanos, /* admitted= */ true);
@@ -483,7 +490,8 @@ final class FifoWaitQueue implements WaitQueue {
     }
 
     /** Runs {@code then} with the answer of {@code answer} (unwrapped): at once when it is complete. */
-    private static void whenAnswered(CompletableFuture<Decision> answer, BiConsumer<Decision, Throwable> then) {
+    private static void whenAnswered(
+            CompletableFuture<Decision> answer, BiConsumer<@Nullable Decision, @Nullable Throwable> then) {
         if (answer.isDone()) {
             if (answer.state() == Future.State.SUCCESS) {
                 then.accept(answer.resultNow(), null);
@@ -501,7 +509,7 @@ final class FifoWaitQueue implements WaitQueue {
                 : failed.exceptionNow();
     }
 
-    private static Throwable unwrap(Throwable error) {
+    private static @Nullable Throwable unwrap(@Nullable Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
@@ -550,18 +558,28 @@ final class FifoWaitQueue implements WaitQueue {
     private final class Line {
         final String key;
         final ReentrantLock lock = new ReentrantLock();
+
+        @Nullable
         Waiter head;
+
+        @Nullable
         Waiter tail;
+
         volatile int size; // read without the lock by waiting()
         boolean draining;
         boolean askAgain;
         boolean retired;
+
+        @Nullable
         Wake wake;
+
         Decision lastRefusal;
         long lastRefusalAtNanos;
 
-        Line(String key) {
+        /** A line is made for a call the limiter refused: {@code refusal} until the next is noted. */
+        Line(String key, Decision refusal) {
             this.key = key;
+            this.lastRefusal = refusal;
         }
 
         /** Links {@code waiter} at the tail; returns how many wait ahead of it. */
@@ -581,6 +599,7 @@ final class FifoWaitQueue implements WaitQueue {
             return ahead;
         }
 
+        @SuppressWarnings("NonAtomicVolatileUpdate") // size changes under the line's lock only; volatile for waiting()
         void unlink(Waiter waiter) {
             if (waiter.previous == null) {
                 head = waiter.next;
@@ -623,8 +642,12 @@ final class FifoWaitQueue implements WaitQueue {
         }
 
         void cancelWake() {
-            if (wake != null) {
-                wake.task.cancel();
+            Wake current = wake;
+            if (current != null) {
+                Scheduler.Task task = current.task;
+                if (task != null) { // null only if scheduling it threw
+                    task.cancel();
+                }
                 wake = null;
             }
         }
@@ -649,7 +672,7 @@ final class FifoWaitQueue implements WaitQueue {
     /** A scheduled ask for a line's head; a stale one (replaced or cancelled too late) does nothing. */
     private final class Wake implements Runnable {
         final Line line;
-        Scheduler.Task task;
+        Scheduler.@Nullable Task task;
 
         Wake(Line line) {
             this.line = line;
@@ -680,10 +703,15 @@ final class FifoWaitQueue implements WaitQueue {
         final long permits;
         final int maxWaiters;
         final long timeoutNanos;
-        volatile Line line;
-        volatile Scheduler.Task timeout;
+        volatile @Nullable Line line;
+        volatile Scheduler.@Nullable Task timeout;
+
+        @Nullable
         Waiter previous;
+
+        @Nullable
         Waiter next;
+
         boolean linked;
         long joinedAtNanos;
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * First-in, first-out lines of calls waiting for permits of a {@link KeyedRateLimiter}, one bounded
@@ -133,7 +134,10 @@ public interface WaitQueue extends AutoCloseable {
         final Scheduler scheduler;
         NanoClock clock = NanoClock.system();
         Listener listener = new Listener() {};
+
+        @Nullable
         Function<String, LimitSpec> currentSpec;
+
         long recheckNanos = DEFAULT_RECHECK_INTERVAL.toNanos();
 
         private Builder(KeyedRateLimiter limiter, Scheduler scheduler) {

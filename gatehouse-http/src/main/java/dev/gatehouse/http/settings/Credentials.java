@@ -1,6 +1,7 @@
 package dev.gatehouse.http.settings;
 
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps passwords out of what the server prints and logs: {@code redis://user:secret@host} becomes
@@ -14,8 +15,8 @@ public final class Credentials {
 
     private Credentials() {}
 
-    /** {@code text} with the password of every URL in it replaced by {@code ***}. */
-    public static String masked(String text) {
-        return PASSWORD_IN_URL.matcher(text).replaceAll("$1***@");
+    /** {@code text} with the password of every URL in it replaced by {@code ***}; "null" for none (a message-less exception's). */
+    public static String masked(@Nullable String text) {
+        return PASSWORD_IN_URL.matcher(String.valueOf(text)).replaceAll("$1***@");
     }
 }

@@ -97,7 +97,7 @@ public final class ResolvedSettings {
         sections.forEach((section, settings) -> {
             yaml.append(section).append(":\n");
             for (Setting<?> setting : settings) {
-                Value value = values.get(setting);
+                Value value = value(setting);
                 yaml.append("  ")
                         .append(setting.path().substring(section.length() + 1))
                         .append(": ")

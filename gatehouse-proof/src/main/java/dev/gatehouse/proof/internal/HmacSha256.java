@@ -70,7 +70,7 @@ public final class HmacSha256 {
 
     private static boolean canClone(Mac mac) {
         try {
-            mac.clone();
+            var unused = mac.clone(); // only whether a clone can be made matters
             return true;
         } catch (CloneNotSupportedException e) {
             return false;

@@ -35,8 +35,8 @@ public final class SingleUse {
     /** Whether a stage's {@code failure} (possibly wrapped by a dependent stage) says the store could not answer. */
     public static boolean isUnavailable(Throwable failure) {
         return failure instanceof NonceStoreUnavailableException
-                || failure instanceof CompletionException
-                        && failure.getCause() instanceof NonceStoreUnavailableException;
+                || (failure instanceof CompletionException
+                        && failure.getCause() instanceof NonceStoreUnavailableException);
     }
 
     /** {@code failure}, to throw from a dependent stage's function so that stage fails with the same cause. */

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link NonceStore} on a shared store that keeps ids single-use through the store's outages:
@@ -259,7 +260,7 @@ public final class DegradingNonceStore implements NonceStore {
      * Counts an id as written back (an answer of false means it was there already, or expired), or
      * puts it back on the queue and ends the chain with the store's failure; whether to go on.
      */
-    private boolean written(Pending id, Throwable error, CompletableFuture<Void> done) {
+    private boolean written(Pending id, @Nullable Throwable error, CompletableFuture<Void> done) {
         if (error == null) {
             pendingCount.decrementAndGet();
             return true;

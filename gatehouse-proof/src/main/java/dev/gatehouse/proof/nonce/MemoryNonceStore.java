@@ -133,6 +133,7 @@ final class MemoryNonceStore implements NonceStore {
     }
 
     /** Under the lock: forgets at most {@code max} entries whose retention is over by both clocks. */
+    @SuppressWarnings("ReferenceEquality") // is the entry still the one queued for this deadline?
     private void purge(long nowMillis, long elapsedNanos, int max) {
         for (int looked = 0; looked < max; looked++) {
             Entry soonest = byDeadline.peek();

@@ -1,5 +1,7 @@
 package dev.gatehouse.proof.nonce;
 
+import org.jspecify.annotations.Nullable;
+
 /** A {@link NonceStore} cannot say whether an id is new: it is full of live ids, or unreachable. */
 public final class NonceStoreUnavailableException extends RuntimeException {
 
@@ -9,7 +11,7 @@ public final class NonceStoreUnavailableException extends RuntimeException {
         super(message);
     }
 
-    public NonceStoreUnavailableException(String message, Throwable cause) {
+    public NonceStoreUnavailableException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

@@ -2,6 +2,7 @@ package dev.gatehouse.proof.pow;
 
 import java.util.Arrays;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A proof-of-work puzzle as sent to a client: find a nonce such that the hash of {@code payload ‖
@@ -14,6 +15,7 @@ import java.util.HexFormat;
  * @param expiresAtMillis epoch milliseconds from which the challenge is expired
  * @param algorithm the hash and its parameters
  */
+@SuppressWarnings("ArrayRecordComponent") // copied in and out; equals, hashCode and toString use the contents
 public record Challenge(String id, byte[] payload, int difficulty, long expiresAtMillis, PowAlgorithm algorithm) {
 
     public Challenge {
@@ -32,7 +34,7 @@ public record Challenge(String id, byte[] payload, int difficulty, long expiresA
     }
 
     @Override
-    public boolean equals(Object other) {
+    public boolean equals(@Nullable Object other) {
         return other instanceof Challenge that
                 && id.equals(that.id)
                 && Arrays.equals(payload, that.payload)

@@ -46,6 +46,7 @@ final class HashPool {
 
     private static final class Shared {
         /** Only its execute method escapes, so no caller can shut the shared pool down. */
+        @SuppressWarnings("UnnecessaryMethodReference") // the reference is what hides the ExecutorService
         static final Executor POOL = create(Runtime.getRuntime().availableProcessors())::execute;
     }
 }

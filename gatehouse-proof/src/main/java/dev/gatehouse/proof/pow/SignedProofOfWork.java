@@ -1,5 +1,7 @@
 package dev.gatehouse.proof.pow;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.proof.internal.Base64Url;
@@ -21,6 +23,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /** Stateless proof-of-work challenges: the id is the challenge, signed with the server's secret. */
 final class SignedProofOfWork implements ProofOfWork {
@@ -72,11 +75,11 @@ final class SignedProofOfWork implements ProofOfWork {
     private final NonceStore store;
     private final WallClock clock;
     private final HmacSha256 currentKey;
-    private final HmacSha256 previousKey;
+    private final @Nullable HmacSha256 previousKey;
     private final byte kind;
     private final int idBytes;
-    private final Semaphore hashSlots;
-    private final Executor hashPool;
+    private final @Nullable Semaphore hashSlots; // Argon2id only, as hashPool
+    private final @Nullable Executor hashPool;
 
     /** {@code hashPool}: where Argon2id hashes run; unused (null) for SHA-256. */
     SignedProofOfWork(
@@ -85,7 +88,7 @@ final class SignedProofOfWork implements ProofOfWork {
             HmacSecrets secrets,
             NonceStore store,
             WallClock clock,
-            Executor hashPool) {
+            @Nullable Executor hashPool) {
         Require.given("spec", spec, "given");
         Require.given("algorithm", algorithm, "given");
         Require.given("secrets", secrets, "given");
@@ -197,20 +200,23 @@ final class SignedProofOfWork implements ProofOfWork {
             int difficulty,
             String storeKey,
             long expiresAtMillis) {
-        if (!hashSlots.tryAcquire()) {
+        // both are set when the challenges are Argon2id ones, the only ones hashed on the pool
+        Semaphore slots = requireNonNull(hashSlots, "hashSlots");
+        Executor pool = requireNonNull(hashPool, "hashPool");
+        if (!slots.tryAcquire()) {
             return verdict(PowVerdict.BUSY);
         }
         CompletableFuture<Boolean> solved = new CompletableFuture<>();
         try {
-            hashPool.execute(() -> {
+            pool.execute(() -> {
                 try {
-                    solved.complete(solves(signedAlgorithm, payload, nonce, difficulty));
+                    solved.complete(solves(signedAlgorithm, payload, nonce, difficulty, slots));
                 } catch (Throwable e) { // the stage must complete: fail it with whatever stopped the hash
                     solved.completeExceptionally(e);
                 }
             });
         } catch (RejectedExecutionException full) {
-            hashSlots.release();
+            slots.release();
             return verdict(PowVerdict.BUSY);
         }
         return solved.thenCompose(
@@ -218,11 +224,12 @@ final class SignedProofOfWork implements ProofOfWork {
     }
 
     /** On the hash pool, holding a bulkhead slot: whether the hash has enough zero bits; gives the slot back. */
-    private boolean solves(PowAlgorithm.Argon2id signedAlgorithm, byte[] payload, byte[] nonce, int difficulty) {
+    private static boolean solves(
+            PowAlgorithm.Argon2id signedAlgorithm, byte[] payload, byte[] nonce, int difficulty, Semaphore slots) {
         try {
             return LeadingZeros.atLeast(PowHash.of(signedAlgorithm, payload, nonce), difficulty);
         } finally {
-            hashSlots.release();
+            slots.release();
         }
     }
 
@@ -247,6 +254,7 @@ final class SignedProofOfWork implements ProofOfWork {
         throw SingleUse.propagate(error);
     }
 
+    @SuppressWarnings("EnumOrdinal") // VERDICTS is built from values(), in ordinal order
     private static CompletionStage<PowVerdict> verdict(PowVerdict verdict) {
         return VERDICTS.get(verdict.ordinal());
     }

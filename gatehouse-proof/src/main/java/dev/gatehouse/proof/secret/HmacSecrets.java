@@ -1,6 +1,7 @@
 package dev.gatehouse.proof.secret;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server's HMAC secret and, during a key rotation, the one before it: new values are signed with
@@ -12,9 +13,9 @@ public final class HmacSecrets {
     public static final int MIN_SECRET_BYTES = 16;
 
     private final byte[] current;
-    private final byte[] previous;
+    private final byte @Nullable [] previous;
 
-    private HmacSecrets(byte[] current, byte[] previous) {
+    private HmacSecrets(byte[] current, byte @Nullable [] previous) {
         this.current = checked("current", current);
         this.previous = previous == null ? null : checked("previous", previous);
     }

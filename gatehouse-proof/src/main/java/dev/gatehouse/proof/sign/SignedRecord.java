@@ -1,6 +1,7 @@
 package dev.gatehouse.proof.sign;
 
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small record and its Ed25519 signature, such as a waiting room's open record.
@@ -8,6 +9,7 @@ import java.util.Arrays;
  * @param body the signed bytes, at most {@link #MAX_BODY_BYTES}
  * @param signature the 64-byte Ed25519 signature of {@code body}
  */
+@SuppressWarnings("ArrayRecordComponent") // copied in and out; equals, hashCode and toString use the contents
 public record SignedRecord(byte[] body, byte[] signature) {
 
     /** The largest record body signed or verified, 64 KiB. */
@@ -31,7 +33,7 @@ public record SignedRecord(byte[] body, byte[] signature) {
     }
 
     @Override
-    public boolean equals(Object other) {
+    public boolean equals(@Nullable Object other) {
         return other instanceof SignedRecord that
                 && Arrays.equals(body, that.body)
                 && Arrays.equals(signature, that.signature);

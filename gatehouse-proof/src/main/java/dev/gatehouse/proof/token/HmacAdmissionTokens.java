@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /** HMAC-SHA256 admission tokens, used up in a {@link NonceStore}. */
 final class HmacAdmissionTokens implements AdmissionTokens {
@@ -50,7 +51,7 @@ final class HmacAdmissionTokens implements AdmissionTokens {
 
     private final long ttlSeconds;
     private final HmacSha256 currentKey;
-    private final HmacSha256 previousKey;
+    private final @Nullable HmacSha256 previousKey;
     private final NonceStore store;
     private final WallClock clock;
 

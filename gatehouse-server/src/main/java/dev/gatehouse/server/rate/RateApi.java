@@ -1,5 +1,7 @@
 package dev.gatehouse.server.rate;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.limit.Decision;
@@ -28,6 +30,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.IntConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP routes of the rate service, wire-compatible with gocc: {@code /rate/{key}}, {@code DELETE
@@ -124,19 +127,19 @@ public final class RateApi {
      * Answers {@code request} if it is a call of {@code /rate} with a non-empty key segment (and, for
      * DELETE, a non-empty id); returns false, having done nothing, for any other request.
      */
-    private boolean dispatch(HttpServerRequest request, IntConsumer answered) {
+    private boolean dispatch(HttpServerRequest request, @Nullable IntConsumer answered) {
         String path = request.path();
-        if (!path.startsWith(RATE_PREFIX) || path.length() == RATE_PREFIX.length()) {
+        if (path == null || !path.startsWith(RATE_PREFIX) || path.length() == RATE_PREFIX.length()) {
             return false;
         }
         int slash = path.indexOf('/', RATE_PREFIX.length());
         HttpMethod method = request.method();
-        if (slash < 0 && (method == HttpMethod.GET || method == HttpMethod.POST)) {
+        if (slash < 0 && (HttpMethod.GET.equals(method) || HttpMethod.POST.equals(method))) {
             String key = PercentDecoding.path(path, RATE_PREFIX.length(), path.length());
             decide(request, key, answered);
             return true;
         }
-        if (slash > RATE_PREFIX.length() && slash < path.length() - 1 && method == HttpMethod.DELETE) {
+        if (slash > RATE_PREFIX.length() && slash < path.length() - 1 && HttpMethod.DELETE.equals(method)) {
             String key = PercentDecoding.path(path, RATE_PREFIX.length(), slash);
             String requestId = PercentDecoding.path(path, slash + 1, path.length());
             release(request, key, requestId, answered);
@@ -146,7 +149,7 @@ public final class RateApi {
     }
 
     /** Decides a call of {@code /rate/{key}}; {@code answered}, if given, learns the status sent. */
-    private void decide(HttpServerRequest request, String key, IntConsumer answered) {
+    private void decide(HttpServerRequest request, @Nullable String key, @Nullable IntConsumer answered) {
         RateQuery query = RateQuery.parse(key, PercentDecoding.query(request.query()), service.permissions());
         switch (query) {
             case RateQuery.Rejection rejection -> {
@@ -162,14 +165,14 @@ public final class RateApi {
                     return;
                 }
                 response.closeHandler(closed -> verdict.cancel(false));
-                Context context = Vertx.currentContext();
+                Context context = eventLoop();
                 verdict.thenAccept(done ->
                         context.runOnContext(v -> notify(answered, answer(response, call.key(), done, json))));
             }
         }
     }
 
-    private static void notify(IntConsumer answered, int status) {
+    private static void notify(@Nullable IntConsumer answered, int status) {
         if (answered != null && status != 0) {
             answered.accept(status);
         }
@@ -179,7 +182,11 @@ public final class RateApi {
      * Frees one slot of {@code key} (trimmed, as gocc does); any request id is taken, as gocc only
      * logs it. Store failures are answered 503.
      */
-    private void release(HttpServerRequest request, String rawKey, String rawRequestId, IntConsumer answered) {
+    private void release(
+            HttpServerRequest request,
+            @Nullable String rawKey,
+            @Nullable String rawRequestId,
+            @Nullable IntConsumer answered) {
         HttpServerResponse response = request.response();
         String key = rawKey == null ? null : GoText.trimSpace(rawKey);
         String requestId = rawRequestId == null ? null : GoText.trimSpace(rawRequestId);
@@ -194,7 +201,7 @@ public final class RateApi {
             status = 400;
             ErrorStyle.PLAIN.send(response, status, "empty id provided");
         } else {
-            Context context = Vertx.currentContext();
+            Context context = eventLoop();
             service.release(key)
                     .whenComplete((done, error) -> context.runOnContext(v -> {
                         if (error != null) {
@@ -270,7 +277,7 @@ public final class RateApi {
 
     /** {@code GET /debug/{key}}: the key as sent (not trimmed, as in gocc), or 404 {@code Key not found}. */
     private void debugKey(RoutingContext ctx) {
-        String path = ctx.request().path();
+        String path = requireNonNull(ctx.request().path()); // routed here by it
         String key = PercentDecoding.path(path, DEBUG_PREFIX.length(), path.length());
         if (key == null) {
             ErrorStyle.PLAIN.send(ctx.response(), 400, "malformed key: a bad percent-escape or not UTF-8");
@@ -292,7 +299,7 @@ public final class RateApi {
     private static <T> void reply(
             RoutingContext ctx, CompletionStage<T> stage, BiConsumer<HttpServerResponse, T> answer) {
         HttpServerResponse response = ctx.response();
-        Context context = Vertx.currentContext();
+        Context context = eventLoop();
         stage.whenComplete((value, error) -> context.runOnContext(v -> {
             if (error != null) {
                 ErrorStyle.PLAIN.send(response, 503, "rate store unavailable");
@@ -340,7 +347,7 @@ public final class RateApi {
         } else if (status == 503) {
             ErrorStyle.PLAIN.send(response, 503, "shutting down");
         } else if (status == 400) {
-            ErrorStyle.PLAIN.send(response, 400, verdict.refusal());
+            ErrorStyle.PLAIN.send(response, 400, requireNonNull(verdict.refusal())); // REFUSED carries one
         } else {
             response.setStatusCode(status).end();
         }
@@ -397,5 +404,10 @@ public final class RateApi {
         response.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
                 .end(body);
+    }
+
+    /** The context of the request being handled: handlers run on an event loop, so there is one. */
+    private static Context eventLoop() {
+        return requireNonNull(Vertx.currentContext(), "not on a Vert.x context");
     }
 }

@@ -7,6 +7,7 @@ import dev.gatehouse.rate.RateLimits;
 import dev.gatehouse.rate.RateRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A call of {@code /rate/{key}} checked in gocc's order and answered in gocc's words: either a {@link
@@ -30,7 +31,7 @@ public sealed interface RateQuery {
      * each. Values are trimmed; an empty one, or gocc's {@link #NO_CHANGE}, counts as absent. Beyond
      * gocc, a key that is not UTF-8 or longer than allowed is refused.
      */
-    static RateQuery parse(String key, PercentDecoding.Query query, ClientPermissions permissions) {
+    static RateQuery parse(@Nullable String key, PercentDecoding.Query query, ClientPermissions permissions) {
         if (key == null) {
             return new Rejection(400, "malformed key: a bad percent-escape or not UTF-8");
         }
@@ -87,7 +88,7 @@ public sealed interface RateQuery {
     long MALFORMED = Long.MIN_VALUE;
 
     /** The trimmed first value of {@code name}, or null when absent, empty or undecodable. */
-    private static String value(PercentDecoding.Query query, String name) {
+    private static @Nullable String value(PercentDecoding.Query query, String name) {
         String raw = query.first(name);
         if (raw == null) {
             return null;
@@ -100,7 +101,7 @@ public sealed interface RateQuery {
      * {@code text} as Go's {@code strconv.ParseInt(text, 10, 32)} reads it (an optional sign, ASCII
      * digits): {@link #ABSENT} when null or {@link #NO_CHANGE}, {@link #MALFORMED} when it is not one.
      */
-    private static long int32(String text) {
+    private static long int32(@Nullable String text) {
         if (text == null) {
             return ABSENT;
         }

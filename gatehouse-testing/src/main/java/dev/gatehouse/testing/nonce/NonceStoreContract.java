@@ -90,6 +90,7 @@ public abstract class NonceStoreContract {
     }
 
     @Test
+    @SuppressWarnings("NullAway") // passes null on purpose: the guard against it is what is tested
     void nullId_isAProgrammerError_thrownByTheCall() {
         assertThatThrownBy(() -> store.putIfAbsent(null, inMillis(60_000)))
                 .isInstanceOf(IllegalArgumentException.class)

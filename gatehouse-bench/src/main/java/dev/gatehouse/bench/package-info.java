@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.bench;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.cli.log;
+
+import org.jspecify.annotations.NullMarked;

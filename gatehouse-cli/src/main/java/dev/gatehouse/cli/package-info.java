@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.cli;
+
+import org.jspecify.annotations.NullMarked;

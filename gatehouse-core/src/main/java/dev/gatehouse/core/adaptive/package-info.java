@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.core.adaptive;
+
+import org.jspecify.annotations.NullMarked;

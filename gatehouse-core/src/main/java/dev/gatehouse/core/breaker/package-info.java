@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.core.breaker;
+
+import org.jspecify.annotations.NullMarked;

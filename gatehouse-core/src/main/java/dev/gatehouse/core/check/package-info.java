@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.core.check;
+
+import org.jspecify.annotations.NullMarked;

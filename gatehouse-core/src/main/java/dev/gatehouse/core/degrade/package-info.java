@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.core.degrade;
+
+import org.jspecify.annotations.NullMarked;

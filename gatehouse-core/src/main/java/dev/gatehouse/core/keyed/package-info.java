@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.core.keyed;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.core.limit;
+
+import org.jspecify.annotations.NullMarked;

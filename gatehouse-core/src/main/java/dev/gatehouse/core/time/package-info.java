@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.core.time;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.core.wait;
+
+import org.jspecify.annotations.NullMarked;

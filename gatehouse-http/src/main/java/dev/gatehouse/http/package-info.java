@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.http;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.http.settings;
+
+import org.jspecify.annotations.NullMarked;

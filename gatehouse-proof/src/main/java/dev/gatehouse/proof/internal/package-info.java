@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.proof.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.proof.merkle;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.proof.nonce;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.proof.pow;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.proof.secret;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.proof.sign;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.proof.token;
+
+import org.jspecify.annotations.NullMarked;

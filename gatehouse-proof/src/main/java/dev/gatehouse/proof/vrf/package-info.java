@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.proof.vrf;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.rate;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.redis;
+
+import org.jspecify.annotations.NullMarked;

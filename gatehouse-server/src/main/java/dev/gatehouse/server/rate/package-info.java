@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.server.rate;
+
+import org.jspecify.annotations.NullMarked;

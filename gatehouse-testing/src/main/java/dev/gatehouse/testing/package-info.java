@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.testing;
+
+import org.jspecify.annotations.NullMarked;
