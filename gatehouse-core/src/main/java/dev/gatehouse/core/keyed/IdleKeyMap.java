@@ -86,7 +86,9 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
         if (existing != null) {
             return existing;
         }
-        orderLock.lock();
+        if (!lockForNewKey()) {
+            return null;
+        }
         try {
             existing = entries.get(key); // new keys are inserted under the lock only: this answer holds
             if (existing != null) {
@@ -113,7 +115,11 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
     @SuppressWarnings("ReferenceEquality") // the same entry put again is no replacement
     public boolean put(E entry) {
         String key = checkNew(entry).key();
-        orderLock.lock();
+        if (entries.containsKey(key)) {
+            orderLock.lock();
+        } else if (!lockForNewKey()) {
+            return false;
+        }
         try {
             long now = clock.nowNanos();
             sweepSome(SWEEP_PER_INSERT, now);
@@ -255,6 +261,23 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
             }
         }
         return evicted;
+    }
+
+    /**
+     * Takes the lock to insert a new key. A {@link WhenFull#REFUSE} map that is full refuses at once
+     * (and counts it) when another insert holds the lock, instead of queuing behind it: under a flood
+     * of new keys every one would be refused anyway, and the callers are event loops.
+     */
+    private boolean lockForNewKey() {
+        if (whenFull == WhenFull.REFUSE && entries.size() >= maximumKeys) {
+            if (orderLock.tryLock()) {
+                return true;
+            }
+            refusals.increment();
+            return false;
+        }
+        orderLock.lock();
+        return true;
     }
 
     /** Under the lock: whether a new key may be inserted, making room if needed; counts a refusal. */

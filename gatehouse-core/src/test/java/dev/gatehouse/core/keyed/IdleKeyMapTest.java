@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gatehouse.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -355,5 +360,78 @@ class IdleKeyMapTest {
     void builder_rejectsBadValues() {
         assertThatThrownBy(() -> map().maximumKeys(0)).hasMessage("maximumKeys: 0 (expected: >= 1)");
         assertThatThrownBy(() -> map().clock(null)).hasMessage("clock: null (expected: a clock)");
+    }
+
+    @Test
+    void putIfAbsent_refuseModeFull_whileAnotherInsertHoldsTheLock_refusesAtOnceInsteadOfWaiting() throws Exception {
+        IdleKeyMap<IdleKeyMap.Entry> map = IdleKeyMap.<IdleKeyMap.Entry>builder()
+                .clock(clock)
+                .maximumKeys(1)
+                .whenFull(IdleKeyMap.WhenFull.REFUSE)
+                .build();
+        CountDownLatch claimed = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        map.putIfAbsent(new IdleKeyMap.Entry("slow") {
+            @Override
+            protected long idleSinceNanos() {
+                return clock.nowNanos() - 2 * SECOND; // expired: the next insert tries to forget it
+            }
+
+            @Override
+            protected long idleNanos() {
+                return SECOND;
+            }
+
+            @Override
+            protected boolean claim() { // runs under the map's lock
+                claimed.countDown();
+                awaitUninterruptibly(release);
+                return true;
+            }
+        });
+        ExecutorService threads = Executors.newFixedThreadPool(2); // not the common pool: one thread on 2 cores
+        CompletableFuture<IdleKeyMap.Entry> holder =
+                CompletableFuture.supplyAsync(() -> map.putIfAbsent(entry("a")), threads);
+        assertThat(claimed.await(10, TimeUnit.SECONDS))
+                .as("the first insert holds the lock")
+                .isTrue();
+
+        try {
+            CompletableFuture<IdleKeyMap.Entry> second =
+                    CompletableFuture.supplyAsync(() -> map.putIfAbsent(entry("b")), threads);
+            IdleKeyMap.Entry refused = second.get(10, TimeUnit.SECONDS); // a hang guard, not a timing
+
+            release.countDown();
+            assertThat(refused).isNull();
+            assertThat(holder.get(10, TimeUnit.SECONDS).key()).isEqualTo("a");
+            assertThat(map.refusals()).isEqualTo(1);
+            assertThat(map.size()).isEqualTo(1);
+        } finally {
+            release.countDown();
+            threads.shutdown();
+        }
+    }
+
+    private IdleKeyMap.Entry entry(String key) {
+        return new IdleKeyMap.Entry(key) {
+            @Override
+            protected long idleSinceNanos() {
+                return clock.nowNanos();
+            }
+
+            @Override
+            protected long idleNanos() {
+                return SECOND;
+            }
+        };
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
