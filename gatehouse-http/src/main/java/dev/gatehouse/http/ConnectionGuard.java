@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -328,6 +329,21 @@ final class ConnectionGuard implements Runnable {
         return "Transfer-Encoding " + encodings + " (expected: chunked alone, without Content-Length)";
     }
 
+    /**
+     * Why the request's HTTP version is not one this listener speaks over HTTP/1 (1.0 and 1.1,
+     * spelled as RFC 9112 spells them: case-sensitive), or null. Vert.x would answer 501 and echo the client's
+     * version in its status line; this makes it a 400 naming the version.
+     */
+    @SuppressWarnings("ReferenceEquality") // identity tells the exact spellings from look-alikes
+    private static @Nullable String versionProblem(HttpRequest request) {
+        HttpVersion version = request.protocolVersion();
+        // Netty returns its constants only for the exact spellings; Vert.x (and this) compare by identity
+        return version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0
+                ? null
+                : "unsupported HTTP version " + version.text() // escaped when answered
+                        + " (expected: HTTP/1.1 or HTTP/1.0, in capitals)";
+    }
+
     private static long millis(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
@@ -469,10 +485,17 @@ final class ConnectionGuard implements Runnable {
                 }
                 http2StartChecked++;
             }
+            int at = HTTP2_PREFACE.length;
+            // Netty judges the frame's type and flags as soon as they arrive: so does this check
+            if (http2StartChecked > at + 3 && http2Start[at + 3] != SETTINGS_FRAME) {
+                return false;
+            }
+            if (http2StartChecked > at + 4 && (http2Start[at + 4] & 1) != 0) {
+                return false;
+            }
             if (http2StartChecked < HTTP2_START_BYTES) {
                 return true; // not all there yet
             }
-            int at = HTTP2_PREFACE.length;
             int length = (http2Start[at] & 0xff) << 16 | (http2Start[at + 1] & 0xff) << 8 | (http2Start[at + 2] & 0xff);
             int type = http2Start[at + 3];
             int flags = http2Start[at + 4];
@@ -495,7 +518,12 @@ final class ConnectionGuard implements Runnable {
             bodyBytes = 0;
             upgradeAsked = request.headers().contains(HttpHeaderNames.UPGRADE);
             if (request.decoderResult().isSuccess()) {
-                String problem = framingProblem(request);
+                String problem = versionProblem(request);
+                if (problem != null) {
+                    request.setProtocolVersion(HttpVersion.HTTP_1_1); // the answer's status line, not the client's
+                } else {
+                    problem = framingProblem(request);
+                }
                 if (problem != null) {
                     // Vert.x answers a failed request 400 and closes; nothing after it is read
                     request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(problem)));

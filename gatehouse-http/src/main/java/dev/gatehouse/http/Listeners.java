@@ -208,6 +208,7 @@ public final class Listeners implements AutoCloseable {
             Function<String, String> allowedMethods) {
         Router router = Router.router(infra.vertx());
         accessLog.ifPresent(log -> router.route().handler(log));
+        router.route().handler(ctx -> rejectDotSegments(ctx, style));
         router.route().handler(ctx -> rejectLargeBody(ctx, style));
         // a path vert.x-web cannot decode: its own answer, without its ERROR log line and stack trace
         router.errorHandler(400, ctx -> style.send(ctx.response(), 400, "Bad Request"));
@@ -222,6 +223,37 @@ public final class Listeners implements AutoCloseable {
         });
         router.errorHandler(500, ctx -> style.sendRouterError(ctx.response(), 500, "Internal Server Error"));
         return router;
+    }
+
+    /**
+     * The router resolves {@code .} and {@code ..} segments (escaped ones too) before it matches,
+     * so {@code /rate/%2e%2e/debug} would reach {@code /debug}: a way around a proxy that lets only
+     * some paths through. No route has such a segment; a path with one is refused.
+     */
+    private static void rejectDotSegments(RoutingContext ctx, ErrorStyle style) {
+        String path = ctx.request().path();
+        if (path != null && hasDotSegment(path)) {
+            style.send(ctx.response(), 400, "path with a . or .. segment: \"" + ClientText.shorten(path) + "\"");
+            return;
+        }
+        ctx.next();
+    }
+
+    /** Whether a segment of the raw {@code path} is {@code .} or {@code ..}, its dots plain or escaped. */
+    static boolean hasDotSegment(String path) {
+        int start = 0;
+        while (start <= path.length()) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = path.length();
+            }
+            String segment = path.substring(start, end).replace("%2e", ".").replace("%2E", ".");
+            if (segment.equals(".") || segment.equals("..")) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
     }
 
     /*

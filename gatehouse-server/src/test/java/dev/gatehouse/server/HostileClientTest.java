@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
@@ -525,6 +527,52 @@ final class HostileClientTest {
             connection.readUntilClosed();
 
             assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void shortJunkAfterHttp2Preface_isClosedWithoutAnErrorLog() {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send(Http2Connection.PREFACE); // then fewer bytes than a frame header
+            connection.send("GARBAGE");
+
+            connection.readUntilClosed();
+
+            assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"RATE, FOO/1.1", "RATE, HTTP/9.9", "RATE, http/1.1", "ADMIN, HTTP/7.0", "ADMIN, HTTP/2.0"})
+    void unsupportedHttpVersion_is400NamingIt(Listener listener, String version) {
+        try (RawConnection connection = RawConnection.open(listener.port())) {
+            connection.send("GET " + listener.path() + " " + version + "\r\nHost: x\r\n\r\n");
+
+            String answer = connection.readUntilClosed();
+
+            assertThat(status(answer)).isEqualTo(400);
+            assertThat(answer)
+                    .startsWith("HTTP/1.1 400") // never the client's version echoed back
+                    .contains("unsupported HTTP version " + version.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "RATE, /rate/%2e%2e/debug?limit=1",
+        "RATE, /rate/x/%2E%2e/%2e%2e/debug/k",
+        "RATE, /nope/../healthz",
+        "RATE, /./healthz",
+        "ADMIN, /metrics/%2e%2e/readyz"
+    })
+    void dotSegments_neverReachAnotherRoute(Listener listener, String path) {
+        try (RawConnection connection = RawConnection.open(listener.port())) {
+            connection.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            String answer = connection.readAnswers(1);
+
+            assertThat(status(answer)).isEqualTo(400);
+            assertThat(answer).contains("path with a . or .. segment").doesNotContain("NextCursor");
         }
     }
 
