@@ -107,7 +107,14 @@ public sealed interface RateQuery {
         }
         boolean signed = text.charAt(0) == '+' || text.charAt(0) == '-';
         int start = signed ? 1 : 0;
-        if (start == text.length() || text.length() - start > 10) {
+        if (start == text.length()) {
+            return MALFORMED;
+        }
+        int digits = start;
+        while (digits < text.length() - 1 && text.charAt(digits) == '0') {
+            digits++; // leading zeros, as many as Go takes: they do not count toward the length bound
+        }
+        if (text.length() - digits > 10) {
             return MALFORMED;
         }
         long value = 0;

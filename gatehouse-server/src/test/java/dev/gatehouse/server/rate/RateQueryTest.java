@@ -74,6 +74,14 @@ class RateQueryTest {
     }
 
     @Test
+    void parse_leadingZeros_areTakenAsGoTakesThem() {
+        assertThat(parse("k", "maxRequests=00000000000000000001&maxRequestsInQueue=-000000000000", ALL))
+                .isEqualTo(new RateQuery.Valid(new RateRequest("k", false, OptionalInt.of(1), OptionalInt.of(0))));
+        assertThat(parse("k", "maxRequests=000000000002147483648", ALL))
+                .isEqualTo(new RateQuery.Rejection(400, "failed to parse maxRequests query parameter"));
+    }
+
+    @Test
     void parse_undecodableKey_isRefusedNamingIt() {
         assertThat(parse(null, "", ALL))
                 .isEqualTo(new RateQuery.Rejection(400, "malformed key: a bad percent-escape or not UTF-8"));
