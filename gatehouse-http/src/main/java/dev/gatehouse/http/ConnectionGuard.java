@@ -29,6 +29,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -344,6 +345,32 @@ final class ConnectionGuard implements Runnable {
                         + " (expected: HTTP/1.1 or HTTP/1.0, in capitals)";
     }
 
+    /**
+     * Why the head is malformed beyond what the codec checks, or null: a control character or space
+     * in the request target (RFC 9112 3.2), an HTTP/1.1 request without exactly one {@code Host}
+     * (RFC 9112 3.2; Go's server, gocc's, refuses both too), or a header with an empty name.
+     */
+    @SuppressWarnings("ReferenceEquality") // Netty's version constants, as in versionProblem
+    private static @Nullable String headProblem(HttpRequest request) {
+        String target = request.uri();
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c <= ' ' || c == 0x7F) {
+                return "a control character or space in the request target";
+            }
+        }
+        int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
+        if (hosts > 1 || (hosts == 0 && request.protocolVersion() == HttpVersion.HTTP_1_1)) {
+            return hosts + " Host headers (expected: exactly one)";
+        }
+        for (Map.Entry<String, String> header : request.headers()) {
+            if (header.getKey().isEmpty()) {
+                return "a header with an empty name";
+            }
+        }
+        return null;
+    }
+
     private static long millis(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
@@ -522,6 +549,9 @@ final class ConnectionGuard implements Runnable {
                 if (problem != null) {
                     request.setProtocolVersion(HttpVersion.HTTP_1_1); // the answer's status line, not the client's
                 } else {
+                    problem = headProblem(request);
+                }
+                if (problem == null) {
                     problem = framingProblem(request);
                 }
                 if (problem != null) {

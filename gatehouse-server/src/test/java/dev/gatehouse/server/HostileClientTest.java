@@ -24,13 +24,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
@@ -554,6 +557,39 @@ final class HostileClientTest {
             assertThat(answer)
                     .startsWith("HTTP/1.1 400") // never the client's version echoed back
                     .contains("unsupported HTTP version " + version.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    static Stream<Arguments> malformedHeads() {
+        return Stream.of(
+                Arguments.of("GET /rate/a\u0000b HTTP/1.1\r\nHost: x\r\n\r\n", "a control character or space"),
+                Arguments.of("GET /rate/a\u0001b HTTP/1.1\r\nHost: x\r\n\r\n", "a control character or space"),
+                Arguments.of("GET /rate/a\u007fb HTTP/1.1\r\nHost: x\r\n\r\n", "a control character or space"),
+                Arguments.of("GET /rate/no-host HTTP/1.1\r\n\r\n", "0 Host headers (expected: exactly one)"),
+                Arguments.of("GET /rate/two HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "2 Host headers"),
+                Arguments.of("GET /rate/e HTTP/1.1\r\nHost: x\r\n: x\r\n\r\n", "a header with an empty name"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("malformedHeads")
+    void malformedHead_is400NamingItAndClosed(String head, String problem) {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send(head.getBytes(StandardCharsets.ISO_8859_1));
+
+            String answer = connection.readUntilClosed();
+
+            assertThat(status(answer)).isEqualTo(400);
+            assertThat(answer).contains(problem);
+            assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void http10WithoutHost_isServed() {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("GET /rate/http10 HTTP/1.0\r\n\r\n");
+
+            assertThat(status(connection.readUntilClosed())).isEqualTo(200);
         }
     }
 
