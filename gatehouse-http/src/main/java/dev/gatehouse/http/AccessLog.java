@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class AccessLog implements Handler<RoutingContext> {
 
     private static final Logger LOG = LoggerFactory.getLogger("gatehouse.access");
+    private static final int MAX_LOGGED_PATH_CHARS = 1024;
 
     public static final Setting<Boolean> LOG_2XX =
             Setting.bool("log.log2xx", "LOG_2XX", false, "Log 2xx responses", "--log2xx");
@@ -57,14 +58,17 @@ public final class AccessLog implements Handler<RoutingContext> {
     /** Logs {@code request}, answered with {@code status}, if its status class is switched on. */
     public void record(HttpServerRequest request, int status, long startNanos) {
         if (logs(status)) {
+            // the client's text, escaped (quotes, backslashes, control bytes) and bounded: in the text
+            // format it could otherwise forge fields or send escape codes to a terminal
+            String path = ClientText.shorten(String.valueOf(request.path()), MAX_LOGGED_PATH_CHARS);
             LOG.atInfo()
                     .addKeyValue("method", request.method().name())
-                    .addKeyValue("path", request.path())
+                    .addKeyValue("path", path)
                     .addKeyValue("status", status)
                     .addKeyValue("micros", (System.nanoTime() - startNanos) / 1000)
                     .addKeyValue("protocol", request.version().alpnName())
                     .addKeyValue("remote", String.valueOf(request.remoteAddress()))
-                    .log("{} {} {}", request.method().name(), request.path(), status);
+                    .log("{} {} {}", request.method().name(), path, status);
         }
     }
 

@@ -644,6 +644,31 @@ final class HostileClientTest {
         assertThat(lines.list.getFirst().getFormattedMessage()).isEqualTo("POST /rate/te 400");
     }
 
+    @Test
+    void accessLog_writesTheClientsPathEscaped_soItCannotForgeFields() {
+        Logger access = (Logger) LoggerFactory.getLogger("gatehouse.access");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        access.addAppender(lines);
+        Level before = access.getLevel();
+        access.setLevel(Level.INFO);
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("GET /rate/%zz\"status=\"200\"\\ HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(status(connection.readAnswers(1))).isEqualTo(400);
+        } finally {
+            access.setLevel(before);
+            access.detachAppender(lines);
+        }
+        assertThat(lines.list).hasSize(1);
+        ILoggingEvent line = lines.list.getFirst();
+        String escaped = "/rate/%zz\\\"status=\\\"200\\\"\\\\";
+        assertThat(line.getFormattedMessage()).isEqualTo("GET " + escaped + " 400");
+        assertThat(line.getKeyValuePairs()).anySatisfy(pair -> {
+            assertThat(pair.key).isEqualTo("path");
+            assertThat(pair.value).isEqualTo(escaped);
+        });
+    }
+
     // ---- helpers ----
 
     private static int status(String answers) {
