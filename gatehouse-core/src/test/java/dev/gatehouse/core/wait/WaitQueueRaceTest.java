@@ -119,12 +119,7 @@ class WaitQueueRaceTest {
         Race.onOtherThread(answers.getFirst());
     }
 
-    /**
-     * Threads take and give back one concurrency permit through the queue as fast as they can. The
-     * invariants: never two holders at once, every grant given back exactly once, and every call
-     * admitted (a lost wake-up leaves one waiting for ever with the permit free, which the bounded
-     * wait below reports).
-     */
+    /** {@link OnePermitStress} through the queue; then every grant has come back exactly once. */
     @RepeatedTest(20)
     void acquireAndRelease_manyThreads_neverStallAndNeverExceedTheLimit() throws Exception {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
@@ -133,34 +128,9 @@ class WaitQueueRaceTest {
             WaitQueue queue = WaitQueue.builder(shared, Scheduler.of(timers))
                     .withoutRecheck()
                     .build();
-            AtomicInteger holders = new AtomicInteger();
-            AtomicInteger mostHolders = new AtomicInteger();
-            AtomicLong granted = new AtomicLong();
-            AtomicLong stalled = new AtomicLong();
-            int threads = 4;
-            int rounds = 1_000;
-            Race.run(threads, () -> {
-                for (int i = 0; i < rounds; i++) {
-                    Decision decision;
-                    try {
-                        decision = queue.acquire("k", ONE_IN_FLIGHT, 1, 64, FOREVER)
-                                .get(10, TimeUnit.SECONDS);
-                    } catch (TimeoutException e) {
-                        stalled.incrementAndGet();
-                        return;
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                    assertThat(decision.allowed()).isTrue();
-                    mostHolders.accumulateAndGet(holders.incrementAndGet(), Math::max);
-                    holders.decrementAndGet();
-                    granted.incrementAndGet();
-                    queue.release("k", ONE_IN_FLIGHT, 1, decision.lease());
-                }
-            });
-            assertThat(stalled).hasValue(0);
-            assertThat(granted).hasValue((long) threads * rounds);
-            assertThat(mostHolders).hasValue(1);
+            OnePermitStress.run(
+                    () -> queue.acquire("k", ONE_IN_FLIGHT, 1, 64, FOREVER),
+                    grant -> queue.release("k", ONE_IN_FLIGHT, 1, grant.lease()));
             assertEverythingCameBack(shared, queue);
         } finally {
             timers.shutdownNow();

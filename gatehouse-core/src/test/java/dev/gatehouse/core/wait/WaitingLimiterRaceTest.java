@@ -67,44 +67,14 @@ class WaitingLimiterRaceTest {
         assertThat(hooked.inner().snapshot().used()).isEqualTo(1);
     }
 
-    /**
-     * Threads take and give back one concurrency permit through the queue as fast as they can. The
-     * invariants: never two holders at once, and every request is granted (a lost wake-up leaves one
-     * waiting for ever with the permit free, which the bounded wait below reports).
-     */
+    /** {@link OnePermitStress} through the waiting limiter; nobody is left waiting after it. */
     @RepeatedTest(20)
     void acquireAndRelease_manyThreads_neverStallAndNeverExceedTheLimit() throws Exception {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
         try {
             WaitingLimiter waiting = WaitingLimiter.create(
                     LimitSpec.concurrency(1).newLimiter(System::nanoTime), 64, Scheduler.of(timers));
-            AtomicInteger holders = new AtomicInteger();
-            AtomicInteger mostHolders = new AtomicInteger();
-            AtomicLong granted = new AtomicLong();
-            AtomicLong stalled = new AtomicLong();
-            int threads = 4;
-            int rounds = 1_000;
-            Race.run(threads, () -> {
-                for (int i = 0; i < rounds; i++) {
-                    Decision decision;
-                    try {
-                        decision = waiting.acquire(1, FOREVER).get(10, TimeUnit.SECONDS);
-                    } catch (TimeoutException e) {
-                        stalled.incrementAndGet();
-                        return;
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                    assertThat(decision.allowed()).isTrue();
-                    mostHolders.accumulateAndGet(holders.incrementAndGet(), Math::max);
-                    holders.decrementAndGet();
-                    granted.incrementAndGet();
-                    waiting.release(1);
-                }
-            });
-            assertThat(stalled).hasValue(0);
-            assertThat(granted).hasValue((long) threads * rounds);
-            assertThat(mostHolders).hasValue(1);
+            OnePermitStress.run(() -> waiting.acquire(1, FOREVER), grant -> waiting.release(1));
             assertThat(waiting.waiting()).isZero();
         } finally {
             timers.shutdownNow();
