@@ -11,6 +11,7 @@ import dev.gatehouse.proof.secret.HmacSecrets;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.Race;
 import dev.gatehouse.testing.nonce.HeldNonceStore;
+import dev.gatehouse.testing.nonce.ThrowingNonceStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -70,17 +71,7 @@ class Sha256ProofOfWorkTest {
 
     @Test
     void issue_writesNothingToTheStore() {
-        NonceStore untouchable = new NonceStore() {
-            @Override
-            public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
-                throw new AssertionError("issue wrote to the store");
-            }
-
-            @Override
-            public CompletionStage<Boolean> contains(String id) {
-                throw new AssertionError("issue read the store");
-            }
-        };
+        NonceStore untouchable = new ThrowingNonceStore(() -> new IllegalStateException("issue used the store"));
         ProofOfWork issuer = ProofOfWork.sha256(SPEC, SECRETS, untouchable, clock);
         for (int i = 0; i < 1_000; i++) {
             issuer.issue(i / 1_000.0);
@@ -222,17 +213,8 @@ class Sha256ProofOfWorkTest {
 
     @Test
     void verify_storeThrowsUnavailable_isUnavailable_notAnException() {
-        NonceStore throwing = new NonceStore() {
-            @Override
-            public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
-                throw new NonceStoreUnavailableException("thrown, against the contract");
-            }
-
-            @Override
-            public CompletionStage<Boolean> contains(String id) {
-                throw new NonceStoreUnavailableException("thrown, against the contract");
-            }
-        };
+        NonceStore throwing =
+                new ThrowingNonceStore(() -> new NonceStoreUnavailableException("thrown, against the contract"));
         ProofOfWork pow = ProofOfWork.sha256(SPEC, SECRETS, throwing, clock);
         Challenge challenge = pow.issue(0);
 

@@ -12,6 +12,7 @@ import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.Race;
 import dev.gatehouse.testing.RandomCases;
 import dev.gatehouse.testing.nonce.HeldNonceStore;
+import dev.gatehouse.testing.nonce.ThrowingNonceStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -149,17 +150,8 @@ class AdmissionTokensTest {
 
     @Test
     void verify_storeThrowsUnavailable_isUnavailable_andABugFailsTheStage() {
-        NonceStore throwing = new NonceStore() {
-            @Override
-            public CompletionStage<Boolean> putIfAbsent(String id, long expiresAtMillis) {
-                throw new NonceStoreUnavailableException("thrown, against the contract");
-            }
-
-            @Override
-            public CompletionStage<Boolean> contains(String id) {
-                throw new NonceStoreUnavailableException("thrown, against the contract");
-            }
-        };
+        NonceStore throwing =
+                new ThrowingNonceStore(() -> new NonceStoreUnavailableException("thrown, against the contract"));
         AdmissionTokens throwingTokens =
                 AdmissionTokens.create(Duration.ofSeconds(60), HmacSecrets.of(SECRET), throwing, clock);
         assertThat(now(throwingTokens.verify(throwingTokens.issue("a"))).outcome())
