@@ -1,6 +1,7 @@
 package dev.gatehouse.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -475,6 +477,53 @@ class RateServiceTest {
 
         @Override
         public int sweep(int maxEntries) {
+            return inner.sweep(maxEntries);
+        }
+    }
+
+    @Test
+    void sweep_aStepThatThrows_doesNotEndSweeping() {
+        AtomicInteger sweeps = new AtomicInteger();
+        RateStore memory = new MemoryRateStore(clock, 100, key -> LimitSpec.fixedWindow(1, WINDOW));
+        RateService service = onClock(policy(1, 1))
+                .store(new SweepFailingOnce(memory, sweeps))
+                .build();
+
+        assertThatThrownBy(() -> clock.advanceNanos(RateService.SWEEP_INTERVAL_NANOS))
+                .hasMessage("a sweep bug");
+        clock.advanceNanos(RateService.SWEEP_INTERVAL_NANOS);
+
+        assertThat(sweeps).hasValue(2);
+        service.close();
+    }
+
+    /** A store whose first sweep throws; counts the sweeps asked of it. */
+    private record SweepFailingOnce(RateStore inner, AtomicInteger sweeps) implements RateStore {
+        @Override
+        public KeyedRateLimiter limiter() {
+            return inner.limiter();
+        }
+
+        @Override
+        public void forEachKey(Consumer<String> action) {
+            inner.forEachKey(action);
+        }
+
+        @Override
+        public int keyCount() {
+            return inner.keyCount();
+        }
+
+        @Override
+        public long evictions() {
+            return inner.evictions();
+        }
+
+        @Override
+        public int sweep(int maxEntries) {
+            if (sweeps.incrementAndGet() == 1) {
+                throw new IllegalStateException("a sweep bug");
+            }
             return inner.sweep(maxEntries);
         }
     }
