@@ -240,7 +240,7 @@ public final class Listeners implements AutoCloseable {
     }
 
     /** Whether a segment of the raw {@code path} is {@code .} or {@code ..}, its dots plain or escaped. */
-    static boolean hasDotSegment(String path) {
+    private static boolean hasDotSegment(String path) {
         int start = 0;
         while (start <= path.length()) {
             int end = path.indexOf('/', start);

@@ -7,6 +7,7 @@ import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.Infrastructure;
 import dev.gatehouse.http.Listeners;
 import dev.gatehouse.http.StoreSettings;
+import dev.gatehouse.http.Surface;
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.rate.RateSettings;
@@ -70,13 +71,16 @@ public final class GatehouseServer implements AutoCloseable {
      * virtual time.
      */
     public static GatehouseServer start(ResolvedSettings settings, NanoClock clock, @Nullable Scheduler scheduler) {
-        validate(settings);
+        // every value is parsed (and so checked) before anything is started
+        RateSettings rateSettings = RateSettings.from(settings);
+        StoreSettings store = StoreSettings.from(settings);
         HttpLimits limits = HttpLimits.from(settings);
-        Infrastructure infra = Infrastructure.start(StoreSettings.from(settings), limits, clock, scheduler);
+        AccessLog accessLog = AccessLog.from(settings);
+        Surface.Address admin = Listeners.adminAddress(settings);
+        Infrastructure infra = Infrastructure.start(store, limits, clock, scheduler);
         try {
-            RateSurface rate = RateSurface.start(RateSettings.from(settings), infra);
-            Listeners listeners = Listeners.start(
-                    infra, limits, AccessLog.from(settings), Listeners.adminAddress(settings), List.of(rate));
+            RateSurface rate = RateSurface.start(rateSettings, infra);
+            Listeners listeners = Listeners.start(infra, limits, accessLog, admin, List.of(rate));
             return new GatehouseServer(infra, listeners);
         } catch (RuntimeException e) {
             infra.close();
