@@ -1,0 +1,386 @@
+package dev.gatehouse.testing.room;
+
+import static dev.gatehouse.testing.Stages.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testing.Race;
+import dev.gatehouse.testing.RandomCases;
+import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.QueueState.Advance;
+import dev.gatehouse.waitingroom.QueueState.Finish;
+import dev.gatehouse.waitingroom.QueueState.Standing;
+import dev.gatehouse.waitingroom.QueueState.State;
+import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.RoomConfig.Field;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The contract of {@link QueueState}, for every implementation: extend it and return a store from
+ * {@link #newState}; each test uses rooms of its own. Times are plain numbers the test passes, so
+ * nothing sleeps.
+ */
+public abstract class QueueStateContract {
+
+    private static final AtomicInteger ROOMS = new AtomicInteger();
+    private static final long T0 = 1_800_000_000_000L;
+
+    private QueueState state;
+    private String room;
+
+    /** For subclasses. */
+    protected QueueStateContract() {}
+
+    /** The store under test; may be shared by the tests of a class, as each uses new room names. */
+    protected abstract QueueState newState();
+
+    @BeforeEach
+    void newRoom() {
+        state = newState();
+        room = "room-" + ProcessHandle.current().pid() + "-" + ROOMS.incrementAndGet() + "-" + System.nanoTime();
+    }
+
+    private String otherRoom() {
+        return room + "-other";
+    }
+
+    private RoomConfig config(long limit, long frequencySeconds, long maxActive, long abandonSeconds) {
+        return RoomConfig.DEFAULTS.with(Map.of(
+                Field.ADMISSION_LIMIT, limit,
+                Field.ADMISSION_FREQUENCY, frequencySeconds,
+                Field.MAX_ACTIVE_USERS, maxActive,
+                Field.ABANDON_AFTER_SECONDS, abandonSeconds));
+    }
+
+    private void configure(RoomConfig config) {
+        await(state.configure(room, config, T0));
+    }
+
+    private void enqueueAll(String prefix, int count, long at) {
+        for (int i = 0; i < count; i++) {
+            await(state.enqueue(room, prefix + i, at));
+        }
+    }
+
+    private Standing status(String user, long at) {
+        return await(state.status(room, user, at));
+    }
+
+    @Test
+    void anUnconfiguredRoomHasTheDefaults() {
+        assertThat(await(state.config(room))).isEqualTo(RoomConfig.DEFAULTS);
+        assertThat(await(state.configureIfAbsent(room, config(5, 7, 0, 0)))).isTrue();
+        assertThat(await(state.configureIfAbsent(room, config(9, 9, 0, 0)))).isFalse();
+        assertThat(await(state.config(room))).isEqualTo(config(5, 7, 0, 0));
+    }
+
+    @Test
+    void usersQueueInArrivalOrderAndAgainIsNoNewPlace() {
+        for (int i = 1; i <= 5; i++) {
+            QueueState.Enqueued enqueued = await(state.enqueue(room, "u" + i, T0 + i));
+            assertThat(enqueued.added()).isTrue();
+            assertThat(enqueued.standing()).isEqualTo(Standing.queued(i));
+        }
+        QueueState.Enqueued again = await(state.enqueue(room, "u3", T0 + 10));
+        assertThat(again.added()).isFalse();
+        assertThat(again.standing()).isEqualTo(Standing.queued(3));
+        assertThat(status("u5", T0 + 11)).isEqualTo(Standing.queued(5));
+        assertThat(status("nobody", T0 + 11)).isEqualTo(Standing.UNKNOWN);
+        assertThat(await(state.stats(room, T0 + 11)).queued()).isEqualTo(5);
+    }
+
+    @Test
+    void roomsAreIndependent() {
+        await(state.enqueue(room, "u", T0));
+        assertThat(await(state.status(otherRoom(), "u", T0))).isEqualTo(Standing.UNKNOWN);
+        assertThat(await(state.enqueue(otherRoom(), "u", T0)).standing()).isEqualTo(Standing.queued(1));
+    }
+
+    @Test
+    void theFirstAdvanceTicksAndAdmitsTheHead() {
+        configure(config(2, 5, 0, 0));
+        enqueueAll("u", 5, T0);
+        Advance first = await(state.advance(room, T0 + 1));
+        assertThat(first.ticked()).isTrue();
+        assertThat(first.admitted()).containsExactly("u0", "u1");
+        assertThat(first.nextWakeMillis()).isEqualTo(T0 + 1 + 5_000);
+        assertThat(status("u0", T0 + 2)).isEqualTo(Standing.ready(T0 + 1 + RoomConfig.DEFAULTS.readyTtlMillis()));
+        assertThat(status("u2", T0 + 2)).isEqualTo(Standing.queued(1));
+        assertThat(status("u4", T0 + 2)).isEqualTo(Standing.queued(3));
+        assertThat(await(state.enqueue(room, "u0", T0 + 3)).standing().state()).isEqualTo(State.READY);
+    }
+
+    @Test
+    void ticksComeEveryFrequencyAndOnlyThen() {
+        configure(config(1, 5, 0, 0));
+        enqueueAll("u", 10, T0);
+        assertThat(await(state.advance(room, T0)).admitted()).containsExactly("u0");
+        assertThat(await(state.advance(room, T0 + 4_999)).ticked()).isFalse();
+        assertThat(await(state.advance(room, T0 + 4_999)).admitted()).isEmpty();
+        Advance second = await(state.advance(room, T0 + 5_000));
+        assertThat(second.ticked()).isTrue();
+        assertThat(second.admitted()).containsExactly("u1");
+        // a late call ticks once, and the schedule keeps its phase
+        Advance late = await(state.advance(room, T0 + 12_000));
+        assertThat(late.admitted()).containsExactly("u2");
+        assertThat(late.nextWakeMillis()).isEqualTo(T0 + 15_000);
+        assertThat(await(state.advance(room, T0 + 12_001)).admitted()).isEmpty();
+        // more than a period late: no burst of missed ticks
+        Advance veryLate = await(state.advance(room, T0 + 60_000));
+        assertThat(veryLate.admitted()).containsExactly("u3");
+        assertThat(veryLate.nextWakeMillis()).isEqualTo(T0 + 65_000);
+        assertThat(await(state.stats(room, T0 + 60_000)).ticks()).isEqualTo(4);
+    }
+
+    @Test
+    void budgetLeftAtATickIsNotCarried() {
+        configure(config(3, 5, 0, 0));
+        enqueueAll("a", 1, T0);
+        assertThat(await(state.advance(room, T0)).admitted()).containsExactly("a0");
+        enqueueAll("b", 5, T0 + 1);
+        // without a capacity bound admission waits for the tick, though two of the budget were not used
+        assertThat(await(state.advance(room, T0 + 2)).admitted()).isEmpty();
+        assertThat(await(state.advance(room, T0 + 5_000)).admitted()).containsExactly("b0", "b1", "b2");
+    }
+
+    @Test
+    void aPausedRoomAdmitsNobody() {
+        configure(config(0, 1, 0, 0));
+        enqueueAll("u", 3, T0);
+        for (int i = 0; i < 5; i++) {
+            assertThat(await(state.advance(room, T0 + i * 1_000L)).admitted()).isEmpty();
+        }
+        assertThat(status("u0", T0 + 5_000)).isEqualTo(Standing.queued(1));
+    }
+
+    @Test
+    void readyUsersExpireAfterTheTtlAndThenStartOver() {
+        configure(config(1, 5, 0, 0));
+        enqueueAll("u", 2, T0);
+        await(state.advance(room, T0));
+        long ttl = RoomConfig.DEFAULTS.readyTtlMillis();
+        assertThat(status("u0", T0 + ttl - 1).isReady()).isTrue();
+        assertThat(await(state.standing(room, "u0", T0 + ttl))).isEqualTo(Standing.UNKNOWN);
+        QueueState.Enqueued again = await(state.enqueue(room, "u0", T0 + ttl));
+        assertThat(again.added()).isTrue();
+        assertThat(again.standing().state()).isEqualTo(State.QUEUED);
+    }
+
+    @Test
+    void finishClearsReadyUsersOnly() {
+        configure(config(1, 5, 0, 0));
+        enqueueAll("u", 2, T0);
+        await(state.advance(room, T0));
+        assertThat(await(state.finish(room, "u1", T0 + 1))).isEqualTo(Finish.NOT_READY);
+        assertThat(status("u1", T0 + 1)).isEqualTo(Standing.queued(1));
+        assertThat(await(state.finish(room, "nobody", T0 + 1))).isEqualTo(Finish.NOT_READY);
+        assertThat(await(state.finish(room, "u0", T0 + 1))).isEqualTo(Finish.READY_CLEARED);
+        assertThat(await(state.finish(room, "u0", T0 + 2))).isEqualTo(Finish.NOT_READY);
+        assertThat(status("u0", T0 + 2)).isEqualTo(Standing.UNKNOWN);
+        QueueState.RoomStats stats = await(state.stats(room, T0 + 2));
+        assertThat(stats.finishedTotal()).isEqualTo(1);
+        assertThat(stats.ready()).isZero();
+        assertThat(stats.queued()).isEqualTo(1);
+    }
+
+    @Test
+    void aCapacityBoundAdmitsAsSeatsFreeWithinTheBudget() {
+        configure(config(10, 3_600, 2, 0));
+        enqueueAll("u", 6, T0);
+        assertThat(await(state.advance(room, T0)).admitted()).containsExactly("u0", "u1");
+        assertThat(await(state.advance(room, T0 + 1)).admitted()).isEmpty();
+        await(state.finish(room, "u0", T0 + 2));
+        assertThat(await(state.advance(room, T0 + 2)).admitted()).containsExactly("u2");
+        // an expired seat frees too, and the next wake is that expiry
+        Advance waiting = await(state.advance(room, T0 + 3));
+        long ttl = RoomConfig.DEFAULTS.readyTtlMillis();
+        assertThat(waiting.nextWakeMillis()).isEqualTo(T0 + ttl);
+        Advance atExpiry = await(state.advance(room, T0 + ttl));
+        assertThat(atExpiry.expired()).isEqualTo(1);
+        assertThat(atExpiry.admitted()).containsExactly("u3");
+    }
+
+    @Test
+    void theBudgetStillBoundsCapacityAdmission() {
+        configure(config(2, 60, 1, 0));
+        enqueueAll("u", 5, T0);
+        assertThat(await(state.advance(room, T0)).admitted()).containsExactly("u0");
+        await(state.finish(room, "u0", T0 + 1));
+        assertThat(await(state.advance(room, T0 + 1)).admitted()).containsExactly("u1");
+        await(state.finish(room, "u1", T0 + 2));
+        assertThat(await(state.advance(room, T0 + 2)).admitted()).isEmpty(); // two this tick already
+        assertThat(await(state.advance(room, T0 + 60_000)).admitted()).containsExactly("u2");
+    }
+
+    @Test
+    void usersNotSeenForTheGraceLoseTheirPlace() {
+        configure(config(1, 3_600, 0, 30));
+        await(state.advance(room, T0)); // the first tick, with nobody queued
+        enqueueAll("u", 4, T0);
+        status("u1", T0 + 20_000);
+        await(state.standing(room, "u2", T0 + 20_000)); // a backend check does not count as seen
+        status("u3", T0 + 25_000);
+        Advance advance = await(state.advance(room, T0 + 30_000));
+        assertThat(advance.abandoned()).isEqualTo(2);
+        assertThat(advance.nextWakeMillis()).isEqualTo(T0 + 50_000);
+        assertThat(status("u0", T0 + 30_001)).isEqualTo(Standing.UNKNOWN);
+        assertThat(status("u1", T0 + 30_001)).isEqualTo(Standing.queued(1));
+        assertThat(status("u3", T0 + 30_001)).isEqualTo(Standing.queued(2));
+        assertThat(await(state.stats(room, T0 + 30_001)).abandonedTotal()).isEqualTo(2);
+    }
+
+    @Test
+    void aConfigChangeReschedulesTheNextTickFromTheNewFrequency() {
+        configure(config(1, 60, 0, 0));
+        enqueueAll("u", 5, T0);
+        await(state.advance(room, T0));
+        await(state.configure(room, config(2, 10, 0, 0), T0 + 3_000));
+        assertThat(await(state.advance(room, T0 + 9_999)).admitted()).isEmpty();
+        assertThat(await(state.advance(room, T0 + 10_000)).admitted()).containsExactly("u1", "u2");
+        // a frequency whose next tick has passed already: the next tick is now
+        await(state.configure(room, config(1, 1, 0, 0), T0 + 15_000));
+        assertThat(await(state.advance(room, T0 + 15_000)).admitted()).containsExactly("u3");
+    }
+
+    @Test
+    void aLargeBudgetIsSpentInBatches() {
+        int users = QueueState.MAX_ADMITTED_PER_ADVANCE + 5;
+        configure(config(users, 60, 0, 0));
+        enqueueAll("u", users, T0);
+        Advance first = await(state.advance(room, T0));
+        assertThat(first.admitted()).hasSize(QueueState.MAX_ADMITTED_PER_ADVANCE);
+        assertThat(first.nextWakeMillis()).isEqualTo(T0);
+        Advance second = await(state.advance(room, T0));
+        assertThat(second.ticked()).isFalse();
+        assertThat(second.admitted()).hasSize(5);
+        assertThat(await(state.stats(room, T0)).admittedTotal()).isEqualTo(users);
+    }
+
+    static java.util.stream.LongStream seeds() {
+        return RandomCases.seeds(20);
+    }
+
+    /** Random enqueues, polls, finishes, abandonments and ticks against a list that is the queue. */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void positionsAreExactAfterAnyMix(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long frequency = 1L + random.nextInt(3);
+        long abandon = random.nextBoolean() ? 0 : 2L + random.nextInt(4);
+        long limit = random.nextInt(4);
+        configure(config(limit, frequency, 0, abandon));
+        List<String> line = new ArrayList<>();
+        Map<String, Long> lastSeen = new java.util.HashMap<>();
+        Set<String> ready = new HashSet<>();
+        long now = T0;
+        long nextTick = 0;
+        for (int step = 0; step < 300; step++) {
+            now += random.nextInt(700);
+            String user = "u" + random.nextInt(40);
+            switch (random.nextInt(4)) {
+                case 0 -> {
+                    boolean known = line.contains(user) || ready.contains(user);
+                    assertThat(await(state.enqueue(room, user, now)).added()).isEqualTo(!known);
+                    if (!known) {
+                        line.add(user);
+                    }
+                    if (line.contains(user)) {
+                        lastSeen.put(user, now);
+                    }
+                }
+                case 1 -> {
+                    Standing standing = status(user, now);
+                    if (line.contains(user)) {
+                        assertThat(standing).isEqualTo(Standing.queued(line.indexOf(user) + 1));
+                        lastSeen.put(user, now);
+                    } else {
+                        assertThat(standing.isReady()).isEqualTo(ready.contains(user));
+                    }
+                }
+                case 2 -> {
+                    Finish finish = await(state.finish(room, user, now));
+                    assertThat(finish == Finish.READY_CLEARED).isEqualTo(ready.remove(user));
+                }
+                default -> {
+                    Advance advance = await(state.advance(room, now));
+                    if (abandon > 0) {
+                        long cutoff = now - abandon * 1000;
+                        List<String> gone = line.stream()
+                                .filter(u -> lastSeen.getOrDefault(u, Long.MAX_VALUE) <= cutoff)
+                                .toList();
+                        line.removeAll(gone);
+                        assertThat(advance.abandoned()).isEqualTo(gone.size());
+                    }
+                    boolean due = now >= nextTick;
+                    assertThat(advance.ticked()).isEqualTo(due);
+                    if (due) {
+                        nextTick = (nextTick == 0 ? now : nextTick) + frequency * 1000;
+                        if (nextTick <= now) {
+                            nextTick = now + frequency * 1000;
+                        }
+                        int admit = (int) Math.min(limit, line.size());
+                        List<String> head = new ArrayList<>(line.subList(0, admit));
+                        assertThat(advance.admitted()).isEqualTo(head);
+                        line.subList(0, admit).clear();
+                        ready.addAll(head); // the TTL (60 s at least) outlasts this run
+                    } else {
+                        assertThat(advance.admitted()).isEmpty();
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < line.size(); i++) {
+            assertThat(await(state.standing(room, line.get(i), now))).isEqualTo(Standing.queued(i + 1));
+        }
+    }
+
+    /**
+     * Threads enqueue distinct users while others advance the room at the same instants: every user
+     * is admitted at most once and is either admitted or still queued, each tick is counted once, and
+     * no tick admits more than the limit.
+     */
+    @Test
+    void concurrentEnqueuesAndAdvancesAdmitEachUserOnce() throws InterruptedException {
+        int limit = 7;
+        configure(config(limit, 1, 0, 0));
+        AtomicInteger roles = new AtomicInteger();
+        AtomicLong clock = new AtomicLong(T0);
+        ConcurrentLinkedQueue<String> admitted = new ConcurrentLinkedQueue<>();
+        AtomicInteger ticks = new AtomicInteger();
+        int usersPerThread = 200;
+        Race.run(8, () -> {
+            boolean enqueuer = roles.getAndIncrement() % 2 == 0;
+            for (int i = 0; i < usersPerThread; i++) {
+                if (enqueuer) {
+                    await(state.enqueue(room, "t" + Thread.currentThread().threadId() + "-" + i, clock.get()));
+                } else {
+                    Advance advance = await(state.advance(room, clock.addAndGet(50)));
+                    admitted.addAll(advance.admitted());
+                    if (advance.ticked()) {
+                        ticks.incrementAndGet();
+                    }
+                }
+            }
+        });
+        QueueState.RoomStats stats = await(state.stats(room, clock.get()));
+        assertThat(new HashSet<>(admitted)).hasSameSizeAs(admitted);
+        assertThat(stats.admittedTotal()).isEqualTo(admitted.size());
+        assertThat(stats.ticks()).isEqualTo(ticks.get());
+        assertThat(stats.admittedTotal() + stats.queued()).isEqualTo(4L * usersPerThread);
+        assertThat(admitted.size()).isLessThanOrEqualTo(limit * ticks.get());
+        for (String user : admitted) {
+            assertThat(await(state.standing(room, user, clock.get())).isReady()).isTrue();
+        }
+    }
+}

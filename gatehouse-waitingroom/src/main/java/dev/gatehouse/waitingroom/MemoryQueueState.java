@@ -1,0 +1,491 @@
+package dev.gatehouse.waitingroom;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@link QueueState} in this process: one lock per room, positions from a Fenwick tree over the
+ * queue's slots (O(log n) per poll, exact after abandonments), abandonment in least-recently-seen
+ * order, ready users by expiry. A queued user costs about 130 bytes of heap with its id (measured
+ * in {@code docs/benchmarks.md}).
+ */
+public final class MemoryQueueState implements QueueState {
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+
+    @Override
+    public CompletionStage<RoomConfig> config(String room) {
+        return done(room, r -> r.config);
+    }
+
+    @Override
+    public CompletionStage<Void> configure(String room, RoomConfig config, long nowMillis) {
+        Room r = room(room);
+        synchronized (r) {
+            r.configure(config, nowMillis);
+        }
+        return DONE;
+    }
+
+    @Override
+    public CompletionStage<Boolean> configureIfAbsent(String room, RoomConfig config) {
+        return done(room, r -> {
+            if (r.configured) {
+                return false;
+            }
+            r.config = config;
+            r.configured = true;
+            return true;
+        });
+    }
+
+    @Override
+    public CompletionStage<Enqueued> enqueue(String room, String user, long nowMillis) {
+        return done(room, r -> r.enqueue(user, nowMillis));
+    }
+
+    @Override
+    public CompletionStage<Standing> status(String room, String user, long nowMillis) {
+        return done(room, r -> r.standing(user, nowMillis, true));
+    }
+
+    @Override
+    public CompletionStage<Standing> standing(String room, String user, long nowMillis) {
+        return done(room, r -> r.standing(user, nowMillis, false));
+    }
+
+    @Override
+    public CompletionStage<Finish> finish(String room, String user, long nowMillis) {
+        return done(room, r -> r.finish(user, nowMillis));
+    }
+
+    @Override
+    public CompletionStage<Advance> advance(String room, long nowMillis) {
+        return done(room, r -> r.advance(nowMillis));
+    }
+
+    @Override
+    public CompletionStage<RoomStats> stats(String room, long nowMillis) {
+        return done(room, Room::stats);
+    }
+
+    private <T extends @Nullable Object> CompletionStage<T> done(String name, Function<Room, T> action) {
+        Room room = room(name);
+        synchronized (room) {
+            return CompletableFuture.completedFuture(action.apply(room));
+        }
+    }
+
+    private Room room(String name) {
+        return rooms.computeIfAbsent(name, n -> new Room());
+    }
+
+    /** A user the room knows: queued (in the line and the seen list) or ready (in the expiry heap). */
+    private static final class Entry {
+        final String user;
+        boolean ready;
+        int slot;
+        long lastSeenMillis;
+        long readyUntilMillis;
+
+        @Nullable
+        Entry older;
+
+        @Nullable
+        Entry newer;
+
+        Entry(String user) {
+            this.user = user;
+        }
+    }
+
+    /** One room's state; every method runs under the room's lock. */
+    private static final class Room {
+        RoomConfig config = RoomConfig.DEFAULTS;
+        boolean configured;
+        final EntryTable users = new EntryTable();
+        final Line line = new Line();
+        final SeenList seen = new SeenList();
+        final PriorityQueue<Entry> expiries =
+                new PriorityQueue<>((a, b) -> Long.compare(a.readyUntilMillis, b.readyUntilMillis));
+        long ready;
+        long budget;
+        long lastTickMillis;
+        long nextTickMillis;
+        long ticks;
+        long admittedTotal;
+        long expiredTotal;
+        long abandonedTotal;
+        long finishedTotal;
+
+        void configure(RoomConfig newConfig, long nowMillis) {
+            config = newConfig;
+            configured = true;
+            if (lastTickMillis != 0) {
+                nextTickMillis = Math.max(nowMillis, lastTickMillis + newConfig.admissionFrequencyMillis());
+            }
+        }
+
+        Enqueued enqueue(String user, long nowMillis) {
+            Standing current = standing(user, nowMillis, true);
+            if (current.state() != State.UNKNOWN) {
+                return new Enqueued(false, current);
+            }
+            Entry entry = new Entry(user);
+            entry.lastSeenMillis = nowMillis;
+            users.put(entry);
+            line.add(entry);
+            seen.addNewest(entry);
+            return new Enqueued(true, Standing.queued(line.position(entry)));
+        }
+
+        Standing standing(String user, long nowMillis, boolean seenNow) {
+            Entry entry = users.get(user);
+            if (entry == null) {
+                return Standing.UNKNOWN;
+            }
+            if (entry.ready) {
+                if (entry.readyUntilMillis <= nowMillis) {
+                    forgetReady(entry);
+                    expiredTotal++;
+                    return Standing.UNKNOWN;
+                }
+                return Standing.ready(entry.readyUntilMillis);
+            }
+            if (seenNow) {
+                entry.lastSeenMillis = Math.max(entry.lastSeenMillis, nowMillis);
+                seen.remove(entry);
+                seen.addNewest(entry);
+            }
+            return Standing.queued(line.position(entry));
+        }
+
+        Finish finish(String user, long nowMillis) {
+            Entry entry = users.get(user);
+            if (entry == null || !entry.ready) {
+                return Finish.NOT_READY;
+            }
+            forgetReady(entry);
+            if (entry.readyUntilMillis <= nowMillis) {
+                expiredTotal++;
+                return Finish.NOT_READY;
+            }
+            finishedTotal++;
+            return Finish.READY_CLEARED;
+        }
+
+        Advance advance(long nowMillis) {
+            long expired = expire(nowMillis);
+            long abandoned = abandon(nowMillis);
+            boolean ticked = false;
+            if (nowMillis >= nextTickMillis) {
+                ticked = true;
+                ticks++;
+                budget = config.admissionLimit();
+                lastTickMillis = nowMillis;
+                long next = (nextTickMillis == 0 ? nowMillis : nextTickMillis) + config.admissionFrequencyMillis();
+                nextTickMillis = next > nowMillis ? next : nowMillis + config.admissionFrequencyMillis();
+            }
+            List<String> admitted = new ArrayList<>();
+            while (budget > 0
+                    && line.size() > 0
+                    && admitted.size() < MAX_ADMITTED_PER_ADVANCE
+                    && (config.maxActiveUsers() == 0 || ready < config.maxActiveUsers())) {
+                Entry entry = line.pollFirst();
+                seen.remove(entry);
+                entry.ready = true;
+                entry.readyUntilMillis = nowMillis + config.readyTtlMillis();
+                expiries.add(entry);
+                ready++;
+                budget--;
+                admittedTotal++;
+                admitted.add(entry.user);
+            }
+            if (config.maxActiveUsers() == 0 && line.size() == 0) {
+                budget = 0; // without a capacity bound, admission happens at ticks: who comes later waits for one
+            }
+            return new Advance(admitted, expired, abandoned, ticked, nextWake(nowMillis, admitted.size()));
+        }
+
+        private long nextWake(long nowMillis, int admittedNow) {
+            boolean more = budget > 0 && line.size() > 0;
+            boolean seatLimited = config.maxActiveUsers() != 0 && ready >= config.maxActiveUsers();
+            if (more && admittedNow == MAX_ADMITTED_PER_ADVANCE && !seatLimited) {
+                return nowMillis;
+            }
+            long wake = nextTickMillis;
+            if (more && seatLimited) {
+                Entry first = expiries.peek();
+                if (first != null) {
+                    wake = Math.min(wake, first.readyUntilMillis);
+                }
+            }
+            Entry oldest = seen.oldest();
+            if (config.abandonAfterSeconds() > 0 && oldest != null) {
+                wake = Math.min(wake, oldest.lastSeenMillis + config.abandonAfterMillis());
+            }
+            return Math.max(wake, nowMillis);
+        }
+
+        private long expire(long nowMillis) {
+            long expired = 0;
+            Entry first;
+            while ((first = expiries.peek()) != null && first.readyUntilMillis <= nowMillis) {
+                expiries.poll();
+                if (first.ready && users.get(first.user) == first) {
+                    users.remove(first.user);
+                    ready--;
+                    expired++;
+                }
+            }
+            expiredTotal += expired;
+            return expired;
+        }
+
+        private long abandon(long nowMillis) {
+            if (config.abandonAfterSeconds() == 0) {
+                return 0;
+            }
+            long abandoned = 0;
+            Entry oldest;
+            while ((oldest = seen.oldest()) != null
+                    && oldest.lastSeenMillis + config.abandonAfterMillis() <= nowMillis) {
+                seen.remove(oldest);
+                line.remove(oldest);
+                users.remove(oldest.user);
+                abandoned++;
+            }
+            abandonedTotal += abandoned;
+            return abandoned;
+        }
+
+        private void forgetReady(Entry entry) {
+            users.remove(entry.user);
+            entry.ready = false; // its expiry heap node is skipped when it comes up
+            ready--;
+        }
+
+        RoomStats stats() {
+            return new RoomStats(
+                    line.size(),
+                    ready,
+                    admittedTotal,
+                    expiredTotal,
+                    abandonedTotal,
+                    finishedTotal,
+                    ticks,
+                    lastTickMillis,
+                    nextTickMillis);
+        }
+    }
+
+    /**
+     * The queue as slots in arrival order with a Fenwick tree counting the occupied ones: a user's
+     * position is the count up to its slot. Emptied slots stay until the slots run out; then the
+     * occupied ones move to the front (and the arrays grow when more than half are occupied).
+     */
+    private static final class Line {
+        private @Nullable Entry[] slots = new Entry[16];
+        private int[] tree = new int[17];
+        private int head;
+        private int tail;
+        private int size;
+
+        int size() {
+            return size;
+        }
+
+        void add(Entry entry) {
+            if (tail == slots.length) {
+                compact();
+            }
+            entry.slot = tail;
+            slots[tail] = entry;
+            change(tail, 1);
+            tail++;
+            size++;
+        }
+
+        long position(Entry entry) {
+            long count = 0;
+            for (int i = entry.slot + 1; i > 0; i -= i & -i) {
+                count += tree[i];
+            }
+            return count;
+        }
+
+        Entry pollFirst() {
+            Entry first;
+            while ((first = slots[head]) == null) {
+                head++;
+            }
+            remove(first);
+            return first;
+        }
+
+        void remove(Entry entry) {
+            slots[entry.slot] = null;
+            change(entry.slot, -1);
+            size--;
+        }
+
+        private void change(int slot, int delta) {
+            for (int i = slot + 1; i < tree.length; i += i & -i) {
+                tree[i] += delta;
+            }
+        }
+
+        private void compact() {
+            int capacity = size * 2 > slots.length ? slots.length * 2 : slots.length;
+            @Nullable Entry[] moved = new Entry[capacity];
+            int count = 0;
+            for (int i = head; i < tail; i++) {
+                Entry entry = slots[i];
+                if (entry != null) {
+                    entry.slot = count;
+                    moved[count++] = entry;
+                }
+            }
+            slots = moved;
+            head = 0;
+            tail = count;
+            tree = new int[capacity + 1];
+            for (int i = 1; i <= capacity; i++) { // linear build: each node passes its count to its parent
+                tree[i] += i <= count ? 1 : 0;
+                int parent = i + (i & -i);
+                if (parent <= capacity) {
+                    tree[parent] += tree[i];
+                }
+            }
+        }
+    }
+
+    /** Queued users from the least recently seen, linked through the entries themselves. */
+    private static final class SeenList {
+        private @Nullable Entry oldest;
+        private @Nullable Entry newest;
+
+        @Nullable
+        Entry oldest() {
+            return oldest;
+        }
+
+        void addNewest(Entry entry) {
+            entry.older = newest;
+            entry.newer = null;
+            if (newest != null) {
+                newest.newer = entry;
+            } else {
+                oldest = entry;
+            }
+            newest = entry;
+        }
+
+        void remove(Entry entry) {
+            if (entry.older != null) {
+                entry.older.newer = entry.newer;
+            } else {
+                oldest = entry.newer;
+            }
+            if (entry.newer != null) {
+                entry.newer.older = entry.older;
+            } else {
+                newest = entry.older;
+            }
+            entry.older = null;
+            entry.newer = null;
+        }
+    }
+
+    /**
+     * The room's users by id: open addressing with linear probing over the entries themselves (a
+     * {@code HashMap} would add a node of 32 bytes per user), at most half full.
+     */
+    private static final class EntryTable {
+        private @Nullable Entry[] table = new Entry[16];
+        private int count;
+
+        @Nullable
+        Entry get(String user) {
+            int mask = table.length - 1;
+            for (int i = index(user, mask); ; i = (i + 1) & mask) {
+                Entry entry = table[i];
+                if (entry == null || entry.user.equals(user)) {
+                    return entry;
+                }
+            }
+        }
+
+        void put(Entry entry) {
+            if ((count + 1) * 2 > table.length) {
+                resize();
+            }
+            insert(table, entry);
+            count++;
+        }
+
+        void remove(String user) {
+            int mask = table.length - 1;
+            int i = index(user, mask);
+            while (true) {
+                Entry entry = table[i];
+                if (entry == null) {
+                    return;
+                }
+                if (entry.user.equals(user)) {
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+            // backward-shift deletion: later entries of the run move into the gap when they may
+            int gap = i;
+            for (int j = (gap + 1) & mask; ; j = (j + 1) & mask) {
+                Entry entry = table[j];
+                if (entry == null) {
+                    break;
+                }
+                int home = index(entry.user, mask);
+                boolean movable = gap <= j ? home <= gap || home > j : home <= gap && home > j;
+                if (movable) {
+                    table[gap] = entry;
+                    gap = j;
+                }
+            }
+            table[gap] = null;
+            count--;
+        }
+
+        private void resize() {
+            @Nullable Entry[] old = table;
+            @Nullable Entry[] grown = new Entry[old.length * 2];
+            for (Entry entry : old) {
+                if (entry != null) {
+                    insert(grown, entry);
+                }
+            }
+            table = grown;
+        }
+
+        private static void insert(@Nullable Entry[] into, Entry entry) {
+            int mask = into.length - 1;
+            int i = index(entry.user, mask);
+            while (into[i] != null) {
+                i = (i + 1) & mask;
+            }
+            into[i] = entry;
+        }
+
+        private static int index(String user, int mask) {
+            int h = user.hashCode() * 0x9E3779B9; // spread: the low bits of String hashes cluster
+            return (h ^ (h >>> 16)) & mask;
+        }
+    }
+}

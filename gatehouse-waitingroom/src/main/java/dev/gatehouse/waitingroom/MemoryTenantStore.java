@@ -1,0 +1,119 @@
+package dev.gatehouse.waitingroom;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@link TenantStore} in this process: what {@code BUSINESS_IDS} registers, kept until the process
+ * ends; the audit log keeps the last {@code auditCapacity} events.
+ */
+public final class MemoryTenantStore implements TenantStore {
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private record Kept(Tenant tenant, boolean revoked) {}
+
+    private final Map<String, Kept> byId = new HashMap<>();
+    private final Map<String, RoomConfig> configs = new HashMap<>();
+    private final Deque<AuditEvent> audit = new ArrayDeque<>();
+    private final int auditCapacity;
+
+    public MemoryTenantStore(int auditCapacity) {
+        this.auditCapacity = auditCapacity;
+    }
+
+    @Override
+    public synchronized CompletionStage<List<Tenant>> tenants() {
+        return done(byId.values().stream()
+                .filter(kept -> !kept.revoked())
+                .map(Kept::tenant)
+                .sorted(Comparator.comparing(Tenant::id))
+                .toList());
+    }
+
+    @Override
+    public synchronized CompletionStage<Boolean> register(Tenant tenant) {
+        return done(byId.putIfAbsent(tenant.id(), new Kept(tenant, false)) == null);
+    }
+
+    @Override
+    public synchronized CompletionStage<Optional<Issued>> add(String id, String name) {
+        if (byId.containsKey(id)) {
+            return done(Optional.empty());
+        }
+        String key = ApiKeys.generate();
+        Tenant tenant = new Tenant(id, name, ApiKeys.hash(key));
+        byId.put(id, new Kept(tenant, false));
+        return done(Optional.of(new Issued(tenant, key)));
+    }
+
+    @Override
+    public synchronized CompletionStage<Optional<Issued>> rotateKey(String id) {
+        Kept kept = byId.get(id);
+        if (kept == null || kept.revoked()) {
+            return done(Optional.empty());
+        }
+        String key = ApiKeys.generate();
+        Tenant tenant = new Tenant(id, kept.tenant().name(), ApiKeys.hash(key));
+        byId.put(id, new Kept(tenant, false));
+        return done(Optional.of(new Issued(tenant, key)));
+    }
+
+    @Override
+    public synchronized CompletionStage<Boolean> revoke(String id) {
+        Kept kept = byId.get(id);
+        if (kept == null || kept.revoked()) {
+            return done(false);
+        }
+        byId.put(id, new Kept(kept.tenant(), true));
+        return done(true);
+    }
+
+    @Override
+    public synchronized CompletionStage<Optional<RoomConfig>> config(String id) {
+        return done(Optional.ofNullable(configs.get(id)));
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> saveConfig(String id, RoomConfig config) {
+        configs.put(id, config);
+        return DONE;
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> audit(List<AuditEvent> events) {
+        for (AuditEvent event : events) {
+            if (audit.size() == auditCapacity) {
+                audit.removeFirst();
+            }
+            audit.addLast(event);
+        }
+        return DONE;
+    }
+
+    @Override
+    public synchronized CompletionStage<List<AuditEvent>> recentAudit(String id, int limit) {
+        List<AuditEvent> recent = new ArrayList<>();
+        var newestFirst = audit.descendingIterator();
+        while (newestFirst.hasNext() && recent.size() < limit) {
+            AuditEvent event = newestFirst.next();
+            if (event.tenantId().equals(id)) {
+                recent.add(event);
+            }
+        }
+        return done(recent);
+    }
+
+    private static <T extends @Nullable Object> CompletionStage<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}

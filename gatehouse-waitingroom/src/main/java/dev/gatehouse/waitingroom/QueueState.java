@@ -1,0 +1,121 @@
+package dev.gatehouse.waitingroom;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The queues of every room and the users each has made ready: one port, kept in this process
+ * ({@link MemoryQueueState}) or shared by every replica (the Redis adapter), both passing one
+ * contract suite. A room is named by its tenant's id; times are Unix milliseconds from the caller.
+ *
+ * <p>Admission happens only in {@link #advance}: at each tick (every {@code admission_frequency}
+ * seconds, counted from the previous tick, the first one when the room is first seen) the room's
+ * budget is set to {@code admission_limit}, and queued users are made ready from the head while
+ * budget is left and, with {@code max_active_users} set, a seat is free. Budget left at a tick is
+ * not carried to the next. Whoever calls {@code advance} on time makes each tick happen once: every
+ * replica may call it, and a tick is done by exactly one call. Ready users stay ready for {@code
+ * ready_ttl_seconds} from their admission, then are unknown; a queued user not seen for {@code
+ * abandon_after_seconds} (when set) loses the place.
+ */
+public interface QueueState {
+
+    /** The room's config: the one last stored, or {@link RoomConfig#DEFAULTS}. */
+    CompletionStage<RoomConfig> config(String room);
+
+    /**
+     * Stores {@code config}; it applies from the next tick, which is rescheduled at once: the last
+     * tick plus the new frequency (or {@code nowMillis} when that has passed).
+     */
+    CompletionStage<Void> configure(String room, RoomConfig config, long nowMillis);
+
+    /** Stores {@code config} when the room has none; whether it did. */
+    CompletionStage<Boolean> configureIfAbsent(String room, RoomConfig config);
+
+    /** Queues {@code user} at the tail unless it is queued or ready already (then its standing is the current one). */
+    CompletionStage<Enqueued> enqueue(String room, String user, long nowMillis);
+
+    /** The standing of {@code user}, which counts as seeing the user (abandonment is counted from it). */
+    CompletionStage<Standing> status(String room, String user, long nowMillis);
+
+    /** The standing of {@code user}, without counting as seeing it (for the business backend's checks). */
+    CompletionStage<Standing> standing(String room, String user, long nowMillis);
+
+    /** Ends the ready state of {@code user}; a queued user stays queued ({@link Finish#NOT_READY}). */
+    CompletionStage<Finish> finish(String room, String user, long nowMillis);
+
+    /**
+     * Does what is due at {@code nowMillis}: forgets ready users whose time is up, drops abandoned
+     * ones, runs the tick when due, and admits while budget and seats allow (at most {@link
+     * #MAX_ADMITTED_PER_ADVANCE} per call; {@link Advance#nextWakeMillis} is then {@code nowMillis}).
+     */
+    CompletionStage<Advance> advance(String room, long nowMillis);
+
+    /** Counts of the room, for metrics and estimates. */
+    CompletionStage<RoomStats> stats(String room, long nowMillis);
+
+    /** Most users one {@link #advance} admits; a larger budget is spent by calling it again. */
+    int MAX_ADMITTED_PER_ADVANCE = 10_000;
+
+    /** Where a user stands. */
+    enum State {
+        QUEUED,
+        READY,
+        UNKNOWN
+    }
+
+    /**
+     * A user's standing: {@code position} from 1 (the head) when queued, else 0; {@code
+     * readyUntilMillis} when ready, else 0.
+     */
+    record Standing(State state, long position, long readyUntilMillis) {
+
+        public static final Standing UNKNOWN = new Standing(State.UNKNOWN, 0, 0);
+
+        public static Standing queued(long position) {
+            return new Standing(State.QUEUED, position, 0);
+        }
+
+        public static Standing ready(long readyUntilMillis) {
+            return new Standing(State.READY, 0, readyUntilMillis);
+        }
+
+        public boolean isReady() {
+            return state == State.READY;
+        }
+    }
+
+    /** The result of an enqueue: whether the user was added now, and where it stands. */
+    record Enqueued(boolean added, Standing standing) {}
+
+    /** The result of a finish. */
+    enum Finish {
+        READY_CLEARED,
+        NOT_READY
+    }
+
+    /**
+     * What one {@link #advance} did: the users it made ready (in queue order), how many ready users
+     * expired and queued ones were abandoned, whether it ran a tick, and when the room next needs an
+     * advance (the next tick, or sooner: a ready user's expiry with a capacity bound, an abandonment).
+     */
+    record Advance(List<String> admitted, long expired, long abandoned, boolean ticked, long nextWakeMillis) {
+        public Advance {
+            admitted = List.copyOf(admitted);
+        }
+    }
+
+    /**
+     * Counts of a room: users queued and ready now, totals since the room began (admitted, expired,
+     * abandoned, finished, ticks), and the last and next tick times (0 before the first).
+     */
+    record RoomStats(
+            long queued,
+            long ready,
+            long admittedTotal,
+            long expiredTotal,
+            long abandonedTotal,
+            long finishedTotal,
+            long ticks,
+            long lastTickMillis,
+            long nextTickMillis) {}
+}
