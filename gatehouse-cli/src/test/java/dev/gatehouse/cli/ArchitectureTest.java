@@ -21,6 +21,7 @@ class ArchitectureTest {
     private static final String CORE = "dev.gatehouse.core..";
     private static final String PROOF = "dev.gatehouse.proof..";
     private static final String RATE = "dev.gatehouse.rate..";
+    private static final String ROOM = "dev.gatehouse.waitingroom..";
 
     @ArchTest
     static final ArchRule coreImportsOnlyTheJdk = classes()
@@ -33,7 +34,7 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule domainsImportNoHttp = noClasses()
             .that()
-            .resideInAnyPackage(CORE, PROOF, RATE)
+            .resideInAnyPackage(CORE, PROOF, RATE, ROOM)
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage("io.vertx..", "io.netty..", "dev.gatehouse.http..");
@@ -41,7 +42,7 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule domainsImportNoAdapterAndNoSurface = noClasses()
             .that()
-            .resideInAnyPackage(CORE, PROOF, RATE)
+            .resideInAnyPackage(CORE, PROOF, RATE, ROOM)
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage(
@@ -53,7 +54,7 @@ class ArchitectureTest {
             .resideInAPackage("dev.gatehouse.http..")
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(RATE, "dev.gatehouse.server..", "dev.gatehouse.cli..");
+            .resideInAnyPackage(RATE, ROOM, "dev.gatehouse.server..", "dev.gatehouse.cli..");
 
     @ArchTest
     static final ArchRule surfacesDoNotImportEachOther =

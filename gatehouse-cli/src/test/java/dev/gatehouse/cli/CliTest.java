@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,7 +59,11 @@ class CliTest {
     private static String tableRow(Setting<?> setting) {
         return "| `" + setting.path() + "` | "
                 + setting.flags().stream().map(flag -> "`" + flag + "`").collect(Collectors.joining(", "))
-                + " | `" + setting.env() + "` | "
+                + " | "
+                + Stream.concat(Stream.of(setting.env()), setting.envAliases().stream())
+                        .map(env -> "`" + env + "`")
+                        .collect(Collectors.joining(", "))
+                + " | "
                 + (setting.defaultText().isEmpty() ? "(none)" : "`" + setting.defaultText() + "`")
                 + " | " + setting.doc() + " |";
     }

@@ -2,6 +2,7 @@ package dev.gatehouse.http;
 
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.core.time.WallClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -26,14 +27,20 @@ public final class Infrastructure implements AutoCloseable {
 
     private final Closer closer = new Closer();
     private final NanoClock clock;
+    private final WallClock wallClock;
     private final Scheduler scheduler;
     private final PrometheusMeterRegistry metrics;
     private final Optional<SharedRedis> redis;
     private final Vertx vertx;
 
     private Infrastructure(
-            StoreSettings store, HttpLimits limits, NanoClock clock, @Nullable Scheduler givenScheduler) {
+            StoreSettings store,
+            HttpLimits limits,
+            NanoClock clock,
+            WallClock wallClock,
+            @Nullable Scheduler givenScheduler) {
         this.clock = clock;
+        this.wallClock = wallClock;
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             closer.add("metrics", registry::close);
@@ -68,17 +75,26 @@ public final class Infrastructure implements AutoCloseable {
     }
 
     /**
-     * Builds the infrastructure: {@code clock} for every decision, {@code scheduler} for the timers
-     * (null: a timer thread of its own; tests pass a manual clock). Throws {@link
+     * Builds the infrastructure: {@code clock} for every decision, {@code wallClock} for times other
+     * processes must agree on (queue tokens, admission ticks), {@code scheduler} for the timers (null:
+     * a timer thread of its own; tests pass a manual clock). Throws {@link
      * IllegalStateException} when Redis cannot be reached, having closed what it built.
      */
     public static Infrastructure start(
-            StoreSettings store, HttpLimits limits, NanoClock clock, @Nullable Scheduler scheduler) {
-        return new Infrastructure(store, limits, clock, scheduler);
+            StoreSettings store,
+            HttpLimits limits,
+            NanoClock clock,
+            WallClock wallClock,
+            @Nullable Scheduler scheduler) {
+        return new Infrastructure(store, limits, clock, wallClock, scheduler);
     }
 
     public NanoClock clock() {
         return clock;
+    }
+
+    public WallClock wallClock() {
+        return wallClock;
     }
 
     public Scheduler scheduler() {

@@ -30,8 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The listeners of one process: one per {@link Surface}, each with the shared handlers in front of
- * its routes, and the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, and what
+ * The listeners of one process: one per {@linkplain Surface#listener() listener} its {@link
+ * Surface}s name (surfaces naming one share it, each request going to the surface that {@linkplain
+ * Surface#claims claims} its path), each surface with the shared handlers in front of its routes, and the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, and what
  * surfaces serve privately). Every listener bounds what a client may send and how long it may take
  * ({@link HttpLimits}); no answer carries a stack trace.
  */
@@ -70,7 +71,10 @@ public final class Listeners implements AutoCloseable {
     private final HttpLimits limits;
     private final Optional<AccessLog> accessLog;
     private final PrometheusMeterRegistry metrics;
-    private final Map<Surface, HttpServer> surfaces = new LinkedHashMap<>();
+    /** The surfaces sharing one listener, in the order they are asked to claim a path. */
+    private record Shared(List<Surface> surfaces, HttpServer listener) {}
+
+    private final List<Shared> listeners = new ArrayList<>();
     private final HttpServer admin;
     private volatile boolean ready;
 
@@ -85,18 +89,26 @@ public final class Listeners implements AutoCloseable {
         this.metrics = infra.metrics();
         Router adminRouter = router(infra, ErrorStyle.PLAIN, Optional.empty(), path -> "GET");
         mountAdmin(adminRouter);
-        for (Surface surface : served) {
-            Router router = router(infra, surface.errorStyle(), accessLog(), surface::allowedMethods);
-            surface.mount(router);
-            surface.mountAdmin(adminRouter);
-            Surface.Address address = surface.address();
+        Map<String, List<Surface>> byListener = new LinkedHashMap<>();
+        served.forEach(surface -> byListener
+                .computeIfAbsent(surface.listener(), name -> new ArrayList<>())
+                .add(surface));
+        byListener.forEach((name, surfaces) -> {
+            Surface.Address address = surfaces.getFirst().address();
+            List<Handler<HttpServerRequest>> fronts = new ArrayList<>();
+            for (Surface surface : surfaces) {
+                Router router = router(infra, surface.errorStyle(), accessLog(), surface::allowedMethods);
+                surface.mount(router);
+                surface.mountAdmin(adminRouter);
+                fronts.add(answeringThrows(surface.front(router, accessLog()), surface.errorStyle(), accessLog()));
+            }
+            ErrorStyle style = surfaces.getLast().errorStyle(); // the one that answers unknown paths
             HttpServer listener = infra.vertx()
                     .createHttpServer(limits.serverOptions(address.host(), address.port()))
-                    .requestHandler(
-                            answeringThrows(surface.front(router, accessLog()), surface.errorStyle(), accessLog()))
-                    .invalidRequestHandler(invalidRequestHandler(surface.errorStyle(), accessLog()));
-            surfaces.put(surface, listener);
-        }
+                    .requestHandler(dispatching(surfaces, fronts))
+                    .invalidRequestHandler(invalidRequestHandler(style, accessLog()));
+            listeners.add(new Shared(List.copyOf(surfaces), listener));
+        });
         this.admin = infra.vertx()
                 .createHttpServer(limits.serverOptions(adminAddress.host(), adminAddress.port()))
                 .requestHandler(answeringThrows(adminRouter, ErrorStyle.PLAIN, Optional.empty()))
@@ -116,7 +128,7 @@ public final class Listeners implements AutoCloseable {
             List<Surface> surfaces) {
         Listeners listeners = new Listeners(infra, limits, accessLog, adminAddress, surfaces);
         List<Future<HttpServer>> listening = new ArrayList<>();
-        listeners.surfaces.values().forEach(listener -> listening.add(listener.listen()));
+        listeners.listeners.forEach(shared -> listening.add(shared.listener().listen()));
         listening.add(listeners.admin.listen());
         try {
             await(Future.all(listening), START_TIMEOUT_MILLIS);
@@ -135,11 +147,12 @@ public final class Listeners implements AutoCloseable {
 
     /** The port the surface named {@code name} listens on (the bound one when 0 was asked for). */
     public int port(String name) {
-        return surfaces.entrySet().stream()
-                .filter(entry -> entry.getKey().name().equals(name))
+        return listeners.stream()
+                .filter(shared ->
+                        shared.surfaces().stream().anyMatch(s -> s.name().equals(name)))
                 .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no surface named " + name))
-                .getValue()
+                .listener()
                 .actualPort();
     }
 
@@ -169,19 +182,42 @@ public final class Listeners implements AutoCloseable {
             }
         }
         long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.shutdownTimeoutMillis());
-        surfaces.forEach((surface, listener) -> {
-            try {
-                surface.stop();
-            } catch (RuntimeException e) { // a bug; the other listeners still drain and close
-                LOG.error("the {} surface failed to stop", surface.name(), e);
+        for (Shared shared : listeners) {
+            for (Surface surface : shared.surfaces()) {
+                try {
+                    surface.stop();
+                } catch (RuntimeException e) { // a bug; the other listeners still drain and close
+                    LOG.error("the {} surface failed to stop", surface.name(), e);
+                }
             }
-            shutDown(listener, surface.name(), deadlineNanos);
-        });
+            String names = String.join(
+                    "+", shared.surfaces().stream().map(Surface::name).toList());
+            shutDown(shared.listener(), names, deadlineNanos);
+        }
         shutDown(admin, "admin", deadlineNanos);
     }
 
     private Optional<AccessLog> accessLog() {
         return accessLog;
+    }
+
+    /** Sends each request to the first of {@code surfaces} that claims its path, the last one taking the rest. */
+    private static Handler<HttpServerRequest> dispatching(
+            List<Surface> surfaces, List<Handler<HttpServerRequest>> fronts) {
+        if (surfaces.size() == 1) {
+            return fronts.getFirst();
+        }
+        int last = surfaces.size() - 1;
+        return request -> {
+            String path = request.path();
+            for (int i = 0; i < last; i++) {
+                if (path != null && surfaces.get(i).claims(path)) {
+                    fronts.get(i).handle(request);
+                    return;
+                }
+            }
+            fronts.get(last).handle(request);
+        };
     }
 
     private void mountAdmin(Router router) {

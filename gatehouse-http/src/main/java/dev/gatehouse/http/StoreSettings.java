@@ -22,6 +22,9 @@ public record StoreSettings(
         REDIS
     }
 
+    /** GatekeeperAPI's name for the Redis URL; setting it selects Redis, as it does there. */
+    private static final String GATEKEEPER_REDIS_URL = "REDIS_URL";
+
     public static final Setting<Type> TYPE = Setting.choice(
             "store.type",
             "GATEHOUSE_STORE",
@@ -30,12 +33,14 @@ public record StoreSettings(
             "Where limits live: memory (this process) or redis (shared by every node)",
             "--store");
     public static final Setting<String> REDIS_URL = Setting.text(
-            "store.redis-url",
-            "GATEHOUSE_REDIS_URL",
-            "redis://127.0.0.1:6379",
-            false,
-            "Redis URL; with store.redis-cluster, comma-separated URLs of some cluster nodes",
-            "--redis-url");
+                    "store.redis-url",
+                    "GATEHOUSE_REDIS_URL",
+                    "redis://127.0.0.1:6379",
+                    false,
+                    "Redis URL; with store.redis-cluster, comma-separated URLs of some cluster nodes. Also read from"
+                            + " REDIS_URL (GatekeeperAPI's name), which then selects redis unless store.type is given",
+                    "--redis-url")
+            .withEnvAlias(GATEKEEPER_REDIS_URL);
     public static final Setting<Boolean> REDIS_CLUSTER = Setting.bool(
             "store.redis-cluster",
             "GATEHOUSE_REDIS_CLUSTER",
@@ -73,12 +78,12 @@ public record StoreSettings(
         if (!cluster && urls.size() > 1) {
             throw settings.invalid(REDIS_URL, "one URL, or set store.redis-cluster for a cluster's nodes");
         }
+        Type type = settings.get(TYPE);
+        if (!settings.isGiven(TYPE) && settings.value(REDIS_URL).source().equals("env " + GATEKEEPER_REDIS_URL)) {
+            type = Type.REDIS;
+        }
         return new StoreSettings(
-                settings.get(TYPE),
-                urls,
-                cluster,
-                settings.get(COMMAND_TIMEOUT_MILLIS),
-                settings.get(PROBE_INTERVAL_MILLIS));
+                type, urls, cluster, settings.get(COMMAND_TIMEOUT_MILLIS), settings.get(PROBE_INTERVAL_MILLIS));
     }
 
     private static boolean isRedisUrl(String url) {

@@ -29,6 +29,23 @@ public interface Surface {
      */
     String allowedMethods(String path);
 
+    /**
+     * The listener it is served on: its own ({@link #name()}), or the one of the surface of that name
+     * when it shares that surface's port (the first surface of a listener gives the address).
+     */
+    default String listener() {
+        return name();
+    }
+
+    /**
+     * Whether requests for {@code path} are this surface's, when it shares its listener with others:
+     * the surfaces sharing a listener are asked in order, and the last one takes every path no other
+     * claims (unknown paths are answered in its style).
+     */
+    default boolean claims(String path) {
+        return true;
+    }
+
     /** Adds its routes to {@code router}. */
     void mount(Router router);
 

@@ -95,7 +95,8 @@ class ListenersTest {
                 Optional.empty(),
                 Map.of(Listeners.ADMIN_PORT, "0", HttpLimits.MAX_BODY_BYTES, "10"),
                 Map.of());
-        infra = Infrastructure.start(StoreSettings.from(settings), HttpLimits.from(settings), new ManualClock(), null);
+        ManualClock clock = new ManualClock();
+        infra = Infrastructure.start(StoreSettings.from(settings), HttpLimits.from(settings), clock, clock, null);
         listeners = Listeners.start(
                 infra,
                 HttpLimits.from(settings),

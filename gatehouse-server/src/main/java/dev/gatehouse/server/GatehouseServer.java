@@ -2,16 +2,25 @@ package dev.gatehouse.server;
 
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.Infrastructure;
 import dev.gatehouse.http.Listeners;
 import dev.gatehouse.http.StoreSettings;
 import dev.gatehouse.http.Surface;
+import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.rate.RateSettings;
 import dev.gatehouse.server.rate.RateSurface;
+import dev.gatehouse.server.room.RoomSettings;
+import dev.gatehouse.server.room.RoomSurface;
+import dev.gatehouse.waitingroom.MemoryQueueState;
+import dev.gatehouse.waitingroom.MemoryTenantStore;
+import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.TenantStore;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -19,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running {@code gatehouse serve}: its surfaces (the rate service) on listeners of their own and
- * the admin listener, over one {@link Infrastructure}.
+ * One running {@code gatehouse serve}: its surfaces (the rate service, and the waiting room when it
+ * has tenants, on the same listener) and the admin listener, over one {@link Infrastructure}.
  */
 public final class GatehouseServer implements AutoCloseable {
 
@@ -29,12 +38,16 @@ public final class GatehouseServer implements AutoCloseable {
     /** Every setting of {@code gatehouse serve}, each declared by the part it configures. */
     public static final List<Setting<?>> SETTINGS = Stream.of(
                     RateSettings.SETTINGS,
+                    RoomSettings.SETTINGS,
                     StoreSettings.SETTINGS,
                     Listeners.SETTINGS,
                     AccessLog.SETTINGS,
                     HttpLimits.SETTINGS)
             .flatMap(List::stream)
             .toList();
+
+    /** Audit events a server without a database keeps (the newest). */
+    private static final int AUDIT_EVENTS_IN_MEMORY = 10_000;
 
     private final Infrastructure infra;
     private final Listeners listeners;
@@ -50,6 +63,7 @@ public final class GatehouseServer implements AutoCloseable {
      */
     public static void validate(ResolvedSettings settings) {
         RateSettings.from(settings);
+        RoomSettings.from(settings);
         StoreSettings.from(settings);
         Listeners.adminAddress(settings);
         AccessLog.from(settings);
@@ -62,30 +76,57 @@ public final class GatehouseServer implements AutoCloseable {
      * port cannot be bound.
      */
     public static GatehouseServer start(ResolvedSettings settings) {
-        return start(settings, NanoClock.system(), null);
+        return start(settings, NanoClock.system(), WallClock.system(), null);
     }
 
     /**
-     * {@link #start(ResolvedSettings)} on {@code clock}, with {@code scheduler} running queue
-     * wake-ups, sweeps and reload checks (null: a timer thread of the server's own). For tests on
-     * virtual time.
+     * {@link #start(ResolvedSettings)} on {@code clock} and {@code wallClock}, with {@code scheduler}
+     * running queue wake-ups, admissions, sweeps and reload checks (null: a timer thread of the
+     * server's own). For tests on virtual time.
      */
-    public static GatehouseServer start(ResolvedSettings settings, NanoClock clock, @Nullable Scheduler scheduler) {
+    public static GatehouseServer start(
+            ResolvedSettings settings, NanoClock clock, WallClock wallClock, @Nullable Scheduler scheduler) {
         // every value is parsed (and so checked) before anything is started
         RateSettings rateSettings = RateSettings.from(settings);
+        RoomSettings roomSettings = RoomSettings.from(settings);
         StoreSettings store = StoreSettings.from(settings);
         HttpLimits limits = HttpLimits.from(settings);
         AccessLog accessLog = AccessLog.from(settings);
         Surface.Address admin = Listeners.adminAddress(settings);
-        Infrastructure infra = Infrastructure.start(store, limits, clock, scheduler);
+        Infrastructure infra = Infrastructure.start(store, limits, clock, wallClock, scheduler);
         try {
+            List<Surface> surfaces = new ArrayList<>();
             RateSurface rate = RateSurface.start(rateSettings, infra);
-            Listeners listeners = Listeners.start(infra, limits, accessLog, admin, List.of(rate));
+            surfaces.add(rate);
+            if (roomSettings.enabled()) { // on the rate service's listener, answering the paths it does not
+                surfaces.add(RoomSurface.start(
+                        roomSettings,
+                        rate.name(),
+                        rateSettings.address(),
+                        limits.maxBodyBytes(),
+                        infra,
+                        tenantStore(roomSettings),
+                        queueState()));
+            }
+            Listeners listeners = Listeners.start(infra, limits, accessLog, admin, surfaces);
             return new GatehouseServer(infra, listeners);
         } catch (RuntimeException e) {
             infra.close();
             throw e;
         }
+    }
+
+    /** Where tenants live: the database when one is configured, else this process. */
+    private static TenantStore tenantStore(RoomSettings settings) {
+        if (settings.databaseUrl().isPresent()) {
+            throw new ConfigException("room.database-url: PostgreSQL tenants are not available in this build");
+        }
+        return new MemoryTenantStore(AUDIT_EVENTS_IN_MEMORY);
+    }
+
+    /** Where queues live: the shared Redis when the store is Redis, else this process. */
+    private static QueueState queueState() {
+        return new MemoryQueueState();
     }
 
     /** The port the rate service listens on (the bound one when 0 was configured). */

@@ -43,7 +43,7 @@ public final class TestServer implements AutoCloseable {
      * windows roll and idle keys go only when the test advances it.
      */
     public static TestServer start(Map<Setting<?>, String> settings, ManualClock clock) {
-        return new TestServer(GatehouseServer.start(config(settings), clock, clock));
+        return new TestServer(GatehouseServer.start(config(settings), clock, clock, clock));
     }
 
     private static ResolvedSettings config(Map<Setting<?>, String> settings) {

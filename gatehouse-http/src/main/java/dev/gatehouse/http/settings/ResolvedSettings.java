@@ -55,6 +55,8 @@ public final class ResolvedSettings {
                 value = new Value(flags.get(setting), setting.flags().getFirst());
             } else if (env.containsKey(setting.env())) {
                 value = new Value(env.get(setting.env()), "env " + setting.env());
+            } else if (fromAlias(setting, env).isPresent()) {
+                value = fromAlias(setting, env).orElseThrow();
             } else if (fromYaml.containsKey(setting)) {
                 value = fromYaml.get(setting);
             } else {
@@ -63,6 +65,16 @@ public final class ResolvedSettings {
             values.put(setting, value);
         }
         return new ResolvedSettings(List.copyOf(declared), values);
+    }
+
+    private static Optional<Value> fromAlias(Setting<?> setting, Map<String, String> env) {
+        for (String alias : setting.envAliases()) {
+            String text = env.get(alias);
+            if (text != null) {
+                return Optional.of(new Value(text, "env " + alias));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The parsed value of {@code setting}; a {@link ConfigException} naming it when it does not parse. */
@@ -80,11 +92,18 @@ public final class ResolvedSettings {
         return value;
     }
 
-    /** A message for a value of {@code setting} that is not {@code expected}. */
+    /** A message for a value of {@code setting} that is not {@code expected}; a secret's value is not in it. */
     public ConfigException invalid(Setting<?> setting, String expected) {
         Value value = value(setting);
+        String shown =
+                setting.isSecret() ? "(" + value.text().length() + " characters, hidden)" : "\"" + value.text() + "\"";
         return new ConfigException(
-                setting.path() + ": \"" + value.text() + "\" from " + value.source() + " (expected: " + expected + ")");
+                setting.path() + ": " + shown + " from " + value.source() + " (expected: " + expected + ")");
+    }
+
+    /** Whether {@code setting} was given (by flag, environment or file) rather than left at its default. */
+    public boolean isGiven(Setting<?> setting) {
+        return !value(setting).source().equals("default");
     }
 
     /** The settings as YAML, section by section, each value with its source as a comment; credentials masked. */
@@ -101,7 +120,7 @@ public final class ResolvedSettings {
                 yaml.append("  ")
                         .append(setting.path().substring(section.length() + 1))
                         .append(": ")
-                        .append(quoted(Credentials.masked(value.text())))
+                        .append(quoted(shown(setting, value)))
                         .append("  # ")
                         .append(value.source())
                         .append('\n');
@@ -110,11 +129,20 @@ public final class ResolvedSettings {
         return yaml.toString();
     }
 
+    private static String shown(Setting<?> setting, Value value) {
+        if (setting.isSecret()) {
+            return value.text().isEmpty() ? "" : "***";
+        }
+        return Credentials.masked(value.text());
+    }
+
     private static Map<String, Setting<?>> byPath(List<Setting<?>> declared) {
         Map<String, Setting<?>> byPath = new LinkedHashMap<>();
         Set<String> names = new LinkedHashSet<>();
         for (Setting<?> setting : declared) {
-            if (byPath.put(setting.path(), setting) != null || !names.add(setting.env())) {
+            if (byPath.put(setting.path(), setting) != null
+                    || !names.add(setting.env())
+                    || !setting.envAliases().stream().allMatch(names::add)) {
                 throw new IllegalArgumentException(setting.path() + ": declared twice");
             }
             for (String flag : setting.flags()) {

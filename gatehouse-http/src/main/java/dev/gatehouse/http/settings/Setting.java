@@ -27,6 +27,8 @@ public final class Setting<T> {
     private final String expected;
     private final Function<String, Optional<T>> parser;
     private final boolean isBoolean;
+    private final boolean secret;
+    private final List<String> envAliases;
 
     private Setting(
             String path,
@@ -36,6 +38,20 @@ public final class Setting<T> {
             String expected,
             Function<String, Optional<T>> parser,
             boolean isBoolean,
+            String... flags) {
+        this(path, env, List.of(), defaultText, doc, expected, parser, isBoolean, false, flags);
+    }
+
+    private Setting(
+            String path,
+            String env,
+            List<String> envAliases,
+            String defaultText,
+            String doc,
+            String expected,
+            Function<String, Optional<T>> parser,
+            boolean isBoolean,
+            boolean secret,
             String... flags) {
         if (flags.length == 0 || !path.contains(".")) {
             throw new IllegalArgumentException(path + ": a setting needs a section.name path and a flag");
@@ -48,6 +64,8 @@ public final class Setting<T> {
         this.expected = expected;
         this.parser = parser;
         this.isBoolean = isBoolean;
+        this.secret = secret;
+        this.envAliases = List.copyOf(envAliases);
         if (parser.apply(defaultText).isEmpty()) {
             throw new IllegalArgumentException(path + ": default \"" + defaultText + "\" is not " + expected);
         }
@@ -65,6 +83,34 @@ public final class Setting<T> {
                 text -> allowEmpty || !text.isEmpty() ? Optional.of(text) : Optional.empty(),
                 false,
                 flags);
+    }
+
+    /**
+     * A text that must not be shown (a signing secret, API keys): {@code --print-config} and error
+     * messages say only whether it is set. Empty means "none".
+     */
+    public static Setting<String> secret(String path, String env, String doc, String... flags) {
+        return new Setting<>(path, env, List.of(), "", doc, "any text, or empty", Optional::of, false, true, flags);
+    }
+
+    /**
+     * This setting, also read from the environment variable {@code alias} when its own is not set
+     * (another project's name for it, say).
+     */
+    public Setting<T> withEnvAlias(String alias) {
+        List<String> aliases = new java.util.ArrayList<>(envAliases);
+        aliases.add(alias);
+        return new Setting<>(
+                path,
+                env,
+                aliases,
+                defaultText,
+                doc,
+                expected,
+                parser,
+                isBoolean,
+                secret,
+                flags.toArray(String[]::new));
     }
 
     /** A decimal integer in {@code min..max}. */
@@ -149,6 +195,16 @@ public final class Setting<T> {
     /** The environment variable that sets it. */
     public String env() {
         return env;
+    }
+
+    /** Other environment variables that set it when {@link #env()} is not set, in order. */
+    public List<String> envAliases() {
+        return envAliases;
+    }
+
+    /** Whether its value must not be shown. */
+    public boolean isSecret() {
+        return secret;
     }
 
     /** The flags that set it, long one first. */

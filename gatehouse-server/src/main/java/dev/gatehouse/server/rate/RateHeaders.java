@@ -1,46 +1,27 @@
 package dev.gatehouse.server.rate;
 
 import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.http.RateLimitHeaders;
 import dev.gatehouse.rate.Algorithm;
 import dev.gatehouse.rate.RateLimits;
 import dev.gatehouse.rate.RateVerdict;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpHeaders;
 
-/**
- * The {@code RateLimit} and {@code RateLimit-Policy} headers of the IETF httpapi draft (structured
- * fields: {@code "fixed_window";q=100;w=1} and {@code "fixed_window";r=99;t=1}), and {@code
- * Retry-After} on refusals. Seconds are rounded up, so a client that waits them is never early.
- */
+/** The rate-limit headers of a rate-service verdict ({@link RateLimitHeaders}), with its key's limits. */
 final class RateHeaders {
-
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
-
-    // names made once: Vert.x checks a name given as a plain String on every set
-    private static final CharSequence RATE_LIMIT_POLICY = HttpHeaders.createOptimized("RateLimit-Policy");
-    private static final CharSequence RATE_LIMIT = HttpHeaders.createOptimized("RateLimit");
-    private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
 
     private RateHeaders() {}
 
     static void write(MultiMap headers, RateVerdict verdict) {
         RateLimits limits = verdict.limits();
-        Decision decision = verdict.decision();
-        String name = "\"" + limits.algorithm().configName() + "\"";
-        long windowSeconds = Math.max(1, (limits.windowMillis() + 999) / 1000);
-        String policy = name + ";q=" + limits.maxRequests();
-        if (limits.algorithm() != Algorithm.CONCURRENCY) {
-            policy += ";w=" + windowSeconds;
-        }
-        headers.set(RATE_LIMIT_POLICY, policy);
-        String state = name + ";r=" + decision.remaining();
-        if (decision.nanosUntilReset() != Decision.NEVER) {
-            state += ";t=" + ceilSeconds(decision.nanosUntilReset());
-        }
-        headers.set(RATE_LIMIT, state);
-        if (!verdict.allowed()) {
-            headers.set(RETRY_AFTER, Long.toString(retryAfterSeconds(verdict)));
-        }
+        long windowSeconds = limits.algorithm() == Algorithm.CONCURRENCY ? 0 : windowSeconds(limits);
+        RateLimitHeaders.write(
+                headers,
+                limits.algorithm().configName(),
+                limits.maxRequests(),
+                windowSeconds,
+                verdict.decision(),
+                verdict.allowed() ? 0 : retryAfterSeconds(verdict));
     }
 
     /**
@@ -50,11 +31,11 @@ final class RateHeaders {
     static long retryAfterSeconds(RateVerdict verdict) {
         long retry = verdict.decision().nanosUntilRetry();
         return retry == Decision.NEVER
-                ? Math.max(1, (verdict.limits().windowMillis() + 999) / 1000)
-                : Math.max(1, ceilSeconds(retry));
+                ? windowSeconds(verdict.limits())
+                : Math.max(1, RateLimitHeaders.ceilSeconds(retry));
     }
 
-    private static long ceilSeconds(long nanos) {
-        return nanos / NANOS_PER_SECOND + (nanos % NANOS_PER_SECOND == 0 ? 0 : 1);
+    private static long windowSeconds(RateLimits limits) {
+        return Math.max(1, (limits.windowMillis() + 999) / 1000);
     }
 }

@@ -124,6 +124,12 @@ public final class RateSurface implements Surface {
         return ErrorStyle.PLAIN;
     }
 
+    /** {@code /rate…}, {@code /healthz…} and {@code /debug…}: gocc's paths. */
+    @Override
+    public boolean claims(String path) {
+        return path.startsWith("/rate") || path.startsWith("/healthz") || path.startsWith("/debug");
+    }
+
     @Override
     public String allowedMethods(String path) {
         return RateApi.allowedMethods(path);

@@ -1,0 +1,617 @@
+package dev.gatehouse.server.room;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.time.WallClock;
+import dev.gatehouse.http.ErrorStyle;
+import dev.gatehouse.http.RateLimitHeaders;
+import dev.gatehouse.waitingroom.Admissions;
+import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.QueueState.Finish;
+import dev.gatehouse.waitingroom.QueueState.Standing;
+import dev.gatehouse.waitingroom.QueueTokens;
+import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.RoomConfig.Field;
+import dev.gatehouse.waitingroom.Tenant;
+import dev.gatehouse.waitingroom.TenantDirectory;
+import dev.gatehouse.waitingroom.TenantStore;
+import dev.gatehouse.waitingroom.TenantStore.AuditEvent;
+import dev.gatehouse.waitingroom.TenantStore.AuditKind;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The routes of the waiting room, wire-compatible with GatekeeperAPI: {@code /queue/enqueue},
+ * {@code /queue/status}, {@code /queue/verify}, {@code /queue/finish}, {@code /config} and {@code
+ * /health}. Errors are {@code {"detail": "…"}}; validation errors FastAPI's list.
+ */
+final class RoomApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RoomApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final String JSON_TYPE = "application/json";
+    private static final long CONFIG_CACHE_MILLIS = 1_000;
+
+    /** Longest user id, in characters (the header block bounds it in bytes too). */
+    static final int MAX_USER_ID_CHARS = 256;
+
+    /** Longest API key or token looked at; longer ones are refused unread. */
+    private static final int MAX_CREDENTIAL_CHARS = 4096;
+
+    private static final String ENQUEUED = "User enqueued successfully.";
+    private static final String ALREADY_QUEUED = "User is already in the queue.";
+    private static final String ALREADY_READY = "User is already ready.";
+    private static final String NOT_FOUND_WARNING = "User not found in queue. Enqueue again.";
+
+    private final TenantDirectory tenants;
+    private final QueueState state;
+    private final TenantStore store;
+    private final QueueTokens tokens;
+    private final Admissions admissions;
+    private final KeyedRateLimiter ipLimits;
+    private final WallClock clock;
+    private final int trustedProxyHops;
+    private final Map<String, CachedConfig> configs = new ConcurrentHashMap<>();
+
+    private record CachedConfig(RoomConfig config, long readAtMillis) {}
+
+    RoomApi(
+            TenantDirectory tenants,
+            QueueState state,
+            TenantStore store,
+            QueueTokens tokens,
+            Admissions admissions,
+            KeyedRateLimiter ipLimits,
+            WallClock clock,
+            int trustedProxyHops) {
+        this.tenants = tenants;
+        this.state = state;
+        this.store = store;
+        this.tokens = tokens;
+        this.admissions = admissions;
+        this.ipLimits = ipLimits;
+        this.clock = clock;
+        this.trustedProxyHops = trustedProxyHops;
+    }
+
+    void mount(Router router, int maxBodyBytes) {
+        router.post("/queue/enqueue").handler(this::enqueue);
+        router.get("/queue/status").handler(this::status);
+        router.get("/queue/verify").handler(this::verify);
+        router.delete("/queue/finish").handler(this::finish);
+        router.get("/config").handler(this::getConfig);
+        router.post("/config")
+                .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+                .handler(this::postConfig);
+        router.get("/health").handler(ctx -> sendJson(ctx.response(), 200, "{\"status\":\"healthy\"}"));
+    }
+
+    /** The methods a room path answers, for the {@code Allow} header of a 405. */
+    static String allowedMethods(String rawPath) {
+        String path =
+                rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
+        return switch (path) {
+            case "/queue/enqueue" -> "POST";
+            case "/queue/finish" -> "DELETE";
+            case "/config" -> "GET, POST";
+            default -> "GET";
+        };
+    }
+
+    // --- the routes
+
+    private void enqueue(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        Optional<Tenant> tenant = tenant(ctx);
+        if (tenant.isEmpty()) {
+            return;
+        }
+        String room = tenant.get().id();
+        String user = request.getHeader("user_id");
+        if (user == null) {
+            user = request.getHeader("user-id");
+        }
+        if (user == null || user.isEmpty()) {
+            new Validation().missing("header", "user_id").send(ctx.response());
+            return;
+        }
+        if (user.length() > MAX_USER_ID_CHARS) {
+            new Validation()
+                    .tooLong("header", "user_id", user, MAX_USER_ID_CHARS)
+                    .send(ctx.response());
+            return;
+        }
+        String userId = user;
+        withConfig(
+                ctx,
+                room,
+                config ->
+                        limited(ctx, room, "enqueue", config.ipEnqueueLimit(), config.ipEnqueueLimitInterval(), () -> {
+                            long now = clock.epochMillis();
+                            state.enqueue(room, userId, now).whenComplete((enqueued, failure) -> {
+                                if (failure != null) {
+                                    unavailable(ctx, failure);
+                                    return;
+                                }
+                                Standing standing = enqueued.standing();
+                                ObjectNode body = NODES.objectNode();
+                                if (enqueued.added()) {
+                                    body.put("jwt", tokens.issue(room, userId, config.jwtExpirySeconds()));
+                                    body.put("position", standing.position());
+                                    body.put("message", ENQUEUED);
+                                    if (config.maxActiveUsers() > 0) {
+                                        admissions.nudge(room); // a free seat takes the newcomer at once
+                                    }
+                                } else {
+                                    body.put("jwt", "");
+                                    body.put("position", standing.position());
+                                    body.put("message", standing.isReady() ? ALREADY_READY : ALREADY_QUEUED);
+                                }
+                                sendJson(ctx.response(), 200, body);
+                            });
+                        }));
+    }
+
+    private void status(RoutingContext ctx) {
+        Optional<Tenant> tenant = tenant(ctx);
+        if (tenant.isEmpty()) {
+            return;
+        }
+        String room = tenant.get().id();
+        withConfig(
+                ctx,
+                room,
+                config -> limited(
+                        ctx,
+                        room,
+                        "status",
+                        config.ipStatusPollingLimit(),
+                        config.ipStatusPollingLimitInterval(),
+                        () -> {
+                            Optional<QueueTokens.Checked> checked = token(ctx, room, true);
+                            if (checked.isEmpty()) {
+                                return;
+                            }
+                            String user = checked.get().user().orElseThrow();
+                            boolean expired = checked.get().verdict() == QueueTokens.Verdict.EXPIRED;
+                            String presented = presentedToken(ctx.request()).orElseThrow();
+                            state.status(room, user, clock.epochMillis()).whenComplete((standing, failure) -> {
+                                if (failure != null) {
+                                    unavailable(ctx, failure);
+                                    return;
+                                }
+                                ObjectNode body = NODES.objectNode();
+                                switch (standing.state()) {
+                                    case QUEUED -> {
+                                        body.putNull("warning_msg");
+                                        body.put(
+                                                "jwt_token",
+                                                expired
+                                                        ? tokens.issue(room, user, config.jwtExpirySeconds())
+                                                        : presented);
+                                        body.put("position", standing.position());
+                                        body.put("ready", false);
+                                        OptionalLong eta =
+                                                admissions.estimatedWaitSeconds(room, standing.position(), config);
+                                        if (eta.isPresent()) {
+                                            body.put("estimated_wait_seconds", eta.getAsLong());
+                                        } else {
+                                            body.putNull("estimated_wait_seconds");
+                                        }
+                                    }
+                                    case READY -> {
+                                        body.putNull("warning_msg");
+                                        body.put(
+                                                "jwt_token",
+                                                expired
+                                                        ? tokens.issue(room, user, config.jwtExpirySeconds())
+                                                        : presented);
+                                        body.putNull("position");
+                                        body.put("ready", true);
+                                        body.put("estimated_wait_seconds", 0);
+                                    }
+                                    case UNKNOWN -> {
+                                        body.put("warning_msg", NOT_FOUND_WARNING);
+                                        body.putNull("jwt_token");
+                                        body.putNull("position");
+                                        body.put("ready", false);
+                                        body.putNull("estimated_wait_seconds");
+                                    }
+                                }
+                                sendJson(ctx.response(), 200, body);
+                            });
+                        }));
+    }
+
+    private void verify(RoutingContext ctx) {
+        Optional<Tenant> tenant = tenant(ctx);
+        if (tenant.isEmpty()) {
+            return;
+        }
+        String room = tenant.get().id();
+        Optional<QueueTokens.Checked> checked = token(ctx, room, false);
+        if (checked.isEmpty()) {
+            return;
+        }
+        String user = checked.get().user().orElseThrow();
+        state.standing(room, user, clock.epochMillis()).whenComplete((standing, failure) -> {
+            if (failure != null) {
+                unavailable(ctx, failure);
+                return;
+            }
+            ObjectNode body = NODES.objectNode();
+            body.put("message", standing.isReady() ? "User is ready" : "User is not ready");
+            body.put("ready", standing.isReady());
+            sendJson(ctx.response(), 200, body);
+        });
+    }
+
+    private void finish(RoutingContext ctx) {
+        Optional<Tenant> tenant = tenant(ctx);
+        if (tenant.isEmpty()) {
+            return;
+        }
+        String room = tenant.get().id();
+        Optional<QueueTokens.Checked> checked = token(ctx, room, false);
+        if (checked.isEmpty()) {
+            return;
+        }
+        String user = checked.get().user().orElseThrow();
+        long now = clock.epochMillis();
+        state.finish(room, user, now).whenComplete((finish, failure) -> {
+            if (failure != null) {
+                unavailable(ctx, failure);
+                return;
+            }
+            ObjectNode body = NODES.objectNode();
+            if (finish == Finish.READY_CLEARED) {
+                body.put("status", "ready_cleared");
+                body.put("message", "User removed from ready state");
+                audit(new AuditEvent(room, now, AuditKind.FINISHED, user, 1));
+                admissions.nudge(room); // with a capacity bound, the freed seat is taken at once
+            } else {
+                body.put("status", "not_ready");
+                body.put("message", "User is not in ready state");
+            }
+            sendJson(ctx.response(), 200, body);
+        });
+    }
+
+    private void getConfig(RoutingContext ctx) {
+        Optional<Tenant> tenant = tenant(ctx);
+        if (tenant.isEmpty()) {
+            return;
+        }
+        state.config(tenant.get().id()).whenComplete((config, failure) -> {
+            if (failure != null) {
+                unavailable(ctx, failure);
+                return;
+            }
+            sendJson(ctx.response(), 200, configAnswer("Configuration retrieved successfully", config));
+        });
+    }
+
+    private void postConfig(RoutingContext ctx) {
+        Optional<Tenant> tenant = tenant(ctx);
+        if (tenant.isEmpty()) {
+            return;
+        }
+        String room = tenant.get().id();
+        Map<Field, Long> changes = new EnumMap<>(Field.class);
+        Validation invalid = new Validation();
+        readChanges(ctx, changes, invalid);
+        if (!invalid.isEmpty()) {
+            invalid.send(ctx.response());
+            return;
+        }
+        long now = clock.epochMillis();
+        state.config(room)
+                .thenCompose(current -> {
+                    RoomConfig updated = current.with(changes);
+                    return state.configure(room, updated, now).thenApply(done -> updated);
+                })
+                .whenComplete((updated, failure) -> {
+                    if (failure != null) {
+                        unavailable(ctx, failure);
+                        return;
+                    }
+                    configs.put(room, new CachedConfig(updated, now));
+                    store.saveConfig(room, updated).whenComplete((saved, notSaved) -> {
+                        if (notSaved != null) {
+                            LOG.warn("room {}: config not saved to the tenant store: {}", room, notSaved.toString());
+                        }
+                    });
+                    audit(new AuditEvent(room, now, AuditKind.CONFIG_CHANGED, null, changes.size()));
+                    admissions.nudge(room); // the next tick is rescheduled from the new frequency
+                    sendJson(ctx.response(), 200, configAnswer("Configuration updated successfully", updated));
+                });
+    }
+
+    /** Reads the JSON object of fields to change, adding an error for each bad one. */
+    private static void readChanges(RoutingContext ctx, Map<Field, Long> changes, Validation invalid) {
+        byte[] bytes = ctx.body() == null || ctx.body().buffer() == null
+                ? new byte[0]
+                : ctx.body().buffer().getBytes();
+        if (bytes.length == 0) {
+            invalid.add("missing", List.of("body"), "Field required", NODES.nullNode(), null);
+            return;
+        }
+        JsonNode body;
+        try {
+            body = JSON.readTree(bytes);
+        } catch (JsonParseException e) {
+            ObjectNode ctxNode = NODES.objectNode().put("error", e.getOriginalMessage());
+            int offset = (int)
+                    Math.max(0, e.getLocation() == null ? 0 : e.getLocation().getCharOffset());
+            invalid.add("json_invalid", List.of("body", offset), "JSON decode error", NODES.objectNode(), ctxNode);
+            return;
+        } catch (JsonProcessingException e) {
+            invalid.add("json_invalid", List.of("body", 0), "JSON decode error", NODES.objectNode(), null);
+            return;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("reading bytes in memory", e);
+        }
+        if (body == null || !body.isObject()) {
+            invalid.add(
+                    "model_attributes_type",
+                    List.of("body"),
+                    "Input should be a valid dictionary or object to extract fields from",
+                    body == null ? NODES.nullNode() : body,
+                    null);
+            return;
+        }
+        for (Map.Entry<String, JsonNode> member : body.properties()) {
+            String name = member.getKey();
+            JsonNode value = member.getValue();
+            Optional<Field> field = Field.named(name);
+            if (field.isEmpty()) {
+                invalid.add("extra_forbidden", List.of("body", name), "Extra inputs are not permitted", value, null);
+                continue;
+            }
+            if (value.isNull()) {
+                continue; // as pydantic's Optional fields: not given
+            }
+            OptionalLong number = integer(value);
+            if (number.isEmpty()) {
+                invalid.add("int_parsing", List.of("body", name), "Input should be a valid integer", value, null);
+                continue;
+            }
+            long given = number.getAsLong();
+            Field f = field.get();
+            if (given < f.min()) {
+                invalid.add(
+                        "greater_than_equal",
+                        List.of("body", name),
+                        "Input should be greater than or equal to " + f.min(),
+                        value,
+                        NODES.objectNode().put("ge", f.min()));
+            } else if (given > f.max()) {
+                invalid.add(
+                        "less_than_equal",
+                        List.of("body", name),
+                        "Input should be less than or equal to " + f.max(),
+                        value,
+                        NODES.objectNode().put("le", f.max()));
+            } else {
+                changes.put(f, given);
+            }
+        }
+    }
+
+    /** An integer as pydantic reads one in lax mode: a JSON integer, a float without fraction, or digits in a string. */
+    private static OptionalLong integer(JsonNode value) {
+        if (value.isIntegralNumber() && value.canConvertToLong()) {
+            return OptionalLong.of(value.longValue());
+        }
+        if (value.isFloatingPointNumber()) {
+            double d = value.doubleValue();
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? OptionalLong.of((long) d) : OptionalLong.empty();
+        }
+        if (value.isTextual()) {
+            String text = value.textValue().trim();
+            if (!text.isEmpty() && text.length() <= 18 && text.matches("[+-]?[0-9]+")) {
+                return OptionalLong.of(Long.parseLong(text));
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    private static ObjectNode configAnswer(String message, RoomConfig config) {
+        ObjectNode body = NODES.objectNode().put("message", message);
+        ObjectNode fields = body.putObject("updated_config");
+        config.values().forEach((field, value) -> fields.put(field.wireName(), value));
+        return body;
+    }
+
+    // --- what every route shares
+
+    /** The tenant of the request's API key; answers 401 and returns empty when there is none. */
+    private Optional<Tenant> tenant(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        String key = firstHeader(request, "business_id", "business-id", "X-Api-Key");
+        if (key == null || key.isEmpty()) {
+            detail(ctx.response(), 401, "Missing API key: send it in the business_id header");
+            return Optional.empty();
+        }
+        Optional<Tenant> tenant = key.length() <= MAX_CREDENTIAL_CHARS ? tenants.byKey(key) : Optional.empty();
+        if (tenant.isEmpty()) {
+            detail(ctx.response(), 401, "Invalid API key");
+        }
+        return tenant;
+    }
+
+    /**
+     * The checked queue token of the request, for {@code room}: answers 401 and returns empty when it
+     * is missing or not valid (or expired, unless {@code expiredIsFine}).
+     */
+    private Optional<QueueTokens.Checked> token(RoutingContext ctx, String room, boolean expiredIsFine) {
+        Optional<String> token = presentedToken(ctx.request());
+        if (token.isEmpty()) {
+            detail(ctx.response(), 401, "Missing queue token: send it in the jwt header");
+            return Optional.empty();
+        }
+        if (token.get().length() > MAX_CREDENTIAL_CHARS) {
+            detail(ctx.response(), 401, "Invalid queue token");
+            return Optional.empty();
+        }
+        QueueTokens.Checked checked = tokens.check(token.get(), room);
+        return switch (checked.verdict()) {
+            case VALID -> Optional.of(checked);
+            case EXPIRED -> {
+                if (!expiredIsFine) {
+                    detail(ctx.response(), 401, "Queue token expired: poll /queue/status for a new one");
+                    yield Optional.empty();
+                }
+                yield Optional.of(checked);
+            }
+            case INVALID -> {
+                detail(ctx.response(), 401, "Invalid queue token");
+                yield Optional.empty();
+            }
+        };
+    }
+
+    private static Optional<String> presentedToken(HttpServerRequest request) {
+        String jwt = request.getHeader("jwt");
+        if (jwt != null && !jwt.isBlank()) {
+            return Optional.of(jwt.trim());
+        }
+        String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String bearer = authorization.substring(7).trim();
+            return bearer.isEmpty() ? Optional.empty() : Optional.of(bearer);
+        }
+        return Optional.empty();
+    }
+
+    private static @Nullable String firstHeader(HttpServerRequest request, String... names) {
+        for (String name : names) {
+            String value = request.getHeader(name);
+            if (value != null) {
+                return value.trim();
+            }
+        }
+        return null;
+    }
+
+    /** Runs {@code then} with the room's config, read at most a second ago. */
+    private void withConfig(RoutingContext ctx, String room, Consumer<RoomConfig> then) {
+        long now = clock.epochMillis();
+        CachedConfig cached = configs.get(room);
+        if (cached != null && now - cached.readAtMillis() < CONFIG_CACHE_MILLIS && now >= cached.readAtMillis()) {
+            then.accept(cached.config());
+            return;
+        }
+        state.config(room).whenComplete((config, failure) -> {
+            if (failure != null) {
+                unavailable(ctx, failure);
+                return;
+            }
+            configs.put(room, new CachedConfig(config, now));
+            then.accept(config);
+        });
+    }
+
+    /**
+     * Runs {@code then} when the client's IP is within the room's {@code kind} limit of {@code limit}
+     * calls per {@code intervalSeconds}; answers 429 otherwise. A limiter that cannot answer lets the
+     * call through (the queue itself still bounds what it does).
+     */
+    private void limited(
+            RoutingContext ctx, String room, String kind, long limit, long intervalSeconds, Runnable then) {
+        String ip = ClientAddress.of(ctx.request(), trustedProxyHops);
+        LimitSpec spec = LimitSpec.fixedWindow(limit, Duration.ofSeconds(intervalSeconds));
+        CompletionStage<Decision> decided;
+        try {
+            decided = ipLimits.decide(room + "|" + kind + "|" + ip, spec, 1);
+        } catch (RuntimeException e) {
+            decided = CompletableFuture.failedFuture(e);
+        }
+        decided.whenComplete((decision, failure) -> {
+            if (failure != null || decision == null) {
+                LOG.debug("room {}: per-IP limit not checked: {}", room, String.valueOf(failure));
+                then.run();
+                return;
+            }
+            HttpServerResponse response = ctx.response();
+            if (decision.allowed()) {
+                RateLimitHeaders.write(response.headers(), "ip_" + kind, limit, intervalSeconds, decision, 0);
+                then.run();
+                return;
+            }
+            long retry = decision.nanosUntilRetry() == Decision.NEVER
+                    ? intervalSeconds
+                    : Math.max(1, RateLimitHeaders.ceilSeconds(decision.nanosUntilRetry()));
+            RateLimitHeaders.write(response.headers(), "ip_" + kind, limit, intervalSeconds, decision, retry);
+            detail(
+                    response,
+                    429,
+                    "Too many " + kind + " requests from this IP: at most " + limit + " per " + intervalSeconds
+                            + " s; retry in " + retry + " s");
+        });
+    }
+
+    private void audit(AuditEvent event) {
+        store.audit(List.of(event)).whenComplete((done, failure) -> {
+            if (failure != null) {
+                LOG.warn("room {}: audit event not written: {}", event.tenantId(), failure.toString());
+            }
+        });
+    }
+
+    private static void unavailable(RoutingContext ctx, Throwable failure) {
+        LOG.warn(
+                "{} {}: the queue store did not answer: {}",
+                ctx.request().method(),
+                ctx.request().path(),
+                failure.toString());
+        detail(ctx.response(), 503, "The waiting room's store is unavailable; retry shortly");
+    }
+
+    private static void detail(HttpServerResponse response, int status, String message) {
+        ErrorStyle.DETAIL.send(response, status, message);
+    }
+
+    private static void sendJson(HttpServerResponse response, int status, ObjectNode body) {
+        try {
+            sendJson(response, status, JSON.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of nodes always serialises", e);
+        }
+    }
+
+    static void sendJson(HttpServerResponse response, int status, String body) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
+                .end(io.vertx.core.buffer.Buffer.buffer(body.getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,171 @@
+package dev.gatehouse.server.room;
+
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.keyed.LimiterRegistry;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.http.ErrorStyle;
+import dev.gatehouse.http.Infrastructure;
+import dev.gatehouse.http.Surface;
+import dev.gatehouse.waitingroom.Admissions;
+import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.QueueTokens;
+import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.Tenant;
+import dev.gatehouse.waitingroom.TenantDirectory;
+import dev.gatehouse.waitingroom.TenantStore;
+import io.vertx.ext.web.Router;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The GatekeeperAPI-compatible waiting room as a surface of {@code gatehouse serve}, on the rate
+ * service's listener: its tenants (the {@code BUSINESS_IDS} keys, and those of the tenant store,
+ * re-read every few seconds), the queue state, the admissions that move every room, the per-IP
+ * limiters, and the routes.
+ */
+public final class RoomSurface implements Surface {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RoomSurface.class);
+    private static final long FIRST_READ_MILLIS = 10_000;
+    private static final long MAX_ADVANCE_SLEEP_MILLIS = 1_000;
+    private static final int MAX_IP_KEYS = 1_000_000;
+
+    private final Address address;
+    private final String sharedListener;
+    private final RoomApi api;
+    private final int maxBodyBytes;
+    private final Admissions admissions;
+    private final TenantDirectory directory;
+
+    private RoomSurface(
+            Address address,
+            String sharedListener,
+            RoomApi api,
+            int maxBodyBytes,
+            Admissions admissions,
+            TenantDirectory directory) {
+        this.address = address;
+        this.sharedListener = sharedListener;
+        this.api = api;
+        this.maxBodyBytes = maxBodyBytes;
+        this.admissions = admissions;
+        this.directory = directory;
+    }
+
+    /**
+     * Builds the room on {@code infra}, served on the listener of the surface named {@code
+     * sharedListener} at {@code address}, with its tenants in {@code store} and queues in {@code state}. Throws {@link
+     * IllegalStateException} when the tenants cannot be read.
+     */
+    public static RoomSurface start(
+            RoomSettings settings,
+            String sharedListener,
+            Address address,
+            int maxBodyBytes,
+            Infrastructure infra,
+            TenantStore store,
+            QueueState state) {
+        for (String key : settings.businessIds()) {
+            Tenant tenant = Tenant.ofBusinessId(key);
+            await(store.register(tenant), "registering tenant " + tenant.id());
+        }
+        Admissions admissions = infra.closeWith(
+                "admissions",
+                new Admissions(state, store, infra.wallClock(), infra.scheduler(), MAX_ADVANCE_SLEEP_MILLIS));
+        RoomMetrics metrics = new RoomMetrics(infra.metrics(), admissions, settings.metricsMaxTenants());
+        TenantDirectory directory = infra.closeWith(
+                "tenants",
+                TenantDirectory.start(
+                        store, infra.scheduler(), settings.tenantRefreshMillis(), FIRST_READ_MILLIS, tenants -> {
+                            seedConfigs(tenants, store, state);
+                            admissions.rooms(tenants.stream().map(Tenant::id).toList());
+                            metrics.tenants(tenants);
+                        }));
+        LOG.info("waiting room on for {} tenant(s)", directory.tenants().size());
+        KeyedRateLimiter ipLimits = infra.redis()
+                .map(redis -> redis.backend().rateLimiter(settings.storeKeyPrefix() + "room-ip:"))
+                .orElseGet(() ->
+                        KeyedRateLimiter.inMemory(LimiterRegistry.forSpecs(RoomSurface::noDefaultSpec, infra.clock())
+                                .idleTime(LimitSpec::idleNanos)
+                                .maximumKeys(MAX_IP_KEYS)
+                                .build()));
+        RoomApi api = new RoomApi(
+                directory,
+                state,
+                store,
+                new QueueTokens(settings.jwtSecret(), infra.wallClock()),
+                admissions,
+                ipLimits,
+                infra.wallClock(),
+                settings.trustedProxyHops());
+        return new RoomSurface(address, sharedListener, api, maxBodyBytes, admissions, directory);
+    }
+
+    private static LimitSpec noDefaultSpec(String key) {
+        throw new IllegalStateException("every per-IP limit is asked for with its spec: " + key);
+    }
+
+    /** Gives each new room the config saved for it, unless the queue state has one already. */
+    private static void seedConfigs(List<Tenant> tenants, TenantStore store, QueueState state) {
+        for (Tenant tenant : tenants) {
+            store.config(tenant.id())
+                    .thenCompose(saved -> state.configureIfAbsent(tenant.id(), saved.orElse(RoomConfig.DEFAULTS)))
+                    .whenComplete((seeded, failure) -> {
+                        if (failure != null) {
+                            LOG.warn("room {}: config not seeded: {}", tenant.id(), failure.toString());
+                        }
+                    });
+        }
+    }
+
+    private static <T> T await(java.util.concurrent.CompletionStage<T> stage, String what) {
+        try {
+            return stage.toCompletableFuture().get(FIRST_READ_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + ": interrupted", e);
+        } catch (Exception e) {
+            throw new IllegalStateException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "room";
+    }
+
+    @Override
+    public Address address() {
+        return address;
+    }
+
+    /** The rate service's listener: GatekeeperAPI's clients and gocc's share one port. */
+    @Override
+    public String listener() {
+        return sharedListener;
+    }
+
+    @Override
+    public ErrorStyle errorStyle() {
+        return ErrorStyle.DETAIL;
+    }
+
+    @Override
+    public String allowedMethods(String path) {
+        return RoomApi.allowedMethods(path);
+    }
+
+    @Override
+    public void mount(Router router) {
+        api.mount(router, maxBodyBytes);
+    }
+
+    /** Stops moving the rooms and reading tenants; harmless when repeated. */
+    @Override
+    public void stop() {
+        admissions.close();
+        directory.close();
+    }
+}

@@ -1,0 +1,136 @@
+package dev.gatehouse.waitingroom;
+
+import dev.gatehouse.core.time.Scheduler;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live tenants as this process knows them, read from the {@link TenantStore} at start and again
+ * every refresh interval, so that a key added, rotated or revoked by {@code gatehouse tenants} on
+ * another machine takes effect here within that interval. A request finds its tenant by the hash of
+ * its key in the last snapshot, without asking the store; when a refresh fails the last snapshot
+ * stays.
+ */
+public final class TenantDirectory implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TenantDirectory.class);
+
+    private record Snapshot(List<Tenant> tenants, Map<String, Tenant> byKeyHash) {
+        static Snapshot of(List<Tenant> tenants) {
+            Map<String, Tenant> byKeyHash = new HashMap<>();
+            tenants.forEach(tenant -> byKeyHash.put(tenant.keyHash(), tenant));
+            return new Snapshot(List.copyOf(tenants), Map.copyOf(byKeyHash));
+        }
+    }
+
+    private final TenantStore store;
+    private final Scheduler scheduler;
+    private final long refreshNanos;
+    private final Consumer<List<Tenant>> onChange;
+    private volatile Snapshot snapshot;
+    private volatile boolean closed;
+    private volatile Scheduler.@Nullable Task next;
+    private boolean failing;
+
+    private TenantDirectory(
+            TenantStore store,
+            Scheduler scheduler,
+            long refreshNanos,
+            Consumer<List<Tenant>> onChange,
+            List<Tenant> first) {
+        this.store = store;
+        this.scheduler = scheduler;
+        this.refreshNanos = refreshNanos;
+        this.onChange = onChange;
+        this.snapshot = Snapshot.of(first);
+    }
+
+    /**
+     * Reads the tenants of {@code store} (waiting at most {@code firstReadMillis}), then refreshes them
+     * every {@code refreshMillis} on {@code scheduler}; {@code onChange} hears every list that differs
+     * from the one before, the first one included. Throws {@link IllegalStateException} when the first
+     * read fails.
+     */
+    public static TenantDirectory start(
+            TenantStore store,
+            Scheduler scheduler,
+            long refreshMillis,
+            long firstReadMillis,
+            Consumer<List<Tenant>> onChange) {
+        List<Tenant> first;
+        try {
+            first = store.tenants().toCompletableFuture().get(firstReadMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the tenants", e);
+        } catch (Exception e) {
+            Throwable cause =
+                    e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("cannot read the tenants: " + cause.getMessage(), cause);
+        }
+        TenantDirectory directory =
+                new TenantDirectory(store, scheduler, TimeUnit.MILLISECONDS.toNanos(refreshMillis), onChange, first);
+        onChange.accept(directory.snapshot.tenants());
+        directory.scheduleRefresh();
+        return directory;
+    }
+
+    /** The live tenant whose key is {@code apiKey}. */
+    public Optional<Tenant> byKey(String apiKey) {
+        return Optional.ofNullable(snapshot.byKeyHash().get(ApiKeys.hash(apiKey)));
+    }
+
+    /** The live tenants, by id. */
+    public List<Tenant> tenants() {
+        return snapshot.tenants();
+    }
+
+    private void scheduleRefresh() {
+        if (!closed) {
+            next = scheduler.schedule(this::refresh, refreshNanos);
+        }
+    }
+
+    private void refresh() {
+        store.tenants().whenComplete((tenants, failure) -> {
+            synchronized (this) {
+                if (failure != null) {
+                    if (!failing) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause()
+                                : failure;
+                        LOG.warn("cannot refresh the tenants, keeping the last list: {}", cause.toString());
+                        failing = true;
+                    }
+                } else {
+                    if (failing) {
+                        LOG.info("tenants refreshed again");
+                        failing = false;
+                    }
+                    if (!tenants.equals(snapshot.tenants())) {
+                        snapshot = Snapshot.of(tenants);
+                        onChange.accept(snapshot.tenants());
+                    }
+                }
+            }
+            scheduleRefresh();
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Scheduler.Task task = next;
+        if (task != null) {
+            task.cancel();
+        }
+    }
+}
