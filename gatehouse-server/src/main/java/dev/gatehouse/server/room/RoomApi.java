@@ -108,8 +108,33 @@ final class RoomApi {
         router.get("/config").handler(this::getConfig);
         router.post("/config")
                 .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
-                .handler(this::postConfig);
+                .handler(this::postConfig)
+                .failureHandler(RoomApi::bodyFailed);
         router.get("/health").handler(ctx -> sendJson(ctx.response(), 200, "{\"status\":\"healthy\"}"));
+    }
+
+    /**
+     * A body that could not be read: too large (413, as the declared-length check answers), or the
+     * client went away or broke the framing (nothing to answer; no ERROR line a client could cause).
+     */
+    private static void bodyFailed(RoutingContext ctx) {
+        if (ctx.statusCode() == 413) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            detail(ctx.response(), 413, "request body too large (expected: <= http.max-body-bytes)");
+        } else if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException
+                || ctx.response().closed()) {
+            LOG.debug(
+                    "{} {}: the client went away while sending the body",
+                    ctx.request().method(),
+                    ctx.request().path());
+        } else {
+            LOG.debug(
+                    "{} {}: body not read: {}",
+                    ctx.request().method(),
+                    ctx.request().path(),
+                    String.valueOf(ctx.failure()));
+            detail(ctx.response(), 400, "the request body could not be read");
+        }
     }
 
     /** The methods a room path answers, for the {@code Allow} header of a 405. */

@@ -1,0 +1,219 @@
+package dev.gatehouse.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.gatehouse.http.HttpLimits;
+import dev.gatehouse.http.settings.Setting;
+import dev.gatehouse.server.room.RoomSettings;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hostile clients against the waiting room's routes: oversized, endless and malformed bodies,
+ * malformed escapes and JSON, forged credentials in bulk, floods. Every case ends in a 4xx or a
+ * closed connection, never a 5xx, and nothing is logged at ERROR or with a stack trace.
+ */
+final class RoomHostileClientTest {
+
+    private static final Pattern STATUS = Pattern.compile("^HTTP/1\\.[01] (\\d{3}) ");
+    private static final String KEY = "hostile-tenant-key";
+
+    private static TestServer server;
+    private static ListAppender<ILoggingEvent> log;
+
+    @BeforeAll
+    static void start() {
+        log = new ListAppender<>();
+        log.start();
+        root().addAppender(log);
+        Map<Setting<?>, String> settings = new HashMap<>();
+        settings.put(RoomSettings.BUSINESS_IDS, KEY);
+        settings.put(RoomSettings.JWT_SECRET, "hostile-test-secret-hostile-test-secret");
+        settings.put(HttpLimits.HEADER_TIMEOUT_MILLIS, "200");
+        settings.put(HttpLimits.BODY_TIMEOUT_MILLIS, "300");
+        server = TestServer.start(settings);
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            assertThat(server.get("/health").statusCode()).isEqualTo(200);
+            assertThat(server.send("GET", "/config", "business_id", KEY).statusCode())
+                    .isEqualTo(200);
+        } finally {
+            server.close();
+            root().detachAppender(log);
+        }
+    }
+
+    @AfterEach
+    void noErrorLogged() {
+        List<ILoggingEvent> events;
+        synchronized (log) {
+            events = new ArrayList<>(log.list);
+            log.list.clear();
+        }
+        assertThat(events)
+                .as("log events at ERROR or with a stack trace")
+                .filteredOn(
+                        event -> event.getLevel().isGreaterOrEqual(Level.ERROR) || event.getThrowableProxy() != null)
+                .isEmpty();
+    }
+
+    private static Logger root() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+
+    private static int status(String answers) {
+        Matcher matcher = STATUS.matcher(answers);
+        assertThat(matcher.find()).as("an HTTP/1.1 answer in: %s", answers).isTrue();
+        return Integer.parseInt(matcher.group(1));
+    }
+
+    private static String postConfig(byte[] body) {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send(("POST /config HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
+                            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            connection.send(body);
+            return connection.readAnswers(1);
+        }
+    }
+
+    @Test
+    void configBodyOverTheBound_isAnswered413InTheRoomsStyleAndClosed() {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("POST /config HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
+                    + "\r\nContent-Length: 70000\r\n\r\n" + "{".repeat(1000));
+            String answers = connection.readUntilClosed();
+            assertThat(status(answers)).isEqualTo(413);
+            assertThat(answers).contains("{\"detail\":\"request body too large");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void chunkedConfigBodyOverTheBound_isRefusedNever5xx() {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            String chunk = "a".repeat(8192);
+            StringBuilder body = new StringBuilder();
+            for (int i = 0; i < 9; i++) { // 72 KiB > http.max-body-bytes (64 KiB)
+                body.append("2000\r\n").append(chunk).append("\r\n");
+            }
+            connection.send("POST /config HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n" + body + "0\r\n\r\n");
+            String answers = connection.readUntilClosed();
+            if (!answers.isEmpty()) {
+                assertThat(status(answers)).isEqualTo(413);
+            }
+        }
+    }
+
+    @Test
+    void configBodyNeverFinished_isClosedAfterTheBodyTimeout() {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("POST /config HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
+                    + "\r\nContent-Length: 100\r\n\r\n{\"admission_limit\"");
+            String answers = connection.readUntilClosed();
+            assertThat(answers).doesNotContain("HTTP/1.1 5");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "{\"admission_limit\": 1e999}",
+                "{\"admission_limit\": 99999999999999999999999}",
+                "{\"admission_limit\": NaN}",
+                "{\"admission_limit\": -0.0}",
+                "{\"admission_limit\": \"\\u0000\"}",
+                "{\"admission_limit\": 1, \"admission_limit\": 2}",
+                "{\"admission_limit\": 1} trailing",
+                "{\"admission_limit\": {\"nested\": [1, 2, 3]}}",
+                "\"just a string\"",
+                "null",
+                "{\"\\ud800\": 1}",
+            })
+    void oddConfigBodies_areAnswered200Or422(String body) {
+        String answers = postConfig(body.getBytes(StandardCharsets.UTF_8));
+        assertThat(status(answers)).as(answers).isIn(200, 422);
+    }
+
+    @Test
+    void deeplyNestedJson_isAnswered422() {
+        String body = "[".repeat(100_00) + "]".repeat(100_00);
+        assertThat(status(postConfig(body.getBytes(StandardCharsets.UTF_8)))).isEqualTo(422);
+    }
+
+    @Test
+    void invalidUtf8InTheBody_isAnswered422() {
+        byte[] body = {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'};
+        assertThat(status(postConfig(body))).isEqualTo(422);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/queue/%zz", "/queue/enqueue%", "/queue/%2e%2e/rate/x", "/config/%00", "/%72ate/x"})
+    void malformedOrSneakyPaths_areAnswered4xx(String path) {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("POST " + path + " HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
+                    + "\r\nuser_id: u\r\nContent-Length: 0\r\n\r\n");
+            int status = status(connection.readAnswers(1));
+            assertThat(status).as(path).isBetween(400, 499);
+        }
+    }
+
+    @Test
+    void controlCharactersInAUserId_areRefused400() {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
+                    + "\r\nuser_id: a\u0001b\r\nContent-Length: 0\r\n\r\n");
+            assertThat(status(connection.readUntilClosed())).isEqualTo(400);
+        }
+    }
+
+    @Test
+    void aFloodOfForgedTokensAndKeys_isAnswered401Quietly() {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 300; i++) {
+            byte[] noise = new byte[random.nextInt(1, 200)];
+            random.nextBytes(noise);
+            String token = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(noise)
+                    + (i % 3 == 0 ? ".x.y" : "");
+            HttpResponse<String> byToken = server.send("GET", "/queue/verify", "business_id", KEY, "jwt", token);
+            assertThat(byToken.statusCode()).isEqualTo(401);
+            HttpResponse<String> byKey = server.send("GET", "/config", "business_id", token);
+            assertThat(byKey.statusCode()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void anEnqueueFloodFromOneAddress_isCutByThePerIpLimit() {
+        int refused = 0;
+        for (int i = 0; i < 150; i++) { // the default limit: 100 per minute
+            int status = server.send("POST", "/queue/enqueue", "business_id", KEY, "user_id", "flood-" + i)
+                    .statusCode();
+            assertThat(status).isIn(200, 429);
+            refused += status == 429 ? 1 : 0;
+        }
+        assertThat(refused).isEqualTo(50);
+    }
+}
