@@ -9,6 +9,7 @@ import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.GatehouseServer;
 import dev.gatehouse.server.rate.RateSettings;
+import dev.gatehouse.server.room.RoomSettings;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -198,6 +199,12 @@ final class ServeCommand implements Callable<Integer> {
         out.printf(
                 "  rate API  http://%s:%d  (/rate/{key}, /debug, /healthz)%n",
                 settings.get(RateSettings.HOST), server.ratePort());
+        if (RoomSettings.from(settings).enabled()) {
+            out.printf(
+                    "  room API  http://%s:%d  (/queue/enqueue, /queue/status, /queue/verify, /queue/finish, /config,"
+                            + " /health)%n",
+                    settings.get(RateSettings.HOST), server.ratePort());
+        }
         out.printf(
                 "  admin     http://%s:%d  (/metrics, /healthz, /readyz)%n",
                 settings.get(Listeners.ADMIN_HOST), server.adminPort());
