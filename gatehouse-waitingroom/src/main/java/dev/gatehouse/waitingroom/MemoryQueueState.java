@@ -21,6 +21,9 @@ public final class MemoryQueueState implements QueueState {
 
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
 
+    /** A store with no rooms yet. */
+    public MemoryQueueState() {}
+
     @Override
     public CompletionStage<RoomConfig> config(String room) {
         return done(room, r -> r.config);

@@ -1,0 +1,9 @@
+/** The waiting room without HTTP: tenants, room configs, queue tokens and the QueueState and TenantStore ports. */
+module dev.gatehouse.waitingroom {
+    requires transitive dev.gatehouse.core;
+    requires com.nimbusds.jose.jwt;
+    requires org.slf4j;
+    requires static transitive org.jspecify;
+
+    exports dev.gatehouse.waitingroom;
+}
