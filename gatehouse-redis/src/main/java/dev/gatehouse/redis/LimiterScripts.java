@@ -1,5 +1,7 @@
 package dev.gatehouse.redis;
 
+import dev.gatehouse.redis.internal.LuaScript;
+
 /**
  * The Lua scripts behind {@link RedisKeyedRateLimiter}, one per algorithm. Each one decides,
  * releases or reads a snapshot (ARGV[2] = 'd', 'r' or 's') in one atomic call.

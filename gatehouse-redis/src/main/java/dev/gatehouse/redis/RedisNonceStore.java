@@ -3,6 +3,7 @@ package dev.gatehouse.redis;
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
+import dev.gatehouse.redis.internal.LuaScript;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.concurrent.CompletableFuture;

@@ -1,4 +1,4 @@
-package dev.gatehouse.redis;
+package dev.gatehouse.redis.internal;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -15,18 +15,18 @@ import java.util.concurrent.CompletionStage;
  * A Lua script run by its SHA-1 ({@code EVALSHA}); when Redis has forgotten it (a restart, {@code
  * SCRIPT FLUSH}) it is sent once more with {@code EVAL}, which also caches it again.
  */
-final class LuaScript {
+public final class LuaScript {
 
     private final String source;
     private final String sha1;
 
-    LuaScript(String source) {
+    public LuaScript(String source) {
         this.source = source;
         this.sha1 = sha1(source);
     }
 
     /** Runs the script atomically on {@code keys}, which must share one Cluster slot. */
-    <T> CompletionStage<T> run(
+    public <T> CompletionStage<T> run(
             RedisClusterAsyncCommands<String, String> redis,
             ScriptOutputType type,
             String[] keys,
