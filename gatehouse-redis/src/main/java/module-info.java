@@ -1,6 +1,7 @@
 /** Redis adapters for Gatehouse's ports, on Lettuce. */
 module dev.gatehouse.redis {
     requires transitive dev.gatehouse.proof;
+    requires transitive dev.gatehouse.waitingroom;
     requires lettuce.core;
     requires static transitive org.jspecify;
 

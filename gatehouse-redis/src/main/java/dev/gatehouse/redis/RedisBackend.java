@@ -6,6 +6,8 @@ import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.redis.room.RedisQueueState;
+import dev.gatehouse.waitingroom.QueueState;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -183,6 +185,15 @@ public final class RedisBackend implements AutoCloseable {
      */
     public NonceStore nonceStore(String keyPrefix) {
         return new RedisNonceStore(commands, keyPrefix);
+    }
+
+    /**
+     * The waiting room's queues kept in Redis under {@code keyPrefix} (no braces), shared by every
+     * node using this Redis: each operation is one atomic script on the room's keys, judged by the
+     * times the caller passes, so each tick happens once whichever nodes call {@code advance}.
+     */
+    public QueueState queueState(String keyPrefix) {
+        return RedisQueueState.create(commands, keyPrefix);
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * A {@code redis-server} of the test's own on a free port, which the test may kill and start again:
  * for outage tests, and for counting commands where no other client can add to the counts.
  */
-final class PrivateRedis implements AutoCloseable {
+public final class PrivateRedis implements AutoCloseable {
 
     private static final long START_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -32,7 +32,7 @@ final class PrivateRedis implements AutoCloseable {
      * Starts one with {@code options} added to its command line, or fails (under {@code CI=true}) or
      * skips the test when there is no redis-server.
      */
-    static PrivateRedis start(String... options) {
+    public static PrivateRedis start(String... options) {
         String binary = "redis-server";
         boolean found = System.getenv("PATH") != null
                 && Arrays.stream(System.getenv("PATH").split(File.pathSeparator))
@@ -45,16 +45,16 @@ final class PrivateRedis implements AutoCloseable {
         return redis;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String url() {
+    public String url() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** Kills the server at once, as a crash would: no shutdown, nothing saved. */
-    void kill() {
+    public void kill() {
         process.destroyForcibly();
         try {
             process.waitFor(10, TimeUnit.SECONDS);
@@ -64,7 +64,7 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     /** Starts the server (again) on the same port, empty, and waits until it accepts connections. */
-    void startAgain() {
+    public void startAgain() {
         try {
             List<String> command = new ArrayList<>(List.of(
                     "redis-server",

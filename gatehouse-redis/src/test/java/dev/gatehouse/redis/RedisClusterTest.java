@@ -7,11 +7,17 @@ import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.QueueState.Finish;
+import dev.gatehouse.waitingroom.QueueState.Standing;
+import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.RoomConfig.Field;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -83,5 +89,30 @@ class RedisClusterTest {
             assertThat(await(store.putIfAbsent("token-" + i, expires))).isTrue();
             assertThat(await(store.putIfAbsent("token-" + i, expires))).isFalse();
         }
+    }
+
+    @Test
+    void queueState_runsEveryScriptOnRoomsSpreadOverAllSlots() {
+        QueueState state = backend.queueState("cluster-rooms:");
+        RoomConfig config =
+                RoomConfig.DEFAULTS.with(Map.of(Field.ADMISSION_LIMIT, 2L, Field.ABANDON_AFTER_SECONDS, 30L));
+        long now = 1_800_000_000_000L;
+        Set<Integer> slots = new HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            String room = "tenant-" + i;
+            slots.add(SlotHash.getSlot(room) * 3 / SlotHash.SLOT_COUNT);
+            assertThat(await(state.configureIfAbsent(room, config))).isTrue();
+            await(state.configure(room, config, now));
+            for (String user : List.of("a", "b", "c")) {
+                await(state.enqueue(room, user, now));
+            }
+            assertThat(await(state.advance(room, now)).admitted()).containsExactly("a", "b");
+            assertThat(await(state.status(room, "c", now))).isEqualTo(Standing.queued(1));
+            assertThat(await(state.standing(room, "a", now)).isReady()).isTrue();
+            assertThat(await(state.finish(room, "a", now))).isEqualTo(Finish.READY_CLEARED);
+            assertThat(await(state.stats(room, now)).admittedTotal()).isEqualTo(2);
+            assertThat(await(state.config(room))).isEqualTo(config);
+        }
+        assertThat(slots).as("rooms fall on every node's third of the slots").hasSize(3);
     }
 }

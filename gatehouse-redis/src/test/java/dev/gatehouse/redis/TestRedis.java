@@ -8,19 +8,19 @@ import java.time.Duration;
  * When it does not answer, the tests fail under {@code CI=true} and are skipped otherwise ({@link
  * RequiredServices}).
  */
-final class TestRedis {
+public final class TestRedis {
 
-    static final String URL = RequiredServices.REDIS_URL;
+    public static final String URL = RequiredServices.REDIS_URL;
 
     private TestRedis() {}
 
     /** A connected backend, or the test fails (CI) or is skipped (elsewhere). */
-    static RedisBackend connect() {
+    public static RedisBackend connect() {
         return connect(RedisBackend.DEFAULT_COMMAND_TIMEOUT);
     }
 
     /** As {@link #connect()}, with commands timing out after {@code commandTimeout}. */
-    static RedisBackend connect(Duration commandTimeout) {
+    public static RedisBackend connect(Duration commandTimeout) {
         try {
             return RedisBackend.connect(URL, commandTimeout);
         } catch (RuntimeException e) {

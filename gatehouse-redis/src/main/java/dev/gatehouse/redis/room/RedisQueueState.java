@@ -1,0 +1,276 @@
+package dev.gatehouse.redis.room;
+
+import dev.gatehouse.core.check.Require;
+import dev.gatehouse.redis.internal.LuaScript;
+import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.RoomConfig.Field;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * {@link QueueState} in Redis, shared by every replica: each operation is one atomic script on the
+ * room's keys ({@code config} reads one hash), so that each tick happens once however many replicas
+ * call {@link #advance}.
+ */
+public final class RedisQueueState implements QueueState {
+
+    /*
+     * Design: a room is five keys under prefix + "room:{" + room + "}:", all in the room's Cluster
+     * slot: "config" (a hash of the config's fields under their wire names; absent until one is
+     * stored), "state" (a hash: seq, next_tick, last_tick, budget, ticks and the totals), and three
+     * sorted sets of user ids: "queue" scored by a per-room sequence number (a position is ZRANK + 1,
+     * exact and O(log n) whatever left the queue before), "seen" scored by the time each queued user
+     * was last seen (abandonment takes its lowest scores), and "ready" scored by the time each ready
+     * user's time is up (expiry takes its lowest scores). A user is in the queue and seen sets, or in
+     * the ready set, or nowhere. Semantics are MemoryQueueState's, line by line in RoomScripts, with
+     * two deliberate differences: a user's last-seen time never goes back (a replica whose clock lags
+     * cannot move a user nearer abandonment), where the memory store orders by the calls' order; and
+     * an advance sweeps at most MAX_ADMITTED_PER_ADVANCE expiries and as many abandonments, then asks
+     * to be called again at once (Redis runs one script at a time: no sweep may hold it for long).
+     *
+     * What stays: Redis deletes a sorted set when its last member goes, so a room nobody waits in
+     * and nobody is ready in keeps its config and state hashes only (a few hundred bytes). Those are
+     * never expired: the config is configuration, and the state holds the totals RoomStats promises
+     * since the room began and the tick schedule. Ready users leave when advance (or a look at them)
+     * finds their time up; queued users leave when admitted, or abandoned when abandonment is on. A
+     * room that nobody advances any more keeps its users: removing a room is its tenant's deletion.
+     *
+     * Hostile user ids: an id is only ever a sorted-set member (never part of a key name, never
+     * parsed or concatenated in Lua), so no content reaches another room, another user or the room's
+     * fields, and its cost in Redis is its length, twice while queued (queue and seen), once while
+     * ready. Ids are sent as UTF-8; a String with an unpaired surrogate has no UTF-8 form (Lettuce
+     * would send '?' for it, so two ids would become one) and is refused.
+     *
+     * Failures are the stage's: a Lettuce error (timeout, connection, error reply) fails it with
+     * that exception; nothing is thrown for I/O.
+     */
+
+    /** The latest time a call may pass: Lua computes with doubles, exact below 2^53. */
+    static final long MAX_TIME_MILLIS = 1L << 52;
+
+    private static final String ENQUEUE = "e";
+    private static final String STATUS = "s";
+    private static final String CHECK = "c";
+    private static final Field[] FIELDS = Field.values();
+
+    private final RedisClusterAsyncCommands<String, String> redis;
+    private final String keyPrefix;
+    private final String mostPerAdvance;
+
+    private RedisQueueState(RedisClusterAsyncCommands<String, String> redis, String keyPrefix, int mostPerAdvance) {
+        this.redis = redis;
+        this.keyPrefix = Require.given("keyPrefix", keyPrefix, "a prefix, possibly empty");
+        if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+            throw new IllegalArgumentException(
+                    "keyPrefix: " + keyPrefix + " (expected: no braces, they would break the room's hash tag)");
+        }
+        this.mostPerAdvance = Integer.toString(mostPerAdvance);
+    }
+
+    /** Rooms kept under {@code keyPrefix} (no braces), on {@code redis}. */
+    public static QueueState create(RedisClusterAsyncCommands<String, String> redis, String keyPrefix) {
+        return new RedisQueueState(redis, keyPrefix, MAX_ADMITTED_PER_ADVANCE);
+    }
+
+    /** As {@link #create}, with a smaller batch than {@link #MAX_ADMITTED_PER_ADVANCE}: for tests of batching. */
+    static QueueState withBatch(RedisClusterAsyncCommands<String, String> redis, String keyPrefix, int mostPerAdvance) {
+        Require.inRange("mostPerAdvance", mostPerAdvance, 1, MAX_ADMITTED_PER_ADVANCE);
+        return new RedisQueueState(redis, keyPrefix, mostPerAdvance);
+    }
+
+    /** The name of one of {@code room}'s keys: {@code config}, {@code state}, {@code queue}, {@code seen} or {@code ready}. */
+    static String key(String keyPrefix, String room, String part) {
+        return keyPrefix + "room:{" + room + "}:" + part;
+    }
+
+    @Override
+    public CompletionStage<RoomConfig> config(String room) {
+        String key = keys(room)[0];
+        return answer(() -> redis.hgetall(key)).thenApply(stored -> parse(room, stored));
+    }
+
+    @Override
+    public CompletionStage<Void> configure(String room, RoomConfig config, long nowMillis) {
+        Require.given("config", config, "a room config");
+        List<String> arguments = new ArrayList<>();
+        arguments.add(time(nowMillis));
+        arguments.add(Long.toString(config.admissionFrequencyMillis()));
+        arguments.addAll(fieldsAndValues(config));
+        return this.<Long>run(RoomScripts.CONFIGURE, ScriptOutputType.INTEGER, room, arguments.toArray(String[]::new))
+                .thenApply(ignored -> null);
+    }
+
+    @Override
+    public CompletionStage<Boolean> configureIfAbsent(String room, RoomConfig config) {
+        Require.given("config", config, "a room config");
+        return this.<Long>run(
+                        RoomScripts.CONFIGURE_IF_ABSENT,
+                        ScriptOutputType.INTEGER,
+                        room,
+                        fieldsAndValues(config).toArray(String[]::new))
+                .thenApply(stored -> stored == 1);
+    }
+
+    @Override
+    public CompletionStage<Enqueued> enqueue(String room, String user, long nowMillis) {
+        return standing(room, user, nowMillis, ENQUEUE)
+                .thenApply(reply -> new Enqueued(reply.get(0) == 1, toStanding(reply)));
+    }
+
+    @Override
+    public CompletionStage<Standing> status(String room, String user, long nowMillis) {
+        return standing(room, user, nowMillis, STATUS).thenApply(RedisQueueState::toStanding);
+    }
+
+    @Override
+    public CompletionStage<Standing> standing(String room, String user, long nowMillis) {
+        return standing(room, user, nowMillis, CHECK).thenApply(RedisQueueState::toStanding);
+    }
+
+    @Override
+    public CompletionStage<Finish> finish(String room, String user, long nowMillis) {
+        return this.<Long>run(RoomScripts.FINISH, ScriptOutputType.INTEGER, room, user(user), time(nowMillis))
+                .thenApply(cleared -> cleared == 1 ? Finish.READY_CLEARED : Finish.NOT_READY);
+    }
+
+    @Override
+    public CompletionStage<Advance> advance(String room, long nowMillis) {
+        return this.<List<Object>>run(
+                        RoomScripts.ADVANCE, ScriptOutputType.MULTI, room, time(nowMillis), mostPerAdvance)
+                .thenApply(reply -> {
+                    List<String> admitted = new ArrayList<>();
+                    for (Object user : (List<?>) reply.get(4)) {
+                        admitted.add((String) user);
+                    }
+                    return new Advance(
+                            admitted, number(reply, 0), number(reply, 1), number(reply, 2) == 1, number(reply, 3));
+                });
+    }
+
+    @Override
+    public CompletionStage<RoomStats> stats(String room, long nowMillis) {
+        return this.<List<Long>>run(RoomScripts.STATS, ScriptOutputType.MULTI, room)
+                .thenApply(reply -> new RoomStats(
+                        reply.get(0),
+                        reply.get(1),
+                        reply.get(2),
+                        reply.get(3),
+                        reply.get(4),
+                        reply.get(5),
+                        reply.get(6),
+                        reply.get(7),
+                        reply.get(8)));
+    }
+
+    private CompletionStage<List<Long>> standing(String room, String user, long nowMillis, String mode) {
+        return run(RoomScripts.STANDING, ScriptOutputType.MULTI, room, user(user), time(nowMillis), mode);
+    }
+
+    private static Standing toStanding(List<Long> reply) {
+        return switch (reply.get(1).intValue()) {
+            case 1 -> Standing.queued(reply.get(2));
+            case 2 -> Standing.ready(reply.get(3));
+            default -> Standing.UNKNOWN;
+        };
+    }
+
+    private <T> CompletionStage<T> run(LuaScript script, ScriptOutputType type, String room, String... arguments) {
+        String[] keys = keys(room);
+        return answer(() -> script.run(redis, type, keys, arguments));
+    }
+
+    /** The room's keys in the order every script takes them (see {@link RoomScripts}). */
+    private String[] keys(String room) {
+        Require.given("room", room, "a room name");
+        if (room.isEmpty() || room.indexOf('{') >= 0 || room.indexOf('}') >= 0) {
+            throw new IllegalArgumentException(
+                    "room: \"" + room + "\" (expected: not empty, no braces: it is the keys' hash tag)");
+        }
+        return new String[] {
+            key(keyPrefix, room, "config"),
+            key(keyPrefix, room, "state"),
+            key(keyPrefix, room, "queue"),
+            key(keyPrefix, room, "seen"),
+            key(keyPrefix, room, "ready")
+        };
+    }
+
+    private static List<String> fieldsAndValues(RoomConfig config) {
+        List<String> pairs = new ArrayList<>(FIELDS.length * 2);
+        for (Field field : FIELDS) {
+            pairs.add(field.wireName());
+            pairs.add(Long.toString(field.of(config)));
+        }
+        return pairs;
+    }
+
+    /**
+     * The config stored for {@code room}: each field under its wire name, a missing one (a room with
+     * none, or stored before the field existed) at its default; a value that is no number in range
+     * fails the call, naming the field.
+     */
+    private static RoomConfig parse(String room, Map<String, String> stored) {
+        Map<Field, Long> values = new EnumMap<>(Field.class);
+        for (Field field : FIELDS) {
+            String text = stored.get(field.wireName());
+            if (text == null) {
+                values.put(field, field.of(RoomConfig.DEFAULTS));
+                continue;
+            }
+            try {
+                values.put(field, Long.parseLong(text));
+            } catch (NumberFormatException e) {
+                throw new IllegalStateException(
+                        "room " + room + ": stored " + field.wireName() + " \"" + text + "\" is not a number", e);
+            }
+        }
+        try {
+            return RoomConfig.of(values);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("room " + room + ": stored config refused: " + e.getMessage(), e);
+        }
+    }
+
+    private static String user(String user) {
+        Require.given("user", user, "a user id");
+        for (int i = 0; i < user.length(); i++) {
+            char c = user.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < user.length() && Character.isLowSurrogate(user.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(
+                        "user: unpaired surrogate at index " + i + " (expected: text that has a UTF-8 form)");
+            }
+        }
+        return user;
+    }
+
+    private static String time(long nowMillis) {
+        return Long.toString(Require.inRange("nowMillis", nowMillis, 0, MAX_TIME_MILLIS));
+    }
+
+    private static long number(List<Object> reply, int index) {
+        return (Long) reply.get(index);
+    }
+
+    /** The reply of {@code command}; a client that throws (one shut down) fails the stage instead. */
+    private static <T> CompletionStage<T> answer(Supplier<CompletionStage<T>> command) {
+        CompletionStage<T> reply;
+        try {
+            reply = command.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedStage(e);
+        }
+        return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(
+                error instanceof CompletionException && error.getCause() != null ? error.getCause() : error));
+    }
+}

@@ -1,0 +1,261 @@
+package dev.gatehouse.redis.room;
+
+import dev.gatehouse.redis.internal.LuaScript;
+import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.RoomConfig.Field;
+
+/**
+ * The Lua scripts behind {@link RedisQueueState}. Every script gets the room's five keys in one
+ * order: KEYS[1] config (hash), 2 state (hash), 3 queue (sorted set), 4 seen (sorted set), 5 ready
+ * (sorted set).
+ */
+final class RoomScripts {
+
+    /*
+     * Design: numbers are Lua doubles, exact below 2^53. Times are the caller's Unix milliseconds
+     * (at most 2^52, checked in Java) plus at most a day of config; sequence numbers count enqueues
+     * from 1. Every number a script hands back to Redis is written with string.format('%d') or passed
+     * on as the ARGV string it came in, never left to Lua's own number formatting (which keeps 14
+     * significant digits). User ids are members of the sorted sets and nothing else: no script
+     * parses, concatenates or compares them, and the hashes hold room fields only, so an id such as
+     * "budget" or "}" is just a member. Lua's unpack takes a few thousand values at most, so bulk
+     * writes go in chunks of 1000 members.
+     *
+     * A missing config field reads as RoomConfig.DEFAULTS' value, here and in RedisQueueState.config:
+     * the defaults are written into the script source when the class loads.
+     */
+
+    /** Where a user stands, from the ready set, then the queue; ARGV: 1 user, 2 now, 3 mode. */
+    private static final String STANDING_BODY = """
+            local user, now, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+            local ready_until = redis.call('ZSCORE', KEYS[5], user)
+            if ready_until then
+              ready_until = tonumber(ready_until)
+              if ready_until > now then
+                return {0, 2, 0, ready_until}
+              end
+              redis.call('ZREM', KEYS[5], user)
+              redis.call('HINCRBY', KEYS[2], 'expired_total', 1)
+            else
+              local rank = redis.call('ZRANK', KEYS[3], user)
+              if rank then
+                if mode ~= 'c' then
+                  redis.call('ZADD', KEYS[4], 'XX', 'GT', ARGV[2], user)
+                end
+                return {0, 1, rank + 1, 0}
+              end
+            end
+            if mode ~= 'e' then
+              return {0, 0, 0, 0}
+            end
+            local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+            redis.call('ZADD', KEYS[3], string.format('%d', seq), user)
+            redis.call('ZADD', KEYS[4], ARGV[2], user)
+            return {1, 1, redis.call('ZCARD', KEYS[3]), 0}
+            """;
+
+    /**
+     * Enqueue ('e'), status ('s': counts as seeing a queued user) and the backend's check ('c'). A
+     * ready user whose time is up is forgotten (and counted as expired) on the way. Replies {added,
+     * state (0 unknown, 1 queued, 2 ready), position, ready until}.
+     */
+    static final LuaScript STANDING = new LuaScript(STANDING_BODY);
+
+    /** Ends a ready user's time; ARGV: 1 user, 2 now. Replies 1 when it was ready, 0 otherwise. */
+    static final LuaScript FINISH = new LuaScript("""
+            local ready_until = redis.call('ZSCORE', KEYS[5], ARGV[1])
+            if not ready_until then
+              return 0
+            end
+            redis.call('ZREM', KEYS[5], ARGV[1])
+            if tonumber(ready_until) <= tonumber(ARGV[2]) then
+              redis.call('HINCRBY', KEYS[2], 'expired_total', 1)
+              return 0
+            end
+            redis.call('HINCRBY', KEYS[2], 'finished_total', 1)
+            return 1
+            """);
+
+    /**
+     * Stores a config and reschedules the next tick (last tick + the new frequency, or now when that
+     * has passed) if there was a tick. ARGV: 1 now, 2 the new frequency in milliseconds, then field
+     * and value pairs.
+     */
+    static final LuaScript CONFIGURE = new LuaScript("""
+            redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+            local last = tonumber(redis.call('HGET', KEYS[2], 'last_tick')) or 0
+            if last ~= 0 then
+              local following = last + tonumber(ARGV[2])
+              local now = tonumber(ARGV[1])
+              if following < now then
+                following = now
+              end
+              redis.call('HSET', KEYS[2], 'next_tick', string.format('%d', following))
+            end
+            return 0
+            """);
+
+    /** Stores a config when the room has none; ARGV: field and value pairs. Replies 1 when it did. */
+    static final LuaScript CONFIGURE_IF_ABSENT = new LuaScript("""
+            if redis.call('EXISTS', KEYS[1]) == 1 then
+              return 0
+            end
+            redis.call('HSET', KEYS[1], unpack(ARGV))
+            return 1
+            """);
+
+    /**
+     * Counts: {queued, ready, admitted, expired, abandoned, finished, ticks, last tick, next tick}.
+     * Reads only.
+     */
+    static final LuaScript STATS = new LuaScript("""
+            local totals = redis.call('HMGET', KEYS[2], 'admitted_total', 'expired_total', 'abandoned_total',
+              'finished_total', 'ticks', 'last_tick', 'next_tick')
+            local reply = {redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[5])}
+            for i = 1, 7 do
+              reply[i + 2] = tonumber(totals[i]) or 0
+            end
+            return reply
+            """);
+
+    /** The room's config fields advance needs, with the defaults of a room that has stored none. */
+    private static final String CONFIG_FIELDS = """
+            local config = redis.call('HMGET', KEYS[1], '%s', '%s', '%s', '%s', '%s')
+            local limit = tonumber(config[1]) or %d
+            local frequency = (tonumber(config[2]) or %d) * 1000
+            local ttl = (tonumber(config[3]) or %d) * 1000
+            local max_active = tonumber(config[4]) or %d
+            local abandon = (tonumber(config[5]) or %d) * 1000
+            """.formatted(
+                    Field.ADMISSION_LIMIT.wireName(),
+                    Field.ADMISSION_FREQUENCY.wireName(),
+                    Field.READY_TTL_SECONDS.wireName(),
+                    Field.MAX_ACTIVE_USERS.wireName(),
+                    Field.ABANDON_AFTER_SECONDS.wireName(),
+                    RoomConfig.DEFAULTS.admissionLimit(),
+                    RoomConfig.DEFAULTS.admissionFrequencySeconds(),
+                    RoomConfig.DEFAULTS.readyTtlSeconds(),
+                    RoomConfig.DEFAULTS.maxActiveUsers(),
+                    RoomConfig.DEFAULTS.abandonAfterSeconds());
+
+    /**
+     * Expiry, abandonment, the tick when due and admission, as MemoryQueueState's advance does them.
+     * ARGV: 1 now, 2 the most users one call admits, expires or abandons (each). When more ready
+     * users expire or more queued ones are abandoned than that, the call does only those, neither
+     * ticks nor admits, and asks to be called again at once: a sweep never holds Redis longer than
+     * an admission batch, and nobody is admitted who was due to be dropped. Replies {expired,
+     * abandoned, ticked, next wake, {admitted users in queue order}}.
+     */
+    static final LuaScript ADVANCE = new LuaScript(CONFIG_FIELDS + """
+            local now, most = tonumber(ARGV[1]), tonumber(ARGV[2])
+            local state = redis.call('HMGET', KEYS[2], 'next_tick', 'budget')
+            local next_tick = tonumber(state[1]) or 0
+            local budget = tonumber(state[2]) or 0
+            local unfinished = false
+
+            local expired = redis.call('ZCOUNT', KEYS[5], '-inf', ARGV[1])
+            if expired > most then
+              redis.call('ZREMRANGEBYRANK', KEYS[5], 0, most - 1)
+              expired, unfinished = most, true
+            elseif expired > 0 then
+              redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[1])
+            end
+            if expired > 0 then
+              redis.call('HINCRBY', KEYS[2], 'expired_total', expired)
+            end
+
+            local abandoned = 0
+            if abandon > 0 then
+              local cutoff = string.format('%d', now - abandon)
+              local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', cutoff, 'LIMIT', 0, most)
+              abandoned = #gone
+              for first = 1, abandoned, 1000 do
+                local last = math.min(first + 999, abandoned)
+                redis.call('ZREM', KEYS[3], unpack(gone, first, last))
+                redis.call('ZREM', KEYS[4], unpack(gone, first, last))
+              end
+              if abandoned > 0 then
+                redis.call('HINCRBY', KEYS[2], 'abandoned_total', abandoned)
+                if abandoned == most and redis.call('ZCOUNT', KEYS[4], '-inf', cutoff) > 0 then
+                  unfinished = true
+                end
+              end
+            end
+            if unfinished then
+              return {expired, abandoned, 0, now, {}}
+            end
+
+            local ticked = 0
+            local budget_before = budget
+            if now >= next_tick then
+              ticked = 1
+              budget = limit
+              local following = (next_tick == 0 and now or next_tick) + frequency
+              if following <= now then
+                following = now + frequency
+              end
+              next_tick = following
+              redis.call('HSET', KEYS[2], 'next_tick', string.format('%d', next_tick), 'last_tick', ARGV[1])
+              redis.call('HINCRBY', KEYS[2], 'ticks', 1)
+            end
+
+            local ready = redis.call('ZCARD', KEYS[5])
+            local queued = redis.call('ZCARD', KEYS[3])
+            local count = math.min(budget, queued, most)
+            if max_active > 0 then
+              count = math.min(count, max_active - ready)
+            end
+            local admitted = {}
+            if count > 0 then
+              local head = redis.call('ZPOPMIN', KEYS[3], count)
+              for i = 1, #head, 2 do
+                admitted[#admitted + 1] = head[i]
+              end
+              count = #admitted
+              local ready_until = string.format('%d', now + ttl)
+              for first = 1, count, 1000 do
+                local last = math.min(first + 999, count)
+                local scored = {}
+                for i = first, last do
+                  scored[#scored + 1] = ready_until
+                  scored[#scored + 1] = admitted[i]
+                end
+                redis.call('ZADD', KEYS[5], unpack(scored))
+                redis.call('ZREM', KEYS[4], unpack(admitted, first, last))
+              end
+              budget, ready, queued = budget - count, ready + count, queued - count
+              redis.call('HINCRBY', KEYS[2], 'admitted_total', count)
+            end
+            if max_active == 0 and queued == 0 then
+              budget = 0 -- without a capacity bound, admission happens at ticks: who comes later waits for one
+            end
+            if budget ~= budget_before then
+              redis.call('HSET', KEYS[2], 'budget', string.format('%d', budget))
+            end
+
+            local waiting = budget > 0 and queued > 0
+            local seats_full = max_active > 0 and ready >= max_active
+            if waiting and count == most and not seats_full then
+              return {expired, abandoned, ticked, now, admitted}
+            end
+            local wake = next_tick
+            if waiting and seats_full then
+              local first = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
+              if first[2] then
+                wake = math.min(wake, tonumber(first[2]))
+              end
+            end
+            if abandon > 0 then
+              local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+              if oldest[2] then
+                wake = math.min(wake, tonumber(oldest[2]) + abandon)
+              end
+            end
+            if wake < now then
+              wake = now
+            end
+            return {expired, abandoned, ticked, wake, admitted}
+            """);
+
+    private RoomScripts() {}
+}
