@@ -106,7 +106,7 @@ public final class GatehouseServer implements AutoCloseable {
                         limits.maxBodyBytes(),
                         infra,
                         tenantStore(roomSettings),
-                        queueState()));
+                        queueState(roomSettings, infra)));
             }
             Listeners listeners = Listeners.start(infra, limits, accessLog, admin, surfaces);
             return new GatehouseServer(infra, listeners);
@@ -125,8 +125,10 @@ public final class GatehouseServer implements AutoCloseable {
     }
 
     /** Where queues live: the shared Redis when the store is Redis, else this process. */
-    private static QueueState queueState() {
-        return new MemoryQueueState();
+    private static QueueState queueState(RoomSettings settings, Infrastructure infra) {
+        return infra.redis()
+                .<QueueState>map(redis -> redis.backend().queueState(settings.storeKeyPrefix()))
+                .orElseGet(MemoryQueueState::new);
     }
 
     /** The port the rate service listens on (the bound one when 0 was configured). */

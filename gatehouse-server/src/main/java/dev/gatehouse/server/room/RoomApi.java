@@ -179,7 +179,7 @@ final class RoomApi {
                 config ->
                         limited(ctx, room, "enqueue", config.ipEnqueueLimit(), config.ipEnqueueLimitInterval(), () -> {
                             long now = clock.epochMillis();
-                            state.enqueue(room, userId, now).whenComplete((enqueued, failure) -> {
+                            stage(() -> state.enqueue(room, userId, now)).whenComplete((enqueued, failure) -> {
                                 if (failure != null) {
                                     unavailable(ctx, failure);
                                     return;
@@ -226,51 +226,52 @@ final class RoomApi {
                             String user = checked.get().user().orElseThrow();
                             boolean expired = checked.get().verdict() == QueueTokens.Verdict.EXPIRED;
                             String presented = presentedToken(ctx.request()).orElseThrow();
-                            state.status(room, user, clock.epochMillis()).whenComplete((standing, failure) -> {
-                                if (failure != null) {
-                                    unavailable(ctx, failure);
-                                    return;
-                                }
-                                ObjectNode body = NODES.objectNode();
-                                switch (standing.state()) {
-                                    case QUEUED -> {
-                                        body.putNull("warning_msg");
-                                        body.put(
-                                                "jwt_token",
-                                                expired
-                                                        ? tokens.issue(room, user, config.jwtExpirySeconds())
-                                                        : presented);
-                                        body.put("position", standing.position());
-                                        body.put("ready", false);
-                                        OptionalLong eta =
-                                                admissions.estimatedWaitSeconds(room, standing.position(), config);
-                                        if (eta.isPresent()) {
-                                            body.put("estimated_wait_seconds", eta.getAsLong());
-                                        } else {
-                                            body.putNull("estimated_wait_seconds");
+                            stage(() -> state.status(room, user, clock.epochMillis()))
+                                    .whenComplete((standing, failure) -> {
+                                        if (failure != null) {
+                                            unavailable(ctx, failure);
+                                            return;
                                         }
-                                    }
-                                    case READY -> {
-                                        body.putNull("warning_msg");
-                                        body.put(
-                                                "jwt_token",
-                                                expired
-                                                        ? tokens.issue(room, user, config.jwtExpirySeconds())
-                                                        : presented);
-                                        body.putNull("position");
-                                        body.put("ready", true);
-                                        body.put("estimated_wait_seconds", 0);
-                                    }
-                                    case UNKNOWN -> {
-                                        body.put("warning_msg", NOT_FOUND_WARNING);
-                                        body.putNull("jwt_token");
-                                        body.putNull("position");
-                                        body.put("ready", false);
-                                        body.putNull("estimated_wait_seconds");
-                                    }
-                                }
-                                sendJson(ctx.response(), 200, body);
-                            });
+                                        ObjectNode body = NODES.objectNode();
+                                        switch (standing.state()) {
+                                            case QUEUED -> {
+                                                body.putNull("warning_msg");
+                                                body.put(
+                                                        "jwt_token",
+                                                        expired
+                                                                ? tokens.issue(room, user, config.jwtExpirySeconds())
+                                                                : presented);
+                                                body.put("position", standing.position());
+                                                body.put("ready", false);
+                                                OptionalLong eta = admissions.estimatedWaitSeconds(
+                                                        room, standing.position(), config);
+                                                if (eta.isPresent()) {
+                                                    body.put("estimated_wait_seconds", eta.getAsLong());
+                                                } else {
+                                                    body.putNull("estimated_wait_seconds");
+                                                }
+                                            }
+                                            case READY -> {
+                                                body.putNull("warning_msg");
+                                                body.put(
+                                                        "jwt_token",
+                                                        expired
+                                                                ? tokens.issue(room, user, config.jwtExpirySeconds())
+                                                                : presented);
+                                                body.putNull("position");
+                                                body.put("ready", true);
+                                                body.put("estimated_wait_seconds", 0);
+                                            }
+                                            case UNKNOWN -> {
+                                                body.put("warning_msg", NOT_FOUND_WARNING);
+                                                body.putNull("jwt_token");
+                                                body.putNull("position");
+                                                body.put("ready", false);
+                                                body.putNull("estimated_wait_seconds");
+                                            }
+                                        }
+                                        sendJson(ctx.response(), 200, body);
+                                    });
                         }));
     }
 
@@ -285,7 +286,7 @@ final class RoomApi {
             return;
         }
         String user = checked.get().user().orElseThrow();
-        state.standing(room, user, clock.epochMillis()).whenComplete((standing, failure) -> {
+        stage(() -> state.standing(room, user, clock.epochMillis())).whenComplete((standing, failure) -> {
             if (failure != null) {
                 unavailable(ctx, failure);
                 return;
@@ -309,7 +310,7 @@ final class RoomApi {
         }
         String user = checked.get().user().orElseThrow();
         long now = clock.epochMillis();
-        state.finish(room, user, now).whenComplete((finish, failure) -> {
+        stage(() -> state.finish(room, user, now)).whenComplete((finish, failure) -> {
             if (failure != null) {
                 unavailable(ctx, failure);
                 return;
@@ -333,7 +334,7 @@ final class RoomApi {
         if (tenant.isEmpty()) {
             return;
         }
-        state.config(tenant.get().id()).whenComplete((config, failure) -> {
+        stage(() -> state.config(tenant.get().id())).whenComplete((config, failure) -> {
             if (failure != null) {
                 unavailable(ctx, failure);
                 return;
@@ -356,7 +357,7 @@ final class RoomApi {
             return;
         }
         long now = clock.epochMillis();
-        state.config(room)
+        stage(() -> state.config(room))
                 .thenCompose(current -> {
                     RoomConfig updated = current.with(changes);
                     return state.configure(room, updated, now).thenApply(done -> updated);
@@ -553,7 +554,7 @@ final class RoomApi {
             then.accept(cached.config());
             return;
         }
-        state.config(room).whenComplete((config, failure) -> {
+        stage(() -> state.config(room)).whenComplete((config, failure) -> {
             if (failure != null) {
                 unavailable(ctx, failure);
                 return;
@@ -600,6 +601,15 @@ final class RoomApi {
                     "Too many " + kind + " requests from this IP: at most " + limit + " per " + intervalSeconds
                             + " s; retry in " + retry + " s");
         });
+    }
+
+    /** {@code call}'s stage, or a failed one when it throws instead of failing its stage. */
+    private static <T> CompletionStage<T> stage(java.util.function.Supplier<CompletionStage<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private void audit(AuditEvent event) {

@@ -1,0 +1,136 @@
+package dev.gatehouse.server.room;
+
+import static dev.gatehouse.server.room.RoomApiTest.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gatehouse.http.StoreSettings;
+import dev.gatehouse.http.settings.Setting;
+import dev.gatehouse.redis.RedisBackend;
+import dev.gatehouse.server.TestServer;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.RequiredServices;
+import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.Tenant;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two servers sharing one Redis serve the same room on virtual time: what one is told the other
+ * knows, and however many servers move the room, each tick admits once.
+ */
+class RoomRedisTest {
+
+    private final String prefix = "gatehouse-test:" + UUID.randomUUID() + ":";
+    private final String key = "redis-room-" + UUID.randomUUID();
+    private final String room = Tenant.ofBusinessId(key).id();
+    private final ManualClock clock = new ManualClock(1_800_000_000_000_000_000L);
+    private final List<TestServer> servers = new ArrayList<>();
+
+    @BeforeAll
+    static void redisAnswers() {
+        RequiredServices.redis();
+    }
+
+    @BeforeEach
+    void start() {
+        Map<Setting<?>, String> settings = new HashMap<>();
+        settings.put(StoreSettings.TYPE, "redis");
+        settings.put(StoreSettings.REDIS_URL, RequiredServices.REDIS_URL);
+        settings.put(RoomSettings.STORE_KEY_PREFIX, prefix);
+        settings.put(RoomSettings.BUSINESS_IDS, key);
+        settings.put(RoomSettings.JWT_SECRET, RoomApiTest.SECRET);
+        servers.add(TestServer.start(settings, clock));
+        servers.add(TestServer.start(settings, clock));
+    }
+
+    @AfterEach
+    void stop() {
+        servers.forEach(TestServer::close);
+    }
+
+    private JsonNode call(int server, String method, String path, String... headers) {
+        String[] all = new String[headers.length + 2];
+        all[0] = "business_id";
+        all[1] = key;
+        System.arraycopy(headers, 0, all, 2, headers.length);
+        HttpResponse<String> response = servers.get(server).send(method, path, all);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return json(response);
+    }
+
+    private void configure(String body) {
+        HttpResponse<String> response = servers.getFirst()
+                .send(HttpRequest.newBuilder(servers.getFirst().rate("/config"))
+                        .header("business_id", key)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+
+    private QueueState.RoomStats stats() {
+        try (RedisBackend backend = RedisBackend.connect(RequiredServices.REDIS_URL)) {
+            return backend.queueState(prefix)
+                    .stats(room, clock.epochMillis())
+                    .toCompletableFuture()
+                    .join();
+        }
+    }
+
+    @Test
+    void whatOneServerIsToldTheOtherKnows() {
+        configure("{\"admission_limit\": 0}");
+        assertThat(call(1, "GET", "/config")
+                        .get("updated_config")
+                        .get("admission_limit")
+                        .asLong())
+                .isZero();
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            tokens.add(call(i % 2, "POST", "/queue/enqueue", "user_id", "u" + i)
+                    .get("jwt")
+                    .asText());
+        }
+        for (int i = 0; i < 10; i++) {
+            for (int server = 0; server < 2; server++) {
+                assertThat(call(server, "GET", "/queue/status", "jwt", tokens.get(i))
+                                .get("position")
+                                .asLong())
+                        .isEqualTo(i + 1);
+            }
+        }
+        assertThat(call(1, "POST", "/queue/enqueue", "user_id", "u3")
+                        .get("position")
+                        .asLong())
+                .isEqualTo(4);
+    }
+
+    @Test
+    void overManyTicksEachAdmitsTheLimitOnce() {
+        configure("{\"admission_limit\": 3, \"admission_frequency\": 1, \"ip_enqueue_limit\": 1000}");
+        for (int i = 0; i < 200; i++) {
+            call(i % 2, "POST", "/queue/enqueue", "user_id", "u" + i);
+        }
+        long ticksBefore = stats().ticks();
+        long admittedBefore = stats().admittedTotal();
+        for (int step = 0; step < 20; step++) {
+            clock.advance(Duration.ofSeconds(1));
+            long due = ticksBefore + step + 1;
+            TestServer.await(Duration.ofSeconds(10), () -> stats().ticks() >= due);
+        }
+        QueueState.RoomStats after = stats();
+        assertThat(after.ticks() - ticksBefore).isEqualTo(20);
+        assertThat(after.admittedTotal() - admittedBefore).isEqualTo(3L * 20);
+        assertThat(after.queued() + after.ready()).isEqualTo(200);
+    }
+}
