@@ -13,6 +13,7 @@ import java.util.List;
  */
 public record HttpLimits(
         int maxHeaderBytes,
+        int maxHeaderCount,
         int maxInitialLineBytes,
         int maxBodyBytes,
         int maxConcurrentStreams,
@@ -29,11 +30,19 @@ public record HttpLimits(
     public static final Setting<Integer> MAX_HEADER_BYTES = Setting.integer(
             "http.max-header-bytes",
             "GATEHOUSE_MAX_HEADER_BYTES",
-            8192,
+            16384,
             1024,
             1 << 20,
             "Largest request header block",
             "--max-header-bytes");
+    public static final Setting<Integer> MAX_HEADER_COUNT = Setting.integer(
+            "http.max-header-count",
+            "GATEHOUSE_MAX_HEADER_COUNT",
+            100,
+            1,
+            10_000,
+            "Most request headers; more are answered 431",
+            "--max-header-count");
     public static final Setting<Integer> MAX_INITIAL_LINE_BYTES = Setting.integer(
             "http.max-initial-line-bytes",
             "GATEHOUSE_MAX_INITIAL_LINE_BYTES",
@@ -118,6 +127,7 @@ public record HttpLimits(
     /** The settings these limits are read from. */
     public static final List<Setting<?>> SETTINGS = List.of(
             MAX_HEADER_BYTES,
+            MAX_HEADER_COUNT,
             MAX_INITIAL_LINE_BYTES,
             MAX_BODY_BYTES,
             MAX_CONCURRENT_STREAMS,
@@ -133,6 +143,7 @@ public record HttpLimits(
     public static HttpLimits from(ResolvedSettings settings) {
         return new HttpLimits(
                 settings.get(MAX_HEADER_BYTES),
+                settings.get(MAX_HEADER_COUNT),
                 settings.get(MAX_INITIAL_LINE_BYTES),
                 settings.get(MAX_BODY_BYTES),
                 settings.get(MAX_CONCURRENT_STREAMS),

@@ -100,7 +100,10 @@ public final class Listeners implements AutoCloseable {
                 Router router = router(infra, surface.errorStyle(), accessLog(), surface::allowedMethods);
                 surface.mount(router);
                 surface.mountAdmin(adminRouter);
-                fronts.add(answeringThrows(surface.front(router, accessLog()), surface.errorStyle(), accessLog()));
+                fronts.add(boundingHeaders(
+                        answeringThrows(surface.front(router, accessLog()), surface.errorStyle(), accessLog()),
+                        surface.errorStyle(),
+                        accessLog()));
             }
             ErrorStyle style = surfaces.getLast().errorStyle(); // the one that answers unknown paths
             HttpServer listener = infra.vertx()
@@ -111,7 +114,10 @@ public final class Listeners implements AutoCloseable {
         });
         this.admin = infra.vertx()
                 .createHttpServer(limits.serverOptions(adminAddress.host(), adminAddress.port()))
-                .requestHandler(answeringThrows(adminRouter, ErrorStyle.PLAIN, Optional.empty()))
+                .requestHandler(boundingHeaders(
+                        answeringThrows(adminRouter, ErrorStyle.PLAIN, Optional.empty()),
+                        ErrorStyle.PLAIN,
+                        Optional.empty()))
                 .invalidRequestHandler(invalidRequestHandler(ErrorStyle.PLAIN, Optional.empty()));
     }
 
@@ -199,6 +205,34 @@ public final class Listeners implements AutoCloseable {
 
     private Optional<AccessLog> accessLog() {
         return accessLog;
+    }
+
+    /**
+     * {@code handler}, but a request with more than {@code http.max-header-count} headers is answered
+     * 431 naming the bound (its connection closed, on HTTP/1.1), before anything reads them.
+     */
+    private Handler<HttpServerRequest> boundingHeaders(
+            Handler<HttpServerRequest> handler, ErrorStyle style, Optional<AccessLog> accessLog) {
+        AccessLog log = accessLog.orElse(null);
+        int max = limits.maxHeaderCount();
+        return request -> {
+            int count = request.headers().size();
+            if (count <= max) {
+                handler.handle(request);
+                return;
+            }
+            long startNanos = System.nanoTime();
+            if (request.version() != HttpVersion.HTTP_2) {
+                request.response().putHeader(HttpHeaders.CONNECTION, "close");
+            }
+            style.send(
+                    request.response(),
+                    431,
+                    "too many request headers: " + count + " (expected: <= " + max + ", http.max-header-count)");
+            if (log != null) {
+                log.record(request, 431, startNanos);
+            }
+        };
     }
 
     /** Sends each request to the first of {@code surfaces} that claims its path, the last one taking the rest. */

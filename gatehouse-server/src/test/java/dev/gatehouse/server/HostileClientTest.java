@@ -357,7 +357,7 @@ final class HostileClientTest {
             headers.append("X-H")
                     .append(i)
                     .append(": ")
-                    .append("v".repeat(9000 / headerCount))
+                    .append("v".repeat(17_000 / headerCount))
                     .append("\r\n");
         }
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
@@ -366,6 +366,23 @@ final class HostileClientTest {
             String answers = connection.readUntilClosed();
 
             assertThat(status(answers)).isEqualTo(431);
+        }
+    }
+
+    @Test
+    void moreHeadersThanTheCount_areAnswered431AndClosed() {
+        StringBuilder headers = new StringBuilder();
+        for (int i = 0; i < 101; i++) { // with Host, 102 > http.max-header-count (100)
+            headers.append("X-H").append(i).append(": v\r\n");
+        }
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("GET /rate/k HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
+
+            String answers = connection.readUntilClosed();
+
+            assertThat(status(answers)).isEqualTo(431);
+            assertThat(answers).contains("too many request headers: 102 (expected: <= 100, http.max-header-count)");
+            assertThat(connection.closedByServer()).isTrue();
         }
     }
 

@@ -182,6 +182,33 @@ final class RoomHostileClientTest {
     }
 
     @Test
+    void moreHeadersThanTheCount_areAnswered431InTheRoomsStyle() {
+        StringBuilder headers = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            headers.append("X-H").append(i).append(": v\r\n");
+        }
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY + "\r\nuser_id: u\r\n"
+                    + headers + "\r\n");
+            String answers = connection.readUntilClosed();
+            assertThat(status(answers)).isEqualTo(431);
+            assertThat(answers).contains("{\"detail\":\"too many request headers: 103");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void aHeaderBlockOver16KiB_isAnswered431AndClosed() {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY + "\r\nuser_id: "
+                    + "u".repeat(17_000) + "\r\n\r\n");
+            String answers = connection.readUntilClosed();
+            assertThat(status(answers)).isEqualTo(431);
+            assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
     void controlCharactersInAUserId_areRefused400() {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             connection.send("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY

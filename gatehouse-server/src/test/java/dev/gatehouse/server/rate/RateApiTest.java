@@ -381,7 +381,7 @@ class RateApiTest {
         HttpResponse<String> longQuery =
                 onOwnConnection(TestServer.request("GET", server.rate("/rate/k?canWait=" + "x".repeat(5000))));
         HttpResponse<String> bigHeader =
-                onOwnConnection(TestServer.request("GET", server.rate("/rate/k"), "X-Big", "y".repeat(9000)));
+                onOwnConnection(TestServer.request("GET", server.rate("/rate/k"), "X-Big", "y".repeat(17_000)));
         // with Expect: 100-continue the client learns of the refusal before it sends the body
         HttpResponse<String> bigBody = onOwnConnection(HttpRequest.newBuilder(server.rate("/rate/k"))
                 .expectContinue(true)

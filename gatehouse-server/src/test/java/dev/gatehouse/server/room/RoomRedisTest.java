@@ -52,6 +52,8 @@ class RoomRedisTest {
         settings.put(RoomSettings.JWT_SECRET, RoomApiTest.SECRET);
         servers.add(TestServer.start(settings, clock));
         servers.add(TestServer.start(settings, clock));
+        clock.advanceNanos(0); // the servers' first advance: the room's first tick
+        TestServer.await(Duration.ofSeconds(10), () -> stats().ticks() >= 1);
     }
 
     @AfterEach
