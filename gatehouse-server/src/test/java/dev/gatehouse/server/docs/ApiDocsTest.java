@@ -88,6 +88,19 @@ class ApiDocsTest {
     }
 
     @Test
+    void stylesheet_loadsNoFontOrImageFromElsewhere() {
+        String css = DocsServer.text(server.get("/docs/assets/swagger-ui.css"));
+        List<String> urls = new ArrayList<>();
+        Matcher matcher = Pattern.compile("url\\(\\s*['\"]?([^'\")]*)").matcher(css);
+        while (matcher.find()) {
+            urls.add(matcher.group(1));
+        }
+
+        assertThat(css).doesNotContain("@import", "@font-face");
+        assertThat(urls).isNotEmpty().allSatisfy(url -> assertThat(url).startsWith("data:"));
+    }
+
+    @Test
     void assets_haveTheirContentTypes() {
         Map<String, String> types = Map.of(
                 "/docs/assets/swagger-ui-bundle.js", "text/javascript; charset=utf-8",
