@@ -6,6 +6,7 @@ import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.Infrastructure;
 import dev.gatehouse.http.Surface;
+import dev.gatehouse.server.docs.ApiDocs;
 import dev.gatehouse.waitingroom.Admissions;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueTokens;
@@ -160,6 +161,7 @@ public final class RoomSurface implements Surface {
     @Override
     public void mount(Router router) {
         api.mount(router, maxBodyBytes);
+        ApiDocs.mount(router);
     }
 
     /** Stops moving the rooms and reading tenants; harmless when repeated. */

@@ -437,6 +437,40 @@ class RoomApiTest {
         assertThat(rateWrongMethod.body()).isEqualTo("{\"message\":\"Method Not Allowed\"}\n");
     }
 
+    /** Every room operation /openapi.json documents is served: none answers 404 or 405. */
+    @Test
+    void everyDocumentedRoomOperationIsServed() {
+        JsonNode paths = json(call("GET", "/openapi.json")).get("paths");
+        List<String> operations = new ArrayList<>();
+        paths.properties()
+                .forEach(path -> path.getValue().fieldNames().forEachRemaining(method -> {
+                    if (!path.getKey().startsWith("/rate")
+                            && !path.getKey().startsWith("/debug")
+                            && !path.getKey().equals("/healthz")
+                            && List.of("get", "post", "delete").contains(method)) {
+                        operations.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey());
+                    }
+                }));
+        assertThat(operations)
+                .containsExactlyInAnyOrder(
+                        "POST /queue/enqueue",
+                        "GET /queue/status",
+                        "GET /queue/verify",
+                        "DELETE /queue/finish",
+                        "GET /config",
+                        "POST /config",
+                        "GET /health",
+                        "GET /docs",
+                        "GET /redoc",
+                        "GET /openapi.json");
+        for (String operation : operations) {
+            String[] parts = operation.split(" ");
+            int status = call(parts[0], parts[1], "business_id", KEY, "user_id", "doc-user")
+                    .statusCode();
+            assertThat(status).as(operation).isNotIn(404, 405);
+        }
+    }
+
     @Test
     void theRoomNeedsALongEnoughSecret() {
         server.close();

@@ -1,0 +1,307 @@
+package dev.gatehouse.server.docs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A headless Chromium driven over the DevTools protocol (a WebSocket, JDK client only), that may
+ * reach 127.0.0.1 and nothing else: every other host name resolves to nothing.
+ */
+final class HeadlessChromium implements AutoCloseable {
+
+    /** How long starting, one command or one page may take: a liveness bound, not a measured time. */
+    static final Duration BOUND = Duration.ofSeconds(30);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern DEVTOOLS_URL = Pattern.compile("DevTools listening on (ws://\\S+)");
+    private static final List<String> EXECUTABLES =
+            List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
+
+    private final Process process;
+    private final WebSocket socket;
+    private final Deque<String> output;
+    private final AtomicInteger ids = new AtomicInteger();
+    private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+    private final List<JsonNode> events = new CopyOnWriteArrayList<>();
+
+    private HeadlessChromium(Process process, WebSocket socket, Deque<String> output, Listener listener) {
+        this.process = process;
+        this.socket = socket;
+        this.output = output;
+        listener.owner = this;
+    }
+
+    /** The Chromium of this machine, if one is installed where Debian and Ubuntu put it. */
+    static Optional<Path> executable() {
+        return EXECUTABLES.stream().map(Path::of).filter(Files::isExecutable).findFirst();
+    }
+
+    static HeadlessChromium start(Path executable, Path profile) {
+        List<String> command = List.of(
+                executable.toString(),
+                "--headless",
+                "--no-sandbox", // tests run as root on CI, where Chromium's sandbox refuses to start
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-default-apps",
+                "--disable-extensions",
+                "--disable-sync",
+                "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication",
+                "--metrics-recording-only",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                "--remote-debugging-port=0",
+                "--user-data-dir=" + profile,
+                "about:blank");
+        Process process;
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + executable, e);
+        }
+        Deque<String> output = new ArrayDeque<>();
+        CompletableFuture<String> devtools = new CompletableFuture<>();
+        Thread reader = new Thread(() -> readOutput(process, output, devtools), "chromium-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            String url = devtools.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            Listener listener = new Listener();
+            WebSocket socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .connectTimeout(BOUND)
+                    .buildAsync(URI.create(url), listener)
+                    .get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            return new HeadlessChromium(process, socket, output, listener);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            process.destroyForcibly();
+            throw new IllegalStateException("Chromium did not offer DevTools; its output: " + snapshot(output), e);
+        }
+    }
+
+    private static void readOutput(Process process, Deque<String> output, CompletableFuture<String> devtools) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                synchronized (output) {
+                    output.addLast(line);
+                    if (output.size() > 200) {
+                        output.removeFirst();
+                    }
+                }
+                Matcher matcher = DEVTOOLS_URL.matcher(line);
+                if (matcher.find()) {
+                    devtools.complete(matcher.group(1));
+                }
+            }
+        } catch (IOException e) {
+            // the process ended
+        }
+        devtools.completeExceptionally(new IllegalStateException("Chromium exited"));
+    }
+
+    private static String snapshot(Deque<String> output) {
+        synchronized (output) {
+            return String.join("\n", output);
+        }
+    }
+
+    /** A new tab, attached: commands and events of its own session. */
+    Page newPage() {
+        JsonNode target = send(null, "Target.createTarget", Map.of("url", "about:blank"));
+        String targetId = target.get("targetId").asText();
+        JsonNode attached = send(null, "Target.attachToTarget", Map.of("targetId", targetId, "flatten", true));
+        return new Page(this, targetId, attached.get("sessionId").asText());
+    }
+
+    JsonNode send(String sessionId, String method, Map<String, ?> params) {
+        int id = ids.incrementAndGet();
+        ObjectNode message = JSON.createObjectNode();
+        message.put("id", id);
+        message.put("method", method);
+        message.set("params", JSON.valueToTree(params));
+        if (sessionId != null) {
+            message.put("sessionId", sessionId);
+        }
+        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        try {
+            synchronized (socket) {
+                socket.sendText(message.toString(), true).get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            }
+            JsonNode reply = answer.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            if (reply.has("error")) {
+                throw new IllegalStateException(method + ": " + reply.get("error"));
+            }
+            return reply.get("result");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(method + " unanswered; Chromium's output: " + snapshot(output), e);
+        } finally {
+            pending.remove(id);
+        }
+    }
+
+    /** The events received so far for {@code sessionId}. */
+    List<JsonNode> events(String sessionId) {
+        return events.stream()
+                .filter(event -> sessionId.equals(event.path("sessionId").asText()))
+                .toList();
+    }
+
+    /** Waits until an event of {@code sessionId} matches {@code condition} (checked as events arrive). */
+    void awaitEvent(String sessionId, Predicate<JsonNode> condition, String what) {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        synchronized (events) {
+            while (events(sessionId).stream().noneMatch(condition)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("no " + what + " within " + BOUND);
+                }
+                try {
+                    events.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    private void received(String text) {
+        JsonNode message;
+        try {
+            message = JSON.readTree(text);
+        } catch (IOException e) {
+            return;
+        }
+        if (message.has("id")) {
+            CompletableFuture<JsonNode> answer = pending.get(message.get("id").asInt());
+            if (answer != null) {
+                answer.complete(message);
+            }
+        } else {
+            synchronized (events) {
+                events.add(message);
+                events.notifyAll();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.abort();
+        process.destroy();
+        try {
+            if (!process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    /** One tab of the browser. */
+    record Page(HeadlessChromium browser, String targetId, String sessionId) {
+
+        JsonNode send(String method, Map<String, ?> params) {
+            return browser.send(sessionId, method, params);
+        }
+
+        /** Opens {@code url} with network, console and log events recorded, and waits for its load event. */
+        void open(String url) {
+            send("Network.enable", Map.of());
+            send("Network.setCacheDisabled", Map.of("cacheDisabled", true));
+            send("Runtime.enable", Map.of());
+            send("Log.enable", Map.of());
+            send("Page.enable", Map.of());
+            send("Page.navigate", Map.of("url", url));
+            browser.awaitEvent(
+                    sessionId,
+                    event -> "Page.loadEventFired".equals(event.path("method").asText()),
+                    "load event of " + url);
+        }
+
+        /** Evaluates {@code expression} (a promise is awaited) and answers its value. */
+        JsonNode evaluate(String expression) {
+            JsonNode result = send(
+                    "Runtime.evaluate", Map.of("expression", expression, "awaitPromise", true, "returnByValue", true));
+            if (result.has("exceptionDetails")) {
+                throw new IllegalStateException(expression + " threw " + result.get("exceptionDetails"));
+            }
+            return result.path("result").path("value");
+        }
+
+        List<JsonNode> events(String method) {
+            return browser.events(sessionId).stream()
+                    .filter(event -> method.equals(event.path("method").asText()))
+                    .map(event -> event.path("params"))
+                    .toList();
+        }
+
+        void close() {
+            browser.send(null, "Target.closeTarget", Map.of("targetId", targetId));
+        }
+    }
+
+    /** Collects a message's fragments and hands whole messages to the browser. */
+    private static final class Listener implements WebSocket.Listener {
+
+        private final StringBuilder partial = new StringBuilder();
+        private volatile HeadlessChromium owner;
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                HeadlessChromium browser = owner;
+                if (browser != null) { // set before anything is asked, so before any answer
+                    browser.received(text);
+                }
+            }
+            webSocket.request(1);
+            return null;
+        }
+    }
+}
