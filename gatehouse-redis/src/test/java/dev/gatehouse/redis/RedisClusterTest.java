@@ -106,7 +106,7 @@ class RedisClusterTest {
             for (String user : List.of("a", "b", "c")) {
                 await(state.enqueue(room, user, now));
             }
-            assertThat(await(state.advance(room, now)).admitted()).containsExactly("a", "b");
+            assertThat(await(state.advance(room, now)).admittedUsers()).containsExactly("a", "b");
             assertThat(await(state.status(room, "c", now))).isEqualTo(Standing.queued(1));
             assertThat(await(state.standing(room, "a", now)).isReady()).isTrue();
             assertThat(await(state.finish(room, "a", now))).isEqualTo(Finish.READY_CLEARED);

@@ -44,10 +44,24 @@ public final class Admissions implements AutoCloseable {
     private final WallClock clock;
     private final Scheduler scheduler;
     private final long maxSleepMillis;
+    private final WaitListener waits;
     private final Map<String, RoomLoop> loops = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public Admissions(QueueState state, TenantStore audit, WallClock clock, Scheduler scheduler, long maxSleepMillis) {
+    /** Hears how long each admitted user waited, in milliseconds (for a histogram). */
+    @FunctionalInterface
+    public interface WaitListener {
+        void waited(String room, long millis);
+    }
+
+    public Admissions(
+            QueueState state,
+            TenantStore audit,
+            WallClock clock,
+            Scheduler scheduler,
+            long maxSleepMillis,
+            WaitListener waits) {
+        this.waits = waits;
         this.state = state;
         this.audit = audit;
         this.clock = clock;
@@ -214,7 +228,10 @@ public final class Admissions implements AutoCloseable {
 
         private void record(Advance advance, long now) {
             List<AuditEvent> events = new ArrayList<>();
-            advance.admitted().forEach(user -> events.add(new AuditEvent(room, now, AuditKind.ADMITTED, user, 1)));
+            for (QueueState.Admitted admitted : advance.admitted()) {
+                events.add(new AuditEvent(room, now, AuditKind.ADMITTED, admitted.user(), 1));
+                waits.waited(room, Math.max(0, now - admitted.enqueuedAtMillis()));
+            }
             if (advance.expired() > 0) {
                 events.add(new AuditEvent(room, now, AuditKind.EXPIRED, null, advance.expired()));
             }

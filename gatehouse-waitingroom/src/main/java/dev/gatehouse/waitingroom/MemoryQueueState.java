@@ -96,6 +96,7 @@ public final class MemoryQueueState implements QueueState {
         final String user;
         boolean ready;
         int slot;
+        long enqueuedAtMillis;
         long lastSeenMillis;
         long readyUntilMillis;
 
@@ -143,6 +144,7 @@ public final class MemoryQueueState implements QueueState {
                 return new Enqueued(false, current);
             }
             Entry entry = new Entry(user);
+            entry.enqueuedAtMillis = nowMillis;
             entry.lastSeenMillis = nowMillis;
             users.put(entry);
             line.add(entry);
@@ -197,7 +199,7 @@ public final class MemoryQueueState implements QueueState {
                 long next = (nextTickMillis == 0 ? nowMillis : nextTickMillis) + config.admissionFrequencyMillis();
                 nextTickMillis = next > nowMillis ? next : nowMillis + config.admissionFrequencyMillis();
             }
-            List<String> admitted = new ArrayList<>();
+            List<Admitted> admitted = new ArrayList<>();
             while (budget > 0
                     && line.size() > 0
                     && admitted.size() < MAX_ADMITTED_PER_ADVANCE
@@ -210,7 +212,7 @@ public final class MemoryQueueState implements QueueState {
                 ready++;
                 budget--;
                 admittedTotal++;
-                admitted.add(entry.user);
+                admitted.add(new Admitted(entry.user, entry.enqueuedAtMillis));
             }
             if (config.maxActiveUsers() == 0 && line.size() == 0) {
                 budget = 0; // without a capacity bound, admission happens at ticks: who comes later waits for one

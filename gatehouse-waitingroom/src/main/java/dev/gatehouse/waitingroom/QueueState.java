@@ -94,15 +94,24 @@ public interface QueueState {
     }
 
     /**
-     * What one {@link #advance} did: the users it made ready (in queue order), how many ready users
+     * What one {@link #advance} did: the users it made ready (in queue order, with when each was
+     * queued), how many ready users
      * expired and queued ones were abandoned, whether it ran a tick, and when the room next needs an
      * advance (the next tick, or sooner: a ready user's expiry with a capacity bound, an abandonment).
      */
-    record Advance(List<String> admitted, long expired, long abandoned, boolean ticked, long nextWakeMillis) {
+    record Advance(List<Admitted> admitted, long expired, long abandoned, boolean ticked, long nextWakeMillis) {
         public Advance {
             admitted = List.copyOf(admitted);
         }
+
+        /** The ids of the users admitted, in queue order. */
+        public List<String> admittedUsers() {
+            return admitted.stream().map(Admitted::user).toList();
+        }
     }
+
+    /** A user made ready, and when it was queued (for the wait-time histogram). */
+    record Admitted(String user, long enqueuedAtMillis) {}
 
     /**
      * Counts of a room: users queued and ready now, totals since the room began (admitted, expired,

@@ -3,6 +3,7 @@ package dev.gatehouse.redis.room;
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.redis.internal.LuaScript;
 import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.QueueState.Admitted;
 import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
 import io.lettuce.core.ScriptOutputType;
@@ -24,7 +25,7 @@ import java.util.function.Supplier;
 public final class RedisQueueState implements QueueState {
 
     /*
-     * Design: a room is five keys under prefix + "room:{" + room + "}:", all in the room's Cluster
+     * Design: a room is six keys under prefix + "room:{" + room + "}:", all in the room's Cluster
      * slot: "config" (a hash of the config's fields under their wire names; absent until one is
      * stored), "state" (a hash: seq, next_tick, last_tick, budget, ticks and the totals), and three
      * sorted sets of user ids: "queue" scored by a per-room sequence number (a position is ZRANK + 1,
@@ -147,9 +148,11 @@ public final class RedisQueueState implements QueueState {
         return this.<List<Object>>run(
                         RoomScripts.ADVANCE, ScriptOutputType.MULTI, room, time(nowMillis), mostPerAdvance)
                 .thenApply(reply -> {
-                    List<String> admitted = new ArrayList<>();
-                    for (Object user : (List<?>) reply.get(4)) {
-                        admitted.add((String) user);
+                    List<Admitted> admitted = new ArrayList<>();
+                    List<?> users = (List<?>) reply.get(4);
+                    List<?> times = (List<?>) reply.get(5);
+                    for (int i = 0; i < users.size(); i++) {
+                        admitted.add(new Admitted((String) users.get(i), Long.parseLong((String) times.get(i))));
                     }
                     return new Advance(
                             admitted, number(reply, 0), number(reply, 1), number(reply, 2) == 1, number(reply, 3));
@@ -200,7 +203,8 @@ public final class RedisQueueState implements QueueState {
             key(keyPrefix, room, "state"),
             key(keyPrefix, room, "queue"),
             key(keyPrefix, room, "seen"),
-            key(keyPrefix, room, "ready")
+            key(keyPrefix, room, "ready"),
+            key(keyPrefix, room, "enqueued")
         };
     }
 

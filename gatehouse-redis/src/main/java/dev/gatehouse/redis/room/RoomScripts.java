@@ -5,9 +5,9 @@ import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
 
 /**
- * The Lua scripts behind {@link RedisQueueState}. Every script gets the room's five keys in one
+ * The Lua scripts behind {@link RedisQueueState}. Every script gets the room's six keys in one
  * order: KEYS[1] config (hash), 2 state (hash), 3 queue (sorted set), 4 seen (sorted set), 5 ready
- * (sorted set).
+ * (sorted set), 6 enqueued (hash: a queued user's enqueue time, for the wait it is admitted after).
  */
 final class RoomScripts {
 
@@ -51,6 +51,7 @@ final class RoomScripts {
             local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
             redis.call('ZADD', KEYS[3], string.format('%d', seq), user)
             redis.call('ZADD', KEYS[4], ARGV[2], user)
+            redis.call('HSET', KEYS[6], user, ARGV[2])
             return {1, 1, redis.call('ZCARD', KEYS[3]), 0}
             """;
 
@@ -144,7 +145,7 @@ final class RoomScripts {
      * users expire or more queued ones are abandoned than that, the call does only those, neither
      * ticks nor admits, and asks to be called again at once: a sweep never holds Redis longer than
      * an admission batch, and nobody is admitted who was due to be dropped. Replies {expired,
-     * abandoned, ticked, next wake, {admitted users in queue order}}.
+     * abandoned, ticked, next wake, {admitted users in queue order}, {when each was queued}}.
      */
     static final LuaScript ADVANCE = new LuaScript(CONFIG_FIELDS + """
             local now, most = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -173,6 +174,7 @@ final class RoomScripts {
                 local last = math.min(first + 999, abandoned)
                 redis.call('ZREM', KEYS[3], unpack(gone, first, last))
                 redis.call('ZREM', KEYS[4], unpack(gone, first, last))
+                redis.call('HDEL', KEYS[6], unpack(gone, first, last))
               end
               if abandoned > 0 then
                 redis.call('HINCRBY', KEYS[2], 'abandoned_total', abandoned)
@@ -182,7 +184,7 @@ final class RoomScripts {
               end
             end
             if unfinished then
-              return {expired, abandoned, 0, now, {}}
+              return {expired, abandoned, 0, now, {}, {}}
             end
 
             local ticked = 0
@@ -205,7 +207,7 @@ final class RoomScripts {
             if max_active > 0 then
               count = math.min(count, max_active - ready)
             end
-            local admitted = {}
+            local admitted, enqueued = {}, {}
             if count > 0 then
               local head = redis.call('ZPOPMIN', KEYS[3], count)
               for i = 1, #head, 2 do
@@ -222,6 +224,11 @@ final class RoomScripts {
                 end
                 redis.call('ZADD', KEYS[5], unpack(scored))
                 redis.call('ZREM', KEYS[4], unpack(admitted, first, last))
+                local times = redis.call('HMGET', KEYS[6], unpack(admitted, first, last))
+                for i = first, last do
+                  enqueued[i] = times[i - first + 1] or ARGV[1]
+                end
+                redis.call('HDEL', KEYS[6], unpack(admitted, first, last))
               end
               budget, ready, queued = budget - count, ready + count, queued - count
               redis.call('HINCRBY', KEYS[2], 'admitted_total', count)
@@ -236,7 +243,7 @@ final class RoomScripts {
             local waiting = budget > 0 and queued > 0
             local seats_full = max_active > 0 and ready >= max_active
             if waiting and count == most and not seats_full then
-              return {expired, abandoned, ticked, now, admitted}
+              return {expired, abandoned, ticked, now, admitted, enqueued}
             end
             local wake = next_tick
             if waiting and seats_full then
@@ -254,7 +261,7 @@ final class RoomScripts {
             if wake < now then
               wake = now
             end
-            return {expired, abandoned, ticked, wake, admitted}
+            return {expired, abandoned, ticked, wake, admitted, enqueued}
             """);
 
     private RoomScripts() {}

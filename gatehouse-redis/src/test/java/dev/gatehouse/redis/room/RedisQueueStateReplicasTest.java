@@ -50,7 +50,7 @@ class RedisQueueStateReplicasTest {
         backends.forEach(RedisBackend::close);
         try (RedisClient client = RedisClient.create(TestRedis.URL);
                 StatefulRedisConnection<String, String> connection = client.connect()) {
-            for (String part : List.of("config", "state", "queue", "seen", "ready")) {
+            for (String part : List.of("config", "state", "queue", "seen", "ready", "enqueued")) {
                 connection.sync().del(RedisQueueState.key(prefix, room, part));
             }
         }
@@ -88,8 +88,8 @@ class RedisQueueStateReplicasTest {
                     try {
                         for (int i = 0; i < STEPS; i++) {
                             Advance advance = await(replica.advance(room, clock.addAndGet(100)));
-                            admitted.addAll(advance.admitted());
-                            toFinish.addAll(advance.admitted());
+                            admitted.addAll(advance.admittedUsers());
+                            toFinish.addAll(advance.admittedUsers());
                             if (advance.ticked()) {
                                 ticks.incrementAndGet();
                             }

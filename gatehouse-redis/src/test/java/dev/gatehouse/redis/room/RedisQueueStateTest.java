@@ -105,7 +105,7 @@ class RedisQueueStateTest extends QueueStateContract {
     }
 
     @Test
-    void keys_areTheRoomsFive_allInTheRoomsSlot() {
+    void keys_areTheRoomsSix_allInTheRoomsSlot() {
         QueueState state = state();
         await(state.configure(room, config(1, 60, 0, 30), T0));
         await(state.enqueue(room, "a", T0));
@@ -113,7 +113,7 @@ class RedisQueueStateTest extends QueueStateContract {
         await(state.advance(room, T0));
 
         assertThat(roomKeys())
-                .containsExactly(key("config"), key("queue"), key("ready"), key("seen"), key("state"))
+                .containsExactly(key("config"), key("enqueued"), key("queue"), key("ready"), key("seen"), key("state"))
                 .allSatisfy(name -> assertThat(SlotHash.getSlot(name)).isEqualTo(SlotHash.getSlot(room)));
         assertThat(key("queue")).isEqualTo(prefix + "room:{" + room + "}:queue");
     }
@@ -151,11 +151,11 @@ class RedisQueueStateTest extends QueueStateContract {
             assertThat(await(state.status(room, users.get(i), T0))).isEqualTo(Standing.queued(i + 1));
         }
         assertThat(await(state.config(room))).isEqualTo(config(users.size(), 60, 0, 0));
-        assertThat(roomKeys()).containsExactly(key("config"), key("queue"), key("seen"), key("state"));
+        assertThat(roomKeys()).containsExactly(key("config"), key("enqueued"), key("queue"), key("seen"), key("state"));
 
         Advance advance = await(state.advance(room, T0));
 
-        assertThat(advance.admitted()).isEqualTo(users);
+        assertThat(advance.admittedUsers()).isEqualTo(users);
         for (String user : users) {
             assertThat(await(state.standing(room, user, T0))).isEqualTo(Standing.ready(T0 + TTL));
         }
@@ -229,7 +229,7 @@ class RedisQueueStateTest extends QueueStateContract {
             state.enqueue(room, "u" + i, T0);
         }
 
-        assertThat(await(state.advance(room, T0)).admitted()).hasSize((int) RoomConfig.DEFAULTS.admissionLimit());
+        assertThat(await(state.advance(room, T0)).admittedUsers()).hasSize((int) RoomConfig.DEFAULTS.admissionLimit());
     }
 
     @Test
@@ -271,7 +271,7 @@ class RedisQueueStateTest extends QueueStateContract {
         redis().scriptFlush();
 
         assertThat(await(state.enqueue(room, "after", T0)).standing()).isEqualTo(Standing.queued(2));
-        assertThat(await(state.advance(room, T0)).admitted()).containsExactly("before", "after");
+        assertThat(await(state.advance(room, T0)).admittedUsers()).containsExactly("before", "after");
     }
 
     @Test
@@ -281,7 +281,7 @@ class RedisQueueStateTest extends QueueStateContract {
         for (String user : List.of("finishes", "expires", "abandoned", "abandoned-too")) {
             await(state.enqueue(room, user, T0));
         }
-        assertThat(await(state.advance(room, T0 + 1)).admitted()).containsExactly("finishes", "expires");
+        assertThat(await(state.advance(room, T0 + 1)).admittedUsers()).containsExactly("finishes", "expires");
         await(state.finish(room, "finishes", T0 + 2));
 
         Advance late = await(state.advance(room, T0 + 1 + TTL));
@@ -306,7 +306,7 @@ class RedisQueueStateTest extends QueueStateContract {
         assertThat(await(state.advance(room, T0)).nextWakeMillis()).isEqualTo(T0); // 3 admitted, more to come
         await(state.advance(room, T0));
         Advance last = await(state.advance(room, T0));
-        assertThat(last.admitted()).containsExactly("u6");
+        assertThat(last.admittedUsers()).containsExactly("u6");
         assertThat(last.nextWakeMillis()).isEqualTo(T0 + 3_600_000);
 
         long expiry = T0 + TTL;
@@ -335,11 +335,11 @@ class RedisQueueStateTest extends QueueStateContract {
 
         assertThat(first.abandoned()).isEqualTo(3);
         assertThat(first.ticked()).isFalse();
-        assertThat(first.admitted()).isEmpty();
+        assertThat(first.admittedUsers()).isEmpty();
         assertThat(first.nextWakeMillis()).isEqualTo(T0 + 30_000);
         assertThat(second.abandoned()).isEqualTo(1);
         assertThat(second.ticked()).isTrue();
-        assertThat(second.admitted()).containsExactly("stays");
+        assertThat(second.admittedUsers()).containsExactly("stays");
     }
 
     @Test
@@ -393,7 +393,7 @@ class RedisQueueStateTest extends QueueStateContract {
                 .filter(user -> Integer.parseInt(user.substring(1)) % 3 == 0)
                 .collect(Collectors.toCollection(ArrayList::new));
         assertThat(advance.abandoned()).isEqualTo(1_000 - kept.size());
-        assertThat(advance.admitted()).isEqualTo(kept.subList(0, 100));
+        assertThat(advance.admittedUsers()).isEqualTo(kept.subList(0, 100));
         kept.subList(0, 100).clear();
         for (int i = 0; i < kept.size(); i++) {
             assertThat(await(state.standing(room, kept.get(i), T0 + 30_000))).isEqualTo(Standing.queued(i + 1));

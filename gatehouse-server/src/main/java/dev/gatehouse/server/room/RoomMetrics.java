@@ -7,47 +7,89 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rooms' metrics on the admin listener, per tenant: users queued and ready now, and users
- * admitted, expired, abandoned and finished in total. At most {@code maxTenants} tenants (the first
+ * admitted, expired, abandoned and finished in total, and how long admitted users waited (a
+ * histogram). At most {@code maxTenants} tenants (the first
  * by id) have series of their own; the rest are summed under {@code tenant="_other"}, so a database
  * of many tenants cannot flood the metrics. The counts are the room's as the store keeps them (shared
  * by every replica), at most about a second old.
  */
-final class RoomMetrics {
+final class RoomMetrics implements Admissions.WaitListener {
 
     private static final String OTHER = "_other";
 
     private final MeterRegistry registry;
-    private final Admissions admissions;
+    private volatile @Nullable Admissions admissions;
     private final int maxTenants;
     private final List<Meter> meters = new ArrayList<>();
+    private volatile Map<String, Timer> waits = Map.of();
+    private volatile @Nullable Timer otherWaits;
 
-    RoomMetrics(MeterRegistry registry, Admissions admissions, int maxTenants) {
+    RoomMetrics(MeterRegistry registry, int maxTenants) {
         this.registry = registry;
-        this.admissions = admissions;
         this.maxTenants = maxTenants;
+    }
+
+    /** Reads the rooms' counts from {@code source} (which hears the waits here: built after this). */
+    void countsFrom(Admissions source) {
+        this.admissions = source;
+    }
+
+    /** Records that a user of {@code room} was admitted after waiting {@code millis}. */
+    @Override
+    public void waited(String room, long millis) {
+        Timer timer = waits.get(room);
+        if (timer == null) {
+            timer = otherWaits;
+        }
+        if (timer != null) {
+            timer.record(millis, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Registers the series of {@code tenants} (sorted by id), dropping those of tenants gone. */
     synchronized void tenants(List<Tenant> tenants) {
         meters.forEach(registry::remove);
         meters.clear();
+        otherWaits = null;
         List<String> ids = tenants.stream().map(Tenant::id).sorted().toList();
         List<String> own = ids.subList(0, Math.min(maxTenants, ids.size()));
         Set<String> overflow = new HashSet<>(ids.subList(own.size(), ids.size()));
+        Map<String, Timer> timers = new HashMap<>();
         for (String id : own) {
             register(id, Set.of(id));
+            timers.put(id, waitTimer(id));
         }
         if (!overflow.isEmpty()) {
             register(OTHER, overflow);
+            otherWaits = waitTimer(OTHER);
         }
+        waits = Map.copyOf(timers);
+    }
+
+    private Timer waitTimer(String label) {
+        Timer timer = Timer.builder("gatehouse.room.wait")
+                .description("How long admitted users waited in the queue")
+                .tag("tenant", label)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofSeconds(1))
+                .maximumExpectedValue(Duration.ofHours(6))
+                .register(registry);
+        meters.add(timer);
+        return timer;
     }
 
     private void register(String label, Set<String> rooms) {
@@ -86,9 +128,13 @@ final class RoomMetrics {
     }
 
     private long sum(Set<String> rooms, ToLongFunction<RoomStats> count) {
+        Admissions source = admissions;
+        if (source == null) {
+            return 0;
+        }
         long total = 0;
         for (String room : rooms) {
-            total += admissions.stats(room).map(count::applyAsLong).orElse(0L);
+            total += source.stats(room).map(count::applyAsLong).orElse(0L);
         }
         return total;
     }

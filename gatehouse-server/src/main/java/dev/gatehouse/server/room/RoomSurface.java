@@ -72,10 +72,11 @@ public final class RoomSurface implements Surface {
             Tenant tenant = Tenant.ofBusinessId(key);
             await(store.register(tenant), "registering tenant " + tenant.id());
         }
+        RoomMetrics metrics = new RoomMetrics(infra.metrics(), settings.metricsMaxTenants());
         Admissions admissions = infra.closeWith(
                 "admissions",
-                new Admissions(state, store, infra.wallClock(), infra.scheduler(), MAX_ADVANCE_SLEEP_MILLIS));
-        RoomMetrics metrics = new RoomMetrics(infra.metrics(), admissions, settings.metricsMaxTenants());
+                new Admissions(state, store, infra.wallClock(), infra.scheduler(), MAX_ADVANCE_SLEEP_MILLIS, metrics));
+        metrics.countsFrom(admissions);
         TenantDirectory directory = infra.closeWith(
                 "tenants",
                 TenantDirectory.start(

@@ -219,6 +219,24 @@ class RoomApiTest {
     }
 
     @Test
+    void theAdminListenerCountsTheRoomAndHowLongAdmittedUsersWaited() {
+        configure("{\"admission_limit\": 1, \"admission_frequency\": 5}");
+        enqueue("alice");
+        enqueue("bob");
+        clock.advance(Duration.ofSeconds(5)); // alice admitted after 5 s
+        clock.advance(Duration.ofSeconds(1)); // the counts are read about once a second
+        String tenant = dev.gatehouse.waitingroom.Tenant.ofBusinessId(KEY).id();
+        String metrics =
+                server.send(TestServer.request("GET", server.admin("/metrics"))).body();
+        assertThat(metrics)
+                .contains("gatehouse_room_wait_seconds_count{tenant=\"" + tenant + "\"} 1")
+                .contains("gatehouse_room_wait_seconds_sum{tenant=\"" + tenant + "\"} 5.0")
+                .contains("gatehouse_room_queued{tenant=\"" + tenant + "\"} 1.0")
+                .contains("gatehouse_room_ready{tenant=\"" + tenant + "\"} 1.0")
+                .contains("gatehouse_room_admitted_total{tenant=\"" + tenant + "\"} 1.0");
+    }
+
+    @Test
     void anExpiredTokenIsReissuedByStatusOnlyWithTheSamePlace() {
         enqueue("alice");
         String jwt = enqueue("bob").get("jwt").asText();

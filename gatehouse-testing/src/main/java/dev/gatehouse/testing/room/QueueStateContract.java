@@ -113,7 +113,8 @@ public abstract class QueueStateContract {
         enqueueAll("u", 5, T0);
         Advance first = await(state.advance(room, T0 + 1));
         assertThat(first.ticked()).isTrue();
-        assertThat(first.admitted()).containsExactly("u0", "u1");
+        assertThat(first.admitted())
+                .containsExactly(new QueueState.Admitted("u0", T0), new QueueState.Admitted("u1", T0));
         assertThat(first.nextWakeMillis()).isEqualTo(T0 + 1 + 5_000);
         assertThat(status("u0", T0 + 2)).isEqualTo(Standing.ready(T0 + 1 + RoomConfig.DEFAULTS.readyTtlMillis()));
         assertThat(status("u2", T0 + 2)).isEqualTo(Standing.queued(1));
@@ -125,20 +126,20 @@ public abstract class QueueStateContract {
     void ticksComeEveryFrequencyAndOnlyThen() {
         configure(config(1, 5, 0, 0));
         enqueueAll("u", 10, T0);
-        assertThat(await(state.advance(room, T0)).admitted()).containsExactly("u0");
+        assertThat(await(state.advance(room, T0)).admittedUsers()).containsExactly("u0");
         assertThat(await(state.advance(room, T0 + 4_999)).ticked()).isFalse();
-        assertThat(await(state.advance(room, T0 + 4_999)).admitted()).isEmpty();
+        assertThat(await(state.advance(room, T0 + 4_999)).admittedUsers()).isEmpty();
         Advance second = await(state.advance(room, T0 + 5_000));
         assertThat(second.ticked()).isTrue();
-        assertThat(second.admitted()).containsExactly("u1");
+        assertThat(second.admittedUsers()).containsExactly("u1");
         // a late call ticks once, and the schedule keeps its phase
         Advance late = await(state.advance(room, T0 + 12_000));
-        assertThat(late.admitted()).containsExactly("u2");
+        assertThat(late.admittedUsers()).containsExactly("u2");
         assertThat(late.nextWakeMillis()).isEqualTo(T0 + 15_000);
-        assertThat(await(state.advance(room, T0 + 12_001)).admitted()).isEmpty();
+        assertThat(await(state.advance(room, T0 + 12_001)).admittedUsers()).isEmpty();
         // more than a period late: no burst of missed ticks
         Advance veryLate = await(state.advance(room, T0 + 60_000));
-        assertThat(veryLate.admitted()).containsExactly("u3");
+        assertThat(veryLate.admittedUsers()).containsExactly("u3");
         assertThat(veryLate.nextWakeMillis()).isEqualTo(T0 + 65_000);
         assertThat(await(state.stats(room, T0 + 60_000)).ticks()).isEqualTo(4);
     }
@@ -147,11 +148,11 @@ public abstract class QueueStateContract {
     void budgetLeftAtATickIsNotCarried() {
         configure(config(3, 5, 0, 0));
         enqueueAll("a", 1, T0);
-        assertThat(await(state.advance(room, T0)).admitted()).containsExactly("a0");
+        assertThat(await(state.advance(room, T0)).admittedUsers()).containsExactly("a0");
         enqueueAll("b", 5, T0 + 1);
         // without a capacity bound admission waits for the tick, though two of the budget were not used
-        assertThat(await(state.advance(room, T0 + 2)).admitted()).isEmpty();
-        assertThat(await(state.advance(room, T0 + 5_000)).admitted()).containsExactly("b0", "b1", "b2");
+        assertThat(await(state.advance(room, T0 + 2)).admittedUsers()).isEmpty();
+        assertThat(await(state.advance(room, T0 + 5_000)).admittedUsers()).containsExactly("b0", "b1", "b2");
     }
 
     @Test
@@ -159,7 +160,8 @@ public abstract class QueueStateContract {
         configure(config(0, 1, 0, 0));
         enqueueAll("u", 3, T0);
         for (int i = 0; i < 5; i++) {
-            assertThat(await(state.advance(room, T0 + i * 1_000L)).admitted()).isEmpty();
+            assertThat(await(state.advance(room, T0 + i * 1_000L)).admittedUsers())
+                    .isEmpty();
         }
         assertThat(status("u0", T0 + 5_000)).isEqualTo(Standing.queued(1));
     }
@@ -198,29 +200,29 @@ public abstract class QueueStateContract {
     void aCapacityBoundAdmitsAsSeatsFreeWithinTheBudget() {
         configure(config(10, 3_600, 2, 0));
         enqueueAll("u", 6, T0);
-        assertThat(await(state.advance(room, T0)).admitted()).containsExactly("u0", "u1");
-        assertThat(await(state.advance(room, T0 + 1)).admitted()).isEmpty();
+        assertThat(await(state.advance(room, T0)).admittedUsers()).containsExactly("u0", "u1");
+        assertThat(await(state.advance(room, T0 + 1)).admittedUsers()).isEmpty();
         await(state.finish(room, "u0", T0 + 2));
-        assertThat(await(state.advance(room, T0 + 2)).admitted()).containsExactly("u2");
+        assertThat(await(state.advance(room, T0 + 2)).admittedUsers()).containsExactly("u2");
         // an expired seat frees too, and the next wake is that expiry
         Advance waiting = await(state.advance(room, T0 + 3));
         long ttl = RoomConfig.DEFAULTS.readyTtlMillis();
         assertThat(waiting.nextWakeMillis()).isEqualTo(T0 + ttl);
         Advance atExpiry = await(state.advance(room, T0 + ttl));
         assertThat(atExpiry.expired()).isEqualTo(1);
-        assertThat(atExpiry.admitted()).containsExactly("u3");
+        assertThat(atExpiry.admittedUsers()).containsExactly("u3");
     }
 
     @Test
     void theBudgetStillBoundsCapacityAdmission() {
         configure(config(2, 60, 1, 0));
         enqueueAll("u", 5, T0);
-        assertThat(await(state.advance(room, T0)).admitted()).containsExactly("u0");
+        assertThat(await(state.advance(room, T0)).admittedUsers()).containsExactly("u0");
         await(state.finish(room, "u0", T0 + 1));
-        assertThat(await(state.advance(room, T0 + 1)).admitted()).containsExactly("u1");
+        assertThat(await(state.advance(room, T0 + 1)).admittedUsers()).containsExactly("u1");
         await(state.finish(room, "u1", T0 + 2));
-        assertThat(await(state.advance(room, T0 + 2)).admitted()).isEmpty(); // two this tick already
-        assertThat(await(state.advance(room, T0 + 60_000)).admitted()).containsExactly("u2");
+        assertThat(await(state.advance(room, T0 + 2)).admittedUsers()).isEmpty(); // two this tick already
+        assertThat(await(state.advance(room, T0 + 60_000)).admittedUsers()).containsExactly("u2");
     }
 
     @Test
@@ -246,11 +248,11 @@ public abstract class QueueStateContract {
         enqueueAll("u", 5, T0);
         await(state.advance(room, T0));
         await(state.configure(room, config(2, 10, 0, 0), T0 + 3_000));
-        assertThat(await(state.advance(room, T0 + 9_999)).admitted()).isEmpty();
-        assertThat(await(state.advance(room, T0 + 10_000)).admitted()).containsExactly("u1", "u2");
+        assertThat(await(state.advance(room, T0 + 9_999)).admittedUsers()).isEmpty();
+        assertThat(await(state.advance(room, T0 + 10_000)).admittedUsers()).containsExactly("u1", "u2");
         // a frequency whose next tick has passed already: the next tick is now
         await(state.configure(room, config(1, 1, 0, 0), T0 + 15_000));
-        assertThat(await(state.advance(room, T0 + 15_000)).admitted()).containsExactly("u3");
+        assertThat(await(state.advance(room, T0 + 15_000)).admittedUsers()).containsExactly("u3");
     }
 
     @Test
@@ -259,11 +261,11 @@ public abstract class QueueStateContract {
         configure(config(users, 60, 0, 0));
         enqueueAll("u", users, T0);
         Advance first = await(state.advance(room, T0));
-        assertThat(first.admitted()).hasSize(QueueState.MAX_ADMITTED_PER_ADVANCE);
+        assertThat(first.admittedUsers()).hasSize(QueueState.MAX_ADMITTED_PER_ADVANCE);
         assertThat(first.nextWakeMillis()).isEqualTo(T0);
         Advance second = await(state.advance(room, T0));
         assertThat(second.ticked()).isFalse();
-        assertThat(second.admitted()).hasSize(5);
+        assertThat(second.admittedUsers()).hasSize(5);
         assertThat(await(state.stats(room, T0)).admittedTotal()).isEqualTo(users);
     }
 
@@ -331,11 +333,11 @@ public abstract class QueueStateContract {
                         }
                         int admit = (int) Math.min(limit, line.size());
                         List<String> head = new ArrayList<>(line.subList(0, admit));
-                        assertThat(advance.admitted()).isEqualTo(head);
+                        assertThat(advance.admittedUsers()).isEqualTo(head);
                         line.subList(0, admit).clear();
                         ready.addAll(head); // the TTL (60 s at least) outlasts this run
                     } else {
-                        assertThat(advance.admitted()).isEmpty();
+                        assertThat(advance.admittedUsers()).isEmpty();
                     }
                 }
             }
@@ -366,7 +368,7 @@ public abstract class QueueStateContract {
                     await(state.enqueue(room, "t" + Thread.currentThread().threadId() + "-" + i, clock.get()));
                 } else {
                     Advance advance = await(state.advance(room, clock.addAndGet(50)));
-                    admitted.addAll(advance.admitted());
+                    admitted.addAll(advance.admittedUsers());
                     if (advance.ticked()) {
                         ticks.incrementAndGet();
                     }
