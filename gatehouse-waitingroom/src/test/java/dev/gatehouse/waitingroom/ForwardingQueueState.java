@@ -1,0 +1,58 @@
+package dev.gatehouse.waitingroom;
+
+import java.util.concurrent.CompletionStage;
+
+/** A {@link QueueState} passing every call to another, for tests to change one call. */
+class ForwardingQueueState implements QueueState {
+
+    private final QueueState delegate;
+
+    ForwardingQueueState(QueueState delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public CompletionStage<RoomConfig> config(String room) {
+        return delegate.config(room);
+    }
+
+    @Override
+    public CompletionStage<Void> configure(String room, RoomConfig config, long nowMillis) {
+        return delegate.configure(room, config, nowMillis);
+    }
+
+    @Override
+    public CompletionStage<Boolean> configureIfAbsent(String room, RoomConfig config) {
+        return delegate.configureIfAbsent(room, config);
+    }
+
+    @Override
+    public CompletionStage<Enqueued> enqueue(String room, String user, long nowMillis) {
+        return delegate.enqueue(room, user, nowMillis);
+    }
+
+    @Override
+    public CompletionStage<Standing> status(String room, String user, long nowMillis) {
+        return delegate.status(room, user, nowMillis);
+    }
+
+    @Override
+    public CompletionStage<Standing> standing(String room, String user, long nowMillis) {
+        return delegate.standing(room, user, nowMillis);
+    }
+
+    @Override
+    public CompletionStage<Finish> finish(String room, String user, long nowMillis) {
+        return delegate.finish(room, user, nowMillis);
+    }
+
+    @Override
+    public CompletionStage<Advance> advance(String room, long nowMillis) {
+        return delegate.advance(room, nowMillis);
+    }
+
+    @Override
+    public CompletionStage<RoomStats> stats(String room, long nowMillis) {
+        return delegate.stats(room, nowMillis);
+    }
+}
