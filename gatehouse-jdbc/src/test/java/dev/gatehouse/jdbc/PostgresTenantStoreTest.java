@@ -121,6 +121,20 @@ class PostgresTenantStoreTest {
     }
 
     @Test
+    void open_ofASchemaANewerReplicaMigratedFurther_usesItAsItIs() {
+        Issued acme = await(open().add("acme", "Acme")).orElseThrow();
+        database()
+                .execute(
+                        "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+                                + " checksum, installed_by, execution_time, success)"
+                                + " VALUES (100, '999', 'from a newer replica', 'SQL', 'V999__from_a_newer_replica.sql', 0, 'test', 0, true)");
+
+        PostgresTenantStore older = open();
+
+        assertThat(await(older.tenants())).containsExactly(acme.tenant());
+    }
+
+    @Test
     void replicasStartingTogether_migrateOnceAndRegisterEachTenantOnce() throws InterruptedException {
         ConcurrentLinkedQueue<PostgresTenantStore> replicas = new ConcurrentLinkedQueue<>();
         Race.run(3, () -> replicas.add(database().open(PostgresTenantStore.builder(database().url))));
