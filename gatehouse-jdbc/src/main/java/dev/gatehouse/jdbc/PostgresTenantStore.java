@@ -53,7 +53,8 @@ public final class PostgresTenantStore implements TenantStore, AutoCloseable {
      * complete on those threads; a caller on an event loop hops back to it itself.
      *
      * Every write is one statement, so there is nothing to lock: register and add are INSERT … ON
-     * CONFLICT (id) DO NOTHING, whose row count says who won when replicas race; rotateKey and
+     * CONFLICT DO NOTHING, whose row count says who won when replicas race (when it inserted nothing,
+     * a read tells a taken id from a key hash another id holds); rotateKey and
      * revoke are one UPDATE guarded by revoked_at IS NULL, so a revoked tenant stays revoked and
      * keeps its last key hash (the unique key_hash index keeps one key from naming two tenants).
      * Only an audit batch spans statements, in one transaction. The raw key never leaves this
@@ -82,8 +83,11 @@ public final class PostgresTenantStore implements TenantStore, AutoCloseable {
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Logger LOG = LoggerFactory.getLogger(PostgresTenantStore.class);
 
+    // no conflict target: two replicas inserting one tenant clash on the key hash's index as well as
+    // on the id's, and a conflict on any index but the target's would be an error instead of nothing
     private static final String INSERT_TENANT =
-            "INSERT INTO tenants (id, name, key_hash) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING";
+            "INSERT INTO tenants (id, name, key_hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+    private static final String ID_TAKEN = "SELECT 1 FROM tenants WHERE id = ?";
     private static final String LIVE_TENANTS =
             "SELECT id, name, key_hash, created_at FROM tenants WHERE revoked_at IS NULL ORDER BY id COLLATE \"C\"";
     private static final String CONFIG_COLUMNS =
@@ -325,18 +329,29 @@ public final class PostgresTenantStore implements TenantStore, AutoCloseable {
         }
     }
 
+    /**
+     * Inserts {@code tenant} unless its id (or its key hash) is taken; whether it did. A key hash that
+     * another id holds fails: the id is free, so "already there" would be a lie.
+     */
     private static boolean insert(Connection connection, Tenant tenant) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(INSERT_TENANT)) {
             insert.setString(1, tenant.id());
             insert.setString(2, tenant.name());
             insert.setString(3, tenant.keyHash());
-            return insert.executeUpdate() == 1;
-        } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) { // unique_violation: only key_hash is left to clash
-                throw new DatabaseException("tenant " + tenant.id() + ": its key hash belongs to another tenant", e);
+            if (insert.executeUpdate() == 1) {
+                return true;
             }
-            throw e;
         }
+        // A statement of its own, so it sees the row the insert yielded to, committed by then.
+        try (PreparedStatement select = connection.prepareStatement(ID_TAKEN)) {
+            select.setString(1, tenant.id());
+            try (ResultSet row = select.executeQuery()) {
+                if (row.next()) {
+                    return false;
+                }
+            }
+        }
+        throw new DatabaseException("tenant " + tenant.id() + ": its key hash belongs to another tenant");
     }
 
     private static Optional<Instant> instant(ResultSet row, String column) throws SQLException {

@@ -164,6 +164,30 @@ class PostgresTenantStoreTest {
     }
 
     @Test
+    void replicasRegisteringOneTenantTogether_haveOneWinnerEveryTime() throws InterruptedException {
+        List<PostgresTenantStore> replicas = List.of(open(), open(), open());
+        int rounds = 100;
+        int threads = 6;
+        List<Integer> winnersPerRound = new ArrayList<>();
+
+        for (int round = 0; round < rounds; round++) {
+            Tenant tenant = Tenant.ofBusinessId("key of round " + round);
+            AtomicInteger winners = new AtomicInteger();
+            AtomicInteger next = new AtomicInteger();
+            // every one of these inserts clashes on the key hash's unique index as well as the id's
+            Race.run(threads, () -> {
+                if (await(replicas.get(next.getAndIncrement() % replicas.size()).register(tenant))) {
+                    winners.incrementAndGet();
+                }
+            });
+            winnersPerRound.add(winners.get());
+        }
+
+        assertThat(winnersPerRound).containsOnly(1);
+        assertThat(await(replicas.getFirst().tenants())).hasSize(rounds);
+    }
+
+    @Test
     void keys_areStoredOnlyAsTheirHashes() {
         PostgresTenantStore store = open();
         Issued added = await(store.add("acme", "Acme")).orElseThrow();
