@@ -30,7 +30,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code gatehouse tenants} against the real PostgreSQL ({@code GATEHOUSE_JDBC_URL}), in a schema of
  * this class's own (named in the URL's {@code currentSchema}), which a store opened beside the
- * command reads as a running server would.
+ * command reads as a running server would. The usage errors and the unreachable database need no
+ * server.
  */
 class TenantsCommandTest {
 
@@ -53,29 +53,32 @@ class TenantsCommandTest {
     private StringWriter out = new StringWriter();
     private StringWriter err = new StringWriter();
 
-    @BeforeAll
-    static void schemaOfItsOwn() {
-        String base = RequiredServices.postgres();
-        byte[] suffix = new byte[6];
-        new SecureRandom().nextBytes(suffix);
-        String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=gh_cli_"
-                + HexFormat.of().formatHex(suffix);
-        try {
-            server = PostgresTenantStore.builder(DatabaseUrl.parse(url)).open();
-        } catch (RuntimeException e) {
-            RequiredServices.missing("PostgreSQL at " + base + " (GATEHOUSE_JDBC_URL): " + e.getMessage());
-            throw e;
+    /** The schema's URL, made on first use: the tests that need no server run without one. */
+    private static synchronized String databaseUrl() {
+        if (databaseUrl == null) {
+            String base = RequiredServices.postgres();
+            byte[] suffix = new byte[6];
+            new SecureRandom().nextBytes(suffix);
+            String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=gh_cli_"
+                    + HexFormat.of().formatHex(suffix);
+            try {
+                server = PostgresTenantStore.builder(DatabaseUrl.parse(url)).open();
+            } catch (RuntimeException e) {
+                RequiredServices.missing("PostgreSQL at " + base + " (GATEHOUSE_JDBC_URL): " + e.getMessage());
+                throw e;
+            }
+            databaseUrl = url;
         }
-        databaseUrl = url;
+        return databaseUrl;
     }
 
     @AfterAll
     static void dropSchema() throws SQLException {
-        if (server == null) {
+        if (server == null || databaseUrl == null) {
             return;
         }
         server.close();
-        DatabaseUrl url = DatabaseUrl.parse(databaseUrl());
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
         try (Connection connection = DriverManager.getConnection(
                         url.jdbcUrl(), url.user().orElse(null), url.password().orElse(null));
                 Statement statement = connection.createStatement()) {
@@ -83,16 +86,10 @@ class TenantsCommandTest {
         }
     }
 
-    private static String databaseUrl() {
-        if (databaseUrl == null) {
-            throw new IllegalStateException("no database: schemaOfItsOwn did not run");
-        }
-        return databaseUrl;
-    }
-
     private static PostgresTenantStore server() {
+        databaseUrl();
         if (server == null) {
-            throw new IllegalStateException("no store: schemaOfItsOwn did not run");
+            throw new IllegalStateException("no store: databaseUrl() opens it");
         }
         return server;
     }
@@ -222,24 +219,24 @@ class TenantsCommandTest {
 
     @Test
     void badNamesAndIds_areUsageErrors() {
-        assertThat(tenants("add", "Bad", "--id", "Not An Id")).isEqualTo(TenantsCommand.USAGE);
+        assertThat(tenantsWith(Map.of(), "add", "Bad", "--id", "Not An Id")).isEqualTo(TenantsCommand.USAGE);
         assertThat(err.toString())
                 .isEqualTo(
                         "gatehouse tenants: tenant id \"Not An Id\" (expected: 1-64 of a-z 0-9 _ -, from a-z 0-9)\n");
 
-        assertThat(tenants("add", "***")).isEqualTo(TenantsCommand.USAGE);
+        assertThat(tenantsWith(Map.of(), "add", "***")).isEqualTo(TenantsCommand.USAGE);
         assertThat(err.toString()).contains("NAME \"***\" has no letter or digit to make an id of: give one with --id");
 
-        assertThat(tenants("add", "line\nbreak")).isEqualTo(TenantsCommand.USAGE);
+        assertThat(tenantsWith(Map.of(), "add", "line\nbreak")).isEqualTo(TenantsCommand.USAGE);
         assertThat(err.toString()).contains("NAME must be 1-200 characters without control characters");
     }
 
     @Test
     void missingArgumentsAndUnknownSubcommands_areUsageErrors() {
-        assertThat(tenants("add")).isEqualTo(TenantsCommand.USAGE);
+        assertThat(tenantsWith(Map.of(), "add")).isEqualTo(TenantsCommand.USAGE);
         assertThat(err.toString()).contains("Missing required parameter: 'NAME'");
-        assertThat(tenants("rotate-key")).isEqualTo(TenantsCommand.USAGE);
-        assertThat(tenants("rename", "x")).isEqualTo(TenantsCommand.USAGE);
+        assertThat(tenantsWith(Map.of(), "rotate-key")).isEqualTo(TenantsCommand.USAGE);
+        assertThat(tenantsWith(Map.of(), "rename", "x")).isEqualTo(TenantsCommand.USAGE);
     }
 
     @Test
@@ -285,7 +282,8 @@ class TenantsCommandTest {
         int exit;
         try {
             System.setErr(new PrintStream(logged, true, StandardCharsets.UTF_8));
-            exit = tenants("list", "--database-url", "postgresql://gatehouse:s3cret@127.0.0.1:1/gatehouse");
+            exit = tenantsWith(
+                    Map.of(), "list", "--database-url", "postgresql://gatehouse:s3cret@127.0.0.1:1/gatehouse");
         } finally {
             System.setErr(realErr);
         }

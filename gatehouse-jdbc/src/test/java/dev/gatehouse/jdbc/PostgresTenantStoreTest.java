@@ -27,13 +27,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link PostgresTenantStore} on the real server, beyond the port's contract: migrations, what is
  * stored (hashes, never keys), and what a second store over the same database (another replica, or
- * the CLI beside a running server) sees. Every test starts from a schema that does not exist yet.
+ * the CLI beside a running server) sees. Every test that uses the server starts from a schema that
+ * does not exist yet.
  */
 class PostgresTenantStoreTest {
 
@@ -42,22 +42,18 @@ class PostgresTenantStoreTest {
     private final List<PostgresTenantStore> opened = new ArrayList<>();
     private @Nullable TestDatabase database;
 
-    @BeforeEach
-    void newSchema() {
-        database = TestDatabase.create();
-    }
-
     @AfterEach
     void dropSchema() {
         opened.forEach(PostgresTenantStore::close);
-        if (database != null) { // made once the server answered; dropped even if no store opened in it
+        if (database != null) { // named once the server answered; dropped even if no store opened in it
             database.close();
         }
     }
 
+    /** This test's schema, named on first use: the tests that need no server run without one. */
     private TestDatabase database() {
         if (database == null) {
-            throw new IllegalStateException("no database: newSchema did not run");
+            database = TestDatabase.create();
         }
         return database;
     }
@@ -136,8 +132,9 @@ class PostgresTenantStoreTest {
 
     @Test
     void replicasStartingTogether_migrateOnceAndRegisterEachTenantOnce() throws InterruptedException {
+        TestDatabase shared = database(); // named here, not by three threads at once
         ConcurrentLinkedQueue<PostgresTenantStore> replicas = new ConcurrentLinkedQueue<>();
-        Race.run(3, () -> replicas.add(database().open(PostgresTenantStore.builder(database().url))));
+        Race.run(3, () -> replicas.add(shared.open(PostgresTenantStore.builder(shared.url))));
         opened.addAll(replicas);
         assertThat(database().column("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL"))
                 .containsExactly("1");
