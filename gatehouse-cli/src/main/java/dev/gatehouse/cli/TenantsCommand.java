@@ -8,6 +8,7 @@ import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.jdbc.DatabaseException;
 import dev.gatehouse.jdbc.DatabaseUrl;
 import dev.gatehouse.jdbc.PostgresTenantStore;
+import dev.gatehouse.server.room.RoomSettings;
 import dev.gatehouse.waitingroom.Tenant;
 import dev.gatehouse.waitingroom.TenantStore.AuditEvent;
 import dev.gatehouse.waitingroom.TenantStore.AuditKind;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,18 +43,10 @@ import picocli.CommandLine.Parameters;
             "The database comes from --database-url, else env DATABASE_URL, else room.database-url in the"
                     + " --config file; its schema is migrated first if needed."
         })
-public final class TenantsCommand implements Runnable {
+final class TenantsCommand implements Runnable {
 
-    /** The PostgreSQL database of tenants, API key hashes, room configs and the audit log. */
-    public static final Setting<String> DATABASE_URL = Setting.text(
-            "room.database-url",
-            "DATABASE_URL",
-            "",
-            true,
-            "PostgreSQL of tenants, key hashes, room configs and the audit log:"
-                    + " postgresql://user:password@host:5432/db, GatekeeperAPI's postgresql+asyncpg://… or"
-                    + " jdbc:postgresql:…",
-            "--database-url");
+    /** The database: the room's own setting, so {@code serve} and {@code tenants} read one declaration. */
+    private static final Setting<String> DATABASE_URL = RoomSettings.DATABASE_URL;
 
     /** Exit code of an id that is unknown or taken, and of a database that cannot be reached. */
     static final int FAILED = 1;
@@ -269,11 +261,9 @@ public final class TenantsCommand implements Runnable {
         }
     }
 
-    /** What the YAML file may hold: serve's settings and this command's, so one file serves both. */
+    /** What the YAML file may hold: serve's settings, the database's among them, so one file serves both. */
     private static List<Setting<?>> declared() {
-        return Stream.concat(ServeCommand.SETTINGS.stream(), Stream.of(DATABASE_URL))
-                .distinct()
-                .toList();
+        return ServeCommand.SETTINGS;
     }
 
     private Optional<Path> configFile() {
