@@ -11,12 +11,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** The {@code gatehouse} command line: {@code serve} and {@code version}, each with {@code --help}. */
+/**
+ * The {@code gatehouse} command line: {@code serve}, {@code tenants} and {@code version}, each with
+ * {@code --help}.
+ */
 @Command(
         name = "gatehouse",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.class,
-        description = "Self-hosted admission control: a gocc-compatible rate-limit service.",
+        description =
+                "Self-hosted admission control: a gocc-compatible rate-limit service and the waiting room's tenants.",
         subcommands = {CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
@@ -51,7 +55,10 @@ public final class Cli implements Runnable {
     static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
         CommandLine commandLine = new CommandLine(new Cli())
                 .addSubcommand("serve", new ServeCommand(env, out, err))
+                .addSubcommand("tenants", new TenantsCommand(env, out, err))
                 .addSubcommand("version", new VersionCommand());
+        TenantsCommand.addDatabaseOption(
+                requireNonNull(commandLine.getSubcommands().get("tenants")));
         CommandSpec serve = requireNonNull(commandLine.getSubcommands().get("serve")) // added just above
                 .getCommandSpec();
         for (Setting<?> setting : ServeCommand.SETTINGS) {

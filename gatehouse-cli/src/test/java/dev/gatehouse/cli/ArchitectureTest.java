@@ -13,7 +13,8 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The layout of docs/architecture.md, checked on the compiled classes of every production module
- * (the CLI's tests see them all): domains know no HTTP and no adapter, core knows only the JDK,
+ * (the CLI's tests see them all): domains (the waiting room too) know no HTTP and no adapter (no
+ * Redis, no JDBC), core knows only the JDK,
  * the plumbing knows no surface, surfaces do not know each other, nothing imports the CLI, and no
  * two packages import each other, directly or around a loop.
  */
@@ -49,7 +50,16 @@ class ArchitectureTest {
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage(
-                    "dev.gatehouse.redis..", "io.lettuce..", "dev.gatehouse.server..", "dev.gatehouse.cli..");
+                    "dev.gatehouse.redis..",
+                    "io.lettuce..",
+                    "dev.gatehouse.jdbc..",
+                    "java.sql..",
+                    "javax.sql..",
+                    "org.postgresql..",
+                    "com.zaxxer.hikari..",
+                    "org.flywaydb..",
+                    "dev.gatehouse.server..",
+                    "dev.gatehouse.cli..");
 
     @ArchTest
     static final ArchRule plumbingKnowsNoSurfaceAndNoDomain = noClasses()

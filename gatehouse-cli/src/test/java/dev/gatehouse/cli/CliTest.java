@@ -85,6 +85,19 @@ class CliTest {
                 .isZero();
         assertThat(out.toString()).contains("redis://user:***@cache:6379").doesNotContain("s3cret");
 
+        assertThat(run(
+                        Map.of(
+                                "DATABASE_URL",
+                                "jdbc:postgresql://db/app?user=u&password=s3cret",
+                                "JWT_SECRET",
+                                "x".repeat(40)),
+                        "serve",
+                        "--print-config"))
+                .isZero();
+        assertThat(out.toString())
+                .contains("jdbc:postgresql://db/app?user=u&password=***")
+                .doesNotContain("s3cret");
+
         assertThat(run(Map.of(), "serve", "--redis-url", "redis://:s3cret@bad host:1", "--print-config"))
                 .isEqualTo(ServeCommand.BAD_CONFIG);
         assertThat(err.toString()).contains("redis://:***@").doesNotContain("s3cret");

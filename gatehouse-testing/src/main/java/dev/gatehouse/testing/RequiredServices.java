@@ -19,6 +19,10 @@ public final class RequiredServices {
     public static final String REDIS_URL =
             System.getenv().getOrDefault("GATEHOUSE_REDIS_URL", "redis://127.0.0.1:6379");
 
+    /** {@code GATEHOUSE_JDBC_URL}, by default the local PostgreSQL's database {@code test} as {@code postgres}. */
+    public static final String JDBC_URL =
+            System.getenv().getOrDefault("GATEHOUSE_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+
     private RequiredServices() {}
 
     /** {@link #REDIS_URL} once a TCP connection to it succeeds; otherwise the test fails or is skipped. */
@@ -30,6 +34,22 @@ public final class RequiredServices {
             missing("Redis at " + REDIS_URL + " (GATEHOUSE_REDIS_URL) does not answer: " + e.getMessage());
         }
         return REDIS_URL;
+    }
+
+    /**
+     * {@link #JDBC_URL} once a TCP connection to its host and port succeeds; otherwise the test fails
+     * or is skipped. Whether the database accepts the login is for the test's first connection to say.
+     */
+    public static String postgres() {
+        try (Socket socket = new Socket()) {
+            URI uri = URI.create(JDBC_URL.substring("jdbc:".length()));
+            String host = uri.getHost() == null ? "localhost" : uri.getHost();
+            socket.connect(new InetSocketAddress(host, uri.getPort() == -1 ? 5432 : uri.getPort()), 2000);
+        } catch (IOException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            missing("PostgreSQL at " + JDBC_URL.replaceAll("password=[^&]*", "password=***")
+                    + " (GATEHOUSE_JDBC_URL) does not answer: " + e.getMessage());
+        }
+        return JDBC_URL;
     }
 
     /**

@@ -43,6 +43,30 @@ public final class LogSetup {
 
     private LogSetup() {}
 
+    /**
+     * For a command that answers and exits ({@code tenants}): warnings and errors only, as text on
+     * standard error without stack traces, so that standard output holds the answer alone. The
+     * connection pool's own report of a failed start is left out: the command says it in one line.
+     */
+    public static void forOneShotCommand() {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        context.reset();
+        PatternLayoutEncoder pattern = new PatternLayoutEncoder();
+        pattern.setPattern("gatehouse: %level %logger{24} - %msg%n%nopex");
+        pattern.setContext(context);
+        pattern.start();
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(context);
+        appender.setName("stderr");
+        appender.setTarget("System.err");
+        appender.setEncoder(pattern);
+        appender.start();
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.WARN);
+        root.addAppender(appender);
+        context.getLogger("com.zaxxer.hikari").setLevel(Level.OFF);
+    }
+
     /** Replaces logback's configuration by one console appender, as {@code settings} say. */
     public static void apply(ResolvedSettings settings) {
         Format format = settings.get(FORMAT);
