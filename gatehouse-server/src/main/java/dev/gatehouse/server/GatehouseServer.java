@@ -12,6 +12,9 @@ import dev.gatehouse.http.Surface;
 import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
+import dev.gatehouse.jdbc.DatabaseException;
+import dev.gatehouse.jdbc.DatabaseUrl;
+import dev.gatehouse.jdbc.PostgresTenantStore;
 import dev.gatehouse.server.rate.RateSettings;
 import dev.gatehouse.server.rate.RateSurface;
 import dev.gatehouse.server.room.RoomSettings;
@@ -105,7 +108,7 @@ public final class GatehouseServer implements AutoCloseable {
                         rateSettings.address(),
                         limits.maxBodyBytes(),
                         infra,
-                        tenantStore(roomSettings),
+                        tenantStore(roomSettings, infra),
                         queueState(roomSettings, infra)));
             }
             Listeners listeners = Listeners.start(infra, limits, accessLog, admin, surfaces);
@@ -117,11 +120,22 @@ public final class GatehouseServer implements AutoCloseable {
     }
 
     /** Where tenants live: the database when one is configured, else this process. */
-    private static TenantStore tenantStore(RoomSettings settings) {
-        if (settings.databaseUrl().isPresent()) {
-            throw new ConfigException("room.database-url: PostgreSQL tenants are not available in this build");
+    private static TenantStore tenantStore(RoomSettings settings, Infrastructure infra) {
+        if (settings.databaseUrl().isEmpty()) {
+            return new MemoryTenantStore(AUDIT_EVENTS_IN_MEMORY);
         }
-        return new MemoryTenantStore(AUDIT_EVENTS_IN_MEMORY);
+        DatabaseUrl url;
+        try {
+            url = DatabaseUrl.parse(settings.databaseUrl().get());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("room.database-url: " + e.getMessage(), e);
+        }
+        try {
+            return infra.closeWith(
+                    "tenant database", PostgresTenantStore.builder(url).open());
+        } catch (DatabaseException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** Where queues live: the shared Redis when the store is Redis, else this process. */

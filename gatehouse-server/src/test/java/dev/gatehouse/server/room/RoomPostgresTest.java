@@ -1,0 +1,118 @@
+package dev.gatehouse.server.room;
+
+import static dev.gatehouse.server.room.RoomApiTest.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.jdbc.DatabaseUrl;
+import dev.gatehouse.jdbc.PostgresTenantStore;
+import dev.gatehouse.server.TestServer;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.RequiredServices;
+import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.TenantStore;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The room with its tenants in the real PostgreSQL ({@code GATEHOUSE_JDBC_URL}), in a schema of its
+ * own: tenants managed beside a running server (as {@code gatehouse tenants} does) take effect within
+ * a refresh, and configs and admissions reach the database.
+ */
+class RoomPostgresTest {
+
+    private String url;
+    private PostgresTenantStore admin;
+    private TestServer server;
+    private final ManualClock clock = new ManualClock(1_800_000_000_000_000_000L);
+
+    @BeforeEach
+    void start() {
+        String base = RequiredServices.postgres();
+        byte[] suffix = new byte[6];
+        new SecureRandom().nextBytes(suffix);
+        url = base + (base.contains("?") ? "&" : "?") + "currentSchema=gh_room_"
+                + HexFormat.of().formatHex(suffix);
+        admin = PostgresTenantStore.builder(DatabaseUrl.parse(url)).open();
+        server = TestServer.start(
+                Map.of(RoomSettings.DATABASE_URL, url, RoomSettings.JWT_SECRET, RoomApiTest.SECRET), clock);
+        clock.advanceNanos(0);
+    }
+
+    @AfterEach
+    void stop() throws SQLException {
+        server.close();
+        admin.close();
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        try (Connection connection = DriverManager.getConnection(
+                        parsed.jdbcUrl(),
+                        parsed.user().orElse(null),
+                        parsed.password().orElse(null));
+                Statement statement = connection.createStatement()) {
+            statement.execute("DROP SCHEMA IF EXISTS " + admin.schema() + " CASCADE");
+        }
+    }
+
+    private HttpResponse<String> enqueue(String key, String user) {
+        return server.send("POST", "/queue/enqueue", "business_id", key, "user_id", user);
+    }
+
+    /** Moves the clock past one tenant refresh and waits until {@code key} gets {@code status} (the read is async). */
+    private void refreshUntil(String key, int status) {
+        clock.advance(Duration.ofMillis(2_000)); // room.tenant-refresh-millis
+        TestServer.await(Duration.ofSeconds(10), () -> enqueue(key, "probe").statusCode() == status);
+    }
+
+    @Test
+    void tenantsAddedRotatedAndRevokedBesideTheServerTakeEffectWithinARefresh() {
+        TenantStore.Issued shop =
+                admin.add("shop", "Shop").toCompletableFuture().join().orElseThrow();
+        assertThat(enqueue(shop.apiKey(), "a").statusCode()).isEqualTo(401); // not yet read
+        refreshUntil(shop.apiKey(), 200);
+
+        TenantStore.Issued rotated =
+                admin.rotateKey("shop").toCompletableFuture().join().orElseThrow();
+        refreshUntil(shop.apiKey(), 401);
+        assertThat(enqueue(rotated.apiKey(), "b").statusCode()).isEqualTo(200);
+
+        admin.revoke("shop").toCompletableFuture().join();
+        refreshUntil(rotated.apiKey(), 401);
+        HttpResponse<String> revoked = enqueue(rotated.apiKey(), "c");
+        assertThat(revoked.statusCode()).isEqualTo(401);
+        assertThat(json(revoked).get("detail").asText()).isEqualTo("Invalid API key");
+    }
+
+    @Test
+    void configsAndAdmissionsReachTheDatabase() {
+        TenantStore.Issued shop =
+                admin.add("shop", "Shop").toCompletableFuture().join().orElseThrow();
+        refreshUntil(shop.apiKey(), 200);
+        HttpResponse<String> configured = server.send(HttpRequest.newBuilder(server.rate("/config"))
+                .header("business_id", shop.apiKey())
+                .POST(HttpRequest.BodyPublishers.ofString("{\"admission_limit\": 1, \"admission_frequency\": 2}"))
+                .build());
+        assertThat(configured.statusCode()).isEqualTo(200);
+        assertThat(enqueue(shop.apiKey(), "alice").statusCode()).isEqualTo(200);
+        clock.advance(Duration.ofSeconds(2));
+        TestServer.await(
+                Duration.ofSeconds(10),
+                () -> admin.recentAudit("shop", 10).toCompletableFuture().join().stream()
+                        .anyMatch(event -> event.kind() == TenantStore.AuditKind.ADMITTED));
+        RoomConfig saved = admin.config("shop").toCompletableFuture().join().orElseThrow();
+        assertThat(saved.admissionLimit()).isEqualTo(1);
+        assertThat(saved.admissionFrequencySeconds()).isEqualTo(2);
+        assertThat(admin.recentAudit("shop", 10).toCompletableFuture().join())
+                .extracting(TenantStore.AuditEvent::kind)
+                .contains(TenantStore.AuditKind.ADMITTED, TenantStore.AuditKind.CONFIG_CHANGED);
+    }
+}
