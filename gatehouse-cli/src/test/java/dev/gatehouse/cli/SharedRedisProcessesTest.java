@@ -3,23 +3,17 @@ package dev.gatehouse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.RequiredServices;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +21,6 @@ import org.junit.jupiter.api.Test;
 class SharedRedisProcessesTest {
 
     private static final String REDIS_URL = RequiredServices.REDIS_URL;
-    private static final Pattern LISTENING = Pattern.compile("rate API\\s+http://[^:]+:(\\d+)");
 
     private final String prefix = "gatehouse-test:" + UUID.randomUUID() + ":";
 
@@ -38,11 +31,11 @@ class SharedRedisProcessesTest {
 
     @Test
     void twoServerProcesses_sharingRedis_holdOneGlobalLimit() throws Exception {
-        List<Process> processes = new ArrayList<>();
+        List<ServeProcess> processes = new ArrayList<>();
         try {
-            List<Integer> ports = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                Process process = serveInAnotherProcess(
+                processes.add(ServeProcess.start(
+                        Map.of(),
                         "--store",
                         "redis",
                         "--redis-url",
@@ -54,9 +47,11 @@ class SharedRedisProcessesTest {
                         "--window-millis",
                         "60000",
                         "--store-nodes",
-                        "2");
-                processes.add(process);
-                ports.add(awaitListening(process));
+                        "2"));
+            }
+            List<Integer> ports = new ArrayList<>();
+            for (ServeProcess process : processes) {
+                ports.add(process.port("rate API"));
             }
             HttpClient client = HttpClient.newHttpClient();
             List<CompletableFuture<HttpResponse<Void>>> answers = new ArrayList<>();
@@ -79,55 +74,7 @@ class SharedRedisProcessesTest {
             assertThat(allowed).isEqualTo(100);
             assertThat(denied).isEqualTo(500);
         } finally {
-            for (Process process : processes) {
-                process.destroy();
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            }
+            processes.forEach(ServeProcess::close);
         }
-    }
-
-    private static Process serveInAnotherProcess(String... flags) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.gatehouse.cli.Main",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--admin-port",
-                "0",
-                "--log-format",
-                "text"));
-        command.addAll(List.of(flags));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
-    }
-
-    /** Reads the process's output until it says where the rate API listens; returns the port. */
-    private static int awaitListening(Process process) throws IOException {
-        BufferedReader lines =
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        for (String line; (line = lines.readLine()) != null; ) {
-            seen.append(line).append('\n');
-            Matcher matcher = LISTENING.matcher(line);
-            if (matcher.find()) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        lines.lines().forEach(ignored -> {});
-                    } catch (UncheckedIOException e) {
-                        // the process was stopped: its output closed under the reader, nothing to drain
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return Integer.parseInt(matcher.group(1));
-            }
-        }
-        throw new IllegalStateException("the server exited before listening:\n" + seen);
     }
 }
