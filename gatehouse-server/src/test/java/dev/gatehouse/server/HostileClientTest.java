@@ -22,8 +22,6 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -45,13 +43,12 @@ import org.slf4j.LoggerFactory;
  */
 final class HostileClientTest {
 
-    private static final Pattern STATUS = Pattern.compile("^HTTP/1\\.[01] (\\d{3}) ");
     private static final int MAX_STREAMS = 5;
     private static final int REFUSED_STREAM = 0x7;
     private static final int CANCEL = 0x8;
 
     private static TestServer server;
-    private static ListAppender<ILoggingEvent> log;
+    private static CapturedLog log;
     private static ScheduledExecutorService pacer;
 
     /** Which listener a case runs against. */
@@ -71,9 +68,7 @@ final class HostileClientTest {
 
     @BeforeAll
     static void start() {
-        log = new ListAppender<>();
-        log.start();
-        root().addAppender(log);
+        log = CapturedLog.start();
         pacer = Executors.newSingleThreadScheduledExecutor();
         Map<Setting<?>, String> settings = new HashMap<>();
         settings.put(HttpLimits.HEADER_TIMEOUT_MILLIS, "200");
@@ -97,23 +92,14 @@ final class HostileClientTest {
         } finally {
             server.close();
             pacer.shutdownNow();
-            root().detachAppender(log);
+            log.close();
         }
     }
 
     /** After every case: nothing at ERROR, no stack trace, at any level. */
     @AfterEach
     void noErrorLogged() {
-        List<ILoggingEvent> events;
-        synchronized (log) {
-            events = new ArrayList<>(log.list);
-            log.list.clear();
-        }
-        assertThat(events)
-                .as("log events at ERROR or with a stack trace")
-                .filteredOn(
-                        event -> event.getLevel().isGreaterOrEqual(Level.ERROR) || event.getThrowableProxy() != null)
-                .isEmpty();
+        log.assertNoErrorOrStackTrace();
     }
 
     // ---- slow and silent clients, both listeners ----
@@ -135,7 +121,7 @@ final class HostileClientTest {
 
             String answer = connection.readUntilClosed();
 
-            assertThat(status(answer)).isEqualTo(408);
+            assertThat(RawConnection.status(answer)).isEqualTo(408);
             assertThat(answer).contains("http.header-timeout-millis");
             assertThat(connection.closedByServer()).isTrue();
         }
@@ -160,7 +146,7 @@ final class HostileClientTest {
                     TimeUnit.MILLISECONDS);
             try {
                 String answer = connection.readUntilClosed();
-                assertThat(status(answer)).isEqualTo(408);
+                assertThat(RawConnection.status(answer)).isEqualTo(408);
             } finally {
                 sender.cancel(false);
             }
@@ -173,7 +159,7 @@ final class HostileClientTest {
     void idleKeepAlive_isClosedAfterIdleTimeout(Listener listener) {
         try (RawConnection connection = RawConnection.open(listener.port())) {
             connection.send("GET " + listener.path() + " HTTP/1.1\r\nHost: x\r\n\r\n");
-            assertThat(status(connection.readAnswers(1))).isEqualTo(200);
+            assertThat(RawConnection.status(connection.readAnswers(1))).isEqualTo(200);
 
             connection.readUntilClosed();
 
@@ -202,7 +188,7 @@ final class HostileClientTest {
             // the window is 1000 ms: the call waits longer than every timeout of this server
             connection.send("GET " + key + " HTTP/1.1\r\nHost: x\r\n\r\n");
 
-            assertThat(status(connection.readAnswers(1))).isEqualTo(200);
+            assertThat(RawConnection.status(connection.readAnswers(1))).isEqualTo(200);
         }
     }
 
@@ -230,7 +216,7 @@ final class HostileClientTest {
 
             String answers = connection.readUntilClosed();
 
-            assertThat(status(answers)).isEqualTo(400);
+            assertThat(RawConnection.status(answers)).isEqualTo(400);
             assertThat(RawConnection.Answers.count(answers)).isEqualTo(1);
             assertThat(connection.closedByServer()).isTrue();
         }
@@ -243,7 +229,7 @@ final class HostileClientTest {
 
             String answers = connection.readUntilClosed();
 
-            assertThat(status(answers)).isEqualTo(400);
+            assertThat(RawConnection.status(answers)).isEqualTo(400);
             assertThat(RawConnection.Answers.count(answers)).isEqualTo(1);
         }
     }
@@ -287,7 +273,7 @@ final class HostileClientTest {
 
             String answers = connection.readUntilClosed();
 
-            assertThat(status(answers)).isEqualTo(413);
+            assertThat(RawConnection.status(answers)).isEqualTo(413);
             assertThat(connection.closedByServer()).isTrue();
         }
     }
@@ -300,7 +286,7 @@ final class HostileClientTest {
 
             String answers = connection.readUntilClosed();
 
-            assertThat(status(answers)).isEqualTo(400);
+            assertThat(RawConnection.status(answers)).isEqualTo(400);
             assertThat(connection.closedByServer()).isTrue();
         }
     }
@@ -322,7 +308,7 @@ final class HostileClientTest {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             connection.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
 
-            assertThat(status(connection.readAnswers(1))).isBetween(400, 499);
+            assertThat(RawConnection.status(connection.readAnswers(1))).isBetween(400, 499);
         }
     }
 
@@ -332,7 +318,7 @@ final class HostileClientTest {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             connection.send("GET /rate/%C0%AF HTTP/1.1\r\nHost: x\r\n\r\n");
 
-            assertThat(status(connection.readAnswers(1))).isLessThan(500);
+            assertThat(RawConnection.status(connection.readAnswers(1))).isLessThan(500);
         }
     }
 
@@ -345,7 +331,7 @@ final class HostileClientTest {
 
             String answers = connection.readUntilClosed();
 
-            assertThat(status(answers)).isEqualTo(414);
+            assertThat(RawConnection.status(answers)).isEqualTo(414);
         }
     }
 
@@ -365,7 +351,7 @@ final class HostileClientTest {
 
             String answers = connection.readUntilClosed();
 
-            assertThat(status(answers)).isEqualTo(431);
+            assertThat(RawConnection.status(answers)).isEqualTo(431);
         }
     }
 
@@ -380,7 +366,7 @@ final class HostileClientTest {
 
             String answers = connection.readUntilClosed();
 
-            assertThat(status(answers)).isEqualTo(431);
+            assertThat(RawConnection.status(answers)).isEqualTo(431);
             assertThat(answers).contains("too many request headers: 102 (expected: <= 100, http.max-header-count)");
             assertThat(connection.closedByServer()).isTrue();
         }
@@ -393,7 +379,7 @@ final class HostileClientTest {
 
             String answers = connection.readUntilClosed();
 
-            assertThat(status(answers)).isEqualTo(413);
+            assertThat(RawConnection.status(answers)).isEqualTo(413);
         }
     }
 
@@ -428,7 +414,7 @@ final class HostileClientTest {
                 TestServer.await(RawConnection.ANSWER_BOUND, () -> {
                     try (RawConnection fresh = RawConnection.open(port)) {
                         fresh.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-                        return status(fresh.readUntilClosed()) == 200;
+                        return RawConnection.status(fresh.readUntilClosed()) == 200;
                     }
                 });
             } finally {
@@ -570,7 +556,7 @@ final class HostileClientTest {
 
             String answer = connection.readUntilClosed();
 
-            assertThat(status(answer)).isEqualTo(400);
+            assertThat(RawConnection.status(answer)).isEqualTo(400);
             assertThat(answer)
                     .startsWith("HTTP/1.1 400") // never the client's version echoed back
                     .contains("unsupported HTTP version " + version.toUpperCase(Locale.ROOT));
@@ -595,7 +581,7 @@ final class HostileClientTest {
 
             String answer = connection.readUntilClosed();
 
-            assertThat(status(answer)).isEqualTo(400);
+            assertThat(RawConnection.status(answer)).isEqualTo(400);
             assertThat(answer).contains(problem);
             assertThat(connection.closedByServer()).isTrue();
         }
@@ -606,7 +592,7 @@ final class HostileClientTest {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             connection.send("GET /rate/http10 HTTP/1.0\r\n\r\n");
 
-            assertThat(status(connection.readUntilClosed())).isEqualTo(200);
+            assertThat(RawConnection.status(connection.readUntilClosed())).isEqualTo(200);
         }
     }
 
@@ -624,7 +610,7 @@ final class HostileClientTest {
 
             String answer = connection.readAnswers(1);
 
-            assertThat(status(answer)).isEqualTo(400);
+            assertThat(RawConnection.status(answer)).isEqualTo(400);
             assertThat(answer).contains("path with a . or .. segment").doesNotContain("NextCursor");
         }
     }
@@ -638,7 +624,7 @@ final class HostileClientTest {
 
             String answers = connection.readUntilClosed();
 
-            assertThat(status(answers)).isEqualTo(400);
+            assertThat(RawConnection.status(answers)).isEqualTo(400);
         }
     }
 
@@ -671,7 +657,7 @@ final class HostileClientTest {
         access.setLevel(Level.INFO);
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             connection.send("GET /rate/%zz\"status=\"200\"\\ HTTP/1.1\r\nHost: x\r\n\r\n");
-            assertThat(status(connection.readAnswers(1))).isEqualTo(400);
+            assertThat(RawConnection.status(connection.readAnswers(1))).isEqualTo(400);
         } finally {
             access.setLevel(before);
             access.detachAppender(lines);
@@ -687,12 +673,6 @@ final class HostileClientTest {
     }
 
     // ---- helpers ----
-
-    private static int status(String answers) {
-        Matcher matcher = STATUS.matcher(answers);
-        assertThat(matcher.find()).as("an HTTP/1.1 answer in: %s", answers).isTrue();
-        return Integer.parseInt(matcher.group(1));
-    }
 
     private static String responseStatus(Http2Connection connection, int streamId) {
         Optional<Frame> headers =

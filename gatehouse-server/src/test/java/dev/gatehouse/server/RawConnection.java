@@ -27,6 +27,16 @@ final class RawConnection implements AutoCloseable {
         this.in = socket.getInputStream();
     }
 
+    /** The status of the first HTTP/1.x answer in {@code answers}; fails when there is none. */
+    static int status(String answers) {
+        java.util.regex.Matcher matcher =
+                java.util.regex.Pattern.compile("^HTTP/1\\.[01] (\\d{3}) ").matcher(answers);
+        org.assertj.core.api.Assertions.assertThat(matcher.find())
+                .as("an HTTP/1.1 answer in: %s", answers)
+                .isTrue();
+        return Integer.parseInt(matcher.group(1));
+    }
+
     static RawConnection open(int port) {
         try {
             Socket socket = new Socket();

@@ -2,29 +2,20 @@ package dev.gatehouse.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.room.RoomSettings;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * Hostile clients against the waiting room's routes: oversized, endless and malformed bodies,
@@ -33,17 +24,14 @@ import org.slf4j.LoggerFactory;
  */
 final class RoomHostileClientTest {
 
-    private static final Pattern STATUS = Pattern.compile("^HTTP/1\\.[01] (\\d{3}) ");
     private static final String KEY = "hostile-tenant-key";
 
     private static TestServer server;
-    private static ListAppender<ILoggingEvent> log;
+    private static CapturedLog log;
 
     @BeforeAll
     static void start() {
-        log = new ListAppender<>();
-        log.start();
-        root().addAppender(log);
+        log = CapturedLog.start();
         Map<Setting<?>, String> settings = new HashMap<>();
         settings.put(RoomSettings.BUSINESS_IDS, KEY);
         settings.put(RoomSettings.JWT_SECRET, "hostile-test-secret-hostile-test-secret");
@@ -60,32 +48,13 @@ final class RoomHostileClientTest {
                     .isEqualTo(200);
         } finally {
             server.close();
-            root().detachAppender(log);
+            log.close();
         }
     }
 
     @AfterEach
     void noErrorLogged() {
-        List<ILoggingEvent> events;
-        synchronized (log) {
-            events = new ArrayList<>(log.list);
-            log.list.clear();
-        }
-        assertThat(events)
-                .as("log events at ERROR or with a stack trace")
-                .filteredOn(
-                        event -> event.getLevel().isGreaterOrEqual(Level.ERROR) || event.getThrowableProxy() != null)
-                .isEmpty();
-    }
-
-    private static Logger root() {
-        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    }
-
-    private static int status(String answers) {
-        Matcher matcher = STATUS.matcher(answers);
-        assertThat(matcher.find()).as("an HTTP/1.1 answer in: %s", answers).isTrue();
-        return Integer.parseInt(matcher.group(1));
+        log.assertNoErrorOrStackTrace();
     }
 
     private static String postConfig(byte[] body) {
@@ -104,7 +73,7 @@ final class RoomHostileClientTest {
             connection.send("POST /config HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
                     + "\r\nContent-Length: 70000\r\n\r\n" + "{".repeat(1000));
             String answers = connection.readUntilClosed();
-            assertThat(status(answers)).isEqualTo(413);
+            assertThat(RawConnection.status(answers)).isEqualTo(413);
             assertThat(answers).contains("{\"detail\":\"request body too large");
             assertThat(connection.closedByServer()).isTrue();
         }
@@ -122,7 +91,7 @@ final class RoomHostileClientTest {
                     + "\r\nTransfer-Encoding: chunked\r\n\r\n" + body + "0\r\n\r\n");
             String answers = connection.readUntilClosed();
             if (!answers.isEmpty()) {
-                assertThat(status(answers)).isEqualTo(413);
+                assertThat(RawConnection.status(answers)).isEqualTo(413);
             }
         }
     }
@@ -155,19 +124,20 @@ final class RoomHostileClientTest {
             })
     void oddConfigBodies_areAnswered200Or422(String body) {
         String answers = postConfig(body.getBytes(StandardCharsets.UTF_8));
-        assertThat(status(answers)).as(answers).isIn(200, 422);
+        assertThat(RawConnection.status(answers)).as(answers).isIn(200, 422);
     }
 
     @Test
     void deeplyNestedJson_isAnswered422() {
         String body = "[".repeat(100_00) + "]".repeat(100_00);
-        assertThat(status(postConfig(body.getBytes(StandardCharsets.UTF_8)))).isEqualTo(422);
+        assertThat(RawConnection.status(postConfig(body.getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo(422);
     }
 
     @Test
     void invalidUtf8InTheBody_isAnswered422() {
         byte[] body = {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'};
-        assertThat(status(postConfig(body))).isEqualTo(422);
+        assertThat(RawConnection.status(postConfig(body))).isEqualTo(422);
     }
 
     @ParameterizedTest
@@ -176,7 +146,7 @@ final class RoomHostileClientTest {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             connection.send("POST " + path + " HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
                     + "\r\nuser_id: u\r\nContent-Length: 0\r\n\r\n");
-            int status = status(connection.readAnswers(1));
+            int status = RawConnection.status(connection.readAnswers(1));
             assertThat(status).as(path).isBetween(400, 499);
         }
     }
@@ -191,7 +161,7 @@ final class RoomHostileClientTest {
             connection.send("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY + "\r\nuser_id: u\r\n"
                     + headers + "\r\n");
             String answers = connection.readUntilClosed();
-            assertThat(status(answers)).isEqualTo(431);
+            assertThat(RawConnection.status(answers)).isEqualTo(431);
             assertThat(answers).contains("{\"detail\":\"too many request headers: 103");
             assertThat(connection.closedByServer()).isTrue();
         }
@@ -203,7 +173,7 @@ final class RoomHostileClientTest {
             connection.send("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY + "\r\nuser_id: "
                     + "u".repeat(17_000) + "\r\n\r\n");
             String answers = connection.readUntilClosed();
-            assertThat(status(answers)).isEqualTo(431);
+            assertThat(RawConnection.status(answers)).isEqualTo(431);
             assertThat(connection.closedByServer()).isTrue();
         }
     }
@@ -213,7 +183,7 @@ final class RoomHostileClientTest {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             connection.send("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
                     + "\r\nuser_id: a\u0001b\r\nContent-Length: 0\r\n\r\n");
-            assertThat(status(connection.readUntilClosed())).isEqualTo(400);
+            assertThat(RawConnection.status(connection.readUntilClosed())).isEqualTo(400);
         }
     }
 

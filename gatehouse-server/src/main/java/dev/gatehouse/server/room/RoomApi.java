@@ -276,70 +276,68 @@ final class RoomApi {
     }
 
     private void verify(RoutingContext ctx) {
-        Optional<Tenant> tenant = tenant(ctx);
-        if (tenant.isEmpty()) {
-            return;
-        }
-        String room = tenant.get().id();
-        Optional<QueueTokens.Checked> checked = token(ctx, room, false);
-        if (checked.isEmpty()) {
-            return;
-        }
-        String user = checked.get().user().orElseThrow();
-        stage(() -> state.standing(room, user, clock.epochMillis())).whenComplete((standing, failure) -> {
-            if (failure != null) {
-                unavailable(ctx, failure);
-                return;
-            }
-            ObjectNode body = NODES.objectNode();
-            body.put("message", standing.isReady() ? "User is ready" : "User is not ready");
-            body.put("ready", standing.isReady());
-            sendJson(ctx.response(), 200, body);
-        });
+        backendCaller(ctx)
+                .ifPresent(caller -> answer(
+                        ctx, () -> state.standing(caller.room(), caller.user(), clock.epochMillis()), standing -> {
+                            ObjectNode body = NODES.objectNode();
+                            body.put("message", standing.isReady() ? "User is ready" : "User is not ready");
+                            body.put("ready", standing.isReady());
+                            return body;
+                        }));
     }
 
     private void finish(RoutingContext ctx) {
-        Optional<Tenant> tenant = tenant(ctx);
-        if (tenant.isEmpty()) {
-            return;
-        }
-        String room = tenant.get().id();
-        Optional<QueueTokens.Checked> checked = token(ctx, room, false);
-        if (checked.isEmpty()) {
-            return;
-        }
-        String user = checked.get().user().orElseThrow();
-        long now = clock.epochMillis();
-        stage(() -> state.finish(room, user, now)).whenComplete((finish, failure) -> {
-            if (failure != null) {
-                unavailable(ctx, failure);
-                return;
-            }
-            ObjectNode body = NODES.objectNode();
-            if (finish == Finish.READY_CLEARED) {
-                body.put("status", "ready_cleared");
-                body.put("message", "User removed from ready state");
-                audit(new AuditEvent(room, now, AuditKind.FINISHED, user, 1));
-                admissions.nudge(room); // with a capacity bound, the freed seat is taken at once
-            } else {
-                body.put("status", "not_ready");
-                body.put("message", "User is not in ready state");
-            }
-            sendJson(ctx.response(), 200, body);
+        backendCaller(ctx).ifPresent(caller -> {
+            long now = clock.epochMillis();
+            answer(ctx, () -> state.finish(caller.room(), caller.user(), now), finish -> {
+                ObjectNode body = NODES.objectNode();
+                if (finish == Finish.READY_CLEARED) {
+                    body.put("status", "ready_cleared");
+                    body.put("message", "User removed from ready state");
+                    audit(new AuditEvent(caller.room(), now, AuditKind.FINISHED, caller.user(), 1));
+                    admissions.nudge(caller.room()); // with a capacity bound, the freed seat is taken at once
+                } else {
+                    body.put("status", "not_ready");
+                    body.put("message", "User is not in ready state");
+                }
+                return body;
+            });
         });
     }
 
     private void getConfig(RoutingContext ctx) {
+        tenant(ctx)
+                .ifPresent(tenant -> answer(
+                        ctx,
+                        () -> state.config(tenant.id()),
+                        config -> configAnswer("Configuration retrieved successfully", config)));
+    }
+
+    /** A call of the business backend: its room and the user its valid (unexpired) token names. */
+    private record Caller(String room, String user) {}
+
+    /** The backend's caller, or empty having answered 401 (no key, no token, an expired one). */
+    private Optional<Caller> backendCaller(RoutingContext ctx) {
         Optional<Tenant> tenant = tenant(ctx);
         if (tenant.isEmpty()) {
-            return;
+            return Optional.empty();
         }
-        stage(() -> state.config(tenant.get().id())).whenComplete((config, failure) -> {
+        String room = tenant.get().id();
+        return token(ctx, room, false)
+                .map(checked -> new Caller(room, checked.user().orElseThrow()));
+    }
+
+    /** Answers 200 with {@code body} of what {@code call} gives, or 503 when the store does not answer. */
+    private <T> void answer(
+            RoutingContext ctx,
+            java.util.function.Supplier<CompletionStage<T>> call,
+            java.util.function.Function<T, ObjectNode> body) {
+        stage(call).whenComplete((result, failure) -> {
             if (failure != null) {
                 unavailable(ctx, failure);
                 return;
             }
-            sendJson(ctx.response(), 200, configAnswer("Configuration retrieved successfully", config));
+            sendJson(ctx.response(), 200, body.apply(result));
         });
     }
 

@@ -1,0 +1,50 @@
+package dev.gatehouse.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/** What the whole process logs while a hostile-client test runs, to check no client caused an ERROR. */
+final class CapturedLog implements AutoCloseable {
+
+    private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+
+    private CapturedLog() {
+        events.start();
+        root().addAppender(events);
+    }
+
+    /** Starts capturing the root logger's events. */
+    static CapturedLog start() {
+        return new CapturedLog();
+    }
+
+    /** Fails when an event since the last call is at ERROR or carries a stack trace; forgets them. */
+    void assertNoErrorOrStackTrace() {
+        List<ILoggingEvent> seen;
+        synchronized (events) {
+            seen = new ArrayList<>(events.list);
+            events.list.clear();
+        }
+        assertThat(seen)
+                .as("log events at ERROR or with a stack trace")
+                .filteredOn(
+                        event -> event.getLevel().isGreaterOrEqual(Level.ERROR) || event.getThrowableProxy() != null)
+                .isEmpty();
+    }
+
+    @Override
+    public void close() {
+        root().detachAppender(events);
+    }
+
+    private static Logger root() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+}
