@@ -2,6 +2,7 @@
 module dev.gatehouse.waitingroom {
     requires transitive dev.gatehouse.core;
     requires com.nimbusds.jose.jwt;
+    requires com.fasterxml.jackson.core;
     requires org.slf4j;
     requires static transitive org.jspecify;
 

@@ -1,24 +1,41 @@
 package dev.gatehouse.waitingroom;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.core.time.WallClock;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.text.ParseException;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Base64;
 import java.util.Date;
 import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Queue tokens: HS256 JWTs over the server's secret with {@code sub} (the user id), {@code tid}
- * (the tenant's id, never its key), {@code iat} and {@code exp}. A token is accepted only with
- * exactly that algorithm in its header, a signature that checks (compared in constant time), and
- * claims of those types; {@code alg: none}, another algorithm and a missing claim are refused alike.
+ * (the tenant's id, never its key), {@code iat} and {@code exp}. nimbus-jose-jwt signs them. A token
+ * is accepted only with exactly the header Gatehouse issues ({@code {"alg":"HS256"}}, byte for
+ * byte), a signature that checks (compared in constant time), and claims of those types; {@code alg:
+ * none}, another algorithm, any other header and a missing claim are refused alike.
+ *
+ * <p>Checking is the hot path of every status poll, so it does not go through nimbus's parser (which
+ * reads the header and the claims into maps with its shaded Gson, and looks up a new {@link Mac} per
+ * check): the header is compared with the one constant it may be, the signature is computed with a
+ * {@link Mac} kept per thread, and the claims are read by a streaming parser that refuses duplicate
+ * names. {@code QueueTokensBenchmark} in gatehouse-bench measures both; {@code QueueTokensTest}
+ * checks that this path and nimbus's agree on every token it makes.
  */
 public final class QueueTokens {
 
@@ -27,9 +44,19 @@ public final class QueueTokens {
 
     private static final String TENANT = "tid";
     private static final JWSHeader HEADER = new JWSHeader(JWSAlgorithm.HS256);
+    private static final String HMAC = "HmacSHA256";
+    private static final int SIGNATURE_BYTES = 32;
+
+    /** The encoded header of every token issued, and so of every token accepted, with its dot. */
+    private static final String HEADER_PREFIX = HEADER.toBase64URL() + ".";
+
+    private static final JsonFactory CLAIMS_JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
 
     private final MACSigner signer;
-    private final JWSVerifier verifier;
+    private final ThreadLocal<Mac> macs;
     private final WallClock clock;
 
     /** Tokens signed with the UTF-8 bytes of {@code secret}, which must have {@link #MIN_SECRET_BYTES}. */
@@ -41,11 +68,23 @@ public final class QueueTokens {
         }
         try {
             this.signer = new MACSigner(key);
-            this.verifier = new MACVerifier(key);
         } catch (JOSEException e) {
             throw new IllegalArgumentException("the secret cannot key HS256: " + e.getMessage(), e);
         }
+        SecretKeySpec macKey = new SecretKeySpec(key, HMAC);
+        newMac(macKey); // fails here, not at the first check, if the JDK cannot
+        this.macs = ThreadLocal.withInitial(() -> newMac(macKey));
         this.clock = clock;
+    }
+
+    private static Mac newMac(SecretKeySpec key) {
+        try {
+            Mac mac = Mac.getInstance(HMAC);
+            mac.init(key);
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no usable " + HMAC, e);
+        }
     }
 
     /** A token for {@code user} of {@code tenantId}, valid {@code lifetimeSeconds} from now. */
@@ -73,7 +112,7 @@ public final class QueueTokens {
         VALID,
         /** Authentic and this tenant's, but past its {@code exp}. */
         EXPIRED,
-        /** Anything else: malformed, another algorithm, a bad signature, another tenant's. */
+        /** Anything else: malformed, another header, a bad signature, another tenant's. */
         INVALID
     }
 
@@ -83,23 +122,100 @@ public final class QueueTokens {
     }
 
     /** Checks {@code token} as a token of {@code tenantId}. */
-    @SuppressWarnings("JavaUtilDate") // nimbus's claims give java.util.Date
     public Checked check(String token, String tenantId) {
-        try {
-            SignedJWT jwt = SignedJWT.parse(token);
-            if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm()) || !jwt.verify(verifier)) {
-                return Checked.INVALID;
-            }
-            JWTClaimsSet claims = jwt.getJWTClaimsSet();
-            String user = claims.getSubject();
-            Date expires = claims.getExpirationTime();
-            if (user == null || expires == null || !tenantId.equals(claims.getStringClaim(TENANT))) {
-                return Checked.INVALID;
-            }
-            Verdict verdict = expires.getTime() <= clock.epochMillis() ? Verdict.EXPIRED : Verdict.VALID;
-            return new Checked(verdict, Optional.of(user));
-        } catch (ParseException | JOSEException | IllegalStateException e) {
+        if (!token.startsWith(HEADER_PREFIX)) {
             return Checked.INVALID;
+        }
+        int payloadStart = HEADER_PREFIX.length();
+        int dot = token.indexOf('.', payloadStart);
+        if (dot < 0 || !isBase64Url(token, payloadStart, dot) || !isBase64Url(token, dot + 1, token.length())) {
+            return Checked.INVALID; // also: a third dot, padding, whitespace, anything not base64url
+        }
+        byte[] signature = BASE64URL.decode(token.substring(dot + 1));
+        byte[] expected = macs.get().doFinal(token.substring(0, dot).getBytes(StandardCharsets.US_ASCII));
+        if (signature.length != SIGNATURE_BYTES || !MessageDigest.isEqual(expected, signature)) {
+            return Checked.INVALID;
+        }
+        Claims claims = Claims.read(BASE64URL.decode(token.substring(payloadStart, dot)));
+        if (claims == null || !tenantId.equals(claims.tenant())) {
+            return Checked.INVALID;
+        }
+        String user = claims.user();
+        Long expiresAtSeconds = claims.expiresAtSeconds();
+        if (user == null || expiresAtSeconds == null) {
+            return Checked.INVALID;
+        }
+        boolean expired = expiresAtSeconds <= Math.floorDiv(clock.epochMillis(), 1000);
+        return new Checked(expired ? Verdict.EXPIRED : Verdict.VALID, Optional.of(user));
+    }
+
+    /** Whether {@code text[from, to)} is a non-empty run of base64url characters, without padding. */
+    private static boolean isBase64Url(String text, int from, int to) {
+        if (from >= to || (to - from) % 4 == 1) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            boolean valid =
+                    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+            if (!valid) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The claims a token is checked by. */
+    private record Claims(
+            @Nullable String user,
+            @Nullable String tenant,
+            @Nullable Long expiresAtSeconds) {
+
+        /** The claims of a JSON object, or null when the payload is not one, or has a claim of the wrong type. */
+        static @Nullable Claims read(byte[] json) {
+            String user = null;
+            String tenant = null;
+            Long expiresAtSeconds = null;
+            try (JsonParser parser = CLAIMS_JSON.createParser(json)) {
+                if (parser.nextToken() != JsonToken.START_OBJECT) {
+                    return null;
+                }
+                JsonToken token;
+                while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                    String name = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    switch (name) {
+                        case "sub" -> user = text(parser, value);
+                        case TENANT -> tenant = text(parser, value);
+                        case "exp" -> expiresAtSeconds = seconds(parser, value);
+                        default -> parser.skipChildren();
+                    }
+                }
+                if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+                    return null;
+                }
+                return new Claims(user, tenant, expiresAtSeconds);
+            } catch (IOException e) {
+                return null; // not JSON, a duplicate name, a claim of the wrong type, a number out of range
+            }
+        }
+
+        private static @Nullable String text(JsonParser parser, JsonToken value) throws IOException {
+            return switch (value) {
+                case VALUE_STRING -> parser.getText();
+                case VALUE_NULL -> null;
+                default -> throw new JsonParseException(parser, "a string claim of another type");
+            };
+        }
+
+        /** A NumericDate: seconds, a fraction dropped. */
+        private static @Nullable Long seconds(JsonParser parser, JsonToken value) throws IOException {
+            return switch (value) {
+                case VALUE_NUMBER_INT -> parser.getLongValue();
+                case VALUE_NUMBER_FLOAT -> (long) parser.getDoubleValue();
+                case VALUE_NULL -> null;
+                default -> throw new JsonParseException(parser, "a date claim of another type");
+            };
         }
     }
 }
