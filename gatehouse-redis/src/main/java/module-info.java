@@ -3,6 +3,8 @@ module dev.gatehouse.redis {
     requires transitive dev.gatehouse.proof;
     requires transitive dev.gatehouse.waitingroom;
     requires lettuce.core;
+    requires io.netty.handler;
+    requires io.netty.transport;
     requires static transitive org.jspecify;
 
     exports dev.gatehouse.redis;

@@ -22,6 +22,9 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -64,6 +67,21 @@ public final class RedisBackend implements AutoCloseable {
     private static final Duration RECONNECT_DELAY_MIN = Duration.ofMillis(10);
     private static final Duration RECONNECT_DELAY_MAX = Duration.ofSeconds(1);
     private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
+
+    /**
+     * Commands written while the connection's event loop has more work queued share one flush: the
+     * callers are other threads (the server's event loops), each command a task on the connection's
+     * loop, so under load a batch of commands costs one write system call instead of one each. A lone
+     * command is flushed as soon as its task ends.
+     */
+    private static final NettyCustomizer CONSOLIDATED_FLUSHES = new NettyCustomizer() {
+        @Override
+        public void afterChannelInitialized(Channel channel) {
+            channel.pipeline()
+                    .addFirst(new FlushConsolidationHandler(
+                            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        }
+    };
 
     private final ClientResources resources;
     private final AbstractRedisClient client;
@@ -163,6 +181,7 @@ public final class RedisBackend implements AutoCloseable {
             long timeoutNanos) {
         ClientResources resources = ClientResources.builder()
                 .reconnectDelay(Delay.exponential(RECONNECT_DELAY_MIN, RECONNECT_DELAY_MAX, 2, TimeUnit.MILLISECONDS))
+                .nettyCustomizer(CONSOLIDATED_FLUSHES)
                 .build();
         AbstractRedisClient client = null;
         try {
