@@ -633,18 +633,22 @@ final class RoomApi {
 
     private static void sendJson(HttpServerResponse response, int status, ObjectNode body) {
         try {
-            sendJson(response, status, JSON.writeValueAsString(body));
+            sendJson(response, status, JSON.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of nodes always serialises", e);
         }
     }
 
     static void sendJson(HttpServerResponse response, int status, String body) {
+        sendJson(response, status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void sendJson(HttpServerResponse response, int status, byte[] body) {
         if (response.ended() || response.closed()) {
             return;
         }
         response.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
-                .end(io.vertx.core.buffer.Buffer.buffer(body.getBytes(StandardCharsets.UTF_8)));
+                .end(io.vertx.core.buffer.Buffer.buffer(body));
     }
 }
