@@ -3,11 +3,14 @@
 # one run: nginx `limit_req` (the same job: a limit per URI) and nginx `return 204` (an HTTP server
 # that does nothing), over HTTP/1.1 (wrk) and h2c with prior knowledge (h2load), for the allow and
 # the deny path, with one key and with many keys. Then the heap of a million idle keys and the time
-# from process start to the first answered request.
+# from process start to the first answered request. The part `room` measures the waiting room:
+# status polls and enqueues against the room's /health with a million users queued, in memory and
+# in Redis, and the heap and Redis memory those users take.
 #
-#   gatehouse-bench/load/run.sh                 # everything (about 8 minutes)
+#   gatehouse-bench/load/run.sh                 # http, memory and startup (about 8 minutes)
 #   gatehouse-bench/load/run.sh http            # only the load table
 #   gatehouse-bench/load/run.sh memory startup  # only those measurements
+#   gatehouse-bench/load/run.sh room            # only the waiting room (about 10 minutes)
 #
 # Everything listens on and is sent to 127.0.0.1 only. Targets run one after the other, never at
 # the same time; every process started here is stopped on exit. The whole run holds
@@ -18,7 +21,10 @@
 # h2c connection, 10), MANY_KEYS (10000), IDLE_KEYS (1000000), STARTS (5), GATEHOUSE_JAVA_OPTS
 # (-Xmx512m), GATEHOUSE_JAR (gatehouse-cli/target/gatehouse.jar, built when missing), PIN (0; 1
 # puts servers on CPU 0 and the load generator on CPU 1), NGINX_AUTO (1: also run nginx with
-# worker_processes auto), RESULTS.
+# worker_processes auto), RESULTS. The room part: ROOM_USERS (users queued before measuring,
+# 1000000), ROOM_SAMPLES (queued users whose tokens the status polls cycle over, 1000, spread along
+# the queue), ROOM_ROUNDS (3), ROOM_STORES (memory redis), REDIS_URL (redis://127.0.0.1:6379; keys
+# under a prefix of this run's, deleted at the end).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,6 +43,11 @@ PIN=${PIN:-0}
 NGINX_AUTO=${NGINX_AUTO:-1}
 JAR=${GATEHOUSE_JAR:-$root/gatehouse-cli/target/gatehouse.jar}
 RESULTS=${RESULTS:-$root/gatehouse-bench/target/load/$(date -u +%Y%m%dT%H%M%SZ)}
+ROOM_USERS=${ROOM_USERS:-1000000}
+ROOM_SAMPLES=${ROOM_SAMPLES:-1000}
+ROOM_ROUNDS=${ROOM_ROUNDS:-3}
+ROOM_STORES=${ROOM_STORES:-memory redis}
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 
 # Gatehouse settings of the two paths: the allow server never fills a window during the run; the
 # deny server admits one request per key per hour, and every key is spent before measuring. Both
@@ -45,6 +56,7 @@ ALLOW_FLAGS=(--max-requests 1000000000 --window-millis 600000)
 DENY_FLAGS=(--max-requests 1 --window-millis 3600000)
 
 work=""
+room_prefix="" # the Redis key prefix of the room part's run, while it has keys
 started_pids=()
 used_ports=()
 # set by start_gatehouse, start_nginx and http_table
@@ -73,6 +85,9 @@ cleanup() {
   for pid in "${started_pids[@]}"; do
     wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
   done
+  if [ -n "$room_prefix" ]; then
+    delete_redis_keys "$room_prefix"
+  fi
   if [ -n "$work" ] && [ -d "$work" ]; then
     rm -rf "$work"
   fi
@@ -102,8 +117,8 @@ stop() {
 ensure_tools() {
   local missing=() packages=() tool
   declare -A package_of=([nginx]=nginx-light [wrk]=wrk [h2load]=nghttp2-client [curl]=curl
-    [taskset]=util-linux [ss]=iproute2 [flock]=util-linux [shuf]=coreutils)
-  for tool in nginx wrk h2load curl taskset ss flock shuf; do
+    [taskset]=util-linux [ss]=iproute2 [flock]=util-linux [shuf]=coreutils [redis-cli]=redis-tools)
+  for tool in nginx wrk h2load curl taskset ss flock shuf redis-cli; do
     command -v "$tool" >/dev/null || { missing+=("$tool"); packages+=("${package_of[$tool]}"); }
   done
   if [ "${#missing[@]}" -gt 0 ]; then
@@ -344,6 +359,12 @@ run_wrk() {
   if [ -n "$hook" ]; then "$hook"; fi
   timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     -s "$here/keys.lua" "$url" -- "$keys" 1 >"$out" 2>&1
+  wrk_results "$out"
+}
+
+# wrk_results FILE: sets res_* from the output of a wrk run with --latency.
+wrk_results() {
+  local out=$1
   res_rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
   res_p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
   res_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
@@ -509,7 +530,7 @@ http_table() {
 heap_used_kb() {
   jcmd "$1" GC.run >/dev/null
   jcmd "$1" GC.heap_info | tee -a "$RESULTS/memory-heap-info.txt" |
-    awk '/ heap / { for (i = 1; i <= NF; i++) if ($i == "used") { gsub(/[K,]/, "", $(i + 1)); print $(i + 1); exit } }'
+    awk '/ heap / && !done { for (i = 1; i <= NF; i++) if ($i == "used") { gsub(/[K,]/, "", $(i + 1)); print $(i + 1); done = 1; break } }'
 }
 
 # metric ADMIN_PORT NAME: the value of an unlabelled metric, as an integer.
@@ -590,6 +611,198 @@ startup() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# The waiting room
+
+ROOM_API_KEY=load-benchmark-tenant # the one tenant's API key (BUSINESS_IDS)
+ROOM_CONFIG='{"admission_limit": 0, "jwt_expiry_seconds": 600, "ip_enqueue_limit": 1000000,
+  "ip_enqueue_limit_interval": 1, "ip_status_polling_limit": 1000000, "ip_status_polling_limit_interval": 1}'
+
+# room_id: the tenant id the server derives from ROOM_API_KEY ("key-" and 16 hex digits of SHA-256).
+room_id() { printf 'key-%s' "$(printf '%s' "$ROOM_API_KEY" | sha256sum | cut -c1-16)"; }
+
+# delete_redis_keys PREFIX: unlinks every key under PREFIX.
+delete_redis_keys() {
+  redis-cli -u "$REDIS_URL" --scan --pattern "$1*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" unlink >/dev/null
+}
+
+# room_queued: users waiting in the room, as the running server (gh_admin) reports them.
+room_queued() {
+  curl -fs "http://127.0.0.1:$gh_admin/metrics" | awk '$1 ~ /^gatehouse_room_queued[{]/ { n += $2 } END { printf "%d\n", n }'
+}
+
+# room_enqueue USER: enqueues USER and prints the queue token the server answered with.
+room_enqueue() {
+  curl -fs -X POST "http://127.0.0.1:$gh_port/queue/enqueue" -H "business_id: $ROOM_API_KEY" -H "user_id: $1" |
+    sed -n 's/^{"jwt":"\([^"]\{1,\}\)".*/\1/p'
+}
+
+# start_room STORE: a server with the room on, in memory or on Redis (keys under room_prefix),
+# with admission paused (so the queue only grows) and per-IP limits out of the way.
+start_room() {
+  local flags=(--business-ids "$ROOM_API_KEY")
+  if [ "$1" = redis ]; then
+    flags+=(--store redis --redis-url "$REDIS_URL" --store-key-prefix "${room_prefix}rate:" --room-key-prefix "$room_prefix")
+  fi
+  JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') start_gatehouse "room-$1" "${flags[@]}"
+  curl -fs -o "$RESULTS/room-$1-config.json" -X POST "http://127.0.0.1:$gh_port/config" \
+    -H "business_id: $ROOM_API_KEY" -H 'content-type: application/json' -d "$ROOM_CONFIG" ||
+    die "room $1: POST /config failed"
+}
+
+# room_fill STORE: queues ROOM_USERS users: ten runs of wrk, each enqueueing its share of new users,
+# each followed by ROOM_SAMPLES/10 users enqueued one at a time whose tokens go to tokens.txt. So
+# the sampled users stand at ten places spread along the queue.
+room_fill() {
+  local chunks=10 samples per_chunk count expected=0 c i wrk_pid token t0 waited
+  samples=$((ROOM_SAMPLES / chunks))
+  per_chunk=$(((ROOM_USERS - samples * chunks) / chunks))
+  : >"$work/tokens.txt"
+  t0=$(date +%s%N)
+  log "room $1: queueing $ROOM_USERS users ($chunks runs of wrk, each followed by $samples sampled users)"
+  for ((c = 0; c < chunks; c++)); do
+    count=$per_chunk
+    if [ "$c" = $((chunks - 1)) ]; then count=$((ROOM_USERS - samples * chunks - per_chunk * (chunks - 1))); fi
+    expected=$((expected + count))
+    taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d3600s -s "$here/room.lua" "http://127.0.0.1:$gh_port" \
+      -- enqueue "$ROOM_API_KEY" "fill$c-" 0 "$count" >"$work/fill.txt" 2>&1 &
+    wrk_pid=$!
+    started_pids+=("$wrk_pid")
+    waited=0
+    while [ "$(room_queued)" -lt "$expected" ]; do
+      [ $((waited += 1)) -le 6000 ] || die "room $1: $(room_queued) users queued after 10 minutes, expected $expected"
+      kill -0 "$wrk_pid" 2>/dev/null || die "room $1: wrk exited while filling: $(tail -3 "$work/fill.txt")"
+      sleep 0.1
+    done
+    stop "$wrk_pid"
+    for ((i = 0; i < samples; i++)); do
+      token=$(room_enqueue "sample$c-$i")
+      [ -n "$token" ] || die "room $1: enqueueing sample$c-$i gave no token"
+      echo "$token" >>"$work/tokens.txt"
+    done
+    expected=$((expected + samples))
+  done
+  for ((waited = 0; waited < 50; waited++)); do # the gauge is refreshed at each admission pass (1 s)
+    [ "$(room_queued)" = "$ROOM_USERS" ] && break
+    sleep 0.1
+  done
+  [ "$(room_queued)" = "$ROOM_USERS" ] || die "room $1: $(room_queued) users queued, expected $ROOM_USERS"
+  log "room $1: $ROOM_USERS users queued in $((($(date +%s%N) - t0) / 1000000)) ms"
+}
+
+# room_run STORE ROUND TARGET: a warm-up run and a measured run of wrk on one route; appends a row
+# to room.tsv. TARGET: health (GET /health), status (GET /queue/status, cycling over the sampled
+# users' tokens) or enqueue (POST /queue/enqueue, a new user each time).
+room_run() {
+  local store=$1 round=$2 target=$3 args queued out
+  case "$target" in
+    health) args=(health) ;;
+    status) args=(status "$ROOM_API_KEY" "$work/tokens.txt") ;;
+    enqueue) args=(enqueue "$ROOM_API_KEY" "new$round-" 0 0) ;;
+  esac
+  out="$RESULTS/wrk-room-$store-$round-$target.txt"
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" \
+    -s "$here/room.lua" "http://127.0.0.1:$gh_port" -- "${args[@]/#new/warm}" >"$out.warmup" 2>&1 # other new users
+  queued=$(room_queued)
+  timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
+    -s "$here/room.lua" "http://127.0.0.1:$gh_port" -- "${args[@]}" >"$out" 2>&1
+  wrk_results "$out"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$target" "$queued" \
+    "$res_rps" "$res_p50" "$res_p99" "$res_requests" "$res_non2xx" "$res_errors" >>"$RESULTS/room.tsv"
+  log "  => room $store round $round $target ($queued queued): $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms;" \
+    "non-2xx $res_non2xx, socket errors $res_errors"
+}
+
+# room_redis_bytes: bytes the room's keys take in Redis (MEMORY USAGE, every element counted).
+room_redis_bytes() {
+  local part total=0 bytes
+  for part in config state queue seen ready enqueued; do
+    bytes=$(redis-cli -u "$REDIS_URL" memory usage "${room_prefix}room:{$(room_id)}:$part" samples 0)
+    total=$((total + ${bytes:-0}))
+  done
+  echo "$total"
+}
+
+room_table() {
+  local store round empty_kb full_kb bytes probe
+  for store in $ROOM_STORES; do
+    if [ "$store" = redis ]; then
+      room_prefix="gatehouse-bench-$(date -u +%Y%m%d%H%M%S)-$$:"
+      redis-cli -u "$REDIS_URL" ping >/dev/null || die "no Redis at $REDIS_URL"
+    fi
+    start_room "$store"
+    warm_room
+    if [ "$store" = memory ]; then empty_kb=$(heap_used_kb "$gh_pid"); fi
+    room_fill "$store"
+    if [ "$store" = memory ]; then
+      full_kb=$(heap_used_kb "$gh_pid")
+      jcmd "$gh_pid" GC.class_histogram >"$work/histogram.txt" 2>&1 || true
+      head -30 "$work/histogram.txt" >"$RESULTS/room-memory-histogram.txt"
+      {
+        printf 'memory: heap used after a full GC, room empty (MiB)\t%.1f\n' "$(awk -v k="$empty_kb" 'BEGIN { print k / 1024 }')"
+        printf 'memory: heap used after a full GC, %s users queued (MiB)\t%.1f\n' "$ROOM_USERS" "$(awk -v k="$full_kb" 'BEGIN { print k / 1024 }')"
+        printf 'memory: heap bytes per queued user\t%.0f\n' "$(awk -v a="$empty_kb" -v b="$full_kb" -v n="$ROOM_USERS" 'BEGIN { print (b - a) * 1024 / n }')"
+      } | tee -a "$RESULTS/room-memory.tsv" >&2
+    else
+      bytes=$(room_redis_bytes)
+      {
+        printf 'redis: MEMORY USAGE of the room keys, %s users queued (MiB)\t%.1f\n' "$ROOM_USERS" "$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')"
+        printf 'redis: bytes per queued user\t%.0f\n' "$(awk -v b="$bytes" -v n="$ROOM_USERS" 'BEGIN { print b / n }')"
+      } | tee -a "$RESULTS/room-memory.tsv" >&2
+    fi
+    probe=$(curl -fs "http://127.0.0.1:$gh_port/queue/status" -H "business_id: $ROOM_API_KEY" -H "jwt: $(sed -n '$p' "$work/tokens.txt")")
+    echo "$store: status of the last sampled user before the runs: $probe" >>"$RESULTS/room-probes.txt"
+    [[ "$probe" == *'"position":'[0-9]* ]] || die "room $store: a sampled user has no place: $probe"
+    for ((round = 1; round <= ROOM_ROUNDS; round++)); do
+      room_run "$store" "$round" health
+      room_run "$store" "$round" status
+      room_run "$store" "$round" enqueue
+    done
+    stop "$gh_pid"
+    if [ "$store" = redis ]; then
+      delete_redis_keys "$room_prefix"
+      room_prefix=""
+    fi
+  done
+}
+
+# warm_room: a first run of wrk on /health, before the baseline heap and the fill (which warms the
+# enqueue path; every measured run has a warm-up run of its own).
+warm_room() {
+  log "warming up the JVM of gatehouse on $gh_port (wrk on /health, ${WARMUP}s)"
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" \
+    -s "$here/room.lua" "http://127.0.0.1:$gh_port" -- health >"$work/jvm-warmup.txt" 2>&1
+}
+
+# room_summary: the room's rows, and per store the medians over the rounds and their ratios.
+room_summary() {
+  echo "Waiting room: wrk -t1 -c$CONNECTIONS --latency, ${DURATION} s measured after ${WARMUP} s of the same load;"
+  echo "admission paused, so the queue only grows; status polls cycle over $ROOM_SAMPLES queued users' tokens."
+  echo
+  echo "| store | round | route | queued at start | req/s | p50 ms | p99 ms | requests | non-2xx | errors | status / health |"
+  echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  awk -F'\t' '
+    { line[NR] = $0; if ($3 == "health") h[$1 SUBSEP $2] = $5 }
+    END {
+      for (i = 1; i <= NR; i++) {
+        split(line[i], f, "\t")
+        ratio = (f[3] == "status" && h[f[1] SUBSEP f[2]] > 0) ? sprintf("%.2f×", f[5] / h[f[1] SUBSEP f[2]]) : ""
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], ratio
+      }
+    }' "$RESULTS/room.tsv"
+  echo
+  echo "| store | route | median req/s | median p99 ms |"
+  echo "| --- | --- | ---: | ---: |"
+  local store target
+  for store in $ROOM_STORES; do
+    for target in health status enqueue; do
+      echo "| $store | $target | $(median $(awk -F'\t' -v s="$store" -v t="$target" '$1 == s && $3 == t { print $5 }' "$RESULTS/room.tsv")) |" \
+        "$(median $(awk -F'\t' -v s="$store" -v t="$target" '$1 == s && $3 == t { print $7 }' "$RESULTS/room.tsv")) |"
+    done
+  done
+  echo
+}
+
+# ---------------------------------------------------------------------------------------------
 # Summary
 
 summary() {
@@ -597,11 +810,13 @@ summary() {
   {
     echo "# Load benchmark $(basename "$RESULTS")"
     echo
-    echo "Machine and versions: machine.txt. Every row: ${DURATION} s measured after a ${WARMUP} s warm-up of the same run;"
-    echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS (prior knowledge)."
-    echo "Ratio: Gatehouse req/s / nginx limit_req req/s (same protocol, path and keys)."
+    echo "Machine and versions: machine.txt."
     echo
     if [ -f "$RESULTS/results.tsv" ]; then
+      echo "Every row: ${DURATION} s measured after a ${WARMUP} s warm-up of the same run;"
+      echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS (prior knowledge)."
+      echo "Ratio: Gatehouse req/s / nginx limit_req req/s (same protocol, path and keys)."
+      echo
       echo "| target | protocol | path | keys | req/s | p50 ms | p99 ms | requests | non-2xx | errors | Gatehouse / limit_req | check |"
       echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
       awk -F'\t' '
@@ -619,7 +834,8 @@ summary() {
         }' "$RESULTS/results.tsv"
       echo
     fi
-    for part in memory startup; do
+    if [ -f "$RESULTS/room.tsv" ]; then room_summary; fi
+    for part in memory startup room-memory; do
       if [ -f "$RESULTS/$part.tsv" ]; then
         echo "| $part | |"
         echo "| --- | --- |"
@@ -636,8 +852,8 @@ main() {
   if [ "${#parts[@]}" = 0 ]; then parts=(http memory startup); fi
   for part in "${parts[@]}"; do
     case "$part" in
-      http | memory | startup) ;;
-      *) die "unknown part: $part (expected http, memory or startup)" ;;
+      http | memory | startup | room) ;;
+      *) die "unknown part: $part (expected http, memory, startup or room)" ;;
     esac
   done
   take_lock "$@"
@@ -655,6 +871,7 @@ main() {
       http) http_table ;;
       memory) idle_keys ;;
       startup) startup ;;
+      room) room_table ;;
     esac
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.txt"
