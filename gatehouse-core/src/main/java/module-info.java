@@ -1,4 +1,5 @@
 /** In-process admission primitives: rate limiters, wait queues, keyed registries and time sources. */
+@SuppressWarnings("module") // the modules of the qualified export below are built after this one
 module dev.gatehouse.core {
     requires static transitive org.jspecify;
 
@@ -10,4 +11,7 @@ module dev.gatehouse.core {
     exports dev.gatehouse.core.limit;
     exports dev.gatehouse.core.keyed;
     exports dev.gatehouse.core.wait;
+    exports dev.gatehouse.core.internal to
+            dev.gatehouse.proof,
+            dev.gatehouse.waitingroom;
 }

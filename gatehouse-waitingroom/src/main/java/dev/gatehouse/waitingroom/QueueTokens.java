@@ -11,16 +11,13 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.gatehouse.core.internal.HmacSha256;
 import dev.gatehouse.core.time.WallClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Date;
 import java.util.Optional;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,10 +28,10 @@ import org.jspecify.annotations.Nullable;
  * none}, another algorithm, any other header and a missing claim are refused alike.
  *
  * <p>Checking is the hot path of every status poll, so it does not go through nimbus's parser (which
- * reads the header and the claims into maps with its shaded Gson, and looks up a new {@link Mac} per
- * check): the header is compared with the one constant it may be, the signature is computed with a
- * {@link Mac} kept per thread, and the claims are read by a streaming parser that refuses duplicate
- * names. {@code QueueTokensBenchmark} in gatehouse-bench measures both; {@code QueueTokensTest}
+ * reads the header and the claims into maps with its shaded Gson, and looks up a new {@code Mac} per
+ * check): the header is compared with the one constant it may be, the signature is computed from a
+ * keyed {@code Mac} cloned per check ({@link HmacSha256}), and the claims are read by a streaming
+ * parser that refuses duplicate names. {@code QueueTokensBenchmark} in gatehouse-bench measures both; {@code QueueTokensTest}
  * checks that this path and nimbus's agree on every token it makes.
  */
 public final class QueueTokens {
@@ -44,7 +41,6 @@ public final class QueueTokens {
 
     private static final String TENANT = "tid";
     private static final JWSHeader HEADER = new JWSHeader(JWSAlgorithm.HS256);
-    private static final String HMAC = "HmacSHA256";
     private static final int SIGNATURE_BYTES = 32;
 
     /** The encoded header of every token issued, and so of every token accepted, with its dot. */
@@ -56,7 +52,7 @@ public final class QueueTokens {
     private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
 
     private final MACSigner signer;
-    private final ThreadLocal<Mac> macs;
+    private final HmacSha256 mac;
     private final WallClock clock;
 
     /** Tokens signed with the UTF-8 bytes of {@code secret}, which must have {@link #MIN_SECRET_BYTES}. */
@@ -71,20 +67,8 @@ public final class QueueTokens {
         } catch (JOSEException e) {
             throw new IllegalArgumentException("the secret cannot key HS256: " + e.getMessage(), e);
         }
-        SecretKeySpec macKey = new SecretKeySpec(key, HMAC);
-        newMac(macKey); // fails here, not at the first check, if the JDK cannot
-        this.macs = ThreadLocal.withInitial(() -> newMac(macKey));
+        this.mac = new HmacSha256(key);
         this.clock = clock;
-    }
-
-    private static Mac newMac(SecretKeySpec key) {
-        try {
-            Mac mac = Mac.getInstance(HMAC);
-            mac.init(key);
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK has no usable " + HMAC, e);
-        }
     }
 
     /** A token for {@code user} of {@code tenantId}, valid {@code lifetimeSeconds} from now. */
@@ -132,8 +116,8 @@ public final class QueueTokens {
             return Checked.INVALID; // also: a third dot, padding, whitespace, anything not base64url
         }
         byte[] signature = BASE64URL.decode(token.substring(dot + 1));
-        byte[] expected = macs.get().doFinal(token.substring(0, dot).getBytes(StandardCharsets.US_ASCII));
-        if (signature.length != SIGNATURE_BYTES || !MessageDigest.isEqual(expected, signature)) {
+        byte[] signed = token.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
+        if (signature.length != SIGNATURE_BYTES || !mac.matches(signed, 0, signed.length, signature)) {
             return Checked.INVALID;
         }
         Claims claims = Claims.read(BASE64URL.decode(token.substring(payloadStart, dot)));
