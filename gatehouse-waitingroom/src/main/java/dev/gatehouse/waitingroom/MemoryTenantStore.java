@@ -5,9 +5,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
@@ -23,6 +25,7 @@ public final class MemoryTenantStore implements TenantStore {
     private record Kept(Tenant tenant, boolean revoked) {}
 
     private final Map<String, Kept> byId = new HashMap<>();
+    private final Set<String> keyHashes = new HashSet<>();
     private final Map<String, RoomConfig> configs = new HashMap<>();
     private final Deque<AuditEvent> audit = new ArrayDeque<>();
     private final int auditCapacity;
@@ -42,7 +45,24 @@ public final class MemoryTenantStore implements TenantStore {
 
     @Override
     public synchronized CompletionStage<Boolean> register(Tenant tenant) {
-        return done(byId.putIfAbsent(tenant.id(), new Kept(tenant, false)) == null);
+        if (byId.containsKey(tenant.id())) {
+            return done(false);
+        }
+        if (keyHashes.contains(tenant.keyHash())) {
+            return CompletableFuture.failedFuture(
+                    new IllegalArgumentException("tenant " + tenant.id() + ": its key hash belongs to another tenant"));
+        }
+        keep(new Kept(tenant, false));
+        return done(true);
+    }
+
+    /** Keeps {@code kept} under its id, its key hash held in place of the one it had before. */
+    private void keep(Kept kept) {
+        Kept before = byId.put(kept.tenant().id(), kept);
+        if (before != null) {
+            keyHashes.remove(before.tenant().keyHash());
+        }
+        keyHashes.add(kept.tenant().keyHash());
     }
 
     @Override
@@ -52,7 +72,7 @@ public final class MemoryTenantStore implements TenantStore {
         }
         String key = ApiKeys.generate();
         Tenant tenant = new Tenant(id, name, ApiKeys.hash(key));
-        byId.put(id, new Kept(tenant, false));
+        keep(new Kept(tenant, false));
         return done(Optional.of(new Issued(tenant, key)));
     }
 
@@ -64,7 +84,7 @@ public final class MemoryTenantStore implements TenantStore {
         }
         String key = ApiKeys.generate();
         Tenant tenant = new Tenant(id, kept.tenant().name(), ApiKeys.hash(key));
-        byId.put(id, new Kept(tenant, false));
+        keep(new Kept(tenant, false));
         return done(Optional.of(new Issued(tenant, key)));
     }
 
@@ -74,7 +94,7 @@ public final class MemoryTenantStore implements TenantStore {
         if (kept == null || kept.revoked()) {
             return done(false);
         }
-        byId.put(id, new Kept(kept.tenant(), true));
+        keep(new Kept(kept.tenant(), true));
         return done(true);
     }
 

@@ -16,8 +16,9 @@ public interface TenantStore {
     CompletionStage<List<Tenant>> tenants();
 
     /**
-     * Adds {@code tenant} unless a tenant with its id exists (revoked or not); whether it did. How
-     * {@code BUSINESS_IDS} tenants are made at start, by every replica.
+     * Adds {@code tenant} unless a tenant with its id exists (revoked or not); whether it did. Fails
+     * when another tenant, live or revoked, holds its key: a key names one tenant. How {@code
+     * BUSINESS_IDS} tenants are made at start, by every replica.
      */
     CompletionStage<Boolean> register(Tenant tenant);
 

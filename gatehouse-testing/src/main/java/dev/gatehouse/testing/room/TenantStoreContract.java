@@ -79,6 +79,24 @@ public abstract class TenantStoreContract {
     }
 
     @Test
+    void register_refusesAKeyAnotherTenantHolds_liveOrRevoked() {
+        Tenant acme = tenant("acme");
+        Tenant gone = tenant("gone");
+        await(store.register(acme));
+        await(store.register(gone));
+        await(store.revoke("gone"));
+
+        // one key must never name two tenants: a configuration error, refused naming the tenant
+        assertThatThrownBy(() -> await(store.register(new Tenant("acme-again", "Acme", acme.keyHash()))))
+                .hasMessageContaining("acme-again")
+                .hasMessageContaining("belongs to another tenant");
+        assertThatThrownBy(() -> await(store.register(new Tenant("gone-again", "Gone", gone.keyHash()))))
+                .hasMessageContaining("belongs to another tenant");
+
+        assertThat(tenants()).containsExactly(acme);
+    }
+
+    @Test
     void register_neverBringsARevokedTenantBack() {
         Tenant acme = tenant("acme");
         await(store.register(acme));
