@@ -99,6 +99,11 @@ public final class PostgresTenantStore implements TenantStore, AutoCloseable {
                     .map(field -> field.wireName() + " = EXCLUDED." + field.wireName())
                     .collect(Collectors.joining(", "))
             + ", updated_at = now()";
+    /** Rows one statement of {@link #pruneAudit} deletes at most. */
+    static final int PRUNE_BATCH = 10_000;
+
+    private static final String PRUNE_AUDIT =
+            "DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log WHERE at < ? LIMIT ?)";
     private static final String INSERT_AUDIT =
             "INSERT INTO audit_log (tenant_id, at, kind, user_id, count) VALUES (?, ?, ?, ?, ?)";
     private static final String RECENT_AUDIT = "SELECT at, kind, user_id, count FROM audit_log"
@@ -290,6 +295,29 @@ public final class PostgresTenantStore implements TenantStore, AutoCloseable {
                 }
             }
             return recent;
+        });
+    }
+
+    /**
+     * Deletes in batches of {@link #PRUNE_BATCH} rows, each its own statement (and transaction), so a
+     * prune of millions of rows never holds a long lock or a long transaction, and writers go on
+     * between batches; {@code audit_log_at} finds the rows.
+     */
+    @Override
+    public CompletionStage<Long> pruneAudit(long beforeMillis) {
+        OffsetDateTime before = OffsetDateTime.ofInstant(Instant.ofEpochMilli(beforeMillis), ZoneOffset.UTC);
+        return run("pruning the audit log before " + before, connection -> {
+            long deleted = 0;
+            try (PreparedStatement delete = connection.prepareStatement(PRUNE_AUDIT)) {
+                delete.setObject(1, before);
+                delete.setInt(2, PRUNE_BATCH);
+                int batch;
+                do {
+                    batch = delete.executeUpdate();
+                    deleted += batch;
+                } while (batch == PRUNE_BATCH && !closed.get());
+            }
+            return deleted;
         });
     }
 

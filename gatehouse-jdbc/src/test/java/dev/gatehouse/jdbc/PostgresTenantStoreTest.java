@@ -86,8 +86,8 @@ class PostgresTenantStoreTest {
                         database()
                                 .column(
                                         "SELECT coalesce(version, '-') || ' ' || success FROM flyway_schema_history ORDER BY installed_rank"))
-                .as("Flyway's note that it made the schema, then version 1")
-                .containsExactly("- true", "1 true");
+                .as("Flyway's note that it made the schema, then versions 1 and 2")
+                .containsExactly("- true", "1 true", "2 true");
         assertThat(await(store.tenants())).isEmpty();
     }
 
@@ -113,7 +113,7 @@ class PostgresTenantStoreTest {
 
         assertThat(await(again.tenants())).containsExactly(acme.tenant());
         assertThat(database().column("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL"))
-                .containsExactly("1");
+                .containsExactly("1", "2");
     }
 
     @Test
@@ -137,7 +137,7 @@ class PostgresTenantStoreTest {
         Race.run(3, () -> replicas.add(shared.open(PostgresTenantStore.builder(shared.url))));
         opened.addAll(replicas);
         assertThat(database().column("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL"))
-                .containsExactly("1");
+                .containsExactly("1", "2");
 
         List<Tenant> businessIds = Stream.of("key one", "key two", "key three")
                 .map(Tenant::ofBusinessId)
@@ -277,6 +277,25 @@ class PostgresTenantStoreTest {
                 .isInstanceOf(DatabaseException.class)
                 .hasMessageContaining("tenant impostor: its key hash belongs to another tenant");
         assertThat(await(store.tenants())).containsExactly(acme);
+    }
+
+    @Test
+    void pruneAudit_deletesInBatchesEveryEntryBeforeTheCutOff() {
+        PostgresTenantStore store = open();
+        int old = PostgresTenantStore.PRUNE_BATCH * 2 + 5;
+        database()
+                .execute("INSERT INTO audit_log (tenant_id, at, kind, user_id, count) SELECT 'acme',"
+                        + " timestamptz '2026-01-01 00:00:00+00' + n * interval '1 millisecond', 'ADMITTED', 'u' || n, 1"
+                        + " FROM generate_series(1, " + old + ") AS n");
+        long cutOff = Instant.parse("2026-01-15T00:00:00Z").toEpochMilli();
+        await(store.audit(List.of(new AuditEvent("acme", cutOff, AuditKind.FINISHED, "kept", 1))));
+
+        assertThat(await(store.pruneAudit(cutOff))).isEqualTo(old);
+
+        assertThat(await(store.recentAudit("acme", 10)))
+                .extracting(AuditEvent::user)
+                .containsExactly("kept");
+        assertThat(await(store.pruneAudit(cutOff))).isZero();
     }
 
     @Test

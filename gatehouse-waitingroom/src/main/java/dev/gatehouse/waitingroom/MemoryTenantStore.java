@@ -133,6 +133,13 @@ public final class MemoryTenantStore implements TenantStore {
         return done(recent);
     }
 
+    @Override
+    public synchronized CompletionStage<Long> pruneAudit(long beforeMillis) {
+        int before = audit.size();
+        audit.removeIf(event -> event.atMillis() < beforeMillis);
+        return done((long) (before - audit.size()));
+    }
+
     private static <T extends @Nullable Object> CompletionStage<T> done(T value) {
         return CompletableFuture.completedFuture(value);
     }

@@ -46,6 +46,12 @@ public interface TenantStore {
     /** The {@code limit} most recent audit events of a tenant, newest first. */
     CompletionStage<List<AuditEvent>> recentAudit(String id, int limit);
 
+    /**
+     * Deletes the audit events of every tenant from before {@code beforeMillis} (their time, not when
+     * they were written); how many it deleted. Safe to run from several replicas at once.
+     */
+    CompletionStage<Long> pruneAudit(long beforeMillis);
+
     /** A tenant and its raw key, as issued (shown once). */
     record Issued(Tenant tenant, String apiKey) {}
 

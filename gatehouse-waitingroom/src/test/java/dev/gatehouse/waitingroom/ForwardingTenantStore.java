@@ -57,4 +57,9 @@ class ForwardingTenantStore implements TenantStore {
     public CompletionStage<List<AuditEvent>> recentAudit(String id, int limit) {
         return delegate.recentAudit(id, limit);
     }
+
+    @Override
+    public CompletionStage<Long> pruneAudit(long beforeMillis) {
+        return delegate.pruneAudit(beforeMillis);
+    }
 }

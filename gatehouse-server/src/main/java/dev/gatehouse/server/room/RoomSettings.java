@@ -21,7 +21,8 @@ public record RoomSettings(
         int trustedProxyHops,
         long tenantRefreshMillis,
         int metricsMaxTenants,
-        String storeKeyPrefix) {
+        String storeKeyPrefix,
+        int auditRetentionDays) {
 
     public static final Setting<String> BUSINESS_IDS = Setting.secret(
             "room.business-ids",
@@ -73,6 +74,15 @@ public record RoomSettings(
             "Prefix of the room's keys in Redis",
             "--room-key-prefix");
 
+    public static final Setting<Integer> AUDIT_RETENTION_DAYS = Setting.integer(
+            "room.audit-retention-days",
+            "GATEHOUSE_AUDIT_RETENTION_DAYS",
+            30,
+            0,
+            36_500,
+            "Days the audit log keeps an event; older ones are deleted every hour (0: kept forever)",
+            "--audit-retention-days");
+
     /** The settings of the waiting room. */
     public static final List<Setting<?>> SETTINGS = List.of(
             BUSINESS_IDS,
@@ -81,7 +91,8 @@ public record RoomSettings(
             TRUSTED_PROXY_HOPS,
             TENANT_REFRESH_MILLIS,
             METRICS_MAX_TENANTS,
-            STORE_KEY_PREFIX);
+            STORE_KEY_PREFIX,
+            AUDIT_RETENTION_DAYS);
 
     /**
      * The room's settings; throws {@link dev.gatehouse.http.settings.ConfigException} naming the
@@ -110,7 +121,8 @@ public record RoomSettings(
                 settings.get(TRUSTED_PROXY_HOPS),
                 settings.get(TENANT_REFRESH_MILLIS),
                 settings.get(METRICS_MAX_TENANTS),
-                settings.get(STORE_KEY_PREFIX));
+                settings.get(STORE_KEY_PREFIX),
+                settings.get(AUDIT_RETENTION_DAYS));
     }
 
     /** Whether the room is on: tenants come from keys given or from a database. */

@@ -8,6 +8,7 @@ import dev.gatehouse.http.Infrastructure;
 import dev.gatehouse.http.Surface;
 import dev.gatehouse.server.docs.ApiDocs;
 import dev.gatehouse.waitingroom.Admissions;
+import dev.gatehouse.waitingroom.AuditRetention;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueTokens;
 import dev.gatehouse.waitingroom.RoomConfig;
@@ -15,6 +16,7 @@ import dev.gatehouse.waitingroom.Tenant;
 import dev.gatehouse.waitingroom.TenantDirectory;
 import dev.gatehouse.waitingroom.TenantStore;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -32,6 +34,7 @@ public final class RoomSurface implements Surface {
     private static final long FIRST_READ_MILLIS = 10_000;
     private static final long MAX_ADVANCE_SLEEP_MILLIS = 1_000;
     private static final int MAX_IP_KEYS = 1_000_000;
+    private static final Duration AUDIT_PRUNE_INTERVAL = Duration.ofHours(1);
 
     private final Address address;
     private final String sharedListener;
@@ -85,6 +88,16 @@ public final class RoomSurface implements Surface {
                             admissions.rooms(tenants.stream().map(Tenant::id).toList());
                             metrics.tenants(tenants);
                         }));
+        if (settings.auditRetentionDays() > 0) {
+            infra.closeWith(
+                    "audit retention",
+                    AuditRetention.start(
+                            store,
+                            infra.scheduler(),
+                            infra.wallClock(),
+                            Duration.ofDays(settings.auditRetentionDays()),
+                            AUDIT_PRUNE_INTERVAL));
+        }
         LOG.info("waiting room on for {} tenant(s)", directory.tenants().size());
         KeyedRateLimiter ipLimits = infra.redis()
                 .map(redis -> redis.backend().rateLimiter(settings.storeKeyPrefix() + "room-ip:"))

@@ -19,6 +19,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,5 +115,25 @@ class RoomPostgresTest {
         assertThat(admin.recentAudit("shop", 10).toCompletableFuture().join())
                 .extracting(TenantStore.AuditEvent::kind)
                 .contains(TenantStore.AuditKind.ADMITTED, TenantStore.AuditKind.CONFIG_CHANGED);
+    }
+
+    @Test
+    void theAuditLogIsKeptToItsRetention_aMinuteAfterStartThenHourly() {
+        long now = clock.epochMillis();
+        long day = Duration.ofDays(1).toMillis();
+        admin.audit(List.of(
+                        new TenantStore.AuditEvent("shop", now - 31 * day, TenantStore.AuditKind.ADMITTED, "old", 1),
+                        new TenantStore.AuditEvent("shop", now - 29 * day, TenantStore.AuditKind.ADMITTED, "kept", 1)))
+                .toCompletableFuture()
+                .join();
+
+        clock.advance(Duration.ofMinutes(1)); // room.audit-retention-days: 30 by default
+
+        TestServer.await(
+                Duration.ofSeconds(10),
+                () -> admin.recentAudit("shop", 10).toCompletableFuture().join().size() == 1);
+        assertThat(admin.recentAudit("shop", 10).toCompletableFuture().join())
+                .extracting(TenantStore.AuditEvent::user)
+                .containsExactly("kept");
     }
 }

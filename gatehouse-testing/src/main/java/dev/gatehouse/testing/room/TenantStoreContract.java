@@ -300,6 +300,25 @@ public abstract class TenantStoreContract {
     }
 
     @Test
+    void pruneAudit_deletesWhatCameBeforeTheCutOff_ofEveryTenant() {
+        await(store.audit(List.of(
+                new AuditEvent("acme", 1_000, AuditKind.ADMITTED, "a1", 1),
+                new AuditEvent("beta", 1_999, AuditKind.ADMITTED, "b1", 1),
+                new AuditEvent("acme", 2_000, AuditKind.FINISHED, "a2", 1),
+                new AuditEvent("beta", 3_000, AuditKind.EXPIRED, "b2", 1))));
+
+        assertThat(await(store.pruneAudit(2_000))).isEqualTo(2);
+
+        assertThat(await(store.recentAudit("acme", 10)))
+                .extracting(AuditEvent::user)
+                .containsExactly("a2");
+        assertThat(await(store.recentAudit("beta", 10)))
+                .extracting(AuditEvent::user)
+                .containsExactly("b2");
+        assertThat(await(store.pruneAudit(2_000))).isZero();
+    }
+
+    @Test
     void audit_ofNoEvents_writesNothing() {
         await(store.audit(List.of()));
 
