@@ -23,8 +23,9 @@
 # puts servers on CPU 0 and the load generator on CPU 1), NGINX_AUTO (1: also run nginx with
 # worker_processes auto), RESULTS. The room part: ROOM_USERS (users queued before measuring,
 # 1000000), ROOM_SAMPLES (queued users whose tokens the status polls cycle over, 1000, spread along
-# the queue), ROOM_ROUNDS (3), ROOM_STORES (memory redis), REDIS_URL (redis://127.0.0.1:6379; keys
-# under a prefix of this run's, deleted at the end).
+# the queue), ROOM_ROUNDS (3), ROOM_STORES (memory redis), ROOM_WIDE_CONNECTIONS (256: enqueues are
+# measured with CONNECTIONS and with this many connections too, as a crowd arrives), REDIS_URL
+# (redis://127.0.0.1:6379; keys under a prefix of this run's, deleted at the end).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,6 +48,7 @@ ROOM_USERS=${ROOM_USERS:-1000000}
 ROOM_SAMPLES=${ROOM_SAMPLES:-1000}
 ROOM_ROUNDS=${ROOM_ROUNDS:-3}
 ROOM_STORES=${ROOM_STORES:-memory redis}
+ROOM_WIDE_CONNECTIONS=${ROOM_WIDE_CONNECTIONS:-256}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 
 # Gatehouse settings of the two paths: the allow server never fills a window during the run; the
@@ -689,26 +691,29 @@ room_fill() {
   log "room $1: $ROOM_USERS users queued in $((($(date +%s%N) - t0) / 1000000)) ms"
 }
 
-# room_run STORE ROUND TARGET: a warm-up run and a measured run of wrk on one route; appends a row
-# to room.tsv. TARGET: health (GET /health), status (GET /queue/status, cycling over the sampled
-# users' tokens) or enqueue (POST /queue/enqueue, a new user each time).
+# room_run STORE ROUND TARGET [CONNS]: a warm-up run and a measured run of wrk on one route, with
+# CONNS connections (CONNECTIONS); appends a row to room.tsv. TARGET: health (GET /health), status
+# (GET /queue/status, cycling over the sampled users' tokens) or enqueue (POST /queue/enqueue, a new
+# user each time).
 room_run() {
-  local store=$1 round=$2 target=$3 args queued out
+  local store=$1 round=$2 target=$3 conns=${4:-$CONNECTIONS} args queued out name
+  name=$target
+  if [ "$conns" != "$CONNECTIONS" ]; then name="$target-c$conns"; fi
   case "$target" in
     health) args=(health) ;;
     status) args=(status "$ROOM_API_KEY" "$work/tokens.txt") ;;
-    enqueue) args=(enqueue "$ROOM_API_KEY" "new$round-" 0 0) ;;
+    enqueue) args=(enqueue "$ROOM_API_KEY" "new$round-c$conns-" 0 0) ;;
   esac
-  out="$RESULTS/wrk-room-$store-$round-$target.txt"
-  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" \
+  out="$RESULTS/wrk-room-$store-$round-$name.txt"
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$conns" -d"${WARMUP}s" \
     -s "$here/room.lua" "http://127.0.0.1:$gh_port" -- "${args[@]/#new/warm}" >"$out.warmup" 2>&1 # other new users
   queued=$(room_queued)
-  timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
+  timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$conns" -d"${DURATION}s" --latency \
     -s "$here/room.lua" "http://127.0.0.1:$gh_port" -- "${args[@]}" >"$out" 2>&1
   wrk_results "$out"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$target" "$queued" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$name" "$queued" \
     "$res_rps" "$res_p50" "$res_p99" "$res_requests" "$res_non2xx" "$res_errors" >>"$RESULTS/room.tsv"
-  log "  => room $store round $round $target ($queued queued): $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms;" \
+  log "  => room $store round $round $name ($queued queued): $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms;" \
     "non-2xx $res_non2xx, socket errors $res_errors"
 }
 
@@ -752,10 +757,14 @@ room_table() {
     probe=$(curl -fs "http://127.0.0.1:$gh_port/queue/status" -H "business_id: $ROOM_API_KEY" -H "jwt: $(sed -n '$p' "$work/tokens.txt")")
     echo "$store: status of the last sampled user before the runs: $probe" >>"$RESULTS/room-probes.txt"
     [[ "$probe" == *'"position":'[0-9]* ]] || die "room $store: a sampled user has no place: $probe"
+    # polls first, while the queue holds ROOM_USERS; then the enqueues, which add millions more
     for ((round = 1; round <= ROOM_ROUNDS; round++)); do
       room_run "$store" "$round" health
       room_run "$store" "$round" status
+    done
+    for ((round = 1; round <= ROOM_ROUNDS; round++)); do
       room_run "$store" "$round" enqueue
+      room_run "$store" "$round" enqueue "$ROOM_WIDE_CONNECTIONS"
     done
     stop "$gh_pid"
     if [ "$store" = redis ]; then
@@ -775,7 +784,7 @@ warm_room() {
 
 # room_summary: the room's rows, and per store the medians over the rounds and their ratios.
 room_summary() {
-  echo "Waiting room: wrk -t1 -c$CONNECTIONS --latency, ${DURATION} s measured after ${WARMUP} s of the same load;"
+  echo "Waiting room: wrk -t1 -c$CONNECTIONS --latency (-c$ROOM_WIDE_CONNECTIONS where the route says so), ${DURATION} s measured after ${WARMUP} s of the same load;"
   echo "admission paused, so the queue only grows; status polls cycle over $ROOM_SAMPLES queued users' tokens."
   echo
   echo "| store | round | route | queued at start | req/s | p50 ms | p99 ms | requests | non-2xx | errors | status / health |"
@@ -794,7 +803,7 @@ room_summary() {
   echo "| --- | --- | ---: | ---: |"
   local store target
   for store in $ROOM_STORES; do
-    for target in health status enqueue; do
+    for target in health status enqueue "enqueue-c$ROOM_WIDE_CONNECTIONS"; do
       echo "| $store | $target | $(median $(awk -F'\t' -v s="$store" -v t="$target" '$1 == s && $3 == t { print $5 }' "$RESULTS/room.tsv")) |" \
         "$(median $(awk -F'\t' -v s="$store" -v t="$target" '$1 == s && $3 == t { print $7 }' "$RESULTS/room.tsv")) |"
     done
