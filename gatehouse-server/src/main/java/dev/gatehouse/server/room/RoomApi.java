@@ -209,6 +209,14 @@ final class RoomApi {
             return;
         }
         String room = tenant.get().id();
+        // checked first, in this process: a forged or foreign token costs no call to the stores
+        Optional<QueueTokens.Checked> checked = token(ctx, room, true);
+        if (checked.isEmpty()) {
+            return;
+        }
+        String user = checked.get().user().orElseThrow();
+        boolean expired = checked.get().verdict() == QueueTokens.Verdict.EXPIRED;
+        String presented = presentedToken(ctx.request()).orElseThrow();
         withConfig(
                 ctx,
                 room,
@@ -219,13 +227,6 @@ final class RoomApi {
                         config.ipStatusPollingLimit(),
                         config.ipStatusPollingLimitInterval(),
                         () -> {
-                            Optional<QueueTokens.Checked> checked = token(ctx, room, true);
-                            if (checked.isEmpty()) {
-                                return;
-                            }
-                            String user = checked.get().user().orElseThrow();
-                            boolean expired = checked.get().verdict() == QueueTokens.Verdict.EXPIRED;
-                            String presented = presentedToken(ctx.request()).orElseThrow();
                             stage(() -> state.status(room, user, clock.epochMillis()))
                                     .whenComplete((standing, failure) -> {
                                         if (failure != null) {

@@ -398,6 +398,22 @@ class RoomApiTest {
     }
 
     @Test
+    void pollsWithATokenThatIsNotValid_areRefusedBeforeThePerIpLimitCounts() {
+        configure("{\"ip_status_polling_limit\": 1, \"ip_status_polling_limit_interval\": 60}");
+        String jwt = enqueue("a").get("jwt").asText();
+        for (int i = 0; i < 5; i++) {
+            assertThat(call("GET", "/queue/status", "business_id", KEY, "jwt", jwt + "x")
+                            .statusCode())
+                    .isEqualTo(401);
+        }
+
+        assertThat(call("GET", "/queue/status", "business_id", KEY, "jwt", jwt).statusCode())
+                .isEqualTo(200);
+        assertThat(call("GET", "/queue/status", "business_id", KEY, "jwt", jwt).statusCode())
+                .isEqualTo(429);
+    }
+
+    @Test
     void behindTrustedProxiesTheForwardedAddressIsLimited() {
         server.close();
         server = start(Map.of(RoomSettings.TRUSTED_PROXY_HOPS, "1"));
