@@ -118,6 +118,7 @@ final class ConnectionGuard implements Runnable {
     private boolean refusing;
     private boolean upgradeAsked;
     private boolean answerPassing;
+    private boolean answerStarted; // of the one request in progress
     private int http2StartChecked;
     private final byte[] http2Start = new byte[HTTP2_START_BYTES];
     private @Nullable Http2ConnectionHandler http2; // set with mode HTTP2, as streamOpenedKey
@@ -259,10 +260,35 @@ final class ConnectionGuard implements Runnable {
 
     /** 408 with a message naming the limit, then close: the client sent part of a head, too slowly. */
     private void refuseWithTimeout(ChannelHandlerContext ctx) {
-        byte[] body = ("request head not received within " + millis(headerTimeoutNanos)
-                        + " ms (http.header-timeout-millis)")
-                .getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+        answerAndClose(
+                ctx,
+                "408 Request Timeout",
+                "request head not received within " + millis(headerTimeoutNanos) + " ms (http.header-timeout-millis)");
+    }
+
+    /**
+     * 400 for a chunk that does not decode, 413 for a chunked body past the bound, then close: the
+     * request's own route has not answered, and the body it may be waiting for will not come.
+     */
+    private void refuseBody(boolean badChunk) {
+        ChannelHandlerContext ctx = rawContext;
+        if (ctx == null) {
+            return;
+        }
+        if (badChunk) {
+            answerAndClose(ctx, "400 Bad Request", "the chunked request body does not decode");
+        } else {
+            answerAndClose(
+                    ctx,
+                    "413 Content Too Large",
+                    "request body too large: more than " + maxBodyBytes + " bytes (http.max-body-bytes)");
+        }
+    }
+
+    /** A plain-text answer written below the HTTP codec, then close. */
+    private static void answerAndClose(ChannelHandlerContext ctx, String status, String message) {
+        byte[] body = message.getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
                 + body.length + "\r\nConnection: close\r\n\r\n";
         ByteBuf answer = Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
         ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
@@ -539,7 +565,9 @@ final class ConnectionGuard implements Runnable {
 
         private void onHead(ChannelHandlerContext ctx, HttpRequest request) {
             mode = Mode.HTTP1;
-            requestsInProgress++;
+            if (requestsInProgress++ == 0) {
+                answerStarted = false;
+            }
             phase = Phase.BODY;
             phaseStartNanos = System.nanoTime();
             bodyBytes = 0;
@@ -569,11 +597,15 @@ final class ConnectionGuard implements Runnable {
             if (content.decoderResult().isFailure()
                     || (bodyBytes += content.content().readableBytes()) > maxBodyBytes) {
                 // a bad chunk or a chunked body over the bound: answer what was asked, read no more
+                boolean badChunk = content.decoderResult().isFailure();
                 ReferenceCountUtil.release(content);
                 closeAfterAnswer = true;
                 stopReading(ctx);
                 if (requestsInProgress == 0) { // answered already, maybe not yet flushed
                     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                } else if (requestsInProgress == 1 && !answerStarted) {
+                    // a route that reads the body would wait for an end that never comes: answer now
+                    refuseBody(badChunk);
                 }
                 return false;
             }
@@ -601,6 +633,7 @@ final class ConnectionGuard implements Runnable {
                     super.write(ctx, msg, promise); // 100 Continue, 103: not the answer
                     return;
                 }
+                answerStarted = true;
                 if (response.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
                     closeAfterAnswer = true;
                 }

@@ -80,7 +80,7 @@ final class RoomHostileClientTest {
     }
 
     @Test
-    void chunkedConfigBodyOverTheBound_isRefusedNever5xx() {
+    void chunkedConfigBodyOverTheBound_isAnswered413AtOnceAndClosed() {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             String chunk = "a".repeat(8192);
             StringBuilder body = new StringBuilder();
@@ -90,9 +90,23 @@ final class RoomHostileClientTest {
             connection.send("POST /config HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
                     + "\r\nTransfer-Encoding: chunked\r\n\r\n" + body + "0\r\n\r\n");
             String answers = connection.readUntilClosed();
-            if (!answers.isEmpty()) {
-                assertThat(RawConnection.status(answers)).isEqualTo(413);
-            }
+            // answered when the bound is passed, not left waiting for a body that will not come
+            assertThat(RawConnection.status(answers)).isEqualTo(413);
+            assertThat(answers).contains("http.max-body-bytes");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void configBodyWithABadChunk_isAnswered400AndClosed() {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("POST /config HTTP/1.1\r\nHost: x\r\nbusiness_id: " + KEY
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+                    + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+            String answers = connection.readUntilClosed();
+            assertThat(RawConnection.status(answers)).isEqualTo(400);
+            assertThat(RawConnection.Answers.count(answers)).isEqualTo(1); // nothing after it is read
+            assertThat(connection.closedByServer()).isTrue();
         }
     }
 
