@@ -1,6 +1,5 @@
 package dev.gatehouse.http;
 
-import static java.util.Objects.requireNonNull;
 import static java.util.Objects.requireNonNullElse;
 
 import dev.gatehouse.http.settings.ResolvedSettings;
@@ -287,8 +286,8 @@ public final class Listeners implements AutoCloseable {
             ctx.response()
                     .putHeader(
                             HttpHeaders.ALLOW,
-                            // a 405 means the router matched the path
-                            allowedMethods.apply(requireNonNull(ctx.request().path())));
+                            // a 405 means the router matched the path, as it matches: decoded (/queue/%65nqueue)
+                            allowedMethods.apply(ctx.normalizedPath()));
             style.sendRouterError(ctx.response(), 405, "Method Not Allowed");
         });
         router.errorHandler(500, ctx -> style.sendRouterError(ctx.response(), 500, "Internal Server Error"));

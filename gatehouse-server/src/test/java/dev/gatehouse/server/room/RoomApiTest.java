@@ -465,6 +465,13 @@ class RoomApiTest {
         assertThat(wrongMethod.statusCode()).isEqualTo(405);
         assertThat(wrongMethod.body()).isEqualTo("{\"detail\":\"Method Not Allowed\"}");
         assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("POST");
+        // Allow names the methods of the path the router matched: the decoded one
+        assertThat(call("GET", "/queue/%65nqueue", "business_id", KEY).headers().firstValue("Allow"))
+                .hasValue("POST");
+        assertThat(call("DELETE", "/%63onfig", "business_id", KEY).headers().firstValue("Allow"))
+                .hasValue("GET, POST");
+        assertThat(call("GET", "/queue/%66inish", "business_id", KEY).headers().firstValue("Allow"))
+                .hasValue("DELETE");
         // the rate service on the same port keeps gocc's answers
         assertThat(call("GET", "/rate/k").statusCode()).isEqualTo(200);
         HttpResponse<String> rateWrongMethod = call("PUT", "/rate/k");
