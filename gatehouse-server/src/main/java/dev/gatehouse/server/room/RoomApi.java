@@ -1,7 +1,9 @@
 package dev.gatehouse.server.room;
 
-import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -54,6 +56,7 @@ final class RoomApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoomApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String JSON_TYPE = "application/json";
     private static final long CONFIG_CACHE_MILLIS = 1_000;
@@ -388,26 +391,35 @@ final class RoomApi {
             return;
         }
         JsonNode body;
-        try {
-            body = JSON.readTree(bytes);
-        } catch (JsonParseException e) {
-            ObjectNode ctxNode = NODES.objectNode().put("error", e.getOriginalMessage());
-            int offset = (int)
-                    Math.max(0, e.getLocation() == null ? 0 : e.getLocation().getCharOffset());
-            invalid.add("json_invalid", List.of("body", offset), "JSON decode error", NODES.objectNode(), ctxNode);
-            return;
+        try (JsonParser parser = JSON.createParser(bytes)) {
+            body = JSON.readTree(parser);
+            long end = offset(parser.currentLocation());
+            if (body == null) {
+                invalidJson(invalid, end, "Invalid JSON"); // only whitespace
+                return;
+            }
+            if (hasMore(parser)) {
+                // one JSON value and nothing after it: {"admission_limit": 10} x is not a config
+                invalidJson(invalid, end, "Extra data");
+                return;
+            }
         } catch (JsonProcessingException e) {
-            invalid.add("json_invalid", List.of("body", 0), "JSON decode error", NODES.objectNode(), null);
+            // where the reading stopped and why, in words of the JSON, never the parser's (its
+            // messages name Java classes and parser features)
+            invalidJson(
+                    invalid,
+                    e.getLocation() == null ? 0 : offset(e.getLocation()),
+                    e instanceof StreamConstraintsException ? "Nesting too deep or a number too long" : "Invalid JSON");
             return;
         } catch (java.io.IOException e) {
             throw new IllegalStateException("reading bytes in memory", e);
         }
-        if (body == null || !body.isObject()) {
+        if (!body.isObject()) {
             invalid.add(
                     "model_attributes_type",
                     List.of("body"),
                     "Input should be a valid dictionary or object to extract fields from",
-                    body == null ? NODES.nullNode() : body,
+                    body,
                     null);
             return;
         }
@@ -447,6 +459,30 @@ final class RoomApi {
                 changes.put(f, given);
             }
         }
+    }
+
+    /** Where {@code location} is in the body: characters, or bytes when the parser counted those. */
+    private static long offset(JsonLocation location) {
+        return location.getCharOffset() >= 0 ? location.getCharOffset() : location.getByteOffset();
+    }
+
+    /** Whether anything but whitespace follows the value {@code parser} read. */
+    private static boolean hasMore(JsonParser parser) throws java.io.IOException {
+        try {
+            return parser.nextToken() != null;
+        } catch (JsonProcessingException e) {
+            return true; // not even a token
+        }
+    }
+
+    /** FastAPI's json_invalid entry: where the reading stopped (Python's "Extra data" names the same place). */
+    private static void invalidJson(Validation invalid, long offset, String error) {
+        invalid.add(
+                "json_invalid",
+                List.of("body", (int) Math.max(0, Math.min(offset, Integer.MAX_VALUE))),
+                "JSON decode error",
+                NODES.objectNode(),
+                NODES.objectNode().put("error", error));
     }
 
     /** An integer as pydantic reads one in lax mode: a JSON integer, a float without fraction, or digits in a string. */

@@ -369,6 +369,34 @@ class RoomApiTest {
         HttpResponse<String> malformed = post("/config", "{\"admission_limit\": ", "business_id", KEY);
         assertThat(malformed.statusCode()).isEqualTo(422);
         assertThat(json(malformed).get("detail").get(0).get("type").asText()).isEqualTo("json_invalid");
+        // one JSON value and nothing after it: nothing of a body with more is applied
+        for (String trailing : List.of("{\"admission_limit\": 10} x", "{\"admission_limit\": 10}{}", "{}]")) {
+            HttpResponse<String> extra = post("/config", trailing, "business_id", KEY);
+            assertThat(extra.statusCode()).as(trailing).isEqualTo(422);
+            JsonNode error = json(extra).get("detail").get(0);
+            assertThat(error.get("type").asText()).isEqualTo("json_invalid");
+            assertThat(error.get("ctx").get("error").asText()).isEqualTo("Extra data");
+        }
+        assertThat(json(call("GET", "/config", "business_id", KEY))
+                        .get("updated_config")
+                        .get("admission_limit")
+                        .asLong())
+                .isEqualTo(1000);
+        // the parser's own words (Java classes, parser features) never reach the client
+        for (String odd : List.of(
+                "{\"admission_limit\": NaN}", "{/* c */}", "[".repeat(2000), "{\"a\": 1" + "0".repeat(5000) + "}")) {
+            HttpResponse<String> refused = post("/config", odd, "business_id", KEY);
+            assertThat(refused.statusCode()).isEqualTo(422);
+            assertThat(json(refused)
+                            .get("detail")
+                            .get(0)
+                            .get("ctx")
+                            .get("error")
+                            .asText())
+                    .as(odd.substring(0, Math.min(20, odd.length())))
+                    .isIn("Invalid JSON", "Nesting too deep or a number too long");
+            assertThat(refused.body()).doesNotContain("Feature", "JsonReadFeature", "enable", "`");
+        }
         HttpResponse<String> notAnObject = post("/config", "[1,2]", "business_id", KEY);
         assertThat(json(notAnObject).get("detail").get(0).get("type").asText()).isEqualTo("model_attributes_type");
         HttpResponse<String> empty = post("/config", "", "business_id", KEY);
