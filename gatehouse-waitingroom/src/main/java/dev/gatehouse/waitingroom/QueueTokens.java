@@ -137,7 +137,7 @@ public final class QueueTokens {
         int payloadStart = HEADER_PREFIX.length();
         int dot = token.indexOf('.', payloadStart);
         if (dot < 0 || !isBase64Url(token, payloadStart, dot) || !isBase64Url(token, dot + 1, token.length())) {
-            return Checked.INVALID; // also: a third dot, padding, whitespace, anything not base64url
+            return Checked.INVALID; // also: a third dot, padding, whitespace, anything not canonical base64url
         }
         byte[] signature = BASE64URL.decode(token.substring(dot + 1));
         byte[] signed = token.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
@@ -157,20 +157,37 @@ public final class QueueTokens {
         return new Checked(expired ? Verdict.EXPIRED : Verdict.VALID, Optional.of(user));
     }
 
-    /** Whether {@code text[from, to)} is a non-empty run of base64url characters, without padding. */
+    /**
+     * Whether {@code text[from, to)} is a non-empty run of base64url characters without padding, in
+     * its one canonical form: the bits of the last character that encode nothing are zero, so no
+     * token has several spellings (a deny-list or a cache comparing tokens as text stays sound).
+     */
     private static boolean isBase64Url(String text, int from, int to) {
-        if (from >= to || (to - from) % 4 == 1) {
+        int tail = (to - from) % 4;
+        if (from >= to || tail == 1) {
             return false;
         }
         for (int i = from; i < to; i++) {
-            char c = text.charAt(i);
-            boolean valid =
-                    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-            if (!valid) {
+            if (sextet(text.charAt(i)) < 0) {
                 return false;
             }
         }
-        return true;
+        int unusedBits = tail == 2 ? 0b1111 : tail == 3 ? 0b11 : 0;
+        return (sextet(text.charAt(to - 1)) & unusedBits) == 0;
+    }
+
+    /** The six bits a base64url character stands for, or -1. */
+    private static int sextet(char c) {
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        }
+        if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        }
+        if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        return c == '-' ? 62 : c == '_' ? 63 : -1;
     }
 
     /** The claims a token is checked by. */
