@@ -485,6 +485,21 @@ class RoomApiTest {
     }
 
     @Test
+    void aConfigBodyIsReadAsJsonWhateverItsContentType() {
+        int limit = 10;
+        for (String type : List.of("application/json", "application/x-www-form-urlencoded", "text/plain")) {
+            HttpResponse<String> changed =
+                    post("/config", "{\"admission_limit\": " + ++limit + "}", "business_id", KEY, "Content-Type", type);
+            assertThat(changed.statusCode()).as(type).isEqualTo(200);
+            assertThat(json(changed)
+                            .get("updated_config")
+                            .get("admission_limit")
+                            .asLong())
+                    .isEqualTo(limit);
+        }
+    }
+
+    @Test
     void unknownRoutesAndMethodsAnswerInFastApisWords() {
         HttpResponse<String> notFound = call("GET", "/nope", "business_id", KEY);
         assertThat(notFound.statusCode()).isEqualTo(404);
