@@ -112,6 +112,8 @@ class ApiDocsTest {
             HttpResponse<byte[]> response = server.get(path);
             assertThat(response.statusCode()).as(path).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type")).as(path).hasValue(type);
+            // the router ignores a trailing slash, here as on every route
+            assertThat(server.get(path + "/").body()).as(path + "/").isEqualTo(response.body());
             assertThat(response.headers().firstValue("Cache-Control")).as(path).hasValue("no-cache");
             assertThat(response.headers().firstValue("X-Content-Type-Options"))
                     .as(path)
