@@ -5,7 +5,7 @@ import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
-import org.jspecify.annotations.Nullable;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,42 +21,27 @@ public final class AuditRetention implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditRetention.class);
     private static final long FIRST_DELAY_NANOS = Duration.ofMinutes(1).toNanos();
 
-    private final TenantStore store;
-    private final Scheduler scheduler;
-    private final WallClock clock;
-    private final long retentionMillis;
-    private final long intervalNanos;
-    private volatile boolean closed;
-    private volatile Scheduler.@Nullable Task next;
+    private final Recurring pruning;
 
-    private AuditRetention(
-            TenantStore store, Scheduler scheduler, WallClock clock, Duration retention, Duration interval) {
-        this.store = store;
-        this.scheduler = scheduler;
-        this.clock = clock;
-        this.retentionMillis = retention.toMillis();
-        this.intervalNanos = interval.toNanos();
+    private AuditRetention(Recurring pruning) {
+        this.pruning = pruning;
     }
 
     /** Prunes {@code store}'s audit log to {@code retention} every {@code interval}, on {@code scheduler}. */
     public static AuditRetention start(
             TenantStore store, Scheduler scheduler, WallClock clock, Duration retention, Duration interval) {
-        Require.nanosAtLeast("retention", retention, 1_000_000);
-        Require.nanosAtLeast("interval", interval, 1);
-        AuditRetention retaining = new AuditRetention(store, scheduler, clock, retention, interval);
-        retaining.schedule(Math.min(FIRST_DELAY_NANOS, retaining.intervalNanos));
-        return retaining;
+        long retentionMillis = Require.nanosAtLeast("retention", retention, 1_000_000) / 1_000_000;
+        long intervalNanos = Require.nanosAtLeast("interval", interval, 1);
+        return new AuditRetention(Recurring.start(
+                scheduler,
+                Math.min(FIRST_DELAY_NANOS, intervalNanos),
+                intervalNanos,
+                () -> prune(store, clock.epochMillis() - retentionMillis, retentionMillis, intervalNanos)));
     }
 
-    private void schedule(long delayNanos) {
-        if (!closed) {
-            next = scheduler.schedule(this::prune, delayNanos);
-        }
-    }
-
-    private void prune() {
-        long before = clock.epochMillis() - retentionMillis;
-        store.pruneAudit(before).whenComplete((deleted, failure) -> {
+    private static CompletionStage<Long> prune(
+            TenantStore store, long beforeMillis, long retentionMillis, long intervalNanos) {
+        return store.pruneAudit(beforeMillis).whenComplete((deleted, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause()
@@ -68,17 +53,12 @@ public final class AuditRetention implements AutoCloseable {
             } else if (deleted > 0) {
                 LOG.info("audit log: {} event(s) older than {} day(s) deleted", deleted, retentionMillis / 86_400_000L);
             }
-            schedule(intervalNanos);
         });
     }
 
     /** Stops pruning; harmless when repeated. */
     @Override
     public void close() {
-        closed = true;
-        Scheduler.Task task = next;
-        if (task != null) {
-            task.cancel();
-        }
+        pruning.close();
     }
 }

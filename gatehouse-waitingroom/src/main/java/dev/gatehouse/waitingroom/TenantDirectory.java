@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -32,23 +33,13 @@ public final class TenantDirectory implements AutoCloseable {
     }
 
     private final TenantStore store;
-    private final Scheduler scheduler;
-    private final long refreshNanos;
     private final Consumer<List<Tenant>> onChange;
     private volatile Snapshot snapshot;
-    private volatile boolean closed;
-    private volatile Scheduler.@Nullable Task next;
+    private volatile @Nullable Recurring refreshing;
     private boolean failing;
 
-    private TenantDirectory(
-            TenantStore store,
-            Scheduler scheduler,
-            long refreshNanos,
-            Consumer<List<Tenant>> onChange,
-            List<Tenant> first) {
+    private TenantDirectory(TenantStore store, Consumer<List<Tenant>> onChange, List<Tenant> first) {
         this.store = store;
-        this.scheduler = scheduler;
-        this.refreshNanos = refreshNanos;
         this.onChange = onChange;
         this.snapshot = Snapshot.of(first);
     }
@@ -76,10 +67,10 @@ public final class TenantDirectory implements AutoCloseable {
                     e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new IllegalStateException("cannot read the tenants: " + cause.getMessage(), cause);
         }
-        TenantDirectory directory =
-                new TenantDirectory(store, scheduler, TimeUnit.MILLISECONDS.toNanos(refreshMillis), onChange, first);
+        TenantDirectory directory = new TenantDirectory(store, onChange, first);
         onChange.accept(directory.snapshot.tenants());
-        directory.scheduleRefresh();
+        long refreshNanos = TimeUnit.MILLISECONDS.toNanos(refreshMillis);
+        directory.refreshing = Recurring.start(scheduler, refreshNanos, refreshNanos, directory::refresh);
         return directory;
     }
 
@@ -93,14 +84,8 @@ public final class TenantDirectory implements AutoCloseable {
         return snapshot.tenants();
     }
 
-    private void scheduleRefresh() {
-        if (!closed) {
-            next = scheduler.schedule(this::refresh, refreshNanos);
-        }
-    }
-
-    private void refresh() {
-        store.tenants().whenComplete((tenants, failure) -> {
+    private CompletionStage<List<Tenant>> refresh() {
+        return store.tenants().whenComplete((tenants, failure) -> {
             synchronized (this) {
                 if (failure != null) {
                     if (!failing) {
@@ -121,16 +106,14 @@ public final class TenantDirectory implements AutoCloseable {
                     }
                 }
             }
-            scheduleRefresh();
         });
     }
 
     @Override
     public void close() {
-        closed = true;
-        Scheduler.Task task = next;
-        if (task != null) {
-            task.cancel();
+        Recurring recurring = refreshing;
+        if (recurring != null) {
+            recurring.close();
         }
     }
 }
