@@ -13,11 +13,11 @@ import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.gatehouse.core.internal.Base64Url;
 import dev.gatehouse.core.internal.HmacSha256;
 import dev.gatehouse.core.time.WallClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Date;
 import java.util.Optional;
 import java.util.Set;
@@ -33,7 +33,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Checking is the hot path of every status poll, so it does not go through nimbus's parser (which
  * reads the header and the claims into maps with its shaded Gson, and looks up a new {@code Mac} per
- * check): the header is compared with the one constant it may be, the signature is computed from a
+ * check): the header is compared with the one constant it may be, the segments are decoded only in
+ * canonical base64url ({@link Base64Url}: one spelling per token), the signature is computed from a
  * keyed {@code Mac} cloned per check ({@link HmacSha256}), and the claims are read by a streaming
  * parser that refuses duplicate names. {@code QueueTokensBenchmark} in gatehouse-bench measures both; {@code QueueTokensTest}
  * checks that this path and nimbus's agree on every token it makes.
@@ -53,7 +54,6 @@ public final class QueueTokens {
     private static final JsonFactory CLAIMS_JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
-    private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
 
     private final JWSSigner signer;
     private final HmacSha256 mac;
@@ -136,15 +136,20 @@ public final class QueueTokens {
         }
         int payloadStart = HEADER_PREFIX.length();
         int dot = token.indexOf('.', payloadStart);
-        if (dot < 0 || !isBase64Url(token, payloadStart, dot) || !isBase64Url(token, dot + 1, token.length())) {
-            return Checked.INVALID; // also: a third dot, padding, whitespace, anything not canonical base64url
-        }
-        byte[] signature = BASE64URL.decode(token.substring(dot + 1));
-        byte[] signed = token.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
-        if (signature.length != SIGNATURE_BYTES || !mac.matches(signed, 0, signed.length, signature)) {
+        if (dot < 0) {
             return Checked.INVALID;
         }
-        Claims claims = Claims.read(BASE64URL.decode(token.substring(payloadStart, dot)));
+        // canonical base64url only (no padding, no other alphabet, no third dot): one spelling per token
+        Optional<byte[]> payload = Base64Url.decode(token.substring(payloadStart, dot));
+        Optional<byte[]> signature = Base64Url.decode(token.substring(dot + 1));
+        if (payload.isEmpty() || signature.isEmpty() || signature.get().length != SIGNATURE_BYTES) {
+            return Checked.INVALID;
+        }
+        byte[] signed = token.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
+        if (!mac.matches(signed, 0, signed.length, signature.get())) {
+            return Checked.INVALID;
+        }
+        Claims claims = Claims.read(payload.get());
         if (claims == null || !tenantId.equals(claims.tenant())) {
             return Checked.INVALID;
         }
@@ -155,39 +160,6 @@ public final class QueueTokens {
         }
         boolean expired = expiresAtSeconds <= Math.floorDiv(clock.epochMillis(), 1000);
         return new Checked(expired ? Verdict.EXPIRED : Verdict.VALID, Optional.of(user));
-    }
-
-    /**
-     * Whether {@code text[from, to)} is a non-empty run of base64url characters without padding, in
-     * its one canonical form: the bits of the last character that encode nothing are zero, so no
-     * token has several spellings (a deny-list or a cache comparing tokens as text stays sound).
-     */
-    private static boolean isBase64Url(String text, int from, int to) {
-        int tail = (to - from) % 4;
-        if (from >= to || tail == 1) {
-            return false;
-        }
-        for (int i = from; i < to; i++) {
-            if (sextet(text.charAt(i)) < 0) {
-                return false;
-            }
-        }
-        int unusedBits = tail == 2 ? 0b1111 : tail == 3 ? 0b11 : 0;
-        return (sextet(text.charAt(to - 1)) & unusedBits) == 0;
-    }
-
-    /** The six bits a base64url character stands for, or -1. */
-    private static int sextet(char c) {
-        if (c >= 'A' && c <= 'Z') {
-            return c - 'A';
-        }
-        if (c >= 'a' && c <= 'z') {
-            return c - 'a' + 26;
-        }
-        if (c >= '0' && c <= '9') {
-            return c - '0' + 52;
-        }
-        return c == '-' ? 62 : c == '_' ? 63 : -1;
     }
 
     /** The claims a token is checked by. */

@@ -3,9 +3,9 @@ package dev.gatehouse.proof.pow;
 import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.internal.Base64Url;
 import dev.gatehouse.core.internal.HmacSha256;
 import dev.gatehouse.core.time.WallClock;
-import dev.gatehouse.proof.internal.Base64Url;
 import dev.gatehouse.proof.internal.Hex;
 import dev.gatehouse.proof.internal.LeadingZeros;
 import dev.gatehouse.proof.internal.SingleUse;

@@ -1,9 +1,9 @@
 package dev.gatehouse.proof.token;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.internal.Base64Url;
 import dev.gatehouse.core.internal.HmacSha256;
 import dev.gatehouse.core.time.WallClock;
-import dev.gatehouse.proof.internal.Base64Url;
 import dev.gatehouse.proof.internal.SingleUse;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.secret.HmacSecrets;

@@ -3,7 +3,7 @@ package dev.gatehouse.proof.pow;
 import static dev.gatehouse.testing.Stages.now;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.proof.internal.Base64Url;
+import dev.gatehouse.core.internal.Base64Url;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.secret.HmacSecrets;
 import dev.gatehouse.testing.ManualClock;

@@ -1,4 +1,4 @@
-package dev.gatehouse.proof.internal;
+package dev.gatehouse.core.internal;
 
 import java.util.Base64;
 import java.util.Optional;
