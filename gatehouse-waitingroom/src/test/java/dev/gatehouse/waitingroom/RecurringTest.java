@@ -3,8 +3,15 @@ package dev.gatehouse.waitingroom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.testing.ManualClock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -72,5 +79,51 @@ class RecurringTest {
 
         assertThat(runs).hasValue(1);
         assertThat(clock.pendingTasks()).isZero();
+    }
+
+    /**
+     * Runs complete on other threads while close is called: once close has returned, nothing is
+     * scheduled any more (a run already handed to the timer may still run; none follows it). Without
+     * the lock, a completion that saw "not closed" just before close would schedule one more run.
+     */
+    @Test
+    void closingWhileRunsCompleteOnOtherThreads_schedulesNothingAfterClose() throws InterruptedException {
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
+        ExecutorService completers = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0;
+                    round < 3_000;
+                    round++) { // the window is narrow: fails within a few hundred without the lock
+                AtomicBoolean closed = new AtomicBoolean();
+                AtomicInteger scheduledAfterClose = new AtomicInteger();
+                Scheduler timer = Scheduler.of(timers);
+                Scheduler watched = (task, delayNanos) -> {
+                    if (closed.get()) {
+                        scheduledAfterClose.incrementAndGet();
+                    }
+                    return timer.schedule(task, delayNanos);
+                };
+                CountDownLatch someRuns = new CountDownLatch(3);
+                Recurring recurring = Recurring.start(watched, 0, 0, () -> {
+                    someRuns.countDown();
+                    return CompletableFuture.runAsync(() -> {}, completers);
+                });
+                assertThat(someRuns.await(10, TimeUnit.SECONDS)).isTrue();
+                recurring.close();
+                closed.set(true);
+                // let what was under way at close complete: completions land on the completers
+                CountDownLatch drained = new CountDownLatch(4);
+                for (int i = 0; i < 2; i++) {
+                    timers.execute(drained::countDown);
+                    completers.execute(drained::countDown);
+                }
+                assertThat(drained.await(10, TimeUnit.SECONDS)).isTrue();
+
+                assertThat(scheduledAfterClose).as("round %d", round).hasValue(0);
+            }
+        } finally {
+            timers.shutdownNow();
+            completers.shutdownNow();
+        }
     }
 }
