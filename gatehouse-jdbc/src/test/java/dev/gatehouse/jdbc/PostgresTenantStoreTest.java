@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -296,6 +297,25 @@ class PostgresTenantStoreTest {
                 .extracting(AuditEvent::user)
                 .containsExactly("kept");
         assertThat(await(store.pruneAudit(cutOff))).isZero();
+    }
+
+    @Test
+    void replicasPruningAtOnce_deleteEachEntryOnce() throws InterruptedException {
+        PostgresTenantStore first = open();
+        PostgresTenantStore second = open();
+        int old = PostgresTenantStore.PRUNE_BATCH * 3 + 7;
+        database()
+                .execute("INSERT INTO audit_log (tenant_id, at, kind, user_id, count) SELECT 'acme',"
+                        + " timestamptz '2026-01-01 00:00:00+00' + n * interval '1 millisecond', 'ADMITTED', 'u' || n, 1"
+                        + " FROM generate_series(1, " + old + ") AS n");
+        long cutOff = Instant.parse("2026-01-15T00:00:00Z").toEpochMilli();
+        AtomicLong deleted = new AtomicLong();
+        ConcurrentLinkedQueue<PostgresTenantStore> stores = new ConcurrentLinkedQueue<>(List.of(first, second));
+
+        Race.run(2, () -> deleted.addAndGet(await(stores.remove().pruneAudit(cutOff))));
+
+        assertThat(deleted).hasValue(old);
+        assertThat(database().column("SELECT count(*) FROM audit_log")).containsExactly("0");
     }
 
     @Test
