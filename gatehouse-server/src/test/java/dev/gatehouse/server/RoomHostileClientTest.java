@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.room.RoomSettings;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -25,6 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 final class RoomHostileClientTest {
 
     private static final String KEY = "hostile-tenant-key";
+    /** A second tenant, for tests that enqueue: its per-IP limit is its own, untouched by the flood test. */
+    private static final String OTHER_KEY = "hostile-other-tenant-key";
 
     private static TestServer server;
     private static CapturedLog log;
@@ -33,7 +36,7 @@ final class RoomHostileClientTest {
     static void start() {
         log = CapturedLog.start();
         Map<Setting<?>, String> settings = new HashMap<>();
-        settings.put(RoomSettings.BUSINESS_IDS, KEY);
+        settings.put(RoomSettings.BUSINESS_IDS, KEY + ":" + OTHER_KEY);
         settings.put(RoomSettings.JWT_SECRET, "hostile-test-secret-hostile-test-secret");
         settings.put(HttpLimits.HEADER_TIMEOUT_MILLIS, "200");
         settings.put(HttpLimits.BODY_TIMEOUT_MILLIS, "300");
@@ -226,5 +229,34 @@ final class RoomHostileClientTest {
             refused += status == 429 ? 1 : 0;
         }
         assertThat(refused).isEqualTo(50);
+    }
+
+    /** Header bytes are read one to a character, as Starlette reads them: user_id's bound is in bytes. */
+    @Test
+    void aUserIdSentAsUtf8_isReadByteForByte_andBoundedAt256Bytes() {
+        assertThat(RawConnection.status(enqueueRaw("é".repeat(128)))).isEqualTo(200); // 256 bytes
+        String tooLong = enqueueRaw("é".repeat(129)); // 258 bytes
+        assertThat(RawConnection.status(tooLong)).isEqualTo(422);
+        assertThat(tooLong).contains("string_too_long");
+
+        String answer = enqueueRaw("café");
+        String jwt = answer.substring(answer.indexOf("\"jwt\":\"") + 7, answer.indexOf("\",\"position\""));
+        String claims =
+                new String(java.util.Base64.getUrlDecoder().decode(jwt.split("\\.")[1]), StandardCharsets.UTF_8);
+        assertThat(claims).contains("\"sub\":\"caf\u00c3\u00a9\""); // the two UTF-8 bytes of é, each a character
+    }
+
+    private String enqueueRaw(String user) {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            ByteArrayOutputStream request = new ByteArrayOutputStream();
+            request.writeBytes(
+                    ("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + OTHER_KEY + "\r\nuser_id: ")
+                            .getBytes(StandardCharsets.US_ASCII));
+            request.writeBytes(user.getBytes(StandardCharsets.UTF_8));
+            request.writeBytes(
+                    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            connection.send(request.toByteArray());
+            return connection.readUntilClosed();
+        }
     }
 }
