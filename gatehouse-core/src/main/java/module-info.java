@@ -13,5 +13,6 @@ module dev.gatehouse.core {
     exports dev.gatehouse.core.wait;
     exports dev.gatehouse.core.internal to
             dev.gatehouse.proof,
-            dev.gatehouse.waitingroom;
+            dev.gatehouse.waitingroom,
+            dev.gatehouse.redis;
 }

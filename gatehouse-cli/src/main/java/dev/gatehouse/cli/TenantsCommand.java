@@ -1,6 +1,7 @@
 package dev.gatehouse.cli;
 
 import dev.gatehouse.cli.log.LogSetup;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.http.settings.Credentials;
 import dev.gatehouse.http.settings.ResolvedSettings;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
@@ -284,14 +284,7 @@ final class TenantsCommand implements Runnable {
 
     /** The value of a stage of the store, waited for; its failure rethrown as it is. */
     private static <T> T answer(CompletionStage<T> stage) {
-        try {
-            return stage.toCompletableFuture().join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            throw e;
-        }
+        return Failures.join(stage);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.gatehouse.redis;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.keyed.LimiterUnavailableException;
 import dev.gatehouse.core.limit.ConcurrencySpec;
@@ -17,7 +18,6 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -266,7 +266,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     }
 
     private static RuntimeException unavailable(Throwable error) {
-        Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+        Throwable cause = Failures.cause(error);
         if (cause instanceof RedisCommandExecutionException reply && !isServerWide(reply.getMessage())) {
             return new IllegalStateException(
                     "rate limiter: Redis refused the call (" + reply.getMessage() + ")", reply);

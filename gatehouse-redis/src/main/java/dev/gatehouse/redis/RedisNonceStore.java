@@ -1,13 +1,13 @@
 package dev.gatehouse.redis;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.nonce.NonceStoreUnavailableException;
 import dev.gatehouse.redis.internal.LuaScript;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -79,7 +79,7 @@ final class RedisNonceStore implements NonceStore {
 
     /** Any failure to get an answer: a timeout, a lost connection, an error reply, or a client shut down. */
     private static NonceStoreUnavailableException unavailable(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Failures.cause(error);
         return new NonceStoreUnavailableException("nonce store: Redis did not answer (" + cause + ")", cause);
     }
 }

@@ -1,10 +1,10 @@
 package dev.gatehouse.waitingroom;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +43,7 @@ public final class AuditRetention implements AutoCloseable {
             TenantStore store, long beforeMillis, long retentionMillis, long intervalNanos) {
         return store.pruneAudit(beforeMillis).whenComplete((deleted, failure) -> {
             if (failure != null) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause()
-                        : failure;
+                Throwable cause = Failures.cause(failure);
                 LOG.warn(
                         "audit log not pruned, trying again in {} s: {}",
                         intervalNanos / 1_000_000_000L,

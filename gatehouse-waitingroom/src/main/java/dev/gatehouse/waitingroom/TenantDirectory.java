@@ -1,11 +1,11 @@
 package dev.gatehouse.waitingroom;
 
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.time.Scheduler;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -89,9 +89,7 @@ public final class TenantDirectory implements AutoCloseable {
             synchronized (this) {
                 if (failure != null) {
                     if (!failing) {
-                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                                ? failure.getCause()
-                                : failure;
+                        Throwable cause = Failures.cause(failure);
                         LOG.warn("cannot refresh the tenants, keeping the last list: {}", cause.toString());
                         failing = true;
                     }

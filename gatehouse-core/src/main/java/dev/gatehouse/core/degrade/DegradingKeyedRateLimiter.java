@@ -1,6 +1,7 @@
 package dev.gatehouse.core.degrade;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.keyed.LimiterUnavailableException;
 import dev.gatehouse.core.limit.Decision;
@@ -276,7 +277,7 @@ public final class DegradingKeyedRateLimiter implements KeyedRateLimiter {
     }
 
     private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return Failures.cause(error);
     }
 
     private record QueuedRelease(String key, LimitSpec spec, long permits, long lease) {}

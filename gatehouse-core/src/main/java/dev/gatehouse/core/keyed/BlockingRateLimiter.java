@@ -1,11 +1,11 @@
 package dev.gatehouse.core.keyed;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.RateLimiter;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /** One key of a {@link KeyedRateLimiter} as a {@link RateLimiter} that waits for each answer. */
@@ -52,13 +52,6 @@ final class BlockingRateLimiter implements RateLimiter {
     }
 
     private static <T> T await(CompletionStage<T> stage) {
-        try {
-            return stage.toCompletableFuture().join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            throw e;
-        }
+        return Failures.join(stage);
     }
 }

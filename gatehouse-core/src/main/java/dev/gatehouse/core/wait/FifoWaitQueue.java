@@ -3,6 +3,7 @@ package dev.gatehouse.core.wait;
 import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
@@ -510,7 +510,7 @@ final class FifoWaitQueue implements WaitQueue {
     }
 
     private static @Nullable Throwable unwrap(@Nullable Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return error == null ? null : Failures.cause(error);
     }
 
     private static int stripe(String key) {

@@ -2,12 +2,12 @@ package dev.gatehouse.proof.nonce;
 
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.degrade.StoreHealth;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.WallClock;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
@@ -272,7 +272,7 @@ public final class DegradingNonceStore implements NonceStore {
     }
 
     private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return Failures.cause(error);
     }
 
     private record Pending(String id, long expiresAtMillis) {}

@@ -1,5 +1,6 @@
 package dev.gatehouse.redis.internal;
 
+import dev.gatehouse.core.internal.Failures;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -8,7 +9,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -32,7 +32,7 @@ public final class LuaScript {
             String[] keys,
             String... arguments) {
         return redis.<T>evalsha(sha1, type, keys, arguments).exceptionallyCompose(error -> {
-            Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+            Throwable cause = Failures.cause(error);
             return cause instanceof RedisNoScriptException
                     ? redis.<T>eval(source, type, keys, arguments)
                     : CompletableFuture.failedStage(cause);

@@ -1,6 +1,7 @@
 package dev.gatehouse.redis.room;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.redis.internal.LuaScript;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueState.Admitted;
@@ -13,7 +14,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -274,7 +274,6 @@ public final class RedisQueueState implements QueueState {
         } catch (RuntimeException e) {
             return CompletableFuture.failedStage(e);
         }
-        return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(
-                error instanceof CompletionException && error.getCause() != null ? error.getCause() : error));
+        return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(Failures.cause(error)));
     }
 }
