@@ -18,6 +18,8 @@ import dev.gatehouse.waitingroom.TenantStore;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,11 +82,12 @@ public final class RoomSurface implements Surface {
                 "admissions",
                 new Admissions(state, store, infra.wallClock(), infra.scheduler(), MAX_ADVANCE_SLEEP_MILLIS, metrics));
         metrics.countsFrom(admissions);
+        Set<String> seeded = ConcurrentHashMap.newKeySet();
         TenantDirectory directory = infra.closeWith(
                 "tenants",
                 TenantDirectory.start(
                         store, infra.scheduler(), settings.tenantRefreshMillis(), FIRST_READ_MILLIS, tenants -> {
-                            seedConfigs(tenants, store, state);
+                            seedConfigs(tenants, seeded, store, state);
                             admissions.rooms(tenants.stream().map(Tenant::id).toList());
                             metrics.tenants(tenants);
                         }));
@@ -122,14 +125,23 @@ public final class RoomSurface implements Surface {
         throw new IllegalStateException("every per-IP limit is asked for with its spec: " + key);
     }
 
-    /** Gives each new room the config saved for it, unless the queue state has one already. */
-    private static void seedConfigs(List<Tenant> tenants, TenantStore store, QueueState state) {
+    /**
+     * Gives each room not seeded yet the config saved for it, unless the queue state has one already;
+     * a room seeded once is not read again when the tenant list changes (one that failed is tried at
+     * the next change).
+     */
+    private static void seedConfigs(List<Tenant> tenants, Set<String> seeded, TenantStore store, QueueState state) {
         for (Tenant tenant : tenants) {
+            if (seeded.contains(tenant.id())) {
+                continue;
+            }
             store.config(tenant.id())
                     .thenCompose(saved -> state.configureIfAbsent(tenant.id(), saved.orElse(RoomConfig.DEFAULTS)))
-                    .whenComplete((seeded, failure) -> {
+                    .whenComplete((done, failure) -> {
                         if (failure != null) {
                             LOG.warn("room {}: config not seeded: {}", tenant.id(), failure.toString());
+                        } else {
+                            seeded.add(tenant.id());
                         }
                     });
         }
