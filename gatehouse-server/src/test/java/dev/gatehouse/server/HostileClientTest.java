@@ -11,6 +11,8 @@ import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.Http2Connection.Frame;
 import dev.gatehouse.server.rate.RateSettings;
+import dev.gatehouse.testing.http.CapturedLog;
+import dev.gatehouse.testing.http.RawConnection;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.gatehouse.server;
 
+import dev.gatehouse.testing.http.RawConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;

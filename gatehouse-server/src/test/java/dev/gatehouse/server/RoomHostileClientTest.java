@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.room.RoomSettings;
+import dev.gatehouse.testing.http.CapturedLog;
+import dev.gatehouse.testing.http.RawConnection;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.gatehouse.server;
+package dev.gatehouse.testing.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +11,7 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /** What the whole process logs while a hostile-client test runs, to check no client caused an ERROR. */
-final class CapturedLog implements AutoCloseable {
+public final class CapturedLog implements AutoCloseable {
 
     private final ListAppender<ILoggingEvent> events = new ListAppender<>();
 
@@ -21,12 +21,12 @@ final class CapturedLog implements AutoCloseable {
     }
 
     /** Starts capturing the root logger's events. */
-    static CapturedLog start() {
+    public static CapturedLog start() {
         return new CapturedLog();
     }
 
     /** Fails when an event since the last call is at ERROR or carries a stack trace; forgets them. */
-    void assertNoErrorOrStackTrace() {
+    public void assertNoErrorOrStackTrace() {
         List<ILoggingEvent> seen;
         synchronized (events) {
             seen = new ArrayList<>(events.list);

@@ -1,4 +1,4 @@
-package dev.gatehouse.server;
+package dev.gatehouse.testing.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,10 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** A plain TCP connection to a listener on 127.0.0.1, to send bytes no HTTP client would send. */
-final class RawConnection implements AutoCloseable {
+public final class RawConnection implements AutoCloseable {
 
     /** How long any read waits for the server: a liveness bound, not a measured time. */
-    static final Duration ANSWER_BOUND = Duration.ofSeconds(5);
+    public static final Duration ANSWER_BOUND = Duration.ofSeconds(5);
 
     private final Socket socket;
     private final InputStream in;
@@ -28,7 +28,7 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** The status of the first HTTP/1.x answer in {@code answers}; fails when there is none. */
-    static int status(String answers) {
+    public static int status(String answers) {
         java.util.regex.Matcher matcher =
                 java.util.regex.Pattern.compile("^HTTP/1\\.[01] (\\d{3}) ").matcher(answers);
         org.assertj.core.api.Assertions.assertThat(matcher.find())
@@ -37,10 +37,11 @@ final class RawConnection implements AutoCloseable {
         return Integer.parseInt(matcher.group(1));
     }
 
-    static RawConnection open(int port) {
+    public static RawConnection open(int port) {
         try {
             Socket socket = new Socket();
-            socket.connect(new InetSocketAddress("127.0.0.1", port), (int) ANSWER_BOUND.toMillis());
+            socket.connect(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), (int)
+                    ANSWER_BOUND.toMillis());
             socket.setSoTimeout((int) ANSWER_BOUND.toMillis());
             return new RawConnection(socket);
         } catch (IOException e) {
@@ -48,11 +49,11 @@ final class RawConnection implements AutoCloseable {
         }
     }
 
-    RawConnection send(String text) {
+    public RawConnection send(String text) {
         return send(text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    RawConnection send(byte[] bytes) {
+    public RawConnection send(byte[] bytes) {
         try {
             write(bytes);
             return this;
@@ -62,7 +63,7 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** Sends {@code bytes}; false if the server had closed the connection already. */
-    boolean trySend(byte[] bytes) {
+    public boolean trySend(byte[] bytes) {
         try {
             write(bytes);
             return true;
@@ -80,7 +81,7 @@ final class RawConnection implements AutoCloseable {
      * Reads until the server closes the connection, failing if it neither closes nor sends
      * anything for {@link #ANSWER_BOUND}; returns all bytes received so far.
      */
-    String readUntilClosed() {
+    public String readUntilClosed() {
         byte[] buffer = new byte[8192];
         try {
             int n;
@@ -99,7 +100,7 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** Reads until {@code count} complete answers (status line to end of body) arrived; returns them. */
-    String readAnswers(int count) {
+    public String readAnswers(int count) {
         byte[] buffer = new byte[8192];
         try {
             while (Answers.count(text()) < count) {
@@ -119,7 +120,7 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** Reads exactly {@code count} bytes. */
-    byte[] readBytes(int count) {
+    public byte[] readBytes(int count) {
         try {
             return in.readNBytes(count);
         } catch (IOException e) {
@@ -128,15 +129,15 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** The bytes the server sends, for a reader of another protocol (HTTP/2 frames). */
-    InputStream input() {
+    public InputStream input() {
         return in;
     }
 
-    boolean closedByServer() {
+    public boolean closedByServer() {
         return closedByServer;
     }
 
-    String text() {
+    public String text() {
         return received.toString(StandardCharsets.ISO_8859_1);
     }
 
@@ -150,11 +151,11 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** Counting HTTP/1.1 answers in received text (Content-Length bodies only, as the server sends). */
-    static final class Answers {
+    public static final class Answers {
 
         private Answers() {}
 
-        static int count(String text) {
+        public static int count(String text) {
             int count = 0;
             int at = 0;
             while (true) {
