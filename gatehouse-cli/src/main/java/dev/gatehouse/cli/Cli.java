@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The {@code gatehouse} command line: {@code serve}, {@code tenants} and {@code version}, each with
+ * The {@code gatehouse} command line: {@code serve}, {@code gateway}, {@code tenants} and {@code version}, each with
  * {@code --help}.
  */
 @Command(
@@ -20,7 +20,8 @@ import picocli.CommandLine.Model.OptionSpec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.class,
         description =
-                "Self-hosted admission control: a gocc-compatible rate-limit service and the waiting room's tenants.",
+                "Self-hosted admission control: a rate-limit service and waiting room (serve), a sidecar gateway (gateway),"
+                        + " and the waiting room's tenants.",
         subcommands = {CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
@@ -55,6 +56,7 @@ public final class Cli implements Runnable {
     static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
         CommandLine commandLine = new CommandLine(new Cli())
                 .addSubcommand("serve", new ServeCommand(env, out, err))
+                .addSubcommand("gateway", new GatewayCommand(env, out, err))
                 .addSubcommand("tenants", new TenantsCommand(env, out, err))
                 .addSubcommand("version", new VersionCommand());
         TenantsCommand.addDatabaseOption(

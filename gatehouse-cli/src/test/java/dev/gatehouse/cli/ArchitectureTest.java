@@ -15,7 +15,8 @@ import com.tngtech.archunit.lang.ArchRule;
  * The layout of docs/architecture.md, checked on the compiled classes of every production module
  * (the CLI's tests see them all): domains (the waiting room too) know no HTTP and no adapter (no
  * Redis, no JDBC), core knows only the JDK,
- * the plumbing knows no surface, surfaces do not know each other, nothing imports the CLI, and no
+ * the plumbing knows no surface, surfaces (serve's and the gateway's) do not know each other, nothing
+ * imports the CLI, and no
  * two packages import each other, directly or around a loop.
  */
 @AnalyzeClasses(packages = "dev.gatehouse", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -59,6 +60,7 @@ class ArchitectureTest {
                     "com.zaxxer.hikari..",
                     "org.flywaydb..",
                     "dev.gatehouse.server..",
+                    "dev.gatehouse.gateway..",
                     "dev.gatehouse.cli..");
 
     @ArchTest
@@ -67,7 +69,7 @@ class ArchitectureTest {
             .resideInAPackage("dev.gatehouse.http..")
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(RATE, ROOM, "dev.gatehouse.server..", "dev.gatehouse.cli..");
+            .resideInAnyPackage(RATE, ROOM, "dev.gatehouse.server..", "dev.gatehouse.gateway..", "dev.gatehouse.cli..");
 
     /**
      * The API documentation (server.docs) is no surface: every surface may mount it. It still may not
@@ -78,6 +80,23 @@ class ArchitectureTest {
             .should()
             .notDependOnEachOther()
             .ignoreDependency(alwaysTrue(), resideInAPackage(DOCS));
+
+    /** The two commands' surfaces, serve's and the gateway's, share only the plumbing and the domains. */
+    @ArchTest
+    static final ArchRule theGatewayImportsNoServerSurface = noClasses()
+            .that()
+            .resideInAPackage("dev.gatehouse.gateway..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.gatehouse.server..");
+
+    @ArchTest
+    static final ArchRule theServerImportsNoGateway = noClasses()
+            .that()
+            .resideInAPackage("dev.gatehouse.server..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.gatehouse.gateway..");
 
     @ArchTest
     static final ArchRule nothingImportsTheCli = noClasses()

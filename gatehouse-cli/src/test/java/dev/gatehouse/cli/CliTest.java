@@ -26,7 +26,7 @@ class CliTest {
     private final StringWriter err = new StringWriter();
 
     @ParameterizedTest
-    @ValueSource(strings = {"--help", "serve --help", "version --help", "help serve"})
+    @ValueSource(strings = {"--help", "serve --help", "gateway --help", "version --help", "help serve"})
     void help_isOfferedOnEveryCommand(String args) {
         assertThat(run(Map.of(), args.split(" "))).isZero();
         assertThat(out.toString()).contains("Usage: gatehouse");
@@ -183,6 +183,35 @@ class CliTest {
         assertThat(run(Map.of(), "serve", "--config", yaml.toString(), "--print-config"))
                 .isEqualTo(ServeCommand.BAD_CONFIG);
         assertThat(err.toString()).contains("store: unknown key or not a section");
+    }
+
+    @Test
+    void gatewayCheck_readsWicketsFileAndSaysWhatItConfigures() throws IOException {
+        Path yaml = write("listen: :8080\nupstream: http://backend:3000\nrate_limit:\n  rps: 100\n");
+
+        assertThat(run(Map.of(), "gateway", "--config", yaml.toString(), "--check"))
+                .isZero();
+        assertThat(out.toString())
+                .contains("is valid")
+                .contains("rate      100.0 requests/s per client, burst 100.0, key remote_address")
+                .contains("breaker   off");
+    }
+
+    @Test
+    void gatewayWithABadFile_exitsNonZeroNamingTheFileAndTheKey() throws IOException {
+        Path yaml = write("upstream: http://backend:3000\nrate_limit:\n  rps: 100\n  bogus: 1\n");
+
+        assertThat(run(Map.of(), "gateway", "--config", yaml.toString())).isEqualTo(ServeCommand.BAD_CONFIG);
+        assertThat(err.toString())
+                .startsWith("gatehouse gateway: bad configuration: " + yaml + ": rate_limit.bogus: unknown key");
+    }
+
+    @Test
+    void gatewayWithABareNumberForADuration_saysToAddAUnit() throws IOException {
+        Path yaml = write("upstream: http://backend:3000\ntimeouts:\n  read: 30\n");
+
+        assertThat(run(Map.of(), "gateway", "--config", yaml.toString())).isEqualTo(ServeCommand.BAD_CONFIG);
+        assertThat(err.toString()).contains("timeouts.read: 30 has no unit (expected: a duration such as 30s or 30ms");
     }
 
     @Test

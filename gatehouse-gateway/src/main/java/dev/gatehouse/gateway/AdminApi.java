@@ -1,0 +1,405 @@
+package dev.gatehouse.gateway;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.gatehouse.core.breaker.CircuitBreaker;
+import dev.gatehouse.gateway.GatewayMetrics.Verified;
+import dev.gatehouse.proof.pow.Challenge;
+import dev.gatehouse.proof.pow.PowAlgorithm;
+import dev.gatehouse.proof.pow.PowVerdict;
+import dev.gatehouse.proof.pow.ProofOfWork;
+import dev.gatehouse.proof.token.AdmissionTokens;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wicket's admin API under the prefix: {@code challenge}, {@code solve}, {@code enqueue}, {@code
+ * status}, answering as Wicket does (statuses, bodies, messages, 404 when a component is off, the
+ * method checked before that, 8 KiB bodies, unknown fields refused). Beyond it: {@code solve} mints a
+ * single-use admission token when {@code admission.required} is on, and {@code enqueue} then spends
+ * one; the challenge names its hash and parameters; challenges, tokens and the queue live in Redis
+ * with {@code store.backend: redis}.
+ */
+final class AdminApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+
+    /** Wicket's bound on admin bodies. */
+    static final int MAX_BODY_BYTES = 8 * 1024;
+
+    /** The headers an admission token is read from: Gatehouse's, then Wicket's. */
+    static final List<String> TOKEN_HEADERS = List.of("X-Gatehouse-Token", "X-Wicket-Token");
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final String JSON_TYPE = "application/json";
+
+    private final Optional<ProofOfWork> pow;
+    private final Optional<PowAlgorithm> algorithm;
+    private final Optional<AdmissionTokens> tokens;
+    private final Optional<TicketQueue> queue;
+    private final Optional<CircuitBreaker> breaker;
+    private final ClientKeys clientKeys;
+    private final GatewayMetrics metrics;
+
+    AdminApi(
+            Optional<ProofOfWork> pow,
+            Optional<PowAlgorithm> algorithm,
+            Optional<AdmissionTokens> tokens,
+            Optional<TicketQueue> queue,
+            Optional<CircuitBreaker> breaker,
+            ClientKeys clientKeys,
+            GatewayMetrics metrics) {
+        this.pow = pow;
+        this.algorithm = algorithm;
+        this.tokens = tokens;
+        this.queue = queue;
+        this.breaker = breaker;
+        this.clientKeys = clientKeys;
+        this.metrics = metrics;
+    }
+
+    void mount(Router router, String prefix) {
+        BodyHandler bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+        router.route(prefix + "challenge").handler(this::challenge);
+        // the method and the component are checked before the body is read (a second route of the path reads it)
+        router.route(prefix + "solve").handler(ctx -> {
+            if (method(ctx, HttpMethod.POST) && configured(ctx, pow.isPresent(), "challenger")) {
+                ctx.next();
+            }
+        });
+        router.route(prefix + "solve").handler(bodies).handler(this::solve).failureHandler(AdminApi::bodyFailed);
+        router.route(prefix + "enqueue").handler(this::enqueue);
+        router.route(prefix + "status").handler(ctx -> {
+            if (method(ctx, HttpMethod.GET, HttpMethod.POST) && configured(ctx, queue.isPresent(), "queue")) {
+                ctx.next();
+            }
+        });
+        router.route(prefix + "status").handler(bodies).handler(this::status).failureHandler(AdminApi::bodyFailed);
+    }
+
+    /** The methods an admin path answers, for the {@code Allow} header of a 405. */
+    static String allowedMethods(String prefix, String path) {
+        return path.equals(prefix + "status") ? "GET, POST" : "POST";
+    }
+
+    private void challenge(RoutingContext ctx) {
+        if (!method(ctx, HttpMethod.POST) || !configured(ctx, pow.isPresent(), "challenger")) {
+            return;
+        }
+        Challenge challenge = pow.orElseThrow().issue(load());
+        metrics.issued();
+        StringBuilder body = new StringBuilder(256)
+                .append("{\"id\":\"")
+                .append(challenge.id())
+                .append("\",\"payload\":\"")
+                .append(challenge.payloadHex())
+                .append("\",\"difficulty\":")
+                .append(challenge.difficulty())
+                .append(",\"expires_at\":")
+                .append(Math.floorDiv(challenge.expiresAtMillis(), 1000));
+        switch (algorithm.orElseThrow()) {
+            case PowAlgorithm.Sha256 sha256 -> body.append(",\"algorithm\":\"sha256\"");
+            case PowAlgorithm.Argon2id argon2 ->
+                body.append(",\"algorithm\":\"argon2id\",\"argon2\":{\"memory_kib\":")
+                        .append(argon2.memoryKiB())
+                        .append(",\"iterations\":")
+                        .append(argon2.iterations())
+                        .append(",\"parallelism\":")
+                        .append(argon2.parallelism())
+                        .append('}');
+        }
+        json(ctx.response(), 200, body.append('}').toString());
+    }
+
+    /**
+     * The load difficulty follows, in [0, 1]: the breaker's state (half-open 0.75, open 1) or the
+     * queue's length over 10,000, whichever is higher, as Wicket's middleware derives it.
+     */
+    private double load() {
+        double breakerLoad = breaker.map(b -> switch (b.state()) {
+                    case HALF_OPEN -> 0.75;
+                    case OPEN, FORCED_OPEN -> 1.0;
+                    default -> 0.0;
+                })
+                .orElse(0.0);
+        double queueLoad = queue.map(q -> Math.min(1.0, q.size() / 10_000.0)).orElse(0.0);
+        return Math.max(breakerLoad, queueLoad);
+    }
+
+    private void solve(RoutingContext ctx) {
+        Map<String, String> fields = fields(ctx.body().buffer(), "id", "nonce");
+        if (fields == null) {
+            error(ctx.response(), 400, "bad request");
+            return;
+        }
+        String nonce = fields.getOrDefault("nonce", "");
+        if (!isHex(nonce)) {
+            error(ctx.response(), 400, "bad nonce");
+            return;
+        }
+        String id = fields.getOrDefault("id", "");
+        CompletionStage<PowVerdict> verdict = nonce.isEmpty() || nonce.length() > 2 * ProofOfWork.MAX_NONCE_BYTES
+                ? java.util.concurrent.CompletableFuture.completedStage(PowVerdict.INSUFFICIENT_WORK)
+                : pow.orElseThrow().verifyHex(id, nonce);
+        verdict.whenComplete((result, failure) -> {
+            if (failure != null) {
+                LOG.error("verifying a solution failed", failure);
+                error(ctx.response(), 500, "verify failed");
+                return;
+            }
+            answerSolve(ctx, result);
+        });
+    }
+
+    private void answerSolve(RoutingContext ctx, PowVerdict verdict) {
+        switch (verdict) {
+            case ACCEPTED -> {
+                metrics.verified(Verified.OK);
+                String body = tokens.map(
+                                t -> "{\"ok\":true,\"token\":\"" + t.issue(clientKeys.keyOf(ctx.request())) + "\"}")
+                        .orElse("{\"ok\":true}");
+                json(ctx.response(), 200, body);
+            }
+            case BUSY, UNAVAILABLE -> { // the server's trouble, not a wrong answer: the challenge stays solvable
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                json(ctx.response(), 503, "{\"ok\":false}");
+            }
+            case MALFORMED_ID, BAD_SIGNATURE, EXPIRED, REPLAYED -> {
+                metrics.verified(Verified.UNKNOWN);
+                json(ctx.response(), 401, "{\"ok\":false}");
+            }
+            case BAD_NONCE, INSUFFICIENT_WORK -> {
+                metrics.verified(Verified.INVALID);
+                json(ctx.response(), 401, "{\"ok\":false}");
+            }
+        }
+    }
+
+    private void enqueue(RoutingContext ctx) {
+        if (!method(ctx, HttpMethod.POST) || !configured(ctx, queue.isPresent(), "queue")) {
+            return;
+        }
+        if (tokens.isEmpty()) {
+            issueTicket(ctx);
+            return;
+        }
+        String token = null;
+        for (String header : TOKEN_HEADERS) {
+            token = ctx.request().getHeader(header);
+            if (token != null) {
+                break;
+            }
+        }
+        if (token == null || token.isEmpty()) {
+            error(ctx.response(), 401, "admission token required");
+            return;
+        }
+        tokens.orElseThrow().verify(token).whenComplete((verification, failure) -> {
+            if (failure != null) {
+                LOG.error("verifying an admission token failed", failure);
+                error(ctx.response(), 500, "admission verify failed");
+                return;
+            }
+            switch (verification.outcome()) {
+                case ACCEPTED -> issueTicket(ctx);
+                case REPLAYED -> error(ctx.response(), 401, "admission token already used");
+                case EXPIRED -> error(ctx.response(), 401, "admission token expired");
+                case MALFORMED, BAD_SIGNATURE -> error(ctx.response(), 401, "invalid admission token");
+                case UNAVAILABLE -> {
+                    ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                    error(ctx.response(), 503, "admission store unavailable");
+                }
+            }
+        });
+    }
+
+    private void issueTicket(RoutingContext ctx) {
+        queue.orElseThrow().enqueue().whenComplete((ticket, failure) -> {
+            if (failure != null) {
+                storeFailed(ctx, "enqueue failed", failure);
+                return;
+            }
+            json(
+                    ctx.response(),
+                    200,
+                    "{\"ticket_id\":\"" + ticket.ticketId() + "\",\"issued\":" + ticket.issued() + "}");
+        });
+    }
+
+    private void status(RoutingContext ctx) {
+        String ticket;
+        if (ctx.request().method().equals(HttpMethod.GET)) {
+            ticket = ctx.request().getParam("ticket", "");
+        } else {
+            Map<String, String> fields = fields(ctx.body().buffer(), "ticket_id");
+            if (fields == null) {
+                error(ctx.response(), 400, "bad request");
+                return;
+            }
+            ticket = fields.getOrDefault("ticket_id", "");
+        }
+        if (ticket.isEmpty()) {
+            error(ctx.response(), 400, "ticket required");
+            return;
+        }
+        if (ticket.length() > 64) { // no ticket is longer; not worth a store lookup
+            error(ctx.response(), 404, "unknown ticket");
+            return;
+        }
+        queue.orElseThrow().status(ticket).whenComplete((status, failure) -> {
+            if (failure != null) {
+                storeFailed(ctx, "status failed", failure);
+                return;
+            }
+            if (status.isEmpty()) {
+                error(ctx.response(), 404, "unknown ticket");
+                return;
+            }
+            TicketQueue.Status s = status.orElseThrow();
+            json(
+                    ctx.response(),
+                    200,
+                    "{\"ticket_id\":\"" + quote(s.ticketId()) + "\",\"position\":" + s.position()
+                            + ",\"cursor\":" + s.cursor() + ",\"ahead\":" + s.ahead() + ",\"admitted\":"
+                            + s.admitted() + "}");
+        });
+    }
+
+    /** A store that failed (Redis down): 503, the failure logged once without its stack for the client's sake. */
+    private static void storeFailed(RoutingContext ctx, String message, Throwable failure) {
+        LOG.warn("{}: {}", message, failure.toString());
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+        error(ctx.response(), 503, message);
+    }
+
+    /** Whether the request's method is one of {@code allowed}; if not, Wicket's 405. */
+    private static boolean method(RoutingContext ctx, HttpMethod... allowed) {
+        for (HttpMethod method : allowed) {
+            if (ctx.request().method().equals(method)) {
+                return true;
+            }
+        }
+        error(ctx.response(), 405, "method not allowed");
+        return false;
+    }
+
+    /** Whether the component is on; if not, 404 naming it, as Wicket answers. */
+    private static boolean configured(RoutingContext ctx, boolean on, String component) {
+        if (!on) {
+            error(ctx.response(), 404, component + " not configured");
+        }
+        return on;
+    }
+
+    /** A body over 8 KiB or one that could not be read: 400 {@code bad request}, as Wicket answers. */
+    private static void bodyFailed(RoutingContext ctx) {
+        LOG.debug(
+                "{} {}: body not read: {}",
+                ctx.request().method(),
+                ctx.request().path(),
+                ctx.failure());
+        if (ctx.response().closed() || ctx.response().ended()) {
+            return;
+        }
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        error(ctx.response(), 400, "bad request");
+    }
+
+    /**
+     * The string fields of a JSON object body as Go's decoder with {@code DisallowUnknownFields}
+     * reads them: names matched without regard to case, the last of a repeated name kept, {@code
+     * null} (as the whole body or as a field's value) leaving fields empty, and anything after the
+     * object ignored. Null when the body is not such an object: empty, not JSON, a field of another
+     * name, or a value that is not a string.
+     */
+    static @Nullable Map<String, String> fields(@Nullable Buffer body, String... names) {
+        if (body == null || body.length() == 0) {
+            return null;
+        }
+        Map<String, String> fields = new HashMap<>();
+        try (JsonParser parser = JSON.createParser(body.getBytes())) {
+            JsonToken first = parser.nextToken();
+            if (first == JsonToken.VALUE_NULL) {
+                return fields;
+            }
+            if (first != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = known(parser.currentName(), names);
+                JsonToken value = parser.nextToken();
+                if (name == null) {
+                    return null;
+                }
+                if (value == JsonToken.VALUE_STRING) {
+                    fields.put(name, parser.getText());
+                } else if (value != JsonToken.VALUE_NULL) {
+                    return null;
+                }
+            }
+            return parser.currentToken() == JsonToken.END_OBJECT ? fields : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static @Nullable String known(String name, String... names) {
+        for (String known : names) {
+            if (known.equals(name)) {
+                return known;
+            }
+        }
+        for (String known : names) {
+            if (known.equalsIgnoreCase(name)) { // Go matches names without regard to case when none matches exactly
+                return known;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isHex(String text) {
+        if (text.length() % 2 != 0) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String quote(String text) {
+        return new String(JsonStringEncoder.getInstance().quoteAsString(text));
+    }
+
+    static void error(HttpServerResponse response, int status, String message) {
+        json(response, status, "{\"error\":\"" + quote(message) + "\"}");
+    }
+
+    private static void json(HttpServerResponse response, int status, String body) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
+                .end(body + "\n");
+    }
+}

@@ -1,0 +1,83 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.core.keyed.KeyedRateLimiter;
+import dev.gatehouse.core.keyed.LimiterRegistry;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.RateLimiter;
+import dev.gatehouse.core.limit.TokenBucketSpec;
+import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.gateway.config.GatewayConfig.RateLimit;
+import dev.gatehouse.http.settings.ConfigException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A token bucket per client key, in this process (as Wicket's): {@code burst} tokens at most, one
+ * more every {@code 1/rps} seconds, a request taking one. Buckets idle for {@code idle_ttl} are
+ * forgotten by a sweep every {@code sweep_interval} that looks at {@code max_sweep_batch} keys at
+ * most; the number of buckets is bounded whatever the sweep does, so a flood of new keys cannot
+ * exhaust memory.
+ */
+final class ClientRateLimit implements AutoCloseable {
+
+    /** The most client keys held at once. */
+    static final int MAX_KEYS = 1_000_000;
+
+    private final LimiterRegistry<LimitSpec, RateLimiter> buckets;
+    private final KeyedRateLimiter limiter;
+    private final LimitSpec spec;
+    private final Scheduler scheduler;
+    private final long sweepNanos;
+    private final int sweepBatch;
+    private volatile Scheduler.Task nextSweep;
+    private volatile boolean closed;
+
+    ClientRateLimit(RateLimit config, NanoClock clock, Scheduler scheduler) {
+        this.spec = spec(config);
+        LimiterRegistry.Builder<LimitSpec, RateLimiter> builder =
+                LimiterRegistry.forSpecs(key -> spec, clock).maximumKeys(MAX_KEYS);
+        if (!config.idleTtl().isZero()) {
+            builder.idleTime(config.idleTtl());
+        }
+        this.buckets = builder.build();
+        this.limiter = KeyedRateLimiter.inMemory(buckets);
+        this.scheduler = scheduler;
+        this.sweepNanos = config.sweepInterval().toNanos();
+        this.sweepBatch = config.maxSweepBatch() > 0 ? config.maxSweepBatch() : Integer.MAX_VALUE;
+        this.nextSweep = scheduler.schedule(this::sweep, sweepNanos);
+    }
+
+    /** The bucket Wicket's {@code rps} and {@code burst} describe; a burst below one token admits nobody. */
+    static TokenBucketSpec spec(RateLimit config) {
+        long capacity = (long) Math.floor(config.burst());
+        if (capacity < 1) {
+            throw new ConfigException("rate_limit.burst: " + config.burst()
+                    + " admits no request, each takes a whole token (expected: at least 1; burst defaults to rps)");
+        }
+        long periodNanos = Math.max(1, Math.round(1e9 / config.rps()));
+        return new TokenBucketSpec(capacity, 1, periodNanos);
+    }
+
+    /** Takes a token from {@code key}'s bucket; completes at once. */
+    CompletionStage<Decision> take(String key) {
+        return limiter.decide(key, spec, 1);
+    }
+
+    private void sweep() {
+        if (closed) {
+            return;
+        }
+        buckets.sweep(sweepBatch);
+        nextSweep = scheduler.schedule(this::sweep, sweepNanos);
+        if (closed) {
+            nextSweep.cancel();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        nextSweep.cancel();
+    }
+}

@@ -1,0 +1,226 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.core.breaker.CircuitBreaker;
+import dev.gatehouse.core.breaker.CircuitBreakerSpec;
+import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.core.time.WallClock;
+import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.gateway.config.GatewayConfig.Breaker;
+import dev.gatehouse.gateway.config.GatewayConfig.Pow;
+import dev.gatehouse.gateway.config.GatewayConfig.Timeouts;
+import dev.gatehouse.http.AccessLog;
+import dev.gatehouse.http.HttpLimits;
+import dev.gatehouse.http.Infrastructure;
+import dev.gatehouse.http.Listeners;
+import dev.gatehouse.http.StoreSettings;
+import dev.gatehouse.http.Surface;
+import dev.gatehouse.http.settings.ConfigException;
+import dev.gatehouse.proof.nonce.NonceStore;
+import dev.gatehouse.proof.pow.PowAlgorithm;
+import dev.gatehouse.proof.pow.PowSpec;
+import dev.gatehouse.proof.pow.ProofOfWork;
+import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.proof.token.AdmissionTokens;
+import dev.gatehouse.waitingroom.MemoryQueueState;
+import dev.gatehouse.waitingroom.QueueState;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running {@code gatehouse gateway}: the public listener (proxied traffic and the admin API) and
+ * the private admin listener (metrics, health), over one {@link Infrastructure}.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    /** Where the gateway's shared state lives in Redis. */
+    static final String KEY_PREFIX = "gatehouse:gateway:";
+
+    /** How long a challenge may be solved, as Wicket's. */
+    static final Duration CHALLENGE_TTL = Duration.ofMinutes(5);
+
+    /** Challenges and tokens remembered at once in memory (single-use records). */
+    private static final int MAX_NONCES = 1_000_000;
+
+    /** A timeout that is off: a year, long past any connection's life. */
+    private static final long OFF_MILLIS = Duration.ofDays(365).toMillis();
+
+    private static final int MAX_HEADER_BYTES = 64 * 1024;
+    private static final int MAX_HEADER_COUNT = 200;
+    private static final int MAX_INITIAL_LINE_BYTES = 16 * 1024;
+    private static final int MAX_CONCURRENT_STREAMS = 1000;
+    private static final int MAX_CONNECTIONS = 50_000;
+    private static final long SHUTDOWN_TIMEOUT_MILLIS = 5_000;
+
+    private final Infrastructure infra;
+    private final Listeners listeners;
+
+    private Gateway(Infrastructure infra, Listeners listeners) {
+        this.infra = infra;
+        this.listeners = listeners;
+    }
+
+    /** Starts the gateway {@code config} describes, on the system clocks. */
+    public static Gateway start(GatewayConfig config) {
+        return start(config, NanoClock.system(), WallClock.system(), null);
+    }
+
+    /**
+     * Starts the gateway; throws {@link ConfigException} for a value only the start can check and
+     * {@link IllegalStateException} when Redis cannot be reached or a port cannot be bound.
+     */
+    public static Gateway start(
+            GatewayConfig config, NanoClock clock, WallClock wallClock, @Nullable Scheduler scheduler) {
+        config.rateLimit()
+                .ifPresent(ClientRateLimit::spec); // a burst that admits nobody is refused before anything starts
+        HttpLimits limits = limits(config.timeouts());
+        Infrastructure infra = Infrastructure.start(store(config), limits, clock, wallClock, scheduler);
+        try {
+            Optional<CircuitBreaker> breaker = config.circuitBreaker().map(b -> breaker(b, clock));
+            GatewayMetrics metrics = new GatewayMetrics(
+                    infra.metrics(), () -> breaker.map(CircuitBreaker::state).orElse(CircuitBreaker.State.CLOSED));
+            HmacSecrets secrets = secrets(config);
+            NonceStore nonces = infra.redis()
+                    .map(redis -> redis.backend().nonceStore(KEY_PREFIX))
+                    .orElseGet(() -> NonceStore.inMemory(wallClock, clock, MAX_NONCES));
+            Optional<PowAlgorithm> algorithm =
+                    Optional.of(config.pow()).filter(Pow::enabled).map(Gateway::algorithm);
+            Optional<ProofOfWork> pow = algorithm.map(a -> proofOfWork(config.pow(), a, secrets, nonces, wallClock));
+            Optional<AdmissionTokens> tokens = config.admission().required()
+                    ? Optional.of(AdmissionTokens.create(config.admission().tokenTtl(), secrets, nonces, wallClock))
+                    : Optional.empty();
+            QueueState queueState = infra.redis()
+                    .<QueueState>map(redis -> redis.backend().queueState(KEY_PREFIX))
+                    .orElseGet(MemoryQueueState::new);
+            Optional<TicketQueue> queue = config.queue()
+                    .map(q -> infra.closeWith(
+                            "queue", TicketQueue.start(q, queueState, wallClock, infra.scheduler(), metrics)));
+            Optional<ClientRateLimit> rateLimit = config.rateLimit()
+                    .map(r -> infra.closeWith("rate limit", new ClientRateLimit(r, clock, infra.scheduler())));
+            Upstream upstream =
+                    infra.closeWith("upstream", new Upstream(infra.vertx(), config, breaker, metrics, clock));
+            ClientKeys clientKeys = new ClientKeys(config.identity());
+            AdminApi admin = new AdminApi(pow, algorithm, tokens, queue, breaker, clientKeys, metrics);
+            Surface surface = new GatewaySurface(
+                    new Surface.Address(config.listen().host(), config.listen().port()),
+                    config.adminPrefix(),
+                    admin,
+                    clientKeys,
+                    rateLimit,
+                    upstream,
+                    metrics,
+                    clock);
+            Listeners listeners = Listeners.start(
+                    infra,
+                    limits,
+                    new AccessLog(false, false, true),
+                    new Surface.Address(
+                            config.adminListen().host(), config.adminListen().port()),
+                    List.of(surface));
+            return new Gateway(infra, listeners);
+        } catch (RuntimeException e) {
+            infra.close();
+            throw e;
+        }
+    }
+
+    /** The listener's bounds: Wicket's timeouts, and the shared plumbing's size bounds widened for a proxy. */
+    static HttpLimits limits(Timeouts timeouts) {
+        return new HttpLimits(
+                MAX_HEADER_BYTES,
+                MAX_HEADER_COUNT,
+                MAX_INITIAL_LINE_BYTES,
+                Integer.MAX_VALUE, // proxied bodies stream; the admin API bounds its own
+                MAX_CONCURRENT_STREAMS,
+                MAX_CONNECTIONS,
+                millisOrOff(timeouts.readHeader()),
+                millisOrOff(timeouts.read()),
+                millisOrOff(timeouts.write()),
+                millisOrOff(timeouts.idle()),
+                SHUTDOWN_TIMEOUT_MILLIS,
+                0);
+    }
+
+    private static long millisOrOff(Duration timeout) {
+        return timeout.isZero() ? OFF_MILLIS : Math.max(1, timeout.toMillis());
+    }
+
+    private static StoreSettings store(GatewayConfig config) {
+        return config.store().redis()
+                ? new StoreSettings(
+                        StoreSettings.Type.REDIS, List.of(config.store().redisUrl()), false, 500, 1_000)
+                : new StoreSettings(StoreSettings.Type.MEMORY, List.of(), false, 500, 1_000);
+    }
+
+    /** Wicket's breaker: a rolling time window; successes and failures both count toward the minimum. */
+    private static CircuitBreaker breaker(Breaker config, NanoClock clock) {
+        CircuitBreakerSpec.Builder spec = CircuitBreakerSpec.builder()
+                .timeWindow(config.window(), config.windowBuckets())
+                .minimumCalls(config.minSamples())
+                .failureRatio(config.failureRatio())
+                .consecutiveFailures(config.consecutiveFailures())
+                .cooldown(config.cooldown())
+                .halfOpen(config.halfOpenMax(), Duration.ofDays(1))
+                .clock(clock);
+        return CircuitBreaker.create(spec.build());
+    }
+
+    private static PowAlgorithm algorithm(Pow pow) {
+        return pow.algorithm().equals(Pow.ARGON2ID)
+                ? new PowAlgorithm.Argon2id(pow.argon2MemoryKib(), 1, 1)
+                : new PowAlgorithm.Sha256();
+    }
+
+    private static ProofOfWork proofOfWork(
+            Pow pow, PowAlgorithm algorithm, HmacSecrets secrets, NonceStore nonces, WallClock wallClock) {
+        PowSpec spec = PowSpec.of(pow.baseDifficulty(), pow.maxDifficulty(), CHALLENGE_TTL);
+        return switch (algorithm) {
+            case PowAlgorithm.Sha256 sha256 -> ProofOfWork.sha256(spec, secrets, nonces, wallClock);
+            case PowAlgorithm.Argon2id argon2 -> ProofOfWork.argon2id(spec, argon2, secrets, nonces, wallClock);
+        };
+    }
+
+    /** The file's secret, or a random one for this process alone (replicas must then share one: said at start). */
+    private static HmacSecrets secrets(GatewayConfig config) {
+        String secret = config.admission().secret();
+        if (!secret.isEmpty()) {
+            return HmacSecrets.of(secret.getBytes(StandardCharsets.UTF_8));
+        }
+        if (config.pow().enabled() || config.admission().required()) {
+            LOG.warn("admission.secret is not set: challenges and tokens are signed with a random key of this process"
+                    + " alone; replicas behind one load balancer must share admission.secret");
+        }
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return HmacSecrets.of(random);
+    }
+
+    /** The port of the public listener (the bound one when 0 was configured). */
+    public int port() {
+        return listeners.port("gateway");
+    }
+
+    /** The port of the private admin listener. */
+    public int adminPort() {
+        return listeners.adminPort();
+    }
+
+    /** Shuts down gracefully, then closes the infrastructure. */
+    @Override
+    public void close() {
+        try {
+            listeners.close();
+        } finally {
+            infra.close();
+        }
+        LOG.info("stopped");
+    }
+}

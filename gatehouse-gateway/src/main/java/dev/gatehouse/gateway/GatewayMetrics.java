@@ -1,0 +1,118 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.core.breaker.CircuitBreaker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Wicket's metric set under {@code gatehouse_} names, served on the private admin listener: proxied
+ * requests and their durations by outcome, the breaker's state (0 closed, 1 open, 2 half-open, as
+ * Wicket's values are), the queue's size and cursor, and challenges issued and verified by outcome.
+ */
+final class GatewayMetrics {
+
+    /** How a proxied request ended, as Wicket's {@code outcome} label names it. */
+    enum Outcome {
+        ADMITTED("admitted"),
+        RATE_LIMITED("rate_limited"),
+        BREAKER_OPEN("breaker_open"),
+        BACKEND_ERROR("backend_error");
+
+        private final String label;
+
+        Outcome(String label) {
+            this.label = label;
+        }
+    }
+
+    /** How a challenge's solution was judged: {@code ok}, {@code invalid}, or {@code unknown} (no such live challenge). */
+    enum Verified {
+        OK,
+        INVALID,
+        UNKNOWN
+    }
+
+    private final Map<Outcome, Counter> requests = new EnumMap<>(Outcome.class);
+    private final Map<Outcome, Timer> durations = new EnumMap<>(Outcome.class);
+    private final Map<Verified, Counter> verified = new EnumMap<>(Verified.class);
+    private final Counter issued;
+    private final AtomicLong queueSize = new AtomicLong();
+    private final AtomicLong queueCursor = new AtomicLong();
+
+    GatewayMetrics(MeterRegistry registry, Supplier<CircuitBreaker.State> breakerState) {
+        for (Outcome outcome : Outcome.values()) {
+            requests.put(
+                    outcome,
+                    Counter.builder("gatehouse.requests")
+                            .description("Proxied requests by outcome")
+                            .tag("outcome", outcome.label)
+                            .register(registry));
+            durations.put(
+                    outcome,
+                    Timer.builder("gatehouse.request.duration")
+                            .description("Time to answer a proxied request, by outcome")
+                            .tag("outcome", outcome.label)
+                            .serviceLevelObjectives(buckets())
+                            .register(registry));
+        }
+        for (Verified outcome : Verified.values()) {
+            verified.put(
+                    outcome,
+                    Counter.builder("gatehouse.challenge.verified")
+                            .description("Challenge solutions by outcome")
+                            .tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+                            .register(registry));
+        }
+        issued = Counter.builder("gatehouse.challenge.issued")
+                .description("Challenges issued")
+                .register(registry);
+        Gauge.builder("gatehouse.breaker.state", () -> switch (breakerState.get()) {
+                    case OPEN, FORCED_OPEN -> 1;
+                    case HALF_OPEN -> 2;
+                    default -> 0;
+                })
+                .description("The upstream breaker: 0 closed, 1 open, 2 half-open")
+                .register(registry);
+        Gauge.builder("gatehouse.queue.size", queueSize, AtomicLong::get)
+                .description("Tickets waiting in the queue")
+                .register(registry);
+        Gauge.builder("gatehouse.queue.cursor", queueCursor, AtomicLong::get)
+                .description("Tickets admitted from the queue so far")
+                .register(registry);
+    }
+
+    /** Wicket's buckets (Prometheus's defaults), 5 ms to 10 s. */
+    private static Duration[] buckets() {
+        double[] seconds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+        Duration[] buckets = new Duration[seconds.length];
+        for (int i = 0; i < seconds.length; i++) {
+            buckets[i] = Duration.ofNanos((long) (seconds[i] * 1e9));
+        }
+        return buckets;
+    }
+
+    void request(Outcome outcome, long nanos) {
+        requests.get(outcome).increment();
+        durations.get(outcome).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    void issued() {
+        issued.increment();
+    }
+
+    void verified(Verified outcome) {
+        verified.get(outcome).increment();
+    }
+
+    void queue(long size, long cursor) {
+        queueSize.set(size);
+        queueCursor.set(cursor);
+    }
+}

@@ -1,0 +1,242 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.core.breaker.CircuitBreaker;
+import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.gateway.GatewayMetrics.Outcome;
+import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.gateway.config.GatewayConfig.Timeouts;
+import dev.gatehouse.http.ErrorStyle;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.httpproxy.Body;
+import io.vertx.httpproxy.HttpProxy;
+import io.vertx.httpproxy.ProxyContext;
+import io.vertx.httpproxy.ProxyInterceptor;
+import io.vertx.httpproxy.ProxyOptions;
+import io.vertx.httpproxy.ProxyRequest;
+import io.vertx.httpproxy.ProxyResponse;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy to the upstream, behind the circuit breaker: bodies streamed both ways over a bounded
+ * keep-alive pool, hop-by-hop headers dropped, {@code X-Forwarded-For/-Host/-Proto} set, WebSocket
+ * upgrades passed through. An upstream that cannot be reached is a 502, one that does not answer
+ * within {@code upstream_response} a 504; both, and every answer of 500 or more, count as breaker
+ * failures. An open breaker answers 503 {@code service temporarily unavailable}, as Wicket does.
+ */
+final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Upstream.class);
+
+    static final String BREAKER_OPEN = "service temporarily unavailable\n";
+
+    private static final String PERMIT = "gatehouse.permit";
+    private static final String STARTED = "gatehouse.started";
+    private static final String TIMED_OUT = "gatehouse.timedOut";
+    private static final String OUTCOME = "gatehouse.outcome";
+
+    /** The dial bound with upstream_dial off: Go's default transport's, as Wicket falls back to it. */
+    private static final int GO_DIAL_MILLIS = 30_000;
+
+    /** Requests waiting for a pooled connection, per allowed connection, before new ones fail (502). */
+    private static final int WAITING_PER_CONNECTION = 16;
+
+    private final Vertx vertx;
+    private final HttpClient client;
+    private final HttpProxy proxy;
+    private final String host;
+    private final int port;
+    private final boolean tls;
+    private final String basePath;
+    private final Timeouts timeouts;
+    private final Optional<CircuitBreaker> breaker;
+    private final GatewayMetrics metrics;
+    private final NanoClock clock;
+
+    Upstream(
+            Vertx vertx,
+            GatewayConfig config,
+            Optional<CircuitBreaker> breaker,
+            GatewayMetrics metrics,
+            NanoClock clock) {
+        this.vertx = vertx;
+        URI upstream = config.upstream();
+        this.tls = upstream.getScheme().equals("https");
+        this.host = upstream.getHost();
+        this.port = upstream.getPort() != -1 ? upstream.getPort() : tls ? 443 : 80;
+        String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
+        this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        this.timeouts = config.timeouts();
+        this.breaker = breaker;
+        this.metrics = metrics;
+        this.clock = clock;
+        HttpClientOptions options = new HttpClientOptions()
+                .setSsl(tls)
+                .setVerifyHost(true)
+                .setKeepAlive(true)
+                .setKeepAliveTimeout(seconds(timeouts.upstreamKeepalive()))
+                .setConnectTimeout(timeouts.upstreamDial().isZero() ? GO_DIAL_MILLIS : millis(timeouts.upstreamDial()))
+                .setDecompressionSupported(false);
+        PoolOptions pool = new PoolOptions()
+                .setHttp1MaxSize(timeouts.upstreamMaxConns())
+                .setMaxWaitQueueSize(timeouts.upstreamMaxConns() * WAITING_PER_CONNECTION);
+        this.client = vertx.createHttpClient(options, pool);
+        this.proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(true), client)
+                .origin(this::origin)
+                .addInterceptor(new Stage(), true);
+    }
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        proxy.handle(request);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    /** A connection to the upstream for one request, reset when its answer's head is late. */
+    private Future<HttpClientRequest> origin(ProxyContext context) {
+        RequestOptions options =
+                new RequestOptions().setHost(host).setPort(port).setSsl(tls);
+        return context.client().request(options).onSuccess(request -> {
+            long limitMillis = millis(timeouts.upstreamResponse());
+            if (limitMillis <= 0) {
+                return;
+            }
+            long timer = vertx.setTimer(limitMillis, id -> {
+                context.set(TIMED_OUT, true);
+                request.reset(0, new TimeoutException("no answer from the upstream within " + limitMillis + " ms"));
+            });
+            request.response().onComplete(answered -> vertx.cancelTimer(timer));
+        });
+    }
+
+    /** The breaker around each call, the forwarding headers, and the outcome's count. */
+    private final class Stage implements ProxyInterceptor {
+
+        @Override
+        public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
+            ProxyRequest request = context.request();
+            long permit = breaker.map(CircuitBreaker::tryAcquire).orElse(0L);
+            context.set(STARTED, clock.nowNanos());
+            if (permit == CircuitBreaker.REJECTED) {
+                context.set(OUTCOME, Outcome.BREAKER_OPEN);
+                ProxyResponse refusal = request.release().response().setStatusCode(503);
+                long retryNanos =
+                        breaker.map(b -> b.metrics().nanosUntilProbe()).orElse(0L);
+                if (retryNanos > 0) {
+                    refusal.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(ceilSeconds(retryNanos)));
+                }
+                return Future.succeededFuture(text(refusal, BREAKER_OPEN));
+            }
+            context.set(PERMIT, permit);
+            forward(request);
+            return context.sendRequest()
+                    .map(response -> {
+                        int status = response.getStatusCode();
+                        breaker.ifPresent(b -> b.onStatus(permit, elapsed(context), status));
+                        context.set(OUTCOME, status >= 500 ? Outcome.BACKEND_ERROR : Outcome.ADMITTED);
+                        return response;
+                    })
+                    .recover(failure -> {
+                        breaker.ifPresent(b -> b.onFailure(permit, elapsed(context)));
+                        context.set(OUTCOME, Outcome.BACKEND_ERROR);
+                        boolean timedOut = Boolean.TRUE.equals(context.get(TIMED_OUT, Boolean.class));
+                        LOG.debug("upstream {}: {}", timedOut ? "timed out" : "failed", failure.toString());
+                        return Future.succeededFuture(request.release()
+                                .response()
+                                .setStatusCode(timedOut ? 504 : 502)
+                                .putHeader(HttpHeaders.CONTENT_LENGTH, "0")
+                                .setBody(null));
+                    });
+        }
+
+        @Override
+        public Future<Void> handleProxyResponse(ProxyContext context) {
+            Outcome outcome = context.get(OUTCOME, Outcome.class);
+            Long started = context.get(STARTED, Long.class);
+            return context.sendResponse().andThen(sent -> {
+                if (outcome != null && started != null) {
+                    metrics.request(outcome, clock.nowNanos() - started);
+                }
+            });
+        }
+
+        private long elapsed(ProxyContext context) {
+            Long started = context.get(STARTED, Long.class);
+            return started == null ? 0 : clock.nowNanos() - started;
+        }
+    }
+
+    /**
+     * The request as the upstream gets it: headers the client named in {@code Connection} dropped
+     * (the other hop-by-hop ones the proxy drops itself), the client's address appended to {@code
+     * X-Forwarded-For}, its {@code Host} kept (as Wicket keeps it) and also in {@code
+     * X-Forwarded-Host}, its scheme in {@code X-Forwarded-Proto}, the path under the upstream's.
+     */
+    private void forward(ProxyRequest request) {
+        HttpServerRequest incoming = request.proxiedRequest();
+        MultiMap headers = request.headers();
+        for (String connection : headers.getAll(HttpHeaders.CONNECTION)) {
+            int start = 0;
+            while (start <= connection.length()) {
+                int comma = connection.indexOf(',', start);
+                int end = comma < 0 ? connection.length() : comma;
+                String name = connection.substring(start, end).trim();
+                start = end + 1;
+                if (!name.isEmpty() && !name.equalsIgnoreCase("upgrade")) {
+                    headers.remove(name);
+                }
+            }
+        }
+        List<String> prior = headers.getAll("X-Forwarded-For");
+        String client = ClientKeys.address(incoming);
+        headers.set("X-Forwarded-For", prior.isEmpty() ? client : String.join(", ", prior) + ", " + client);
+        HostAndPort authority = incoming.authority();
+        if (authority != null) {
+            request.setAuthority(authority);
+            headers.set("X-Forwarded-Host", authority.toString());
+        }
+        headers.set("X-Forwarded-Proto", incoming.isSSL() ? "https" : "http");
+        if (!basePath.isEmpty()) {
+            request.setURI(basePath + request.getURI());
+        }
+    }
+
+    private static ProxyResponse text(ProxyResponse response, String text) {
+        return response.putHeader(HttpHeaders.CONTENT_TYPE, ErrorStyle.PLAIN_TEXT.toString())
+                .putHeader("X-Content-Type-Options", "nosniff")
+                .setBody(Body.body(Buffer.buffer(text)));
+    }
+
+    static long ceilSeconds(long nanos) {
+        return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+    }
+
+    private static int millis(java.time.Duration duration) {
+        return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
+    }
+
+    private static int seconds(java.time.Duration duration) {
+        return (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toSeconds(duration.toNanos()));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.gatehouse.gateway;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The backend of the gateway tests: answers {@code upstream <uri>} (as Wicket's integration test's
+ * stub does), or a status set by the test, or nothing at all; keeps the heads it was sent.
+ */
+final class TestUpstream implements AutoCloseable {
+
+    /** What the upstream saw of one request. */
+    record Seen(String method, String uri, MultiMap headers, String body) {}
+
+    private final Vertx vertx = Vertx.vertx();
+    private final HttpServer server;
+    private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger status = new AtomicInteger(200);
+    private volatile boolean silent;
+
+    private TestUpstream() {
+        server = vertx.createHttpServer().requestHandler(this::answer);
+        try {
+            server.listen(0, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static TestUpstream start() {
+        return new TestUpstream();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.actualPort();
+    }
+
+    int port() {
+        return server.actualPort();
+    }
+
+    /** Every answer from now has {@code code}. */
+    void answerWith(int code) {
+        status.set(code);
+    }
+
+    /** From now, requests are read and never answered. */
+    void goSilent() {
+        silent = true;
+    }
+
+    /** The requests seen so far, oldest first. */
+    java.util.List<Seen> seen() {
+        return java.util.List.copyOf(seen);
+    }
+
+    @Nullable
+    Seen last() {
+        Seen last = null;
+        for (Seen s : seen) {
+            last = s;
+        }
+        return last;
+    }
+
+    private void answer(HttpServerRequest request) {
+        request.body().onSuccess(body -> {
+            seen.add(new Seen(
+                    request.method().name(),
+                    request.uri(),
+                    MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
+                    body.toString()));
+            if (!silent) {
+                request.response().setStatusCode(status.get()).end("upstream " + request.uri());
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+}
