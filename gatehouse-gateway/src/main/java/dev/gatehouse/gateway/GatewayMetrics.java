@@ -1,5 +1,7 @@
 package dev.gatehouse.gateway;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.gatehouse.core.breaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -99,8 +101,8 @@ final class GatewayMetrics {
     }
 
     void request(Outcome outcome, long nanos) {
-        requests.get(outcome).increment();
-        durations.get(outcome).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        requireNonNull(requests.get(outcome)).increment(); // every outcome has its meters, from the constructor
+        requireNonNull(durations.get(outcome)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     void issued() {
@@ -108,7 +110,7 @@ final class GatewayMetrics {
     }
 
     void verified(Verified outcome) {
-        verified.get(outcome).increment();
+        requireNonNull(verified.get(outcome)).increment();
     }
 
     void queue(long size, long cursor) {
