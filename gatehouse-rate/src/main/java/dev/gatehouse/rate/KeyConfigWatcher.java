@@ -1,13 +1,9 @@
 package dev.gatehouse.rate;
 
+import dev.gatehouse.core.time.FilePoller;
 import dev.gatehouse.core.time.Scheduler;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -20,32 +16,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class KeyConfigWatcher implements AutoCloseable {
 
-    /*
-     * Design: polling, not WatchService. A stamp of the file (modification time, size, and the
-     * identity of the file the path resolves to) is compared every interval. An editor saving in
-     * place changes the time; an atomic rename, and a Kubernetes ConfigMap swapping its symlink,
-     * change the identity. Polling sees all three the same way, on any file system, and a failed
-     * check costs one stat call. Trade-off: a change is seen up to one interval late.
-     */
-
     private static final Logger LOG = LoggerFactory.getLogger(KeyConfigWatcher.class);
-
-    private record Stamp(long modifiedNanos, long size, Object fileKey) {}
 
     private final Path file;
     private final LongAdder reloads = new LongAdder();
     private final LongAdder refusedReloads = new LongAdder();
-    private final long intervalNanos;
-    private final Scheduler scheduler;
     private final Consumer<List<KeyRule>> apply;
-    private @Nullable Stamp seen;
-    private Scheduler.@Nullable Task next;
-    private boolean closed;
+    private volatile @Nullable FilePoller poller;
 
-    private KeyConfigWatcher(Path file, long intervalNanos, Scheduler scheduler, Consumer<List<KeyRule>> apply) {
+    private KeyConfigWatcher(Path file, Consumer<List<KeyRule>> apply) {
         this.file = file;
-        this.intervalNanos = intervalNanos;
-        this.scheduler = scheduler;
         this.apply = apply;
     }
 
@@ -55,13 +35,20 @@ public final class KeyConfigWatcher implements AutoCloseable {
      */
     public static KeyConfigWatcher start(
             Path file, long intervalNanos, Scheduler scheduler, Consumer<List<KeyRule>> apply) {
-        KeyConfigWatcher watcher = new KeyConfigWatcher(file, intervalNanos, scheduler, apply);
-        Stamp stamp = watcher.stamp();
-        apply.accept(KeyRules.read(file));
-        synchronized (watcher) {
-            watcher.seen = stamp;
-            watcher.scheduleNext();
+        KeyConfigWatcher watcher = new KeyConfigWatcher(file, apply);
+        FilePoller poller = FilePoller.start(
+                file,
+                intervalNanos,
+                scheduler,
+                watcher::reload,
+                () -> LOG.warn("key config {} is gone; keeping the rules in force", file));
+        try {
+            apply.accept(KeyRules.read(file));
+        } catch (RuntimeException e) {
+            poller.close();
+            throw e;
         }
+        watcher.poller = poller;
         return watcher;
     }
 
@@ -76,59 +63,21 @@ public final class KeyConfigWatcher implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (next != null) {
-            next.cancel();
+    public void close() {
+        if (poller != null) {
+            poller.close();
         }
     }
 
-    private void check() {
-        Stamp stamp = stamp();
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            if (Objects.equals(stamp, seen)) {
-                scheduleNext();
-                return;
-            }
-            seen = stamp;
-        }
-        if (stamp == null) {
-            LOG.warn("key config {} is gone; keeping the rules in force", file);
-        } else {
-            try {
-                List<KeyRule> rules = KeyRules.read(file);
-                apply.accept(rules);
-                reloads.increment();
-                LOG.atInfo().addKeyValue("rules", rules.size()).log("key config {} reloaded", file);
-            } catch (IllegalArgumentException e) {
-                refusedReloads.increment();
-                LOG.warn("key config not reloaded, keeping the rules in force: {}", e.getMessage());
-            }
-        }
-        synchronized (this) {
-            if (!closed) {
-                scheduleNext();
-            }
-        }
-    }
-
-    private void scheduleNext() {
-        next = scheduler.schedule(this::check, intervalNanos);
-    }
-
-    private @Nullable Stamp stamp() {
+    private void reload() {
         try {
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            Instant modified = attributes.lastModifiedTime().toInstant();
-            return new Stamp(
-                    modified.getEpochSecond() * 1_000_000_000L + modified.getNano(),
-                    attributes.size(),
-                    attributes.fileKey());
-        } catch (IOException e) {
-            return null;
+            List<KeyRule> rules = KeyRules.read(file);
+            apply.accept(rules);
+            reloads.increment();
+            LOG.atInfo().addKeyValue("rules", rules.size()).log("key config {} reloaded", file);
+        } catch (IllegalArgumentException e) {
+            refusedReloads.increment();
+            LOG.warn("key config not reloaded, keeping the rules in force: {}", e.getMessage());
         }
     }
 }
