@@ -79,7 +79,7 @@ final class GatewayCommand implements Callable<Integer> {
         }
         Gateway gateway;
         try {
-            gateway = Gateway.start(gatewayConfig);
+            gateway = Gateway.start(gatewayConfig, Optional.of(requireNonNull(config)));
         } catch (ConfigException e) {
             err.println("gatehouse gateway: bad configuration: " + Credentials.masked(e.getMessage()));
             return ServeCommand.BAD_CONFIG;

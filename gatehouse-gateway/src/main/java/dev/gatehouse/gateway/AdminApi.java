@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.gateway.GatewayMetrics.Verified;
 import dev.gatehouse.proof.pow.Challenge;
 import dev.gatehouse.proof.pow.PowAlgorithm;
@@ -51,26 +50,20 @@ final class AdminApi {
 
     private final Optional<ProofOfWork> pow;
     private final Optional<PowAlgorithm> algorithm;
-    private final Optional<AdmissionTokens> tokens;
     private final Optional<TicketQueue> queue;
-    private final Optional<CircuitBreaker> breaker;
-    private final ClientKeys clientKeys;
+    private final LivePolicy policy;
     private final GatewayMetrics metrics;
 
     AdminApi(
             Optional<ProofOfWork> pow,
             Optional<PowAlgorithm> algorithm,
-            Optional<AdmissionTokens> tokens,
             Optional<TicketQueue> queue,
-            Optional<CircuitBreaker> breaker,
-            ClientKeys clientKeys,
+            LivePolicy policy,
             GatewayMetrics metrics) {
         this.pow = pow;
         this.algorithm = algorithm;
-        this.tokens = tokens;
         this.queue = queue;
-        this.breaker = breaker;
-        this.clientKeys = clientKeys;
+        this.policy = policy;
         this.metrics = metrics;
     }
 
@@ -132,7 +125,9 @@ final class AdminApi {
      * queue's length over 10,000, whichever is higher, as Wicket's middleware derives it.
      */
     private double load() {
-        double breakerLoad = breaker.map(b -> switch (b.state()) {
+        double breakerLoad = policy.current()
+                .breaker()
+                .map(b -> switch (b.state()) {
                     case HALF_OPEN -> 0.75;
                     case OPEN, FORCED_OPEN -> 1.0;
                     default -> 0.0;
@@ -171,8 +166,10 @@ final class AdminApi {
         switch (verdict) {
             case ACCEPTED -> {
                 metrics.verified(Verified.OK);
-                String body = tokens.map(
-                                t -> "{\"ok\":true,\"token\":\"" + t.issue(clientKeys.keyOf(ctx.request())) + "\"}")
+                LivePolicy.Policy now = policy.current();
+                String body = now.tokens()
+                        .map(t -> "{\"ok\":true,\"token\":\""
+                                + t.issue(now.clientKeys().keyOf(ctx.request())) + "\"}")
                         .orElse("{\"ok\":true}");
                 json(ctx.response(), 200, body);
             }
@@ -195,6 +192,7 @@ final class AdminApi {
         if (!method(ctx, HttpMethod.POST) || !configured(ctx, queue.isPresent(), "queue")) {
             return;
         }
+        Optional<AdmissionTokens> tokens = policy.current().tokens();
         if (tokens.isEmpty()) {
             issueTicket(ctx);
             return;

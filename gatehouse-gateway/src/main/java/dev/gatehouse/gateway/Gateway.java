@@ -1,12 +1,9 @@
 package dev.gatehouse.gateway;
 
-import dev.gatehouse.core.breaker.CircuitBreaker;
-import dev.gatehouse.core.breaker.CircuitBreakerSpec;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.gateway.config.GatewayConfig;
-import dev.gatehouse.gateway.config.GatewayConfig.Breaker;
 import dev.gatehouse.gateway.config.GatewayConfig.Pow;
 import dev.gatehouse.gateway.config.GatewayConfig.Timeouts;
 import dev.gatehouse.http.AccessLog;
@@ -21,10 +18,10 @@ import dev.gatehouse.proof.pow.PowAlgorithm;
 import dev.gatehouse.proof.pow.PowSpec;
 import dev.gatehouse.proof.pow.ProofOfWork;
 import dev.gatehouse.proof.secret.HmacSecrets;
-import dev.gatehouse.proof.token.AdmissionTokens;
 import dev.gatehouse.waitingroom.MemoryQueueState;
 import dev.gatehouse.waitingroom.QueueState;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -68,9 +65,12 @@ public final class Gateway implements AutoCloseable {
         this.listeners = listeners;
     }
 
-    /** Starts the gateway {@code config} describes, on the system clocks. */
-    public static Gateway start(GatewayConfig config) {
-        return start(config, NanoClock.system(), WallClock.system(), null);
+    /**
+     * Starts the gateway {@code config} describes, on the system clocks; with {@code file} (the file
+     * it was read from), the file's changes are applied as it runs.
+     */
+    public static Gateway start(GatewayConfig config, Optional<Path> file) {
+        return start(config, file, NanoClock.system(), WallClock.system(), null);
     }
 
     /**
@@ -78,43 +78,41 @@ public final class Gateway implements AutoCloseable {
      * {@link IllegalStateException} when Redis cannot be reached or a port cannot be bound.
      */
     public static Gateway start(
-            GatewayConfig config, NanoClock clock, WallClock wallClock, @Nullable Scheduler scheduler) {
+            GatewayConfig config,
+            Optional<Path> file,
+            NanoClock clock,
+            WallClock wallClock,
+            @Nullable Scheduler scheduler) {
         config.rateLimit()
                 .ifPresent(ClientRateLimit::spec); // a burst that admits nobody is refused before anything starts
         HttpLimits limits = limits(config.timeouts());
         Infrastructure infra = Infrastructure.start(store(config), limits, clock, wallClock, scheduler);
         try {
-            Optional<CircuitBreaker> breaker = config.circuitBreaker().map(b -> breaker(b, clock));
-            GatewayMetrics metrics = new GatewayMetrics(
-                    infra.metrics(), () -> breaker.map(CircuitBreaker::state).orElse(CircuitBreaker.State.CLOSED));
             HmacSecrets secrets = secrets(config);
             NonceStore nonces = infra.redis()
                     .map(redis -> redis.backend().nonceStore(KEY_PREFIX))
                     .orElseGet(() -> NonceStore.inMemory(wallClock, clock, MAX_NONCES));
+            LivePolicy policy = infra.closeWith(
+                    "policy", new LivePolicy(config, clock, wallClock, infra.scheduler(), secrets, nonces));
+            GatewayMetrics metrics =
+                    new GatewayMetrics(infra.metrics(), () -> policy.current().breakerState());
             Optional<PowAlgorithm> algorithm =
                     Optional.of(config.pow()).filter(Pow::enabled).map(Gateway::algorithm);
             Optional<ProofOfWork> pow = algorithm.map(a -> proofOfWork(config.pow(), a, secrets, nonces, wallClock));
-            Optional<AdmissionTokens> tokens = config.admission().required()
-                    ? Optional.of(AdmissionTokens.create(config.admission().tokenTtl(), secrets, nonces, wallClock))
-                    : Optional.empty();
             QueueState queueState = infra.redis()
                     .<QueueState>map(redis -> redis.backend().queueState(KEY_PREFIX))
                     .orElseGet(MemoryQueueState::new);
             Optional<TicketQueue> queue = config.queue()
                     .map(q -> infra.closeWith(
                             "queue", TicketQueue.start(q, queueState, wallClock, infra.scheduler(), metrics)));
-            Optional<ClientRateLimit> rateLimit = config.rateLimit()
-                    .map(r -> infra.closeWith("rate limit", new ClientRateLimit(r, clock, infra.scheduler())));
             Upstream upstream =
-                    infra.closeWith("upstream", new Upstream(infra.vertx(), config, breaker, metrics, clock));
-            ClientKeys clientKeys = new ClientKeys(config.identity());
-            AdminApi admin = new AdminApi(pow, algorithm, tokens, queue, breaker, clientKeys, metrics);
+                    infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, clock));
+            AdminApi admin = new AdminApi(pow, algorithm, queue, policy, metrics);
             Surface surface = new GatewaySurface(
                     new Surface.Address(config.listen().host(), config.listen().port()),
                     config.adminPrefix(),
                     admin,
-                    clientKeys,
-                    rateLimit,
+                    policy,
                     upstream,
                     metrics,
                     clock);
@@ -125,6 +123,7 @@ public final class Gateway implements AutoCloseable {
                     new Surface.Address(
                             config.adminListen().host(), config.adminListen().port()),
                     List.of(surface));
+            file.ifPresent(path -> infra.closeWith("reload", ConfigReloader.watch(path, policy, infra.scheduler())));
             return new Gateway(infra, listeners);
         } catch (RuntimeException e) {
             infra.close();
@@ -158,19 +157,6 @@ public final class Gateway implements AutoCloseable {
                 ? new StoreSettings(
                         StoreSettings.Type.REDIS, List.of(config.store().redisUrl()), false, 500, 1_000)
                 : new StoreSettings(StoreSettings.Type.MEMORY, List.of(), false, 500, 1_000);
-    }
-
-    /** Wicket's breaker: a rolling time window; successes and failures both count toward the minimum. */
-    private static CircuitBreaker breaker(Breaker config, NanoClock clock) {
-        CircuitBreakerSpec.Builder spec = CircuitBreakerSpec.builder()
-                .timeWindow(config.window(), config.windowBuckets())
-                .minimumCalls(config.minSamples())
-                .failureRatio(config.failureRatio())
-                .consecutiveFailures(config.consecutiveFailures())
-                .cooldown(config.cooldown())
-                .halfOpen(config.halfOpenMax(), Duration.ofDays(1))
-                .clock(clock);
-        return CircuitBreaker.create(spec.build());
     }
 
     private static PowAlgorithm algorithm(Pow pow) {

@@ -24,8 +24,7 @@ final class GatewaySurface implements Surface {
     private final Address address;
     private final String adminPrefix;
     private final AdminApi admin;
-    private final ClientKeys clientKeys;
-    private final Optional<ClientRateLimit> rateLimit;
+    private final LivePolicy policy;
     private final Upstream upstream;
     private final GatewayMetrics metrics;
     private final NanoClock clock;
@@ -34,16 +33,14 @@ final class GatewaySurface implements Surface {
             Address address,
             String adminPrefix,
             AdminApi admin,
-            ClientKeys clientKeys,
-            Optional<ClientRateLimit> rateLimit,
+            LivePolicy policy,
             Upstream upstream,
             GatewayMetrics metrics,
             NanoClock clock) {
         this.address = address;
         this.adminPrefix = adminPrefix;
         this.admin = admin;
-        this.clientKeys = clientKeys;
-        this.rateLimit = rateLimit;
+        this.policy = policy;
         this.upstream = upstream;
         this.metrics = metrics;
         this.clock = clock;
@@ -92,12 +89,13 @@ final class GatewaySurface implements Surface {
     }
 
     private void proxy(HttpServerRequest request) {
-        if (rateLimit.isEmpty()) {
+        LivePolicy.Policy now = policy.current();
+        if (now.rateLimit().isEmpty()) {
             upstream.handle(request);
             return;
         }
         long startNanos = clock.nowNanos();
-        rateLimit.orElseThrow().take(clientKeys.keyOf(request)).thenAccept(decision -> {
+        now.rateLimit().orElseThrow().take(now.clientKeys().keyOf(request)).thenAccept(decision -> {
             if (decision.allowed()) {
                 upstream.handle(request);
             } else {

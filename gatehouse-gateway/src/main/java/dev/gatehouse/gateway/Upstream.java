@@ -66,16 +66,11 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private final boolean tls;
     private final String basePath;
     private final Timeouts timeouts;
-    private final Optional<CircuitBreaker> breaker;
+    private final LivePolicy policy;
     private final GatewayMetrics metrics;
     private final NanoClock clock;
 
-    Upstream(
-            Vertx vertx,
-            GatewayConfig config,
-            Optional<CircuitBreaker> breaker,
-            GatewayMetrics metrics,
-            NanoClock clock) {
+    Upstream(Vertx vertx, GatewayConfig config, LivePolicy policy, GatewayMetrics metrics, NanoClock clock) {
         this.vertx = vertx;
         URI upstream = config.upstream();
         this.tls = upstream.getScheme().equals("https");
@@ -84,7 +79,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
         this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         this.timeouts = config.timeouts();
-        this.breaker = breaker;
+        this.policy = policy;
         this.metrics = metrics;
         this.clock = clock;
         HttpClientOptions options = new HttpClientOptions()
@@ -136,6 +131,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         @Override
         public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
             ProxyRequest request = context.request();
+            Optional<CircuitBreaker> breaker = policy.current().breaker(); // the one this call reports to
             long permit = breaker.map(CircuitBreaker::tryAcquire).orElse(0L);
             context.set(STARTED, clock.nowNanos());
             if (permit == CircuitBreaker.REJECTED) {

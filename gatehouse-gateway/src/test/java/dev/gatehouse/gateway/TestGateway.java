@@ -8,7 +8,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** A gateway started from a YAML text on free ports of 127.0.0.1, and an HTTP/1.1 client for it. */
@@ -26,16 +28,26 @@ final class TestGateway implements AutoCloseable {
 
     /** The gateway {@code yaml} describes (listen and admin_listen are set here), on the system clocks. */
     static TestGateway start(String yaml) {
-        return new TestGateway(Gateway.start(config(yaml)));
+        return new TestGateway(Gateway.start(config(yaml), Optional.empty()));
     }
 
     /** On virtual time: {@code clock} decides and runs the timers. */
     static TestGateway start(String yaml, ManualClock clock) {
-        return new TestGateway(Gateway.start(config(yaml), clock, clock, clock));
+        return new TestGateway(Gateway.start(config(yaml), Optional.empty(), clock, clock, clock));
+    }
+
+    /** The gateway {@code file} describes, watching it for changes; {@code clock} runs the checks. */
+    static TestGateway startWatching(Path file, ManualClock clock) {
+        return new TestGateway(Gateway.start(GatewayConfig.read(file), Optional.of(file), clock, clock, clock));
+    }
+
+    /** {@code yaml} with the listeners on free ports of 127.0.0.1, as a file's text. */
+    static String onFreePorts(String yaml) {
+        return "listen: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\n" + yaml;
     }
 
     private static GatewayConfig config(String yaml) {
-        return GatewayConfig.parse("listen: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\n" + yaml);
+        return GatewayConfig.parse(onFreePorts(yaml));
     }
 
     int port() {

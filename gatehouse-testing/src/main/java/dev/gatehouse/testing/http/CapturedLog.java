@@ -39,6 +39,13 @@ public final class CapturedLog implements AutoCloseable {
                 .isEmpty();
     }
 
+    /** The messages logged so far (formatted), oldest first. */
+    public List<String> messages() {
+        synchronized (events) {
+            return events.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
     @Override
     public void close() {
         root().detachAppender(events);
