@@ -38,9 +38,6 @@ public final class Gateway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
-    /** Where the gateway's shared state lives in Redis. */
-    static final String KEY_PREFIX = "gatehouse:gateway:";
-
     /** How long a challenge may be solved, as Wicket's. */
     static final Duration CHALLENGE_TTL = Duration.ofMinutes(5);
 
@@ -90,7 +87,7 @@ public final class Gateway implements AutoCloseable {
         try {
             HmacSecrets secrets = secrets(config);
             NonceStore nonces = infra.redis()
-                    .map(redis -> redis.backend().nonceStore(KEY_PREFIX))
+                    .map(redis -> redis.backend().nonceStore(config.store().keyPrefix()))
                     .orElseGet(() -> NonceStore.inMemory(wallClock, clock, MAX_NONCES));
             LivePolicy policy = infra.closeWith(
                     "policy", new LivePolicy(config, clock, wallClock, infra.scheduler(), secrets, nonces));
@@ -100,7 +97,8 @@ public final class Gateway implements AutoCloseable {
                     Optional.of(config.pow()).filter(Pow::enabled).map(Gateway::algorithm);
             Optional<ProofOfWork> pow = algorithm.map(a -> proofOfWork(config.pow(), a, secrets, nonces, wallClock));
             QueueState queueState = infra.redis()
-                    .<QueueState>map(redis -> redis.backend().queueState(KEY_PREFIX))
+                    .<QueueState>map(
+                            redis -> redis.backend().queueState(config.store().keyPrefix()))
                     .orElseGet(MemoryQueueState::new);
             Optional<TicketQueue> queue = config.queue()
                     .map(q -> infra.closeWith(

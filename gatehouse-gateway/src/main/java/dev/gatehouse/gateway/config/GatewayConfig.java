@@ -242,11 +242,24 @@ public record GatewayConfig(
         }
     }
 
-    /** Where challenges, tokens and the queue live: this process, or one Redis shared by the replicas. */
-    public record Store(boolean redis, String redisAddr, String redisPassword, int redisDb) {
+    /**
+     * Where challenges, tokens and the queue live: this process, or one Redis shared by the replicas,
+     * under {@code keyPrefix} (gateways of different sites sharing one Redis set their own).
+     */
+    public record Store(boolean redis, String redisAddr, String redisPassword, int redisDb, String keyPrefix) {
+
+        /** The default key prefix. */
+        public static final String KEY_PREFIX = "gatehouse:gateway:";
 
         static Store read(Section section) {
             String backend = section.choice("backend", "memory", List.of("memory", "redis"));
+            String keyPrefix = section.text("key_prefix", KEY_PREFIX);
+            if (keyPrefix.isEmpty() || keyPrefix.length() > 100 || keyPrefix.contains("{") || keyPrefix.contains("}")) {
+                throw section.invalid(
+                        "key_prefix",
+                        "\"" + keyPrefix + "\" (expected: 1 to 100 characters, no braces:"
+                                + " keys put their own hash tag after it)");
+            }
             Section redis = section.section("redis");
             String addr = redis.text("addr", "");
             String password = redis.text("password", "");
@@ -256,7 +269,7 @@ public record GatewayConfig(
             if (backend.equals("redis") && addr.isEmpty()) {
                 throw section.invalid("redis.addr", "required with backend: redis (expected: host:port)");
             }
-            return new Store(backend.equals("redis"), addr, password, (int) db);
+            return new Store(backend.equals("redis"), addr, password, (int) db, keyPrefix);
         }
 
         /** The Redis URL the address, password and database make. */
