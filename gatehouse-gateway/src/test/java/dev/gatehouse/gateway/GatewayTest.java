@@ -44,7 +44,9 @@ final class GatewayTest {
     @Test
     void passesRequestsThroughWithTheForwardingHeaders() {
         try (TestGateway gateway = TestGateway.start(base())) {
-            HttpResponse<String> response = gateway.get("/hello?x=1", "X-Forwarded-For", "203.0.113.9");
+            String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+            HttpResponse<String> response =
+                    gateway.get("/hello?x=1", "X-Forwarded-For", "203.0.113.9", "traceparent", traceparent);
 
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.body()).isEqualTo("upstream /hello?x=1");
@@ -56,6 +58,9 @@ final class GatewayTest {
                     .as("the client's Host, as Wicket keeps it")
                     .isEqualTo("127.0.0.1:" + gateway.port());
             assertThat(seen.headers().get("X-Forwarded-Proto")).isEqualTo("http");
+            assertThat(seen.headers().get("traceparent"))
+                    .as("tracing off: unchanged")
+                    .isEqualTo(traceparent);
         }
     }
 

@@ -291,7 +291,10 @@ public record GatewayConfig(
         }
     }
 
-    /** OpenTelemetry tracing, read and checked (spans are not exported by this version). */
+    /**
+     * OpenTelemetry tracing, read and checked; this version exports no spans, so {@code enabled:
+     * true} is refused rather than silently doing nothing ({@code traceparent} passes through).
+     */
     public record Tracing(boolean enabled, String otlpHttpEndpoint, String serviceName, double samplingRatio) {
         static Tracing read(Section section) {
             boolean enabled = section.bool("enabled", false);
@@ -301,6 +304,12 @@ public record GatewayConfig(
             section.done();
             if (enabled && endpoint.isEmpty()) {
                 throw section.invalid("otlp_http_endpoint", "required with enabled: true");
+            }
+            if (enabled) {
+                throw section.invalid(
+                        "enabled",
+                        "this version of the gateway exports no spans; set enabled: false"
+                                + " (traceparent headers pass through to the upstream unchanged)");
             }
             return new Tracing(enabled, endpoint, service.isEmpty() ? "wicket" : service, ratio);
         }
