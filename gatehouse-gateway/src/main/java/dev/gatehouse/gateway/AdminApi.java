@@ -13,11 +13,15 @@ import dev.gatehouse.proof.token.AdmissionTokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +52,13 @@ final class AdminApi {
     private static final JsonFactory JSON = new JsonFactory();
     private static final String JSON_TYPE = "application/json";
 
+    /** The challenge page's assets, served under {@code <prefix>assets/}. */
+    private static final List<String> ASSETS = List.of("challenge.js", "pow-worker.js");
+
+    private static final String PAGE = resource("challenge.html");
+
+    private final String prefix;
+    private final String page;
     private final Optional<ProofOfWork> pow;
     private final Optional<PowAlgorithm> algorithm;
     private final Optional<TicketQueue> queue;
@@ -55,11 +66,14 @@ final class AdminApi {
     private final GatewayMetrics metrics;
 
     AdminApi(
+            String prefix,
             Optional<ProofOfWork> pow,
             Optional<PowAlgorithm> algorithm,
             Optional<TicketQueue> queue,
             LivePolicy policy,
             GatewayMetrics metrics) {
+        this.prefix = prefix;
+        this.page = PAGE.replace("{{prefix}}", HtmlText.escape(prefix));
         this.pow = pow;
         this.algorithm = algorithm;
         this.queue = queue;
@@ -67,7 +81,16 @@ final class AdminApi {
         this.metrics = metrics;
     }
 
-    void mount(Router router, String prefix) {
+    void mount(Router router) {
+        for (String asset : ASSETS) {
+            Buffer script = Buffer.buffer(resource(asset));
+            router.get(prefix + "assets/" + asset)
+                    .handler(ctx -> ctx.response()
+                            .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
+                            .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=3600")
+                            .putHeader("X-Content-Type-Options", "nosniff")
+                            .end(script));
+        }
         BodyHandler bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         router.route(prefix + "challenge").handler(this::challenge);
         // the method and the component are checked before the body is read (a second route of the path reads it)
@@ -87,7 +110,10 @@ final class AdminApi {
     }
 
     /** The methods an admin path answers, for the {@code Allow} header of a 405. */
-    static String allowedMethods(String prefix, String path) {
+    String allowedMethods(String path) {
+        if (path.startsWith(prefix + "assets/")) {
+            return "GET, HEAD";
+        }
         return path.equals(prefix + "status") ? "GET, POST" : "POST";
     }
 
@@ -95,6 +121,42 @@ final class AdminApi {
         if (!method(ctx, HttpMethod.POST) || !configured(ctx, pow.isPresent(), "challenger")) {
             return;
         }
+        json(ctx.response(), 200, challengeJson());
+    }
+
+    /**
+     * Answers a request for a protected path without a live admission cookie: a browser asking for a
+     * page gets the challenge page, which solves a challenge and comes back with the cookie; any
+     * other client gets 401 with a challenge to solve and where to send the solution.
+     */
+    void challenge(HttpServerRequest request) {
+        HttpServerResponse response = request.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        String accept = request.getHeader(HttpHeaders.ACCEPT);
+        boolean browser =
+                (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))
+                        && accept != null
+                        && accept.contains("text/html");
+        if (browser) {
+            response.setStatusCode(401)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+                    .putHeader(
+                            "Content-Security-Policy",
+                            "default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self';"
+                                    + " style-src 'unsafe-inline'; base-uri 'none'; form-action 'none';"
+                                    + " frame-ancestors 'none'")
+                    .putHeader("X-Content-Type-Options", "nosniff")
+                    .end(page);
+            return;
+        }
+        json(
+                response,
+                401,
+                "{\"error\":\"admission required\",\"challenge\":" + challengeJson() + ",\"solve\":\""
+                        + quote(prefix + "solve") + "\"}");
+    }
+
+    /** A new challenge on the wire: Wicket's fields, and the hash with its parameters. */
+    private String challengeJson() {
         Challenge challenge = pow.orElseThrow().issue(load());
         metrics.issued();
         StringBuilder body = new StringBuilder(256)
@@ -117,7 +179,7 @@ final class AdminApi {
                         .append(argon2.parallelism())
                         .append('}');
         }
-        json(ctx.response(), 200, body.append('}').toString());
+        return body.append('}').toString();
     }
 
     /**
@@ -167,6 +229,12 @@ final class AdminApi {
             case ACCEPTED -> {
                 metrics.verified(Verified.OK);
                 LivePolicy.Policy now = policy.current();
+                now.cookie()
+                        .ifPresent(cookie -> ctx.response()
+                                .putHeader(
+                                        HttpHeaders.SET_COOKIE,
+                                        cookie.header(
+                                                cookie.mint(now.clientKeys().keyOf(ctx.request())), secure(ctx))));
                 String body = now.tokens()
                         .map(t -> "{\"ok\":true,\"token\":\""
                                 + t.issue(now.clientKeys().keyOf(ctx.request())) + "\"}")
@@ -277,6 +345,22 @@ final class AdminApi {
                             + ",\"cursor\":" + s.cursor() + ",\"ahead\":" + s.ahead() + ",\"admitted\":"
                             + s.admitted() + "}");
         });
+    }
+
+    /** Whether the client came over TLS, to the gateway or (as its proxy says) to a proxy in front of it. */
+    private static boolean secure(RoutingContext ctx) {
+        return ctx.request().isSSL() || "https".equalsIgnoreCase(ctx.request().getHeader("X-Forwarded-Proto"));
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = AdminApi.class.getResourceAsStream("page/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("page/" + name + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A store that failed (Redis down): 503, the failure logged once without its stack for the client's sake. */

@@ -105,7 +105,7 @@ public final class Gateway implements AutoCloseable {
                             "queue", TicketQueue.start(q, queueState, wallClock, infra.scheduler(), metrics)));
             Upstream upstream =
                     infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, clock));
-            AdminApi admin = new AdminApi(pow, algorithm, queue, policy, metrics);
+            AdminApi admin = new AdminApi(config.adminPrefix(), pow, algorithm, queue, policy, metrics);
             Surface surface = new GatewaySurface(
                     new Surface.Address(config.listen().host(), config.listen().port()),
                     config.adminPrefix(),

@@ -25,6 +25,7 @@ final class GatewayMetrics {
         ADMITTED("admitted"),
         RATE_LIMITED("rate_limited"),
         BREAKER_OPEN("breaker_open"),
+        CHALLENGED("challenged"),
         BACKEND_ERROR("backend_error");
 
         private final String label;

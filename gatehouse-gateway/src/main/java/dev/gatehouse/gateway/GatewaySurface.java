@@ -7,6 +7,7 @@ import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.Surface;
 import io.vertx.core.Handler;
+import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -14,7 +15,8 @@ import java.util.Optional;
 
 /**
  * The gateway's listener: the admin API under its prefix (outside the pipeline, as in Wicket), and
- * every other request through the pipeline: client key, rate limit (429 {@code rate limit
+ * every other request through the pipeline: client key, the admission cookie on protected paths
+ * (the challenge page or a 401 with a challenge without it), rate limit (429 {@code rate limit
  * exceeded}), then the breaker and the upstream ({@link Upstream}).
  */
 final class GatewaySurface implements Surface {
@@ -63,12 +65,12 @@ final class GatewaySurface implements Surface {
 
     @Override
     public String allowedMethods(String path) {
-        return AdminApi.allowedMethods(adminPrefix, path);
+        return admin.allowedMethods(path);
     }
 
     @Override
     public void mount(Router router) {
-        admin.mount(router, adminPrefix);
+        admin.mount(router);
     }
 
     @Override
@@ -88,14 +90,26 @@ final class GatewaySurface implements Surface {
         };
     }
 
+    /** The pipeline: client key, admission cookie on protected paths, rate limit; then the upstream. */
     private void proxy(HttpServerRequest request) {
+        long startNanos = clock.nowNanos();
         LivePolicy.Policy now = policy.current();
+        if (now.rateLimit().isEmpty() && now.protect().isEmpty()) {
+            upstream.handle(request);
+            return;
+        }
+        String clientKey = now.clientKeys().keyOf(request);
+        String path = request.path();
+        if (now.protect().covers(path == null ? "" : path) && !admitted(request, now, clientKey)) {
+            admin.challenge(request);
+            metrics.request(Outcome.CHALLENGED, clock.nowNanos() - startNanos);
+            return;
+        }
         if (now.rateLimit().isEmpty()) {
             upstream.handle(request);
             return;
         }
-        long startNanos = clock.nowNanos();
-        now.rateLimit().orElseThrow().take(now.clientKeys().keyOf(request)).thenAccept(decision -> {
+        now.rateLimit().orElseThrow().take(clientKey).thenAccept(decision -> {
             if (decision.allowed()) {
                 upstream.handle(request);
             } else {
@@ -103,6 +117,13 @@ final class GatewaySurface implements Surface {
                 metrics.request(Outcome.RATE_LIMITED, clock.nowNanos() - startNanos);
             }
         });
+    }
+
+    /** Whether {@code request} carries a live admission cookie minted for {@code clientKey}. */
+    private static boolean admitted(HttpServerRequest request, LivePolicy.Policy now, String clientKey) {
+        Cookie cookie = request.getCookie(AdmissionCookie.NAME);
+        return cookie != null
+                && now.cookie().map(c -> c.valid(cookie.getValue(), clientKey)).orElse(false);
     }
 
     /** Wicket's 429, plus when to come back. */

@@ -8,6 +8,7 @@ import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.gateway.config.GatewayConfig.Admission;
 import dev.gatehouse.gateway.config.GatewayConfig.Breaker;
+import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.proof.secret.HmacSecrets;
 import dev.gatehouse.proof.token.AdmissionTokens;
@@ -37,7 +38,9 @@ final class LivePolicy implements AutoCloseable {
             ClientKeys clientKeys,
             Optional<ClientRateLimit> rateLimit,
             Optional<CircuitBreaker> breaker,
-            Optional<AdmissionTokens> tokens) {
+            Optional<AdmissionTokens> tokens,
+            ProtectedPaths protect,
+            Optional<AdmissionCookie> cookie) {
 
         /** The breaker's state, closed when there is none. */
         CircuitBreaker.State breakerState() {
@@ -74,7 +77,9 @@ final class LivePolicy implements AutoCloseable {
                 new ClientKeys(config.identity()),
                 config.rateLimit().map(r -> new ClientRateLimit(r, clock, scheduler)),
                 config.circuitBreaker().map(this::breaker),
-                tokens(config.admission()));
+                tokens(config.admission()),
+                new ProtectedPaths(config.admission().protect()),
+                cookie(config.admission()));
     }
 
     /** The policy in force: read once per request. */
@@ -91,6 +96,10 @@ final class LivePolicy implements AutoCloseable {
     synchronized Reload apply(GatewayConfig next) {
         Policy before = current;
         next.rateLimit().ifPresent(ClientRateLimit::spec); // refused before anything changes
+        if (!next.admission().protect().isEmpty() && !started.pow().equals(next.pow())) {
+            throw new ConfigException("admission.protect: the cookie is earned by solving a challenge, and pow changed"
+                    + " since the start (restart to apply pow, then protect)");
+        }
         boolean rateChanged = !next.rateLimit().equals(before.config().rateLimit());
         boolean breakerChanged = !next.circuitBreaker().equals(before.config().circuitBreaker());
         boolean tokensChanged =
@@ -103,7 +112,9 @@ final class LivePolicy implements AutoCloseable {
                 new ClientKeys(next.identity()),
                 rateChanged ? next.rateLimit().map(r -> new ClientRateLimit(r, clock, scheduler)) : before.rateLimit(),
                 breakerChanged ? next.circuitBreaker().map(this::breaker) : before.breaker(),
-                tokensChanged ? tokens(next.admission()) : before.tokens());
+                tokensChanged ? tokens(next.admission()) : before.tokens(),
+                new ProtectedPaths(next.admission().protect()),
+                cookie(next.admission()));
         current = after;
         if (rateChanged) {
             before.rateLimit().ifPresent(ClientRateLimit::close); // its sweeps stop; requests holding it finish
@@ -163,6 +174,13 @@ final class LivePolicy implements AutoCloseable {
                 .halfOpen(config.halfOpenMax(), PROBE_TIMEOUT)
                 .clock(clock)
                 .build());
+    }
+
+    /** The cookie protected paths are entered with; none when no path is protected. */
+    private Optional<AdmissionCookie> cookie(Admission admission) {
+        return admission.protect().isEmpty()
+                ? Optional.empty()
+                : Optional.of(new AdmissionCookie(secrets, admission.cookieTtl(), wallClock));
     }
 
     private Optional<AdmissionTokens> tokens(Admission admission) {

@@ -316,8 +316,9 @@ public record GatewayConfig(
     }
 
     /**
-     * Admission tokens: with {@code required}, {@code solve} mints a single-use token and {@code
-     * enqueue} spends it; {@code secret} signs them (empty: a random one per process).
+     * Admission: with {@code required}, {@code solve} mints a single-use token and {@code enqueue}
+     * spends it; requests under a {@code protect} prefix need the cookie {@code solve} sets (living
+     * {@code cookieTtl}); {@code secret} signs both (empty: a random one per process).
      */
     public record Admission(
             boolean required, List<String> protect, String secret, Duration tokenTtl, Duration cookieTtl) {
@@ -347,9 +348,6 @@ public record GatewayConfig(
                 throw section.invalid(tokenTtl.toSeconds() < 1 ? "token_ttl" : "cookie_ttl", "at least 1s");
             }
             section.done();
-            if (!protect.isEmpty()) {
-                throw section.invalid("protect", "the admission cookie is not served by this version");
-            }
             return new Admission(required, protect, secret, tokenTtl, cookieTtl);
         }
     }
@@ -438,6 +436,11 @@ public record GatewayConfig(
                 Admission.read(root.section("admission")),
                 Identity.read(root.section("identity")));
         root.done();
+        if (!config.admission().protect().isEmpty()
+                && (!config.pow().enabled() || !config.pow().algorithm().equals(Pow.SHA256))) {
+            throw new ConfigException("admission.protect: protected paths are entered with a cookie earned by solving a"
+                    + " challenge in the browser, which needs pow.enabled: true with the sha256 algorithm");
+        }
         return config;
     }
 

@@ -155,6 +155,8 @@ final class GatewayConfigTest {
                 "pow: {enabled: maybe}|pow.enabled: \"maybe\" is not true or false",
                 "admission: {secret: short}|admission.secret: shorter than 32 bytes",
                 "identity: {from: header}|identity.name: required with from: header",
+                "admission: {protect: [/shop]}|admission.protect: protected paths are entered with a cookie earned",
+                "admission: {protect: shop}|admission.protect: \"shop\" is not a path prefix",
                 "admin_prefix: /admin|admin_prefix: \"/admin\" must start and end with /",
                 "listen: '8080'|listen: \"8080\" is not host:port",
                 "listen: ':99999'|listen: port 99999 is out of range",

@@ -1,0 +1,85 @@
+package dev.gatehouse.gateway;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The path prefixes whose requests need the admission cookie. A request's path is judged as an
+ * upstream may read it, the most it can be resolved: escapes decoded, backslashes as slashes,
+ * repeated slashes as one, {@code .} and {@code ..} segments resolved. So {@code /public/..%2fshop}
+ * and {@code //shop} are under {@code /shop}, whichever of those readings the upstream does. A
+ * prefix is a plain text prefix, as nginx's: {@code /shop} covers {@code /shopping} too.
+ */
+final class ProtectedPaths {
+
+    private final List<String> prefixes;
+
+    ProtectedPaths(List<String> prefixes) {
+        this.prefixes = List.copyOf(prefixes);
+    }
+
+    boolean isEmpty() {
+        return prefixes.isEmpty();
+    }
+
+    /** Whether {@code rawPath} (as the request line has it) is under a protected prefix. */
+    boolean covers(String rawPath) {
+        if (prefixes.isEmpty()) {
+            return false;
+        }
+        String path = resolved(rawPath);
+        for (String prefix : prefixes) {
+            if (path.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code rawPath} decoded and resolved: {@code /a/%2e%2e//b\c} is {@code /b/c}. */
+    static String resolved(String rawPath) {
+        String decoded = decode(rawPath).replace('\\', '/');
+        Deque<String> segments = new ArrayDeque<>();
+        int start = 0;
+        while (start <= decoded.length()) {
+            int slash = decoded.indexOf('/', start);
+            int end = slash < 0 ? decoded.length() : slash;
+            String segment = decoded.substring(start, end);
+            start = end + 1;
+            if (segment.equals("..")) {
+                segments.pollLast();
+            } else if (!segment.isEmpty() && !segment.equals(".")) {
+                segments.addLast(segment);
+            }
+        }
+        boolean directory = decoded.endsWith("/") || decoded.endsWith("/.") || decoded.endsWith("/..");
+        String joined = "/" + String.join("/", segments);
+        return directory && !segments.isEmpty() ? joined + "/" : joined;
+    }
+
+    /** Percent-escapes decoded once, as UTF-8; a malformed escape is kept as it is. */
+    private static String decode(String text) {
+        if (text.indexOf('%') < 0) {
+            return text;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '%' && i + 2 < text.length() && hex(text.charAt(i + 1)) >= 0 && hex(text.charAt(i + 2)) >= 0) {
+                bytes.write(hex(text.charAt(i + 1)) * 16 + hex(text.charAt(i + 2)));
+                i += 2;
+            } else {
+                byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                bytes.write(encoded, 0, encoded.length);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int hex(char c) {
+        return c < 128 ? Character.digit(c, 16) : -1;
+    }
+}
