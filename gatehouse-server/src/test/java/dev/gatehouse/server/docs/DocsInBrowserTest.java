@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.testing.RequiredServices;
+import dev.gatehouse.testing.browser.HeadlessChromium;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

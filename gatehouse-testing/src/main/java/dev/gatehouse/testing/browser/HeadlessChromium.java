@@ -1,4 +1,4 @@
-package dev.gatehouse.server.docs;
+package dev.gatehouse.testing.browser;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,15 +30,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A headless Chromium driven over the DevTools protocol (a WebSocket, JDK client only), that may
  * reach 127.0.0.1 and nothing else: every other host name resolves to nothing.
  */
-final class HeadlessChromium implements AutoCloseable {
+public final class HeadlessChromium implements AutoCloseable {
 
     /** How long starting, one command or one page may take: a liveness bound, not a measured time. */
-    static final Duration BOUND = Duration.ofSeconds(30);
+    public static final Duration BOUND = Duration.ofSeconds(30);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern DEVTOOLS_URL = Pattern.compile("DevTools listening on (ws://\\S+)");
@@ -60,11 +61,11 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** The Chromium of this machine, if one is installed where Debian and Ubuntu put it. */
-    static Optional<Path> executable() {
+    public static Optional<Path> executable() {
         return EXECUTABLES.stream().map(Path::of).filter(Files::isExecutable).findFirst();
     }
 
-    static HeadlessChromium start(Path executable, Path profile) {
+    public static HeadlessChromium start(Path executable, Path profile) {
         List<String> command = List.of(
                 executable.toString(),
                 "--headless",
@@ -143,14 +144,14 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** A new tab, attached: commands and events of its own session. */
-    Page newPage() {
+    public Page newPage() {
         JsonNode target = send(null, "Target.createTarget", Map.of("url", "about:blank"));
         String targetId = target.get("targetId").asText();
         JsonNode attached = send(null, "Target.attachToTarget", Map.of("targetId", targetId, "flatten", true));
         return new Page(this, targetId, attached.get("sessionId").asText());
     }
 
-    JsonNode send(String sessionId, String method, Map<String, ?> params) {
+    public JsonNode send(@Nullable String sessionId, String method, Map<String, ?> params) {
         int id = ids.incrementAndGet();
         ObjectNode message = JSON.createObjectNode();
         message.put("id", id);
@@ -181,14 +182,14 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** The events received so far for {@code sessionId}. */
-    List<JsonNode> events(String sessionId) {
+    public List<JsonNode> events(String sessionId) {
         return events.stream()
                 .filter(event -> sessionId.equals(event.path("sessionId").asText()))
                 .toList();
     }
 
     /** Waits until an event of {@code sessionId} matches {@code condition} (checked as events arrive). */
-    void awaitEvent(String sessionId, Predicate<JsonNode> condition, String what) {
+    public void awaitEvent(String sessionId, Predicate<JsonNode> condition, String what) {
         long deadline = System.nanoTime() + BOUND.toNanos();
         synchronized (events) {
             while (events(sessionId).stream().noneMatch(condition)) {
@@ -241,14 +242,14 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** One tab of the browser. */
-    record Page(HeadlessChromium browser, String targetId, String sessionId) {
+    public record Page(HeadlessChromium browser, String targetId, String sessionId) {
 
-        JsonNode send(String method, Map<String, ?> params) {
+        public JsonNode send(String method, Map<String, ?> params) {
             return browser.send(sessionId, method, params);
         }
 
         /** Opens {@code url} with network, console and log events recorded, and waits for its load event. */
-        void open(String url) {
+        public void open(String url) {
             send("Network.enable", Map.of());
             send("Network.setCacheDisabled", Map.of("cacheDisabled", true));
             send("Runtime.enable", Map.of());
@@ -262,7 +263,7 @@ final class HeadlessChromium implements AutoCloseable {
         }
 
         /** Evaluates {@code expression} (a promise is awaited) and answers its value. */
-        JsonNode evaluate(String expression) {
+        public JsonNode evaluate(String expression) {
             JsonNode result = send(
                     "Runtime.evaluate", Map.of("expression", expression, "awaitPromise", true, "returnByValue", true));
             if (result.has("exceptionDetails")) {
@@ -271,14 +272,14 @@ final class HeadlessChromium implements AutoCloseable {
             return result.path("result").path("value");
         }
 
-        List<JsonNode> events(String method) {
+        public List<JsonNode> events(String method) {
             return browser.events(sessionId).stream()
                     .filter(event -> method.equals(event.path("method").asText()))
                     .map(event -> event.path("params"))
                     .toList();
         }
 
-        void close() {
+        public void close() {
             browser.send(null, "Target.closeTarget", Map.of("targetId", targetId));
         }
     }
@@ -287,10 +288,10 @@ final class HeadlessChromium implements AutoCloseable {
     private static final class Listener implements WebSocket.Listener {
 
         private final StringBuilder partial = new StringBuilder();
-        private volatile HeadlessChromium owner;
+        private volatile @Nullable HeadlessChromium owner;
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        public @Nullable CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             partial.append(data);
             if (last) {
                 String text = partial.toString();
