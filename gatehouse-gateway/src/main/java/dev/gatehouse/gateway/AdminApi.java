@@ -91,6 +91,12 @@ final class AdminApi {
                             .putHeader("X-Content-Type-Options", "nosniff")
                             .end(script));
         }
+        router.route(prefix + "page").handler(ctx -> {
+            if (method(ctx, HttpMethod.GET, HttpMethod.HEAD)
+                    && configured(ctx, policy.current().cookie().isPresent(), "admission cookie")) {
+                challenge(ctx.request()); // for a proxy in front that shows it on a 401 (nginx's error_page)
+            }
+        });
         BodyHandler bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         router.route(prefix + "challenge").handler(this::challenge);
         // the method and the component are checked before the body is read (a second route of the path reads it)
@@ -111,7 +117,7 @@ final class AdminApi {
 
     /** The methods an admin path answers, for the {@code Allow} header of a 405. */
     String allowedMethods(String path) {
-        if (path.startsWith(prefix + "assets/")) {
+        if (path.startsWith(prefix + "assets/") || path.equals(prefix + "page")) {
             return "GET, HEAD";
         }
         return path.equals(prefix + "status") ? "GET, POST" : "POST";

@@ -113,7 +113,8 @@ public final class Gateway implements AutoCloseable {
                     policy,
                     upstream,
                     metrics,
-                    clock);
+                    clock,
+                    config.forwardAuth().enabled());
             Listeners listeners = Listeners.start(
                     infra,
                     limits,

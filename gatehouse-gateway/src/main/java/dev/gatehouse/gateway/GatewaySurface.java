@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
@@ -11,6 +12,7 @@ import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 
 /**
@@ -30,6 +32,7 @@ final class GatewaySurface implements Surface {
     private final Upstream upstream;
     private final GatewayMetrics metrics;
     private final NanoClock clock;
+    private final boolean forwardAuth;
 
     GatewaySurface(
             Address address,
@@ -38,7 +41,8 @@ final class GatewaySurface implements Surface {
             LivePolicy policy,
             Upstream upstream,
             GatewayMetrics metrics,
-            NanoClock clock) {
+            NanoClock clock,
+            boolean forwardAuth) {
         this.address = address;
         this.adminPrefix = adminPrefix;
         this.admin = admin;
@@ -46,6 +50,7 @@ final class GatewaySurface implements Surface {
         this.upstream = upstream;
         this.metrics = metrics;
         this.clock = clock;
+        this.forwardAuth = forwardAuth;
     }
 
     @Override
@@ -71,6 +76,7 @@ final class GatewaySurface implements Surface {
     @Override
     public void mount(Router router) {
         admin.mount(router);
+        router.route(adminPrefix + "auth").handler(this::forwardAuth);
     }
 
     @Override
@@ -90,30 +96,82 @@ final class GatewaySurface implements Surface {
         };
     }
 
-    /** The pipeline: client key, admission cookie on protected paths, rate limit; then the upstream. */
     private void proxy(HttpServerRequest request) {
+        String path = request.path();
+        gate(request, path == null ? "" : path, false, () -> upstream.handle(request));
+    }
+
+    /**
+     * The forward-auth endpoint: the pipeline for the request the caller (nginx, Traefik, Caddy)
+     * describes in its headers, answered 204 when it may pass; refused as the proxy would refuse it
+     * (401 with the challenge page or a challenge, 429, 503 while the breaker is open), or, with
+     * {@code ?deny=403} (nginx's {@code auth_request} passes only 401 and 403 on), 403 with the
+     * refusal's status in {@code X-Gatehouse-Status}.
+     */
+    private void forwardAuth(RoutingContext ctx) {
+        if (!forwardAuth) {
+            AdminApi.error(ctx.response(), 404, "forward_auth not configured");
+            return;
+        }
+        HttpServerRequest request = ctx.request();
+        boolean nginx = "403".equals(request.getParam("deny"));
+        gate(request, forwardedPath(request), nginx, () -> {
+            LivePolicy.Policy now = policy.current();
+            if (now.breakerState() == CircuitBreaker.State.OPEN
+                    || now.breakerState() == CircuitBreaker.State.FORCED_OPEN) {
+                deny(request, 503, Upstream.BREAKER_OPEN, nginx);
+                return;
+            }
+            request.response().setStatusCode(204).end();
+        });
+    }
+
+    /** The path of the request the caller asks about: Traefik's and Caddy's header, then nginx's usual one. */
+    private static String forwardedPath(HttpServerRequest request) {
+        String uri = request.getHeader("X-Forwarded-Uri");
+        if (uri == null) {
+            uri = request.getHeader("X-Original-URI");
+        }
+        if (uri == null) {
+            return "/";
+        }
+        int query = uri.indexOf('?');
+        return query < 0 ? uri : uri.substring(0, query);
+    }
+
+    /**
+     * The pipeline before the upstream, for {@code request} as if for {@code path}: client key, the
+     * admission cookie on protected paths, the rate limit. A refusal is answered here; a request that
+     * passes is handed to {@code passed}.
+     */
+    private void gate(HttpServerRequest request, String path, boolean nginx, Runnable passed) {
         long startNanos = clock.nowNanos();
         LivePolicy.Policy now = policy.current();
         if (now.rateLimit().isEmpty() && now.protect().isEmpty()) {
-            upstream.handle(request);
+            passed.run();
             return;
         }
         String clientKey = now.clientKeys().keyOf(request);
-        String path = request.path();
-        if (now.protect().covers(path == null ? "" : path) && !admitted(request, now, clientKey)) {
+        if (now.protect().covers(path) && !admitted(request, now, clientKey)) {
             admin.challenge(request);
             metrics.request(Outcome.CHALLENGED, clock.nowNanos() - startNanos);
             return;
         }
         if (now.rateLimit().isEmpty()) {
-            upstream.handle(request);
+            passed.run();
             return;
         }
         now.rateLimit().orElseThrow().take(clientKey).thenAccept(decision -> {
             if (decision.allowed()) {
-                upstream.handle(request);
+                passed.run();
             } else {
-                refuse(request, decision);
+                if (decision.nanosUntilRetry() > 0 && decision.nanosUntilRetry() != Decision.NEVER) {
+                    request.response()
+                            .putHeader(
+                                    HttpHeaders.RETRY_AFTER,
+                                    Long.toString(Upstream.ceilSeconds(decision.nanosUntilRetry())));
+                }
+                deny(request, 429, RATE_LIMITED, nginx);
                 metrics.request(Outcome.RATE_LIMITED, clock.nowNanos() - startNanos);
             }
         });
@@ -126,14 +184,12 @@ final class GatewaySurface implements Surface {
                 && now.cookie().map(c -> c.valid(cookie.getValue(), clientKey)).orElse(false);
     }
 
-    /** Wicket's 429, plus when to come back. */
-    private static void refuse(HttpServerRequest request, Decision decision) {
-        if (decision.nanosUntilRetry() > 0 && decision.nanosUntilRetry() != Decision.NEVER) {
-            request.response()
-                    .putHeader(
-                            HttpHeaders.RETRY_AFTER, Long.toString(Upstream.ceilSeconds(decision.nanosUntilRetry())));
-        }
+    /** A refusal in Wicket's words (plain text), or nginx's 403 carrying the status it stands for. */
+    private static void deny(HttpServerRequest request, int status, String text, boolean nginx) {
         request.response().putHeader("X-Content-Type-Options", "nosniff");
-        ErrorStyle.sendText(request.response(), 429, RATE_LIMITED);
+        if (nginx) {
+            request.response().putHeader("X-Gatehouse-Status", Integer.toString(status));
+        }
+        ErrorStyle.sendText(request.response(), nginx ? 403 : status, text);
     }
 }

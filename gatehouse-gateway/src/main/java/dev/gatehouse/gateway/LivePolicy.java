@@ -154,6 +154,7 @@ final class LivePolicy implements AutoCloseable {
         addIf(changed, "admin_listen", !a.adminListen().equals(b.adminListen()));
         addIf(changed, "admission", !a.admission().equals(b.admission()));
         addIf(changed, "identity", !a.identity().equals(b.identity()));
+        addIf(changed, "forward_auth", !a.forwardAuth().equals(b.forwardAuth()));
         return changed;
     }
 

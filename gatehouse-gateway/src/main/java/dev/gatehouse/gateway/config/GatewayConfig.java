@@ -40,7 +40,8 @@ public record GatewayConfig(
         String adminPrefix,
         HostPort adminListen,
         Admission admission,
-        Identity identity) {
+        Identity identity,
+        ForwardAuth forwardAuth) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -385,6 +386,18 @@ public record GatewayConfig(
         }
     }
 
+    /**
+     * The forward-auth endpoint ({@code <admin_prefix>auth}) for nginx {@code auth_request}, Traefik
+     * ForwardAuth and Caddy {@code forward_auth}: the pipeline without the proxy.
+     */
+    public record ForwardAuth(boolean enabled) {
+        static ForwardAuth read(Section section) {
+            boolean enabled = section.bool("enabled", false);
+            section.done();
+            return new ForwardAuth(enabled);
+        }
+    }
+
     /** Reads and checks the file at {@code path}. */
     public static GatewayConfig read(Path path) {
         byte[] bytes;
@@ -434,7 +447,8 @@ public record GatewayConfig(
                 adminPrefix(root),
                 HostPort.parse(root, "admin_listen", root.text("admin_listen", "127.0.0.1:9090")),
                 Admission.read(root.section("admission")),
-                Identity.read(root.section("identity")));
+                Identity.read(root.section("identity")),
+                ForwardAuth.read(root.section("forward_auth")));
         root.done();
         if (!config.admission().protect().isEmpty()
                 && (!config.pow().enabled() || !config.pow().algorithm().equals(Pow.SHA256))) {
