@@ -1,19 +1,24 @@
 package dev.gatehouse.gateway;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import dev.gatehouse.http.AccessLog;
+import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.Surface;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gateway's listener: the admin API under its prefix (outside the pipeline, as in Wicket), and
@@ -97,8 +102,39 @@ final class GatewaySurface implements Surface {
     }
 
     private void proxy(HttpServerRequest request) {
+        String problem = targetProblem(request);
+        if (problem != null) {
+            request.response().putHeader(HttpHeaders.CONNECTION, "close");
+            ErrorStyle.sendText(
+                    request.response(), request.method().equals(HttpMethod.CONNECT) ? 405 : 400, problem + "\n");
+            return;
+        }
+        gate(request, requireNonNull(request.path()), false, () -> upstream.handle(request)); // checked above
+    }
+
+    /**
+     * Why {@code request} cannot be proxied as asked, or null: the gateway is a reverse proxy of one
+     * upstream, so a tunnel ({@code CONNECT}), a target that is no path ({@code *}, another
+     * server's URL), a path that could walk out of the upstream's base path ({@code ..}, however
+     * escaped) and a {@code Host} that is no host are refused rather than passed on for the upstream
+     * to read some other way.
+     */
+    private static @Nullable String targetProblem(HttpServerRequest request) {
+        if (request.method().equals(HttpMethod.CONNECT)) {
+            return "CONNECT is not proxied: this is a reverse proxy";
+        }
+        String uri = request.uri();
         String path = request.path();
-        gate(request, path == null ? "" : path, false, () -> upstream.handle(request));
+        if (!uri.startsWith("/") || path == null) {
+            return "the request target must be a path (origin-form), not \"" + ClientText.shorten(uri) + "\"";
+        }
+        if (ProtectedPaths.hasDotSegment(path)) {
+            return "path with a . or .. segment: \"" + ClientText.shorten(path) + "\"";
+        }
+        if (request.getHeader(HttpHeaders.HOST) != null && request.authority() == null) {
+            return "the Host header is not a host: \"" + ClientText.shorten(request.getHeader(HttpHeaders.HOST)) + "\"";
+        }
+        return null;
     }
 
     /**

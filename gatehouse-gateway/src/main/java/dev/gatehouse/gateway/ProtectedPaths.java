@@ -39,6 +39,25 @@ final class ProtectedPaths {
         return false;
     }
 
+    /**
+     * Whether {@code rawPath}, read the same most-resolved way, has a {@code .} or {@code ..} segment:
+     * {@code /a/..%2fb} and {@code /a\..\b} do. Such a path could walk out of the upstream's base path.
+     */
+    static boolean hasDotSegment(String rawPath) {
+        String decoded = decode(rawPath).replace('\\', '/');
+        int start = 0;
+        while (start <= decoded.length()) {
+            int slash = decoded.indexOf('/', start);
+            int end = slash < 0 ? decoded.length() : slash;
+            String segment = decoded.substring(start, end);
+            if (segment.equals(".") || segment.equals("..")) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
     /** {@code rawPath} decoded and resolved: {@code /a/%2e%2e//b\c} is {@code /b/c}. */
     static String resolved(String rawPath) {
         String decoded = decode(rawPath).replace('\\', '/');

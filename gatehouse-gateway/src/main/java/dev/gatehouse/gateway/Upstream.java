@@ -14,13 +14,16 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.HttpProxy;
+import io.vertx.httpproxy.MediaType;
 import io.vertx.httpproxy.ProxyContext;
 import io.vertx.httpproxy.ProxyInterceptor;
 import io.vertx.httpproxy.ProxyOptions;
@@ -46,6 +49,8 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Upstream.class);
 
     static final String BREAKER_OPEN = "service temporarily unavailable\n";
+
+    private static final MediaType PLAIN_TEXT = MediaType.parse(ErrorStyle.PLAIN_TEXT.toString());
 
     private static final String PERMIT = "gatehouse.permit";
     private static final String STARTED = "gatehouse.started";
@@ -112,7 +117,16 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private Future<HttpClientRequest> origin(ProxyContext context) {
         RequestOptions options =
                 new RequestOptions().setHost(host).setPort(port).setSsl(tls);
+        HttpServerRequest incoming = context.request().proxiedRequest();
         return context.client().request(options).onSuccess(request -> {
+            // a reset (the client went away, its body broke) is answered by the stage; not Vert.x's ERROR
+            request.exceptionHandler(failure -> LOG.debug("upstream request ended: {}", failure.toString()));
+            if (clientGone(incoming)) { // while the connection to the upstream was being made
+                request.reset(0, new HttpClosedException("the client went away"));
+                return;
+            }
+            incoming.response()
+                    .closeHandler(closed -> request.reset(0, new HttpClosedException("the client went away")));
             long limitMillis = millis(timeouts.upstreamResponse());
             if (limitMillis <= 0) {
                 return;
@@ -154,6 +168,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                         return response;
                     })
                     .recover(failure -> {
+                        if (clientGone(request.proxiedRequest())) {
+                            // the client broke off (went away, sent a bad body): no fault of the upstream's
+                            breaker.ifPresent(b -> b.release(permit));
+                            LOG.debug("client gone before the upstream answered: {}", failure.toString());
+                            return Future.failedFuture(failure);
+                        }
                         breaker.ifPresent(b -> b.onFailure(permit, elapsed(context)));
                         context.set(OUTCOME, Outcome.BACKEND_ERROR);
                         boolean timedOut = Boolean.TRUE.equals(context.get(TIMED_OUT, Boolean.class));
@@ -168,6 +188,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
         @Override
         public Future<Void> handleProxyResponse(ProxyContext context) {
+            if (context.response().getStatusCode() != 101) { // a switch keeps Connection and Upgrade for its client
+                dropHopByHop(context.response().headers());
+            }
             Outcome outcome = context.get(OUTCOME, Outcome.class);
             Long started = context.get(STARTED, Long.class);
             return context.sendResponse().andThen(sent -> {
@@ -183,15 +206,16 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         }
     }
 
+    /** Whether the client's side of {@code incoming} is over: its connection (or stream) closed. */
+    private static boolean clientGone(HttpServerRequest incoming) {
+        return incoming.response().closed() || incoming.connection() == null;
+    }
+
     /**
-     * The request as the upstream gets it: headers the client named in {@code Connection} dropped
-     * (the other hop-by-hop ones the proxy drops itself), the client's address appended to {@code
-     * X-Forwarded-For}, its {@code Host} kept (as Wicket keeps it) and also in {@code
-     * X-Forwarded-Host}, its scheme in {@code X-Forwarded-Proto}, the path under the upstream's.
+     * Drops the hop-by-hop headers the proxy keeps: those {@code Connection} names (and it), and the
+     * obsolete {@code Proxy-Connection} and the h2c upgrade's {@code HTTP2-Settings}.
      */
-    private void forward(ProxyRequest request) {
-        HttpServerRequest incoming = request.proxiedRequest();
-        MultiMap headers = request.headers();
+    static void dropHopByHop(MultiMap headers) {
         for (String connection : headers.getAll(HttpHeaders.CONNECTION)) {
             int start = 0;
             while (start <= connection.length()) {
@@ -204,6 +228,25 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 }
             }
         }
+        headers.remove(HttpHeaders.CONNECTION);
+        headers.remove("Proxy-Connection");
+        headers.remove("HTTP2-Settings");
+    }
+
+    /**
+     * The request as the upstream gets it: headers the client named in {@code Connection} dropped
+     * (the other hop-by-hop ones the proxy drops itself), the client's address appended to {@code
+     * X-Forwarded-For}, its {@code Host} kept (as Wicket keeps it) and also in {@code
+     * X-Forwarded-Host}, its scheme in {@code X-Forwarded-Proto}, the path under the upstream's.
+     */
+    private void forward(ProxyRequest request) {
+        HttpServerRequest incoming = request.proxiedRequest();
+        MultiMap headers = request.headers();
+        boolean upgrade = headers.contains(HttpHeaders.UPGRADE);
+        dropHopByHop(headers);
+        if (upgrade) {
+            headers.set(HttpHeaders.CONNECTION, "Upgrade"); // kept for a WebSocket: the proxy passes it on
+        }
         List<String> prior = headers.getAll("X-Forwarded-For");
         String client = ClientKeys.address(incoming);
         headers.set("X-Forwarded-For", prior.isEmpty() ? client : String.join(", ", prior) + ", " + client);
@@ -214,14 +257,19 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         }
         headers.set("X-Forwarded-Proto", incoming.isSSL() ? "https" : "http");
         if (!basePath.isEmpty()) {
-            request.setURI(basePath + request.getURI());
+            request.setURI(basePath + request.getURI()); // an origin-form target: GatewaySurface refused the others
+        }
+        if (incoming.version() == HttpVersion.HTTP_2
+                && !incoming.isEnded()
+                && !incoming.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+            // an HTTP/2 body of unknown length goes on chunked (the proxy decides so from these headers)
+            incoming.headers().set(HttpHeaders.TRANSFER_ENCODING, "chunked");
         }
     }
 
     private static ProxyResponse text(ProxyResponse response, String text) {
-        return response.putHeader(HttpHeaders.CONTENT_TYPE, ErrorStyle.PLAIN_TEXT.toString())
-                .putHeader("X-Content-Type-Options", "nosniff")
-                .setBody(Body.body(Buffer.buffer(text)));
+        return response.putHeader("X-Content-Type-Options", "nosniff")
+                .setBody(Body.body(Buffer.buffer(text), PLAIN_TEXT));
     }
 
     static long ceilSeconds(long nanos) {

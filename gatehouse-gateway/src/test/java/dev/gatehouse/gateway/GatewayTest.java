@@ -286,7 +286,9 @@ final class GatewayTest {
                     .contains("gatehouse_requests_total{outcome=\"admitted\"} 1.0")
                     .contains("gatehouse_requests_total{outcome=\"rate_limited\"}")
                     .contains("gatehouse_breaker_state 0.0")
-                    .contains("gatehouse_request_duration_seconds_bucket");
+                    .contains("gatehouse_request_duration_seconds_bucket")
+                    .as("the JVM's own figures")
+                    .contains("jvm_memory_used_bytes", "jvm_threads_live_threads", "process_cpu_usage");
             assertThat(health.statusCode()).isEqualTo(200);
         }
     }

@@ -104,6 +104,22 @@ final class TestGateway implements AutoCloseable {
         return builder.build();
     }
 
+    /** Polls {@code condition} until it holds, failing after a liveness bound. */
+    static void awaitCondition(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            org.assertj.core.api.Assertions.assertThat(System.nanoTime())
+                    .as("condition within %s", REQUEST_TIMEOUT)
+                    .isLessThan(deadline);
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     @Override
     public void close() {
         gateway.close();

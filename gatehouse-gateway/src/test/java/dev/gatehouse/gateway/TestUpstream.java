@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The backend of the gateway tests: answers {@code upstream <uri>} (as Wicket's integration test's
- * stub does), or a status set by the test, or nothing at all; keeps the heads it was sent.
+ * stub does), or a status set by the test, or nothing at all; keeps the heads it was sent. Paths
+ * under {@code /hang} are never answered, {@code /hop} answers with hop-by-hop headers of its own,
+ * and WebSocket upgrades are echoed.
  */
 final class TestUpstream implements AutoCloseable {
 
@@ -25,7 +27,9 @@ final class TestUpstream implements AutoCloseable {
     private volatile boolean silent;
 
     private TestUpstream() {
-        server = vertx.createHttpServer().requestHandler(this::answer);
+        server = vertx.createHttpServer()
+                .webSocketHandler(socket -> socket.textMessageHandler(socket::writeTextMessage))
+                .requestHandler(this::answer);
         try {
             server.listen(0, "127.0.0.1")
                     .toCompletionStage()
@@ -73,15 +77,24 @@ final class TestUpstream implements AutoCloseable {
     }
 
     private void answer(HttpServerRequest request) {
+        if (request.canUpgradeToWebSocket()) {
+            return; // the WebSocket handler takes it
+        }
         request.body().onSuccess(body -> {
             seen.add(new Seen(
                     request.method().name(),
                     request.uri(),
                     MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
                     body.toString()));
-            if (!silent) {
-                request.response().setStatusCode(status.get()).end("upstream " + request.uri());
+            if (silent || request.path().contains("/hang")) {
+                return;
             }
+            if (request.path().endsWith("/hop")) {
+                request.response()
+                        .putHeader("X-Upstream-Secret", "1")
+                        .putHeader("Connection", "X-Upstream-Secret, close");
+            }
+            request.response().setStatusCode(status.get()).end("upstream " + request.uri());
         });
     }
 

@@ -91,7 +91,12 @@ final class ConnectionGuard implements Runnable {
     private enum Mode {
         UNKNOWN,
         HTTP1,
-        HTTP2
+        HTTP2,
+        /**
+         * Switched to another protocol (a 101 for a WebSocket, say): the bytes are the two ends'
+         * own, no request heads or bodies, so only an unread answer is bounded from here on.
+         */
+        TUNNEL
     }
 
     private final long headerTimeoutNanos;
@@ -166,7 +171,11 @@ final class ConnectionGuard implements Runnable {
         if (mode == Mode.UNKNOWN) {
             detectHttp2(ctx);
         }
-        long phaseDeadlineNanos = mode == Mode.HTTP2 ? checkHttp2(ctx, nowNanos) : checkHttp1(ctx, nowNanos);
+        long phaseDeadlineNanos = switch (mode) {
+            case HTTP2 -> checkHttp2(ctx, nowNanos);
+            case TUNNEL -> Long.MAX_VALUE;
+            default -> checkHttp1(ctx, nowNanos);
+        };
         if (phaseDeadlineNanos == NONE) {
             return; // closed
         }
@@ -337,6 +346,31 @@ final class ConnectionGuard implements Runnable {
         });
     }
 
+    /**
+     * Makes an accepted head read one way by everything after this: {@code chunked} in lowercase
+     * (the proxy compares it exactly), an h2c upgrade with a body declined (served as HTTP/1.1; the
+     * upgrade would lose the body), and a {@code close} anywhere in {@code Connection} honoured.
+     */
+    private void settle(HttpRequest request) {
+        if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            request.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (upgradeAsked
+                && request.headers().containsValue(HttpHeaderNames.UPGRADE, "h2c", true)
+                && (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
+                        || !"0"
+                                .equals(request.headers()
+                                        .get(HttpHeaderNames.CONTENT_LENGTH, "0")
+                                        .trim()))) {
+            request.headers().remove(HttpHeaderNames.UPGRADE);
+            request.headers().remove("HTTP2-Settings");
+            upgradeAsked = false;
+        }
+        if (request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
+            closeAfterAnswer = true;
+        }
+    }
+
     /*
      * Framing that a front proxy and this server could read two ways is refused (RFC 9112 6.1 and
      * 6.3): a Transfer-Encoding other than exactly one "chunked". Netty itself refuses chunked with a
@@ -437,7 +471,7 @@ final class ConnectionGuard implements Runnable {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            if (mode != Mode.HTTP2) {
+            if (mode != Mode.HTTP2 && mode != Mode.TUNNEL) {
                 if (phase == Phase.AWAIT_HEAD) {
                     phase = Phase.HEAD;
                     phaseStartNanos = System.nanoTime();
@@ -465,7 +499,7 @@ final class ConnectionGuard implements Runnable {
          */
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            if (mode != Mode.HTTP2 && !answerPassing && msg instanceof ByteBuf) {
+            if (mode != Mode.HTTP2 && mode != Mode.TUNNEL && !answerPassing && msg instanceof ByteBuf) {
                 ChannelPromise written = promise.unvoid();
                 written.addListener(done -> {
                     detectHttp2(ctx);
@@ -494,6 +528,10 @@ final class ConnectionGuard implements Runnable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
             if (refusing) {
                 ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (mode == Mode.TUNNEL) {
+                super.channelRead(ctx, msg);
                 return;
             }
             if (msg instanceof ByteBuf bytes
@@ -586,6 +624,8 @@ final class ConnectionGuard implements Runnable {
                     // Vert.x answers a failed request 400 and closes; nothing after it is read
                     request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(problem)));
                     stopReading(ctx);
+                } else {
+                    settle(request);
                 }
             } else {
                 stopReading(ctx);
@@ -630,6 +670,13 @@ final class ConnectionGuard implements Runnable {
         private void writeAnswer(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
             if (msg instanceof HttpResponse response) {
                 if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                    if (response.status().code() == 101
+                            && mode == Mode.HTTP1
+                            && !"h2c".equalsIgnoreCase(response.headers().get(HttpHeaderNames.UPGRADE))) {
+                        mode = Mode.TUNNEL; // a WebSocket, say; h2c is watched as HTTP/2
+                        requestsInProgress = 0;
+                        requestsInProgress = 0;
+                    }
                     super.write(ctx, msg, promise); // 100 Continue, 103: not the answer
                     return;
                 }

@@ -3,6 +3,11 @@ package dev.gatehouse.http;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -16,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What every surface of one process shares, built once and closed in reverse order by one call:
  * the clock, one timer thread (queue wake-ups, sweeps, reload checks; never an event loop), the
- * metrics registry, the Redis connection when state is shared, and Vert.x with its bounded
+ * metrics registry (with the JVM's own figures), the Redis connection when state is shared, and Vert.x with its bounded
  * transport. Surfaces register what they open with {@link #closeWith}, to be closed before all of
  * this.
  */
@@ -45,6 +50,12 @@ public final class Infrastructure implements AutoCloseable {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             closer.add("metrics", registry::close);
             this.metrics = registry;
+            // the process's own figures (heap, GC pauses, threads, CPU), as every JVM service shows them
+            new JvmMemoryMetrics().bindTo(registry);
+            closer.add("gc metrics", new JvmGcMetrics()).bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
             ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, task -> {
                 Thread thread = new Thread(task, "gatehouse-timers");
                 thread.setDaemon(true);

@@ -1,0 +1,268 @@
+package dev.gatehouse.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testing.http.CapturedLog;
+import dev.gatehouse.testing.http.RawConnection;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What a hostile or broken client sends the gateway (the defects an attacker's probe found, each
+ * kept here): nothing it does trips the breaker for everyone, walks out of the upstream's base path,
+ * tunnels, smuggles a body past the upstream or makes the gateway log an ERROR.
+ */
+final class GatewayHostileClientTest {
+
+    private TestUpstream upstream;
+    private CapturedLog log;
+
+    @BeforeEach
+    void start() {
+        upstream = TestUpstream.start();
+        log = CapturedLog.start();
+    }
+
+    @AfterEach
+    void stop() {
+        log.assertNoErrorOrStackTrace();
+        log.close();
+        upstream.close();
+    }
+
+    private TestGateway gateway(String yaml) {
+        return TestGateway.start("upstream: " + upstream.url() + "/base\n" + yaml);
+    }
+
+    @Test
+    void brokenBodiesAndClientsThatLeaveDoNotTripTheBreaker() throws Exception {
+        try (TestGateway gateway = gateway("circuit_breaker: {failure_ratio: 0.5, min_samples: 5, cooldown: 1h}\n")) {
+            for (int i = 0; i < 12; i++) {
+                try (RawConnection connection = RawConnection.open(gateway.port())) {
+                    String answer = connection
+                            .send("POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n\r\n")
+                            .readUntilClosed();
+                    assertThat(RawConnection.status(answer)).isEqualTo(400);
+                }
+            }
+            for (int i = 0; i < 6; i++) { // leave while the upstream has not answered yet
+                try (RawConnection connection = RawConnection.open(gateway.port())) {
+                    connection.send("GET /hang HTTP/1.1\r\nHost: a\r\n\r\n");
+                    awaitSeen(i + 1);
+                }
+            }
+            assertThat(gateway.get("/normal").statusCode())
+                    .as("the breaker is still closed")
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aWebSocketStaysOpenPastTheHeaderTimeoutWhileItsFramesFlow() throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {read_header: 200ms}\n")) {
+            List<String> echoed = new CopyOnWriteArrayList<>();
+            WebSocket socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/chat"), new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                            echoed.add(data.toString());
+                            webSocket.request(1);
+                            return null;
+                        }
+                    })
+                    .get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 6; i++) { // 600 ms of frames: three header timeouts
+                socket.sendText("frame " + i, true).get(10, TimeUnit.SECONDS);
+                Thread.sleep(100);
+            }
+            TestGateway.awaitCondition(() -> echoed.size() == 6);
+
+            assertThat(echoed).containsExactly("frame 0", "frame 1", "frame 2", "frame 3", "frame 4", "frame 5");
+            assertThat(socket.isInputClosed()).isFalse();
+            socket.abort();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/../secret", "/%2e%2e/secret", "/x/../../admin", "/x/..%2fsecret", "/x\\..\\secret", "/."})
+    void aPathThatCouldWalkOutOfTheBasePathIsRefused(String path) {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(400);
+                assertThat(answer).contains("path with a . or .. segment");
+            }
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"GET http://evil/x HTTP/1.1", "OPTIONS * HTTP/1.1", "GET abc HTTP/1.1"})
+    void aTargetThatIsNoPathIsRefused(String requestLine) {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer =
+                        connection.send(requestLine + "\r\nHost: a\r\n\r\n").readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(400);
+            }
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
+    @Test
+    void connectIsRefusedAndTheNextRequestIsNotReadAsItsTunnel() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(405);
+                assertThat(answer).contains("CONNECT is not proxied");
+            }
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
+    @Test
+    void aHostThatIsNoHostIsRefused() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("GET / HTTP/1.1\r\nHost: a b/c@d\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(400);
+            }
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
+    @Test
+    void aBodySentWithAnH2cUpgradeReachesTheUpstream() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("POST /h2c HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                                + "HTTP2-Settings: AAMAAABkAAQAAP__\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                + "3\r\nabc\r\n0\r\n\r\n")
+                        .readAnswers(1);
+
+                assertThat(RawConnection.status(answer))
+                        .as("switched to HTTP/2, the body on stream 1")
+                        .isEqualTo(101);
+                awaitSeen(1);
+            }
+            assertThat(upstream.last().body()).isEqualTo("abc");
+        }
+    }
+
+    @Test
+    void anHttp2BodyOfUnknownLengthReachesTheUpstream() throws Exception {
+        try (TestGateway gateway = gateway("")) {
+            Vertx vertx = Vertx.vertx();
+            try {
+                var client = vertx.createHttpClient(new HttpClientOptions()
+                        .setProtocolVersion(HttpVersion.HTTP_2)
+                        .setHttp2ClearTextUpgrade(false));
+                HttpClientResponse response = client.request(new RequestOptions()
+                                .setMethod(HttpMethod.POST)
+                                .setHost("127.0.0.1")
+                                .setPort(gateway.port())
+                                .setURI("/h2"))
+                        .compose(request -> {
+                            request.setChunked(true);
+                            request.write("part one, ");
+                            request.end("part two");
+                            return request.response();
+                        })
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS);
+
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(upstream.last().body()).isEqualTo("part one, part two");
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void theUpstreamsHopByHopHeadersStayOnItsHop() {
+        try (TestGateway gateway = gateway("")) {
+            var response = gateway.get("/hop");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("X-Upstream-Secret")).isEmpty();
+            assertThat(response.headers().firstValue("Connection")).isEmpty();
+        }
+    }
+
+    @Test
+    void anyCaseOfChunkedIsReadAndACloseAmongConnectionTokensIsHonoured() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send(
+                                "POST /te HTTP/1.1\r\nHost: a\r\nConnection: foo, close\r\nTransfer-Encoding: CHUNKED\r\n\r\n"
+                                        + "3\r\nabc\r\n0\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(200);
+                assertThat(connection.closedByServer()).isTrue();
+            }
+            assertThat(upstream.last().body()).isEqualTo("abc");
+        }
+    }
+
+    @Test
+    void theBreakersRefusalIsPlainText() {
+        upstream.answerWith(500);
+        try (TestGateway gateway = gateway("circuit_breaker: {min_samples: 1, cooldown: 1h}\n")) {
+            gateway.get("/");
+
+            var refused = gateway.get("/");
+
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+        }
+    }
+
+    @Test
+    void aSilentConnectionIsClosedAtTheHeaderTimeout() {
+        try (TestGateway gateway = gateway("timeouts: {read_header: 200ms}\n")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                connection.readUntilClosed();
+
+                assertThat(connection.closedByServer()).isTrue();
+            }
+        }
+    }
+
+    private void awaitSeen(int count) {
+        TestGateway.awaitCondition(() -> upstream.seen().size() >= count);
+    }
+}
