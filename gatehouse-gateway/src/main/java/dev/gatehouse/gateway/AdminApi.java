@@ -190,19 +190,13 @@ final class AdminApi {
 
     /**
      * The load difficulty follows, in [0, 1]: the breaker's state (half-open 0.75, open 1) or the
-     * queue's length over 10,000, whichever is higher, as Wicket's middleware derives it.
+     * queue's length over 10,000, whichever is higher, as Wicket's middleware derives it, or the
+     * adaptive limit's use.
      */
     private double load() {
-        double breakerLoad = policy.current()
-                .breaker()
-                .map(b -> switch (b.state()) {
-                    case HALF_OPEN -> 0.75;
-                    case OPEN, FORCED_OPEN -> 1.0;
-                    default -> 0.0;
-                })
-                .orElse(0.0);
+        double pipelineLoad = policy.current().load();
         double queueLoad = queue.map(q -> Math.min(1.0, q.size() / 10_000.0)).orElse(0.0);
-        return Math.max(breakerLoad, queueLoad);
+        return Math.max(pipelineLoad, queueLoad);
     }
 
     private void solve(RoutingContext ctx) {

@@ -91,8 +91,7 @@ public final class Gateway implements AutoCloseable {
                     .orElseGet(() -> NonceStore.inMemory(wallClock, clock, MAX_NONCES));
             LivePolicy policy = infra.closeWith(
                     "policy", new LivePolicy(config, clock, wallClock, infra.scheduler(), secrets, nonces));
-            GatewayMetrics metrics =
-                    new GatewayMetrics(infra.metrics(), () -> policy.current().breakerState());
+            GatewayMetrics metrics = new GatewayMetrics(infra.metrics(), policy);
             Optional<PowAlgorithm> algorithm =
                     Optional.of(config.pow()).filter(Pow::enabled).map(Gateway::algorithm);
             Optional<ProofOfWork> pow = algorithm.map(a -> proofOfWork(config.pow(), a, secrets, nonces, wallClock));

@@ -2,7 +2,7 @@ package dev.gatehouse.gateway;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.gatehouse.core.breaker.CircuitBreaker;
+import dev.gatehouse.core.adaptive.AdaptiveLimiter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,12 +11,12 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * Wicket's metric set under {@code gatehouse_} names, served on the private admin listener: proxied
  * requests and their durations by outcome, the breaker's state (0 closed, 1 open, 2 half-open, as
- * Wicket's values are), the queue's size and cursor, and challenges issued and verified by outcome.
+ * Wicket's values are), the queue's size and cursor, and challenges issued and verified by outcome;
+ * and the adaptive limit with the calls in flight under it.
  */
 final class GatewayMetrics {
 
@@ -26,6 +26,7 @@ final class GatewayMetrics {
         RATE_LIMITED("rate_limited"),
         BREAKER_OPEN("breaker_open"),
         CHALLENGED("challenged"),
+        SHED("shed"),
         BACKEND_ERROR("backend_error");
 
         private final String label;
@@ -49,7 +50,7 @@ final class GatewayMetrics {
     private final AtomicLong queueSize = new AtomicLong();
     private final AtomicLong queueCursor = new AtomicLong();
 
-    GatewayMetrics(MeterRegistry registry, Supplier<CircuitBreaker.State> breakerState) {
+    GatewayMetrics(MeterRegistry registry, LivePolicy policy) {
         for (Outcome outcome : Outcome.values()) {
             requests.put(
                     outcome,
@@ -76,12 +77,28 @@ final class GatewayMetrics {
         issued = Counter.builder("gatehouse.challenge.issued")
                 .description("Challenges issued")
                 .register(registry);
-        Gauge.builder("gatehouse.breaker.state", () -> switch (breakerState.get()) {
+        Gauge.builder("gatehouse.breaker.state", () -> switch (policy.current().breakerState()) {
                     case OPEN, FORCED_OPEN -> 1;
                     case HALF_OPEN -> 2;
                     default -> 0;
                 })
                 .description("The upstream breaker: 0 closed, 1 open, 2 half-open")
+                .register(registry);
+        Gauge.builder(
+                        "gatehouse.adaptive.limit",
+                        () -> policy.current()
+                                .adaptive()
+                                .map(AdaptiveLimiter::limit)
+                                .orElse(0))
+                .description("The adaptive concurrency limit in front of the upstream (0: off)")
+                .register(registry);
+        Gauge.builder(
+                        "gatehouse.adaptive.inflight",
+                        () -> policy.current()
+                                .adaptive()
+                                .map(AdaptiveLimiter::inFlight)
+                                .orElse(0))
+                .description("Calls to the upstream in flight under the adaptive limit")
                 .register(registry);
         Gauge.builder("gatehouse.queue.size", queueSize, AtomicLong::get)
                 .description("Tickets waiting in the queue")

@@ -1,5 +1,7 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.core.adaptive.AdaptiveLimiter;
+import dev.gatehouse.core.adaptive.AdaptiveSpec;
 import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.core.breaker.CircuitBreakerSpec;
 import dev.gatehouse.core.time.NanoClock;
@@ -20,14 +22,15 @@ import java.util.Optional;
 
 /**
  * The stages of the pipeline a reload replaces while requests flow: the client key, the rate
- * limit, the breaker and the admission tokens. Each request reads the policy in force once; a
+ * limit, the breaker, the adaptive limit and admission (tokens, protected paths, the cookie). Each request reads the policy in force once; a
  * reload swaps it whole. A stage whose section did not change keeps its instance, and with it its
  * state (buckets, the breaker's window), so an edit elsewhere in the file cannot reset a limit.
  */
 final class LivePolicy implements AutoCloseable {
 
     /** The sections a reload applies; a change to any other one needs a restart. */
-    static final List<String> LIVE_SECTIONS = List.of("rate_limit", "circuit_breaker", "admission", "identity");
+    static final List<String> LIVE_SECTIONS =
+            List.of("rate_limit", "circuit_breaker", "adaptive", "admission", "identity");
 
     /** How long a half-open probe may hold its slot without an outcome (a client gone mid-call, say). */
     private static final Duration PROBE_TIMEOUT = Duration.ofMinutes(1);
@@ -38,9 +41,23 @@ final class LivePolicy implements AutoCloseable {
             ClientKeys clientKeys,
             Optional<ClientRateLimit> rateLimit,
             Optional<CircuitBreaker> breaker,
+            Optional<AdaptiveLimiter> adaptive,
             Optional<AdmissionTokens> tokens,
             ProtectedPaths protect,
             Optional<AdmissionCookie> cookie) {
+
+        /**
+         * The load challenges are made harder by, in [0, 1]: the breaker's state (half-open 0.75,
+         * open 1) or the adaptive limit's use, whichever is higher.
+         */
+        double load() {
+            double breakerLoad = switch (breakerState()) {
+                case HALF_OPEN -> 0.75;
+                case OPEN, FORCED_OPEN -> 1.0;
+                default -> 0.0;
+            };
+            return Math.max(breakerLoad, adaptive.map(AdaptiveLimiter::load).orElse(0.0));
+        }
 
         /** The breaker's state, closed when there is none. */
         CircuitBreaker.State breakerState() {
@@ -77,6 +94,7 @@ final class LivePolicy implements AutoCloseable {
                 new ClientKeys(config.identity()),
                 config.rateLimit().map(r -> new ClientRateLimit(r, clock, scheduler)),
                 config.circuitBreaker().map(this::breaker),
+                config.adaptive().map(this::adaptive),
                 tokens(config.admission()),
                 new ProtectedPaths(config.admission().protect()),
                 cookie(config.admission()));
@@ -102,6 +120,7 @@ final class LivePolicy implements AutoCloseable {
         }
         boolean rateChanged = !next.rateLimit().equals(before.config().rateLimit());
         boolean breakerChanged = !next.circuitBreaker().equals(before.config().circuitBreaker());
+        boolean adaptiveChanged = !next.adaptive().equals(before.config().adaptive());
         boolean tokensChanged =
                 next.admission().required() != before.config().admission().required()
                         || !next.admission()
@@ -112,6 +131,7 @@ final class LivePolicy implements AutoCloseable {
                 new ClientKeys(next.identity()),
                 rateChanged ? next.rateLimit().map(r -> new ClientRateLimit(r, clock, scheduler)) : before.rateLimit(),
                 breakerChanged ? next.circuitBreaker().map(this::breaker) : before.breaker(),
+                adaptiveChanged ? next.adaptive().map(this::adaptive) : before.adaptive(),
                 tokensChanged ? tokens(next.admission()) : before.tokens(),
                 new ProtectedPaths(next.admission().protect()),
                 cookie(next.admission()));
@@ -122,6 +142,7 @@ final class LivePolicy implements AutoCloseable {
         List<String> applied = new ArrayList<>();
         addIf(applied, "rate_limit", rateChanged);
         addIf(applied, "circuit_breaker", breakerChanged);
+        addIf(applied, "adaptive", adaptiveChanged);
         addIf(applied, "admission", !next.admission().equals(before.config().admission()));
         addIf(applied, "identity", !next.identity().equals(before.config().identity()));
         List<String> restart = new ArrayList<>(changedSections(started, next));
@@ -155,6 +176,7 @@ final class LivePolicy implements AutoCloseable {
         addIf(changed, "admission", !a.admission().equals(b.admission()));
         addIf(changed, "identity", !a.identity().equals(b.identity()));
         addIf(changed, "forward_auth", !a.forwardAuth().equals(b.forwardAuth()));
+        addIf(changed, "adaptive", !a.adaptive().equals(b.adaptive()));
         return changed;
     }
 
@@ -175,6 +197,14 @@ final class LivePolicy implements AutoCloseable {
                 .halfOpen(config.halfOpenMax(), PROBE_TIMEOUT)
                 .clock(clock)
                 .build());
+    }
+
+    /** The adaptive concurrency limit the section describes. */
+    private AdaptiveLimiter adaptive(GatewayConfig.Adaptive config) {
+        AdaptiveSpec spec = config.algorithm().equals("aimd")
+                ? AdaptiveSpec.aimd(config.initialLimit(), config.minLimit(), config.maxLimit())
+                : AdaptiveSpec.gradient(config.initialLimit(), config.minLimit(), config.maxLimit());
+        return AdaptiveLimiter.create(spec.withClock(clock));
     }
 
     /** The cookie protected paths are entered with; none when no path is protected. */

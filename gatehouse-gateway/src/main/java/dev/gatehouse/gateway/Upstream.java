@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.core.adaptive.AdaptiveLimiter;
 import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
@@ -42,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * keep-alive pool, hop-by-hop headers dropped, {@code X-Forwarded-For/-Host/-Proto} set, WebSocket
  * upgrades passed through. An upstream that cannot be reached is a 502, one that does not answer
  * within {@code upstream_response} a 504; both, and every answer of 500 or more, count as breaker
- * failures. An open breaker answers 503 {@code service temporarily unavailable}, as Wicket does.
+ * failures. An open breaker answers 503 {@code service temporarily unavailable}, as Wicket does,
+ * and so does the adaptive limit when it sheds (with {@code Retry-After}); it is fed every call's
+ * upstream latency.
  */
 final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
@@ -158,12 +161,26 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 }
                 return Future.succeededFuture(text(refusal, BREAKER_OPEN));
             }
+            Optional<AdaptiveLimiter> adaptive = policy.current().adaptive();
+            long slot = adaptive.map(AdaptiveLimiter::tryAcquire).orElse(0L);
+            if (slot == AdaptiveLimiter.REJECTED) { // shed: the upstream has as many calls as it can take
+                breaker.ifPresent(b -> b.release(permit));
+                context.set(OUTCOME, Outcome.SHED);
+                ProxyResponse refusal = request.release().response().setStatusCode(503);
+                refusal.putHeader(HttpHeaders.RETRY_AFTER, "1");
+                return Future.succeededFuture(text(refusal, BREAKER_OPEN));
+            }
             context.set(PERMIT, permit);
             forward(request);
             return context.sendRequest()
                     .map(response -> {
                         int status = response.getStatusCode();
                         breaker.ifPresent(b -> b.onStatus(permit, elapsed(context), status));
+                        if (status >= 500) {
+                            adaptive.ifPresent(a -> a.onDropped(slot, elapsed(context)));
+                        } else {
+                            adaptive.ifPresent(a -> a.onSuccess(slot, elapsed(context)));
+                        }
                         context.set(OUTCOME, status >= 500 ? Outcome.BACKEND_ERROR : Outcome.ADMITTED);
                         return response;
                     })
@@ -171,10 +188,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                         if (clientGone(request.proxiedRequest())) {
                             // the client broke off (went away, sent a bad body): no fault of the upstream's
                             breaker.ifPresent(b -> b.release(permit));
+                            adaptive.ifPresent(a -> a.onIgnored(slot));
                             LOG.debug("client gone before the upstream answered: {}", failure.toString());
                             return Future.failedFuture(failure);
                         }
                         breaker.ifPresent(b -> b.onFailure(permit, elapsed(context)));
+                        adaptive.ifPresent(a -> a.onDropped(slot, elapsed(context)));
                         context.set(OUTCOME, Outcome.BACKEND_ERROR);
                         boolean timedOut = Boolean.TRUE.equals(context.get(TIMED_OUT, Boolean.class));
                         LOG.debug("upstream {}: {}", timedOut ? "timed out" : "failed", failure.toString());

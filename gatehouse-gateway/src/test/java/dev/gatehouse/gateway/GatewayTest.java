@@ -146,6 +146,29 @@ final class GatewayTest {
     }
 
     @Test
+    void challengesGetAsHardAsTheMaximumWhileTheBreakerIsOpen() throws Exception {
+        upstream.answerWith(500);
+        try (TestGateway gateway = TestGateway.start(base() + """
+                pow: {enabled: true, base_difficulty: 8, max_difficulty: 20}
+                circuit_breaker: {min_samples: 1, cooldown: 1h}
+                """)) {
+            assertThat(JSON.readTree(
+                                    gateway.post("/__gatehouse__/challenge", "").body())
+                            .get("difficulty")
+                            .asInt())
+                    .isEqualTo(8);
+            gateway.get("/");
+
+            assertThat(JSON.readTree(
+                                    gateway.post("/__gatehouse__/challenge", "").body())
+                            .get("difficulty")
+                            .asInt())
+                    .as("load 1: the breaker is open")
+                    .isEqualTo(20);
+        }
+    }
+
+    @Test
     void aWrongNonceIs401AndOddHexIs400() throws Exception {
         try (TestGateway gateway = TestGateway.start(base() + "pow: {enabled: true, base_difficulty: 30}\n")) {
             String id = JSON.readTree(

@@ -41,7 +41,8 @@ public record GatewayConfig(
         HostPort adminListen,
         Admission admission,
         Identity identity,
-        ForwardAuth forwardAuth) {
+        ForwardAuth forwardAuth,
+        Optional<Adaptive> adaptive) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -398,6 +399,31 @@ public record GatewayConfig(
         }
     }
 
+    /**
+     * An adaptive concurrency limit in front of the upstream: at most {@code limit} requests in
+     * flight, the limit moved by the measured upstream latency ({@code gradient}) or by failures
+     * ({@code aimd}) between {@code minLimit} and {@code maxLimit}; requests past it are shed.
+     */
+    public record Adaptive(String algorithm, int initialLimit, int minLimit, int maxLimit) {
+
+        static Optional<Adaptive> read(Section section) {
+            boolean enabled = section.bool("enabled", false);
+            String algorithm = section.choice("algorithm", "gradient", List.of("gradient", "aimd"));
+            long initial = section.integer("initial_limit", 20, 1, 1_000_000);
+            long min = section.integer("min_limit", 1, 1, 1_000_000);
+            long max = section.integer("max_limit", 1_000, 1, 1_000_000);
+            section.done();
+            if (min > max || initial < min || initial > max) {
+                throw section.invalid(
+                        "initial_limit",
+                        "min_limit <= initial_limit <= max_limit (got " + min + ", " + initial + ", " + max + ")");
+            }
+            return enabled
+                    ? Optional.of(new Adaptive(algorithm, (int) initial, (int) min, (int) max))
+                    : Optional.empty();
+        }
+    }
+
     /** Reads and checks the file at {@code path}. */
     public static GatewayConfig read(Path path) {
         byte[] bytes;
@@ -448,7 +474,8 @@ public record GatewayConfig(
                 HostPort.parse(root, "admin_listen", root.text("admin_listen", "127.0.0.1:9090")),
                 Admission.read(root.section("admission")),
                 Identity.read(root.section("identity")),
-                ForwardAuth.read(root.section("forward_auth")));
+                ForwardAuth.read(root.section("forward_auth")),
+                Adaptive.read(root.section("adaptive")));
         root.done();
         if (!config.admission().protect().isEmpty()
                 && (!config.pow().enabled() || !config.pow().algorithm().equals(Pow.SHA256))) {

@@ -157,6 +157,8 @@ final class GatewayConfigTest {
                 "identity: {from: header}|identity.name: required with from: header",
                 "admission: {protect: [/shop]}|admission.protect: protected paths are entered with a cookie earned",
                 "admission: {protect: shop}|admission.protect: \"shop\" is not a path prefix",
+                "adaptive: {enabled: true, min_limit: 50, max_limit: 10}|adaptive.initial_limit: min_limit <="
+                        + " initial_limit <= max_limit",
                 "admin_prefix: /admin|admin_prefix: \"/admin\" must start and end with /",
                 "listen: '8080'|listen: \"8080\" is not host:port",
                 "listen: ':99999'|listen: port 99999 is out of range",
