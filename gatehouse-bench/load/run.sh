@@ -5,12 +5,15 @@
 # the deny path, with one key and with many keys. Then the heap of a million idle keys and the time
 # from process start to the first answered request. The part `room` measures the waiting room:
 # status polls and enqueues against the room's /health with a million users queued, in memory and
-# in Redis, and the heap and Redis memory those users take.
+# in Redis, and the heap and Redis memory those users take. The part `gateway` measures
+# `gatehouse gateway` against nginx `proxy_pass` in front of the same upstream (an nginx `return
+# 200`), and that upstream asked directly: pass-through, and with the rate limit and breaker on.
 #
 #   gatehouse-bench/load/run.sh                 # http, memory and startup (about 8 minutes)
 #   gatehouse-bench/load/run.sh http            # only the load table
 #   gatehouse-bench/load/run.sh memory startup  # only those measurements
 #   gatehouse-bench/load/run.sh room            # only the waiting room (about 10 minutes)
+#   gatehouse-bench/load/run.sh gateway         # only the gateway (about 8 minutes)
 #
 # Everything listens on and is sent to 127.0.0.1 only. Targets run one after the other, never at
 # the same time; every process started here is stopped on exit. The whole run holds
@@ -25,7 +28,8 @@
 # 1000000), ROOM_SAMPLES (queued users whose tokens the status polls cycle over, 1000, spread along
 # the queue), ROOM_ROUNDS (3), ROOM_STORES (memory redis), ROOM_WIDE_CONNECTIONS (256: enqueues are
 # measured with CONNECTIONS and with this many connections too, as a crowd arrives), REDIS_URL
-# (redis://127.0.0.1:6379; keys under a prefix of this run's, deleted at the end).
+# (redis://127.0.0.1:6379; keys under a prefix of this run's, deleted at the end). The gateway part:
+# GATEWAY_ROUNDS (3; the targets take turns in each round).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -50,6 +54,7 @@ ROOM_ROUNDS=${ROOM_ROUNDS:-3}
 ROOM_STORES=${ROOM_STORES:-memory redis}
 ROOM_WIDE_CONNECTIONS=${ROOM_WIDE_CONNECTIONS:-256}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+GATEWAY_ROUNDS=${GATEWAY_ROUNDS:-3}
 
 # Gatehouse settings of the two paths: the allow server never fills a window during the run; the
 # deny server admits one request per key per hour, and every key is spent before measuring. Both
@@ -812,6 +817,151 @@ room_summary() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# The gateway
+
+# write_proxy_conf UPSTREAM PROXY PROXY_H2: nginx `return 200` on UPSTREAM (the upstream every
+# target proxies to) and nginx `proxy_pass` to it on PROXY (HTTP/1.1) and PROXY_H2 (h2c, prior
+# knowledge), with a keep-alive pool to the upstream as the gateway has.
+write_proxy_conf() {
+  mkdir -p "$work/proxy"
+  chmod -R a+rX "$work"
+  cat >"$work/proxy/nginx.conf" <<EOF
+worker_processes 1;
+pid $work/proxy/nginx.pid;
+error_log $work/proxy/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 75s;
+  client_body_temp_path $work/proxy/body;
+  proxy_temp_path $work/proxy/proxy;
+  fastcgi_temp_path $work/proxy/fastcgi;
+  uwsgi_temp_path $work/proxy/uwsgi;
+  scgi_temp_path $work/proxy/scgi;
+  upstream backend { server 127.0.0.1:$1; keepalive 512; keepalive_requests 100000000; }
+  server {
+    listen 127.0.0.1:$1;
+    location / { return 200 "ok"; }
+  }
+  server {
+    listen 127.0.0.1:$2;
+    listen 127.0.0.1:$3 http2;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    }
+  }
+}
+EOF
+}
+
+# start_gateway NAME YAML: `gatehouse gateway` with the file YAML; sets gh_pid, gh_port, gh_admin.
+start_gateway() {
+  local name=$1 yaml=$2 i
+  free_port gh_port
+  free_port gh_admin
+  printf 'listen: 127.0.0.1:%s\nadmin_listen: 127.0.0.1:%s\n%s' "$gh_port" "$gh_admin" "$yaml" >"$work/gateway-$name.yml"
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
+  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$work/gatehouse.jar" gateway \
+    --config "$work/gateway-$name.yml" >"$RESULTS/gateway-$name.log" 2>&1 &
+  gh_pid=$!
+  started_pids+=("$gh_pid")
+  for ((i = 0; i < 600; i++)); do
+    curl -fs -o /dev/null "http://127.0.0.1:$gh_admin/healthz" && {
+      log "gateway $name: pid $gh_pid, port $gh_port, admin port $gh_admin"
+      return
+    }
+    kill -0 "$gh_pid" 2>/dev/null || die "gateway $name exited; see $RESULTS/gateway-$name.log"
+    sleep 0.05
+  done
+  die "gateway $name did not answer /healthz within 30 s"
+}
+
+# measure_target ROUND TARGET PROTOCOL PORT: one row of gateway.tsv.
+measure_target() {
+  local round=$1 target=$2 protocol=$3 port=$4 got
+  got=$(status_of "http://127.0.0.1:$port/rate/k0" "$protocol")
+  [ "$got" = 200 ] || die "$target ($protocol) answered $got, expected 200"
+  run_load "$protocol" "gateway-r$round-$target-$protocol" "http://127.0.0.1:$port" 1
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$protocol" "$res_rps" "$res_p50" "$res_p99" \
+    "$res_requests" "$res_non2xx" "$res_errors" >>"$RESULTS/gateway.tsv"
+  log "  => round $round $target $protocol: $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms; $res_statuses"
+}
+
+gateway_table() {
+  local upstream proxy proxy_h2 pass_pid pass_port pipe_pid pipe_port round
+  free_port upstream
+  free_port proxy
+  free_port proxy_h2
+  write_proxy_conf "$upstream" "$proxy" "$proxy_h2"
+  nginx -t -q -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" ||
+    die "nginx rejected its configuration: $work/proxy/nginx.conf"
+  taskset -c "$(server_cpus)" nginx -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" \
+    -g 'daemon off;' >"$RESULTS/nginx-proxy.log" 2>&1 &
+  ngx_pid=$!
+  started_pids+=("$ngx_pid")
+  cp "$work/proxy/nginx.conf" "$RESULTS/nginx-proxy.conf"
+  start_gateway pass "upstream: http://127.0.0.1:$upstream
+"
+  pass_pid=$gh_pid pass_port=$gh_port
+  warm_gateway "$pass_port"
+  start_gateway pipeline "upstream: http://127.0.0.1:$upstream
+rate_limit: {rps: 1000000000, burst: 1000000000}
+circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
+"
+  pipe_pid=$gh_pid pipe_port=$gh_port
+  warm_gateway "$pipe_port"
+  for ((round = 1; round <= GATEWAY_ROUNDS; round++)); do
+    measure_target "$round" direct http1 "$upstream"
+    measure_target "$round" nginx-proxy_pass http1 "$proxy"
+    measure_target "$round" gateway http1 "$pass_port"
+    measure_target "$round" gateway-rate-breaker http1 "$pipe_port"
+    measure_target "$round" nginx-proxy_pass h2c "$proxy_h2"
+    measure_target "$round" gateway h2c "$pass_port"
+  done
+  jcmd "$pass_pid" GC.heap_info >"$RESULTS/gateway-pass.heap-info.txt" 2>&1 || true
+  stop "$pass_pid"
+  stop "$pipe_pid"
+  stop "$ngx_pid"
+}
+
+# warm_gateway PORT: wrk then h2load against a gateway just started, so no case pays for the JIT.
+warm_gateway() {
+  log "warming up the gateway on $1 (wrk then h2load, ${WARMUP}s each)"
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" \
+    -s "$here/keys.lua" "http://127.0.0.1:$1" -- 1 3 >"$work/gateway-warmup.txt" 2>&1
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" -D "$WARMUP" \
+    "http://127.0.0.1:$1/rate/k0" >>"$work/gateway-warmup.txt" 2>&1
+}
+
+gateway_summary() {
+  echo "Gateway: every target proxies to the same nginx \`return 200\` (direct: that upstream asked itself);"
+  echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS; ${DURATION} s after ${WARMUP} s; $GATEWAY_ROUNDS rounds, targets in turn."
+  echo
+  echo "| round | target | protocol | req/s | p50 ms | p99 ms | requests | non-2xx | errors |"
+  echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$RESULTS/gateway.tsv"
+  echo
+  echo "| target | protocol | median req/s | / nginx proxy_pass | median p99 ms | p99 over direct, ms |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: |"
+  local target protocol rps nginx_rps p99 direct_p99
+  direct_p99=$(median $(awk -F'\t' '$2 == "direct" { print $6 }' "$RESULTS/gateway.tsv"))
+  for target in direct/http1 nginx-proxy_pass/http1 gateway/http1 gateway-rate-breaker/http1 nginx-proxy_pass/h2c gateway/h2c; do
+    protocol=${target#*/}
+    target=${target%/*}
+    rps=$(median $(awk -F'\t' -v t="$target" -v p="$protocol" '$2 == t && $3 == p { print $4 }' "$RESULTS/gateway.tsv"))
+    nginx_rps=$(median $(awk -F'\t' -v p="$protocol" '$2 == "nginx-proxy_pass" && $3 == p { print $4 }' "$RESULTS/gateway.tsv"))
+    p99=$(median $(awk -F'\t' -v t="$target" -v p="$protocol" '$2 == t && $3 == p { print $6 }' "$RESULTS/gateway.tsv"))
+    echo "| $target | $protocol | $rps | $(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { if (b > 0) printf "%.2f×", a / b }') | $p99 |" \
+      "$(awk -v a="$p99" -v b="$direct_p99" -v p="$protocol" 'BEGIN { if (p == "http1") printf "%+.3f", a - b }') |"
+  done
+  echo
+}
+
+# ---------------------------------------------------------------------------------------------
 # Summary
 
 summary() {
@@ -844,6 +994,7 @@ summary() {
       echo
     fi
     if [ -f "$RESULTS/room.tsv" ]; then room_summary; fi
+    if [ -f "$RESULTS/gateway.tsv" ]; then gateway_summary; fi
     for part in memory startup room-memory; do
       if [ -f "$RESULTS/$part.tsv" ]; then
         echo "| $part | |"
@@ -861,8 +1012,8 @@ main() {
   if [ "${#parts[@]}" = 0 ]; then parts=(http memory startup); fi
   for part in "${parts[@]}"; do
     case "$part" in
-      http | memory | startup | room) ;;
-      *) die "unknown part: $part (expected http, memory, startup or room)" ;;
+      http | memory | startup | room | gateway) ;;
+      *) die "unknown part: $part (expected http, memory, startup, room or gateway)" ;;
     esac
   done
   take_lock "$@"
@@ -881,6 +1032,7 @@ main() {
       memory) idle_keys ;;
       startup) startup ;;
       room) room_table ;;
+      gateway) gateway_table ;;
     esac
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.txt"
