@@ -83,7 +83,17 @@ public final class Gateway implements AutoCloseable {
         config.rateLimit()
                 .ifPresent(ClientRateLimit::spec); // a burst that admits nobody is refused before anything starts
         HttpLimits limits = limits(config.timeouts());
-        Infrastructure infra = Infrastructure.start(store(config), limits, clock, wallClock, scheduler);
+        // before Vert.x is made: tracing keeps each request's span on the request's Vert.x context
+        Optional<GatewayTracing> tracing =
+                config.tracing().enabled() ? Optional.of(GatewayTracing.start(config.tracing())) : Optional.empty();
+        Infrastructure infra;
+        try {
+            infra = Infrastructure.start(store(config), limits, clock, wallClock, scheduler);
+        } catch (RuntimeException e) {
+            tracing.ifPresent(GatewayTracing::close);
+            throw e;
+        }
+        tracing.ifPresent(t -> infra.closeWith("tracing", t));
         try {
             HmacSecrets secrets = secrets(config);
             NonceStore nonces = infra.redis()
@@ -103,7 +113,7 @@ public final class Gateway implements AutoCloseable {
                     .map(q -> infra.closeWith(
                             "queue", TicketQueue.start(q, queueState, wallClock, infra.scheduler(), metrics)));
             Upstream upstream =
-                    infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, clock));
+                    infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, tracing, clock));
             AdminApi admin = new AdminApi(config.adminPrefix(), pow, algorithm, queue, policy, metrics);
             Surface surface = new GatewaySurface(
                     new Surface.Address(config.listen().host(), config.listen().port()),
@@ -113,7 +123,8 @@ public final class Gateway implements AutoCloseable {
                     upstream,
                     metrics,
                     clock,
-                    config.forwardAuth().enabled());
+                    config.forwardAuth().enabled(),
+                    tracing);
             Listeners listeners = Listeners.start(
                     infra,
                     limits,

@@ -34,6 +34,11 @@ final class GatewayMetrics {
         Outcome(String label) {
             this.label = label;
         }
+
+        /** The label's value. */
+        String label() {
+            return label;
+        }
     }
 
     /** How a challenge's solution was judged: {@code ok}, {@code invalid}, or {@code unknown} (no such live challenge). */

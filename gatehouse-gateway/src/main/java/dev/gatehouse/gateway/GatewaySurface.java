@@ -10,6 +10,7 @@ import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.Surface;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
@@ -38,6 +39,7 @@ final class GatewaySurface implements Surface {
     private final GatewayMetrics metrics;
     private final NanoClock clock;
     private final boolean forwardAuth;
+    private final Optional<GatewayTracing> tracing;
 
     GatewaySurface(
             Address address,
@@ -47,7 +49,8 @@ final class GatewaySurface implements Surface {
             Upstream upstream,
             GatewayMetrics metrics,
             NanoClock clock,
-            boolean forwardAuth) {
+            boolean forwardAuth,
+            Optional<GatewayTracing> tracing) {
         this.address = address;
         this.adminPrefix = adminPrefix;
         this.admin = admin;
@@ -56,6 +59,7 @@ final class GatewaySurface implements Surface {
         this.metrics = metrics;
         this.clock = clock;
         this.forwardAuth = forwardAuth;
+        this.tracing = tracing;
     }
 
     @Override
@@ -109,7 +113,8 @@ final class GatewaySurface implements Surface {
                     request.response(), request.method().equals(HttpMethod.CONNECT) ? 405 : 400, problem + "\n");
             return;
         }
-        gate(request, requireNonNull(request.path()), false, () -> upstream.handle(request)); // checked above
+        Span span = tracing.map(t -> t.begin(request)).orElse(null);
+        gate(request, requireNonNull(request.path()), false, span, () -> upstream.handle(request)); // checked above
     }
 
     /**
@@ -151,7 +156,7 @@ final class GatewaySurface implements Surface {
         }
         HttpServerRequest request = ctx.request();
         boolean nginx = "403".equals(request.getParam("deny"));
-        gate(request, forwardedPath(request), nginx, () -> {
+        gate(request, forwardedPath(request), nginx, null, () -> {
             LivePolicy.Policy now = policy.current();
             if (now.breakerState() == CircuitBreaker.State.OPEN
                     || now.breakerState() == CircuitBreaker.State.FORCED_OPEN) {
@@ -180,7 +185,7 @@ final class GatewaySurface implements Surface {
      * admission cookie on protected paths, the rate limit. A refusal is answered here; a request that
      * passes is handed to {@code passed}.
      */
-    private void gate(HttpServerRequest request, String path, boolean nginx, Runnable passed) {
+    private void gate(HttpServerRequest request, String path, boolean nginx, @Nullable Span span, Runnable passed) {
         long startNanos = clock.nowNanos();
         LivePolicy.Policy now = policy.current();
         if (now.rateLimit().isEmpty() && now.protect().isEmpty()) {
@@ -188,16 +193,23 @@ final class GatewaySurface implements Surface {
             return;
         }
         String clientKey = now.clientKeys().keyOf(request);
-        if (now.protect().covers(path) && !admitted(request, now, clientKey)) {
-            admin.challenge(request);
-            metrics.request(Outcome.CHALLENGED, clock.nowNanos() - startNanos);
-            return;
+        if (now.protect().covers(path)) {
+            Span stage = stage(span, "gatehouse.admission");
+            boolean admitted = admitted(request, now, clientKey);
+            end(stage);
+            if (!admitted) {
+                admin.challenge(request);
+                refused(span, 401, Outcome.CHALLENGED, startNanos);
+                return;
+            }
         }
         if (now.rateLimit().isEmpty()) {
             passed.run();
             return;
         }
+        Span stage = stage(span, "gatehouse.rate_limit");
         now.rateLimit().orElseThrow().take(clientKey).thenAccept(decision -> {
+            end(stage);
             if (decision.allowed()) {
                 passed.run();
             } else {
@@ -208,9 +220,27 @@ final class GatewaySurface implements Surface {
                                     Long.toString(Upstream.ceilSeconds(decision.nanosUntilRetry())));
                 }
                 deny(request, 429, RATE_LIMITED, nginx);
-                metrics.request(Outcome.RATE_LIMITED, clock.nowNanos() - startNanos);
+                refused(span, 429, Outcome.RATE_LIMITED, startNanos);
             }
         });
+    }
+
+    /** Counts a refusal, and ends the request's span with it. */
+    private void refused(@Nullable Span span, int status, Outcome outcome, long startNanos) {
+        metrics.request(outcome, clock.nowNanos() - startNanos);
+        if (span != null) {
+            GatewayTracing.end(span, status, outcome.label());
+        }
+    }
+
+    private @Nullable Span stage(@Nullable Span request, String name) {
+        return request == null ? null : tracing.orElseThrow().stage(request, name);
+    }
+
+    private static void end(@Nullable Span stage) {
+        if (stage != null) {
+            stage.end();
+        }
     }
 
     /** Whether {@code request} carries a live admission cookie minted for {@code clientKey}. */

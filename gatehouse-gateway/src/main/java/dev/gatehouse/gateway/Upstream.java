@@ -7,6 +7,7 @@ import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.gateway.config.GatewayConfig.Timeouts;
 import dev.gatehouse.http.ErrorStyle;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +61,8 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private static final String STARTED = "gatehouse.started";
     private static final String TIMED_OUT = "gatehouse.timedOut";
     private static final String OUTCOME = "gatehouse.outcome";
+    private static final String SPAN = "gatehouse.span";
+    private static final String CALL_SPAN = "gatehouse.callSpan";
 
     /** The dial bound with upstream_dial off: Go's default transport's, as Wicket falls back to it. */
     private static final int GO_DIAL_MILLIS = 30_000;
@@ -76,9 +80,16 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private final Timeouts timeouts;
     private final LivePolicy policy;
     private final GatewayMetrics metrics;
+    private final Optional<GatewayTracing> tracing;
     private final NanoClock clock;
 
-    Upstream(Vertx vertx, GatewayConfig config, LivePolicy policy, GatewayMetrics metrics, NanoClock clock) {
+    Upstream(
+            Vertx vertx,
+            GatewayConfig config,
+            LivePolicy policy,
+            GatewayMetrics metrics,
+            Optional<GatewayTracing> tracing,
+            NanoClock clock) {
         this.vertx = vertx;
         URI upstream = config.upstream();
         this.tls = upstream.getScheme().equals("https");
@@ -89,6 +100,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         this.timeouts = config.timeouts();
         this.policy = policy;
         this.metrics = metrics;
+        this.tracing = tracing;
         this.clock = clock;
         HttpClientOptions options = new HttpClientOptions()
                 .setSsl(tls)
@@ -148,8 +160,14 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         @Override
         public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
             ProxyRequest request = context.request();
+            Span span = tracing.isPresent() ? GatewayTracing.current() : null;
+            if (span != null) {
+                context.set(SPAN, span);
+            }
             Optional<CircuitBreaker> breaker = policy.current().breaker(); // the one this call reports to
+            Span breakerStage = breaker.isPresent() ? stage(span, "gatehouse.breaker") : null;
             long permit = breaker.map(CircuitBreaker::tryAcquire).orElse(0L);
+            end(breakerStage);
             context.set(STARTED, clock.nowNanos());
             if (permit == CircuitBreaker.REJECTED) {
                 context.set(OUTCOME, Outcome.BREAKER_OPEN);
@@ -162,7 +180,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 return Future.succeededFuture(text(refusal, BREAKER_OPEN));
             }
             Optional<AdaptiveLimiter> adaptive = policy.current().adaptive();
+            Span adaptiveStage = adaptive.isPresent() ? stage(span, "gatehouse.adaptive") : null;
             long slot = adaptive.map(AdaptiveLimiter::tryAcquire).orElse(0L);
+            end(adaptiveStage);
             if (slot == AdaptiveLimiter.REJECTED) { // shed: the upstream has as many calls as it can take
                 breaker.ifPresent(b -> b.release(permit));
                 context.set(OUTCOME, Outcome.SHED);
@@ -172,9 +192,13 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             }
             context.set(PERMIT, permit);
             forward(request);
+            if (span != null) {
+                context.set(CALL_SPAN, tracing.orElseThrow().upstreamCall(span, request.headers()));
+            }
             return context.sendRequest()
                     .map(response -> {
                         int status = response.getStatusCode();
+                        endCall(context, status);
                         breaker.ifPresent(b -> b.onStatus(permit, elapsed(context), status));
                         if (status >= 500) {
                             adaptive.ifPresent(a -> a.onDropped(slot, elapsed(context)));
@@ -185,6 +209,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                         return response;
                     })
                     .recover(failure -> {
+                        endCall(context, 499); // nginx's code for a client gone, or the failure's below
                         if (clientGone(request.proxiedRequest())) {
                             // the client broke off (went away, sent a bad body): no fault of the upstream's
                             breaker.ifPresent(b -> b.release(permit));
@@ -212,11 +237,35 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             }
             Outcome outcome = context.get(OUTCOME, Outcome.class);
             Long started = context.get(STARTED, Long.class);
+            Span span = context.get(SPAN, Span.class);
+            int status = context.response().getStatusCode();
             return context.sendResponse().andThen(sent -> {
                 if (outcome != null && started != null) {
                     metrics.request(outcome, clock.nowNanos() - started);
                 }
+                if (span != null) {
+                    GatewayTracing.end(span, status, outcome == null ? "" : outcome.label());
+                }
             });
+        }
+
+        private @Nullable Span stage(@Nullable Span request, String name) {
+            return request == null ? null : tracing.orElseThrow().stage(request, name);
+        }
+
+        private void end(@Nullable Span stage) {
+            if (stage != null) {
+                stage.end();
+            }
+        }
+
+        /** Ends the span of the call to the upstream, if one is traced, with the status it came to. */
+        private void endCall(ProxyContext context, int status) {
+            Span call = context.get(CALL_SPAN, Span.class);
+            if (call != null) {
+                GatewayTracing.end(call, status, "");
+                context.set(CALL_SPAN, null);
+            }
         }
 
         private long elapsed(ProxyContext context) {

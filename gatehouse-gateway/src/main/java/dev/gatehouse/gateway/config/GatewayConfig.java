@@ -294,8 +294,8 @@ public record GatewayConfig(
     }
 
     /**
-     * OpenTelemetry tracing, read and checked; this version exports no spans, so {@code enabled:
-     * true} is refused rather than silently doing nothing ({@code traceparent} passes through).
+     * OpenTelemetry tracing over OTLP/HTTP: spans of the pipeline's stages exported to {@code
+     * otlpHttpEndpoint} as {@code serviceName}, sampled by {@code samplingRatio} as Wicket reads it.
      */
     public record Tracing(boolean enabled, String otlpHttpEndpoint, String serviceName, double samplingRatio) {
         static Tracing read(Section section) {
@@ -308,10 +308,16 @@ public record GatewayConfig(
                 throw section.invalid("otlp_http_endpoint", "required with enabled: true");
             }
             if (enabled) {
-                throw section.invalid(
-                        "enabled",
-                        "this version of the gateway exports no spans; set enabled: false"
-                                + " (traceparent headers pass through to the upstream unchanged)");
+                try {
+                    URI uri = new URI(endpoint);
+                    if (uri.getHost() == null || !(endpoint.startsWith("http://") || endpoint.startsWith("https://"))) {
+                        throw new URISyntaxException(endpoint, "not an http(s) URL");
+                    }
+                } catch (URISyntaxException e) {
+                    throw section.invalid(
+                            "otlp_http_endpoint",
+                            "\"" + endpoint + "\" is not an http(s) URL (expected: http://collector:4318)");
+                }
             }
             return new Tracing(enabled, endpoint, service.isEmpty() ? "wicket" : service, ratio);
         }

@@ -150,8 +150,8 @@ final class GatewayConfigTest {
                 "pow: {algorithm: scrypt}|pow.algorithm: unknown value \"scrypt\"",
                 "queue: {type: lifo}|queue.type: unknown value \"lifo\"",
                 "tracing: {enabled: true}|tracing.otlp_http_endpoint: required",
-                "tracing: {enabled: true, otlp_http_endpoint: 'http://c:4318'}|tracing.enabled: this version of the"
-                        + " gateway exports no spans",
+                "tracing: {enabled: true, otlp_http_endpoint: 'collector:4318'}|tracing.otlp_http_endpoint:"
+                        + " \"collector:4318\" is not an http(s) URL",
                 "pow: {enabled: maybe}|pow.enabled: \"maybe\" is not true or false",
                 "admission: {secret: short}|admission.secret: shorter than 32 bytes",
                 "identity: {from: header}|identity.name: required with from: header",
