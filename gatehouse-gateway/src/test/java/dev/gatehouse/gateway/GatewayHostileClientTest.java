@@ -210,6 +210,18 @@ final class GatewayHostileClientTest {
     }
 
     @Test
+    void anHttp10ClientIsAnsweredWithoutChunking() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection.send("GET /old HTTP/1.0\r\n\r\n").readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(200);
+                assertThat(answer).endsWith("upstream /base/old").doesNotContainIgnoringCase("transfer-encoding");
+            }
+        }
+    }
+
+    @Test
     void theUpstreamsHopByHopHeadersStayOnItsHop() {
         try (TestGateway gateway = gateway("")) {
             var response = gateway.get("/hop");
