@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -98,21 +97,7 @@ final class GatewayCommand implements Callable<Integer> {
                 gatewayConfig.adminListen().host(), gateway.adminPort());
         printSummary(gatewayConfig);
         out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            gateway.close();
-                            stopped.countDown();
-                            Runtime.getRuntime().halt(0);
-                        },
-                        "gatehouse-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return 0;
+        return Stop.awaitStop(gateway);
     }
 
     /** One line per stage of the pipeline and component of the admin API, on or off. */

@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -131,22 +130,7 @@ final class ServeCommand implements Callable<Integer> {
             return CANNOT_START;
         }
         printListening(server, settings);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            server.close();
-                            stopped.countDown();
-                            // a stop asked for (SIGTERM, SIGINT) that drained cleanly is a success, not 143
-                            Runtime.getRuntime().halt(0);
-                        },
-                        "gatehouse-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return 0;
+        return Stop.awaitStop(server);
     }
 
     /**

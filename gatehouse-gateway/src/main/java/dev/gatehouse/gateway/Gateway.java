@@ -10,6 +10,7 @@ import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.Infrastructure;
 import dev.gatehouse.http.Listeners;
+import dev.gatehouse.http.Started;
 import dev.gatehouse.http.StoreSettings;
 import dev.gatehouse.http.Surface;
 import dev.gatehouse.http.settings.ConfigException;
@@ -54,12 +55,12 @@ public final class Gateway implements AutoCloseable {
     private static final int MAX_CONNECTIONS = 50_000;
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 5_000;
 
-    private final Infrastructure infra;
+    private final Started started;
     private final Listeners listeners;
 
-    private Gateway(Infrastructure infra, Listeners listeners) {
-        this.infra = infra;
-        this.listeners = listeners;
+    private Gateway(Started started) {
+        this.started = started;
+        this.listeners = started.listeners();
     }
 
     /**
@@ -133,7 +134,7 @@ public final class Gateway implements AutoCloseable {
                             config.adminListen().host(), config.adminListen().port()),
                     List.of(surface));
             file.ifPresent(path -> infra.closeWith("reload", ConfigReloader.watch(path, policy, infra.scheduler())));
-            return new Gateway(infra, listeners);
+            return new Gateway(new Started(infra, listeners));
         } catch (RuntimeException e) {
             infra.close();
             throw e;
@@ -211,11 +212,6 @@ public final class Gateway implements AutoCloseable {
     /** Shuts down gracefully, then closes the infrastructure. */
     @Override
     public void close() {
-        try {
-            listeners.close();
-        } finally {
-            infra.close();
-        }
-        LOG.info("stopped");
+        started.close();
     }
 }

@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway;
 
 import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.ManualClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -106,18 +107,7 @@ final class TestGateway implements AutoCloseable {
 
     /** Polls {@code condition} until it holds, failing after a liveness bound. */
     static void awaitCondition(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            org.assertj.core.api.Assertions.assertThat(System.nanoTime())
-                    .as("condition within %s", REQUEST_TIMEOUT)
-                    .isLessThan(deadline);
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        Await.until(REQUEST_TIMEOUT, condition);
     }
 
     @Override

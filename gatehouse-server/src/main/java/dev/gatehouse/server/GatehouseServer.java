@@ -7,6 +7,7 @@ import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.Infrastructure;
 import dev.gatehouse.http.Listeners;
+import dev.gatehouse.http.Started;
 import dev.gatehouse.http.StoreSettings;
 import dev.gatehouse.http.Surface;
 import dev.gatehouse.http.settings.ConfigException;
@@ -27,16 +28,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One running {@code gatehouse serve}: its surfaces (the rate service, and the waiting room when it
  * has tenants, on the same listener) and the admin listener, over one {@link Infrastructure}.
  */
 public final class GatehouseServer implements AutoCloseable {
-
-    private static final Logger LOG = LoggerFactory.getLogger(GatehouseServer.class);
 
     /** Every setting of {@code gatehouse serve}, each declared by the part it configures. */
     public static final List<Setting<?>> SETTINGS = Stream.of(
@@ -52,12 +49,12 @@ public final class GatehouseServer implements AutoCloseable {
     /** Audit events a server without a database keeps (the newest). */
     private static final int AUDIT_EVENTS_IN_MEMORY = 10_000;
 
-    private final Infrastructure infra;
+    private final Started started;
     private final Listeners listeners;
 
-    private GatehouseServer(Infrastructure infra, Listeners listeners) {
-        this.infra = infra;
-        this.listeners = listeners;
+    private GatehouseServer(Started started) {
+        this.started = started;
+        this.listeners = started.listeners();
     }
 
     /**
@@ -112,7 +109,7 @@ public final class GatehouseServer implements AutoCloseable {
                         queueState(roomSettings, infra)));
             }
             Listeners listeners = Listeners.start(infra, limits, accessLog, admin, surfaces);
-            return new GatehouseServer(infra, listeners);
+            return new GatehouseServer(new Started(infra, listeners));
         } catch (RuntimeException e) {
             infra.close();
             throw e;
@@ -162,11 +159,6 @@ public final class GatehouseServer implements AutoCloseable {
     /** Shuts down gracefully within {@code http.shutdown-timeout-millis}, then closes the infrastructure. */
     @Override
     public void close() {
-        try {
-            listeners.close();
-        } finally {
-            infra.close();
-        }
-        LOG.info("stopped");
+        started.close();
     }
 }

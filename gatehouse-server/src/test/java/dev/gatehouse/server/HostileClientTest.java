@@ -11,6 +11,7 @@ import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.Http2Connection.Frame;
 import dev.gatehouse.server.rate.RateSettings;
+import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.http.CapturedLog;
 import dev.gatehouse.testing.http.RawConnection;
 import java.io.ByteArrayOutputStream;
@@ -413,7 +414,7 @@ final class HostileClientTest {
                     assertThat(extra.closedByServer()).isTrue();
                 }
                 held.removeFirst().close();
-                TestServer.await(RawConnection.ANSWER_BOUND, () -> {
+                Await.until(RawConnection.ANSWER_BOUND, () -> {
                     try (RawConnection fresh = RawConnection.open(port)) {
                         fresh.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
                         return RawConnection.status(fresh.readUntilClosed()) == 200;

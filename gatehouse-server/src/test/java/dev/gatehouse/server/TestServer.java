@@ -1,7 +1,5 @@
 package dev.gatehouse.server;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.gatehouse.http.Listeners;
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
@@ -18,7 +16,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 
 /** A server started in this JVM on free ports, with a JDK HTTP client to call it. */
 public final class TestServer implements AutoCloseable {
@@ -100,21 +97,6 @@ public final class TestServer implements AutoCloseable {
             builder.headers(headers);
         }
         return builder.build();
-    }
-
-    /** Polls {@code condition} until it holds, failing after {@code timeout}. */
-    public static void await(Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within %s", timeout).isLessThan(deadline);
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
     }
 
     @Override

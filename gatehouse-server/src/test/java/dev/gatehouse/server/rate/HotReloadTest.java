@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.server.TestServer;
+import dev.gatehouse.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,21 +36,21 @@ class HotReloadTest {
             assertThat(server.get("/rate/hot-1").statusCode()).isEqualTo(429);
 
             saveInPlace(file, rules(3));
-            TestServer.await(Duration.ofSeconds(5), () -> maxRequests(server, "hot-1") == 3);
+            Await.until(Duration.ofSeconds(5), () -> maxRequests(server, "hot-1") == 3);
 
             Path next = dir.resolve("keys.json.tmp");
             Files.writeString(next, rules(5));
             Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            TestServer.await(Duration.ofSeconds(5), () -> maxRequests(server, "hot-1") == 5);
+            Await.until(Duration.ofSeconds(5), () -> maxRequests(server, "hot-1") == 5);
 
             saveInPlace(file, "{\"keys\": [");
-            TestServer.await(
+            Await.until(
                     Duration.ofSeconds(5),
                     () -> metrics(server).contains("gatehouse_rate_config_reloads_total{outcome=\"refused\"} 1.0"));
             assertThat(maxRequests(server, "hot-1")).isEqualTo(5); // the broken file was seen, and refused
 
             saveInPlace(file, rules(7));
-            TestServer.await(Duration.ofSeconds(5), () -> maxRequests(server, "hot-1") == 7);
+            Await.until(Duration.ofSeconds(5), () -> maxRequests(server, "hot-1") == 7);
         }
     }
 

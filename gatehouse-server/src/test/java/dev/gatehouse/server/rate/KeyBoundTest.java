@@ -3,6 +3,7 @@ package dev.gatehouse.server.rate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.server.TestServer;
+import dev.gatehouse.testing.Await;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ class KeyBoundTest {
             assertThat(refused.statusCode()).isEqualTo(429);
             assertThat(refused.body()).contains("rate.max-keys");
             assertThat(server.get("/debug/c-new").statusCode()).isEqualTo(404);
-            TestServer.await(
+            Await.until(
                     java.time.Duration.ofSeconds(10),
                     () -> server.send(TestServer.request("GET", server.admin("/metrics")))
                             .body()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.server.TestServer;
+import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.ManualClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -122,7 +123,7 @@ class RateApiTest {
         server.get("/rate/" + key);
 
         CompletableFuture<HttpResponse<String>> waited = server.getAsync("/rate/" + key + "?canWait=true");
-        TestServer.await(Duration.ofSeconds(5), () -> numWaiting(key) == 1);
+        Await.until(Duration.ofSeconds(5), () -> numWaiting(key) == 1);
         assertThat(waited).isNotDone();
         CLOCK.advanceNanos(WINDOW_MILLIS * 1_000_000);
 
@@ -135,7 +136,7 @@ class RateApiTest {
         server.get("/rate/" + key + "?maxRequestsInQueue=1");
         server.get("/rate/" + key);
         CompletableFuture<HttpResponse<String>> waiting = server.getAsync("/rate/" + key + "?canWait=true");
-        TestServer.await(Duration.ofSeconds(5), () -> numWaiting(key) == 1);
+        Await.until(Duration.ofSeconds(5), () -> numWaiting(key) == 1);
 
         HttpResponse<String> refused = server.get("/rate/" + key + "?canWait=true");
 
@@ -155,12 +156,12 @@ class RateApiTest {
         CompletableFuture<HttpResponse<String>> waiting = impatient.sendAsync(
                 TestServer.request("GET", server.rate("/rate/" + key + "?canWait=true")),
                 HttpResponse.BodyHandlers.ofString());
-        TestServer.await(Duration.ofSeconds(5), () -> numWaiting(key) == 1);
+        Await.until(Duration.ofSeconds(5), () -> numWaiting(key) == 1);
 
         waiting.cancel(true);
         impatient.shutdownNow();
 
-        TestServer.await(Duration.ofSeconds(5), () -> numWaiting(key) == 0);
+        Await.until(Duration.ofSeconds(5), () -> numWaiting(key) == 0);
     }
 
     @Test
@@ -350,8 +351,7 @@ class RateApiTest {
         assertThat(server.get("/debug/" + key).statusCode()).isEqualTo(200); // not yet: 3 idle windows after its own
         CLOCK.advanceNanos(2 * WINDOW_MILLIS * 1_000_000);
 
-        TestServer.await(
-                Duration.ofSeconds(10), () -> server.get("/debug/" + key).statusCode() == 404);
+        Await.until(Duration.ofSeconds(10), () -> server.get("/debug/" + key).statusCode() == 404);
         assertThat(server.get("/debug").body()).doesNotContain(key);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.server.TestServer;
+import dev.gatehouse.testing.Await;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
@@ -28,7 +29,7 @@ class ShutdownTest {
                 HttpLimits.SHUTDOWN_TIMEOUT_MILLIS, "2000"));
         server.get("/rate/k");
         CompletableFuture<HttpResponse<String>> waiting = server.getAsync("/rate/k?canWait=true");
-        TestServer.await(
+        Await.until(
                 Duration.ofSeconds(5),
                 () -> server.server().ready() && server.get("/debug/k").body().contains("\"NumWaiting\":1"));
 
@@ -50,10 +51,10 @@ class ShutdownTest {
                     .getOutputStream()
                     .write("GET /rate/k HTTP/1.1\r\nHost: t\r\n".getBytes(StandardCharsets.US_ASCII));
             unfinished.getOutputStream().flush();
-            TestServer.await(Duration.ofSeconds(5), () -> server.server().ready());
+            Await.until(Duration.ofSeconds(5), () -> server.server().ready());
 
             CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
-            TestServer.await(Duration.ofSeconds(5), () -> readyzStatus(server) == 503);
+            Await.until(Duration.ofSeconds(5), () -> readyzStatus(server) == 503);
             assertThat(server.get("/rate/during-the-delay").statusCode()).isEqualTo(200);
 
             closing.get(10, TimeUnit.SECONDS);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.jdbc.DatabaseUrl;
 import dev.gatehouse.jdbc.PostgresTenantStore;
 import dev.gatehouse.server.TestServer;
+import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.waitingroom.RoomConfig;
@@ -71,7 +72,7 @@ class RoomPostgresTest {
     /** Moves the clock past one tenant refresh and waits until {@code key} gets {@code status} (the read is async). */
     private void refreshUntil(String key, int status) {
         clock.advance(Duration.ofMillis(2_000)); // room.tenant-refresh-millis
-        TestServer.await(Duration.ofSeconds(10), () -> enqueue(key, "probe").statusCode() == status);
+        Await.until(Duration.ofSeconds(10), () -> enqueue(key, "probe").statusCode() == status);
     }
 
     @Test
@@ -105,7 +106,7 @@ class RoomPostgresTest {
         assertThat(configured.statusCode()).isEqualTo(200);
         assertThat(enqueue(shop.apiKey(), "alice").statusCode()).isEqualTo(200);
         clock.advance(Duration.ofSeconds(2));
-        TestServer.await(
+        Await.until(
                 Duration.ofSeconds(10),
                 () -> admin.recentAudit("shop", 10).toCompletableFuture().join().stream()
                         .anyMatch(event -> event.kind() == TenantStore.AuditKind.ADMITTED));
@@ -129,7 +130,7 @@ class RoomPostgresTest {
 
         clock.advance(Duration.ofMinutes(1)); // room.audit-retention-days: 30 by default
 
-        TestServer.await(
+        Await.until(
                 Duration.ofSeconds(10),
                 () -> admin.recentAudit("shop", 10).toCompletableFuture().join().size() == 1);
         assertThat(admin.recentAudit("shop", 10).toCompletableFuture().join())

@@ -8,6 +8,7 @@ import dev.gatehouse.http.StoreSettings;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.redis.RedisBackend;
 import dev.gatehouse.server.TestServer;
+import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.waitingroom.QueueState;
@@ -53,7 +54,7 @@ class RoomRedisTest {
         servers.add(TestServer.start(settings, clock));
         servers.add(TestServer.start(settings, clock));
         clock.advanceNanos(0); // the servers' first advance: the room's first tick
-        TestServer.await(Duration.ofSeconds(10), () -> stats().ticks() >= 1);
+        Await.until(Duration.ofSeconds(10), () -> stats().ticks() >= 1);
     }
 
     @AfterEach
@@ -128,7 +129,7 @@ class RoomRedisTest {
         for (int step = 0; step < 20; step++) {
             clock.advance(Duration.ofSeconds(1));
             long due = ticksBefore + step + 1;
-            TestServer.await(Duration.ofSeconds(10), () -> stats().ticks() >= due);
+            Await.until(Duration.ofSeconds(10), () -> stats().ticks() >= due);
         }
         QueueState.RoomStats after = stats();
         assertThat(after.ticks() - ticksBefore).isEqualTo(20);
