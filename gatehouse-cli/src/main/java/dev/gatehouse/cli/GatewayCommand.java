@@ -59,6 +59,7 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayConfig gatewayConfig;
         try {
             gatewayConfig = GatewayConfig.read(requireNonNull(config, "--config is required"));
+            Gateway.check(gatewayConfig);
         } catch (ConfigException e) {
             err.println("gatehouse gateway: bad configuration: " + Credentials.masked(e.getMessage()));
             return ServeCommand.BAD_CONFIG;

@@ -207,6 +207,15 @@ class CliTest {
     }
 
     @Test
+    void gatewayCheck_refusesAStageThatCannotBeBuilt() throws IOException {
+        Path yaml = write("upstream: http://backend:3000\ncircuit_breaker:\n  failure_ratio: 0.0000001\n");
+
+        assertThat(run(Map.of(), "gateway", "--config", yaml.toString(), "--check"))
+                .isEqualTo(ServeCommand.BAD_CONFIG);
+        assertThat(err.toString()).contains("bad configuration: circuit_breaker: failureRatio");
+    }
+
+    @Test
     void gatewayWithABareNumberForADuration_saysToAddAUnit() throws IOException {
         Path yaml = write("upstream: http://backend:3000\ntimeouts:\n  read: 30\n");
 

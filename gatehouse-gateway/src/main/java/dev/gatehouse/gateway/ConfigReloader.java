@@ -49,6 +49,9 @@ final class ConfigReloader implements AutoCloseable {
         } catch (ConfigException e) {
             LOG.warn("reload skipped, keeping the running config: {}", e.getMessage());
             return;
+        } catch (RuntimeException e) { // a bug: the running config stays, and the next change is still read
+            LOG.error("reload failed, keeping the running config", e);
+            return;
         }
         LOG.atInfo()
                 .addKeyValue("applied", String.join(",", reload.applied()))

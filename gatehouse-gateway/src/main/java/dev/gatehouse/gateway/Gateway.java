@@ -81,8 +81,7 @@ public final class Gateway implements AutoCloseable {
             NanoClock clock,
             WallClock wallClock,
             @Nullable Scheduler scheduler) {
-        config.rateLimit()
-                .ifPresent(ClientRateLimit::spec); // a burst that admits nobody is refused before anything starts
+        check(config); // a stage that cannot be built is refused before anything starts
         HttpLimits limits = limits(config.timeouts());
         // before Vert.x is made: tracing keeps each request's span on the request's Vert.x context
         Optional<GatewayTracing> tracing =
@@ -111,8 +110,8 @@ public final class Gateway implements AutoCloseable {
                             redis -> redis.backend().queueState(config.store().keyPrefix()))
                     .orElseGet(MemoryQueueState::new);
             Optional<TicketQueue> queue = config.queue()
-                    .map(q -> infra.closeWith(
-                            "queue", TicketQueue.start(q, queueState, wallClock, infra.scheduler(), metrics)));
+                    .map(q -> infra.closeWith("queue", TicketQueue.start(q, queueState, wallClock, infra.scheduler())));
+            queue.ifPresent(q -> metrics.queue(infra.metrics(), q));
             Upstream upstream =
                     infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, tracing, clock));
             AdminApi admin = new AdminApi(config.adminPrefix(), pow, algorithm, queue, policy, metrics);
@@ -139,6 +138,14 @@ public final class Gateway implements AutoCloseable {
             infra.close();
             throw e;
         }
+    }
+
+    /**
+     * Checks what only building the gateway's stages can check (a burst that admits nobody, a ratio
+     * finer than a millionth); throws {@link ConfigException} naming the section.
+     */
+    public static void check(GatewayConfig config) {
+        LivePolicy.check(config);
     }
 
     /** The listener's bounds: Wicket's timeouts, and the shared plumbing's size bounds widened for a proxy. */

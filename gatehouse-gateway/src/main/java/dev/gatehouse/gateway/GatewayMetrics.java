@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Wicket's metric set under {@code gatehouse_} names, served on the private admin listener: proxied
@@ -52,8 +51,6 @@ final class GatewayMetrics {
     private final Map<Outcome, Timer> durations = new EnumMap<>(Outcome.class);
     private final Map<Verified, Counter> verified = new EnumMap<>(Verified.class);
     private final Counter issued;
-    private final AtomicLong queueSize = new AtomicLong();
-    private final AtomicLong queueCursor = new AtomicLong();
 
     GatewayMetrics(MeterRegistry registry, LivePolicy policy) {
         for (Outcome outcome : Outcome.values()) {
@@ -105,12 +102,6 @@ final class GatewayMetrics {
                                 .orElse(0))
                 .description("Calls to the upstream in flight under the adaptive limit")
                 .register(registry);
-        Gauge.builder("gatehouse.queue.size", queueSize, AtomicLong::get)
-                .description("Tickets waiting in the queue")
-                .register(registry);
-        Gauge.builder("gatehouse.queue.cursor", queueCursor, AtomicLong::get)
-                .description("Tickets admitted from the queue so far")
-                .register(registry);
     }
 
     /** Wicket's buckets (Prometheus's defaults), 5 ms to 10 s. */
@@ -136,8 +127,13 @@ final class GatewayMetrics {
         requireNonNull(verified.get(outcome)).increment();
     }
 
-    void queue(long size, long cursor) {
-        queueSize.set(size);
-        queueCursor.set(cursor);
+    /** The queue's gauges, read from its latest counts (a second old at most): size and cursor. */
+    void queue(MeterRegistry registry, TicketQueue queue) {
+        Gauge.builder("gatehouse.queue.size", queue, TicketQueue::size)
+                .description("Tickets waiting in the queue")
+                .register(registry);
+        Gauge.builder("gatehouse.queue.cursor", queue, TicketQueue::cursor)
+                .description("Tickets admitted from the queue so far")
+                .register(registry);
     }
 }

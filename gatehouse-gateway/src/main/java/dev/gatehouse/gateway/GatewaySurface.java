@@ -130,11 +130,20 @@ final class GatewaySurface implements Surface {
         }
         String uri = request.uri();
         String path = request.path();
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= ' ' || c == 0x7F) { // HTTP/1's codec refuses them; an HTTP/2 :path can carry them
+                return "a control character or space in the request target";
+            }
+        }
         if (!uri.startsWith("/") || path == null) {
             return "the request target must be a path (origin-form), not \"" + ClientText.shorten(uri) + "\"";
         }
         if (ProtectedPaths.hasDotSegment(path)) {
             return "path with a . or .. segment: \"" + ClientText.shorten(path) + "\"";
+        }
+        if (ProtectedPaths.doublyEscaped(path)) {
+            return "path with an escaped escape (%25 and two hex digits): \"" + ClientText.shorten(path) + "\"";
         }
         if (request.getHeader(HttpHeaders.HOST) != null && request.authority() == null) {
             return "the Host header is not a host: \"" + ClientText.shorten(request.getHeader(HttpHeaders.HOST)) + "\"";
@@ -156,7 +165,12 @@ final class GatewaySurface implements Surface {
         }
         HttpServerRequest request = ctx.request();
         boolean nginx = "403".equals(request.getParam("deny"));
-        gate(request, forwardedPath(request), nginx, null, () -> {
+        String path = forwardedPath(request);
+        if (path == null) {
+            AdminApi.error(ctx.response(), 400, "X-Forwarded-Uri required: the URI of the request to judge");
+            return;
+        }
+        gate(request, path, nginx, null, () -> {
             LivePolicy.Policy now = policy.current();
             if (now.breakerState() == CircuitBreaker.State.OPEN
                     || now.breakerState() == CircuitBreaker.State.FORCED_OPEN) {
@@ -167,14 +181,16 @@ final class GatewaySurface implements Surface {
         });
     }
 
-    /** The path of the request the caller asks about: Traefik's and Caddy's header, then nginx's usual one. */
-    private static String forwardedPath(HttpServerRequest request) {
+    /**
+     * The path of the request the caller asks about, from {@code X-Forwarded-Uri}, which Traefik and
+     * Caddy set and the documented nginx configuration sets (each replacing a client's own); null
+     * when absent. No other header is read: one a client could set itself would let it name a path
+     * it is not asking for.
+     */
+    private static @Nullable String forwardedPath(HttpServerRequest request) {
         String uri = request.getHeader("X-Forwarded-Uri");
         if (uri == null) {
-            uri = request.getHeader("X-Original-URI");
-        }
-        if (uri == null) {
-            return "/";
+            return null;
         }
         int query = uri.indexOf('?');
         return query < 0 ? uri : uri.substring(0, query);

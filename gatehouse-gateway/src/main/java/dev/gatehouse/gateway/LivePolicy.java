@@ -32,6 +32,9 @@ final class LivePolicy implements AutoCloseable {
     static final List<String> LIVE_SECTIONS =
             List.of("rate_limit", "circuit_breaker", "adaptive", "admission", "identity");
 
+    /** The longest token life the tokens accept. */
+    private static final int MAX_TOKEN_TTL_DAYS = 366;
+
     /** How long a half-open probe may hold its slot without an outcome (a client gone mid-call, say). */
     private static final Duration PROBE_TIMEOUT = Duration.ofMinutes(1);
 
@@ -113,7 +116,7 @@ final class LivePolicy implements AutoCloseable {
      */
     synchronized Reload apply(GatewayConfig next) {
         Policy before = current;
-        next.rateLimit().ifPresent(ClientRateLimit::spec); // refused before anything changes
+        check(next); // refused before anything changes
         if (!next.admission().protect().isEmpty() && !started.pow().equals(next.pow())) {
             throw new ConfigException("admission.protect: the cookie is earned by solving a challenge, and pow changed"
                     + " since the start (restart to apply pow, then protect)");
@@ -186,9 +189,33 @@ final class LivePolicy implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks that every live stage of {@code config} can be built (values the file's types accept
+     * but a stage does not, such as a failure ratio finer than a millionth); throws {@link
+     * ConfigException} naming the section, before anything starts or changes.
+     */
+    static void check(GatewayConfig config) {
+        NanoClock any = NanoClock.system();
+        stage("rate_limit", () -> config.rateLimit().ifPresent(ClientRateLimit::spec));
+        stage("circuit_breaker", () -> config.circuitBreaker().ifPresent(b -> breakerSpec(b, any)));
+        stage("adaptive", () -> config.adaptive().ifPresent(a -> adaptiveSpec(a, any)));
+        Duration ttl = config.admission().tokenTtl();
+        if (ttl.toSeconds() > MAX_TOKEN_TTL_DAYS * 86_400L) {
+            throw new ConfigException("admission.token_ttl: at most " + MAX_TOKEN_TTL_DAYS + " days");
+        }
+    }
+
+    private static void stage(String section, Runnable build) {
+        try {
+            build.run();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(section + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Wicket's breaker: a rolling time window; successes and failures both count toward the minimum. */
-    private CircuitBreaker breaker(Breaker config) {
-        return CircuitBreaker.create(CircuitBreakerSpec.builder()
+    private static CircuitBreakerSpec breakerSpec(Breaker config, NanoClock clock) {
+        return CircuitBreakerSpec.builder()
                 .timeWindow(config.window(), config.windowBuckets())
                 .minimumCalls(config.minSamples())
                 .failureRatio(config.failureRatio())
@@ -196,15 +223,22 @@ final class LivePolicy implements AutoCloseable {
                 .cooldown(config.cooldown())
                 .halfOpen(config.halfOpenMax(), PROBE_TIMEOUT)
                 .clock(clock)
-                .build());
+                .build();
     }
 
-    /** The adaptive concurrency limit the section describes. */
-    private AdaptiveLimiter adaptive(GatewayConfig.Adaptive config) {
+    private static AdaptiveSpec adaptiveSpec(GatewayConfig.Adaptive config, NanoClock clock) {
         AdaptiveSpec spec = config.algorithm().equals("aimd")
                 ? AdaptiveSpec.aimd(config.initialLimit(), config.minLimit(), config.maxLimit())
                 : AdaptiveSpec.gradient(config.initialLimit(), config.minLimit(), config.maxLimit());
-        return AdaptiveLimiter.create(spec.withClock(clock));
+        return spec.withClock(clock);
+    }
+
+    private CircuitBreaker breaker(Breaker config) {
+        return CircuitBreaker.create(breakerSpec(config, clock));
+    }
+
+    private AdaptiveLimiter adaptive(GatewayConfig.Adaptive config) {
+        return AdaptiveLimiter.create(adaptiveSpec(config, clock));
     }
 
     /** The cookie protected paths are entered with; none when no path is protected. */

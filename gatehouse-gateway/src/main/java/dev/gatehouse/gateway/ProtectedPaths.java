@@ -5,20 +5,23 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The path prefixes whose requests need the admission cookie. A request's path is judged as an
  * upstream may read it, the most it can be resolved: escapes decoded, backslashes as slashes,
- * repeated slashes as one, {@code .} and {@code ..} segments resolved. So {@code /public/..%2fshop}
- * and {@code //shop} are under {@code /shop}, whichever of those readings the upstream does. A
- * prefix is a plain text prefix, as nginx's: {@code /shop} covers {@code /shopping} too.
+ * parameters ({@code ;x}, as servlet containers drop them) cut from each segment, repeated slashes as
+ * one, {@code .} and {@code ..} segments resolved, letters in any case. So {@code //shop}, {@code
+ * /%73hop}, {@code /;x/shop} and {@code /SHOP} are under {@code /shop}, whichever of those readings
+ * the upstream does. A prefix is a plain text prefix, as nginx's: {@code /shop} covers {@code
+ * /shopping} too.
  */
 final class ProtectedPaths {
 
     private final List<String> prefixes;
 
     ProtectedPaths(List<String> prefixes) {
-        this.prefixes = List.copyOf(prefixes);
+        this.prefixes = prefixes.stream().map(p -> p.toLowerCase(Locale.ROOT)).toList();
     }
 
     boolean isEmpty() {
@@ -30,7 +33,7 @@ final class ProtectedPaths {
         if (prefixes.isEmpty()) {
             return false;
         }
-        String path = resolved(rawPath);
+        String path = resolved(rawPath).toLowerCase(Locale.ROOT);
         for (String prefix : prefixes) {
             if (path.startsWith(prefix)) {
                 return true;
@@ -49,7 +52,7 @@ final class ProtectedPaths {
         while (start <= decoded.length()) {
             int slash = decoded.indexOf('/', start);
             int end = slash < 0 ? decoded.length() : slash;
-            String segment = decoded.substring(start, end);
+            String segment = withoutParameters(decoded.substring(start, end));
             if (segment.equals(".") || segment.equals("..")) {
                 return true;
             }
@@ -66,7 +69,7 @@ final class ProtectedPaths {
         while (start <= decoded.length()) {
             int slash = decoded.indexOf('/', start);
             int end = slash < 0 ? decoded.length() : slash;
-            String segment = decoded.substring(start, end);
+            String segment = withoutParameters(decoded.substring(start, end));
             start = end + 1;
             if (segment.equals("..")) {
                 segments.pollLast();
@@ -77,6 +80,25 @@ final class ProtectedPaths {
         boolean directory = decoded.endsWith("/") || decoded.endsWith("/.") || decoded.endsWith("/..");
         String joined = "/" + String.join("/", segments);
         return directory && !segments.isEmpty() ? joined + "/" : joined;
+    }
+
+    /**
+     * Whether {@code rawPath} escapes an escape ({@code %252e}): an upstream that decodes twice would
+     * read another path than the one judged here.
+     */
+    static boolean doublyEscaped(String rawPath) {
+        for (int i = rawPath.indexOf("%25"); i >= 0; i = rawPath.indexOf("%25", i + 1)) {
+            if (i + 4 < rawPath.length() && hex(rawPath.charAt(i + 3)) >= 0 && hex(rawPath.charAt(i + 4)) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A path segment without its parameters: {@code ..;x} is {@code ..}, as servlet containers read it. */
+    private static String withoutParameters(String segment) {
+        int semicolon = segment.indexOf(';');
+        return semicolon < 0 ? segment : segment.substring(0, semicolon);
     }
 
     /** Percent-escapes decoded once, as UTF-8; a malformed escape is kept as it is. */

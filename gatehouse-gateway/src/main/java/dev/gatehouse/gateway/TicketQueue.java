@@ -44,22 +44,15 @@ final class TicketQueue implements AutoCloseable {
     private final QueueState state;
     private final WallClock clock;
     private final Admissions admissions;
-    private final GatewayMetrics metrics;
 
-    private TicketQueue(QueueState state, WallClock clock, Admissions admissions, GatewayMetrics metrics) {
+    private TicketQueue(QueueState state, WallClock clock, Admissions admissions) {
         this.state = state;
         this.clock = clock;
         this.admissions = admissions;
-        this.metrics = metrics;
     }
 
     /** The queue in {@code state}, configured from {@code config} and advancing on {@code scheduler}. */
-    static TicketQueue start(
-            GatewayConfig.Queue config,
-            QueueState state,
-            WallClock clock,
-            Scheduler scheduler,
-            GatewayMetrics metrics) {
+    static TicketQueue start(GatewayConfig.Queue config, QueueState state, WallClock clock, Scheduler scheduler) {
         RoomConfig room = RoomConfig.DEFAULTS.with(java.util.Map.of(
                 RoomConfig.Field.ADMISSION_LIMIT, config.admitCount(),
                 RoomConfig.Field.ADMISSION_FREQUENCY, config.admitInterval().toSeconds(),
@@ -69,7 +62,7 @@ final class TicketQueue implements AutoCloseable {
         Admissions admissions = new Admissions(
                 state, new MemoryTenantStore(AUDIT_EVENTS), clock, scheduler, MAX_SLEEP_MILLIS, (r, millis) -> {});
         admissions.rooms(List.of(ROOM));
-        return new TicketQueue(state, clock, admissions, metrics);
+        return new TicketQueue(state, clock, admissions);
     }
 
     /** Queues a new ticket: 12 random bytes in hex, as Wicket's. */
@@ -78,10 +71,7 @@ final class TicketQueue implements AutoCloseable {
         RANDOM.nextBytes(id);
         String ticket = HexFormat.of().formatHex(id);
         long now = clock.epochMillis();
-        return state.enqueue(ROOM, ticket, now).thenApply(enqueued -> {
-            stats().ifPresent(stats -> metrics.queue(stats.queued() + 1, stats.admittedTotal()));
-            return new Ticket(ticket, now / 1000);
-        });
+        return state.enqueue(ROOM, ticket, now).thenApply(enqueued -> new Ticket(ticket, now / 1000));
     }
 
     /** Where {@code ticketId} stands; empty when it is unknown (never issued, admitted long ago, or given up). */
@@ -103,6 +93,11 @@ final class TicketQueue implements AutoCloseable {
     /** Tickets waiting now, as the last admission round counted them (a second old at most); 0 before. */
     long size() {
         return stats().map(RoomStats::queued).orElse(0L);
+    }
+
+    /** Tickets admitted so far, as the last admission round counted them; 0 before. */
+    long cursor() {
+        return stats().map(RoomStats::admittedTotal).orElse(0L);
     }
 
     private Optional<RoomStats> stats() {

@@ -6,40 +6,33 @@ import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.gateway.config.GatewayConfig.Timeouts;
+import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
 import io.opentelemetry.api.trace.Span;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
-import io.vertx.httpproxy.Body;
-import io.vertx.httpproxy.HttpProxy;
-import io.vertx.httpproxy.MediaType;
-import io.vertx.httpproxy.ProxyContext;
-import io.vertx.httpproxy.ProxyInterceptor;
-import io.vertx.httpproxy.ProxyOptions;
-import io.vertx.httpproxy.ProxyRequest;
-import io.vertx.httpproxy.ProxyResponse;
+import io.vertx.core.net.NetSocket;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -58,23 +51,19 @@ import org.slf4j.LoggerFactory;
 final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
     /*
-     * Two paths, one accounting (Call). Plain HTTP/1.1 and HTTP/2 requests, nearly all the traffic,
-     * go straight through Vert.x's client: headers copied once, bodies piped (measured: about a
-     * quarter more requests a second than the proxy library's path, docs/benchmarks.md). Upgrades
-     * (WebSockets) and HTTP/1.0 go through vertx-http-proxy, which switches protocols and speaks to
-     * a 1.0 client without chunking.
+     * Straight on Vert.x's HTTP client, not vertx-http-proxy: measured, the library cost a quarter of
+     * the requests a second (a copy and re-validation of every header, a parse of the upstream's Date
+     * for its cache logic; docs/benchmarks.md), buffered whole answers for HTTP/1.0 clients, and threw
+     * on a refused WebSocket upgrade. Each call is accounted once (Call).
      */
 
     private static final Logger LOG = LoggerFactory.getLogger(Upstream.class);
 
     static final String BREAKER_OPEN = "service temporarily unavailable\n";
 
-    private static final MediaType PLAIN_TEXT = MediaType.parse(ErrorStyle.PLAIN_TEXT.toString());
-
-    /** The proxy library's attachment holding a call's accounting. */
-    private static final String CALL = "gatehouse.call";
-
-    private static final String TIMED_OUT = "gatehouse.timedOut";
+    /** Methods whose HTTP/2 request without a length has no body. */
+    private static final Set<HttpMethod> BODILESS =
+            Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.DELETE, HttpMethod.TRACE);
 
     /** Headers that describe one connection, never passed on (RFC 9110 7.6.1, and Go's list). */
     private static final Set<String> HOP_BY_HOP = lowercase(
@@ -98,7 +87,6 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
     private final Vertx vertx;
     private final HttpClient client;
-    private final HttpProxy proxy;
     private final String host;
     private final int port;
     private final boolean tls;
@@ -139,29 +127,10 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 .setHttp1MaxSize(timeouts.upstreamMaxConns())
                 .setMaxWaitQueueSize(timeouts.upstreamMaxConns() * WAITING_PER_CONNECTION);
         this.client = vertx.createHttpClient(options, pool);
-        this.proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(true), client)
-                .origin(this::origin)
-                .addInterceptor(new Stage(), true);
     }
 
     @Override
     public void handle(HttpServerRequest request) {
-        if (request.version() == HttpVersion.HTTP_1_0 || request.headers().contains(HttpHeaders.UPGRADE)) {
-            proxy.handle(request);
-        } else {
-            send(request);
-        }
-    }
-
-    @Override
-    public void close() {
-        client.close();
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // The direct path
-
-    private void send(HttpServerRequest request) {
         Call call = new Call();
         Refusal refusal = call.begin();
         if (refusal != null) {
@@ -170,6 +139,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             return;
         }
         request.pause();
+        boolean upgrade = request.headers().contains(HttpHeaders.UPGRADE);
         RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
                 .setHost(host)
@@ -190,42 +160,83 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 return;
             }
             request.response().closeHandler(closed -> out.reset(0, new HttpClosedException("the client went away")));
-            MultiMap headers = out.headers();
-            for (Map.Entry<String, String> header : request.headers()) {
-                if (!header.getKey().startsWith(":")) { // HTTP/2's pseudo-headers are the request line's
-                    headers.add(header.getKey(), header.getValue());
-                }
+            try {
+                copyHeaders(request, out, upgrade);
+            } catch (IllegalArgumentException e) { // a header value HTTP/1.1 cannot carry (HTTP/2 lets some in)
+                out.reset();
+                call.abandoned();
+                ErrorStyle.sendText(
+                        request.response().putHeader(HttpHeaders.CONNECTION, "close"),
+                        400,
+                        "a request header cannot be passed on: " + ClientText.shorten(e.getMessage()) + "\n");
+                return;
             }
-            dropHopByHop(headers, HOP_BY_HOP);
-            forwarded(request, headers);
-            HostAndPort authority = request.authority();
-            if (authority != null) {
-                out.authority(authority); // the client's Host, as Wicket keeps it
-            }
-            call.traced(headers);
-            String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-            if (length == null && !request.isEnded()) {
-                out.setChunked(true); // a body of unknown length (chunked, or HTTP/2 without a length)
-            }
-            boolean[] timedOut = {false};
-            long timer = responseTimer(() -> {
-                timedOut[0] = true;
-                out.reset(0, new TimeoutException("no answer from the upstream within the upstream_response bound"));
-            });
-            out.response().onComplete(answered -> {
-                vertx.cancelTimer(timer);
-                if (answered.failed()) {
-                    unanswered(request, call, answered.cause(), timedOut[0]);
-                } else {
-                    relay(request, out, answered.result(), call);
-                }
-            });
-            if (request.isEnded()) {
-                out.end();
+            call.traced(out.headers());
+            if (upgrade) {
+                tunnel(request, out, call);
             } else {
-                request.pipe().endOnFailure(false).to(out).onFailure(broken -> out.reset());
+                forward(request, out, call);
             }
         });
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    /**
+     * The request's head and body to the upstream; the answer back once its head came. The answer's
+     * deadline runs from when the request was all sent, as Go's response-header timeout does, so a
+     * slow upload is the client's time, not the upstream's.
+     */
+    private void forward(HttpServerRequest request, HttpClientRequest out, Call call) {
+        boolean[] timedOut = {false};
+        long[] timer = {-1};
+        boolean[] clientBroke = {false};
+        out.response().onComplete(answered -> {
+            vertx.cancelTimer(timer[0]);
+            if (answered.failed()) {
+                unanswered(request, call, answered.cause(), timedOut[0], clientBroke[0]);
+            } else {
+                relay(request, out, answered.result(), call);
+            }
+        });
+        Runnable sent = () -> timer[0] = responseTimer(() -> {
+            timedOut[0] = true;
+            out.reset(0, new TimeoutException("no answer from the upstream within the upstream_response bound"));
+        });
+        if (!hasBody(request)) {
+            out.end().onSuccess(done -> sent.run());
+            request.resume(); // its end (no body) is read; nothing more comes
+            return;
+        }
+        if (request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+            out.setChunked(true); // a body of unknown length (chunked, or HTTP/2 without a length)
+        }
+        if (request.headers().contains(HttpHeaders.EXPECT)) {
+            request.response().writeContinue(); // the upstream is not asked: its 100 cannot come back
+        }
+        request.pipe().endOnFailure(false).to(out).onComplete(piped -> {
+            if (piped.succeeded()) {
+                sent.run();
+            } else { // the client's body broke off or did not decode: the client's doing
+                clientBroke[0] = true;
+                out.reset();
+            }
+        });
+    }
+
+    /** Whether the request has a body: a length above 0, chunked framing, or an HTTP/2 stream still open. */
+    private static boolean hasBody(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            return !length.trim().equals("0");
+        }
+        if (request.version() == HttpVersion.HTTP_2) {
+            return !request.isEnded() && !BODILESS.contains(request.method());
+        }
+        return request.headers().contains(HttpHeaders.TRANSFER_ENCODING); // the guard let chunked alone through
     }
 
     /** Sends the upstream's answer on: status, headers but the hop-by-hop ones, the body piped. */
@@ -241,29 +252,89 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         for (Map.Entry<String, String> header : in.headers()) {
             headers.add(header.getKey(), header.getValue());
         }
-        dropHopByHop(headers, HOP_BY_HOP);
-        if (!headers.contains(HttpHeaders.CONTENT_LENGTH) && request.version() == HttpVersion.HTTP_1_1) {
-            response.setChunked(true);
+        dropHopByHop(headers);
+        boolean bodiless = request.method().equals(HttpMethod.HEAD) || status < 200 || status == 204 || status == 304;
+        if (!headers.contains(HttpHeaders.CONTENT_LENGTH) && !bodiless) {
+            if (request.version() == HttpVersion.HTTP_1_1) {
+                response.setChunked(true);
+            } else if (request.version() == HttpVersion.HTTP_1_0) {
+                response.putHeader(HttpHeaders.CONNECTION, "close"); // the body ends where the connection does
+            }
         }
-        in.pipeTo(response).onComplete(sent -> {
-            if (sent.failed()) {
-                out.reset(); // the client went away mid-answer: the upstream stops sending
+        in.pipe().endOnFailure(false).to(response).onComplete(sent -> {
+            if (sent.failed()) { // the upstream broke off mid-answer, or the client went away: never a whole answer
+                response.reset();
+                out.reset();
             }
             call.finished(status);
         });
     }
 
+    /**
+     * A WebSocket (or another protocol switch): the upgrade request to the upstream, and when it
+     * answers 101, the two connections joined byte for byte; any other answer is relayed as one.
+     */
+    private void tunnel(HttpServerRequest request, HttpClientRequest out, Call call) {
+        out.headers().set(HttpHeaders.CONNECTION, "Upgrade");
+        out.connect().onComplete(answered -> {
+            if (answered.failed()) {
+                unanswered(request, call, answered.cause(), false, false);
+                return;
+            }
+            HttpClientResponse in = answered.result();
+            if (in.statusCode() != 101) {
+                relay(request, out, in, call);
+                return;
+            }
+            call.answered(101);
+            HttpServerResponse response = request.response().setStatusCode(101);
+            response.headers().addAll(in.headers());
+            request.toNetSocket().onComplete(switched -> {
+                if (switched.failed()) {
+                    in.netSocket().close();
+                    call.finished(101);
+                    return;
+                }
+                NetSocket client = switched.result();
+                NetSocket upstream = in.netSocket();
+                client.pipeTo(upstream);
+                upstream.pipeTo(client);
+                client.closeHandler(v -> upstream.close());
+                upstream.closeHandler(v -> client.close());
+                call.finished(101);
+            });
+        });
+        request.resume();
+    }
+
     /** No answer came: the client broke off (nothing counted), or the upstream failed (502, 504). */
     private void unanswered(HttpServerRequest request, Call call, Throwable failure, boolean timedOut) {
-        if (!timedOut && clientGone(request)) {
-            LOG.debug("client gone before the upstream answered: {}", failure.toString());
+        unanswered(request, call, failure, timedOut, false);
+    }
+
+    private void unanswered(
+            HttpServerRequest request, Call call, Throwable failure, boolean timedOut, boolean clientBroke) {
+        HttpServerResponse response = request.response();
+        if (!timedOut && (clientBroke || clientGone(request))) {
+            LOG.debug("the client broke off before the upstream answered: {}", failure.toString());
             call.abandoned();
+            if (!response.closed() && !response.headWritten()) {
+                ErrorStyle.sendText(
+                        response.putHeader(HttpHeaders.CONNECTION, "close"), 400, "the request body broke off\n");
+            }
+            return;
+        }
+        if (failure
+                instanceof ConnectionPoolTooBusyException) { // our own queue is full: shed, not the upstream's fault
+            call.shed();
+            Refusal.SHED.send(response);
+            call.finished(503);
+            request.resume();
             return;
         }
         LOG.debug("upstream {}: {}", timedOut ? "timed out" : "failed", failure.toString());
         int status = timedOut ? 504 : 502;
         call.failed(status);
-        HttpServerResponse response = request.response();
         if (!response.headWritten() && !response.closed()) {
             response.setStatusCode(status)
                     .putHeader(HttpHeaders.CONTENT_LENGTH, "0")
@@ -281,92 +352,27 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         return limitMillis <= 0 ? -1 : vertx.setTimer(limitMillis, id -> expired.run());
     }
 
-    // ---------------------------------------------------------------------------------------------
-    // The proxy library's path: upgrades and HTTP/1.0
-
-    /** A connection to the upstream for one request, reset when its answer's head is late. */
-    private Future<HttpClientRequest> origin(ProxyContext context) {
-        RequestOptions options =
-                new RequestOptions().setHost(host).setPort(port).setSsl(tls);
-        HttpServerRequest incoming = context.request().proxiedRequest();
-        return context.client().request(options).onSuccess(request -> {
-            request.exceptionHandler(failure -> LOG.debug("upstream request ended: {}", failure.toString()));
-            if (clientGone(incoming)) { // while the connection to the upstream was being made
-                request.reset(0, new HttpClosedException("the client went away"));
-                return;
+    /**
+     * The request's headers as the upstream gets them: all but the hop-by-hop ones (an upgrade keeps
+     * {@code Upgrade}), the forwarding headers, the client's {@code Host}.
+     */
+    private static void copyHeaders(HttpServerRequest request, HttpClientRequest out, boolean upgrade) {
+        MultiMap headers = out.headers();
+        for (Map.Entry<String, String> header : request.headers()) {
+            if (!header.getKey().startsWith(":")) { // HTTP/2's pseudo-headers are the request line's
+                headers.add(header.getKey(), header.getValue());
             }
-            incoming.response()
-                    .closeHandler(closed -> request.reset(0, new HttpClosedException("the client went away")));
-            long timer = responseTimer(() -> {
-                context.set(TIMED_OUT, true);
-                request.reset(
-                        0, new TimeoutException("no answer from the upstream within the upstream_response bound"));
-            });
-            request.response().onComplete(answered -> vertx.cancelTimer(timer));
-        });
-    }
-
-    /** The pipeline's last stages around each call of the library's path. */
-    private final class Stage implements ProxyInterceptor {
-
-        @Override
-        public Future<ProxyResponse> handleProxyRequest(ProxyContext context) {
-            ProxyRequest request = context.request();
-            Call call = new Call();
-            context.set(CALL, call);
-            Refusal refusal = call.begin();
-            if (refusal != null) {
-                return Future.succeededFuture(refusal.proxied(request.release().response()));
-            }
-            HttpServerRequest incoming = request.proxiedRequest();
-            MultiMap headers = request.headers();
-            boolean upgrade = headers.contains(HttpHeaders.UPGRADE);
-            dropHopByHop(headers, Set.of("connection", "proxy-connection", "http2-settings"));
-            if (upgrade) {
-                headers.set(HttpHeaders.CONNECTION, "Upgrade"); // kept for a WebSocket: the library passes it on
-            }
-            forwarded(incoming, headers);
-            HostAndPort authority = incoming.authority();
-            if (authority != null) {
-                request.setAuthority(authority);
-            }
-            if (!basePath.isEmpty()) {
-                request.setURI(basePath + request.getURI());
-            }
-            call.traced(headers);
-            return context.sendRequest()
-                    .map(response -> {
-                        call.answered(response.getStatusCode());
-                        return response;
-                    })
-                    .recover(failure -> {
-                        boolean timedOut = Boolean.TRUE.equals(context.get(TIMED_OUT, Boolean.class));
-                        if (!timedOut && clientGone(incoming)) {
-                            call.abandoned();
-                            return Future.failedFuture(failure);
-                        }
-                        int status = timedOut ? 504 : 502;
-                        call.failed(status);
-                        return Future.succeededFuture(request.release()
-                                .response()
-                                .setStatusCode(status)
-                                .putHeader(HttpHeaders.CONTENT_LENGTH, "0")
-                                .setBody(null));
-                    });
         }
-
-        @Override
-        public Future<Void> handleProxyResponse(ProxyContext context) {
-            int status = context.response().getStatusCode();
-            if (status != 101) { // a switch keeps Connection and Upgrade for its client
-                dropHopByHop(context.response().headers(), Set.of("connection", "proxy-connection"));
-            }
-            Call call = context.get(CALL, Call.class);
-            return context.sendResponse().andThen(sent -> {
-                if (call != null) {
-                    call.finished(status);
-                }
-            });
+        String upgradeTo = upgrade ? request.getHeader(HttpHeaders.UPGRADE) : null;
+        dropHopByHop(headers);
+        headers.remove(HttpHeaders.EXPECT); // answered here: the upstream sees a plain request
+        if (upgradeTo != null) {
+            headers.set(HttpHeaders.UPGRADE, upgradeTo);
+        }
+        forwarded(request, headers);
+        HostAndPort authority = request.authority();
+        if (authority != null) {
+            out.authority(authority); // the client's Host, as Wicket keeps it
         }
     }
 
@@ -376,21 +382,15 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     /** An answer the gateway gives instead of calling the upstream. */
     private record Refusal(String text, long retryAfterSeconds) {
 
+        /** Shed: the upstream has as many calls as it can take, come back in a second. */
+        static final Refusal SHED = new Refusal(BREAKER_OPEN, 1);
+
         void send(HttpServerResponse response) {
             if (retryAfterSeconds > 0) {
                 response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
             }
             response.putHeader("X-Content-Type-Options", "nosniff");
             ErrorStyle.sendText(response, 503, text);
-        }
-
-        ProxyResponse proxied(ProxyResponse response) {
-            if (retryAfterSeconds > 0) {
-                response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
-            }
-            return response.setStatusCode(503)
-                    .putHeader("X-Content-Type-Options", "nosniff")
-                    .setBody(Body.body(Buffer.buffer(text), PLAIN_TEXT));
         }
     }
 
@@ -434,9 +434,17 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             if (slot == AdaptiveLimiter.REJECTED) { // shed: the upstream has as many calls as it can take
                 breaker.ifPresent(b -> b.release(permit));
                 outcome = Outcome.SHED;
-                return new Refusal(BREAKER_OPEN, 1);
+                return Refusal.SHED;
             }
             return null;
+        }
+
+        /** The call was shed after all (no connection free in time): nothing counted but the shed. */
+        void shed() {
+            endCallSpan(503);
+            breaker.ifPresent(b -> b.release(permit));
+            adaptive.ifPresent(a -> a.onIgnored(slot));
+            outcome = Outcome.SHED;
         }
 
         /** The call goes out with {@code headers}: traced, its context replaces the caller's there. */
@@ -511,11 +519,8 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         return incoming.response().closed() || incoming.connection() == null;
     }
 
-    /**
-     * Drops from {@code headers} the hop-by-hop ones: every name {@code always} holds (lowercase),
-     * and every name a {@code Connection} header lists (but {@code Upgrade}, which a switch needs).
-     */
-    static void dropHopByHop(MultiMap headers, Set<String> always) {
+    /** Drops from {@code headers} the hop-by-hop ones: the standard ones, and every name a {@code Connection} lists. */
+    static void dropHopByHop(MultiMap headers) {
         for (String connection : headers.getAll(HttpHeaders.CONNECTION)) {
             int start = 0;
             while (start <= connection.length()) {
@@ -523,12 +528,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 int end = comma < 0 ? connection.length() : comma;
                 String name = connection.substring(start, end).trim();
                 start = end + 1;
-                if (!name.isEmpty() && !name.equalsIgnoreCase("upgrade")) {
+                if (!name.isEmpty()) {
                     headers.remove(name);
                 }
             }
         }
-        for (String name : always) {
+        for (String name : HOP_BY_HOP) {
             headers.remove(name);
         }
     }
@@ -558,11 +563,15 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
     }
 
+    /** {@code duration} in whole milliseconds, rounded up: a bound below a millisecond stays a bound (0: off). */
     private static int millis(java.time.Duration duration) {
-        return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
+        long nanos = duration.toNanos();
+        return nanos <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000);
     }
 
+    /** {@code duration} in whole seconds, rounded up (Vert.x reads 0 as "for ever"). */
     private static int seconds(java.time.Duration duration) {
-        return (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toSeconds(duration.toNanos()));
+        long nanos = duration.toNanos();
+        return nanos <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999_999) / 1_000_000_000);
     }
 }

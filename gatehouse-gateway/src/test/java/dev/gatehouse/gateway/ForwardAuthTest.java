@@ -34,7 +34,8 @@ final class ForwardAuthTest {
             HttpResponse<String> challenged = gateway.get("/__gatehouse__/auth", "X-Forwarded-Uri", "/shop/cart?x=1");
             gateway.get("/__gatehouse__/auth", "X-Forwarded-Uri", "/public");
             HttpResponse<String> limited = gateway.get("/__gatehouse__/auth", "X-Forwarded-Uri", "/public");
-            HttpResponse<String> limitedForNginx = gateway.get("/__gatehouse__/auth?deny=403");
+            HttpResponse<String> limitedForNginx =
+                    gateway.get("/__gatehouse__/auth?deny=403", "X-Forwarded-Uri", "/public");
 
             assertThat(passed.statusCode()).isEqualTo(204);
             assertThat(challenged.statusCode()).isEqualTo(401);
@@ -55,14 +56,27 @@ final class ForwardAuthTest {
                 circuit_breaker: {min_samples: 2, cooldown: 1h}
                 forward_auth: {enabled: true}
                 """)) {
-            assertThat(gateway.get("/__gatehouse__/auth").statusCode()).isEqualTo(204);
+            assertThat(gateway.get("/__gatehouse__/auth", "X-Forwarded-Uri", "/")
+                            .statusCode())
+                    .isEqualTo(204);
             gateway.get("/");
             gateway.get("/");
 
-            HttpResponse<String> refused = gateway.get("/__gatehouse__/auth");
+            HttpResponse<String> refused = gateway.get("/__gatehouse__/auth", "X-Forwarded-Uri", "/");
 
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.body()).isEqualTo("service temporarily unavailable\n");
+        }
+    }
+
+    @Test
+    void refusesToJudgeWithoutTheUriOfTheRequest() {
+        try (TestGateway gateway =
+                TestGateway.start("upstream: " + upstream.url() + "\nforward_auth: {enabled: true}\n")) {
+            HttpResponse<String> response = gateway.get("/__gatehouse__/auth", "X-Original-URI", "/");
+
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(response.body()).contains("X-Forwarded-Uri required");
         }
     }
 

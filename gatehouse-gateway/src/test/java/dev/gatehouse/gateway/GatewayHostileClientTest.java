@@ -101,7 +101,17 @@ final class GatewayHostileClientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/../secret", "/%2e%2e/secret", "/x/../../admin", "/x/..%2fsecret", "/x\\..\\secret", "/."})
+    @ValueSource(
+            strings = {
+                "/../secret",
+                "/%2e%2e/secret",
+                "/x/../../admin",
+                "/x/..%2fsecret",
+                "/x\\..\\secret",
+                "/.",
+                "/..;/admin",
+                "/x/..;jsessionid=1/admin"
+            })
     void aPathThatCouldWalkOutOfTheBasePathIsRefused(String path) {
         try (TestGateway gateway = gateway("")) {
             try (RawConnection connection = RawConnection.open(gateway.port())) {
@@ -111,6 +121,21 @@ final class GatewayHostileClientTest {
 
                 assertThat(RawConnection.status(answer)).isEqualTo(400);
                 assertThat(answer).contains("path with a . or .. segment");
+            }
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
+    @Test
+    void aDoublyEscapedPathIsRefused() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("GET /%252e%252e/admin HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(400);
+                assertThat(answer).contains("escaped escape");
             }
             assertThat(upstream.seen()).isEmpty();
         }
@@ -183,9 +208,12 @@ final class GatewayHostileClientTest {
         try (TestGateway gateway = gateway("")) {
             Vertx vertx = Vertx.vertx();
             try {
-                var client = vertx.createHttpClient(new HttpClientOptions()
-                        .setProtocolVersion(HttpVersion.HTTP_2)
-                        .setHttp2ClearTextUpgrade(false));
+                var client = vertx.httpClientBuilder()
+                        .with(new HttpClientOptions()
+                                .setProtocolVersion(HttpVersion.HTTP_2)
+                                .setHttp2ClearTextUpgrade(false))
+                        .withConnectHandler(connection -> connection.exceptionHandler(ignored -> {})) // the test's side
+                        .build();
                 HttpClientResponse response = client.request(new RequestOptions()
                                 .setMethod(HttpMethod.POST)
                                 .setHost("127.0.0.1")
@@ -197,12 +225,15 @@ final class GatewayHostileClientTest {
                             request.end("part two");
                             return request.response();
                         })
+                        .compose(
+                                answer -> answer.body().map(body -> answer)) // read to its end before the client closes
                         .toCompletionStage()
                         .toCompletableFuture()
                         .get(10, TimeUnit.SECONDS);
 
                 assertThat(response.statusCode()).isEqualTo(200);
                 assertThat(upstream.last().body()).isEqualTo("part one, part two");
+                client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } finally {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
@@ -218,6 +249,110 @@ final class GatewayHostileClientTest {
                 assertThat(RawConnection.status(answer)).isEqualTo(200);
                 assertThat(answer).endsWith("upstream /base/old").doesNotContainIgnoringCase("transfer-encoding");
             }
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection.send("GET /chunked HTTP/1.0\r\n\r\n").readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(200);
+                assertThat(answer)
+                        .as("ended by closing the connection")
+                        .endsWith("\r\n\r\npart one, part two")
+                        .doesNotContainIgnoringCase("transfer-encoding");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/truncate", "/truncate-chunked"})
+    void anAnswerTheUpstreamBreaksOffIsNeverPassedOnAsWhole(String path) {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(200);
+                assertThat(connection.closedByServer())
+                        .as("the connection ends with the broken answer")
+                        .isTrue();
+                assertThat(answer).doesNotEndWith("0\r\n\r\n"); // no last chunk: the client sees it unfinished
+            }
+        }
+    }
+
+    @Test
+    void expectContinueIsAnsweredHereAndTheBodyReachesTheUpstream() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String interim = new String(
+                        connection
+                                .send(
+                                        "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+                                .readBytes("HTTP/1.1 100 Continue\r\n\r\n".length()),
+                        java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertThat(interim).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+
+                String answer = connection.send("hello").readAnswers(1);
+
+                assertThat(answer).contains("HTTP/1.1 200");
+            }
+            assertThat(upstream.last().body()).isEqualTo("hello");
+            assertThat(upstream.last().headers().contains("Expect")).isFalse();
+        }
+    }
+
+    @Test
+    void aFullConnectionPoolShedsWithoutBlamingTheUpstream() {
+        try (TestGateway gateway = gateway("""
+                timeouts: {upstream_max_conns: 1}
+                circuit_breaker: {min_samples: 1, cooldown: 1h}
+                """)) {
+            List<RawConnection> calls = new java.util.ArrayList<>();
+            try {
+                // one holds the only connection, sixteen wait for it, the rest find no room
+                for (int i = 0; i < 20; i++) {
+                    calls.add(RawConnection.open(gateway.port()).send("GET /hang HTTP/1.1\r\nHost: a\r\n\r\n"));
+                }
+                // those that found no room are shed (503, as the adaptive limit sheds), not counted as failures
+                TestGateway.awaitCondition(
+                        () -> !metrics(gateway).contains("gatehouse_requests_total{outcome=\"shed\"} 0.0"));
+
+                assertThat(metrics(gateway))
+                        .as("the breaker stays closed")
+                        .contains("gatehouse_breaker_state 0.0")
+                        .contains("gatehouse_requests_total{outcome=\"backend_error\"} 0.0");
+            } finally {
+                calls.forEach(RawConnection::close);
+            }
+        }
+    }
+
+    @Test
+    void aWebSocketIsRefusedWith503WhileTheBreakerIsOpen() throws Exception {
+        upstream.answerWith(500);
+        try (TestGateway gateway = gateway("circuit_breaker: {min_samples: 1, cooldown: 1h}\n")) {
+            gateway.get("/trip");
+
+            var refused = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/chat"), new WebSocket.Listener() {})
+                    .handle((socket, failure) -> failure)
+                    .get(10, TimeUnit.SECONDS);
+
+            assertThat(refused).hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class);
+            var handshake = (java.net.http.WebSocketHandshakeException) refused.getCause();
+            assertThat(handshake.getResponse().statusCode()).isEqualTo(503);
+        }
+    }
+
+    @Test
+    void anIdleWebSocketIsClosedAtTheIdleTimeout() throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {idle: 300ms}\n")) {
+            WebSocket socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/chat"), new WebSocket.Listener() {})
+                    .get(10, TimeUnit.SECONDS);
+
+            TestGateway.awaitCondition(socket::isInputClosed);
         }
     }
 
@@ -272,6 +407,11 @@ final class GatewayHostileClientTest {
                 assertThat(connection.closedByServer()).isTrue();
             }
         }
+    }
+
+    private static String metrics(TestGateway gateway) {
+        return gateway.send(TestGateway.request("GET", gateway.admin("/metrics"), ""))
+                .body();
     }
 
     private void awaitSeen(int count) {

@@ -218,6 +218,9 @@ final class GatewayTest {
             HttpResponse<String> unknown = gateway.get("/__gatehouse__/status?ticket=0123456789abcdef01234567");
             assertThat(unknown.statusCode()).isEqualTo(404);
             assertThat(unknown.body()).isEqualTo("{\"error\":\"unknown ticket\"}\n");
+            TestGateway.awaitCondition(() -> gateway.send(TestGateway.request("GET", gateway.admin("/metrics"), ""))
+                    .body()
+                    .contains("gatehouse_queue_size 2.0")); // the admission round's count, a second old at most
             HttpResponse<String> missing = gateway.get("/__gatehouse__/status");
             assertThat(missing.statusCode()).isEqualTo(400);
             assertThat(missing.body()).isEqualTo("{\"error\":\"ticket required\"}\n");

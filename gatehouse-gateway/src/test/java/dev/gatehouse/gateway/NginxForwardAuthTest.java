@@ -120,7 +120,7 @@ final class NginxForwardAuthTest {
                       proxy_pass http://127.0.0.1:%3$d/__gatehouse__/auth?deny=403;
                       proxy_pass_request_body off;
                       proxy_set_header Content-Length "";
-                      proxy_set_header X-Original-URI $request_uri;
+                      proxy_set_header X-Forwarded-Uri $request_uri;
                       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
                     }
                     location /__gatehouse__/ {
@@ -177,6 +177,14 @@ final class NginxForwardAuthTest {
         assertThat(admitted.statusCode()).isEqualTo(200);
         assertThat(admitted.body()).isEqualTo("upstream /shop/item");
         assertThat(upstream.seen()).extracting(TestUpstream.Seen::uri).containsExactly("/shop/item");
+    }
+
+    @Test
+    void aClientCannotNameAnotherPathToBeJudged() throws Exception {
+        HttpResponse<String> spoofed = get("/shop/item", "Accept", "application/json", "X-Forwarded-Uri", "/public");
+
+        assertThat(spoofed.statusCode()).as("nginx sets the header itself").isEqualTo(401);
+        assertThat(upstream.seen()).isEmpty();
     }
 
     @Test

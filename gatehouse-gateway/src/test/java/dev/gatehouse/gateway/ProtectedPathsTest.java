@@ -32,6 +32,8 @@ final class ProtectedPathsTest {
         "/bad%zz, /bad%zz",
         "/end%, /end%",
         "/caf%C3%A9, /café",
+        "/a;x/b;y=1, /a/b",
+        "/a/..;/b, /b",
     })
     void resolvesAsAnUpstreamMight(String raw, String resolved) {
         assertThat(ProtectedPaths.resolved(raw)).isEqualTo(resolved);
@@ -56,7 +58,13 @@ final class ProtectedPathsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/", "/sho", "/Shop", "/public/shop", "/public", "/sh%6f", "/x/shop"})
+    @CsvSource({"/%252e%252e/x, true", "/a%25zz, false", "/100%25, false", "/a%252F, true", "/%25, false"})
+    void anEscapedEscapeIsSeen(String raw, boolean doubly) {
+        assertThat(ProtectedPaths.doublyEscaped(raw)).isEqualTo(doubly);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/sho", "/public/shop", "/public", "/sh%6f", "/x/shop"})
     void otherPathsAreNot(String raw) {
         assertThat(shop.covers(raw)).isFalse();
     }

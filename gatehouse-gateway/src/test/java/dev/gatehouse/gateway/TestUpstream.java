@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * The backend of the gateway tests: answers {@code upstream <uri>} (as Wicket's integration test's
  * stub does), or a status set by the test, or nothing at all; keeps the heads it was sent. Paths
  * under {@code /hang} are never answered, {@code /hop} answers with hop-by-hop headers of its own,
- * and WebSocket upgrades are echoed.
+ * {@code /chunked} answers a body of unknown length, {@code /truncate} and {@code /truncate-chunked} hang up in the middle of their body, and WebSocket
+ * upgrades are echoed.
  */
 final class TestUpstream implements AutoCloseable {
 
@@ -87,6 +88,21 @@ final class TestUpstream implements AutoCloseable {
                     MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
                     body.toString()));
             if (silent || request.path().contains("/hang")) {
+                return;
+            }
+            if (request.path().endsWith("/truncate")) { // promises 100 bytes, sends 10, hangs up
+                request.response().putHeader("Content-Length", "100").write("0123456789");
+                request.connection().close();
+                return;
+            }
+            if (request.path().endsWith("/chunked")) { // a body of unknown length, in two writes
+                request.response().setChunked(true).write("part one, ");
+                request.response().end("part two");
+                return;
+            }
+            if (request.path().endsWith("/truncate-chunked")) {
+                request.response().setChunked(true).write("0123456789");
+                request.connection().close();
                 return;
             }
             if (request.path().endsWith("/hop")) {

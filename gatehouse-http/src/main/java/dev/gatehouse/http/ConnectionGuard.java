@@ -94,7 +94,8 @@ final class ConnectionGuard implements Runnable {
         HTTP2,
         /**
          * Switched to another protocol (a 101 for a WebSocket, say): the bytes are the two ends'
-         * own, no request heads or bodies, so only an unread answer is bounded from here on.
+         * own, no request heads or bodies, so only an unread answer and silence both ways (the
+         * idle timeout) are bounded from here on.
          */
         TUNNEL
     }
@@ -173,7 +174,7 @@ final class ConnectionGuard implements Runnable {
         }
         long phaseDeadlineNanos = switch (mode) {
             case HTTP2 -> checkHttp2(ctx, nowNanos);
-            case TUNNEL -> Long.MAX_VALUE;
+            case TUNNEL -> checkTunnel(ctx, nowNanos);
             default -> checkHttp1(ctx, nowNanos);
         };
         if (phaseDeadlineNanos == NONE) {
@@ -219,6 +220,16 @@ final class ConnectionGuard implements Runnable {
                 return NONE;
             }
         }
+    }
+
+    /** A tunnel with no byte either way for {@code http.idle-timeout-millis} is closed. */
+    private long checkTunnel(ChannelHandlerContext ctx, long nowNanos) {
+        if (nowNanos - idleSinceNanos < idleTimeoutNanos) {
+            return idleSinceNanos + idleTimeoutNanos;
+        }
+        LOG.debug("{}: tunnel idle for {} ms, closing", ctx.channel(), millis(idleTimeoutNanos));
+        ctx.close();
+        return NONE;
     }
 
     private long checkHttp2(ChannelHandlerContext ctx, long nowNanos) {
@@ -471,7 +482,9 @@ final class ConnectionGuard implements Runnable {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            if (mode != Mode.HTTP2 && mode != Mode.TUNNEL) {
+            if (mode == Mode.TUNNEL) {
+                idleSinceNanos = System.nanoTime(); // a byte in: the tunnel is in use
+            } else if (mode != Mode.HTTP2) {
                 if (phase == Phase.AWAIT_HEAD) {
                     phase = Phase.HEAD;
                     phaseStartNanos = System.nanoTime();
@@ -499,7 +512,9 @@ final class ConnectionGuard implements Runnable {
          */
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            if (mode != Mode.HTTP2 && mode != Mode.TUNNEL && !answerPassing && msg instanceof ByteBuf) {
+            if (mode == Mode.TUNNEL) {
+                idleSinceNanos = System.nanoTime(); // a byte out: the tunnel is in use
+            } else if (mode != Mode.HTTP2 && !answerPassing && msg instanceof ByteBuf) {
                 ChannelPromise written = promise.unvoid();
                 written.addListener(done -> {
                     detectHttp2(ctx);
@@ -675,7 +690,7 @@ final class ConnectionGuard implements Runnable {
                             && !"h2c".equalsIgnoreCase(response.headers().get(HttpHeaderNames.UPGRADE))) {
                         mode = Mode.TUNNEL; // a WebSocket, say; h2c is watched as HTTP/2
                         requestsInProgress = 0;
-                        requestsInProgress = 0;
+                        idleSinceNanos = System.nanoTime();
                     }
                     super.write(ctx, msg, promise); // 100 Continue, 103: not the answer
                     return;

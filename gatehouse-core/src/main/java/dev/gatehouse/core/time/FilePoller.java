@@ -77,14 +77,17 @@ public final class FilePoller implements AutoCloseable {
             }
             seen = stamp;
         }
-        if (stamp == null) {
-            gone.run();
-        } else {
-            changed.run();
-        }
-        synchronized (this) {
-            if (!closed) {
-                scheduleNext();
+        try {
+            if (stamp == null) {
+                gone.run();
+            } else {
+                changed.run();
+            }
+        } finally { // a callback that throws does not end the polling
+            synchronized (this) {
+                if (!closed) {
+                    scheduleNext();
+                }
             }
         }
     }

@@ -32,10 +32,16 @@ public final class CapturedLog implements AutoCloseable {
             seen = new ArrayList<>(events.list);
             events.list.clear();
         }
-        assertThat(seen)
+        assertThat(seen.stream()
+                        .filter(event ->
+                                event.getLevel().isGreaterOrEqual(Level.ERROR) || event.getThrowableProxy() != null)
+                        .map(event -> event.getLevel() + " " + event.getLoggerName() + " [" + event.getThreadName()
+                                + "]: " + event.getFormattedMessage()
+                                + (event.getThrowableProxy() == null
+                                        ? ""
+                                        : " (" + event.getThrowableProxy().getClassName() + ")"))
+                        .toList())
                 .as("log events at ERROR or with a stack trace")
-                .filteredOn(
-                        event -> event.getLevel().isGreaterOrEqual(Level.ERROR) || event.getThrowableProxy() != null)
                 .isEmpty();
     }
 
