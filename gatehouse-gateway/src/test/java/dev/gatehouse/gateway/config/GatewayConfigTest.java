@@ -149,6 +149,7 @@ final class GatewayConfigTest {
                 "store: {backend: redis}|store.redis.addr: required",
                 "pow: {algorithm: scrypt}|pow.algorithm: unknown value \"scrypt\"",
                 "queue: {type: lifo}|queue.type: unknown value \"lifo\"",
+                "queue: {type: ecvrf}|queue.type: \"ecvrf\" (the verifiable orders) is not served by this version",
                 "tracing: {enabled: true}|tracing.otlp_http_endpoint: required",
                 "tracing: {enabled: true, otlp_http_endpoint: 'collector:4318'}|tracing.otlp_http_endpoint:"
                         + " \"collector:4318\" is not an http(s) URL",
