@@ -94,7 +94,7 @@ final class GatewayCommand implements Callable<Integer> {
                 "  proxy     http://%s:%d  -> %s  (admin API under %s)%n",
                 gatewayConfig.listen().host(), gateway.port(), gatewayConfig.upstream(), gatewayConfig.adminPrefix());
         out.printf(
-                "  admin     http://%s:%d  (/metrics, /healthz, /readyz)%n",
+                "  admin     http://%s:%d  (/metrics, /healthz, /readyz, /queue, /queue/advance)%n",
                 gatewayConfig.adminListen().host(), gateway.adminPort());
         printSummary(gatewayConfig);
         out.flush();

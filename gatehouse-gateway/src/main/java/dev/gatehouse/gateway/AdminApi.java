@@ -5,11 +5,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.gatehouse.gateway.GatewayMetrics.Verified;
+import dev.gatehouse.http.ClientText;
 import dev.gatehouse.proof.pow.Challenge;
 import dev.gatehouse.proof.pow.PowAlgorithm;
 import dev.gatehouse.proof.pow.PowVerdict;
 import dev.gatehouse.proof.pow.ProofOfWork;
 import dev.gatehouse.proof.token.AdmissionTokens;
+import dev.gatehouse.waitingroom.QueueState;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -113,6 +115,54 @@ final class AdminApi {
             }
         });
         router.route(prefix + "status").handler(bodies).handler(this::status).failureHandler(AdminApi::bodyFailed);
+    }
+
+    /**
+     * The queue's operations on the private admin listener: {@code GET /queue} (its counts) and
+     * {@code POST /queue/advance?n=} (admit the next n tickets now, whatever the policy).
+     */
+    void mountPrivate(Router router) {
+        router.get("/queue").handler(ctx -> {
+            if (configured(ctx, queue.isPresent(), "queue")) {
+                queue.orElseThrow().counts().whenComplete((counts, failure) -> answerCounts(ctx, counts, failure));
+            }
+        });
+        router.post("/queue/advance").handler(ctx -> {
+            if (!configured(ctx, queue.isPresent(), "queue")) {
+                return;
+            }
+            String n = ctx.request().getParam("n", "");
+            long count;
+            try {
+                count = Long.parseLong(n);
+            } catch (NumberFormatException e) {
+                count = -1;
+            }
+            if (count < 1 || count > QueueState.MAX_ADMITTED_PER_ADVANCE) {
+                error(
+                        ctx.response(),
+                        400,
+                        "n: \"" + ClientText.shorten(n) + "\" (expected: 1 to " + QueueState.MAX_ADMITTED_PER_ADVANCE
+                                + ")");
+                return;
+            }
+            queue.orElseThrow().advance(count).whenComplete((counts, failure) -> answerCounts(ctx, counts, failure));
+        });
+    }
+
+    private static void answerCounts(
+            RoutingContext ctx, QueueState.@Nullable RoomStats answer, @Nullable Throwable failure) {
+        if (failure != null || answer == null) {
+            storeFailed(ctx, "queue unavailable", failure == null ? new IllegalStateException("no counts") : failure);
+            return;
+        }
+        QueueState.RoomStats counts = answer;
+        json(
+                ctx.response(),
+                200,
+                "{\"size\":" + counts.queued() + ",\"cursor\":" + counts.admittedTotal() + ",\"admitted\":"
+                        + counts.ready() + ",\"expired_total\":" + counts.expiredTotal() + ",\"ticks\":"
+                        + counts.ticks() + "}");
     }
 
     /** The methods an admin path answers, for the {@code Allow} header of a 405. */

@@ -83,6 +83,11 @@ final class GatewaySurface implements Surface {
     }
 
     @Override
+    public void mountAdmin(Router router) {
+        admin.mountPrivate(router);
+    }
+
+    @Override
     public void mount(Router router) {
         admin.mount(router);
         router.route(adminPrefix + "auth").handler(this::forwardAuth);

@@ -90,6 +90,20 @@ final class TicketQueue implements AutoCloseable {
         return new Status(ticketId, cursor + standing.position(), cursor, standing.position() - 1, false);
     }
 
+    /**
+     * An operator's advance: admits up to {@code count} waiting tickets now, from the head, whatever
+     * the policy; then the queue's fresh counts.
+     */
+    CompletionStage<RoomStats> advance(long count) {
+        long now = clock.epochMillis();
+        return state.admit(ROOM, count, now).thenCompose(admitted -> state.stats(ROOM, now));
+    }
+
+    /** The queue's counts now (not the last admission round's). */
+    CompletionStage<RoomStats> counts() {
+        return state.stats(ROOM, clock.epochMillis());
+    }
+
     /** Tickets waiting now, as the last admission round counted them (a second old at most); 0 before. */
     long size() {
         return stats().map(RoomStats::queued).orElse(0L);

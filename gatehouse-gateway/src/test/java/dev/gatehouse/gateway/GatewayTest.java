@@ -228,6 +228,43 @@ final class GatewayTest {
     }
 
     @Test
+    void theOperatorAdvancesTheQueueOnThePrivateListener() throws Exception {
+        try (TestGateway gateway = TestGateway.start(base() + "queue: {type: fifo}\n")) {
+            List<String> tickets = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                tickets.add(
+                        JSON.readTree(gateway.post("/__gatehouse__/enqueue", "").body())
+                                .get("ticket_id")
+                                .asText());
+            }
+
+            HttpResponse<String> advanced =
+                    gateway.send(TestGateway.request("POST", gateway.admin("/queue/advance?n=2"), ""));
+
+            assertThat(advanced.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(advanced.body()).get("cursor").asLong()).isEqualTo(2);
+            assertThat(JSON.readTree(advanced.body()).get("size").asLong()).isEqualTo(1);
+            assertThat(JSON.readTree(gateway.get("/__gatehouse__/status?ticket=" + tickets.get(0))
+                                    .body())
+                            .get("admitted")
+                            .asBoolean())
+                    .isTrue();
+            TestGateway.awaitCondition(() -> gateway.get("/__gatehouse__/status?ticket=" + tickets.get(2))
+                    .body()
+                    .contains("\"position\":3,\"cursor\":2,\"ahead\":0")); // the cursor the last round counted
+            assertThat(gateway.send(TestGateway.request("POST", gateway.admin("/queue/advance?n=0"), ""))
+                            .statusCode())
+                    .isEqualTo(400);
+            assertThat(gateway.send(TestGateway.request("GET", gateway.admin("/queue"), ""))
+                            .body())
+                    .contains("\"size\":1,\"cursor\":2");
+            assertThat(gateway.post("/queue/advance?n=2", "").body())
+                    .as("not on the public listener: proxied")
+                    .isEqualTo("upstream /queue/advance?n=2");
+        }
+    }
+
+    @Test
     void everyAdminEndpointIs404WhenItsComponentIsOffAndTheMethodIsCheckedFirst() {
         try (TestGateway gateway = TestGateway.start(base())) {
             assertError(gateway.post("/__gatehouse__/challenge", ""), 404, "challenger not configured");

@@ -1,5 +1,6 @@
 package dev.gatehouse.waitingroom;
 
+import dev.gatehouse.core.check.Require;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -73,6 +74,16 @@ public final class MemoryQueueState implements QueueState {
     @Override
     public CompletionStage<Advance> advance(String room, long nowMillis) {
         return done(room, r -> r.advance(nowMillis));
+    }
+
+    @Override
+    public CompletionStage<List<Admitted>> admit(String room, long count, long nowMillis) {
+        Require.inRange("count", count, 0, MAX_ADMITTED_PER_ADVANCE);
+        return done(room, r -> {
+            List<Admitted> admitted = new ArrayList<>();
+            r.admitHead(nowMillis, count, admitted);
+            return admitted;
+        });
     }
 
     @Override
@@ -200,24 +211,32 @@ public final class MemoryQueueState implements QueueState {
                 nextTickMillis = next > nowMillis ? next : nowMillis + config.admissionFrequencyMillis();
             }
             List<Admitted> admitted = new ArrayList<>();
-            while (budget > 0
-                    && line.size() > 0
-                    && admitted.size() < MAX_ADMITTED_PER_ADVANCE
-                    && (config.maxActiveUsers() == 0 || ready < config.maxActiveUsers())) {
+            long count = Math.min(budget, MAX_ADMITTED_PER_ADVANCE);
+            if (config.maxActiveUsers() != 0) {
+                count = Math.min(count, Math.max(0, config.maxActiveUsers() - ready));
+            }
+            budget -= admitHead(nowMillis, count, admitted);
+            if (config.maxActiveUsers() == 0 && line.size() == 0) {
+                budget = 0; // without a capacity bound, admission happens at ticks: who comes later waits for one
+            }
+            return new Advance(admitted, expired, abandoned, ticked, nextWake(nowMillis, admitted.size()));
+        }
+
+        /** Makes up to {@code count} users at the head ready until now plus the ready time; how many it did. */
+        long admitHead(long nowMillis, long count, List<Admitted> admitted) {
+            long done = 0;
+            while (done < count && line.size() > 0) {
                 Entry entry = line.pollFirst();
                 seen.remove(entry);
                 entry.ready = true;
                 entry.readyUntilMillis = nowMillis + config.readyTtlMillis();
                 expiries.add(entry);
                 ready++;
-                budget--;
                 admittedTotal++;
                 admitted.add(new Admitted(entry.user, entry.enqueuedAtMillis));
+                done++;
             }
-            if (config.maxActiveUsers() == 0 && line.size() == 0) {
-                budget = 0; // without a capacity bound, admission happens at ticks: who comes later waits for one
-            }
-            return new Advance(admitted, expired, abandoned, ticked, nextWake(nowMillis, admitted.size()));
+            return done;
         }
 
         private long nextWake(long nowMillis, int admittedNow) {

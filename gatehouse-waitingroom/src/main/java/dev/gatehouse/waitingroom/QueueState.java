@@ -50,6 +50,13 @@ public interface QueueState {
      */
     CompletionStage<Advance> advance(String room, long nowMillis);
 
+    /**
+     * An operator's admission: makes up to {@code count} queued users ready now, from the head,
+     * whatever the room's budget and seats, each for {@code ready_ttl_seconds}; returns them in queue
+     * order. {@code count} is at most {@link #MAX_ADMITTED_PER_ADVANCE}.
+     */
+    CompletionStage<List<Admitted>> admit(String room, long count, long nowMillis);
+
     /** Counts of the room, for metrics and estimates. */
     CompletionStage<RoomStats> stats(String room, long nowMillis);
 

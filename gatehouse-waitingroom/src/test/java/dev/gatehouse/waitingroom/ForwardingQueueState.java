@@ -52,6 +52,11 @@ class ForwardingQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<java.util.List<Admitted>> admit(String room, long count, long nowMillis) {
+        return delegate.admit(room, count, nowMillis);
+    }
+
+    @Override
     public CompletionStage<RoomStats> stats(String room, long nowMillis) {
         return delegate.stats(room, nowMillis);
     }

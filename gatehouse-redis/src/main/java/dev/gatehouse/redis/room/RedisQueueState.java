@@ -147,16 +147,31 @@ public final class RedisQueueState implements QueueState {
     public CompletionStage<Advance> advance(String room, long nowMillis) {
         return this.<List<Object>>run(
                         RoomScripts.ADVANCE, ScriptOutputType.MULTI, room, time(nowMillis), mostPerAdvance)
-                .thenApply(reply -> {
-                    List<Admitted> admitted = new ArrayList<>();
-                    List<?> users = (List<?>) reply.get(4);
-                    List<?> times = (List<?>) reply.get(5);
-                    for (int i = 0; i < users.size(); i++) {
-                        admitted.add(new Admitted((String) users.get(i), Long.parseLong((String) times.get(i))));
-                    }
-                    return new Advance(
-                            admitted, number(reply, 0), number(reply, 1), number(reply, 2) == 1, number(reply, 3));
-                });
+                .thenApply(reply -> new Advance(
+                        admitted(reply.get(4), reply.get(5)),
+                        number(reply, 0),
+                        number(reply, 1),
+                        number(reply, 2) == 1,
+                        number(reply, 3)));
+    }
+
+    @Override
+    public CompletionStage<List<Admitted>> admit(String room, long count, long nowMillis) {
+        Require.inRange("count", count, 0, MAX_ADMITTED_PER_ADVANCE);
+        return this.<List<Object>>run(
+                        RoomScripts.ADMIT, ScriptOutputType.MULTI, room, time(nowMillis), Long.toString(count))
+                .thenApply(reply -> admitted(reply.get(0), reply.get(1)));
+    }
+
+    /** The users a script made ready, in queue order, with when each was queued (two parallel lists). */
+    private static List<Admitted> admitted(Object users, Object times) {
+        List<?> names = (List<?>) users;
+        List<?> queuedAt = (List<?>) times;
+        List<Admitted> admitted = new ArrayList<>(names.size());
+        for (int i = 0; i < names.size(); i++) {
+            admitted.add(new Admitted((String) names.get(i), Long.parseLong((String) queuedAt.get(i))));
+        }
+        return admitted;
     }
 
     @Override

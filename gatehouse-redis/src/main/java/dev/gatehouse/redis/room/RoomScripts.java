@@ -140,6 +140,55 @@ final class RoomScripts {
                     RoomConfig.DEFAULTS.abandonAfterSeconds());
 
     /**
+     * admit_head(count, now): makes up to {@code count} queued users ready (from the head) until now
+     * plus the ready time, counts them admitted, and returns them in queue order with when each was
+     * queued. Needs CONFIG_FIELDS' {@code ttl}.
+     */
+    private static final String ADMIT_HEAD = """
+            local function admit_head(count, now)
+              local admitted, enqueued = {}, {}
+              if count <= 0 then
+                return admitted, enqueued
+              end
+              local head = redis.call('ZPOPMIN', KEYS[3], count)
+              for i = 1, #head, 2 do
+                admitted[#admitted + 1] = head[i]
+              end
+              local popped = #admitted
+              local ready_until = string.format('%d', now + ttl)
+              for first = 1, popped, 1000 do
+                local last = math.min(first + 999, popped)
+                local scored = {}
+                for i = first, last do
+                  scored[#scored + 1] = ready_until
+                  scored[#scored + 1] = admitted[i]
+                end
+                redis.call('ZADD', KEYS[5], unpack(scored))
+                redis.call('ZREM', KEYS[4], unpack(admitted, first, last))
+                local times = redis.call('HMGET', KEYS[6], unpack(admitted, first, last))
+                for i = first, last do
+                  enqueued[i] = times[i - first + 1] or string.format('%d', now)
+                end
+                redis.call('HDEL', KEYS[6], unpack(admitted, first, last))
+              end
+              if popped > 0 then
+                redis.call('HINCRBY', KEYS[2], 'admitted_total', popped)
+              end
+              return admitted, enqueued
+            end
+            """;
+
+    /**
+     * An operator's admission: up to ARGV[2] queued users made ready now (ARGV[1]), from the head,
+     * whatever the budget and the seats. Replies {{admitted users in queue order}, {when each was
+     * queued}}.
+     */
+    static final LuaScript ADMIT = new LuaScript(CONFIG_FIELDS + ADMIT_HEAD + """
+            local admitted, enqueued = admit_head(tonumber(ARGV[2]), tonumber(ARGV[1]))
+            return {admitted, enqueued}
+            """);
+
+    /**
      * Expiry, abandonment, the tick when due and admission, as MemoryQueueState's advance does them.
      * ARGV: 1 now, 2 the most users one call admits, expires or abandons (each). When more ready
      * users expire or more queued ones are abandoned than that, the call does only those, neither
@@ -147,7 +196,7 @@ final class RoomScripts {
      * an admission batch, and nobody is admitted who was due to be dropped. Replies {expired,
      * abandoned, ticked, next wake, {admitted users in queue order}, {when each was queued}}.
      */
-    static final LuaScript ADVANCE = new LuaScript(CONFIG_FIELDS + """
+    static final LuaScript ADVANCE = new LuaScript(CONFIG_FIELDS + ADMIT_HEAD + """
             local now, most = tonumber(ARGV[1]), tonumber(ARGV[2])
             local state = redis.call('HMGET', KEYS[2], 'next_tick', 'budget')
             local next_tick = tonumber(state[1]) or 0
@@ -207,31 +256,10 @@ final class RoomScripts {
             if max_active > 0 then
               count = math.min(count, max_active - ready)
             end
-            local admitted, enqueued = {}, {}
-            if count > 0 then
-              local head = redis.call('ZPOPMIN', KEYS[3], count)
-              for i = 1, #head, 2 do
-                admitted[#admitted + 1] = head[i]
-              end
+            local admitted, enqueued = admit_head(count, now)
+            if #admitted > 0 then
               count = #admitted
-              local ready_until = string.format('%d', now + ttl)
-              for first = 1, count, 1000 do
-                local last = math.min(first + 999, count)
-                local scored = {}
-                for i = first, last do
-                  scored[#scored + 1] = ready_until
-                  scored[#scored + 1] = admitted[i]
-                end
-                redis.call('ZADD', KEYS[5], unpack(scored))
-                redis.call('ZREM', KEYS[4], unpack(admitted, first, last))
-                local times = redis.call('HMGET', KEYS[6], unpack(admitted, first, last))
-                for i = first, last do
-                  enqueued[i] = times[i - first + 1] or ARGV[1]
-                end
-                redis.call('HDEL', KEYS[6], unpack(admitted, first, last))
-              end
               budget, ready, queued = budget - count, ready + count, queued - count
-              redis.call('HINCRBY', KEYS[2], 'admitted_total', count)
             end
             if max_active == 0 and queued == 0 then
               budget = 0 -- without a capacity bound, admission happens at ticks: who comes later waits for one

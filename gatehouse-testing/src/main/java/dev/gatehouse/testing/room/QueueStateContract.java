@@ -123,6 +123,24 @@ public abstract class QueueStateContract {
     }
 
     @Test
+    void anOperatorAdmitsFromTheHeadWhateverTheBudgetAndSeats() {
+        configure(config(0, 5, 1, 0)); // paused, one seat
+        enqueueAll("u", 5, T0);
+
+        List<QueueState.Admitted> first = await(state.admit(room, 2, T0 + 1));
+        List<QueueState.Admitted> rest = await(state.admit(room, 10, T0 + 2));
+
+        assertThat(first).containsExactly(new QueueState.Admitted("u0", T0), new QueueState.Admitted("u1", T0));
+        assertThat(rest).extracting(QueueState.Admitted::user).containsExactly("u2", "u3", "u4");
+        assertThat(status("u0", T0 + 3)).isEqualTo(Standing.ready(T0 + 1 + RoomConfig.DEFAULTS.readyTtlMillis()));
+        assertThat(await(state.admit(room, 3, T0 + 4))).as("nobody left").isEmpty();
+        QueueState.RoomStats stats = await(state.stats(room, T0 + 4));
+        assertThat(stats.admittedTotal()).isEqualTo(5);
+        assertThat(stats.queued()).isZero();
+        assertThat(stats.ready()).isEqualTo(5);
+    }
+
+    @Test
     void ticksComeEveryFrequencyAndOnlyThen() {
         configure(config(1, 5, 0, 0));
         enqueueAll("u", 10, T0);
