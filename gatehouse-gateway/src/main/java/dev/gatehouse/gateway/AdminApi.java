@@ -12,6 +12,8 @@ import dev.gatehouse.proof.pow.PowVerdict;
 import dev.gatehouse.proof.pow.ProofOfWork;
 import dev.gatehouse.proof.token.AdmissionTokens;
 import dev.gatehouse.waitingroom.QueueState;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,7 +127,7 @@ final class AdminApi {
     void mountPrivate(Router router) {
         router.get("/queue").handler(ctx -> {
             if (configured(ctx, queue.isPresent(), "queue")) {
-                queue.orElseThrow().counts().whenComplete((counts, failure) -> answerCounts(ctx, counts, failure));
+                onContext(queue.orElseThrow().counts(), (counts, failure) -> answerCounts(ctx, counts, failure));
             }
         });
         router.post("/queue/advance").handler(ctx -> {
@@ -146,7 +149,7 @@ final class AdminApi {
                                 + ")");
                 return;
             }
-            queue.orElseThrow().advance(count).whenComplete((counts, failure) -> answerCounts(ctx, counts, failure));
+            onContext(queue.orElseThrow().advance(count), (counts, failure) -> answerCounts(ctx, counts, failure));
         });
     }
 
@@ -264,7 +267,7 @@ final class AdminApi {
         CompletionStage<PowVerdict> verdict = nonce.isEmpty() || nonce.length() > 2 * ProofOfWork.MAX_NONCE_BYTES
                 ? java.util.concurrent.CompletableFuture.completedStage(PowVerdict.INSUFFICIENT_WORK)
                 : pow.orElseThrow().verifyHex(id, nonce);
-        verdict.whenComplete((result, failure) -> {
+        onContext(verdict, (result, failure) -> {
             if (failure != null) {
                 LOG.error("verifying a solution failed", failure);
                 error(ctx.response(), 500, "verify failed");
@@ -326,7 +329,7 @@ final class AdminApi {
             error(ctx.response(), 401, "admission token required");
             return;
         }
-        tokens.orElseThrow().verify(token).whenComplete((verification, failure) -> {
+        onContext(tokens.orElseThrow().verify(token), (verification, failure) -> {
             if (failure != null) {
                 LOG.error("verifying an admission token failed", failure);
                 error(ctx.response(), 500, "admission verify failed");
@@ -346,7 +349,7 @@ final class AdminApi {
     }
 
     private void issueTicket(RoutingContext ctx) {
-        queue.orElseThrow().enqueue().whenComplete((ticket, failure) -> {
+        onContext(queue.orElseThrow().enqueue(), (ticket, failure) -> {
             if (failure != null) {
                 storeFailed(ctx, "enqueue failed", failure);
                 return;
@@ -378,7 +381,7 @@ final class AdminApi {
             error(ctx.response(), 404, "unknown ticket");
             return;
         }
-        queue.orElseThrow().status(ticket).whenComplete((status, failure) -> {
+        onContext(queue.orElseThrow().status(ticket), (status, failure) -> {
             if (failure != null) {
                 storeFailed(ctx, "status failed", failure);
                 return;
@@ -394,6 +397,23 @@ final class AdminApi {
                     "{\"ticket_id\":\"" + quote(s.ticketId()) + "\",\"position\":" + s.position()
                             + ",\"cursor\":" + s.cursor() + ",\"ahead\":" + s.ahead() + ",\"admitted\":"
                             + s.admitted() + "}");
+        });
+    }
+
+    /**
+     * Handles {@code stage}'s outcome on the request's own Vert.x context: a store in Redis answers on
+     * its client's threads, an Argon2id verdict on the hash pool's, and the answer is written where
+     * the request lives.
+     */
+    @SuppressWarnings("ReferenceEquality") // the same context object: already where the request lives
+    private static <T> void onContext(CompletionStage<T> stage, BiConsumer<@Nullable T, @Nullable Throwable> then) {
+        Context context = Vertx.currentContext();
+        stage.whenComplete((value, failure) -> {
+            if (context == null || Vertx.currentContext() == context) {
+                then.accept(value, failure);
+            } else {
+                context.runOnContext(v -> then.accept(value, failure));
+            }
         });
     }
 
