@@ -133,22 +133,10 @@ final class GatewaySurface implements Surface {
         if (request.method().equals(HttpMethod.CONNECT)) {
             return "CONNECT is not proxied: this is a reverse proxy";
         }
-        String uri = request.uri();
         String path = request.path();
-        for (int i = 0; i < uri.length(); i++) {
-            char c = uri.charAt(i);
-            if (c <= ' ' || c == 0x7F) { // HTTP/1's codec refuses them; an HTTP/2 :path can carry them
-                return "a control character or space in the request target";
-            }
-        }
-        if (!uri.startsWith("/") || path == null) {
-            return "the request target must be a path (origin-form), not \"" + ClientText.shorten(uri) + "\"";
-        }
-        if (ProtectedPaths.hasDotSegment(path)) {
-            return "path with a . or .. segment: \"" + ClientText.shorten(path) + "\"";
-        }
-        if (ProtectedPaths.doublyEscaped(path)) {
-            return "path with an escaped escape (%25 and two hex digits): \"" + ClientText.shorten(path) + "\"";
+        String problem = pathProblem(request.uri(), path == null ? "" : path);
+        if (problem != null) {
+            return problem;
         }
         if (request.getHeader(HttpHeaders.HOST) != null && request.authority() == null) {
             return "the Host header is not a host: \"" + ClientText.shorten(request.getHeader(HttpHeaders.HOST)) + "\"";
@@ -170,9 +158,15 @@ final class GatewaySurface implements Surface {
         }
         HttpServerRequest request = ctx.request();
         boolean nginx = "403".equals(request.getParam("deny"));
-        String path = forwardedPath(request);
-        if (path == null) {
+        String uri = request.getHeader("X-Forwarded-Uri");
+        if (uri == null) {
             AdminApi.error(ctx.response(), 400, "X-Forwarded-Uri required: the URI of the request to judge");
+            return;
+        }
+        String path = forwardedPath(uri);
+        String problem = pathProblem(uri, path);
+        if (problem != null) { // the proxy would refuse it: so does its judge
+            AdminApi.error(ctx.response(), 400, "X-Forwarded-Uri: " + problem);
             return;
         }
         gate(request, path, nginx, null, () -> {
@@ -187,16 +181,32 @@ final class GatewaySurface implements Surface {
     }
 
     /**
-     * The path of the request the caller asks about, from {@code X-Forwarded-Uri}, which Traefik and
-     * Caddy set and the documented nginx configuration sets (each replacing a client's own); null
-     * when absent. No other header is read: one a client could set itself would let it name a path
-     * it is not asking for.
+     * Why a request target ({@code uri}, its path {@code path}) is not one to judge or pass on, or
+     * null: a control character or space (HTTP/1's codec refuses them; an HTTP/2 {@code :path} or a
+     * forward-auth header can carry them), no path (origin-form), a dot segment however escaped, an
+     * escaped escape.
      */
-    private static @Nullable String forwardedPath(HttpServerRequest request) {
-        String uri = request.getHeader("X-Forwarded-Uri");
-        if (uri == null) {
-            return null;
+    static @Nullable String pathProblem(String uri, String path) {
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= ' ' || c == 0x7F) {
+                return "a control character or space in the request target";
+            }
         }
+        if (!uri.startsWith("/") || path.isEmpty()) {
+            return "the request target must be a path (origin-form), not \"" + ClientText.shorten(uri) + "\"";
+        }
+        if (ProtectedPaths.hasDotSegment(path)) {
+            return "path with a . or .. segment: \"" + ClientText.shorten(path) + "\"";
+        }
+        if (ProtectedPaths.doublyEscaped(path)) {
+            return "path with an escaped escape (%25 and two hex digits): \"" + ClientText.shorten(path) + "\"";
+        }
+        return null;
+    }
+
+    /** The path of {@code uri}, the caller's request URI in {@code X-Forwarded-Uri}: its query cut. */
+    private static String forwardedPath(String uri) {
         int query = uri.indexOf('?');
         return query < 0 ? uri : uri.substring(0, query);
     }

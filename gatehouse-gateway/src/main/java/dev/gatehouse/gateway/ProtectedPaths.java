@@ -2,6 +2,7 @@ package dev.gatehouse.gateway;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -14,14 +15,15 @@ import java.util.Locale;
  * one, {@code .} and {@code ..} segments resolved, letters in any case. So {@code //shop}, {@code
  * /%73hop}, {@code /;x/shop} and {@code /SHOP} are under {@code /shop}, whichever of those readings
  * the upstream does. A prefix is a plain text prefix, as nginx's: {@code /shop} covers {@code
- * /shopping} too.
+ * /shopping} too; letters are compared compatibility-normalised (NFKC) and case-folded, so a
+ * fullwidth or long-s spelling is covered too.
  */
 final class ProtectedPaths {
 
     private final List<String> prefixes;
 
     ProtectedPaths(List<String> prefixes) {
-        this.prefixes = prefixes.stream().map(p -> p.toLowerCase(Locale.ROOT)).toList();
+        this.prefixes = prefixes.stream().map(ProtectedPaths::folded).toList();
     }
 
     boolean isEmpty() {
@@ -33,7 +35,7 @@ final class ProtectedPaths {
         if (prefixes.isEmpty()) {
             return false;
         }
-        String path = resolved(rawPath).toLowerCase(Locale.ROOT);
+        String path = folded(resolved(rawPath));
         for (String prefix : prefixes) {
             if (path.startsWith(prefix)) {
                 return true;
@@ -80,6 +82,16 @@ final class ProtectedPaths {
         boolean directory = decoded.endsWith("/") || decoded.endsWith("/.") || decoded.endsWith("/..");
         String joined = "/" + String.join("/", segments);
         return directory && !segments.isEmpty() ? joined + "/" : joined;
+    }
+
+    /**
+     * {@code text} as compared: compatibility-normalised (a fullwidth letter is the letter, NFKC) and
+     * case-folded both ways (so the long s and the Kelvin sign meet their ASCII letters).
+     */
+    private static String folded(String text) {
+        return Normalizer.normalize(text, Normalizer.Form.NFKC)
+                .toUpperCase(Locale.ROOT)
+                .toLowerCase(Locale.ROOT);
     }
 
     /**

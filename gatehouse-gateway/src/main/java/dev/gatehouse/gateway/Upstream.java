@@ -87,6 +87,8 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
     private final Vertx vertx;
     private final HttpClient client;
+    private final HttpClient tunnels;
+    private final int waitMillis;
     private final String host;
     private final int port;
     private final boolean tls;
@@ -126,11 +128,23 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         PoolOptions pool = new PoolOptions()
                 .setHttp1MaxSize(timeouts.upstreamMaxConns())
                 .setMaxWaitQueueSize(timeouts.upstreamMaxConns() * WAITING_PER_CONNECTION);
-        this.client = vertx.createHttpClient(options, pool);
+        this.client = client(vertx, options, pool);
+        // tunnels hold their connection for as long as they live: a pool of their own, so that open
+        // WebSockets never leave the requests without a connection
+        this.tunnels = client(vertx, new HttpClientOptions(options), new PoolOptions(pool));
+        this.waitMillis = timeouts.upstreamDial().isZero() ? GO_DIAL_MILLIS : millis(timeouts.upstreamDial());
     }
 
     @Override
     public void handle(HttpServerRequest request) {
+        String expect = request.getHeader(HttpHeaders.EXPECT);
+        if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
+            ErrorStyle.sendText(
+                    request.response().putHeader(HttpHeaders.CONNECTION, "close"),
+                    417,
+                    "Expect: only 100-continue is met\n");
+            return;
+        }
         Call call = new Call();
         Refusal refusal = call.begin();
         if (refusal != null) {
@@ -139,14 +153,15 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             return;
         }
         request.pause();
-        boolean upgrade = request.headers().contains(HttpHeaders.UPGRADE);
+        boolean upgrade = isUpgrade(request);
         RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
                 .setHost(host)
                 .setPort(port)
                 .setSsl(tls)
+                .setConnectTimeout(waitMillis) // a free connection within the dial bound, or shed
                 .setURI(basePath + request.uri()); // an origin-form target: GatewaySurface refused the others
-        client.request(options).onComplete(opened -> {
+        (upgrade ? tunnels : client).request(options).onComplete(opened -> {
             if (opened.failed()) { // no connection: refused, timed out, or the pool's queue is full
                 unanswered(request, call, opened.cause(), false);
                 return;
@@ -180,9 +195,20 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         });
     }
 
+    /** An HTTP client to the upstream whose connection failures (a garbled answer, say) are logged at DEBUG. */
+    private static HttpClient client(Vertx vertx, HttpClientOptions options, PoolOptions pool) {
+        return vertx.httpClientBuilder()
+                .with(options)
+                .with(pool)
+                .withConnectHandler(connection -> connection.exceptionHandler(
+                        failure -> LOG.debug("upstream connection: {}", failure.toString())))
+                .build();
+    }
+
     @Override
     public void close() {
         client.close();
+        tunnels.close();
     }
 
     /**
@@ -214,7 +240,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         if (request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
             out.setChunked(true); // a body of unknown length (chunked, or HTTP/2 without a length)
         }
-        if (request.headers().contains(HttpHeaders.EXPECT)) {
+        if (request.headers().contains(HttpHeaders.EXPECT)) { // 100-continue: handle() refused any other
             request.response().writeContinue(); // the upstream is not asked: its 100 cannot come back
         }
         request.pipe().endOnFailure(false).to(out).onComplete(piped -> {
@@ -225,6 +251,19 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 out.reset();
             }
         });
+    }
+
+    /**
+     * Whether {@code request} asks to switch protocols: an HTTP/1.1 GET without a body whose {@code
+     * Connection} names {@code Upgrade}. Any other {@code Upgrade} header is dropped and the request
+     * proxied as it is.
+     */
+    private static boolean isUpgrade(HttpServerRequest request) {
+        return request.version() == HttpVersion.HTTP_1_1
+                && request.method().equals(HttpMethod.GET)
+                && request.headers().contains(HttpHeaders.UPGRADE)
+                && request.headers().contains(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE, true)
+                && !hasBody(request);
     }
 
     /** Whether the request has a body: a length above 0, chunked framing, or an HTTP/2 stream still open. */
@@ -242,6 +281,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     /** Sends the upstream's answer on: status, headers but the hop-by-hop ones, the body piped. */
     private void relay(HttpServerRequest request, HttpClientRequest out, HttpClientResponse in, Call call) {
         int status = in.statusCode();
+        if (status < 200) { // an interim answer (102, or a 101 nobody asked for) in place of the answer
+            in.exceptionHandler(failure -> LOG.debug("interim answer dropped: {}", failure.toString()));
+            out.reset();
+            unanswered(request, call, new IllegalStateException("the upstream answered " + status), false, false);
+            return;
+        }
         call.answered(status);
         HttpServerResponse response = request.response();
         response.setStatusCode(status);
@@ -261,10 +306,14 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 response.putHeader(HttpHeaders.CONNECTION, "close"); // the body ends where the connection does
             }
         }
+        boolean endsWithConnection =
+                !headers.contains(HttpHeaders.CONTENT_LENGTH) && !bodiless && request.version() == HttpVersion.HTTP_1_0;
         in.pipe().endOnFailure(false).to(response).onComplete(sent -> {
             if (sent.failed()) { // the upstream broke off mid-answer, or the client went away: never a whole answer
                 response.reset();
                 out.reset();
+            } else if (endsWithConnection) {
+                request.connection().close(); // even for a keep-alive 1.0 client: the close is the body's end
             }
             call.finished(status);
         });
@@ -276,9 +325,15 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
      */
     private void tunnel(HttpServerRequest request, HttpClientRequest out, Call call) {
         out.headers().set(HttpHeaders.CONNECTION, "Upgrade");
+        boolean[] timedOut = {false};
+        long timer = responseTimer(() -> {
+            timedOut[0] = true;
+            out.reset(0, new TimeoutException("no answer from the upstream within the upstream_response bound"));
+        });
         out.connect().onComplete(answered -> {
+            vertx.cancelTimer(timer);
             if (answered.failed()) {
-                unanswered(request, call, answered.cause(), false, false);
+                unanswered(request, call, answered.cause(), timedOut[0], false);
                 return;
             }
             HttpClientResponse in = answered.result();
@@ -324,8 +379,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             }
             return;
         }
-        if (failure
-                instanceof ConnectionPoolTooBusyException) { // our own queue is full: shed, not the upstream's fault
+        if (failure instanceof ConnectionPoolTooBusyException
+                || (!timedOut && failure instanceof TimeoutException && isPoolWait(failure))) {
+            // our own queue is full, or no connection came free in time: shed, not the upstream's fault
             call.shed();
             Refusal.SHED.send(response);
             call.finished(503);
@@ -344,6 +400,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         }
         call.finished(status);
         request.resume(); // a body the upstream will never read is drained, not left in the socket
+    }
+
+    /** Whether {@code failure} is Vert.x's word that no pooled connection came free in time. */
+    private static boolean isPoolWait(Throwable failure) {
+        String message = failure.getMessage();
+        return message != null && message.contains("getting a connection");
     }
 
     /** A timer that runs {@code expired} when the upstream's answer head is late, or -1 with the bound off. */

@@ -81,6 +81,24 @@ final class ForwardAuthTest {
     }
 
     @Test
+    void judgesTheForwardedPathAsStrictlyAsTheProxyDoes() {
+        try (TestGateway gateway = TestGateway.start("upstream: " + upstream.url() + "\n" + """
+                pow: {enabled: true, base_difficulty: 4, max_difficulty: 4}
+                admission: {protect: [/shop]}
+                forward_auth: {enabled: true}
+                """)) {
+            for (String uri : new String[] {"/%252e%252e/shop", "/%2573hop", "http://a/shop", "/x/../shop"}) {
+                HttpResponse<String> response = gateway.get("/__gatehouse__/auth", "X-Forwarded-Uri", uri);
+                assertThat(response.statusCode()).as(uri).isEqualTo(400);
+            }
+            assertThat(gateway.get("/__gatehouse__/auth", "X-Forwarded-Uri", "/%C5%BFhop")
+                            .statusCode())
+                    .as("the long s is an s")
+                    .isEqualTo(401);
+        }
+    }
+
+    @Test
     void is404WhenOff() {
         try (TestGateway gateway = TestGateway.start("upstream: " + upstream.url() + "\n")) {
             HttpResponse<String> response = gateway.get("/__gatehouse__/auth");

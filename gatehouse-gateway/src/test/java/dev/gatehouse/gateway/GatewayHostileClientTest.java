@@ -357,6 +357,84 @@ final class GatewayHostileClientTest {
     }
 
     @Test
+    void openWebSocketsNeverTakeTheRequestsConnections() throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 1}\n")) {
+            WebSocket socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/chat"), new WebSocket.Listener() {})
+                    .get(10, TimeUnit.SECONDS);
+
+            assertThat(gateway.get("/while-a-tunnel-lives").statusCode()).isEqualTo(200);
+            socket.abort();
+        }
+    }
+
+    @Test
+    void anUpgradeHeaderWithoutAnUpgradeIsDroppedAndTheRequestProxied() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("POST /x HTTP/1.1\r\nHost: a\r\nUpgrade: foo\r\nContent-Length: 5\r\n\r\nhello")
+                        .readAnswers(1);
+
+                assertThat(RawConnection.status(answer)).isEqualTo(200);
+            }
+            assertThat(upstream.last().body()).isEqualTo("hello");
+            assertThat(upstream.last().headers().contains("Upgrade")).isFalse();
+        }
+    }
+
+    @Test
+    void aKeepAliveHttp10ClientGetsAnAnswerOfUnknownLengthEndedByTheClose() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("GET /chunked HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(answer).endsWith("part one, part two");
+                assertThat(connection.closedByServer()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void anExpectationOtherThanContinueIs417() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("POST /x HTTP/1.1\r\nHost: a\r\nExpect: foo\r\nContent-Length: 5\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(417);
+            }
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
+    @Test
+    void anInterimAnswerInPlaceOfTheAnswerIs502() throws Exception {
+        try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread answering = Thread.ofVirtual().start(() -> {
+                try (java.net.Socket socket = raw.accept()) {
+                    socket.getInputStream().read(new byte[4096]);
+                    socket.getOutputStream()
+                            .write(("HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\n"
+                                            + "Content-Length: 2\r\n\r\nok")
+                                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    socket.getInputStream().read(new byte[4096]); // until the gateway hangs up
+                } catch (java.io.IOException e) {
+                    // the gateway reset the connection: expected
+                }
+            });
+            try (TestGateway gateway = TestGateway.start("upstream: http://127.0.0.1:" + raw.getLocalPort() + "\n")) {
+                assertThat(gateway.get("/interim").statusCode()).isEqualTo(502);
+            }
+            answering.join(10_000);
+        }
+    }
+
+    @Test
     void theUpstreamsHopByHopHeadersStayOnItsHop() {
         try (TestGateway gateway = gateway("")) {
             var response = gateway.get("/hop");
