@@ -12,7 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The {@code gatehouse} command line: {@code serve}, {@code gateway}, {@code tenants} and {@code version}, each with
+ * The {@code gatehouse} command line: {@code serve}, {@code gateway}, {@code tenants}, {@code verify} and {@code
+ * version}, each with
  * {@code --help}.
  */
 @Command(
@@ -21,7 +22,7 @@ import picocli.CommandLine.Model.OptionSpec;
         versionProvider = VersionCommand.class,
         description =
                 "Self-hosted admission control: a rate-limit service and waiting room (serve), a sidecar gateway (gateway),"
-                        + " and the waiting room's tenants.",
+                        + " the waiting room's tenants, and an offline check of a fair draw (verify).",
         subcommands = {CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
@@ -58,6 +59,7 @@ public final class Cli implements Runnable {
                 .addSubcommand("serve", new ServeCommand(env, out, err))
                 .addSubcommand("gateway", new GatewayCommand(env, out, err))
                 .addSubcommand("tenants", new TenantsCommand(env, out, err))
+                .addSubcommand("verify", new VerifyCommand(out))
                 .addSubcommand("version", new VersionCommand());
         TenantsCommand.addDatabaseOption(
                 requireNonNull(commandLine.getSubcommands().get("tenants")));

@@ -1,0 +1,186 @@
+package dev.gatehouse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.proof.sign.SigningKey;
+import dev.gatehouse.waitingroom.draw.Beacon;
+import dev.gatehouse.waitingroom.draw.Commitment;
+import dev.gatehouse.waitingroom.draw.Draw;
+import dev.gatehouse.waitingroom.draw.Drawn;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VerifyCommandTest {
+
+    private static final SigningKey SIGNING = SigningKey.fromSeed(new byte[32]);
+    private static final Draw DRAW = new Draw(HexFormat.of().parseHex("11".repeat(32)), SIGNING);
+    private static final Beacon BEACON = new Beacon("drand quicknet", 1_692_803_367L, 3, 24_807_500L);
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private Commitment commitment;
+    private Drawn drawn;
+    private String ticket;
+    private Path record;
+    private Path commit;
+    private Path proof;
+    private Path tickets;
+
+    @BeforeEach
+    void draw() throws IOException {
+        List<String> ids = IntStream.range(0, 10)
+                .mapToObj(i -> HexFormat.of().formatHex(new byte[15]) + String.format("%02x", i * 7))
+                .toList();
+        commitment = DRAW.commit("Spring drop", ids, BEACON.roundTime() - 60, BEACON);
+        drawn = DRAW.draw(commitment, HexFormat.of().parseHex("5a".repeat(32)), BEACON.roundTime() + 2);
+        ticket = ids.get(4);
+        record = write("record.json", drawn.record().file());
+        commit = write("commit.json", commitment.commit().file());
+        proof = write(
+                "proof.json", commitment.inclusionProof(ticket).orElseThrow().file());
+        tickets = write("tickets.txt", commitment.ticketListFile());
+    }
+
+    @Test
+    void checksEveryFileAndPrintsThePosition() {
+        int exit = run(
+                "verify",
+                "--record",
+                record.toString(),
+                "--commit",
+                commit.toString(),
+                "--ticket",
+                ticket,
+                "--proof",
+                proof.toString(),
+                "--tickets",
+                tickets.toString(),
+                "--signing-key",
+                HexFormat.of().formatHex(SIGNING.publicKey()));
+
+        assertThat(exit).as(out + "" + err).isZero();
+        assertThat(out.toString())
+                .contains("record: ok (room \"Spring drop\", 10 tickets")
+                .contains("commit: ok")
+                .contains("vrf: ok")
+                .contains("beacon: ok (round 24807500 of \"drand quicknet\"")
+                .contains("ticket " + ticket + ": included (leaf 4 of 10)")
+                .contains("positions: ok (10 tickets)")
+                .contains("position: " + (drawn.order().indexOf(ticket) + 1) + "\n");
+    }
+
+    @Test
+    void aTicketAndItsProofAloneConfirmInclusion() {
+        assertThat(run("verify", "--record", record.toString(), "--ticket", ticket, "--proof", proof.toString()))
+                .isZero();
+        assertThat(out.toString()).contains("included").doesNotContain("position");
+    }
+
+    @Test
+    void aTamperedFileFailsNamingWhatFailed() throws IOException {
+        String json = Files.readString(record);
+        Files.writeString(record, json.replace("\"drawn_at\":", "\"drawn_at\":1"));
+
+        assertThat(run("verify", "--record", record.toString())).isEqualTo(1);
+        assertThat(out.toString())
+                .isEqualTo("FAILED: record: the signature does not verify under signing_public_key\n");
+    }
+
+    @Test
+    void aTicketOutsideTheListFails() throws IOException {
+        String outsider = "f".repeat(32);
+        Files.writeString(
+                proof,
+                new String(commitment.inclusionProof(ticket).orElseThrow().file(), StandardCharsets.UTF_8)
+                        .replace(ticket, outsider));
+
+        assertThat(run("verify", "--record", record.toString(), "--ticket", outsider, "--proof", proof.toString()))
+                .isEqualTo(1);
+        assertThat(out.toString()).contains("FAILED: proof: the path does not lead from ticket " + outsider);
+        out.getBuffer().setLength(0);
+        assertThat(run("verify", "--record", record.toString(), "--ticket", outsider, "--tickets", tickets.toString()))
+                .isEqualTo(1);
+        assertThat(out.toString()).endsWith("FAILED: ticket " + outsider + " is not in the ticket list\n");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertThat(run("verify")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--record=FILE'");
+        assertUsage("--proof needs --ticket", "verify", "--record", record.toString(), "--proof", proof.toString());
+        assertUsage("--ticket needs --proof", "verify", "--record", record.toString(), "--ticket", ticket);
+        assertUsage("is not a ticket id", "verify", "--record", record.toString(), "--ticket", "X", "--tickets", "t");
+        assertUsage(
+                "--signing-key: not 64 lowercase hex",
+                "verify",
+                "--record",
+                record.toString(),
+                "--signing-key",
+                "AB".repeat(32));
+        assertUsage(
+                "--record: cannot read " + dir.resolve("missing.json"),
+                "verify",
+                "--record",
+                dir.resolve("missing.json").toString());
+    }
+
+    @Test
+    void readsUrlsWithinBounds() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        Map<String, byte[]> files = Map.of(
+                "/record", drawn.record().file(), "/tickets", commitment.ticketListFile(), "/big", new byte[70_000]);
+        server.createContext("/", exchange -> {
+            byte[] body = files.get(exchange.getRequestURI().getPath());
+            exchange.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
+            if (body != null) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            assertThat(run("verify", "--record", base + "/record", "--tickets", base + "/tickets"))
+                    .isZero();
+            assertThat(out.toString()).contains("positions: ok (10 tickets)");
+            assertUsage(
+                    "--record: cannot read " + base + "/missing (answered 404)",
+                    "verify",
+                    "--record",
+                    base + "/missing");
+            assertUsage("larger than 65536 bytes", "verify", "--record", base + "/big");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private void assertUsage(String message, String... args) {
+        err.getBuffer().setLength(0);
+        assertThat(run(args)).as(String.join(" ", args)).isEqualTo(2);
+        assertThat(err.toString()).contains(message);
+    }
+
+    private Path write(String name, byte[] bytes) throws IOException {
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    private int run(String... args) {
+        return Cli.run(args, Map.of(), new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+}
