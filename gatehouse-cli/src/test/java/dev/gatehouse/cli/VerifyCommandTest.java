@@ -53,8 +53,9 @@ class VerifyCommandTest {
         record = write("record.json", drawn.record().file());
         commit = write("commit.json", commitment.commit().file());
         proof = write(
-                "proof.json", commitment.inclusionProof(ticket).orElseThrow().file());
-        tickets = write("tickets.txt", commitment.ticketListFile());
+                "proof.json",
+                commitment.tree().inclusionProof(ticket).orElseThrow().file());
+        tickets = write("tickets.txt", commitment.tree().ticketListFile());
     }
 
     @Test
@@ -107,7 +108,13 @@ class VerifyCommandTest {
         String outsider = "f".repeat(32);
         Files.writeString(
                 proof,
-                new String(commitment.inclusionProof(ticket).orElseThrow().file(), StandardCharsets.UTF_8)
+                new String(
+                                commitment
+                                        .tree()
+                                        .inclusionProof(ticket)
+                                        .orElseThrow()
+                                        .file(),
+                                StandardCharsets.UTF_8)
                         .replace(ticket, outsider));
 
         assertThat(run("verify", "--record", record.toString(), "--ticket", outsider, "--proof", proof.toString()))
@@ -144,7 +151,12 @@ class VerifyCommandTest {
     void readsUrlsWithinBounds() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         Map<String, byte[]> files = Map.of(
-                "/record", drawn.record().file(), "/tickets", commitment.ticketListFile(), "/big", new byte[70_000]);
+                "/record",
+                drawn.record().file(),
+                "/tickets",
+                commitment.tree().ticketListFile(),
+                "/big",
+                new byte[70_000]);
         server.createContext("/", exchange -> {
             byte[] body = files.get(exchange.getRequestURI().getPath());
             exchange.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);

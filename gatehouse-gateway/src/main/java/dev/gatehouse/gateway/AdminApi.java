@@ -12,6 +12,7 @@ import dev.gatehouse.proof.pow.PowVerdict;
 import dev.gatehouse.proof.pow.ProofOfWork;
 import dev.gatehouse.proof.token.AdmissionTokens;
 import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.draw.TicketList;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -30,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
@@ -118,13 +120,103 @@ final class AdminApi {
             }
         });
         router.route(prefix + "status").handler(bodies).handler(this::status).failureHandler(AdminApi::bodyFailed);
+        mountDraw(router, prefix + "draw/");
     }
 
     /**
-     * The queue's operations on the private admin listener: {@code GET /queue} (its counts) and
-     * {@code POST /queue/advance?n=} (admit the next n tickets now, whatever the policy).
+     * The draw's files for anyone to check ({@code gatehouse verify}): {@code record}, {@code commit},
+     * {@code tickets} (the list) and {@code proof?ticket=} (a ticket's inclusion proof), once the
+     * queue is opened.
+     */
+    private void mountDraw(Router router, String base) {
+        for (String file : List.of("record", "commit", "tickets", "proof")) {
+            router.route(base + file).handler(ctx -> {
+                if (method(ctx, HttpMethod.GET, HttpMethod.HEAD) && configured(ctx, queue.isPresent(), "queue")) {
+                    drawFile(ctx, file);
+                }
+            });
+        }
+    }
+
+    private void drawFile(RoutingContext ctx, String file) {
+        String ticket = ctx.request().getParam("ticket", "");
+        if (file.equals("proof") && !TicketList.isId(ticket)) {
+            error(ctx.response(), 400, ticket.isEmpty() ? "ticket required" : "ticket: not a ticket id of a draw");
+            return;
+        }
+        if (file.equals("proof")) {
+            onContext(queue.orElseThrow().proof(ticket), (proof, failure) -> {
+                if (failure != null || proof == null) {
+                    storeFailed(ctx, "draw unavailable", failure == null ? new IllegalStateException("none") : failure);
+                } else if (proof.isEmpty()) {
+                    error(ctx.response(), 404, "no draw, or the ticket is not in it");
+                } else {
+                    download(ctx, JSON_TYPE, new String(proof.get().file(), StandardCharsets.UTF_8));
+                }
+            });
+            return;
+        }
+        onContext(queue.orElseThrow().files(), (files, failure) -> {
+            if (failure != null || files == null) {
+                storeFailed(ctx, "draw unavailable", failure == null ? new IllegalStateException("none") : failure);
+            } else if (files.isEmpty()) {
+                error(ctx.response(), 404, "no draw yet");
+            } else {
+                QueueState.DrawFiles kept = files.get();
+                switch (file) {
+                    case "record" -> download(ctx, JSON_TYPE, kept.record());
+                    case "commit" -> download(ctx, JSON_TYPE, kept.commit());
+                    default -> download(ctx, "text/plain; charset=us-ascii", kept.tickets());
+                }
+            }
+        });
+    }
+
+    /** A draw file, exactly as kept (no newline added: its bytes are signed or hashed). */
+    private static void download(RoutingContext ctx, String type, String body) {
+        HttpServerResponse response = ctx.response();
+        if (!response.ended() && !response.closed()) {
+            response.putHeader(HttpHeaders.CONTENT_TYPE, type)
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
+                    .end(body);
+        }
+    }
+
+    /**
+     * The queue's operations on the private admin listener: {@code GET /queue} (its counts), {@code
+     * POST /queue/advance?n=} (admit the next n tickets now, whatever the policy), {@code POST
+     * /queue/open} (draw a pre-queue's order and queue it), and the draw's files under {@code
+     * /queue/draw/}.
      */
     void mountPrivate(Router router) {
+        router.post("/queue/open").handler(ctx -> {
+            if (!configured(ctx, queue.isPresent(), "queue")) {
+                return;
+            }
+            if (!queue.orElseThrow().drawn()) {
+                error(ctx.response(), 409, "a fifo queue has no pre-queue to open (queue.type: vrf or ecvrf has)");
+                return;
+            }
+            onContext(queue.orElseThrow().open(), (opened, failure) -> {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure;
+                if (cause instanceof TicketQueue.NoPrequeueException noPrequeue) {
+                    error(ctx.response(), 409, String.valueOf(noPrequeue.getMessage()));
+                    return;
+                }
+                if (cause != null || opened == null) {
+                    storeFailed(ctx, "open failed", cause == null ? new IllegalStateException("no answer") : cause);
+                    return;
+                }
+                json(
+                        ctx.response(),
+                        200,
+                        "{\"opened\":true,\"drawn\":" + opened.drawn() + ",\"root\":"
+                                + opened.root().map(root -> "\"" + root + "\"").orElse("null") + "}");
+            });
+        });
+        mountDraw(router, "/queue/draw/");
         router.get("/queue").handler(ctx -> {
             if (configured(ctx, queue.isPresent(), "queue")) {
                 onContext(queue.orElseThrow().counts(), (counts, failure) -> answerCounts(ctx, counts, failure));
@@ -163,14 +255,17 @@ final class AdminApi {
         json(
                 ctx.response(),
                 200,
-                "{\"size\":" + counts.queued() + ",\"cursor\":" + counts.admittedTotal() + ",\"admitted\":"
-                        + counts.ready() + ",\"expired_total\":" + counts.expiredTotal() + ",\"ticks\":"
-                        + counts.ticks() + "}");
+                "{\"size\":" + counts.queued() + ",\"registered\":" + counts.registered() + ",\"cursor\":"
+                        + counts.admittedTotal() + ",\"admitted\":" + counts.ready() + ",\"expired_total\":"
+                        + counts.expiredTotal() + ",\"ticks\":" + counts.ticks() + "}");
     }
 
     /** The methods an admin path answers, for the {@code Allow} header of a 405. */
     String allowedMethods(String path) {
         if (path.startsWith(prefix + "assets/") || path.equals(prefix + "page")) {
+            return "GET, HEAD";
+        }
+        if (path.startsWith(prefix + "draw/")) {
             return "GET, HEAD";
         }
         return path.equals(prefix + "status") ? "GET, POST" : "POST";
@@ -391,12 +486,14 @@ final class AdminApi {
                 return;
             }
             TicketQueue.Status s = status.orElseThrow();
+            // a registered ticket has no place before the draw: null where Wicket's client reads a number
             json(
                     ctx.response(),
                     200,
-                    "{\"ticket_id\":\"" + quote(s.ticketId()) + "\",\"position\":" + s.position()
-                            + ",\"cursor\":" + s.cursor() + ",\"ahead\":" + s.ahead() + ",\"admitted\":"
-                            + s.admitted() + "}");
+                    "{\"ticket_id\":\"" + quote(s.ticketId()) + "\",\"position\":"
+                            + (s.prequeue() ? "null" : s.position()) + ",\"cursor\":" + s.cursor() + ",\"ahead\":"
+                            + (s.prequeue() ? "null" : s.ahead()) + ",\"admitted\":" + s.admitted()
+                            + (s.prequeue() ? ",\"prequeue\":true}" : "}"));
         });
     }
 

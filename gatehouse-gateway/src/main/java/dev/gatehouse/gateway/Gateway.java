@@ -112,6 +112,7 @@ public final class Gateway implements AutoCloseable {
             Optional<TicketQueue> queue = config.queue()
                     .map(q -> infra.closeWith("queue", TicketQueue.start(q, queueState, wallClock, infra.scheduler())));
             queue.ifPresent(q -> metrics.queue(infra.metrics(), q));
+            config.queue().filter(GatewayConfig.Queue::drawn).ifPresent(Gateway::logDraw);
             Upstream upstream =
                     infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, tracing, clock));
             AdminApi admin = new AdminApi(config.adminPrefix(), pow, algorithm, queue, policy, metrics);
@@ -204,6 +205,16 @@ public final class Gateway implements AutoCloseable {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         return HmacSecrets.of(random);
+    }
+
+    private static void logDraw(GatewayConfig.Queue config) {
+        if (config.vrfKey().isEmpty() || config.signingKey().isEmpty()) {
+            LOG.warn("queue.vrf_key or queue.signing_key is not set: the draw uses a random key of this process"
+                    + " alone, which no one can know in advance to check the records against");
+        }
+        LOG.info(
+                "queue ({}): registering tickets until POST /queue/open on the admin listener draws their order",
+                config.type());
     }
 
     /** The port of the public listener (the bound one when 0 was configured). */

@@ -3,17 +3,36 @@ package dev.gatehouse.gateway;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.gateway.config.GatewayConfig;
+import dev.gatehouse.proof.sign.SigningKey;
+import dev.gatehouse.proof.vrf.Ecvrf;
 import dev.gatehouse.waitingroom.Admissions;
 import dev.gatehouse.waitingroom.MemoryTenantStore;
 import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.QueueState.DrawFiles;
 import dev.gatehouse.waitingroom.QueueState.RoomStats;
 import dev.gatehouse.waitingroom.QueueState.Standing;
 import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.draw.Commitment;
+import dev.gatehouse.waitingroom.draw.Draw;
+import dev.gatehouse.waitingroom.draw.DrawCheckException;
+import dev.gatehouse.waitingroom.draw.DrawRecord;
+import dev.gatehouse.waitingroom.draw.DrawVerifier;
+import dev.gatehouse.waitingroom.draw.Drawn;
+import dev.gatehouse.waitingroom.draw.InclusionProof;
+import dev.gatehouse.waitingroom.draw.TicketList;
+import dev.gatehouse.waitingroom.draw.TicketTree;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The admin API's queue, on the waiting room's queue domain: a ticket is a room's user, so the queue
@@ -21,6 +40,12 @@ import java.util.concurrent.CompletionStage;
  * sticky sessions), and admits by itself from the file's policy ({@code admit_count} every {@code
  * admit_interval}, {@code max_active} at once) where Wicket's sidecar never admits anyone. Wicket's
  * wire is kept: positions count from the queue's start, the cursor is how many were admitted.
+ *
+ * <p>The types {@code vrf} and {@code ecvrf} start as a pre-queue: tickets are registered without a
+ * place until the operator opens the queue, which draws their order ({@code gatehouse/draw/v1}: a
+ * commitment to the tickets, an ECVRF over it, both records signed), queues them in that order, and
+ * queues whoever came during the draw behind them; later tickets queue in arrival order. The draw's
+ * files are kept in the store, so every replica serves them and a second open changes nothing.
  */
 final class TicketQueue implements AutoCloseable {
 
@@ -35,39 +60,79 @@ final class TicketQueue implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** A ticket's standing on Wicket's wire. */
-    record Status(String ticketId, long position, long cursor, long ahead, boolean admitted) {}
+    /**
+     * A ticket's standing on Wicket's wire; a ticket registered in a pre-queue ({@code prequeue}) has
+     * no position until the draw.
+     */
+    record Status(String ticketId, long position, long cursor, long ahead, boolean admitted, boolean prequeue) {}
 
     /** A new ticket and when it was issued (Unix seconds). */
     record Ticket(String ticketId, long issued) {}
 
+    /** An open: how many tickets were drawn, and the commitment's root (none without tickets). */
+    record Opened(long drawn, Optional<String> root) {}
+
+    /** Opening a queue that has no pre-queue running (a fifo queue, or one opened already). */
+    static final class NoPrequeueException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NoPrequeueException() {
+            super("no pre-queue is running: the queue is open");
+        }
+    }
+
     private final QueueState state;
     private final WallClock clock;
     private final Admissions admissions;
+    private final @Nullable Draw draw;
+    private final String drawRoom;
+    private final AtomicReference<@Nullable CompletableFuture<TicketTree>> tree = new AtomicReference<>();
 
-    private TicketQueue(QueueState state, WallClock clock, Admissions admissions) {
+    private TicketQueue(
+            QueueState state, WallClock clock, Admissions admissions, @Nullable Draw draw, String drawRoom) {
         this.state = state;
         this.clock = clock;
         this.admissions = admissions;
+        this.draw = draw;
+        this.drawRoom = drawRoom;
     }
 
     /** The queue in {@code state}, configured from {@code config} and advancing on {@code scheduler}. */
     static TicketQueue start(GatewayConfig.Queue config, QueueState state, WallClock clock, Scheduler scheduler) {
-        RoomConfig room = RoomConfig.DEFAULTS.with(java.util.Map.of(
+        RoomConfig room = RoomConfig.DEFAULTS.with(Map.of(
                 RoomConfig.Field.ADMISSION_LIMIT, config.admitCount(),
                 RoomConfig.Field.ADMISSION_FREQUENCY, config.admitInterval().toSeconds(),
                 RoomConfig.Field.MAX_ACTIVE_USERS, config.maxActive(),
                 RoomConfig.Field.READY_TTL_SECONDS, config.admittedFor().toSeconds()));
         state.configure(ROOM, room, clock.epochMillis()).toCompletableFuture().join();
+        Draw draw = null;
+        if (config.drawn()) {
+            byte[] vrfKey = config.vrfKey().isEmpty()
+                    ? Ecvrf.generateSecretKey()
+                    : HexFormat.of().parseHex(config.vrfKey());
+            byte[] signingSeed = config.signingKey().isEmpty()
+                    ? SigningKey.generateSeed()
+                    : HexFormat.of().parseHex(config.signingKey());
+            draw = new Draw(vrfKey, SigningKey.fromSeed(signingSeed));
+            state.startPrequeue(ROOM).toCompletableFuture().join();
+        }
         Admissions admissions = new Admissions(
                 state, new MemoryTenantStore(AUDIT_EVENTS), clock, scheduler, MAX_SLEEP_MILLIS, (r, millis) -> {});
         admissions.rooms(List.of(ROOM));
-        return new TicketQueue(state, clock, admissions);
+        return new TicketQueue(state, clock, admissions, draw, config.room());
     }
 
-    /** Queues a new ticket: 12 random bytes in hex, as Wicket's. */
+    /** Whether the queue's first order is drawn (a pre-queue until the open). */
+    boolean drawn() {
+        return draw != null;
+    }
+
+    /**
+     * Queues a new ticket (or registers it in the pre-queue): random hex, 12 bytes as Wicket's, 16
+     * for a draw (ticket ids of {@code gatehouse/draw/v1}).
+     */
     CompletionStage<Ticket> enqueue() {
-        byte[] id = new byte[12];
+        byte[] id = new byte[draw == null ? 12 : TicketList.ID_LENGTH / 2];
         RANDOM.nextBytes(id);
         String ticket = HexFormat.of().formatHex(id);
         long now = clock.epochMillis();
@@ -80,14 +145,15 @@ final class TicketQueue implements AutoCloseable {
             long cursor = stats().map(RoomStats::admittedTotal).orElse(0L);
             return switch (standing.state()) {
                 case UNKNOWN -> Optional.empty();
-                case READY -> Optional.of(new Status(ticketId, cursor, cursor, 0, true));
+                case REGISTERED -> Optional.of(new Status(ticketId, 0, cursor, 0, false, true));
+                case READY -> Optional.of(new Status(ticketId, cursor, cursor, 0, true, false));
                 case QUEUED -> Optional.of(queued(ticketId, standing, cursor));
             };
         });
     }
 
     private static Status queued(String ticketId, Standing standing, long cursor) {
-        return new Status(ticketId, cursor + standing.position(), cursor, standing.position() - 1, false);
+        return new Status(ticketId, cursor + standing.position(), cursor, standing.position() - 1, false, false);
     }
 
     /**
@@ -99,14 +165,114 @@ final class TicketQueue implements AutoCloseable {
         return state.admit(ROOM, count, now).thenCompose(admitted -> state.stats(ROOM, now));
     }
 
+    /**
+     * The operator's open of a pre-queue: draws the registered tickets' order (or takes the draw
+     * another replica kept), queues them in it, then whoever registered during the draw; fails with
+     * {@link NoPrequeueException} when no pre-queue is running.
+     */
+    CompletionStage<Opened> open() {
+        Draw room = draw;
+        if (room == null) {
+            return CompletableFuture.failedStage(new NoPrequeueException());
+        }
+        long now = clock.epochMillis();
+        return state.closePrequeue(ROOM)
+                .thenCompose(registered -> {
+                    if (registered.isEmpty()) {
+                        throw new NoPrequeueException();
+                    }
+                    return state.draw(ROOM).thenCompose(kept -> {
+                        if (kept.isPresent() || registered.get().isEmpty()) {
+                            return CompletableFuture.completedFuture(kept);
+                        }
+                        return CompletableFuture.supplyAsync(
+                                        () -> drawNow(room, registered.get(), now), ForkJoinPool.commonPool())
+                                .thenCompose(files -> state.keepDraw(ROOM, files))
+                                .thenApply(Optional::of);
+                    });
+                })
+                .thenCompose(files -> {
+                    if (files.isEmpty()) {
+                        return place(List.of(), 0, now).thenApply(v -> new Opened(0, Optional.empty()));
+                    }
+                    return CompletableFuture.supplyAsync(() -> order(files.get()), ForkJoinPool.commonPool())
+                            .thenCompose(order -> place(order, 0, now)
+                                    .thenApply(v -> new Opened(order.size(), Optional.of(root(files.get())))));
+                });
+    }
+
+    private DrawFiles drawNow(Draw room, List<String> registered, long nowMillis) {
+        long now = nowMillis / 1000;
+        Commitment commitment = room.commit(drawRoom, registered, now, null);
+        Drawn drawn = room.draw(commitment, null, now);
+        return new DrawFiles(
+                new String(commitment.commit().file(), StandardCharsets.UTF_8),
+                new String(drawn.record().file(), StandardCharsets.UTF_8),
+                new String(commitment.tree().ticketListFile(), StandardCharsets.US_ASCII));
+    }
+
+    /** The drawn order of the kept files, found as any verifier finds it: the files are checked first. */
+    private static List<String> order(DrawFiles files) {
+        try {
+            DrawRecord record = DrawVerifier.checkRecord(
+                    files.record().getBytes(StandardCharsets.UTF_8),
+                    null,
+                    files.commit().getBytes(StandardCharsets.UTF_8));
+            return DrawVerifier.checkTickets(record, files.tickets().getBytes(StandardCharsets.US_ASCII));
+        } catch (DrawCheckException e) {
+            throw new CompletionException(
+                    new IllegalStateException("the kept draw does not check out: " + e.getMessage()));
+        }
+    }
+
+    private static String root(DrawFiles files) {
+        try {
+            return DrawRecord.readFile(files.record().getBytes(StandardCharsets.UTF_8))
+                    .document()
+                    .commit()
+                    .root();
+        } catch (DrawCheckException e) {
+            throw new CompletionException(new IllegalStateException(e.getMessage()));
+        }
+    }
+
+    /** Places {@code order} from {@code from} on, a batch a call, the last one ending the pre-queue. */
+    private CompletionStage<Void> place(List<String> order, int from, long nowMillis) {
+        int to = Math.min(order.size(), from + QueueState.MAX_ADMITTED_PER_ADVANCE);
+        boolean last = to == order.size();
+        return state.placeDrawn(ROOM, order.subList(from, to), last, nowMillis)
+                .thenCompose(v -> last ? CompletableFuture.<Void>completedFuture(null) : place(order, to, nowMillis));
+    }
+
+    /** The kept draw's files, once the queue is opened. */
+    CompletionStage<Optional<DrawFiles>> files() {
+        return state.draw(ROOM);
+    }
+
+    /** The inclusion proof of {@code ticket} in the kept draw; empty before the draw or for a ticket not in it. */
+    CompletionStage<Optional<InclusionProof>> proof(String ticket) {
+        return files().thenCompose(files -> {
+            if (files.isEmpty()) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            CompletableFuture<TicketTree> built = tree.get();
+            if (built == null) {
+                CompletableFuture<TicketTree> building = CompletableFuture.supplyAsync(
+                        () -> TicketTree.of(files.get().tickets().lines().toList()), ForkJoinPool.commonPool());
+                built = tree.compareAndSet(null, building) ? building : tree.get();
+            }
+            return java.util.Objects.requireNonNull(built).thenApply(t -> t.inclusionProof(ticket));
+        });
+    }
+
     /** The queue's counts now (not the last admission round's). */
     CompletionStage<RoomStats> counts() {
         return state.stats(ROOM, clock.epochMillis());
     }
 
-    /** Tickets waiting now, as the last admission round counted them (a second old at most); 0 before. */
+    /** Tickets waiting or registered now, as the last admission round counted them (a second old at most); 0 before. */
     long size() {
-        return stats().map(RoomStats::queued).orElse(0L);
+        return stats().map(s -> s.queued() + s.registered()).orElse(0L);
     }
 
     /** Tickets admitted so far, as the last admission round counted them; 0 before. */

@@ -2,7 +2,9 @@ package dev.gatehouse.waitingroom;
 
 import dev.gatehouse.core.check.Require;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -87,6 +89,57 @@ public final class MemoryQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Boolean> startPrequeue(String room) {
+        return done(room, r -> {
+            if (r.prequeue != Prequeue.NONE) {
+                return false;
+            }
+            r.prequeue = Prequeue.OPEN;
+            return true;
+        });
+    }
+
+    @Override
+    public CompletionStage<Optional<List<String>>> closePrequeue(String room) {
+        return done(room, r -> {
+            if (r.prequeue != Prequeue.OPEN && r.prequeue != Prequeue.CLOSED) {
+                return Optional.empty();
+            }
+            r.prequeue = Prequeue.CLOSED;
+            return Optional.of(List.copyOf(r.registered.keySet()));
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis) {
+        Require.inRange("drawn", drawn.size(), 0, MAX_ADMITTED_PER_ADVANCE);
+        Room r = room(room);
+        synchronized (r) {
+            try {
+                r.placeDrawn(drawn, last, nowMillis);
+            } catch (IllegalStateException e) {
+                return CompletableFuture.failedStage(e);
+            }
+        }
+        return DONE;
+    }
+
+    @Override
+    public CompletionStage<DrawFiles> keepDraw(String room, DrawFiles files) {
+        return done(room, r -> {
+            if (r.draw == null) {
+                r.draw = files;
+            }
+            return r.draw;
+        });
+    }
+
+    @Override
+    public CompletionStage<Optional<DrawFiles>> draw(String room) {
+        return done(room, r -> Optional.ofNullable(r.draw));
+    }
+
+    @Override
     public CompletionStage<RoomStats> stats(String room, long nowMillis) {
         return done(room, Room::stats);
     }
@@ -122,8 +175,25 @@ public final class MemoryQueueState implements QueueState {
         }
     }
 
+    /** Where a room's pre-queue is. */
+    private enum Prequeue {
+        NONE,
+        OPEN,
+        CLOSED,
+        ENDED
+    }
+
     /** One room's state; every method runs under the room's lock. */
     private static final class Room {
+        Prequeue prequeue = Prequeue.NONE;
+        /** Users registered before the close, and after it: each with when it registered. */
+        final LinkedHashMap<String, Long> registered = new LinkedHashMap<>();
+
+        final LinkedHashMap<String, Long> late = new LinkedHashMap<>();
+
+        @Nullable
+        DrawFiles draw;
+
         RoomConfig config = RoomConfig.DEFAULTS;
         boolean configured;
         final EntryTable users = new EntryTable();
@@ -154,19 +224,50 @@ public final class MemoryQueueState implements QueueState {
             if (current.state() != State.UNKNOWN) {
                 return new Enqueued(false, current);
             }
+            if (prequeue == Prequeue.OPEN || prequeue == Prequeue.CLOSED) {
+                (prequeue == Prequeue.OPEN ? registered : late).put(user, nowMillis);
+                return new Enqueued(true, Standing.REGISTERED);
+            }
+            return new Enqueued(true, Standing.queued(line.position(queue(user, nowMillis, nowMillis))));
+        }
+
+        private Entry queue(String user, long enqueuedAtMillis, long nowMillis) {
             Entry entry = new Entry(user);
-            entry.enqueuedAtMillis = nowMillis;
+            entry.enqueuedAtMillis = enqueuedAtMillis;
             entry.lastSeenMillis = nowMillis;
             users.put(entry);
             line.add(entry);
             seen.addNewest(entry);
-            return new Enqueued(true, Standing.queued(line.position(entry)));
+            return entry;
+        }
+
+        void placeDrawn(List<String> drawn, boolean last, long nowMillis) {
+            if (prequeue == Prequeue.ENDED) {
+                return; // placed already, by another call
+            }
+            if (prequeue != Prequeue.CLOSED) {
+                throw new IllegalStateException("no pre-queue is closed for a draw");
+            }
+            for (String user : drawn) {
+                Long registeredAt = registered.remove(user);
+                if (registeredAt != null && users.get(user) == null) {
+                    queue(user, registeredAt, nowMillis);
+                }
+            }
+            if (last) {
+                late.forEach((user, registeredAt) -> queue(user, registeredAt, nowMillis));
+                registered.clear();
+                late.clear();
+                prequeue = Prequeue.ENDED;
+            }
         }
 
         Standing standing(String user, long nowMillis, boolean seenNow) {
             Entry entry = users.get(user);
             if (entry == null) {
-                return Standing.UNKNOWN;
+                boolean registeredNow = (prequeue == Prequeue.OPEN || prequeue == Prequeue.CLOSED)
+                        && (registered.containsKey(user) || late.containsKey(user));
+                return registeredNow ? Standing.REGISTERED : Standing.UNKNOWN;
             }
             if (entry.ready) {
                 if (entry.readyUntilMillis <= nowMillis) {
@@ -301,6 +402,7 @@ public final class MemoryQueueState implements QueueState {
             return new RoomStats(
                     line.size(),
                     ready,
+                    registered.size() + late.size(),
                     admittedTotal,
                     expiredTotal,
                     abandonedTotal,

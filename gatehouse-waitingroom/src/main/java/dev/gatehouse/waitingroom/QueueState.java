@@ -1,6 +1,7 @@
 package dev.gatehouse.waitingroom;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -16,6 +17,11 @@ import java.util.concurrent.CompletionStage;
  * replica may call it, and a tick is done by exactly one call. Ready users stay ready for {@code
  * ready_ttl_seconds} from their admission, then are unknown; a queued user not seen for {@code
  * abandon_after_seconds} (when set) loses the place.
+ *
+ * <p>A room may hold one pre-queue ({@link #startPrequeue}): users who enqueue then are registered,
+ * without a place, until their order is drawn ({@code dev.gatehouse.waitingroom.draw}); the drawn
+ * order is queued ({@link #placeDrawn}), and whoever registered while the draw ran follows in arrival
+ * order. Registered users are never abandoned: they have no place to lose.
  */
 public interface QueueState {
 
@@ -57,6 +63,34 @@ public interface QueueState {
      */
     CompletionStage<List<Admitted>> admit(String room, long count, long nowMillis);
 
+    /**
+     * Starts a pre-queue in {@code room} unless the room has had one: from now until the draw is
+     * placed, {@link #enqueue} registers users ({@link State#REGISTERED}) instead of queueing them.
+     * Whether it started one now.
+     */
+    CompletionStage<Boolean> startPrequeue(String room);
+
+    /**
+     * Closes the room's pre-queue for its draw: the users registered so far, in no particular order;
+     * whoever enqueues from now on registers behind the draw. Asked again before {@link #placeDrawn}
+     * ends the pre-queue, it returns those not placed yet; empty when no pre-queue is running.
+     */
+    CompletionStage<Optional<List<String>>> closePrequeue(String room);
+
+    /**
+     * Queues {@code drawn} — users {@link #closePrequeue} returned, in drawn order, at most {@link
+     * #MAX_ADMITTED_PER_ADVANCE} a call — at the tail, skipping any not registered or placed already
+     * (so that placing the same order again, from another replica, changes nothing); with {@code last},
+     * then queues those who registered after the close, in arrival order, and ends the pre-queue.
+     */
+    CompletionStage<Void> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis);
+
+    /** Keeps {@code files} as the room's draw unless it has one already; the draw kept. */
+    CompletionStage<DrawFiles> keepDraw(String room, DrawFiles files);
+
+    /** The room's kept draw files, if any. */
+    CompletionStage<Optional<DrawFiles>> draw(String room);
+
     /** Counts of the room, for metrics and estimates. */
     CompletionStage<RoomStats> stats(String room, long nowMillis);
 
@@ -65,6 +99,7 @@ public interface QueueState {
 
     /** Where a user stands. */
     enum State {
+        REGISTERED,
         QUEUED,
         READY,
         UNKNOWN
@@ -77,6 +112,9 @@ public interface QueueState {
     record Standing(State state, long position, long readyUntilMillis) {
 
         public static final Standing UNKNOWN = new Standing(State.UNKNOWN, 0, 0);
+
+        /** Registered in a pre-queue: no place until the draw. */
+        public static final Standing REGISTERED = new Standing(State.REGISTERED, 0, 0);
 
         public static Standing queued(long position) {
             return new Standing(State.QUEUED, position, 0);
@@ -121,12 +159,22 @@ public interface QueueState {
     record Admitted(String user, long enqueuedAtMillis) {}
 
     /**
-     * Counts of a room: users queued and ready now, totals since the room began (admitted, expired,
+     * A room's draw files, as {@code dev.gatehouse.waitingroom.draw} writes them.
+     *
+     * @param commit the signed commit record
+     * @param record the signed draw record
+     * @param tickets the ticket list
+     */
+    record DrawFiles(String commit, String record, String tickets) {}
+
+    /**
+     * Counts of a room: users queued, ready and registered in a pre-queue now, totals since the room began (admitted, expired,
      * abandoned, finished, ticks), and the last and next tick times (0 before the first).
      */
     record RoomStats(
             long queued,
             long ready,
+            long registered,
             long admittedTotal,
             long expiredTotal,
             long abandonedTotal,

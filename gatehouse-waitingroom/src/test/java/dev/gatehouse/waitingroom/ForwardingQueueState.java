@@ -60,4 +60,29 @@ class ForwardingQueueState implements QueueState {
     public CompletionStage<RoomStats> stats(String room, long nowMillis) {
         return delegate.stats(room, nowMillis);
     }
+
+    @Override
+    public CompletionStage<Boolean> startPrequeue(String room) {
+        return delegate.startPrequeue(room);
+    }
+
+    @Override
+    public CompletionStage<java.util.Optional<java.util.List<String>>> closePrequeue(String room) {
+        return delegate.closePrequeue(room);
+    }
+
+    @Override
+    public CompletionStage<Void> placeDrawn(String room, java.util.List<String> drawn, boolean last, long nowMillis) {
+        return delegate.placeDrawn(room, drawn, last, nowMillis);
+    }
+
+    @Override
+    public CompletionStage<DrawFiles> keepDraw(String room, DrawFiles files) {
+        return delegate.keepDraw(room, files);
+    }
+
+    @Override
+    public CompletionStage<java.util.Optional<DrawFiles>> draw(String room) {
+        return delegate.draw(room);
+    }
 }

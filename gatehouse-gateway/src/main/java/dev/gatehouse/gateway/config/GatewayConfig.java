@@ -144,9 +144,27 @@ public record GatewayConfig(
     /**
      * The admin API's queue and how it admits by itself: {@code admitCount} tickets every {@code
      * admitInterval} (0: never; Wicket's sidecar never admits), at most {@code maxActive} admitted at
-     * once (0: no bound), each admitted for {@code admittedFor}.
+     * once (0: no bound), each admitted for {@code admittedFor}. The types {@code vrf} and {@code
+     * ecvrf} start as a pre-queue whose order is drawn at the operator's open ({@code
+     * gatehouse/draw/v1}) as {@code room}, with the ECVRF secret {@code vrfKey} and the Ed25519 seed
+     * {@code signingKey} (64 hex characters each; empty: a random one per process).
      */
-    public record Queue(String type, long admitCount, Duration admitInterval, long maxActive, Duration admittedFor) {
+    public record Queue(
+            String type,
+            long admitCount,
+            Duration admitInterval,
+            long maxActive,
+            Duration admittedFor,
+            String room,
+            String vrfKey,
+            String signingKey) {
+
+        private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
+
+        /** Whether the queue's first order is drawn (vrf, ecvrf) rather than arrival order (fifo). */
+        public boolean drawn() {
+            return !type.equals("fifo");
+        }
 
         static Optional<Queue> read(Section section) {
             String type = section.choice("type", "", List.of("fifo", "vrf", "ecvrf"));
@@ -163,15 +181,29 @@ public record GatewayConfig(
                     || admittedFor.toMillis() % 1_000 != 0) {
                 throw section.invalid("admitted_for", "whole seconds from 1m to 1h");
             }
+            String room = section.text("room", "gateway");
+            int characters = room.codePointCount(0, room.length());
+            if (characters < 1 || characters > 128 || room.indexOf(0) >= 0) {
+                throw section.invalid("room", "1 to 128 characters, no U+0000");
+            }
+            String vrfKey = key(section, "vrf_key");
+            String signingKey = key(section, "signing_key");
+            if (!vrfKey.isEmpty() && vrfKey.equalsIgnoreCase(signingKey)) {
+                throw section.invalid("signing_key", "the same as vrf_key (the draw needs two keys)");
+            }
             section.done();
             if (type.isEmpty()) {
                 return Optional.empty();
             }
-            if (!type.equals("fifo")) {
-                throw section.invalid(
-                        "type", "\"" + type + "\" (the verifiable orders) is not served by this version;" + " fifo is");
+            return Optional.of(new Queue(type, count, interval, maxActive, admittedFor, room, vrfKey, signingKey));
+        }
+
+        private static String key(Section section, String name) {
+            String key = section.text(name, "");
+            if (!key.isEmpty() && !KEY.matcher(key).matches()) {
+                throw section.invalid(name, "64 hex characters (a 32-byte secret)");
             }
-            return Optional.of(new Queue(type, count, interval, maxActive, admittedFor));
+            return key.toLowerCase(java.util.Locale.ROOT);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -25,14 +26,16 @@ import java.util.function.Supplier;
 public final class RedisQueueState implements QueueState {
 
     /*
-     * Design: a room is six keys under prefix + "room:{" + room + "}:", all in the room's Cluster
+     * Design: a room is nine keys under prefix + "room:{" + room + "}:", all in the room's Cluster
      * slot: "config" (a hash of the config's fields under their wire names; absent until one is
      * stored), "state" (a hash: seq, next_tick, last_tick, budget, ticks and the totals), and three
      * sorted sets of user ids: "queue" scored by a per-room sequence number (a position is ZRANK + 1,
      * exact and O(log n) whatever left the queue before), "seen" scored by the time each queued user
      * was last seen (abandonment takes its lowest scores), and "ready" scored by the time each ready
      * user's time is up (expiry takes its lowest scores). A user is in the queue and seen sets, or in
-     * the ready set, or nowhere. Semantics are MemoryQueueState's, line by line in RoomScripts, with
+     * the ready set, or nowhere. A pre-queue adds "registered" and "late" (sorted sets by arrival
+     * sequence: users registered before and after its close), the state's "prequeue" field (open,
+     * closed, ended) and "draw" (a hash of the draw files). Semantics are MemoryQueueState's, line by line in RoomScripts, with
      * two deliberate differences: a user's last-seen time never goes back (a replica whose clock lags
      * cannot move a user nearer abandonment), where the memory store orders by the calls' order; and
      * an advance sweeps at most MAX_ADMITTED_PER_ADVANCE expiries and as many abandonments, then asks
@@ -186,7 +189,76 @@ public final class RedisQueueState implements QueueState {
                         reply.get(5),
                         reply.get(6),
                         reply.get(7),
-                        reply.get(8)));
+                        reply.get(8),
+                        reply.get(9)));
+    }
+
+    @Override
+    public CompletionStage<Boolean> startPrequeue(String room) {
+        return this.<Long>run(RoomScripts.START_PREQUEUE, ScriptOutputType.INTEGER, room)
+                .thenApply(started -> started == 1);
+    }
+
+    @Override
+    public CompletionStage<Optional<List<String>>> closePrequeue(String room) {
+        String registered = keys(room)[6];
+        return this.<Long>run(RoomScripts.CLOSE_PREQUEUE, ScriptOutputType.INTEGER, room)
+                .thenCompose(closed -> closed == 1
+                        ? readAll(registered, 0, new ArrayList<>()).thenApply(Optional::of)
+                        : CompletableFuture.completedFuture(Optional.empty()));
+    }
+
+    /** The members of {@code key} (which no longer grows), a page at a time: no reply holds Redis for long. */
+    private CompletionStage<List<String>> readAll(String key, long from, List<String> read) {
+        return answer(() -> redis.zrange(key, from, from + MAX_ADMITTED_PER_ADVANCE - 1))
+                .thenCompose(page -> {
+                    read.addAll(page);
+                    return page.size() < MAX_ADMITTED_PER_ADVANCE
+                            ? CompletableFuture.completedFuture(read)
+                            : readAll(key, from + page.size(), read);
+                });
+    }
+
+    @Override
+    public CompletionStage<Void> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis) {
+        Require.inRange("drawn", drawn.size(), 0, MAX_ADMITTED_PER_ADVANCE);
+        List<String> arguments = new ArrayList<>(drawn.size() + 2);
+        arguments.add(time(nowMillis));
+        arguments.add(last ? "1" : "0");
+        drawn.forEach(user -> arguments.add(user(user)));
+        return this.<Long>run(RoomScripts.PLACE_DRAWN, ScriptOutputType.INTEGER, room, arguments.toArray(String[]::new))
+                .thenApply(placed -> {
+                    if (placed == -1) {
+                        throw new IllegalStateException("no pre-queue is closed for a draw");
+                    }
+                    return null;
+                });
+    }
+
+    @Override
+    public CompletionStage<DrawFiles> keepDraw(String room, DrawFiles files) {
+        return this.<List<String>>run(
+                        RoomScripts.KEEP_DRAW,
+                        ScriptOutputType.MULTI,
+                        room,
+                        files.commit(),
+                        files.record(),
+                        files.tickets())
+                .thenApply(kept -> new DrawFiles(kept.get(0), kept.get(1), kept.get(2)));
+    }
+
+    @Override
+    public CompletionStage<Optional<DrawFiles>> draw(String room) {
+        String key = keys(room)[8];
+        return answer(() -> redis.hmget(key, "commit", "record", "tickets")).thenApply(values -> {
+            if (values.stream().anyMatch(value -> !value.hasValue())) {
+                return Optional.empty();
+            }
+            return Optional.of(new DrawFiles(
+                    values.get(0).getValue(),
+                    values.get(1).getValue(),
+                    values.get(2).getValue()));
+        });
     }
 
     private CompletionStage<List<Long>> standing(String room, String user, long nowMillis, String mode) {
@@ -197,6 +269,7 @@ public final class RedisQueueState implements QueueState {
         return switch (reply.get(1).intValue()) {
             case 1 -> Standing.queued(reply.get(2));
             case 2 -> Standing.ready(reply.get(3));
+            case 3 -> Standing.REGISTERED;
             default -> Standing.UNKNOWN;
         };
     }
@@ -219,7 +292,10 @@ public final class RedisQueueState implements QueueState {
             key(keyPrefix, room, "queue"),
             key(keyPrefix, room, "seen"),
             key(keyPrefix, room, "ready"),
-            key(keyPrefix, room, "enqueued")
+            key(keyPrefix, room, "enqueued"),
+            key(keyPrefix, room, "registered"),
+            key(keyPrefix, room, "late"),
+            key(keyPrefix, room, "draw")
         };
     }
 

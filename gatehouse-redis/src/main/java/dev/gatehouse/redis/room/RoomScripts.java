@@ -5,9 +5,11 @@ import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
 
 /**
- * The Lua scripts behind {@link RedisQueueState}. Every script gets the room's six keys in one
+ * The Lua scripts behind {@link RedisQueueState}. Every script gets the room's nine keys in one
  * order: KEYS[1] config (hash), 2 state (hash), 3 queue (sorted set), 4 seen (sorted set), 5 ready
- * (sorted set), 6 enqueued (hash: a queued user's enqueue time, for the wait it is admitted after).
+ * (sorted set), 6 enqueued (hash: a queued or registered user's enqueue time, for the wait it is
+ * admitted after), 7 registered (sorted set: the pre-queue before its close, by arrival), 8 late
+ * (sorted set: registered after the close, by arrival), 9 draw (hash: the draw files).
  */
 final class RoomScripts {
 
@@ -45,8 +47,19 @@ final class RoomScripts {
                 return {0, 1, rank + 1, 0}
               end
             end
+            local prequeue = redis.call('HGET', KEYS[2], 'prequeue')
+            local registering = prequeue == 'open' or prequeue == 'closed'
+            if registering and (redis.call('ZSCORE', KEYS[7], user) or redis.call('ZSCORE', KEYS[8], user)) then
+              return {0, 3, 0, 0}
+            end
             if mode ~= 'e' then
               return {0, 0, 0, 0}
+            end
+            if registering then
+              local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+              redis.call('ZADD', prequeue == 'open' and KEYS[7] or KEYS[8], string.format('%d', seq), user)
+              redis.call('HSET', KEYS[6], user, ARGV[2])
+              return {1, 3, 0, 0}
             end
             local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
             redis.call('ZADD', KEYS[3], string.format('%d', seq), user)
@@ -57,8 +70,9 @@ final class RoomScripts {
 
     /**
      * Enqueue ('e'), status ('s': counts as seeing a queued user) and the backend's check ('c'). A
-     * ready user whose time is up is forgotten (and counted as expired) on the way. Replies {added,
-     * state (0 unknown, 1 queued, 2 ready), position, ready until}.
+     * ready user whose time is up is forgotten (and counted as expired) on the way; while a pre-queue
+     * runs, enqueue registers. Replies {added, state (0 unknown, 1 queued, 2 ready, 3 registered),
+     * position, ready until}.
      */
     static final LuaScript STANDING = new LuaScript(STANDING_BODY);
 
@@ -106,17 +120,78 @@ final class RoomScripts {
             """);
 
     /**
-     * Counts: {queued, ready, admitted, expired, abandoned, finished, ticks, last tick, next tick}.
-     * Reads only.
+     * Counts: {queued, ready, registered, admitted, expired, abandoned, finished, ticks, last tick, next
+     * tick}. Reads only.
      */
     static final LuaScript STATS = new LuaScript("""
             local totals = redis.call('HMGET', KEYS[2], 'admitted_total', 'expired_total', 'abandoned_total',
               'finished_total', 'ticks', 'last_tick', 'next_tick')
-            local reply = {redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[5])}
+            local reply = {redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[5]),
+              redis.call('ZCARD', KEYS[7]) + redis.call('ZCARD', KEYS[8])}
             for i = 1, 7 do
-              reply[i + 2] = tonumber(totals[i]) or 0
+              reply[i + 3] = tonumber(totals[i]) or 0
             end
             return reply
+            """);
+
+    /** Starts a pre-queue unless the room has had one. Replies 1 when it did. */
+    static final LuaScript START_PREQUEUE = new LuaScript("""
+            return redis.call('HSETNX', KEYS[2], 'prequeue', 'open')
+            """);
+
+    /** Closes a running pre-queue for its draw. Replies 1 when one is closed now, 0 when none runs. */
+    static final LuaScript CLOSE_PREQUEUE = new LuaScript("""
+            local prequeue = redis.call('HGET', KEYS[2], 'prequeue')
+            if prequeue ~= 'open' and prequeue ~= 'closed' then
+              return 0
+            end
+            redis.call('HSET', KEYS[2], 'prequeue', 'closed')
+            return 1
+            """);
+
+    /**
+     * Queues drawn users, each registered and not placed yet, at the tail; with ARGV[2] '1' then the
+     * late ones in arrival order, and ends the pre-queue (dropping the enqueue times of any registered
+     * user the draw left out). ARGV: 1 now, 2 last, then the users. Replies 1, 0 when the pre-queue was
+     * ended already, -1 when none is closed.
+     */
+    static final LuaScript PLACE_DRAWN = new LuaScript("""
+            local prequeue = redis.call('HGET', KEYS[2], 'prequeue')
+            if prequeue == 'ended' then
+              return 0
+            end
+            if prequeue ~= 'closed' then
+              return -1
+            end
+            local function place(user)
+              local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+              redis.call('ZADD', KEYS[3], string.format('%d', seq), user)
+              redis.call('ZADD', KEYS[4], ARGV[1], user)
+            end
+            for i = 3, #ARGV do
+              if redis.call('ZREM', KEYS[7], ARGV[i]) == 1 then
+                place(ARGV[i])
+              end
+            end
+            if ARGV[2] == '1' then
+              for _, user in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
+                place(user)
+              end
+              for _, user in ipairs(redis.call('ZRANGE', KEYS[7], 0, -1)) do
+                redis.call('HDEL', KEYS[6], user)
+              end
+              redis.call('DEL', KEYS[7], KEYS[8])
+              redis.call('HSET', KEYS[2], 'prequeue', 'ended')
+            end
+            return 1
+            """);
+
+    /** Keeps the draw files unless some are kept; ARGV: commit, record, tickets. Replies the kept three. */
+    static final LuaScript KEEP_DRAW = new LuaScript("""
+            if redis.call('HSETNX', KEYS[9], 'commit', ARGV[1]) == 1 then
+              redis.call('HSET', KEYS[9], 'record', ARGV[2], 'tickets', ARGV[3])
+            end
+            return redis.call('HMGET', KEYS[9], 'commit', 'record', 'tickets')
             """);
 
     /** The room's config fields advance needs, with the defaults of a room that has stored none. */

@@ -191,19 +191,29 @@ final class RoomApi {
                                 ObjectNode body = NODES.objectNode();
                                 if (enqueued.added()) {
                                     body.put("jwt", tokens.issue(room, userId, config.jwtExpirySeconds()));
-                                    body.put("position", standing.position());
+                                    putPosition(body, standing);
                                     body.put("message", ENQUEUED);
                                     if (config.maxActiveUsers() > 0) {
                                         admissions.nudge(room); // a free seat takes the newcomer at once
                                     }
                                 } else {
                                     body.put("jwt", "");
-                                    body.put("position", standing.position());
+                                    putPosition(body, standing);
                                     body.put("message", standing.isReady() ? ALREADY_READY : ALREADY_QUEUED);
                                 }
                                 sendJson(ctx.response(), 200, body);
                             });
                         }));
+    }
+
+    /** A queued user's position; a user registered in a pre-queue has none until the draw. */
+    private static void putPosition(ObjectNode body, Standing standing) {
+        if (standing.state() == QueueState.State.REGISTERED) {
+            body.putNull("position");
+            body.put("prequeue", true);
+        } else {
+            body.put("position", standing.position());
+        }
     }
 
     private void status(RoutingContext ctx) {
@@ -265,6 +275,18 @@ final class RoomApi {
                                                 body.putNull("position");
                                                 body.put("ready", true);
                                                 body.put("estimated_wait_seconds", 0);
+                                            }
+                                            case REGISTERED -> {
+                                                body.putNull("warning_msg");
+                                                body.put(
+                                                        "jwt_token",
+                                                        expired
+                                                                ? tokens.issue(room, user, config.jwtExpirySeconds())
+                                                                : presented);
+                                                body.putNull("position");
+                                                body.put("ready", false);
+                                                body.putNull("estimated_wait_seconds");
+                                                body.put("prequeue", true);
                                             }
                                             case UNKNOWN -> {
                                                 body.put("warning_msg", NOT_FOUND_WARNING);

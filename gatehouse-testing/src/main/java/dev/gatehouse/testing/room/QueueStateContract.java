@@ -2,6 +2,7 @@ package dev.gatehouse.testing.room;
 
 import static dev.gatehouse.testing.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.testing.Race;
 import dev.gatehouse.testing.RandomCases;
@@ -13,9 +14,11 @@ import dev.gatehouse.waitingroom.QueueState.State;
 import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -402,5 +405,121 @@ public abstract class QueueStateContract {
         for (String user : admitted) {
             assertThat(await(state.standing(room, user, clock.get())).isReady()).isTrue();
         }
+    }
+
+    @Test
+    void aPrequeueRegistersUntilItsDrawnOrderIsPlacedThenLaterArrivalsQueueBehind() {
+        configure(config(2, 1, 0, 1));
+        assertThat(await(state.startPrequeue(room))).isTrue();
+        assertThat(await(state.startPrequeue(room))).isFalse();
+        for (String user : List.of("a", "b", "c", "d")) {
+            QueueState.Enqueued enqueued = await(state.enqueue(room, user, T0));
+            assertThat(enqueued.added()).isTrue();
+            assertThat(enqueued.standing()).isEqualTo(Standing.REGISTERED);
+        }
+        assertThat(await(state.enqueue(room, "b", T0 + 1)).added()).isFalse();
+        assertThat(status("c", T0 + 1)).isEqualTo(Standing.REGISTERED);
+        // registered users have no place: advance admits none of them, and none is abandoned
+        assertThat(await(state.advance(room, T0 + 10_000)).admitted()).isEmpty();
+        assertThat(await(state.stats(room, T0 + 10_000)).registered()).isEqualTo(4);
+        assertThat(await(state.stats(room, T0 + 10_000)).queued()).isZero();
+
+        assertThat(await(state.closePrequeue(room)).orElseThrow()).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(await(state.enqueue(room, "late1", T0 + 11_000)).standing()).isEqualTo(Standing.REGISTERED);
+        assertThat(await(state.enqueue(room, "late2", T0 + 11_001)).standing()).isEqualTo(Standing.REGISTERED);
+        assertThat(await(state.closePrequeue(room)).orElseThrow()).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(await(state.stats(room, T0 + 11_002)).registered()).isEqualTo(6);
+
+        await(state.placeDrawn(room, List.of("c", "a"), false, T0 + 12_000));
+        assertThat(status("a", T0 + 12_000)).isEqualTo(Standing.queued(2));
+        assertThat(status("d", T0 + 12_000)).isEqualTo(Standing.REGISTERED);
+        await(state.placeDrawn(room, List.of("c", "a", "stranger", "d", "b"), true, T0 + 12_000));
+        await(state.enqueue(room, "after", T0 + 12_001));
+
+        List<String> order = List.of("c", "a", "d", "b", "late1", "late2", "after");
+        for (int i = 0; i < order.size(); i++) {
+            assertThat(status(order.get(i), T0 + 12_002)).as(order.get(i)).isEqualTo(Standing.queued(i + 1));
+        }
+        assertThat(status("stranger", T0 + 12_002)).isEqualTo(Standing.UNKNOWN);
+        assertThat(await(state.stats(room, T0 + 12_002)).registered()).isZero();
+        assertThat(await(state.closePrequeue(room))).isEmpty();
+        assertThat(await(state.startPrequeue(room))).isFalse();
+        // placing again (another replica finishing the same open) changes nothing
+        await(state.placeDrawn(room, List.of("b", "d"), true, T0 + 12_003));
+        assertThat(status("b", T0 + 12_004)).isEqualTo(Standing.queued(4));
+        assertThat(await(state.advance(room, T0 + 13_000)).admittedUsers()).containsExactly("c", "a");
+    }
+
+    @Test
+    void aDrawIsPlacedOnlyInAClosedPrequeue() {
+        assertThat(await(state.closePrequeue(room))).isEmpty();
+        assertThatThrownBy(() -> await(state.placeDrawn(room, List.of("a"), true, T0)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no pre-queue is closed");
+        await(state.startPrequeue(room));
+        assertThatThrownBy(() -> await(state.placeDrawn(room, List.of(), true, T0)))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(await(state.closePrequeue(room)).orElseThrow()).isEmpty();
+        await(state.placeDrawn(room, List.of(), true, T0));
+        assertThat(await(state.enqueue(room, "first", T0)).standing()).isEqualTo(Standing.queued(1));
+    }
+
+    @Test
+    void theFirstDrawKeptStays() {
+        QueueState.DrawFiles first = new QueueState.DrawFiles("{\"c\":1}", "{\"r\":\"é\"}", "a\nb\n");
+        assertThat(await(state.draw(room))).isEmpty();
+        assertThat(await(state.keepDraw(room, first))).isEqualTo(first);
+        assertThat(await(state.keepDraw(room, new QueueState.DrawFiles("x", "y", "z"))))
+                .isEqualTo(first);
+        assertThat(await(state.draw(room))).isEqualTo(Optional.of(first));
+        assertThat(await(state.draw(otherRoom()))).isEmpty();
+    }
+
+    /**
+     * Users enqueue from many threads while the pre-queue is closed and its draw placed in batches:
+     * each user ends up queued exactly once, the drawn ones first in drawn order, then everyone who
+     * came after the close; nobody is lost or placed twice.
+     */
+    @Test
+    void concurrentArrivalsAroundAnOpenAreEachQueuedOnceBehindTheDraw() throws InterruptedException {
+        await(state.startPrequeue(room));
+        enqueueAll("pre", 300, T0);
+        AtomicInteger roles = new AtomicInteger();
+        ConcurrentLinkedQueue<String> lateUsers = new ConcurrentLinkedQueue<>();
+        List<String> drawn = new ArrayList<>();
+        Race.run(4, () -> {
+            int role = roles.getAndIncrement();
+            if (role == 0) {
+                List<String> registered =
+                        new ArrayList<>(await(state.closePrequeue(room)).orElseThrow());
+                Collections.shuffle(registered, new java.util.Random(7));
+                drawn.addAll(registered);
+                for (int from = 0; from < registered.size(); from += 50) {
+                    int to = Math.min(registered.size(), from + 50);
+                    await(state.placeDrawn(room, registered.subList(from, to), to == registered.size(), T0 + 1));
+                }
+            } else {
+                for (int i = 0; i < 100; i++) {
+                    String user = "late-" + role + "-" + i;
+                    await(state.enqueue(room, user, T0 + 1));
+                    lateUsers.add(user);
+                }
+            }
+        });
+        QueueState.RoomStats stats = await(state.stats(room, T0 + 2));
+        assertThat(stats.queued()).isEqualTo(600);
+        assertThat(stats.registered()).isZero();
+        assertThat(drawn).hasSize(300);
+        for (int i = 0; i < drawn.size(); i++) {
+            assertThat(status(drawn.get(i), T0 + 2)).isEqualTo(Standing.queued(i + 1));
+        }
+        Set<Long> latePositions = new HashSet<>();
+        for (String user : lateUsers) {
+            Standing standing = status(user, T0 + 2);
+            assertThat(standing.state()).isEqualTo(State.QUEUED);
+            assertThat(standing.position()).isGreaterThan(300);
+            latePositions.add(standing.position());
+        }
+        assertThat(latePositions).hasSize(300);
     }
 }

@@ -41,15 +41,7 @@ public final class Draw {
      */
     public Commitment commit(String room, Collection<String> tickets, long committedAt, @Nullable Beacon beacon) {
         List<String> sorted = tickets.stream().sorted().toList();
-        for (int i = 0; i < sorted.size(); i++) {
-            if (!TicketList.isId(sorted.get(i))) {
-                throw new IllegalArgumentException("tickets: \"" + sorted.get(i) + "\" is not a ticket id");
-            }
-            if (i > 0 && sorted.get(i).equals(sorted.get(i - 1))) {
-                throw new IllegalArgumentException("tickets: " + sorted.get(i) + " appears twice");
-            }
-        }
-        Commitment.Tree tree = Commitment.Tree.of(sorted);
+        TicketTree tree = TicketTree.of(sorted);
         DrawCommit commit =
                 new DrawCommit(room, committedAt, sorted.size(), tree.root(), vrfPublicKey, signingPublicKey, beacon);
         return new Commitment(Signed.sign(commit, signingKey), tree);
@@ -74,7 +66,8 @@ public final class Draw {
                 DrawJson.hex(proof),
                 DrawJson.hex(output),
                 drawnAt);
-        return new Drawn(Signed.sign(record, signingKey), order(output, commitment.tickets()));
+        return new Drawn(
+                Signed.sign(record, signingKey), order(output, commitment.tree().tickets()));
     }
 
     /**

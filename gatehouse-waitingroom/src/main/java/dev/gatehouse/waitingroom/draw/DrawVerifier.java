@@ -94,7 +94,7 @@ public final class DrawVerifier {
             throw new DrawCheckException("tickets: " + tickets.size() + " ids, but the record commits "
                     + record.commit().size());
         }
-        if (!Commitment.Tree.of(tickets).root().equals(record.commit().root())) {
+        if (!TicketTree.of(tickets).root().equals(record.commit().root())) {
             throw new DrawCheckException("tickets: the list's Merkle root is not the record's root");
         }
         return Draw.order(DrawJson.bytes(record.output()), tickets);

@@ -52,14 +52,15 @@ class DrawTest {
                 commitment.commit().file());
 
         assertThat(record).isEqualTo(drawn.record().document());
-        for (String ticket : commitment.tickets()) {
-            byte[] proof = commitment.inclusionProof(ticket).orElseThrow().file();
+        for (String ticket : commitment.tree().tickets()) {
+            byte[] proof =
+                    commitment.tree().inclusionProof(ticket).orElseThrow().file();
             assertThat(DrawVerifier.checkInclusion(record, ticket, proof))
-                    .isEqualTo(commitment.tickets().indexOf(ticket));
+                    .isEqualTo(commitment.tree().tickets().indexOf(ticket));
         }
-        assertThat(DrawVerifier.checkTickets(record, commitment.ticketListFile()))
+        assertThat(DrawVerifier.checkTickets(record, commitment.tree().ticketListFile()))
                 .isEqualTo(drawn.order());
-        assertThat(commitment.inclusionProof("0".repeat(32))).isEmpty();
+        assertThat(commitment.tree().inclusionProof("0".repeat(32))).isEmpty();
     }
 
     @Test
@@ -128,9 +129,9 @@ class DrawTest {
         Drawn drawn = DRAW.draw(commitment, HexFormat.of().parseHex("0f".repeat(32)), BEACON.roundTime());
         byte[] record = drawn.record().file();
         byte[] commit = commitment.commit().file();
-        String ticket = commitment.tickets().get(3);
-        byte[] proof = commitment.inclusionProof(ticket).orElseThrow().file();
-        byte[] list = commitment.ticketListFile();
+        String ticket = commitment.tree().tickets().get(3);
+        byte[] proof = commitment.tree().inclusionProof(ticket).orElseThrow().file();
+        byte[] list = commitment.tree().ticketListFile();
         DrawRecord checked = DrawVerifier.checkRecord(record, null, commit);
 
         for (int i = 0; i < record.length; i++) {
@@ -185,14 +186,14 @@ class DrawTest {
                 record,
                 null,
                 otherKeys
-                        .commit("Spring drop", commitment.tickets(), COMMITTED_AT, null)
+                        .commit("Spring drop", commitment.tree().tickets(), COMMITTED_AT, null)
                         .commit()
                         .file(),
                 "commit: signing_public_key differs from the record's");
         assertFails(
                 record,
                 null,
-                DRAW.commit("Spring drop", commitment.tickets(), COMMITTED_AT - 1, null)
+                DRAW.commit("Spring drop", commitment.tree().tickets(), COMMITTED_AT - 1, null)
                         .commit()
                         .file(),
                 "commit: committed_at differs from the record's");
@@ -300,9 +301,9 @@ class DrawTest {
     void checksInclusionProofsAndTicketListsStrictly() throws DrawCheckException {
         Commitment commitment = DRAW.commit("Spring drop", tickets(5, 11), COMMITTED_AT, null);
         DrawRecord record = drawOf(commitment).record().document();
-        String ticket = commitment.tickets().get(1);
-        InclusionProof proof = commitment.inclusionProof(ticket).orElseThrow();
-        String other = commitment.tickets().get(2);
+        String ticket = commitment.tree().tickets().get(1);
+        InclusionProof proof = commitment.tree().inclusionProof(ticket).orElseThrow();
+        String other = commitment.tree().tickets().get(2);
 
         assertThatThrownBy(() -> DrawVerifier.checkInclusion(record, other, proof.file()))
                 .hasMessage("proof: for ticket " + ticket + ", not " + other);
@@ -322,8 +323,8 @@ class DrawTest {
         assertThatThrownBy(() -> DrawVerifier.checkInclusion(record, ticket.toUpperCase(), proof.file()))
                 .hasMessageContaining("is not a ticket id");
 
-        String list = new String(commitment.ticketListFile(), StandardCharsets.US_ASCII);
-        List<String> lines = new ArrayList<>(commitment.tickets());
+        String list = new String(commitment.tree().ticketListFile(), StandardCharsets.US_ASCII);
+        List<String> lines = new ArrayList<>(commitment.tree().tickets());
         assertTicketsFail(
                 record, list.substring(0, list.length() - 1), "not lines of 32 characters, each ending in LF");
         assertTicketsFail(record, list.replace("\n", "\r\n"), "not lines of 32 characters, each ending in LF");
