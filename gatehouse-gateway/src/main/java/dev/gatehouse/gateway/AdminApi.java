@@ -537,13 +537,18 @@ final class AdminApi {
         error(ctx.response(), 503, message);
     }
 
-    /** Whether the request's method is one of {@code allowed}; if not, Wicket's 405. */
+    /** Whether the request's method is one of {@code allowed}; if not, Wicket's 405 (with {@code Allow}). */
     private static boolean method(RoutingContext ctx, HttpMethod... allowed) {
         for (HttpMethod method : allowed) {
             if (ctx.request().method().equals(method)) {
                 return true;
             }
         }
+        StringBuilder allow = new StringBuilder();
+        for (HttpMethod method : allowed) {
+            allow.append(allow.isEmpty() ? "" : ", ").append(method.name());
+        }
+        ctx.response().putHeader(HttpHeaders.ALLOW, allow.toString()); // RFC 9110 asks it of every 405
         error(ctx.response(), 405, "method not allowed");
         return false;
     }

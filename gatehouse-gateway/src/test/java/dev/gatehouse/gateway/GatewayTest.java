@@ -257,7 +257,7 @@ final class GatewayTest {
                     .isEqualTo(400);
             assertThat(gateway.send(TestGateway.request("GET", gateway.admin("/queue"), ""))
                             .body())
-                    .contains("\"size\":1,\"cursor\":2");
+                    .contains("\"size\":1,\"registered\":0,\"cursor\":2");
             assertThat(gateway.post("/queue/advance?n=2", "").body())
                     .as("not on the public listener: proxied")
                     .isEqualTo("upstream /queue/advance?n=2");

@@ -149,7 +149,10 @@ final class GatewayConfigTest {
                 "store: {backend: redis}|store.redis.addr: required",
                 "pow: {algorithm: scrypt}|pow.algorithm: unknown value \"scrypt\"",
                 "queue: {type: lifo}|queue.type: unknown value \"lifo\"",
-                "queue: {type: ecvrf}|queue.type: \"ecvrf\" (the verifiable orders) is not served by this version",
+                "queue: {type: ecvrf, vrf_key: abc}|queue.vrf_key: 64 hex characters (a 32-byte secret)",
+                "queue: {type: vrf, signing_key: 1}|queue.signing_key: 64 hex characters (a 32-byte secret)",
+                "queue: {type: vrf, vrf_key: abababababababababababababababababababababababababababababababab, signing_key: abababababababababababababababababababababababababababababababab}|queue.signing_key: the same as vrf_key",
+                "queue: {type: vrf, room: \"\"}|queue.room: 1 to 128 characters, no U+0000",
                 "tracing: {enabled: true}|tracing.otlp_http_endpoint: required",
                 "tracing: {enabled: true, otlp_http_endpoint: 'collector:4318'}|tracing.otlp_http_endpoint:"
                         + " \"collector:4318\" is not an http(s) URL",

@@ -1,0 +1,227 @@
+package dev.gatehouse.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.proof.sign.SigningKey;
+import dev.gatehouse.testing.RequiredServices;
+import dev.gatehouse.waitingroom.draw.DrawCheckException;
+import dev.gatehouse.waitingroom.draw.DrawRecord;
+import dev.gatehouse.waitingroom.draw.DrawVerifier;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vrf and ecvrf queues: tickets register until the operator opens the queue on the admin
+ * listener, which draws their order (gatehouse/draw/v1); the records served to anyone check out, and
+ * each ticket's place is the one they prove.
+ */
+final class DrawnQueueTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String VRF_KEY = "11".repeat(32);
+    static final String SIGNING_KEY = "22".repeat(32);
+
+    private TestUpstream upstream;
+
+    @BeforeEach
+    void startUpstream() {
+        upstream = TestUpstream.start();
+    }
+
+    @AfterEach
+    void stopUpstream() {
+        upstream.close();
+    }
+
+    private String yaml(String type) {
+        return "upstream: " + upstream.url() + "\nqueue: {type: " + type + ", room: \"Spring drop\", vrf_key: \""
+                + VRF_KEY + "\", signing_key: \"" + SIGNING_KEY + "\"}\n";
+    }
+
+    @Test
+    void ticketsRegisterUntilTheOpenDrawsTheirOrderWhichAnyoneCanCheck() throws Exception {
+        try (TestGateway gateway = TestGateway.start(yaml("ecvrf"))) {
+            List<String> tickets = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                tickets.add(
+                        JSON.readTree(gateway.post("/__gatehouse__/enqueue", "").body())
+                                .get("ticket_id")
+                                .asText());
+            }
+            assertThat(tickets).allMatch(ticket -> ticket.matches("[0-9a-f]{32}"));
+            assertThat(gateway.get("/__gatehouse__/status?ticket=" + tickets.get(0))
+                            .body())
+                    .isEqualTo(
+                            "{\"ticket_id\":\"" + tickets.get(0)
+                                    + "\",\"position\":null,\"cursor\":0,\"ahead\":null,\"admitted\":false,\"prequeue\":true}\n");
+            assertError(gateway.get("/__gatehouse__/draw/record"), 404, "no draw yet");
+            assertThat(gateway.send(TestGateway.request("GET", gateway.admin("/queue"), ""))
+                            .body())
+                    .contains("\"size\":0,\"registered\":7");
+
+            HttpResponse<String> opened = gateway.send(TestGateway.request("POST", gateway.admin("/queue/open"), ""));
+            assertThat(opened.statusCode()).as(opened.body()).isEqualTo(200);
+            JsonNode open = JSON.readTree(opened.body());
+            assertThat(open.get("drawn").asLong()).isEqualTo(7);
+            String later = JSON.readTree(
+                            gateway.post("/__gatehouse__/enqueue", "").body())
+                    .get("ticket_id")
+                    .asText();
+
+            byte[] record = download(gateway, "/__gatehouse__/draw/record", "application/json");
+            byte[] commit = download(gateway, "/__gatehouse__/draw/commit", "application/json");
+            byte[] list = download(gateway, "/__gatehouse__/draw/tickets", "text/plain; charset=us-ascii");
+            DrawRecord drawn = DrawVerifier.checkRecord(record, signingPublicKey(), commit);
+            assertThat(drawn.commit().room()).isEqualTo("Spring drop");
+            assertThat(drawn.commit().root()).isEqualTo(open.get("root").asText());
+            List<String> order = DrawVerifier.checkTickets(drawn, list);
+            assertThat(order).containsExactlyInAnyOrderElementsOf(tickets);
+            for (String ticket : tickets) {
+                JsonNode status = JSON.readTree(
+                        gateway.get("/__gatehouse__/status?ticket=" + ticket).body());
+                assertThat(status.get("position").asLong()).isEqualTo(order.indexOf(ticket) + 1);
+                assertThat(status.has("prequeue")).isFalse();
+                byte[] proof = download(gateway, "/__gatehouse__/draw/proof?ticket=" + ticket, "application/json");
+                assertThat(DrawVerifier.checkInclusion(drawn, ticket, proof)).isBetween(0L, 6L);
+            }
+            assertThat(JSON.readTree(gateway.get("/__gatehouse__/status?ticket=" + later)
+                                    .body())
+                            .get("position")
+                            .asLong())
+                    .as("after the draw, arrival order behind it")
+                    .isEqualTo(8);
+            assertThat(gateway.send(TestGateway.request("GET", gateway.admin("/queue/draw/record"), ""))
+                            .body())
+                    .isEqualTo(new String(record, StandardCharsets.UTF_8));
+
+            assertError(
+                    gateway.send(TestGateway.request("POST", gateway.admin("/queue/open"), "")),
+                    409,
+                    "no pre-queue is running: the queue is open");
+            assertError(
+                    gateway.get("/__gatehouse__/draw/proof?ticket=" + later),
+                    404,
+                    "no draw, or the ticket is not in it");
+            assertError(gateway.get("/__gatehouse__/draw/proof?ticket=XYZ"), 400, "ticket: not a ticket id of a draw");
+            assertError(gateway.get("/__gatehouse__/draw/proof"), 400, "ticket required");
+            HttpResponse<String> posted = gateway.post("/__gatehouse__/draw/record", "");
+            assertError(posted, 405, "method not allowed");
+            assertThat(posted.headers().firstValue("Allow")).hasValue("GET, HEAD");
+        }
+    }
+
+    @Test
+    void replicasSharingRedisOpenOnceAndServeTheSameDraw() throws Exception {
+        RequiredServices.redis();
+        URI redis = URI.create(RequiredServices.REDIS_URL);
+        String yaml = yaml("ecvrf") + "store: {backend: redis, key_prefix: \"draw-test-" + UUID.randomUUID()
+                + ":\", redis: {addr: \"" + redis.getHost() + ":" + (redis.getPort() == -1 ? 6379 : redis.getPort())
+                + "\"}}\n";
+        try (TestGateway first = TestGateway.start(yaml);
+                TestGateway second = TestGateway.start(yaml)) {
+            List<String> tickets = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                TestGateway replica = i % 2 == 0 ? first : second;
+                tickets.add(
+                        JSON.readTree(replica.post("/__gatehouse__/enqueue", "").body())
+                                .get("ticket_id")
+                                .asText());
+            }
+            CompletableFuture<HttpResponse<String>> atFirst = openAsync(first);
+            CompletableFuture<HttpResponse<String>> atSecond = openAsync(second);
+            List<Integer> statuses =
+                    List.of(atFirst.get().statusCode(), atSecond.get().statusCode());
+
+            assertThat(statuses)
+                    .as("both finish the open, or one finds it done")
+                    .contains(200)
+                    .allMatch(status -> status == 200 || status == 409);
+            byte[] record = download(first, "/__gatehouse__/draw/record", "application/json");
+            assertThat(download(second, "/__gatehouse__/draw/record", "application/json"))
+                    .isEqualTo(record);
+            DrawRecord drawn = DrawVerifier.checkRecord(record, signingPublicKey(), null);
+            List<String> order = DrawVerifier.checkTickets(
+                    drawn, download(second, "/__gatehouse__/draw/tickets", "text/plain; charset=us-ascii"));
+            assertThat(order).containsExactlyInAnyOrderElementsOf(tickets);
+            for (int i = 0; i < order.size(); i++) {
+                TestGateway replica = i % 2 == 0 ? second : first;
+                assertThat(JSON.readTree(replica.get("/__gatehouse__/status?ticket=" + order.get(i))
+                                        .body())
+                                .get("position")
+                                .asLong())
+                        .isEqualTo(i + 1);
+            }
+        }
+    }
+
+    private static CompletableFuture<HttpResponse<String>> openAsync(TestGateway gateway) {
+        return CompletableFuture.supplyAsync(
+                () -> gateway.send(TestGateway.request("POST", gateway.admin("/queue/open"), "")));
+    }
+
+    @Test
+    void anOpenWithoutTicketsOpensTheQueueWithoutADraw() throws Exception {
+        try (TestGateway gateway = TestGateway.start(yaml("vrf"))) {
+            HttpResponse<String> opened = gateway.send(TestGateway.request("POST", gateway.admin("/queue/open"), ""));
+
+            assertThat(opened.body()).isEqualTo("{\"opened\":true,\"drawn\":0,\"root\":null}\n");
+            String ticket = JSON.readTree(
+                            gateway.post("/__gatehouse__/enqueue", "").body())
+                    .get("ticket_id")
+                    .asText();
+            assertThat(JSON.readTree(gateway.get("/__gatehouse__/status?ticket=" + ticket)
+                                    .body())
+                            .get("position")
+                            .asLong())
+                    .isEqualTo(1);
+            assertError(gateway.get("/__gatehouse__/draw/record"), 404, "no draw yet");
+        }
+    }
+
+    @Test
+    void aFifoQueueHasNothingToOpen() {
+        try (TestGateway gateway = TestGateway.start("upstream: " + upstream.url() + "\nqueue: {type: fifo}\n")) {
+            assertError(
+                    gateway.send(TestGateway.request("POST", gateway.admin("/queue/open"), "")),
+                    409,
+                    "a fifo queue has no pre-queue to open (queue.type: vrf or ecvrf has)");
+            assertError(gateway.get("/__gatehouse__/draw/record"), 404, "no draw yet");
+        }
+        try (TestGateway gateway = TestGateway.start("upstream: " + upstream.url() + "\n")) {
+            assertError(
+                    gateway.send(TestGateway.request("POST", gateway.admin("/queue/open"), "")),
+                    404,
+                    "queue not configured");
+            assertError(gateway.get("/__gatehouse__/draw/tickets"), 404, "queue not configured");
+        }
+    }
+
+    static String signingPublicKey() {
+        return HexFormat.of()
+                .formatHex(SigningKey.fromSeed(HexFormat.of().parseHex(SIGNING_KEY))
+                        .publicKey());
+    }
+
+    private static byte[] download(TestGateway gateway, String path, String type) throws DrawCheckException {
+        HttpResponse<String> response = gateway.get(path);
+        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue(type);
+        return response.body().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String message) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.body()).isEqualTo("{\"error\":\"" + message + "\"}\n");
+    }
+}
