@@ -3,6 +3,8 @@ package dev.gatehouse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.gateway.Gateway;
+import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.proof.sign.SigningKey;
 import dev.gatehouse.waitingroom.draw.Beacon;
 import dev.gatehouse.waitingroom.draw.Commitment;
@@ -12,6 +14,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -179,6 +185,59 @@ class VerifyCommandTest {
             assertUsage("larger than 65536 bytes", "verify", "--record", base + "/big");
         } finally {
             server.stop(0);
+        }
+    }
+
+    /** The files a gateway's drawn queue serves, checked by the command from their URLs. */
+    @Test
+    void checksTheDrawAGatewayServes() throws Exception {
+        String yaml = "listen: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\nupstream: http://127.0.0.1:9\n"
+                + "queue: {type: ecvrf, room: \"Spring drop\"}\n";
+        try (Gateway gateway = Gateway.start(GatewayConfig.parse(yaml), java.util.Optional.empty());
+                HttpClient client = HttpClient.newHttpClient()) {
+            String base = "http://127.0.0.1:" + gateway.port() + "/__gatehouse__/";
+            List<String> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String body = client.send(
+                                HttpRequest.newBuilder(URI.create(base + "enqueue"))
+                                        .POST(HttpRequest.BodyPublishers.noBody())
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+                ids.add(body.replaceAll(".*\"ticket_id\":\"([0-9a-f]+)\".*\\s*", "$1"));
+            }
+            HttpResponse<String> opened = client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/queue/open"))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(opened.statusCode()).as(opened.body()).isEqualTo(200);
+            String mine = ids.get(2);
+            String status = client.send(
+                            HttpRequest.newBuilder(URI.create(base + "status?ticket=" + mine))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            String position = status.replaceAll(".*\"position\":(\\d+).*\\s*", "$1");
+
+            int exit = run(
+                    "verify",
+                    "--record",
+                    base + "draw/record",
+                    "--commit",
+                    base + "draw/commit",
+                    "--ticket",
+                    mine,
+                    "--proof",
+                    base + "draw/proof?ticket=" + mine,
+                    "--tickets",
+                    base + "draw/tickets");
+
+            assertThat(exit).as(out + "" + err).isZero();
+            assertThat(out.toString())
+                    .contains("record: ok (room \"Spring drop\", 5 tickets")
+                    .contains("ticket " + mine + ": included")
+                    .endsWith("position: " + position + "\n");
         }
     }
 
