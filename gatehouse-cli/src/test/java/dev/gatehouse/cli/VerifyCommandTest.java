@@ -92,6 +92,50 @@ class VerifyCommandTest {
                 .contains("position: " + (drawn.order().indexOf(ticket) + 1) + "\n");
     }
 
+    /** docs/draw.md's worked example and the command it shows. */
+    @Test
+    void theWorkedExampleOfTheDocsVerifies() throws IOException {
+        HexFormat hex = HexFormat.of();
+        Draw example = new Draw(
+                hex.parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"),
+                SigningKey.fromSeed(hex.parseHex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb")));
+        String first = "7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f";
+        Commitment exampleCommit = example.commit(
+                "Spring drop",
+                List.of(
+                        "00000000000000000000000000000001",
+                        first,
+                        "c0ffee00c0ffee00c0ffee00c0ffee00",
+                        "ffffffffffffffffffffffffffffffff",
+                        "0123456789abcdef0123456789abcdef"),
+                1_767_225_600L,
+                null);
+        write(
+                "record.json",
+                example.draw(exampleCommit, null, 1_767_225_660L).record().file());
+        write("commit.json", exampleCommit.commit().file());
+        write(
+                "proof.json",
+                exampleCommit.tree().inclusionProof(first).orElseThrow().file());
+        write("tickets.txt", exampleCommit.tree().ticketListFile());
+
+        int exit = run(
+                "verify",
+                "--record",
+                record.toString(),
+                "--commit",
+                commit.toString(),
+                "--ticket",
+                first,
+                "--proof",
+                proof.toString(),
+                "--tickets",
+                tickets.toString());
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("positions: ok (5 tickets)\nposition: 1\n");
+    }
+
     @Test
     void aTicketAndItsProofAloneConfirmInclusion() {
         assertThat(run("verify", "--record", record.toString(), "--ticket", ticket, "--proof", proof.toString()))
