@@ -12,6 +12,8 @@ import dev.gatehouse.proof.pow.PowVerdict;
 import dev.gatehouse.proof.pow.ProofOfWork;
 import dev.gatehouse.proof.token.AdmissionTokens;
 import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.draw.Beacon;
+import dev.gatehouse.waitingroom.draw.DrawRecord;
 import dev.gatehouse.waitingroom.draw.TicketList;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -28,6 +30,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -163,8 +166,15 @@ final class AdminApi {
                 error(ctx.response(), 404, "no draw yet");
             } else {
                 QueueState.DrawFiles kept = files.get();
+                String record = kept.record();
                 switch (file) {
-                    case "record" -> download(ctx, JSON_TYPE, kept.record());
+                    case "record" -> {
+                        if (record == null) {
+                            error(ctx.response(), 404, "not drawn yet: the commit waits for its beacon round");
+                        } else {
+                            download(ctx, JSON_TYPE, record);
+                        }
+                    }
                     case "commit" -> download(ctx, JSON_TYPE, kept.commit());
                     default -> download(ctx, "text/plain; charset=us-ascii", kept.tickets());
                 }
@@ -190,31 +200,29 @@ final class AdminApi {
      */
     void mountPrivate(Router router) {
         router.post("/queue/open").handler(ctx -> {
+            if (configured(ctx, queue.isPresent(), "queue")) {
+                onContext(queue.orElseThrow().open(), (opened, failure) -> answerOpened(ctx, opened, failure));
+            }
+        });
+        router.post("/queue/reveal").handler(ctx -> {
             if (!configured(ctx, queue.isPresent(), "queue")) {
                 return;
             }
-            if (!queue.orElseThrow().drawn()) {
-                error(ctx.response(), 409, "a fifo queue has no pre-queue to open (queue.type: vrf or ecvrf has)");
+            String value = ctx.request().getParam("beacon_value", "");
+            if (value.isEmpty()
+                    || value.length() > 2 * DrawRecord.MAX_BEACON_VALUE_BYTES
+                    || value.length() % 2 != 0
+                    || !value.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                error(
+                        ctx.response(),
+                        400,
+                        "beacon_value: the round's value as lowercase hex, 1 to " + DrawRecord.MAX_BEACON_VALUE_BYTES
+                                + " bytes");
                 return;
             }
-            onContext(queue.orElseThrow().open(), (opened, failure) -> {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause()
-                        : failure;
-                if (cause instanceof TicketQueue.NoPrequeueException noPrequeue) {
-                    error(ctx.response(), 409, String.valueOf(noPrequeue.getMessage()));
-                    return;
-                }
-                if (cause != null || opened == null) {
-                    storeFailed(ctx, "open failed", cause == null ? new IllegalStateException("no answer") : cause);
-                    return;
-                }
-                json(
-                        ctx.response(),
-                        200,
-                        "{\"opened\":true,\"drawn\":" + opened.drawn() + ",\"root\":"
-                                + opened.root().map(root -> "\"" + root + "\"").orElse("null") + "}");
-            });
+            onContext(
+                    queue.orElseThrow().reveal(HexFormat.of().parseHex(value)),
+                    (opened, failure) -> answerOpened(ctx, opened, failure));
         });
         mountDraw(router, "/queue/draw/");
         router.get("/queue").handler(ctx -> {
@@ -243,6 +251,37 @@ final class AdminApi {
             }
             onContext(queue.orElseThrow().advance(count), (counts, failure) -> answerCounts(ctx, counts, failure));
         });
+    }
+
+    /**
+     * An open's or reveal's answer: 200 once drawn and queued, 202 when the commit waits for its
+     * beacon round, 409 when the queue's state refuses it.
+     */
+    private static void answerOpened(
+            RoutingContext ctx, TicketQueue.@Nullable Opened opened, @Nullable Throwable failure) {
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof TicketQueue.NotNowException refused) {
+            error(ctx.response(), 409, String.valueOf(refused.getMessage()));
+            return;
+        }
+        if (cause != null || opened == null) {
+            storeFailed(ctx, "open failed", cause == null ? new IllegalStateException("no answer") : cause);
+            return;
+        }
+        String root = opened.root().map(r -> "\"" + r + "\"").orElse("null");
+        Beacon beacon = opened.beacon();
+        if (opened.drawn() || beacon == null) {
+            json(ctx.response(), 200, "{\"opened\":true,\"drawn\":" + opened.tickets() + ",\"root\":" + root + "}");
+            return;
+        }
+        json(
+                ctx.response(),
+                202,
+                "{\"opened\":false,\"committed\":" + opened.tickets() + ",\"root\":" + root
+                        + ",\"beacon\":{\"chain\":\""
+                        + quote(beacon.chain()) + "\",\"round\":" + beacon.round() + ",\"published_at\":"
+                        + beacon.roundTime() + "}}");
     }
 
     private static void answerCounts(

@@ -12,13 +12,17 @@ import dev.gatehouse.waitingroom.QueueState.DrawFiles;
 import dev.gatehouse.waitingroom.QueueState.RoomStats;
 import dev.gatehouse.waitingroom.QueueState.Standing;
 import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.draw.Beacon;
+import dev.gatehouse.waitingroom.draw.BeaconChain;
 import dev.gatehouse.waitingroom.draw.Commitment;
 import dev.gatehouse.waitingroom.draw.Draw;
 import dev.gatehouse.waitingroom.draw.DrawCheckException;
+import dev.gatehouse.waitingroom.draw.DrawCommit;
 import dev.gatehouse.waitingroom.draw.DrawRecord;
 import dev.gatehouse.waitingroom.draw.DrawVerifier;
 import dev.gatehouse.waitingroom.draw.Drawn;
 import dev.gatehouse.waitingroom.draw.InclusionProof;
+import dev.gatehouse.waitingroom.draw.Signed;
 import dev.gatehouse.waitingroom.draw.TicketList;
 import dev.gatehouse.waitingroom.draw.TicketTree;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,32 +72,48 @@ final class TicketQueue implements AutoCloseable {
     /** A new ticket and when it was issued (Unix seconds). */
     record Ticket(String ticketId, long issued) {}
 
-    /** An open: how many tickets were drawn, and the commitment's root (none without tickets). */
-    record Opened(long drawn, Optional<String> root) {}
+    /**
+     * An open or reveal: the tickets committed and the commitment's root (none without tickets), and
+     * whether they were drawn and queued, or wait for {@code beacon}'s round to be revealed.
+     */
+    record Opened(
+            long tickets,
+            Optional<String> root,
+            boolean drawn,
+            @Nullable Beacon beacon) {}
 
-    /** Opening a queue that has no pre-queue running (a fifo queue, or one opened already). */
-    static final class NoPrequeueException extends IllegalStateException {
+    /** An open or reveal the queue's state refuses; its message says why (409). */
+    static final class NotNowException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
-        NoPrequeueException() {
-            super("no pre-queue is running: the queue is open");
+        NotNowException(String message) {
+            super(message);
         }
     }
+
+    private static final String FIFO = "a fifo queue has no pre-queue to open (queue.type: vrf or ecvrf has)";
 
     private final QueueState state;
     private final WallClock clock;
     private final Admissions admissions;
     private final @Nullable Draw draw;
     private final String drawRoom;
+    private final @Nullable BeaconChain beacon;
     private final AtomicReference<@Nullable CompletableFuture<TicketTree>> tree = new AtomicReference<>();
 
     private TicketQueue(
-            QueueState state, WallClock clock, Admissions admissions, @Nullable Draw draw, String drawRoom) {
+            QueueState state,
+            WallClock clock,
+            Admissions admissions,
+            @Nullable Draw draw,
+            String drawRoom,
+            @Nullable BeaconChain beacon) {
         this.state = state;
         this.clock = clock;
         this.admissions = admissions;
         this.draw = draw;
         this.drawRoom = drawRoom;
+        this.beacon = beacon;
     }
 
     /** The queue in {@code state}, configured from {@code config} and advancing on {@code scheduler}. */
@@ -119,7 +138,7 @@ final class TicketQueue implements AutoCloseable {
         Admissions admissions = new Admissions(
                 state, new MemoryTenantStore(AUDIT_EVENTS), clock, scheduler, MAX_SLEEP_MILLIS, (r, millis) -> {});
         admissions.rooms(List.of(ROOM));
-        return new TicketQueue(state, clock, admissions, draw, config.room());
+        return new TicketQueue(state, clock, admissions, draw, config.room(), config.beacon());
     }
 
     /** Whether the queue's first order is drawn (a pre-queue until the open). */
@@ -166,74 +185,150 @@ final class TicketQueue implements AutoCloseable {
     }
 
     /**
-     * The operator's open of a pre-queue: draws the registered tickets' order (or takes the draw
-     * another replica kept), queues them in it, then whoever registered during the draw; fails with
-     * {@link NoPrequeueException} when no pre-queue is running.
+     * The operator's open of a pre-queue: closes it and commits the registered tickets; without a
+     * beacon, draws their order at once and queues them in it, then whoever registered during the
+     * draw; with one, names the beacon's next round and waits for {@link #reveal}. What another
+     * replica kept is taken as it is. Fails with {@link NotNowException} when no pre-queue is running.
      */
     CompletionStage<Opened> open() {
         Draw room = draw;
         if (room == null) {
-            return CompletableFuture.failedStage(new NoPrequeueException());
+            return CompletableFuture.failedStage(new NotNowException(FIFO));
         }
         long now = clock.epochMillis();
         return state.closePrequeue(ROOM)
                 .thenCompose(registered -> {
                     if (registered.isEmpty()) {
-                        throw new NoPrequeueException();
+                        throw new NotNowException("no pre-queue is running: the queue is open");
                     }
                     return state.draw(ROOM).thenCompose(kept -> {
                         if (kept.isPresent() || registered.get().isEmpty()) {
                             return CompletableFuture.completedFuture(kept);
                         }
-                        return CompletableFuture.supplyAsync(
-                                        () -> drawNow(room, registered.get(), now), ForkJoinPool.commonPool())
-                                .thenCompose(files -> state.keepDraw(ROOM, files))
+                        return compute(() -> commit(room, registered.get(), now))
+                                .thenCompose(files -> state.keepCommit(ROOM, files.commit(), files.tickets()))
                                 .thenApply(Optional::of);
                     });
                 })
-                .thenCompose(files -> {
-                    if (files.isEmpty()) {
-                        return place(List.of(), 0, now).thenApply(v -> new Opened(0, Optional.empty()));
+                .thenCompose(kept -> {
+                    if (kept.isEmpty()) {
+                        return place(List.of(), 0, now).thenApply(v -> new Opened(0, Optional.empty(), true, null));
                     }
-                    return CompletableFuture.supplyAsync(() -> order(files.get()), ForkJoinPool.commonPool())
-                            .thenCompose(order -> place(order, 0, now)
-                                    .thenApply(v -> new Opened(order.size(), Optional.of(root(files.get())))));
+                    if (kept.get().record() == null && beacon != null) {
+                        return CompletableFuture.completedFuture(awaiting(kept.get()));
+                    }
+                    return drawAndPlace(room, kept.get(), null, now);
                 });
     }
 
-    private DrawFiles drawNow(Draw room, List<String> registered, long nowMillis) {
+    /**
+     * The reveal of the committed beacon round's value ({@code beaconValue}, its raw bytes): draws the
+     * committed tickets' order with it and queues them. Fails with {@link NotNowException} before an
+     * open, without a beacon, or before the round's time.
+     */
+    CompletionStage<Opened> reveal(byte[] beaconValue) {
+        Draw room = draw;
+        if (room == null) {
+            return CompletableFuture.failedStage(new NotNowException(FIFO));
+        }
+        if (beacon == null) {
+            return CompletableFuture.failedStage(
+                    new NotNowException("the queue has no beacon (queue.beacon): the open draws at once"));
+        }
+        long now = clock.epochMillis();
+        return state.draw(ROOM).thenCompose(kept -> {
+            if (kept.isEmpty()) {
+                throw new NotNowException("nothing is committed: POST /queue/open first");
+            }
+            return drawAndPlace(room, kept.get(), beaconValue, now);
+        });
+    }
+
+    /** Draws the kept commitment (unless a record is kept), keeps the record, and queues the order it gives. */
+    private CompletionStage<Opened> drawAndPlace(Draw room, DrawFiles kept, byte @Nullable [] beaconValue, long now) {
+        CompletionStage<DrawFiles> drawn = kept.record() != null
+                ? CompletableFuture.completedFuture(kept)
+                : compute(() -> drawRecord(room, kept, beaconValue, now))
+                        .thenCompose(record -> state.keepRecord(ROOM, record));
+        return drawn.thenCompose(files -> compute(() -> order(files)))
+                .thenCompose(order -> place(order, 0, now)
+                        .thenApply(v -> new Opened(
+                                order.size(), Optional.of(commitOf(kept).root()), true, null)));
+    }
+
+    private Opened awaiting(DrawFiles kept) {
+        DrawCommit commit = commitOf(kept);
+        return new Opened(commit.size(), Optional.of(commit.root()), false, commit.beacon());
+    }
+
+    private DrawFiles commit(Draw room, List<String> registered, long nowMillis) {
         long now = nowMillis / 1000;
-        Commitment commitment = room.commit(drawRoom, registered, now, null);
-        Drawn drawn = room.draw(commitment, null, now);
+        Beacon round = beacon == null ? null : beacon.firstRoundAfter(now);
+        Commitment commitment = room.commit(drawRoom, registered, now, round);
         return new DrawFiles(
                 new String(commitment.commit().file(), StandardCharsets.UTF_8),
-                new String(drawn.record().file(), StandardCharsets.UTF_8),
-                new String(commitment.tree().ticketListFile(), StandardCharsets.US_ASCII));
+                new String(commitment.tree().ticketListFile(), StandardCharsets.US_ASCII),
+                null);
+    }
+
+    private static String drawRecord(Draw room, DrawFiles kept, byte @Nullable [] beaconValue, long nowMillis) {
+        DrawCommit commit = commitOf(kept);
+        Beacon named = commit.beacon();
+        long now = nowMillis / 1000;
+        if (named != null && beaconValue == null) {
+            throw new NotNowException(
+                    "the commit names beacon round " + named.round() + ": POST /queue/reveal with its value");
+        }
+        if (named != null && now < named.roundTime()) {
+            throw new NotNowException("beacon round " + named.round() + " is published at " + named.roundTime()
+                    + ", in " + (named.roundTime() - now) + " s");
+        }
+        Commitment commitment = new Commitment(
+                new Signed<>(commit, signature(kept)),
+                TicketTree.of(kept.tickets().lines().toList()));
+        try {
+            Drawn drawn = room.draw(commitment, named == null ? null : beaconValue, now);
+            return new String(drawn.record().file(), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new NotNowException("the kept commit cannot be drawn here: " + e.getMessage()
+                    + " (every replica needs the same queue.vrf_key and queue.signing_key)");
+        }
+    }
+
+    private static DrawCommit commitOf(DrawFiles kept) {
+        try {
+            return DrawCommit.readFile(kept.commit().getBytes(StandardCharsets.UTF_8))
+                    .document();
+        } catch (DrawCheckException e) {
+            throw new IllegalStateException("the kept commit does not read: " + e.getMessage(), e);
+        }
+    }
+
+    private static String signature(DrawFiles kept) {
+        try {
+            return DrawCommit.readFile(kept.commit().getBytes(StandardCharsets.UTF_8))
+                    .signature();
+        } catch (DrawCheckException e) {
+            throw new IllegalStateException("the kept commit does not read: " + e.getMessage(), e);
+        }
     }
 
     /** The drawn order of the kept files, found as any verifier finds it: the files are checked first. */
     private static List<String> order(DrawFiles files) {
         try {
             DrawRecord record = DrawVerifier.checkRecord(
-                    files.record().getBytes(StandardCharsets.UTF_8),
+                    java.util.Objects.requireNonNull(files.record()).getBytes(StandardCharsets.UTF_8),
                     null,
                     files.commit().getBytes(StandardCharsets.UTF_8));
             return DrawVerifier.checkTickets(record, files.tickets().getBytes(StandardCharsets.US_ASCII));
         } catch (DrawCheckException e) {
-            throw new CompletionException(
-                    new IllegalStateException("the kept draw does not check out: " + e.getMessage()));
+            throw new IllegalStateException("the kept draw does not check out: " + e.getMessage(), e);
         }
     }
 
-    private static String root(DrawFiles files) {
-        try {
-            return DrawRecord.readFile(files.record().getBytes(StandardCharsets.UTF_8))
-                    .document()
-                    .commit()
-                    .root();
-        } catch (DrawCheckException e) {
-            throw new CompletionException(new IllegalStateException(e.getMessage()));
-        }
+    /** {@code work} off the caller's thread (an event loop): hashing a large draw takes a while. */
+    private static <T> CompletionStage<T> compute(java.util.function.Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, ForkJoinPool.commonPool());
     }
 
     /** Places {@code order} from {@code from} on, a batch a call, the last one ending the pre-queue. */
@@ -244,7 +339,7 @@ final class TicketQueue implements AutoCloseable {
                 .thenCompose(v -> last ? CompletableFuture.<Void>completedFuture(null) : place(order, to, nowMillis));
     }
 
-    /** The kept draw's files, once the queue is opened. */
+    /** The kept draw's files: the commit and ticket list once committed, the record once drawn. */
     CompletionStage<Optional<DrawFiles>> files() {
         return state.draw(ROOM);
     }

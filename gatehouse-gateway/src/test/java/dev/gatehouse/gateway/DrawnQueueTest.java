@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.proof.sign.SigningKey;
+import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.waitingroom.draw.DrawCheckException;
 import dev.gatehouse.waitingroom.draw.DrawRecord;
 import dev.gatehouse.waitingroom.draw.DrawVerifier;
+import dev.gatehouse.waitingroom.draw.InclusionProof;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -171,6 +174,89 @@ final class DrawnQueueTest {
     }
 
     @Test
+    void withABeaconTheOpenCommitsAndTheRevealOfItsRoundDraws() throws Exception {
+        ManualClock clock = new ManualClock(1_767_225_600L * 1_000_000_000L);
+        String yaml = yaml("ecvrf")
+                .replace("}\n", ", beacon: {chain: \"drand quicknet\", genesis_time: 1692803367, period: 3s}}\n");
+        try (TestGateway gateway = TestGateway.start(yaml, clock)) {
+            List<String> tickets = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                tickets.add(enqueue(gateway));
+            }
+            HttpResponse<String> opened = admin(gateway, "/queue/open");
+            JsonNode committed = JSON.readTree(opened.body());
+            assertThat(opened.statusCode()).as(opened.body()).isEqualTo(202);
+            assertThat(opened.body())
+                    .startsWith("{\"opened\":false,\"committed\":4,\"root\":\"")
+                    .endsWith(",\"beacon\":{\"chain\":\"drand quicknet\",\"round\":24807413,"
+                            + "\"published_at\":1767225603}}\n");
+            String late = enqueue(gateway);
+            assertThat(gateway.get("/__gatehouse__/status?ticket=" + tickets.get(0))
+                            .body())
+                    .contains("\"prequeue\":true");
+            assertThat(gateway.get("/__gatehouse__/status?ticket=" + late).body())
+                    .contains("\"prequeue\":true");
+            assertError(
+                    gateway.get("/__gatehouse__/draw/record"),
+                    404,
+                    "not drawn yet: the commit waits for its beacon round");
+            // before the draw, a visitor can already check the ticket was committed
+            InclusionProof proof = InclusionProof.readFile(
+                    download(gateway, "/__gatehouse__/draw/proof?ticket=" + tickets.get(1), "application/json"));
+            assertThat(proof.leadsTo(committed.get("root").asText())).isTrue();
+            assertThat(admin(gateway, "/queue/open").statusCode()).isEqualTo(202);
+
+            String value = "ab".repeat(32);
+            assertError(
+                    admin(gateway, "/queue/reveal?beacon_value=" + value),
+                    409,
+                    "beacon round 24807413 is published at 1767225603, in 3 s");
+            assertError(
+                    admin(gateway, "/queue/reveal?beacon_value=AB"),
+                    400,
+                    "beacon_value: the round's value as lowercase hex, 1 to 1024 bytes");
+            clock.advance(Duration.ofSeconds(3));
+            HttpResponse<String> revealed = admin(gateway, "/queue/reveal?beacon_value=" + value);
+            assertThat(revealed.body())
+                    .isEqualTo("{\"opened\":true,\"drawn\":4,\"root\":\""
+                            + committed.get("root").asText() + "\"}\n");
+
+            DrawRecord drawn = DrawVerifier.checkRecord(
+                    download(gateway, "/__gatehouse__/draw/record", "application/json"),
+                    signingPublicKey(),
+                    download(gateway, "/__gatehouse__/draw/commit", "application/json"));
+            assertThat(drawn.beaconValue()).isEqualTo(value);
+            List<String> order = DrawVerifier.checkTickets(
+                    drawn, download(gateway, "/__gatehouse__/draw/tickets", "text/plain; charset=us-ascii"));
+            for (String ticket : tickets) {
+                assertThat(position(gateway, ticket)).isEqualTo(order.indexOf(ticket) + 1);
+            }
+            assertThat(position(gateway, late)).isEqualTo(5);
+            assertThat(admin(gateway, "/queue/reveal?beacon_value=" + value).statusCode())
+                    .as("a second reveal changes nothing")
+                    .isEqualTo(200);
+            assertThat(position(gateway, late)).isEqualTo(5);
+        }
+    }
+
+    private static String enqueue(TestGateway gateway) throws Exception {
+        return JSON.readTree(gateway.post("/__gatehouse__/enqueue", "").body())
+                .get("ticket_id")
+                .asText();
+    }
+
+    private static long position(TestGateway gateway, String ticket) throws Exception {
+        return JSON.readTree(
+                        gateway.get("/__gatehouse__/status?ticket=" + ticket).body())
+                .get("position")
+                .asLong();
+    }
+
+    private static HttpResponse<String> admin(TestGateway gateway, String pathAndQuery) {
+        return gateway.send(TestGateway.request("POST", gateway.admin(pathAndQuery), ""));
+    }
+
+    @Test
     void anOpenWithoutTicketsOpensTheQueueWithoutADraw() throws Exception {
         try (TestGateway gateway = TestGateway.start(yaml("vrf"))) {
             HttpResponse<String> opened = gateway.send(TestGateway.request("POST", gateway.admin("/queue/open"), ""));
@@ -186,6 +272,10 @@ final class DrawnQueueTest {
                             .asLong())
                     .isEqualTo(1);
             assertError(gateway.get("/__gatehouse__/draw/record"), 404, "no draw yet");
+            assertError(
+                    admin(gateway, "/queue/reveal?beacon_value=00"),
+                    409,
+                    "the queue has no beacon (queue.beacon): the open draws at once");
         }
     }
 

@@ -125,13 +125,33 @@ public final class MemoryQueueState implements QueueState {
     }
 
     @Override
-    public CompletionStage<DrawFiles> keepDraw(String room, DrawFiles files) {
+    public CompletionStage<DrawFiles> keepCommit(String room, String commit, String tickets) {
         return done(room, r -> {
             if (r.draw == null) {
-                r.draw = files;
+                r.draw = new DrawFiles(commit, tickets, null);
             }
             return r.draw;
         });
+    }
+
+    @Override
+    public CompletionStage<DrawFiles> keepRecord(String room, String record) {
+        return this.<@Nullable DrawFiles>done(room, r -> {
+                    DrawFiles kept = r.draw;
+                    if (kept == null) {
+                        return null;
+                    }
+                    if (kept.record() == null) {
+                        r.draw = new DrawFiles(kept.commit(), kept.tickets(), record);
+                    }
+                    return r.draw;
+                })
+                .thenApply(kept -> {
+                    if (kept == null) {
+                        throw new IllegalStateException("no commit is kept for the draw record");
+                    }
+                    return kept;
+                });
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.gatehouse.waitingroom;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The queues of every room and the users each has made ready: one port, kept in this process
@@ -85,8 +86,17 @@ public interface QueueState {
      */
     CompletionStage<Void> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis);
 
-    /** Keeps {@code files} as the room's draw unless it has one already; the draw kept. */
-    CompletionStage<DrawFiles> keepDraw(String room, DrawFiles files);
+    /**
+     * Keeps the signed commit record and the ticket list as the room's draw unless it has one
+     * already; the room's draw files then.
+     */
+    CompletionStage<DrawFiles> keepCommit(String room, String commit, String tickets);
+
+    /**
+     * Keeps the signed draw record beside the kept commit unless one is kept already; the room's draw
+     * files then. Fails with IllegalStateException when no commit is kept.
+     */
+    CompletionStage<DrawFiles> keepRecord(String room, String record);
 
     /** The room's kept draw files, if any. */
     CompletionStage<Optional<DrawFiles>> draw(String room);
@@ -162,10 +172,11 @@ public interface QueueState {
      * A room's draw files, as {@code dev.gatehouse.waitingroom.draw} writes them.
      *
      * @param commit the signed commit record
-     * @param record the signed draw record
      * @param tickets the ticket list
+     * @param record the signed draw record, null until the draw (a commit naming a beacon waits for its round)
      */
-    record DrawFiles(String commit, String record, String tickets) {}
+    record DrawFiles(
+            String commit, String tickets, @Nullable String record) {}
 
     /**
      * Counts of a room: users queued, ready and registered in a pre-queue now, totals since the room began (admitted, expired,

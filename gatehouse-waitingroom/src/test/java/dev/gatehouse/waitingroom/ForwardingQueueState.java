@@ -77,8 +77,13 @@ class ForwardingQueueState implements QueueState {
     }
 
     @Override
-    public CompletionStage<DrawFiles> keepDraw(String room, DrawFiles files) {
-        return delegate.keepDraw(room, files);
+    public CompletionStage<DrawFiles> keepCommit(String room, String commit, String tickets) {
+        return delegate.keepCommit(room, commit, tickets);
+    }
+
+    @Override
+    public CompletionStage<DrawFiles> keepRecord(String room, String record) {
+        return delegate.keepRecord(room, record);
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.gatehouse.http.settings.ConfigException;
+import dev.gatehouse.waitingroom.draw.BeaconChain;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gateway's file: Wicket's sidecar YAML as it is, with Wicket's defaults and meanings (see
@@ -147,7 +149,9 @@ public record GatewayConfig(
      * once (0: no bound), each admitted for {@code admittedFor}. The types {@code vrf} and {@code
      * ecvrf} start as a pre-queue whose order is drawn at the operator's open ({@code
      * gatehouse/draw/v1}) as {@code room}, with the ECVRF secret {@code vrfKey} and the Ed25519 seed
-     * {@code signingKey} (64 hex characters each; empty: a random one per process).
+     * {@code signingKey} (64 hex characters each; empty: a random one per process); with a {@code
+     * beacon}, the open commits and names the beacon's next round, and the reveal of that round's
+     * value draws.
      */
     public record Queue(
             String type,
@@ -157,7 +161,8 @@ public record GatewayConfig(
             Duration admittedFor,
             String room,
             String vrfKey,
-            String signingKey) {
+            String signingKey,
+            @Nullable BeaconChain beacon) {
 
         private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
 
@@ -191,11 +196,34 @@ public record GatewayConfig(
             if (!vrfKey.isEmpty() && vrfKey.equalsIgnoreCase(signingKey)) {
                 throw section.invalid("signing_key", "the same as vrf_key (the draw needs two keys)");
             }
+            BeaconChain beacon = beacon(section.section("beacon"));
             section.done();
             if (type.isEmpty()) {
                 return Optional.empty();
             }
-            return Optional.of(new Queue(type, count, interval, maxActive, admittedFor, room, vrfKey, signingKey));
+            return Optional.of(
+                    new Queue(type, count, interval, maxActive, admittedFor, room, vrfKey, signingKey, beacon));
+        }
+
+        private static @Nullable BeaconChain beacon(Section section) {
+            if (!section.has("chain") && !section.has("genesis_time") && !section.has("period")) {
+                section.done();
+                return null;
+            }
+            String chain = section.text("chain", "");
+            long genesisTime = section.integer("genesis_time", -1, 0, (1L << 53) - 1);
+            Duration period = section.duration("period", Duration.ZERO);
+            section.done();
+            if (chain.isEmpty() || chain.codePointCount(0, chain.length()) > 128) {
+                throw section.invalid("chain", "the beacon's name, 1 to 128 characters");
+            }
+            if (genesisTime < 0) {
+                throw section.invalid("genesis_time", "required: Unix seconds of the beacon's round 1");
+            }
+            if (period.toMillis() < 1_000 || period.toMillis() % 1_000 != 0) {
+                throw section.invalid("period", "whole seconds, at least 1s");
+            }
+            return new BeaconChain(chain, genesisTime, period.toSeconds());
         }
 
         private static String key(Section section, String name) {

@@ -153,6 +153,10 @@ final class GatewayConfigTest {
                 "queue: {type: vrf, signing_key: 1}|queue.signing_key: 64 hex characters (a 32-byte secret)",
                 "queue: {type: vrf, vrf_key: abababababababababababababababababababababababababababababababab, signing_key: abababababababababababababababababababababababababababababababab}|queue.signing_key: the same as vrf_key",
                 "queue: {type: vrf, room: \"\"}|queue.room: 1 to 128 characters, no U+0000",
+                "queue: {type: vrf, beacon: {chain: d, period: 3s}}|queue.beacon.genesis_time: required",
+                "queue: {type: vrf, beacon: {genesis_time: 1, period: 3s}}|queue.beacon.chain: the beacon's name",
+                "queue: {type: vrf, beacon: {chain: d, genesis_time: 1, period: 1500ms}}|queue.beacon.period: whole seconds",
+                "queue: {type: vrf, beacon: {chain: d, genesis_time: 1, period: 3s, x: 1}}|queue.beacon.x: unknown key",
                 "tracing: {enabled: true}|tracing.otlp_http_endpoint: required",
                 "tracing: {enabled: true, otlp_http_endpoint: 'collector:4318'}|tracing.otlp_http_endpoint:"
                         + " \"collector:4318\" is not an http(s) URL",

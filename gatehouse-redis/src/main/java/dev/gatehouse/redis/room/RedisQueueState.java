@@ -236,28 +236,37 @@ public final class RedisQueueState implements QueueState {
     }
 
     @Override
-    public CompletionStage<DrawFiles> keepDraw(String room, DrawFiles files) {
-        return this.<List<String>>run(
-                        RoomScripts.KEEP_DRAW,
-                        ScriptOutputType.MULTI,
-                        room,
-                        files.commit(),
-                        files.record(),
-                        files.tickets())
-                .thenApply(kept -> new DrawFiles(kept.get(0), kept.get(1), kept.get(2)));
+    public CompletionStage<DrawFiles> keepCommit(String room, String commit, String tickets) {
+        return this.<List<String>>run(RoomScripts.KEEP_COMMIT, ScriptOutputType.MULTI, room, commit, tickets)
+                .thenApply(RedisQueueState::drawFiles);
+    }
+
+    @Override
+    public CompletionStage<DrawFiles> keepRecord(String room, String record) {
+        return this.<List<String>>run(RoomScripts.KEEP_RECORD, ScriptOutputType.MULTI, room, record)
+                .thenApply(kept -> {
+                    if (kept.isEmpty()) {
+                        throw new IllegalStateException("no commit is kept for the draw record");
+                    }
+                    return drawFiles(kept);
+                });
+    }
+
+    private static DrawFiles drawFiles(List<String> kept) {
+        return new DrawFiles(kept.get(0), kept.get(1), kept.get(2));
     }
 
     @Override
     public CompletionStage<Optional<DrawFiles>> draw(String room) {
         String key = keys(room)[8];
-        return answer(() -> redis.hmget(key, "commit", "record", "tickets")).thenApply(values -> {
-            if (values.stream().anyMatch(value -> !value.hasValue())) {
+        return answer(() -> redis.hmget(key, "commit", "tickets", "record")).thenApply(values -> {
+            if (!values.get(0).hasValue() || !values.get(1).hasValue()) {
                 return Optional.empty();
             }
             return Optional.of(new DrawFiles(
                     values.get(0).getValue(),
                     values.get(1).getValue(),
-                    values.get(2).getValue()));
+                    values.get(2).hasValue() ? values.get(2).getValue() : null));
         });
     }
 

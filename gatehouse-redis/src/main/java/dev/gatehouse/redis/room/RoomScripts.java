@@ -186,12 +186,24 @@ final class RoomScripts {
             return 1
             """);
 
-    /** Keeps the draw files unless some are kept; ARGV: commit, record, tickets. Replies the kept three. */
-    static final LuaScript KEEP_DRAW = new LuaScript("""
+    /** Keeps the commit and ticket list unless a commit is kept; ARGV: commit, tickets. Replies the kept three. */
+    static final LuaScript KEEP_COMMIT = new LuaScript("""
             if redis.call('HSETNX', KEYS[9], 'commit', ARGV[1]) == 1 then
-              redis.call('HSET', KEYS[9], 'record', ARGV[2], 'tickets', ARGV[3])
+              redis.call('HSET', KEYS[9], 'tickets', ARGV[2])
             end
-            return redis.call('HMGET', KEYS[9], 'commit', 'record', 'tickets')
+            return redis.call('HMGET', KEYS[9], 'commit', 'tickets', 'record')
+            """);
+
+    /**
+     * Keeps the draw record unless one is kept; ARGV: record. Replies the kept three, or nothing when
+     * no commit is kept.
+     */
+    static final LuaScript KEEP_RECORD = new LuaScript("""
+            if redis.call('HEXISTS', KEYS[9], 'commit') == 0 then
+              return {}
+            end
+            redis.call('HSETNX', KEYS[9], 'record', ARGV[1])
+            return redis.call('HMGET', KEYS[9], 'commit', 'tickets', 'record')
             """);
 
     /** The room's config fields advance needs, with the defaults of a room that has stored none. */

@@ -465,13 +465,21 @@ public abstract class QueueStateContract {
     }
 
     @Test
-    void theFirstDrawKeptStays() {
-        QueueState.DrawFiles first = new QueueState.DrawFiles("{\"c\":1}", "{\"r\":\"é\"}", "a\nb\n");
+    void theFirstCommitAndRecordKeptStay() {
         assertThat(await(state.draw(room))).isEmpty();
-        assertThat(await(state.keepDraw(room, first))).isEqualTo(first);
-        assertThat(await(state.keepDraw(room, new QueueState.DrawFiles("x", "y", "z"))))
-                .isEqualTo(first);
-        assertThat(await(state.draw(room))).isEqualTo(Optional.of(first));
+        assertThatThrownBy(() -> await(state.keepRecord(room, "r")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no commit is kept");
+        QueueState.DrawFiles committed = new QueueState.DrawFiles("{\"c\":\"é\"}", "a\nb\n", null);
+        assertThat(await(state.keepCommit(room, committed.commit(), committed.tickets())))
+                .isEqualTo(committed);
+        assertThat(await(state.keepCommit(room, "x", "y"))).isEqualTo(committed);
+        assertThat(await(state.draw(room))).isEqualTo(Optional.of(committed));
+
+        QueueState.DrawFiles drawn = new QueueState.DrawFiles(committed.commit(), committed.tickets(), "{\"r\":1}");
+        assertThat(await(state.keepRecord(room, "{\"r\":1}"))).isEqualTo(drawn);
+        assertThat(await(state.keepRecord(room, "{\"r\":2}"))).isEqualTo(drawn);
+        assertThat(await(state.draw(room))).isEqualTo(Optional.of(drawn));
         assertThat(await(state.draw(otherRoom()))).isEmpty();
     }
 

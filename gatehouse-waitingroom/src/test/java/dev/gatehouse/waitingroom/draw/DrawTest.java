@@ -389,4 +389,20 @@ class DrawTest {
         members.put("signature", HexFormat.of().formatHex(SIGNING.sign(DrawJson.canonical(members))));
         return DrawJson.canonical(members);
     }
+
+    @Test
+    void aBeaconChainNamesTheFirstRoundPublishedAfterTheCommit() {
+        BeaconChain chain = new BeaconChain("drand quicknet", 1_692_803_367L, 3);
+
+        assertThat(chain.firstRoundAfter(1_692_803_367L).round()).isEqualTo(2);
+        assertThat(chain.firstRoundAfter(1_692_803_369L).round()).isEqualTo(2);
+        assertThat(chain.firstRoundAfter(1_692_803_370L).round()).isEqualTo(3);
+        assertThat(chain.firstRoundAfter(1_000L).round()).isEqualTo(1);
+        for (long t = 1_767_225_590L; t < 1_767_225_610L; t++) {
+            Beacon beacon = chain.firstRoundAfter(t);
+            assertThat(beacon.roundTime()).isGreaterThan(t);
+            assertThat(beacon.roundTime() - 3).isLessThanOrEqualTo(t);
+        }
+        assertThatThrownBy(() -> new BeaconChain("c", 0, 0)).hasMessageContaining("period_seconds");
+    }
 }
