@@ -94,7 +94,7 @@ final class GatewayCommand implements Callable<Integer> {
                 "  proxy     http://%s:%d  -> %s  (admin API under %s)%n",
                 gatewayConfig.listen().host(), gateway.port(), gatewayConfig.upstream(), gatewayConfig.adminPrefix());
         out.printf(
-                "  admin     http://%s:%d  (/metrics, /healthz, /readyz, /queue, /queue/advance)%n",
+                "  admin     http://%s:%d  (/metrics, /healthz, /readyz, /queue, /queue/advance, /queue/open)%n",
                 gatewayConfig.adminListen().host(), gateway.adminPort());
         printSummary(gatewayConfig);
         out.flush();
@@ -121,7 +121,14 @@ final class GatewayCommand implements Callable<Integer> {
                         ? c.pow().algorithm() + ", difficulty " + c.pow().baseDifficulty() + ".."
                                 + c.pow().maxDifficulty() + " bits"
                         : "off");
-        out.printf("  queue     %s%n", c.queue().map(q -> q.type()).orElse("off"));
+        out.printf(
+                "  queue     %s%n",
+                c.queue()
+                        .map(q -> q.drawn()
+                                ? q.type() + ": a pre-queue until POST /queue/open draws its order"
+                                        + (q.beacon() == null ? "" : " (with a beacon round, then /queue/reveal)")
+                                : q.type())
+                        .orElse("off"));
         out.printf("  tokens    %s%n", c.admission().required() ? "required to enqueue" : "off");
         out.printf(
                 "  store     %s%n", c.store().redis() ? "Redis at " + c.store().redisAddr() + " (shared)" : "memory");

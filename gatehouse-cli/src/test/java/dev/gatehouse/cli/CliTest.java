@@ -198,6 +198,18 @@ class CliTest {
     }
 
     @Test
+    void gatewayCheck_saysADrawnQueueWaitsForItsOpen() throws IOException {
+        Path yaml = write("upstream: http://backend:3000\nqueue: {type: vrf, seed: wicket-seed,"
+                + " beacon: {chain: quicknet, genesis_time: 1692803367, period: 3s}}\n");
+
+        assertThat(run(Map.of(), "gateway", "--config", yaml.toString(), "--check"))
+                .isZero();
+        assertThat(out.toString())
+                .contains("queue     vrf: a pre-queue until POST /queue/open draws its order (with a beacon round,"
+                        + " then /queue/reveal)");
+    }
+
+    @Test
     void gatewayWithABadFile_exitsNonZeroNamingTheFileAndTheKey() throws IOException {
         Path yaml = write("upstream: http://backend:3000\nrate_limit:\n  rps: 100\n  bogus: 1\n");
 

@@ -168,6 +168,34 @@ final class DrawnQueueTest {
         }
     }
 
+    @Test
+    void aReplicaWithOtherKeysCannotDrawAnothersCommit() throws Exception {
+        RequiredServices.redis();
+        URI redis = URI.create(RequiredServices.REDIS_URL);
+        ManualClock clock = new ManualClock(1_767_225_600L * 1_000_000_000L);
+        String store = "store: {backend: redis, key_prefix: \"draw-keys-" + UUID.randomUUID() + ":\", redis: {addr: \""
+                + redis.getHost() + ":" + (redis.getPort() == -1 ? 6379 : redis.getPort()) + "\"}}\n";
+        String beacon = ", beacon: {chain: quicknet, genesis_time: 1692803367, period: 3s}}\n";
+        String yaml = yaml("ecvrf").replace("}\n", beacon) + store;
+        String otherKeys = yaml.replace(VRF_KEY, "33".repeat(32));
+        try (TestGateway first = TestGateway.start(yaml, clock);
+                TestGateway second = TestGateway.start(otherKeys, clock)) {
+            enqueue(first);
+            assertThat(admin(first, "/queue/open").statusCode()).isEqualTo(202);
+            clock.advance(Duration.ofSeconds(3));
+
+            HttpResponse<String> refused = admin(second, "/queue/reveal?beacon_value=" + "cd".repeat(32));
+
+            assertThat(refused.statusCode()).isEqualTo(409);
+            assertThat(refused.body())
+                    .contains("the kept commit cannot be drawn here: the commitment names other keys than this draw's")
+                    .contains("every replica needs the same queue.vrf_key and queue.signing_key");
+            assertThat(admin(first, "/queue/reveal?beacon_value=" + "cd".repeat(32))
+                            .statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
     private static CompletableFuture<HttpResponse<String>> openAsync(TestGateway gateway) {
         return CompletableFuture.supplyAsync(
                 () -> gateway.send(TestGateway.request("POST", gateway.admin("/queue/open"), "")));

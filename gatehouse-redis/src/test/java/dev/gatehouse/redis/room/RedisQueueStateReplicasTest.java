@@ -50,7 +50,8 @@ class RedisQueueStateReplicasTest {
         backends.forEach(RedisBackend::close);
         try (RedisClient client = RedisClient.create(TestRedis.URL);
                 StatefulRedisConnection<String, String> connection = client.connect()) {
-            for (String part : List.of("config", "state", "queue", "seen", "ready", "enqueued")) {
+            for (String part :
+                    List.of("config", "state", "queue", "seen", "ready", "enqueued", "registered", "late", "draw")) {
                 connection.sync().del(RedisQueueState.key(prefix, room, part));
             }
         }

@@ -105,7 +105,7 @@ class RedisQueueStateTest extends QueueStateContract {
     }
 
     @Test
-    void keys_areTheRoomsSix_allInTheRoomsSlot() {
+    void keys_areTheRoomsSix_allInTheRoomsSlot_withoutAPrequeue() {
         QueueState state = state();
         await(state.configure(room, config(1, 60, 0, 30), T0));
         await(state.enqueue(room, "a", T0));
@@ -116,6 +116,24 @@ class RedisQueueStateTest extends QueueStateContract {
                 .containsExactly(key("config"), key("enqueued"), key("queue"), key("ready"), key("seen"), key("state"))
                 .allSatisfy(name -> assertThat(SlotHash.getSlot(name)).isEqualTo(SlotHash.getSlot(room)));
         assertThat(key("queue")).isEqualTo(prefix + "room:{" + room + "}:queue");
+    }
+
+    @Test
+    void aPrequeuesKeysAreThreeMore_allInTheRoomsSlot() {
+        QueueState state = state();
+        await(state.startPrequeue(room));
+        await(state.enqueue(room, "early", T0));
+        await(state.closePrequeue(room));
+        await(state.enqueue(room, "late", T0));
+        await(state.keepCommit(room, "{}", "early\n"));
+
+        assertThat(roomKeys())
+                .containsExactly(key("draw"), key("enqueued"), key("late"), key("registered"), key("state"))
+                .allSatisfy(name -> assertThat(SlotHash.getSlot(name)).isEqualTo(SlotHash.getSlot(room)));
+        await(state.placeDrawn(room, List.of("early"), true, T0));
+        assertThat(roomKeys())
+                .as("the pre-queue's sets go with it")
+                .containsExactly(key("draw"), key("enqueued"), key("queue"), key("seen"), key("state"));
     }
 
     @Test
