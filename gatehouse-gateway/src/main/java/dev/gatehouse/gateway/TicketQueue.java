@@ -99,6 +99,7 @@ final class TicketQueue implements AutoCloseable {
     private final @Nullable Draw draw;
     private final String drawRoom;
     private final @Nullable BeaconChain beacon;
+    private final AtomicReference<@Nullable DrawFiles> kept = new AtomicReference<>();
     private final AtomicReference<@Nullable CompletableFuture<TicketTree>> tree = new AtomicReference<>();
 
     private TicketQueue(
@@ -339,9 +340,30 @@ final class TicketQueue implements AutoCloseable {
                 .thenCompose(v -> last ? CompletableFuture.<Void>completedFuture(null) : place(order, to, nowMillis));
     }
 
-    /** The kept draw's files: the commit and ticket list once committed, the record once drawn. */
+    /**
+     * The kept draw's files: the commit and ticket list once committed, the record once drawn. Kept
+     * files never change, so each is read from the store once (a list of a million tickets is 33 MB)
+     * and served from here; until the record exists, only it is asked for.
+     */
     CompletionStage<Optional<DrawFiles>> files() {
-        return state.draw(ROOM);
+        DrawFiles known = kept.get();
+        if (known == null) {
+            return state.draw(ROOM).thenApply(files -> {
+                files.ifPresent(read -> kept.compareAndSet(null, read));
+                return files;
+            });
+        }
+        if (known.record() != null) {
+            return CompletableFuture.completedFuture(Optional.of(known));
+        }
+        return state.drawRecord(ROOM).thenApply(record -> {
+            if (record.isEmpty()) {
+                return Optional.of(known);
+            }
+            DrawFiles drawn = new DrawFiles(known.commit(), known.tickets(), record.get());
+            kept.set(drawn);
+            return Optional.of(drawn);
+        });
     }
 
     /** The inclusion proof of {@code ticket} in the kept draw; empty before the draw or for a ticket not in it. */

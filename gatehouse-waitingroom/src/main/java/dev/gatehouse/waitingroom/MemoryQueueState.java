@@ -160,6 +160,11 @@ public final class MemoryQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Optional<String>> drawRecord(String room) {
+        return done(room, r -> Optional.ofNullable(r.draw).map(DrawFiles::record));
+    }
+
+    @Override
     public CompletionStage<RoomStats> stats(String room, long nowMillis) {
         return done(room, Room::stats);
     }

@@ -101,6 +101,9 @@ public interface QueueState {
     /** The room's kept draw files, if any. */
     CompletionStage<Optional<DrawFiles>> draw(String room);
 
+    /** The room's kept draw record alone, if any: a small read, where the ticket list may be large. */
+    CompletionStage<Optional<String>> drawRecord(String room);
+
     /** Counts of the room, for metrics and estimates. */
     CompletionStage<RoomStats> stats(String room, long nowMillis);
 

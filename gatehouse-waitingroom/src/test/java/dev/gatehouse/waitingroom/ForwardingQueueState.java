@@ -90,4 +90,9 @@ class ForwardingQueueState implements QueueState {
     public CompletionStage<java.util.Optional<DrawFiles>> draw(String room) {
         return delegate.draw(room);
     }
+
+    @Override
+    public CompletionStage<java.util.Optional<String>> drawRecord(String room) {
+        return delegate.drawRecord(room);
+    }
 }

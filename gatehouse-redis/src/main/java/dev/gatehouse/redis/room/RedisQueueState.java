@@ -252,6 +252,12 @@ public final class RedisQueueState implements QueueState {
                 });
     }
 
+    @Override
+    public CompletionStage<Optional<String>> drawRecord(String room) {
+        String key = keys(room)[8];
+        return answer(() -> redis.hget(key, "record")).thenApply(Optional::ofNullable);
+    }
+
     private static DrawFiles drawFiles(List<String> kept) {
         return new DrawFiles(kept.get(0), kept.get(1), kept.get(2));
     }

@@ -467,6 +467,7 @@ public abstract class QueueStateContract {
     @Test
     void theFirstCommitAndRecordKeptStay() {
         assertThat(await(state.draw(room))).isEmpty();
+        assertThat(await(state.drawRecord(room))).isEmpty();
         assertThatThrownBy(() -> await(state.keepRecord(room, "r")))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("no commit is kept");
@@ -475,11 +476,13 @@ public abstract class QueueStateContract {
                 .isEqualTo(committed);
         assertThat(await(state.keepCommit(room, "x", "y"))).isEqualTo(committed);
         assertThat(await(state.draw(room))).isEqualTo(Optional.of(committed));
+        assertThat(await(state.drawRecord(room))).isEmpty();
 
         QueueState.DrawFiles drawn = new QueueState.DrawFiles(committed.commit(), committed.tickets(), "{\"r\":1}");
         assertThat(await(state.keepRecord(room, "{\"r\":1}"))).isEqualTo(drawn);
         assertThat(await(state.keepRecord(room, "{\"r\":2}"))).isEqualTo(drawn);
         assertThat(await(state.draw(room))).isEqualTo(Optional.of(drawn));
+        assertThat(await(state.drawRecord(room))).hasValue("{\"r\":1}");
         assertThat(await(state.draw(otherRoom()))).isEmpty();
     }
 
