@@ -13,10 +13,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -92,7 +94,7 @@ final class VerifyCommand implements Callable<Integer> {
                     read("--record", record, MAX_DOCUMENT_BYTES),
                     signingKey,
                     commit == null ? null : read("--commit", commit, MAX_DOCUMENT_BYTES));
-            out.println("record: ok (room \"" + drawn.commit().room() + "\", "
+            out.println("record: ok (room " + quoted(drawn.commit().room()) + ", "
                     + drawn.commit().size()
                     + " tickets, drawn at " + Instant.ofEpochSecond(drawn.drawnAt()) + ", signed by "
                     + drawn.signingPublicKey() + ")");
@@ -103,7 +105,8 @@ final class VerifyCommand implements Callable<Integer> {
             out.println("vrf: ok (output " + drawn.output().substring(0, 16) + "…)");
             Beacon beacon = drawn.commit().beacon();
             if (beacon != null) {
-                out.println("beacon: ok (round " + beacon.round() + " of \"" + beacon.chain() + "\" is published at "
+                out.println("beacon: ok (round " + beacon.round() + " of " + quoted(beacon.chain())
+                        + " is published at "
                         + Instant.ofEpochSecond(beacon.roundTime()) + ", after the commit; its value is not checked"
                         + " against the beacon)");
             }
@@ -153,20 +156,43 @@ final class VerifyCommand implements Callable<Integer> {
                 java.util.Objects.requireNonNull(spec).commandLine(), message);
     }
 
-    /** The bytes of {@code source} (a path or an http(s) URL), at most {@code limit}. */
-    private byte[] read(String option, String source, int limit) {
+    /**
+     * The bytes of {@code source} (a path or an http(s) URL), at most {@code limit}; a file that
+     * cannot be had is a failure of the check (an operator may withhold it), not a usage error.
+     */
+    private static byte[] read(String option, String source, int limit) throws DrawCheckException {
         try {
             if (source.startsWith("http://") || source.startsWith("https://")) {
                 return fetch(URI.create(source), limit);
             }
             Path path = Path.of(source);
             if (Files.size(path) > limit) {
-                throw usage(option + ": " + source + " is larger than " + limit + " bytes");
+                throw new IOException("larger than " + limit + " bytes");
             }
             return Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new DrawCheckException(option.substring(2) + ": cannot read " + quoted(source) + " (no such file)");
         } catch (IOException | IllegalArgumentException e) {
-            throw usage(option + ": cannot read " + source + " (" + e.getMessage() + ")");
+            throw new DrawCheckException(
+                    option.substring(2) + ": cannot read " + quoted(source) + " (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * {@code text} between quotes with every character that could move the terminal's cursor or
+     * forge a line of this output escaped: the operator chose it, and the operator is who is checked.
+     */
+    static String quoted(String text) {
+        StringBuilder quoted = new StringBuilder("\"");
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == '"' || c == '\\') {
+                quoted.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                quoted.append(c);
+            }
+        }
+        return quoted.append('"').toString();
     }
 
     private static byte[] fetch(URI uri, int limit) throws IOException {

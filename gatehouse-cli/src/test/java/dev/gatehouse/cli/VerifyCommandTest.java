@@ -190,11 +190,45 @@ class VerifyCommandTest {
                 record.toString(),
                 "--signing-key",
                 "AB".repeat(32));
-        assertUsage(
-                "--record: cannot read " + dir.resolve("missing.json"),
-                "verify",
+    }
+
+    @Test
+    void aFileThatCannotBeHadIsAFailedCheck() {
+        Path missing = dir.resolve("missing.json");
+        assertFailed(
+                "FAILED: record: cannot read \"" + missing + "\" (no such file)\n", "--record", missing.toString());
+        assertFailed(
+                "FAILED: commit: cannot read \"" + missing + "\" (no such file)\n",
                 "--record",
-                dir.resolve("missing.json").toString());
+                record.toString(),
+                "--commit",
+                missing.toString());
+    }
+
+    /** The operator names the room: whatever it holds, it cannot forge a line of the output. */
+    @Test
+    void aRoomCannotForgeALineOfTheOutput() throws IOException {
+        String forged = "Spring drop\npositions: ok (5 tickets)\nposition: 1\n\u001b[2K\u2028\u0085";
+        Commitment own = DRAW.commit(forged, List.of(ticket), 1_767_225_600L, null);
+        write("record.json", DRAW.draw(own, null, 1_767_225_660L).record().file());
+        write("proof.json", own.tree().inclusionProof(ticket).orElseThrow().file());
+
+        assertThat(run("verify", "--record", record.toString(), "--ticket", ticket, "--proof", proof.toString()))
+                .isZero();
+        assertThat(out.toString())
+                .startsWith("record: ok (room \"Spring drop\\u000apositions: ok (5 tickets)\\u000aposition: 1"
+                        + "\\u000a\\u001b[2K\\u2028\\u0085\", 1 tickets")
+                .doesNotContain("\nposition")
+                .doesNotContain("\u001b");
+    }
+
+    private void assertFailed(String output, String... verifyArgs) {
+        out.getBuffer().setLength(0);
+        String[] args = new String[verifyArgs.length + 1];
+        args[0] = "verify";
+        System.arraycopy(verifyArgs, 0, args, 1, verifyArgs.length);
+        assertThat(run(args)).as(String.join(" ", args)).isEqualTo(1);
+        assertThat(out.toString()).isEqualTo(output);
     }
 
     @Test
@@ -221,12 +255,14 @@ class VerifyCommandTest {
             assertThat(run("verify", "--record", base + "/record", "--tickets", base + "/tickets"))
                     .isZero();
             assertThat(out.toString()).contains("positions: ok (10 tickets)");
-            assertUsage(
-                    "--record: cannot read " + base + "/missing (answered 404)",
-                    "verify",
+            assertFailed(
+                    "FAILED: record: cannot read \"" + base + "/missing\" (answered 404)\n",
                     "--record",
                     base + "/missing");
-            assertUsage("larger than 65536 bytes", "verify", "--record", base + "/big");
+            assertFailed(
+                    "FAILED: record: cannot read \"" + base + "/big\" (larger than 65536 bytes)\n",
+                    "--record",
+                    base + "/big");
         } finally {
             server.stop(0);
         }

@@ -4,13 +4,17 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -99,7 +103,8 @@ final class DrawJson {
         if (json.length > MAX_FILE_BYTES) {
             throw new DrawCheckException(what + ": larger than " + MAX_FILE_BYTES + " bytes");
         }
-        try (JsonParser parser = JSON.createParser(json)) {
+        String text = utf8(what, json);
+        try (JsonParser parser = JSON.createParser(text)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new DrawCheckException(what + ": not a JSON object");
             }
@@ -108,10 +113,30 @@ final class DrawJson {
                 throw new DrawCheckException(what + ": data after the JSON object");
             }
             return members;
-        } catch (StreamReadException e) {
+        } catch (JsonProcessingException e) { // malformed, or beyond the parser's limits
             throw new DrawCheckException(what + ": not valid JSON (" + e.getOriginalMessage() + ")");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code bytes} as strict UTF-8 text: no byte-order mark, no overlong or invalid sequence (a
+     * parser that guesses encodings or decodes leniently would accept files other verifiers refuse).
+     */
+    static String utf8(String what, byte[] bytes) throws DrawCheckException {
+        if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf) {
+            throw new DrawCheckException(what + ": starts with a byte-order mark (UTF-8 without one is expected)");
+        }
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new DrawCheckException(what + ": not UTF-8");
         }
     }
 

@@ -64,6 +64,40 @@ class DrawJsonTest {
         assertRefused("{\"a\":01}", "f: not valid JSON");
         assertRefused("{\"a\":\"x\"", "f: not valid JSON");
         assertRefused("{\"a\":\"" + "x".repeat(DrawJson.MAX_FILE_BYTES) + "\"}", "f: larger than 65536 bytes");
+        // beyond the parser's own limits (a number of 1,001 digits, a name of 50,001 characters)
+        assertRefused("{\"a\":1" + "0".repeat(1_000) + "}", "f: not valid JSON");
+        assertRefused("{\"" + "n".repeat(50_001) + "\":1}", "f: not valid JSON");
+    }
+
+    @Test
+    void readsStrictUtf8Only() {
+        byte[] valid = "{\"a\":\"Spring\"}".getBytes(StandardCharsets.UTF_8);
+        assertRefusedBytes(
+                concat(new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf}, valid), "f: starts with a byte-order mark");
+        // "S" as an overlong two- and three-byte sequence, which a lenient decoder reads as "S"
+        assertRefusedBytes(splice(valid, 6, new byte[] {(byte) 0xc1, (byte) 0x93}), "f: not UTF-8");
+        assertRefusedBytes(splice(valid, 6, new byte[] {(byte) 0xe0, (byte) 0x81, (byte) 0x93}), "f: not UTF-8");
+        assertRefusedBytes("{\"a\":1}".getBytes(StandardCharsets.UTF_16LE), "f:");
+        assertRefusedBytes("{\"a\":1}".getBytes(StandardCharsets.UTF_16), "f:");
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    /** {@code bytes} with the byte at {@code index} replaced by {@code replacement}. */
+    private static byte[] splice(byte[] bytes, int index, byte[] replacement) {
+        return concat(
+                concat(java.util.Arrays.copyOf(bytes, index), replacement),
+                java.util.Arrays.copyOfRange(bytes, index + 1, bytes.length));
+    }
+
+    private static void assertRefusedBytes(byte[] json, String message) {
+        assertThatThrownBy(() -> DrawJson.read("f", json))
+                .isInstanceOf(DrawCheckException.class)
+                .hasMessageContaining(message);
     }
 
     @Test
