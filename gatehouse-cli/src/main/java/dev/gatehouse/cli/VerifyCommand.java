@@ -8,10 +8,14 @@ import dev.gatehouse.waitingroom.draw.TicketList;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -157,25 +161,100 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     /**
-     * The bytes of {@code source} (a path or an http(s) URL), at most {@code limit}; a file that
-     * cannot be had is a failure of the check (an operator may withhold it), not a usage error.
+     * The bytes of {@code source} (a path or an http(s) URL), at most {@code limit}, within {@link
+     * #FETCH_TIMEOUT} (a named pipe or a device is a file too); a file that cannot be had is a failure
+     * of the check (an operator may withhold it), not a usage error.
      */
     private static byte[] read(String option, String source, int limit) throws DrawCheckException {
+        CompletableFuture<byte[]> reading;
+        HttpClient client = null;
         try {
             if (source.startsWith("http://") || source.startsWith("https://")) {
-                return fetch(URI.create(source), limit);
+                client = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .followRedirects(HttpClient.Redirect.NORMAL)
+                        .build();
+                HttpRequest request = HttpRequest.newBuilder(URI.create(source))
+                        .timeout(FETCH_TIMEOUT)
+                        .GET()
+                        .build();
+                reading = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
+                        .thenApply(response -> {
+                            if (response.statusCode() != 200) {
+                                closeQuietly(response.body());
+                                throw new IllegalArgumentException("answered " + response.statusCode());
+                            }
+                            return bounded(response.body(), limit);
+                        });
+            } else {
+                Path path = Path.of(source);
+                reading = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return bounded(Files.newInputStream(path), limit);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
             }
-            Path path = Path.of(source);
-            if (Files.size(path) > limit) {
-                throw new IOException("larger than " + limit + " bytes");
+            return reading.get(FETCH_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw cannotRead(option, source, "nothing whole within " + FETCH_TIMEOUT.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            throw cannotRead(option, source, describe(e.getCause() == null ? e : e.getCause()));
+        } catch (IllegalArgumentException e) {
+            throw cannotRead(option, source, describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw cannotRead(option, source, "interrupted");
+        } finally {
+            if (client != null) {
+                client.shutdownNow();
             }
-            return Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            throw new DrawCheckException(option.substring(2) + ": cannot read " + quoted(source) + " (no such file)");
-        } catch (IOException | IllegalArgumentException e) {
-            throw new DrawCheckException(
-                    option.substring(2) + ": cannot read " + quoted(source) + " (" + e.getMessage() + ")");
         }
+    }
+
+    /** At most {@code limit} bytes of {@code in}, which is closed; more is a failure. */
+    private static byte[] bounded(InputStream in, int limit) {
+        try (in) {
+            byte[] bytes = in.readNBytes(limit + 1);
+            if (bytes.length > limit) {
+                throw new IllegalArgumentException("larger than " + limit + " bytes");
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // the answer is refused anyway
+        }
+    }
+
+    private static DrawCheckException cannotRead(String option, String source, String why) {
+        return new DrawCheckException(option.substring(2) + ": cannot read " + quoted(source) + " (" + why + ")");
+    }
+
+    /** What went wrong, in words a reader can act on and with nothing a server sent able to move the cursor. */
+    private static String describe(Throwable failure) {
+        Throwable cause = failure instanceof UncheckedIOException unchecked && unchecked.getCause() != null
+                ? unchecked.getCause()
+                : failure;
+        return switch (cause) {
+            case NoSuchFileException e -> "no such file";
+            case AccessDeniedException e -> "permission denied";
+            case ConnectException e -> "connection refused";
+            case HttpTimeoutException e -> "timed out";
+            default -> {
+                String message = cause.getMessage();
+                String text = message == null || message.isBlank() ? "I/O error" : message;
+                String shown = quoted(text.length() > 200 ? text.substring(0, 200) + "…" : text);
+                yield shown.substring(1, shown.length() - 1);
+            }
+        };
     }
 
     /**
@@ -193,42 +272,5 @@ final class VerifyCommand implements Callable<Integer> {
             }
         }
         return quoted.append('"').toString();
-    }
-
-    private static byte[] fetch(URI uri, int limit) throws IOException {
-        try (HttpClient client = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build()) {
-            HttpRequest request =
-                    HttpRequest.newBuilder(uri).timeout(FETCH_TIMEOUT).GET().build();
-            CompletableFuture<byte[]> body = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
-                    .thenApply(response -> {
-                        try (InputStream in = response.body()) {
-                            if (response.statusCode() != 200) {
-                                throw new IllegalArgumentException("answered " + response.statusCode());
-                            }
-                            byte[] bytes = in.readNBytes(limit + 1);
-                            if (bytes.length > limit) {
-                                throw new IllegalArgumentException("larger than " + limit + " bytes");
-                            }
-                            return bytes;
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                    });
-            try {
-                return body.get(FETCH_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                body.cancel(true);
-                throw new IOException("no whole answer within " + FETCH_TIMEOUT.toSeconds() + " s");
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause() == null ? e : e.getCause();
-                throw new IOException(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
-        }
     }
 }

@@ -205,6 +205,34 @@ class VerifyCommandTest {
                 missing.toString());
     }
 
+    @Test
+    void aDeviceOrPipeIsReadWithinTheSameBound() {
+        assertFailed("FAILED: record: cannot read \"/dev/zero\" (larger than 65536 bytes)\n", "--record", "/dev/zero");
+    }
+
+    /** A server's words reach the terminal escaped: it cannot move the cursor or retitle the window. */
+    @Test
+    void whatAServerSendsCannotReachTheTerminalRaw() throws Exception {
+        try (java.net.ServerSocket server =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket socket = server.accept()) {
+                    socket.getInputStream().read(new byte[4096]);
+                    socket.getOutputStream()
+                            .write("HTTP/1.1 \u001b]0;PWNED\u0007\u001b[2J\r\n\r\n"
+                                    .getBytes(StandardCharsets.ISO_8859_1));
+                } catch (IOException e) {
+                    // the client went away
+                }
+            });
+            out.getBuffer().setLength(0);
+
+            assertThat(run("verify", "--record", "http://127.0.0.1:" + server.getLocalPort() + "/record"))
+                    .isEqualTo(1);
+            assertThat(out.toString()).startsWith("FAILED: record: cannot read").doesNotContain("\u001b", "\u0007");
+        }
+    }
+
     /** The operator names the room: whatever it holds, it cannot forge a line of the output. */
     @Test
     void aRoomCannotForgeALineOfTheOutput() throws IOException {

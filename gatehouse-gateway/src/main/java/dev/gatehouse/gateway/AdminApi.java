@@ -142,19 +142,26 @@ final class AdminApi {
     }
 
     private void drawFile(RoutingContext ctx, String file) {
-        String ticket = ctx.request().getParam("ticket", "");
-        if (file.equals("proof") && !TicketList.isId(ticket)) {
-            error(ctx.response(), 400, ticket.isEmpty() ? "ticket required" : "ticket: not a ticket id of a draw");
-            return;
-        }
+        boolean head = ctx.request().method().equals(HttpMethod.HEAD);
         if (file.equals("proof")) {
-            onContext(queue.orElseThrow().proof(ticket), (proof, failure) -> {
+            Optional<String> ticket = param(ctx, "ticket");
+            if (ticket.isEmpty()) {
+                return;
+            }
+            if (!TicketList.isId(ticket.get())) {
+                error(
+                        ctx.response(),
+                        400,
+                        ticket.get().isEmpty() ? "ticket required" : "ticket: not a ticket id of a draw");
+                return;
+            }
+            onContext(queue.orElseThrow().proof(ticket.get()), (proof, failure) -> {
                 if (failure != null || proof == null) {
                     storeFailed(ctx, "draw unavailable", failure == null ? new IllegalStateException("none") : failure);
                 } else if (proof.isEmpty()) {
                     error(ctx.response(), 404, "no draw, or the ticket is not in it");
                 } else {
-                    download(ctx, JSON_TYPE, new String(proof.get().file(), StandardCharsets.UTF_8));
+                    Download.send(ctx.response(), head, JSON_TYPE, proof.get().file());
                 }
             });
             return;
@@ -165,30 +172,33 @@ final class AdminApi {
             } else if (files.isEmpty()) {
                 error(ctx.response(), 404, "no draw yet");
             } else {
-                QueueState.DrawFiles kept = files.get();
-                String record = kept.record();
+                TicketQueue.Kept kept = files.get();
+                byte[] record = kept.record();
                 switch (file) {
                     case "record" -> {
                         if (record == null) {
                             error(ctx.response(), 404, "not drawn yet: the commit waits for its beacon round");
                         } else {
-                            download(ctx, JSON_TYPE, record);
+                            Download.send(ctx.response(), head, JSON_TYPE, record);
                         }
                     }
-                    case "commit" -> download(ctx, JSON_TYPE, kept.commit());
-                    default -> download(ctx, "text/plain; charset=us-ascii", kept.tickets());
+                    case "commit" -> Download.send(ctx.response(), head, JSON_TYPE, kept.commit());
+                    default -> Download.send(ctx.response(), head, "text/plain; charset=us-ascii", kept.tickets());
                 }
             }
         });
     }
 
-    /** A draw file, exactly as kept (no newline added: its bytes are signed or hashed). */
-    private static void download(RoutingContext ctx, String type, String body) {
-        HttpServerResponse response = ctx.response();
-        if (!response.ended() && !response.closed()) {
-            response.putHeader(HttpHeaders.CONTENT_TYPE, type)
-                    .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60")
-                    .end(body);
+    /**
+     * The query parameter {@code name} ("" when absent); when the query's escapes do not decode, the
+     * request is answered 400 here and the result is empty.
+     */
+    static Optional<String> param(RoutingContext ctx, String name) {
+        try {
+            return Optional.of(ctx.request().getParam(name, ""));
+        } catch (IllegalArgumentException e) {
+            error(ctx.response(), 400, "malformed query: a percent-escape that does not decode");
+            return Optional.empty();
         }
     }
 
@@ -199,20 +209,24 @@ final class AdminApi {
      * /queue/draw/}.
      */
     void mountPrivate(Router router) {
-        router.post("/queue/open").handler(ctx -> {
-            if (configured(ctx, queue.isPresent(), "queue")) {
+        router.route("/queue/open").handler(ctx -> {
+            if (method(ctx, HttpMethod.POST) && configured(ctx, queue.isPresent(), "queue")) {
                 onContext(queue.orElseThrow().open(), (opened, failure) -> answerOpened(ctx, opened, failure));
             }
         });
-        router.post("/queue/reveal").handler(ctx -> {
-            if (!configured(ctx, queue.isPresent(), "queue")) {
+        router.route("/queue/reveal").handler(ctx -> {
+            if (!method(ctx, HttpMethod.POST) || !configured(ctx, queue.isPresent(), "queue")) {
                 return;
             }
-            String value = ctx.request().getParam("beacon_value", "");
-            if (value.isEmpty()
-                    || value.length() > 2 * DrawRecord.MAX_BEACON_VALUE_BYTES
-                    || value.length() % 2 != 0
-                    || !value.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            Optional<String> value = param(ctx, "beacon_value");
+            if (value.isEmpty()) {
+                return;
+            }
+            String hex = value.get();
+            if (hex.isEmpty()
+                    || hex.length() > 2 * DrawRecord.MAX_BEACON_VALUE_BYTES
+                    || hex.length() % 2 != 0
+                    || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
                 error(
                         ctx.response(),
                         400,
@@ -221,23 +235,26 @@ final class AdminApi {
                 return;
             }
             onContext(
-                    queue.orElseThrow().reveal(HexFormat.of().parseHex(value)),
+                    queue.orElseThrow().reveal(HexFormat.of().parseHex(hex)),
                     (opened, failure) -> answerOpened(ctx, opened, failure));
         });
         mountDraw(router, "/queue/draw/");
-        router.get("/queue").handler(ctx -> {
-            if (configured(ctx, queue.isPresent(), "queue")) {
+        router.route("/queue").handler(ctx -> {
+            if (method(ctx, HttpMethod.GET, HttpMethod.HEAD) && configured(ctx, queue.isPresent(), "queue")) {
                 onContext(queue.orElseThrow().counts(), (counts, failure) -> answerCounts(ctx, counts, failure));
             }
         });
-        router.post("/queue/advance").handler(ctx -> {
-            if (!configured(ctx, queue.isPresent(), "queue")) {
+        router.route("/queue/advance").handler(ctx -> {
+            if (!method(ctx, HttpMethod.POST) || !configured(ctx, queue.isPresent(), "queue")) {
                 return;
             }
-            String n = ctx.request().getParam("n", "");
+            Optional<String> n = param(ctx, "n");
+            if (n.isEmpty()) {
+                return;
+            }
             long count;
             try {
-                count = Long.parseLong(n);
+                count = Long.parseLong(n.get());
             } catch (NumberFormatException e) {
                 count = -1;
             }
@@ -245,8 +262,8 @@ final class AdminApi {
                 error(
                         ctx.response(),
                         400,
-                        "n: \"" + ClientText.shorten(n) + "\" (expected: 1 to " + QueueState.MAX_ADMITTED_PER_ADVANCE
-                                + ")");
+                        "n: \"" + ClientText.shorten(n.get()) + "\" (expected: 1 to "
+                                + QueueState.MAX_ADMITTED_PER_ADVANCE + ")");
                 return;
             }
             onContext(queue.orElseThrow().advance(count), (counts, failure) -> answerCounts(ctx, counts, failure));

@@ -157,7 +157,11 @@ final class GatewaySurface implements Surface {
             return;
         }
         HttpServerRequest request = ctx.request();
-        boolean nginx = "403".equals(request.getParam("deny"));
+        Optional<String> deny = AdminApi.param(ctx, "deny");
+        if (deny.isEmpty()) {
+            return;
+        }
+        boolean nginx = deny.get().equals("403");
         String uri = request.getHeader("X-Forwarded-Uri");
         if (uri == null) {
             AdminApi.error(ctx.response(), 400, "X-Forwarded-Uri required: the URI of the request to judge");

@@ -99,7 +99,8 @@ final class TicketQueue implements AutoCloseable {
     private final @Nullable Draw draw;
     private final String drawRoom;
     private final @Nullable BeaconChain beacon;
-    private final AtomicReference<@Nullable DrawFiles> kept = new AtomicReference<>();
+    private final AtomicReference<@Nullable Kept> kept = new AtomicReference<>();
+    private final AtomicReference<@Nullable CompletableFuture<Opened>> operating = new AtomicReference<>();
     private final AtomicReference<@Nullable CompletableFuture<TicketTree>> tree = new AtomicReference<>();
 
     private TicketQueue(
@@ -192,6 +193,32 @@ final class TicketQueue implements AutoCloseable {
      * replica kept is taken as it is. Fails with {@link NotNowException} when no pre-queue is running.
      */
     CompletionStage<Opened> open() {
+        return once(this::openNow);
+    }
+
+    /**
+     * {@code operation}, unless an open or reveal is running in this process already: then that one's
+     * answer (fifty operators' clicks draw once; replicas opening together still each find the other's
+     * kept files and agree).
+     */
+    private CompletionStage<Opened> once(java.util.function.Supplier<CompletionStage<Opened>> operation) {
+        CompletableFuture<Opened> mine = new CompletableFuture<>();
+        CompletableFuture<Opened> running = operating.compareAndExchange(null, mine);
+        if (running != null) {
+            return running;
+        }
+        operation.get().whenComplete((opened, failure) -> {
+            operating.set(null);
+            if (failure != null) {
+                mine.completeExceptionally(failure);
+            } else {
+                mine.complete(opened);
+            }
+        });
+        return mine;
+    }
+
+    private CompletionStage<Opened> openNow() {
         Draw room = draw;
         if (room == null) {
             return CompletableFuture.failedStage(new NotNowException(FIFO));
@@ -228,6 +255,10 @@ final class TicketQueue implements AutoCloseable {
      * open, without a beacon, or before the round's time.
      */
     CompletionStage<Opened> reveal(byte[] beaconValue) {
+        return once(() -> revealNow(beaconValue));
+    }
+
+    private CompletionStage<Opened> revealNow(byte[] beaconValue) {
         Draw room = draw;
         if (room == null) {
             return CompletableFuture.failedStage(new NotNowException(FIFO));
@@ -251,7 +282,7 @@ final class TicketQueue implements AutoCloseable {
                 ? CompletableFuture.completedFuture(kept)
                 : compute(() -> drawRecord(room, kept, beaconValue, now))
                         .thenCompose(record -> state.keepRecord(ROOM, record));
-        return drawn.thenCompose(files -> compute(() -> order(files)))
+        return drawn.thenCompose(files -> compute(() -> order(files, beaconValue)))
                 .thenCompose(order -> place(order, 0, now)
                         .thenApply(v -> new Opened(
                                 order.size(), Optional.of(commitOf(kept).root()), true, null)));
@@ -314,13 +345,27 @@ final class TicketQueue implements AutoCloseable {
         }
     }
 
-    /** The drawn order of the kept files, found as any verifier finds it: the files are checked first. */
-    private static List<String> order(DrawFiles files) {
+    /**
+     * The drawn order of the kept files, found as any verifier finds it: the files are checked first;
+     * a reveal's {@code beaconValue} must be the one the record was drawn with.
+     */
+    private static List<String> order(DrawFiles files, byte @Nullable [] beaconValue) {
+        DrawRecord record;
         try {
-            DrawRecord record = DrawVerifier.checkRecord(
+            record = DrawVerifier.checkRecord(
                     java.util.Objects.requireNonNull(files.record()).getBytes(StandardCharsets.UTF_8),
                     null,
                     files.commit().getBytes(StandardCharsets.UTF_8));
+        } catch (DrawCheckException e) {
+            throw new IllegalStateException("the kept draw does not check out: " + e.getMessage(), e);
+        }
+        String drawnWith = record.beaconValue();
+        if (beaconValue != null
+                && drawnWith != null
+                && !drawnWith.equals(HexFormat.of().formatHex(beaconValue))) {
+            throw new NotNowException("drawn already, with beacon value " + drawnWith);
+        }
+        try {
             return DrawVerifier.checkTickets(record, files.tickets().getBytes(StandardCharsets.US_ASCII));
         } catch (DrawCheckException e) {
             throw new IllegalStateException("the kept draw does not check out: " + e.getMessage(), e);
@@ -332,26 +377,36 @@ final class TicketQueue implements AutoCloseable {
         return CompletableFuture.supplyAsync(work, ForkJoinPool.commonPool());
     }
 
-    /** Places {@code order} from {@code from} on, a batch a call, the last one ending the pre-queue. */
+    /**
+     * Places {@code order} from {@code from} on, a batch a call, then (in calls of their own, as many
+     * as it takes) whoever registered during the draw, which ends the pre-queue.
+     */
     private CompletionStage<Void> place(List<String> order, int from, long nowMillis) {
         int to = Math.min(order.size(), from + QueueState.MAX_ADMITTED_PER_ADVANCE);
         boolean last = to == order.size();
-        return state.placeDrawn(ROOM, order.subList(from, to), last, nowMillis)
-                .thenCompose(v -> last ? CompletableFuture.<Void>completedFuture(null) : place(order, to, nowMillis));
+        return state.placeDrawn(ROOM, order.subList(from, to), last, nowMillis).thenCompose(ended -> {
+            if (ended) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            return last ? place(List.of(), 0, nowMillis) : place(order, to, nowMillis);
+        });
     }
 
     /**
-     * The kept draw's files: the commit and ticket list once committed, the record once drawn. Kept
-     * files never change, so each is read from the store once (a list of a million tickets is 33 MB)
-     * and served from here; until the record exists, only it is asked for.
+     * The kept draw's files, encoded once: the commit and ticket list once committed, the record once
+     * drawn. Kept files never change, so each is read from the store once (a list of a million
+     * tickets is 33 MB) and served from here; until the record exists, only it is asked for.
      */
-    CompletionStage<Optional<DrawFiles>> files() {
-        DrawFiles known = kept.get();
+    CompletionStage<Optional<Kept>> files() {
+        Kept known = kept.get();
         if (known == null) {
-            return state.draw(ROOM).thenApply(files -> {
-                files.ifPresent(read -> kept.compareAndSet(null, read));
-                return files;
-            });
+            return state.draw(ROOM)
+                    .thenApply(files -> files.map(read -> {
+                        Kept encoded = new Kept(read);
+                        return kept.compareAndSet(null, encoded)
+                                ? encoded
+                                : java.util.Objects.requireNonNull(kept.get());
+                    }));
         }
         if (known.record() != null) {
             return CompletableFuture.completedFuture(Optional.of(known));
@@ -360,10 +415,50 @@ final class TicketQueue implements AutoCloseable {
             if (record.isEmpty()) {
                 return Optional.of(known);
             }
-            DrawFiles drawn = new DrawFiles(known.commit(), known.tickets(), record.get());
+            Kept drawn = known.withRecord(record.get());
             kept.set(drawn);
             return Optional.of(drawn);
         });
+    }
+
+    /** A draw's files as served: bytes encoded once. */
+    static final class Kept {
+        private final DrawFiles files;
+        private final byte[] commit;
+        private final byte[] tickets;
+        private final byte @Nullable [] record;
+
+        Kept(DrawFiles files) {
+            this(files, files.tickets().getBytes(StandardCharsets.US_ASCII));
+        }
+
+        private Kept(DrawFiles files, byte[] tickets) {
+            this.files = files;
+            this.commit = files.commit().getBytes(StandardCharsets.UTF_8);
+            this.tickets = tickets;
+            String text = files.record();
+            this.record = text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+        }
+
+        Kept withRecord(String drawnRecord) {
+            return new Kept(new DrawFiles(files.commit(), files.tickets(), drawnRecord), tickets);
+        }
+
+        DrawFiles files() {
+            return files;
+        }
+
+        byte[] commit() {
+            return commit;
+        }
+
+        byte[] tickets() {
+            return tickets;
+        }
+
+        byte @Nullable [] record() {
+            return record;
+        }
     }
 
     /** The inclusion proof of {@code ticket} in the kept draw; empty before the draw or for a ticket not in it. */
@@ -375,7 +470,9 @@ final class TicketQueue implements AutoCloseable {
             CompletableFuture<TicketTree> built = tree.get();
             if (built == null) {
                 CompletableFuture<TicketTree> building = CompletableFuture.supplyAsync(
-                        () -> TicketTree.of(files.get().tickets().lines().toList()), ForkJoinPool.commonPool());
+                        () -> TicketTree.of(
+                                files.get().files().tickets().lines().toList()),
+                        ForkJoinPool.commonPool());
                 built = tree.compareAndSet(null, building) ? building : tree.get();
             }
             return java.util.Objects.requireNonNull(built).thenApply(t -> t.inclusionProof(ticket));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.proof.sign.SigningKey;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.RequiredServices;
+import dev.gatehouse.testing.http.RawConnection;
 import dev.gatehouse.waitingroom.draw.DrawCheckException;
 import dev.gatehouse.waitingroom.draw.DrawRecord;
 import dev.gatehouse.waitingroom.draw.DrawVerifier;
@@ -264,6 +265,59 @@ final class DrawnQueueTest {
                     .as("a second reveal changes nothing")
                     .isEqualTo(200);
             assertThat(position(gateway, late)).isEqualTo(5);
+            assertError(
+                    admin(gateway, "/queue/reveal?beacon_value=" + "ef".repeat(32)),
+                    409,
+                    "drawn already, with beacon value " + value);
+        }
+    }
+
+    /** Queries whose escapes do not decode, wrong methods, HEAD: 4xx that name the problem, never 500. */
+    @Test
+    void hostileRequestsGetTheirOwn4xx() throws Exception {
+        try (TestGateway gateway = TestGateway.start(yaml("ecvrf"))) {
+            String ticket = enqueue(gateway);
+            assertThat(admin(gateway, "/queue/open").statusCode()).isEqualTo(200);
+            for (String path : List.of(
+                    "/__gatehouse__/draw/record?x=%",
+                    "/__gatehouse__/draw/commit?a=%g", "/__gatehouse__/draw/tickets?%zz")) {
+                assertThat(raw(gateway.port(), "GET", path))
+                        .as("a query the file does not read")
+                        .startsWith("HTTP/1.1 200");
+            }
+            for (String method : List.of("GET", "HEAD")) {
+                assertThat(raw(gateway.port(), method, "/__gatehouse__/draw/proof?ticket=%"))
+                        .as(method)
+                        .startsWith("HTTP/1.1 400")
+                        .contains(method.equals("GET") ? "malformed query: a percent-escape that does not decode" : "");
+            }
+            for (String path : List.of("/queue/reveal?beacon_value=%", "/queue/advance?n=%", "/queue/draw/proof?%")) {
+                assertThat(raw(gateway.adminPort(), path.startsWith("/queue/draw") ? "GET" : "POST", path))
+                        .as(path)
+                        .startsWith("HTTP/1.1 400")
+                        .contains("malformed query: a percent-escape that does not decode");
+            }
+            for (String path : List.of("/queue/open", "/queue/reveal", "/queue/advance")) {
+                HttpResponse<String> answer = gateway.send(TestGateway.request("GET", gateway.admin(path), ""));
+                assertError(answer, 405, "method not allowed");
+                assertThat(answer.headers().firstValue("Allow")).as(path).hasValue("POST");
+            }
+            HttpResponse<String> head = gateway.send("HEAD", "/__gatehouse__/draw/proof?ticket=" + ticket);
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().firstValueAsLong("Content-Length"))
+                    .hasValue(gateway.get("/__gatehouse__/draw/proof?ticket=" + ticket)
+                            .body()
+                            .length());
+        }
+    }
+
+    /** One request over a raw connection (the JDK's client refuses to send a malformed escape). */
+    private static String raw(int port, String method, String path) {
+        try (RawConnection connection = RawConnection.open(port)) {
+            return connection
+                    .send(method + " " + path
+                            + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .readUntilClosed();
         }
     }
 

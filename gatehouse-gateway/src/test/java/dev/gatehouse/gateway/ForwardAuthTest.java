@@ -2,6 +2,7 @@ package dev.gatehouse.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.testing.http.RawConnection;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,6 +106,22 @@ final class ForwardAuthTest {
 
             assertThat(response.statusCode()).isEqualTo(404);
             assertThat(response.body()).isEqualTo("{\"error\":\"forward_auth not configured\"}\n");
+        }
+    }
+
+    @Test
+    void aQueryWhoseEscapesDoNotDecodeIs400() {
+        try (TestGateway gateway =
+                        TestGateway.start("upstream: " + upstream.url() + "\nforward_auth: {enabled: true}\n");
+                RawConnection connection = RawConnection.open(gateway.port())) {
+            String answer = connection
+                    .send("GET /__gatehouse__/auth?deny=% HTTP/1.1\r\nHost: x\r\nX-Forwarded-Uri: /\r\n"
+                            + "Connection: close\r\n\r\n")
+                    .readUntilClosed();
+
+            assertThat(answer)
+                    .startsWith("HTTP/1.1 400")
+                    .contains("malformed query: a percent-escape that does not decode");
         }
     }
 }

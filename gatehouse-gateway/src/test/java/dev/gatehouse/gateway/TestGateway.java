@@ -55,6 +55,10 @@ final class TestGateway implements AutoCloseable {
         return gateway.port();
     }
 
+    int adminPort() {
+        return gateway.adminPort();
+    }
+
     URI uri(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + gateway.port() + pathAndQuery);
     }

@@ -111,17 +111,16 @@ public final class MemoryQueueState implements QueueState {
     }
 
     @Override
-    public CompletionStage<Void> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis) {
+    public CompletionStage<Boolean> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis) {
         Require.inRange("drawn", drawn.size(), 0, MAX_ADMITTED_PER_ADVANCE);
         Room r = room(room);
         synchronized (r) {
             try {
-                r.placeDrawn(drawn, last, nowMillis);
+                return CompletableFuture.completedFuture(r.placeDrawn(drawn, last, nowMillis));
             } catch (IllegalStateException e) {
                 return CompletableFuture.failedStage(e);
             }
         }
-        return DONE;
     }
 
     @Override
@@ -266,9 +265,9 @@ public final class MemoryQueueState implements QueueState {
             return entry;
         }
 
-        void placeDrawn(List<String> drawn, boolean last, long nowMillis) {
+        boolean placeDrawn(List<String> drawn, boolean last, long nowMillis) {
             if (prequeue == Prequeue.ENDED) {
-                return; // placed already, by another call
+                return true; // placed already, by another call
             }
             if (prequeue != Prequeue.CLOSED) {
                 throw new IllegalStateException("no pre-queue is closed for a draw");
@@ -279,12 +278,21 @@ public final class MemoryQueueState implements QueueState {
                     queue(user, registeredAt, nowMillis);
                 }
             }
-            if (last) {
-                late.forEach((user, registeredAt) -> queue(user, registeredAt, nowMillis));
-                registered.clear();
-                late.clear();
-                prequeue = Prequeue.ENDED;
+            if (!last) {
+                return false;
             }
+            var arrivals = late.entrySet().iterator();
+            for (int placed = 0; placed < MAX_ADMITTED_PER_ADVANCE && arrivals.hasNext(); placed++) {
+                var arrival = arrivals.next();
+                arrivals.remove();
+                queue(arrival.getKey(), arrival.getValue(), nowMillis);
+            }
+            if (!late.isEmpty()) {
+                return false;
+            }
+            registered.clear();
+            prequeue = Prequeue.ENDED;
+            return true;
         }
 
         Standing standing(String user, long nowMillis, boolean seenNow) {

@@ -81,10 +81,13 @@ public interface QueueState {
     /**
      * Queues {@code drawn} — users {@link #closePrequeue} returned, in drawn order, at most {@link
      * #MAX_ADMITTED_PER_ADVANCE} a call — at the tail, skipping any not registered or placed already
-     * (so that placing the same order again, from another replica, changes nothing); with {@code last},
-     * then queues those who registered after the close, in arrival order, and ends the pre-queue.
+     * (so that placing the same order again, from another replica, changes nothing). With {@code
+     * last}, then queues those who registered after the close, in arrival order, at most {@link
+     * #MAX_ADMITTED_PER_ADVANCE} a call, and ends the pre-queue once none is left; whether it ended
+     * (if not, call again with an empty {@code drawn}: no call holds a shared store for long, however
+     * many came during the draw).
      */
-    CompletionStage<Void> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis);
+    CompletionStage<Boolean> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis);
 
     /**
      * Keeps the signed commit record and the ticket list as the room's draw unless it has one

@@ -72,7 +72,8 @@ class ForwardingQueueState implements QueueState {
     }
 
     @Override
-    public CompletionStage<Void> placeDrawn(String room, java.util.List<String> drawn, boolean last, long nowMillis) {
+    public CompletionStage<Boolean> placeDrawn(
+            String room, java.util.List<String> drawn, boolean last, long nowMillis) {
         return delegate.placeDrawn(room, drawn, last, nowMillis);
     }
 

@@ -220,18 +220,19 @@ public final class RedisQueueState implements QueueState {
     }
 
     @Override
-    public CompletionStage<Void> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis) {
+    public CompletionStage<Boolean> placeDrawn(String room, List<String> drawn, boolean last, long nowMillis) {
         Require.inRange("drawn", drawn.size(), 0, MAX_ADMITTED_PER_ADVANCE);
-        List<String> arguments = new ArrayList<>(drawn.size() + 2);
+        List<String> arguments = new ArrayList<>(drawn.size() + 3);
         arguments.add(time(nowMillis));
         arguments.add(last ? "1" : "0");
+        arguments.add(mostPerAdvance);
         drawn.forEach(user -> arguments.add(user(user)));
         return this.<Long>run(RoomScripts.PLACE_DRAWN, ScriptOutputType.INTEGER, room, arguments.toArray(String[]::new))
                 .thenApply(placed -> {
                     if (placed == -1) {
                         throw new IllegalStateException("no pre-queue is closed for a draw");
                     }
-                    return null;
+                    return placed == 1;
                 });
     }
 

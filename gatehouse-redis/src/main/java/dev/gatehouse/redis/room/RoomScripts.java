@@ -150,15 +150,16 @@ final class RoomScripts {
             """);
 
     /**
-     * Queues drawn users, each registered and not placed yet, at the tail; with ARGV[2] '1' then the
-     * late ones in arrival order, and ends the pre-queue (dropping the enqueue times of any registered
-     * user the draw left out). ARGV: 1 now, 2 last, then the users. Replies 1, 0 when the pre-queue was
-     * ended already, -1 when none is closed.
+     * Queues drawn users, each registered and not placed yet, at the tail; with ARGV[2] '1' then up to
+     * ARGV[3] late ones in arrival order, and once none is left ends the pre-queue (dropping the
+     * enqueue times of any registered user the draw left out). ARGV: 1 now, 2 last, 3 most late, then
+     * the users. Replies 1 when the pre-queue has ended, 0 when more calls are needed, -1 when none is
+     * closed.
      */
     static final LuaScript PLACE_DRAWN = new LuaScript("""
             local prequeue = redis.call('HGET', KEYS[2], 'prequeue')
             if prequeue == 'ended' then
-              return 0
+              return 1
             end
             if prequeue ~= 'closed' then
               return -1
@@ -168,21 +169,30 @@ final class RoomScripts {
               redis.call('ZADD', KEYS[3], string.format('%d', seq), user)
               redis.call('ZADD', KEYS[4], ARGV[1], user)
             end
-            for i = 3, #ARGV do
+            for i = 4, #ARGV do
               if redis.call('ZREM', KEYS[7], ARGV[i]) == 1 then
                 place(ARGV[i])
               end
             end
-            if ARGV[2] == '1' then
-              for _, user in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
-                place(user)
-              end
-              for _, user in ipairs(redis.call('ZRANGE', KEYS[7], 0, -1)) do
-                redis.call('HDEL', KEYS[6], user)
-              end
-              redis.call('DEL', KEYS[7], KEYS[8])
-              redis.call('HSET', KEYS[2], 'prequeue', 'ended')
+            if ARGV[2] ~= '1' then
+              return 0
             end
+            local arrivals = redis.call('ZPOPMIN', KEYS[8], tonumber(ARGV[3]))
+            for i = 1, #arrivals, 2 do
+              place(arrivals[i])
+            end
+            if redis.call('EXISTS', KEYS[8]) == 1 then
+              return 0
+            end
+            while true do
+              local rest = redis.call('ZRANGE', KEYS[7], 0, 999)
+              if #rest == 0 then
+                break
+              end
+              redis.call('HDEL', KEYS[6], unpack(rest))
+              redis.call('ZREM', KEYS[7], unpack(rest))
+            end
+            redis.call('HSET', KEYS[2], 'prequeue', 'ended')
             return 1
             """);
 

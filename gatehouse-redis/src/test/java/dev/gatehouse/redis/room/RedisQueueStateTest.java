@@ -119,6 +119,26 @@ class RedisQueueStateTest extends QueueStateContract {
     }
 
     @Test
+    void lateArrivalsArePlacedABatchACall() {
+        QueueState state = RedisQueueState.withBatch(inspector.async(), prefix, 3);
+        await(state.startPrequeue(room));
+        await(state.enqueue(room, "early", T0));
+        await(state.closePrequeue(room));
+        for (int i = 1; i <= 7; i++) {
+            await(state.enqueue(room, "late" + i, T0 + i));
+        }
+
+        assertThat(await(state.placeDrawn(room, List.of("early"), true, T0 + 10)))
+                .isFalse();
+        assertThat(await(state.placeDrawn(room, List.of(), true, T0 + 10))).isFalse();
+        assertThat(await(state.placeDrawn(room, List.of(), true, T0 + 10))).isTrue();
+        assertThat(await(state.placeDrawn(room, List.of(), true, T0 + 10))).isTrue();
+        for (int i = 1; i <= 7; i++) {
+            assertThat(await(state.status(room, "late" + i, T0 + 11))).isEqualTo(Standing.queued(i + 1));
+        }
+    }
+
+    @Test
     void aPrequeuesKeysAreThreeMore_allInTheRoomsSlot() {
         QueueState state = state();
         await(state.startPrequeue(room));

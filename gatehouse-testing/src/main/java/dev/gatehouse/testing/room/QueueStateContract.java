@@ -430,10 +430,12 @@ public abstract class QueueStateContract {
         assertThat(await(state.closePrequeue(room)).orElseThrow()).containsExactlyInAnyOrder("a", "b", "c", "d");
         assertThat(await(state.stats(room, T0 + 11_002)).registered()).isEqualTo(6);
 
-        await(state.placeDrawn(room, List.of("c", "a"), false, T0 + 12_000));
+        assertThat(await(state.placeDrawn(room, List.of("c", "a"), false, T0 + 12_000)))
+                .isFalse();
         assertThat(status("a", T0 + 12_000)).isEqualTo(Standing.queued(2));
         assertThat(status("d", T0 + 12_000)).isEqualTo(Standing.REGISTERED);
-        await(state.placeDrawn(room, List.of("c", "a", "stranger", "d", "b"), true, T0 + 12_000));
+        assertThat(await(state.placeDrawn(room, List.of("c", "a", "stranger", "d", "b"), true, T0 + 12_000)))
+                .isTrue();
         await(state.enqueue(room, "after", T0 + 12_001));
 
         List<String> order = List.of("c", "a", "d", "b", "late1", "late2", "after");
@@ -445,7 +447,8 @@ public abstract class QueueStateContract {
         assertThat(await(state.closePrequeue(room))).isEmpty();
         assertThat(await(state.startPrequeue(room))).isFalse();
         // placing again (another replica finishing the same open) changes nothing
-        await(state.placeDrawn(room, List.of("b", "d"), true, T0 + 12_003));
+        assertThat(await(state.placeDrawn(room, List.of("b", "d"), true, T0 + 12_003)))
+                .isTrue();
         assertThat(status("b", T0 + 12_004)).isEqualTo(Standing.queued(4));
         assertThat(await(state.advance(room, T0 + 13_000)).admittedUsers()).containsExactly("c", "a");
     }
@@ -507,7 +510,11 @@ public abstract class QueueStateContract {
                 drawn.addAll(registered);
                 for (int from = 0; from < registered.size(); from += 50) {
                     int to = Math.min(registered.size(), from + 50);
-                    await(state.placeDrawn(room, registered.subList(from, to), to == registered.size(), T0 + 1));
+                    boolean ended = await(
+                            state.placeDrawn(room, registered.subList(from, to), to == registered.size(), T0 + 1));
+                    while (to == registered.size() && !ended) {
+                        ended = await(state.placeDrawn(room, List.of(), true, T0 + 1));
+                    }
                 }
             } else {
                 for (int i = 0; i < 100; i++) {
