@@ -316,8 +316,7 @@ final class TicketQueue implements AutoCloseable {
                     + ", in " + (named.roundTime() - now) + " s");
         }
         Commitment commitment = new Commitment(
-                new Signed<>(commit, signature(kept)),
-                TicketTree.of(kept.tickets().lines().toList()));
+                signedCommit(kept), TicketTree.of(kept.tickets().lines().toList()));
         try {
             Drawn drawn = room.draw(commitment, named == null ? null : beaconValue, now);
             return new String(drawn.record().file(), StandardCharsets.UTF_8);
@@ -328,18 +327,12 @@ final class TicketQueue implements AutoCloseable {
     }
 
     private static DrawCommit commitOf(DrawFiles kept) {
-        try {
-            return DrawCommit.readFile(kept.commit().getBytes(StandardCharsets.UTF_8))
-                    .document();
-        } catch (DrawCheckException e) {
-            throw new IllegalStateException("the kept commit does not read: " + e.getMessage(), e);
-        }
+        return signedCommit(kept).document();
     }
 
-    private static String signature(DrawFiles kept) {
+    private static Signed<DrawCommit> signedCommit(DrawFiles kept) {
         try {
-            return DrawCommit.readFile(kept.commit().getBytes(StandardCharsets.UTF_8))
-                    .signature();
+            return DrawCommit.readFile(kept.commit().getBytes(StandardCharsets.UTF_8));
         } catch (DrawCheckException e) {
             throw new IllegalStateException("the kept commit does not read: " + e.getMessage(), e);
         }

@@ -247,14 +247,16 @@ final class RoomApi {
                                             return;
                                         }
                                         ObjectNode body = NODES.objectNode();
-                                        switch (standing.state()) {
-                                            case QUEUED -> {
-                                                body.putNull("warning_msg");
-                                                body.put(
+                                        // a user the room knows gets its token (renewed when it expired)
+                                        Runnable putToken = () -> body.putNull("warning_msg")
+                                                .put(
                                                         "jwt_token",
                                                         expired
                                                                 ? tokens.issue(room, user, config.jwtExpirySeconds())
                                                                 : presented);
+                                        switch (standing.state()) {
+                                            case QUEUED -> {
+                                                putToken.run();
                                                 body.put("position", standing.position());
                                                 body.put("ready", false);
                                                 OptionalLong eta = admissions.estimatedWaitSeconds(
@@ -266,23 +268,13 @@ final class RoomApi {
                                                 }
                                             }
                                             case READY -> {
-                                                body.putNull("warning_msg");
-                                                body.put(
-                                                        "jwt_token",
-                                                        expired
-                                                                ? tokens.issue(room, user, config.jwtExpirySeconds())
-                                                                : presented);
+                                                putToken.run();
                                                 body.putNull("position");
                                                 body.put("ready", true);
                                                 body.put("estimated_wait_seconds", 0);
                                             }
                                             case REGISTERED -> {
-                                                body.putNull("warning_msg");
-                                                body.put(
-                                                        "jwt_token",
-                                                        expired
-                                                                ? tokens.issue(room, user, config.jwtExpirySeconds())
-                                                                : presented);
+                                                putToken.run();
                                                 body.putNull("position");
                                                 body.put("ready", false);
                                                 body.putNull("estimated_wait_seconds");
