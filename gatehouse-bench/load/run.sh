@@ -7,13 +7,16 @@
 # status polls and enqueues against the room's /health with a million users queued, in memory and
 # in Redis, and the heap and Redis memory those users take. The part `gateway` measures
 # `gatehouse gateway` against nginx `proxy_pass` in front of the same upstream (an nginx `return
-# 200`), and that upstream asked directly: pass-through, and with the rate limit and breaker on.
+# 200`), and that upstream asked directly: pass-through, and with the rate limit and breaker on. The
+# part `draw` opens a drawn queue (ecvrf) of a million tickets in memory and in Redis: how long the
+# open takes, how status answers meanwhile, the heap after, and `gatehouse verify` of every position.
 #
 #   gatehouse-bench/load/run.sh                 # http, memory and startup (about 8 minutes)
 #   gatehouse-bench/load/run.sh http            # only the load table
 #   gatehouse-bench/load/run.sh memory startup  # only those measurements
 #   gatehouse-bench/load/run.sh room            # only the waiting room (about 10 minutes)
 #   gatehouse-bench/load/run.sh gateway         # only the gateway (about 8 minutes)
+#   gatehouse-bench/load/run.sh draw            # only the drawn queue (about 4 minutes)
 #
 # Everything listens on and is sent to 127.0.0.1 only. Targets run one after the other, never at
 # the same time; every process started here is stopped on exit. The whole run holds
@@ -29,7 +32,8 @@
 # the queue), ROOM_ROUNDS (3), ROOM_STORES (memory redis), ROOM_WIDE_CONNECTIONS (256: enqueues are
 # measured with CONNECTIONS and with this many connections too, as a crowd arrives), REDIS_URL
 # (redis://127.0.0.1:6379; keys under a prefix of this run's, deleted at the end). The gateway part:
-# GATEWAY_ROUNDS (3; the targets take turns in each round).
+# GATEWAY_ROUNDS (3; the targets take turns in each round). The draw part: DRAW_TICKETS (1000000),
+# DRAW_STORES (memory redis), DRAW_JAVA_OPTS (-Xmx2g: the gateway's heap in this part).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,6 +59,9 @@ ROOM_STORES=${ROOM_STORES:-memory redis}
 ROOM_WIDE_CONNECTIONS=${ROOM_WIDE_CONNECTIONS:-256}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 GATEWAY_ROUNDS=${GATEWAY_ROUNDS:-3}
+DRAW_TICKETS=${DRAW_TICKETS:-1000000}
+DRAW_STORES=${DRAW_STORES:-memory redis}
+DRAW_JAVA_OPTS=${DRAW_JAVA_OPTS:--Xmx2g}
 
 # Gatehouse settings of the two paths: the allow server never fills a window during the run; the
 # deny server admits one request per key per hour, and every key is spent before measuring. Both
@@ -962,6 +969,75 @@ gateway_summary() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# The drawn queue: a pre-queue of DRAW_TICKETS opened, per store
+
+# draw_case STORE: a gateway with an ecvrf queue in STORE; DRAW_TICKETS enqueued (h2load -n, exact),
+# then POST /queue/open timed while one ticket's status is polled; the heap after, and `gatehouse
+# verify` of every position from the served files. One row of draw.tsv.
+draw_case() {
+  local store=$1 yaml ticket open_s polls verify_s drawn heap_kb
+  yaml="upstream: http://127.0.0.1:9
+queue: {type: ecvrf, room: bench, vrf_key: \"$(printf '11%.0s' {1..32})\", signing_key: \"$(printf '22%.0s' {1..32})\"}
+"
+  if [ "$store" = redis ]; then
+    room_prefix="gatehouse-bench-draw-$(date -u +%Y%m%d%H%M%S)-$$:"
+    redis-cli -u "$REDIS_URL" ping >/dev/null || die "no Redis at $REDIS_URL"
+    yaml="${yaml}store: {backend: redis, key_prefix: \"$room_prefix\", redis: {addr: \"$(redis_addr)\"}}
+"
+  fi
+  JAVA_OPTS=$DRAW_JAVA_OPTS start_gateway "draw-$store" "$yaml"
+  ticket=$(curl -fs -X POST "http://127.0.0.1:$gh_port/__gatehouse__/enqueue" | sed 's/.*"ticket_id":"\([0-9a-f]*\)".*/\1/')
+  printf "{}" >"$work/empty" # h2load posts a file, and cannot map an empty one
+  log "draw $store: enqueuing $((DRAW_TICKETS - 1)) more tickets"
+  taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" -n $((DRAW_TICKETS - 1)) -d "$work/empty" \
+    "http://127.0.0.1:$gh_port/__gatehouse__/enqueue" >"$RESULTS/draw-$store-enqueue.txt" 2>&1
+  curl -fs "http://127.0.0.1:$gh_admin/queue" >"$RESULTS/draw-$store-before.json"
+  : >"$work/polls"
+  (
+    while [ ! -f "$work/opened" ]; do
+      curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$gh_port/__gatehouse__/status?ticket=$ticket" >>"$work/polls"
+    done
+  ) &
+  local poller=$!
+  open_s=$(curl -fs -o "$RESULTS/draw-$store-open.json" -w '%{time_total}' -X POST --max-time 600 "http://127.0.0.1:$gh_admin/queue/open")
+  touch "$work/opened"
+  wait "$poller"
+  rm -f "$work/opened"
+  drawn=$(sed 's/.*"drawn":\([0-9]*\).*/\1/' "$RESULTS/draw-$store-open.json")
+  polls=$(sort -n "$work/polls" | awk '{ v[NR] = $1 * 1000 } END { printf "%d polls, p50 %.1f ms, max %.1f ms", NR, v[int((NR + 1) / 2)], v[NR] }')
+  heap_kb=$(heap_used_kb "$gh_pid")
+  verify_s=$( { TIMEFORMAT=%R; time "$JAVA_HOME/bin/java" -jar "$work/gatehouse.jar" verify \
+    --record "http://127.0.0.1:$gh_port/__gatehouse__/draw/record" --commit "http://127.0.0.1:$gh_port/__gatehouse__/draw/commit" \
+    --tickets "http://127.0.0.1:$gh_port/__gatehouse__/draw/tickets" --ticket "$ticket" \
+    --proof "http://127.0.0.1:$gh_port/__gatehouse__/draw/proof?ticket=$ticket" >"$RESULTS/draw-$store-verify.txt" 2>&1; } 2>&1 | tail -1)
+  grep -q '^positions: ok' "$RESULTS/draw-$store-verify.txt" || die "verify failed: $RESULTS/draw-$store-verify.txt"
+  printf '%s\t%s\t%s\t%s\t%s\t%.0f\n' "$store" "$drawn" "$open_s" "$polls" "$verify_s" "$((heap_kb / 1024))" >>"$RESULTS/draw.tsv"
+  log "  => draw $store: $drawn tickets opened in $open_s s; status during the open: $polls; verify $verify_s s"
+  stop "$gh_pid"
+  if [ "$store" = redis ]; then
+    delete_redis_keys "$room_prefix"
+    room_prefix=""
+  fi
+}
+
+redis_addr() { local hostport=${REDIS_URL#redis://}; echo "${hostport%%/*}"; }
+
+draw_table() {
+  local store
+  for store in $DRAW_STORES; do draw_case "$store"; done
+}
+
+draw_summary() {
+  echo "Drawn queue: $DRAW_TICKETS tickets enqueued (h2load -n), then POST /queue/open timed (curl) while one"
+  echo "ticket's status is polled in a loop; heap after a full GC; \`gatehouse verify\` of every position from the URLs."
+  echo
+  echo "| store | tickets drawn | open, s | status polls during the open | verify all, s | heap after, MiB |"
+  echo "| --- | ---: | ---: | --- | ---: | ---: |"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$RESULTS/draw.tsv"
+  echo
+}
+
+# ---------------------------------------------------------------------------------------------
 # Summary
 
 summary() {
@@ -995,6 +1071,7 @@ summary() {
     fi
     if [ -f "$RESULTS/room.tsv" ]; then room_summary; fi
     if [ -f "$RESULTS/gateway.tsv" ]; then gateway_summary; fi
+    if [ -f "$RESULTS/draw.tsv" ]; then draw_summary; fi
     for part in memory startup room-memory; do
       if [ -f "$RESULTS/$part.tsv" ]; then
         echo "| $part | |"
@@ -1012,8 +1089,8 @@ main() {
   if [ "${#parts[@]}" = 0 ]; then parts=(http memory startup); fi
   for part in "${parts[@]}"; do
     case "$part" in
-      http | memory | startup | room | gateway) ;;
-      *) die "unknown part: $part (expected http, memory, startup, room or gateway)" ;;
+      http | memory | startup | room | gateway | draw) ;;
+      *) die "unknown part: $part (expected http, memory, startup, room, gateway or draw)" ;;
     esac
   done
   take_lock "$@"
@@ -1033,6 +1110,7 @@ main() {
       startup) startup ;;
       room) room_table ;;
       gateway) gateway_table ;;
+      draw) draw_table ;;
     esac
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.txt"
