@@ -49,8 +49,20 @@ public final class GuardedTransport implements Transport {
         this.limits = limits;
     }
 
-    /** The NIO transport, guarding HTTP listeners with {@code limits}, for {@code Vertx.builder().withTransport}. */
-    public static io.vertx.core.transport.Transport nio(HttpLimits limits) {
+    /**
+     * Linux's epoll where its native library loads, else NIO, guarding HTTP listeners with {@code
+     * limits}, for {@code Vertx.builder().withTransport}.
+     */
+    public static io.vertx.core.transport.Transport guarded(HttpLimits limits) {
+        io.vertx.core.transport.Transport epoll = io.vertx.core.transport.Transport.EPOLL;
+        if (epoll != null && epoll.available()) {
+            Transport linux = ((TransportInternal) epoll).implementation();
+            LOG.debug("event loops on epoll");
+            return new TransportInternal("epoll", true, null, new GuardedTransport(linux, limits));
+        }
+        LOG.info(
+                "event loops on Java NIO: epoll is not available here ({})",
+                epoll == null ? "no native transport" : String.valueOf(epoll.unavailabilityCause()));
         Transport nio = ((TransportInternal) io.vertx.core.transport.Transport.NIO).implementation();
         return new TransportInternal("nio", true, null, new GuardedTransport(nio, limits));
     }

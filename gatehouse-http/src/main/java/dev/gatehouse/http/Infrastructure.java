@@ -67,8 +67,9 @@ public final class Infrastructure implements AutoCloseable {
             this.redis = store.type() == StoreSettings.Type.REDIS
                     ? Optional.of(closer.add("redis", SharedRedis.connect(store, metrics)))
                     : Optional.empty();
-            this.vertx =
-                    Vertx.builder().withTransport(GuardedTransport.nio(limits)).build();
+            this.vertx = Vertx.builder()
+                    .withTransport(GuardedTransport.guarded(limits))
+                    .build();
             closer.add("vertx", () -> {
                 try {
                     vertx.close()
