@@ -6,17 +6,19 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.gatehouse.gateway.GatewayMetrics.Verified;
 import dev.gatehouse.http.ClientText;
+import dev.gatehouse.http.Download;
+import dev.gatehouse.http.ErrorStyle;
+import dev.gatehouse.http.RequestContext;
+import dev.gatehouse.http.WebAssets;
 import dev.gatehouse.proof.pow.Challenge;
 import dev.gatehouse.proof.pow.PowAlgorithm;
 import dev.gatehouse.proof.pow.PowVerdict;
 import dev.gatehouse.proof.pow.ProofOfWork;
 import dev.gatehouse.proof.token.AdmissionTokens;
 import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.RoomDraw;
 import dev.gatehouse.waitingroom.draw.Beacon;
 import dev.gatehouse.waitingroom.draw.DrawRecord;
-import dev.gatehouse.waitingroom.draw.TicketList;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -26,8 +28,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -36,7 +36,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,8 +61,8 @@ final class AdminApi {
     private static final JsonFactory JSON = new JsonFactory();
     private static final String JSON_TYPE = "application/json";
 
-    /** The challenge page's assets, served under {@code <prefix>assets/}. */
-    private static final List<String> ASSETS = List.of("challenge.js", "pow-worker.js");
+    /** The browser SDK's modules the challenge page's worker runs, served under {@code <prefix>assets/}. */
+    private static final List<String> SDK_ASSETS = List.of("pow-worker.js", "pow.js");
 
     private static final String PAGE = resource("challenge.html");
 
@@ -92,14 +91,9 @@ final class AdminApi {
     }
 
     void mount(Router router) {
-        for (String asset : ASSETS) {
-            Buffer script = Buffer.buffer(resource(asset));
-            router.get(prefix + "assets/" + asset)
-                    .handler(ctx -> ctx.response()
-                            .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
-                            .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=3600")
-                            .putHeader("X-Content-Type-Options", "nosniff")
-                            .end(script));
+        WebAssets.serveScript(router, prefix + "assets/challenge.js", Buffer.buffer(resource("challenge.js")));
+        for (String asset : SDK_ASSETS) {
+            WebAssets.serveScript(router, prefix + "assets/" + asset, WebAssets.sdk(asset));
         }
         router.route(prefix + "page").handler(ctx -> {
             if (method(ctx, HttpMethod.GET, HttpMethod.HEAD)
@@ -132,7 +126,7 @@ final class AdminApi {
      * queue is opened.
      */
     private void mountDraw(Router router, String base) {
-        for (String file : List.of("record", "commit", "tickets", "proof")) {
+        for (String file : RoomDraw.FILES) {
             router.route(base + file).handler(ctx -> {
                 if (method(ctx, HttpMethod.GET, HttpMethod.HEAD) && configured(ctx, queue.isPresent(), "queue")) {
                     drawFile(ctx, file);
@@ -142,51 +136,25 @@ final class AdminApi {
     }
 
     private void drawFile(RoutingContext ctx, String file) {
-        boolean head = ctx.request().method().equals(HttpMethod.HEAD);
-        if (file.equals("proof")) {
-            Optional<String> ticket = param(ctx, "ticket");
-            if (ticket.isEmpty()) {
-                return;
-            }
-            if (!TicketList.isId(ticket.get())) {
-                error(
-                        ctx.response(),
-                        400,
-                        ticket.get().isEmpty() ? "ticket required" : "ticket: not a ticket id of a draw");
-                return;
-            }
-            onContext(queue.orElseThrow().proof(ticket.get()), (proof, failure) -> {
-                if (failure != null || proof == null) {
+        Optional<RoomDraw> draw = queue.orElseThrow().draw();
+        Optional<String> ticket = file.equals("proof") ? param(ctx, "ticket") : Optional.of("");
+        if (draw.isEmpty()) {
+            error(ctx.response(), 404, "no draw yet");
+        } else if (ticket.isPresent()) { // else answered 400
+            RequestContext.whenComplete(draw.get().file(file, ticket.get()), (answer, failure) -> {
+                if (failure != null || answer == null) {
                     storeFailed(ctx, "draw unavailable", failure == null ? new IllegalStateException("none") : failure);
-                } else if (proof.isEmpty()) {
-                    error(ctx.response(), 404, "no draw, or the ticket is not in it");
                 } else {
-                    Download.send(ctx.response(), head, JSON_TYPE, proof.get().file());
+                    Download.sendOrRefuse(
+                            ctx,
+                            ErrorStyle.ERROR,
+                            answer.mediaType(),
+                            answer.bytes(),
+                            answer.malformed(),
+                            answer.refusal());
                 }
             });
-            return;
         }
-        onContext(queue.orElseThrow().files(), (files, failure) -> {
-            if (failure != null || files == null) {
-                storeFailed(ctx, "draw unavailable", failure == null ? new IllegalStateException("none") : failure);
-            } else if (files.isEmpty()) {
-                error(ctx.response(), 404, "no draw yet");
-            } else {
-                TicketQueue.Kept kept = files.get();
-                byte[] record = kept.record();
-                switch (file) {
-                    case "record" -> {
-                        if (record == null) {
-                            error(ctx.response(), 404, "not drawn yet: the commit waits for its beacon round");
-                        } else {
-                            Download.send(ctx.response(), head, JSON_TYPE, record);
-                        }
-                    }
-                    case "commit" -> Download.send(ctx.response(), head, JSON_TYPE, kept.commit());
-                    default -> Download.send(ctx.response(), head, "text/plain; charset=us-ascii", kept.tickets());
-                }
-            }
-        });
     }
 
     /**
@@ -211,7 +179,8 @@ final class AdminApi {
     void mountPrivate(Router router) {
         router.route("/queue/open").handler(ctx -> {
             if (method(ctx, HttpMethod.POST) && configured(ctx, queue.isPresent(), "queue")) {
-                onContext(queue.orElseThrow().open(), (opened, failure) -> answerOpened(ctx, opened, failure));
+                RequestContext.whenComplete(
+                        queue.orElseThrow().open(), (opened, failure) -> answerOpened(ctx, opened, failure));
             }
         });
         router.route("/queue/reveal").handler(ctx -> {
@@ -234,14 +203,15 @@ final class AdminApi {
                                 + " bytes");
                 return;
             }
-            onContext(
+            RequestContext.whenComplete(
                     queue.orElseThrow().reveal(HexFormat.of().parseHex(hex)),
                     (opened, failure) -> answerOpened(ctx, opened, failure));
         });
         mountDraw(router, "/queue/draw/");
         router.route("/queue").handler(ctx -> {
             if (method(ctx, HttpMethod.GET, HttpMethod.HEAD) && configured(ctx, queue.isPresent(), "queue")) {
-                onContext(queue.orElseThrow().counts(), (counts, failure) -> answerCounts(ctx, counts, failure));
+                RequestContext.whenComplete(
+                        queue.orElseThrow().counts(), (counts, failure) -> answerCounts(ctx, counts, failure));
             }
         });
         router.route("/queue/advance").handler(ctx -> {
@@ -266,7 +236,8 @@ final class AdminApi {
                                 + QueueState.MAX_ADMITTED_PER_ADVANCE + ")");
                 return;
             }
-            onContext(queue.orElseThrow().advance(count), (counts, failure) -> answerCounts(ctx, counts, failure));
+            RequestContext.whenComplete(
+                    queue.orElseThrow().advance(count), (counts, failure) -> answerCounts(ctx, counts, failure));
         });
     }
 
@@ -275,10 +246,10 @@ final class AdminApi {
      * beacon round, 409 when the queue's state refuses it.
      */
     private static void answerOpened(
-            RoutingContext ctx, TicketQueue.@Nullable Opened opened, @Nullable Throwable failure) {
+            RoutingContext ctx, RoomDraw.@Nullable Opened opened, @Nullable Throwable failure) {
         Throwable cause =
                 failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof TicketQueue.NotNowException refused) {
+        if (cause instanceof RoomDraw.RefusedException refused) {
             error(ctx.response(), 409, String.valueOf(refused.getMessage()));
             return;
         }
@@ -418,7 +389,7 @@ final class AdminApi {
         CompletionStage<PowVerdict> verdict = nonce.isEmpty() || nonce.length() > 2 * ProofOfWork.MAX_NONCE_BYTES
                 ? java.util.concurrent.CompletableFuture.completedStage(PowVerdict.INSUFFICIENT_WORK)
                 : pow.orElseThrow().verifyHex(id, nonce);
-        onContext(verdict, (result, failure) -> {
+        RequestContext.whenComplete(verdict, (result, failure) -> {
             if (failure != null) {
                 LOG.error("verifying a solution failed", failure);
                 error(ctx.response(), 500, "verify failed");
@@ -480,7 +451,7 @@ final class AdminApi {
             error(ctx.response(), 401, "admission token required");
             return;
         }
-        onContext(tokens.orElseThrow().verify(token), (verification, failure) -> {
+        RequestContext.whenComplete(tokens.orElseThrow().verify(token), (verification, failure) -> {
             if (failure != null) {
                 LOG.error("verifying an admission token failed", failure);
                 error(ctx.response(), 500, "admission verify failed");
@@ -500,7 +471,7 @@ final class AdminApi {
     }
 
     private void issueTicket(RoutingContext ctx) {
-        onContext(queue.orElseThrow().enqueue(), (ticket, failure) -> {
+        RequestContext.whenComplete(queue.orElseThrow().enqueue(), (ticket, failure) -> {
             if (failure != null) {
                 storeFailed(ctx, "enqueue failed", failure);
                 return;
@@ -532,7 +503,7 @@ final class AdminApi {
             error(ctx.response(), 404, "unknown ticket");
             return;
         }
-        onContext(queue.orElseThrow().status(ticket), (status, failure) -> {
+        RequestContext.whenComplete(queue.orElseThrow().status(ticket), (status, failure) -> {
             if (failure != null) {
                 storeFailed(ctx, "status failed", failure);
                 return;
@@ -553,37 +524,13 @@ final class AdminApi {
         });
     }
 
-    /**
-     * Handles {@code stage}'s outcome on the request's own Vert.x context: a store in Redis answers on
-     * its client's threads, an Argon2id verdict on the hash pool's, and the answer is written where
-     * the request lives.
-     */
-    @SuppressWarnings("ReferenceEquality") // the same context object: already where the request lives
-    private static <T> void onContext(CompletionStage<T> stage, BiConsumer<@Nullable T, @Nullable Throwable> then) {
-        Context context = Vertx.currentContext();
-        stage.whenComplete((value, failure) -> {
-            if (context == null || Vertx.currentContext() == context) {
-                then.accept(value, failure);
-            } else {
-                context.runOnContext(v -> then.accept(value, failure));
-            }
-        });
-    }
-
     /** Whether the client came over TLS, to the gateway or (as its proxy says) to a proxy in front of it. */
     private static boolean secure(RoutingContext ctx) {
         return ctx.request().isSSL() || "https".equalsIgnoreCase(ctx.request().getHeader("X-Forwarded-Proto"));
     }
 
     private static String resource(String name) {
-        try (InputStream in = AdminApi.class.getResourceAsStream("page/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("page/" + name + " is missing from the jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new String(WebAssets.read(AdminApi.class, "page/" + name), StandardCharsets.UTF_8);
     }
 
     /** A store that failed (Redis down): 503, the failure logged once without its stack for the client's sake. */
@@ -701,7 +648,7 @@ final class AdminApi {
     }
 
     static void error(HttpServerResponse response, int status, String message) {
-        json(response, status, "{\"error\":\"" + quote(message) + "\"}");
+        ErrorStyle.ERROR.send(response, status, message);
     }
 
     private static void json(HttpServerResponse response, int status, String body) {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.testing.ManualClock;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,7 +54,7 @@ final class AdmissionCookieGatewayTest {
     }
 
     @Test
-    void aBrowserWithoutTheCookieGetsTheChallengePage() {
+    void aBrowserWithoutTheCookieGetsTheChallengePage() throws Exception {
         HttpResponse<String> page = gateway.get("/shop", "Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
 
         assertThat(page.statusCode()).isEqualTo(401);
@@ -65,7 +67,10 @@ final class AdmissionCookieGatewayTest {
                 .contains("<noscript>");
         assertThat(gateway.get("/__gatehouse__/assets/challenge.js").headers().firstValue("Content-Type"))
                 .hasValue("text/javascript; charset=utf-8");
-        assertThat(gateway.get("/__gatehouse__/assets/pow-worker.js").body()).contains("crypto.subtle.digest");
+        // the worker and its solver are the browser SDK's own files (clients/js/src), as tested there
+        assertThat(gateway.get("/__gatehouse__/assets/pow-worker.js").body())
+                .isEqualTo(Files.readString(Path.of("..", "clients", "js", "src", "pow-worker.js")));
+        assertThat(gateway.get("/__gatehouse__/assets/pow.js").body()).contains("crypto?.subtle");
     }
 
     @Test

@@ -190,7 +190,7 @@ final class DrawnQueueTest {
             assertThat(refused.statusCode()).isEqualTo(409);
             assertThat(refused.body())
                     .contains("the kept commit cannot be drawn here: the commitment names other keys than this draw's")
-                    .contains("every replica needs the same queue.vrf_key and queue.signing_key");
+                    .contains("every replica needs the same VRF and signing keys");
             assertThat(admin(first, "/queue/reveal?beacon_value=" + "cd".repeat(32))
                             .statusCode())
                     .isEqualTo(200);

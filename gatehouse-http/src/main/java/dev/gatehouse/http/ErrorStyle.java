@@ -21,7 +21,7 @@ public enum ErrorStyle {
     /** FastAPI, as GatekeeperAPI answers: {@code {"detail":"…"}}. */
     DETAIL("detail"),
 
-    /** Wicket's admin API: {@code {"error":"…"}}. */
+    /** Wicket's admin API: {@code {"error":"…"}} and a newline, as Go's JSON encoder ends a value. */
     ERROR("error");
 
     /** The content type of plain-text answers, as gocc (echo) writes it; made once (Vert.x checks a String per set). */
@@ -59,7 +59,7 @@ public enum ErrorStyle {
         String quoted = new String(JsonStringEncoder.getInstance().quoteAsString(message));
         response.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-                .end("{\"" + field + "\":\"" + quoted + "\"}" + (this == PLAIN ? "\n" : ""));
+                .end("{\"" + field + "\":\"" + quoted + "\"}" + (this == DETAIL ? "" : "\n"));
     }
 
     /** Ends {@code response} with {@code status} and {@code text} as {@code text/plain}, in any style. */

@@ -131,10 +131,10 @@ class ListenersTest {
         return Stream.of(
                 Arguments.of(ErrorStyle.PLAIN, "/nope", 404, "{\"message\":\"Not Found\"}\n"),
                 Arguments.of(ErrorStyle.DETAIL, "/nope", 404, "{\"detail\":\"Not Found\"}"),
-                Arguments.of(ErrorStyle.ERROR, "/nope", 404, "{\"error\":\"Not Found\"}"),
+                Arguments.of(ErrorStyle.ERROR, "/nope", 404, "{\"error\":\"Not Found\"}\n"),
                 Arguments.of(ErrorStyle.PLAIN, "/refused", 409, "taken: \"x\""),
                 Arguments.of(ErrorStyle.DETAIL, "/refused", 409, "{\"detail\":\"taken: \\\"x\\\"\"}"),
-                Arguments.of(ErrorStyle.ERROR, "/refused", 409, "{\"error\":\"taken: \\\"x\\\"\"}"));
+                Arguments.of(ErrorStyle.ERROR, "/refused", 409, "{\"error\":\"taken: \\\"x\\\"\"}\n"));
     }
 
     @ParameterizedTest
@@ -176,7 +176,7 @@ class ListenersTest {
 
         assertThat(answer.statusCode()).isEqualTo(413);
         assertThat(answer.body())
-                .isEqualTo("{\"error\":\"request body too large: 11 bytes (expected: <= 10, http.max-body-bytes)\"}");
+                .isEqualTo("{\"error\":\"request body too large: 11 bytes (expected: <= 10, http.max-body-bytes)\"}\n");
     }
 
     @Test

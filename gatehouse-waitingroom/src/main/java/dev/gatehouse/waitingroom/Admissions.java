@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps every room moving: calls {@link QueueState#advance} for each room when it next needs it (its
- * next tick, a ready user's expiry, an abandonment), at least every {@code maxSleepMillis} so that
+ * next tick, a ready user's expiry, an abandonment), each time after what the room needs first (its
+ * event's steps), at least every {@code maxSleepMillis} so that
  * what other replicas change is seen, and at once when {@link #nudge}d (a seat freed, a config
  * changed). Every replica runs one; the store makes each tick happen once. It also writes the audit
  * log of admissions and keeps each room's latest counts and measured admission rate, for metrics and
@@ -45,6 +46,7 @@ public final class Admissions implements AutoCloseable {
     private final Scheduler scheduler;
     private final long maxSleepMillis;
     private final WaitListener waits;
+    private final BeforeAdvance before;
     private final Map<String, RoomLoop> loops = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -54,14 +56,25 @@ public final class Admissions implements AutoCloseable {
         void waited(String room, long millis);
     }
 
+    /** What a room needs before each advance (its event: {@link RoomEvents}); it never fails. */
+    @FunctionalInterface
+    public interface BeforeAdvance {
+        CompletionStage<@Nullable Void> run(String room, long nowMillis);
+
+        /** Nothing. */
+        BeforeAdvance NOTHING = (room, nowMillis) -> CompletableFuture.completedFuture(null);
+    }
+
     public Admissions(
             QueueState state,
             TenantStore audit,
             WallClock clock,
             Scheduler scheduler,
             long maxSleepMillis,
-            WaitListener waits) {
+            WaitListener waits,
+            BeforeAdvance before) {
         this.waits = waits;
+        this.before = before;
         this.state = state;
         this.audit = audit;
         this.clock = clock;
@@ -180,7 +193,9 @@ public final class Admissions implements AutoCloseable {
             long now = clock.epochMillis();
             CompletionStage<Advance> advanced;
             try {
-                advanced = state.advance(room, now).thenCompose(advance -> sampled(advance, now));
+                advanced = before.run(room, now)
+                        .thenCompose(ready -> state.advance(room, now))
+                        .thenCompose(advance -> sampled(advance, now));
             } catch (RuntimeException e) {
                 advanced = CompletableFuture.failedFuture(e);
             }

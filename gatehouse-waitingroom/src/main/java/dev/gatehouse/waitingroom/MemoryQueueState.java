@@ -100,6 +100,11 @@ public final class MemoryQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Prequeue> prequeue(String room) {
+        return done(room, r -> r.prequeue);
+    }
+
+    @Override
     public CompletionStage<Optional<List<String>>> closePrequeue(String room) {
         return done(room, r -> {
             if (r.prequeue != Prequeue.OPEN && r.prequeue != Prequeue.CLOSED) {
@@ -197,14 +202,6 @@ public final class MemoryQueueState implements QueueState {
         Entry(String user) {
             this.user = user;
         }
-    }
-
-    /** Where a room's pre-queue is. */
-    private enum Prequeue {
-        NONE,
-        OPEN,
-        CLOSED,
-        ENDED
     }
 
     /** One room's state; every method runs under the room's lock. */

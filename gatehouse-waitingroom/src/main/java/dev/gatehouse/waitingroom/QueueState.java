@@ -71,6 +71,9 @@ public interface QueueState {
      */
     CompletionStage<Boolean> startPrequeue(String room);
 
+    /** Where the room's pre-queue is: none yet, open, closed for its draw, or ended (the draw placed). */
+    CompletionStage<Prequeue> prequeue(String room);
+
     /**
      * Closes the room's pre-queue for its draw: the users registered so far, in no particular order;
      * whoever enqueues from now on registers behind the draw. Asked again before {@link #placeDrawn}
@@ -112,6 +115,14 @@ public interface QueueState {
 
     /** Most users one {@link #advance} admits; a larger budget is spent by calling it again. */
     int MAX_ADMITTED_PER_ADVANCE = 10_000;
+
+    /** Where a room's pre-queue is; a room holds one pre-queue in its life. */
+    enum Prequeue {
+        NONE,
+        OPEN,
+        CLOSED,
+        ENDED
+    }
 
     /** Where a user stands. */
     enum State {

@@ -16,9 +16,11 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.core.internal.Base64Url;
 import dev.gatehouse.core.internal.HmacSha256;
 import dev.gatehouse.core.time.WallClock;
+import dev.gatehouse.waitingroom.draw.TicketList;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -58,6 +60,10 @@ public final class QueueTokens {
     private final JWSSigner signer;
     private final HmacSha256 mac;
     private final WallClock clock;
+    private final HmacSha256 tickets;
+
+    /** What the secret signs to make the key of draw tickets, which is never a token's key. */
+    private static final byte[] TICKET_KEY_LABEL = "gatehouse/draw/v1 ticket key".getBytes(StandardCharsets.US_ASCII);
 
     /** Tokens signed with the UTF-8 bytes of {@code secret}, which must have {@link #MIN_SECRET_BYTES}. */
     public QueueTokens(String secret, WallClock clock) {
@@ -69,6 +75,18 @@ public final class QueueTokens {
         this.mac = new HmacSha256(key);
         this.signer = new Hs256Signer(mac);
         this.clock = clock;
+        this.tickets = new HmacSha256(mac.mac(TICKET_KEY_LABEL));
+    }
+
+    /**
+     * The ticket id under which {@code user} of {@code tenantId} takes part in the room's draw: the
+     * first 16 bytes, in lowercase hex, of HMAC-SHA256 under a key derived from the secret (so every
+     * replica derives the same), of the tenant id, a zero byte and the user id. The ticket list is
+     * public after a draw; without the secret, it tells nobody which user ids are in it.
+     */
+    public String drawTicket(String tenantId, String user) {
+        byte[] message = (tenantId + '\0' + user).getBytes(StandardCharsets.UTF_8);
+        return HexFormat.of().formatHex(tickets.mac(message), 0, TicketList.ID_LENGTH / 2);
     }
 
     /**

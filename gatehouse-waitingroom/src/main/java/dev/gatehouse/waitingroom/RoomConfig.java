@@ -9,8 +9,11 @@ import java.util.function.ToLongFunction;
 
 /**
  * How one tenant's room admits: GatekeeperAPI's eight fields under their wire names, and
- * Gatehouse's {@code max_active_users} (capacity admission; 0 = off) and {@code
- * abandon_after_seconds} (0 = off). Every value is within its {@link Field}'s range.
+ * Gatehouse's {@code max_active_users} (capacity admission; 0 = off), {@code abandon_after_seconds}
+ * (0 = off) and the room's event, {@code prequeue_opens_at} and {@code opens_at} (Unix seconds; both
+ * 0 = none): users who enqueue from the first until the second are registered, and their order is
+ * drawn at the second. Every value is within its {@link Field}'s range, and an event's pre-queue
+ * opens before the event.
  */
 public record RoomConfig(
         long admissionLimit,
@@ -22,9 +25,14 @@ public record RoomConfig(
         long ipStatusPollingLimit,
         long ipStatusPollingLimitInterval,
         long maxActiveUsers,
-        long abandonAfterSeconds) {
+        long abandonAfterSeconds,
+        long prequeueOpensAt,
+        long opensAt) {
 
     private static final long DAY_SECONDS = 86_400;
+
+    /** The last second of the year 9999: no event is later. */
+    private static final long LAST_SECOND = 253_402_300_799L;
 
     /** A field as the wire names it, with its range. */
     public enum Field {
@@ -38,7 +46,9 @@ public record RoomConfig(
         IP_STATUS_POLLING_LIMIT_INTERVAL(
                 "ip_status_polling_limit_interval", 1, DAY_SECONDS, RoomConfig::ipStatusPollingLimitInterval),
         MAX_ACTIVE_USERS("max_active_users", 0, 100_000_000, RoomConfig::maxActiveUsers),
-        ABANDON_AFTER_SECONDS("abandon_after_seconds", 0, DAY_SECONDS, RoomConfig::abandonAfterSeconds);
+        ABANDON_AFTER_SECONDS("abandon_after_seconds", 0, DAY_SECONDS, RoomConfig::abandonAfterSeconds),
+        PREQUEUE_OPENS_AT("prequeue_opens_at", 0, LAST_SECOND, RoomConfig::prequeueOpensAt),
+        OPENS_AT("opens_at", 0, LAST_SECOND, RoomConfig::opensAt);
 
         private final String wireName;
         private final long min;
@@ -88,9 +98,9 @@ public record RoomConfig(
     /**
      * A new tenant's config: GatekeeperAPI's documented example values (1,000 users every 5 s, tokens
      * for 300 s, ready for 600 s), per-IP limits a browser polling every second stays under, no
-     * capacity bound and no abandonment.
+     * capacity bound, no abandonment and no event.
      */
-    public static final RoomConfig DEFAULTS = new RoomConfig(1_000, 5, 300, 600, 100, 60, 120, 60, 0, 0);
+    public static final RoomConfig DEFAULTS = new RoomConfig(1_000, 5, 300, 600, 100, 60, 120, 60, 0, 0, 0, 0);
 
     public RoomConfig {
         long[] given = {
@@ -103,7 +113,9 @@ public record RoomConfig(
             ipStatusPollingLimit,
             ipStatusPollingLimitInterval,
             maxActiveUsers,
-            abandonAfterSeconds
+            abandonAfterSeconds,
+            prequeueOpensAt,
+            opensAt
         }; // in declaration order; the accessors would read the fields, which are assigned after this body
         Field[] fields = Field.values();
         for (int i = 0; i < fields.length; i++) {
@@ -114,6 +126,30 @@ public record RoomConfig(
                         field.wireName + ": " + value + " (expected: " + field.min + ".." + field.max + ")");
             }
         }
+        Optional<String> event = eventProblem(prequeueOpensAt, opensAt);
+        if (event.isPresent()) {
+            throw new IllegalArgumentException(event.get());
+        }
+    }
+
+    /**
+     * What is wrong with an event from {@code prequeueOpensAt} to {@code opensAt} (Unix seconds, each
+     * within its field's range), if anything: both are 0 (no event), or both are set, the first before
+     * the second.
+     */
+    public static Optional<String> eventProblem(long prequeueOpensAt, long opensAt) {
+        if ((prequeueOpensAt == 0) != (opensAt == 0)) {
+            return Optional.of("an event needs both prequeue_opens_at and opens_at (or both 0: no event)");
+        }
+        if (prequeueOpensAt != 0 && prequeueOpensAt >= opensAt) {
+            return Optional.of("prequeue_opens_at must be before opens_at");
+        }
+        return Optional.empty();
+    }
+
+    /** Whether the room has an event. */
+    public boolean hasEvent() {
+        return opensAt != 0;
     }
 
     /** The values of every field, in declaration order. */
@@ -155,7 +191,9 @@ public record RoomConfig(
                 ordered.get(6),
                 ordered.get(7),
                 ordered.get(8),
-                ordered.get(9));
+                ordered.get(9),
+                ordered.get(10),
+                ordered.get(11));
     }
 
     public long admissionFrequencyMillis() {
@@ -168,5 +206,13 @@ public record RoomConfig(
 
     public long abandonAfterMillis() {
         return abandonAfterSeconds * 1000;
+    }
+
+    public long prequeueOpensAtMillis() {
+        return prequeueOpensAt * 1000;
+    }
+
+    public long opensAtMillis() {
+        return opensAt * 1000;
     }
 }

@@ -24,11 +24,15 @@ public final class TenantDirectory implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TenantDirectory.class);
 
-    private record Snapshot(List<Tenant> tenants, Map<String, Tenant> byKeyHash) {
+    private record Snapshot(List<Tenant> tenants, Map<String, Tenant> byKeyHash, Map<String, Tenant> byId) {
         static Snapshot of(List<Tenant> tenants) {
             Map<String, Tenant> byKeyHash = new HashMap<>();
-            tenants.forEach(tenant -> byKeyHash.put(tenant.keyHash(), tenant));
-            return new Snapshot(List.copyOf(tenants), Map.copyOf(byKeyHash));
+            Map<String, Tenant> byId = new HashMap<>();
+            tenants.forEach(tenant -> {
+                byKeyHash.put(tenant.keyHash(), tenant);
+                byId.put(tenant.id(), tenant);
+            });
+            return new Snapshot(List.copyOf(tenants), Map.copyOf(byKeyHash), Map.copyOf(byId));
         }
     }
 
@@ -77,6 +81,11 @@ public final class TenantDirectory implements AutoCloseable {
     /** The live tenant whose key is {@code apiKey}. */
     public Optional<Tenant> byKey(String apiKey) {
         return Optional.ofNullable(snapshot.byKeyHash().get(ApiKeys.hash(apiKey)));
+    }
+
+    /** The live tenant whose id is {@code id}. */
+    public Optional<Tenant> byId(String id) {
+        return Optional.ofNullable(snapshot.byId().get(id));
     }
 
     /** The live tenants, by id. */

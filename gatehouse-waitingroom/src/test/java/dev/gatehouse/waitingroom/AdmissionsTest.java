@@ -22,7 +22,14 @@ class AdmissionsTest {
     private final List<Long> waits = new ArrayList<>();
 
     private Admissions admissions(QueueState over) {
-        return new Admissions(over, store, clock, clock, 1_000, (room, millis) -> waits.add(millis));
+        return new Admissions(
+                over,
+                store,
+                clock,
+                clock,
+                1_000,
+                (room, millis) -> waits.add(millis),
+                Admissions.BeforeAdvance.NOTHING);
     }
 
     private void configure(long limit, long frequency) {

@@ -67,6 +67,11 @@ class ForwardingQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Prequeue> prequeue(String room) {
+        return delegate.prequeue(room);
+    }
+
+    @Override
     public CompletionStage<java.util.Optional<java.util.List<String>>> closePrequeue(String room) {
         return delegate.closePrequeue(room);
     }

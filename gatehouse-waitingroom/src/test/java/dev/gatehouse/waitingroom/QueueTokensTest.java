@@ -195,6 +195,27 @@ class QueueTokensTest {
         return true;
     }
 
+    /**
+     * A user's draw ticket is the same on every replica (same secret), differs across rooms, users and
+     * secrets, and is not a token's MAC of the same words (the two keys differ).
+     */
+    @Test
+    void drawTicketsAreKeyedPerSecretRoomAndUser() throws Exception {
+        QueueTokens tokens = new QueueTokens(SECRET, now::get);
+        String ticket = tokens.drawTicket("room", "alice");
+        assertThat(ticket).matches("[0-9a-f]{32}");
+        assertThat(new QueueTokens(SECRET, now::get).drawTicket("room", "alice"))
+                .isEqualTo(ticket);
+        assertThat(tokens.drawTicket("room", "bob")).isNotEqualTo(ticket);
+        assertThat(tokens.drawTicket("other", "alice")).isNotEqualTo(ticket);
+        assertThat(new QueueTokens(SECRET + "!", now::get).drawTicket("room", "alice"))
+                .isNotEqualTo(ticket);
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        byte[] direct = mac.doFinal("room\0alice".getBytes(StandardCharsets.UTF_8));
+        assertThat(ticket).isNotEqualTo(java.util.HexFormat.of().formatHex(direct, 0, 16));
+    }
+
     @Test
     void aSecretShorterThan32BytesIsRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new QueueTokens("x".repeat(31), now::get))

@@ -24,7 +24,8 @@
 
   function solve(challenge) {
     return new Promise(function (resolve, reject) {
-      var worker = new Worker(prefix + 'assets/pow-worker.js');
+      // the browser SDK's solver (clients/js), a module worker
+      var worker = new Worker(prefix + 'assets/pow-worker.js', { type: 'module' });
       worker.onmessage = function (event) {
         worker.terminate();
         if (event.data.nonce) {

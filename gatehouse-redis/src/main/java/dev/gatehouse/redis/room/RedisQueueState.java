@@ -200,6 +200,20 @@ public final class RedisQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Prequeue> prequeue(String room) {
+        String key = keys(room)[1];
+        return answer(() -> redis.hget(key, "prequeue")).thenApply(phase -> switch (phase == null ? "" : phase) {
+            case "" -> Prequeue.NONE;
+            case "open" -> Prequeue.OPEN;
+            case "closed" -> Prequeue.CLOSED;
+            case "ended" -> Prequeue.ENDED;
+            default ->
+                throw new IllegalStateException(
+                        "room " + room + ": pre-queue \"" + phase + "\" is not one this version knows");
+        });
+    }
+
+    @Override
     public CompletionStage<Optional<List<String>>> closePrequeue(String room) {
         String registered = keys(room)[6];
         return this.<Long>run(RoomScripts.CLOSE_PREQUEUE, ScriptOutputType.INTEGER, room)

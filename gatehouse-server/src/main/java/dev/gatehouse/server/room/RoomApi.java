@@ -12,6 +12,7 @@ import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.time.WallClock;
+import dev.gatehouse.http.Download;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.RateLimitHeaders;
 import dev.gatehouse.waitingroom.Admissions;
@@ -21,12 +22,15 @@ import dev.gatehouse.waitingroom.QueueState.Standing;
 import dev.gatehouse.waitingroom.QueueTokens;
 import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
+import dev.gatehouse.waitingroom.RoomDraw;
+import dev.gatehouse.waitingroom.RoomEvents;
 import dev.gatehouse.waitingroom.Tenant;
 import dev.gatehouse.waitingroom.TenantDirectory;
 import dev.gatehouse.waitingroom.TenantStore;
 import dev.gatehouse.waitingroom.TenantStore.AuditEvent;
 import dev.gatehouse.waitingroom.TenantStore.AuditKind;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -77,6 +81,8 @@ final class RoomApi {
     private final TenantStore store;
     private final QueueTokens tokens;
     private final Admissions admissions;
+    private final RoomEvents events;
+    private final RoomDraws draws;
     private final KeyedRateLimiter ipLimits;
     private final WallClock clock;
     private final int trustedProxyHops;
@@ -90,6 +96,8 @@ final class RoomApi {
             TenantStore store,
             QueueTokens tokens,
             Admissions admissions,
+            RoomEvents events,
+            RoomDraws draws,
             KeyedRateLimiter ipLimits,
             WallClock clock,
             int trustedProxyHops) {
@@ -98,6 +106,8 @@ final class RoomApi {
         this.store = store;
         this.tokens = tokens;
         this.admissions = admissions;
+        this.events = events;
+        this.draws = draws;
         this.ipLimits = ipLimits;
         this.clock = clock;
         this.trustedProxyHops = trustedProxyHops;
@@ -114,6 +124,36 @@ final class RoomApi {
                 .handler(this::postConfig)
                 .failureHandler(RoomApi::bodyFailed);
         router.get("/health").handler(ctx -> sendJson(ctx.response(), 200, "{\"status\":\"healthy\"}"));
+        for (String file : RoomDraw.FILES) {
+            router.route(HttpMethod.GET, "/draw/:room/" + file).handler(ctx -> drawFile(ctx, file));
+            router.route(HttpMethod.HEAD, "/draw/:room/" + file).handler(ctx -> drawFile(ctx, file));
+        }
+    }
+
+    /**
+     * A room's draw file, for anyone to check: no key, since {@code gatehouse verify} and the
+     * visitors fetch them by URL; the room is named by its tenant id (which names no key).
+     */
+    private void drawFile(RoutingContext ctx, String file) {
+        String room = ctx.pathParam("room");
+        if (room == null || tenants.byId(room).isEmpty()) {
+            detail(ctx.response(), 404, "Not Found");
+            return;
+        }
+        String ticket = file.equals("proof") ? ctx.request().getParam("ticket", "") : "";
+        stage(() -> draws.of(room).file(file, ticket)).whenComplete((answer, failure) -> {
+            if (failure != null) {
+                unavailable(ctx, failure);
+            } else {
+                Download.sendOrRefuse(
+                        ctx,
+                        ErrorStyle.DETAIL,
+                        answer.mediaType(),
+                        answer.bytes(),
+                        answer.malformed(),
+                        answer.refusal());
+            }
+        });
     }
 
     /**
@@ -148,7 +188,7 @@ final class RoomApi {
             case "/queue/enqueue" -> "POST";
             case "/queue/finish" -> "DELETE";
             case "/config" -> "GET, POST";
-            default -> "GET";
+            default -> path.startsWith("/draw/") ? "GET, HEAD" : "GET";
         };
     }
 
@@ -201,9 +241,25 @@ final class RoomApi {
                                     putPosition(body, standing);
                                     body.put("message", standing.isReady() ? ALREADY_READY : ALREADY_QUEUED);
                                 }
+                                putEvent(body, room, userId, standing, config);
                                 sendJson(ctx.response(), 200, body);
                             });
                         }));
+    }
+
+    /**
+     * In a room with an event, where a known user checks the draw: its ticket id, the draw's files
+     * (a path under this server), and, while registered, when the draw runs.
+     */
+    private void putEvent(ObjectNode body, String room, String user, Standing standing, RoomConfig config) {
+        if (!config.hasEvent() || standing.state() == QueueState.State.UNKNOWN) {
+            return;
+        }
+        body.put("ticket", tokens.drawTicket(room, user));
+        body.put("draw", "/draw/" + room + "/");
+        if (standing.state() == QueueState.State.REGISTERED) {
+            body.put("opens_at", config.opensAt());
+        }
     }
 
     /** A queued user's position; a user registered in a pre-queue has none until the draw. */
@@ -288,6 +344,7 @@ final class RoomApi {
                                                 body.putNull("estimated_wait_seconds");
                                             }
                                         }
+                                        putEvent(body, room, user, standing, config);
                                         sendJson(ctx.response(), 200, body);
                                     });
                         }));
@@ -373,17 +430,33 @@ final class RoomApi {
             return;
         }
         long now = clock.epochMillis();
+        record Outcome(
+                @Nullable RoomConfig updated, @Nullable String refusal) {}
         stage(() -> state.config(room))
-                .thenCompose(current -> {
-                    RoomConfig updated = current.with(changes);
-                    return state.configure(room, updated, now).thenApply(done -> updated);
-                })
-                .whenComplete((updated, failure) -> {
+                .thenCompose(current -> eventRefusal(room, current, changes, now)
+                        .thenCompose(refusal -> {
+                            if (refusal.isPresent()) {
+                                return CompletableFuture.completedFuture(new Outcome(null, refusal.get()));
+                            }
+                            RoomConfig updated = current.with(changes);
+                            return state.configure(room, updated, now).thenApply(done -> new Outcome(updated, null));
+                        }))
+                .whenComplete((outcome, failure) -> {
                     if (failure != null) {
                         unavailable(ctx, failure);
                         return;
                     }
+                    if (outcome.refusal() != null) {
+                        ObjectNode given = NODES.objectNode();
+                        changes.forEach((field, value) -> given.put(field.wireName(), value));
+                        new Validation()
+                                .add("value_error", List.of("body"), "Value error, " + outcome.refusal(), given, null)
+                                .send(ctx.response());
+                        return;
+                    }
+                    RoomConfig updated = java.util.Objects.requireNonNull(outcome.updated());
                     configs.put(room, new CachedConfig(updated, now));
+                    events.configChanged(room);
                     store.saveConfig(room, updated).whenComplete((saved, notSaved) -> {
                         if (notSaved != null) {
                             LOG.warn("room {}: config not saved to the tenant store: {}", room, notSaved.toString());
@@ -393,6 +466,37 @@ final class RoomApi {
                     admissions.nudge(room); // the next tick is rescheduled from the new frequency
                     sendJson(ctx.response(), 200, configAnswer("Configuration updated successfully", updated));
                 });
+    }
+
+    /**
+     * Why {@code changes} to {@code current} cannot set the room's event, if they cannot: an event
+     * needs both times, the pre-queue first; a new {@code opens_at} must be ahead; and a room holds
+     * one event, so its times stay once the draw has begun, and an open pre-queue's users are not
+     * left without one.
+     */
+    private CompletionStage<Optional<String>> eventRefusal(
+            String room, RoomConfig current, Map<Field, Long> changes, long nowMillis) {
+        long prequeueOpensAt = changes.getOrDefault(Field.PREQUEUE_OPENS_AT, current.prequeueOpensAt());
+        long opensAt = changes.getOrDefault(Field.OPENS_AT, current.opensAt());
+        if (prequeueOpensAt == current.prequeueOpensAt() && opensAt == current.opensAt()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        Optional<String> problem = RoomConfig.eventProblem(prequeueOpensAt, opensAt);
+        if (problem.isPresent()) {
+            return CompletableFuture.completedFuture(problem);
+        }
+        if (opensAt != 0 && opensAt != current.opensAt() && opensAt * 1000 <= nowMillis) {
+            return CompletableFuture.completedFuture(Optional.of("opens_at is not in the future"));
+        }
+        return state.prequeue(room).thenApply(phase -> switch (phase) {
+            case NONE -> Optional.<String>empty();
+            case OPEN ->
+                opensAt == 0
+                        ? Optional.of("the event's pre-queue is open and its users wait for the draw: move opens_at"
+                                + " instead")
+                        : Optional.<String>empty();
+            case CLOSED, ENDED -> Optional.of("the room's event has been drawn; a room holds one event");
+        });
     }
 
     /** Reads the JSON object of fields to change, adding an error for each bad one. */
@@ -675,6 +779,7 @@ final class RoomApi {
                 ctx.request().method(),
                 ctx.request().path(),
                 failure.toString());
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
         detail(ctx.response(), 503, "The waiting room's store is unavailable; retry shortly");
     }
 

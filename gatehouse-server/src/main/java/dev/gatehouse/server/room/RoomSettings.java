@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The settings of the waiting room, with GatekeeperAPI's environment variables for its own: the
@@ -22,7 +23,11 @@ public record RoomSettings(
         long tenantRefreshMillis,
         int metricsMaxTenants,
         String storeKeyPrefix,
-        int auditRetentionDays) {
+        int auditRetentionDays,
+        String drawVrfKey,
+        String drawSigningKey) {
+
+    private static final Pattern KEY_HEX = Pattern.compile("[0-9a-fA-F]{64}");
 
     public static final Setting<String> BUSINESS_IDS = Setting.secret(
             "room.business-ids",
@@ -83,6 +88,19 @@ public record RoomSettings(
             "Days the audit log keeps an event; older ones are deleted every hour (0: kept forever)",
             "--audit-retention-days");
 
+    public static final Setting<String> DRAW_VRF_KEY = Setting.secret(
+            "room.draw-vrf-key",
+            "GATEHOUSE_DRAW_VRF_KEY",
+            "ECVRF secret key drawing the events' orders, 64 hex digits; replicas must share it (empty: random per"
+                    + " process)",
+            "--draw-vrf-key");
+    public static final Setting<String> DRAW_SIGNING_KEY = Setting.secret(
+            "room.draw-signing-key",
+            "GATEHOUSE_DRAW_SIGNING_KEY",
+            "Ed25519 seed signing the events' draw records, 64 hex digits, not the VRF key; replicas must share it"
+                    + " (empty: random per process)",
+            "--draw-signing-key");
+
     /** The settings of the waiting room. */
     public static final List<Setting<?>> SETTINGS = List.of(
             BUSINESS_IDS,
@@ -92,7 +110,9 @@ public record RoomSettings(
             TENANT_REFRESH_MILLIS,
             METRICS_MAX_TENANTS,
             STORE_KEY_PREFIX,
-            AUDIT_RETENTION_DAYS);
+            AUDIT_RETENTION_DAYS,
+            DRAW_VRF_KEY,
+            DRAW_SIGNING_KEY);
 
     /**
      * The room's settings; throws {@link dev.gatehouse.http.settings.ConfigException} naming the
@@ -114,6 +134,11 @@ public record RoomSettings(
                             + " bytes, set by JWT_SECRET, when the room is on (room.business-ids or room.database-url"
                             + " is set)");
         }
+        String vrfKey = drawKey(settings, DRAW_VRF_KEY);
+        String signingKey = drawKey(settings, DRAW_SIGNING_KEY);
+        if (!vrfKey.isEmpty() && vrfKey.equalsIgnoreCase(signingKey)) {
+            throw settings.invalid(DRAW_SIGNING_KEY, "not the same key as room.draw-vrf-key (the draw needs two keys)");
+        }
         return new RoomSettings(
                 keys,
                 secret,
@@ -122,7 +147,17 @@ public record RoomSettings(
                 settings.get(TENANT_REFRESH_MILLIS),
                 settings.get(METRICS_MAX_TENANTS),
                 settings.get(STORE_KEY_PREFIX),
-                settings.get(AUDIT_RETENTION_DAYS));
+                settings.get(AUDIT_RETENTION_DAYS),
+                vrfKey,
+                signingKey);
+    }
+
+    private static String drawKey(ResolvedSettings settings, Setting<String> setting) {
+        String key = settings.get(setting).trim();
+        if (!key.isEmpty() && !KEY_HEX.matcher(key).matches()) {
+            throw settings.invalid(setting, "64 hex digits (32 bytes), or empty for a random key per process");
+        }
+        return key;
     }
 
     /** Whether the room is on: tenants come from keys given or from a database. */

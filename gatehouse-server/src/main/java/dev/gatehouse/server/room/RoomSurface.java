@@ -12,6 +12,7 @@ import dev.gatehouse.waitingroom.AuditRetention;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueTokens;
 import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.RoomEvents;
 import dev.gatehouse.waitingroom.Tenant;
 import dev.gatehouse.waitingroom.TenantDirectory;
 import dev.gatehouse.waitingroom.TenantStore;
@@ -78,9 +79,13 @@ public final class RoomSurface implements Surface {
             await(store.register(tenant), "registering tenant " + tenant.id());
         }
         RoomMetrics metrics = new RoomMetrics(infra.metrics(), settings.metricsMaxTenants());
+        QueueTokens tokens = new QueueTokens(settings.jwtSecret(), infra.wallClock());
+        RoomDraws draws = new RoomDraws(settings, state, tokens);
+        RoomEvents events = new RoomEvents(state, draws::of);
         Admissions admissions = infra.closeWith(
                 "admissions",
-                new Admissions(state, store, infra.wallClock(), infra.scheduler(), MAX_ADVANCE_SLEEP_MILLIS, metrics));
+                new Admissions(
+                        state, store, infra.wallClock(), infra.scheduler(), MAX_ADVANCE_SLEEP_MILLIS, metrics, events));
         metrics.countsFrom(admissions);
         Set<String> seeded = ConcurrentHashMap.newKeySet();
         TenantDirectory directory = infra.closeWith(
@@ -113,8 +118,10 @@ public final class RoomSurface implements Surface {
                 directory,
                 state,
                 store,
-                new QueueTokens(settings.jwtSecret(), infra.wallClock()),
+                tokens,
                 admissions,
+                events,
+                draws,
                 ipLimits,
                 infra.wallClock(),
                 settings.trustedProxyHops());

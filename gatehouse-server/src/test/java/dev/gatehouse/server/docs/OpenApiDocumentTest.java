@@ -95,7 +95,7 @@ class OpenApiDocumentTest {
                 });
             });
         });
-        assertThat(operations).hasSize(16);
+        assertThat(operations).hasSize(17);
     }
 
     @Test

@@ -326,7 +326,9 @@ class RoomApiTest {
                         "ip_status_polling_limit",
                         "ip_status_polling_limit_interval",
                         "max_active_users",
-                        "abandon_after_seconds");
+                        "abandon_after_seconds",
+                        "prequeue_opens_at",
+                        "opens_at");
         HttpResponse<String> updated =
                 post("/config", "{\"admission_limit\": 20, \"admission_frequency\": \"10\"}", "business_id", KEY);
         assertThat(updated.statusCode()).isEqualTo(200);
@@ -546,9 +548,15 @@ class RoomApiTest {
                         "GET /health",
                         "GET /docs",
                         "GET /redoc",
-                        "GET /openapi.json");
+                        "GET /openapi.json",
+                        "GET /draw/{room}/{file}");
         for (String operation : operations) {
-            String[] parts = operation.split(" ");
+            String[] parts = operation
+                    .replace(
+                            "{room}",
+                            dev.gatehouse.waitingroom.Tenant.ofBusinessId(KEY).id())
+                    .replace("{file}", "proof") // 400 without a ticket: served, where a file not drawn yet is 404
+                    .split(" ");
             int status = call(parts[0], parts[1], "business_id", KEY, "user_id", "doc-user")
                     .statusCode();
             assertThat(status).as(operation).isNotIn(404, 405);
@@ -567,6 +575,22 @@ class RoomApiTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("at least 32 bytes")
                 .hasMessageNotContaining("short");
+        server = start(Map.of());
+    }
+
+    @Test
+    void drawKeysAre64HexDigitsAndTwoKeys() {
+        server.close();
+        assertThatThrownBy(() -> start(Map.of(RoomSettings.DRAW_VRF_KEY, "not-hex-and-secret")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("room.draw-vrf-key")
+                .hasMessageContaining("64 hex digits")
+                .hasMessageNotContaining("not-hex-and-secret");
+        assertThatThrownBy(() -> start(Map.of(
+                        RoomSettings.DRAW_VRF_KEY, "ab".repeat(32), RoomSettings.DRAW_SIGNING_KEY, "AB".repeat(32))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("room.draw-signing-key")
+                .hasMessageContaining("the draw needs two keys");
         server = start(Map.of());
     }
 }

@@ -51,6 +51,8 @@ class RoomRedisTest {
         settings.put(RoomSettings.STORE_KEY_PREFIX, prefix);
         settings.put(RoomSettings.BUSINESS_IDS, key);
         settings.put(RoomSettings.JWT_SECRET, RoomApiTest.SECRET);
+        settings.put(RoomSettings.DRAW_VRF_KEY, "11".repeat(32));
+        settings.put(RoomSettings.DRAW_SIGNING_KEY, "22".repeat(32));
         servers.add(TestServer.start(settings, clock));
         servers.add(TestServer.start(settings, clock));
         clock.advanceNanos(0); // the servers' first advance: the room's first tick
@@ -88,6 +90,76 @@ class RoomRedisTest {
                     .toCompletableFuture()
                     .join();
         }
+    }
+
+    private QueueState.Prequeue prequeue() {
+        try (RedisBackend backend = RedisBackend.connect(RequiredServices.REDIS_URL)) {
+            return backend.queueState(prefix)
+                    .prequeue(room)
+                    .toCompletableFuture()
+                    .join();
+        }
+    }
+
+    /**
+     * Both servers run the room's event: the pre-queue opens and the draw runs once, both serve the
+     * same files, and both show each user the place those files give.
+     */
+    @Test
+    void anEventIsDrawnOnceAndBothServersShowTheDrawnPlaces() throws Exception {
+        long now = clock.epochMillis() / 1000;
+        configure("{\"admission_limit\": 0, \"prequeue_opens_at\": " + (now + 60) + ", \"opens_at\": " + (now + 120)
+                + "}");
+        clock.advance(Duration.ofSeconds(60));
+        // the servers' loops wait on Redis, then on the clock: moved on a little until they have run
+        Await.until(Duration.ofSeconds(10), () -> {
+            clock.advance(Duration.ofMillis(100));
+            return prequeue() == QueueState.Prequeue.OPEN;
+        });
+        Map<String, JsonNode> enqueued = new HashMap<>();
+        for (int i = 0; i < 20; i++) {
+            JsonNode answer = call(i % 2, "POST", "/queue/enqueue", "user_id", "u" + i);
+            assertThat(answer.get("prequeue").asBoolean()).isTrue();
+            enqueued.put("u" + i, answer);
+        }
+
+        clock.advance(Duration.ofSeconds(60));
+        Await.until(Duration.ofSeconds(10), () -> {
+            clock.advance(Duration.ofMillis(100));
+            return prequeue() == QueueState.Prequeue.ENDED;
+        });
+
+        String path = "/draw/" + room + "/";
+        for (String file : List.of("commit", "record", "tickets")) {
+            assertThat(servers.get(1).get(path + file).body())
+                    .isEqualTo(servers.get(0).get(path + file).body());
+        }
+        byte[] recordFile =
+                servers.get(0).get(path + "record").body().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        dev.gatehouse.waitingroom.draw.DrawRecord record = dev.gatehouse.waitingroom.draw.DrawVerifier.checkRecord(
+                recordFile,
+                null,
+                servers.get(1).get(path + "commit").body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<String> order = dev.gatehouse.waitingroom.draw.DrawVerifier.checkTickets(
+                record,
+                servers.get(1).get(path + "tickets").body().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(order).hasSize(20);
+        for (Map.Entry<String, JsonNode> user : enqueued.entrySet()) {
+            long place = 1 + order.indexOf(user.getValue().get("ticket").asText());
+            for (int server = 0; server < 2; server++) {
+                assertThat(call(
+                                        server,
+                                        "GET",
+                                        "/queue/status",
+                                        "jwt",
+                                        user.getValue().get("jwt").asText())
+                                .get("position")
+                                .asLong())
+                        .as(user.getKey() + " on server " + server)
+                        .isEqualTo(place);
+            }
+        }
+        assertThat(stats().queued()).isEqualTo(20);
     }
 
     @Test

@@ -410,8 +410,10 @@ public abstract class QueueStateContract {
     @Test
     void aPrequeueRegistersUntilItsDrawnOrderIsPlacedThenLaterArrivalsQueueBehind() {
         configure(config(2, 1, 0, 1));
+        assertThat(await(state.prequeue(room))).isEqualTo(QueueState.Prequeue.NONE);
         assertThat(await(state.startPrequeue(room))).isTrue();
         assertThat(await(state.startPrequeue(room))).isFalse();
+        assertThat(await(state.prequeue(room))).isEqualTo(QueueState.Prequeue.OPEN);
         for (String user : List.of("a", "b", "c", "d")) {
             QueueState.Enqueued enqueued = await(state.enqueue(room, user, T0));
             assertThat(enqueued.added()).isTrue();
@@ -425,6 +427,7 @@ public abstract class QueueStateContract {
         assertThat(await(state.stats(room, T0 + 10_000)).queued()).isZero();
 
         assertThat(await(state.closePrequeue(room)).orElseThrow()).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(await(state.prequeue(room))).isEqualTo(QueueState.Prequeue.CLOSED);
         assertThat(await(state.enqueue(room, "late1", T0 + 11_000)).standing()).isEqualTo(Standing.REGISTERED);
         assertThat(await(state.enqueue(room, "late2", T0 + 11_001)).standing()).isEqualTo(Standing.REGISTERED);
         assertThat(await(state.closePrequeue(room)).orElseThrow()).containsExactlyInAnyOrder("a", "b", "c", "d");
@@ -434,8 +437,10 @@ public abstract class QueueStateContract {
                 .isFalse();
         assertThat(status("a", T0 + 12_000)).isEqualTo(Standing.queued(2));
         assertThat(status("d", T0 + 12_000)).isEqualTo(Standing.REGISTERED);
+        assertThat(await(state.prequeue(room))).isEqualTo(QueueState.Prequeue.CLOSED);
         assertThat(await(state.placeDrawn(room, List.of("c", "a", "stranger", "d", "b"), true, T0 + 12_000)))
                 .isTrue();
+        assertThat(await(state.prequeue(room))).isEqualTo(QueueState.Prequeue.ENDED);
         await(state.enqueue(room, "after", T0 + 12_001));
 
         List<String> order = List.of("c", "a", "d", "b", "late1", "late2", "after");

@@ -224,6 +224,7 @@ public abstract class TenantStoreContract {
             lowest.put(field, field.min());
             highest.put(field, field.max());
         }
+        highest.put(Field.PREQUEUE_OPENS_AT, Field.PREQUEUE_OPENS_AT.max() - 1); // an event's pre-queue opens first
 
         await(store.saveConfig("low", RoomConfig.of(lowest)));
         await(store.saveConfig("high", RoomConfig.of(highest)));

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -33,6 +34,20 @@ public final class Draw {
         if (vrfPublicKey.equals(signingPublicKey)) {
             throw new IllegalArgumentException("the signing key must not be the VRF key");
         }
+    }
+
+    /**
+     * A draw with the keys given in hex: the ECVRF secret {@code vrfKeyHex} and the Ed25519 seed
+     * {@code signingSeedHex} (64 hex digits each); an empty one is made afresh (a key of this process
+     * alone).
+     */
+    public static Draw ofHexKeys(String vrfKeyHex, String signingSeedHex) {
+        byte[] vrfKey =
+                vrfKeyHex.isEmpty() ? Ecvrf.generateSecretKey() : HexFormat.of().parseHex(vrfKeyHex);
+        byte[] signingSeed = signingSeedHex.isEmpty()
+                ? SigningKey.generateSeed()
+                : HexFormat.of().parseHex(signingSeedHex);
+        return new Draw(vrfKey, SigningKey.fromSeed(signingSeed));
     }
 
     /**

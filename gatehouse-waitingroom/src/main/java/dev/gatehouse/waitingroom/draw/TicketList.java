@@ -17,6 +17,9 @@ public final class TicketList {
     /** The largest ticket list file read (16 Mi tickets). */
     public static final long MAX_FILE_BYTES = (ID_LENGTH + 1L) << 24;
 
+    /** The media type a ticket list is served as. */
+    public static final String MEDIA_TYPE = "text/plain; charset=us-ascii";
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private TicketList() {}

@@ -1,0 +1,230 @@
+// A client of the waiting room `gatehouse serve` answers on GatekeeperAPI's wire: it enqueues a user,
+// polls the user's place, keeps the queue token the room renews, and waits until the user is ready.
+import {
+  GatehouseError, baseUrlOf, countOf, describeValue, exchangeOf, headerValue, send, successBody,
+} from './http.js';
+import { outcome, poll, pollingSettings } from './polling.js';
+
+/** The room's bound on a user id, in bytes. */
+const MAX_USER_ID_BYTES = 256;
+
+/** The room's bound on an API key or a token, in characters (here bytes: both are ASCII). */
+const MAX_CREDENTIAL_BYTES = 4096;
+
+/** A queue token as the room issues it: a JWT, visible ASCII, which a header can carry as it is. */
+const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
+
+/**
+ * The headers that carry the API key, the user and the token: GatekeeperAPI's names, or names that
+ * every proxy passes on (both read by Gatehouse).
+ */
+const HEADER_STYLES = Object.freeze({
+  gatekeeper: Object.freeze({
+    apiKey: 'business_id',
+    user: 'user_id',
+    token: (/** @type {string} */ token) => ({ jwt: token }),
+  }),
+  proxySafe: Object.freeze({
+    apiKey: 'X-Api-Key',
+    user: 'user-id',
+    token: (/** @type {string} */ token) => ({ Authorization: `Bearer ${token}` }),
+  }),
+});
+
+/**
+ * @typedef {import('./polling.js').PollingOptions & RoomOwnOptions} RoomOptions
+ */
+
+/**
+ * @typedef {object} RoomOwnOptions
+ * @property {string} [baseUrl=''] where `gatehouse serve` answers (`https://room.example.com`);
+ *     '' for the page's own origin
+ * @property {string} businessId the tenant's API key, sent as `business_id`
+ * @property {string} [userId] the user that `enqueue()` and `waitUntilReady()` enqueue by default
+ * @property {string} [token] a queue token kept from an earlier enqueue, to go on polling with it
+ * @property {boolean} [rejoinIfUnknown=false] when the room no longer knows the user (finished,
+ *     expired, abandoned), enqueue `userId` again, at the back of the queue, instead of failing;
+ *     once in a row: unknown again right after is the `unknown_user` error
+ * @property {boolean} [proxySafeHeaders=false] send `X-Api-Key`, `user-id` and
+ *     `Authorization: Bearer` instead of `business_id`, `user_id` and `jwt` (nginx drops header
+ *     names with underscores unless told otherwise; GatekeeperAPI itself reads the underscored ones)
+ * @property {typeof fetch} [fetch] the fetch to send requests with (the global one)
+ */
+
+/**
+ * @typedef {object} Enqueued
+ * @property {string | null} token the queue token now held: the new one, or for a user already
+ *     queued (whom the room sends no token) the one held before, if any
+ * @property {number | null} position the place (from 1; 0 when ready); null in a pre-queue
+ * @property {boolean} prequeue whether the user is registered for a draw
+ * @property {string | null} message the room's message
+ * @property {string | null} ticket the pre-queue ticket, when the room gives one
+ * @property {number | null} opensAt when the draw is due, Unix seconds, when the room says
+ */
+
+/**
+ * @typedef {object} Room
+ * @property {(userId?: string, options?: { signal?: AbortSignal }) => Promise<Enqueued>} enqueue
+ *     puts the user in the queue (`POST /queue/enqueue`)
+ * @property {(options?: { signal?: AbortSignal }) => Promise<import('./polling.js').Progress>} status
+ *     the held token's place (`GET /queue/status`), keeping the token the room returns
+ * @property {(options?: import('./polling.js').WaitOptions) => Promise<string>} waitUntilReady polls until the user is
+ *     ready and resolves with the latest token, which the backend then verifies; enqueues `userId`
+ *     first when no token is held
+ * @property {string | null} token the queue token held now
+ */
+
+/**
+ * A client of one room, for one user at a time.
+ *
+ * @param {RoomOptions} options
+ * @returns {Room}
+ * @throws {TypeError | RangeError} for an option out of bounds, naming it
+ */
+export function createRoom(options) {
+  const {
+    baseUrl = '', businessId, userId, token: keptToken, rejoinIfUnknown = false, proxySafeHeaders = false, fetch,
+  } = options;
+  const base = baseUrlOf(baseUrl);
+  const settings = pollingSettings(options);
+  const exchange = exchangeOf(fetch, settings.clock.now);
+  const style = proxySafeHeaders ? HEADER_STYLES.proxySafe : HEADER_STYLES.gatekeeper;
+  const apiKey = headerValue('businessId', businessId, MAX_CREDENTIAL_BYTES);
+  if (userId !== undefined) {
+    headerValue('userId', userId, MAX_USER_ID_BYTES);
+  }
+  if (rejoinIfUnknown && userId === undefined) {
+    throw new TypeError('rejoinIfUnknown: true (expected: with userId, the user to enqueue again)');
+  }
+  /** @type {string | null} */
+  let token = null;
+  if (keptToken !== undefined) {
+    if (!isToken(keptToken)) {
+      throw new TypeError(`token: ${describeValue(keptToken)} (expected: a queue token from an earlier enqueue)`);
+    }
+    token = keptToken;
+  }
+
+  /** @type {Room['enqueue']} */
+  async function enqueue(user = userId, { signal } = {}) {
+    const headers = { [style.apiKey]: apiKey, [style.user]: headerValue('userId', user, MAX_USER_ID_BYTES) };
+    const answer = await send(exchange, 'POST', `${base}/queue/enqueue`, { headers, signal });
+    const body = successBody('POST /queue/enqueue', answer);
+    const issued = tokenOf('POST /queue/enqueue: jwt', body.jwt);
+    if (issued !== null) {
+      token = issued;
+    }
+    return {
+      token,
+      position: countOf(body.position),
+      prequeue: body.prequeue === true,
+      message: typeof body.message === 'string' ? body.message : null,
+      ticket: typeof body.ticket === 'string' ? body.ticket : null,
+      opensAt: countOf(body.opens_at),
+    };
+  }
+
+  /** @type {Room['status']} */
+  async function status({ signal } = {}) {
+    if (token === null) {
+      const said = 'no queue token held (enqueue first, or pass options.token)';
+      throw new GatehouseError('no_token', `GET /queue/status: ${said}`);
+    }
+    const held = token;
+    const headers = { [style.apiKey]: apiKey, ...style.token(held) };
+    const answer = await send(exchange, 'GET', `${base}/queue/status`, { headers, signal });
+    const body = successBody('GET /queue/status', answer);
+    if (typeof body.warning_msg === 'string' && body.warning_msg !== '') {
+      throw new GatehouseError('unknown_user', `GET /queue/status: ${body.warning_msg}`, {
+        status: 200, detail: body.warning_msg,
+      });
+    }
+    const renewed = tokenOf('GET /queue/status: jwt_token', body.jwt_token);
+    if (renewed !== null) {
+      token = renewed;
+    }
+    const position = countOf(body.position);
+    return {
+      position,
+      ahead: position === null ? null : Math.max(0, position - 1),
+      ready: body.ready === true,
+      estimatedWaitSeconds: countOf(body.estimated_wait_seconds),
+      prequeue: body.prequeue === true,
+      ticket: typeof body.ticket === 'string' ? body.ticket : null,
+      opensAt: countOf(body.opens_at),
+      token: renewed ?? held,
+    };
+  }
+
+  /** Enqueues `userId` for a wait that holds no token. */
+  async function join(/** @type {AbortSignal | undefined} */ signal) {
+    if (userId === undefined) {
+      throw new GatehouseError('no_token', 'waitUntilReady: no queue token held and no userId to enqueue');
+    }
+    const joined = await enqueue(userId, { signal });
+    if (joined.token === null) {
+      throw new GatehouseError(
+        'no_token',
+        'POST /queue/enqueue: the user is queued already, and the room gives a token only on the first enqueue;'
+          + ' pass the token kept from then as options.token',
+      );
+    }
+  }
+
+  /** @type {Room['waitUntilReady']} */
+  function waitUntilReady({ onProgress, signal } = {}) {
+    let rejoined = false;
+    return poll(settings, async (attemptSignal) => {
+      if (token === null) {
+        await join(attemptSignal);
+      }
+      let progress;
+      try {
+        progress = await status({ signal: attemptSignal });
+      } catch (error) {
+        const unknown = error instanceof GatehouseError && error.code === 'unknown_user';
+        if (!(unknown && rejoinIfUnknown && !rejoined)) {
+          throw error;
+        }
+        token = null; // so the next attempt enqueues the user again, at the back
+        rejoined = true;
+        return { delayMs: 0 };
+      }
+      rejoined = false;
+      onProgress?.(progress);
+      return outcome(settings, progress, /** @type {string} */ (progress.token));
+    }, signal);
+  }
+
+  return Object.freeze({
+    enqueue,
+    status,
+    waitUntilReady,
+    get token() {
+      return token;
+    },
+  });
+}
+
+/** @param {unknown} value @returns {value is string} whether it is a token the room could have issued */
+function isToken(value) {
+  return typeof value === 'string' && value.length <= MAX_CREDENTIAL_BYTES && TOKEN_PATTERN.test(value);
+}
+
+/**
+ * The token of an answer's field: null for none (absent, null or '').
+ *
+ * @param {string} what the field, named for the message (`GET /queue/status: jwt_token`)
+ * @param {unknown} value
+ * @returns {string | null}
+ * @throws {GatehouseError} `bad_response` for a value that is no token
+ */
+function tokenOf(what, value) {
+  if (value === undefined || value === null || value === '') {
+    return null;
+  }
+  if (!isToken(value)) {
+    throw new GatehouseError('bad_response', `${what}: ${describeValue(value)} (expected: a token)`);
+  }
+  return value;
+}
