@@ -166,6 +166,7 @@ export function createGatewayQueue(options = {}) {
       prequeue: body.prequeue === true,
       ticket: id,
       opensAt: countOf(body.opens_at),
+      draw: null,
       token: null,
     };
   }

@@ -46,6 +46,8 @@ import { GatehouseError, describeValue } from './http.js';
  * @property {boolean} prequeue whether the user is registered for a draw that has not happened yet
  * @property {string | null} ticket the pre-queue or gateway ticket, when there is one
  * @property {number | null} opensAt when the pre-queue's draw is due, Unix seconds, when announced
+ * @property {string | null} draw the path of the room's draw files (`/draw/<room>/`), in a room
+ *     with an event; null for the gateway (whose files are under its prefix, `<prefix>draw/`)
  * @property {string | null} token the room's latest queue token (null for the gateway)
  */
 

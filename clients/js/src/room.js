@@ -14,6 +14,12 @@ const MAX_CREDENTIAL_BYTES = 4096;
 /** A queue token as the room issues it: a JWT, visible ASCII, which a header can carry as it is. */
 const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 
+/** A room's id, which is its tenant's id: what the server accepts as one (`Tenant.isValidId`). */
+const ROOM_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** The header naming the room by its public id, for a page that must not hold the API key. */
+const ROOM_HEADER = 'X-Gatehouse-Room';
+
 /**
  * The headers that carry the API key, the user and the token: GatekeeperAPI's names, or names that
  * every proxy passes on (both read by Gatehouse).
@@ -39,7 +45,10 @@ const HEADER_STYLES = Object.freeze({
  * @typedef {object} RoomOwnOptions
  * @property {string} [baseUrl=''] where `gatehouse serve` answers (`https://room.example.com`);
  *     '' for the page's own origin
- * @property {string} businessId the tenant's API key, sent as `business_id`
+ * @property {string} [businessId] the tenant's API key, sent as `business_id`; exactly one of
+ *     `businessId` and `room` is given
+ * @property {string} [room] the room's public id (its tenant's id, `key-3f1c9a0b2d4e5f60`), sent as
+ *     `X-Gatehouse-Room` instead of the API key: for pages anyone can read
  * @property {string} [userId] the user that `enqueue()` and `waitUntilReady()` enqueue by default
  * @property {string} [token] a queue token kept from an earlier enqueue, to go on polling with it
  * @property {boolean} [rejoinIfUnknown=false] when the room no longer knows the user (finished,
@@ -60,6 +69,8 @@ const HEADER_STYLES = Object.freeze({
  * @property {string | null} message the room's message
  * @property {string | null} ticket the pre-queue ticket, when the room gives one
  * @property {number | null} opensAt when the draw is due, Unix seconds, when the room says
+ * @property {string | null} draw the path of the room's draw files (`/draw/<room>/`), in a room
+ *     with an event
  */
 
 /**
@@ -83,13 +94,13 @@ const HEADER_STYLES = Object.freeze({
  */
 export function createRoom(options) {
   const {
-    baseUrl = '', businessId, userId, token: keptToken, rejoinIfUnknown = false, proxySafeHeaders = false, fetch,
+    baseUrl = '', businessId, room, userId, token: keptToken, rejoinIfUnknown = false, proxySafeHeaders = false, fetch,
   } = options;
   const base = baseUrlOf(baseUrl);
   const settings = pollingSettings(options);
   const exchange = exchangeOf(fetch, settings.clock.now);
   const style = proxySafeHeaders ? HEADER_STYLES.proxySafe : HEADER_STYLES.gatekeeper;
-  const apiKey = headerValue('businessId', businessId, MAX_CREDENTIAL_BYTES);
+  const tenant = tenantHeader(businessId, room, style);
   if (userId !== undefined) {
     headerValue('userId', userId, MAX_USER_ID_BYTES);
   }
@@ -107,7 +118,7 @@ export function createRoom(options) {
 
   /** @type {Room['enqueue']} */
   async function enqueue(user = userId, { signal } = {}) {
-    const headers = { [style.apiKey]: apiKey, [style.user]: headerValue('userId', user, MAX_USER_ID_BYTES) };
+    const headers = { ...tenant, [style.user]: headerValue('userId', user, MAX_USER_ID_BYTES) };
     const answer = await send(exchange, 'POST', `${base}/queue/enqueue`, { headers, signal });
     const body = successBody('POST /queue/enqueue', answer);
     const issued = tokenOf('POST /queue/enqueue: jwt', body.jwt);
@@ -118,9 +129,10 @@ export function createRoom(options) {
       token,
       position: countOf(body.position),
       prequeue: body.prequeue === true,
-      message: typeof body.message === 'string' ? body.message : null,
-      ticket: typeof body.ticket === 'string' ? body.ticket : null,
+      message: stringOf(body.message),
+      ticket: stringOf(body.ticket),
       opensAt: countOf(body.opens_at),
+      draw: stringOf(body.draw),
     };
   }
 
@@ -131,7 +143,7 @@ export function createRoom(options) {
       throw new GatehouseError('no_token', `GET /queue/status: ${said}`);
     }
     const held = token;
-    const headers = { [style.apiKey]: apiKey, ...style.token(held) };
+    const headers = { ...tenant, ...style.token(held) };
     const answer = await send(exchange, 'GET', `${base}/queue/status`, { headers, signal });
     const body = successBody('GET /queue/status', answer);
     if (typeof body.warning_msg === 'string' && body.warning_msg !== '') {
@@ -150,8 +162,9 @@ export function createRoom(options) {
       ready: body.ready === true,
       estimatedWaitSeconds: countOf(body.estimated_wait_seconds),
       prequeue: body.prequeue === true,
-      ticket: typeof body.ticket === 'string' ? body.ticket : null,
+      ticket: stringOf(body.ticket),
       opensAt: countOf(body.opens_at),
+      draw: stringOf(body.draw),
       token: renewed ?? held,
     };
   }
@@ -204,6 +217,38 @@ export function createRoom(options) {
       return token;
     },
   });
+}
+
+/**
+ * The header naming the tenant: its API key, or its room's public id; exactly one must be given.
+ *
+ * @param {unknown} businessId
+ * @param {unknown} room
+ * @param {typeof HEADER_STYLES[keyof typeof HEADER_STYLES]} style
+ * @returns {Record<string, string>}
+ * @throws {TypeError | RangeError} for neither or both, or a value that cannot be one
+ */
+function tenantHeader(businessId, room, style) {
+  if ((businessId === undefined) === (room === undefined)) {
+    const given = businessId === undefined ? 'neither given' : 'both given';
+    throw new TypeError(`businessId, room: ${given} (expected: exactly one, the API key or the room's public id)`);
+  }
+  if (businessId !== undefined) {
+    return { [style.apiKey]: headerValue('businessId', businessId, MAX_CREDENTIAL_BYTES) };
+  }
+  if (typeof room !== 'string') {
+    throw new TypeError(`room: ${describeValue(room)} (expected: a room id such as key-3f1c9a0b2d4e5f60)`);
+  }
+  if (!ROOM_ID_PATTERN.test(room)) {
+    const expected = '1 to 64 of a-z, 0-9, _ and -, the first a letter or digit';
+    throw new RangeError(`room: ${describeValue(room)} (expected: ${expected})`);
+  }
+  return { [ROOM_HEADER]: room };
+}
+
+/** @param {unknown} value @returns {string | null} the value when it is a string, else null */
+function stringOf(value) {
+  return typeof value === 'string' ? value : null;
 }
 
 /** @param {unknown} value @returns {value is string} whether it is a token the room could have issued */

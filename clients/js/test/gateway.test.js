@@ -174,7 +174,7 @@ describe('status and waitUntilReady', () => {
     assert.deepEqual(paths(server).slice(1), Array(3).fill(`GET ${PREFIX}status?ticket=0123456789abcdef01234567`));
     assert.deepEqual(progress[0], {
       position: 12, ahead: 2, ready: false, estimatedWaitSeconds: null, prequeue: false,
-      ticket: '0123456789abcdef01234567', opensAt: null, token: null,
+      ticket: '0123456789abcdef01234567', opensAt: null, draw: null, token: null,
     });
     assert.equal(progress[2].ready, true);
   });

@@ -123,7 +123,7 @@ describe('fields out of their bounds', () => {
     assert.equal(token, 'T1');
     assert.deepEqual(progress[0], {
       position: null, ahead: null, ready: false, estimatedWaitSeconds: null,
-      prequeue: false, ticket: null, opensAt: null, token: 'T1',
+      prequeue: false, ticket: null, opensAt: null, draw: null, token: 'T1',
     });
     assert.deepEqual(server.calls.map((c) => c.headers.get('jwt')), ['T1', 'T1', 'T1']);
   });

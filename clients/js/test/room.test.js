@@ -39,6 +39,7 @@ describe('enqueue', () => {
 
     assert.deepEqual(joined, {
       token: 'T1', position: 3, prequeue: false, message: 'User enqueued successfully.', ticket: null, opensAt: null,
+      draw: null,
     });
     assert.equal(room.token, 'T1');
     const [call] = server.calls;
@@ -69,15 +70,46 @@ describe('enqueue', () => {
     assert.equal(joined.token, null);
   });
 
-  test('enqueue_preQueue_passesTicketAndOpeningThrough', async () => {
+  test('enqueue_preQueue_passesTicketOpeningAndDrawThrough', async () => {
     const server = scriptedFetch(json(200, {
       jwt: 'T1', position: null, prequeue: true, ticket: 'a1b2', opens_at: 1893499200, message: 'User enqueued.',
+      draw: '/draw/key-3f1c9a0b2d4e5f60/',
     }));
     const joined = await roomOver(server).enqueue();
     assert.equal(joined.position, null);
     assert.equal(joined.prequeue, true);
     assert.equal(joined.ticket, 'a1b2');
     assert.equal(joined.opensAt, 1893499200);
+    assert.equal(joined.draw, '/draw/key-3f1c9a0b2d4e5f60/');
+  });
+
+  test('enqueue_drawNotAString_isNull', async () => {
+    const server = scriptedFetch(json(200, { jwt: 'T1', position: 1, draw: { path: '/draw/x/' } }));
+    assert.equal((await roomOver(server).enqueue()).draw, null);
+  });
+
+  test('room_publicId_sendsTheRoomHeaderInsteadOfTheKey', async () => {
+    const server = scriptedFetch(enqueued('T1'), ready('T1'));
+    const room = roomOver(server, fakeClock(), { businessId: undefined, room: 'key-3f1c9a0b2d4e5f60' });
+    await room.waitUntilReady();
+    for (const call of server.calls) {
+      assert.equal(call.headers.get('X-Gatehouse-Room'), 'key-3f1c9a0b2d4e5f60');
+      assert.equal(call.headers.get('business_id'), null);
+      assert.equal(call.headers.get('X-Api-Key'), null);
+    }
+    assert.equal(server.calls[0].headers.get('user_id'), 'alice');
+    assert.equal(server.calls[1].headers.get('jwt'), 'T1');
+  });
+
+  test('room_publicIdWithProxySafeHeaders_sendsTheRoomHeaderAndHyphenatedNames', async () => {
+    const server = scriptedFetch(enqueued('T1'), ready('T1'));
+    const room = roomOver(server, fakeClock(), { businessId: undefined, room: 'acme', proxySafeHeaders: true });
+    await room.waitUntilReady();
+    const [join, poll] = server.calls;
+    assert.equal(join.headers.get('X-Gatehouse-Room'), 'acme');
+    assert.equal(join.headers.get('user-id'), 'alice');
+    assert.equal(join.headers.get('X-Api-Key'), null);
+    assert.equal(poll.headers.get('Authorization'), 'Bearer T1');
   });
 
   test('enqueue_proxySafeHeaders_sendsHyphenatedNamesAndBearer', async () => {
@@ -115,8 +147,22 @@ describe('enqueue', () => {
 describe('createRoom options', () => {
   const base = { businessId: 'key-one', fetch: async () => new Response('{}') };
   const cases = [
-    [{ businessId: undefined }, TypeError, 'businessId: undefined (expected: a non-empty string)'],
+    [{ businessId: undefined }, TypeError,
+      "businessId, room: neither given (expected: exactly one, the API key or the room's public id)"],
+    [{ room: 'acme' }, TypeError,
+      "businessId, room: both given (expected: exactly one, the API key or the room's public id)"],
     [{ businessId: '' }, TypeError, 'businessId: "" (expected: a non-empty string)'],
+    [{ businessId: undefined, room: 7 }, TypeError, 'room: 7 (expected: a room id such as key-3f1c9a0b2d4e5f60)'],
+    [{ businessId: undefined, room: '' }, RangeError,
+      'room: "" (expected: 1 to 64 of a-z, 0-9, _ and -, the first a letter or digit)'],
+    [{ businessId: undefined, room: 'Key-One' }, RangeError,
+      'room: "Key-One" (expected: 1 to 64 of a-z, 0-9, _ and -, the first a letter or digit)'],
+    [{ businessId: undefined, room: '-acme' }, RangeError,
+      'room: "-acme" (expected: 1 to 64 of a-z, 0-9, _ and -, the first a letter or digit)'],
+    [{ businessId: undefined, room: 'acme\r\nX-Api-Key: k' }, RangeError,
+      'room: "acme\\r\\nX-Api-Key: k" (expected: 1 to 64 of a-z, 0-9, _ and -, the first a letter or digit)'],
+    [{ businessId: undefined, room: 'a'.repeat(65) }, RangeError,
+      `room: "${'a'.repeat(40)}…" (expected: 1 to 64 of a-z, 0-9, _ and -, the first a letter or digit)`],
     [{ userId: 'al\nice' }, RangeError, 'userId: "al\\nice" (expected: no control characters, no space at either end)'],
     [{ userId: ' alice' }, RangeError, 'userId: " alice" (expected: no control characters, no space at either end)'],
     [{ userId: 'é'.repeat(129) }, RangeError, 'userId: 258 bytes (expected: at most 256 in UTF-8)'],
@@ -186,7 +232,7 @@ describe('waitUntilReady', () => {
     );
     assert.deepEqual(progress[0], {
       position: 3, ahead: 2, ready: false, estimatedWaitSeconds: null,
-      prequeue: false, ticket: null, opensAt: null, token: 'T1',
+      prequeue: false, ticket: null, opensAt: null, draw: null, token: 'T1',
     });
     assert.equal(clock.pending, 0);
   });
@@ -213,7 +259,7 @@ describe('waitUntilReady', () => {
     const server = scriptedFetch(
       json(200, {
         warning_msg: null, jwt_token: 'T1', position: null, ready: false, estimated_wait_seconds: null,
-        prequeue: true, ticket: 'c0ffee', opens_at: 1893499200,
+        prequeue: true, ticket: 'c0ffee', opens_at: 1893499200, draw: '/draw/key-one/',
       }),
       queued(7),
       ready(),
@@ -225,7 +271,7 @@ describe('waitUntilReady', () => {
     assert.deepEqual(clock.delays, [8000, 1000]);
     assert.deepEqual(progress[0], {
       position: null, ahead: null, ready: false, estimatedWaitSeconds: null,
-      prequeue: true, ticket: 'c0ffee', opensAt: 1893499200, token: 'T1',
+      prequeue: true, ticket: 'c0ffee', opensAt: 1893499200, draw: '/draw/key-one/', token: 'T1',
     });
     assert.equal(progress[1].prequeue, false);
   });

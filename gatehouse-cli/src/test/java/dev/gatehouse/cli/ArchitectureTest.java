@@ -16,7 +16,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * (the CLI's tests see them all): domains (the waiting room too) know no HTTP and no adapter (no
  * Redis, no JDBC), core knows only the JDK,
  * the plumbing knows no surface, surfaces (serve's and the gateway's) do not know each other, nothing
- * imports the CLI, and no
+ * imports the CLI, the backend SDK (gatehouse-client) stands alone and nothing imports it, and no
  * two packages import each other, directly or around a loop.
  */
 @AnalyzeClasses(packages = "dev.gatehouse", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -27,6 +27,7 @@ class ArchitectureTest {
     private static final String RATE = "dev.gatehouse.rate..";
     private static final String ROOM = "dev.gatehouse.waitingroom..";
     private static final String DOCS = "dev.gatehouse.server.docs..";
+    private static final String CLIENT = "dev.gatehouse.client..";
 
     @ArchTest
     static final ArchRule coreImportsOnlyTheJdk = classes()
@@ -105,6 +106,23 @@ class ArchitectureTest {
             .should()
             .dependOnClassesThat()
             .resideInAPackage("dev.gatehouse.cli..");
+
+    /** The backend SDK ships to other people's services: the JDK, jackson-core and the annotations, nothing of ours. */
+    @ArchTest
+    static final ArchRule theClientImportsNoOtherModule = classes()
+            .that()
+            .resideInAPackage(CLIENT)
+            .should()
+            .onlyDependOnClassesThat()
+            .resideInAnyPackage(CLIENT, "java..", "com.fasterxml.jackson.core..", "org.jspecify.annotations..");
+
+    @ArchTest
+    static final ArchRule nothingImportsTheClient = noClasses()
+            .that()
+            .resideOutsideOfPackage(CLIENT)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(CLIENT);
 
     @ArchTest
     static final ArchRule packagesAreFreeOfCycles =

@@ -8,6 +8,7 @@ import dev.gatehouse.gateway.GatewayMetrics.Verified;
 import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.Download;
 import dev.gatehouse.http.ErrorStyle;
+import dev.gatehouse.http.HtmlText;
 import dev.gatehouse.http.RequestContext;
 import dev.gatehouse.http.WebAssets;
 import dev.gatehouse.proof.pow.Challenge;

@@ -16,66 +16,188 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.core.internal.Base64Url;
 import dev.gatehouse.core.internal.HmacSha256;
 import dev.gatehouse.core.time.WallClock;
+import dev.gatehouse.proof.sign.SigningKey;
+import dev.gatehouse.proof.sign.VerifyingKey;
 import dev.gatehouse.waitingroom.draw.TicketList;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.text.ParseException;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Queue tokens: HS256 JWTs over the server's secret with {@code sub} (the user id), {@code tid}
- * (the tenant's id, never its key), {@code iat} and {@code exp}. nimbus-jose-jwt builds and signs
- * them (with the keyed {@link HmacSha256} below, not a new {@code Mac} per token). A token
- * is accepted only with exactly the header Gatehouse issues ({@code {"alg":"HS256"}}, byte for
- * byte), a signature that checks (compared in constant time), and claims of those types; {@code alg:
- * none}, another algorithm, any other header and a missing claim are refused alike.
+ * Queue tokens: JWTs with {@code sub} (the user id), {@code tid} (the tenant's id, never its key),
+ * {@code iat} and {@code exp}, signed with HS256 over the server's secret (GatekeeperAPI's, the
+ * default) or with EdDSA under an Ed25519 key (RFC 8037), whose public half a backend fetches once
+ * to check tokens without calling the room. nimbus-jose-jwt builds and signs them (with the keyed
+ * {@link HmacSha256} below, not a new {@code Mac} per token, or with the {@link SigningKey}). A
+ * token is accepted only with exactly the header Gatehouse issues ({@code {"alg":"HS256"}}, or
+ * {@code {"alg":"EdDSA","kid":"…"}} naming this key, byte for byte), a signature that checks
+ * (an HMAC compared in constant time), and claims of those types; {@code alg: none}, the other
+ * algorithm, any other header and a missing claim are refused alike.
  *
  * <p>Checking is the hot path of every status poll, so it does not go through nimbus's parser (which
  * reads the header and the claims into maps with its shaded Gson, and looks up a new {@code Mac} per
  * check): the header is compared with the one constant it may be, the segments are decoded only in
- * canonical base64url ({@link Base64Url}: one spelling per token), the signature is computed from a
- * keyed {@code Mac} cloned per check ({@link HmacSha256}), and the claims are read by a streaming
+ * canonical base64url ({@link Base64Url}: one spelling per token), an HS256 signature is computed from
+ * a keyed {@code Mac} cloned per check ({@link HmacSha256}), an EdDSA one checked once per token
+ * (below), and the claims are read by a streaming
  * parser that refuses duplicate names. {@code QueueTokensBenchmark} in gatehouse-bench measures both; {@code QueueTokensTest}
  * checks that this path and nimbus's agree on every token it makes.
  */
 public final class QueueTokens {
 
+    /*
+     * Design of the EdDSA check: the JDK's Ed25519 takes about 0.6 ms to check a signature (a
+     * thousand HS256 checks), and a status poll presents the same token every few seconds until it
+     * expires. So the claims are read first (a token of another room, or of no shape, costs no
+     * signature check), and a token whose signature checked is remembered, by a keyed fingerprint
+     * of all its characters, in a fixed table of Ed25519Check.SLOTS slots: a poll of a token seen
+     * before costs one HMAC, as an HS256 check does. A slot is overwritten by the next token that
+     * maps to it (no eviction policy, no lock); only a token whose signature checked is ever put in
+     * the table, and a hit needs the whole 32-byte fingerprint to match, so a forged token is never
+     * taken for a remembered one. Expiry and the tenant are read from the claims at every check.
+     */
+
     /** The shortest secret accepted, in UTF-8 bytes: HS256 keys must have at least 256 bits. */
     public static final int MIN_SECRET_BYTES = 32;
 
-    private static final String TENANT = "tid";
-    private static final JWSHeader HEADER = new JWSHeader(JWSAlgorithm.HS256);
-    private static final int SIGNATURE_BYTES = 32;
+    /** How a room signs its queue tokens. */
+    public enum Algorithm {
+        /** HMAC-SHA256 over the secret: GatekeeperAPI's tokens, the default. */
+        HS256("HS256"),
+        /** Ed25519 (RFC 8037): anyone with the room's public key checks its tokens. */
+        EDDSA("EdDSA");
 
-    /** The encoded header of every token issued, and so of every token accepted, with its dot. */
-    private static final String HEADER_PREFIX = HEADER.toBase64URL() + ".";
+        private final String jwsName;
+
+        Algorithm(String jwsName) {
+            this.jwsName = jwsName;
+        }
+
+        /** The name in a token's {@code alg} header: {@code HS256}, {@code EdDSA}. */
+        public String jwsName() {
+            return jwsName;
+        }
+    }
+
+    private static final String TENANT = "tid";
+    private static final int HS256_SIGNATURE_BYTES = 32;
+    private static final int ED25519_SIGNATURE_BYTES = 64;
 
     private static final JsonFactory CLAIMS_JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
+    private final Algorithm algorithm;
+    private final JWSHeader header;
+    /** The encoded header of every token issued, and so of every token accepted, with its dot. */
+    private final String headerPrefix;
+
+    private final int signatureBytes;
     private final JWSSigner signer;
     private final HmacSha256 mac;
+    private final @Nullable Ed25519Check ed25519;
+    private final @Nullable String keyId;
     private final WallClock clock;
     private final HmacSha256 tickets;
 
     /** What the secret signs to make the key of draw tickets, which is never a token's key. */
     private static final byte[] TICKET_KEY_LABEL = "gatehouse/draw/v1 ticket key".getBytes(StandardCharsets.US_ASCII);
 
-    /** Tokens signed with the UTF-8 bytes of {@code secret}, which must have {@link #MIN_SECRET_BYTES}. */
+    /**
+     * HS256 tokens signed with the UTF-8 bytes of {@code secret}, which must have {@link
+     * #MIN_SECRET_BYTES}.
+     */
     public QueueTokens(String secret, WallClock clock) {
+        this(secret, null, clock);
+    }
+
+    /**
+     * EdDSA tokens signed with {@code signingKey}; the UTF-8 bytes of {@code secret} (at least
+     * {@link #MIN_SECRET_BYTES}) still key the {@link #drawTicket draw tickets}, which must not be
+     * public.
+     */
+    public static QueueTokens eddsa(String secret, SigningKey signingKey, WallClock clock) {
+        return new QueueTokens(secret, signingKey, clock);
+    }
+
+    private QueueTokens(String secret, @Nullable SigningKey signingKey, WallClock clock) {
         byte[] key = secret.getBytes(StandardCharsets.UTF_8);
         if (key.length < MIN_SECRET_BYTES) {
             throw new IllegalArgumentException(
                     "the secret has " + key.length + " bytes (expected: >= " + MIN_SECRET_BYTES + ")");
         }
         this.mac = new HmacSha256(key);
-        this.signer = new Hs256Signer(mac);
         this.clock = clock;
         this.tickets = new HmacSha256(mac.mac(TICKET_KEY_LABEL));
+        if (signingKey == null) {
+            this.algorithm = Algorithm.HS256;
+            this.header = new JWSHeader(JWSAlgorithm.HS256);
+            this.signer = new Hs256Signer(mac);
+            this.signatureBytes = HS256_SIGNATURE_BYTES;
+            this.ed25519 = null;
+            this.keyId = null;
+        } else {
+            this.algorithm = Algorithm.EDDSA;
+            String kid = thumbprint(signingKey.publicKey());
+            this.keyId = kid;
+            this.header = eddsaHeader(kid);
+            this.signer = new Ed25519Signer(signingKey);
+            this.signatureBytes = ED25519_SIGNATURE_BYTES;
+            this.ed25519 = new Ed25519Check(signingKey.verifyingKey());
+        }
+        this.headerPrefix = header.toBase64URL() + ".";
+    }
+
+    /**
+     * The header of EdDSA tokens, {@code {"alg":"EdDSA","kid":"…"}}, parsed from those exact bytes
+     * so that nimbus signs them as they are (it would write a header it builds in its map's order).
+     */
+    private static JWSHeader eddsaHeader(String keyId) {
+        String json = "{\"alg\":\"EdDSA\",\"kid\":\"" + keyId + "\"}";
+        try {
+            return JWSHeader.parse(Base64URL.encode(json.getBytes(StandardCharsets.US_ASCII)));
+        } catch (ParseException e) {
+            throw new IllegalStateException("a header of base64url words always parses", e);
+        }
+    }
+
+    /**
+     * The RFC 7638 thumbprint of the Ed25519 key {@code raw}: the base64url SHA-256 of its JWK's
+     * required members in order, {@code {"crv":"Ed25519","kty":"OKP","x":"…"}}. The same key has the
+     * same id on every replica and in every process.
+     */
+    static String thumbprint(byte[] raw) {
+        String jwk = "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" + Base64Url.encode(raw) + "\"}";
+        try {
+            return Base64Url.encode(
+                    MessageDigest.getInstance("SHA-256").digest(jwk.getBytes(StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /** How this room's tokens are signed. */
+    public Algorithm algorithm() {
+        return algorithm;
+    }
+
+    /** Under EdDSA, the public key that checks the tokens; empty under HS256 (no key is public). */
+    public Optional<VerifyingKey> verifyingKey() {
+        return Optional.ofNullable(ed25519).map(Ed25519Check::key);
+    }
+
+    /** Under EdDSA, the {@code kid} of every token: the key's {@link #thumbprint}; empty under HS256. */
+    public Optional<String> keyId() {
+        return Optional.ofNullable(keyId);
     }
 
     /**
@@ -113,6 +235,27 @@ public final class QueueTokens {
         }
     }
 
+    /** nimbus's signer for EdDSA over the JDK's Ed25519 ({@link SigningKey}); nimbus's own needs Tink. */
+    private record Ed25519Signer(SigningKey key) implements JWSSigner {
+        @Override
+        public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
+            if (!JWSAlgorithm.EdDSA.equals(header.getAlgorithm())) {
+                throw new JOSEException("only EdDSA is signed here, not " + header.getAlgorithm());
+            }
+            return Base64URL.encode(key.sign(signingInput));
+        }
+
+        @Override
+        public Set<JWSAlgorithm> supportedJWSAlgorithms() {
+            return Set.of(JWSAlgorithm.EdDSA);
+        }
+
+        @Override
+        public JCAContext getJCAContext() {
+            return new JCAContext();
+        }
+    }
+
     /** A token for {@code user} of {@code tenantId}, valid {@code lifetimeSeconds} from now. */
     @SuppressWarnings("JavaUtilDate") // nimbus's claims take java.util.Date
     public String issue(String tenantId, String user, long lifetimeSeconds) {
@@ -123,11 +266,11 @@ public final class QueueTokens {
                 .issueTime(new Date(nowSeconds * 1000))
                 .expirationTime(new Date((nowSeconds + lifetimeSeconds) * 1000))
                 .build();
-        SignedJWT jwt = new SignedJWT(HEADER, claims);
+        SignedJWT jwt = new SignedJWT(header, claims);
         try {
             jwt.sign(signer);
         } catch (JOSEException e) {
-            throw new IllegalStateException("HS256 signing failed", e);
+            throw new IllegalStateException(algorithm.jwsName() + " signing failed", e);
         }
         return jwt.serialize();
     }
@@ -149,10 +292,10 @@ public final class QueueTokens {
 
     /** Checks {@code token} as a token of {@code tenantId}. */
     public Checked check(String token, String tenantId) {
-        if (!token.startsWith(HEADER_PREFIX)) {
+        if (!token.startsWith(headerPrefix)) {
             return Checked.INVALID;
         }
-        int payloadStart = HEADER_PREFIX.length();
+        int payloadStart = headerPrefix.length();
         int dot = token.indexOf('.', payloadStart);
         if (dot < 0) {
             return Checked.INVALID;
@@ -160,14 +303,24 @@ public final class QueueTokens {
         // canonical base64url only (no padding, no other alphabet, no third dot): one spelling per token
         Optional<byte[]> payload = Base64Url.decode(token.substring(payloadStart, dot));
         Optional<byte[]> signature = Base64Url.decode(token.substring(dot + 1));
-        if (payload.isEmpty() || signature.isEmpty() || signature.get().length != SIGNATURE_BYTES) {
+        if (payload.isEmpty() || signature.isEmpty() || signature.get().length != signatureBytes) {
             return Checked.INVALID;
         }
         byte[] signed = token.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
-        if (!mac.matches(signed, 0, signed.length, signature.get())) {
-            return Checked.INVALID;
+        Claims claims;
+        if (ed25519 == null) {
+            if (!mac.matches(signed, 0, signed.length, signature.get())) {
+                return Checked.INVALID;
+            }
+            claims = Claims.read(payload.get());
+        } else {
+            claims = Claims.read(payload.get()); // first: a token of no shape or of another room costs no Ed25519
+            if (claims == null
+                    || !tenantId.equals(claims.tenant())
+                    || !ed25519.authentic(token, signed, signature.get())) {
+                return Checked.INVALID;
+            }
         }
-        Claims claims = Claims.read(payload.get());
         if (claims == null || !tenantId.equals(claims.tenant())) {
             return Checked.INVALID;
         }
@@ -178,6 +331,51 @@ public final class QueueTokens {
         }
         boolean expired = expiresAtSeconds <= Math.floorDiv(clock.epochMillis(), 1000);
         return new Checked(expired ? Verdict.EXPIRED : Verdict.VALID, Optional.of(user));
+    }
+
+    /**
+     * The EdDSA check: the key, and the tokens whose signature checked, by a fingerprint under a key
+     * of this process (design note above).
+     */
+    private static final class Ed25519Check {
+
+        /** Slots of the table: a power of two; 16384 fingerprints of 32 bytes, under 1 MiB. */
+        static final int SLOTS = 1 << 14;
+
+        private static final byte[] EMPTY = new byte[0];
+
+        private final VerifyingKey key;
+        private final HmacSha256 fingerprints;
+        private final AtomicReferenceArray<byte[]> verified = new AtomicReferenceArray<>(SLOTS);
+
+        Ed25519Check(VerifyingKey key) {
+            this.key = key;
+            byte[] fingerprintKey = new byte[32];
+            new SecureRandom().nextBytes(fingerprintKey);
+            this.fingerprints = new HmacSha256(fingerprintKey);
+            for (int i = 0; i < SLOTS; i++) {
+                verified.set(i, EMPTY);
+            }
+        }
+
+        VerifyingKey key() {
+            return key;
+        }
+
+        /** Whether {@code signature} is the key's of {@code signed}, the first part of {@code token}. */
+        boolean authentic(String token, byte[] signed, byte[] signature) {
+            byte[] fingerprint = fingerprints.mac(token.getBytes(StandardCharsets.US_ASCII));
+            int slot = ((fingerprint[0] & 0xff) | (fingerprint[1] & 0xff) << 8 | (fingerprint[2] & 0xff) << 16)
+                    & (SLOTS - 1);
+            if (MessageDigest.isEqual(verified.get(slot), fingerprint)) {
+                return true;
+            }
+            if (!key.verify(signed, signature)) {
+                return false;
+            }
+            verified.set(slot, fingerprint);
+            return true;
+        }
     }
 
     /** The claims a token is checked by. */

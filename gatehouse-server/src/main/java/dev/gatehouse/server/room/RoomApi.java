@@ -71,6 +71,9 @@ final class RoomApi {
     /** Longest API key or token looked at; longer ones are refused unread. */
     private static final int MAX_CREDENTIAL_CHARS = 4096;
 
+    /** The header naming a room by its publishable id (the tenant id), for a visitor's requests. */
+    static final String ROOM_HEADER = "X-Gatehouse-Room";
+
     private static final String ENQUEUED = "User enqueued successfully.";
     private static final String ALREADY_QUEUED = "User is already in the queue.";
     private static final String ALREADY_READY = "User is already ready.";
@@ -196,7 +199,7 @@ final class RoomApi {
 
     private void enqueue(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        Optional<Tenant> tenant = tenant(ctx);
+        Optional<Tenant> tenant = visitorTenant(ctx);
         if (tenant.isEmpty()) {
             return;
         }
@@ -273,7 +276,7 @@ final class RoomApi {
     }
 
     private void status(RoutingContext ctx) {
-        Optional<Tenant> tenant = tenant(ctx);
+        Optional<Tenant> tenant = visitorTenant(ctx);
         if (tenant.isEmpty()) {
             return;
         }
@@ -630,6 +633,24 @@ final class RoomApi {
 
     // --- what every route shares
 
+    /**
+     * The room of a visitor's request (enqueue, status): named by its publishable id in {@code
+     * X-Gatehouse-Room} (the hosted waiting page, or any page that should not carry the API key), else
+     * by the API key as GatekeeperAPI's frontends send it; answers 401 and returns empty when neither
+     * names a live room.
+     */
+    private Optional<Tenant> visitorTenant(RoutingContext ctx) {
+        String room = ctx.request().getHeader(ROOM_HEADER);
+        if (room == null) {
+            return tenant(ctx);
+        }
+        Optional<Tenant> tenant = room.length() <= MAX_CREDENTIAL_CHARS ? tenants.byId(room.trim()) : Optional.empty();
+        if (tenant.isEmpty()) {
+            detail(ctx.response(), 401, "Unknown room in " + ROOM_HEADER);
+        }
+        return tenant;
+    }
+
     /** The tenant of the request's API key; answers 401 and returns empty when there is none. */
     private Optional<Tenant> tenant(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
@@ -697,6 +718,78 @@ final class RoomApi {
             }
         }
         return null;
+    }
+
+    /**
+     * Where a visitor of a page without JavaScript stands: its standing, the token to keep (renewed
+     * when the one held had expired, new when it held none; empty for a user who was queued already
+     * and held none), the room's config, and the estimate.
+     */
+    record Visit(Standing standing, String user, String token, RoomConfig config, OptionalLong etaSeconds) {}
+
+    /**
+     * A visit of {@code room}'s no-JavaScript page: with a valid (or only expired) {@code token} of
+     * the room, the holder's standing (a status poll); else {@code newUser} enqueued. Both within the
+     * room's per-IP limits; a refusal (429, 503) is answered here and {@code then} is not called.
+     */
+    void visit(RoutingContext ctx, String room, @Nullable String token, String newUser, Consumer<Visit> then) {
+        Optional<QueueTokens.Checked> checked = token == null || token.length() > MAX_CREDENTIAL_CHARS
+                ? Optional.empty()
+                : Optional.of(tokens.check(token, room)).filter(c -> c.verdict() != QueueTokens.Verdict.INVALID);
+        withConfig(ctx, room, config -> {
+            long now = clock.epochMillis();
+            if (checked.isPresent()) {
+                String user = checked.get().user().orElseThrow();
+                String kept = checked.get().verdict() == QueueTokens.Verdict.EXPIRED
+                        ? tokens.issue(room, user, config.jwtExpirySeconds())
+                        : java.util.Objects.requireNonNull(token);
+                limited(
+                        ctx,
+                        room,
+                        "status",
+                        config.ipStatusPollingLimit(),
+                        config.ipStatusPollingLimitInterval(),
+                        () -> stage(() -> state.status(room, user, now)).whenComplete((standing, failure) -> {
+                            if (failure != null) {
+                                unavailable(ctx, failure);
+                            } else {
+                                then.accept(new Visit(standing, user, kept, config, eta(room, standing, config)));
+                            }
+                        }));
+                return;
+            }
+            limited(
+                    ctx,
+                    room,
+                    "enqueue",
+                    config.ipEnqueueLimit(),
+                    config.ipEnqueueLimitInterval(),
+                    () -> stage(() -> state.enqueue(room, newUser, now)).whenComplete((enqueued, failure) -> {
+                        if (failure != null) {
+                            unavailable(ctx, failure);
+                            return;
+                        }
+                        if (enqueued.added() && config.maxActiveUsers() > 0) {
+                            admissions.nudge(room);
+                        }
+                        Standing standing = enqueued.standing();
+                        // as the JSON route: a user queued already gets no token (whoever knows an id cannot take its
+                        // place)
+                        String issued = enqueued.added() ? tokens.issue(room, newUser, config.jwtExpirySeconds()) : "";
+                        then.accept(new Visit(standing, newUser, issued, config, eta(room, standing, config)));
+                    }));
+        });
+    }
+
+    private OptionalLong eta(String room, Standing standing, RoomConfig config) {
+        return standing.state() == QueueState.State.QUEUED
+                ? admissions.estimatedWaitSeconds(room, standing.position(), config)
+                : OptionalLong.empty();
+    }
+
+    /** The ticket id under which {@code user} takes part in {@code room}'s draw. */
+    String drawTicket(String room, String user) {
+        return tokens.drawTicket(room, user);
     }
 
     /** Runs {@code then} with the room's config, read at most a second ago. */

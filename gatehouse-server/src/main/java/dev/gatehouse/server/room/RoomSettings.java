@@ -6,6 +6,7 @@ import dev.gatehouse.waitingroom.QueueTokens;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -25,7 +26,10 @@ public record RoomSettings(
         String storeKeyPrefix,
         int auditRetentionDays,
         String drawVrfKey,
-        String drawSigningKey) {
+        String drawSigningKey,
+        Optional<String> pagesFile,
+        QueueTokens.Algorithm tokenAlgorithm,
+        String tokenSigningKey) {
 
     private static final Pattern KEY_HEX = Pattern.compile("[0-9a-fA-F]{64}");
 
@@ -37,7 +41,8 @@ public record RoomSettings(
     public static final Setting<String> JWT_SECRET = Setting.secret(
             "room.jwt-secret",
             "JWT_SECRET",
-            "Secret signing the queue tokens (HS256), at least 32 bytes; required when the room is on",
+            "Secret signing the queue tokens (HS256) and keying the draw tickets, at least 32 bytes; required when the"
+                    + " room is on",
             "--jwt-secret");
     public static final Setting<String> DATABASE_URL = Setting.text(
             "room.database-url",
@@ -101,6 +106,30 @@ public record RoomSettings(
                     + " (empty: random per process)",
             "--draw-signing-key");
 
+    public static final Setting<String> PAGES_FILE = Setting.text(
+            "room.pages-file",
+            "GATEHOUSE_ROOM_PAGES",
+            "",
+            true,
+            "YAML file of the hosted waiting pages' look and words per room (tenant id, or * for every room);"
+                    + " empty: the defaults",
+            "--room-pages");
+
+    public static final Setting<QueueTokens.Algorithm> TOKEN_ALGORITHM = Setting.choice(
+            "room.token-algorithm",
+            "GATEHOUSE_TOKEN_ALGORITHM",
+            "HS256",
+            Map.of("hs256", QueueTokens.Algorithm.HS256, "eddsa", QueueTokens.Algorithm.EDDSA),
+            "How queue tokens are signed: HS256 with room.jwt-secret (GatekeeperAPI's) or EdDSA with"
+                    + " room.token-signing-key, whose public key /.well-known/jwks.json serves for offline checks",
+            "--token-algorithm");
+    public static final Setting<String> TOKEN_SIGNING_KEY = Setting.secret(
+            "room.token-signing-key",
+            "GATEHOUSE_TOKEN_SIGNING_KEY",
+            "Ed25519 seed signing the queue tokens under EdDSA, 64 hex digits, not a draw key; replicas must share"
+                    + " it (empty: random per process)",
+            "--token-signing-key");
+
     /** The settings of the waiting room. */
     public static final List<Setting<?>> SETTINGS = List.of(
             BUSINESS_IDS,
@@ -112,7 +141,10 @@ public record RoomSettings(
             STORE_KEY_PREFIX,
             AUDIT_RETENTION_DAYS,
             DRAW_VRF_KEY,
-            DRAW_SIGNING_KEY);
+            DRAW_SIGNING_KEY,
+            PAGES_FILE,
+            TOKEN_ALGORITHM,
+            TOKEN_SIGNING_KEY);
 
     /**
      * The room's settings; throws {@link dev.gatehouse.http.settings.ConfigException} naming the
@@ -139,6 +171,10 @@ public record RoomSettings(
         if (!vrfKey.isEmpty() && vrfKey.equalsIgnoreCase(signingKey)) {
             throw settings.invalid(DRAW_SIGNING_KEY, "not the same key as room.draw-vrf-key (the draw needs two keys)");
         }
+        String tokenKey = drawKey(settings, TOKEN_SIGNING_KEY);
+        if (!tokenKey.isEmpty() && (tokenKey.equalsIgnoreCase(vrfKey) || tokenKey.equalsIgnoreCase(signingKey))) {
+            throw settings.invalid(TOKEN_SIGNING_KEY, "not the same key as a draw key (one key per use)");
+        }
         return new RoomSettings(
                 keys,
                 secret,
@@ -149,7 +185,10 @@ public record RoomSettings(
                 settings.get(STORE_KEY_PREFIX),
                 settings.get(AUDIT_RETENTION_DAYS),
                 vrfKey,
-                signingKey);
+                signingKey,
+                Optional.of(settings.get(PAGES_FILE)).filter(file -> !file.isEmpty()),
+                settings.get(TOKEN_ALGORITHM),
+                tokenKey);
     }
 
     private static String drawKey(ResolvedSettings settings, Setting<String> setting) {

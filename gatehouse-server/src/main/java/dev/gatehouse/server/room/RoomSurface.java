@@ -42,6 +42,8 @@ public final class RoomSurface implements Surface {
     private final Address address;
     private final String sharedListener;
     private final RoomApi api;
+    private final RoomPages pages;
+    private final Jwks jwks;
     private final int maxBodyBytes;
     private final Admissions admissions;
     private final TenantDirectory directory;
@@ -50,12 +52,16 @@ public final class RoomSurface implements Surface {
             Address address,
             String sharedListener,
             RoomApi api,
+            RoomPages pages,
+            Jwks jwks,
             int maxBodyBytes,
             Admissions admissions,
             TenantDirectory directory) {
         this.address = address;
         this.sharedListener = sharedListener;
         this.api = api;
+        this.pages = pages;
+        this.jwks = jwks;
         this.maxBodyBytes = maxBodyBytes;
         this.admissions = admissions;
         this.directory = directory;
@@ -79,7 +85,7 @@ public final class RoomSurface implements Surface {
             await(store.register(tenant), "registering tenant " + tenant.id());
         }
         RoomMetrics metrics = new RoomMetrics(infra.metrics(), settings.metricsMaxTenants());
-        QueueTokens tokens = new QueueTokens(settings.jwtSecret(), infra.wallClock());
+        QueueTokens tokens = RoomTokens.of(settings, infra.wallClock());
         RoomDraws draws = new RoomDraws(settings, state, tokens);
         RoomEvents events = new RoomEvents(state, draws::of);
         Admissions admissions = infra.closeWith(
@@ -106,7 +112,14 @@ public final class RoomSurface implements Surface {
                             Duration.ofDays(settings.auditRetentionDays()),
                             AUDIT_PRUNE_INTERVAL));
         }
-        LOG.info("waiting room on for {} tenant(s)", directory.tenants().size());
+        List<String> ids = directory.tenants().stream().map(Tenant::id).toList();
+        LOG.info(
+                "waiting room on for {} tenant(s){}; each room's waiting page is /wait/<tenant id>",
+                ids.size(),
+                ids.isEmpty()
+                        ? ""
+                        : ": " + String.join(", ", ids.subList(0, Math.min(10, ids.size())))
+                                + (ids.size() > 10 ? ", …" : ""));
         KeyedRateLimiter ipLimits = infra.redis()
                 .map(redis -> redis.backend().rateLimiter(settings.storeKeyPrefix() + "room-ip:"))
                 .orElseGet(() ->
@@ -125,7 +138,13 @@ public final class RoomSurface implements Surface {
                 ipLimits,
                 infra.wallClock(),
                 settings.trustedProxyHops());
-        return new RoomSurface(address, sharedListener, api, maxBodyBytes, admissions, directory);
+        RoomPages pages = new RoomPages(
+                PageLooks.read(settings.pagesFile()),
+                room -> directory.byId(room).isPresent(),
+                api,
+                infra.wallClock());
+        return new RoomSurface(
+                address, sharedListener, api, pages, new Jwks(tokens), maxBodyBytes, admissions, directory);
     }
 
     private static LimitSpec noDefaultSpec(String key) {
@@ -194,6 +213,8 @@ public final class RoomSurface implements Surface {
     @Override
     public void mount(Router router) {
         api.mount(router, maxBodyBytes);
+        pages.mount(router);
+        jwks.mount(router);
         ApiDocs.mount(router);
     }
 

@@ -95,7 +95,7 @@ class OpenApiDocumentTest {
                 });
             });
         });
-        assertThat(operations).hasSize(17);
+        assertThat(operations).hasSize(18);
     }
 
     @Test

@@ -549,7 +549,8 @@ class RoomApiTest {
                         "GET /docs",
                         "GET /redoc",
                         "GET /openapi.json",
-                        "GET /draw/{room}/{file}");
+                        "GET /draw/{room}/{file}",
+                        "GET /.well-known/jwks.json");
         for (String operation : operations) {
             String[] parts = operation
                     .replace(
@@ -561,6 +562,40 @@ class RoomApiTest {
                     .statusCode();
             assertThat(status).as(operation).isNotIn(404, 405);
         }
+    }
+
+    /** A visitor's page names the room by its publishable id; the backend's and the owner's routes still need the key. */
+    @Test
+    void theRoomsPublishableIdServesEnqueueAndStatusOnly() {
+        String room = dev.gatehouse.waitingroom.Tenant.ofBusinessId(KEY).id();
+        HttpResponse<String> enqueued = call("POST", "/queue/enqueue", "X-Gatehouse-Room", room, "user_id", "visitor");
+        assertThat(enqueued.statusCode()).as(enqueued.body()).isEqualTo(200);
+        String jwt = json(enqueued).get("jwt").asText();
+        HttpResponse<String> polled = call("GET", "/queue/status", "X-Gatehouse-Room", room, "jwt", jwt);
+        assertThat(json(polled).get("position").asLong()).isEqualTo(1);
+        assertThat(status(jwt).get("position").asLong())
+                .as("the same room by its key")
+                .isEqualTo(1);
+
+        for (String[] route :
+                List.of(new String[] {"GET", "/queue/verify"}, new String[] {"DELETE", "/queue/finish"}, new String[] {
+                    "GET", "/config"
+                })) {
+            HttpResponse<String> refused = call(route[0], route[1], "X-Gatehouse-Room", room, "jwt", jwt);
+            assertThat(refused.statusCode()).as(route[1]).isEqualTo(401);
+            assertThat(detail(refused)).contains("API key");
+        }
+        HttpResponse<String> unknown = call("POST", "/queue/enqueue", "X-Gatehouse-Room", "key-0000", "user_id", "v");
+        assertThat(unknown.statusCode()).isEqualTo(401);
+        assertThat(detail(unknown)).isEqualTo("Unknown room in X-Gatehouse-Room");
+        HttpResponse<String> otherRoomsToken = call(
+                "GET",
+                "/queue/status",
+                "X-Gatehouse-Room",
+                dev.gatehouse.waitingroom.Tenant.ofBusinessId(OTHER_KEY).id(),
+                "jwt",
+                jwt);
+        assertThat(otherRoomsToken.statusCode()).isEqualTo(401);
     }
 
     @Test

@@ -1,11 +1,11 @@
-package dev.gatehouse.gateway;
+package dev.gatehouse.http;
 
 /** Text put into HTML, escaped for an element's content or a quoted attribute. */
-final class HtmlText {
+public final class HtmlText {
 
     private HtmlText() {}
 
-    static String escape(String text) {
+    public static String escape(String text) {
         StringBuilder escaped = new StringBuilder(text.length() + 16);
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -1,0 +1,279 @@
+package dev.gatehouse.server.room;
+
+import static dev.gatehouse.server.room.RoomApiTest.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.http.settings.ConfigException;
+import dev.gatehouse.server.TestServer;
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.waitingroom.Tenant;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hosted waiting page, its look from the pages file, and the page for browsers without JavaScript. */
+class RoomPagesTest {
+
+    private static final String ROOM = Tenant.ofBusinessId(RoomApiTest.KEY).id();
+    private static final Pattern CONFIG =
+            Pattern.compile("<script type=\"application/json\" id=\"gatehouse-page\">(.*?)</script>", Pattern.DOTALL);
+
+    @TempDir
+    Path dir;
+
+    private final ManualClock clock = new ManualClock(1_800_000_000_000_000_000L);
+    private TestServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        Path pages = dir.resolve("pages.yml");
+        Files.writeString(pages, """
+                "*":
+                  title: Every room
+                %s:
+                  title: "Spring </script><b>drop</b>"
+                  logo_url: https://cdn.example/logo.svg
+                  return_url: https://shop.example/checkout?step=2#pay
+                  token_param: gh
+                  default_language: en
+                  languages:
+                    de:
+                      position: "Sie sind Nummer {position}."
+                      noscript: Ohne JavaScript geht es hier weiter.
+                  colors:
+                    accent: "#FF6600"
+                    background: "#fff"
+                """.formatted(ROOM));
+        server = TestServer.start(
+                Map.of(
+                        RoomSettings.BUSINESS_IDS,
+                        RoomApiTest.KEY + ":" + RoomApiTest.OTHER_KEY,
+                        RoomSettings.JWT_SECRET,
+                        RoomApiTest.SECRET,
+                        RoomSettings.PAGES_FILE,
+                        pages.toString()),
+                clock);
+        clock.advanceNanos(0);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private static JsonNode config(HttpResponse<String> page) throws IOException {
+        Matcher matcher = CONFIG.matcher(page.body());
+        assertThat(matcher.find()).as(page.body()).isTrue();
+        return new ObjectMapper().readTree(matcher.group(1));
+    }
+
+    @Test
+    void thePageCarriesTheRoomsLookAndCannotBeBrokenOutOf() throws IOException {
+        HttpResponse<String> page = server.get("/wait/" + ROOM + "?user=alice%3Cx%3E&lang=de-CH");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValue(RoomPages.POLICY);
+        assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(page.body())
+                .contains("<html lang=\"de\"")
+                .contains("Spring &lt;/script&gt;&lt;b&gt;drop&lt;/b&gt;")
+                .contains("/wait/" + ROOM + "/theme.css")
+                .contains("/wait/" + ROOM + "/nojs?user=alice%3Cx%3E")
+                .contains("Ohne JavaScript geht es hier weiter.")
+                .doesNotContain("{{")
+                .doesNotContain("<b>drop</b>");
+        JsonNode config = config(page);
+        assertThat(config.get("room").asText()).isEqualTo(ROOM);
+        assertThat(config.get("title").asText()).isEqualTo("Spring </script><b>drop</b>");
+        assertThat(config.get("user").asText()).isEqualTo("alice<x>");
+        assertThat(config.get("return_url").asText()).isEqualTo("https://shop.example/checkout?step=2#pay");
+        assertThat(config.get("token_param").asText()).isEqualTo("gh");
+        assertThat(config.get("languages").get("de").get("position").asText()).isEqualTo("Sie sind Nummer {position}.");
+
+        JsonNode other = config(
+                server.get("/wait/" + Tenant.ofBusinessId(RoomApiTest.OTHER_KEY).id()));
+        assertThat(other.get("title").asText()).isEqualTo("Every room");
+        assertThat(other.get("user").isNull()).isTrue();
+    }
+
+    @Test
+    void theThemeTheAssetsAndTheRefusals() {
+        HttpResponse<String> theme = server.get("/wait/" + ROOM + "/theme.css");
+        assertThat(theme.headers().firstValue("Content-Type")).hasValue("text/css; charset=utf-8");
+        assertThat(theme.body()).isEqualTo(":root {\n  --gh-background: #fff;\n  --gh-accent: #ff6600;\n}\n");
+
+        String assets = RoomPages.ASSETS;
+        assertThat(assets).matches("/wait/assets/[0-9a-f]{12}/");
+        assertThat(server.get("/wait/" + ROOM).body()).contains("href=\"" + assets + "page/waiting.css\"");
+        HttpResponse<String> sdk = server.get(assets + "src/gatehouse.js");
+        assertThat(sdk.headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
+        assertThat(sdk.headers().firstValue("Cache-Control")).hasValue("public, max-age=31536000, immutable");
+        assertThat(server.get(assets + "page/waiting.js").statusCode()).isEqualTo(200);
+        assertThat(server.get(assets + "page/waiting.css").headers().firstValue("Content-Type"))
+                .hasValue("text/css; charset=utf-8");
+        assertThat(server.get(assets + "page/waiting.html").statusCode()).isEqualTo(404);
+        assertThat(server.get(assets + "page/other.js").statusCode()).isEqualTo(404);
+        assertThat(server.get("/wait/assets/000000000000/src/gatehouse.js").statusCode())
+                .isEqualTo(404);
+        assertThat(server.get(assets + "src/../../../etc/passwd").statusCode()).isIn(400, 404);
+
+        assertThat(server.get("/wait/key-0000000000000000").statusCode()).isEqualTo(404);
+        assertThat(server.get("/wait/key-0000000000000000/nojs").statusCode()).isEqualTo(404);
+        HttpResponse<String> tooLong = server.get("/wait/" + ROOM + "?user=" + "u".repeat(257));
+        assertThat(tooLong.statusCode()).isEqualTo(422);
+        assertThat(json(tooLong).get("detail").get(0).get("loc").toString()).isEqualTo("[\"query\",\"user\"]");
+        for (String user : new String[] {"%20alice", "alice%20", "a%0Ab", "a%00b"}) {
+            for (String page : new String[] {"", "/nojs"}) {
+                HttpResponse<String> refused = server.get("/wait/" + ROOM + page + "?user=" + user);
+                assertThat(refused.statusCode()).as(page + " " + user).isEqualTo(422);
+                assertThat(json(refused).get("detail").get(0).get("type").asText())
+                        .isEqualTo("string_pattern_mismatch");
+            }
+        }
+    }
+
+    private HttpResponse<String> noScript(String query, Optional<String> cookie) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.rate("/wait/" + ROOM + "/nojs" + query))
+                .timeout(Duration.ofSeconds(10))
+                .GET();
+        cookie.ifPresent(value -> request.header("Cookie", value));
+        return server.send(request.build());
+    }
+
+    private static String cookie(HttpResponse<String> response) {
+        String set = response.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(set)
+                .startsWith(RoomPages.COOKIE + "=")
+                .contains("Path=/wait/" + ROOM + "/")
+                .contains("HTTPOnly")
+                .contains("SameSite=Lax");
+        return set.substring(0, set.indexOf(';'));
+    }
+
+    @Test
+    void withoutJavaScriptTheVisitorQueuesByCookieAndIsSentOnWithTheToken() {
+        HttpResponse<String> configured = server.send(HttpRequest.newBuilder(server.rate("/config"))
+                .header("business_id", RoomApiTest.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"admission_limit\": 0}"))
+                .build());
+        assertThat(configured.statusCode()).isEqualTo(200);
+        server.send("POST", "/queue/enqueue", "business_id", RoomApiTest.KEY, "user_id", "ahead");
+
+        HttpResponse<String> first = noScript("?user=bob", Optional.empty());
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("Content-Security-Policy")).hasValue(RoomPages.POLICY);
+        assertThat(first.body())
+                .contains("You are number 2 in line")
+                .contains("<meta http-equiv=\"refresh\" content=\"")
+                .doesNotContain("<script");
+        String cookie = cookie(first);
+
+        HttpResponse<String> again = noScript("", Optional.of(cookie));
+        assertThat(again.body()).contains("You are number 2 in line");
+        HttpResponse<String> stolen = noScript("?user=bob", Optional.empty());
+        assertThat(stolen.body()).contains("already waiting");
+        assertThat(stolen.headers().firstValue("Set-Cookie")).isEmpty();
+
+        HttpResponse<String> admitted = server.send(HttpRequest.newBuilder(server.rate("/config"))
+                .header("business_id", RoomApiTest.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"admission_limit\": 10}"))
+                .build());
+        assertThat(admitted.statusCode()).isEqualTo(200);
+        clock.advance(Duration.ofSeconds(5));
+
+        HttpResponse<String> ready = noScript("", Optional.of(cookie));
+        assertThat(ready.statusCode()).isEqualTo(303);
+        String location = ready.headers().firstValue("Location").orElseThrow();
+        assertThat(location)
+                .startsWith("https://shop.example/checkout?step=2&gh=")
+                .endsWith("#pay");
+        String token = location.substring(location.indexOf("&gh=") + 4, location.indexOf('#'));
+        HttpResponse<String> verified =
+                server.send("GET", "/queue/verify", "business_id", RoomApiTest.KEY, "jwt", token);
+        assertThat(json(verified).get("ready").asBoolean()).isTrue();
+    }
+
+    /** The server's English texts (for a look that gives none) are the JavaScript page's own words. */
+    @Test
+    void theServersTextsAreThePagesOwn() throws IOException {
+        String model = Files.readString(Path.of("..", "clients", "js", "page", "waiting-model.js"))
+                .replace("'\n    + '", ""); // texts split over lines
+        assertThat(model).contains("noscript: '" + RoomPages.NOSCRIPT_TEXT + "'");
+        NoScriptPage.TEXTS.forEach((key, text) -> {
+            if (!NoScriptPage.OWN.contains(key)) {
+                assertThat(model).as(key).contains("  " + key + ": '" + text + "',");
+            }
+        });
+        assertThat(NoScriptPage.countdown(3_723)).isEqualTo("1:02:03");
+        assertThat(NoScriptPage.countdown(245)).isEqualTo("4:05");
+    }
+
+    @Test
+    void aTokenGoesOnTheReturnUrlWhateverItsShape() {
+        assertThat(RoomPages.withToken("https://a.example/", "t", "x.y")).isEqualTo("https://a.example/?t=x.y");
+        assertThat(RoomPages.withToken("https://a.example/p?q=1", "t", "x")).isEqualTo("https://a.example/p?q=1&t=x");
+        assertThat(RoomPages.withToken("https://a.example/p?", "t", "x")).isEqualTo("https://a.example/p?t=x");
+        assertThat(RoomPages.withToken("https://a.example/p#f?g", "t", "x")).isEqualTo("https://a.example/p?t=x#f?g");
+        assertThat(RoomPages.withToken("https://a.example/p?q=1&", "t", "a b"))
+                .isEqualTo("https://a.example/p?q=1&t=a+b");
+    }
+
+    @Test
+    void theLanguageIsTheAskedOneTheBrowsersOrTheDefault() {
+        PageLooks.Look look = new PageLooks.Look(
+                "t", null, null, "p", "fr", Map.of("de", Map.of(), "fr", Map.of(), "pt-br", Map.of()), Map.of());
+        assertThat(RoomPages.language(look, "de", null)).isEqualTo("de");
+        assertThat(RoomPages.language(look, "DE-at", null)).isEqualTo("de");
+        assertThat(RoomPages.language(look, "pt-BR", null)).isEqualTo("pt-br");
+        assertThat(RoomPages.language(look, "xx", "it, de-CH;q=0.8, en;q=0.5")).isEqualTo("de");
+        assertThat(RoomPages.language(look, "", "it")).isEqualTo("fr");
+        assertThat(RoomPages.language(look, "", "en-GB")).isEqualTo("en");
+        assertThat(RoomPages.language(look, "x".repeat(5000), "y".repeat(5000))).isEqualTo("fr");
+    }
+
+    @Test
+    void aBadPagesFileIsRefusedNamingWhatIsWrong() throws IOException {
+        for (String[] file : new String[][] {
+            {"r:\n  titel: x\n", "r.titel: unknown key"},
+            {"r:\n  colors: {accent: red}\n", "r.colors.accent: \"red\" (expected #rgb or #rrggbb)"},
+            {"r:\n  colors: {glow: \"#fff\"}\n", "r.colors.glow: unknown colour"},
+            {"r:\n  return_url: \"javascript:alert(1)\"\n", "r.return_url: \"javascript:alert(1)\""},
+            {"r:\n  logo_url: /relative.png\n", "r.logo_url: \"/relative.png\" (expected an absolute http or https URL)"
+            },
+            {"r:\n  token_param: \"a b\"\n", "r.token_param: \"a b\""},
+            {"r:\n  languages: {english: {a: b}}\n", "r.languages.english: not a language tag"},
+            {"r:\n  languages: {de: {Position: b}}\n", "r.languages.de.Position: not a text key"},
+            {"r:\n  title: " + "x".repeat(501) + "\n", "r.title: 501 characters"},
+            {"- a list\n", "expected a map from room"},
+            {"r: [\n", "not YAML"}
+        }) {
+            Path path = dir.resolve("bad.yml");
+            Files.writeString(path, file[0]);
+            assertThatThrownBy(() -> PageLooks.read(Optional.of(path.toString())))
+                    .as(file[0])
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("room.pages-file: " + path)
+                    .hasMessageContaining(file[1]);
+        }
+        assertThatThrownBy(() ->
+                        PageLooks.read(Optional.of(dir.resolve("missing.yml").toString())))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cannot be read");
+        assertThat(PageLooks.read(Optional.empty()).of("any")).isEqualTo(PageLooks.Look.DEFAULT);
+    }
+}
