@@ -89,11 +89,30 @@ class BackendClientProcessTest {
                     Thread.sleep(100);
                 }
                 assertThat(room.verify(jwt)).isEqualTo(new RoomClient.Verification(true, "User is ready"));
+                String pass = send(
+                                http,
+                                HttpRequest.newBuilder(base.resolve("/queue/status"))
+                                        .header("business_id", KEY)
+                                        .header("jwt", jwt))
+                        .get("jwt_token")
+                        .asText();
+                assertThat(verifier.verify(pass))
+                        .as("the pass status gives a ready user says so offline")
+                        .isInstanceOfSatisfying(TokenCheck.Accepted.class, accepted -> {
+                            assertThat(accepted.ready()).isTrue();
+                            assertThat(accepted.readyUntil().orElseThrow()).isAfter(Instant.now());
+                            assertThat(accepted.expiresAt())
+                                    .isBeforeOrEqualTo(accepted.readyUntil().orElseThrow());
+                        });
+                assertThat(((TokenCheck.Accepted) verifier.verify(jwt)).ready())
+                        .as("the token of a queued user is no pass")
+                        .isFalse();
                 assertThat(room.finish(jwt).status()).isEqualTo(RoomClient.Finish.Status.READY_CLEARED);
                 assertThat(room.finish(jwt).status()).isEqualTo(RoomClient.Finish.Status.NOT_READY);
                 assertThat(room.verify(jwt).ready()).isFalse();
                 assertThat(verifier.verify(jwt).accepted())
-                        .as("the token stays authentic: readiness is the room's to say")
+                        .as(
+                                "the token stays authentic; a finish is the room's to know (the pass expires with the ready time)")
                         .isTrue();
 
                 ErrorResponseException refused =

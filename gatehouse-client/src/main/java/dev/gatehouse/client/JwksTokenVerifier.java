@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -108,16 +109,12 @@ final class JwksTokenVerifier implements OfflineTokenVerifier {
     private static final class Remembered {
         final byte[] digest;
         final long keysGeneration;
-        final String userId;
-        final long expiresAtSeconds;
-        final @Nullable Long notBeforeSeconds;
+        final Claims claims;
 
         Remembered(byte[] digest, KeySet keys, Claims claims) {
             this.digest = digest;
             this.keysGeneration = keys.generation();
-            this.userId = claims.userId();
-            this.expiresAtSeconds = claims.expiresAtSeconds();
-            this.notBeforeSeconds = claims.notBeforeSeconds();
+            this.claims = claims;
         }
     }
 
@@ -126,7 +123,8 @@ final class JwksTokenVerifier implements OfflineTokenVerifier {
             String userId,
             String tenant,
             long expiresAtSeconds,
-            @Nullable Long notBeforeSeconds) {}
+            @Nullable Long notBeforeSeconds,
+            @Nullable Long readyUntilSeconds) {}
 
     @Override
     public TokenCheck verify(String jwt) {
@@ -147,7 +145,7 @@ final class JwksTokenVerifier implements OfflineTokenVerifier {
             if (seen != null
                     && seen.keysGeneration == current.generation()
                     && MessageDigest.isEqual(seen.digest, digest)) {
-                return inTime(seen.userId, seen.expiresAtSeconds, seen.notBeforeSeconds);
+                return inTime(seen.claims);
             }
         }
         int first = jwt.indexOf('.');
@@ -210,11 +208,13 @@ final class JwksTokenVerifier implements OfflineTokenVerifier {
         if (table != null && digest != null) {
             table.set(slot, new Remembered(digest, current, claims));
         }
-        return inTime(claims.userId(), claims.expiresAtSeconds(), claims.notBeforeSeconds());
+        return inTime(claims);
     }
 
     /** Accepted when now is before {@code exp} and not before {@code nbf}, each with the leeway. */
-    private TokenCheck inTime(String userId, long expiresAtSeconds, @Nullable Long notBeforeSeconds) {
+    private TokenCheck inTime(Claims claims) {
+        long expiresAtSeconds = claims.expiresAtSeconds();
+        Long notBeforeSeconds = claims.notBeforeSeconds();
         long nowMillis = clock.millis();
         if (nowMillis >= expiresAtSeconds * 1000 + leewayMillis) {
             return refused(Reason.EXPIRED, "expired at " + Instant.ofEpochSecond(expiresAtSeconds));
@@ -222,7 +222,11 @@ final class JwksTokenVerifier implements OfflineTokenVerifier {
         if (notBeforeSeconds != null && notBeforeSeconds * 1000 - leewayMillis > nowMillis) {
             return refused(Reason.NOT_YET_VALID, "not valid before " + Instant.ofEpochSecond(notBeforeSeconds));
         }
-        return new TokenCheck.Accepted(userId, Instant.ofEpochSecond(expiresAtSeconds));
+        Long readyUntil = claims.readyUntilSeconds();
+        return new TokenCheck.Accepted(
+                claims.userId(),
+                Instant.ofEpochSecond(expiresAtSeconds),
+                readyUntil == null ? Optional.empty() : Optional.of(Instant.ofEpochSecond(readyUntil)));
     }
 
     private static TokenCheck.Refused refused(Reason reason, String message) {
@@ -257,7 +261,12 @@ final class JwksTokenVerifier implements OfflineTokenVerifier {
         if (nbf != null && notBefore == null) {
             return null;
         }
-        return new Claims(user, tenant, expires, notBefore);
+        Object rdy = payload.get("rdy");
+        Long readyUntil = seconds(rdy);
+        if (rdy != null && readyUntil == null) {
+            return null;
+        }
+        return new Claims(user, tenant, expires, notBefore, readyUntil);
     }
 
     /** A NumericDate in 0..9999-12-31 as whole seconds (a fraction dropped), or null. */

@@ -1,6 +1,7 @@
 package dev.gatehouse.client;
 
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * What {@link OfflineTokenVerifier#verify} made of a queue token: {@link Accepted} with the user and
@@ -20,8 +21,20 @@ public sealed interface TokenCheck permits TokenCheck.Accepted, TokenCheck.Refus
         return this instanceof Accepted;
     }
 
-    /** An authentic token of the expected room, not expired: its user ({@code sub}) and {@code exp}. */
-    record Accepted(String userId, Instant expiresAt) implements TokenCheck {}
+    /**
+     * An authentic token of the expected room, not expired: its user ({@code sub}), {@code exp}, and,
+     * for a pass the room gave a ready user (the {@code rdy} claim), until when the user is ready.
+     */
+    record Accepted(String userId, Instant expiresAt, Optional<Instant> readyUntil) implements TokenCheck {
+
+        /**
+         * Whether the token is a ready user's pass: the room made the user ready, and its ready time has
+         * not run out (the pass expires with it). A finish since then is not seen offline.
+         */
+        public boolean ready() {
+            return readyUntil.isPresent();
+        }
+    }
 
     /** A token that was not accepted: why, and a message for logs (never the token). */
     record Refused(Reason reason, String message) implements TokenCheck {}

@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -87,10 +88,34 @@ class OfflineTokenVerifierTest {
 
         for (String user : List.of("alice", "bob", "zoë")) {
             assertThat(verifier.verify(KEY.token(claims(user, TENANT, NOW_SECONDS + 60))))
-                    .isEqualTo(new TokenCheck.Accepted(user, Instant.ofEpochSecond(NOW_SECONDS + 60)));
+                    .isEqualTo(
+                            new TokenCheck.Accepted(user, Instant.ofEpochSecond(NOW_SECONDS + 60), Optional.empty()));
         }
         assertThat(room.count(JWKS)).isEqualTo(1);
         assertThat(room.requests().get(0).header("Accept")).contains("application/json");
+    }
+
+    /** A ready user's pass (the room's {@code rdy} claim) says until when; a queued user's token says nothing. */
+    @Test
+    void aReadyUsersPass_isAcceptedAsReady_andAMalformedReadyClaimIsRefused() {
+        serve(KEY);
+        OfflineTokenVerifier verifier = verifier();
+        String pass = KEY.token("{\"sub\":\"alice\",\"tid\":\"" + TENANT + "\",\"iat\":" + NOW_SECONDS + ",\"exp\":"
+                + (NOW_SECONDS + 30) + ",\"rdy\":" + (NOW_SECONDS + 30) + "}");
+
+        TokenCheck check = verifier.verify(pass);
+
+        assertThat(check)
+                .isEqualTo(new TokenCheck.Accepted(
+                        "alice",
+                        Instant.ofEpochSecond(NOW_SECONDS + 30),
+                        Optional.of(Instant.ofEpochSecond(NOW_SECONDS + 30))));
+        assertThat(((TokenCheck.Accepted) check).ready()).isTrue();
+        assertThat(((TokenCheck.Accepted) verifier.verify(KEY.token(claims("bob", TENANT, NOW_SECONDS + 60)))).ready())
+                .isFalse();
+        String garbled = KEY.token(
+                "{\"sub\":\"carol\",\"tid\":\"" + TENANT + "\",\"exp\":" + (NOW_SECONDS + 30) + ",\"rdy\":\"soon\"}");
+        assertThat(reason(verifier.verify(garbled))).isEqualTo(Reason.MALFORMED);
     }
 
     @Test
@@ -259,7 +284,7 @@ class OfflineTokenVerifierTest {
         // a fractional exp is read as its whole seconds, as the room reads it
         String fractional = "{\"sub\":\"alice\",\"tid\":\"" + TENANT + "\",\"exp\":" + (NOW_SECONDS + 60) + ".9}";
         assertThat(verifier.verify(KEY.token(fractional)))
-                .isEqualTo(new TokenCheck.Accepted("alice", Instant.ofEpochSecond(NOW_SECONDS + 60)));
+                .isEqualTo(new TokenCheck.Accepted("alice", Instant.ofEpochSecond(NOW_SECONDS + 60), Optional.empty()));
     }
 
     // --- keys: fetching, rotation, broken sets

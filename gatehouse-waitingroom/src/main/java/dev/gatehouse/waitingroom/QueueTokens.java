@@ -89,6 +89,10 @@ public final class QueueTokens {
     }
 
     private static final String TENANT = "tid";
+
+    /** The claim of a ready user's token: until when it is ready, Unix seconds. */
+    public static final String READY_UNTIL = "rdy";
+
     private static final int HS256_SIGNATURE_BYTES = 32;
     private static final int ED25519_SIGNATURE_BYTES = 64;
 
@@ -257,14 +261,34 @@ public final class QueueTokens {
     }
 
     /** A token for {@code user} of {@code tenantId}, valid {@code lifetimeSeconds} from now. */
-    @SuppressWarnings("JavaUtilDate") // nimbus's claims take java.util.Date
     public String issue(String tenantId, String user, long lifetimeSeconds) {
         long nowSeconds = Math.floorDiv(clock.epochMillis(), 1000);
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
-                .subject(user)
+        return sign(new JWTClaimsSet.Builder(), tenantId, user, nowSeconds, nowSeconds + lifetimeSeconds);
+    }
+
+    /**
+     * A token saying that {@code user} of {@code tenantId} is ready until {@code readyUntilSeconds}
+     * (Unix seconds): the claim {@value #READY_UNTIL}, and an {@code exp} at that time at the latest
+     * ({@code lifetimeSeconds} from now otherwise). Under EdDSA a backend trusts it offline: while it
+     * checks, the user was made ready and its ready time has not run out (a finish since then it
+     * cannot see).
+     */
+    public String issueReady(String tenantId, String user, long lifetimeSeconds, long readyUntilSeconds) {
+        long nowSeconds = Math.floorDiv(clock.epochMillis(), 1000);
+        return sign(
+                new JWTClaimsSet.Builder().claim(READY_UNTIL, readyUntilSeconds),
+                tenantId,
+                user,
+                nowSeconds,
+                Math.min(nowSeconds + lifetimeSeconds, readyUntilSeconds));
+    }
+
+    @SuppressWarnings("JavaUtilDate") // nimbus's claims take java.util.Date
+    private String sign(JWTClaimsSet.Builder builder, String tenantId, String user, long nowSeconds, long expSeconds) {
+        JWTClaimsSet claims = builder.subject(user)
                 .claim(TENANT, tenantId)
                 .issueTime(new Date(nowSeconds * 1000))
-                .expirationTime(new Date((nowSeconds + lifetimeSeconds) * 1000))
+                .expirationTime(new Date(expSeconds * 1000))
                 .build();
         SignedJWT jwt = new SignedJWT(header, claims);
         try {

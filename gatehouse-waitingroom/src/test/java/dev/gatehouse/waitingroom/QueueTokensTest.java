@@ -137,6 +137,30 @@ class QueueTokensTest {
         assertThat(tokens.verifyingKey()).isEmpty();
     }
 
+    /** A ready user's pass carries until when, and expires with it at the latest; the room checks it as any token. */
+    @Test
+    void aReadyPassSaysUntilWhenAndExpiresWithIt() throws Exception {
+        long now = NOW_MILLIS / 1000;
+        for (QueueTokens issuer : List.of(tokens, eddsaTokens)) {
+            String shortReady = issuer.issueReady(TENANT, "alice", 300, now + 120);
+            String longReady = issuer.issueReady(TENANT, "alice", 300, now + 3_600);
+            assertThat(issuer.check(shortReady, TENANT))
+                    .isEqualTo(new QueueTokens.Checked(Verdict.VALID, Optional.of("alice")));
+            JWTClaimsSet shortClaims = SignedJWT.parse(shortReady).getJWTClaimsSet();
+            assertThat(shortClaims.getLongClaim(QueueTokens.READY_UNTIL)).isEqualTo(now + 120);
+            assertThat(shortClaims.getExpirationTime().getTime()).isEqualTo((now + 120) * 1000);
+            assertThat(SignedJWT.parse(longReady)
+                            .getJWTClaimsSet()
+                            .getExpirationTime()
+                            .getTime())
+                    .isEqualTo((now + 300) * 1000);
+            assertThat(SignedJWT.parse(issuer.issue(TENANT, "alice", 300))
+                            .getJWTClaimsSet()
+                            .getClaim(QueueTokens.READY_UNTIL))
+                    .isNull();
+        }
+    }
+
     /** Ed25519 signatures are checked as RFC 8032 says: S must be below the group order, so S + L is refused. */
     @Test
     void aMalleatedEd25519SignatureIsRefused() {

@@ -327,7 +327,19 @@ final class RoomApi {
                                                 }
                                             }
                                             case READY -> {
-                                                putToken.run();
+                                                if (tokens.algorithm() == QueueTokens.Algorithm.EDDSA) {
+                                                    // a pass a backend checks offline: ready, until when
+                                                    body.putNull("warning_msg")
+                                                            .put(
+                                                                    "jwt_token",
+                                                                    tokens.issueReady(
+                                                                            room,
+                                                                            user,
+                                                                            config.jwtExpirySeconds(),
+                                                                            standing.readyUntilMillis() / 1000));
+                                                } else {
+                                                    putToken.run();
+                                                }
                                                 body.putNull("position");
                                                 body.put("ready", true);
                                                 body.put("estimated_wait_seconds", 0);

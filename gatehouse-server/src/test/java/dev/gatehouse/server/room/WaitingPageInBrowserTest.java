@@ -4,6 +4,7 @@ import static dev.gatehouse.server.room.RoomApiTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.client.OfflineTokenVerifier;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.ManualClock;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The hosted waiting page in a real browser (Debian's headless Chromium): six visitors of a room
  * admitting two a second each see their place fall, tick by tick, and end on the business's page
- * with a queue token the backend accepts. The room's clock is virtual: a tick happens when the test
+ * with a queue token the backend SDK checks offline as a ready user's pass (EdDSA, the room's JWKS). The room's clock is virtual: a tick happens when the test
  * moves it; the pages poll on the browser's own timers.
  */
 final class WaitingPageInBrowserTest {
@@ -74,9 +76,14 @@ final class WaitingPageInBrowserTest {
                 """.formatted(backendUrl()));
         server = TestServer.start(
                 Map.of(
-                        RoomSettings.BUSINESS_IDS, RoomApiTest.KEY,
-                        RoomSettings.JWT_SECRET, RoomApiTest.SECRET,
-                        RoomSettings.PAGES_FILE, pages.toString()),
+                        RoomSettings.BUSINESS_IDS,
+                        RoomApiTest.KEY,
+                        RoomSettings.JWT_SECRET,
+                        RoomApiTest.SECRET,
+                        RoomSettings.PAGES_FILE,
+                        pages.toString(),
+                        RoomSettings.TOKEN_ALGORITHM,
+                        "EdDSA"),
                 clock);
         clock.advanceNanos(0);
         HttpResponse<String> configured = server.send(HttpRequest.newBuilder(server.rate("/config"))
@@ -121,6 +128,9 @@ final class WaitingPageInBrowserTest {
 
     @Test
     void sixVisitorsSeeTheirPlaceFallAndArriveWithATokenTheBackendAccepts() {
+        OfflineTokenVerifier backendSdk = OfflineTokenVerifier.builder(server.rate("/"), ROOM)
+                .clock(() -> Instant.ofEpochMilli(clock.epochMillis()))
+                .build();
         List<HeadlessChromium.Page> pages = new ArrayList<>();
         for (int i = 1; i <= VISITORS; i++) {
             HeadlessChromium.Page page = browser.newPage();
@@ -163,5 +173,6 @@ final class WaitingPageInBrowserTest {
             assertThat(seen.get(i).getFirst()).isEqualTo(i + 1L);
         }
         assertThat(seen.get(VISITORS - 1)).containsExactly(6L, 4L, 2L);
+        backendSdk.close();
     }
 }
