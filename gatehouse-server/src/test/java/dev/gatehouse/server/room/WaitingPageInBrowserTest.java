@@ -11,6 +11,8 @@ import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.testing.browser.HeadlessChromium;
 import dev.gatehouse.waitingroom.Tenant;
+import dev.gatehouse.waitingroom.draw.DrawRecord;
+import dev.gatehouse.waitingroom.draw.DrawVerifier;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -174,5 +176,68 @@ final class WaitingPageInBrowserTest {
         }
         assertThat(seen.get(VISITORS - 1)).containsExactly(6L, 4L, 2L);
         backendSdk.close();
+    }
+
+    /**
+     * An event: four visitors register before {@code opens_at} (each page shows its ticket), the draw
+     * runs, and each page then shows the place that the draw's files give its ticket, as {@code
+     * gatehouse verify} finds it (the same checks, {@link DrawVerifier}).
+     */
+    @Test
+    void afterTheDrawEachPageShowsThePlaceTheDrawsFilesGiveItsTicket() throws Exception {
+        long now = clock.epochMillis() / 1000;
+        HttpResponse<String> event = server.send(HttpRequest.newBuilder(server.rate("/config"))
+                .header("business_id", RoomApiTest.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"admission_limit\": 0, \"prequeue_opens_at\": "
+                        + (now + 60) + ", \"opens_at\": " + (now + 120) + "}"))
+                .build());
+        assertThat(event.statusCode()).as(event.body()).isEqualTo(200);
+        clock.advance(Duration.ofSeconds(60)); // the pre-queue opens
+
+        List<HeadlessChromium.Page> pages = new ArrayList<>();
+        List<String> tickets = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            HeadlessChromium.Page page = browser.newPage();
+            pages.add(page);
+            page.open(server.rate("/wait/" + ROOM + "?user=fan-" + i).toString());
+            Await.until(PATIENCE, () -> !ticketShown(page).isEmpty());
+            tickets.add(ticketShown(page));
+            assertThat(shownPlace(page)).as("no place before the draw").isZero();
+        }
+
+        clock.advance(Duration.ofSeconds(60)); // the draw
+        for (HeadlessChromium.Page page : pages) {
+            Await.until(PATIENCE, () -> shownPlace(page) > 0);
+        }
+
+        byte[] record = server.get("/draw/" + ROOM + "/record").body().getBytes(StandardCharsets.UTF_8);
+        DrawRecord checked = DrawVerifier.checkRecord(
+                record, null, server.get("/draw/" + ROOM + "/commit").body().getBytes(StandardCharsets.UTF_8));
+        List<String> order = DrawVerifier.checkTickets(
+                checked, server.get("/draw/" + ROOM + "/tickets").body().getBytes(StandardCharsets.US_ASCII));
+        assertThat(order).containsExactlyInAnyOrderElementsOf(tickets);
+        for (int i = 0; i < pages.size(); i++) {
+            HeadlessChromium.Page page = pages.get(i);
+            String ticket = tickets.get(i);
+            assertThat(shownPlace(page)).as("fan-%d", i + 1).isEqualTo(order.indexOf(ticket) + 1L);
+            String proof = page.evaluate("document.getElementById('gh-draw-proof').href")
+                    .asText();
+            assertThat(proof).endsWith("/draw/" + ROOM + "/proof?ticket=" + ticket);
+            byte[] proofFile = server.get("/draw/" + ROOM + "/proof?ticket=" + ticket)
+                    .body()
+                    .getBytes(StandardCharsets.UTF_8);
+            DrawVerifier.checkInclusion(checked, ticket, proofFile);
+        }
+    }
+
+    /** The ticket id a page shows (32 hex digits), or "". */
+    private static String ticketShown(HeadlessChromium.Page page) {
+        String text = page.evaluate(
+                        "(document.getElementById('gh-ticket') && !document.getElementById('gh-registration').hidden)"
+                                + " ? document.getElementById('gh-ticket').textContent : ''")
+                .asText();
+        java.util.regex.Matcher ticket =
+                java.util.regex.Pattern.compile("[0-9a-f]{32}").matcher(text);
+        return ticket.find() ? ticket.group() : "";
     }
 }
