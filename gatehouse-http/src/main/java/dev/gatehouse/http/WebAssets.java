@@ -2,6 +2,7 @@ package dev.gatehouse.http;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.io.InputStream;
@@ -72,7 +73,9 @@ public final class WebAssets {
     }
 
     private static void serve(Router router, String path, CharSequence type, Buffer body, String caching) {
-        router.get(path)
+        router.route(path)
+                .method(HttpMethod.GET)
+                .method(HttpMethod.HEAD)
                 .handler(ctx -> ctx.response()
                         .putHeader(HttpHeaders.CONTENT_TYPE, type)
                         .putHeader(HttpHeaders.CACHE_CONTROL, caching)

@@ -3,6 +3,7 @@ package dev.gatehouse.server.room;
 import dev.gatehouse.waitingroom.QueueTokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -44,7 +45,7 @@ final class Jwks {
     }
 
     void mount(Router router) {
-        router.get(PATH).handler(ctx -> {
+        router.route(PATH).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
             if (ctx.response().ended() || ctx.response().closed()) {
                 return;
             }

@@ -133,7 +133,9 @@ final class PageLooks {
         if (!PARAM.matcher(param).matches()) {
             throw new ConfigException(path + ".token_param: \"" + param + "\" (expected: 1-64 of A-Z a-z 0-9 _ . ~ -)");
         }
-        String language = text(path, node, "default_language", 20).orElse(defaults.defaultLanguage());
+        String language = text(path, node, "default_language", 20)
+                .orElse(defaults.defaultLanguage())
+                .toLowerCase(Locale.ROOT); // as the languages' keys: one spelling of a tag
         if (!LANGUAGE.matcher(language).matches()) {
             throw new ConfigException(
                     path + ".default_language: \"" + language + "\" (expected a language tag: en, de, pt-BR)");

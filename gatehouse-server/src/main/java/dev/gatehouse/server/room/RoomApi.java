@@ -191,7 +191,10 @@ final class RoomApi {
             case "/queue/enqueue" -> "POST";
             case "/queue/finish" -> "DELETE";
             case "/config" -> "GET, POST";
-            default -> path.startsWith("/draw/") ? "GET, HEAD" : "GET";
+            default ->
+                path.startsWith("/draw/") || path.startsWith("/wait/") || path.equals("/.well-known/jwks.json")
+                        ? "GET, HEAD"
+                        : "GET";
         };
     }
 
@@ -330,13 +333,7 @@ final class RoomApi {
                                                 if (tokens.algorithm() == QueueTokens.Algorithm.EDDSA) {
                                                     // a pass a backend checks offline: ready, until when
                                                     body.putNull("warning_msg")
-                                                            .put(
-                                                                    "jwt_token",
-                                                                    tokens.issueReady(
-                                                                            room,
-                                                                            user,
-                                                                            config.jwtExpirySeconds(),
-                                                                            standing.readyUntilMillis() / 1000));
+                                                            .put("jwt_token", tokenFor(room, user, standing, config));
                                                 } else {
                                                     putToken.run();
                                                 }
@@ -744,53 +741,79 @@ final class RoomApi {
      * the room, the holder's standing (a status poll); else {@code newUser} enqueued. Both within the
      * room's per-IP limits; a refusal (429, 503) is answered here and {@code then} is not called.
      */
-    void visit(RoutingContext ctx, String room, @Nullable String token, String newUser, Consumer<Visit> then) {
-        Optional<QueueTokens.Checked> checked = token == null || token.length() > MAX_CREDENTIAL_CHARS
-                ? Optional.empty()
-                : Optional.of(tokens.check(token, room)).filter(c -> c.verdict() != QueueTokens.Verdict.INVALID);
+    void visit(
+            RoutingContext ctx,
+            String room,
+            @Nullable String token,
+            @Nullable String askedUser,
+            String newUser,
+            Consumer<Visit> then) {
+        Optional<String> held = (token == null || token.length() > MAX_CREDENTIAL_CHARS
+                        ? Optional.<QueueTokens.Checked>empty()
+                        : Optional.of(tokens.check(token, room)))
+                .filter(c -> c.verdict() != QueueTokens.Verdict.INVALID)
+                .flatMap(QueueTokens.Checked::user)
+                .filter(user -> askedUser == null || askedUser.equals(user)); // another user's cookie: not theirs
         withConfig(ctx, room, config -> {
             long now = clock.epochMillis();
-            if (checked.isPresent()) {
-                String user = checked.get().user().orElseThrow();
-                String kept = checked.get().verdict() == QueueTokens.Verdict.EXPIRED
-                        ? tokens.issue(room, user, config.jwtExpirySeconds())
-                        : java.util.Objects.requireNonNull(token);
-                limited(
-                        ctx,
-                        room,
-                        "status",
-                        config.ipStatusPollingLimit(),
-                        config.ipStatusPollingLimitInterval(),
-                        () -> stage(() -> state.status(room, user, now)).whenComplete((standing, failure) -> {
-                            if (failure != null) {
-                                unavailable(ctx, failure);
-                            } else {
-                                then.accept(new Visit(standing, user, kept, config, eta(room, standing, config)));
-                            }
-                        }));
+            if (held.isEmpty()) {
+                enqueueVisitor(ctx, room, askedUser == null ? newUser : askedUser, config, now, then);
                 return;
             }
+            String user = held.get();
             limited(
                     ctx,
                     room,
-                    "enqueue",
-                    config.ipEnqueueLimit(),
-                    config.ipEnqueueLimitInterval(),
-                    () -> stage(() -> state.enqueue(room, newUser, now)).whenComplete((enqueued, failure) -> {
+                    "status",
+                    config.ipStatusPollingLimit(),
+                    config.ipStatusPollingLimitInterval(),
+                    () -> stage(() -> state.status(room, user, now)).whenComplete((standing, failure) -> {
                         if (failure != null) {
                             unavailable(ctx, failure);
-                            return;
+                        } else if (standing.state() == QueueState.State.UNKNOWN) {
+                            // lapsed or finished: queued again, at the back, as the JavaScript page rejoins
+                            enqueueVisitor(ctx, room, user, config, now, then);
+                        } else {
+                            String kept = tokenFor(room, user, standing, config);
+                            then.accept(new Visit(standing, user, kept, config, eta(room, standing, config)));
                         }
-                        if (enqueued.added() && config.maxActiveUsers() > 0) {
-                            admissions.nudge(room);
-                        }
-                        Standing standing = enqueued.standing();
-                        // as the JSON route: a user queued already gets no token (whoever knows an id cannot take its
-                        // place)
-                        String issued = enqueued.added() ? tokens.issue(room, newUser, config.jwtExpirySeconds()) : "";
-                        then.accept(new Visit(standing, newUser, issued, config, eta(room, standing, config)));
                     }));
         });
+    }
+
+    private void enqueueVisitor(
+            RoutingContext ctx, String room, String user, RoomConfig config, long now, Consumer<Visit> then) {
+        limited(
+                ctx,
+                room,
+                "enqueue",
+                config.ipEnqueueLimit(),
+                config.ipEnqueueLimitInterval(),
+                () -> stage(() -> state.enqueue(room, user, now)).whenComplete((enqueued, failure) -> {
+                    if (failure != null) {
+                        unavailable(ctx, failure);
+                        return;
+                    }
+                    if (enqueued.added() && config.maxActiveUsers() > 0) {
+                        admissions.nudge(room);
+                    }
+                    Standing standing = enqueued.standing();
+                    // as the JSON route: a user queued already gets no token (whoever knows an id cannot take its
+                    // place)
+                    String issued = enqueued.added() ? tokenFor(room, user, standing, config) : "";
+                    then.accept(new Visit(standing, user, issued, config, eta(room, standing, config)));
+                }));
+    }
+
+    /**
+     * The token a known user of {@code room} holds from now: under EdDSA a ready user's pass (the
+     * {@code rdy} claim, expiring with the ready time), which a backend checks offline; else a fresh
+     * token.
+     */
+    private String tokenFor(String room, String user, Standing standing, RoomConfig config) {
+        return standing.isReady() && tokens.algorithm() == QueueTokens.Algorithm.EDDSA
+                ? tokens.issueReady(room, user, config.jwtExpirySeconds(), standing.readyUntilMillis() / 1000)
+                : tokens.issue(room, user, config.jwtExpirySeconds());
     }
 
     private OptionalLong eta(String room, Standing standing, RoomConfig config) {

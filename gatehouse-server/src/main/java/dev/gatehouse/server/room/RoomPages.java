@@ -12,6 +12,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -86,9 +87,18 @@ final class RoomPages {
         for (String file : PAGE_FILES) {
             WebAssets.serveVersioned(router, ASSETS + "page/" + file, file, Buffer.buffer(WebAssets.page(file)));
         }
-        router.get(BASE + ":room").handler(this::page);
-        router.get(BASE + ":room/theme.css").handler(this::theme);
-        router.get(BASE + ":room/nojs").handler(this::noScript);
+        router.route(BASE + ":room")
+                .method(HttpMethod.GET)
+                .method(HttpMethod.HEAD)
+                .handler(this::page);
+        router.route(BASE + ":room/theme.css")
+                .method(HttpMethod.GET)
+                .method(HttpMethod.HEAD)
+                .handler(this::theme);
+        router.route(BASE + ":room/nojs")
+                .method(HttpMethod.GET)
+                .method(HttpMethod.HEAD)
+                .handler(this::noScript);
     }
 
     /**
@@ -108,43 +118,61 @@ final class RoomPages {
             return;
         }
         Cookie held = ctx.request().getCookie(COOKIE);
-        String user = asked.isEmpty() ? UUID.randomUUID().toString() : asked;
+        // the id the JavaScript page's user_id header gives the room: its UTF-8 bytes, one character each
+        String askedUser = asked.isEmpty()
+                ? null
+                : new String(asked.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
         Look look = looks.of(room);
         String language =
                 language(look, ctx.request().getParam("lang", ""), ctx.request().getHeader("Accept-Language"));
-        api.visit(ctx, room, held == null ? null : held.getValue(), user, visit -> {
-            HttpServerResponse response = secured(ctx.response()).putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-            if (!visit.token().isEmpty()) {
-                response.addCookie(Cookie.cookie(COOKIE, visit.token())
-                        .setPath(BASE + room + "/")
-                        .setHttpOnly(true)
-                        .setSameSite(CookieSameSite.LAX)
-                        .setSecure(ctx.request().isSSL()
-                                || "https".equalsIgnoreCase(ctx.request().getHeader("X-Forwarded-Proto"))));
-            }
-            String returnUrl = look.returnUrl();
-            if (visit.standing().isReady()
-                    && returnUrl != null
-                    && !visit.token().isEmpty()) {
-                response.setStatusCode(303)
-                        .putHeader(HttpHeaders.LOCATION, withToken(returnUrl, look.tokenParam(), visit.token()))
-                        .end();
-                return;
-            }
-            NoScriptPage page = new NoScriptPage(look, language, room, clock.epochMillis() / 1000);
-            response.putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
-                    .end(page.render(visit, api.drawTicket(room, visit.user())));
-        });
+        api.visit(
+                ctx,
+                room,
+                held == null ? null : held.getValue(),
+                askedUser,
+                UUID.randomUUID().toString(),
+                visit -> {
+                    HttpServerResponse response =
+                            secured(ctx.response()).putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+                    if (!visit.token().isEmpty()) {
+                        response.addCookie(Cookie.cookie(COOKIE, visit.token())
+                                .setPath(BASE + room + "/")
+                                .setHttpOnly(true)
+                                .setSameSite(CookieSameSite.LAX)
+                                .setSecure(ctx.request().isSSL()
+                                        || "https"
+                                                .equalsIgnoreCase(ctx.request().getHeader("X-Forwarded-Proto"))));
+                    }
+                    String returnUrl = look.returnUrl();
+                    if (visit.standing().isReady()
+                            && returnUrl != null
+                            && !visit.token().isEmpty()) {
+                        response.setStatusCode(303)
+                                .putHeader(HttpHeaders.LOCATION, withToken(returnUrl, look.tokenParam(), visit.token()))
+                                .end();
+                        return;
+                    }
+                    NoScriptPage page = new NoScriptPage(look, language, room, clock.epochMillis() / 1000);
+                    response.putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+                            .end(page.render(visit, api.drawTicket(room, visit.user())));
+                });
     }
 
     /**
-     * Whether {@code user} (from {@code ?user=}; empty: none) can be a user id: at most 256
-     * characters, no control characters, no space at either end. If not, answers 422 naming it.
+     * Whether {@code user} (from {@code ?user=}; empty: none) can be a user id: at most 256 bytes in
+     * UTF-8 (what a {@code user_id} header may carry), no control characters, no space at either end.
+     * If not, answers 422 naming it.
      */
     private static boolean validUser(RoutingContext ctx, String user) {
-        if (user.length() > RoomApi.MAX_USER_ID_CHARS) {
+        int bytes = user.getBytes(StandardCharsets.UTF_8).length; // a user_id header's bound: its bytes
+        if (bytes > RoomApi.MAX_USER_ID_CHARS) {
             new Validation()
-                    .tooLong("query", "user", user, RoomApi.MAX_USER_ID_CHARS)
+                    .add(
+                            "string_too_long",
+                            List.of("query", "user"),
+                            "String should have at most " + RoomApi.MAX_USER_ID_CHARS + " bytes in UTF-8",
+                            new com.fasterxml.jackson.databind.node.TextNode(user),
+                            null)
                     .send(ctx.response());
             return false;
         }

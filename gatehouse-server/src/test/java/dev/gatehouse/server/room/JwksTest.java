@@ -153,7 +153,7 @@ class JwksTest {
         start(Map.of());
         HttpResponse<String> post = server.send("POST", "/.well-known/jwks.json");
         assertThat(post.statusCode()).isEqualTo(405);
-        assertThat(post.headers().firstValue("allow")).hasValue("GET");
+        assertThat(post.headers().firstValue("allow")).hasValue("GET, HEAD");
     }
 
     @Test

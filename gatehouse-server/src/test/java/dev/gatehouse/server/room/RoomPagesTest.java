@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.http.RawConnection;
 import dev.gatehouse.waitingroom.Tenant;
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -38,9 +39,11 @@ class RoomPagesTest {
     private final ManualClock clock = new ManualClock(1_800_000_000_000_000_000L);
     private TestServer server;
 
+    private Path pages;
+
     @BeforeEach
     void start() throws IOException {
-        Path pages = dir.resolve("pages.yml");
+        pages = dir.resolve("pages.yml");
         Files.writeString(pages, """
                 "*":
                   title: Every room
@@ -221,6 +224,111 @@ class RoomPagesTest {
         });
         assertThat(NoScriptPage.countdown(3_723)).isEqualTo("1:02:03");
         assertThat(NoScriptPage.countdown(245)).isEqualTo("4:05");
+    }
+
+    /** After an attacker's probe: a lapsed place, another user's cookie, and one id for both pages. */
+    @Test
+    void withoutJavaScriptALapsedPlaceRejoinsAnotherUsersCookieIsNotTheirsAndIdsAreThePagesOwn() {
+        HttpResponse<String> configured = server.send(HttpRequest.newBuilder(server.rate("/config"))
+                .header("business_id", RoomApiTest.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"admission_limit\": 0}"))
+                .build());
+        assertThat(configured.statusCode()).isEqualTo(200);
+        String alice = cookie(noScript("?user=alice", Optional.empty()));
+        assertThat(noScript("", Optional.of(alice)).body()).contains("You are number 1 in line");
+
+        HttpResponse<String> bob = noScript("?user=bob", Optional.of(alice));
+        assertThat(bob.body()).as("alice's cookie does not answer for bob").contains("You are number 2 in line");
+        String bobs = cookie(bob);
+        assertThat(bobs).isNotEqualTo(alice);
+
+        String jwt = alice.substring(alice.indexOf('=') + 1);
+        HttpResponse<String> finished =
+                server.send("DELETE", "/queue/finish", "business_id", RoomApiTest.KEY, "jwt", jwt);
+        assertThat(json(finished).get("status").asText()).isEqualTo("not_ready"); // queued: she stays
+        HttpResponse<String> abandoned = server.send(HttpRequest.newBuilder(server.rate("/config"))
+                .header("business_id", RoomApiTest.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"abandon_after_seconds\": 60}"))
+                .build());
+        assertThat(abandoned.statusCode()).isEqualTo(200);
+        clock.advance(Duration.ofSeconds(30));
+        noScript("", Optional.of(bobs)); // bob is seen; alice is not
+        clock.advance(Duration.ofSeconds(31)); // alice, unseen for 61 s, loses her place
+        HttpResponse<String> lapsed = noScript("", Optional.of(alice));
+        assertThat(lapsed.body()).as("queued again, at the back").contains("You are number 2 in line");
+        assertThat(lapsed.headers().firstValue("Set-Cookie")).isPresent();
+
+        HttpResponse<String> zoe = noScript("?user=zo%C3%A9", Optional.empty());
+        assertThat(zoe.body()).contains("You are number 3 in line");
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send(("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + RoomApiTest.KEY
+                            + "\r\nuser_id: zoé\r\nContent-Length: 0\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(connection.readAnswers(1))
+                    .as("the page's user_id header names the no-JavaScript page's user")
+                    .contains("User is already in the queue.");
+        }
+        HttpResponse<String> tooLong = server.get("/wait/" + ROOM + "?user=" + "%C3%A9".repeat(129));
+        assertThat(tooLong.statusCode()).as("258 bytes in UTF-8").isEqualTo(422);
+        assertThat(server.get("/wait/" + ROOM + "?user=" + "%C3%A9".repeat(128)).statusCode())
+                .isEqualTo(200);
+    }
+
+    /** Under EdDSA the no-JavaScript page hands on the pass a backend checks offline, as the status route does. */
+    @Test
+    void withoutJavaScriptUnderEdDsaTheVisitorArrivesWithAPass() throws IOException {
+        server.close();
+        server = TestServer.start(
+                Map.of(
+                        RoomSettings.BUSINESS_IDS,
+                        RoomApiTest.KEY,
+                        RoomSettings.JWT_SECRET,
+                        RoomApiTest.SECRET,
+                        RoomSettings.PAGES_FILE,
+                        pages.toString(),
+                        RoomSettings.TOKEN_ALGORITHM,
+                        "EdDSA"),
+                clock);
+        clock.advanceNanos(0);
+        String cookie = cookie(noScript("?user=eve", Optional.empty()));
+        clock.advance(Duration.ofSeconds(5));
+
+        HttpResponse<String> ready = noScript("", Optional.of(cookie));
+
+        assertThat(ready.statusCode()).isEqualTo(303);
+        String location = ready.headers().firstValue("Location").orElseThrow();
+        String pass = location.substring(location.indexOf("&gh=") + 4, location.indexOf('#'));
+        JsonNode claims =
+                new ObjectMapper().readTree(java.util.Base64.getUrlDecoder().decode(pass.split("\\.", -1)[1]));
+        assertThat(claims.get("sub").asText()).isEqualTo("eve");
+        assertThat(claims.get("rdy").asLong())
+                .isGreaterThanOrEqualTo(claims.get("exp").asLong());
+    }
+
+    @Test
+    void pagesAnswerHeadAsGet() {
+        for (String path :
+                new String[] {"/wait/" + ROOM, "/wait/" + ROOM + "/theme.css", RoomPages.ASSETS + "src/pow.js"}) {
+            HttpResponse<String> head = server.send(HttpRequest.newBuilder(server.rate(path))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                    .build());
+            assertThat(head.statusCode()).as(path).isEqualTo(200);
+            assertThat(head.body()).as(path).isEmpty();
+        }
+        HttpResponse<String> posted = server.send("POST", "/wait/" + ROOM);
+        assertThat(posted.statusCode()).isEqualTo(405);
+        assertThat(posted.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    }
+
+    @Test
+    void aRegionalDefaultLanguageSpeaksItsTexts() throws IOException {
+        Path path = dir.resolve("regional.yml");
+        Files.writeString(
+                path, "r:\n  default_language: pt-BR\n  languages:\n    pt-BR: {position: \"Número {position}\"}\n");
+        PageLooks.Look look = PageLooks.read(Optional.of(path.toString())).of("r");
+        assertThat(RoomPages.language(look, "", null)).isEqualTo("pt-br");
+        assertThat(RoomPages.language(look, "pt", null)).isEqualTo("pt-br");
+        assertThat(look.text(RoomPages.language(look, "", null), "position")).hasValue("Número {position}");
     }
 
     @Test
