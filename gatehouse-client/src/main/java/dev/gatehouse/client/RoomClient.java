@@ -1,8 +1,11 @@
 package dev.gatehouse.client;
 
+import dev.gatehouse.client.GatehouseClientException.Kind;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,11 +19,18 @@ import java.util.Objects;
  * } catch (ErrorResponseException e) { ... e.status() 401: send the user back to the queue ... }
  * }</pre>
  */
-public interface RoomClient extends AutoCloseable {
+public final class RoomClient implements AutoCloseable {
 
-    /** A client of the room at {@code baseUrl} (where {@code /queue/verify} is found) for the tenant of {@code apiKey}. */
-    static Builder builder(URI baseUrl, String apiKey) {
-        return new Builder(baseUrl, apiKey);
+    private final URI verifyUri;
+    private final URI finishUri;
+    private final String apiKey;
+    private final HttpCalls http;
+
+    private RoomClient(URI baseUrl, String apiKey, HttpCalls http) {
+        this.verifyUri = URI.create(baseUrl + "/queue/verify");
+        this.finishUri = URI.create(baseUrl + "/queue/finish");
+        this.apiKey = apiKey;
+        this.http = http;
     }
 
     /**
@@ -30,23 +40,107 @@ public interface RoomClient extends AutoCloseable {
      * is no usable answer, and {@link IllegalArgumentException} when {@code jwt} is empty or holds
      * anything but printable ASCII (no JWT does).
      */
-    Verification verify(String jwt);
+    public Verification verify(String jwt) {
+        Map<String, Object> body = call("GET /queue/verify", verifyUri, "GET", jwt);
+        return new Verification(
+                field(body, "ready", Boolean.class, "GET /queue/verify"),
+                field(body, "message", String.class, "GET /queue/verify"));
+    }
 
     /**
      * {@code DELETE /queue/finish}: ends the ready state of the user {@code jwt} names (a user who is
      * not ready is left as it is). Throws as {@link #verify} does.
      */
-    Finish finish(String jwt);
+    public Finish finish(String jwt) {
+        Map<String, Object> body = call("DELETE /queue/finish", finishUri, "DELETE", jwt);
+        String status = field(body, "status", String.class, "DELETE /queue/finish");
+        Finish.Status kind = switch (status) {
+            case "ready_cleared" -> Finish.Status.READY_CLEARED;
+            case "not_ready" -> Finish.Status.NOT_READY;
+            default ->
+                throw new GatehouseClientException(
+                        Kind.MALFORMED_ANSWER,
+                        "DELETE /queue/finish: status \"" + HttpCalls.quote(status)
+                                + "\" (expected: ready_cleared or not_ready)");
+        };
+        return new Finish(kind, field(body, "message", String.class, "DELETE /queue/finish"));
+    }
+
+    /**
+     * The JSON object of a 200 answer to {@code method} of {@code uri} with the key and {@code jwt};
+     * throws for any other answer.
+     */
+    private Map<String, Object> call(String name, URI uri, String method, String jwt) {
+        Objects.requireNonNull(jwt, "jwt");
+        if (jwt.isEmpty() || !isHeaderText(jwt)) {
+            throw new IllegalArgumentException(name + ": jwt (expected: a token of printable ASCII)");
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .header("Accept", "application/json")
+                // GatekeeperAPI's header, and the one proxies that drop underscores keep
+                .header("business_id", apiKey)
+                .header("X-Api-Key", apiKey)
+                .header("jwt", jwt);
+        HttpCalls.Answer answer = http.send(name, request);
+        if (answer.status() != 200) {
+            throw HttpCalls.error(name, answer);
+        }
+        if (!answer.isJson()) {
+            throw new GatehouseClientException(
+                    Kind.MALFORMED_ANSWER,
+                    name + ": a 200 answer of type \"" + HttpCalls.quote(answer.mediaType())
+                            + "\" (expected: application/json)");
+        }
+        try {
+            if (Json.parse(answer.body()) instanceof Map<?, ?> object) {
+                @SuppressWarnings("unchecked") // Json makes objects of String names
+                Map<String, Object> fields = (Map<String, Object>) object;
+                return fields;
+            }
+            throw new GatehouseClientException(Kind.MALFORMED_ANSWER, name + ": the answer is not a JSON object");
+        } catch (Json.MalformedJson e) {
+            throw new GatehouseClientException(Kind.MALFORMED_ANSWER, name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T field(Map<String, Object> object, String name, Class<T> type, String call) {
+        Object value = object.get(name);
+        if (!type.isInstance(value)) {
+            throw new GatehouseClientException(
+                    Kind.MALFORMED_ANSWER,
+                    call + ": \"" + name + "\" is " + (value == null ? "missing" : "not a " + type.getSimpleName()));
+        }
+        return type.cast(value);
+    }
+
+    /** Whether {@code text} is printable ASCII (space to tilde): what a header value of a key or a JWT may be. */
+    static boolean isHeaderText(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** Closes the HTTP client the builder made (not one given to it). */
     @Override
-    void close();
+    public void close() {
+        http.close();
+    }
+
+    /** A client of the room at {@code baseUrl} (where {@code /queue/verify} is found) for the tenant of {@code apiKey}. */
+    public static Builder builder(URI baseUrl, String apiKey) {
+        return new Builder(baseUrl, apiKey);
+    }
 
     /** The answer of {@code verify}: whether the user is ready, and the room's message. */
-    record Verification(boolean ready, String message) {}
+    public record Verification(boolean ready, String message) {}
 
     /** The answer of {@code finish}: what it did, and the room's message. */
-    record Finish(Status status, String message) {
+    public record Finish(Status status, String message) {
 
         /** What {@code finish} did. */
         public enum Status {
@@ -63,7 +157,7 @@ public interface RoomClient extends AutoCloseable {
     }
 
     /** Options of a {@link RoomClient}, each with its default. */
-    final class Builder {
+    public static final class Builder {
 
         private final URI baseUrl;
         private final String apiKey;
@@ -72,7 +166,7 @@ public interface RoomClient extends AutoCloseable {
         private Builder(URI baseUrl, String apiKey) {
             this.baseUrl = HttpOptions.base("baseUrl", baseUrl);
             Objects.requireNonNull(apiKey, "apiKey");
-            if (apiKey.isBlank() || !HttpRoomClient.isHeaderText(apiKey)) {
+            if (apiKey.isBlank() || !RoomClient.isHeaderText(apiKey)) {
                 throw new IllegalArgumentException("apiKey: (expected: a non-blank key of printable ASCII)");
             }
             this.apiKey = apiKey;
@@ -107,7 +201,7 @@ public interface RoomClient extends AutoCloseable {
         }
 
         public RoomClient build() {
-            return new HttpRoomClient(baseUrl, apiKey, new HttpCalls(http));
+            return new RoomClient(baseUrl, apiKey, new HttpCalls(http));
         }
     }
 }

@@ -48,13 +48,19 @@ final class NoScriptPage {
 
     private final Look look;
     private final String language;
-    private final String room;
+    private final String stylesheet;
+    private final String theme;
     private final long nowSeconds;
 
-    NoScriptPage(Look look, String language, String room, long nowSeconds) {
+    /**
+     * The page in {@code look} and {@code language}, styled by {@code stylesheet} (the JavaScript
+     * page's) and {@code theme} (the room's colours), at {@code nowSeconds}.
+     */
+    NoScriptPage(Look look, String language, String stylesheet, String theme, long nowSeconds) {
         this.look = look;
         this.language = language;
-        this.room = room;
+        this.stylesheet = stylesheet;
+        this.theme = theme;
         this.nowSeconds = nowSeconds;
     }
 
@@ -108,8 +114,8 @@ final class NoScriptPage {
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 + (refresh > 0 ? "<meta http-equiv=\"refresh\" content=\"" + refresh + "\">\n" : "")
                 + "<title>" + title + "</title>\n"
-                + "<link rel=\"stylesheet\" href=\"" + RoomPages.ASSETS + "page/waiting.css\">\n"
-                + "<link rel=\"stylesheet\" href=\"" + HtmlText.escape(RoomPages.BASE + room + "/theme.css") + "\">\n"
+                + "<link rel=\"stylesheet\" href=\"" + HtmlText.escape(stylesheet) + "\">\n"
+                + "<link rel=\"stylesheet\" href=\"" + HtmlText.escape(theme) + "\">\n"
                 + "</head>\n<body>\n<header class=\"gh-header\"><h1>" + title + "</h1></header>\n"
                 + "<main class=\"gh-card\">\n" + body + "</main>\n</body>\n</html>\n";
     }

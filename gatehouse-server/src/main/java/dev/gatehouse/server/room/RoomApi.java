@@ -36,7 +36,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -62,7 +61,6 @@ final class RoomApi {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final String JSON_TYPE = "application/json";
     private static final long CONFIG_CACHE_MILLIS = 1_000;
 
     /** Longest user id, in characters (the header block bounds it in bytes too). */
@@ -126,7 +124,7 @@ final class RoomApi {
                 .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
                 .handler(this::postConfig)
                 .failureHandler(RoomApi::bodyFailed);
-        router.get("/health").handler(ctx -> sendJson(ctx.response(), 200, "{\"status\":\"healthy\"}"));
+        router.get("/health").handler(ctx -> JsonAnswers.send(ctx.response(), 200, "{\"status\":\"healthy\"}"));
         for (String file : RoomDraw.FILES) {
             router.route(HttpMethod.GET, "/draw/:room/" + file).handler(ctx -> drawFile(ctx, file));
             router.route(HttpMethod.HEAD, "/draw/:room/" + file).handler(ctx -> drawFile(ctx, file));
@@ -248,7 +246,7 @@ final class RoomApi {
                                     body.put("message", standing.isReady() ? ALREADY_READY : ALREADY_QUEUED);
                                 }
                                 putEvent(body, room, userId, standing, config);
-                                sendJson(ctx.response(), 200, body);
+                                JsonAnswers.send(ctx.response(), 200, body);
                             });
                         }));
     }
@@ -357,7 +355,7 @@ final class RoomApi {
                                             }
                                         }
                                         putEvent(body, room, user, standing, config);
-                                        sendJson(ctx.response(), 200, body);
+                                        JsonAnswers.send(ctx.response(), 200, body);
                                     });
                         }));
     }
@@ -424,7 +422,7 @@ final class RoomApi {
                 unavailable(ctx, failure);
                 return;
             }
-            sendJson(ctx.response(), 200, body.apply(result));
+            JsonAnswers.send(ctx.response(), 200, body.apply(result));
         });
     }
 
@@ -476,7 +474,7 @@ final class RoomApi {
                     });
                     audit(new AuditEvent(room, now, AuditKind.CONFIG_CHANGED, null, changes.size()));
                     admissions.nudge(room); // the next tick is rescheduled from the new frequency
-                    sendJson(ctx.response(), 200, configAnswer("Configuration updated successfully", updated));
+                    JsonAnswers.send(ctx.response(), 200, configAnswer("Configuration updated successfully", updated));
                 });
     }
 
@@ -913,26 +911,5 @@ final class RoomApi {
 
     private static void detail(HttpServerResponse response, int status, String message) {
         ErrorStyle.DETAIL.send(response, status, message);
-    }
-
-    private static void sendJson(HttpServerResponse response, int status, ObjectNode body) {
-        try {
-            sendJson(response, status, JSON.writeValueAsBytes(body));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree of nodes always serialises", e);
-        }
-    }
-
-    static void sendJson(HttpServerResponse response, int status, String body) {
-        sendJson(response, status, body.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void sendJson(HttpServerResponse response, int status, byte[] body) {
-        if (response.ended() || response.closed()) {
-            return;
-        }
-        response.setStatusCode(status)
-                .putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
-                .end(io.vertx.core.buffer.Buffer.buffer(body));
     }
 }

@@ -152,7 +152,12 @@ final class RoomPages {
                                 .end();
                         return;
                     }
-                    NoScriptPage page = new NoScriptPage(look, language, room, clock.epochMillis() / 1000);
+                    NoScriptPage page = new NoScriptPage(
+                            look,
+                            language,
+                            ASSETS + "page/waiting.css",
+                            BASE + room + "/theme.css",
+                            clock.epochMillis() / 1000);
                     response.putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
                             .end(page.render(visit, api.drawTicket(room, visit.user())));
                 });

@@ -74,7 +74,7 @@ final class Validation {
         ObjectNode body = NODES.objectNode();
         body.putArray("detail").addAll(errors);
         try {
-            RoomApi.sendJson(response, 422, JSON.writeValueAsString(body));
+            JsonAnswers.send(response, 422, JSON.writeValueAsString(body));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("a tree of nodes always serialises", e);
         }
