@@ -10,6 +10,8 @@ import dev.gatehouse.proof.pow.PowSpec;
 import dev.gatehouse.proof.pow.PowVerdict;
 import dev.gatehouse.proof.pow.ProofOfWork;
 import dev.gatehouse.proof.secret.HmacSecrets;
+import dev.gatehouse.proof.sign.SigningKey;
+import dev.gatehouse.proof.sign.VerifyingKey;
 import dev.gatehouse.proof.vrf.Ecvrf;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -62,6 +64,13 @@ public class ProofBenchmark {
     private byte[] vrfAlpha;
     private byte[] vrfProof;
     private MerkleLog growing;
+    private SigningKey signingKey;
+    private VerifyingKey verifyingKey;
+    private java.security.PrivateKey jdkPrivateKey;
+    private java.security.PublicKey jdkPublicKey;
+    private byte[] message;
+    private byte[] signature;
+    private byte[] jdkSignature;
 
     @Setup
     public void setUp() {
@@ -97,6 +106,22 @@ public class ProofBenchmark {
         vrfPublicKey = Ecvrf.publicKey(vrfSecretKey);
         vrfAlpha = new byte[32];
         vrfProof = Ecvrf.prove(vrfSecretKey, vrfAlpha);
+
+        byte[] seed = new byte[SigningKey.SEED_BYTES];
+        seed[0] = 9;
+        signingKey = SigningKey.fromSeed(seed);
+        verifyingKey = signingKey.verifyingKey();
+        message = new byte[150]; // about a queue token's signing input
+        signature = signingKey.sign(message);
+        try {
+            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("Ed25519");
+            java.security.KeyPair pair = generator.generateKeyPair();
+            jdkPrivateKey = pair.getPrivate();
+            jdkPublicKey = pair.getPublic();
+            jdkSignature = jdkEd25519Sign();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A log of 2^20 leaves, built only for the benchmarks that prove against it. */
@@ -163,6 +188,38 @@ public class ProofBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Optional<byte[]> ecvrfVerify() {
         return Ecvrf.verify(vrfPublicKey, vrfProof, vrfAlpha);
+    }
+
+    /** Ed25519 signing as the project does it (queue tokens under EdDSA, draw records). */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public byte[] ed25519Sign() {
+        return signingKey.sign(message);
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public boolean ed25519Verify() {
+        return verifyingKey.verify(message, signature);
+    }
+
+    /** The JDK's own Ed25519 (SunEC), side by side: what SigningKey used before. */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public byte[] jdkEd25519Sign() throws java.security.GeneralSecurityException {
+        java.security.Signature signer = java.security.Signature.getInstance("Ed25519");
+        signer.initSign(jdkPrivateKey);
+        signer.update(message);
+        return signer.sign();
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public boolean jdkEd25519Verify() throws java.security.GeneralSecurityException {
+        java.security.Signature verifier = java.security.Signature.getInstance("Ed25519");
+        verifier.initVerify(jdkPublicKey);
+        verifier.update(message);
+        return verifier.verify(jdkSignature);
     }
 
     /** Appends to a log that grows over the iteration (to about a million leaves per second of run). */

@@ -1,13 +1,7 @@
 package dev.gatehouse.proof.sign;
 
 import dev.gatehouse.core.check.Require;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.spec.EdECPrivateKeySpec;
-import java.security.spec.NamedParameterSpec;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /** An Ed25519 private key (RFC 8032) made from a raw 32-byte seed; signs with the JDK's Ed25519. */
@@ -16,16 +10,11 @@ public final class SigningKey {
     /** The length of a seed. */
     public static final int SEED_BYTES = 32;
 
-    private final PrivateKey privateKey;
+    private final byte[] seed;
     private final byte[] publicKey;
 
     private SigningKey(byte[] seed) {
-        try {
-            this.privateKey = KeyFactory.getInstance("Ed25519")
-                    .generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, seed));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 is required of every Java 15+ platform", e);
-        }
+        this.seed = seed;
         this.publicKey = new byte[VerifyingKey.PUBLIC_KEY_BYTES];
         Ed25519.generatePublicKey(seed, 0, publicKey, 0);
     }
@@ -58,14 +47,11 @@ public final class SigningKey {
 
     /** The 64-byte signature of {@code message}. */
     public byte[] sign(byte[] message) {
-        try {
-            Signature signer = Signature.getInstance("Ed25519");
-            signer.initSign(privateKey);
-            signer.update(message);
-            return signer.sign();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 signing failed", e);
-        }
+        // BouncyCastle's RFC 8032 signing, given the public key so it is not derived again per call:
+        // about 5x the JDK's speed (ProofBenchmark.ed25519Sign against jdkEd25519Sign)
+        byte[] signature = new byte[SignedRecord.SIGNATURE_BYTES];
+        Ed25519.sign(seed, 0, publicKey, 0, message, 0, message.length, signature, 0);
+        return signature;
     }
 
     /** {@code body} with its signature; the body may be at most {@link SignedRecord#MAX_BODY_BYTES}. */
