@@ -745,6 +745,7 @@ final class RoomApi {
             @Nullable String token,
             @Nullable String askedUser,
             String newUser,
+            Refusal refusal,
             Consumer<Visit> then) {
         Optional<String> held = (token == null || token.length() > MAX_CREDENTIAL_CHARS
                         ? Optional.<QueueTokens.Checked>empty()
@@ -752,10 +753,10 @@ final class RoomApi {
                 .filter(c -> c.verdict() != QueueTokens.Verdict.INVALID)
                 .flatMap(QueueTokens.Checked::user)
                 .filter(user -> askedUser == null || askedUser.equals(user)); // another user's cookie: not theirs
-        withConfig(ctx, room, config -> {
+        withConfig(ctx, room, refusal, config -> {
             long now = clock.epochMillis();
             if (held.isEmpty()) {
-                enqueueVisitor(ctx, room, askedUser == null ? newUser : askedUser, config, now, then);
+                enqueueVisitor(ctx, room, askedUser == null ? newUser : askedUser, config, now, refusal, then);
                 return;
             }
             String user = held.get();
@@ -765,12 +766,13 @@ final class RoomApi {
                     "status",
                     config.ipStatusPollingLimit(),
                     config.ipStatusPollingLimitInterval(),
+                    refusal,
                     () -> stage(() -> state.status(room, user, now)).whenComplete((standing, failure) -> {
                         if (failure != null) {
-                            unavailable(ctx, failure);
+                            unavailable(ctx, failure, refusal);
                         } else if (standing.state() == QueueState.State.UNKNOWN) {
                             // lapsed or finished: queued again, at the back, as the JavaScript page rejoins
-                            enqueueVisitor(ctx, room, user, config, now, then);
+                            enqueueVisitor(ctx, room, user, config, now, refusal, then);
                         } else {
                             String kept = tokenFor(room, user, standing, config);
                             then.accept(new Visit(standing, user, kept, config, eta(room, standing, config)));
@@ -780,16 +782,23 @@ final class RoomApi {
     }
 
     private void enqueueVisitor(
-            RoutingContext ctx, String room, String user, RoomConfig config, long now, Consumer<Visit> then) {
+            RoutingContext ctx,
+            String room,
+            String user,
+            RoomConfig config,
+            long now,
+            Refusal refusal,
+            Consumer<Visit> then) {
         limited(
                 ctx,
                 room,
                 "enqueue",
                 config.ipEnqueueLimit(),
                 config.ipEnqueueLimitInterval(),
+                refusal,
                 () -> stage(() -> state.enqueue(room, user, now)).whenComplete((enqueued, failure) -> {
                     if (failure != null) {
-                        unavailable(ctx, failure);
+                        unavailable(ctx, failure, refusal);
                         return;
                     }
                     if (enqueued.added() && config.maxActiveUsers() > 0) {
@@ -827,6 +836,10 @@ final class RoomApi {
 
     /** Runs {@code then} with the room's config, read at most a second ago. */
     private void withConfig(RoutingContext ctx, String room, Consumer<RoomConfig> then) {
+        withConfig(ctx, room, RoomApi::detail, then);
+    }
+
+    private void withConfig(RoutingContext ctx, String room, Refusal refusal, Consumer<RoomConfig> then) {
         long now = clock.epochMillis();
         CachedConfig cached = configs.get(room);
         if (cached != null && now - cached.readAtMillis() < CONFIG_CACHE_MILLIS && now >= cached.readAtMillis()) {
@@ -835,7 +848,7 @@ final class RoomApi {
         }
         stage(() -> state.config(room)).whenComplete((config, failure) -> {
             if (failure != null) {
-                unavailable(ctx, failure);
+                unavailable(ctx, failure, refusal);
                 return;
             }
             configs.put(room, new CachedConfig(config, now));
@@ -850,6 +863,23 @@ final class RoomApi {
      */
     private void limited(
             RoutingContext ctx, String room, String kind, long limit, long intervalSeconds, Runnable then) {
+        limited(ctx, room, kind, limit, intervalSeconds, RoomApi::detail, then);
+    }
+
+    /** A refusal's writer: the room's JSON ({@code detail}), or a page's own. */
+    @FunctionalInterface
+    interface Refusal {
+        void send(HttpServerResponse response, int status, String message);
+    }
+
+    private void limited(
+            RoutingContext ctx,
+            String room,
+            String kind,
+            long limit,
+            long intervalSeconds,
+            Refusal refusal,
+            Runnable then) {
         String ip = ClientAddress.of(ctx.request(), trustedProxyHops);
         LimitSpec spec = LimitSpec.fixedWindow(limit, Duration.ofSeconds(intervalSeconds));
         CompletionStage<Decision> decided;
@@ -874,7 +904,7 @@ final class RoomApi {
                     ? intervalSeconds
                     : Math.max(1, RateLimitHeaders.ceilSeconds(decision.nanosUntilRetry()));
             RateLimitHeaders.write(response.headers(), "ip_" + kind, limit, intervalSeconds, decision, retry);
-            detail(
+            refusal.send(
                     response,
                     429,
                     "Too many " + kind + " requests from this IP: at most " + limit + " per " + intervalSeconds
@@ -900,13 +930,17 @@ final class RoomApi {
     }
 
     private static void unavailable(RoutingContext ctx, Throwable failure) {
+        unavailable(ctx, failure, RoomApi::detail);
+    }
+
+    private static void unavailable(RoutingContext ctx, Throwable failure, Refusal refusal) {
         LOG.warn(
                 "{} {}: the queue store did not answer: {}",
                 ctx.request().method(),
                 ctx.request().path(),
                 failure.toString());
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-        detail(ctx.response(), 503, "The waiting room's store is unavailable; retry shortly");
+        refusal.send(ctx.response(), 503, "The waiting room's store is unavailable; retry shortly");
     }
 
     private static void detail(HttpServerResponse response, int status, String message) {

@@ -131,6 +131,7 @@ final class RoomPages {
                 held == null ? null : held.getValue(),
                 askedUser,
                 UUID.randomUUID().toString(),
+                (response, status, message) -> refused(response, status, message, look, language),
                 visit -> {
                     HttpServerResponse response =
                             secured(ctx.response()).putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
@@ -194,6 +195,29 @@ final class RoomPages {
             return false;
         }
         return true;
+    }
+
+    /**
+     * A refusal (the per-IP limit's 429, an unavailable store's 503) as a page for a browser without
+     * JavaScript: the message, and a refresh once its {@code Retry-After} has passed, so the visitor
+     * goes on by itself instead of landing on JSON.
+     */
+    private static void refused(HttpServerResponse response, int status, String message, Look look, String language) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        String retry = response.headers().get(HttpHeaders.RETRY_AFTER);
+        long seconds = retry != null && retry.matches("\\d{1,6}") ? Math.max(1, Long.parseLong(retry)) : 5;
+        String title = HtmlText.escape(look.title());
+        secured(response)
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .end("<!DOCTYPE html>\n<html lang=\"" + HtmlText.escape(language)
+                        + "\">\n<head>\n<meta charset=\"utf-8\">\n"
+                        + "<meta http-equiv=\"refresh\" content=\"" + seconds + "\">\n<title>" + title
+                        + "</title>\n</head>\n<body>\n<main>\n<h1>" + title + "</h1>\n<p>" + HtmlText.escape(message)
+                        + "</p>\n</main>\n</body>\n</html>\n");
     }
 
     /** {@code url} with {@code param=token} added to its query, its fragment kept. */

@@ -305,6 +305,28 @@ class RoomPagesTest {
                 .isGreaterThanOrEqualTo(claims.get("exp").asLong());
     }
 
+    /** Past the per-IP limit, a browser without JavaScript gets a page that refreshes when it may go on. */
+    @Test
+    void withoutJavaScriptALimitedVisitGetsAPageThatComesBack() {
+        HttpResponse<String> configured = server.send(HttpRequest.newBuilder(server.rate("/config"))
+                .header("business_id", RoomApiTest.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"ip_enqueue_limit\": 1, \"ip_enqueue_limit_interval\": 30}"))
+                .build());
+        assertThat(configured.statusCode()).isEqualTo(200);
+        assertThat(noScript("?user=first", Optional.empty()).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> limited = noScript("?user=second", Optional.empty());
+
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertThat(limited.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(limited.headers().firstValue("Content-Security-Policy")).hasValue(RoomPages.POLICY);
+        String retry = limited.headers().firstValue("Retry-After").orElseThrow();
+        assertThat(limited.body())
+                .contains("<meta http-equiv=\"refresh\" content=\"" + retry + "\">")
+                .contains("Too many enqueue requests from this IP");
+    }
+
     @Test
     void pagesAnswerHeadAsGet() {
         for (String path :
