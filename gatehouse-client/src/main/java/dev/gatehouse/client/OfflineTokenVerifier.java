@@ -3,7 +3,6 @@ package dev.gatehouse.client;
 import dev.gatehouse.client.GatehouseClientException.Kind;
 import dev.gatehouse.client.TokenCheck.Reason;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -482,7 +481,7 @@ public final class OfflineTokenVerifier implements AutoCloseable {
     }
 
     /** Options of an {@link OfflineTokenVerifier}, each with its default. */
-    public static final class Builder {
+    public static final class Builder extends ClientBuilder<Builder> {
 
         static final Duration DEFAULT_LEEWAY = Duration.ofSeconds(5);
         static final Duration MAX_LEEWAY = Duration.ofMinutes(5);
@@ -491,7 +490,6 @@ public final class OfflineTokenVerifier implements AutoCloseable {
         static final int DEFAULT_CACHE_SIZE = 4096;
 
         final String tenantId;
-        final HttpOptions http = new HttpOptions();
         URI jwksUrl;
         Duration leeway = DEFAULT_LEEWAY;
         Duration minRefetchInterval = DEFAULT_MIN_REFETCH_INTERVAL;
@@ -565,27 +563,14 @@ public final class OfflineTokenVerifier implements AutoCloseable {
             return this;
         }
 
-        /** How long a connection to the room may take to open (2 s); ignored with {@link #httpClient}. */
-        public Builder connectTimeout(Duration timeout) {
-            http.connectTimeout(timeout);
-            return this;
-        }
-
-        /** How long fetching the keys may take, from sending to the last byte (5 s). */
-        public Builder requestTimeout(Duration timeout) {
-            http.requestTimeout(timeout);
-            return this;
-        }
-
         /** The longest key set read, in bytes (65,536); a longer one fails the fetch. */
         public Builder maxJwksBytes(int bytes) {
             http.maxAnswerBytes(bytes);
             return this;
         }
 
-        /** An HTTP client to fetch with, instead of one made with {@link #connectTimeout}; its owner closes it. */
-        public Builder httpClient(HttpClient client) {
-            http.httpClient(client);
+        @Override
+        Builder self() {
             return this;
         }
 

@@ -2,7 +2,6 @@ package dev.gatehouse.client;
 
 import dev.gatehouse.client.GatehouseClientException.Kind;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -259,25 +258,12 @@ public final class RateClient implements AutoCloseable {
             String policy, long quota, OptionalLong windowSeconds, long remaining, OptionalLong resetSeconds) {}
 
     /** Options of a {@link RateClient}, each with its default. */
-    public static final class Builder {
+    public static final class Builder extends ClientBuilder<Builder> {
 
         private final URI baseUrl;
-        private final HttpOptions http = new HttpOptions();
 
         private Builder(URI baseUrl) {
             this.baseUrl = HttpOptions.base("baseUrl", baseUrl);
-        }
-
-        /** How long a connection may take to open (2 s); ignored with {@link #httpClient}, which has its own. */
-        public Builder connectTimeout(Duration timeout) {
-            http.connectTimeout(timeout);
-            return this;
-        }
-
-        /** How long a call may take, from sending to the last byte of the answer (5 s). */
-        public Builder requestTimeout(Duration timeout) {
-            http.requestTimeout(timeout);
-            return this;
         }
 
         /** The longest answer read, in bytes (65,536); a longer one fails the call. */
@@ -286,9 +272,8 @@ public final class RateClient implements AutoCloseable {
             return this;
         }
 
-        /** An HTTP client to send with, instead of one made with {@link #connectTimeout}; its owner closes it. */
-        public Builder httpClient(HttpClient client) {
-            http.httpClient(client);
+        @Override
+        Builder self() {
             return this;
         }
 

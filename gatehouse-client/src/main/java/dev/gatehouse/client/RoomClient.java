@@ -2,9 +2,7 @@ package dev.gatehouse.client;
 
 import dev.gatehouse.client.GatehouseClientException.Kind;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -157,11 +155,10 @@ public final class RoomClient implements AutoCloseable {
     }
 
     /** Options of a {@link RoomClient}, each with its default. */
-    public static final class Builder {
+    public static final class Builder extends ClientBuilder<Builder> {
 
         private final URI baseUrl;
         private final String apiKey;
-        private final HttpOptions http = new HttpOptions();
 
         private Builder(URI baseUrl, String apiKey) {
             this.baseUrl = HttpOptions.base("baseUrl", baseUrl);
@@ -172,31 +169,14 @@ public final class RoomClient implements AutoCloseable {
             this.apiKey = apiKey;
         }
 
-        /** How long a connection may take to open (2 s); ignored with {@link #httpClient}, which has its own. */
-        public Builder connectTimeout(Duration timeout) {
-            http.connectTimeout(timeout);
-            return this;
-        }
-
-        /** How long a call may take, from sending to the last byte of the answer (5 s). */
-        public Builder requestTimeout(Duration timeout) {
-            http.requestTimeout(timeout);
-            return this;
-        }
-
         /** The longest answer read, in bytes (65,536); a longer one fails the call. */
         public Builder maxAnswerBytes(int bytes) {
             http.maxAnswerBytes(bytes);
             return this;
         }
 
-        /**
-         * An HTTP client to send with (to share one, or for TLS settings), instead of one made with
-         * {@link #connectTimeout} that follows no redirect. Its owner closes it; give it no redirect
-         * policy that would send the API key to another host.
-         */
-        public Builder httpClient(HttpClient client) {
-            http.httpClient(client);
+        @Override
+        Builder self() {
             return this;
         }
 
