@@ -241,10 +241,10 @@ public final class OfflineTokenVerifier implements AutoCloseable {
             return refused(Reason.NOT_YET_VALID, "not valid before " + Instant.ofEpochSecond(notBeforeSeconds));
         }
         Long readyUntil = claims.readyUntilSeconds();
-        return new TokenCheck.Accepted(
-                claims.userId(),
-                Instant.ofEpochSecond(expiresAtSeconds),
-                readyUntil == null ? Optional.empty() : Optional.of(Instant.ofEpochSecond(readyUntil)));
+        Optional<Instant> ready = readyUntil != null && nowMillis < readyUntil * 1000 // no leeway past the ready time
+                ? Optional.of(Instant.ofEpochSecond(readyUntil))
+                : Optional.empty();
+        return new TokenCheck.Accepted(claims.userId(), Instant.ofEpochSecond(expiresAtSeconds), ready);
     }
 
     private static TokenCheck.Refused refused(Reason reason, String message) {

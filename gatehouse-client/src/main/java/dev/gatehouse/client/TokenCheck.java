@@ -23,7 +23,8 @@ public sealed interface TokenCheck permits TokenCheck.Accepted, TokenCheck.Refus
 
     /**
      * An authentic token of the expected room, not expired: its user ({@code sub}), {@code exp}, and,
-     * for a pass the room gave a ready user (the {@code rdy} claim), until when the user is ready.
+     * for a pass the room gave a ready user (the {@code rdy} claim) whose ready time has not passed
+     * (no leeway there), until when the user is ready.
      */
     record Accepted(String userId, Instant expiresAt, Optional<Instant> readyUntil) implements TokenCheck {
 

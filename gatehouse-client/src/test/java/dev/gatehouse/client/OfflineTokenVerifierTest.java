@@ -113,6 +113,12 @@ class OfflineTokenVerifierTest {
         assertThat(((TokenCheck.Accepted) check).ready()).isTrue();
         assertThat(((TokenCheck.Accepted) verifier.verify(KEY.token(claims("bob", TENANT, NOW_SECONDS + 60)))).ready())
                 .isFalse();
+        nowMillis.set((NOW_SECONDS + 32) * 1000); // past rdy, within exp's leeway
+        TokenCheck late = verifier.verify(pass);
+        assertThat(late.accepted()).isTrue();
+        assertThat(((TokenCheck.Accepted) late).ready())
+                .as("no leeway past the ready time")
+                .isFalse();
         String garbled = KEY.token(
                 "{\"sub\":\"carol\",\"tid\":\"" + TENANT + "\",\"exp\":" + (NOW_SECONDS + 30) + ",\"rdy\":\"soon\"}");
         assertThat(reason(verifier.verify(garbled))).isEqualTo(Reason.MALFORMED);

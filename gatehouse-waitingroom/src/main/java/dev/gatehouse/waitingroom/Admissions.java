@@ -193,13 +193,15 @@ public final class Admissions implements AutoCloseable {
             long now = clock.epochMillis();
             CompletionStage<Advance> advanced;
             try {
-                advanced = before.run(room, now)
-                        .thenCompose(ready -> state.advance(room, now))
-                        .thenCompose(advance -> sampled(advance, now));
+                // the time is read again after the room's steps: a large draw takes seconds
+                advanced = before.run(room, now).thenCompose(ready -> {
+                    long after = clock.epochMillis();
+                    return state.advance(room, after).thenCompose(advance -> sampled(advance, after));
+                });
             } catch (RuntimeException e) {
                 advanced = CompletableFuture.failedFuture(e);
             }
-            advanced.whenComplete((advance, failure) -> finished(now, advance, failure));
+            advanced.whenComplete((advance, failure) -> finished(clock.epochMillis(), advance, failure));
         }
 
         private CompletionStage<Advance> sampled(Advance advance, long now) {

@@ -239,7 +239,7 @@ public final class QueueTokens {
         }
     }
 
-    /** nimbus's signer for EdDSA over the JDK's Ed25519 ({@link SigningKey}); nimbus's own needs Tink. */
+    /** nimbus's signer for EdDSA over the project's Ed25519 ({@link SigningKey}); nimbus's own needs Tink. */
     private record Ed25519Signer(SigningKey key) implements JWSSigner {
         @Override
         public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {

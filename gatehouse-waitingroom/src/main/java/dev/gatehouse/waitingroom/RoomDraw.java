@@ -57,8 +57,20 @@ public final class RoomDraw {
     public static final class RefusedException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
+        private final boolean noPrequeue;
+
         public RefusedException(String message) {
+            this(message, false);
+        }
+
+        private RefusedException(String message, boolean noPrequeue) {
             super(message);
+            this.noPrequeue = noPrequeue;
+        }
+
+        /** Whether it is refused because no pre-queue runs (none began, or its draw is placed). */
+        public boolean noPrequeue() {
+            return noPrequeue;
         }
     }
 
@@ -152,7 +164,7 @@ public final class RoomDraw {
     private CompletionStage<Opened> openNow(long now) {
         return state.closePrequeue(room).thenCompose(registered -> {
             if (registered.isEmpty()) {
-                throw new RefusedException("no pre-queue is running: the queue is open");
+                throw new RefusedException("no pre-queue is running: the queue is open", true);
             }
             List<String> users = registered.get();
             return state.draw(room)

@@ -83,13 +83,25 @@ public final class RoomEvents implements Admissions.BeforeAdvance {
         });
     }
 
-    private CompletionStage<@Nullable Void> due(String room, RoomConfig config, long nowMillis) {
-        if (!config.hasEvent() || nowMillis < config.prequeueOpensAtMillis()) {
+    private CompletionStage<@Nullable Void> due(String room, RoomConfig cached, long nowMillis) {
+        if (!cached.hasEvent() || nowMillis < cached.prequeueOpensAtMillis()) {
             return CompletableFuture.completedFuture(null);
         }
-        boolean opens = nowMillis >= config.opensAtMillis();
+        // a step may be due: act on the config as it is now (another replica may have moved the event)
+        return state.config(room).thenCompose(config -> {
+            configs.put(room, new Read(config, nowMillis));
+            return act(room, config, nowMillis);
+        });
+    }
+
+    private CompletionStage<@Nullable Void> act(String room, RoomConfig config, long nowMillis) {
+        boolean opens = !config.hasEvent() || nowMillis >= config.opensAtMillis();
         return state.prequeue(room).thenCompose(phase -> switch (phase) {
-            case NONE -> state.startPrequeue(room).thenCompose(started -> opens ? open(room, nowMillis) : done());
+            case NONE ->
+                config.hasEvent() && nowMillis >= config.prequeueOpensAtMillis()
+                        ? state.startPrequeue(room).thenCompose(started -> opens ? open(room, nowMillis) : done())
+                        : done();
+            // without an event (removed meanwhile) a running pre-queue is drawn now: its users are not left waiting
             case OPEN, CLOSED -> opens ? open(room, nowMillis) : done();
             case ENDED -> {
                 ended.add(room);
@@ -107,7 +119,7 @@ public final class RoomEvents implements Admissions.BeforeAdvance {
                 }
                 return null;
             }
-            if (Failures.cause(failure) instanceof RoomDraw.RefusedException) {
+            if (Failures.cause(failure) instanceof RoomDraw.RefusedException refused && refused.noPrequeue()) {
                 return null; // another replica ended the pre-queue meanwhile: nothing left to do here
             }
             throw new CompletionException(Failures.cause(failure));

@@ -104,6 +104,47 @@ final class RoomEventsTest {
         assertThat(status("after", now + 2)).isEqualTo(Standing.queued(22));
     }
 
+    /** An event another replica removed is not started from a config read before the removal. */
+    @Test
+    void anEventRemovedElsewhereIsNotStartedFromAStaleConfig() {
+        configureEvent(PREQUEUE_OPENS_AT, OPENS_AT);
+        RoomEvents events = replica();
+        await(events.run(ROOM, PREQUEUE_OPENS_AT * 1000 - 1_000)); // the event is in this replica's cache
+        await(state.configure(ROOM, RoomConfig.DEFAULTS, PREQUEUE_OPENS_AT * 1000 - 500)); // removed elsewhere
+
+        await(events.run(ROOM, PREQUEUE_OPENS_AT * 1000));
+
+        assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.NONE);
+    }
+
+    /** Only "no pre-queue runs" is another replica's doing; a draw that cannot be made is a failure to report. */
+    @Test
+    void aDrawThatCannotBeMadeIsNotTakenForOneDoneElsewhere() {
+        configureEvent(PREQUEUE_OPENS_AT, OPENS_AT);
+        await(state.startPrequeue(ROOM));
+        await(state.enqueue(ROOM, "a", PREQUEUE_OPENS_AT * 1000));
+        Draw otherKeys = new Draw(
+                HexFormat.of().parseHex("33".repeat(32)),
+                SigningKey.fromSeed(HexFormat.of().parseHex("44".repeat(32))));
+        List<String> registered = await(state.closePrequeue(ROOM)).orElseThrow();
+        dev.gatehouse.waitingroom.draw.Commitment commitment = otherKeys.commit(
+                ROOM, registered.stream().map(u -> TOKENS.drawTicket(ROOM, u)).toList(), OPENS_AT, null);
+        await(state.keepCommit(
+                ROOM,
+                new String(commitment.commit().file(), StandardCharsets.UTF_8),
+                new String(commitment.tree().ticketListFile(), StandardCharsets.US_ASCII)));
+
+        Throwable refused = dev.gatehouse.testing.Stages.failure(
+                new RoomDraw(state, ROOM, ROOM, KEYS, null, user -> TOKENS.drawTicket(ROOM, user))
+                        .open(OPENS_AT * 1000));
+        assertThat(refused).isInstanceOf(RoomDraw.RefusedException.class);
+        assertThat(((RoomDraw.RefusedException) refused).noPrequeue()).isFalse();
+
+        Throwable over = dev.gatehouse.testing.Stages.failure(
+                new RoomDraw(new MemoryQueueState(), ROOM, ROOM, KEYS, null, user -> user).open(0));
+        assertThat(((RoomDraw.RefusedException) over).noPrequeue()).isTrue();
+    }
+
     @Test
     void aRoomWithoutAnEventIsLeftAlone() {
         await(state.configure(ROOM, RoomConfig.DEFAULTS, 0));

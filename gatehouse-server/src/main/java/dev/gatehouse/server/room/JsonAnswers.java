@@ -8,11 +8,15 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 
-/** The room's JSON answers, written once; nothing when the response has ended. */
+/**
+ * The room's JSON answers, written once; nothing when the response has ended. None is cached on the
+ * way ({@code no-store}): they carry queue tokens and places, one visitor's each.
+ */
 final class JsonAnswers {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final CharSequence JSON_TYPE = HttpHeaders.createOptimized("application/json");
+    private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
 
     private JsonAnswers() {}
 
@@ -34,6 +38,7 @@ final class JsonAnswers {
         }
         response.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, JSON_TYPE)
+                .putHeader(HttpHeaders.CACHE_CONTROL, NO_STORE)
                 .end(Buffer.buffer(body));
     }
 }

@@ -15,6 +15,7 @@ import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.http.Download;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.RateLimitHeaders;
+import dev.gatehouse.http.RequestContext;
 import dev.gatehouse.waitingroom.Admissions;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueState.Finish;
@@ -142,9 +143,10 @@ final class RoomApi {
             return;
         }
         String ticket = file.equals("proof") ? ctx.request().getParam("ticket", "") : "";
-        stage(() -> draws.of(room).file(file, ticket)).whenComplete((answer, failure) -> {
-            if (failure != null) {
-                unavailable(ctx, failure);
+        // answered on the request's event loop: a download sets its drain handler where it writes
+        RequestContext.whenComplete(stage(() -> draws.of(room).file(file, ticket)), (answer, failure) -> {
+            if (failure != null || answer == null) {
+                unavailable(ctx, failure == null ? new IllegalStateException("no answer") : failure);
             } else {
                 Download.sendOrRefuse(
                         ctx,
@@ -245,7 +247,9 @@ final class RoomApi {
                                     putPosition(body, standing);
                                     body.put("message", standing.isReady() ? ALREADY_READY : ALREADY_QUEUED);
                                 }
-                                putEvent(body, room, userId, standing, config);
+                                if (enqueued.added()) { // a ticket only to its token's holder
+                                    putEvent(body, room, userId, standing, config);
+                                }
                                 JsonAnswers.send(ctx.response(), 200, body);
                             });
                         }));

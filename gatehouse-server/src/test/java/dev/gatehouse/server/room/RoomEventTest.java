@@ -97,6 +97,10 @@ class RoomEventTest {
     void everyShownPositionIsTheOneTheDrawsFilesGive() throws Exception {
         scheduleEvent();
         JsonNode early = enqueue("early");
+        HttpResponse<String> again =
+                server.send("POST", "/queue/enqueue", "business_id", RoomApiTest.KEY, "user_id", "early");
+        assertThat(json(again).has("ticket")).as("no ticket without the token").isFalse();
+        assertThat(again.headers().firstValue("Cache-Control")).hasValue("no-store");
         assertThat(early.get("position").asLong()).isEqualTo(1);
         assertThat(early.get("ticket").asText()).matches("[0-9a-f]{32}");
         assertThat(early.has("opens_at")).isFalse();
