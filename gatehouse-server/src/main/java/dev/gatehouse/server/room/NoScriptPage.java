@@ -37,11 +37,12 @@ final class NoScriptPage {
             Map.entry("ready", "It is your turn! Taking you there…"),
             Map.entry("ready_no_return", "It is your turn. Use this pass to go on:"),
             Map.entry("already_waiting", "This visitor is already waiting, in another browser: go on there."),
-            Map.entry("lapsed", "Your place has lapsed. Reload this page to queue again."),
+            Map.entry("join", "Join the line"),
+            Map.entry("join_intro", "Press the button to take your place in line; this page then keeps it."),
             Map.entry("refreshes", "This page refreshes itself every {seconds} s."));
 
     /** The texts only this page has; the others are the JavaScript page's. */
-    static final Set<String> OWN = Set.of("already_waiting", "lapsed", "refreshes");
+    static final Set<String> OWN = Set.of("already_waiting", "join", "join_intro", "refreshes");
 
     private static final long MIN_REFRESH_SECONDS = 5;
     private static final long MAX_REFRESH_SECONDS = 30;
@@ -50,17 +51,20 @@ final class NoScriptPage {
     private final String language;
     private final String stylesheet;
     private final String theme;
+    private final String joinAction;
     private final long nowSeconds;
 
     /**
      * The page in {@code look} and {@code language}, styled by {@code stylesheet} (the JavaScript
-     * page's) and {@code theme} (the room's colours), at {@code nowSeconds}.
+     * page's) and {@code theme} (the room's colours), whose join button posts to {@code joinAction},
+     * at {@code nowSeconds}.
      */
-    NoScriptPage(Look look, String language, String stylesheet, String theme, long nowSeconds) {
+    NoScriptPage(Look look, String language, String stylesheet, String theme, String joinAction, long nowSeconds) {
         this.look = look;
         this.language = language;
         this.stylesheet = stylesheet;
         this.theme = theme;
+        this.joinAction = joinAction;
         this.nowSeconds = nowSeconds;
     }
 
@@ -69,7 +73,14 @@ final class NoScriptPage {
         long refresh = 0;
         StringBuilder body = new StringBuilder();
         QueueState.Standing standing = visit.standing();
-        if (visit.token().isEmpty()) {
+        if (visit.joining()) {
+            paragraph(body, text("join_intro", Map.of()));
+            body.append("<form method=\"post\" action=\"")
+                    .append(HtmlText.escape(joinAction))
+                    .append("\"><button type=\"submit\" class=\"gh-button\">")
+                    .append(HtmlText.escape(text("join", Map.of())))
+                    .append("</button></form>\n");
+        } else if (visit.token().isEmpty()) {
             paragraph(body, text("already_waiting", Map.of()));
         } else {
             switch (standing.state()) {
@@ -103,7 +114,7 @@ final class NoScriptPage {
                         paragraph(body, text("ready", Map.of()));
                     }
                 }
-                case UNKNOWN -> paragraph(body, text("lapsed", Map.of()));
+                case UNKNOWN -> paragraph(body, text("join_intro", Map.of())); // not reached: a joining visit
             }
         }
         if (refresh > 0) {

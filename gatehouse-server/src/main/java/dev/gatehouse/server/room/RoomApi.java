@@ -191,10 +191,13 @@ final class RoomApi {
             case "/queue/enqueue" -> "POST";
             case "/queue/finish" -> "DELETE";
             case "/config" -> "GET, POST";
-            default ->
-                path.startsWith("/draw/") || path.startsWith("/wait/") || path.equals("/.well-known/jwks.json")
-                        ? "GET, HEAD"
-                        : "GET";
+            default -> {
+                if (path.startsWith("/wait/") && path.endsWith("/nojs")) {
+                    yield "GET, HEAD, POST";
+                }
+                boolean files = path.startsWith("/draw/") || path.startsWith("/wait/");
+                yield files || path.equals("/.well-known/jwks.json") ? "GET, HEAD" : "GET";
+            }
         };
     }
 
@@ -736,11 +739,23 @@ final class RoomApi {
      * when the one held had expired, new when it held none; empty for a user who was queued already
      * and held none), the room's config, and the estimate.
      */
-    record Visit(Standing standing, String user, String token, RoomConfig config, OptionalLong etaSeconds) {}
+    record Visit(Standing standing, String user, String token, RoomConfig config, OptionalLong etaSeconds) {
+
+        /** A visitor who holds no place and has not asked for one yet (no token, unknown). */
+        static Visit joining(String user, RoomConfig config) {
+            return new Visit(Standing.UNKNOWN, user, "", config, OptionalLong.empty());
+        }
+
+        boolean joining() {
+            return token.isEmpty() && standing.state() == QueueState.State.UNKNOWN;
+        }
+    }
 
     /**
      * A visit of {@code room}'s no-JavaScript page: with a valid (or only expired) {@code token} of
-     * the room, the holder's standing (a status poll); else {@code newUser} enqueued. Both within the
+     * the room, the holder's standing (a status poll); else, when {@code mayEnqueue} (a POST: a
+     * visitor's own click, never a link preview's GET), {@code newUser} enqueued, or a {@link
+     * Visit#joining} visit. Both within the
      * room's per-IP limits; a refusal (429, 503) is answered here and {@code then} is not called.
      */
     void visit(
@@ -749,6 +764,7 @@ final class RoomApi {
             @Nullable String token,
             @Nullable String askedUser,
             String newUser,
+            boolean mayEnqueue,
             Refusal refusal,
             Consumer<Visit> then) {
         Optional<String> held = (token == null || token.length() > MAX_CREDENTIAL_CHARS
@@ -760,7 +776,11 @@ final class RoomApi {
         withConfig(ctx, room, refusal, config -> {
             long now = clock.epochMillis();
             if (held.isEmpty()) {
-                enqueueVisitor(ctx, room, askedUser == null ? newUser : askedUser, config, now, refusal, then);
+                if (mayEnqueue) {
+                    enqueueVisitor(ctx, room, askedUser == null ? newUser : askedUser, config, now, refusal, then);
+                } else {
+                    then.accept(Visit.joining(askedUser == null ? "" : askedUser, config));
+                }
                 return;
             }
             String user = held.get();
@@ -776,7 +796,11 @@ final class RoomApi {
                             unavailable(ctx, failure, refusal);
                         } else if (standing.state() == QueueState.State.UNKNOWN) {
                             // lapsed or finished: queued again, at the back, as the JavaScript page rejoins
-                            enqueueVisitor(ctx, room, user, config, now, refusal, then);
+                            if (mayEnqueue) {
+                                enqueueVisitor(ctx, room, user, config, now, refusal, then);
+                            } else {
+                                then.accept(Visit.joining(user, config));
+                            }
                         } else {
                             String kept = tokenFor(room, user, standing, config);
                             then.accept(new Visit(standing, user, kept, config, eta(room, standing, config)));

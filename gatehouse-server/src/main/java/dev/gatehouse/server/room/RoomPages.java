@@ -98,16 +98,18 @@ final class RoomPages {
         router.route(BASE + ":room/nojs")
                 .method(HttpMethod.GET)
                 .method(HttpMethod.HEAD)
-                .handler(this::noScript);
+                .handler(ctx -> noScript(ctx, false));
+        router.post(BASE + ":room/nojs").handler(ctx -> noScript(ctx, true));
     }
 
     /**
      * The page for a browser without JavaScript: the visitor's token rides in a cookie of the room's
-     * pages; each visit polls (or, the first time, enqueues {@code ?user=} or a new id), answers the
+     * pages; each visit polls (a visitor without a place gets a join button, which POSTs: {@code join},
+     * enqueueing {@code ?user=} or a new id, then 303 back), answers the
      * place in HTML that refreshes itself, and once ready sends the browser on to the room's
      * {@code return_url} with the token, as the JavaScript page does.
      */
-    private void noScript(RoutingContext ctx) {
+    private void noScript(RoutingContext ctx, boolean join) {
         String room = ctx.pathParam("room");
         if (room == null || !rooms.test(room)) {
             ErrorStyle.DETAIL.send(ctx.response(), 404, "Not Found");
@@ -131,6 +133,7 @@ final class RoomPages {
                 held == null ? null : held.getValue(),
                 askedUser,
                 UUID.randomUUID().toString(),
+                join,
                 (response, status, message) -> refused(response, status, message, look, language),
                 visit -> {
                     HttpServerResponse response =
@@ -143,6 +146,13 @@ final class RoomPages {
                                 .setSecure(ctx.request().isSSL()
                                         || "https"
                                                 .equalsIgnoreCase(ctx.request().getHeader("X-Forwarded-Proto"))));
+                    }
+                    String here = BASE + room + "/nojs" + (asked.isEmpty() ? "" : "?user=" + encode(asked));
+                    if (join && !visit.token().isEmpty()) { // post, then redirect: a reload never joins twice
+                        response.setStatusCode(303)
+                                .putHeader(HttpHeaders.LOCATION, here)
+                                .end();
+                        return;
                     }
                     String returnUrl = look.returnUrl();
                     if (visit.standing().isReady()
@@ -158,6 +168,7 @@ final class RoomPages {
                             language,
                             ASSETS + "page/waiting.css",
                             BASE + room + "/theme.css",
+                            here,
                             clock.epochMillis() / 1000);
                     response.putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
                             .end(page.render(visit, api.drawTicket(room, visit.user())));

@@ -158,6 +158,14 @@ class RoomPagesTest {
         return server.send(request.build());
     }
 
+    /** The visitor's click on the no-JavaScript page's join button: a POST, answered 303 back to the page. */
+    private HttpResponse<String> join(String query) {
+        return server.send(HttpRequest.newBuilder(server.rate("/wait/" + ROOM + "/nojs" + query))
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+    }
+
     private static String cookie(HttpResponse<String> response) {
         String set = response.headers().firstValue("Set-Cookie").orElseThrow();
         assertThat(set)
@@ -177,18 +185,28 @@ class RoomPagesTest {
         assertThat(configured.statusCode()).isEqualTo(200);
         server.send("POST", "/queue/enqueue", "business_id", RoomApiTest.KEY, "user_id", "ahead");
 
-        HttpResponse<String> first = noScript("?user=bob", Optional.empty());
+        HttpResponse<String> preview = noScript("?user=bob", Optional.empty());
+        assertThat(preview.body())
+                .as("a GET (a link preview, a prefetch) queues nobody: the visitor presses the button")
+                .contains("<form method=\"post\" action=\"/wait/" + ROOM + "/nojs?user=bob\">")
+                .doesNotContain("number");
+        assertThat(preview.headers().firstValue("Set-Cookie")).isEmpty();
+        HttpResponse<String> joined = join("?user=bob");
+        assertThat(joined.statusCode()).isEqualTo(303);
+        assertThat(joined.headers().firstValue("Location")).hasValue("/wait/" + ROOM + "/nojs?user=bob");
+        String cookie = cookie(joined);
+        HttpResponse<String> first = noScript("?user=bob", Optional.of(cookie));
         assertThat(first.statusCode()).isEqualTo(200);
         assertThat(first.headers().firstValue("Content-Security-Policy")).hasValue(RoomPages.POLICY);
         assertThat(first.body())
                 .contains("You are number 2 in line")
                 .contains("<meta http-equiv=\"refresh\" content=\"")
                 .doesNotContain("<script");
-        String cookie = cookie(first);
 
         HttpResponse<String> again = noScript("", Optional.of(cookie));
         assertThat(again.body()).contains("You are number 2 in line");
-        HttpResponse<String> stolen = noScript("?user=bob", Optional.empty());
+        HttpResponse<String> stolen = join("?user=bob");
+        assertThat(stolen.statusCode()).isEqualTo(200);
         assertThat(stolen.body()).contains("already waiting");
         assertThat(stolen.headers().firstValue("Set-Cookie")).isEmpty();
 
@@ -234,12 +252,15 @@ class RoomPagesTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"admission_limit\": 0}"))
                 .build());
         assertThat(configured.statusCode()).isEqualTo(200);
-        String alice = cookie(noScript("?user=alice", Optional.empty()));
+        String alice = cookie(join("?user=alice"));
         assertThat(noScript("", Optional.of(alice)).body()).contains("You are number 1 in line");
 
-        HttpResponse<String> bob = noScript("?user=bob", Optional.of(alice));
-        assertThat(bob.body()).as("alice's cookie does not answer for bob").contains("You are number 2 in line");
+        assertThat(noScript("?user=bob", Optional.of(alice)).body())
+                .as("alice's cookie does not answer for bob")
+                .contains("<form method=\"post\"");
+        HttpResponse<String> bob = join("?user=bob");
         String bobs = cookie(bob);
+        assertThat(noScript("?user=bob", Optional.of(bobs)).body()).contains("You are number 2 in line");
         assertThat(bobs).isNotEqualTo(alice);
 
         String jwt = alice.substring(alice.indexOf('=') + 1);
@@ -254,12 +275,16 @@ class RoomPagesTest {
         clock.advance(Duration.ofSeconds(30));
         noScript("", Optional.of(bobs)); // bob is seen; alice is not
         clock.advance(Duration.ofSeconds(31)); // alice, unseen for 61 s, loses her place
-        HttpResponse<String> lapsed = noScript("", Optional.of(alice));
-        assertThat(lapsed.body()).as("queued again, at the back").contains("You are number 2 in line");
-        assertThat(lapsed.headers().firstValue("Set-Cookie")).isPresent();
+        assertThat(noScript("", Optional.of(alice)).body())
+                .as("a lapsed place: the button again")
+                .contains("<form");
+        HttpResponse<String> rejoined = join("?user=alice");
+        assertThat(noScript("?user=alice", Optional.of(cookie(rejoined))).body())
+                .as("queued again, at the back")
+                .contains("You are number 2 in line");
 
-        HttpResponse<String> zoe = noScript("?user=zo%C3%A9", Optional.empty());
-        assertThat(zoe.body()).contains("You are number 3 in line");
+        HttpResponse<String> zoe = join("?user=zo%C3%A9");
+        assertThat(noScript("?user=zo%C3%A9", Optional.of(cookie(zoe))).body()).contains("You are number 3 in line");
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             connection.send(("POST /queue/enqueue HTTP/1.1\r\nHost: x\r\nbusiness_id: " + RoomApiTest.KEY
                             + "\r\nuser_id: zoé\r\nContent-Length: 0\r\n\r\n")
@@ -290,7 +315,7 @@ class RoomPagesTest {
                         "EdDSA"),
                 clock);
         clock.advanceNanos(0);
-        String cookie = cookie(noScript("?user=eve", Optional.empty()));
+        String cookie = cookie(join("?user=eve"));
         clock.advance(Duration.ofSeconds(5));
 
         HttpResponse<String> ready = noScript("", Optional.of(cookie));
@@ -314,9 +339,9 @@ class RoomPagesTest {
                         "{\"ip_enqueue_limit\": 1, \"ip_enqueue_limit_interval\": 30}"))
                 .build());
         assertThat(configured.statusCode()).isEqualTo(200);
-        assertThat(noScript("?user=first", Optional.empty()).statusCode()).isEqualTo(200);
+        assertThat(join("?user=first").statusCode()).isEqualTo(303);
 
-        HttpResponse<String> limited = noScript("?user=second", Optional.empty());
+        HttpResponse<String> limited = join("?user=second");
 
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(limited.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
