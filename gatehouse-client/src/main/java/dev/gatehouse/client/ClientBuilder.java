@@ -26,6 +26,12 @@ abstract class ClientBuilder<B extends ClientBuilder<B>> {
         return self();
     }
 
+    /** The longest answer read, in bytes (65,536); a longer one fails the call. */
+    public B maxAnswerBytes(int bytes) {
+        http.maxAnswerBytes(bytes);
+        return self();
+    }
+
     /**
      * An HTTP client to send with (to share one, or for TLS settings), instead of one made with
      * {@link #connectTimeout} that follows no redirect. Its owner closes it; give it no redirect

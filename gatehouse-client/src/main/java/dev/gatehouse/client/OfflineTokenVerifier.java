@@ -563,12 +563,6 @@ public final class OfflineTokenVerifier implements AutoCloseable {
             return this;
         }
 
-        /** The longest key set read, in bytes (65,536); a longer one fails the fetch. */
-        public Builder maxJwksBytes(int bytes) {
-            http.maxAnswerBytes(bytes);
-            return this;
-        }
-
         @Override
         Builder self() {
             return this;

@@ -266,12 +266,6 @@ public final class RateClient implements AutoCloseable {
             this.baseUrl = HttpOptions.base("baseUrl", baseUrl);
         }
 
-        /** The longest answer read, in bytes (65,536); a longer one fails the call. */
-        public Builder maxAnswerBytes(int bytes) {
-            http.maxAnswerBytes(bytes);
-            return this;
-        }
-
         @Override
         Builder self() {
             return this;

@@ -169,12 +169,6 @@ public final class RoomClient implements AutoCloseable {
             this.apiKey = apiKey;
         }
 
-        /** The longest answer read, in bytes (65,536); a longer one fails the call. */
-        public Builder maxAnswerBytes(int bytes) {
-            http.maxAnswerBytes(bytes);
-            return this;
-        }
-
         @Override
         Builder self() {
             return this;
