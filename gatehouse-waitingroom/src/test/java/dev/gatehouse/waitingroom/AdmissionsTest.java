@@ -45,6 +45,34 @@ class AdmissionsTest {
         }
     }
 
+    /** A room's step that takes a while (a large draw) is followed by an advance at the time it ended, not began. */
+    @Test
+    void theAdvanceAfterALongStepReadsTheClockAgain() {
+        configure(2, 5);
+        enqueue(4);
+        long start = clock.nowNanos();
+        java.util.concurrent.atomic.AtomicBoolean slow = new java.util.concurrent.atomic.AtomicBoolean();
+        Admissions.BeforeAdvance longStep = (room, nowMillis) -> {
+            if (clock.nowNanos() - start >= Duration.ofSeconds(4).toNanos() && slow.compareAndSet(false, true)) {
+                clock.setNanos(clock.nowNanos() + Duration.ofSeconds(2).toNanos()); // the step took 2 s
+            }
+            return CompletableFuture.completedFuture(null);
+        };
+        try (Admissions admissions =
+                new Admissions(state, store, clock, clock, 1_000, (room, millis) -> {}, longStep)) {
+            admissions.rooms(List.of("r"));
+            clock.advanceNanos(0); // the first tick: two admitted
+            clock.advance(Duration.ofSeconds(4)); // the step at 4 s ends at 6 s, past the tick due at 5 s
+
+            assertThat(slow).isTrue();
+            assertThat(state.stats("r", clock.epochMillis())
+                            .toCompletableFuture()
+                            .join()
+                            .admittedTotal())
+                    .isEqualTo(4);
+        }
+    }
+
     @Test
     void roomsTickOnTimeAndAdmissionsAreAuditedWithTheirWaits() {
         configure(2, 5);

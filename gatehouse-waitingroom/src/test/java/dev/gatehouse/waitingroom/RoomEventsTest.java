@@ -134,6 +134,17 @@ final class RoomEventsTest {
                 new String(commitment.commit().file(), StandardCharsets.UTF_8),
                 new String(commitment.tree().ticketListFile(), StandardCharsets.US_ASCII)));
 
+        try (dev.gatehouse.testing.http.CapturedLog log = dev.gatehouse.testing.http.CapturedLog.start()) {
+            await(replica().run(ROOM, OPENS_AT * 1000));
+            assertThat(log.messages())
+                    .as("reported, not taken for a draw another replica ended")
+                    .anySatisfy(message -> assertThat(message)
+                            .contains("the event's step failed")
+                            .contains("cannot be drawn here"));
+            log.assertNoErrorOrStackTrace();
+        }
+        assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.CLOSED);
+
         Throwable refused = dev.gatehouse.testing.Stages.failure(
                 new RoomDraw(state, ROOM, ROOM, KEYS, null, user -> TOKENS.drawTicket(ROOM, user))
                         .open(OPENS_AT * 1000));

@@ -352,6 +352,48 @@ class RoomPagesTest {
                 .contains("Too many enqueue requests from this IP");
     }
 
+    /**
+     * Hostile clients of the pages: undecodable escapes, a body where none is read, a flood of page
+     * loads that must queue nobody; each answered in words, never with an ERROR or a stack trace.
+     */
+    @Test
+    void hostileClientsOfThePagesAreAnsweredAndQueueNobody() {
+        try (dev.gatehouse.testing.http.CapturedLog log = dev.gatehouse.testing.http.CapturedLog.start()) {
+            for (String target : new String[] {
+                "/wait/" + ROOM + "?user=%zz",
+                "/wait/" + ROOM + "/nojs?lang=%",
+                "/wait/%zz",
+                "/wait/" + ROOM + "/theme.css?x=%"
+            }) {
+                try (RawConnection connection =
+                        RawConnection.open(server.server().ratePort())) {
+                    connection.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertThat(RawConnection.status(connection.readAnswers(1)))
+                            .as(target)
+                            .isEqualTo(400);
+                }
+            }
+            int bigStatus;
+            try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+                connection.send("POST /wait/" + ROOM
+                        + "/nojs?user=big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" + "x".repeat(70_000));
+                String answer = connection.readUntilClosed();
+                bigStatus = RawConnection.status(answer);
+                assertThat(bigStatus).as(answer).isIn(303, 413);
+            }
+            for (int i = 0; i < 300; i++) {
+                assertThat(noScript("?user=preview-" + i, Optional.empty()).body())
+                        .contains("<form method=\"post\"");
+            }
+            HttpResponse<String> late = join("?user=after-the-flood");
+            assertThat(noScript("?user=after-the-flood", Optional.of(cookie(late)))
+                            .body())
+                    .as("300 page loads queued nobody ahead")
+                    .contains("You are number " + (bigStatus == 303 ? 2 : 1) + " in line");
+            log.assertNoErrorOrStackTrace();
+        }
+    }
+
     @Test
     void pagesAnswerHeadAsGet() {
         for (String path :

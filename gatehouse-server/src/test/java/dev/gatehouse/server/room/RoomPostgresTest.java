@@ -110,6 +110,10 @@ class RoomPostgresTest {
                 Duration.ofSeconds(10),
                 () -> admin.recentAudit("shop", 10).toCompletableFuture().join().stream()
                         .anyMatch(event -> event.kind() == TenantStore.AuditKind.ADMITTED));
+        // the config is saved to the database after the answer, beside the queue store: awaited as the audit is
+        Await.until(
+                Duration.ofSeconds(10),
+                () -> admin.config("shop").toCompletableFuture().join().isPresent());
         RoomConfig saved = admin.config("shop").toCompletableFuture().join().orElseThrow();
         assertThat(saved.admissionLimit()).isEqualTo(1);
         assertThat(saved.admissionFrequencySeconds()).isEqualTo(2);
