@@ -1,5 +1,6 @@
 package dev.gatehouse.waitingroom;
 
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.waitingroom.QueueState.Advance;
@@ -17,7 +18,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -220,10 +220,12 @@ public final class Admissions implements AutoCloseable {
             long delay;
             if (failure != null || advance == null) {
                 if (!failing) {
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause()
-                            : failure;
-                    LOG.warn("room {}: cannot advance, retrying: {}", room, String.valueOf(cause));
+                    LOG.warn(
+                            "room {}: cannot advance, retrying: {}",
+                            room,
+                            failure == null
+                                    ? "no answer"
+                                    : Failures.cause(failure).toString());
                     failing = true;
                 }
                 delay = maxSleepMillis;
