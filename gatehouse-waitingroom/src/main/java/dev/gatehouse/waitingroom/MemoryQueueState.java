@@ -69,6 +69,11 @@ public final class MemoryQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Standing> touch(String room, String user, long nowMillis) {
+        return done(room, r -> r.touch(user, nowMillis));
+    }
+
+    @Override
     public CompletionStage<Finish> finish(String room, String user, long nowMillis) {
         return done(room, r -> r.finish(user, nowMillis));
     }
@@ -192,6 +197,8 @@ public final class MemoryQueueState implements QueueState {
         long enqueuedAtMillis;
         long lastSeenMillis;
         long readyUntilMillis;
+        /** The ready time's end when the entry went into the expiry heap: its key there, never changed in it. */
+        long heapKeyMillis;
 
         @Nullable
         Entry older;
@@ -221,7 +228,7 @@ public final class MemoryQueueState implements QueueState {
         final Line line = new Line();
         final SeenList seen = new SeenList();
         final PriorityQueue<Entry> expiries =
-                new PriorityQueue<>((a, b) -> Long.compare(a.readyUntilMillis, b.readyUntilMillis));
+                new PriorityQueue<>((a, b) -> Long.compare(a.heapKeyMillis, b.heapKeyMillis));
         long ready;
         long budget;
         long lastTickMillis;
@@ -315,6 +322,16 @@ public final class MemoryQueueState implements QueueState {
             return Standing.queued(line.position(entry));
         }
 
+        Standing touch(String user, long nowMillis) {
+            Standing standing = standing(user, nowMillis, false);
+            Entry entry = users.get(user);
+            if (standing.isReady() && entry != null) {
+                entry.readyUntilMillis = Math.max(entry.readyUntilMillis, nowMillis + config.readyTtlMillis());
+                return Standing.ready(entry.readyUntilMillis);
+            }
+            return standing;
+        }
+
         Finish finish(String user, long nowMillis) {
             Entry entry = users.get(user);
             if (entry == null || !entry.ready) {
@@ -361,6 +378,7 @@ public final class MemoryQueueState implements QueueState {
                 seen.remove(entry);
                 entry.ready = true;
                 entry.readyUntilMillis = nowMillis + config.readyTtlMillis();
+                entry.heapKeyMillis = entry.readyUntilMillis;
                 expiries.add(entry);
                 ready++;
                 admittedTotal++;
@@ -380,7 +398,7 @@ public final class MemoryQueueState implements QueueState {
             if (more && seatLimited) {
                 Entry first = expiries.peek();
                 if (first != null) {
-                    wake = Math.min(wake, first.readyUntilMillis);
+                    wake = Math.min(wake, first.heapKeyMillis); // a touched seat's: a wake early, then re-keyed
                 }
             }
             Entry oldest = seen.oldest();
@@ -393,9 +411,12 @@ public final class MemoryQueueState implements QueueState {
         private long expire(long nowMillis) {
             long expired = 0;
             Entry first;
-            while ((first = expiries.peek()) != null && first.readyUntilMillis <= nowMillis) {
+            while ((first = expiries.peek()) != null && first.heapKeyMillis <= nowMillis) {
                 expiries.poll();
-                if (first.ready && users.get(first.user) == first) {
+                if (first.ready && users.get(first.user) == first && first.readyUntilMillis > nowMillis) {
+                    first.heapKeyMillis = first.readyUntilMillis; // touched since it went in: in again, once
+                    expiries.add(first);
+                } else if (first.ready && users.get(first.user) == first) {
                     users.remove(first.user);
                     ready--;
                     expired++;

@@ -47,6 +47,13 @@ public interface QueueState {
     /** The standing of {@code user}, without counting as seeing it (for the business backend's checks). */
     CompletionStage<Standing> standing(String room, String user, long nowMillis);
 
+    /**
+     * Keeps a ready {@code user} ready: its time then ends {@code ready_ttl_seconds} from {@code
+     * nowMillis} (never sooner than it did), so that a ready time is a session that idles out when
+     * the user is not seen for that long. The user's standing after; a user not ready is left as it is.
+     */
+    CompletionStage<Standing> touch(String room, String user, long nowMillis);
+
     /** Ends the ready state of {@code user}; a queued user stays queued ({@link Finish#NOT_READY}). */
     CompletionStage<Finish> finish(String room, String user, long nowMillis);
 

@@ -42,6 +42,11 @@ class ForwardingQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Standing> touch(String room, String user, long nowMillis) {
+        return delegate.touch(room, user, nowMillis);
+    }
+
+    @Override
     public CompletionStage<Finish> finish(String room, String user, long nowMillis) {
         return delegate.finish(room, user, nowMillis);
     }

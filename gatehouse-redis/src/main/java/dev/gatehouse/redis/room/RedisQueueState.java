@@ -141,6 +141,14 @@ public final class RedisQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Standing> touch(String room, String user, long nowMillis) {
+        return this.<Long>run(RoomScripts.TOUCH, ScriptOutputType.INTEGER, room, user(user), time(nowMillis))
+                .thenCompose(readyUntil -> readyUntil > 0
+                        ? CompletableFuture.completedFuture(Standing.ready(readyUntil))
+                        : standing(room, user, nowMillis));
+    }
+
+    @Override
     public CompletionStage<Finish> finish(String room, String user, long nowMillis) {
         return this.<Long>run(RoomScripts.FINISH, ScriptOutputType.INTEGER, room, user(user), time(nowMillis))
                 .thenApply(cleared -> cleared == 1 ? Finish.READY_CLEARED : Finish.NOT_READY);

@@ -276,6 +276,27 @@ final class RoomScripts {
             """;
 
     /**
+     * Keeps a ready user ready until now plus the ready time (never sooner than before); ARGV: 1 user,
+     * 2 now. Replies the user's ready time's end, or 0 when it is not ready (one whose time is up is
+     * forgotten and counted as expired, as STANDING does).
+     */
+    static final LuaScript TOUCH = new LuaScript(CONFIG_FIELDS + """
+            local now = tonumber(ARGV[2])
+            local ready_until = redis.call('ZSCORE', KEYS[5], ARGV[1])
+            if not ready_until then
+              return 0
+            end
+            if tonumber(ready_until) <= now then
+              redis.call('ZREM', KEYS[5], ARGV[1])
+              redis.call('HINCRBY', KEYS[2], 'expired_total', 1)
+              return 0
+            end
+            local until_now = math.max(tonumber(ready_until), now + ttl)
+            redis.call('ZADD', KEYS[5], 'XX', string.format('%d', until_now), ARGV[1])
+            return until_now
+            """);
+
+    /**
      * An operator's admission: up to ARGV[2] queued users made ready now (ARGV[1]), from the head,
      * whatever the budget and the seats. Replies {{admitted users in queue order}, {when each was
      * queued}}.

@@ -217,6 +217,74 @@ public abstract class QueueStateContract {
         assertThat(stats.queued()).isEqualTo(1);
     }
 
+    /**
+     * A touch moves a ready user's end to now plus the ready time (a session that idles out): a seat
+     * touched in time is kept past its first end, and freed one ready time after the last touch; a
+     * touch never shortens it, and leaves anyone not ready as they are.
+     */
+    @Test
+    void aTouchKeepsASeatUntilTheSessionIdlesOut() {
+        configure(config(10, 3_600, 1, 0));
+        enqueueAll("u", 2, T0);
+        assertThat(await(state.advance(room, T0)).admittedUsers()).containsExactly("u0");
+        long ttl = RoomConfig.DEFAULTS.readyTtlMillis();
+        assertThat(await(state.touch(room, "u0", T0 + ttl / 2))).isEqualTo(Standing.ready(T0 + ttl / 2 + ttl));
+        assertThat(await(state.touch(room, "u0", T0 + ttl / 4))).isEqualTo(Standing.ready(T0 + ttl / 2 + ttl));
+        assertThat(await(state.touch(room, "u1", T0 + ttl / 2))).isEqualTo(Standing.queued(1));
+        assertThat(await(state.touch(room, "nobody", T0 + ttl / 2))).isEqualTo(Standing.UNKNOWN);
+        // past the first end: still seated, so the queued user waits
+        assertThat(await(state.advance(room, T0 + ttl)).admittedUsers()).isEmpty();
+        assertThat(await(state.standing(room, "u0", T0 + ttl)).isReady()).isTrue();
+        assertThat(await(state.touch(room, "u0", T0 + ttl + 1))).isEqualTo(Standing.ready(T0 + ttl + 1 + ttl));
+        Advance idle = await(state.advance(room, T0 + 2 * ttl + 1));
+        assertThat(idle.expired()).isEqualTo(1);
+        assertThat(idle.admittedUsers()).containsExactly("u1");
+        assertThat(await(state.touch(room, "u0", T0 + 2 * ttl + 1))).isEqualTo(Standing.UNKNOWN);
+        assertThat(await(state.stats(room, T0 + 2 * ttl + 1)).ready()).isEqualTo(1);
+    }
+
+    /**
+     * Threads touch seated users while others advance the clock and the room: the touched seats
+     * outlive their first end, the untouched ones are freed at it and go to the next in line, once.
+     */
+    @Test
+    void concurrentTouchesAndAdvancesFreeOnlyIdleSeats() throws InterruptedException {
+        int seats = 20;
+        configure(config(seats, 1, seats, 0));
+        enqueueAll("kept", seats / 2, T0);
+        enqueueAll("idle", seats / 2, T0);
+        enqueueAll("next", seats, T0);
+        assertThat(await(state.advance(room, T0)).admittedUsers()).hasSize(seats);
+        long ttl = RoomConfig.DEFAULTS.readyTtlMillis();
+        AtomicLong clock = new AtomicLong(T0);
+        AtomicInteger roles = new AtomicInteger();
+        ConcurrentLinkedQueue<String> admitted = new ConcurrentLinkedQueue<>();
+        int steps = 100;
+        Race.run(4, () -> {
+            boolean toucher = roles.getAndIncrement() % 2 == 0;
+            for (int i = 0; i < steps; i++) {
+                if (toucher) {
+                    long now = clock.get() + 1; // after the admission: each touch moves the end
+                    for (int k = 0; k < seats / 2; k++) {
+                        assertThat(await(state.touch(room, "kept" + k, now)).isReady())
+                                .isTrue();
+                    }
+                } else {
+                    long now = clock.addAndGet(ttl / (4L * steps)); // both advancers: half a ready time in all
+                    admitted.addAll(await(state.advance(room, now)).admittedUsers());
+                }
+            }
+        });
+        long end = T0 + ttl; // the idle seats' end; the kept ones were touched later
+        admitted.addAll(await(state.advance(room, end)).admittedUsers());
+        for (int k = 0; k < seats / 2; k++) {
+            assertThat(await(state.standing(room, "kept" + k, end)).isReady()).isTrue();
+            assertThat(await(state.standing(room, "idle" + k, end))).isEqualTo(Standing.UNKNOWN);
+        }
+        assertThat(admitted).hasSize(seats / 2).allMatch(user -> user.startsWith("next"));
+        assertThat(await(state.stats(room, end)).ready()).isEqualTo(seats);
+    }
+
     @Test
     void aCapacityBoundAdmitsAsSeatsFreeWithinTheBudget() {
         configure(config(10, 3_600, 2, 0));
