@@ -1,14 +1,11 @@
 package dev.gatehouse.server.room;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.HtmlText;
-import dev.gatehouse.http.WebAssets;
-import dev.gatehouse.server.room.PageLooks.Look;
-import io.vertx.core.buffer.Buffer;
+import dev.gatehouse.http.page.NoScriptPage;
+import dev.gatehouse.http.page.PageLook;
+import dev.gatehouse.http.page.WaitingPage;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpHeaders;
@@ -19,12 +16,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The hosted waiting page of every room, served from the jar: {@code GET /wait/{room}} (the page,
@@ -37,27 +30,8 @@ final class RoomPages {
 
     static final String BASE = "/wait/";
 
-    /** The page's own files, as {@code clients/js/page} holds them. */
-    static final List<String> PAGE_FILES = List.of("waiting.js", "waiting-model.js", "waiting.css");
-
-    /**
-     * Where the page's and the SDK's files are served: under a digest of their contents, so that a
-     * browser caching them for a long time never mixes the modules of two versions.
-     */
-    static final String ASSETS = BASE + "assets/" + assetsDigest() + "/";
-
-    /** What the page may load and do: its own scripts and styles, images over https (a logo), calls to this server. */
-    static final String POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:;"
-            + " connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-    /** The page's English {@code noscript} text, as {@code clients/js/page/waiting-model.js} has it. */
-    static final String NOSCRIPT_TEXT =
-            "This page needs JavaScript to hold your place. Go on to the waiting page that works without it.";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern COMMA = Pattern.compile(",");
-    private static final Pattern SEMICOLON = Pattern.compile(";");
-    private static final Pattern HYPHEN = Pattern.compile("-");
+    /** The waiting page, its files under {@code /wait/assets/<digest>/}. */
+    static final WaitingPage PAGE = new WaitingPage(BASE + "assets/");
 
     /** The cookie holding a no-JavaScript visitor's queue token, scoped to its room's pages. */
     static final String COOKIE = "gatehouse_wait";
@@ -66,7 +40,6 @@ final class RoomPages {
     private final Predicate<String> rooms;
     private final RoomApi api;
     private final WallClock clock;
-    private final String template;
 
     /**
      * The pages of the rooms {@code rooms} accepts (the live tenants' ids), looking as {@code looks}
@@ -77,16 +50,10 @@ final class RoomPages {
         this.rooms = rooms;
         this.api = api;
         this.clock = clock;
-        this.template = new String(WebAssets.page("waiting.html"), StandardCharsets.UTF_8);
     }
 
     void mount(Router router) {
-        for (String file : WebAssets.SDK) {
-            WebAssets.serveVersioned(router, ASSETS + "src/" + file, file, WebAssets.sdk(file));
-        }
-        for (String file : PAGE_FILES) {
-            WebAssets.serveVersioned(router, ASSETS + "page/" + file, file, Buffer.buffer(WebAssets.page(file)));
-        }
+        PAGE.mountAssets(router);
         router.route(BASE + ":room")
                 .method(HttpMethod.GET)
                 .method(HttpMethod.HEAD)
@@ -124,9 +91,9 @@ final class RoomPages {
         String askedUser = asked.isEmpty()
                 ? null
                 : new String(asked.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-        Look look = looks.of(room);
+        PageLook look = looks.of(room);
         String language =
-                language(look, ctx.request().getParam("lang", ""), ctx.request().getHeader("Accept-Language"));
+                look.language(ctx.request().getParam("lang", ""), ctx.request().getHeader("Accept-Language"));
         api.visit(
                 ctx,
                 room,
@@ -137,7 +104,7 @@ final class RoomPages {
                 (response, status, message) -> refused(response, status, message, look, language),
                 visit -> {
                     HttpServerResponse response =
-                            secured(ctx.response()).putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+                            WaitingPage.secured(ctx.response()).putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
                     if (!visit.token().isEmpty()) {
                         response.addCookie(Cookie.cookie(COOKIE, visit.token())
                                 .setPath(BASE + room + "/")
@@ -166,13 +133,29 @@ final class RoomPages {
                     NoScriptPage page = new NoScriptPage(
                             look,
                             language,
-                            ASSETS + "page/waiting.css",
+                            PAGE.assets() + "page/waiting.css",
                             BASE + room + "/theme.css",
                             here,
                             clock.epochMillis() / 1000);
                     response.putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
-                            .end(page.render(visit, api.drawTicket(room, visit.user())));
+                            .end(page.render(place(visit, look, api.drawTicket(room, visit.user()))));
                 });
+    }
+
+    /** Where {@code visit} stands, as the page without JavaScript shows it. */
+    private static NoScriptPage.Place place(RoomApi.Visit visit, PageLook look, String ticket) {
+        if (visit.joining()) {
+            return new NoScriptPage.Place.Joining();
+        }
+        if (visit.token().isEmpty()) {
+            return new NoScriptPage.Place.WaitingElsewhere();
+        }
+        return switch (visit.standing().state()) {
+            case QUEUED -> new NoScriptPage.Place.Queued(visit.standing().position(), visit.etaSeconds());
+            case REGISTERED -> new NoScriptPage.Place.Registered(visit.config().opensAt(), ticket);
+            case READY -> new NoScriptPage.Place.Ready(visit.token(), look.returnUrl() != null);
+            case UNKNOWN -> new NoScriptPage.Place.Joining(); // a visit without a place is a joining one
+        };
     }
 
     /**
@@ -213,14 +196,15 @@ final class RoomPages {
      * JavaScript: the message, and a refresh once its {@code Retry-After} has passed, so the visitor
      * goes on by itself instead of landing on JSON.
      */
-    private static void refused(HttpServerResponse response, int status, String message, Look look, String language) {
+    private static void refused(
+            HttpServerResponse response, int status, String message, PageLook look, String language) {
         if (response.ended() || response.closed()) {
             return;
         }
         String retry = response.headers().get(HttpHeaders.RETRY_AFTER);
         long seconds = retry != null && retry.matches("\\d{1,6}") ? Math.max(1, Long.parseLong(retry)) : 5;
         String title = HtmlText.escape(look.title());
-        secured(response)
+        WaitingPage.secured(response)
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
@@ -250,23 +234,18 @@ final class RoomPages {
         if (!validUser(ctx, user)) {
             return;
         }
-        Look look = looks.of(room);
+        PageLook look = looks.of(room);
         String language =
-                language(look, ctx.request().getParam("lang", ""), ctx.request().getHeader("Accept-Language"));
+                look.language(ctx.request().getParam("lang", ""), ctx.request().getHeader("Accept-Language"));
         String noscriptUrl = BASE + room + "/nojs" + (user.isEmpty() ? "" : "?user=" + encode(user));
-        String html = template.replace("{{lang}}", HtmlText.escape(language))
-                .replace("{{title}}", HtmlText.escape(look.title()))
-                .replace("{{assets}}", HtmlText.escape(ASSETS))
-                .replace("{{theme}}", HtmlText.escape(BASE + room + "/theme.css"))
-                .replace("{{noscript_url}}", HtmlText.escape(noscriptUrl))
-                .replace(
-                        "{{noscript_text}}",
-                        HtmlText.escape(look.text(language, "noscript").orElse(NOSCRIPT_TEXT)))
-                .replace("{{config}}", config(room, look, user));
-        secured(ctx.response())
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .end(html);
+        PAGE.send(
+                ctx.response(),
+                PAGE.html(
+                        look,
+                        language,
+                        BASE + room + "/theme.css",
+                        noscriptUrl,
+                        new WaitingPage.Room(room, "", look.returnUrl(), look.tokenParam(), user)));
     }
 
     private void theme(RoutingContext ctx) {
@@ -275,114 +254,7 @@ final class RoomPages {
             ErrorStyle.DETAIL.send(ctx.response(), 404, "Not Found");
             return;
         }
-        StringBuilder css = new StringBuilder(":root {\n");
-        Map<String, String> colors = looks.of(room).colors();
-        for (String name : PageLooks.COLORS) { // in one order, whatever the file's
-            String color = colors.get(name);
-            if (color != null) {
-                css.append("  --gh-")
-                        .append(name.replace('_', '-'))
-                        .append(": ")
-                        .append(color)
-                        .append(";\n");
-            }
-        }
-        ctx.response()
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/css; charset=utf-8")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=300")
-                .putHeader("X-Content-Type-Options", "nosniff")
-                .end(css.append("}\n").toString());
-    }
-
-    /** The page's config, as JSON that cannot end its {@code <script type="application/json">} block. */
-    private static String config(String room, Look look, String user) {
-        ObjectNode config = JSON.createObjectNode()
-                .put("room", room)
-                .put("api", "")
-                .put("title", look.title())
-                .put("logo_url", look.logoUrl())
-                .put("return_url", look.returnUrl())
-                .put("token_param", look.tokenParam())
-                .put("default_language", look.defaultLanguage());
-        ObjectNode languages = config.putObject("languages");
-        look.languages().forEach((language, texts) -> {
-            ObjectNode node = languages.putObject(language);
-            texts.forEach(node::put);
-        });
-        if (user.isEmpty()) {
-            config.putNull("user");
-        } else {
-            config.put("user", user);
-        }
-        try {
-            return JSON.writeValueAsString(config)
-                    .replace("<", "\\u003c")
-                    .replace(">", "\\u003e")
-                    .replace("&", "\\u0026")
-                    .replace("\u2028", "\\u2028")
-                    .replace("\u2029", "\\u2029");
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree of texts always writes", e);
-        }
-    }
-
-    /**
-     * The page's language: {@code asked} ({@code ?lang=}) when the look speaks it or it is English,
-     * else the first of {@code Accept-Language} that does, else the look's default.
-     */
-    static String language(Look look, String asked, @Nullable String acceptLanguage) {
-        String wanted = spoken(look, asked);
-        if (wanted != null) {
-            return wanted;
-        }
-        if (acceptLanguage != null && acceptLanguage.length() <= 1_000) {
-            for (String range : COMMA.split(acceptLanguage, -1)) {
-                String tag = SEMICOLON.split(range, 2)[0].trim();
-                String spoken = spoken(look, tag);
-                if (spoken != null) {
-                    return spoken;
-                }
-            }
-        }
-        return look.defaultLanguage();
-    }
-
-    private static @Nullable String spoken(Look look, String tag) {
-        String lower = tag.toLowerCase(Locale.ROOT);
-        if (lower.isEmpty() || lower.length() > 20) {
-            return null;
-        }
-        String primary = HYPHEN.split(lower, 2)[0];
-        for (String candidate : List.of(lower, primary)) {
-            if (look.languages().containsKey(candidate)
-                    || candidate.equals("en")
-                    || candidate.equals(look.defaultLanguage())) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    private static String assetsDigest() {
-        try {
-            java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
-            for (String file : WebAssets.SDK) {
-                sha256.update(WebAssets.sdk(file).getBytes());
-            }
-            for (String file : PAGE_FILES) {
-                sha256.update(WebAssets.page(file));
-            }
-            return java.util.HexFormat.of().formatHex(sha256.digest(), 0, 6);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
-    }
-
-    /** The headers every page answer carries. */
-    static HttpServerResponse secured(HttpServerResponse response) {
-        return response.putHeader("Content-Security-Policy", POLICY)
-                .putHeader("X-Content-Type-Options", "nosniff")
-                .putHeader("Referrer-Policy", "no-referrer");
+        WaitingPage.sendTheme(ctx.response(), looks.of(room));
     }
 
     static String encode(String text) {

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.http.page.NoScriptPage;
+import dev.gatehouse.http.page.PageLook;
+import dev.gatehouse.http.page.WaitingPage;
 import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.ManualClock;
@@ -90,7 +93,7 @@ class RoomPagesTest {
 
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
-        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValue(RoomPages.POLICY);
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValue(WaitingPage.POLICY);
         assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
         assertThat(page.body())
                 .contains("<html lang=\"de\"")
@@ -120,7 +123,7 @@ class RoomPagesTest {
         assertThat(theme.headers().firstValue("Content-Type")).hasValue("text/css; charset=utf-8");
         assertThat(theme.body()).isEqualTo(":root {\n  --gh-background: #fff;\n  --gh-accent: #ff6600;\n}\n");
 
-        String assets = RoomPages.ASSETS;
+        String assets = RoomPages.PAGE.assets();
         assertThat(assets).matches("/wait/assets/[0-9a-f]{12}/");
         assertThat(server.get("/wait/" + ROOM).body()).contains("href=\"" + assets + "page/waiting.css\"");
         HttpResponse<String> sdk = server.get(assets + "src/gatehouse.js");
@@ -197,7 +200,7 @@ class RoomPagesTest {
         String cookie = cookie(joined);
         HttpResponse<String> first = noScript("?user=bob", Optional.of(cookie));
         assertThat(first.statusCode()).isEqualTo(200);
-        assertThat(first.headers().firstValue("Content-Security-Policy")).hasValue(RoomPages.POLICY);
+        assertThat(first.headers().firstValue("Content-Security-Policy")).hasValue(WaitingPage.POLICY);
         assertThat(first.body())
                 .contains("You are number 2 in line")
                 .contains("<meta http-equiv=\"refresh\" content=\"")
@@ -234,7 +237,7 @@ class RoomPagesTest {
     void theServersTextsAreThePagesOwn() throws IOException {
         String model = Files.readString(Path.of("..", "clients", "js", "page", "waiting-model.js"))
                 .replace("'\n    + '", ""); // texts split over lines
-        assertThat(model).contains("noscript: '" + RoomPages.NOSCRIPT_TEXT + "'");
+        assertThat(model).contains("noscript: '" + WaitingPage.NOSCRIPT_TEXT + "'");
         NoScriptPage.TEXTS.forEach((key, text) -> {
             if (!NoScriptPage.OWN.contains(key)) {
                 assertThat(model).as(key).contains("  " + key + ": '" + text + "',");
@@ -345,7 +348,7 @@ class RoomPagesTest {
 
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(limited.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
-        assertThat(limited.headers().firstValue("Content-Security-Policy")).hasValue(RoomPages.POLICY);
+        assertThat(limited.headers().firstValue("Content-Security-Policy")).hasValue(WaitingPage.POLICY);
         String retry = limited.headers().firstValue("Retry-After").orElseThrow();
         assertThat(limited.body())
                 .contains("<meta http-equiv=\"refresh\" content=\"" + retry + "\">")
@@ -397,7 +400,8 @@ class RoomPagesTest {
     @Test
     void pagesAnswerHeadAsGet() {
         for (String path :
-                new String[] {"/wait/" + ROOM, "/wait/" + ROOM + "/theme.css", RoomPages.ASSETS + "src/pow.js"}) {
+                new String[] {"/wait/" + ROOM, "/wait/" + ROOM + "/theme.css", RoomPages.PAGE.assets() + "src/pow.js"
+                }) {
             HttpResponse<String> head = server.send(HttpRequest.newBuilder(server.rate(path))
                     .method("HEAD", HttpRequest.BodyPublishers.noBody())
                     .build());
@@ -414,10 +418,10 @@ class RoomPagesTest {
         Path path = dir.resolve("regional.yml");
         Files.writeString(
                 path, "r:\n  default_language: pt-BR\n  languages:\n    pt-BR: {position: \"Número {position}\"}\n");
-        PageLooks.Look look = PageLooks.read(Optional.of(path.toString())).of("r");
-        assertThat(RoomPages.language(look, "", null)).isEqualTo("pt-br");
-        assertThat(RoomPages.language(look, "pt", null)).isEqualTo("pt-br");
-        assertThat(look.text(RoomPages.language(look, "", null), "position")).hasValue("Número {position}");
+        PageLook look = PageLooks.read(Optional.of(path.toString())).of("r");
+        assertThat(look.language("", null)).isEqualTo("pt-br");
+        assertThat(look.language("pt", null)).isEqualTo("pt-br");
+        assertThat(look.text(look.language("", null), "position")).hasValue("Número {position}");
     }
 
     @Test
@@ -432,15 +436,15 @@ class RoomPagesTest {
 
     @Test
     void theLanguageIsTheAskedOneTheBrowsersOrTheDefault() {
-        PageLooks.Look look = new PageLooks.Look(
+        PageLook look = new PageLook(
                 "t", null, null, "p", "fr", Map.of("de", Map.of(), "fr", Map.of(), "pt-br", Map.of()), Map.of());
-        assertThat(RoomPages.language(look, "de", null)).isEqualTo("de");
-        assertThat(RoomPages.language(look, "DE-at", null)).isEqualTo("de");
-        assertThat(RoomPages.language(look, "pt-BR", null)).isEqualTo("pt-br");
-        assertThat(RoomPages.language(look, "xx", "it, de-CH;q=0.8, en;q=0.5")).isEqualTo("de");
-        assertThat(RoomPages.language(look, "", "it")).isEqualTo("fr");
-        assertThat(RoomPages.language(look, "", "en-GB")).isEqualTo("en");
-        assertThat(RoomPages.language(look, "x".repeat(5000), "y".repeat(5000))).isEqualTo("fr");
+        assertThat(look.language("de", null)).isEqualTo("de");
+        assertThat(look.language("DE-at", null)).isEqualTo("de");
+        assertThat(look.language("pt-BR", null)).isEqualTo("pt-br");
+        assertThat(look.language("xx", "it, de-CH;q=0.8, en;q=0.5")).isEqualTo("de");
+        assertThat(look.language("", "it")).isEqualTo("fr");
+        assertThat(look.language("", "en-GB")).isEqualTo("en");
+        assertThat(look.language("x".repeat(5000), "y".repeat(5000))).isEqualTo("fr");
     }
 
     @Test
@@ -471,6 +475,6 @@ class RoomPagesTest {
                         PageLooks.read(Optional.of(dir.resolve("missing.yml").toString())))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("cannot be read");
-        assertThat(PageLooks.read(Optional.empty()).of("any")).isEqualTo(PageLooks.Look.DEFAULT);
+        assertThat(PageLooks.read(Optional.empty()).of("any")).isEqualTo(PageLook.DEFAULT);
     }
 }

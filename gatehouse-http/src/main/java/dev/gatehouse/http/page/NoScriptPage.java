@@ -1,10 +1,9 @@
-package dev.gatehouse.server.room;
+package dev.gatehouse.http.page;
 
 import dev.gatehouse.http.HtmlText;
-import dev.gatehouse.server.room.PageLooks.Look;
-import dev.gatehouse.waitingroom.QueueState;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -12,14 +11,14 @@ import java.util.Set;
  * each visit, refreshing itself while there is something to wait for. Its texts are the look's, in
  * the page's language, over English defaults; {@code {name}} in a text is replaced by the value.
  */
-final class NoScriptPage {
+public final class NoScriptPage {
 
     /**
      * The page's texts in English: the JavaScript page's own where they say the same (the same keys
      * and words as {@code DEFAULT_TEXTS} of {@code clients/js/page/waiting-model.js}, which a test
      * holds them to), and {@link #OWN} ones. A look's {@code languages} may give any of them.
      */
-    static final Map<String, String> TEXTS = Map.ofEntries(
+    public static final Map<String, String> TEXTS = Map.ofEntries(
             Map.entry("position", "You are number {position} in line"),
             Map.entry("eta", "Estimated wait: {wait}"),
             Map.entry("eta_unknown", "The wait cannot be estimated yet."),
@@ -42,12 +41,31 @@ final class NoScriptPage {
             Map.entry("refreshes", "This page refreshes itself every {seconds} s."));
 
     /** The texts only this page has; the others are the JavaScript page's. */
-    static final Set<String> OWN = Set.of("already_waiting", "join", "join_intro", "refreshes");
+    public static final Set<String> OWN = Set.of("already_waiting", "join", "join_intro", "refreshes");
 
     private static final long MIN_REFRESH_SECONDS = 5;
     private static final long MAX_REFRESH_SECONDS = 30;
 
-    private final Look look;
+    /** Where the visitor stands, as the page shows it. */
+    public sealed interface Place {
+
+        /** Holds no place and has not asked for one: the join button. */
+        record Joining() implements Place {}
+
+        /** Waits already, in another browser (which holds the token). */
+        record WaitingElsewhere() implements Place {}
+
+        /** In line at {@code position} (from 1), with the estimated wait when there is one. */
+        record Queued(long position, OptionalLong etaSeconds) implements Place {}
+
+        /** Registered for the draw due at {@code opensAtSeconds}, with the visitor's {@code ticket}. */
+        record Registered(long opensAtSeconds, String ticket) implements Place {}
+
+        /** It is the visitor's turn: {@code token} is the pass, shown when the page sends nobody on. */
+        record Ready(String token, boolean sentOn) implements Place {}
+    }
+
+    private final PageLook look;
     private final String language;
     private final String stylesheet;
     private final String theme;
@@ -59,7 +77,8 @@ final class NoScriptPage {
      * page's) and {@code theme} (the room's colours), whose join button posts to {@code joinAction},
      * at {@code nowSeconds}.
      */
-    NoScriptPage(Look look, String language, String stylesheet, String theme, String joinAction, long nowSeconds) {
+    public NoScriptPage(
+            PageLook look, String language, String stylesheet, String theme, String joinAction, long nowSeconds) {
         this.look = look;
         this.language = language;
         this.stylesheet = stylesheet;
@@ -68,53 +87,49 @@ final class NoScriptPage {
         this.nowSeconds = nowSeconds;
     }
 
-    /** The page of {@code visit}; {@code ticket} is the visitor's draw ticket (shown before a draw). */
-    String render(RoomApi.Visit visit, String ticket) {
+    /** The page of a visitor who stands at {@code place}. */
+    public String render(Place place) {
         long refresh = 0;
         StringBuilder body = new StringBuilder();
-        QueueState.Standing standing = visit.standing();
-        if (visit.joining()) {
-            paragraph(body, text("join_intro", Map.of()));
-            body.append("<form method=\"post\" action=\"")
-                    .append(HtmlText.escape(joinAction))
-                    .append("\"><button type=\"submit\" class=\"gh-button\">")
-                    .append(HtmlText.escape(text("join", Map.of())))
-                    .append("</button></form>\n");
-        } else if (visit.token().isEmpty()) {
-            paragraph(body, text("already_waiting", Map.of()));
-        } else {
-            switch (standing.state()) {
-                case QUEUED -> {
-                    paragraph(body, text("position", Map.of("position", Long.toString(standing.position()))));
-                    if (visit.etaSeconds().isPresent()) {
-                        long seconds = visit.etaSeconds().getAsLong();
-                        paragraph(body, text("eta", Map.of("wait", waitText(seconds))));
-                        refresh = Math.clamp(seconds / 10, MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS);
-                    } else {
-                        paragraph(body, text("eta_unknown", Map.of()));
-                        refresh = MAX_REFRESH_SECONDS;
-                    }
+        switch (place) {
+            case Place.Joining joining -> {
+                paragraph(body, text("join_intro", Map.of()));
+                body.append("<form method=\"post\" action=\"")
+                        .append(HtmlText.escape(joinAction))
+                        .append("\"><button type=\"submit\" class=\"gh-button\">")
+                        .append(HtmlText.escape(text("join", Map.of())))
+                        .append("</button></form>\n");
+            }
+            case Place.WaitingElsewhere elsewhere -> paragraph(body, text("already_waiting", Map.of()));
+            case Place.Queued queued -> {
+                paragraph(body, text("position", Map.of("position", Long.toString(queued.position()))));
+                if (queued.etaSeconds().isPresent()) {
+                    long seconds = queued.etaSeconds().getAsLong();
+                    paragraph(body, text("eta", Map.of("wait", waitText(seconds))));
+                    refresh = Math.clamp(seconds / 10, MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS);
+                } else {
+                    paragraph(body, text("eta_unknown", Map.of()));
+                    refresh = MAX_REFRESH_SECONDS;
                 }
-                case REGISTERED -> {
-                    long left = visit.config().opensAt() - nowSeconds;
-                    paragraph(body, text("prequeue", Map.of()));
-                    paragraph(
-                            body,
-                            left > 0 ? text("countdown", Map.of("time", countdown(left))) : text("draw_due", Map.of()));
-                    paragraph(body, text("ticket", Map.of("ticket", ticket)));
-                    refresh = Math.clamp(left, MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS);
+            }
+            case Place.Registered registered -> {
+                long left = registered.opensAtSeconds() - nowSeconds;
+                paragraph(body, text("prequeue", Map.of()));
+                paragraph(
+                        body,
+                        left > 0 ? text("countdown", Map.of("time", countdown(left))) : text("draw_due", Map.of()));
+                paragraph(body, text("ticket", Map.of("ticket", registered.ticket())));
+                refresh = Math.clamp(left, MIN_REFRESH_SECONDS, MAX_REFRESH_SECONDS);
+            }
+            case Place.Ready ready -> {
+                if (ready.sentOn()) {
+                    paragraph(body, text("ready", Map.of()));
+                } else {
+                    paragraph(body, text("ready_no_return", Map.of()));
+                    body.append("<p><code>")
+                            .append(HtmlText.escape(ready.token()))
+                            .append("</code></p>\n");
                 }
-                case READY -> {
-                    if (look.returnUrl() == null) {
-                        paragraph(body, text("ready_no_return", Map.of()));
-                        body.append("<p><code>")
-                                .append(HtmlText.escape(visit.token()))
-                                .append("</code></p>\n");
-                    } else {
-                        paragraph(body, text("ready", Map.of()));
-                    }
-                }
-                case UNKNOWN -> paragraph(body, text("join_intro", Map.of())); // not reached: a joining visit
             }
         }
         if (refresh > 0) {
@@ -132,7 +147,7 @@ final class NoScriptPage {
     }
 
     /** A wait of {@code seconds} in words, as the JavaScript page words it. */
-    String waitText(long seconds) {
+    public String waitText(long seconds) {
         long minutes = Math.round(seconds / 60.0);
         if (seconds < 60) {
             return text("wait_under_minute", Map.of());
@@ -148,7 +163,7 @@ final class NoScriptPage {
     }
 
     /** {@code seconds} as a countdown, as the JavaScript page shows it: {@code 1:02:03}, or {@code 4:05}. */
-    static String countdown(long seconds) {
+    public static String countdown(long seconds) {
         long hours = seconds / 3600;
         long minutes = seconds % 3600 / 60;
         long rest = seconds % 60;
