@@ -85,13 +85,15 @@ const PLAIN_SHELL_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /**
  * Reads the config JSON. A field of the wrong type counts as missing; a language whose tag is no
- * language tag is left out.
+ * language tag is left out. `return_url` is an absolute http(s) URL or, given the page's own URL, a
+ * path of the page's origin (`/seat?to=/shop`; never `//host`, which names another).
  *
  * @param {string} json
+ * @param {string} [pageUrl] the page's own URL (`location.href`)
  * @returns {PageConfig}
  * @throws {TypeError} for text that is no JSON object, or one without a room
  */
-export function readConfig(json) {
+export function readConfig(json, pageUrl) {
   let value;
   try {
     value = JSON.parse(json);
@@ -110,7 +112,7 @@ export function readConfig(json) {
     api: typeof value.api === 'string' ? value.api : '',
     title: textOf(value.title),
     logoUrl: textOf(value.logo_url),
-    returnUrl: httpUrl(value.return_url)?.href ?? null,
+    returnUrl: (httpUrl(value.return_url) ?? pathOfPage(value.return_url, pageUrl))?.href ?? null,
     tokenParam: textOf(value.token_param) ?? DEFAULT_TOKEN_PARAM,
     defaultLanguage: textOf(value.default_language),
     languages: languagesOf(value.languages),
@@ -425,6 +427,25 @@ export function resumeState(kept, configUser, newUserId) {
   const user = configUser ?? keptUser ?? newUserId();
   const same = keptUser === user;
   return { user, token: same ? textOf(record.token) : null, registered: same && record.registered === true };
+}
+
+/**
+ * @param {unknown} value
+ * @param {string | undefined} pageUrl
+ * @returns {URL | null} the value, a path (`/a?b`), as a URL of the page's origin; null for anything else
+ */
+function pathOfPage(value, pageUrl) {
+  const page = httpUrl(pageUrl);
+  if (typeof value !== 'string' || page === null || !/^\/(?![/\\])/.test(value)) {
+    return null;
+  }
+  let url;
+  try {
+    url = new URL(value, page);
+  } catch {
+    return null;
+  }
+  return url.origin === page.origin ? url : null;
 }
 
 /** @param {unknown} value @returns {URL | null} the value as an absolute http(s) URL */

@@ -16,7 +16,7 @@ start();
 function start() {
   let config;
   try {
-    config = readConfig(byId('gatehouse-page').textContent ?? '');
+    config = readConfig(byId('gatehouse-page').textContent ?? '', location.href);
   } catch (error) {
     // without a config there is no room to wait in, nor a language: English it is
     const text = textsFor(new Map(), 'en');

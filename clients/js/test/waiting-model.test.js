@@ -77,6 +77,20 @@ describe('readConfig', () => {
     assert.equal(readConfig(configJson({ return_url: 'HTTP://Shop.Example/a' })).returnUrl, 'http://shop.example/a');
   });
 
+  test('readConfig_returnUrlAPathWithThePagesUrl_isOfThePagesOrigin', () => {
+    const page = 'https://shop.example:8443/shop/cart?x=1';
+    assert.equal(readConfig(configJson({ return_url: '/__gatehouse__/room/seat?to=%2Fshop' }), page).returnUrl,
+      'https://shop.example:8443/__gatehouse__/room/seat?to=%2Fshop');
+    const refused = [
+      '//evil.example/x', '/\\evil.example/x', '\\\\evil.example', 'seat', '', ' /seat', 'javascript:alert(1)',
+    ];
+    for (const url of refused) {
+      assert.equal(readConfig(configJson({ return_url: url }), page).returnUrl, null, url);
+    }
+    assert.equal(readConfig(configJson({ return_url: '/seat' })).returnUrl, null, 'no page URL: no path');
+    assert.equal(readConfig(configJson({ return_url: '/seat' }), 'file:///tmp/page.html').returnUrl, null);
+  });
+
   test('readConfig_languages_keepsValidTagsInCanonicalCase', () => {
     const config = readConfig(configJson({
       languages: { 'de-ch': { ready: 'Sie sind dran' }, EN: { copy: 'Copy it' }, 'not a tag!': { copy: 'x' }, fr: 'Bonjour' },
