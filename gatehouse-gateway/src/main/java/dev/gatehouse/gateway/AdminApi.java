@@ -410,7 +410,8 @@ final class AdminApi {
                                 .putHeader(
                                         HttpHeaders.SET_COOKIE,
                                         cookie.header(
-                                                cookie.mint(now.clientKeys().keyOf(ctx.request())), secure(ctx))));
+                                                cookie.mint(now.clientKeys().keyOf(ctx.request())),
+                                                CookieKeys.secure(ctx.request()))));
                 String body = now.tokens()
                         .map(t -> "{\"ok\":true,\"token\":\""
                                 + t.issue(now.clientKeys().keyOf(ctx.request())) + "\"}")
@@ -523,11 +524,6 @@ final class AdminApi {
                             + (s.prequeue() ? "null" : s.ahead()) + ",\"admitted\":" + s.admitted()
                             + (s.prequeue() ? ",\"prequeue\":true}" : "}"));
         });
-    }
-
-    /** Whether the client came over TLS, to the gateway or (as its proxy says) to a proxy in front of it. */
-    private static boolean secure(RoutingContext ctx) {
-        return ctx.request().isSSL() || "https".equalsIgnoreCase(ctx.request().getHeader("X-Forwarded-Proto"));
     }
 
     private static String resource(String name) {

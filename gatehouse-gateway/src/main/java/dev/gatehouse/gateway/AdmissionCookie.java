@@ -2,15 +2,7 @@ package dev.gatehouse.gateway;
 
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.proof.secret.HmacSecrets;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The cookie a browser earns by solving a challenge, and shows on every protected path until it
@@ -29,18 +21,13 @@ final class AdmissionCookie {
     private static final int MAX_VALUE_CHARS = 80;
 
     private static final int MAX_EXPIRY_DIGITS = 15;
-    private static final byte[] DERIVATION = "gatehouse admission cookie v1".getBytes(StandardCharsets.US_ASCII);
-    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
-    private final List<SecretKeySpec> keys; // the current one first
+    private final CookieKeys keys;
     private final long ttlSeconds;
     private final WallClock clock;
 
     AdmissionCookie(HmacSecrets secrets, Duration ttl, WallClock clock) {
-        List<SecretKeySpec> derived = new ArrayList<>();
-        derived.add(derive(secrets.current()));
-        secrets.previous().ifPresent(previous -> derived.add(derive(previous)));
-        this.keys = List.copyOf(derived);
+        this.keys = new CookieKeys(secrets, "gatehouse admission cookie v1");
         this.ttlSeconds = ttl.toSeconds();
         this.clock = clock;
     }
@@ -53,7 +40,7 @@ final class AdmissionCookie {
     /** A new cookie value for {@code clientKey}, valid for the configured life. */
     String mint(String clientKey) {
         long expiry = Math.floorDiv(clock.epochMillis(), 1000) + ttlSeconds;
-        return expiry + "." + B64.encodeToString(mac(keys.getFirst(), expiry, clientKey));
+        return expiry + "." + keys.sign(Long.toString(expiry), clientKey);
     }
 
     /** Whether {@code value} is a live cookie minted for {@code clientKey} by this secret (or the previous one). */
@@ -73,12 +60,7 @@ final class AdmissionCookie {
         if (Math.floorDiv(clock.epochMillis(), 1000) >= expiry) {
             return false;
         }
-        byte[] given = value.substring(dot + 1).getBytes(StandardCharsets.US_ASCII);
-        boolean matches = false;
-        for (SecretKeySpec key : keys) { // every key tried: the time taken says nothing of which matched
-            matches |= MessageDigest.isEqual(B64.encode(mac(key, expiry, clientKey)), given);
-        }
-        return matches;
+        return keys.verify(value.substring(dot + 1), Long.toString(expiry), clientKey);
     }
 
     /**
@@ -88,26 +70,5 @@ final class AdmissionCookie {
     String header(String value, boolean secure) {
         return NAME + "=" + value + "; Path=/; Max-Age=" + ttlSeconds + "; HttpOnly; SameSite=Lax"
                 + (secure ? "; Secure" : "");
-    }
-
-    private static SecretKeySpec derive(byte[] secret) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return new SecretKeySpec(mac.doFinal(DERIVATION), "HmacSHA256");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-        }
-    }
-
-    private static byte[] mac(SecretKeySpec key, long expiry, String clientKey) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            mac.update((expiry + "\n").getBytes(StandardCharsets.US_ASCII));
-            return mac.doFinal(clientKey.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-        }
     }
 }

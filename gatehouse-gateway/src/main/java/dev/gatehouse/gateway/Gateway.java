@@ -113,6 +113,17 @@ public final class Gateway implements AutoCloseable {
                     .map(q -> infra.closeWith("queue", TicketQueue.start(q, queueState, wallClock, infra.scheduler())));
             queue.ifPresent(q -> metrics.queue(infra.metrics(), q));
             config.queue().filter(GatewayConfig.Queue::drawn).ifPresent(Gateway::logDraw);
+            Optional<SiteRoom> siteRoom = config.waitingRoom()
+                    .map(w -> infra.closeWith(
+                            "waiting room",
+                            SiteRoom.start(
+                                    w,
+                                    queueState,
+                                    new CookieKeys(secrets, "gatehouse seat cookie v1"),
+                                    clock,
+                                    wallClock,
+                                    infra.scheduler())));
+            siteRoom.ifPresent(r -> metrics.waitingRoom(infra.metrics(), r));
             Upstream upstream =
                     infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, tracing, clock));
             AdminApi admin = new AdminApi(config.adminPrefix(), pow, algorithm, queue, policy, metrics);
@@ -125,7 +136,8 @@ public final class Gateway implements AutoCloseable {
                     metrics,
                     clock,
                     config.forwardAuth().enabled(),
-                    tracing);
+                    tracing,
+                    siteRoom.map(r -> new SiteRoomPages(r, config.adminPrefix(), policy, wallClock)));
             Listeners listeners = Listeners.start(
                     infra,
                     limits,
@@ -198,9 +210,11 @@ public final class Gateway implements AutoCloseable {
         if (!secret.isEmpty()) {
             return HmacSecrets.of(secret.getBytes(StandardCharsets.UTF_8));
         }
-        if (config.pow().enabled() || config.admission().required()) {
-            LOG.warn("admission.secret is not set: challenges and tokens are signed with a random key of this process"
-                    + " alone; replicas behind one load balancer must share admission.secret");
+        if (config.pow().enabled()
+                || config.admission().required()
+                || config.waitingRoom().isPresent()) {
+            LOG.warn("admission.secret is not set: challenges, tokens and cookies are signed with a random key of this"
+                    + " process alone; replicas behind one load balancer must share admission.secret");
         }
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);

@@ -3,6 +3,7 @@ package dev.gatehouse.gateway;
 import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.core.adaptive.AdaptiveLimiter;
+import dev.gatehouse.waitingroom.QueueState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,6 +26,7 @@ final class GatewayMetrics {
         RATE_LIMITED("rate_limited"),
         BREAKER_OPEN("breaker_open"),
         CHALLENGED("challenged"),
+        WAITING("waiting"),
         SHED("shed"),
         BACKEND_ERROR("backend_error");
 
@@ -128,6 +130,21 @@ final class GatewayMetrics {
     }
 
     /** The queue's gauges, read from its latest counts (a second old at most): size and cursor. */
+    void waitingRoom(MeterRegistry registry, SiteRoom room) {
+        Gauge.builder(
+                        "gatehouse.waiting_room.queued",
+                        room,
+                        r -> r.stats().map(QueueState.RoomStats::queued).orElse(0L))
+                .description("Visitors waiting in line for the site (as the last admission round counted them)")
+                .register(registry);
+        Gauge.builder(
+                        "gatehouse.waiting_room.seated",
+                        room,
+                        r -> r.stats().map(QueueState.RoomStats::ready).orElse(0L))
+                .description("Visitors holding a seat in the site (as the last admission round counted them)")
+                .register(registry);
+    }
+
     void queue(MeterRegistry registry, TicketQueue queue) {
         Gauge.builder("gatehouse.queue.size", queue, TicketQueue::size)
                 .description("Tickets waiting in the queue")

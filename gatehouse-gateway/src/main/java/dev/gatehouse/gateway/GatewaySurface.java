@@ -9,6 +9,7 @@ import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
+import dev.gatehouse.http.RequestContext;
 import dev.gatehouse.http.Surface;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Handler;
@@ -20,6 +21,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's listener: the admin API under its prefix (outside the pipeline, as in Wicket), and
@@ -31,6 +34,8 @@ final class GatewaySurface implements Surface {
 
     static final String RATE_LIMITED = "rate limit exceeded\n";
 
+    private static final Logger LOG = LoggerFactory.getLogger(GatewaySurface.class);
+
     private final Address address;
     private final String adminPrefix;
     private final AdminApi admin;
@@ -40,6 +45,7 @@ final class GatewaySurface implements Surface {
     private final NanoClock clock;
     private final boolean forwardAuth;
     private final Optional<GatewayTracing> tracing;
+    private final Optional<SiteRoomPages> room;
 
     GatewaySurface(
             Address address,
@@ -50,7 +56,8 @@ final class GatewaySurface implements Surface {
             GatewayMetrics metrics,
             NanoClock clock,
             boolean forwardAuth,
-            Optional<GatewayTracing> tracing) {
+            Optional<GatewayTracing> tracing,
+            Optional<SiteRoomPages> room) {
         this.address = address;
         this.adminPrefix = adminPrefix;
         this.admin = admin;
@@ -60,6 +67,7 @@ final class GatewaySurface implements Surface {
         this.clock = clock;
         this.forwardAuth = forwardAuth;
         this.tracing = tracing;
+        this.room = room;
     }
 
     @Override
@@ -79,7 +87,7 @@ final class GatewaySurface implements Surface {
 
     @Override
     public String allowedMethods(String path) {
-        return admin.allowedMethods(path);
+        return room.flatMap(r -> r.allowedMethods(path)).orElseGet(() -> admin.allowedMethods(path));
     }
 
     @Override
@@ -90,6 +98,7 @@ final class GatewaySurface implements Surface {
     @Override
     public void mount(Router router) {
         admin.mount(router);
+        room.ifPresent(r -> r.mount(router));
         router.route(adminPrefix + "auth").handler(this::forwardAuth);
     }
 
@@ -119,7 +128,14 @@ final class GatewaySurface implements Surface {
             return;
         }
         Span span = tracing.map(t -> t.begin(request)).orElse(null);
-        gate(request, requireNonNull(request.path()), false, span, () -> upstream.handle(request)); // checked above
+        gate(
+                request,
+                requireNonNull(request.path()),
+                request.uri(),
+                false,
+                false,
+                span,
+                () -> upstream.handle(request));
     }
 
     /**
@@ -173,7 +189,7 @@ final class GatewaySurface implements Surface {
             AdminApi.error(ctx.response(), 400, "X-Forwarded-Uri: " + problem);
             return;
         }
-        gate(request, path, nginx, null, () -> {
+        gate(request, path, uri, true, nginx, null, () -> {
             LivePolicy.Policy now = policy.current();
             if (now.breakerState() == CircuitBreaker.State.OPEN
                     || now.breakerState() == CircuitBreaker.State.FORCED_OPEN) {
@@ -216,13 +232,69 @@ final class GatewaySurface implements Surface {
     }
 
     /**
-     * The pipeline before the upstream, for {@code request} as if for {@code path}: client key, the
-     * admission cookie on protected paths, the rate limit. A refusal is answered here; a request that
-     * passes is handed to {@code passed}.
+     * The pipeline before the upstream, for {@code request} as if for {@code path} (its page {@code
+     * uri}; {@code judging}: for a forward-auth caller, {@code nginx} one): client key, the waiting room's seat on its paths, the admission cookie on protected
+     * paths, the rate limit. A refusal is answered here; a request that passes is handed to {@code
+     * passed}.
      */
-    private void gate(HttpServerRequest request, String path, boolean nginx, @Nullable Span span, Runnable passed) {
+    private void gate(
+            HttpServerRequest request,
+            String path,
+            String uri,
+            boolean judging,
+            boolean nginx,
+            @Nullable Span span,
+            Runnable passed) {
         long startNanos = clock.nowNanos();
         LivePolicy.Policy now = policy.current();
+        Optional<SiteRoomPages> pages = room.filter(r -> r.covers(path));
+        if (pages.isEmpty()) {
+            pastTheRoom(request, path, nginx, span, passed, startNanos, now);
+            return;
+        }
+        String clientKey = now.clientKeys().keyOf(request);
+        Cookie cookie = request.getCookie(SiteRoom.SEAT_COOKIE);
+        Span stage = stage(span, "gatehouse.waiting_room");
+        request.pause(); // a body waits while the seat is looked up (in Redis, a round trip)
+        RequestContext.whenComplete(
+                pages.get().seat(cookie == null ? null : cookie.getValue(), clientKey, CookieKeys.secure(request)),
+                (seat, failure) -> {
+                    end(stage);
+                    if (failure != null || seat == null) {
+                        request.resume();
+                        LOG.warn("waiting room: the seat could not be checked: {}", String.valueOf(failure));
+                        request.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+                        deny(request, 503, "waiting room unavailable\n", nginx);
+                        refused(span, 503, Outcome.WAITING, startNanos);
+                        return;
+                    }
+                    if (!seat.held()) {
+                        request.resume(); // a body nobody reads is drained
+                        if (nginx) {
+                            deny(request, 401, "waiting room: no seat\n", true);
+                        } else {
+                            pages.get().refuse(request, uri, judging ? 401 : 200); // a judge's 2xx lets it through
+                        }
+                        refused(span, 200, Outcome.WAITING, startNanos);
+                        return;
+                    }
+                    String renewed = seat.renewedCookie();
+                    if (renewed != null) {
+                        request.response().headers().add(HttpHeaders.SET_COOKIE, renewed);
+                    }
+                    pastTheRoom(request, path, nginx, span, passed, startNanos, now);
+                });
+    }
+
+    /** The pipeline after the waiting room: the admission cookie on protected paths, the rate limit. */
+    private void pastTheRoom(
+            HttpServerRequest request,
+            String path,
+            boolean nginx,
+            @Nullable Span span,
+            Runnable passed,
+            long startNanos,
+            LivePolicy.Policy now) {
         if (now.rateLimit().isEmpty() && now.protect().isEmpty()) {
             passed.run();
             return;

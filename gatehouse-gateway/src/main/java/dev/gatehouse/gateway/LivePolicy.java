@@ -180,6 +180,7 @@ final class LivePolicy implements AutoCloseable {
         addIf(changed, "identity", !a.identity().equals(b.identity()));
         addIf(changed, "forward_auth", !a.forwardAuth().equals(b.forwardAuth()));
         addIf(changed, "adaptive", !a.adaptive().equals(b.adaptive()));
+        addIf(changed, "waiting_room", !a.waitingRoom().equals(b.waitingRoom()));
         return changed;
     }
 

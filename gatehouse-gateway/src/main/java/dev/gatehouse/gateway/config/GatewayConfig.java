@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.gatehouse.http.page.PageLook;
 import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.waitingroom.draw.BeaconChain;
 import java.io.IOException;
@@ -44,7 +45,8 @@ public record GatewayConfig(
         Admission admission,
         Identity identity,
         ForwardAuth forwardAuth,
-        Optional<Adaptive> adaptive) {
+        Optional<Adaptive> adaptive,
+        Optional<WaitingRoom> waitingRoom) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -490,6 +492,83 @@ public record GatewayConfig(
         }
     }
 
+    /**
+     * A waiting room in front of the site: a visitor to a path under {@code paths} without a seat
+     * gets the waiting page and waits in line; once let in, a seat cookie admits them. At most
+     * {@code capacity} visitors hold a seat at once (0: no bound), {@code admitCount} more are let in
+     * every {@code admitInterval}, and a seat is freed when its cookie has not been seen for {@code
+     * session}, or at the leave URL. {@code joinsPerMinute} bounds how often one client (by the
+     * identity section's key) joins the line, on each replica (0: no bound). {@code page} is the
+     * waiting page's look.
+     */
+    public record WaitingRoom(
+            List<String> paths,
+            long capacity,
+            long admitCount,
+            Duration admitInterval,
+            Duration session,
+            long joinsPerMinute,
+            PageLook page) {
+
+        /** The largest {@code admit_count}: the room's admission limit. */
+        private static final long MAX_ADMIT_COUNT = 1_000_000;
+
+        private static final List<String> KEYS =
+                List.of("paths", "capacity", "admit_count", "admit_interval", "session", "joins_per_minute", "page");
+
+        public WaitingRoom {
+            paths = List.copyOf(paths);
+        }
+
+        static Optional<WaitingRoom> read(Section section) {
+            boolean given = KEYS.stream().anyMatch(section::has);
+            List<String> paths = section.texts("paths");
+            for (String prefix : paths) {
+                if (!prefix.startsWith("/")) {
+                    throw section.invalid("paths", "\"" + prefix + "\" is not a path prefix (expected: /...)");
+                }
+            }
+            long capacity = section.integer("capacity", 0, 0, 100_000_000);
+            long admitCount = section.integer("admit_count", 0, 0, MAX_ADMIT_COUNT);
+            Duration interval = section.duration("admit_interval", Duration.ofSeconds(1));
+            if (interval.toMillis() < 1_000 || interval.toMillis() % 1_000 != 0 || interval.toSeconds() > 3_600) {
+                throw section.invalid("admit_interval", "whole seconds from 1s to 1h");
+            }
+            Duration session = section.duration("session", Duration.ofMinutes(5));
+            if (session.toSeconds() < 60 || session.toSeconds() > 3_600 || session.toMillis() % 1_000 != 0) {
+                throw section.invalid("session", "whole seconds from 1m to 1h");
+            }
+            long joins = section.integer("joins_per_minute", 10, 0, 1_000_000);
+            PageLook page = section.look("page");
+            section.done();
+            if (page.returnUrl() != null || !page.tokenParam().equals(PageLook.DEFAULT.tokenParam())) {
+                throw section.invalid(
+                        page.returnUrl() != null ? "page.return_url" : "page.token_param",
+                        "not for the gateway's page, which sends each visitor back to the page they asked for");
+            }
+            if (!given) {
+                return Optional.empty();
+            }
+            if (paths.isEmpty()) {
+                throw section.invalid("paths", "required: the path prefixes the room stands in front of (/ for all)");
+            }
+            if (capacity == 0 && admitCount == 0) {
+                throw section.invalid(
+                        "capacity",
+                        "neither capacity (visitors inside at once) nor admit_count (visitors let in each"
+                                + " admit_interval) is set: nobody would ever get in");
+            }
+            return Optional.of(new WaitingRoom(
+                    paths,
+                    capacity,
+                    admitCount > 0 ? admitCount : Math.min(capacity, MAX_ADMIT_COUNT),
+                    interval,
+                    session,
+                    joins,
+                    page));
+        }
+    }
+
     /** Reads and checks the file at {@code path}. */
     public static GatewayConfig read(Path path) {
         byte[] bytes;
@@ -541,7 +620,8 @@ public record GatewayConfig(
                 Admission.read(root.section("admission")),
                 Identity.read(root.section("identity")),
                 ForwardAuth.read(root.section("forward_auth")),
-                Adaptive.read(root.section("adaptive")));
+                Adaptive.read(root.section("adaptive")),
+                WaitingRoom.read(root.section("waiting_room")));
         root.done();
         if (!config.admission().protect().isEmpty()
                 && (!config.pow().enabled() || !config.pow().algorithm().equals(Pow.SHA256))) {

@@ -2,6 +2,7 @@ package dev.gatehouse.gateway.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
+import dev.gatehouse.http.page.PageLook;
 import dev.gatehouse.http.settings.ConfigException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -143,6 +144,12 @@ final class Section {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(name(key) + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A waiting page's look ({@link PageLook#read}, with its rules): the default one when the key is absent. */
+    PageLook look(String key) {
+        JsonNode value = take(key);
+        return value == null || value.isNull() ? PageLook.DEFAULT : PageLook.read(name(key), value);
     }
 
     /** A list of texts (a single text is a list of one). */
