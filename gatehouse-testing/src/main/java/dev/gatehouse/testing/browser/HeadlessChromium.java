@@ -151,6 +151,20 @@ public final class HeadlessChromium implements AutoCloseable {
         return new Page(this, targetId, attached.get("sessionId").asText());
     }
 
+    /**
+     * A new tab in a browser context of its own: its cookies and storage apart from every other
+     * tab's, as a second browser's would be.
+     */
+    public Page newSeparatePage() {
+        String context = send(null, "Target.createBrowserContext", Map.of())
+                .get("browserContextId")
+                .asText();
+        JsonNode target = send(null, "Target.createTarget", Map.of("url", "about:blank", "browserContextId", context));
+        String targetId = target.get("targetId").asText();
+        JsonNode attached = send(null, "Target.attachToTarget", Map.of("targetId", targetId, "flatten", true));
+        return new Page(this, targetId, attached.get("sessionId").asText());
+    }
+
     public JsonNode send(@Nullable String sessionId, String method, Map<String, ?> params) {
         int id = ids.incrementAndGet();
         ObjectNode message = JSON.createObjectNode();

@@ -1,0 +1,114 @@
+package dev.gatehouse.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testing.RequiredServices;
+import dev.gatehouse.testing.browser.HeadlessChromium;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway's waiting room in real browsers (Debian's headless Chromium, two browser contexts as
+ * two visitors): with one seat, the first visitor goes through the waiting page to the site; the
+ * second waits on the page, shown first in line, and gets through by itself once the first leaves.
+ */
+final class WaitingRoomInBrowserTest {
+
+    @TempDir
+    Path profile;
+
+    private TestUpstream upstream;
+    private TestGateway gateway;
+    private HeadlessChromium browser;
+
+    @BeforeEach
+    void start() {
+        Optional<Path> chromium = HeadlessChromium.executable();
+        if (chromium.isEmpty()) {
+            RequiredServices.missing("Chromium (apt-get install chromium; .ci/run installs it)");
+        }
+        upstream = TestUpstream.start();
+        gateway = TestGateway.start("upstream: " + upstream.url() + "\n" + """
+                waiting_room:
+                  paths: [/shop]
+                  capacity: 1
+                  page: {title: The drop}
+                """);
+        browser = HeadlessChromium.start(chromium.orElseThrow(), profile);
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @Test
+    void theSecondVisitorWaitsOnThePageAndGetsInWhenTheFirstLeaves() {
+        String site = "http://127.0.0.1:" + gateway.port();
+        HeadlessChromium.Page first = browser.newSeparatePage();
+        HeadlessChromium.Page second = browser.newSeparatePage();
+        try {
+            first.open(site + "/shop/item?id=1");
+            assertThat(awaitText(first, text -> text.startsWith("upstream "))).isEqualTo("upstream /shop/item?id=1");
+            assertThat(first.evaluate("document.cookie").asText())
+                    .as("the seat cookie is HttpOnly")
+                    .isEmpty();
+
+            second.open(site + "/shop/item?id=2");
+            assertThat(awaitText(second, text -> text.contains("You are number 1 in line")))
+                    .contains("The drop");
+            assertThat(upstream.seen())
+                    .filteredOn(seen -> seen.uri().startsWith("/shop"))
+                    .as("only the seated visitor reached the site")
+                    .hasSize(1);
+
+            first.open(site + "/__gatehouse__/room/leave?to=/bye");
+            assertThat(awaitText(first, text -> text.startsWith("upstream "))).isEqualTo("upstream /bye");
+
+            assertThat(awaitText(second, text -> text.startsWith("upstream ")))
+                    .as("the page moved on by itself, with the seat")
+                    .isEqualTo("upstream /shop/item?id=2");
+            first.open(site + "/shop/item?id=3");
+            assertThat(awaitText(first, text -> text.contains("You are number") || text.contains("Getting you")))
+                    .as("the one who left waits again")
+                    .doesNotStartWith("upstream ");
+        } finally {
+            first.close();
+            second.close();
+        }
+    }
+
+    /** The page's text once {@code done} holds of it (pages navigate by themselves), or the last seen. */
+    private static String awaitText(HeadlessChromium.Page page, Predicate<String> done) {
+        long deadline = System.nanoTime() + HeadlessChromium.BOUND.toNanos();
+        String text = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                text = page.evaluate(
+                                "new Promise(r => setTimeout(() => r(document.body ? document.body.innerText : ''),"
+                                        + " 100))")
+                        .asText()
+                        .strip();
+            } catch (IllegalStateException navigating) { // the page was replaced while it was asked
+                continue;
+            }
+            if (done.test(text)) {
+                return text;
+            }
+        }
+        return text;
+    }
+}
