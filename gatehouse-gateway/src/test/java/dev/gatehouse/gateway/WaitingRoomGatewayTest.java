@@ -176,6 +176,54 @@ class WaitingRoomGatewayTest {
     }
 
     @Test
+    void forwardAuthNginxsErrorPageTlsAndMetricsSeeTheRoom() throws IOException {
+        try (TestGateway gateway = start("  paths: [/shop]\n  capacity: 1\nforward_auth: {enabled: true}\n")) {
+            HttpResponse<String> judged =
+                    gateway.get(PREFIX + "auth", "X-Client", "a", "X-Forwarded-Uri", "/shop/x?y=1");
+            assertThat(judged.statusCode())
+                    .as("a judge's 2xx would let it through")
+                    .isEqualTo(401);
+            assertThat(pageConfig(judged.body()).get("return_url").asText())
+                    .isEqualTo(PREFIX + "room/seat?to=" + encode("/shop/x?y=1"));
+            HttpResponse<String> nginx =
+                    gateway.get(PREFIX + "auth?deny=403", "X-Client", "a", "X-Forwarded-Uri", "/shop/x");
+            assertThat(nginx.statusCode()).isEqualTo(403);
+            assertThat(nginx.headers().firstValue("X-Gatehouse-Status")).hasValue("401");
+            assertThat(gateway.get(PREFIX + "auth", "X-Client", "a", "X-Forwarded-Uri", "/other")
+                            .statusCode())
+                    .isEqualTo(204);
+
+            HttpResponse<String> errorPage = gateway.get(PREFIX + "wait?to=" + encode("/shop/x"), "X-Client", "a");
+            assertThat(errorPage.statusCode()).isEqualTo(200);
+            assertThat(pageConfig(errorPage.body()).get("return_url").asText())
+                    .isEqualTo(PREFIX + "room/seat?to=" + encode("/shop/x"));
+
+            String a = enqueue(gateway, "a", "user-a");
+            clock.advance(Duration.ofSeconds(1));
+            HttpResponse<String> seated = gateway.get(
+                    PREFIX + "room/seat?to=/shop&token="
+                            + encode(status(gateway, a).get("jwt_token").asText()),
+                    "X-Client",
+                    "a",
+                    "X-Forwarded-Proto",
+                    "https");
+            assertThat(seated.headers().firstValue("Set-Cookie").orElseThrow()).endsWith("; Secure");
+            String seat = cookie(seated, "gatehouse_seat");
+            assertThat(gateway.get(PREFIX + "auth", "X-Client", "a", "X-Forwarded-Uri", "/shop/x", "Cookie", seat)
+                            .statusCode())
+                    .isEqualTo(204);
+
+            clock.advance(Duration.ofSeconds(1));
+            String metrics = gateway.send(TestGateway.request("GET", gateway.admin("/metrics"), ""))
+                    .body();
+            assertThat(metrics)
+                    .contains("gatehouse_waiting_room_seated 1.0")
+                    .contains("gatehouse_waiting_room_queued 0.0")
+                    .containsPattern("gatehouse_requests_total\\{outcome=\"waiting\"\\} [1-9]");
+        }
+    }
+
+    @Test
     void hostileClientsGetA4xxNamingTheProblem() throws IOException {
         try (TestGateway gateway = start("  paths: [/]\n  capacity: 1\n  joins_per_minute: 3\n")) {
             String seatBase = PREFIX + "room/seat?token=x&to=";
