@@ -13,7 +13,7 @@ export { MAX_DIFFICULTY, solvePow } from './pow.js';
 /** @typedef {import('./gateway.js').GatewayOptions} GatewayOptions */
 /** @typedef {import('./gateway.js').GatewayQueue} GatewayQueue */
 /** @typedef {import('./gateway.js').Ticket} Ticket */
-/** @typedef {import('./gateway.js').Solver} Solver */
+/** @typedef {import('./work.js').Solver} Solver */
 /** @typedef {import('./polling.js').Progress} Progress */
 /** @typedef {import('./polling.js').Clock} Clock */
 /** @typedef {import('./http.js').ErrorCode} ErrorCode */

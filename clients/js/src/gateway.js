@@ -2,10 +2,10 @@
 // ticket (solving the proof of work first when the gateway asks for an admission token), polls the
 // ticket's place, and waits until the ticket is admitted.
 import {
-  GatehouseError, baseUrlOf, countOf, describeValue, exchangeOf, messageOf, send, successBody,
+  GatehouseError, baseUrlOf, countOf, describeValue, exchangeOf, send, successBody,
 } from './http.js';
 import { outcome, poll, pollingSettings } from './polling.js';
-import { solvePow } from './pow.js';
+import { challengeIn, solveChallenge, solverOf } from './work.js';
 
 /** No ticket is longer (the gateway's own bound). */
 const MAX_TICKET_CHARS = 64;
@@ -13,21 +13,8 @@ const MAX_TICKET_CHARS = 64;
 /** A ticket or an admission token: visible ASCII, which a header or a query can carry. */
 const CREDENTIAL_PATTERN = /^[\x21-\x7e]+$/;
 
-/** A nonce as `solve` takes it: 1 to 64 bytes in hex. */
-const NONCE_PATTERN = /^(?:[0-9a-fA-F]{2}){1,64}$/;
-
 /** The longest admission token accepted from `solve`. */
 const MAX_ADMISSION_TOKEN_CHARS = 4096;
-
-/**
- * Finds a proof-of-work nonce, as {@link solvePow} does.
- *
- * @callback Solver
- * @param {string} payloadHex
- * @param {number} difficulty
- * @param {{ signal?: AbortSignal }} options
- * @returns {Promise<string>} the nonce in hex
- */
 
 /**
  * @typedef {import('./polling.js').PollingOptions & GatewayOwnOptions} GatewayOptions
@@ -39,8 +26,8 @@ const MAX_ADMISSION_TOKEN_CHARS = 4096;
  * @property {string} [prefix='/__gatehouse__/'] the gateway's `admin_prefix` (`/__wicket__/` for
  *     Wicket's)
  * @property {string} [ticket] a ticket kept from an earlier enqueue, to go on polling with it
- * @property {Solver} [solver] solves the proof of work: by default a module Web Worker running
- *     `pow-worker.js` where `Worker` exists, else {@link solvePow} on the calling thread
+ * @property {import('./work.js').Solver} [solver] solves the proof of work: by default a module Web
+ *     Worker running `pow-worker.js` where `Worker` exists, else `solvePow` on the calling thread
  * @property {typeof fetch} [fetch] the fetch to send requests with (the global one)
  */
 
@@ -70,13 +57,11 @@ const MAX_ADMISSION_TOKEN_CHARS = 4096;
  * @throws {TypeError | RangeError} for an option out of bounds, naming it
  */
 export function createGatewayQueue(options = {}) {
-  const { baseUrl = '', prefix = '/__gatehouse__/', ticket: keptTicket, solver = defaultSolver(), fetch } = options;
+  const { baseUrl = '', prefix = '/__gatehouse__/', ticket: keptTicket, fetch } = options;
   if (typeof prefix !== 'string' || !/^\/(?:.*\/)?$/.test(prefix)) {
     throw new RangeError(`prefix: ${describeValue(prefix)} (expected: a path starting and ending with /)`);
   }
-  if (typeof solver !== 'function') {
-    throw new TypeError(`solver: ${describeValue(solver)} (expected: a function like solvePow)`);
-  }
+  const solver = solverOf(options.solver);
   const root = `${baseUrlOf(baseUrl)}${prefix}`;
   const settings = pollingSettings(options);
   const exchange = exchangeOf(fetch, settings.clock.now);
@@ -111,28 +96,7 @@ export function createGatewayQueue(options = {}) {
   async function admissionToken(given, signal) {
     const challenge = given
       ?? successBody(`POST ${prefix}challenge`, await send(exchange, 'POST', `${root}challenge`, { signal }));
-    const { id, payload, difficulty, algorithm } = challenge;
-    if (algorithm !== undefined && algorithm !== 'sha256') {
-      const asked = describeValue(algorithm);
-      throw new GatehouseError('challenge_failed', `the gateway asks for ${asked} work; this SDK solves sha256 only`);
-    }
-    if (typeof id !== 'string' || id === '' || typeof payload !== 'string' || typeof difficulty !== 'number') {
-      const what = `POST ${prefix}challenge`;
-      throw new GatehouseError('bad_response', `${what}: no challenge (expected: id, payload and difficulty)`);
-    }
-    let nonce;
-    try {
-      nonce = await solver(payload, difficulty, { signal });
-    } catch (error) {
-      signal?.throwIfAborted();
-      const why = messageOf(error);
-      throw new GatehouseError('challenge_failed', `the challenge could not be solved: ${why}`, { cause: error });
-    }
-    if (typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce)) {
-      const given = describeValue(nonce);
-      const expected = 'a nonce in hex, at most 64 bytes';
-      throw new GatehouseError('challenge_failed', `the solver gave ${given} (expected: ${expected})`);
-    }
+    const { id, nonce } = await solveChallenge(challenge, solver, { what: `POST ${prefix}challenge`, signal });
     const answer = await send(exchange, 'POST', `${root}solve`, { json: { id, nonce }, signal });
     if (answer.status === 401) {
       const said = 'the solution was refused (wrong, expired or used)';
@@ -191,52 +155,6 @@ export function createGatewayQueue(options = {}) {
       return ticket;
     },
   });
-}
-
-/**
- * Solves in a module Web Worker running `pow-worker.js`, which is ended when done or aborted.
- *
- * @type {Solver}
- */
-function solveInWorker(payloadHex, difficulty, { signal }) {
-  return new Promise((resolve, reject) => {
-    signal?.throwIfAborted();
-    const worker = new Worker(new URL('./pow-worker.js', import.meta.url), { type: 'module' });
-    const end = () => {
-      worker.terminate();
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      end();
-      reject(signal?.reason);
-    };
-    worker.onmessage = (event) => {
-      end();
-      const { nonce, error } = event.data ?? {};
-      if (typeof nonce === 'string') {
-        resolve(nonce);
-      } else {
-        reject(new Error(typeof error === 'string' ? error : 'the worker gave no nonce'));
-      }
-    };
-    worker.onerror = (event) => {
-      end();
-      reject(new Error(event.message || 'the worker failed'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    worker.postMessage({ payload: payloadHex, difficulty });
-  });
-}
-
-/** @returns {Solver} a Web Worker where there are workers; the calling thread elsewhere */
-function defaultSolver() {
-  return typeof Worker === 'function' ? solveInWorker : solvePow;
-}
-
-/** @param {unknown} body @returns {Record<string, unknown> | undefined} the challenge a 401 carries */
-function challengeIn(body) {
-  const challenge = typeof body === 'object' && body !== null ? /** @type {any} */ (body).challenge : undefined;
-  return typeof challenge === 'object' && challenge !== null && !Array.isArray(challenge) ? challenge : undefined;
 }
 
 /** @param {unknown} body @param {string} error @returns {boolean} whether it is `{"error": error}` */

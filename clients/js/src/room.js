@@ -4,6 +4,7 @@ import {
   GatehouseError, baseUrlOf, countOf, describeValue, exchangeOf, headerValue, send, successBody,
 } from './http.js';
 import { outcome, poll, pollingSettings } from './polling.js';
+import { challengeIn, solveChallenge, solverOf } from './work.js';
 
 /** The room's bound on a user id, in bytes. */
 const MAX_USER_ID_BYTES = 256;
@@ -57,6 +58,9 @@ const HEADER_STYLES = Object.freeze({
  * @property {boolean} [proxySafeHeaders=false] send `X-Api-Key`, `user-id` and
  *     `Authorization: Bearer` instead of `business_id`, `user_id` and `jwt` (nginx drops header
  *     names with underscores unless told otherwise; GatekeeperAPI itself reads the underscored ones)
+ * @property {import('./work.js').Solver} [solver] solves the proof of work a room may ask before
+ *     it queues anyone (`pow_difficulty`): by default a module Web Worker running `pow-worker.js`
+ *     where `Worker` exists, else `solvePow` on the calling thread
  * @property {typeof fetch} [fetch] the fetch to send requests with (the global one)
  */
 
@@ -76,7 +80,8 @@ const HEADER_STYLES = Object.freeze({
 /**
  * @typedef {object} Room
  * @property {(userId?: string, options?: { signal?: AbortSignal }) => Promise<Enqueued>} enqueue
- *     puts the user in the queue (`POST /queue/enqueue`)
+ *     puts the user in the queue (`POST /queue/enqueue`); answered 428 by a room that asks for a
+ *     proof of work, it solves the challenge the answer carries and asks once more with the solution
  * @property {(options?: { signal?: AbortSignal }) => Promise<import('./polling.js').Progress>} status
  *     the held token's place (`GET /queue/status`), keeping the token the room returns
  * @property {(options?: import('./polling.js').WaitOptions) => Promise<string>} waitUntilReady polls until the user is
@@ -101,6 +106,7 @@ export function createRoom(options) {
   const exchange = exchangeOf(fetch, settings.clock.now);
   const style = proxySafeHeaders ? HEADER_STYLES.proxySafe : HEADER_STYLES.gatekeeper;
   const tenant = tenantHeader(businessId, room, style);
+  const solver = solverOf(options.solver);
   if (userId !== undefined) {
     headerValue('userId', userId, MAX_USER_ID_BYTES);
   }
@@ -119,7 +125,25 @@ export function createRoom(options) {
   /** @type {Room['enqueue']} */
   async function enqueue(user = userId, { signal } = {}) {
     const headers = { ...tenant, [style.user]: headerValue('userId', user, MAX_USER_ID_BYTES) };
-    const answer = await send(exchange, 'POST', `${base}/queue/enqueue`, { headers, signal });
+    let answer = await send(exchange, 'POST', `${base}/queue/enqueue`, { headers, signal });
+    if (answer.status === 428) {
+      const challenge = challengeIn(answer.body);
+      if (challenge === undefined) {
+        throw new GatehouseError('bad_response', 'POST /queue/enqueue: 428 without a challenge to solve', {
+          status: 428,
+        });
+      }
+      const { id, nonce } = await solveChallenge(challenge, solver, { what: 'POST /queue/enqueue', signal });
+      const solved = { ...headers, 'X-Gatehouse-Pow-Id': id, 'X-Gatehouse-Pow-Nonce': nonce };
+      answer = await send(exchange, 'POST', `${base}/queue/enqueue`, { headers: solved, signal });
+      if (answer.status === 428) {
+        const said = typeof answer.body === 'object' && answer.body !== null
+          ? describeValue(/** @type {any} */ (answer.body).detail) : 'no reason given';
+        throw new GatehouseError('challenge_failed', `POST /queue/enqueue: the solution was refused: ${said}`, {
+          status: 428,
+        });
+      }
+    }
     const body = successBody('POST /queue/enqueue', answer);
     const issued = tokenOf('POST /queue/enqueue: jwt', body.jwt);
     if (issued !== null) {

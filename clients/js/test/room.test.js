@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createRoom } from '../src/gatehouse.js';
+import { createHash } from 'node:crypto';
+import { createRoom, solvePow } from '../src/gatehouse.js';
 import { START_MS, failure, fakeClock, hang, json, networkFailure, raw, scriptedFetch, until } from '../testing/fakes.js';
 
 const ROOM = 'https://room.example';
@@ -485,5 +486,93 @@ describe('raw answers', () => {
     assert.equal(error.transient, true);
     assert.equal(error.detail, null);
     assert.equal(error.message, 'GET /queue/status: HTTP 502');
+  });
+});
+
+describe('proof of work', () => {
+  const workChallenge = (difficulty = 6) => ({
+    id: 'v1.cm9vbQ.opaque', payload: '9f86d081884c7d659a2feaa0c55ad015', difficulty, expires_at: 1893499500,
+    algorithm: 'sha256',
+  });
+  const workRequired = (difficulty) => json(428, {
+    detail: 'This room asks for a proof of work before it queues anyone.', challenge: workChallenge(difficulty),
+  });
+
+  test('enqueue_roomAsksForWork_solvesTheChallengeAndSendsTheSolution', async () => {
+    const server = scriptedFetch(workRequired(6), enqueued('T1', 2));
+    const room = roomOver(server, fakeClock(), { solver: solvePow });
+
+    const joined = await room.enqueue();
+
+    assert.equal(joined.token, 'T1');
+    assert.equal(server.calls.length, 2);
+    const [first, second] = server.calls;
+    assert.equal(first.headers.get('X-Gatehouse-Pow-Id'), null);
+    assert.equal(second.headers.get('X-Gatehouse-Pow-Id'), 'v1.cm9vbQ.opaque');
+    assert.equal(second.headers.get('user_id'), 'alice');
+    assert.equal(second.headers.get('business_id'), 'key-one');
+    const nonce = second.headers.get('X-Gatehouse-Pow-Nonce');
+    const hash = createHash('sha256').update(Buffer.from(workChallenge().payload + nonce, 'hex')).digest();
+    assert.ok(hash[0] >> 2 === 0, `SHA-256 ${hash.toString('hex')} lacks 6 leading zero bits`);
+  });
+
+  test('waitUntilReady_roomAsksForWork_solvesOnceThenPolls', async () => {
+    let solves = 0;
+    const solver = async () => {
+      solves += 1;
+      return '00000000000000ff';
+    };
+    const server = scriptedFetch(workRequired(20), enqueued('T1', 1), ready('T2'));
+    const token = await roomOver(server, fakeClock(), { solver }).waitUntilReady();
+    assert.equal(token, 'T2');
+    assert.equal(solves, 1);
+  });
+
+  test('enqueue_solutionRefusedAgain_failsTheChallengeWithTheRoomsWords', async () => {
+    const server = scriptedFetch(workRequired(0), json(428, {
+      detail: 'The proof of work was refused (replayed): solve this challenge.', challenge: workChallenge(0),
+    }));
+    const error = await failure(roomOver(server, fakeClock(), { solver: solvePow }).enqueue(), 'challenge_failed');
+    assert.match(error.message, /the solution was refused: "The proof of work was refused \(replayed\)/);
+    assert.equal(error.status, 428);
+    assert.equal(server.calls.length, 2);
+  });
+
+  test('enqueue_428WithoutAChallenge_isABadResponse', async () => {
+    const server = scriptedFetch(json(428, { detail: 'work' }));
+    const error = await failure(roomOver(server).enqueue(), 'bad_response');
+    assert.match(error.message, /428 without a challenge/);
+  });
+
+  test('enqueue_workThisSdkCannotDo_isRefusedWithoutSolving', async () => {
+    let solves = 0;
+    const server = scriptedFetch(json(428, { challenge: { ...workChallenge(), algorithm: 'argon2id' } }));
+    const solver = async () => {
+      solves += 1;
+      return '00';
+    };
+    const error = await failure(roomOver(server, fakeClock(), { solver }).enqueue(), 'challenge_failed');
+    assert.match(error.message, /"argon2id" work; this SDK solves sha256 only/);
+    assert.equal(solves, 0);
+  });
+
+  test('enqueue_abortedWhileSolving_endsTheWorkAndRejectsWithTheReason', async () => {
+    const controller = new AbortController();
+    const solver = (payload, difficulty, { signal }) => new Promise((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      controller.abort(new Error('left the page'));
+    });
+    const server = scriptedFetch(workRequired(30));
+    await assert.rejects(
+      roomOver(server, fakeClock(), { solver }).enqueue(undefined, { signal: controller.signal }),
+      { message: 'left the page' },
+    );
+    assert.equal(server.calls.length, 1);
+  });
+
+  test('createRoom_solverNotAFunction_isRefused', () => {
+    assert.throws(() => roomOver(scriptedFetch(), fakeClock(), { solver: 'fast' }), {
+      message: 'solver: "fast" (expected: a function like solvePow)',
+    });
   });
 });

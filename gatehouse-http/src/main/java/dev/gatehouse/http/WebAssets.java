@@ -20,8 +20,8 @@ public final class WebAssets {
     private static final CharSequence STYLE_TYPE = HttpHeaders.createOptimized("text/css; charset=utf-8");
 
     /** The SDK's modules, as {@code clients/js/src} holds them. */
-    public static final List<String> SDK =
-            List.of("gatehouse.js", "room.js", "gateway.js", "polling.js", "http.js", "pow.js", "pow-worker.js");
+    public static final List<String> SDK = List.of(
+            "gatehouse.js", "room.js", "gateway.js", "polling.js", "http.js", "work.js", "pow.js", "pow-worker.js");
 
     private WebAssets() {}
 

@@ -12,8 +12,9 @@ import java.util.function.ToLongFunction;
  * Gatehouse's {@code max_active_users} (capacity admission; 0 = off), {@code abandon_after_seconds}
  * (0 = off) and the room's event, {@code prequeue_opens_at} and {@code opens_at} (Unix seconds; both
  * 0 = none): users who enqueue from the first until the second are registered, and their order is
- * drawn at the second. Every value is within its {@link Field}'s range, and an event's pre-queue
- * opens before the event.
+ * drawn at the second; and {@code pow_difficulty} (0 = off), the leading zero bits of the SHA-256
+ * proof of work a visitor solves before it is queued. Every value is within its {@link Field}'s
+ * range, and an event's pre-queue opens before the event.
  */
 public record RoomConfig(
         long admissionLimit,
@@ -27,9 +28,13 @@ public record RoomConfig(
         long maxActiveUsers,
         long abandonAfterSeconds,
         long prequeueOpensAt,
-        long opensAt) {
+        long opensAt,
+        long powDifficulty) {
 
     private static final long DAY_SECONDS = 86_400;
+
+    /** The most leading zero bits a room may ask for: about 4 billion hashes, minutes in a browser. */
+    public static final long MAX_POW_DIFFICULTY = 32;
 
     /** The last second of the year 9999: no event is later. */
     private static final long LAST_SECOND = 253_402_300_799L;
@@ -48,7 +53,8 @@ public record RoomConfig(
         MAX_ACTIVE_USERS("max_active_users", 0, 100_000_000, RoomConfig::maxActiveUsers),
         ABANDON_AFTER_SECONDS("abandon_after_seconds", 0, DAY_SECONDS, RoomConfig::abandonAfterSeconds),
         PREQUEUE_OPENS_AT("prequeue_opens_at", 0, LAST_SECOND, RoomConfig::prequeueOpensAt),
-        OPENS_AT("opens_at", 0, LAST_SECOND, RoomConfig::opensAt);
+        OPENS_AT("opens_at", 0, LAST_SECOND, RoomConfig::opensAt),
+        POW_DIFFICULTY("pow_difficulty", 0, MAX_POW_DIFFICULTY, RoomConfig::powDifficulty);
 
         private final String wireName;
         private final long min;
@@ -98,9 +104,9 @@ public record RoomConfig(
     /**
      * A new tenant's config: GatekeeperAPI's documented example values (1,000 users every 5 s, tokens
      * for 300 s, ready for 600 s), per-IP limits a browser polling every second stays under, no
-     * capacity bound, no abandonment and no event.
+     * capacity bound, no abandonment, no event and no proof of work.
      */
-    public static final RoomConfig DEFAULTS = new RoomConfig(1_000, 5, 300, 600, 100, 60, 120, 60, 0, 0, 0, 0);
+    public static final RoomConfig DEFAULTS = new RoomConfig(1_000, 5, 300, 600, 100, 60, 120, 60, 0, 0, 0, 0, 0);
 
     public RoomConfig {
         long[] given = {
@@ -115,7 +121,8 @@ public record RoomConfig(
             maxActiveUsers,
             abandonAfterSeconds,
             prequeueOpensAt,
-            opensAt
+            opensAt,
+            powDifficulty
         }; // in declaration order; the accessors would read the fields, which are assigned after this body
         Field[] fields = Field.values();
         for (int i = 0; i < fields.length; i++) {
@@ -193,7 +200,8 @@ public record RoomConfig(
                 ordered.get(8),
                 ordered.get(9),
                 ordered.get(10),
-                ordered.get(11));
+                ordered.get(11),
+                ordered.get(12));
     }
 
     public long admissionFrequencyMillis() {

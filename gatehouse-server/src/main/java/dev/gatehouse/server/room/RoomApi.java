@@ -16,6 +16,8 @@ import dev.gatehouse.http.Download;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.RateLimitHeaders;
 import dev.gatehouse.http.RequestContext;
+import dev.gatehouse.proof.pow.Challenge;
+import dev.gatehouse.proof.pow.PowVerdict;
 import dev.gatehouse.waitingroom.Admissions;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueState.Finish;
@@ -73,6 +75,11 @@ final class RoomApi {
     /** The header naming a room by its publishable id (the tenant id), for a visitor's requests. */
     static final String ROOM_HEADER = "X-Gatehouse-Room";
 
+    /** The headers a proof of work's solution comes in: the challenge's id, and the nonce in hex. */
+    static final String POW_ID_HEADER = "X-Gatehouse-Pow-Id";
+
+    static final String POW_NONCE_HEADER = "X-Gatehouse-Pow-Nonce";
+
     private static final String ENQUEUED = "User enqueued successfully.";
     private static final String ALREADY_QUEUED = "User is already in the queue.";
     private static final String ALREADY_READY = "User is already ready.";
@@ -86,6 +93,7 @@ final class RoomApi {
     private final RoomEvents events;
     private final RoomDraws draws;
     private final KeyedRateLimiter ipLimits;
+    private final RoomWork work;
     private final WallClock clock;
     private final int trustedProxyHops;
     private final Map<String, CachedConfig> configs = new ConcurrentHashMap<>();
@@ -101,6 +109,7 @@ final class RoomApi {
             RoomEvents events,
             RoomDraws draws,
             KeyedRateLimiter ipLimits,
+            RoomWork work,
             WallClock clock,
             int trustedProxyHops) {
         this.tenants = tenants;
@@ -111,12 +120,14 @@ final class RoomApi {
         this.events = events;
         this.draws = draws;
         this.ipLimits = ipLimits;
+        this.work = work;
         this.clock = clock;
         this.trustedProxyHops = trustedProxyHops;
     }
 
     void mount(Router router, int maxBodyBytes) {
         router.post("/queue/enqueue").handler(this::enqueue);
+        router.post("/queue/challenge").handler(this::challenge);
         router.get("/queue/status").handler(this::status);
         router.get("/queue/verify").handler(this::verify);
         router.delete("/queue/finish").handler(this::finish);
@@ -188,7 +199,7 @@ final class RoomApi {
         String path =
                 rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
         return switch (path) {
-            case "/queue/enqueue" -> "POST";
+            case "/queue/enqueue", "/queue/challenge" -> "POST";
             case "/queue/finish" -> "DELETE";
             case "/config" -> "GET, POST";
             default -> {
@@ -228,8 +239,13 @@ final class RoomApi {
         withConfig(
                 ctx,
                 room,
-                config ->
-                        limited(ctx, room, "enqueue", config.ipEnqueueLimit(), config.ipEnqueueLimitInterval(), () -> {
+                config -> limited(
+                        ctx,
+                        room,
+                        "enqueue",
+                        config.ipEnqueueLimit(),
+                        config.ipEnqueueLimitInterval(),
+                        () -> worked(ctx, room, config, () -> {
                             long now = clock.epochMillis();
                             stage(() -> state.enqueue(room, userId, now)).whenComplete((enqueued, failure) -> {
                                 if (failure != null) {
@@ -255,7 +271,81 @@ final class RoomApi {
                                 }
                                 JsonAnswers.send(ctx.response(), 200, body);
                             });
-                        }));
+                        })));
+    }
+
+    /**
+     * {@code POST /queue/challenge}: a proof-of-work challenge of the room, for a visitor to solve
+     * before it enqueues; 404 when the room asks none.
+     */
+    private void challenge(RoutingContext ctx) {
+        Optional<Tenant> tenant = visitorTenant(ctx);
+        if (tenant.isEmpty()) {
+            return;
+        }
+        String room = tenant.get().id();
+        withConfig(ctx, room, config -> {
+            if (config.powDifficulty() == 0) {
+                detail(ctx.response(), 404, "This room asks for no proof of work.");
+            } else {
+                JsonAnswers.send(ctx.response(), 200, challengeJson(room, config));
+            }
+        });
+    }
+
+    /**
+     * Runs {@code then} once the request carries a solution to one of the room's challenges ({@code
+     * X-Gatehouse-Pow-Id}, {@code X-Gatehouse-Pow-Nonce}), spending it, when the room asks for a
+     * proof of work; else answers 428 with a challenge to solve (and why the solution given was
+     * refused), or 503 when the record of spent solutions cannot be reached.
+     */
+    private void worked(RoutingContext ctx, String room, RoomConfig config, Runnable then) {
+        if (config.powDifficulty() == 0) {
+            then.run();
+            return;
+        }
+        String id = ctx.request().getHeader(POW_ID_HEADER);
+        String nonce = ctx.request().getHeader(POW_NONCE_HEADER);
+        if (id == null || nonce == null) {
+            workRequired(
+                    ctx,
+                    room,
+                    config,
+                    "This room asks for a proof of work before it queues anyone: solve the" + " challenge and send "
+                            + POW_ID_HEADER + " and " + POW_NONCE_HEADER + ".");
+            return;
+        }
+        work.verify(room, config.powDifficulty(), id, nonce).whenComplete((verdict, failure) -> {
+            if (failure != null || verdict == PowVerdict.UNAVAILABLE || verdict == PowVerdict.BUSY) {
+                unavailable(ctx, failure == null ? new IllegalStateException("nonce store: " + verdict) : failure);
+            } else if (!verdict.accepted()) {
+                workRequired(
+                        ctx,
+                        room,
+                        config,
+                        "The proof of work was refused (" + verdict.name().toLowerCase(java.util.Locale.ROOT)
+                                + "): solve this challenge.");
+            } else {
+                then.run();
+            }
+        });
+    }
+
+    private void workRequired(RoutingContext ctx, String room, RoomConfig config, String message) {
+        ObjectNode body = NODES.objectNode().put("detail", message);
+        body.set("challenge", challengeJson(room, config));
+        JsonAnswers.send(ctx.response(), 428, body);
+    }
+
+    /** A new challenge of the room on the wire, as the gateway's: its id, payload, difficulty, expiry and hash. */
+    private ObjectNode challengeJson(String room, RoomConfig config) {
+        Challenge challenge = work.issue(room, config.powDifficulty());
+        return NODES.objectNode()
+                .put("id", challenge.id())
+                .put("payload", challenge.payloadHex())
+                .put("difficulty", challenge.difficulty())
+                .put("expires_at", challenge.expiresAtMillis() / 1000)
+                .put("algorithm", "sha256");
     }
 
     /**
@@ -817,6 +907,14 @@ final class RoomApi {
             long now,
             Refusal refusal,
             Consumer<Visit> then) {
+        if (config.powDifficulty() > 0) { // a page without JavaScript cannot do the work; no way around it
+            refusal.send(
+                    ctx.response(),
+                    403,
+                    "This room asks the browser for a small computation before it queues anyone, which needs"
+                            + " JavaScript: open the waiting page with JavaScript on.");
+            return;
+        }
         limited(
                 ctx,
                 room,

@@ -6,6 +6,7 @@ import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.Infrastructure;
 import dev.gatehouse.http.Surface;
+import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.server.docs.ApiDocs;
 import dev.gatehouse.waitingroom.Admissions;
 import dev.gatehouse.waitingroom.AuditRetention;
@@ -38,6 +39,9 @@ public final class RoomSurface implements Surface {
     private static final long MAX_ADVANCE_SLEEP_MILLIS = 1_000;
     private static final int MAX_IP_KEYS = 1_000_000;
     private static final Duration AUDIT_PRUNE_INTERVAL = Duration.ofHours(1);
+
+    /** Spent proof-of-work solutions remembered at once in memory (each for its challenge's life). */
+    private static final int MAX_POW_NONCES = 1_000_000;
 
     private final Address address;
     private final String sharedListener;
@@ -136,6 +140,12 @@ public final class RoomSurface implements Surface {
                 events,
                 draws,
                 ipLimits,
+                new RoomWork(
+                        settings.jwtSecret(),
+                        infra.redis()
+                                .map(redis -> redis.backend().nonceStore(settings.storeKeyPrefix() + "room-pow:"))
+                                .orElseGet(() -> NonceStore.inMemory(infra.wallClock(), infra.clock(), MAX_POW_NONCES)),
+                        infra.wallClock()),
                 infra.wallClock(),
                 settings.trustedProxyHops());
         RoomPages pages = new RoomPages(

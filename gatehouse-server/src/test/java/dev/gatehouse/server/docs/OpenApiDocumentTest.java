@@ -95,7 +95,7 @@ class OpenApiDocumentTest {
                 });
             });
         });
-        assertThat(operations).hasSize(18);
+        assertThat(operations).hasSize(19);
     }
 
     @Test

@@ -179,6 +179,32 @@ final class WaitingPageInBrowserTest {
     }
 
     /**
+     * A room that asks for a proof of work: the page's SDK solves the challenge in a Web Worker,
+     * queues with the solution, and the visitor arrives with a token the room verifies.
+     */
+    @Test
+    void inARoomAskingForWorkThePageSolvesItInAWorkerAndTheVisitorArrives() {
+        HttpResponse<String> work = server.send(HttpRequest.newBuilder(server.rate("/config"))
+                .header("business_id", RoomApiTest.KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"pow_difficulty\": 12}"))
+                .build());
+        assertThat(work.statusCode()).as(work.body()).isEqualTo(200);
+        clock.advance(Duration.ofSeconds(2)); // past the config cache
+
+        HeadlessChromium.Page page = browser.newPage();
+        page.open(server.rate("/wait/" + ROOM + "?user=worker").toString());
+        Await.until(PATIENCE, () -> shownPlace(page) == 1);
+        clock.advance(Duration.ofSeconds(1));
+        Await.until(PATIENCE, () -> location(page).startsWith(backendUrl() + "/done"));
+        String arrived = location(page);
+        String token = arrived.substring(arrived.indexOf("gatehouse_token=") + "gatehouse_token=".length());
+        assertThat(json(server.send("GET", "/queue/verify", "business_id", RoomApiTest.KEY, "jwt", token))
+                        .get("ready")
+                        .asBoolean())
+                .isTrue();
+    }
+
+    /**
      * An event: four visitors register before {@code opens_at} (each page shows its ticket), the draw
      * runs, and each page then shows the place that the draw's files give its ticket, as {@code
      * gatehouse verify} finds it (the same checks, {@link DrawVerifier}).
