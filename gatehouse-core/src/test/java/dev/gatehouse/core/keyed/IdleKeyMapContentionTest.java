@@ -143,9 +143,14 @@ class IdleKeyMapContentionTest {
                     } else {
                         map.sweep(1 + random.nextInt(64));
                     }
-                    assertThat(map.size()).as("size").isLessThanOrEqualTo(BOUND);
                 }
             });
+            // at rest, where the count is exact: ConcurrentHashMap's size while others insert and remove
+            // is a sum of counters read one by one, which can count a key removed and one inserted after
+            // it together (501 of a bound of 500 was seen so, with at most 500 ever held)
+            assertThat(map.size())
+                    .as("size after round %d (seed %d)", round, seed)
+                    .isLessThanOrEqualTo(BOUND);
             if (checkIdleTimeKept) {
                 List<Counted> forgotten = new ArrayList<>();
                 for (Counted used : usedThisRound) {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DocsInBrowserTest {
 
     /** The operations of the OpenAPI document, each rendered once by each UI. */
-    private static final int OPERATIONS = 18;
+    private static final int OPERATIONS = 19;
 
     @TempDir
     static Path profile;

@@ -328,7 +328,8 @@ class RoomApiTest {
                         "max_active_users",
                         "abandon_after_seconds",
                         "prequeue_opens_at",
-                        "opens_at");
+                        "opens_at",
+                        "pow_difficulty");
         HttpResponse<String> updated =
                 post("/config", "{\"admission_limit\": 20, \"admission_frequency\": \"10\"}", "business_id", KEY);
         assertThat(updated.statusCode()).isEqualTo(200);
@@ -540,6 +541,7 @@ class RoomApiTest {
         assertThat(operations)
                 .containsExactlyInAnyOrder(
                         "POST /queue/enqueue",
+                        "POST /queue/challenge",
                         "GET /queue/status",
                         "GET /queue/verify",
                         "DELETE /queue/finish",
@@ -551,6 +553,8 @@ class RoomApiTest {
                         "GET /openapi.json",
                         "GET /draw/{room}/{file}",
                         "GET /.well-known/jwks.json");
+        configure("{\"pow_difficulty\": 1}"); // so that the room has challenges to give
+        clock.advance(Duration.ofSeconds(2)); // past the config cache
         for (String operation : operations) {
             String[] parts = operation
                     .replace(
