@@ -6,7 +6,6 @@ import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.waitingroom.Admissions;
-import dev.gatehouse.waitingroom.MemoryTenantStore;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueState.Standing;
 import dev.gatehouse.waitingroom.QueueTokens;
@@ -14,7 +13,6 @@ import dev.gatehouse.waitingroom.RoomConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -40,12 +38,6 @@ final class SiteRoom implements AutoCloseable {
 
     /** How long a queue token lives; the page renews it as it polls. */
     static final long TOKEN_SECONDS = 300;
-
-    /** Audit events of admissions kept in memory (the gateway has no database). */
-    private static final int AUDIT_EVENTS = 1_000;
-
-    /** How long the admission loop sleeps at most, to see what other replicas changed. */
-    private static final long MAX_SLEEP_MILLIS = 1_000;
 
     /** The longest seat cookie read: a time, a user id of 256 characters in base64url, a MAC. */
     private static final int MAX_SEAT_CHARS = 420;
@@ -110,16 +102,7 @@ final class SiteRoom implements AutoCloseable {
                 RoomConfig.Field.MAX_ACTIVE_USERS, config.capacity(),
                 RoomConfig.Field.READY_TTL_SECONDS, config.session().toSeconds(),
                 RoomConfig.Field.JWT_EXPIRY_SECONDS, TOKEN_SECONDS));
-        state.configure(ROOM, room, clock.epochMillis()).toCompletableFuture().join();
-        Admissions admissions = new Admissions(
-                state,
-                new MemoryTenantStore(AUDIT_EVENTS),
-                clock,
-                scheduler,
-                MAX_SLEEP_MILLIS,
-                (r, millis) -> {},
-                Admissions.BeforeAdvance.NOTHING);
-        admissions.rooms(List.of(ROOM));
+        Admissions admissions = GatewayRooms.start(state, ROOM, room, clock, scheduler);
         ClientRateLimit joins = config.joinsPerMinute() == 0
                 ? null
                 : new ClientRateLimit(

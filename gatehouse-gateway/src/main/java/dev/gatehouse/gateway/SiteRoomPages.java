@@ -284,18 +284,21 @@ final class SiteRoomPages {
             seeOther(ctx.response(), to.get());
             return;
         }
+        seatAndGo(ctx, checked.user().orElseThrow(), to.get());
+    }
+
+    /** Seats {@code user} (admitted already) for the request's client, if it is, and goes on to {@code to}. */
+    private void seatAndGo(RoutingContext ctx, String user, String to) {
         HttpServerRequest request = ctx.request();
         String clientKey = policy.current().clientKeys().keyOf(request);
-        RequestContext.whenComplete(
-                room.takeSeat(checked.user().orElseThrow(), clientKey, CookieKeys.secure(request)),
-                (cookie, failure) -> {
-                    if (failure != null || cookie == null) {
-                        unavailable(ctx, failure);
-                        return;
-                    }
-                    cookie.ifPresent(value -> ctx.response().headers().add(HttpHeaders.SET_COOKIE, value));
-                    seeOther(ctx.response(), to.get());
-                });
+        RequestContext.whenComplete(room.takeSeat(user, clientKey, CookieKeys.secure(request)), (cookie, failure) -> {
+            if (failure != null || cookie == null) {
+                unavailable(ctx, failure);
+                return;
+            }
+            cookie.ifPresent(value -> ctx.response().headers().add(HttpHeaders.SET_COOKIE, value));
+            seeOther(ctx.response(), to);
+        });
     }
 
     /** {@code …/leave?to=}: frees the visitor's seat, ends its cookie, and goes on to {@code to} (the site's root without). */
@@ -345,13 +348,7 @@ final class SiteRoomPages {
                             unavailable(ctx, failed);
                             return;
                         }
-                        ctx.response()
-                                .headers()
-                                .add(
-                                        HttpHeaders.SET_COOKIE,
-                                        waitCookie(
-                                                room.tokens().issue(SiteRoom.ROOM, user, SiteRoom.TOKEN_SECONDS),
-                                                request));
+                        holdToken(ctx, user);
                         seeOther(ctx.response(), here);
                     });
                 }
@@ -367,33 +364,16 @@ final class SiteRoomPages {
             return;
         }
         String user = checked.user().orElseThrow();
-        String clientKey = policy.current().clientKeys().keyOf(request);
         RequestContext.whenComplete(room.status(user), (standing, failure) -> {
             if (failure != null || standing == null) {
                 unavailable(ctx, failure);
                 return;
             }
             switch (standing.state()) {
-                case READY ->
-                    RequestContext.whenComplete(
-                            room.takeSeat(user, clientKey, CookieKeys.secure(request)), (cookie, failed) -> {
-                                if (failed != null || cookie == null) {
-                                    unavailable(ctx, failed);
-                                    return;
-                                }
-                                cookie.ifPresent(
-                                        value -> ctx.response().headers().add(HttpHeaders.SET_COOKIE, value));
-                                seeOther(ctx.response(), to.get());
-                            });
+                case READY -> seatAndGo(ctx, user, to.get());
                 case QUEUED -> {
                     if (checked.verdict() == QueueTokens.Verdict.EXPIRED) { // the cookie keeps a live token
-                        ctx.response()
-                                .headers()
-                                .add(
-                                        HttpHeaders.SET_COOKIE,
-                                        waitCookie(
-                                                room.tokens().issue(SiteRoom.ROOM, user, SiteRoom.TOKEN_SECONDS),
-                                                request));
+                        holdToken(ctx, user);
                     }
                     sendNoScript(
                             ctx,
@@ -422,10 +402,16 @@ final class SiteRoomPages {
                 .end(html.render(place));
     }
 
-    private String waitCookie(String token, HttpServerRequest request) {
-        return WAIT_COOKIE + "=" + token + "; Path=" + base + "; Max-Age="
-                + room.config().session().toSeconds() + "; HttpOnly; SameSite=Lax"
-                + (CookieKeys.secure(request) ? "; Secure" : "");
+    /** Sets the no-JavaScript page's cookie to a new queue token of {@code user}. */
+    private void holdToken(RoutingContext ctx, String user) {
+        String token = room.tokens().issue(SiteRoom.ROOM, user, SiteRoom.TOKEN_SECONDS);
+        ctx.response()
+                .headers()
+                .add(
+                        HttpHeaders.SET_COOKIE,
+                        WAIT_COOKIE + "=" + token + "; Path=" + base + "; Max-Age="
+                                + room.config().session().toSeconds() + "; HttpOnly; SameSite=Lax"
+                                + (CookieKeys.secure(ctx.request()) ? "; Secure" : ""));
     }
 
     private PageLook look() {

@@ -4,7 +4,6 @@ import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.waitingroom.Admissions;
-import dev.gatehouse.waitingroom.MemoryTenantStore;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueState.RoomStats;
 import dev.gatehouse.waitingroom.QueueState.Standing;
@@ -15,7 +14,6 @@ import dev.gatehouse.waitingroom.draw.Draw;
 import dev.gatehouse.waitingroom.draw.TicketList;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -40,12 +38,6 @@ final class TicketQueue implements AutoCloseable {
 
     /** The room the gateway's tickets live in (under the store's key prefix). */
     static final String ROOM = "gateway";
-
-    /** Audit events of admissions kept in memory (the gateway has no database). */
-    private static final int AUDIT_EVENTS = 1_000;
-
-    /** How long the admission loop sleeps at most, to see what other replicas changed. */
-    private static final long MAX_SLEEP_MILLIS = 1_000;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -79,7 +71,6 @@ final class TicketQueue implements AutoCloseable {
                 RoomConfig.Field.ADMISSION_FREQUENCY, config.admitInterval().toSeconds(),
                 RoomConfig.Field.MAX_ACTIVE_USERS, config.maxActive(),
                 RoomConfig.Field.READY_TTL_SECONDS, config.admittedFor().toSeconds()));
-        state.configure(ROOM, room, clock.epochMillis()).toCompletableFuture().join();
         RoomDraw draw = null;
         if (config.drawn()) {
             // a ticket id is a ticket of the draw already
@@ -92,16 +83,8 @@ final class TicketQueue implements AutoCloseable {
                     UnaryOperator.identity());
             state.startPrequeue(ROOM).toCompletableFuture().join();
         }
-        Admissions admissions = new Admissions(
-                state,
-                new MemoryTenantStore(AUDIT_EVENTS),
-                clock,
-                scheduler,
-                MAX_SLEEP_MILLIS,
-                (r, millis) -> {},
-                Admissions.BeforeAdvance.NOTHING);
-        admissions.rooms(List.of(ROOM));
-        return new TicketQueue(state, clock, admissions, draw);
+        // the loop starts once the pre-queue (if any) is: its first advance sees the queue as it is served
+        return new TicketQueue(state, clock, GatewayRooms.start(state, ROOM, room, clock, scheduler), draw);
     }
 
     /** Whether the queue's first order is drawn (a pre-queue until the open). */
