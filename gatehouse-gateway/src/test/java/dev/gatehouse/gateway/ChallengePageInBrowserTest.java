@@ -61,7 +61,7 @@ final class ChallengePageInBrowserTest {
         try {
             page.open("http://127.0.0.1:" + gateway.port() + "/shop/item");
 
-            assertThat(bodyText(page)).isEqualTo("upstream /shop/item");
+            assertThat(page.awaitText(text -> text.startsWith("upstream "))).isEqualTo("upstream /shop/item");
             assertThat(upstream.seen())
                     .filteredOn(seen -> seen.uri().startsWith("/shop"))
                     .hasSize(1);
@@ -77,25 +77,5 @@ final class ChallengePageInBrowserTest {
         } finally {
             page.close();
         }
-    }
-
-    /** The page's text once it is the upstream's answer (the challenge page navigates there by itself). */
-    private static String bodyText(HeadlessChromium.Page page) {
-        long deadline = System.nanoTime() + HeadlessChromium.BOUND.toNanos();
-        String text = "";
-        while (System.nanoTime() < deadline) {
-            try {
-                text = page.evaluate(
-                                "new Promise(r => setTimeout(() => r(document.body ? document.body.innerText : ''),"
-                                        + " 50))")
-                        .asText();
-            } catch (IllegalStateException navigating) { // the page was replaced while it was asked
-                continue;
-            }
-            if (text.startsWith("upstream ")) {
-                return text.strip();
-            }
-        }
-        return text;
     }
 }

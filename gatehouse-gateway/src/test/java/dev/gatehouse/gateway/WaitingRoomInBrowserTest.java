@@ -6,7 +6,6 @@ import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.testing.browser.HeadlessChromium;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,13 +61,13 @@ final class WaitingRoomInBrowserTest {
         HeadlessChromium.Page second = browser.newSeparatePage();
         try {
             first.open(site + "/shop/item?id=1");
-            assertThat(awaitText(first, text -> text.startsWith("upstream "))).isEqualTo("upstream /shop/item?id=1");
+            assertThat(first.awaitText(text -> text.startsWith("upstream "))).isEqualTo("upstream /shop/item?id=1");
             assertThat(first.evaluate("document.cookie").asText())
                     .as("the seat cookie is HttpOnly")
                     .isEmpty();
 
             second.open(site + "/shop/item?id=2");
-            assertThat(awaitText(second, text -> text.contains("You are number 1 in line")))
+            assertThat(second.awaitText(text -> text.contains("You are number 1 in line")))
                     .contains("The drop");
             assertThat(upstream.seen())
                     .filteredOn(seen -> seen.uri().startsWith("/shop"))
@@ -76,39 +75,18 @@ final class WaitingRoomInBrowserTest {
                     .hasSize(1);
 
             first.open(site + "/__gatehouse__/room/leave?to=/bye");
-            assertThat(awaitText(first, text -> text.startsWith("upstream "))).isEqualTo("upstream /bye");
+            assertThat(first.awaitText(text -> text.startsWith("upstream "))).isEqualTo("upstream /bye");
 
-            assertThat(awaitText(second, text -> text.startsWith("upstream ")))
+            assertThat(second.awaitText(text -> text.startsWith("upstream ")))
                     .as("the page moved on by itself, with the seat")
                     .isEqualTo("upstream /shop/item?id=2");
             first.open(site + "/shop/item?id=3");
-            assertThat(awaitText(first, text -> text.contains("You are number") || text.contains("Getting you")))
+            assertThat(first.awaitText(text -> text.contains("You are number") || text.contains("Getting you")))
                     .as("the one who left waits again")
                     .doesNotStartWith("upstream ");
         } finally {
             first.close();
             second.close();
         }
-    }
-
-    /** The page's text once {@code done} holds of it (pages navigate by themselves), or the last seen. */
-    private static String awaitText(HeadlessChromium.Page page, Predicate<String> done) {
-        long deadline = System.nanoTime() + HeadlessChromium.BOUND.toNanos();
-        String text = "";
-        while (System.nanoTime() < deadline) {
-            try {
-                text = page.evaluate(
-                                "new Promise(r => setTimeout(() => r(document.body ? document.body.innerText : ''),"
-                                        + " 100))")
-                        .asText()
-                        .strip();
-            } catch (IllegalStateException navigating) { // the page was replaced while it was asked
-                continue;
-            }
-            if (done.test(text)) {
-                return text;
-            }
-        }
-        return text;
     }
 }

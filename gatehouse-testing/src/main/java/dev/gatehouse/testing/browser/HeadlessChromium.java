@@ -286,6 +286,29 @@ public final class HeadlessChromium implements AutoCloseable {
             return result.path("result").path("value");
         }
 
+        /**
+         * The page's text once {@code done} holds of it (a page that navigates by itself is asked
+         * again until then), or the last text seen after {@link #BOUND}.
+         */
+        public String awaitText(java.util.function.Predicate<String> done) {
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            String text = "";
+            while (System.nanoTime() < deadline) {
+                try {
+                    text = evaluate("new Promise(r => setTimeout(() => r(document.body ? document.body.innerText"
+                                    + " : ''), 100))")
+                            .asText()
+                            .strip();
+                } catch (IllegalStateException navigating) { // the page was replaced while it was asked
+                    continue;
+                }
+                if (done.test(text)) {
+                    return text;
+                }
+            }
+            return text;
+        }
+
         public List<JsonNode> events(String method) {
             return browser.events(sessionId).stream()
                     .filter(event -> method.equals(event.path("method").asText()))
