@@ -6,6 +6,7 @@ module dev.gatehouse.core {
     exports dev.gatehouse.core.adaptive;
     exports dev.gatehouse.core.breaker;
     exports dev.gatehouse.core.check;
+    exports dev.gatehouse.core.key;
     exports dev.gatehouse.core.degrade;
     exports dev.gatehouse.core.time;
     exports dev.gatehouse.core.limit;
