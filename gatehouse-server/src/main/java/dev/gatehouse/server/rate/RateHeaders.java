@@ -1,6 +1,7 @@
 package dev.gatehouse.server.rate;
 
 import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.http.RateLimitHeaders;
 import dev.gatehouse.rate.Algorithm;
 import dev.gatehouse.rate.RateLimits;
@@ -32,7 +33,7 @@ final class RateHeaders {
         long retry = verdict.decision().nanosUntilRetry();
         return retry == Decision.NEVER
                 ? windowSeconds(verdict.limits())
-                : Math.max(1, RateLimitHeaders.ceilSeconds(retry));
+                : Math.max(1, RateLimitFields.ceilSeconds(retry));
     }
 
     private static long windowSeconds(RateLimits limits) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.http.Download;
 import dev.gatehouse.http.ErrorStyle;
@@ -1028,7 +1029,7 @@ final class RoomApi {
             }
             long retry = decision.nanosUntilRetry() == Decision.NEVER
                     ? intervalSeconds
-                    : Math.max(1, RateLimitHeaders.ceilSeconds(decision.nanosUntilRetry()));
+                    : Math.max(1, RateLimitFields.ceilSeconds(decision.nanosUntilRetry()));
             RateLimitHeaders.write(response.headers(), "ip_" + kind, limit, intervalSeconds, decision, retry);
             refusal.send(
                     response,
