@@ -8,6 +8,7 @@ module dev.gatehouse.core {
     exports dev.gatehouse.core.check;
     exports dev.gatehouse.core.key;
     exports dev.gatehouse.core.degrade;
+    exports dev.gatehouse.core.gate;
     exports dev.gatehouse.core.time;
     exports dev.gatehouse.core.limit;
     exports dev.gatehouse.core.keyed;

@@ -64,6 +64,16 @@ class ArchitectureTest {
                     "dev.gatehouse.gateway..",
                     "dev.gatehouse.cli..");
 
+    /** The Vert.x handler is a library for any Vert.x Web application: the core and Vert.x, nothing of ours beside. */
+    @ArchTest
+    static final ArchRule theVertxHandlerImportsOnlyTheCoreAndVertx = classes()
+            .that()
+            .resideInAPackage("dev.gatehouse.vertx..")
+            .should()
+            .onlyDependOnClassesThat()
+            .resideInAnyPackage(
+                    "dev.gatehouse.vertx..", CORE, "io.vertx..", "io.netty..", "java..", "org.jspecify.annotations..");
+
     @ArchTest
     static final ArchRule plumbingKnowsNoSurfaceAndNoDomain = noClasses()
             .that()

@@ -2,7 +2,7 @@ package dev.gatehouse.gateway;
 
 import dev.gatehouse.core.key.KeyExtractor;
 import dev.gatehouse.gateway.config.GatewayConfig.Identity;
-import dev.gatehouse.http.VertxRequestFacts;
+import dev.gatehouse.vertx.VertxRequestFacts;
 import io.vertx.core.http.HttpServerRequest;
 
 /**

@@ -1,4 +1,4 @@
-package dev.gatehouse.http;
+package dev.gatehouse.vertx;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

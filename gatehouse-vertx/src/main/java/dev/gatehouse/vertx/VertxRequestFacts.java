@@ -1,4 +1,4 @@
-package dev.gatehouse.http;
+package dev.gatehouse.vertx;
 
 import dev.gatehouse.core.key.RequestFacts;
 import io.vertx.core.http.Cookie;
@@ -7,8 +7,17 @@ import io.vertx.core.net.SocketAddress;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** A Vert.x request as a key extractor reads it; it knows no authenticated user. */
-public record VertxRequestFacts(HttpServerRequest request) implements RequestFacts {
+/**
+ * A Vert.x request as a key extractor reads it, with the name of the authenticated user when there is
+ * one ({@code principal}: Vert.x Web's {@code User#subject()}; null for a bare request).
+ */
+public record VertxRequestFacts(
+        HttpServerRequest request, @Nullable String principal) implements RequestFacts {
+
+    /** A bare request's facts: no authenticated user. */
+    public VertxRequestFacts(HttpServerRequest request) {
+        this(request, null);
+    }
 
     @Override
     public @Nullable String remoteAddress() {
@@ -30,10 +39,5 @@ public record VertxRequestFacts(HttpServerRequest request) implements RequestFac
     public @Nullable String cookie(String name) {
         Cookie cookie = request.getCookie(name);
         return cookie == null ? null : cookie.getValue();
-    }
-
-    @Override
-    public @Nullable String principal() {
-        return null;
     }
 }
