@@ -163,6 +163,9 @@ function roomOptions(config, kept) {
     userId: kept.user,
     token: kept.token ?? undefined,
     rejoinIfUnknown: true, // a visitor back after their turn ran out queues again rather than being stuck
+    // user-id and Authorization: Bearer, which Gatehouse reads as user_id and jwt: nginx in front of it drops
+    // header names with underscores unless told otherwise
+    proxySafeHeaders: true,
   };
 }
 

@@ -36,6 +36,9 @@ final class SiteRoom implements AutoCloseable {
     /** The seat cookie's name. */
     static final String SEAT_COOKIE = "gatehouse_seat";
 
+    /** The longest queue token read. */
+    private static final int MAX_TOKEN_CHARS = 4_096;
+
     /** How long a queue token lives; the page renews it as it polls. */
     static final long TOKEN_SECONDS = 300;
 
@@ -101,6 +104,7 @@ final class SiteRoom implements AutoCloseable {
                 RoomConfig.Field.ADMISSION_FREQUENCY, config.admitInterval().toSeconds(),
                 RoomConfig.Field.MAX_ACTIVE_USERS, config.capacity(),
                 RoomConfig.Field.READY_TTL_SECONDS, config.session().toSeconds(),
+                RoomConfig.Field.ABANDON_AFTER_SECONDS, config.abandonAfter().toSeconds(),
                 RoomConfig.Field.JWT_EXPIRY_SECONDS, TOKEN_SECONDS));
         Admissions admissions = GatewayRooms.start(state, ROOM, room, clock, scheduler);
         ClientRateLimit joins = config.joinsPerMinute() == 0
@@ -126,8 +130,41 @@ final class SiteRoom implements AutoCloseable {
         return config;
     }
 
-    QueueTokens tokens() {
-        return tokens;
+    /**
+     * A new queue token of {@code user} for the client {@code clientKey}: tokens are bound to the
+     * client that joined (as their tenant), so a token or a pass copied to another client is no
+     * token there, and one visitor's turn seats nobody else.
+     */
+    String issue(String user, String clientKey) {
+        return tokens.issue(holder(clientKey), user, TOKEN_SECONDS);
+    }
+
+    /** A pass of {@code user}, admitted until {@code readyUntilMillis}, for the client {@code clientKey}. */
+    String issuePass(String user, String clientKey, long readyUntilMillis) {
+        return tokens.issueReady(holder(clientKey), user, TOKEN_SECONDS, readyUntilMillis / 1000);
+    }
+
+    /** {@code token} checked as one of the client {@code clientKey}'s: another client's is invalid. */
+    QueueTokens.Checked check(String token, String clientKey) {
+        return token.length() > MAX_TOKEN_CHARS
+                ? new QueueTokens.Checked(QueueTokens.Verdict.INVALID, Optional.empty())
+                : tokens.check(token, holder(clientKey));
+    }
+
+    /** Whether the line is full, as the last admission round counted it (a second old at most). */
+    boolean lineFull() {
+        return stats().map(s -> s.queued() >= config.maxLine()).orElse(false);
+    }
+
+    /** The token holder of a client: the room and a digest of the client's key (which may be an address). */
+    private static String holder(String clientKey) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(clientKey.getBytes(StandardCharsets.UTF_8));
+            return ROOM + ":" + java.util.HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
     }
 
     /**

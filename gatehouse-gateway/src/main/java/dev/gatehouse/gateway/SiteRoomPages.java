@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.http.ErrorStyle;
+import dev.gatehouse.http.HtmlText;
 import dev.gatehouse.http.page.NoScriptPage;
 import dev.gatehouse.http.page.PageLook;
 import dev.gatehouse.http.page.WaitingPage;
@@ -51,9 +52,6 @@ final class SiteRoomPages {
 
     /** The longest user id the page may give (as the room service's {@code user_id}). */
     static final int MAX_USER_CHARS = 256;
-
-    /** The longest queue token read. */
-    private static final int MAX_TOKEN_CHARS = 4_096;
 
     /** The longest {@code to} (the page a visitor goes back to) taken. */
     static final int MAX_TO_CHARS = 2_048;
@@ -152,7 +150,8 @@ final class SiteRoomPages {
      */
     void refuse(HttpServerRequest request, String to, int status) {
         if (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD)) {
-            sendPage(request, to, status);
+            // a page the seat endpoint would not send anyone back to (too long, //host): the site's root
+            sendPage(request, localPathProblem(to) == null ? to : "/", status);
             return;
         }
         request.response()
@@ -185,7 +184,11 @@ final class SiteRoomPages {
         if (user == null) {
             return;
         }
-        String clientKey = policy.current().clientKeys().keyOf(ctx.request());
+        String clientKey = clientKey(ctx);
+        if (room.lineFull()) {
+            lineFull(ctx.response());
+            return;
+        }
         RequestContext.whenComplete(room.mayJoin(clientKey), (wait, failure) -> {
             if (failure != null || wait == null) {
                 unavailable(ctx, failure);
@@ -199,11 +202,7 @@ final class SiteRoomPages {
                     }
                     Standing standing = enqueued.standing();
                     ObjectNode body = JSON.createObjectNode()
-                            .put(
-                                    "jwt",
-                                    enqueued.added()
-                                            ? room.tokens().issue(SiteRoom.ROOM, user, SiteRoom.TOKEN_SECONDS)
-                                            : "")
+                            .put("jwt", enqueued.added() ? room.issue(user, clientKey) : "")
                             .put("position", standing.isReady() ? 0 : standing.position())
                             .put(
                                     "message",
@@ -216,7 +215,8 @@ final class SiteRoomPages {
 
     /** {@code GET …/queue/status}: the token's place; a pass (its token carries the seat's end) once admitted. */
     private void status(RoutingContext ctx) {
-        checkedToken(ctx).ifPresent(checked -> {
+        String clientKey = clientKey(ctx);
+        checkedToken(ctx, clientKey).ifPresent(checked -> {
             String user = checked.user().orElseThrow();
             RequestContext.whenComplete(room.status(user), (standing, failure) -> {
                 if (failure != null || standing == null) {
@@ -224,20 +224,11 @@ final class SiteRoomPages {
                     return;
                 }
                 ObjectNode body = JSON.createObjectNode();
-                String renewed = checked.verdict() == QueueTokens.Verdict.EXPIRED
-                        ? room.tokens().issue(SiteRoom.ROOM, user, SiteRoom.TOKEN_SECONDS)
-                        : "";
+                String renewed = checked.verdict() == QueueTokens.Verdict.EXPIRED ? room.issue(user, clientKey) : "";
                 switch (standing.state()) {
                     case READY ->
                         body.put("warning_msg", "")
-                                .put(
-                                        "jwt_token",
-                                        room.tokens()
-                                                .issueReady(
-                                                        SiteRoom.ROOM,
-                                                        user,
-                                                        SiteRoom.TOKEN_SECONDS,
-                                                        standing.readyUntilMillis() / 1000))
+                                .put("jwt_token", room.issuePass(user, clientKey, standing.readyUntilMillis()))
                                 .putNull("position")
                                 .put("ready", true)
                                 .put("estimated_wait_seconds", 0);
@@ -277,10 +268,8 @@ final class SiteRoomPages {
         if (to.isEmpty() || token.isEmpty()) {
             return;
         }
-        QueueTokens.Checked checked = token.get().length() > MAX_TOKEN_CHARS
-                ? new QueueTokens.Checked(QueueTokens.Verdict.INVALID, Optional.empty())
-                : room.tokens().check(token.get(), SiteRoom.ROOM);
-        if (checked.verdict() != QueueTokens.Verdict.VALID) {
+        QueueTokens.Checked checked = room.check(token.get(), clientKey(ctx));
+        if (checked.verdict() != QueueTokens.Verdict.VALID) { // another client's, or no token: the line again
             seeOther(ctx.response(), to.get());
             return;
         }
@@ -290,34 +279,58 @@ final class SiteRoomPages {
     /** Seats {@code user} (admitted already) for the request's client, if it is, and goes on to {@code to}. */
     private void seatAndGo(RoutingContext ctx, String user, String to) {
         HttpServerRequest request = ctx.request();
-        String clientKey = policy.current().clientKeys().keyOf(request);
-        RequestContext.whenComplete(room.takeSeat(user, clientKey, CookieKeys.secure(request)), (cookie, failure) -> {
-            if (failure != null || cookie == null) {
-                unavailable(ctx, failure);
-                return;
-            }
-            cookie.ifPresent(value -> ctx.response().headers().add(HttpHeaders.SET_COOKIE, value));
-            seeOther(ctx.response(), to);
-        });
+        RequestContext.whenComplete(
+                room.takeSeat(user, clientKey(ctx), CookieKeys.secure(request)), (cookie, failure) -> {
+                    if (failure != null || cookie == null) {
+                        unavailable(ctx, failure);
+                        return;
+                    }
+                    cookie.ifPresent(value -> ctx.response().headers().add(HttpHeaders.SET_COOKIE, value));
+                    seeOther(ctx.response(), to);
+                });
     }
 
-    /** {@code …/leave?to=}: frees the visitor's seat, ends its cookie, and goes on to {@code to} (the site's root without). */
+    /**
+     * {@code …/leave?to=}: a {@code POST} frees the visitor's seat, ends its cookie and goes on to
+     * {@code to} (the site's root without); a {@code GET} (a link) answers a page whose button posts
+     * it, so that neither a prefetch nor another site's link or redirect can end a visitor's seat
+     * (the seat cookie, {@code SameSite=Lax}, rides on another site's top-level GET, never on its POST).
+     */
     private void leave(RoutingContext ctx) {
-        Optional<String> to = ctx.request().getParam("to") == null ? Optional.of("/") : to(ctx);
+        if (!queryDecodes(ctx)) {
+            return;
+        }
+        String given = ctx.request().getParam("to");
+        Optional<String> to = given == null ? Optional.of("/") : checkedTo(ctx, given);
         if (to.isEmpty()) {
             return;
         }
         HttpServerRequest request = ctx.request();
+        if (!request.method().equals(HttpMethod.POST)) {
+            String action = base + "leave?to=" + encode(to.get());
+            WaitingPage.secured(ctx.response())
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+                    .end("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                            + "<title>" + HtmlText.escape(look().title()) + "</title>\n</head>\n<body>\n<main>\n"
+                            + "<form method=\"post\" action=\"" + HtmlText.escape(action) + "\">"
+                            + "<button type=\"submit\">Leave and give my place to the next in line</button></form>\n"
+                            + "</main>\n</body>\n</html>\n");
+            return;
+        }
         Cookie seat = request.getCookie(SiteRoom.SEAT_COOKIE);
-        String clientKey = policy.current().clientKeys().keyOf(request);
-        RequestContext.whenComplete(room.leave(seat == null ? null : seat.getValue(), clientKey), (done, failure) -> {
-            if (failure != null) {
-                unavailable(ctx, failure);
-                return;
-            }
-            ctx.response().headers().add(HttpHeaders.SET_COOKIE, SiteRoom.endedSeatCookie(CookieKeys.secure(request)));
-            seeOther(ctx.response(), to.get());
-        });
+        RequestContext.whenComplete(
+                room.leave(seat == null ? null : seat.getValue(), clientKey(ctx)), (done, failure) -> {
+                    if (failure != null) {
+                        unavailable(ctx, failure);
+                        return;
+                    }
+                    ctx.response()
+                            .headers()
+                            .add(HttpHeaders.SET_COOKIE, SiteRoom.endedSeatCookie(CookieKeys.secure(request)));
+                    seeOther(ctx.response(), to.get());
+                });
     }
 
     /**
@@ -333,34 +346,18 @@ final class SiteRoomPages {
         }
         HttpServerRequest request = ctx.request();
         String here = base + "nojs?to=" + encode(to.get());
-        if (request.method().equals(HttpMethod.POST)) {
-            String clientKey = policy.current().clientKeys().keyOf(request);
-            RequestContext.whenComplete(room.mayJoin(clientKey), (wait, failure) -> {
-                if (failure != null || wait == null) {
-                    unavailable(ctx, failure);
-                } else if (wait > 0) {
-                    WaitingPage.secured(ctx.response());
-                    tooManyJoins(ctx.response(), wait);
-                } else {
-                    String user = UUID.randomUUID().toString();
-                    RequestContext.whenComplete(room.enqueue(user), (enqueued, failed) -> {
-                        if (failed != null) {
-                            unavailable(ctx, failed);
-                            return;
-                        }
-                        holdToken(ctx, user);
-                        seeOther(ctx.response(), here);
-                    });
-                }
-            });
-            return;
-        }
+        String clientKey = clientKey(ctx);
         Cookie held = request.getCookie(WAIT_COOKIE);
-        QueueTokens.Checked checked = held == null || held.getValue().length() > MAX_TOKEN_CHARS
+        QueueTokens.Checked checked = held == null
                 ? new QueueTokens.Checked(QueueTokens.Verdict.INVALID, Optional.empty())
-                : room.tokens().check(held.getValue(), SiteRoom.ROOM);
+                : room.check(held.getValue(), clientKey);
+        boolean join = request.method().equals(HttpMethod.POST);
         if (checked.verdict() == QueueTokens.Verdict.INVALID) {
-            sendNoScript(ctx, here, new NoScriptPage.Place.Joining());
+            if (join) {
+                joinWithoutScript(ctx, clientKey, here);
+            } else {
+                sendNoScript(ctx, here, new NoScriptPage.Place.Joining());
+            }
             return;
         }
         String user = checked.user().orElseThrow();
@@ -373,7 +370,11 @@ final class SiteRoomPages {
                 case READY -> seatAndGo(ctx, user, to.get());
                 case QUEUED -> {
                     if (checked.verdict() == QueueTokens.Verdict.EXPIRED) { // the cookie keeps a live token
-                        holdToken(ctx, user);
+                        holdToken(ctx, user, clientKey);
+                    }
+                    if (join) { // in line already (a second click, a resubmitted form): no second place
+                        seeOther(ctx.response(), here);
+                        return;
                     }
                     sendNoScript(
                             ctx,
@@ -381,7 +382,40 @@ final class SiteRoomPages {
                             new NoScriptPage.Place.Queued(
                                     standing.position(), room.estimatedWaitSeconds(standing.position())));
                 }
-                case REGISTERED, UNKNOWN -> sendNoScript(ctx, here, new NoScriptPage.Place.Joining());
+                case REGISTERED, UNKNOWN -> {
+                    if (join) {
+                        joinWithoutScript(ctx, clientKey, here);
+                    } else {
+                        sendNoScript(ctx, here, new NoScriptPage.Place.Joining());
+                    }
+                }
+            }
+        });
+    }
+
+    /** The join button's POST: a new place for a new visitor id, its token in the page's cookie, then back. */
+    private void joinWithoutScript(RoutingContext ctx, String clientKey, String here) {
+        if (room.lineFull()) {
+            WaitingPage.secured(ctx.response());
+            lineFull(ctx.response());
+            return;
+        }
+        RequestContext.whenComplete(room.mayJoin(clientKey), (wait, failure) -> {
+            if (failure != null || wait == null) {
+                unavailable(ctx, failure);
+            } else if (wait > 0) {
+                WaitingPage.secured(ctx.response());
+                tooManyJoins(ctx.response(), wait);
+            } else {
+                String user = UUID.randomUUID().toString();
+                RequestContext.whenComplete(room.enqueue(user), (enqueued, failed) -> {
+                    if (failed != null) {
+                        unavailable(ctx, failed);
+                        return;
+                    }
+                    holdToken(ctx, user, clientKey);
+                    seeOther(ctx.response(), here);
+                });
             }
         });
     }
@@ -402,9 +436,9 @@ final class SiteRoomPages {
                 .end(html.render(place));
     }
 
-    /** Sets the no-JavaScript page's cookie to a new queue token of {@code user}. */
-    private void holdToken(RoutingContext ctx, String user) {
-        String token = room.tokens().issue(SiteRoom.ROOM, user, SiteRoom.TOKEN_SECONDS);
+    /** Sets the no-JavaScript page's cookie to a new queue token of {@code user}, for the client {@code clientKey}. */
+    private void holdToken(RoutingContext ctx, String user, String clientKey) {
+        String token = room.issue(user, clientKey);
         ctx.response()
                 .headers()
                 .add(
@@ -412,6 +446,10 @@ final class SiteRoomPages {
                         WAIT_COOKIE + "=" + token + "; Path=" + base + "; Max-Age="
                                 + room.config().session().toSeconds() + "; HttpOnly; SameSite=Lax"
                                 + (CookieKeys.secure(ctx.request()) ? "; Secure" : ""));
+    }
+
+    private String clientKey(RoutingContext ctx) {
+        return policy.current().clientKeys().keyOf(ctx.request());
     }
 
     private PageLook look() {
@@ -442,8 +480,11 @@ final class SiteRoomPages {
         return user;
     }
 
-    /** The request's queue token ({@code jwt}, or {@code Authorization: Bearer}) when authentic; else answers 401. */
-    private Optional<QueueTokens.Checked> checkedToken(RoutingContext ctx) {
+    /**
+     * The request's queue token ({@code jwt}, or {@code Authorization: Bearer}) when it is authentic
+     * and the client {@code clientKey}'s; else answers 401.
+     */
+    private Optional<QueueTokens.Checked> checkedToken(RoutingContext ctx, String clientKey) {
         String token = ctx.request().getHeader("jwt");
         String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (token == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -453,9 +494,7 @@ final class SiteRoomPages {
             ErrorStyle.DETAIL.send(ctx.response(), 401, "Missing token: send the queue token as jwt");
             return Optional.empty();
         }
-        QueueTokens.Checked checked = token.length() > MAX_TOKEN_CHARS
-                ? new QueueTokens.Checked(QueueTokens.Verdict.INVALID, Optional.empty())
-                : room.tokens().check(token, SiteRoom.ROOM);
+        QueueTokens.Checked checked = room.check(token, clientKey);
         if (checked.verdict() == QueueTokens.Verdict.INVALID) {
             ErrorStyle.DETAIL.send(ctx.response(), 401, "Invalid token");
             return Optional.empty();
@@ -463,18 +502,20 @@ final class SiteRoomPages {
         return Optional.of(checked);
     }
 
-    /** A page to go back to ({@code ?to=}): a path of this site; else answers 400 naming it, and the result is empty. */
+    /** A page to go back to ({@code ?to=}, required): a path of this site; else answers 400 naming it, and the result is empty. */
     private static Optional<String> to(RoutingContext ctx) {
         Optional<String> to = param(ctx, "to");
-        if (to.isEmpty()) {
-            return to;
-        }
-        String problem = localPathProblem(to.get());
+        return to.isEmpty() ? to : checkedTo(ctx, to.get());
+    }
+
+    /** {@code to} when it is a path of this site; else answers 400 naming why, and the result is empty. */
+    private static Optional<String> checkedTo(RoutingContext ctx, String to) {
+        String problem = localPathProblem(to);
         if (problem != null) {
             ErrorStyle.sendText(ctx.response(), 400, "to: " + problem + "\n");
             return Optional.empty();
         }
-        return to;
+        return Optional.of(to);
     }
 
     /**
@@ -493,6 +534,17 @@ final class SiteRoomPages {
             return "a control character in the path";
         }
         return null;
+    }
+
+    /** Whether the query's escapes decode; if not, the request is answered 400 naming it. */
+    private static boolean queryDecodes(RoutingContext ctx) {
+        try {
+            ctx.request().params();
+            return true;
+        } catch (IllegalArgumentException e) {
+            ErrorStyle.sendText(ctx.response(), 400, "malformed query: a percent-escape that does not decode\n");
+            return false;
+        }
     }
 
     private static Optional<String> param(RoutingContext ctx, String name) {
@@ -556,6 +608,11 @@ final class SiteRoomPages {
         answer(response, 422, body);
     }
 
+    private static void lineFull(HttpServerResponse response) {
+        response.putHeader(HttpHeaders.RETRY_AFTER, "30");
+        ErrorStyle.DETAIL.send(response, 503, "The line is full: try again in a while");
+    }
+
     private static void tooManyJoins(HttpServerResponse response, long waitNanos) {
         if (waitNanos != Decision.NEVER) {
             response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(Upstream.ceilSeconds(waitNanos)));
@@ -584,9 +641,30 @@ final class SiteRoomPages {
 
     private static void seeOther(HttpServerResponse response, String location) {
         response.setStatusCode(303)
-                .putHeader(HttpHeaders.LOCATION, location)
+                .putHeader(HttpHeaders.LOCATION, asciiLocation(location))
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                 .end();
+    }
+
+    /**
+     * {@code location} (a path of this site, checked) with every character beyond ASCII
+     * percent-escaped as UTF-8: a header carries bytes, and a character sent as it is would arrive
+     * as another (or as {@code ?}, ending the path where the visitor did not ask).
+     */
+    static String asciiLocation(String location) {
+        StringBuilder ascii = new StringBuilder(location.length());
+        for (int i = 0; i < location.length(); ) {
+            int c = location.codePointAt(i);
+            i += Character.charCount(c);
+            if (c < 0x80) {
+                ascii.append((char) c);
+            } else {
+                for (byte b : new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8)) {
+                    ascii.append('%').append(String.format("%02X", b & 0xFF));
+                }
+            }
+        }
+        return ascii.toString();
     }
 
     private static String encode(String text) {

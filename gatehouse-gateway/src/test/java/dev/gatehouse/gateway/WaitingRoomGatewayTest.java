@@ -86,9 +86,9 @@ class WaitingRoomGatewayTest {
             String a = enqueue(gateway, "a", "user-a");
             String b = enqueue(gateway, "b", "user-b");
             clock.advance(Duration.ofSeconds(1));
-            JsonNode aReady = status(gateway, a);
+            JsonNode aReady = status(gateway, "a", a);
             assertThat(aReady.get("ready").asBoolean()).isTrue();
-            assertThat(status(gateway, b).get("position").asLong()).isEqualTo(1);
+            assertThat(status(gateway, "b", b).get("position").asLong()).isEqualTo(1);
 
             String seat = takeSeat(gateway, "a", aReady.get("jwt_token").asText(), "/shop/item?id=7");
             HttpResponse<String> inside = gateway.get("/shop/item?id=7", "X-Client", "a", "Cookie", seat);
@@ -102,14 +102,25 @@ class WaitingRoomGatewayTest {
                     .as("a forged seat holds none")
                     .contains("gatehouse-page");
 
-            HttpResponse<String> left = gateway.get(PREFIX + "room/leave?to=/bye", "X-Client", "a", "Cookie", seat);
+            HttpResponse<String> asked = gateway.get(PREFIX + "room/leave?to=/bye", "X-Client", "a", "Cookie", seat);
+            assertThat(asked.statusCode())
+                    .as("a link (or another site) only shows a button")
+                    .isEqualTo(200);
+            assertThat(asked.body()).contains("<form method=\"post\" action=\"" + PREFIX + "room/leave?to=%2Fbye\"");
+            assertThat(asked.headers().firstValue("Set-Cookie")).isEmpty();
+            assertThat(gateway.get("/shop/item?id=7", "X-Client", "a", "Cookie", seat)
+                            .body())
+                    .as("still seated after the GET")
+                    .isEqualTo("upstream /shop/item?id=7");
+            HttpResponse<String> left =
+                    gateway.post(PREFIX + "room/leave?to=/bye", "", "X-Client", "a", "Cookie", seat);
             assertThat(left.statusCode()).isEqualTo(303);
             assertThat(left.headers().firstValue("Location")).hasValue("/bye");
             assertThat(left.headers().firstValue("Set-Cookie"))
                     .hasValueSatisfying(
                             c -> assertThat(c).startsWith("gatehouse_seat=;").contains("Max-Age=0"));
             clock.advance(Duration.ofSeconds(1));
-            assertThat(status(gateway, b).get("ready").asBoolean())
+            assertThat(status(gateway, "b", b).get("ready").asBoolean())
                     .as("the seat left goes to the next")
                     .isTrue();
         }
@@ -121,12 +132,15 @@ class WaitingRoomGatewayTest {
             String a = enqueue(gateway, "a", "user-a");
             String b = enqueue(gateway, "b", "user-b");
             clock.advance(Duration.ofSeconds(1));
-            String seat =
-                    takeSeat(gateway, "a", status(gateway, a).get("jwt_token").asText(), "/");
+            String seat = takeSeat(
+                    gateway, "a", status(gateway, "a", a).get("jwt_token").asText(), "/");
 
             // visits every 20 s for 3 minutes: the seat is kept, renewed by its cookie; b waits
             for (int i = 0; i < 9; i++) {
                 clock.advance(Duration.ofSeconds(20));
+                assertThat(status(gateway, "b", b).get("ready").asBoolean())
+                        .as("b, polling")
+                        .isFalse();
                 HttpResponse<String> visit = gateway.get("/page", "X-Client", "a", "Cookie", seat);
                 assertThat(visit.body()).as("visit %d", i).isEqualTo("upstream /page");
                 seat = visit.headers()
@@ -134,15 +148,17 @@ class WaitingRoomGatewayTest {
                         .map(c -> c.substring(0, c.indexOf(';')))
                         .orElse(seat);
             }
-            assertThat(status(gateway, b).get("ready").asBoolean()).isFalse();
+            assertThat(status(gateway, "b", b).get("ready").asBoolean()).isFalse();
 
-            // then no visit for a session: the seat is freed, and goes to b
-            clock.advance(Duration.ofSeconds(61));
-            assertThat(status(gateway, b).get("ready").asBoolean()).isTrue();
+            // then no visit for a session: the seat is freed, and goes to b (still polling)
+            clock.advance(Duration.ofSeconds(30));
+            status(gateway, "b", b);
+            clock.advance(Duration.ofSeconds(31));
+            assertThat(status(gateway, "b", b).get("ready").asBoolean()).isTrue();
             assertThat(gateway.get("/page", "X-Client", "a", "Cookie", seat).body())
                     .as("an idled-out seat holds none")
                     .contains("gatehouse-page");
-            JsonNode gone = status(gateway, a);
+            JsonNode gone = status(gateway, "a", a);
             assertThat(gone.get("ready").asBoolean()).isFalse();
             assertThat(gone.get("warning_msg").asText()).contains("not in the queue");
         }
@@ -202,7 +218,7 @@ class WaitingRoomGatewayTest {
             clock.advance(Duration.ofSeconds(1));
             HttpResponse<String> seated = gateway.get(
                     PREFIX + "room/seat?to=/shop&token="
-                            + encode(status(gateway, a).get("jwt_token").asText()),
+                            + encode(status(gateway, "a", a).get("jwt_token").asText()),
                     "X-Client",
                     "a",
                     "X-Forwarded-Proto",
@@ -220,6 +236,107 @@ class WaitingRoomGatewayTest {
                     .contains("gatehouse_waiting_room_seated 1.0")
                     .contains("gatehouse_waiting_room_queued 0.0")
                     .containsPattern("gatehouse_requests_total\\{outcome=\"waiting\"\\} [1-9]");
+        }
+    }
+
+    /**
+     * An attacker's probe found these: one visitor's pass or token seated any number of clients; a
+     * line that nobody polls held seats forever and grew without bound; a second click of the
+     * no-JavaScript page queued the visitor twice; a malformed escape on leave answered 500; a page
+     * asked with a long or //-address sent its visitor to a refusal after the wait; a Location
+     * beyond ASCII was mangled; a capacity room's estimate came from the admission rate.
+     */
+    @Test
+    void whatTheProbeFoundIsClosed() throws IOException {
+        try (TestGateway gateway = start(
+                "  paths: [/]\n  capacity: 1\n  session: 1m\n  abandon_after: 1m\n  max_line: 3\n  admit_count: 1\n")) {
+            // a pass or a token copied to another client seats nobody there
+            String a = enqueue(gateway, "a", "user-a");
+            clock.advance(Duration.ofSeconds(1));
+            String pass = status(gateway, "a", a).get("jwt_token").asText();
+            for (String token : List.of(pass, a)) {
+                HttpResponse<String> copied =
+                        gateway.get(PREFIX + "room/seat?to=/&token=" + encode(token), "X-Client", "thief");
+                assertThat(copied.statusCode()).isEqualTo(303);
+                assertThat(copied.headers().firstValue("Set-Cookie"))
+                        .as("no seat for a copy")
+                        .isEmpty();
+            }
+            assertThat(gateway.get(PREFIX + "room/queue/status", "X-Client", "thief", "jwt", a)
+                            .statusCode())
+                    .as("another client's token is no token")
+                    .isEqualTo(401);
+            String seat = takeSeat(gateway, "a", pass, "/");
+
+            // ghosts: joined, never polled; they lose their place after abandon_after, a polling visitor does not
+            enqueue(gateway, "g1", "ghost-1");
+            enqueue(gateway, "g2", "ghost-2");
+            String real = enqueue(gateway, "r", "real");
+            assertThat(status(gateway, "r", real).get("position").asLong()).isEqualTo(3);
+            assertThat(status(gateway, "r", real).get("estimated_wait_seconds").isNull())
+                    .as("a capacity room cannot tell a wait before it has measured one")
+                    .isTrue();
+            clock.advance(Duration.ofSeconds(1)); // the round that counts the line
+            HttpResponse<String> full = gateway.post(
+                    PREFIX + "room/queue/enqueue",
+                    "",
+                    "X-Client",
+                    "late",
+                    "user_id",
+                    "late",
+                    "X-Gatehouse-Room",
+                    "site");
+            assertThat(full.statusCode()).as("max_line: 3").isEqualTo(503);
+            assertThat(full.headers().firstValue("Retry-After")).hasValue("30");
+            for (int i = 0; i < 7; i++) {
+                clock.advance(Duration.ofSeconds(10));
+                status(gateway, "r", real);
+                gateway.get("/", "X-Client", "a", "Cookie", seat); // a keeps its seat
+            }
+            assertThat(status(gateway, "r", real).get("position").asLong())
+                    .as("the ghosts are gone")
+                    .isEqualTo(1);
+            gateway.post(PREFIX + "room/leave", "", "X-Client", "a", "Cookie", seat);
+            clock.advance(Duration.ofSeconds(1));
+            assertThat(status(gateway, "r", real).get("ready").asBoolean()).isTrue();
+
+            // leave with an escape that does not decode: 400, never 500
+            try (RawConnection raw = RawConnection.open(gateway.port())) {
+                raw.send("POST " + PREFIX + "room/leave?to=/&x=%zz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                        + "Connection: close\r\n\r\n");
+                assertThat(RawConnection.status(raw.readUntilClosed())).isEqualTo(400);
+            }
+            // a page that cannot be gone back to: its visitor goes to the site's root after the wait
+            for (String asked : List.of("/search?q=" + "a".repeat(2_100), "//cdn.example/x.js")) {
+                try (RawConnection raw = RawConnection.open(gateway.port())) {
+                    raw.send("GET " + asked + " HTTP/1.1\r\nHost: x\r\nX-Client: q\r\nConnection: close\r\n\r\n");
+                    String answer = raw.readUntilClosed();
+                    assertThat(answer).contains("\"return_url\":\"" + PREFIX + "room/seat?to=%2F\"");
+                }
+            }
+            // a Location beyond ASCII arrives as UTF-8 escapes
+            HttpResponse<String> left =
+                    gateway.post(PREFIX + "room/leave?to=" + encode("/caf\u00e9/\u3000x"), "", "X-Client", "a");
+            assertThat(left.headers().firstValue("Location")).hasValue("/caf%C3%A9/%E3%80%80x");
+        }
+    }
+
+    @Test
+    void aSecondClickOfTheJoinButtonKeepsOnePlace() throws IOException {
+        try (TestGateway gateway = start("  paths: [/]\n  capacity: 1\n")) {
+            enqueue(gateway, "first", "someone"); // takes the seat
+            clock.advance(Duration.ofSeconds(1));
+            String here = PREFIX + "room/nojs?to=" + encode("/");
+            String wait = cookie(gateway.post(here, "", "X-Client", "v"), "gatehouse_wait");
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> again = gateway.post(here, "", "X-Client", "v", "Cookie", wait);
+                assertThat(again.statusCode()).isEqualTo(303);
+                assertThat(again.headers().allValues("Set-Cookie"))
+                        .as("no new place")
+                        .isEmpty();
+            }
+            assertThat(gateway.get(here, "X-Client", "v", "Cookie", wait).body())
+                    .contains("You are number 1 in line");
         }
     }
 
@@ -329,8 +446,8 @@ class WaitingRoomGatewayTest {
         return JSON.readTree(enqueued.body()).get("jwt").asText();
     }
 
-    private JsonNode status(TestGateway gateway, String token) throws IOException {
-        HttpResponse<String> status = gateway.get(PREFIX + "room/queue/status", "X-Client", "any", "jwt", token);
+    private JsonNode status(TestGateway gateway, String client, String token) throws IOException {
+        HttpResponse<String> status = gateway.get(PREFIX + "room/queue/status", "X-Client", client, "jwt", token);
         assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
         return JSON.readTree(status.body());
     }

@@ -74,7 +74,8 @@ final class WaitingRoomInBrowserTest {
                     .as("only the seated visitor reached the site")
                     .hasSize(1);
 
-            first.open(site + "/__gatehouse__/room/leave?to=/bye");
+            first.open(site + "/__gatehouse__/room/leave?to=/bye"); // a page whose button leaves
+            first.evaluate("document.querySelector('form').submit()");
             assertThat(first.awaitText(text -> text.startsWith("upstream "))).isEqualTo("upstream /bye");
 
             assertThat(second.awaitText(text -> text.startsWith("upstream ")))

@@ -69,18 +69,19 @@ final class WaitingRoomRedisTest {
         String a = enqueue(first, "a");
         String b = enqueue(second, "b");
         clock.advance(Duration.ofSeconds(1));
-        TestGateway.awaitCondition(() -> status(second, a).get("ready").asBoolean());
-        assertThat(status(first, b).get("position").asLong()).isEqualTo(1);
+        TestGateway.awaitCondition(() -> status(second, "a", a).get("ready").asBoolean());
+        assertThat(status(first, "b", b).get("position").asLong()).isEqualTo(1);
 
-        String seat = seat(second, "a", status(second, a).get("jwt_token").asText());
+        String seat = seat(second, "a", status(second, "a", a).get("jwt_token").asText());
         assertThat(first.get("/page", "X-Client", "a", "Cookie", seat).body()).isEqualTo("upstream /page");
         assertThat(second.get("/page", "X-Client", "a", "Cookie", seat).body()).isEqualTo("upstream /page");
 
-        assertThat(first.get(ROOM + "leave", "X-Client", "a", "Cookie", seat).statusCode())
+        assertThat(first.post(ROOM + "leave", "", "X-Client", "a", "Cookie", seat)
+                        .statusCode())
                 .isEqualTo(303);
         clock.advance(Duration.ofSeconds(1));
-        TestGateway.awaitCondition(() -> status(first, b).get("ready").asBoolean());
-        String bSeat = seat(first, "b", status(first, b).get("jwt_token").asText());
+        TestGateway.awaitCondition(() -> status(first, "b", b).get("ready").asBoolean());
+        String bSeat = seat(first, "b", status(first, "b", b).get("jwt_token").asText());
         assertThat(second.get("/page", "X-Client", "b", "Cookie", bSeat).body()).isEqualTo("upstream /page");
 
         clock.advance(Duration.ofSeconds(31)); // past a tenth of the session: the left seat is looked up
@@ -96,8 +97,8 @@ final class WaitingRoomRedisTest {
         return json(enqueued).get("jwt").asText();
     }
 
-    private static JsonNode status(TestGateway gateway, String token) {
-        return json(gateway.get(ROOM + "queue/status", "X-Client", "any", "jwt", token));
+    private static JsonNode status(TestGateway gateway, String client, String token) {
+        return json(gateway.get(ROOM + "queue/status", "X-Client", client, "jwt", token));
     }
 
     private static String seat(TestGateway gateway, String client, String pass) {

@@ -117,13 +117,15 @@ public final class Admissions implements AutoCloseable {
     /**
      * About how many seconds the user at {@code position} of {@code room} has left to wait: from the
      * admission rate measured over the last minute while users were waiting, or, before there is
-     * one, from the config's rate; empty while the room is paused.
+     * one, from the config's rate; empty while the room is paused, and in a room with a capacity
+     * bound before a rate is measured (seats free as their users finish or idle out, which no
+     * config says).
      */
     public OptionalLong estimatedWaitSeconds(String room, long position, RoomConfig config) {
         RoomLoop loop = loops.get(room);
         double perSecond = loop == null ? 0 : loop.measuredRate();
         if (perSecond <= 0) {
-            if (config.admissionLimit() == 0) {
+            if (config.admissionLimit() == 0 || config.maxActiveUsers() > 0) {
                 return OptionalLong.empty();
             }
             perSecond = (double) config.admissionLimit() / config.admissionFrequencySeconds();

@@ -120,6 +120,10 @@ class AdmissionsTest {
         try (Admissions admissions = admissions(state)) {
             RoomConfig paused = RoomConfig.DEFAULTS.with(Map.of(Field.ADMISSION_LIMIT, 0L));
             assertThat(admissions.estimatedWaitSeconds("r", 5, paused)).isEmpty();
+            RoomConfig seated = RoomConfig.DEFAULTS.with(Map.of(Field.MAX_ACTIVE_USERS, 10L));
+            assertThat(admissions.estimatedWaitSeconds("r", 5, seated))
+                    .as("seats free as users leave, which no config says")
+                    .isEmpty();
         }
     }
 

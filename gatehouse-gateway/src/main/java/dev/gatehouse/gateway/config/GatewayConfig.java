@@ -497,9 +497,10 @@ public record GatewayConfig(
      * gets the waiting page and waits in line; once let in, a seat cookie admits them. At most
      * {@code capacity} visitors hold a seat at once (0: no bound), {@code admitCount} more are let in
      * every {@code admitInterval}, and a seat is freed when its cookie has not been seen for {@code
-     * session}, or at the leave URL. {@code joinsPerMinute} bounds how often one client (by the
-     * identity section's key) joins the line, on each replica (0: no bound). {@code page} is the
-     * waiting page's look.
+     * session}, or at the leave URL. A visitor whose page stops asking for its place for {@code
+     * abandonAfter} loses it (zero: never); the line holds at most {@code maxLine} visitors; {@code
+     * joinsPerMinute} bounds how often one client (by the identity section's key) joins it, on each
+     * replica (0: no bound). {@code page} is the waiting page's look.
      */
     public record WaitingRoom(
             List<String> paths,
@@ -507,14 +508,24 @@ public record GatewayConfig(
             long admitCount,
             Duration admitInterval,
             Duration session,
+            Duration abandonAfter,
+            long maxLine,
             long joinsPerMinute,
             PageLook page) {
 
         /** The largest {@code admit_count}: the room's admission limit. */
         private static final long MAX_ADMIT_COUNT = 1_000_000;
 
-        private static final List<String> KEYS =
-                List.of("paths", "capacity", "admit_count", "admit_interval", "session", "joins_per_minute", "page");
+        private static final List<String> KEYS = List.of(
+                "paths",
+                "capacity",
+                "admit_count",
+                "admit_interval",
+                "session",
+                "abandon_after",
+                "max_line",
+                "joins_per_minute",
+                "page");
 
         public WaitingRoom {
             paths = List.copyOf(paths);
@@ -538,7 +549,18 @@ public record GatewayConfig(
             if (session.toSeconds() < 60 || session.toSeconds() > 3_600 || session.toMillis() % 1_000 != 0) {
                 throw section.invalid("session", "whole seconds from 1m to 1h");
             }
-            long joins = section.integer("joins_per_minute", 10, 0, 1_000_000);
+            Duration abandonAfter = section.duration("abandon_after", Duration.ofMinutes(3));
+            if (abandonAfter.isNegative()
+                    || abandonAfter.toSeconds() > 86_400
+                    || abandonAfter.toMillis() % 1_000 != 0
+                    || (!abandonAfter.isZero() && abandonAfter.toSeconds() < 60)) {
+                throw section.invalid(
+                        "abandon_after",
+                        "whole seconds from 1m to 24h, or 0s for never (a page in a background tab asks"
+                                + " about once a minute)");
+            }
+            long maxLine = section.integer("max_line", 1_000_000, 1, 100_000_000);
+            long joins = section.integer("joins_per_minute", 60, 0, 1_000_000);
             PageLook page = section.look("page");
             section.done();
             if (page.returnUrl() != null || !page.tokenParam().equals(PageLook.DEFAULT.tokenParam())) {
@@ -564,6 +586,8 @@ public record GatewayConfig(
                     admitCount > 0 ? admitCount : Math.min(capacity, MAX_ADMIT_COUNT),
                     interval,
                     session,
+                    abandonAfter,
+                    maxLine,
                     joins,
                     page));
         }
