@@ -42,6 +42,7 @@ public final class RedisCommandsPerDecision {
                     buckets.takeOnePermitEach(256);
                     for (int inFlight : new int[] {1, 64}) {
                         count(buckets, "Gatehouse", buckets::gatehouse, true, path, inFlight, decisions);
+                        count(buckets, "Gatehouse leasing", buckets::gatehouseLeasing, true, path, inFlight, decisions);
                         count(buckets, "Bucket4j", buckets::bucket4j, false, path, inFlight, decisions);
                         count(
                                 buckets,

@@ -126,6 +126,13 @@ public class RedisTokenBucketBenchmark {
         callers.issued(buckets.gatehouseCachingDenials(key));
     }
 
+    /** Gatehouse's two-tier limiter: decisions from this node's lease of the Redis limit (over the denial cache). */
+    @Benchmark
+    public void gatehouseLeasing(Callers callers, Blackhole blackhole) {
+        int key = callers.awaitSlot(blackhole);
+        callers.issued(buckets.gatehouseLeasing(key));
+    }
+
     @Benchmark
     public void bucket4j(Callers callers, Blackhole blackhole) {
         int key = callers.awaitSlot(blackhole);

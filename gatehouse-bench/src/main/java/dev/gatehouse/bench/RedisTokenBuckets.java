@@ -54,11 +54,17 @@ final class RedisTokenBuckets implements AutoCloseable {
     static final String URL = System.getenv().getOrDefault("GATEHOUSE_REDIS_URL", "redis://127.0.0.1:6379");
 
     static final String GATEHOUSE_PREFIX = "bench:gatehouse:";
+
+    /** The two-tier limiter's lease: at most 64 permits, used within 100 ms. */
+    static final long MAX_LEASE = 64;
+
+    static final Duration LEASE_TIME = Duration.ofMillis(100);
     static final String BUCKET4J_PREFIX = "bench:bucket4j:";
 
     private final RedisBackend backend;
     private final KeyedRateLimiter gatehouse;
     private final KeyedRateLimiter gatehouseCachingDenials;
+    private final KeyedRateLimiter gatehouseLeasing;
     private final TokenBucketSpec spec;
     private final RedisClient bucket4jClient;
     private final StatefulRedisConnection<String, byte[]> bucket4jConnection;
@@ -88,6 +94,8 @@ final class RedisTokenBuckets implements AutoCloseable {
         backend = RedisBackend.connect(URL);
         gatehouse = backend.rateLimiter(GATEHOUSE_PREFIX);
         gatehouseCachingDenials = KeyedRateLimiter.cachingDenials(gatehouse, NanoClock.system(), keys);
+        gatehouseLeasing = KeyedRateLimiter.leasing(
+                gatehouseCachingDenials, NanoClock.system(), LEASE_TIME, MAX_LEASE, Math.max(keys, 1));
         bucket4jClient = RedisClient.create(URL);
         bucket4jConnection = bucket4jClient.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
         bucket4j = Bucket4jLettuce.casBasedBuilder(bucket4jConnection)
@@ -121,6 +129,11 @@ final class RedisTokenBuckets implements AutoCloseable {
     /** One Gatehouse decision for key {@code index} behind the cache of keys found over their limit. */
     CompletableFuture<?> gatehouseCachingDenials(int index) {
         return gatehouseCachingDenials.decide(gatehouseKeys[index], spec, 1).toCompletableFuture();
+    }
+
+    /** One Gatehouse decision for key {@code index} from this node's lease of the Redis limit (the two-tier limiter). */
+    CompletableFuture<?> gatehouseLeasing(int index) {
+        return gatehouseLeasing.decide(gatehouseKeys[index], spec, 1).toCompletableFuture();
     }
 
     /** One Bucket4j decision for key {@code index}; completes with {@code true} when allowed. */

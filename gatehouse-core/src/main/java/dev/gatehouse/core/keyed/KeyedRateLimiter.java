@@ -62,6 +62,31 @@ public interface KeyedRateLimiter {
     }
 
     /**
+     * A local tier in front of {@code global} (a limit shared by several nodes, in Redis): each node
+     * takes permits from the global limit in leases of up to {@code maxLease} at a time and admits
+     * from them locally, so the shared store is asked about once per lease instead of once per
+     * request; a lease is used within {@code leaseTime} of its grant or not at all, and its size
+     * follows the key's traffic on this node (it doubles when used up within half its time, halves
+     * when it expires more than half unused). A refusal is kept until its retry time and answered
+     * locally.
+     *
+     * <p>The bound: every permit admitted was taken from the global limit first, once; permits taken
+     * for one window (or refill) may be used up to {@code leaseTime} later, so over any interval the
+     * nodes admit at most the global limit's allowance plus {@code nodes × maxLease} per key. Unused
+     * permits of an expired lease go back to a token bucket; a window loses them. Concurrency limits
+     * are passed through unleased, and so is every key past {@code maxKeys} leases.
+     */
+    static KeyedRateLimiter leasing(
+            KeyedRateLimiter global, NanoClock clock, java.time.Duration leaseTime, long maxLease, int maxKeys) {
+        return new LeasingRateLimiter(
+                Require.given("global", global, "a limiter"),
+                Require.given("clock", clock, "a clock"),
+                Require.nanosAtLeast("leaseTime", leaseTime, 1),
+                Require.atLeast("maxLease", maxLease, 1),
+                Require.atLeast("maxKeys", maxKeys, 1));
+    }
+
+    /**
      * A blocking view of {@code key}'s limiter for {@code spec}, for callers that cannot take a
      * {@link CompletionStage}: each call waits for its stage, and throws {@link
      * LimiterUnavailableException} when the store does not answer. It keeps no state of its own, so
