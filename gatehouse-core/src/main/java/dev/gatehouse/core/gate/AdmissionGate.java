@@ -1,5 +1,6 @@
 package dev.gatehouse.core.gate;
 
+import dev.gatehouse.core.adaptive.AdaptiveLimiter;
 import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.key.KeyExtractor;
@@ -26,13 +27,14 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Judges requests in front of an application: rate limits per path prefix and client key, and a
- * circuit breaker fed by the application's answers. A request under a limited prefix takes a permit
+ * Judges requests in front of an application: rate limits per path prefix and client key, a
+ * circuit breaker fed by the application's answers, and an adaptive limit on work in flight fed by
+ * their latency. A request under a limited prefix takes a permit
  * of its client's limiter ({@link KeyExtractor}: by default the peer's address); refused, it is to be
  * answered {@code 429 rate limit exceeded} with {@code Retry-After}, and every limited answer carries
  * {@code RateLimit} and {@code RateLimit-Policy}, as {@code gatehouse serve} answers. While the
- * breaker is open, requests are to be answered {@code 503 service temporarily unavailable} with
- * {@code Retry-After}. A request let through is a {@link Call}: its answer's status (5xx: a failure,
+ * breaker is open, or the adaptive limit is reached (the request is shed), requests are to be
+ * answered {@code 503 service temporarily unavailable} with {@code Retry-After}. A request let through is a {@link Call}: its answer's status (5xx: a failure,
  * by default) or its exception is recorded, and a concurrency limit's permit given back, once.
  */
 public final class AdmissionGate {
@@ -69,6 +71,7 @@ public final class AdmissionGate {
     private final KeyExtractor keys;
     private final KeyedRateLimiter limiter;
     private final @Nullable CircuitBreaker breaker;
+    private final @Nullable AdaptiveLimiter adaptive;
     private final NanoClock clock;
     private final long storeTimeoutNanos;
     private final boolean failOpen;
@@ -81,6 +84,7 @@ public final class AdmissionGate {
         this.keys = builder.keys;
         this.limiter = limiter;
         this.breaker = builder.breaker;
+        this.adaptive = builder.adaptive;
         this.clock = builder.clock;
         this.storeTimeoutNanos = builder.storeTimeout.toNanos();
         this.failOpen = builder.failOpen;
@@ -132,7 +136,7 @@ public final class AdmissionGate {
         return pastTheLimits(headers, release);
     }
 
-    /** The breaker's say on a request the limits let through. */
+    /** The breaker's and the adaptive limit's say on a request the limits let through. */
     private Verdict pastTheLimits(Map<String, String> headers, Runnable release) {
         CircuitBreaker calls = breaker;
         long permit = calls == null ? 0 : calls.tryAcquire();
@@ -142,7 +146,17 @@ public final class AdmissionGate {
             headers.put("Retry-After", Long.toString(Math.max(1, RateLimitFields.ceilSeconds(wait))));
             return new Refuse(503, BREAKER_OPEN, headers);
         }
-        return new Pass(headers, new Call(calls, permit, clock, release));
+        AdaptiveLimiter work = adaptive;
+        long slot = work == null ? 0 : work.tryAcquire();
+        if (work != null && slot == AdaptiveLimiter.REJECTED) { // shed: the backend is at the limit it keeps up with
+            release.run();
+            if (calls != null) {
+                calls.release(permit);
+            }
+            headers.put("Retry-After", "1");
+            return new Refuse(503, BREAKER_OPEN, headers);
+        }
+        return new Pass(headers, new Call(calls, permit, work, slot, clock, release));
     }
 
     private Optional<Rule> rule(String path) {
@@ -161,25 +175,49 @@ public final class AdmissionGate {
     public static final class Call {
         private final @Nullable CircuitBreaker breaker;
         private final long permit;
+        private final @Nullable AdaptiveLimiter adaptive;
+        private final long slot;
         private final NanoClock clock;
         private final long startNanos;
         private final Runnable release;
         private final AtomicBoolean ended = new AtomicBoolean();
 
-        Call(@Nullable CircuitBreaker breaker, long permit, NanoClock clock, Runnable release) {
+        Call(
+                @Nullable CircuitBreaker breaker,
+                long permit,
+                @Nullable AdaptiveLimiter adaptive,
+                long slot,
+                NanoClock clock,
+                Runnable release) {
             this.breaker = breaker;
             this.permit = permit;
+            this.adaptive = adaptive;
+            this.slot = slot;
             this.clock = clock;
             this.startNanos = clock.nowNanos();
             this.release = release;
         }
 
-        /** The application answered {@code status}. */
+        /**
+         * The application answered {@code status}: for the adaptive limit a 503, 504 or 429 is a
+         * drop (the backend is overloaded), another 4xx tells nothing, anything else is a latency
+         * sample.
+         */
         public void answered(int status) {
             if (ended.compareAndSet(false, true)) {
+                long rtt = clock.nowNanos() - startNanos;
                 release.run();
                 if (breaker != null) {
-                    breaker.onStatus(permit, clock.nowNanos() - startNanos, status);
+                    breaker.onStatus(permit, rtt, status);
+                }
+                if (adaptive != null) {
+                    if (status == 503 || status == 504 || status == 429) {
+                        adaptive.onDropped(slot, rtt);
+                    } else if (status >= 400 && status < 500) {
+                        adaptive.onIgnored(slot);
+                    } else {
+                        adaptive.onSuccess(slot, rtt);
+                    }
                 }
             }
         }
@@ -187,9 +225,13 @@ public final class AdmissionGate {
         /** The application failed with {@code error}. */
         public void failed(Throwable error) {
             if (ended.compareAndSet(false, true)) {
+                long rtt = clock.nowNanos() - startNanos;
                 release.run();
                 if (breaker != null) {
-                    breaker.onError(permit, clock.nowNanos() - startNanos, error);
+                    breaker.onError(permit, rtt, error);
+                }
+                if (adaptive != null) {
+                    adaptive.onDropped(slot, rtt);
                 }
             }
         }
@@ -201,6 +243,9 @@ public final class AdmissionGate {
                 if (breaker != null) {
                     breaker.release(permit);
                 }
+                if (adaptive != null) {
+                    adaptive.onIgnored(slot);
+                }
             }
         }
     }
@@ -211,6 +256,7 @@ public final class AdmissionGate {
         private KeyExtractor keys = KeyExtractor.remoteAddress();
         private @Nullable KeyedRateLimiter limiter;
         private @Nullable CircuitBreaker breaker;
+        private @Nullable AdaptiveLimiter adaptive;
         private NanoClock clock = NanoClock.system();
         private Duration storeTimeout = Duration.ofSeconds(1);
         private boolean failOpen;
@@ -262,6 +308,15 @@ public final class AdmissionGate {
         /** The breaker in front of the application, fed by its answers. */
         public Builder breaker(CircuitBreaker breaker) {
             this.breaker = Require.given("breaker", breaker, "a circuit breaker");
+            return this;
+        }
+
+        /**
+         * An adaptive limit on the application's work in flight, moved by the latency and the drops
+         * it sees (gradient or AIMD): past it a request is shed with 503 and {@code Retry-After: 1}.
+         */
+        public Builder adaptive(AdaptiveLimiter adaptive) {
+            this.adaptive = Require.given("adaptive", adaptive, "an adaptive limiter");
             return this;
         }
 

@@ -3,6 +3,8 @@ package dev.gatehouse.core.gate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.core.adaptive.AdaptiveLimiter;
+import dev.gatehouse.core.adaptive.AdaptiveSpec;
 import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.core.breaker.CircuitBreakerSpec;
 import dev.gatehouse.core.key.RequestFacts;
@@ -144,6 +146,38 @@ class AdmissionGateTest {
         assertThat(judge(gate, "/", "c"))
                 .as("the permit the refusal took was given back: the probe gets it")
                 .isInstanceOf(AdmissionGate.Pass.class);
+    }
+
+    /**
+     * The adaptive limit sheds past the work in flight it allows (503, Retry-After: 1), takes back a
+     * slot however a call ends, and shrinks on drops (a 503 from the application, an exception).
+     */
+    @Test
+    void theAdaptiveLimitShedsPastItsLimitAndShrinksOnDrops() {
+        AdaptiveLimiter adaptive =
+                AdaptiveLimiter.create(AdaptiveSpec.aimd(4, 1, 8).withClock(clock));
+        AdmissionGate gate =
+                AdmissionGate.builder().adaptive(adaptive).clock(clock).build();
+        List<AdmissionGate.Call> inFlight = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            inFlight.add(((AdmissionGate.Pass) judge(gate, "/", "c")).call());
+        }
+        AdmissionGate.Verdict shed = judge(gate, "/", "c");
+        assertThat(shed)
+                .isEqualTo(new AdmissionGate.Refuse(
+                        503, AdmissionGate.BREAKER_OPEN, java.util.Map.of("Retry-After", "1")));
+        inFlight.get(0).answered(200);
+        inFlight.get(1).answered(404);
+        inFlight.get(2).abandoned();
+        inFlight.get(3).failed(new IllegalStateException("app"));
+        assertThat(adaptive.inFlight()).as("every slot back, once").isZero();
+        assertThat(adaptive.limit()).as("an exception is a drop").isLessThan(4);
+        int limit = adaptive.limit();
+        AdmissionGate.Call overloaded = ((AdmissionGate.Pass) judge(gate, "/", "c")).call();
+        overloaded.answered(503);
+        overloaded.answered(200); // a second report changes nothing
+        assertThat(adaptive.limit()).as("a 503 from the application is a drop").isLessThanOrEqualTo(limit);
+        assertThat(adaptive.inFlight()).isZero();
     }
 
     @Test
