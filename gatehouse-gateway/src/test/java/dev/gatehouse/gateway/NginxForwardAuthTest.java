@@ -4,20 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatehouse.testing.RequiredServices;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,15 +35,11 @@ final class NginxForwardAuthTest {
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private TestUpstream upstream;
     private TestGateway gateway;
-    private Process nginx;
+    private TestNginx nginx;
     private int port;
 
     @BeforeEach
     void start() throws Exception {
-        Optional<Path> executable = NGINX.stream().filter(Files::isExecutable).findFirst();
-        if (executable.isEmpty()) {
-            RequiredServices.missing("nginx (apt-get install nginx-light; .ci/run installs it)");
-        }
         upstream = TestUpstream.start();
         gateway = TestGateway.start("upstream: " + upstream.url() + "\n" + """
                 pow: {enabled: true, base_difficulty: 4, max_difficulty: 4}
@@ -58,31 +48,14 @@ final class NginxForwardAuthTest {
                 identity: {from: forwarded_for, trusted_hops: 1}
                 forward_auth: {enabled: true}
                 """);
-        port = freePort();
-        Path conf = dir.resolve("nginx.conf");
-        Files.writeString(conf, nginxConf(dir, port, gateway.port(), upstream.port()));
-        dir.toFile().setReadable(true, false);
-        nginx = new ProcessBuilder(
-                        executable.orElseThrow().toString(),
-                        "-e",
-                        dir.resolve("error.log").toString(),
-                        "-p",
-                        dir.toString(),
-                        "-c",
-                        conf.toString(),
-                        "-g",
-                        "daemon off;")
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("nginx.out").toFile())
-                .start();
-        awaitListening(port);
+        nginx = TestNginx.start(dir, nginxServer(gateway.port(), upstream.port()));
+        port = nginx.port();
     }
 
     @AfterEach
     void stop() throws Exception {
         if (nginx != null) {
-            nginx.destroy();
-            nginx.waitFor(10, TimeUnit.SECONDS);
+            nginx.close();
         }
         if (gateway != null) {
             gateway.close();
@@ -92,19 +65,12 @@ final class NginxForwardAuthTest {
         }
     }
 
-    /** The nginx side of docs/gateway.md's forward-auth example, on the test's ports. */
-    static String nginxConf(Path dir, int port, int gatewayPort, int upstreamPort) {
+    /**
+     * The nginx side of docs/gateway.md's forward-auth example, on the test's ports ({@code %2$d}
+     * is nginx's own, filled in by {@link TestNginx}).
+     */
+    static String nginxServer(int gatewayPort, int upstreamPort) {
         return """
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                events { worker_connections 256; }
-                http {
-                  access_log off;
-                  client_body_temp_path %1$s/body;
-                  proxy_temp_path %1$s/proxy;
-                  fastcgi_temp_path %1$s/fastcgi;
-                  uwsgi_temp_path %1$s/uwsgi;
-                  scgi_temp_path %1$s/scgi;
                   server {
                     listen 127.0.0.1:%2$d;
                     location / {
@@ -142,8 +108,7 @@ final class NginxForwardAuthTest {
                       return 429 "rate limit exceeded\\n";
                     }
                   }
-                }
-                """.formatted(dir, port, gatewayPort, upstreamPort);
+                """.replace("%3$d", Integer.toString(gatewayPort)).replace("%4$d", Integer.toString(upstreamPort));
     }
 
     @Test
@@ -215,35 +180,5 @@ final class NginxForwardAuthTest {
 
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** Waits (bounded) until nginx accepts connections on {@code port}. */
-    private void awaitListening(int port) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (true) {
-            Socket socket = new Socket();
-            try {
-                socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1000);
-                return;
-            } catch (IOException notYet) {
-                assertThat(nginx.isAlive())
-                        .as(
-                                "nginx runs: %s",
-                                Files.exists(dir.resolve("nginx.out"))
-                                        ? Files.readString(dir.resolve("nginx.out"))
-                                        : "")
-                        .isTrue();
-                assertThat(System.nanoTime()).as("nginx listens within 20 s").isLessThan(deadline);
-                Thread.sleep(20);
-            } finally {
-                socket.close();
-            }
-        }
     }
 }
