@@ -14,6 +14,8 @@ import io.vertx.core.http.HttpServerRequest;
  */
 final class ClientKeys {
 
+    private static final KeyExtractor ADDRESS = KeyExtractor.remoteAddress();
+
     private final KeyExtractor extractor;
 
     ClientKeys(Identity identity) {
@@ -27,7 +29,7 @@ final class ClientKeys {
 
     /** The connection's address, in one spelling ({@link KeyExtractor#UNKNOWN} without one). */
     static String address(HttpServerRequest request) {
-        return KeyExtractor.remoteAddress().keyOrAddress(new VertxRequestFacts(request));
+        return ADDRESS.keyOrAddress(new VertxRequestFacts(request));
     }
 
     /** The client key of {@code request}: never empty. */

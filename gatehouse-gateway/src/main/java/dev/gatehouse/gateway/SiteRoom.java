@@ -136,19 +136,19 @@ final class SiteRoom implements AutoCloseable {
      * token there, and one visitor's turn seats nobody else.
      */
     String issue(String user, String clientKey) {
-        return tokens.issue(holder(clientKey), user, TOKEN_SECONDS);
+        return tokens.issue(tokenHolder(clientKey), user, TOKEN_SECONDS);
     }
 
     /** A pass of {@code user}, admitted until {@code readyUntilMillis}, for the client {@code clientKey}. */
     String issuePass(String user, String clientKey, long readyUntilMillis) {
-        return tokens.issueReady(holder(clientKey), user, TOKEN_SECONDS, readyUntilMillis / 1000);
+        return tokens.issueReady(tokenHolder(clientKey), user, TOKEN_SECONDS, readyUntilMillis / 1000);
     }
 
     /** {@code token} checked as one of the client {@code clientKey}'s: another client's is invalid. */
     QueueTokens.Checked check(String token, String clientKey) {
         return token.length() > MAX_TOKEN_CHARS
                 ? new QueueTokens.Checked(QueueTokens.Verdict.INVALID, Optional.empty())
-                : tokens.check(token, holder(clientKey));
+                : tokens.check(token, tokenHolder(clientKey));
     }
 
     /** Whether the line is full, as the last admission round counted it (a second old at most). */
@@ -156,15 +156,9 @@ final class SiteRoom implements AutoCloseable {
         return stats().map(s -> s.queued() >= config.maxLine()).orElse(false);
     }
 
-    /** The token holder of a client: the room and a digest of the client's key (which may be an address). */
-    private static String holder(String clientKey) {
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(clientKey.getBytes(StandardCharsets.UTF_8));
-            return ROOM + ":" + java.util.HexFormat.of().formatHex(digest, 0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
+    /** The token holder of a client: the room and a MAC of the client's key (which may be an address). */
+    private String tokenHolder(String clientKey) {
+        return ROOM + ":" + seatKeys.sign("token holder", clientKey);
     }
 
     /**

@@ -39,16 +39,18 @@ public interface KeyExtractor {
 
     /** The key of {@code request}, never null: this extractor's, else the peer's address. */
     default String keyOrAddress(RequestFacts request) {
-        String key = orElse(remoteAddress()).keyOf(request);
-        return key == null ? UNKNOWN : key;
+        String key = keyOf(request); // no extractor built per call: this runs on every request
+        return key != null ? key : addressOf(request);
     }
 
     /** The peer's address, in one spelling per address; {@link #UNKNOWN} without one. */
     static KeyExtractor remoteAddress() {
-        return request -> {
-            String address = request.remoteAddress();
-            return address == null || address.isEmpty() ? UNKNOWN : Addresses.canonical(address);
-        };
+        return KeyExtractor::addressOf;
+    }
+
+    private static String addressOf(RequestFacts request) {
+        String address = request.remoteAddress();
+        return address == null || address.isEmpty() ? UNKNOWN : Addresses.canonical(address);
     }
 
     /**
