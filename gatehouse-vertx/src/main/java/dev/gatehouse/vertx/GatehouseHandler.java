@@ -38,10 +38,21 @@ public final class GatehouseHandler implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
+        String path;
+        try {
+            path = ctx.normalizedPath();
+        } catch (IllegalArgumentException malformed) { // an escape that does not decode: no path to judge
+            ctx.response()
+                    .setStatusCode(400)
+                    .putHeader("Content-Type", "text/plain; charset=UTF-8")
+                    .putHeader("X-Content-Type-Options", "nosniff")
+                    .end("malformed request path: a percent-escape that does not decode\n");
+            return;
+        }
         User user = ctx.user();
         request.pause(); // a body waits for the verdict (the gate may ask Redis)
         RequestContext.whenComplete(
-                gate.judge(ctx.normalizedPath(), new VertxRequestFacts(request, user == null ? null : user.subject())),
+                gate.judge(path, new VertxRequestFacts(request, user == null ? null : user.subject())),
                 (verdict, failure) -> carryOut(ctx, requireNonNull(verdict, "the gate always answers a verdict")));
     }
 

@@ -137,6 +137,47 @@ class GatehouseHandlerTest {
         assertThat(statuses).containsExactly(200, 429, 200, 429, 200);
     }
 
+    /**
+     * Hostile clients: an escape that does not decode, a dot-segment path, a header of keys as long
+     * as the server takes, a flood of clients each with its own key: 4xx or the limit's own answer,
+     * never a 5xx, and the application reached only as the limit allows.
+     */
+    @Test
+    void hostileClientsGetA4xxOrTheLimitsAnswerNeverA5xx() throws Exception {
+        start(AdmissionGate.builder()
+                .limit("/api/", "api", LimitSpec.fixedWindow(1, Duration.ofMinutes(1)))
+                .keys(KeyExtractor.forwardedFor(1))
+                .clock(clock)
+                .build());
+        try (dev.gatehouse.testing.http.RawConnection raw =
+                dev.gatehouse.testing.http.RawConnection.open(server.actualPort())) {
+            raw.send("GET /api/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            int status = dev.gatehouse.testing.http.RawConnection.status(raw.readUntilClosed());
+            assertThat(status).as("an escape that does not decode").isBetween(400, 499);
+        }
+        assertThat(send("GET", "/api/../api/x", "", "X-Forwarded-For", "203.0.113.9")
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(send("GET", "/api/x", "", "X-Forwarded-For", "203.0.113.9").statusCode())
+                .as("the same path once normalised: the same client's one permit is spent")
+                .isEqualTo(429);
+        String longKey = "k".repeat(6_000);
+        assertThat(send("GET", "/api/x", "", "X-Forwarded-For", longKey).statusCode())
+                .isEqualTo(200);
+        assertThat(send("GET", "/api/x", "", "X-Forwarded-For", longKey + "tail")
+                        .statusCode())
+                .as("keys are cut to 256 characters")
+                .isEqualTo(429);
+        int allowed = 0;
+        for (int i = 0; i < 300; i++) {
+            int status = send("GET", "/api/x", "", "X-Forwarded-For", "198.51.100." + (i % 256) + ", x" + i)
+                    .statusCode();
+            assertThat(status).isIn(200, 429);
+            allowed += status == 200 ? 1 : 0;
+        }
+        assertThat(allowed).as("one permit per distinct client").isEqualTo(300);
+    }
+
     @Test
     void theBreakerLearnsFromAnswersAndFailureHandlersAndRefusesWhileOpen() throws Exception {
         CircuitBreaker breaker = CircuitBreaker.create(CircuitBreakerSpec.builder()
