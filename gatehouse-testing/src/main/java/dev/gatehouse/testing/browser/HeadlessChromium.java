@@ -204,9 +204,14 @@ public final class HeadlessChromium implements AutoCloseable {
 
     /** Waits until an event of {@code sessionId} matches {@code condition} (checked as events arrive). */
     public void awaitEvent(String sessionId, Predicate<JsonNode> condition, String what) {
+        awaitEvents(sessionId, condition, 1, what);
+    }
+
+    /** Waits until {@code count} events of {@code sessionId}, received so far in all, match {@code condition}. */
+    public void awaitEvents(String sessionId, Predicate<JsonNode> condition, long count, String what) {
         long deadline = System.nanoTime() + BOUND.toNanos();
         synchronized (events) {
-            while (events(sessionId).stream().noneMatch(condition)) {
+            while (events(sessionId).stream().filter(condition).count() < count) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new IllegalStateException("no " + what + " within " + BOUND);
@@ -269,11 +274,12 @@ public final class HeadlessChromium implements AutoCloseable {
             send("Runtime.enable", Map.of());
             send("Log.enable", Map.of());
             send("Page.enable", Map.of());
+            Predicate<JsonNode> load =
+                    event -> "Page.loadEventFired".equals(event.path("method").asText());
+            long loaded = browser.events(sessionId).stream().filter(load).count();
             send("Page.navigate", Map.of("url", url));
-            browser.awaitEvent(
-                    sessionId,
-                    event -> "Page.loadEventFired".equals(event.path("method").asText()),
-                    "load event of " + url);
+            // this navigation's load: a page opened before left its own load event in the record
+            browser.awaitEvents(sessionId, load, loaded + 1, "load event of " + url);
         }
 
         /** Evaluates {@code expression} (a promise is awaited) and answers its value. */
