@@ -48,7 +48,7 @@ public final class GatehouseFilter implements Filter {
             return;
         }
         // the gate bounds its wait for the limits' store: join returns within the store timeout
-        AdmissionGate.Verdict verdict = gate.judge(path(http), new ServletRequestFacts(http))
+        AdmissionGate.Verdict verdict = gate.judge(pathWithin(http), new ServletRequestFacts(http))
                 .toCompletableFuture()
                 .join();
         for (Map.Entry<String, String> header : verdict.headers().entrySet()) {
@@ -101,8 +101,11 @@ public final class GatehouseFilter implements Filter {
         }
     }
 
-    /** The request's path within the application, as the container decoded and normalised it. */
-    private static String path(HttpServletRequest request) {
+    /**
+     * The request's path within the application, as the container decoded and normalised it: the
+     * path the gate's prefixes are matched against ({@code /api/%6Cogin} is {@code /api/login}).
+     */
+    public static String pathWithin(HttpServletRequest request) {
         String servletPath = request.getServletPath();
         String pathInfo = request.getPathInfo();
         String path = (servletPath == null ? "" : servletPath) + (pathInfo == null ? "" : pathInfo);

@@ -53,7 +53,32 @@ public final class AdmissionGate {
 
     private static final Pattern POLICY_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
-    private record Rule(String prefix, String name, LimitSpec spec) {}
+    private record Rule(
+            String prefix,
+            String name,
+            LimitSpec spec,
+            @Nullable KeyExtractor keys) {}
+
+    /** How the gate judged a request, as {@link Listener} hears it. */
+    public enum Outcome {
+        /** Let through. */
+        ADMITTED,
+        /** Refused by its limit: 429. */
+        RATE_LIMITED,
+        /** Refused while the breaker is open: 503. */
+        BREAKER_OPEN,
+        /** Refused past the adaptive limit on work in flight: 503. */
+        SHED,
+        /** Refused because the limits' store failed or was late: 503. */
+        STORE_UNAVAILABLE
+    }
+
+    /** Hears every verdict, for metrics; called on the judging thread, so it must be quick and not throw. */
+    @FunctionalInterface
+    public interface Listener {
+        /** A request was judged {@code outcome} under the policy {@code policy} (empty: no limit covers its path). */
+        void judged(String policy, Outcome outcome);
+    }
 
     /** What to answer a request: let it through (as a {@link Call}), or refuse it. */
     public sealed interface Verdict {
@@ -75,6 +100,7 @@ public final class AdmissionGate {
     private final NanoClock clock;
     private final long storeTimeoutNanos;
     private final boolean failOpen;
+    private final Listener listener;
 
     private AdmissionGate(Builder builder, KeyedRateLimiter limiter) {
         this.rules = builder.rules.stream()
@@ -88,6 +114,7 @@ public final class AdmissionGate {
         this.clock = builder.clock;
         this.storeTimeoutNanos = builder.storeTimeout.toNanos();
         this.failOpen = builder.failOpen;
+        this.listener = builder.listener;
     }
 
     /** A builder of a gate; without a limit or a breaker, the gate lets everything through. */
@@ -102,10 +129,11 @@ public final class AdmissionGate {
     public CompletionStage<Verdict> judge(String path, RequestFacts request) {
         Optional<Rule> rule = rule(path);
         if (rule.isEmpty()) {
-            return CompletableFuture.completedFuture(pastTheLimits(new LinkedHashMap<>(), () -> {}));
+            return CompletableFuture.completedFuture(pastTheLimits("", new LinkedHashMap<>(), () -> {}));
         }
         Rule limit = rule.get();
-        String key = limit.name() + "\u0000" + keys.keyOrAddress(request);
+        KeyExtractor ruleKeys = limit.keys();
+        String key = limit.name() + "\u0000" + (ruleKeys == null ? keys : ruleKeys).keyOrAddress(request);
         return limiter.decide(key, limit.spec(), 1)
                 .toCompletableFuture()
                 .orTimeout(storeTimeoutNanos, TimeUnit.NANOSECONDS)
@@ -116,9 +144,10 @@ public final class AdmissionGate {
         Map<String, String> headers = new LinkedHashMap<>();
         if (decision == null) { // the store failed or was late
             if (failOpen) {
-                return pastTheLimits(headers, () -> {});
+                return pastTheLimits(limit.name(), headers, () -> {});
             }
             headers.put("Retry-After", "1");
+            listener.judged(limit.name(), Outcome.STORE_UNAVAILABLE);
             return new Refuse(503, STORE_UNAVAILABLE, headers);
         }
         headers.put("RateLimit-Policy", RateLimitFields.policy(limit.name(), limit.spec()));
@@ -128,22 +157,24 @@ public final class AdmissionGate {
             if (retry > 0) {
                 headers.put("Retry-After", Long.toString(retry));
             }
+            listener.judged(limit.name(), Outcome.RATE_LIMITED);
             return new Refuse(429, RATE_LIMITED, headers);
         }
         Runnable release = limit.spec() instanceof ConcurrencySpec
                 ? () -> limiter.release(key, limit.spec(), 1, decision.lease())
                 : () -> {};
-        return pastTheLimits(headers, release);
+        return pastTheLimits(limit.name(), headers, release);
     }
 
-    /** The breaker's and the adaptive limit's say on a request the limits let through. */
-    private Verdict pastTheLimits(Map<String, String> headers, Runnable release) {
+    /** The breaker's and the adaptive limit's say on a request the limits (of {@code policy}) let through. */
+    private Verdict pastTheLimits(String policy, Map<String, String> headers, Runnable release) {
         CircuitBreaker calls = breaker;
         long permit = calls == null ? 0 : calls.tryAcquire();
         if (calls != null && permit == CircuitBreaker.REJECTED) {
             release.run();
             long wait = calls.metrics().nanosUntilProbe();
             headers.put("Retry-After", Long.toString(Math.max(1, RateLimitFields.ceilSeconds(wait))));
+            listener.judged(policy, Outcome.BREAKER_OPEN);
             return new Refuse(503, BREAKER_OPEN, headers);
         }
         AdaptiveLimiter work = adaptive;
@@ -154,8 +185,10 @@ public final class AdmissionGate {
                 calls.release(permit);
             }
             headers.put("Retry-After", "1");
+            listener.judged(policy, Outcome.SHED);
             return new Refuse(503, BREAKER_OPEN, headers);
         }
+        listener.judged(policy, Outcome.ADMITTED);
         return new Pass(headers, new Call(calls, permit, work, slot, clock, release));
     }
 
@@ -260,6 +293,7 @@ public final class AdmissionGate {
         private NanoClock clock = NanoClock.system();
         private Duration storeTimeout = Duration.ofSeconds(1);
         private boolean failOpen;
+        private Listener listener = (policy, outcome) -> {};
 
         private Builder() {}
 
@@ -274,6 +308,19 @@ public final class AdmissionGate {
          * applies. Each client has its own limiter per policy.
          */
         public Builder limit(String prefix, String name, LimitSpec spec) {
+            return rule(prefix, name, spec, null);
+        }
+
+        /**
+         * As {@link #limit(String, String, LimitSpec)}, with the clients of this limit told apart by
+         * {@code keys} instead of the gate's {@link #keys(KeyExtractor)} (a login limit per user name,
+         * say, beside limits per address).
+         */
+        public Builder limit(String prefix, String name, LimitSpec spec, KeyExtractor keys) {
+            return rule(prefix, name, spec, Require.given("keys", keys, "a key extractor"));
+        }
+
+        private Builder rule(String prefix, String name, LimitSpec spec, @Nullable KeyExtractor keys) {
             Require.given("prefix", prefix, "a path prefix");
             if (!prefix.startsWith("/")) {
                 throw new IllegalArgumentException("prefix: \"" + prefix + "\" (expected: a path, /...)");
@@ -285,7 +332,10 @@ public final class AdmissionGate {
             if (rules.stream().anyMatch(rule -> rule.prefix().equals(prefix))) {
                 throw new IllegalArgumentException("prefix: \"" + prefix + "\" has a limit already");
             }
-            rules.add(new Rule(prefix, name, Require.given("spec", spec, "a limit spec")));
+            if (rules.stream().anyMatch(rule -> rule.name().equals(name))) {
+                throw new IllegalArgumentException("name: \"" + name + "\" names another limit already");
+            }
+            rules.add(new Rule(prefix, name, Require.given("spec", spec, "a limit spec"), keys));
             return this;
         }
 
@@ -332,6 +382,12 @@ public final class AdmissionGate {
          */
         public Builder storeTimeout(Duration timeout) {
             this.storeTimeout = Duration.ofNanos(Require.nanosAtLeast("storeTimeout", timeout, 1));
+            return this;
+        }
+
+        /** Hears every verdict (for metrics): the policy that judged it and the outcome. */
+        public Builder listener(Listener listener) {
+            this.listener = Require.given("listener", listener, "a listener");
             return this;
         }
 

@@ -7,6 +7,7 @@ import dev.gatehouse.core.adaptive.AdaptiveLimiter;
 import dev.gatehouse.core.adaptive.AdaptiveSpec;
 import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.core.breaker.CircuitBreakerSpec;
+import dev.gatehouse.core.key.KeyExtractor;
 import dev.gatehouse.core.key.RequestFacts;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
@@ -180,6 +181,42 @@ class AdmissionGateTest {
         assertThat(adaptive.inFlight()).isZero();
     }
 
+    /** A limit with keys of its own tells clients apart by them; the others by the gate's keys. */
+    @Test
+    void aLimitWithItsOwnKeysCountsPerThoseKeys() {
+        AdmissionGate gate = AdmissionGate.builder()
+                .limit("/api/", "api", LimitSpec.fixedWindow(1, Duration.ofMinutes(1)))
+                .limit(
+                        "/login",
+                        "login",
+                        LimitSpec.fixedWindow(1, Duration.ofMinutes(1)),
+                        KeyExtractor.of(request -> "everyone"))
+                .clock(clock)
+                .build();
+        assertThat(judge(gate, "/login", "192.0.2.1")).isInstanceOf(AdmissionGate.Pass.class);
+        assertThat(judge(gate, "/login", "192.0.2.2")).as("one key for all").isInstanceOf(AdmissionGate.Refuse.class);
+        assertThat(judge(gate, "/api/x", "192.0.2.1")).isInstanceOf(AdmissionGate.Pass.class);
+        assertThat(judge(gate, "/api/x", "192.0.2.2")).as("by address").isInstanceOf(AdmissionGate.Pass.class);
+    }
+
+    /** The listener hears every verdict once, with the policy that judged it (empty: no limit) and why. */
+    @Test
+    void theListenerHearsEveryVerdictWithItsPolicyAndOutcome() {
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CircuitBreaker breaker = CircuitBreaker.create(
+                CircuitBreakerSpec.builder().consecutiveFailures(1).clock(clock).build());
+        AdmissionGate gate = AdmissionGate.builder()
+                .limit("/api/", "api", LimitSpec.fixedWindow(1, Duration.ofMinutes(1)))
+                .breaker(breaker)
+                .listener((policy, outcome) -> heard.add(policy + ":" + outcome))
+                .clock(clock)
+                .build();
+        ((AdmissionGate.Pass) judge(gate, "/api/x", "c")).call().answered(500);
+        judge(gate, "/api/x", "c");
+        judge(gate, "/free", "c");
+        assertThat(heard).containsExactly("api:ADMITTED", "api:RATE_LIMITED", ":BREAKER_OPEN");
+    }
+
     @Test
     void aStoreThatFailsOrIsLateRefusesOrLetsThroughWhenFailingOpen() {
         KeyedRateLimiter failing = limiter(CompletableFuture.failedFuture(new IllegalStateException("down")));
@@ -212,6 +249,7 @@ class AdmissionGateTest {
         assertThatThrownBy(() -> builder.limit("/", "a b", spec)).hasMessageContaining("name: \"a b\"");
         builder.limit("/x/", "x", spec);
         assertThatThrownBy(() -> builder.limit("/x/", "y", spec)).hasMessageContaining("has a limit already");
+        assertThatThrownBy(() -> builder.limit("/z/", "x", spec)).hasMessageContaining("names another limit already");
         assertThatThrownBy(() -> builder.storeTimeout(Duration.ZERO)).hasMessageContaining("storeTimeout");
     }
 
