@@ -17,6 +17,7 @@
 #   gatehouse-bench/load/run.sh room            # only the waiting room (about 10 minutes)
 #   gatehouse-bench/load/run.sh gateway         # only the gateway (about 8 minutes)
 #   gatehouse-bench/load/run.sh draw            # only the drawn queue (about 4 minutes)
+#   gatehouse-bench/load/run.sh envoy           # Envoy's rate-limit service over gRPC beside /rate over h2c (about 2 minutes)
 #
 # Everything listens on and is sent to 127.0.0.1 only. Targets run one after the other, never at
 # the same time; every process started here is stopped on exit. The whole run holds
@@ -1084,13 +1085,68 @@ summary() {
   cat "$file"
 }
 
+# envoy_request FILE KEY: a gRPC-framed RateLimitRequest {domain "bench", descriptors [{entries [{KEY, "v"}]}]}
+# (protobuf by hand: field tags and lengths; KEY shorter than 100 bytes).
+envoy_request() {
+  local key=$1 entry descriptor message
+  entry="0a$(printf '%02x' "${#key}")$(printf '%s' "$key" | od -An -v -tx1 | tr -d ' \n')120176"
+  descriptor="0a$(printf '%02x' $((${#entry} / 2)))$entry"
+  message="0a0562656e636812$(printf '%02x' $((${#descriptor} / 2)))$descriptor"
+  # shellcheck disable=SC2059 # the format is the bytes, as \xHH escapes
+  printf "$(printf '00%08x%s' $((${#message} / 2)) "$message" | sed 's/../\\x&/g')" >"$2"
+}
+
+# envoy_table: Envoy's rate-limit service (ShouldRateLimit over gRPC, h2c) on the allow and deny
+# path, beside the same server's GET /rate/{key} over h2c: decisions per second and latency, and
+# the server's own count of answers by outcome as the check.
+envoy_table() {
+  local config grpc_port path body before after outcome
+  config="$work/envoy"
+  mkdir -p "$config"
+  printf '%s\n' 'domain: bench' 'descriptors:' \
+    '  - key: allow' '    rate_limit: {unit: hour, requests_per_unit: 4294967295}' \
+    '  - key: deny' '    rate_limit: {unit: hour, requests_per_unit: 0}' >"$config/bench.yaml"
+  free_port grpc_port
+  start_gatehouse envoy "${ALLOW_FLAGS[@]}" --envoy-config "$config" --grpc-host 127.0.0.1 --grpc-port "$grpc_port"
+  warm_jvm
+  measure_gatehouse h2c allow 1
+  for path in allow deny; do
+    body="$work/envoy-$path.bin"
+    envoy_request "$path" "$body"
+    outcome=$([ "$path" = allow ] && echo ok || echo over_limit)
+    log "h2load envoy-$path: ${WARMUP}s warm-up, then ${DURATION}s (-t1 -c$CONNECTIONS -m$H2_STREAMS, gRPC)"
+    local target=(-d "$body" -H 'content-type: application/grpc' -H 'te: trailers'
+      "http://127.0.0.1:$grpc_port/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit")
+    timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" \
+      -D "$WARMUP" "${target[@]}" >"$RESULTS/h2load-envoy-$path.warmup.txt" 2>&1 ||
+      die "h2load envoy-$path (warm-up) failed: $(tail -3 "$RESULTS/h2load-envoy-$path.warmup.txt")"
+    before=$(metric "$gh_admin" "gatehouse_envoy_requests_total{outcome=\"$outcome\"}")
+    timeout $((DURATION + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" \
+      -D "$DURATION" --log-file="$work/h2.log" "${target[@]}" >"$RESULTS/h2load-envoy-$path.txt" 2>&1 ||
+      die "h2load envoy-$path failed: $(tail -3 "$RESULTS/h2load-envoy-$path.txt")"
+    after=$(metric "$gh_admin" "gatehouse_envoy_requests_total{outcome=\"$outcome\"}")
+    res_rps=$(awk '/^finished in/ { gsub(",", ""); printf "%.0f", $4 }' "$RESULTS/h2load-envoy-$path.txt")
+    res_requests=$(awk '/^requests:/ { print $6 }' "$RESULTS/h2load-envoy-$path.txt")
+    res_errors=$(awk '/^requests:/ { print $10 }' "$RESULTS/h2load-envoy-$path.txt")
+    res_non2xx=$(awk '/^status codes:/ { print $5 + $7 + $9 }' "$RESULTS/h2load-envoy-$path.txt")
+    res_p50=$(percentile_ms "$work/h2.log" 50)
+    res_p99=$(percentile_ms "$work/h2.log" 99)
+    rm -f "$work/h2.log"
+    # every measured call answered by the service with the expected outcome (the warm-up's are not counted)
+    [ $((after - before)) -ge "$res_requests" ] ||
+      die "envoy-$path: h2load completed $res_requests calls but the server counted $((after - before)) $outcome"
+    row gatehouse-envoy-grpc h2c "$path" 1 "server counted $((after - before)) $outcome"
+  done
+  stop "$gh_pid"
+}
+
 main() {
   local parts=("$@") part
   if [ "${#parts[@]}" = 0 ]; then parts=(http memory startup); fi
   for part in "${parts[@]}"; do
     case "$part" in
-      http | memory | startup | room | gateway | draw) ;;
-      *) die "unknown part: $part (expected http, memory, startup, room, gateway or draw)" ;;
+      http | memory | startup | room | gateway | draw | envoy) ;;
+      *) die "unknown part: $part (expected http, memory, startup, room, gateway, draw or envoy)" ;;
     esac
   done
   take_lock "$@"
@@ -1111,6 +1167,7 @@ main() {
       room) room_table ;;
       gateway) gateway_table ;;
       draw) draw_table ;;
+      envoy) envoy_table ;;
     esac
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.txt"

@@ -13,6 +13,7 @@ module dev.gatehouse.core {
     exports dev.gatehouse.core.limit;
     exports dev.gatehouse.core.keyed;
     exports dev.gatehouse.core.wait;
+    exports dev.gatehouse.core.window;
     exports dev.gatehouse.core.internal to
             dev.gatehouse.proof,
             dev.gatehouse.waitingroom,

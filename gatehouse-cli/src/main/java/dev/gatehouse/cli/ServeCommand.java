@@ -1,6 +1,7 @@
 package dev.gatehouse.cli;
 
 import dev.gatehouse.cli.log.LogSetup;
+import dev.gatehouse.envoy.EnvoySettings;
 import dev.gatehouse.http.Listeners;
 import dev.gatehouse.http.StoreSettings;
 import dev.gatehouse.http.settings.ConfigException;
@@ -189,6 +190,10 @@ final class ServeCommand implements Callable<Integer> {
                             + " /health)%n",
                     settings.get(RateSettings.HOST), server.ratePort());
         }
+        server.envoyPort()
+                .ifPresent(port -> out.printf(
+                        "  envoy RLS grpc://%s:%d  (envoy.service.ratelimit.v3.RateLimitService, domains from %s)%n",
+                        settings.get(EnvoySettings.HOST), port, settings.get(EnvoySettings.CONFIG)));
         out.printf(
                 "  admin     http://%s:%d  (/metrics, /healthz, /readyz)%n",
                 settings.get(Listeners.ADMIN_HOST), server.adminPort());

@@ -2,6 +2,15 @@ package dev.gatehouse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.envoy.wire.descriptor.RateLimitDescriptor;
+import dev.gatehouse.envoy.wire.rls.RateLimitRequest;
+import dev.gatehouse.envoy.wire.rls.RateLimitResponse;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,6 +42,8 @@ class JlinkedRuntimeIT {
     @TempDir
     Path dir;
 
+    private static final Pattern ENVOY = Pattern.compile("envoy RLS grpc://127\\.0\\.0\\.1:(\\d+)");
+
     @Test
     void theJarServesOnTheRuntimeJlinkMakes() throws Exception {
         Path jar = Path.of("target", "gatehouse.jar").toAbsolutePath();
@@ -51,6 +62,10 @@ class JlinkedRuntimeIT {
                 .as("a runtime, not a JDK")
                 .isFalse();
 
+        Path envoyConfig = dir.resolve("rl.yaml");
+        Files.writeString(
+                envoyConfig,
+                "domain: rl\ndescriptors:\n  - key: k\n    rate_limit: {unit: minute, requests_per_unit: 1}\n");
         Process serve = new ProcessBuilder(
                         runtime.resolve("bin/java").toString(),
                         "-jar",
@@ -61,6 +76,12 @@ class JlinkedRuntimeIT {
                         "-p",
                         "0",
                         "--admin-port",
+                        "0",
+                        "--envoy-config",
+                        envoyConfig.toString(),
+                        "--grpc-host",
+                        "127.0.0.1",
+                        "--grpc-port",
                         "0")
                 .redirectErrorStream(true)
                 .start();
@@ -90,6 +111,38 @@ class JlinkedRuntimeIT {
             HttpResponse<String> decided = get(client, ratePort, "/rate/from-the-jlinked-runtime");
             assertThat(decided.statusCode()).isEqualTo(200);
             assertThat(decided.headers().firstValue("RateLimit")).isPresent();
+
+            // Envoy's rate-limit service (grpc-java on its own Netty) runs on the runtime too
+            Matcher envoy = ENVOY.matcher(String.join("\n", seen));
+            assertThat(envoy.find()).as(String.join("\n", seen)).isTrue();
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(envoy.group(1)))
+                    .usePlaintext()
+                    .build();
+            try {
+                RateLimitRequest request = RateLimitRequest.newBuilder()
+                        .setDomain("rl")
+                        .addDescriptors(RateLimitDescriptor.newBuilder()
+                                .addEntries(RateLimitDescriptor.Entry.newBuilder()
+                                        .setKey("k")
+                                        .setValue("v")))
+                        .build();
+                MethodDescriptor<RateLimitRequest, RateLimitResponse> shouldRateLimit =
+                        MethodDescriptor.<RateLimitRequest, RateLimitResponse>newBuilder()
+                                .setType(MethodDescriptor.MethodType.UNARY)
+                                .setFullMethodName("envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit")
+                                .setRequestMarshaller(ProtoUtils.marshaller(RateLimitRequest.getDefaultInstance()))
+                                .setResponseMarshaller(ProtoUtils.marshaller(RateLimitResponse.getDefaultInstance()))
+                                .build();
+                CallOptions deadline = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
+                assertThat(ClientCalls.blockingUnaryCall(channel, shouldRateLimit, deadline, request)
+                                .getOverallCode())
+                        .isEqualTo(RateLimitResponse.Code.OK);
+                assertThat(ClientCalls.blockingUnaryCall(channel, shouldRateLimit, deadline, request)
+                                .getOverallCode())
+                        .isEqualTo(RateLimitResponse.Code.OVER_LIMIT);
+            } finally {
+                channel.shutdownNow();
+            }
         } finally {
             serve.destroy();
             if (!serve.waitFor(30, TimeUnit.SECONDS)) {

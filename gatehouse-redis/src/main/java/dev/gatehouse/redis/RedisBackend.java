@@ -5,6 +5,7 @@ import dev.gatehouse.core.degrade.StoreHealth;
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.time.Scheduler;
+import dev.gatehouse.core.window.WindowCounters;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.redis.room.RedisQueueState;
 import dev.gatehouse.waitingroom.QueueState;
@@ -204,6 +205,14 @@ public final class RedisBackend implements AutoCloseable {
      */
     public NonceStore nonceStore(String keyPrefix) {
         return new RedisNonceStore(commands, keyPrefix);
+    }
+
+    /**
+     * Counters of fixed windows kept in Redis under {@code keyPrefix}, shared by every node using
+     * this Redis (Envoy's rate-limit service counts in them).
+     */
+    public WindowCounters windowCounters(String keyPrefix) {
+        return new RedisWindowCounters(commands, keyPrefix);
     }
 
     /**

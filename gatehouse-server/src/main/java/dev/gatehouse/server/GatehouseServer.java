@@ -3,6 +3,8 @@ package dev.gatehouse.server;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
+import dev.gatehouse.envoy.EnvoyRateLimitServer;
+import dev.gatehouse.envoy.EnvoySettings;
 import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.Infrastructure;
@@ -31,7 +33,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One running {@code gatehouse serve}: its surfaces (the rate service, and the waiting room when it
- * has tenants, on the same listener) and the admin listener, over one {@link Infrastructure}.
+ * has tenants, on the same listener), the admin listener, and Envoy's rate-limit service (gRPC, on a
+ * listener of its own) when {@code envoy.config} is set, over one {@link Infrastructure}.
  */
 public final class GatehouseServer implements AutoCloseable {
 
@@ -42,7 +45,8 @@ public final class GatehouseServer implements AutoCloseable {
                     StoreSettings.SETTINGS,
                     Listeners.SETTINGS,
                     AccessLog.SETTINGS,
-                    HttpLimits.SETTINGS)
+                    HttpLimits.SETTINGS,
+                    EnvoySettings.SETTINGS)
             .flatMap(List::stream)
             .toList();
 
@@ -51,10 +55,12 @@ public final class GatehouseServer implements AutoCloseable {
 
     private final Started started;
     private final Listeners listeners;
+    private final @Nullable EnvoyRateLimitServer envoy;
 
-    private GatehouseServer(Started started) {
+    private GatehouseServer(Started started, @Nullable EnvoyRateLimitServer envoy) {
         this.started = started;
         this.listeners = started.listeners();
+        this.envoy = envoy;
     }
 
     /**
@@ -68,6 +74,7 @@ public final class GatehouseServer implements AutoCloseable {
         Listeners.adminAddress(settings);
         AccessLog.from(settings);
         HttpLimits.from(settings);
+        EnvoySettings.from(settings);
     }
 
     /**
@@ -92,6 +99,7 @@ public final class GatehouseServer implements AutoCloseable {
         StoreSettings store = StoreSettings.from(settings);
         HttpLimits limits = HttpLimits.from(settings);
         AccessLog accessLog = AccessLog.from(settings);
+        EnvoySettings envoySettings = EnvoySettings.from(settings);
         Surface.Address admin = Listeners.adminAddress(settings);
         Infrastructure infra = Infrastructure.start(store, limits, clock, wallClock, scheduler);
         try {
@@ -108,8 +116,11 @@ public final class GatehouseServer implements AutoCloseable {
                         tenantStore(roomSettings, infra),
                         queueState(roomSettings, infra)));
             }
+            EnvoyRateLimitServer envoy = envoySettings.config().isEmpty()
+                    ? null
+                    : infra.closeWith("envoy rate-limit service", EnvoyRateLimitServer.start(envoySettings, infra));
             Listeners listeners = Listeners.start(infra, limits, accessLog, admin, surfaces);
-            return new GatehouseServer(new Started(infra, listeners));
+            return new GatehouseServer(new Started(infra, listeners), envoy);
         } catch (RuntimeException e) {
             infra.close();
             throw e;
@@ -145,6 +156,11 @@ public final class GatehouseServer implements AutoCloseable {
     /** The port the rate service listens on (the bound one when 0 was configured). */
     public int ratePort() {
         return listeners.port("rate");
+    }
+
+    /** The port Envoy's rate-limit service listens on; empty when {@code envoy.config} is not set. */
+    public java.util.OptionalInt envoyPort() {
+        return envoy == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(envoy.port());
     }
 
     /** The port the admin listener listens on. */
