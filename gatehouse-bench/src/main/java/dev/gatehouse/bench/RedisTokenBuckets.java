@@ -82,6 +82,11 @@ final class RedisTokenBuckets implements AutoCloseable {
      * keys - 1}.
      */
     RedisTokenBuckets(boolean exhausted, int keys) {
+        this(exhausted, keys, LEASE_TIME);
+    }
+
+    /** As {@link #RedisTokenBuckets(boolean, int)}, the leasing tier's leases living {@code leaseTime}. */
+    RedisTokenBuckets(boolean exhausted, int keys, Duration leaseTime) {
         long capacity = exhausted ? 1 : 1_000_000;
         Duration period = exhausted ? Duration.ofHours(1) : Duration.ofSeconds(1);
         spec = LimitSpec.tokenBucket(capacity, capacity, period);
@@ -95,7 +100,7 @@ final class RedisTokenBuckets implements AutoCloseable {
         gatehouse = backend.rateLimiter(GATEHOUSE_PREFIX);
         gatehouseCachingDenials = KeyedRateLimiter.cachingDenials(gatehouse, NanoClock.system(), keys);
         gatehouseLeasing = KeyedRateLimiter.leasing(
-                gatehouseCachingDenials, NanoClock.system(), LEASE_TIME, MAX_LEASE, Math.max(keys, 1));
+                gatehouseCachingDenials, NanoClock.system(), leaseTime, MAX_LEASE, Math.max(keys, 1));
         bucket4jClient = RedisClient.create(URL);
         bucket4jConnection = bucket4jClient.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
         bucket4j = Bucket4jLettuce.casBasedBuilder(bucket4jConnection)

@@ -27,9 +27,12 @@ import org.slf4j.LoggerFactory;
  * memory otherwise. The configuration is checked every {@code envoy.reload-interval-millis}: a
  * changed file applies to the next request, a broken one is logged and the one in force kept.
  *
- * <p>What a client sends is bounded: a message of at most {@link #MAX_MESSAGE_BYTES}, headers of at
- * most {@link #MAX_METADATA_BYTES}, {@link #MAX_CALLS_PER_CONNECTION} calls at once on a connection,
- * a TLS-less handshake within five seconds, and the request's own bounds ({@link EnvoyRateLimits}).
+ * <p>What a client sends is bounded: a message of at most {@link #MAX_MESSAGE_BYTES} (inflated, when
+ * compressed), headers of at most {@link #MAX_METADATA_BYTES}, {@link #MAX_CALLS_PER_CONNECTION}
+ * calls at once on a connection, each buffering at most {@link #FLOW_CONTROL_WINDOW_BYTES} unread, a
+ * handshake within five seconds, {@link #MAX_RESETS_PER_10_SECONDS} stream resets per connection every
+ * ten seconds (HTTP/2 rapid reset), a connection idle for five minutes closed, and the request's own
+ * bounds ({@link EnvoyRateLimits}).
  */
 public final class EnvoyRateLimitServer implements AutoCloseable {
 
@@ -39,8 +42,12 @@ public final class EnvoyRateLimitServer implements AutoCloseable {
     public static final int MAX_MESSAGE_BYTES = 64 * 1024;
     /** The most header bytes a call may carry. */
     public static final int MAX_METADATA_BYTES = 16 * 1024;
-    /** The most calls in flight on one connection. */
-    public static final int MAX_CALLS_PER_CONNECTION = 1_000;
+    /** The most calls in flight on one connection (an Envoy keeps a few). */
+    public static final int MAX_CALLS_PER_CONNECTION = 100;
+    /** What a connection's streams may hold unread, each. */
+    public static final int FLOW_CONTROL_WINDOW_BYTES = MAX_MESSAGE_BYTES;
+    /** The most streams a connection may reset in ten seconds before it is closed. */
+    public static final int MAX_RESETS_PER_10_SECONDS = 200;
 
     /*
      * grpc-java logs through java.util.logging, with a stack trace, what clients cause: a message past
@@ -52,10 +59,13 @@ public final class EnvoyRateLimitServer implements AutoCloseable {
             java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
     private static final java.util.logging.Logger TRANSPORTS =
             java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerTransport");
+    private static final java.util.logging.Logger HANDLERS =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
 
-    static {
+    static { // also a malformed grpc-timeout or -bin header, or headers past the bound (NettyServerHandler's WARNINGs)
         DEFRAMING.setLevel(java.util.logging.Level.SEVERE);
         TRANSPORTS.setLevel(java.util.logging.Level.WARNING);
+        HANDLERS.setLevel(java.util.logging.Level.SEVERE);
     }
 
     private final Server server;
@@ -95,6 +105,9 @@ public final class EnvoyRateLimitServer implements AutoCloseable {
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .maxInboundMetadataSize(MAX_METADATA_BYTES)
                 .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+                .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
+                .maxRstFramesPerWindow(MAX_RESETS_PER_10_SECONDS, 10)
+                .maxConnectionIdle(5, TimeUnit.MINUTES)
                 .handshakeTimeout(5, TimeUnit.SECONDS)
                 .directExecutor() // the service never blocks: memory counters answer at once, Redis's asynchronously
                 .addService(RateLimitGrpc.service(limits, new Meters(infra.metrics())))
@@ -116,7 +129,11 @@ public final class EnvoyRateLimitServer implements AutoCloseable {
         try {
             EnvoyConfig next = EnvoyConfig.read(path);
             limits.replace(next);
-            LOG.info("envoy.config reloaded: domains {}", next.domains());
+            if (next.domains().isEmpty()) {
+                LOG.warn("envoy.config {} reloaded with no domain: nothing is limited now", path);
+            } else {
+                LOG.info("envoy.config reloaded: domains {}", next.domains());
+            }
         } catch (IllegalArgumentException e) {
             LOG.warn("envoy.config not reloaded, keeping the descriptors in force: {}", e.getMessage());
         }

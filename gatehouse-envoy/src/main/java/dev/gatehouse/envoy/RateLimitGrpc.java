@@ -12,6 +12,7 @@ import dev.gatehouse.rate.envoy.Unit;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -33,16 +33,19 @@ import org.slf4j.LoggerFactory;
  */
 final class RateLimitGrpc {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RateLimitGrpc.class);
+    /** Why counters did not answer, at most once a minute: a flood of refused calls is not a flood of lines. */
+    private static final ThrottledWarning UNAVAILABLE_LOG = new ThrottledWarning(
+            LoggerFactory.getLogger(RateLimitGrpc.class), "rate-limit counters did not answer", 60_000);
 
     /** The service's name on the wire. */
     static final String SERVICE = "envoy.service.ratelimit.v3.RateLimitService";
 
     /**
-     * A request as read off the wire: the message, or why the bytes are none (answered {@code
-     * INVALID_ARGUMENT}, where grpc-java would answer a parse failure {@code UNKNOWN}).
+     * A request as read off the wire: the message, or the status that says why the bytes are none
+     * ({@code INVALID_ARGUMENT}; {@code RESOURCE_EXHAUSTED} for a compressed message that inflates past
+     * the bound), where grpc-java would answer a parse failure {@code UNKNOWN} and log it.
      */
-    private record Parsed(@Nullable RateLimitRequest request, String error) {}
+    private record Parsed(@Nullable RateLimitRequest request, Status refusal) {}
 
     /** Reads requests without throwing; writes them as protobuf. */
     private static final class RequestMarshaller implements MethodDescriptor.Marshaller<Parsed> {
@@ -57,9 +60,14 @@ final class RateLimitGrpc {
         @Override
         public Parsed parse(InputStream stream) {
             try (stream) {
-                return new Parsed(RateLimitRequest.parseFrom(stream), "");
+                return new Parsed(RateLimitRequest.parseFrom(stream), Status.OK);
             } catch (IOException e) { // InvalidProtocolBufferException among them
-                return new Parsed(null, "not a RateLimitRequest: " + e.getMessage());
+                return new Parsed(
+                        null, Status.INVALID_ARGUMENT.withDescription("not a RateLimitRequest: " + e.getMessage()));
+            } catch (StatusRuntimeException e) { // the inflating stream past the message bound
+                return new Parsed(null, e.getStatus().withCause(null));
+            } catch (RuntimeException e) {
+                return new Parsed(null, Status.INVALID_ARGUMENT.withDescription("not a RateLimitRequest: " + e));
             }
         }
     }
@@ -88,9 +96,7 @@ final class RateLimitGrpc {
                             RateLimitRequest request = parsed.request();
                             if (request == null) {
                                 listener.answered("invalid");
-                                answer.onError(Status.INVALID_ARGUMENT
-                                        .withDescription(parsed.error())
-                                        .asRuntimeException());
+                                answer.onError(parsed.refusal().asRuntimeException());
                             } else {
                                 judge(limits, listener, request, answer);
                             }
@@ -131,7 +137,7 @@ final class RateLimitGrpc {
                                 .asRuntimeException());
                     } else {
                         listener.answered("unavailable");
-                        LOG.warn("rate-limit counters did not answer: {}", cause.toString());
+                        UNAVAILABLE_LOG.warn(cause);
                         answer.onError(Status.UNAVAILABLE
                                 .withDescription("the rate-limit counters cannot be reached")
                                 .asRuntimeException());

@@ -18,9 +18,20 @@ import java.util.concurrent.CompletionStage;
  */
 final class RedisWindowCounters implements WindowCounters {
 
+    /*
+     * A count stops at 2^52 (MemoryWindowCounters.SATURATED), past every limit: the script answers it
+     * without adding, so INCRBY never overflows and Lua's doubles stay exact (hits are at most 2^32).
+     */
     private static final LuaScript ADD = new LuaScript("""
-            local after = redis.call('INCRBY', KEYS[1], ARGV[1])
-            if redis.call('TTL', KEYS[1]) < 0 then
+            local saturated = 4503599627370496
+            local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+            local after
+            if current + tonumber(ARGV[1]) >= saturated then
+              after = saturated
+            else
+              after = redis.call('INCRBY', KEYS[1], ARGV[1])
+            end
+            if redis.call('TTL', KEYS[1]) == -1 then
               redis.call('EXPIRE', KEYS[1], ARGV[2])
             end
             return after

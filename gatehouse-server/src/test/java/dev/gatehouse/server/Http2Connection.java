@@ -23,22 +23,22 @@ import java.util.function.Predicate;
  * An HTTP/2 prior-knowledge connection over a plain socket: frames are written by hand, header
  * blocks coded by Netty's HPACK coder, so a test can send what no real client would.
  */
-final class Http2Connection implements AutoCloseable {
+public final class Http2Connection implements AutoCloseable {
 
     static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     static final int DATA = 0;
     static final int HEADERS = 1;
-    static final int RST_STREAM = 3;
+    public static final int RST_STREAM = 3;
     static final int SETTINGS = 4;
     static final int PING = 6;
-    static final int GOAWAY = 7;
+    public static final int GOAWAY = 7;
     static final int END_STREAM = 0x1;
     static final int END_HEADERS = 0x4;
     static final int PADDED = 0x8;
     static final int PRIORITY = 0x20;
 
     /** One frame read from the server; {@code headers} is set for HEADERS frames. */
-    record Frame(int type, int flags, int streamId, byte[] payload, Http2Headers headers) {
+    public record Frame(int type, int flags, int streamId, byte[] payload, Http2Headers headers) {
         int errorCode() {
             return (payload[0] & 0xff) << 24
                     | (payload[1] & 0xff) << 16
@@ -58,7 +58,7 @@ final class Http2Connection implements AutoCloseable {
     }
 
     /** Connects to {@code port} and sends the preface and an empty SETTINGS frame. */
-    static Http2Connection open(int port) {
+    public static Http2Connection open(int port) {
         try {
             Http2Connection connection = new Http2Connection(RawConnection.open(port));
             ByteArrayOutputStream start = new ByteArrayOutputStream();
@@ -93,6 +93,11 @@ final class Http2Connection implements AutoCloseable {
         if (withAuthority) {
             headers.authority("127.0.0.1");
         }
+        return headers(streamId, headers, endStream);
+    }
+
+    /** A HEADERS frame of {@code headers}, as they are. */
+    public byte[] headers(int streamId, Http2Headers headers, boolean endStream) {
         ByteBuf block = Unpooled.buffer();
         try {
             encoder.encodeHeaders(streamId, headers, block);
@@ -119,13 +124,13 @@ final class Http2Connection implements AutoCloseable {
         return frame(PING, 0, 0, payload);
     }
 
-    Http2Connection send(byte[] bytes) {
+    public Http2Connection send(byte[] bytes) {
         raw.send(bytes);
         return this;
     }
 
     /** The next frame, or empty once the server closed the connection. */
-    Optional<Frame> read() {
+    public Optional<Frame> read() {
         try {
             int length = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
             int type = in.readUnsignedByte();

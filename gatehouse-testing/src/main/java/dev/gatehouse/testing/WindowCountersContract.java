@@ -43,6 +43,17 @@ public abstract class WindowCountersContract {
         assertThat(add(List.of())).isEmpty();
     }
 
+    /** A count stops at 2^52, past every limit, and never wraps, however much is added. */
+    @Test
+    void aCountStopsAtSaturationAndNeverWraps() {
+        String big = key("big");
+        long half = 1L << 51;
+        assertThat(add(List.of(big), half)).containsExactly(half);
+        assertThat(add(List.of(big), half)).containsExactly(1L << 52);
+        assertThat(add(List.of(big), half)).containsExactly(1L << 52);
+        assertThat(add(List.of(big), 1)).containsExactly(1L << 52);
+    }
+
     /** Threads adding one at a time to one counter get every count from 1 to their total, each once. */
     @Test
     void concurrentAddsLoseNoCountAndGiveNoneTwice() throws InterruptedException {

@@ -12,6 +12,7 @@ import dev.gatehouse.http.settings.Setting;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Points logback at standard output in the configured format and level; no logback.xml is read. */
 public final class LogSetup {
@@ -93,6 +94,18 @@ public final class LogSetup {
         root.addAppender(appender);
         if (level == Level.DEBUG) {
             context.getLogger("io.netty").setLevel(Level.INFO); // Netty's DEBUG is about its own internals
+        }
+        julThroughLogback();
+    }
+
+    /**
+     * What libraries log through java.util.logging (grpc-java) goes to the same console in the same
+     * format, instead of JUL's own two-line records on standard error.
+     */
+    private static void julThroughLogback() {
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
         }
     }
 }

@@ -1,17 +1,21 @@
 package dev.gatehouse.core.time;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Says when a file changes (a config to reload): every interval it compares the file's stamp with the last one seen and
  * runs {@code changed} when they differ, or {@code gone} when the file cannot be found (once, until
- * it is back). The callbacks run on the scheduler's thread, one at a time.
+ * it is back). A directory's stamp takes in the stamps of the files directly in it, so a file
+ * rewritten in place inside it is a change too. The callbacks run on the scheduler's thread, one at
+ * a time.
  */
 public final class FilePoller implements AutoCloseable {
 
@@ -24,7 +28,7 @@ public final class FilePoller implements AutoCloseable {
      */
 
     private record Stamp(
-            long modifiedNanos, long size, @Nullable Object fileKey) {}
+            long modifiedNanos, long size, @Nullable Object fileKey, long contents) {}
 
     private final Path file;
     private final long intervalNanos;
@@ -99,13 +103,37 @@ public final class FilePoller implements AutoCloseable {
     private @Nullable Stamp stamp() {
         try {
             BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            Instant modified = attributes.lastModifiedTime().toInstant();
             return new Stamp(
-                    modified.getEpochSecond() * 1_000_000_000L + modified.getNano(),
+                    nanos(attributes),
                     attributes.size(),
-                    attributes.fileKey());
-        } catch (IOException e) {
+                    attributes.fileKey(),
+                    attributes.isDirectory() ? contents() : 0);
+        } catch (IOException | UncheckedIOException e) {
             return null;
         }
+    }
+
+    private static long nanos(BasicFileAttributes attributes) {
+        Instant modified = attributes.lastModifiedTime().toInstant();
+        return modified.getEpochSecond() * 1_000_000_000L + modified.getNano();
+    }
+
+    /** A hash of the name, time, size and identity of each file directly in the directory. */
+    private long contents() throws IOException {
+        long hash = 1;
+        try (Stream<Path> entries = Files.list(file)) {
+            for (Path entry : entries.sorted().toList()) {
+                BasicFileAttributes attributes;
+                try {
+                    attributes = Files.readAttributes(entry, BasicFileAttributes.class);
+                } catch (IOException e) { // gone meanwhile, or a link to nothing: its name still counts
+                    hash = 31 * hash + entry.getFileName().hashCode();
+                    continue;
+                }
+                hash = 31 * hash
+                        + Objects.hash(entry.getFileName(), nanos(attributes), attributes.size(), attributes.fileKey());
+            }
+        }
+        return hash;
     }
 }

@@ -10,11 +10,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link WindowCounters} in this process: at most {@code maxCounters} at once. A counter is forgotten
- * once its window is over (swept when the table is full, at most once per second); when every place
- * holds a live counter, a new one is refused (the stage fails) rather than forgetting a live one,
- * which would let its client start over.
+ * once its time is over (swept when the table is full, at most once per second); when every place
+ * holds a live counter, an add that needs a new one is refused whole (the stage fails, no counter of
+ * it was added to) rather than forgetting a live one, which would let its client start over. A count
+ * stops growing at {@link #SATURATED}, far past any limit, so it never wraps.
  */
 public final class MemoryWindowCounters implements WindowCounters {
+
+    /** Where a count stops growing: past every unsigned 32-bit limit, far from overflowing. */
+    public static final long SATURATED = 1L << 52;
 
     private record Counter(AtomicLong value, long expiresAtSecond) {}
 
@@ -31,34 +35,41 @@ public final class MemoryWindowCounters implements WindowCounters {
     @Override
     public CompletionStage<long[]> add(List<String> keys, long[] hits, long[] ttlSeconds) {
         long now = clock.epochMillis() / 1000;
-        long[] after = new long[keys.size()];
-        for (int i = 0; i < after.length; i++) {
-            String key = keys.get(i);
-            long expires = now + ttlSeconds[i];
+        int missing = 0;
+        for (String key : keys) {
             Counter counter = counters.get(key);
             if (counter == null || counter.expiresAtSecond() <= now) {
-                if (counter == null && counters.size() >= maxCounters && !sweep(now)) {
-                    return CompletableFuture.failedStage(new IllegalStateException(
-                            "window counters: all " + maxCounters + " places hold live counters"));
-                }
-                counter = counters.compute(
-                        key,
-                        (name, held) -> held == null || held.expiresAtSecond() <= now
-                                ? new Counter(new AtomicLong(), expires)
-                                : held);
+                missing++;
             }
-            after[i] = counter.value().addAndGet(hits[i]);
+        }
+        if (missing > 0 && counters.size() + missing > maxCounters && !sweep(now, missing)) {
+            return CompletableFuture.failedStage(
+                    new IllegalStateException("window counters: all " + maxCounters + " places hold live counters"));
+        }
+        long[] after = new long[keys.size()];
+        for (int i = 0; i < after.length; i++) {
+            long expires = now + ttlSeconds[i];
+            Counter counter = counters.compute(
+                    keys.get(i),
+                    (name, held) -> held == null || held.expiresAtSecond() <= now
+                            ? new Counter(new AtomicLong(), expires)
+                            : held);
+            after[i] = counter.value().accumulateAndGet(hits[i], MemoryWindowCounters::saturatingAdd);
         }
         return CompletableFuture.completedFuture(after);
     }
 
-    /** Forgets the counters whose window is over; whether there is room now. */
-    private boolean sweep(long now) {
+    private static long saturatingAdd(long count, long hits) {
+        return count >= SATURATED - hits ? Math.max(count, SATURATED) : count + hits;
+    }
+
+    /** Forgets the counters whose time is over; whether there is room for {@code needed} more now. */
+    private boolean sweep(long now, int needed) {
         long last = lastSweepSecond.get();
         if (last != now && lastSweepSecond.compareAndSet(last, now)) {
             counters.values().removeIf(counter -> counter.expiresAtSecond() <= now);
         }
-        return counters.size() < maxCounters;
+        return counters.size() + needed <= maxCounters;
     }
 
     /** Counters held now, live or not yet swept. */

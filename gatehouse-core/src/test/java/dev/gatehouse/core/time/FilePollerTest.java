@@ -56,6 +56,25 @@ final class FilePollerTest {
         assertThat(changes).hasValue(1);
     }
 
+    /** A directory of configs: a file in it edited in place changes nothing of the directory's own entry. */
+    @Test
+    void aFileEditedInPlaceInsideAPolledDirectoryIsAChange() throws IOException {
+        Path configs = Files.createDirectory(dir.resolve("configs"));
+        Path file = Files.writeString(configs.resolve("a.yaml"), "a: 1\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(1_000));
+        Files.setLastModifiedTime(configs, FileTime.fromMillis(1_000));
+        poll(configs);
+        clock.advanceNanos(INTERVAL);
+        assertThat(changes).hasValue(0);
+
+        Files.writeString(file, "a: 22\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(2_000));
+        Files.setLastModifiedTime(configs, FileTime.fromMillis(1_000)); // the directory's entry unchanged
+        clock.advanceNanos(INTERVAL);
+
+        assertThat(changes).hasValue(1);
+    }
+
     @Test
     void anAtomicRenameIsSeenEvenWithTheSameTimeAndSize() throws IOException {
         Path file = write("config.yml", "a: 1\n", 1_000);

@@ -42,4 +42,21 @@ class MemoryWindowCountersTest extends WindowCountersContract {
                 .containsExactly(1);
         assertThat(two.size()).as("the swept ones are gone").isEqualTo(1);
     }
+
+    /** An add that needs more new counters than there is room for changes no counter. */
+    @Test
+    void anAddRefusedForWantOfRoomCountsNothing() {
+        MemoryWindowCounters three = new MemoryWindowCounters(clock, 3);
+        add(three, "a", 60);
+        add(three, "b", 60);
+        assertThatThrownBy(() -> three.add(List.of("a", "c", "d"), new long[] {1, 1, 1}, new long[] {60, 60, 60})
+                        .toCompletableFuture()
+                        .join())
+                .hasMessageContaining("all 3 places hold live counters");
+        assertThat(three.add(List.of("a", "b"), new long[] {0, 0}, new long[] {60, 60})
+                        .toCompletableFuture()
+                        .join())
+                .as("a was not counted by the refused add")
+                .containsExactly(1, 1);
+    }
 }

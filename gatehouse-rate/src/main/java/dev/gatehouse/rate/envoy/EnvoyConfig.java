@@ -54,7 +54,9 @@ public final class EnvoyConfig {
 
     private static final long MAX_UINT32 = 0xFFFF_FFFFL;
 
-    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private final Map<String, Node> domains;
 
@@ -115,13 +117,18 @@ public final class EnvoyConfig {
             String name = file.getKey();
             try {
                 JsonNode root;
-                try {
-                    root = YAML.readTree(file.getValue());
+                try (com.fasterxml.jackson.core.JsonParser parser = YAML.createParser(file.getValue())) {
+                    root = parser.nextToken() == null ? null : YAML.readTree(parser);
+                    if (parser.nextToken() != null) {
+                        throw new IllegalArgumentException("more than one YAML document (one domain per file)");
+                    }
                 } catch (JacksonException e) {
                     throw new IllegalArgumentException(
                             "error loading config file: "
                                     + e.getOriginalMessage().replaceAll("\\s+", " "),
                             e);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("error loading config file: " + e.getMessage(), e);
                 }
                 if (root == null || root.isMissingNode() || root.isNull()) {
                     throw new IllegalArgumentException("config file cannot have empty domain");

@@ -3,7 +3,12 @@ package dev.gatehouse.rate.envoy;
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.core.window.WindowCounters;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -21,8 +26,10 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Counters are kept per domain, entries (a {@code share_threshold} level's pattern in place of the
  * value) and window, not per limit: a request's own limit counts in the configured limit's counter.
- * Unlike envoyproxy/ratelimit's {@code domain_key_value_…} keys, each part is prefixed with its
- * length, so {@code (a_b, c)} and {@code (a, b_c)} never share a counter.
+ * A counter is named by a SHA-256 of its domain and entries, each part prefixed with its length (so
+ * {@code (a_b, c)} and {@code (a, b_c)} never share a counter, unlike envoyproxy/ratelimit's {@code
+ * domain_key_value_…} keys), and its window's start: every counter takes the same few bytes, however
+ * long the entries a client sends, and lives until its window ends.
  */
 public final class EnvoyRateLimits {
 
@@ -35,6 +42,9 @@ public final class EnvoyRateLimits {
 
     /** The remaining count of an unlimited descriptor: the largest unsigned 32-bit number. */
     public static final long UNLIMITED_REMAINING = 0xFFFF_FFFFL;
+
+    /** The most hits one descriptor may add at once: a limit is an unsigned 32-bit number, so more is always over. */
+    public static final long MAX_HITS = 0xFFFF_FFFFL;
 
     /** A request's verdict, or a descriptor's. */
     public enum Code {
@@ -122,6 +132,9 @@ public final class EnvoyRateLimits {
     public CompletionStage<Verdict> shouldRateLimit(String domain, List<Descriptor> descriptors, long hitsAddend) {
         try {
             check(domain, descriptors);
+            if (hitsAddend < 0 || hitsAddend > MAX_HITS) {
+                throw new InvalidRequestException("hits_addend: " + hitsAddend + " (expected: 0 to " + MAX_HITS + ")");
+            }
         } catch (InvalidRequestException e) {
             return CompletableFuture.failedStage(e);
         }
@@ -162,8 +175,11 @@ public final class EnvoyRateLimits {
                     rule));
         }
         long[] hits = counted.stream().mapToLong(Counted::hits).toArray();
-        long[] ttls = counted.stream()
-                .mapToLong(count -> count.rule().unit().seconds())
+        long[] ttls = counted.stream() // until the window ends: the next window is another counter
+                .mapToLong(count -> {
+                    long window = count.rule().unit().seconds();
+                    return window - now % window;
+                })
                 .toArray();
         CompletionStage<long[]> after = counted.isEmpty()
                 ? CompletableFuture.completedFuture(new long[0])
@@ -230,20 +246,30 @@ public final class EnvoyRateLimits {
     }
 
     private static String counterKey(String domain, List<Descriptor.Entry> entries, List<String> values, long window) {
-        StringBuilder key =
-                new StringBuilder(64).append(domain.length()).append(':').append(domain);
-        for (int i = 0; i < entries.size(); i++) {
-            String name = entries.get(i).key();
-            String value = values.get(i);
-            key.append('|')
-                    .append(name.length())
-                    .append(':')
-                    .append(name)
-                    .append(value.length())
-                    .append(':')
-                    .append(value);
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
         }
-        return key.append('|').append(window).toString();
+        part(sha256, domain);
+        for (int i = 0; i < entries.size(); i++) {
+            part(sha256, entries.get(i).key());
+            part(sha256, values.get(i));
+        }
+        byte[] digest = sha256.digest();
+        // 128 bits of it: a collision needs about 2^64 counters
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16)) + ":" + window;
+    }
+
+    /** {@code text} into {@code digest}, after its length: no two sequences of parts hash the same bytes. */
+    private static void part(MessageDigest digest, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        digest.update((byte) (bytes.length >>> 24));
+        digest.update((byte) (bytes.length >>> 16));
+        digest.update((byte) (bytes.length >>> 8));
+        digest.update((byte) bytes.length);
+        digest.update(bytes);
     }
 
     private static void check(String domain, List<Descriptor> descriptors) {
@@ -264,6 +290,13 @@ public final class EnvoyRateLimits {
             if (entries.isEmpty() || entries.size() > MAX_ENTRIES) {
                 throw new InvalidRequestException(
                         "descriptors[" + i + "]: " + entries.size() + " entries (expected: 1 to " + MAX_ENTRIES + ")");
+            }
+            if (descriptor.hitsAddend().isPresent()
+                    && (descriptor.hitsAddend().getAsLong() < 0
+                            || descriptor.hitsAddend().getAsLong() > MAX_HITS)) {
+                throw new InvalidRequestException("descriptors[" + i + "].hits_addend: "
+                        + Long.toUnsignedString(descriptor.hitsAddend().getAsLong()) + " (expected: at most " + MAX_HITS
+                        + ")");
             }
             for (int e = 0; e < entries.size(); e++) {
                 Descriptor.Entry entry = entries.get(e);

@@ -52,6 +52,11 @@ class EnvoyConfigTest {
         assertThatThrownBy(() -> parse("domain: d\ndescriptors:\n  - key: k\n    shadow_mode: yes please\n"))
                 .hasMessageContaining("shadow_mode");
         assertThatThrownBy(() -> parse("domain: [d\n")).hasMessageStartingWith("f.yaml: error loading config file");
+        assertThatThrownBy(() -> parse("domain: d\ndomain: e\n"))
+                .as("a key twice")
+                .hasMessageContaining("Duplicate field 'domain'");
+        assertThatThrownBy(() -> parse("domain: d\n---\ndomain: e\nbogus: 1\n"))
+                .hasMessage("f.yaml: more than one YAML document (one domain per file)");
         Map<String, String> two = new LinkedHashMap<>();
         two.put("a.yaml", "domain: d\n");
         two.put("b.yaml", "domain: d\n");

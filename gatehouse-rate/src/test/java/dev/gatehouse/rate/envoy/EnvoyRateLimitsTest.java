@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.core.window.MemoryWindowCounters;
+import dev.gatehouse.core.window.WindowCounters;
 import dev.gatehouse.rate.envoy.EnvoyRateLimits.Code;
 import dev.gatehouse.rate.envoy.EnvoyRateLimits.Status;
 import dev.gatehouse.testing.ManualClock;
@@ -489,6 +490,58 @@ class EnvoyRateLimitsTest {
         assertThat(ask(limits(MONGO), "mongo_cps", users).responseHeaders())
                 .as("off by default")
                 .isEmpty();
+    }
+
+    /**
+     * However long a client's entries, its counter's name takes the same few bytes (a client cannot
+     * fill the counters' memory with long names), and a counter lives until its window ends.
+     */
+    @Test
+    void aCounterIsNamedInAFewBytesAndLivesUntilItsWindowEnds() {
+        List<String> keys = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Long> ttls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        WindowCounters recording = (names, hits, ttlSeconds) -> {
+            keys.addAll(names);
+            for (long ttl : ttlSeconds) {
+                ttls.add(ttl);
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(new long[names.size()]);
+        };
+        EnvoyRateLimits limits =
+                new EnvoyRateLimits(EnvoyConfig.parse(Map.of("config.yaml", MONGO)), recording, clock, false, false);
+        Descriptor longOne = new Descriptor(
+                Collections.nCopies(32, new Descriptor.Entry("k".repeat(1024), "v".repeat(1024))),
+                Optional.of(new Descriptor.LimitOverride(5, Unit.DAY)),
+                OptionalLong.empty());
+        limits.shouldRateLimit("mongo_cps", List.of(longOne, d("database", "users")), 0)
+                .toCompletableFuture()
+                .join();
+        assertThat(keys).hasSize(2).allSatisfy(key -> assertThat(key.length()).isLessThan(40));
+        assertThat(keys.get(0)).isNotEqualTo(keys.get(1));
+        long now = clock.epochMillis() / 1000;
+        assertThat(ttls).containsExactly(86_400 - now % 86_400, 1L);
+    }
+
+    @Test
+    void hitsPastAnyLimitAreRefusedAndCountsNeverWrap() {
+        EnvoyRateLimits limits = limits(MONGO);
+        Descriptor tooMany = new Descriptor(
+                List.of(new Descriptor.Entry("database", "users")), Optional.empty(), OptionalLong.of(1L << 32));
+        assertThatThrownBy(() -> limits.shouldRateLimit("mongo_cps", List.of(tooMany), 0)
+                        .toCompletableFuture()
+                        .join())
+                .hasMessageContaining("descriptors[0].hits_addend: 4294967296");
+        assertThatThrownBy(() -> limits.shouldRateLimit("mongo_cps", List.of(d("database", "users")), 1L << 32)
+                        .toCompletableFuture()
+                        .join())
+                .hasMessageContaining("hits_addend: 4294967296");
+        Descriptor most = new Descriptor(
+                List.of(new Descriptor.Entry("database", "users")),
+                Optional.empty(),
+                OptionalLong.of(EnvoyRateLimits.MAX_HITS));
+        for (int i = 0; i < 3; i++) {
+            assertThat(ask(limits, "mongo_cps", most).overall()).isEqualTo(Code.OVER_LIMIT);
+        }
     }
 
     @Test

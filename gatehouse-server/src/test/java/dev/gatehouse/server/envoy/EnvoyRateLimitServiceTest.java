@@ -11,6 +11,7 @@ import dev.gatehouse.envoy.wire.rls.RateLimitResponse;
 import dev.gatehouse.envoy.wire.type.RateLimitUnit;
 import dev.gatehouse.http.StoreSettings;
 import dev.gatehouse.http.settings.Setting;
+import dev.gatehouse.server.Http2Connection;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.RequiredServices;
@@ -24,6 +25,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -33,6 +35,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -368,6 +371,46 @@ class EnvoyRateLimitServiceTest {
                     .isInstanceOfSatisfying(
                             StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+            // a small compressed message that inflates past the bound
+            RateLimitRequest inflating = request("rl", descriptor("a", "b")).toBuilder()
+                    .addDescriptors(descriptor("pad", "z".repeat(1000)))
+                    .addDescriptors(descriptor("pad", "y".repeat(1000)))
+                    .build();
+            RateLimitRequest.Builder bomb = inflating.toBuilder();
+            for (int i = 0; i < 80; i++) { // 80 KB inflated, a few hundred bytes sent
+                bomb.addDescriptors(descriptor("pad", "x".repeat(1000)));
+            }
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(
+                            channel,
+                            SHOULD_RATE_LIMIT,
+                            CallOptions.DEFAULT.withCompression("gzip").withDeadlineAfter(10, TimeUnit.SECONDS),
+                            bomb.build()))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+            // a grpc-timeout that is no duration: the stream is reset, nothing is logged
+            try (Http2Connection h2 =
+                    Http2Connection.open(server.server().envoyPort().orElseThrow())) {
+                h2.send(h2.headers(
+                        1,
+                        new DefaultHttp2Headers()
+                                .method("POST")
+                                .scheme("http")
+                                .authority("127.0.0.1")
+                                .path("/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit")
+                                .add("content-type", "application/grpc")
+                                .add("te", "trailers")
+                                .add("grpc-timeout", "bogus"),
+                        true));
+                for (int i = 0; i < 10; i++) {
+                    Optional<Http2Connection.Frame> frame = h2.read();
+                    if (frame.isEmpty()
+                            || frame.get().type() == Http2Connection.RST_STREAM
+                            || frame.get().type() == Http2Connection.GOAWAY) {
+                        break;
+                    }
+                }
+            }
             // HTTP/1.1 on the gRPC port, and a client that connects and says nothing
             try (RawConnection http1 =
                     RawConnection.open(server.server().envoyPort().orElseThrow())) {

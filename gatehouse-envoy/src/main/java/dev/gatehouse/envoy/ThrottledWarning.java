@@ -1,0 +1,33 @@
+package dev.gatehouse.envoy;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+
+/**
+ * A warning logged at most once per interval, with how many times it happened meanwhile: a condition
+ * every call meets (a store that does not answer) says so without a line per call.
+ */
+final class ThrottledWarning {
+
+    private final Logger log;
+    private final String message;
+    private final long intervalMillis;
+    private final AtomicLong nextMillis = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong suppressed = new AtomicLong();
+
+    ThrottledWarning(Logger log, String message, long intervalMillis) {
+        this.log = log;
+        this.message = message;
+        this.intervalMillis = intervalMillis;
+    }
+
+    void warn(Throwable cause) {
+        long now = System.currentTimeMillis();
+        long next = nextMillis.get();
+        if (now >= next && nextMillis.compareAndSet(next, now + intervalMillis)) {
+            log.warn("{}: {} ({} more since the last such line)", message, cause.toString(), suppressed.getAndSet(0));
+        } else {
+            suppressed.incrementAndGet();
+        }
+    }
+}
