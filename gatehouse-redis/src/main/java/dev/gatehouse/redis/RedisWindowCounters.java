@@ -19,14 +19,16 @@ import java.util.concurrent.CompletionStage;
 final class RedisWindowCounters implements WindowCounters {
 
     /*
-     * A count stops at 2^52 (MemoryWindowCounters.SATURATED), past every limit: the script answers it
-     * without adding, so INCRBY never overflows and Lua's doubles stay exact (hits are at most 2^32).
+     * A count stops at 2^52 (MemoryWindowCounters.SATURATED), past every limit: the script sets it
+     * there (keeping its expiry) instead of adding, so INCRBY never overflows and Lua's doubles stay
+     * exact (hits are at most 2^32). KEEPTTL needs Redis 6.
      */
     private static final LuaScript ADD = new LuaScript("""
             local saturated = 4503599627370496
             local current = tonumber(redis.call('GET', KEYS[1]) or '0')
             local after
             if current + tonumber(ARGV[1]) >= saturated then
+              redis.call('SET', KEYS[1], '4503599627370496', 'KEEPTTL')
               after = saturated
             else
               after = redis.call('INCRBY', KEYS[1], ARGV[1])
