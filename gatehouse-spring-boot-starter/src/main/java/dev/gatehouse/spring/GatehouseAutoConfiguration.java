@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -34,6 +35,7 @@ import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
@@ -45,8 +47,10 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * Redis ({@link GatehouseRedisConfiguration}) the limits and spent challenges are shared between
  * instances; with Micrometer the verdicts are counted in the application's registry ({@link
  * GatehouseMetersConfiguration}); with the actuator, {@code /actuator/health} shows the gate ({@link
- * GatehouseHealthConfiguration}). A {@link NanoClock} bean, when there is one, is the clock of the
- * limits kept in the process, the breaker and the adaptive limit (a manual one in tests).
+ * GatehouseHealthConfiguration}). Beans Gatehouse takes from the application go by name, never by
+ * type alone: {@code gatehouseBreaker}, {@code gatehouseAdaptive}, {@code gatehouseClock} (the clock
+ * of the in-process limits, the breaker and the adaptive limit: a manual one in tests). The actuator's
+ * endpoints and the paths of {@code gatehouse.exclude} are not judged.
  */
 @AutoConfiguration(
         afterName = {
@@ -61,6 +65,14 @@ public class GatehouseAutoConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatehouseAutoConfiguration.class);
 
+    /** The names of Gatehouse's own beans: an application's bean of the same type under another name is left alone. */
+    static final String BREAKER = "gatehouseBreaker";
+
+    static final String ADAPTIVE = "gatehouseAdaptive";
+    static final String CLOCK = "gatehouseClock";
+    static final String SHARED_LIMITER = "gatehouseSharedLimiter";
+    static final String SHARED_NONCES = "gatehouseSharedNonces";
+
     /** The most spent challenges the in-process record keeps (each lives until its challenge expires). */
     static final int MAX_SPENT_CHALLENGES = 1_000_000;
 
@@ -72,18 +84,20 @@ public class GatehouseAutoConfiguration {
     }
 
     /** The breaker in front of the application, when {@code gatehouse.breaker.enabled}. */
-    @Bean
-    @ConditionalOnMissingBean
+    @Bean(BREAKER)
+    @ConditionalOnMissingBean(name = BREAKER)
     @ConditionalOnProperty(prefix = "gatehouse.breaker", name = "enabled", havingValue = "true")
-    public CircuitBreaker gatehouseBreaker(GatehouseProperties properties, ObjectProvider<NanoClock> clock) {
+    public CircuitBreaker gatehouseBreaker(
+            GatehouseProperties properties, @Qualifier(CLOCK) ObjectProvider<NanoClock> clock) {
         return CircuitBreaker.create(properties.breaker().spec(clock.getIfAvailable(NanoClock::system)));
     }
 
     /** The adaptive limit on work in flight, when {@code gatehouse.adaptive.enabled}. */
-    @Bean
-    @ConditionalOnMissingBean
+    @Bean(ADAPTIVE)
+    @ConditionalOnMissingBean(name = ADAPTIVE)
     @ConditionalOnProperty(prefix = "gatehouse.adaptive", name = "enabled", havingValue = "true")
-    public AdaptiveLimiter gatehouseAdaptive(GatehouseProperties properties, ObjectProvider<NanoClock> clock) {
+    public AdaptiveLimiter gatehouseAdaptive(
+            GatehouseProperties properties, @Qualifier(CLOCK) ObjectProvider<NanoClock> clock) {
         return AdaptiveLimiter.create(properties.adaptive().spec().withClock(clock.getIfAvailable(NanoClock::system)));
     }
 
@@ -93,11 +107,12 @@ public class GatehouseAutoConfiguration {
     public AdmissionGate gatehouseGate(
             GatehouseProperties properties,
             KeyExtractor keys,
-            ObjectProvider<CircuitBreaker> breaker,
-            ObjectProvider<AdaptiveLimiter> adaptive,
-            ObjectProvider<KeyedRateLimiter> sharedLimiter,
+            @Qualifier(BREAKER) ObjectProvider<CircuitBreaker> breaker,
+            @Qualifier(ADAPTIVE) ObjectProvider<AdaptiveLimiter> adaptive,
+            @Qualifier(SHARED_LIMITER) ObjectProvider<KeyedRateLimiter> sharedLimiter,
             ObjectProvider<AdmissionGate.Listener> listeners,
-            ObjectProvider<NanoClock> clock) {
+            @Qualifier(CLOCK) ObjectProvider<NanoClock> clock,
+            Environment environment) {
         AdmissionGate.Builder gate = AdmissionGate.builder().keys(keys).storeTimeout(properties.storeTimeout());
         List<GatehouseProperties.Limit> limits = properties.limits();
         for (int i = 0; i < limits.size(); i++) {
@@ -111,6 +126,12 @@ public class GatehouseAutoConfiguration {
             }
         }
         clock.ifAvailable(gate::clock);
+        // the actuator's endpoints are never judged: a health check's 503 while Redis is down must
+        // not open the breaker in front of the whole application
+        gate.exclude(managementBasePath(environment) + "/");
+        for (int i = 0; i < properties.exclude().size(); i++) {
+            gate.exclude(GatehouseProperties.prefixOf(properties.exclude().get(i), "gatehouse.exclude[" + i + "]"));
+        }
         breaker.ifAvailable(gate::breaker);
         adaptive.ifAvailable(gate::adaptive);
         sharedLimiter.ifAvailable(gate::limiter);
@@ -139,7 +160,7 @@ public class GatehouseAutoConfiguration {
     @Conditional(OnProofOfWork.class)
     public FilterRegistrationBean<ProofOfWorkFilter> gatehouseProofOfWorkFilter(
             GatehouseProperties properties,
-            ObjectProvider<NonceStore> sharedNonces,
+            @Qualifier(SHARED_NONCES) ObjectProvider<NonceStore> sharedNonces,
             ObjectProvider<ProofOfWorkFilter.Listener> listener) {
         GatehouseProperties.ProofOfWork settings = properties.proofOfWork();
         List<String> prefixes = protectedPrefixes(settings.protect());
@@ -164,6 +185,12 @@ public class GatehouseAutoConfiguration {
         @Override
         public void verified(boolean accepted) {}
     };
+
+    private static String managementBasePath(Environment environment) {
+        String base = environment.getProperty("management.endpoints.web.base-path", "/actuator");
+        String trimmed = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        return trimmed.startsWith("/") ? trimmed : "/" + trimmed;
+    }
 
     private static List<String> protectedPrefixes(List<String> paths) {
         Set<String> prefixes = new LinkedHashSet<>();

@@ -2,6 +2,7 @@ package dev.gatehouse.spring;
 
 import dev.gatehouse.core.breaker.CircuitBreaker;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -20,7 +21,8 @@ class GatehouseHealthConfiguration {
 
     @Bean
     HealthIndicator gatehouseHealthIndicator(
-            ObjectProvider<GatehouseRedisConfiguration.StoreProbe> redis, ObjectProvider<CircuitBreaker> breaker) {
+            ObjectProvider<GatehouseRedisConfiguration.StoreProbe> redis,
+            @Qualifier(GatehouseAutoConfiguration.BREAKER) ObjectProvider<CircuitBreaker> breaker) {
         return () -> {
             Health.Builder health = Health.up();
             GatehouseRedisConfiguration.StoreProbe store = redis.getIfAvailable();

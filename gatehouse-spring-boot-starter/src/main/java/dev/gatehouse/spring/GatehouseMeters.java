@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The gate's verdicts in the application's Micrometer registry, under the names the gateway exports:
  * {@code gatehouse.requests} by {@code policy} and {@code outcome} ({@code admitted}, {@code
- * rate_limited}, {@code breaker_open}, {@code shed}, {@code store_unavailable}); {@code
+ * rate_limited}, {@code breaker_open}, {@code shed}, {@code store_unavailable}; policy {@code none}: a
+ * path under no limit); {@code
  * gatehouse.challenge.issued} and {@code gatehouse.challenge.verified} by {@code outcome}; and, when
  * configured, {@code gatehouse.breaker.state} (0 closed, 1 open, 2 half-open) and {@code
  * gatehouse.adaptive.limit}/{@code gatehouse.adaptive.inflight}.
@@ -39,7 +40,7 @@ final class GatehouseMeters implements AdmissionGate.Listener, ProofOfWorkFilter
                         policy + '\u0000' + outcome.name(),
                         key -> Counter.builder("gatehouse.requests")
                                 .description("Requests judged by the gate, by policy and outcome")
-                                .tag("policy", policy)
+                                .tag("policy", policy.isEmpty() ? "none" : policy)
                                 .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
                                 .register(registry))
                 .increment();

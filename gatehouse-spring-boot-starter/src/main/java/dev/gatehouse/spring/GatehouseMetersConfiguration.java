@@ -5,6 +5,7 @@ import dev.gatehouse.core.breaker.CircuitBreaker;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
@@ -18,7 +19,9 @@ class GatehouseMetersConfiguration {
 
     @Bean
     GatehouseMeters gatehouseMeters(
-            MeterRegistry registry, ObjectProvider<CircuitBreaker> breaker, ObjectProvider<AdaptiveLimiter> adaptive) {
+            MeterRegistry registry,
+            @Qualifier(GatehouseAutoConfiguration.BREAKER) ObjectProvider<CircuitBreaker> breaker,
+            @Qualifier(GatehouseAutoConfiguration.ADAPTIVE) ObjectProvider<AdaptiveLimiter> adaptive) {
         breaker.ifAvailable(calls -> Gauge.builder("gatehouse.breaker.state", () -> switch (calls.state()) {
                     case OPEN, FORCED_OPEN -> 1;
                     case HALF_OPEN -> 2;

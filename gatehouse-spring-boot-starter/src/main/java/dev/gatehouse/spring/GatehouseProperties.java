@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param enabled whether the starter installs its filters (default true)
  * @param key whose request it is, for every limit without its own {@code key}
  * @param limits limits per path and client key; of several paths a request is under, the longest applies
+ * @param exclude paths no limit, breaker or adaptive limit judges (the actuator's are never judged)
  * @param breaker the circuit breaker in front of the application
  * @param adaptive the adaptive limit on the application's work in flight
  * @param proofOfWork paths whose requests must carry a solved challenge
@@ -34,6 +35,7 @@ public record GatehouseProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue Key key,
         @DefaultValue List<Limit> limits,
+        @DefaultValue List<String> exclude,
         @DefaultValue Breaker breaker,
         @DefaultValue Adaptive adaptive,
         @DefaultValue ProofOfWork proofOfWork,
@@ -256,11 +258,19 @@ public record GatehouseProperties(
             @DefaultValue List<String> protect,
             @DefaultValue("16") int difficulty,
             @Nullable String secret,
-            @DefaultValue("5m") Duration challengeTtl) {}
+            @DefaultValue("5m") Duration challengeTtl) {
+
+        @Override
+        public String toString() { // never the secret
+            return "ProofOfWork[protect=" + protect + ", difficulty=" + difficulty + ", secret="
+                    + (secret == null ? "(none)" : "(set)") + ", challengeTtl=" + challengeTtl + "]";
+        }
+    }
 
     /**
      * Where limits and spent challenges live. With {@code url} set, or Spring Data Redis configured
-     * ({@code spring.data.redis.*}) and {@code enabled} not false, in Redis: shared by every instance.
+     * ({@code spring.data.redis.url}, {@code .host} or {@code .cluster.nodes} set) and {@code enabled}
+     * not false, in Redis: shared by every instance.
      *
      * @param enabled false keeps the state in the process even when Spring Data Redis is configured
      * @param url a {@code redis://} URI of Gatehouse's own connection
@@ -271,5 +281,12 @@ public record GatehouseProperties(
             @DefaultValue("true") boolean enabled,
             @Nullable String url,
             @DefaultValue("gatehouse:") String keyPrefix,
-            @DefaultValue("500ms") Duration commandTimeout) {}
+            @DefaultValue("500ms") Duration commandTimeout) {
+
+        @Override
+        public String toString() { // never the URL: it may hold a password
+            return "Redis[enabled=" + enabled + ", url=" + (url == null ? "(none)" : "(set)") + ", keyPrefix="
+                    + keyPrefix + ", commandTimeout=" + commandTimeout + "]";
+        }
+    }
 }

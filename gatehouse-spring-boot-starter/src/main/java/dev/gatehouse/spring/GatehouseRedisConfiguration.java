@@ -11,17 +11,21 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Limits and spent challenges in Redis, shared by every instance of the application: on Gatehouse's
  * own connection ({@code gatehouse-redis}, on Lettuce) to {@code gatehouse.redis.url}, or to the Redis
- * Spring Data Redis is configured for ({@code spring.data.redis.*}: standalone or cluster, with its
- * user, password and database). {@code gatehouse.redis.enabled: false} keeps the state in the process.
+ * Spring Data Redis is configured for ({@code spring.data.redis.url} as it is, {@code rediss://}
+ * included; or its host or cluster nodes with their user, password, database and {@code
+ * ssl.enabled}). A TLS setup with its own trust store (an SSL bundle) takes the JVM's trust store
+ * here. {@code gatehouse.redis.enabled: false} keeps the state in the process.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(RedisBackend.class)
@@ -31,9 +35,13 @@ class GatehouseRedisConfiguration {
 
     /** Gatehouse's connection to Redis, closed with the application. */
     @Bean(destroyMethod = "close")
-    RedisBackend gatehouseRedis(GatehouseProperties properties, ObjectProvider<ConnectionDetailsUri> springData) {
+    RedisBackend gatehouseRedis(
+            GatehouseProperties properties, ObjectProvider<ConnectionDetailsUri> springData, Environment environment) {
         GatehouseProperties.Redis redis = properties.redis();
         String url = redis.url();
+        if (url == null || url.isBlank()) { // Spring Data's URL as it is: rediss:// keeps its TLS
+            url = environment.getProperty("spring.data.redis.url");
+        }
         if (url != null && !url.isBlank()) {
             return RedisBackend.connect(url, redis.commandTimeout());
         }
@@ -49,13 +57,13 @@ class GatehouseRedisConfiguration {
     }
 
     /** The limits, kept under {@code <key-prefix>limits:}. */
-    @Bean
+    @Bean(GatehouseAutoConfiguration.SHARED_LIMITER)
     KeyedRateLimiter gatehouseSharedLimiter(RedisBackend redis, GatehouseProperties properties) {
         return redis.rateLimiter(properties.redis().keyPrefix() + "limits:");
     }
 
     /** The spent challenges, kept under {@code <key-prefix>pow:}. */
-    @Bean
+    @Bean(GatehouseAutoConfiguration.SHARED_NONCES)
     NonceStore gatehouseSharedNonces(RedisBackend redis, GatehouseProperties properties) {
         return redis.nonceStore(properties.redis().keyPrefix() + "pow:");
     }
@@ -89,12 +97,13 @@ class GatehouseRedisConfiguration {
     static class SpringDataRedis {
         @Bean
         @ConditionalOnBean(type = SPRING_DATA_DETAILS)
-        ConnectionDetailsUri gatehouseSpringDataRedisUri(DataRedisConnectionDetails details) {
-            return () -> uris(details);
+        ConnectionDetailsUri gatehouseSpringDataRedisUri(DataRedisConnectionDetails details, Environment environment) {
+            boolean ssl = environment.getProperty("spring.data.redis.ssl.enabled", Boolean.class, false);
+            return () -> uris(details, ssl);
         }
 
-        static List<String> uris(DataRedisConnectionDetails details) {
-            String scheme = details.getSslBundle() == null ? "redis://" : "rediss://";
+        static List<String> uris(DataRedisConnectionDetails details, boolean sslEnabled) {
+            String scheme = details.getSslBundle() == null && !sslEnabled ? "redis://" : "rediss://";
             String credentials = credentials(details.getUsername(), details.getPassword());
             DataRedisConnectionDetails.Cluster cluster = details.getCluster();
             if (cluster != null) {
@@ -130,16 +139,23 @@ class GatehouseRedisConfiguration {
         }
     }
 
-    /** Redis is wanted: Gatehouse's own URL is set, or Spring Data Redis is configured. */
+    /** Redis is wanted: Gatehouse's own URL is set, or Spring Data Redis's address is. */
     static final class OnRedis extends AnyNestedCondition {
         OnRedis() {
             super(ConfigurationPhase.REGISTER_BEAN);
         }
 
-        @ConditionalOnProperty(prefix = "gatehouse.redis", name = "url")
+        @ConditionalOnExpression("!'${gatehouse.redis.url:}'.isBlank()")
         static final class OwnUrl {}
 
-        @ConditionalOnBean(type = SPRING_DATA_DETAILS)
-        static final class SpringData {}
+        // set explicitly: Spring Data Redis on the class path alone means localhost:6379, which may be no Redis at all
+        @ConditionalOnProperty(prefix = "spring.data.redis", name = "url")
+        static final class SpringDataUrl {}
+
+        @ConditionalOnProperty(prefix = "spring.data.redis", name = "host")
+        static final class SpringDataHost {}
+
+        @ConditionalOnProperty(prefix = "spring.data.redis.cluster", name = "nodes")
+        static final class SpringDataCluster {}
     }
 }

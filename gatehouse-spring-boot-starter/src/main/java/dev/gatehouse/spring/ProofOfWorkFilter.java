@@ -1,5 +1,6 @@
 package dev.gatehouse.spring;
 
+import dev.gatehouse.core.gate.AdmissionGate;
 import dev.gatehouse.proof.pow.Challenge;
 import dev.gatehouse.proof.pow.PowVerdict;
 import dev.gatehouse.proof.pow.ProofOfWork;
@@ -53,6 +54,7 @@ final class ProofOfWorkFilter implements Filter {
             throws IOException, ServletException {
         if (!(request instanceof HttpServletRequest http)
                 || !(response instanceof HttpServletResponse answer)
+                || "OPTIONS".equals(http.getMethod()) // a CORS preflight carries no proof; its request will
                 || !isProtected(GatehouseFilter.pathWithin(http))) {
             chain.doFilter(request, response);
             return;
@@ -86,7 +88,7 @@ final class ProofOfWorkFilter implements Filter {
 
     private boolean isProtected(String path) {
         for (String prefix : prefixes) {
-            if (path.startsWith(prefix)) {
+            if (AdmissionGate.covers(prefix, path)) {
                 return true;
             }
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.core.breaker.CircuitBreaker;
+import dev.gatehouse.core.breaker.CircuitBreakerSpec;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.proof.pow.Challenge;
 import dev.gatehouse.proof.pow.PowAlgorithm;
@@ -85,9 +86,18 @@ class GatehouseStarterTest {
     static class ManualTime {
         static final ManualClock CLOCK = new ManualClock();
 
-        @Bean
+        @Bean("gatehouseClock")
         NanoClock clock() {
             return CLOCK;
+        }
+
+        /** The application's own breaker (its payment client's, say): Gatehouse leaves it alone. */
+        @Bean
+        CircuitBreaker paymentsBreaker() {
+            CircuitBreaker payments =
+                    CircuitBreaker.create(CircuitBreakerSpec.builder().build());
+            payments.forceOpen();
+            return payments;
         }
     }
 
@@ -104,11 +114,15 @@ class GatehouseStarterTest {
             assertThat(open.body()).isEqualTo("service temporarily unavailable\n");
             assertThat(open.headers().firstValue("Retry-After")).hasValue("30");
             assertThat(shop.get("/api/items").statusCode()).isEqualTo(503); // in front of everything
+            assertThat(shop.get("/actuator/health/gatehouse").statusCode())
+                    .as("but the actuator: never judged")
+                    .isEqualTo(200);
 
             ManualTime.CLOCK.advance(Duration.ofSeconds(30));
             assertThat(shop.get("/inventory").statusCode()).isEqualTo(200); // the probe
             assertThat(shop.get("/inventory").statusCode()).isEqualTo(200);
-            assertThat(shop.bean(CircuitBreaker.class).state()).isEqualTo(CircuitBreaker.State.CLOSED);
+            assertThat(shop.bean("gatehouseBreaker", CircuitBreaker.class).state())
+                    .isEqualTo(CircuitBreaker.State.CLOSED);
         }
     }
 
@@ -135,8 +149,9 @@ class GatehouseStarterTest {
             HttpResponse<String> forged =
                     shop.post("/signup", "X-Gatehouse-Pow-Id", id + "x", "X-Gatehouse-Pow-Nonce", "zz");
             assertThat(forged.statusCode()).isEqualTo(428);
-            // other paths ask for nothing
+            // other paths ask for nothing, nor does a CORS preflight
             assertThat(shop.get("/inventory").statusCode()).isEqualTo(200);
+            assertThat(shop.options("/signup").statusCode()).isNotEqualTo(428);
         }
     }
 
@@ -173,7 +188,10 @@ class GatehouseStarterTest {
 
     @Test
     void theVerdictsAreInTheApplicationsMetricsAndTheGateInItsHealth() throws Exception {
-        try (RunningShop shop = RunningShop.inMemory()) {
+        // Spring Data Redis is on the tests' class path, but no spring.data.redis address is set: memory
+        // (gatehouse.redis.url blank: CI's GATEHOUSE_REDIS_URL would set it, as environment variables do)
+        try (RunningShop shop =
+                RunningShop.start(List.of("management.health.redis.enabled=false", "gatehouse.redis.url="))) {
             for (int i = 0; i < 6; i++) {
                 shop.get("/api/items", "X-Forwarded-For", "203.0.113.9");
             }

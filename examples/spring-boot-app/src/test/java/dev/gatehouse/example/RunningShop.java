@@ -38,12 +38,19 @@ final class RunningShop implements AutoCloseable {
         return start(List.of("gatehouse.redis.enabled=false", "management.health.redis.enabled=false"), beans);
     }
 
-    <T> T bean(Class<T> type) {
-        return context.getBean(type);
+    <T> T bean(String name, Class<T> type) {
+        return context.getBean(name, type);
     }
 
     HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(uri(path)).GET(), headers);
+    }
+
+    HttpResponse<String> options(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri(path))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://shop.example")
+                .header("Access-Control-Request-Method", "POST"));
     }
 
     HttpResponse<String> post(String path, String... headers) throws IOException, InterruptedException {

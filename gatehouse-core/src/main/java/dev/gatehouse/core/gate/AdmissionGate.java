@@ -101,9 +101,17 @@ public final class AdmissionGate {
     private final long storeTimeoutNanos;
     private final boolean failOpen;
     private final Listener listener;
+    private final List<String> exclusions;
 
     private AdmissionGate(Builder builder, KeyedRateLimiter limiter) {
         this.rules = builder.rules.stream()
+                .map(
+                        rule -> { // a limit's own keys fall back to the gate's, then the address
+                            KeyExtractor own = rule.keys();
+                            return own == null
+                                    ? rule
+                                    : new Rule(rule.prefix(), rule.name(), rule.spec(), own.orElse(builder.keys));
+                        })
                 .sorted(Comparator.comparingInt((Rule rule) -> rule.prefix().length())
                         .reversed())
                 .toList();
@@ -115,6 +123,7 @@ public final class AdmissionGate {
         this.storeTimeoutNanos = builder.storeTimeout.toNanos();
         this.failOpen = builder.failOpen;
         this.listener = builder.listener;
+        this.exclusions = List.copyOf(builder.exclusions);
     }
 
     /** A builder of a gate; without a limit or a breaker, the gate lets everything through. */
@@ -127,6 +136,12 @@ public final class AdmissionGate {
      * the server read it): completes once the limits' store answered, within the store timeout.
      */
     public CompletionStage<Verdict> judge(String path, RequestFacts request) {
+        for (String excluded : exclusions) {
+            if (covers(excluded, path)) { // not judged at all: no limit, breaker, adaptive limit or listener
+                return CompletableFuture.completedFuture(
+                        new Pass(Map.of(), new Call(null, 0, null, 0, clock, () -> {})));
+            }
+        }
         Optional<Rule> rule = rule(path);
         if (rule.isEmpty()) {
             return CompletableFuture.completedFuture(pastTheLimits("", new LinkedHashMap<>(), () -> {}));
@@ -147,7 +162,7 @@ public final class AdmissionGate {
                 return pastTheLimits(limit.name(), headers, () -> {});
             }
             headers.put("Retry-After", "1");
-            listener.judged(limit.name(), Outcome.STORE_UNAVAILABLE);
+            heard(limit.name(), Outcome.STORE_UNAVAILABLE);
             return new Refuse(503, STORE_UNAVAILABLE, headers);
         }
         headers.put("RateLimit-Policy", RateLimitFields.policy(limit.name(), limit.spec()));
@@ -157,7 +172,7 @@ public final class AdmissionGate {
             if (retry > 0) {
                 headers.put("Retry-After", Long.toString(retry));
             }
-            listener.judged(limit.name(), Outcome.RATE_LIMITED);
+            heard(limit.name(), Outcome.RATE_LIMITED);
             return new Refuse(429, RATE_LIMITED, headers);
         }
         Runnable release = limit.spec() instanceof ConcurrencySpec
@@ -174,7 +189,7 @@ public final class AdmissionGate {
             release.run();
             long wait = calls.metrics().nanosUntilProbe();
             headers.put("Retry-After", Long.toString(Math.max(1, RateLimitFields.ceilSeconds(wait))));
-            listener.judged(policy, Outcome.BREAKER_OPEN);
+            heard(policy, Outcome.BREAKER_OPEN);
             return new Refuse(503, BREAKER_OPEN, headers);
         }
         AdaptiveLimiter work = adaptive;
@@ -185,16 +200,38 @@ public final class AdmissionGate {
                 calls.release(permit);
             }
             headers.put("Retry-After", "1");
-            listener.judged(policy, Outcome.SHED);
+            heard(policy, Outcome.SHED);
             return new Refuse(503, BREAKER_OPEN, headers);
         }
-        listener.judged(policy, Outcome.ADMITTED);
+        heard(policy, Outcome.ADMITTED);
         return new Pass(headers, new Call(calls, permit, work, slot, clock, release));
+    }
+
+    /** Tells the listener; one that throws changes no verdict and leaks no permit. */
+    private void heard(String policy, Outcome outcome) {
+        try {
+            listener.judged(policy, outcome);
+        } catch (RuntimeException e) {
+            // a metrics listener's bug: the verdict stands, and its permits are the call's to give back
+        }
+    }
+
+    /**
+     * Whether {@code prefix} covers {@code path}: the path starts with it, or, for a prefix ending in
+     * {@code /}, is the prefix without that slash ({@code /api/} covers {@code /api}, as {@code
+     * /api/**} does in Spring and Ant patterns).
+     */
+    public static boolean covers(String prefix, String path) {
+        return path.startsWith(prefix)
+                || (prefix.length() > 1
+                        && prefix.endsWith("/")
+                        && path.length() == prefix.length() - 1
+                        && prefix.startsWith(path));
     }
 
     private Optional<Rule> rule(String path) {
         for (Rule rule : rules) {
-            if (path.startsWith(rule.prefix())) {
+            if (covers(rule.prefix(), path)) {
                 return Optional.of(rule);
             }
         }
@@ -294,8 +331,23 @@ public final class AdmissionGate {
         private Duration storeTimeout = Duration.ofSeconds(1);
         private boolean failOpen;
         private Listener listener = (policy, outcome) -> {};
+        private final List<String> exclusions = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Leaves the paths under {@code prefix} alone: no limit, breaker or adaptive limit judges
+         * them, nor do their answers feed the breaker (health and metrics endpoints, whose 503 while
+         * a store is down must not open the breaker in front of everything).
+         */
+        public Builder exclude(String prefix) {
+            Require.given("prefix", prefix, "a path prefix");
+            if (!prefix.startsWith("/")) {
+                throw new IllegalArgumentException("prefix: \"" + prefix + "\" (expected: a path, /...)");
+            }
+            exclusions.add(prefix);
+            return this;
+        }
 
         /** Limits every path by {@code spec}, under the policy {@code name} (as {@code RateLimit} names it). */
         public Builder limit(String name, LimitSpec spec) {

@@ -2,7 +2,9 @@ package dev.gatehouse.core.window;
 
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.time.WallClock;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,14 +37,16 @@ public final class MemoryWindowCounters implements WindowCounters {
     @Override
     public CompletionStage<long[]> add(List<String> keys, long[] hits, long[] ttlSeconds) {
         long now = clock.epochMillis() / 1000;
-        int missing = 0;
+        Set<String> missing = new HashSet<>();
         for (String key : keys) {
             Counter counter = counters.get(key);
             if (counter == null || counter.expiresAtSecond() <= now) {
-                missing++;
+                missing.add(key); // a key twice in one add takes one place
             }
         }
-        if (missing > 0 && counters.size() + missing > maxCounters && !sweep(now, missing)) {
+        // checked before any add, so a refused add counts nothing; concurrent adds may pass the bound
+        // by what they add at once (a few counters), never by more
+        if (!missing.isEmpty() && counters.size() + missing.size() > maxCounters && !sweep(now, missing.size())) {
             return CompletableFuture.failedStage(
                     new IllegalStateException("window counters: all " + maxCounters + " places hold live counters"));
         }

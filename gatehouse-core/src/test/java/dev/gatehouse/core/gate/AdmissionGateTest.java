@@ -199,6 +199,48 @@ class AdmissionGateTest {
         assertThat(judge(gate, "/api/x", "192.0.2.2")).as("by address").isInstanceOf(AdmissionGate.Pass.class);
     }
 
+    /**
+     * An excluded path is not judged (no limit, no breaker); a prefix ending in / covers the path
+     * without it; a limit's own keys that find nothing fall back to the gate's keys; a listener
+     * that throws changes no verdict and leaks no permit.
+     */
+    @Test
+    void exclusionsPrefixesFallbacksAndAThrowingListener() {
+        CircuitBreaker breaker = CircuitBreaker.create(
+                CircuitBreakerSpec.builder().consecutiveFailures(1).clock(clock).build());
+        AdmissionGate gate = AdmissionGate.builder()
+                .limit(
+                        "/signup/",
+                        "signup",
+                        LimitSpec.fixedWindow(1, Duration.ofMinutes(1)),
+                        KeyExtractor.header("X-User"))
+                .keys(KeyExtractor.of(request -> "gate-key"))
+                .breaker(breaker)
+                .exclude("/actuator/")
+                .listener((policy, outcome) -> {
+                    throw new IllegalStateException("a metrics bug");
+                })
+                .clock(clock)
+                .build();
+        assertThat(judge(gate, "/signup", "192.0.2.1"))
+                .as("/signup/ covers /signup")
+                .isInstanceOf(AdmissionGate.Pass.class);
+        assertThat(judge(gate, "/signup/x", "192.0.2.2"))
+                .as("no X-User: the gate's key, the same for both")
+                .isInstanceOf(AdmissionGate.Refuse.class);
+        assertThat(judge(gate, "/signupx", "192.0.2.3")).as("not covered").isInstanceOf(AdmissionGate.Pass.class);
+        ((AdmissionGate.Pass) judge(gate, "/other", "c")).call().answered(500); // opens the breaker
+        assertThat(judge(gate, "/other", "c")).isInstanceOf(AdmissionGate.Refuse.class);
+        AdmissionGate.Verdict health = judge(gate, "/actuator/health", "c");
+        assertThat(health).as("excluded: not even the open breaker").isInstanceOf(AdmissionGate.Pass.class);
+        ((AdmissionGate.Pass) health).call().answered(503);
+        assertThat(judge(gate, "/actuator", "c")).isInstanceOf(AdmissionGate.Pass.class);
+        assertThat(judge(gate, "/actuatorx", "c")).isInstanceOf(AdmissionGate.Refuse.class);
+        assertThat(breaker.metrics().calls())
+                .as("the excluded answers fed nothing")
+                .isLessThanOrEqualTo(1);
+    }
+
     /** The listener hears every verdict once, with the policy that judged it (empty: no limit) and why. */
     @Test
     void theListenerHearsEveryVerdictWithItsPolicyAndOutcome() {

@@ -58,5 +58,10 @@ class MemoryWindowCountersTest extends WindowCountersContract {
                         .join())
                 .as("a was not counted by the refused add")
                 .containsExactly(1, 1);
+        assertThat(three.add(List.of("c", "c"), new long[] {1, 1}, new long[] {60, 60})
+                        .toCompletableFuture()
+                        .join())
+                .as("a key twice takes one place")
+                .containsExactly(1, 2);
     }
 }

@@ -28,7 +28,7 @@ import java.util.concurrent.CompletionStage;
  * value) and window, not per limit: a request's own limit counts in the configured limit's counter.
  * A counter is named by a SHA-256 of its domain and entries, each part prefixed with its length (so
  * {@code (a_b, c)} and {@code (a, b_c)} never share a counter, unlike envoyproxy/ratelimit's {@code
- * domain_key_value_…} keys), and its window's start: every counter takes the same few bytes, however
+ * domain_key_value_…} keys), and its window's length and start: every counter takes the same few bytes, however
  * long the entries a client sends, and lives until its window ends.
  */
 public final class EnvoyRateLimits {
@@ -170,7 +170,7 @@ public final class EnvoyRateLimits {
             long window = rule.unit().seconds();
             counted.add(new Counted(
                     i,
-                    counterKey(domain, descriptor.entries(), match.get().counterValues(), now - now % window),
+                    counterKey(domain, descriptor.entries(), match.get().counterValues(), window, now - now % window),
                     hits,
                     rule));
         }
@@ -245,7 +245,8 @@ public final class EnvoyRateLimits {
                 new Header("RateLimit-Reset", Long.toString(chosen.secondsUntilReset())));
     }
 
-    private static String counterKey(String domain, List<Descriptor.Entry> entries, List<String> values, long window) {
+    private static String counterKey(
+            String domain, List<Descriptor.Entry> entries, List<String> values, long window, long start) {
         MessageDigest sha256;
         try {
             sha256 = MessageDigest.getInstance("SHA-256");
@@ -259,7 +260,9 @@ public final class EnvoyRateLimits {
         }
         byte[] digest = sha256.digest();
         // 128 bits of it: a collision needs about 2^64 counters
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16)) + ":" + window;
+        // the window's length too: an hour and a minute starting on the same second are two counters
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16)) + ":" + window + ":"
+                + start;
     }
 
     /** {@code text} into {@code digest}, after its length: no two sequences of parts hash the same bytes. */

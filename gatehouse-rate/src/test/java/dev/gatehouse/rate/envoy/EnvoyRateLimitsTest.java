@@ -516,10 +516,22 @@ class EnvoyRateLimitsTest {
         limits.shouldRateLimit("mongo_cps", List.of(longOne, d("database", "users")), 0)
                 .toCompletableFuture()
                 .join();
-        assertThat(keys).hasSize(2).allSatisfy(key -> assertThat(key.length()).isLessThan(40));
+        assertThat(keys).hasSize(2).allSatisfy(key -> assertThat(key.length()).isLessThan(50));
         assertThat(keys.get(0)).isNotEqualTo(keys.get(1));
         long now = clock.epochMillis() / 1000;
         assertThat(ttls).containsExactly(86_400 - now % 86_400, 1L);
+        keys.clear();
+        Descriptor hourly = new Descriptor(
+                List.of(new Descriptor.Entry("database", "users")),
+                Optional.of(new Descriptor.LimitOverride(5, Unit.HOUR)),
+                OptionalLong.empty());
+        clock.advance(java.time.Duration.ofSeconds(1_700_002_800L - 1_700_000_020L)); // a whole hour, and minute
+        limits.shouldRateLimit("mongo_cps", List.of(hourly, d("database", "users")), 0)
+                .toCompletableFuture()
+                .join();
+        assertThat(keys.get(0))
+                .as("an hour and a second starting together are two counters")
+                .isNotEqualTo(keys.get(1));
     }
 
     @Test
