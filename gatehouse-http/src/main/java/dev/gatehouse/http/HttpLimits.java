@@ -156,11 +156,17 @@ public record HttpLimits(
                 settings.get(SHUTDOWN_DELAY_MILLIS));
     }
 
-    /** Listener options for {@code host:port}: HTTP/1.1 and h2c on one port, within these limits. */
+    /**
+     * Listener options for {@code host:port}: HTTP/1.1 and h2c on one port, within these limits. No
+     * surface takes WebSockets itself (the gateway passes an upgrade's bytes through), so Vert.x's
+     * WebSocket compression, a handler every answer passes through, is off.
+     */
     public HttpServerOptions serverOptions(String host, int port) {
         return new HttpServerOptions()
                 .setHost(host)
                 .setPort(port)
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false)
                 .setMaxHeaderSize(maxHeaderBytes)
                 .setMaxInitialLineLength(maxInitialLineBytes)
                 .setMaxFormAttributeSize(maxBodyBytes)
