@@ -30,7 +30,21 @@ public final class RateLimitHeaders {
             long windowSeconds,
             Decision decision,
             long retryAfterSeconds) {
-        headers.set(RATE_LIMIT_POLICY, RateLimitFields.policy(policyName, quota, windowSeconds));
+        write(
+                headers,
+                RateLimitFields.policy(policyName, quota, windowSeconds),
+                policyName,
+                decision,
+                retryAfterSeconds);
+    }
+
+    /**
+     * As {@link #write(MultiMap, String, long, long, Decision, long)}, with the {@code RateLimit-Policy}
+     * value made already (once per policy, by a caller that answers many requests under it).
+     */
+    public static void write(
+            MultiMap headers, CharSequence policy, String policyName, Decision decision, long retryAfterSeconds) {
+        headers.set(RATE_LIMIT_POLICY, policy);
         headers.set(RATE_LIMIT, RateLimitFields.state(policyName, decision));
         if (retryAfterSeconds > 0) {
             headers.set(RETRY_AFTER, Long.toString(retryAfterSeconds));

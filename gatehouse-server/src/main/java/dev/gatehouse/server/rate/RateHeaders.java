@@ -7,22 +7,45 @@ import dev.gatehouse.rate.Algorithm;
 import dev.gatehouse.rate.RateLimits;
 import dev.gatehouse.rate.RateVerdict;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import org.jspecify.annotations.Nullable;
 
-/** The rate-limit headers of a rate-service verdict ({@link RateLimitHeaders}), with its key's limits. */
+/**
+ * The rate-limit headers of a rate-service verdict ({@link RateLimitHeaders}), with its key's limits.
+ * A key's {@code RateLimit-Policy} is the same on every answer until its limits change: the value of
+ * the limits last written is kept, made once, for the next answer with the same limits (most keys
+ * share the default limits, one object).
+ */
 final class RateHeaders {
+
+    private record Policy(RateLimits limits, CharSequence value) {}
+
+    // the limits last written and their policy value; a race only makes one value twice
+    private static volatile @Nullable Policy last;
 
     private RateHeaders() {}
 
     static void write(MultiMap headers, RateVerdict verdict) {
         RateLimits limits = verdict.limits();
-        long windowSeconds = limits.algorithm() == Algorithm.CONCURRENCY ? 0 : windowSeconds(limits);
         RateLimitHeaders.write(
                 headers,
+                policy(limits),
                 limits.algorithm().configName(),
-                limits.maxRequests(),
-                windowSeconds,
                 verdict.decision(),
                 verdict.allowed() ? 0 : retryAfterSeconds(verdict));
+    }
+
+    @SuppressWarnings("ReferenceEquality") // the same object, on purpose: the check must cost less than the value
+    private static CharSequence policy(RateLimits limits) {
+        Policy held = last;
+        if (held != null && held.limits() == limits) {
+            return held.value();
+        }
+        long windowSeconds = limits.algorithm() == Algorithm.CONCURRENCY ? 0 : windowSeconds(limits);
+        CharSequence value = HttpHeaders.createOptimized(
+                RateLimitFields.policy(limits.algorithm().configName(), limits.maxRequests(), windowSeconds));
+        last = new Policy(limits, value);
+        return value;
     }
 
     /**

@@ -95,6 +95,19 @@ class RateApiTest {
         assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
     }
 
+    /** Keys of different limits answered in turn: each answer names its own key's policy. */
+    @Test
+    void rate_eachAnswerNamesItsOwnKeysPolicy_whenKeysOfDifferentLimitsAlternate() {
+        String plain = freshKey();
+        String wide = freshKey();
+        for (int i = 0; i < 3; i++) {
+            assertThat(server.get("/rate/" + plain).headers().firstValue("RateLimit-Policy"))
+                    .hasValue("\"fixed_window\";q=2;w=1");
+            assertThat(server.get("/rate/" + wide + "?maxRequests=50").headers().firstValue("RateLimit-Policy"))
+                    .hasValue("\"fixed_window\";q=50;w=1");
+        }
+    }
+
     @Test
     void rate_acceptJson_getsAJsonDecision() throws Exception {
         String key = freshKey();
