@@ -129,10 +129,12 @@ public class GatehouseAutoConfiguration {
         // the actuator's endpoints are never judged: a health check's 503 while Redis is down must
         // not open the breaker in front of the whole application
         gate.exclude(managementBasePath(environment) + "/");
+        // nor is the error page: a client asking for it directly gets a 500 that is no failure of the application
+        gate.exclude(environment.getProperty("server.error.path", "/error") + "/");
         for (int i = 0; i < properties.exclude().size(); i++) {
             gate.exclude(GatehouseProperties.prefixOf(properties.exclude().get(i), "gatehouse.exclude[" + i + "]"));
         }
-        breaker.ifAvailable(gate::breaker);
+        breaker.ifAvailable(calls -> gate.breaker(calls, properties.breaker().prefixes()));
         adaptive.ifAvailable(gate::adaptive);
         sharedLimiter.ifAvailable(gate::limiter);
         List<AdmissionGate.Listener> heard = listeners.orderedStream().toList();
@@ -201,7 +203,7 @@ public class GatehouseAutoConfiguration {
     }
 
     private static byte[] secret(@Nullable String configured) {
-        if (configured != null) {
+        if (configured != null && !configured.isEmpty()) { // empty: unset (a ${VAR:} with no VAR)
             byte[] bytes = configured.getBytes(StandardCharsets.UTF_8);
             if (bytes.length < HmacSecrets.MIN_SECRET_BYTES) {
                 throw new IllegalArgumentException("gatehouse.proof-of-work.secret: " + bytes.length

@@ -181,6 +181,8 @@ public record GatehouseProperties(
      * The breaker, fed by the application's answers (5xx and exceptions are failures).
      *
      * @param enabled whether there is one
+     * @param paths the paths it guards and learns from (prefixes, or {@code /x/**}): those that call
+     *     the dependency it protects; every path when empty (then any client's 5xx feeds it)
      * @param failureRatio the failure ratio in (0, 1] that trips it
      * @param minimumCalls calls the window must hold before the ratio counts
      * @param window the window outcomes are counted over
@@ -191,6 +193,7 @@ public record GatehouseProperties(
      */
     public record Breaker(
             @DefaultValue("false") boolean enabled,
+            @DefaultValue List<String> paths,
             @DefaultValue("0.5") double failureRatio,
             @DefaultValue("20") int minimumCalls,
             @DefaultValue("60s") Duration window,
@@ -198,6 +201,15 @@ public record GatehouseProperties(
             @DefaultValue("0") int consecutiveFailures,
             @DefaultValue("30s") Duration cooldown,
             @DefaultValue("5") int halfOpenProbes) {
+
+        /** The prefixes of {@code paths}. */
+        List<String> prefixes() {
+            java.util.List<String> prefixes = new java.util.ArrayList<>();
+            for (int i = 0; i < paths.size(); i++) {
+                prefixes.add(prefixOf(paths.get(i), "gatehouse.breaker.paths[" + i + "]"));
+            }
+            return prefixes;
+        }
 
         CircuitBreakerSpec spec(NanoClock clock) {
             return CircuitBreakerSpec.builder()

@@ -17,9 +17,14 @@ class GatehouseStarterRedisTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The secret both instances share, as every instance of one application must. */
+    private static final String SECRET = UUID.randomUUID().toString();
+
     private static RunningShop onRedis(String keyPrefix) {
         return RunningShop.start(List.of(
-                "spring.data.redis.url=" + RequiredServices.redis(), "gatehouse.redis.key-prefix=" + keyPrefix));
+                "spring.data.redis.url=" + RequiredServices.redis(),
+                "gatehouse.redis.key-prefix=" + keyPrefix,
+                "gatehouse.proof-of-work.secret=" + SECRET));
     }
 
     @Test

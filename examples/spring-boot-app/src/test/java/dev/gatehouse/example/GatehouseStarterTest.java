@@ -104,6 +104,12 @@ class GatehouseStarterTest {
     @Test
     void theBreakerOpensOnFailedAnswersAndExceptionsAndClosesAfterItsCooldown() throws Exception {
         try (RunningShop shop = RunningShop.inMemory(ManualTime.class)) {
+            for (int i = 0; i < 10; i++) { // a client asking for the error page: Spring answers 500
+                assertThat(shop.get("/error").statusCode()).isEqualTo(500);
+            }
+            assertThat(shop.get("/api/items").statusCode())
+                    .as("no other path feeds the breaker")
+                    .isEqualTo(200);
             assertThat(shop.get("/inventory").statusCode()).isEqualTo(200);
             assertThat(shop.get("/inventory").statusCode()).isEqualTo(200);
             assertThat(shop.get("/inventory?state=down").statusCode()).isEqualTo(502);
@@ -113,7 +119,10 @@ class GatehouseStarterTest {
             assertThat(open.statusCode()).isEqualTo(503);
             assertThat(open.body()).isEqualTo("service temporarily unavailable\n");
             assertThat(open.headers().firstValue("Retry-After")).hasValue("30");
-            assertThat(shop.get("/api/items").statusCode()).isEqualTo(503); // in front of everything
+            assertThat(shop.get("/inventory?state=ok").statusCode()).isEqualTo(503);
+            assertThat(shop.get("/api/items").statusCode())
+                    .as("the breaker guards the inventory only")
+                    .isEqualTo(200);
             assertThat(shop.get("/actuator/health/gatehouse").statusCode())
                     .as("but the actuator: never judged")
                     .isEqualTo(200);

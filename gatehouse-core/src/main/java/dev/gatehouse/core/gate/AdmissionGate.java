@@ -102,6 +102,7 @@ public final class AdmissionGate {
     private final boolean failOpen;
     private final Listener listener;
     private final List<String> exclusions;
+    private final List<String> breakerPaths;
 
     private AdmissionGate(Builder builder, KeyedRateLimiter limiter) {
         this.rules = builder.rules.stream()
@@ -124,6 +125,7 @@ public final class AdmissionGate {
         this.failOpen = builder.failOpen;
         this.listener = builder.listener;
         this.exclusions = List.copyOf(builder.exclusions);
+        this.breakerPaths = List.copyOf(builder.breakerPaths);
     }
 
     /** A builder of a gate; without a limit or a breaker, the gate lets everything through. */
@@ -144,7 +146,7 @@ public final class AdmissionGate {
         }
         Optional<Rule> rule = rule(path);
         if (rule.isEmpty()) {
-            return CompletableFuture.completedFuture(pastTheLimits("", new LinkedHashMap<>(), () -> {}));
+            return CompletableFuture.completedFuture(pastTheLimits(path, "", new LinkedHashMap<>(), () -> {}));
         }
         Rule limit = rule.get();
         KeyExtractor ruleKeys = limit.keys();
@@ -152,14 +154,14 @@ public final class AdmissionGate {
         return limiter.decide(key, limit.spec(), 1)
                 .toCompletableFuture()
                 .orTimeout(storeTimeoutNanos, TimeUnit.NANOSECONDS)
-                .handle((decision, failure) -> verdict(limit, key, decision));
+                .handle((decision, failure) -> verdict(path, limit, key, decision));
     }
 
-    private Verdict verdict(Rule limit, String key, @Nullable Decision decision) {
+    private Verdict verdict(String path, Rule limit, String key, @Nullable Decision decision) {
         Map<String, String> headers = new LinkedHashMap<>();
         if (decision == null) { // the store failed or was late
             if (failOpen) {
-                return pastTheLimits(limit.name(), headers, () -> {});
+                return pastTheLimits(path, limit.name(), headers, () -> {});
             }
             headers.put("Retry-After", "1");
             heard(limit.name(), Outcome.STORE_UNAVAILABLE);
@@ -178,12 +180,12 @@ public final class AdmissionGate {
         Runnable release = limit.spec() instanceof ConcurrencySpec
                 ? () -> limiter.release(key, limit.spec(), 1, decision.lease())
                 : () -> {};
-        return pastTheLimits(limit.name(), headers, release);
+        return pastTheLimits(path, limit.name(), headers, release);
     }
 
     /** The breaker's and the adaptive limit's say on a request the limits (of {@code policy}) let through. */
-    private Verdict pastTheLimits(String policy, Map<String, String> headers, Runnable release) {
-        CircuitBreaker calls = breaker;
+    private Verdict pastTheLimits(String path, String policy, Map<String, String> headers, Runnable release) {
+        CircuitBreaker calls = breaker != null && guarded(path) ? breaker : null;
         long permit = calls == null ? 0 : calls.tryAcquire();
         if (calls != null && permit == CircuitBreaker.REJECTED) {
             release.run();
@@ -205,6 +207,19 @@ public final class AdmissionGate {
         }
         heard(policy, Outcome.ADMITTED);
         return new Pass(headers, new Call(calls, permit, work, slot, clock, release));
+    }
+
+    /** Whether the breaker guards {@code path}: every path, unless it was given some. */
+    private boolean guarded(String path) {
+        if (breakerPaths.isEmpty()) {
+            return true;
+        }
+        for (String prefix : breakerPaths) {
+            if (covers(prefix, path)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Tells the listener; one that throws changes no verdict and leaks no permit. */
@@ -332,6 +347,7 @@ public final class AdmissionGate {
         private boolean failOpen;
         private Listener listener = (policy, outcome) -> {};
         private final List<String> exclusions = new ArrayList<>();
+        private final List<String> breakerPaths = new ArrayList<>();
 
         private Builder() {}
 
@@ -409,7 +425,23 @@ public final class AdmissionGate {
 
         /** The breaker in front of the application, fed by its answers. */
         public Builder breaker(CircuitBreaker breaker) {
+            return breaker(breaker, List.of());
+        }
+
+        /**
+         * The breaker in front of the paths under {@code prefixes} only (every path when empty), fed
+         * by their answers alone: in front of what calls a failing dependency, so that other paths'
+         * answers (a client's 404s, another route's 500s) neither trip it nor hide its failures.
+         */
+        public Builder breaker(CircuitBreaker breaker, List<String> prefixes) {
             this.breaker = Require.given("breaker", breaker, "a circuit breaker");
+            for (String prefix : Require.given("prefixes", prefixes, "path prefixes")) {
+                if (!prefix.startsWith("/")) {
+                    throw new IllegalArgumentException("prefixes: \"" + prefix + "\" (expected: a path, /...)");
+                }
+            }
+            this.breakerPaths.clear();
+            this.breakerPaths.addAll(prefixes);
             return this;
         }
 

@@ -241,6 +241,24 @@ class AdmissionGateTest {
                 .isLessThanOrEqualTo(1);
     }
 
+    /** A breaker given paths guards and learns from those paths only. */
+    @Test
+    void aBreakerGivenPathsGuardsAndLearnsFromThoseOnly() {
+        CircuitBreaker breaker = CircuitBreaker.create(
+                CircuitBreakerSpec.builder().consecutiveFailures(1).clock(clock).build());
+        AdmissionGate gate = AdmissionGate.builder()
+                .breaker(breaker, List.of("/inventory/"))
+                .clock(clock)
+                .build();
+        ((AdmissionGate.Pass) judge(gate, "/error", "attacker")).call().answered(500);
+        assertThat(breaker.state()).as("another path's 500 feeds nothing").isEqualTo(CircuitBreaker.State.CLOSED);
+        ((AdmissionGate.Pass) judge(gate, "/inventory", "c")).call().answered(502);
+        assertThat(judge(gate, "/inventory/x", "c")).isInstanceOf(AdmissionGate.Refuse.class);
+        assertThat(judge(gate, "/api/items", "c"))
+                .as("other paths pass while it is open")
+                .isInstanceOf(AdmissionGate.Pass.class);
+    }
+
     /** The listener hears every verdict once, with the policy that judged it (empty: no limit) and why. */
     @Test
     void theListenerHearsEveryVerdictWithItsPolicyAndOutcome() {
