@@ -26,6 +26,35 @@ final class Addresses {
         return bytes == null ? text : format(bytes, bytes.length * 8);
     }
 
+    /**
+     * {@code entry} without a port some proxies write after the address ({@code 203.0.113.5:4711},
+     * {@code [2001:db8::1]:443}), so a client is not a new key per source port; other text as it is.
+     */
+    static String withoutPort(String entry) {
+        if (entry.startsWith("[")) {
+            int close = entry.indexOf("]:");
+            return close > 0 && digits(entry, close + 2) ? entry.substring(1, close) : entry;
+        }
+        int colon = entry.indexOf(':');
+        return colon > 0 && entry.indexOf(':', colon + 1) < 0 && entry.indexOf('.') >= 0 && digits(entry, colon + 1)
+                ? entry.substring(0, colon)
+                : entry;
+    }
+
+    /** Whether {@code text} from {@code from} on is one to five decimal digits. */
+    private static boolean digits(String text, int from) {
+        int length = text.length() - from;
+        if (length < 1 || length > 5) {
+            return false;
+        }
+        for (int i = from; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The network of the address {@code text} at the given prefix lengths ({@code 2001:db8::/64}); other text as it is. */
     static String network(String text, int ipv4Bits, int ipv6Bits) {
         byte[] bytes = literal(text);

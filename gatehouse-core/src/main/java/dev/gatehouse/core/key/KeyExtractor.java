@@ -87,7 +87,7 @@ public interface KeyExtractor {
                     String entry = header.substring(comma + 1, end).strip();
                     end = comma;
                     if (!entry.isEmpty() && --wanted == 0) {
-                        return bounded(Addresses.canonical(entry));
+                        return bounded(Addresses.canonical(Addresses.withoutPort(entry)));
                     }
                 }
             }

@@ -59,6 +59,23 @@ class KeyExtractorTest {
         assertThat(KeyExtractor.forwardedFor(hops).keyOrAddress(request)).isEqualTo(want);
     }
 
+    /** A proxy that writes the client's port: one key per client, not per source port. */
+    @Test
+    void forwardedFor_dropsAPortAfterTheAddress() {
+        for (String[] written : new String[][] {
+            {"10.9.9.9:1", "10.9.9.9"},
+            {"10.9.9.9:65535", "10.9.9.9"},
+            {"[2001:db8::1]:443", "2001:db8::1"},
+            {"2001:db8::1", "2001:db8::1"},
+            {"10.9.9.9:x", "10.9.9.9:x"},
+            {"[2001:db8::1]", "2001:db8::1"}
+        }) {
+            assertThat(KeyExtractor.forwardedFor(1).keyOf(Request.from("10.0.0.9", "X-Forwarded-For", written[0])))
+                    .as(written[0])
+                    .isEqualTo(written[1]);
+        }
+    }
+
     @Test
     void forwardedFor_readsEveryHeaderInOrderAndSkipsEmptyEntries() {
         Request split =
