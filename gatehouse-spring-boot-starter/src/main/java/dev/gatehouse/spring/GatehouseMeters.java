@@ -3,8 +3,10 @@ package dev.gatehouse.spring;
 import dev.gatehouse.core.gate.AdmissionGate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -19,8 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class GatehouseMeters implements AdmissionGate.Listener, ProofOfWorkFilter.Listener {
 
     private final MeterRegistry registry;
-    // one counter per policy and outcome: the policies are the configured ones, so the map is bounded
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    // a policy's counters by outcome, made at its first request: the policies are the configured ones,
+    // so the map is bounded, and a request looks up its policy and its outcome (no key built)
+    private final Map<String, Map<AdmissionGate.Outcome, Counter>> requests = new ConcurrentHashMap<>();
     private final Counter issued;
     private final Counter solved;
     private final Counter refused;
@@ -36,14 +39,24 @@ final class GatehouseMeters implements AdmissionGate.Listener, ProofOfWorkFilter
 
     @Override
     public void judged(String policy, AdmissionGate.Outcome outcome) {
-        requests.computeIfAbsent(
-                        policy + '\u0000' + outcome.name(),
-                        key -> Counter.builder("gatehouse.requests")
-                                .description("Requests judged by the gate, by policy and outcome")
-                                .tag("policy", policy.isEmpty() ? "none" : policy)
-                                .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
-                                .register(registry))
+        // every outcome has its counter from the policy's first request on
+        Objects.requireNonNull(
+                        requests.computeIfAbsent(policy, this::countersOf).get(outcome))
                 .increment();
+    }
+
+    private Map<AdmissionGate.Outcome, Counter> countersOf(String policy) {
+        Map<AdmissionGate.Outcome, Counter> counters = new EnumMap<>(AdmissionGate.Outcome.class);
+        for (AdmissionGate.Outcome outcome : AdmissionGate.Outcome.values()) {
+            counters.put(
+                    outcome,
+                    Counter.builder("gatehouse.requests")
+                            .description("Requests judged by the gate, by policy and outcome")
+                            .tag("policy", policy.isEmpty() ? "none" : policy)
+                            .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+                            .register(registry));
+        }
+        return counters;
     }
 
     @Override
