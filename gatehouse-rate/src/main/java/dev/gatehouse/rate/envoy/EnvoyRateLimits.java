@@ -247,12 +247,7 @@ public final class EnvoyRateLimits {
 
     private static String counterKey(
             String domain, List<Descriptor.Entry> entries, List<String> values, long window, long start) {
-        MessageDigest sha256;
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
+        MessageDigest sha256 = sha256();
         part(sha256, domain);
         for (int i = 0; i < entries.size(); i++) {
             part(sha256, entries.get(i).key());
@@ -263,6 +258,25 @@ public final class EnvoyRateLimits {
         // the window's length too: an hour and a minute starting on the same second are two counters
         return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16)) + ":" + window + ":"
                 + start;
+    }
+
+    private static final MessageDigest SHA256 = newSha256();
+
+    /** A fresh SHA-256 digest: a clone of one made once, without a provider lookup per counter. */
+    private static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256();
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
     }
 
     /** {@code text} into {@code digest}, after its length: no two sequences of parts hash the same bytes. */
