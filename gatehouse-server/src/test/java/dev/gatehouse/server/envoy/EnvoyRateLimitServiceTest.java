@@ -232,6 +232,24 @@ class EnvoyRateLimitServiceTest {
                 .isEqualTo(6);
     }
 
+    /** Every answer counted by outcome on the admin listener's /metrics, as docs/server.md says. */
+    @Test
+    void answersAreCountedByOutcomeOnTheAdminListener() throws Exception {
+        start(Map.of());
+        call(request("rl", descriptor("qux", "q")));
+        RateLimitRequest limited = request("rl", descriptor("foo", "metrics", "bar", "bkthomps"));
+        call(limited);
+        call(limited);
+        org.assertj.core.api.Assertions.catchThrowable(() -> call(request("", descriptor("a", "b"))));
+        String metrics = server.send(java.net.http.HttpRequest.newBuilder(server.admin("/metrics"))
+                        .build())
+                .body();
+        assertThat(metrics)
+                .contains("gatehouse_envoy_requests_total{outcome=\"ok\"} 2.0")
+                .contains("gatehouse_envoy_requests_total{outcome=\"over_limit\"} 1.0")
+                .contains("gatehouse_envoy_requests_total{outcome=\"invalid\"} 1.0");
+    }
+
     @Test
     void requestsOutOfShapeAreInvalidArgumentNamingWhy() throws Exception {
         start(Map.of());
