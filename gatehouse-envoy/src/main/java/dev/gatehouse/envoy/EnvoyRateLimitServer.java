@@ -70,12 +70,10 @@ public final class EnvoyRateLimitServer implements AutoCloseable {
 
     private final Server server;
     private final FilePoller poller;
-    private final EnvoyRateLimits limits;
 
-    private EnvoyRateLimitServer(Server server, FilePoller poller, EnvoyRateLimits limits) {
+    private EnvoyRateLimitServer(Server server, FilePoller poller) {
         this.server = server;
         this.poller = poller;
-        this.limits = limits;
     }
 
     /**
@@ -122,7 +120,7 @@ public final class EnvoyRateLimitServer implements AutoCloseable {
                     e);
         }
         LOG.info("envoy rate-limit service: domains {} from {}", config.domains(), path);
-        return new EnvoyRateLimitServer(server, poller, limits);
+        return new EnvoyRateLimitServer(server, poller);
     }
 
     private static void reload(Path path, EnvoyRateLimits limits) {
@@ -142,11 +140,6 @@ public final class EnvoyRateLimitServer implements AutoCloseable {
     /** The port the service listens on (the bound one when 0 was configured). */
     public int port() {
         return server.getPort();
-    }
-
-    /** The service's judge, with the configuration in force. */
-    public EnvoyRateLimits limits() {
-        return limits;
     }
 
     /** Stops taking calls, lets those in flight finish for up to five seconds, then stops. */

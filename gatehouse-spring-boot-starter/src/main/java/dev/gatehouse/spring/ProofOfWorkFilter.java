@@ -27,9 +27,6 @@ import java.util.Locale;
  */
 final class ProofOfWorkFilter implements Filter {
 
-    static final String ID_HEADER = "X-Gatehouse-Pow-Id";
-    static final String NONCE_HEADER = "X-Gatehouse-Pow-Nonce";
-
     /** Hears what the filter did, for metrics. */
     interface Listener {
         /** A challenge was issued. */
@@ -59,13 +56,13 @@ final class ProofOfWorkFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
-        String id = http.getHeader(ID_HEADER);
-        String nonce = http.getHeader(NONCE_HEADER);
+        String id = http.getHeader(ProofOfWork.ID_HEADER);
+        String nonce = http.getHeader(ProofOfWork.NONCE_HEADER);
         if (id == null || nonce == null) {
             challenge(
                     answer,
-                    "This path asks for a proof of work: solve the challenge and send " + ID_HEADER + " and "
-                            + NONCE_HEADER + ".");
+                    "This path asks for a proof of work: solve the challenge and send " + ProofOfWork.ID_HEADER
+                            + " and " + ProofOfWork.NONCE_HEADER + ".");
             return;
         }
         // the store bounds its own wait (Redis's command timeout): join returns within it
@@ -82,7 +79,8 @@ final class ProofOfWorkFilter implements Filter {
             challenge(
                     answer,
                     "The proof of work was refused (" + verdict.name().toLowerCase(Locale.ROOT)
-                            + "): solve this challenge and send " + ID_HEADER + " and " + NONCE_HEADER + ".");
+                            + "): solve this challenge and send " + ProofOfWork.ID_HEADER + " and "
+                            + ProofOfWork.NONCE_HEADER + ".");
         }
     }
 

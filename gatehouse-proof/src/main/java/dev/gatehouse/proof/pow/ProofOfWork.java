@@ -20,6 +20,15 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public interface ProofOfWork {
 
+    /**
+     * The header a solution's challenge id comes in, on every HTTP surface that asks for work (the
+     * waiting room, the Spring Boot starter), beside {@link #NONCE_HEADER}.
+     */
+    String ID_HEADER = "X-Gatehouse-Pow-Id";
+
+    /** The header a solution's nonce comes in, in hex. */
+    String NONCE_HEADER = "X-Gatehouse-Pow-Nonce";
+
     /** The longest nonce accepted, in bytes. */
     int MAX_NONCE_BYTES = 64;
     /** The longest challenge id accepted, in characters. */

@@ -18,11 +18,6 @@ public record Descriptor(List<Entry> entries, Optional<LimitOverride> override, 
         entries = List.copyOf(entries);
     }
 
-    /** A descriptor of {@code entries} with no override and the request's hits. */
-    public static Descriptor of(Entry... entries) {
-        return new Descriptor(List.of(entries), Optional.empty(), OptionalLong.empty());
-    }
-
     /**
      * One entry: a key and its value (possibly empty).
      *

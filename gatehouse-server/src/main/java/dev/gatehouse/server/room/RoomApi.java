@@ -18,6 +18,7 @@ import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.RateLimitHeaders;
 import dev.gatehouse.proof.pow.Challenge;
 import dev.gatehouse.proof.pow.PowVerdict;
+import dev.gatehouse.proof.pow.ProofOfWork;
 import dev.gatehouse.vertx.RequestContext;
 import dev.gatehouse.waitingroom.Admissions;
 import dev.gatehouse.waitingroom.QueueState;
@@ -75,11 +76,6 @@ final class RoomApi {
 
     /** The header naming a room by its publishable id (the tenant id), for a visitor's requests. */
     static final String ROOM_HEADER = "X-Gatehouse-Room";
-
-    /** The headers a proof of work's solution comes in: the challenge's id, and the nonce in hex. */
-    static final String POW_ID_HEADER = "X-Gatehouse-Pow-Id";
-
-    static final String POW_NONCE_HEADER = "X-Gatehouse-Pow-Nonce";
 
     private static final String ENQUEUED = "User enqueued successfully.";
     private static final String ALREADY_QUEUED = "User is already in the queue.";
@@ -305,15 +301,15 @@ final class RoomApi {
             then.run();
             return;
         }
-        String id = ctx.request().getHeader(POW_ID_HEADER);
-        String nonce = ctx.request().getHeader(POW_NONCE_HEADER);
+        String id = ctx.request().getHeader(ProofOfWork.ID_HEADER);
+        String nonce = ctx.request().getHeader(ProofOfWork.NONCE_HEADER);
         if (id == null || nonce == null) {
             workRequired(
                     ctx,
                     room,
                     config,
                     "This room asks for a proof of work before it queues anyone: solve the" + " challenge and send "
-                            + POW_ID_HEADER + " and " + POW_NONCE_HEADER + ".");
+                            + ProofOfWork.ID_HEADER + " and " + ProofOfWork.NONCE_HEADER + ".");
             return;
         }
         work.verify(room, config.powDifficulty(), id, nonce).whenComplete((verdict, failure) -> {
