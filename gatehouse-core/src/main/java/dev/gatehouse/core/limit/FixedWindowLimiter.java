@@ -14,14 +14,22 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
      * window and counts. A request in a newer window than the stored one sees a count of zero: the
      * roll is lazy. Denials are counted the same way in a second word, off the allow path.
      *
+     * A reading older than the stored window (its thread was overtaken between reading and counting)
+     * counts in the stored window rather than rolling it back; "older" is up to 2^20 windows behind.
+     *
      * Trade-off: the tag repeats every 2^34 windows (198 days of one-millisecond windows). A key
-     * idle for an exact multiple of that would see a stale count for one window. Keyed registries
-     * evict idle keys long before, so we accept it rather than spend a second word on the allow path.
+     * idle for an exact multiple of that would see a stale count for one window, and one idle for
+     * up to 2^20 windows short of it would count in its old window until that window's time came
+     * round. Keyed registries evict idle keys long before, so we accept it rather than spend a second
+     * word on the allow path.
      */
 
     private static final int COUNT_BITS = 30;
     private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
     private static final long TAG_MASK = (1L << (Long.SIZE - COUNT_BITS)) - 1;
+    /** How far behind the stored window a reading may be and still be taken as an overtaken one. */
+    private static final long OVERTAKEN = 1L << 20;
+
     private static final VarHandle STATE = longField(MethodHandles.lookup(), "state");
     private static final VarHandle DENIED = longField(MethodHandles.lookup(), "denied");
 
@@ -57,10 +65,11 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
     @Override
     public boolean tryAcquire(long permits) {
         Require.atLeast("permits", permits, 1);
-        long tag = windowIndex(elapsedNanos()) & TAG_MASK;
+        long index = windowIndex(elapsedNanos());
         long max = spec.maxPerWindow();
         for (; ; ) {
             long current = state;
+            long tag = windowAt(index, current) & TAG_MASK;
             long count = countIn(current, tag);
             if (permits > max - count) {
                 countDenial(tag);
@@ -77,11 +86,12 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
         Require.atLeast("permits", permits, 1);
         long elapsed = elapsedNanos();
         long index = windowIndex(elapsed);
-        long tag = index & TAG_MASK;
         long max = spec.maxPerWindow();
-        long untilRoll = untilWindowEnd(index, elapsed);
         for (; ; ) {
             long current = state;
+            long window = windowAt(index, current);
+            long tag = window & TAG_MASK;
+            long untilRoll = untilWindowEnd(window, elapsed);
             long count = countIn(current, tag);
             if (permits > max - count) {
                 countDenial(tag);
@@ -99,9 +109,10 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
     @Override
     public void release(long permits) {
         Require.atLeast("permits", permits, 1);
-        long tag = windowIndex(elapsedNanos()) & TAG_MASK;
+        long index = windowIndex(elapsedNanos());
         for (; ; ) {
             long current = state;
+            long tag = windowAt(index, current) & TAG_MASK;
             long count = countIn(current, tag);
             if (count == 0 || STATE.compareAndSet(this, current, pack(tag, Math.max(0, count - permits)))) {
                 return;
@@ -117,9 +128,10 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
     @Override
     public LimiterSnapshot snapshot() {
         long elapsed = elapsedNanos();
-        long index = windowIndex(elapsed);
+        long packed = state;
+        long index = windowAt(windowIndex(elapsed), packed);
         long tag = index & TAG_MASK;
-        long count = countIn(state, tag);
+        long count = countIn(packed, tag);
         long deniedNow = countIn(denied, tag);
         return new LimiterSnapshot(
                 spec,
@@ -131,8 +143,9 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
 
     @Override
     public long reclaimableAtNanos() {
-        long index = windowIndex(elapsedNanos());
-        long windowsSinceUse = (index - (state >>> COUNT_BITS)) & TAG_MASK;
+        long packed = state;
+        long index = windowAt(windowIndex(elapsedNanos()), packed);
+        long windowsSinceUse = (index - (packed >>> COUNT_BITS)) & TAG_MASK;
         long lastUsedIndex = index - windowsSinceUse;
         return WideArithmetic.saturatedAdd(
                 originNanos, WideArithmetic.saturatedMultiply(lastUsedIndex + 1, spec.windowNanos()));
@@ -146,6 +159,17 @@ final class FixedWindowLimiter extends ElapsedTimeLimiter {
                 return;
             }
         }
+    }
+
+    /**
+     * The window a reading in window {@code index} counts in against {@code packed}: its own, or the
+     * stored one when that is ahead by fewer than {@link #OVERTAKEN} windows: the reading is older
+     * than the last update's (its thread was overtaken between reading and counting), and counting it
+     * in its own window would roll the newer one back.
+     */
+    private static long windowAt(long index, long packed) {
+        long ahead = ((packed >>> COUNT_BITS) - index) & TAG_MASK;
+        return ahead < OVERTAKEN ? index + ahead : index;
     }
 
     private long windowIndex(long elapsed) {

@@ -37,7 +37,7 @@ final class SlidingWindowLimiter extends ElapsedTimeLimiter {
         this.spec = spec;
         long elapsed = previous.elapsedNanos();
         synchronized (previous) {
-            previous.roll(elapsed);
+            elapsed = previous.roll(elapsed);
             if (sameWindows(spec, previous)) {
                 this.windowIndex = previous.windowIndex;
                 this.currentCount = previous.currentCount;
@@ -58,7 +58,7 @@ final class SlidingWindowLimiter extends ElapsedTimeLimiter {
         Require.atLeast("permits", permits, 1);
         long elapsed = elapsedNanos();
         synchronized (this) {
-            roll(elapsed);
+            elapsed = roll(elapsed);
             if (permits > room(elapsed)) {
                 deniedCount++;
                 return false;
@@ -73,7 +73,7 @@ final class SlidingWindowLimiter extends ElapsedTimeLimiter {
         Require.atLeast("permits", permits, 1);
         long elapsed = elapsedNanos();
         synchronized (this) {
-            roll(elapsed);
+            elapsed = roll(elapsed);
             long room = room(elapsed);
             if (permits > room) {
                 deniedCount++;
@@ -89,7 +89,7 @@ final class SlidingWindowLimiter extends ElapsedTimeLimiter {
         Require.atLeast("permits", permits, 1);
         long elapsed = elapsedNanos();
         synchronized (this) {
-            roll(elapsed);
+            elapsed = roll(elapsed);
             currentCount = Math.max(0, currentCount - permits);
         }
     }
@@ -103,7 +103,7 @@ final class SlidingWindowLimiter extends ElapsedTimeLimiter {
     public LimiterSnapshot snapshot() {
         long elapsed = elapsedNanos();
         synchronized (this) {
-            roll(elapsed);
+            elapsed = roll(elapsed);
             return new LimiterSnapshot(spec, Math.max(0, room(elapsed)), deniedCount, 0, untilEmpty(elapsed));
         }
     }
@@ -115,15 +115,23 @@ final class SlidingWindowLimiter extends ElapsedTimeLimiter {
                 originNanos, WideArithmetic.saturatedMultiply(windowIndex + windowsToEmpty, spec.windowNanos()));
     }
 
-    private void roll(long elapsed) {
+    /**
+     * Moves the counts to the window of {@code elapsed} and returns {@code elapsed}; a reading from
+     * before the counts' window (its thread was overtaken between reading and deciding) moves nothing
+     * and is taken as that window's start, where the previous window weighs most.
+     */
+    private long roll(long elapsed) {
         long index = elapsed / spec.windowNanos();
-        if (index == windowIndex) {
-            return;
+        if (index < windowIndex) {
+            return windowIndex * spec.windowNanos();
         }
-        previousCount = index == windowIndex + 1 ? currentCount : 0;
-        currentCount = 0;
-        deniedCount = 0;
-        windowIndex = index;
+        if (index > windowIndex) {
+            previousCount = index == windowIndex + 1 ? currentCount : 0;
+            currentCount = 0;
+            deniedCount = 0;
+            windowIndex = index;
+        }
+        return elapsed;
     }
 
     /** Permits that fit now (negative when over, after a window shrank the previous share). */

@@ -32,7 +32,10 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
      * before the TAT, so a reader that sees a TAT also sees an activeNanos at least that recent.
      *
      * The clock is made monotonic on construction, so a clock that steps backwards neither adds nor
-     * removes permits.
+     * removes permits. Readings of different threads are still not ordered with the updates they
+     * make (a thread may be paused between its reading and its CAS, or keep a reading for a batch):
+     * a lead beyond the bucket means the reading is older than the TAT's writer's, and counts as an
+     * empty bucket.
      */
 
     private static final VarHandle ARRIVAL = longField(MethodHandles.lookup(), "arrival");
@@ -158,16 +161,18 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
     }
 
     /**
-     * How much of the bucket is empty, in units: the TAT's lead over now, or 0 when it trails, when
-     * it lies beyond the bucket, or when a refill time has surely passed since it was written (the
-     * lead could have aliased). Read {@code arrival} before calling: activeNanos is read here, after.
+     * How much of the bucket is empty, in units: the TAT's lead over now, 0 when it trails or when a
+     * refill time has surely passed since it was written (the lead could have aliased), and the whole
+     * bucket when it lies beyond the bucket: the reading is older than the last update (another
+     * thread's fresher reading wrote it), and an older reading sees no refill the writer did not.
+     * Read {@code arrival} before calling: activeNanos is read here, after.
      */
     private long backlog(long arrival, long now, long nowNanos, long tolerance) {
         if (nowNanos - activeNanos > refillNanos + refillNanos / 2) {
             return 0;
         }
         long lead = arrival - now;
-        return lead < 0 || lead > tolerance ? 0 : lead;
+        return lead < 0 ? 0 : Math.min(lead, tolerance);
     }
 
     /** Before changing the TAT: records that the bucket is in use at {@code nowNanos}, if the record is old. */

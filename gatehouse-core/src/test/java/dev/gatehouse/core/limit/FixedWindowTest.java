@@ -25,6 +25,25 @@ class FixedWindowTest {
         return LimitSpec.fixedWindow(max, Duration.ofMillis(windowMillis)).newLimiter(clock);
     }
 
+    /** A reading from before the window the count is in does not roll it back: it counts in that window. */
+    @Test
+    void aReadingOlderThanTheLastUpdate_countsInTheNewerWindow() {
+        OvertakenClock twoThreads = new OvertakenClock();
+        RateLimiter limiter = LimitSpec.fixedWindow(10, Duration.ofSeconds(1)).newLimiter(twoThreads);
+
+        twoThreads.set(1_100_000_000L);
+        assertThat(limiter.tryAcquire(10)).isTrue();
+        twoThreads.set(999_999_999L); // the other thread's reading, from the window before
+        assertThat(limiter.tryAcquire()).isFalse();
+        Decision denied = limiter.decide(1);
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.nanosUntilRetry()).isEqualTo(1_000_000_001L); // the newer window's end
+        assertThat(limiter.snapshot().remaining()).isZero();
+        assertThat(limiter.reclaimableAtNanos()).isEqualTo(2_000_000_000L);
+        twoThreads.set(2_000_000_000L);
+        assertThat(limiter.tryAcquire(10)).isTrue();
+    }
+
     @Test
     void maxTwo_allowsTwoThenDenies() {
         RateLimiter limiter = window(2, 1_000);

@@ -36,6 +36,22 @@ class SlidingWindowTest {
         assertThat(limiter.tryAcquire()).isFalse();
     }
 
+    /** A reading from before the window the counts are in does not roll them back: it counts as of that window's start. */
+    @Test
+    void aReadingOlderThanTheLastUpdate_keepsTheCounts() {
+        OvertakenClock twoThreads = new OvertakenClock();
+        RateLimiter limiter = LimitSpec.slidingWindow(10, Duration.ofSeconds(1)).newLimiter(twoThreads);
+
+        twoThreads.set(SECOND + 100 * MILLI);
+        assertThat(limiter.tryAcquire(10)).isTrue();
+        twoThreads.set(SECOND - 1); // the other thread's reading, from the window before
+        assertThat(limiter.tryAcquire()).isFalse();
+        assertThat(limiter.decide(1).allowed()).isFalse();
+        twoThreads.set(2 * SECOND + 100 * MILLI); // the next window: 90% of the 10 still overlaps
+        assertThat(limiter.tryAcquire(1)).isTrue();
+        assertThat(limiter.tryAcquire(1)).isFalse();
+    }
+
     @Test
     void twoIdleWindows_forgetEverything() {
         RateLimiter limiter = window(3);

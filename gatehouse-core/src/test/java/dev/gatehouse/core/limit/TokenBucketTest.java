@@ -39,6 +39,22 @@ class TokenBucketTest {
         assertThat(limiter.tryAcquire()).isFalse();
     }
 
+    /** A reading older than the last update makes the bucket look more than empty: that is empty, never full. */
+    @Test
+    void aReadingOlderThanTheLastUpdate_seesTheBucketEmpty_notFull() {
+        OvertakenClock twoThreads = new OvertakenClock();
+        RateLimiter limiter =
+                LimitSpec.tokenBucket(1, 100, Duration.ofSeconds(1)).newLimiter(twoThreads);
+
+        twoThreads.set(100 * SECOND);
+        assertThat(limiter.tryAcquire()).isTrue();
+        twoThreads.set(100 * SECOND - 50_000_000L); // the other thread's reading, 50 ms older
+        assertThat(limiter.tryAcquire()).isFalse();
+        assertThat(limiter.decide(1).allowed()).isFalse();
+        twoThreads.set(100 * SECOND + 10_000_000L); // one refill interval after the update
+        assertThat(limiter.tryAcquire()).isTrue();
+    }
+
     @Test
     void burstAndRate_areIndependent_slowRateLargeBurst() {
         RateLimiter limiter = bucket(100, 1, Duration.ofMinutes(1));
