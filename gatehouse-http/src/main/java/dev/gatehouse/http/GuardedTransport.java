@@ -1,5 +1,7 @@
 package dev.gatehouse.http;
 
+import dev.gatehouse.core.time.BatchClock;
+import dev.gatehouse.core.time.NanoClock;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Vert.x's NIO transport, plus a {@link ConnectionGuard} on every connection an HTTP listener
- * accepts and a cap on how many connections each listener holds.
+ * accepts and a cap on how many connections each listener holds. The event loops that serve HTTP
+ * join the process's clock when it is a {@link BatchClock}.
  */
 public final class GuardedTransport implements Transport {
 
@@ -43,28 +46,31 @@ public final class GuardedTransport implements Transport {
 
     private final Transport delegate;
     private final HttpLimits limits;
+    private final NanoClock clock;
 
-    private GuardedTransport(Transport delegate, HttpLimits limits) {
+    private GuardedTransport(Transport delegate, HttpLimits limits, NanoClock clock) {
         this.delegate = delegate;
         this.limits = limits;
+        this.clock = clock;
     }
 
     /**
      * Linux's epoll where its native library loads, else NIO, guarding HTTP listeners with {@code
-     * limits}, for {@code Vertx.builder().withTransport}.
+     * limits}, for {@code Vertx.builder().withTransport}; an event loop joins {@code clock} with its
+     * first HTTP connection when that is a {@link BatchClock}.
      */
-    public static io.vertx.core.transport.Transport guarded(HttpLimits limits) {
+    public static io.vertx.core.transport.Transport guarded(HttpLimits limits, NanoClock clock) {
         io.vertx.core.transport.Transport epoll = io.vertx.core.transport.Transport.EPOLL;
         if (epoll != null && epoll.available()) {
             Transport linux = ((TransportInternal) epoll).implementation();
             LOG.debug("event loops on epoll");
-            return new TransportInternal("epoll", true, null, new GuardedTransport(linux, limits));
+            return new TransportInternal("epoll", true, null, new GuardedTransport(linux, limits, clock));
         }
         LOG.info(
                 "event loops on Java NIO: epoll is not available here ({})",
                 epoll == null ? "no native transport" : String.valueOf(epoll.unavailabilityCause()));
         Transport nio = ((TransportInternal) io.vertx.core.transport.Transport.NIO).implementation();
-        return new TransportInternal("nio", true, null, new GuardedTransport(nio, limits));
+        return new TransportInternal("nio", true, null, new GuardedTransport(nio, limits, clock));
     }
 
     @Override
@@ -72,7 +78,7 @@ public final class GuardedTransport implements Transport {
         delegate.configure(options, domainSocket, bootstrap);
         ChannelHandler accepted = bootstrap.config().childHandler();
         if (options instanceof HttpServerOptions && accepted != null) {
-            bootstrap.childHandler(new Listener(accepted, limits));
+            bootstrap.childHandler(new Listener(accepted, limits, clock));
         }
     }
 
@@ -82,11 +88,13 @@ public final class GuardedTransport implements Transport {
 
         private final ChannelHandler vertxInitializer;
         private final HttpLimits limits;
+        private final NanoClock clock;
         private final AtomicInteger open = new AtomicInteger();
 
-        Listener(ChannelHandler vertxInitializer, HttpLimits limits) {
+        Listener(ChannelHandler vertxInitializer, HttpLimits limits, NanoClock clock) {
             this.vertxInitializer = vertxInitializer;
             this.limits = limits;
+            this.clock = clock;
         }
 
         @Override
@@ -98,6 +106,9 @@ public final class GuardedTransport implements Transport {
                 return;
             }
             channel.closeFuture().addListener(closed -> open.decrementAndGet());
+            if (clock instanceof BatchClock batches) { // on the channel's event loop, as Netty initializes
+                batches.join(channel.eventLoop()); // a task it is given while working runs after that work
+            }
             ConnectionGuard guard = new ConnectionGuard(limits);
             channel.pipeline().addLast("guard", guard.rawSide());
             channel.pipeline().addLast(vertxInitializer); // Vert.x sets the connection up here, at once

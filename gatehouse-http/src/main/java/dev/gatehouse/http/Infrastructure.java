@@ -68,7 +68,7 @@ public final class Infrastructure implements AutoCloseable {
                     ? Optional.of(closer.add("redis", SharedRedis.connect(store, metrics)))
                     : Optional.empty();
             this.vertx = Vertx.builder()
-                    .withTransport(GuardedTransport.guarded(limits))
+                    .withTransport(GuardedTransport.guarded(limits, clock))
                     .build();
             closer.add("vertx", () -> {
                 try {
@@ -87,7 +87,8 @@ public final class Infrastructure implements AutoCloseable {
     }
 
     /**
-     * Builds the infrastructure: {@code clock} for every decision, {@code wallClock} for times other
+     * Builds the infrastructure: {@code clock} for every decision (the event loops join it when it is a
+     * {@link dev.gatehouse.core.time.BatchClock}), {@code wallClock} for times other
      * processes must agree on (queue tokens, admission ticks), {@code scheduler} for the timers (null:
      * a timer thread of its own; tests pass a manual clock). Throws {@link
      * IllegalStateException} when Redis cannot be reached, having closed what it built.

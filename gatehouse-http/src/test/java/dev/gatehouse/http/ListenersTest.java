@@ -3,6 +3,8 @@ package dev.gatehouse.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.core.time.BatchClock;
+import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.testing.ManualClock;
@@ -36,6 +38,7 @@ class ListenersTest {
 
     private final HttpClient client = HttpClient.newHttpClient();
     private final List<String> events = new ArrayList<>();
+    private final ManualClock source = new ManualClock(1_000);
     private Infrastructure infra;
     private Listeners listeners;
 
@@ -73,6 +76,16 @@ class ListenersTest {
         public void mount(Router router) {
             router.get("/hello").handler(ctx -> ErrorStyle.sendText(ctx.response(), 200, "hello from " + name));
             router.get("/refused").handler(ctx -> style.send(ctx.response(), 409, "taken: \"x\""));
+            router.get("/clock")
+                    .handler(
+                            ctx -> { // two readings of one request, the source moved between
+                                long first = infra.clock().nowNanos();
+                                source.advanceNanos(5);
+                                ErrorStyle.sendText(
+                                        ctx.response(),
+                                        200,
+                                        first + " " + infra.clock().nowNanos());
+                            });
         }
 
         @Override
@@ -90,13 +103,16 @@ class ListenersTest {
     }
 
     private void start(Surface... surfaces) {
+        start(source, surfaces);
+    }
+
+    private void start(NanoClock clock, Surface... surfaces) {
         ResolvedSettings settings = ResolvedSettings.resolve(
                 SETTINGS,
                 Optional.empty(),
                 Map.of(Listeners.ADMIN_PORT, "0", HttpLimits.MAX_BODY_BYTES, "10"),
                 Map.of());
-        ManualClock clock = new ManualClock();
-        infra = Infrastructure.start(StoreSettings.from(settings), HttpLimits.from(settings), clock, clock, null);
+        infra = Infrastructure.start(StoreSettings.from(settings), HttpLimits.from(settings), clock, source, null);
         listeners = Listeners.start(
                 infra,
                 HttpLimits.from(settings),
@@ -125,6 +141,21 @@ class ListenersTest {
         assertThat(get(listeners.adminPort(), "/a-state").body()).isEqualTo("a");
         assertThat(get(listeners.adminPort(), "/b-state").body()).isEqualTo("b");
         assertThat(get(listeners.adminPort(), "/readyz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void eventLoops_joinABatchClock_andReadItOncePerBatch() throws Exception {
+        start(BatchClock.over(source), new TestSurface("a", ErrorStyle.PLAIN));
+
+        assertThat(get(listeners.port("a"), "/clock").body()).isEqualTo("1000 1000");
+        assertThat(get(listeners.port("a"), "/clock").body()).isEqualTo("1005 1005"); // a new batch
+    }
+
+    @Test
+    void otherClocks_areReadAsTheyAre() throws Exception {
+        start(new TestSurface("a", ErrorStyle.PLAIN));
+
+        assertThat(get(listeners.port("a"), "/clock").body()).isEqualTo("1000 1005");
     }
 
     static Stream<Arguments> styledErrors() {

@@ -1,5 +1,6 @@
 package dev.gatehouse.server;
 
+import dev.gatehouse.core.time.BatchClock;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.core.time.WallClock;
@@ -83,7 +84,8 @@ public final class GatehouseServer implements AutoCloseable {
      * port cannot be bound.
      */
     public static GatehouseServer start(ResolvedSettings settings) {
-        return start(settings, NanoClock.system(), WallClock.system(), null);
+        // decisions on an event loop read the time once per batch of requests, as nginx does
+        return start(settings, BatchClock.over(NanoClock.system()), WallClock.system(), null);
     }
 
     /**
