@@ -3,10 +3,13 @@ package dev.gatehouse.bench;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.RateLimiter;
+import dev.gatehouse.core.time.BatchClock;
 import dev.gatehouse.core.time.NanoClock;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.local.SynchronizationStrategy;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,7 +28,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * One key, one shared bucket: Gatehouse's token bucket against Bucket4j's local lock-free bucket
  * (nanosecond precision) and Guava's RateLimiter, on the path where every request is allowed and on
  * the path where every request is denied. Run with {@code -t 1} and {@code -t 2} for one and two
- * threads on the same bucket.
+ * threads on the same bucket. The {@code Batched} pair reads the time as {@code gatehouse serve}'s
+ * event loops do, once per batch of {@code decisionsPerBatch} decisions ({@link BatchClock}, clamped
+ * as every limiter clamps it): Gatehouse's bucket, and Bucket4j's fed the same clock.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,8 +44,12 @@ public class TokenBucketBenchmark {
     @Param({"allow", "deny"})
     public String path;
 
+    private final BatchClock batches = BatchClock.over(NanoClock.system());
+    private final NanoClock batchedClock = NanoClock.monotonic(batches);
     private RateLimiter gatehouse;
+    private RateLimiter gatehouseBatched;
     private Bucket bucket4j;
+    private Bucket bucket4jBatched;
     private com.google.common.util.concurrent.RateLimiter guava;
 
     @Setup
@@ -51,15 +60,33 @@ public class TokenBucketBenchmark {
         Duration period = allow ? Duration.ofSeconds(1) : Duration.ofHours(1);
 
         gatehouse = LimitSpec.tokenBucket(capacity, permits, period).newLimiter(NanoClock.system());
+        gatehouseBatched = LimitSpec.tokenBucket(capacity, permits, period).newLimiter(batchedClock);
         bucket4j = Bucket.builder()
                 .addLimit(limit -> limit.capacity(capacity).refillGreedy(permits, period))
                 .withNanosecondPrecision()
                 .withSynchronizationStrategy(SynchronizationStrategy.LOCK_FREE)
                 .build();
+        bucket4jBatched = Bucket.builder()
+                .addLimit(limit -> limit.capacity(capacity).refillGreedy(permits, period))
+                .withCustomTimePrecision(new TimeMeter() {
+                    @Override
+                    public long currentTimeNanos() {
+                        return batchedClock.nowNanos();
+                    }
+
+                    @Override
+                    public boolean isWallClockBased() {
+                        return false;
+                    }
+                })
+                .withSynchronizationStrategy(SynchronizationStrategy.LOCK_FREE)
+                .build();
         guava = com.google.common.util.concurrent.RateLimiter.create(allow ? 1e9 : 1.0 / 3600);
         if (!allow) {
             gatehouse.tryAcquire(1);
+            gatehouseBatched.tryAcquire(1);
             bucket4j.tryConsume(1);
+            bucket4jBatched.tryConsume(1);
             var unused = guava.tryAcquire();
         }
     }
@@ -87,6 +114,46 @@ public class TokenBucketBenchmark {
     @Benchmark
     public boolean bucket4j() {
         return bucket4j.tryConsume(1);
+    }
+
+    /** An event loop's batches: each benchmark thread joins the clock and ends a batch every so many decisions. */
+    @State(Scope.Thread)
+    public static class Loop {
+
+        /** Decisions per batch: 1 is an idle loop woken for each request; 64 connections give a busy loop more. */
+        @Param({"1", "4", "16"})
+        public int decisionsPerBatch;
+
+        private final ArrayDeque<Runnable> afterWork = new ArrayDeque<>();
+        private int decided;
+
+        @Setup
+        public void join(TokenBucketBenchmark benchmark) {
+            benchmark.batches.join(afterWork::add);
+        }
+
+        void decided() {
+            if (++decided == decisionsPerBatch) {
+                decided = 0;
+                for (Runnable task; (task = afterWork.poll()) != null; ) {
+                    task.run();
+                }
+            }
+        }
+    }
+
+    @Benchmark
+    public boolean gatehouseBatched(Loop loop) {
+        boolean allowed = gatehouseBatched.tryAcquire(1);
+        loop.decided();
+        return allowed;
+    }
+
+    @Benchmark
+    public boolean bucket4jBatched(Loop loop) {
+        boolean allowed = bucket4jBatched.tryConsume(1);
+        loop.decided();
+        return allowed;
     }
 
     @Benchmark
