@@ -24,10 +24,12 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -430,14 +432,21 @@ final class ConnectionGuard implements Runnable {
                 return "a control character or space in the request target";
             }
         }
-        int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
-        if (hosts > 1 || (hosts == 0 && request.protocolVersion() == HttpVersion.HTTP_1_1)) {
-            return hosts + " Host headers (expected: exactly one)";
-        }
-        for (Map.Entry<String, String> header : request.headers()) {
-            if (header.getKey().isEmpty()) {
+        int hosts = 0;
+        // its entries as they are: iterating the headers as strings copies every entry
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it =
+                        request.headers().iteratorCharSequence();
+                it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (name.isEmpty()) {
                 return "a header with an empty name";
             }
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+                hosts++;
+            }
+        }
+        if (hosts > 1 || (hosts == 0 && request.protocolVersion() == HttpVersion.HTTP_1_1)) {
+            return hosts + " Host headers (expected: exactly one)";
         }
         return null;
     }

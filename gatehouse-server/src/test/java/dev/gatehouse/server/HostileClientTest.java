@@ -375,6 +375,21 @@ final class HostileClientTest {
         }
     }
 
+    /** Each header line counts: one name repeated is as many headers as it has lines. */
+    @Test
+    void oneHeaderRepeatedPastTheCount_isAnswered431AndClosed() {
+        String headers = "X-Same: v\r\n".repeat(150);
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("GET /rate/k HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
+
+            String answers = connection.readUntilClosed();
+
+            assertThat(RawConnection.status(answers)).isEqualTo(431);
+            assertThat(answers).contains("too many request headers: 151 (expected: <= 100, http.max-header-count)");
+            assertThat(connection.closedByServer()).isTrue();
+        }
+    }
+
     @Test
     void bodyOverTheBound_isAnswered413AndClosed() {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
