@@ -49,7 +49,8 @@ public final class RatePolicy {
     @SuppressWarnings("ReferenceEquality") // did any rule apply?
     public RateLimits limitsFor(String key) {
         RateLimits limits = defaults;
-        for (KeyRule rule : rules) {
+        for (int i = 0; i < rules.size(); i++) { // by index: an iterator per call showed among the allocations
+            KeyRule rule = rules.get(i);
             if (rule.matches(key)) {
                 limits = applyIfKeepable(rule, limits);
             }

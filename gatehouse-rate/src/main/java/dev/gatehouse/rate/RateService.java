@@ -120,6 +120,10 @@ public final class RateService implements AutoCloseable {
                     : queue.decide(key, limits.spec(), 1);
             result = verdictOf(key, requestId, limits, decided);
         }
+        if (result.isDone() && !result.isCompletedExceptionally()) { // most calls: no stage to chain
+            metrics.answered(result.join(), clock.nowNanos() - startNanos);
+            return result;
+        }
         result.whenComplete((verdict, error) -> {
             if (verdict != null) {
                 metrics.answered(verdict, clock.nowNanos() - startNanos);
