@@ -18,6 +18,7 @@
 #   gatehouse-bench/load/run.sh gateway         # only the gateway (about 8 minutes)
 #   gatehouse-bench/load/run.sh draw            # only the drawn queue (about 4 minutes)
 #   gatehouse-bench/load/run.sh envoy           # Envoy's rate-limit service over gRPC beside /rate over h2c (about 2 minutes)
+#   gatehouse-bench/load/run.sh alloc           # bytes allocated per /rate/{key} request (about 2 minutes)
 #
 # Everything listens on and is sent to 127.0.0.1 only. Targets run one after the other, never at
 # the same time; every process started here is stopped on exit. The whole run holds
@@ -1073,6 +1074,15 @@ summary() {
     if [ -f "$RESULTS/room.tsv" ]; then room_summary; fi
     if [ -f "$RESULTS/gateway.tsv" ]; then gateway_summary; fi
     if [ -f "$RESULTS/draw.tsv" ]; then draw_summary; fi
+    if [ -f "$RESULTS/alloc.tsv" ]; then
+      echo "Heap allocated by the server's event loops per /rate/{key} request (JFR's per-thread counters"
+      echo "around the measured wrk run, HTTP/1.1, -c$CONNECTIONS):"
+      echo
+      echo "| path | keys | requests | bytes allocated | bytes per request |"
+      echo "| --- | ---: | ---: | ---: | ---: |"
+      awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }' "$RESULTS/alloc.tsv"
+      echo
+    fi
     for part in memory startup room-memory; do
       if [ -f "$RESULTS/$part.tsv" ]; then
         echo "| $part | |"
@@ -1140,13 +1150,48 @@ envoy_table() {
   stop "$gh_pid"
 }
 
+# alloc_table: the bytes the event loops allocate per GET /rate/{key}, allow and deny, one key and
+# MANY_KEYS: JFR's per-thread allocation counters, read before and after the measured wrk run.
+alloc_table() {
+  local path keys flags bytes
+  for path in allow deny; do
+    if [ "$path" = allow ]; then flags=("${ALLOW_FLAGS[@]}"); else flags=("${DENY_FLAGS[@]}"); fi
+    start_gatehouse "alloc-$path" "${flags[@]}"
+    warm_jvm
+    for keys in 1 "$MANY_KEYS"; do
+      if [ "$path" = deny ]; then spend_keys "http://127.0.0.1:$gh_port" "$keys"; fi
+      run_wrk "alloc-$path-$keys" "http://127.0.0.1:$gh_port" "$keys" start_allocation_counts
+      bytes=$(event_loop_allocation)
+      [ "$res_requests" -gt 0 ] || die "alloc $path $keys: no request answered"
+      printf '%s\t%s\t%s\t%s\t%s\n' "$path" "$keys" "$res_requests" "$bytes" "$((bytes / res_requests))" >>"$RESULTS/alloc.tsv"
+      log "alloc $path, $keys keys: $((bytes / res_requests)) bytes per request ($res_requests requests)"
+    done
+    stop "$gh_pid"
+  done
+}
+
+start_allocation_counts() {
+  jcmd "$gh_pid" JFR.start name=alloc settings=none +jdk.ThreadAllocationStatistics#enabled=true \
+    +jdk.ThreadAllocationStatistics#period=everyChunk filename="$work/alloc.jfr" >/dev/null
+}
+
+# event_loop_allocation: stops the recording; prints the bytes the event loop threads allocated in it.
+event_loop_allocation() {
+  jcmd "$gh_pid" JFR.stop name=alloc >/dev/null
+  jfr print --json --events jdk.ThreadAllocationStatistics "$work/alloc.jfr" | awk -F'[:,]' '
+    /"allocated":/ { bytes = $2 + 0 }
+    /"javaName": "vert.x-eventloop/ { t = $0; if (!(t in low) || bytes < low[t]) low[t] = bytes; if (bytes > high[t]) high[t] = bytes }
+    END { for (t in high) sum += high[t] - low[t]; printf "%d\n", sum }'
+  rm -f "$work/alloc.jfr"
+}
+
 main() {
   local parts=("$@") part
   if [ "${#parts[@]}" = 0 ]; then parts=(http memory startup); fi
   for part in "${parts[@]}"; do
     case "$part" in
-      http | memory | startup | room | gateway | draw | envoy) ;;
-      *) die "unknown part: $part (expected http, memory, startup, room, gateway, draw or envoy)" ;;
+      http | memory | startup | room | gateway | draw | envoy | alloc) ;;
+      *) die "unknown part: $part (expected http, memory, startup, room, gateway, draw, envoy or alloc)" ;;
     esac
   done
   take_lock "$@"
@@ -1168,6 +1213,7 @@ main() {
       gateway) gateway_table ;;
       draw) draw_table ;;
       envoy) envoy_table ;;
+      alloc) alloc_table ;;
     esac
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.txt"
