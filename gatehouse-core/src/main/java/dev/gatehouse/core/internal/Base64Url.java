@@ -24,15 +24,33 @@ public final class Base64Url {
         if (text == null || text.length() % 4 == 1) {
             return Optional.empty();
         }
+        int last = 0;
         for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean valid =
-                    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-            if (!valid) {
+            last = sextet(text.charAt(i));
+            if (last < 0) {
                 return Optional.empty();
             }
         }
-        byte[] bytes = DECODER.decode(text);
-        return encode(bytes).equals(text) ? Optional.of(bytes) : Optional.empty();
+        // the last character of a partial group carries bits beyond the bytes: 4 of them after one
+        // byte, 2 after two; any of them set is another spelling of the same bytes
+        int unusedBits = text.length() % 4 == 2 ? 4 : text.length() % 4 == 3 ? 2 : 0;
+        if ((last & ((1 << unusedBits) - 1)) != 0) {
+            return Optional.empty();
+        }
+        return Optional.of(DECODER.decode(text));
+    }
+
+    /** The six bits {@code c} stands for, or -1 outside the alphabet. */
+    private static int sextet(char c) {
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        }
+        if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        }
+        if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        return c == '-' ? 62 : c == '_' ? 63 : -1;
     }
 }
