@@ -1,5 +1,6 @@
 package dev.gatehouse.server.room;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -41,6 +42,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -250,23 +252,23 @@ final class RoomApi {
                                     return;
                                 }
                                 Standing standing = enqueued.standing();
-                                ObjectNode body = NODES.objectNode();
-                                if (enqueued.added()) {
-                                    body.put("jwt", tokens.issue(room, userId, config.jwtExpirySeconds()));
-                                    putPosition(body, standing);
-                                    body.put("message", ENQUEUED);
-                                    if (config.maxActiveUsers() > 0) {
-                                        admissions.nudge(room); // a free seat takes the newcomer at once
+                                String token =
+                                        enqueued.added() ? tokens.issue(room, userId, config.jwtExpirySeconds()) : "";
+                                if (enqueued.added() && config.maxActiveUsers() > 0) {
+                                    admissions.nudge(room); // a free seat takes the newcomer at once
+                                }
+                                JsonAnswers.send(ctx.response(), 200, json -> {
+                                    json.writeStringField("jwt", token);
+                                    writePosition(json, standing);
+                                    json.writeStringField(
+                                            "message",
+                                            enqueued.added()
+                                                    ? ENQUEUED
+                                                    : standing.isReady() ? ALREADY_READY : ALREADY_QUEUED);
+                                    if (enqueued.added()) { // a ticket only to its token's holder
+                                        writeEvent(json, room, userId, standing, config);
                                     }
-                                } else {
-                                    body.put("jwt", "");
-                                    putPosition(body, standing);
-                                    body.put("message", standing.isReady() ? ALREADY_READY : ALREADY_QUEUED);
-                                }
-                                if (enqueued.added()) { // a ticket only to its token's holder
-                                    putEvent(body, room, userId, standing, config);
-                                }
-                                JsonAnswers.send(ctx.response(), 200, body);
+                                });
                             });
                         })));
     }
@@ -349,24 +351,25 @@ final class RoomApi {
      * In a room with an event, where a known user checks the draw: its ticket id, the draw's files
      * (a path under this server), and, while registered, when the draw runs.
      */
-    private void putEvent(ObjectNode body, String room, String user, Standing standing, RoomConfig config) {
+    private void writeEvent(JsonGenerator json, String room, String user, Standing standing, RoomConfig config)
+            throws IOException {
         if (!config.hasEvent() || standing.state() == QueueState.State.UNKNOWN) {
             return;
         }
-        body.put("ticket", tokens.drawTicket(room, user));
-        body.put("draw", "/draw/" + room + "/");
+        json.writeStringField("ticket", tokens.drawTicket(room, user));
+        json.writeStringField("draw", "/draw/" + room + "/");
         if (standing.state() == QueueState.State.REGISTERED) {
-            body.put("opens_at", config.opensAt());
+            json.writeNumberField("opens_at", config.opensAt());
         }
     }
 
     /** A queued user's position; a user registered in a pre-queue has none until the draw. */
-    private static void putPosition(ObjectNode body, Standing standing) {
+    private static void writePosition(JsonGenerator json, Standing standing) throws IOException {
         if (standing.state() == QueueState.State.REGISTERED) {
-            body.putNull("position");
-            body.put("prequeue", true);
+            json.writeNullField("position");
+            json.writeBooleanField("prequeue", true);
         } else {
-            body.put("position", standing.position());
+            json.writeNumberField("position", standing.position());
         }
     }
 
@@ -400,56 +403,57 @@ final class RoomApi {
                                             unavailable(ctx, failure);
                                             return;
                                         }
-                                        ObjectNode body = NODES.objectNode();
                                         // a user the room knows gets its token (renewed when it expired)
-                                        Runnable putToken = () -> body.putNull("warning_msg")
-                                                .put(
-                                                        "jwt_token",
-                                                        expired
+                                        String token = standing.state() == QueueState.State.UNKNOWN
+                                                ? null
+                                                : standing.state() == QueueState.State.READY
+                                                                && tokens.algorithm() == QueueTokens.Algorithm.EDDSA
+                                                        // a pass a backend checks offline: ready, until when
+                                                        ? tokenFor(room, user, standing, config)
+                                                        : expired
                                                                 ? tokens.issue(room, user, config.jwtExpirySeconds())
-                                                                : presented);
-                                        switch (standing.state()) {
-                                            case QUEUED -> {
-                                                putToken.run();
-                                                body.put("position", standing.position());
-                                                body.put("ready", false);
-                                                OptionalLong eta = admissions.estimatedWaitSeconds(
-                                                        room, standing.position(), config);
-                                                if (eta.isPresent()) {
-                                                    body.put("estimated_wait_seconds", eta.getAsLong());
-                                                } else {
-                                                    body.putNull("estimated_wait_seconds");
+                                                                : presented;
+                                        OptionalLong eta = standing.state() == QueueState.State.QUEUED
+                                                ? admissions.estimatedWaitSeconds(room, standing.position(), config)
+                                                : OptionalLong.empty();
+                                        JsonAnswers.send(ctx.response(), 200, json -> {
+                                            if (token == null) {
+                                                json.writeStringField("warning_msg", NOT_FOUND_WARNING);
+                                                json.writeNullField("jwt_token");
+                                            } else {
+                                                json.writeNullField("warning_msg");
+                                                json.writeStringField("jwt_token", token);
+                                            }
+                                            switch (standing.state()) {
+                                                case QUEUED -> {
+                                                    json.writeNumberField("position", standing.position());
+                                                    json.writeBooleanField("ready", false);
+                                                    if (eta.isPresent()) {
+                                                        json.writeNumberField(
+                                                                "estimated_wait_seconds", eta.getAsLong());
+                                                    } else {
+                                                        json.writeNullField("estimated_wait_seconds");
+                                                    }
+                                                }
+                                                case READY -> {
+                                                    json.writeNullField("position");
+                                                    json.writeBooleanField("ready", true);
+                                                    json.writeNumberField("estimated_wait_seconds", 0);
+                                                }
+                                                case REGISTERED -> {
+                                                    json.writeNullField("position");
+                                                    json.writeBooleanField("ready", false);
+                                                    json.writeNullField("estimated_wait_seconds");
+                                                    json.writeBooleanField("prequeue", true);
+                                                }
+                                                case UNKNOWN -> {
+                                                    json.writeNullField("position");
+                                                    json.writeBooleanField("ready", false);
+                                                    json.writeNullField("estimated_wait_seconds");
                                                 }
                                             }
-                                            case READY -> {
-                                                if (tokens.algorithm() == QueueTokens.Algorithm.EDDSA) {
-                                                    // a pass a backend checks offline: ready, until when
-                                                    body.putNull("warning_msg")
-                                                            .put("jwt_token", tokenFor(room, user, standing, config));
-                                                } else {
-                                                    putToken.run();
-                                                }
-                                                body.putNull("position");
-                                                body.put("ready", true);
-                                                body.put("estimated_wait_seconds", 0);
-                                            }
-                                            case REGISTERED -> {
-                                                putToken.run();
-                                                body.putNull("position");
-                                                body.put("ready", false);
-                                                body.putNull("estimated_wait_seconds");
-                                                body.put("prequeue", true);
-                                            }
-                                            case UNKNOWN -> {
-                                                body.put("warning_msg", NOT_FOUND_WARNING);
-                                                body.putNull("jwt_token");
-                                                body.putNull("position");
-                                                body.put("ready", false);
-                                                body.putNull("estimated_wait_seconds");
-                                            }
-                                        }
-                                        putEvent(body, room, user, standing, config);
-                                        JsonAnswers.send(ctx.response(), 200, body);
+                                            writeEvent(json, room, user, standing, config);
+                                        });
                                     });
                         }));
     }
