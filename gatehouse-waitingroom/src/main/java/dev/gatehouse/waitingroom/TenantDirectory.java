@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -24,7 +25,17 @@ public final class TenantDirectory implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TenantDirectory.class);
 
-    private record Snapshot(List<Tenant> tenants, Map<String, Tenant> byKeyHash, Map<String, Tenant> byId) {
+    /**
+     * One read of the store. {@code byKeySeen} remembers the keys requests presented that matched a
+     * hash, so that a tenant's every request does not hash its key again; it lives and goes with the
+     * snapshot (a rotated or revoked key is forgotten with the list that held it) and holds at most one
+     * key per hash, as a key has one hash: unknown keys are never kept.
+     */
+    private record Snapshot(
+            List<Tenant> tenants,
+            Map<String, Tenant> byKeyHash,
+            Map<String, Tenant> byId,
+            ConcurrentHashMap<String, Tenant> byKeySeen) {
         static Snapshot of(List<Tenant> tenants) {
             Map<String, Tenant> byKeyHash = new HashMap<>();
             Map<String, Tenant> byId = new HashMap<>();
@@ -32,7 +43,26 @@ public final class TenantDirectory implements AutoCloseable {
                 byKeyHash.put(tenant.keyHash(), tenant);
                 byId.put(tenant.id(), tenant);
             });
-            return new Snapshot(List.copyOf(tenants), Map.copyOf(byKeyHash), Map.copyOf(byId));
+            return new Snapshot(
+                    List.copyOf(tenants), Map.copyOf(byKeyHash), Map.copyOf(byId), new ConcurrentHashMap<>());
+        }
+
+        @Nullable
+        Tenant byKey(String apiKey) {
+            Tenant seen = byKeySeen.get(apiKey);
+            if (seen != null) {
+                return seen;
+            }
+            Tenant found = byKeyHash.get(ApiKeys.hash(apiKey));
+            if (found != null) {
+                byKeySeen.putIfAbsent(apiKey, found);
+            }
+            return found;
+        }
+
+        @Override
+        public String toString() { // never the keys seen
+            return "Snapshot" + tenants;
         }
     }
 
@@ -80,7 +110,7 @@ public final class TenantDirectory implements AutoCloseable {
 
     /** The live tenant whose key is {@code apiKey}. */
     public Optional<Tenant> byKey(String apiKey) {
-        return Optional.ofNullable(snapshot.byKeyHash().get(ApiKeys.hash(apiKey)));
+        return Optional.ofNullable(snapshot.byKey(apiKey));
     }
 
     /** The live tenant whose id is {@code id}. */

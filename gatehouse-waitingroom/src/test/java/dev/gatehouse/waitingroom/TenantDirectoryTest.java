@@ -39,6 +39,7 @@ class TenantDirectoryTest {
                 store.add("shop", "Shop").toCompletableFuture().join().orElseThrow();
         try (TenantDirectory directory = TenantDirectory.start(flaky, clock, 2_000, 1_000, heard::add)) {
             assertThat(directory.byKey(shop.apiKey())).map(Tenant::id).hasValue("shop");
+            assertThat(directory.byKey(shop.apiKey())).map(Tenant::id).hasValue("shop"); // as seen before
             assertThat(directory.byKey("not-a-key")).isEmpty();
             TenantStore.Issued rotated =
                     store.rotateKey("shop").toCompletableFuture().join().orElseThrow();
