@@ -189,16 +189,23 @@ public final class MemoryQueueState implements QueueState {
         return rooms.computeIfAbsent(name, n -> new Room());
     }
 
-    /** A user the room knows: queued (in the line and the seen list) or ready (in the expiry heap). */
+    /**
+     * A user the room knows: queued (in the line and the seen list) or ready (in the expiry heap). Its
+     * two times mean one thing while it waits and another once it is ready, and it never waits again
+     * (a user who comes back is a new entry), so the two pairs share two fields: 16 bytes fewer for
+     * each of a million queued users.
+     */
     private static final class Entry {
         final String user;
         boolean ready;
         int slot;
-        long enqueuedAtMillis;
-        long lastSeenMillis;
-        long readyUntilMillis;
-        /** The ready time's end when the entry went into the expiry heap: its key there, never changed in it. */
-        long heapKeyMillis;
+        /** Waiting: when it joined the queue. Ready: when its ready time ends. */
+        private long joinedOrReadyUntil;
+        /**
+         * Waiting: when it last asked for its status. Ready: its key in the expiry heap, the ready
+         * time's end when it went in, never changed while in it.
+         */
+        private long seenOrHeapKey;
 
         @Nullable
         Entry older;
@@ -208,6 +215,45 @@ public final class MemoryQueueState implements QueueState {
 
         Entry(String user) {
             this.user = user;
+        }
+
+        long enqueuedAtMillis() {
+            assert !ready;
+            return joinedOrReadyUntil;
+        }
+
+        void setEnqueuedAtMillis(long millis) {
+            assert !ready;
+            joinedOrReadyUntil = millis;
+        }
+
+        long lastSeenMillis() {
+            assert !ready;
+            return seenOrHeapKey;
+        }
+
+        void setLastSeenMillis(long millis) {
+            assert !ready;
+            seenOrHeapKey = millis;
+        }
+
+        long readyUntilMillis() {
+            assert ready;
+            return joinedOrReadyUntil;
+        }
+
+        void setReadyUntilMillis(long millis) {
+            assert ready;
+            joinedOrReadyUntil = millis;
+        }
+
+        long heapKeyMillis() {
+            return seenOrHeapKey; // also of an entry forgotten since: its heap node is skipped
+        }
+
+        void setHeapKeyMillis(long millis) {
+            assert ready;
+            seenOrHeapKey = millis;
         }
     }
 
@@ -228,7 +274,7 @@ public final class MemoryQueueState implements QueueState {
         final Line line = new Line();
         final SeenList seen = new SeenList();
         final PriorityQueue<Entry> expiries =
-                new PriorityQueue<>((a, b) -> Long.compare(a.heapKeyMillis, b.heapKeyMillis));
+                new PriorityQueue<>((a, b) -> Long.compare(a.heapKeyMillis(), b.heapKeyMillis()));
         long ready;
         long budget;
         long lastTickMillis;
@@ -261,8 +307,8 @@ public final class MemoryQueueState implements QueueState {
 
         private Entry queue(String user, long enqueuedAtMillis, long nowMillis) {
             Entry entry = new Entry(user);
-            entry.enqueuedAtMillis = enqueuedAtMillis;
-            entry.lastSeenMillis = nowMillis;
+            entry.setEnqueuedAtMillis(enqueuedAtMillis);
+            entry.setLastSeenMillis(nowMillis);
             users.put(entry);
             line.add(entry);
             seen.addNewest(entry);
@@ -307,15 +353,15 @@ public final class MemoryQueueState implements QueueState {
                 return registeredNow ? Standing.REGISTERED : Standing.UNKNOWN;
             }
             if (entry.ready) {
-                if (entry.readyUntilMillis <= nowMillis) {
+                if (entry.readyUntilMillis() <= nowMillis) {
                     forgetReady(entry);
                     expiredTotal++;
                     return Standing.UNKNOWN;
                 }
-                return Standing.ready(entry.readyUntilMillis);
+                return Standing.ready(entry.readyUntilMillis());
             }
             if (seenNow) {
-                entry.lastSeenMillis = Math.max(entry.lastSeenMillis, nowMillis);
+                entry.setLastSeenMillis(Math.max(entry.lastSeenMillis(), nowMillis));
                 seen.remove(entry);
                 seen.addNewest(entry);
             }
@@ -326,8 +372,8 @@ public final class MemoryQueueState implements QueueState {
             Standing standing = standing(user, nowMillis, false);
             Entry entry = users.get(user);
             if (standing.isReady() && entry != null) {
-                entry.readyUntilMillis = Math.max(entry.readyUntilMillis, nowMillis + config.readyTtlMillis());
-                return Standing.ready(entry.readyUntilMillis);
+                entry.setReadyUntilMillis(Math.max(entry.readyUntilMillis(), nowMillis + config.readyTtlMillis()));
+                return Standing.ready(entry.readyUntilMillis());
             }
             return standing;
         }
@@ -337,8 +383,9 @@ public final class MemoryQueueState implements QueueState {
             if (entry == null || !entry.ready) {
                 return Finish.NOT_READY;
             }
+            boolean expired = entry.readyUntilMillis() <= nowMillis;
             forgetReady(entry);
-            if (entry.readyUntilMillis <= nowMillis) {
+            if (expired) {
                 expiredTotal++;
                 return Finish.NOT_READY;
             }
@@ -376,13 +423,14 @@ public final class MemoryQueueState implements QueueState {
             while (done < count && line.size() > 0) {
                 Entry entry = line.pollFirst();
                 seen.remove(entry);
+                admitted.add(
+                        new Admitted(entry.user, entry.enqueuedAtMillis())); // before its times mean the ready ones
                 entry.ready = true;
-                entry.readyUntilMillis = nowMillis + config.readyTtlMillis();
-                entry.heapKeyMillis = entry.readyUntilMillis;
+                entry.setReadyUntilMillis(nowMillis + config.readyTtlMillis());
+                entry.setHeapKeyMillis(entry.readyUntilMillis());
                 expiries.add(entry);
                 ready++;
                 admittedTotal++;
-                admitted.add(new Admitted(entry.user, entry.enqueuedAtMillis));
                 done++;
             }
             return done;
@@ -398,12 +446,12 @@ public final class MemoryQueueState implements QueueState {
             if (more && seatLimited) {
                 Entry first = expiries.peek();
                 if (first != null) {
-                    wake = Math.min(wake, first.heapKeyMillis); // a touched seat's: a wake early, then re-keyed
+                    wake = Math.min(wake, first.heapKeyMillis()); // a touched seat's: a wake early, then re-keyed
                 }
             }
             Entry oldest = seen.oldest();
             if (config.abandonAfterSeconds() > 0 && oldest != null) {
-                wake = Math.min(wake, oldest.lastSeenMillis + config.abandonAfterMillis());
+                wake = Math.min(wake, oldest.lastSeenMillis() + config.abandonAfterMillis());
             }
             return Math.max(wake, nowMillis);
         }
@@ -411,10 +459,10 @@ public final class MemoryQueueState implements QueueState {
         private long expire(long nowMillis) {
             long expired = 0;
             Entry first;
-            while ((first = expiries.peek()) != null && first.heapKeyMillis <= nowMillis) {
+            while ((first = expiries.peek()) != null && first.heapKeyMillis() <= nowMillis) {
                 expiries.poll();
-                if (first.ready && users.get(first.user) == first && first.readyUntilMillis > nowMillis) {
-                    first.heapKeyMillis = first.readyUntilMillis; // touched since it went in: in again, once
+                if (first.ready && users.get(first.user) == first && first.readyUntilMillis() > nowMillis) {
+                    first.setHeapKeyMillis(first.readyUntilMillis()); // touched since it went in: in again, once
                     expiries.add(first);
                 } else if (first.ready && users.get(first.user) == first) {
                     users.remove(first.user);
@@ -433,7 +481,7 @@ public final class MemoryQueueState implements QueueState {
             long abandoned = 0;
             Entry oldest;
             while ((oldest = seen.oldest()) != null
-                    && oldest.lastSeenMillis + config.abandonAfterMillis() <= nowMillis) {
+                    && oldest.lastSeenMillis() + config.abandonAfterMillis() <= nowMillis) {
                 seen.remove(oldest);
                 line.remove(oldest);
                 users.remove(oldest.user);
