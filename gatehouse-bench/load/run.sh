@@ -710,7 +710,7 @@ room_fill() {
 # (GET /queue/status, cycling over the sampled users' tokens) or enqueue (POST /queue/enqueue, a new
 # user each time).
 room_run() {
-  local store=$1 round=$2 target=$3 conns=${4:-$CONNECTIONS} args queued out name
+  local store=$1 round=$2 target=$3 conns=${4:-$CONNECTIONS} args queued out name calls bytes
   name=$target
   if [ "$conns" != "$CONNECTIONS" ]; then name="$target-c$conns"; fi
   case "$target" in
@@ -722,13 +722,27 @@ room_run() {
   timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$conns" -d"${WARMUP}s" \
     -s "$here/room.lua" "http://127.0.0.1:$gh_port" -- "${args[@]/#new/warm}" >"$out.warmup" 2>&1 # other new users
   queued=$(room_queued)
+  start_allocation_counts
+  calls=$(redis_calls)
   timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$conns" -d"${DURATION}s" --latency \
     -s "$here/room.lua" "http://127.0.0.1:$gh_port" -- "${args[@]}" >"$out" 2>&1
+  calls=$(($(redis_calls) - calls))
+  bytes=$(event_loop_allocation)
   wrk_results "$out"
+  if [ "$res_requests" -gt 0 ]; then
+    printf '%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$name" "$((bytes / res_requests))" \
+      "$(awk -v c="$calls" -v n="$res_requests" 'BEGIN { printf "%.2f", c / n }')" >>"$RESULTS/room-costs.tsv"
+  fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$name" "$queued" \
     "$res_rps" "$res_p50" "$res_p99" "$res_requests" "$res_non2xx" "$res_errors" >>"$RESULTS/room.tsv"
   log "  => room $store round $round $name ($queued queued): $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms;" \
     "non-2xx $res_non2xx, socket errors $res_errors"
+}
+
+# redis_calls: commands Redis has run so far (INFO commandstats; a script's own calls counted too;
+# 0 without a Redis).
+redis_calls() {
+  { redis-cli -u "$REDIS_URL" info commandstats 2>/dev/null || true; } | awk -F'[=,:]' '/^cmdstat_/ { sum += $3 } END { printf "%d\n", sum }'
 }
 
 # room_redis_bytes: bytes the room's keys take in Redis (MEMORY USAGE, every element counted).
@@ -822,6 +836,13 @@ room_summary() {
         "$(median $(awk -F'\t' -v s="$store" -v t="$target" '$1 == s && $3 == t { print $7 }' "$RESULTS/room.tsv")) |"
     done
   done
+  echo
+  echo "Per request, in the same measured runs: heap bytes the event loops allocated (JFR's per-thread"
+  echo "counters) and commands Redis ran (INFO commandstats, every process's, a script's own calls included):"
+  echo
+  echo "| store | round | route | bytes allocated | Redis commands |"
+  echo "| --- | ---: | --- | ---: | ---: |"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }' "$RESULTS/room-costs.tsv"
   echo
 }
 

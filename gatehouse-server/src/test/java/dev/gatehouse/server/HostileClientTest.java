@@ -358,34 +358,27 @@ final class HostileClientTest {
         }
     }
 
-    @Test
-    void moreHeadersThanTheCount_areAnswered431AndClosed() {
-        StringBuilder headers = new StringBuilder();
-        for (int i = 0; i < 101; i++) { // with Host, 102 > http.max-header-count (100)
-            headers.append("X-H").append(i).append(": v\r\n");
+    static Stream<Arguments> tooManyHeaders() {
+        StringBuilder distinct = new StringBuilder();
+        for (int i = 0; i < 101; i++) {
+            distinct.append("X-H").append(i).append(": v\r\n");
         }
-        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
-            connection.send("GET /rate/k HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
-
-            String answers = connection.readUntilClosed();
-
-            assertThat(RawConnection.status(answers)).isEqualTo(431);
-            assertThat(answers).contains("too many request headers: 102 (expected: <= 100, http.max-header-count)");
-            assertThat(connection.closedByServer()).isTrue();
-        }
+        return Stream.of(
+                Arguments.of(distinct.toString(), 102), // with Host, 102 > http.max-header-count (100)
+                Arguments.of("X-Same: v\r\n".repeat(150), 151)); // each line counts, one name repeated too
     }
 
-    /** Each header line counts: one name repeated is as many headers as it has lines. */
-    @Test
-    void oneHeaderRepeatedPastTheCount_isAnswered431AndClosed() {
-        String headers = "X-Same: v\r\n".repeat(150);
+    @ParameterizedTest
+    @MethodSource("tooManyHeaders")
+    void moreHeaderLinesThanTheCount_areAnswered431AndClosed(String headers, int lines) {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
             connection.send("GET /rate/k HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
 
             String answers = connection.readUntilClosed();
 
             assertThat(RawConnection.status(answers)).isEqualTo(431);
-            assertThat(answers).contains("too many request headers: 151 (expected: <= 100, http.max-header-count)");
+            assertThat(answers)
+                    .contains("too many request headers: " + lines + " (expected: <= 100, http.max-header-count)");
             assertThat(connection.closedByServer()).isTrue();
         }
     }
