@@ -2,7 +2,6 @@
 module dev.gatehouse.waitingroom {
     requires transitive dev.gatehouse.core;
     requires transitive dev.gatehouse.proof;
-    requires com.nimbusds.jose.jwt;
     requires com.fasterxml.jackson.core;
     requires org.slf4j;
     requires static transitive org.jspecify;

@@ -1,18 +1,12 @@
 package dev.gatehouse.waitingroom;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSSigner;
-import com.nimbusds.jose.jca.JCAContext;
-import com.nimbusds.jose.util.Base64URL;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.gatehouse.core.internal.Base64Url;
 import dev.gatehouse.core.internal.HmacSha256;
 import dev.gatehouse.core.time.WallClock;
@@ -24,11 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.text.ParseException;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.Set;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
@@ -36,21 +28,23 @@ import org.jspecify.annotations.Nullable;
  * Queue tokens: JWTs with {@code sub} (the user id), {@code tid} (the tenant's id, never its key),
  * {@code iat} and {@code exp}, signed with HS256 over the server's secret (GatekeeperAPI's, the
  * default) or with EdDSA under an Ed25519 key (RFC 8037), whose public half a backend fetches once
- * to check tokens without calling the room. nimbus-jose-jwt builds and signs them (with the keyed
- * {@link HmacSha256} below, not a new {@code Mac} per token, or with the {@link SigningKey}). A
+ * to check tokens without calling the room. They are written here: the header is a constant, the
+ * claims are written by Jackson's generator (a user id escaped as JSON needs), the signature is the
+ * keyed {@link HmacSha256} below (not a new {@code Mac} per token) or the {@link SigningKey}'s. A
  * token is accepted only with exactly the header Gatehouse issues ({@code {"alg":"HS256"}}, or
  * {@code {"alg":"EdDSA","kid":"…"}} naming this key, byte for byte), a signature that checks
  * (an HMAC compared in constant time), and claims of those types; {@code alg: none}, the other
  * algorithm, any other header and a missing claim are refused alike.
  *
- * <p>Checking is the hot path of every status poll, so it does not go through nimbus's parser (which
- * reads the header and the claims into maps with its shaded Gson, and looks up a new {@code Mac} per
- * check): the header is compared with the one constant it may be, the segments are decoded only in
+ * <p>Checking is the hot path of every status poll, so it does not go through a JWT library's parser
+ * (nimbus-jose-jwt's reads the header and the claims into maps with its shaded Gson, and looks up a
+ * new {@code Mac} per check): the header is compared with the one constant it may be, the segments are decoded only in
  * canonical base64url ({@link Base64Url}: one spelling per token), an HS256 signature is computed from
  * a keyed {@code Mac} cloned per check ({@link HmacSha256}), an EdDSA one checked once per token
  * (below), and the claims are read by a streaming
- * parser that refuses duplicate names. {@code QueueTokensBenchmark} in gatehouse-bench measures both; {@code QueueTokensTest}
- * checks that this path and nimbus's agree on every token it makes.
+ * parser that refuses duplicate names. {@code QueueTokensBenchmark} in gatehouse-bench measures both
+ * against nimbus-jose-jwt; {@code QueueTokensTest} checks that nimbus's verifier and parser agree with
+ * this class on every token it makes.
  */
 public final class QueueTokens {
 
@@ -101,12 +95,11 @@ public final class QueueTokens {
             .build();
 
     private final Algorithm algorithm;
-    private final JWSHeader header;
     /** The encoded header of every token issued, and so of every token accepted, with its dot. */
     private final String headerPrefix;
 
     private final int signatureBytes;
-    private final JWSSigner signer;
+    private final @Nullable SigningKey signingKey;
     private final HmacSha256 mac;
     private final @Nullable Ed25519Check ed25519;
     private final @Nullable String keyId;
@@ -142,10 +135,11 @@ public final class QueueTokens {
         this.mac = new HmacSha256(key);
         this.clock = clock;
         this.tickets = new HmacSha256(mac.mac(TICKET_KEY_LABEL));
+        this.signingKey = signingKey;
+        String header;
         if (signingKey == null) {
             this.algorithm = Algorithm.HS256;
-            this.header = new JWSHeader(JWSAlgorithm.HS256);
-            this.signer = new Hs256Signer(mac);
+            header = "{\"alg\":\"HS256\"}";
             this.signatureBytes = HS256_SIGNATURE_BYTES;
             this.ed25519 = null;
             this.keyId = null;
@@ -153,25 +147,11 @@ public final class QueueTokens {
             this.algorithm = Algorithm.EDDSA;
             String kid = thumbprint(signingKey.publicKey());
             this.keyId = kid;
-            this.header = eddsaHeader(kid);
-            this.signer = new Ed25519Signer(signingKey);
+            header = "{\"alg\":\"EdDSA\",\"kid\":\"" + kid + "\"}"; // a kid is base64url: nothing to escape
             this.signatureBytes = ED25519_SIGNATURE_BYTES;
             this.ed25519 = new Ed25519Check(signingKey.verifyingKey());
         }
-        this.headerPrefix = header.toBase64URL() + ".";
-    }
-
-    /**
-     * The header of EdDSA tokens, {@code {"alg":"EdDSA","kid":"…"}}, parsed from those exact bytes
-     * so that nimbus signs them as they are (it would write a header it builds in its map's order).
-     */
-    private static JWSHeader eddsaHeader(String keyId) {
-        String json = "{\"alg\":\"EdDSA\",\"kid\":\"" + keyId + "\"}";
-        try {
-            return JWSHeader.parse(Base64URL.encode(json.getBytes(StandardCharsets.US_ASCII)));
-        } catch (ParseException e) {
-            throw new IllegalStateException("a header of base64url words always parses", e);
-        }
+        this.headerPrefix = Base64Url.encode(header.getBytes(StandardCharsets.US_ASCII)) + ".";
     }
 
     /**
@@ -215,55 +195,10 @@ public final class QueueTokens {
         return HexFormat.of().formatHex(tickets.mac(message), 0, TicketList.ID_LENGTH / 2);
     }
 
-    /**
-     * nimbus's signer for HS256 over {@link HmacSha256}: nimbus's own {@code MACSigner} looks up and
-     * keys a new {@code Mac} for every token, a third of the cost of issuing one.
-     */
-    private record Hs256Signer(HmacSha256 mac) implements JWSSigner {
-        @Override
-        public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
-            if (!JWSAlgorithm.HS256.equals(header.getAlgorithm())) {
-                throw new JOSEException("only HS256 is signed here, not " + header.getAlgorithm());
-            }
-            return Base64URL.encode(mac.mac(signingInput));
-        }
-
-        @Override
-        public Set<JWSAlgorithm> supportedJWSAlgorithms() {
-            return Set.of(JWSAlgorithm.HS256);
-        }
-
-        @Override
-        public JCAContext getJCAContext() {
-            return new JCAContext();
-        }
-    }
-
-    /** nimbus's signer for EdDSA over the project's Ed25519 ({@link SigningKey}); nimbus's own needs Tink. */
-    private record Ed25519Signer(SigningKey key) implements JWSSigner {
-        @Override
-        public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
-            if (!JWSAlgorithm.EdDSA.equals(header.getAlgorithm())) {
-                throw new JOSEException("only EdDSA is signed here, not " + header.getAlgorithm());
-            }
-            return Base64URL.encode(key.sign(signingInput));
-        }
-
-        @Override
-        public Set<JWSAlgorithm> supportedJWSAlgorithms() {
-            return Set.of(JWSAlgorithm.EdDSA);
-        }
-
-        @Override
-        public JCAContext getJCAContext() {
-            return new JCAContext();
-        }
-    }
-
     /** A token for {@code user} of {@code tenantId}, valid {@code lifetimeSeconds} from now. */
     public String issue(String tenantId, String user, long lifetimeSeconds) {
         long nowSeconds = Math.floorDiv(clock.epochMillis(), 1000);
-        return sign(new JWTClaimsSet.Builder(), tenantId, user, nowSeconds, nowSeconds + lifetimeSeconds);
+        return sign(tenantId, user, nowSeconds, nowSeconds + lifetimeSeconds, OptionalLong.empty());
     }
 
     /**
@@ -276,27 +211,33 @@ public final class QueueTokens {
     public String issueReady(String tenantId, String user, long lifetimeSeconds, long readyUntilSeconds) {
         long nowSeconds = Math.floorDiv(clock.epochMillis(), 1000);
         return sign(
-                new JWTClaimsSet.Builder().claim(READY_UNTIL, readyUntilSeconds),
                 tenantId,
                 user,
                 nowSeconds,
-                Math.min(nowSeconds + lifetimeSeconds, readyUntilSeconds));
+                Math.min(nowSeconds + lifetimeSeconds, readyUntilSeconds),
+                OptionalLong.of(readyUntilSeconds));
     }
 
-    @SuppressWarnings("JavaUtilDate") // nimbus's claims take java.util.Date
-    private String sign(JWTClaimsSet.Builder builder, String tenantId, String user, long nowSeconds, long expSeconds) {
-        JWTClaimsSet claims = builder.subject(user)
-                .claim(TENANT, tenantId)
-                .issueTime(new Date(nowSeconds * 1000))
-                .expirationTime(new Date(expSeconds * 1000))
-                .build();
-        SignedJWT jwt = new SignedJWT(header, claims);
-        try {
-            jwt.sign(signer);
-        } catch (JOSEException e) {
-            throw new IllegalStateException(algorithm.jwsName() + " signing failed", e);
+    /** The header, the claims written by Jackson (the user id escaped as JSON needs), and the signature. */
+    private String sign(String tenantId, String user, long nowSeconds, long expSeconds, OptionalLong readyUntil) {
+        ByteArrayBuilder claims = new ByteArrayBuilder(128);
+        try (JsonGenerator json = CLAIMS_JSON.createGenerator(claims)) {
+            json.writeStartObject();
+            json.writeStringField("sub", user);
+            json.writeNumberField("exp", expSeconds);
+            json.writeNumberField("iat", nowSeconds);
+            json.writeStringField(TENANT, tenantId);
+            if (readyUntil.isPresent()) {
+                json.writeNumberField(READY_UNTIL, readyUntil.getAsLong());
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("writing claims into memory failed", e);
         }
-        return jwt.serialize();
+        String signingInput = headerPrefix + Base64Url.encode(claims.toByteArray());
+        byte[] input = signingInput.getBytes(StandardCharsets.US_ASCII);
+        byte[] signature = signingKey == null ? mac.mac(input) : signingKey.sign(input);
+        return signingInput + "." + Base64Url.encode(signature);
     }
 
     /** What a presented token turned out to be. */
