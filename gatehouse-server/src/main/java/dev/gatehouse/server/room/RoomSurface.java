@@ -38,13 +38,6 @@ public final class RoomSurface implements Surface {
     private static final long FIRST_READ_MILLIS = 10_000;
     private static final long MAX_ADVANCE_SLEEP_MILLIS = 1_000;
     private static final int MAX_IP_KEYS = 1_000_000;
-    /**
-     * Per-IP leases: used within 100 ms, so an address's polls of one window reach into the next by
-     * at most that; at most 64 a lease, so replicas pass an address's limit by at most 64 each.
-     */
-    private static final Duration IP_LEASE_TIME = Duration.ofMillis(100);
-
-    private static final long IP_MAX_LEASE = 64;
     private static final Duration AUDIT_PRUNE_INTERVAL = Duration.ofHours(1);
 
     /** Spent proof-of-work solutions remembered at once in memory (each for its challenge's life). */
@@ -131,15 +124,8 @@ public final class RoomSurface implements Surface {
                         ? ""
                         : ": " + String.join(", ", ids.subList(0, Math.min(10, ids.size())))
                                 + (ids.size() > 10 ? ", …" : ""));
-        // shared: leased from Redis, so an address flooding one replica is refused there without a
-        // round trip per request (one per lease), the limit still held across replicas
         KeyedRateLimiter ipLimits = infra.redis()
-                .map(redis -> KeyedRateLimiter.leasing(
-                        redis.backend().rateLimiter(settings.storeKeyPrefix() + "room-ip:"),
-                        infra.clock(),
-                        IP_LEASE_TIME,
-                        IP_MAX_LEASE,
-                        MAX_IP_KEYS))
+                .map(redis -> redis.backend().rateLimiter(settings.storeKeyPrefix() + "room-ip:"))
                 .orElseGet(() ->
                         KeyedRateLimiter.inMemory(LimiterRegistry.forSpecs(RoomSurface::noDefaultSpec, infra.clock())
                                 .idleTime(LimitSpec::idleNanos)
