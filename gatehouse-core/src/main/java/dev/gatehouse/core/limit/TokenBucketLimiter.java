@@ -128,8 +128,11 @@ final class TokenBucketLimiter extends ElapsedTimeLimiter {
             if (backlog == 0) {
                 return;
             }
+            // a reading older than the last update (a lead beyond the bucket) refunds from the TAT
+            // itself: counted from the old reading, the refund would free the time between the two too
+            long refunded = current - now > tolerance ? current - refund : now + Math.max(0, backlog - refund);
             markActive(nowNanos);
-            if (ARRIVAL.compareAndSet(this, current, now + Math.max(0, backlog - refund))) {
+            if (ARRIVAL.compareAndSet(this, current, refunded)) {
                 return;
             }
         }

@@ -14,9 +14,12 @@ import java.util.concurrent.RejectedExecutionException;
  * the current batch (a batch is what an event loop does between two waits: the requests that arrived
  * together), and at most {@value #READS_PER_READING} readings old. Readings of one thread never
  * decrease; across threads they may (a kept reading trails a fresher one of another loop), so this
- * clock does not call itself monotonic and limiters clamp it ({@link NanoClock#monotonic}). For a rate
- * limiter a late reading only delays refills: it may refuse a call that an exact clock would have
- * admitted a batch later, and never admits one an exact clock would refuse.
+ * clock does not call itself monotonic and limiters clamp it ({@link NanoClock#monotonic}). For a token
+ * bucket a late reading only delays refills: it may refuse a call an exact clock would admit, never the
+ * other way round. A fixed or sliding window counts a decision in the window its reading falls in, so
+ * for a loop with a late reading a window ends up to a batch late: around a boundary, up to the rest of
+ * that batch's answers (fewer than {@value #READS_PER_READING}) count in the closing window where an
+ * exact clock would count them in the new one.
  */
 public final class BatchClock implements NanoClock {
 

@@ -55,6 +55,21 @@ class TokenBucketTest {
         assertThat(limiter.tryAcquire()).isTrue();
     }
 
+    /** A release on a reading older than the last update gives back what it is asked, not the time between. */
+    @Test
+    void aReleaseOnAReadingOlderThanTheLastUpdate_refundsOnlyItsPermits() {
+        OvertakenClock twoThreads = new OvertakenClock();
+        RateLimiter limiter = LimitSpec.tokenBucket(2, 1, Duration.ofSeconds(1)).newLimiter(twoThreads);
+
+        twoThreads.set(100 * SECOND);
+        assertThat(limiter.tryAcquire(2)).isTrue();
+        twoThreads.set(99 * SECOND); // the other thread's reading, a second older
+        limiter.release(1);
+        twoThreads.set(100 * SECOND);
+        assertThat(limiter.tryAcquire()).isTrue(); // the permit given back
+        assertThat(limiter.tryAcquire()).isFalse(); // and no more
+    }
+
     @Test
     void burstAndRate_areIndependent_slowRateLargeBurst() {
         RateLimiter limiter = bucket(100, 1, Duration.ofMinutes(1));

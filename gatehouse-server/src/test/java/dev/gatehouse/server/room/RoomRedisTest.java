@@ -190,6 +190,25 @@ class RoomRedisTest {
                 .isEqualTo(4);
     }
 
+    /** Per-IP limits are shared in Redis: polls from one address, spread over both servers, stay within the limit. */
+    @Test
+    void pollsFromOneAddress_overBothServers_stayWithinItsLimit() {
+        configure("{\"admission_limit\": 0, \"ip_status_polling_limit\": 20,"
+                + " \"ip_status_polling_limit_interval\": 60}");
+        String token = call(0, "POST", "/queue/enqueue", "user_id", "poller").get("jwt").asText();
+        int answered = 0;
+        for (int i = 0; i < 60; i++) {
+            HttpResponse<String> response = servers.get(i % 2)
+                    .send("GET", "/queue/status", "business_id", key, "jwt", token);
+            if (response.statusCode() == 200) {
+                answered++;
+            } else {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(429);
+            }
+        }
+        assertThat(answered).isEqualTo(20);
+    }
+
     @Test
     void overManyTicksEachAdmitsTheLimitOnce() {
         configure("{\"admission_limit\": 3, \"admission_frequency\": 1, \"ip_enqueue_limit\": 1000}");
