@@ -195,11 +195,13 @@ class RoomRedisTest {
     void pollsFromOneAddress_overBothServers_stayWithinItsLimit() {
         configure("{\"admission_limit\": 0, \"ip_status_polling_limit\": 20,"
                 + " \"ip_status_polling_limit_interval\": 60}");
-        String token = call(0, "POST", "/queue/enqueue", "user_id", "poller").get("jwt").asText();
+        String token = call(0, "POST", "/queue/enqueue", "user_id", "poller")
+                .get("jwt")
+                .asText();
         int answered = 0;
         for (int i = 0; i < 60; i++) {
-            HttpResponse<String> response = servers.get(i % 2)
-                    .send("GET", "/queue/status", "business_id", key, "jwt", token);
+            HttpResponse<String> response =
+                    servers.get(i % 2).send("GET", "/queue/status", "business_id", key, "jwt", token);
             if (response.statusCode() == 200) {
                 answered++;
             } else {
