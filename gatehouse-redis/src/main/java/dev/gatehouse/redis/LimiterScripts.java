@@ -1,5 +1,6 @@
 package dev.gatehouse.redis;
 
+import dev.gatehouse.redis.internal.LimiterLua;
 import dev.gatehouse.redis.internal.LuaScript;
 
 /**
@@ -22,7 +23,8 @@ final class LimiterScripts {
      *
      * The scripts are written for Redis's time per call, which bounds throughput when many nodes
      * share one Redis: the state of a key is one string written with one SET ... PX (value and
-     * expiry at once), and no function is defined per call. A decision returns {allowed,
+     * expiry at once). The fixed window is a Lua function (one closure made per call, nothing
+     * beside the GET and SET) because the room's scripts run it too, in front of their queue. A decision returns {allowed,
      * remaining, retry, reset} and a snapshot {found, remaining, denied, reset}, times in
      * microseconds and -1 for "never".
      *
@@ -100,49 +102,12 @@ final class LimiterScripts {
             """);
 
     /**
-     * Windows start at a key's first request; a roll resets the counts. State "start:count:denied".
-     * ARGV: 3 max per window, 4 window in microseconds, 5 permits, 6 idle time in milliseconds.
+     * {@link LimiterLua#FIXED_WINDOW_FUNCTION} on KEYS[1]. ARGV: 3 max per window, 4 window in
+     * microseconds, 5 permits, 6 idle time in milliseconds.
      */
-    static final LuaScript FIXED_WINDOW = new LuaScript(NOW + """
-            local max, window, permits = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-            local idle = tonumber(ARGV[6])
-            local start, count, denied = now, 0, 0
-            local state = redis.call('GET', KEYS[1])
-            if state then
-              local a, b, c = string.match(state, '(%d+):(%d+):(%d+)')
-              start, count, denied = tonumber(a), tonumber(b), tonumber(c)
-              if now >= start + window then
-                start = start + math.floor((now - start) / window) * window
-                count, denied = 0, 0
-              end
-            elseif mode ~= 'd' then
-              return {0, max, 0, 0}
-            end
-            local until_roll = start + window - now
-            if until_roll > window then until_roll = window end
-            local left = max - count
-            if left < 0 then left = 0 end -- the limit was lowered within this window
-            if mode == 's' then
-              return {1, left, denied, count == 0 and 0 or until_roll}
-            end
-            local reply
-            if mode == 'r' then
-              if count == 0 then
-                return {1}
-              end
-              count = count - permits
-              if count < 0 then count = 0 end
-              reply = {1}
-            elseif permits > left then
-              denied = denied + 1
-              reply = {0, left, permits > max and -1 or until_roll, count == 0 and 0 or until_roll}
-            else
-              count = count + permits
-              reply = {1, max - count, 0, until_roll}
-            end
-            redis.call('SET', KEYS[1], string.format('%d:%d:%d', start, count, denied),
-              'PX', math.ceil(until_roll / 1000) + idle + 1 + keep)
-            return reply
+    static final LuaScript FIXED_WINDOW = new LuaScript(NOW + LimiterLua.FIXED_WINDOW_FUNCTION + """
+            return fixed_window(KEYS[1], now, keep, mode, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]),
+              tonumber(ARGV[6]))
             """);
 
     /**

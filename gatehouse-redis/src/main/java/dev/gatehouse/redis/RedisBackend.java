@@ -9,6 +9,7 @@ import dev.gatehouse.core.window.WindowCounters;
 import dev.gatehouse.proof.nonce.NonceStore;
 import dev.gatehouse.redis.room.RedisQueueState;
 import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.VisitorCalls;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -222,6 +223,14 @@ public final class RedisBackend implements AutoCloseable {
      */
     public QueueState queueState(String keyPrefix) {
         return RedisQueueState.create(commands, keyPrefix);
+    }
+
+    /**
+     * A visitor's calls on the rooms of {@link #queueState} under the same {@code keyPrefix}, each
+     * with its per-address limit decided in the same atomic script as the call: one round trip.
+     */
+    public VisitorCalls visitorCalls(String keyPrefix) {
+        return RedisQueueState.visitorCalls(commands, keyPrefix);
     }
 
     /**

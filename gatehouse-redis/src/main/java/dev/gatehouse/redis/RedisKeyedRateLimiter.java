@@ -11,6 +11,7 @@ import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.SlidingWindowSpec;
 import dev.gatehouse.core.limit.TokenBucketSpec;
+import dev.gatehouse.redis.internal.LimiterLua;
 import dev.gatehouse.redis.internal.LuaScript;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
@@ -58,7 +59,6 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     private static final String DECIDE = "d";
     private static final String RELEASE = "r";
     private static final String SNAPSHOT = "s";
-    private static final long NEVER_MICROS = -1;
     private static final List<String> SERVER_WIDE_ERRORS =
             List.of("LOADING", "READONLY", "OOM", "CLUSTERDOWN", "MASTERDOWN", "BUSY", "TRYAGAIN", "NOREPLICAS");
 
@@ -155,7 +155,8 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
         return this.<List<Long>>call(key, spec, 1, SNAPSHOT, Decision.NO_LEASE)
                 .thenApply(reply -> reply.get(0) == 0
                         ? Optional.empty()
-                        : Optional.of(new LimiterSnapshot(spec, reply.get(1), reply.get(2), 0, toNanos(reply.get(3)))));
+                        : Optional.of(new LimiterSnapshot(
+                                spec, reply.get(1), reply.get(2), 0, LimiterLua.nanos(reply.get(3)))));
     }
 
     private <T> CompletionStage<T> call(String key, LimitSpec spec, long permits, String mode, long lease) {
@@ -240,13 +241,7 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     }
 
     private static Decision toDecision(List<Long> reply) {
-        boolean allowed = reply.get(0) == 1;
-        return new Decision(
-                allowed ? Decision.Outcome.ALLOWED : Decision.Outcome.DENIED,
-                reply.get(1),
-                toNanos(reply.get(2)),
-                toNanos(reply.get(3)),
-                reply.size() > 4 ? reply.get(4) : Decision.NO_LEASE);
+        return LimiterLua.decision(reply, 0, reply.size() > 4);
     }
 
     /**
@@ -255,10 +250,6 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
      */
     private static long idleMillis(LimitSpec spec) {
         return Math.ceilDiv(spec.idleNanos(), 1_000_000L);
-    }
-
-    private static long toNanos(long micros) {
-        return micros == NEVER_MICROS ? Decision.NEVER : micros * 1000;
     }
 
     private static String notWholeMicros(long nanos) {

@@ -12,6 +12,9 @@ import dev.gatehouse.waitingroom.QueueState.Finish;
 import dev.gatehouse.waitingroom.QueueState.Standing;
 import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
+import dev.gatehouse.waitingroom.VisitorCalls;
+import dev.gatehouse.waitingroom.VisitorCalls.AddressLimit;
+import dev.gatehouse.waitingroom.VisitorCalls.Kind;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,8 +95,9 @@ class RedisClusterTest {
     }
 
     @Test
-    void queueState_runsEveryScriptOnRoomsSpreadOverAllSlots() {
+    void queueStateAndVisitorCalls_runEveryScriptOnRoomsSpreadOverAllSlots() {
         QueueState state = backend.queueState("cluster-rooms:");
+        VisitorCalls calls = backend.visitorCalls("cluster-rooms:");
         RoomConfig config =
                 RoomConfig.DEFAULTS.with(Map.of(Field.ADMISSION_LIMIT, 2L, Field.ABANDON_AFTER_SECONDS, 30L));
         long now = 1_800_000_000_000L;
@@ -112,6 +116,12 @@ class RedisClusterTest {
             assertThat(await(state.finish(room, "a", now))).isEqualTo(Finish.READY_CLEARED);
             assertThat(await(state.stats(room, now)).admittedTotal()).isEqualTo(2);
             assertThat(await(state.config(room))).isEqualTo(config);
+            AddressLimit once = new AddressLimit(Kind.ENQUEUE, "}{192.0.2.1", 1, 60);
+            assertThat(await(calls.enqueue(room, "d", now, once)).result()).isPresent();
+            assertThat(await(calls.limit(room, once)).map(Decision::allowed)).contains(false);
+            assertThat(await(calls.status(room, "d", now, new AddressLimit(Kind.STATUS, "192.0.2.1", 1, 60)))
+                            .result())
+                    .contains(Standing.queued(2));
         }
         assertThat(slots).as("rooms fall on every node's third of the slots").hasSize(3);
     }

@@ -27,6 +27,7 @@ import dev.gatehouse.waitingroom.MemoryQueueState;
 import dev.gatehouse.waitingroom.MemoryTenantStore;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.TenantStore;
+import dev.gatehouse.waitingroom.VisitorCalls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -109,6 +110,7 @@ public final class GatehouseServer implements AutoCloseable {
             RateSurface rate = RateSurface.start(rateSettings, infra);
             surfaces.add(rate);
             if (roomSettings.enabled()) { // on the rate service's listener, answering the paths it does not
+                QueueState state = queueState(roomSettings, infra);
                 surfaces.add(RoomSurface.start(
                         roomSettings,
                         rate.name(),
@@ -116,7 +118,8 @@ public final class GatehouseServer implements AutoCloseable {
                         limits.maxBodyBytes(),
                         infra,
                         tenantStore(roomSettings, infra),
-                        queueState(roomSettings, infra)));
+                        state,
+                        visitorCalls(roomSettings, infra, state)));
             }
             EnvoyRateLimitServer envoy = envoySettings.config().isEmpty()
                     ? null
@@ -153,6 +156,16 @@ public final class GatehouseServer implements AutoCloseable {
         return infra.redis()
                 .<QueueState>map(redis -> redis.backend().queueState(settings.storeKeyPrefix()))
                 .orElseGet(MemoryQueueState::new);
+    }
+
+    /**
+     * A visitor's calls, each behind its per-address limit: on Redis, decided in the queue's own
+     * script (one round trip); else by a limiter in this process in front of the queue.
+     */
+    private static VisitorCalls visitorCalls(RoomSettings settings, Infrastructure infra, QueueState state) {
+        return infra.redis()
+                .map(redis -> redis.backend().visitorCalls(settings.storeKeyPrefix()))
+                .orElseGet(() -> VisitorCalls.inProcess(state, infra.clock()));
     }
 
     /** The port the rate service listens on (the bound one when 0 was configured). */

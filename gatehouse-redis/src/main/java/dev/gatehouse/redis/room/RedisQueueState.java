@@ -2,20 +2,26 @@ package dev.gatehouse.redis.room;
 
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.internal.Failures;
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.redis.internal.LimiterLua;
 import dev.gatehouse.redis.internal.LuaScript;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueState.Admitted;
 import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
+import dev.gatehouse.waitingroom.VisitorCalls;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +29,7 @@ import java.util.function.Supplier;
  * room's keys ({@code config} reads one hash), so that each tick happens once however many replicas
  * call {@link #advance}.
  */
-public final class RedisQueueState implements QueueState {
+public final class RedisQueueState implements QueueState, VisitorCalls {
 
     /*
      * Design: a room is nine keys under prefix + "room:{" + room + "}:", all in the room's Cluster
@@ -48,6 +54,13 @@ public final class RedisQueueState implements QueueState {
      * finds their time up; queued users leave when admitted, or abandoned when abandonment is on. A
      * room that nobody advances any more keeps its users: removing a room is its tenant's deletion.
      *
+     * A visitor's calls count in per-address fixed windows (VisitorCalls), each a string key of
+     * the room's, prefix + "room:{" + room + "}:ip:" + kind + ":" + address, in the room's slot: the
+     * window is decided in the same script as the call it limits (one round trip per poll), by the
+     * Redis server's clock as RedisKeyedRateLimiter decides, and the key expires three windows after
+     * its last use, as the in-memory limiter forgets it. The address follows the room's hash tag, so
+     * no address moves a key to another slot.
+     *
      * Hostile user ids: an id is only ever a sorted-set member (never part of a key name, never
      * parsed or concatenated in Lua), so no content reaches another room, another user or the room's
      * fields, and its cost in Redis is its length, twice while queued (queue and seen), once while
@@ -66,8 +79,12 @@ public final class RedisQueueState implements QueueState {
     private static final String CHECK = "c";
     private static final Field[] FIELDS = Field.values();
 
+    /** Rooms whose key names are remembered; rooms are tenants, but nothing here counts on that. */
+    private static final int MAX_REMEMBERED_ROOMS = 10_000;
+
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String keyPrefix;
+    private final Map<String, String[]> roomKeys = new ConcurrentHashMap<>();
     private final String mostPerAdvance;
 
     private RedisQueueState(RedisClusterAsyncCommands<String, String> redis, String keyPrefix, int mostPerAdvance) {
@@ -82,6 +99,11 @@ public final class RedisQueueState implements QueueState {
 
     /** Rooms kept under {@code keyPrefix} (no braces), on {@code redis}. */
     public static QueueState create(RedisClusterAsyncCommands<String, String> redis, String keyPrefix) {
+        return new RedisQueueState(redis, keyPrefix, MAX_ADMITTED_PER_ADVANCE);
+    }
+
+    /** A visitor's calls on rooms kept under {@code keyPrefix} (no braces), each limit decided in the call's script. */
+    public static VisitorCalls visitorCalls(RedisClusterAsyncCommands<String, String> redis, String keyPrefix) {
         return new RedisQueueState(redis, keyPrefix, MAX_ADMITTED_PER_ADVANCE);
     }
 
@@ -299,6 +321,60 @@ public final class RedisQueueState implements QueueState {
         });
     }
 
+    @Override
+    public CompletionStage<Optional<Decision>> limit(String room, AddressLimit limit) {
+        String[] window = {windowKey(room, limit)};
+        return answer(() ->
+                        RoomScripts.LIMIT.<List<Long>>run(redis, ScriptOutputType.MULTI, window, limitArguments(limit)))
+                .handle((reply, failure) -> failure == null
+                        ? Optional.of(LimiterLua.decision(reply, 0, false))
+                        : Optional.empty()); // a limit that cannot be decided lets the call through
+    }
+
+    @Override
+    public CompletionStage<Limited<Enqueued>> enqueue(String room, String user, long nowMillis, AddressLimit limit) {
+        return limited(room, user, nowMillis, ENQUEUE, limit)
+                .thenApply(reply ->
+                        limited(reply, standing -> new Enqueued(standing.get(0) == 1, toStanding(standing))));
+    }
+
+    @Override
+    public CompletionStage<Limited<Standing>> status(String room, String user, long nowMillis, AddressLimit limit) {
+        return limited(room, user, nowMillis, STATUS, limit)
+                .thenApply(reply -> limited(reply, RedisQueueState::toStanding));
+    }
+
+    private CompletionStage<List<Long>> limited(
+            String room, String user, long nowMillis, String mode, AddressLimit limit) {
+        String[] roomKeys = keys(room);
+        String[] keys = Arrays.copyOf(roomKeys, roomKeys.length + 1);
+        keys[roomKeys.length] = windowKey(room, limit);
+        String[] window = limitArguments(limit);
+        String[] arguments = {user(user), time(nowMillis), mode, window[0], window[1], window[2]};
+        return answer(() -> RoomScripts.LIMITED_STANDING.run(redis, ScriptOutputType.MULTI, keys, arguments));
+    }
+
+    /** A reply of LIMITED_STANDING: the decision, then (when it allowed the call) STANDING's reply. */
+    private static <T> Limited<T> limited(List<Long> reply, Function<List<Long>, T> result) {
+        Decision decision = LimiterLua.decision(reply, 0, false);
+        return decision.allowed()
+                ? Limited.made(Optional.of(decision), result.apply(reply.subList(4, 8)))
+                : Limited.refused(decision);
+    }
+
+    private String windowKey(String room, AddressLimit limit) {
+        return key(keyPrefix, room, "ip:" + limit.kind().wireName() + ":" + limit.address());
+    }
+
+    /** A limit's figures as the scripts take them: the limit, its window in microseconds, its key's idle time in milliseconds. */
+    private static String[] limitArguments(AddressLimit limit) {
+        return new String[] {
+            Long.toString(limit.limit()),
+            Long.toString(limit.intervalSeconds() * 1_000_000L),
+            Long.toString(Math.ceilDiv(limit.spec().idleNanos(), 1_000_000L))
+        };
+    }
+
     private CompletionStage<List<Long>> standing(String room, String user, long nowMillis, String mode) {
         return run(RoomScripts.STANDING, ScriptOutputType.MULTI, room, user(user), time(nowMillis), mode);
     }
@@ -317,14 +393,22 @@ public final class RedisQueueState implements QueueState {
         return answer(() -> script.run(redis, type, keys, arguments));
     }
 
-    /** The room's keys in the order every script takes them (see {@link RoomScripts}). */
+    /**
+     * The room's keys in the order every script takes them (see {@link RoomScripts}); the array is
+     * shared (remembered for up to {@link #MAX_REMEMBERED_ROOMS} rooms, as every call names them):
+     * read it, never write it.
+     */
     private String[] keys(String room) {
+        String[] remembered = roomKeys.get(room);
+        if (remembered != null) {
+            return remembered;
+        }
         Require.given("room", room, "a room name");
         if (room.isEmpty() || room.indexOf('{') >= 0 || room.indexOf('}') >= 0) {
             throw new IllegalArgumentException(
                     "room: \"" + room + "\" (expected: not empty, no braces: it is the keys' hash tag)");
         }
-        return new String[] {
+        String[] keys = {
             key(keyPrefix, room, "config"),
             key(keyPrefix, room, "state"),
             key(keyPrefix, room, "queue"),
@@ -335,6 +419,10 @@ public final class RedisQueueState implements QueueState {
             key(keyPrefix, room, "late"),
             key(keyPrefix, room, "draw")
         };
+        if (roomKeys.size() < MAX_REMEMBERED_ROOMS) {
+            roomKeys.putIfAbsent(room, keys);
+        }
+        return keys;
     }
 
     private static List<String> fieldsAndValues(RoomConfig config) {

@@ -1,5 +1,6 @@
 package dev.gatehouse.redis.room;
 
+import dev.gatehouse.redis.internal.LimiterLua;
 import dev.gatehouse.redis.internal.LuaScript;
 import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
@@ -9,7 +10,9 @@ import dev.gatehouse.waitingroom.RoomConfig.Field;
  * order: KEYS[1] config (hash), 2 state (hash), 3 queue (sorted set), 4 seen (sorted set), 5 ready
  * (sorted set), 6 enqueued (hash: a queued or registered user's enqueue time, for the wait it is
  * admitted after), 7 registered (sorted set: the pre-queue before its close, by arrival), 8 late
- * (sorted set: registered after the close, by arrival), 9 draw (hash: the draw files).
+ * (sorted set: registered after the close, by arrival), 9 draw (hash: the draw files); the scripts
+ * that limit a visitor's calls take a tenth (LIMIT: only it), the per-address window the call
+ * counts in.
  */
 final class RoomScripts {
 
@@ -75,6 +78,35 @@ final class RoomScripts {
      * position, ready until}.
      */
     static final LuaScript STANDING = new LuaScript(STANDING_BODY);
+
+    /**
+     * A per-address limit (LimiterLua's fixed window, judged by the Redis server's clock as the
+     * limiters are) on KEYS[10], then, when it allows, STANDING on the room's keys. ARGV: 1 user, 2
+     * now, 3 mode ('e' or 's'), 4 the limit, 5 its window in microseconds, 6 the window's key's idle
+     * time in milliseconds. Replies the decision {allowed, remaining, retry, reset}, followed by
+     * STANDING's reply when allowed.
+     */
+    static final LuaScript LIMITED_STANDING = new LuaScript(
+            LimiterLua.FIXED_WINDOW_FUNCTION + "local function standing()\n" + STANDING_BODY + "end\n" + """
+            local time = redis.call('TIME')
+            local gate = fixed_window(KEYS[10], time[1] * 1000000 + time[2], 0, 'd', tonumber(ARGV[4]),
+              tonumber(ARGV[5]), 1, tonumber(ARGV[6]))
+            if gate[1] == 0 then
+              return gate
+            end
+            local reply = standing()
+            return {gate[1], gate[2], gate[3], gate[4], reply[1], reply[2], reply[3], reply[4]}
+            """);
+
+    /**
+     * The per-address limit of LIMITED_STANDING alone, on KEYS[1]; ARGV: 1 the limit, 2 its window in
+     * microseconds, 3 the key's idle time in milliseconds. Replies the decision.
+     */
+    static final LuaScript LIMIT = new LuaScript(LimiterLua.FIXED_WINDOW_FUNCTION + """
+            local time = redis.call('TIME')
+            return fixed_window(KEYS[1], time[1] * 1000000 + time[2], 0, 'd', tonumber(ARGV[1]), tonumber(ARGV[2]), 1,
+              tonumber(ARGV[3]))
+            """);
 
     /** Ends a ready user's time; ARGV: 1 user, 2 now. Replies 1 when it was ready, 0 otherwise. */
     static final LuaScript FINISH = new LuaScript("""

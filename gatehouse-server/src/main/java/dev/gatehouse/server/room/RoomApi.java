@@ -9,9 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.limit.Decision;
-import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.http.Download;
@@ -23,6 +21,7 @@ import dev.gatehouse.proof.pow.ProofOfWork;
 import dev.gatehouse.vertx.RequestContext;
 import dev.gatehouse.waitingroom.Admissions;
 import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.QueueState.Enqueued;
 import dev.gatehouse.waitingroom.QueueState.Finish;
 import dev.gatehouse.waitingroom.QueueState.Standing;
 import dev.gatehouse.waitingroom.QueueTokens;
@@ -35,6 +34,8 @@ import dev.gatehouse.waitingroom.TenantDirectory;
 import dev.gatehouse.waitingroom.TenantStore;
 import dev.gatehouse.waitingroom.TenantStore.AuditEvent;
 import dev.gatehouse.waitingroom.TenantStore.AuditKind;
+import dev.gatehouse.waitingroom.VisitorCalls;
+import dev.gatehouse.waitingroom.VisitorCalls.AddressLimit;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -43,7 +44,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +91,7 @@ final class RoomApi {
     private final Admissions admissions;
     private final RoomEvents events;
     private final RoomDraws draws;
-    private final KeyedRateLimiter ipLimits;
+    private final VisitorCalls calls;
     private final RoomWork work;
     private final WallClock clock;
     private final int trustedProxyHops;
@@ -107,7 +107,7 @@ final class RoomApi {
             Admissions admissions,
             RoomEvents events,
             RoomDraws draws,
-            KeyedRateLimiter ipLimits,
+            VisitorCalls calls,
             RoomWork work,
             WallClock clock,
             int trustedProxyHops) {
@@ -118,7 +118,7 @@ final class RoomApi {
         this.admissions = admissions;
         this.events = events;
         this.draws = draws;
-        this.ipLimits = ipLimits;
+        this.calls = calls;
         this.work = work;
         this.clock = clock;
         this.trustedProxyHops = trustedProxyHops;
@@ -235,42 +235,53 @@ final class RoomApi {
             return;
         }
         String userId = user;
-        withConfig(
-                ctx,
-                room,
-                config -> limited(
+        withConfig(ctx, room, config -> {
+            AddressLimit limit = AddressLimit.enqueue(clientAddress(ctx), config);
+            // with a proof of work: the address's limit before the work is checked, the work before the queue
+            if (config.powDifficulty() > 0) {
+                limited(
                         ctx,
                         room,
-                        "enqueue",
-                        config.ipEnqueueLimit(),
-                        config.ipEnqueueLimitInterval(),
+                        limit,
+                        RoomApi::detail,
                         () -> worked(ctx, room, config, () -> {
                             long now = clock.epochMillis();
                             stage(() -> state.enqueue(room, userId, now)).whenComplete((enqueued, failure) -> {
                                 if (failure != null) {
                                     unavailable(ctx, failure);
-                                    return;
+                                } else {
+                                    answerEnqueued(ctx, room, userId, config, enqueued);
                                 }
-                                Standing standing = enqueued.standing();
-                                String token =
-                                        enqueued.added() ? tokens.issue(room, userId, config.jwtExpirySeconds()) : "";
-                                if (enqueued.added() && config.maxActiveUsers() > 0) {
-                                    admissions.nudge(room); // a free seat takes the newcomer at once
-                                }
-                                JsonAnswers.send(ctx.response(), 200, json -> {
-                                    json.writeStringField("jwt", token);
-                                    writePosition(json, standing);
-                                    json.writeStringField(
-                                            "message",
-                                            enqueued.added()
-                                                    ? ENQUEUED
-                                                    : standing.isReady() ? ALREADY_READY : ALREADY_QUEUED);
-                                    if (enqueued.added()) { // a ticket only to its token's holder
-                                        writeEvent(json, room, userId, standing, config);
-                                    }
-                                });
                             });
-                        })));
+                        }));
+                return;
+            }
+            stage(() -> calls.enqueue(room, userId, clock.epochMillis(), limit)).whenComplete((limited, failure) -> {
+                if (failure != null) {
+                    unavailable(ctx, failure);
+                } else if (passed(ctx, room, limit, limited.decision(), RoomApi::detail)) {
+                    answerEnqueued(ctx, room, userId, config, limited.result().orElseThrow());
+                }
+            });
+        });
+    }
+
+    /** The answer to an enqueue that was made: the token when it added the user, and where it stands. */
+    private void answerEnqueued(RoutingContext ctx, String room, String user, RoomConfig config, Enqueued enqueued) {
+        Standing standing = enqueued.standing();
+        String token = enqueued.added() ? tokens.issue(room, user, config.jwtExpirySeconds()) : "";
+        if (enqueued.added() && config.maxActiveUsers() > 0) {
+            admissions.nudge(room); // a free seat takes the newcomer at once
+        }
+        JsonAnswers.send(ctx.response(), 200, json -> {
+            json.writeStringField("jwt", token);
+            writePosition(json, standing);
+            json.writeStringField(
+                    "message", enqueued.added() ? ENQUEUED : standing.isReady() ? ALREADY_READY : ALREADY_QUEUED);
+            if (enqueued.added()) { // a ticket only to its token's holder
+                writeEvent(json, room, user, standing, config);
+            }
+        });
     }
 
     /**
@@ -387,75 +398,67 @@ final class RoomApi {
         String user = checked.get().user().orElseThrow();
         boolean expired = checked.get().verdict() == QueueTokens.Verdict.EXPIRED;
         String presented = presentedToken(ctx.request()).orElseThrow();
-        withConfig(
-                ctx,
-                room,
-                config -> limited(
-                        ctx,
-                        room,
-                        "status",
-                        config.ipStatusPollingLimit(),
-                        config.ipStatusPollingLimitInterval(),
-                        () -> {
-                            stage(() -> state.status(room, user, clock.epochMillis()))
-                                    .whenComplete((standing, failure) -> {
-                                        if (failure != null) {
-                                            unavailable(ctx, failure);
-                                            return;
-                                        }
-                                        // a user the room knows gets its token (renewed when it expired)
-                                        String token = standing.state() == QueueState.State.UNKNOWN
-                                                ? null
-                                                : standing.state() == QueueState.State.READY
-                                                                && tokens.algorithm() == QueueTokens.Algorithm.EDDSA
-                                                        // a pass a backend checks offline: ready, until when
-                                                        ? tokenFor(room, user, standing, config)
-                                                        : expired
-                                                                ? tokens.issue(room, user, config.jwtExpirySeconds())
-                                                                : presented;
-                                        OptionalLong eta = standing.state() == QueueState.State.QUEUED
-                                                ? admissions.estimatedWaitSeconds(room, standing.position(), config)
-                                                : OptionalLong.empty();
-                                        JsonAnswers.send(ctx.response(), 200, json -> {
-                                            if (token == null) {
-                                                json.writeStringField("warning_msg", NOT_FOUND_WARNING);
-                                                json.writeNullField("jwt_token");
-                                            } else {
-                                                json.writeNullField("warning_msg");
-                                                json.writeStringField("jwt_token", token);
-                                            }
-                                            switch (standing.state()) {
-                                                case QUEUED -> {
-                                                    json.writeNumberField("position", standing.position());
-                                                    json.writeBooleanField("ready", false);
-                                                    if (eta.isPresent()) {
-                                                        json.writeNumberField(
-                                                                "estimated_wait_seconds", eta.getAsLong());
-                                                    } else {
-                                                        json.writeNullField("estimated_wait_seconds");
-                                                    }
-                                                }
-                                                case READY -> {
-                                                    json.writeNullField("position");
-                                                    json.writeBooleanField("ready", true);
-                                                    json.writeNumberField("estimated_wait_seconds", 0);
-                                                }
-                                                case REGISTERED -> {
-                                                    json.writeNullField("position");
-                                                    json.writeBooleanField("ready", false);
-                                                    json.writeNullField("estimated_wait_seconds");
-                                                    json.writeBooleanField("prequeue", true);
-                                                }
-                                                case UNKNOWN -> {
-                                                    json.writeNullField("position");
-                                                    json.writeBooleanField("ready", false);
-                                                    json.writeNullField("estimated_wait_seconds");
-                                                }
-                                            }
-                                            writeEvent(json, room, user, standing, config);
-                                        });
-                                    });
-                        }));
+        withConfig(ctx, room, config -> {
+            AddressLimit limit = AddressLimit.status(clientAddress(ctx), config);
+            stage(() -> calls.status(room, user, clock.epochMillis(), limit)).whenComplete((limited, failure) -> {
+                if (failure != null) {
+                    unavailable(ctx, failure);
+                    return;
+                }
+                if (!passed(ctx, room, limit, limited.decision(), RoomApi::detail)) {
+                    return;
+                }
+                Standing standing = limited.result().orElseThrow();
+                // a user the room knows gets its token (renewed when it expired)
+                String token = standing.state() == QueueState.State.UNKNOWN
+                        ? null
+                        : standing.state() == QueueState.State.READY
+                                        && tokens.algorithm() == QueueTokens.Algorithm.EDDSA
+                                // a pass a backend checks offline: ready, until when
+                                ? tokenFor(room, user, standing, config)
+                                : expired ? tokens.issue(room, user, config.jwtExpirySeconds()) : presented;
+                OptionalLong eta = standing.state() == QueueState.State.QUEUED
+                        ? admissions.estimatedWaitSeconds(room, standing.position(), config)
+                        : OptionalLong.empty();
+                JsonAnswers.send(ctx.response(), 200, json -> {
+                    if (token == null) {
+                        json.writeStringField("warning_msg", NOT_FOUND_WARNING);
+                        json.writeNullField("jwt_token");
+                    } else {
+                        json.writeNullField("warning_msg");
+                        json.writeStringField("jwt_token", token);
+                    }
+                    switch (standing.state()) {
+                        case QUEUED -> {
+                            json.writeNumberField("position", standing.position());
+                            json.writeBooleanField("ready", false);
+                            if (eta.isPresent()) {
+                                json.writeNumberField("estimated_wait_seconds", eta.getAsLong());
+                            } else {
+                                json.writeNullField("estimated_wait_seconds");
+                            }
+                        }
+                        case READY -> {
+                            json.writeNullField("position");
+                            json.writeBooleanField("ready", true);
+                            json.writeNumberField("estimated_wait_seconds", 0);
+                        }
+                        case REGISTERED -> {
+                            json.writeNullField("position");
+                            json.writeBooleanField("ready", false);
+                            json.writeNullField("estimated_wait_seconds");
+                            json.writeBooleanField("prequeue", true);
+                        }
+                        case UNKNOWN -> {
+                            json.writeNullField("position");
+                            json.writeBooleanField("ready", false);
+                            json.writeNullField("estimated_wait_seconds");
+                        }
+                    }
+                    writeEvent(json, room, user, standing, config);
+                });
+            });
+        });
     }
 
     private void verify(RoutingContext ctx) {
@@ -875,28 +878,28 @@ final class RoomApi {
                 return;
             }
             String user = held.get();
-            limited(
-                    ctx,
-                    room,
-                    "status",
-                    config.ipStatusPollingLimit(),
-                    config.ipStatusPollingLimitInterval(),
-                    refusal,
-                    () -> stage(() -> state.status(room, user, now)).whenComplete((standing, failure) -> {
-                        if (failure != null) {
-                            unavailable(ctx, failure, refusal);
-                        } else if (standing.state() == QueueState.State.UNKNOWN) {
-                            // lapsed or finished: queued again, at the back, as the JavaScript page rejoins
-                            if (mayEnqueue) {
-                                enqueueVisitor(ctx, room, user, config, now, refusal, then);
-                            } else {
-                                then.accept(Visit.joining(user, config));
-                            }
-                        } else {
-                            String kept = tokenFor(room, user, standing, config);
-                            then.accept(new Visit(standing, user, kept, config, eta(room, standing, config)));
-                        }
-                    }));
+            AddressLimit limit = AddressLimit.status(clientAddress(ctx), config);
+            stage(() -> calls.status(room, user, now, limit)).whenComplete((limited, failure) -> {
+                if (failure != null) {
+                    unavailable(ctx, failure, refusal);
+                    return;
+                }
+                if (!passed(ctx, room, limit, limited.decision(), refusal)) {
+                    return;
+                }
+                Standing standing = limited.result().orElseThrow();
+                if (standing.state() == QueueState.State.UNKNOWN) {
+                    // lapsed or finished: queued again, at the back, as the JavaScript page rejoins
+                    if (mayEnqueue) {
+                        enqueueVisitor(ctx, room, user, config, now, refusal, then);
+                    } else {
+                        then.accept(Visit.joining(user, config));
+                    }
+                } else {
+                    String kept = tokenFor(room, user, standing, config);
+                    then.accept(new Visit(standing, user, kept, config, eta(room, standing, config)));
+                }
+            });
         });
     }
 
@@ -916,27 +919,25 @@ final class RoomApi {
                             + " JavaScript: open the waiting page with JavaScript on.");
             return;
         }
-        limited(
-                ctx,
-                room,
-                "enqueue",
-                config.ipEnqueueLimit(),
-                config.ipEnqueueLimitInterval(),
-                refusal,
-                () -> stage(() -> state.enqueue(room, user, now)).whenComplete((enqueued, failure) -> {
-                    if (failure != null) {
-                        unavailable(ctx, failure, refusal);
-                        return;
-                    }
-                    if (enqueued.added() && config.maxActiveUsers() > 0) {
-                        admissions.nudge(room);
-                    }
-                    Standing standing = enqueued.standing();
-                    // as the JSON route: a user queued already gets no token (whoever knows an id cannot take its
-                    // place)
-                    String issued = enqueued.added() ? tokenFor(room, user, standing, config) : "";
-                    then.accept(new Visit(standing, user, issued, config, eta(room, standing, config)));
-                }));
+        AddressLimit limit = AddressLimit.enqueue(clientAddress(ctx), config);
+        stage(() -> calls.enqueue(room, user, now, limit)).whenComplete((limited, failure) -> {
+            if (failure != null) {
+                unavailable(ctx, failure, refusal);
+                return;
+            }
+            if (!passed(ctx, room, limit, limited.decision(), refusal)) {
+                return;
+            }
+            Enqueued enqueued = limited.result().orElseThrow();
+            if (enqueued.added() && config.maxActiveUsers() > 0) {
+                admissions.nudge(room);
+            }
+            Standing standing = enqueued.standing();
+            // as the JSON route: a user queued already gets no token (whoever knows an id cannot take its
+            // place)
+            String issued = enqueued.added() ? tokenFor(room, user, standing, config) : "";
+            then.accept(new Visit(standing, user, issued, config, eta(room, standing, config)));
+        });
     }
 
     /**
@@ -983,60 +984,57 @@ final class RoomApi {
         });
     }
 
-    /**
-     * Runs {@code then} when the client's IP is within the room's {@code kind} limit of {@code limit}
-     * calls per {@code intervalSeconds}; answers 429 otherwise. A limiter that cannot answer lets the
-     * call through (the queue itself still bounds what it does).
-     */
-    private void limited(
-            RoutingContext ctx, String room, String kind, long limit, long intervalSeconds, Runnable then) {
-        limited(ctx, room, kind, limit, intervalSeconds, RoomApi::detail, then);
-    }
-
     /** A refusal's writer: the room's JSON ({@code detail}), or a page's own. */
     @FunctionalInterface
     interface Refusal {
         void send(HttpServerResponse response, int status, String message);
     }
 
-    private void limited(
-            RoutingContext ctx,
-            String room,
-            String kind,
-            long limit,
-            long intervalSeconds,
-            Refusal refusal,
-            Runnable then) {
-        String ip = ClientAddress.of(ctx.request(), trustedProxyHops);
-        LimitSpec spec = LimitSpec.fixedWindow(limit, Duration.ofSeconds(intervalSeconds));
-        CompletionStage<Decision> decided;
-        try {
-            decided = ipLimits.decide(room + "|" + kind + "|" + ip, spec, 1);
-        } catch (RuntimeException e) {
-            decided = CompletableFuture.failedFuture(e);
-        }
-        decided.whenComplete((decision, failure) -> {
-            if (failure != null || decision == null) {
-                LOG.debug("room {}: per-IP limit not checked: {}", room, String.valueOf(failure));
+    /**
+     * Runs {@code then} when the client's address is within {@code limit} (or the limit could not
+     * be decided: the call's own bounds still hold); answers 429 otherwise.
+     */
+    private void limited(RoutingContext ctx, String room, AddressLimit limit, Refusal refusal, Runnable then) {
+        stage(() -> calls.limit(room, limit)).whenComplete((decision, failure) -> {
+            if (passed(ctx, room, limit, failure == null ? decision : Optional.empty(), refusal)) {
                 then.run();
-                return;
             }
-            HttpServerResponse response = ctx.response();
-            if (decision.allowed()) {
-                RateLimitHeaders.write(response.headers(), "ip_" + kind, limit, intervalSeconds, decision, 0);
-                then.run();
-                return;
-            }
-            long retry = decision.nanosUntilRetry() == Decision.NEVER
-                    ? intervalSeconds
-                    : Math.max(1, RateLimitFields.ceilSeconds(decision.nanosUntilRetry()));
-            RateLimitHeaders.write(response.headers(), "ip_" + kind, limit, intervalSeconds, decision, retry);
-            refusal.send(
-                    response,
-                    429,
-                    "Too many " + kind + " requests from this IP: at most " + limit + " per " + intervalSeconds
-                            + " s; retry in " + retry + " s");
         });
+    }
+
+    /**
+     * Whether a call may go on after {@code decision} of its address's {@code limit}: its {@code
+     * RateLimit} headers written, or 429 answered with when to retry. No decision (the limiter could
+     * not answer) lets it go on.
+     */
+    private boolean passed(
+            RoutingContext ctx, String room, AddressLimit limit, Optional<Decision> decision, Refusal refusal) {
+        if (decision.isEmpty()) {
+            LOG.debug("room {}: per-IP {} limit not checked", room, limit.kind().wireName());
+            return true;
+        }
+        String kind = limit.kind().wireName();
+        HttpServerResponse response = ctx.response();
+        if (decision.get().allowed()) {
+            RateLimitHeaders.write(
+                    response.headers(), "ip_" + kind, limit.limit(), limit.intervalSeconds(), decision.get(), 0);
+            return true;
+        }
+        long retry = decision.get().nanosUntilRetry() == Decision.NEVER
+                ? limit.intervalSeconds()
+                : Math.max(1, RateLimitFields.ceilSeconds(decision.get().nanosUntilRetry()));
+        RateLimitHeaders.write(
+                response.headers(), "ip_" + kind, limit.limit(), limit.intervalSeconds(), decision.get(), retry);
+        refusal.send(
+                response,
+                429,
+                "Too many " + kind + " requests from this IP: at most " + limit.limit() + " per "
+                        + limit.intervalSeconds() + " s; retry in " + retry + " s");
+        return false;
+    }
+
+    private String clientAddress(RoutingContext ctx) {
+        return ClientAddress.of(ctx.request(), trustedProxyHops);
     }
 
     /** {@code call}'s stage, or a failed one when it throws instead of failing its stage. */

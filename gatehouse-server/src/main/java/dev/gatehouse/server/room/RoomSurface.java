@@ -1,8 +1,5 @@
 package dev.gatehouse.server.room;
 
-import dev.gatehouse.core.keyed.KeyedRateLimiter;
-import dev.gatehouse.core.keyed.LimiterRegistry;
-import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.Infrastructure;
 import dev.gatehouse.http.Surface;
@@ -17,6 +14,7 @@ import dev.gatehouse.waitingroom.RoomEvents;
 import dev.gatehouse.waitingroom.Tenant;
 import dev.gatehouse.waitingroom.TenantDirectory;
 import dev.gatehouse.waitingroom.TenantStore;
+import dev.gatehouse.waitingroom.VisitorCalls;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.util.List;
@@ -29,15 +27,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The GatekeeperAPI-compatible waiting room as a surface of {@code gatehouse serve}, on the rate
  * service's listener: its tenants (the {@code BUSINESS_IDS} keys, and those of the tenant store,
- * re-read every few seconds), the queue state, the admissions that move every room, the per-IP
- * limiters, and the routes.
+ * re-read every few seconds), the queue state, the admissions that move every room, the visitor's
+ * calls behind their per-IP limits, and the routes.
  */
 public final class RoomSurface implements Surface {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoomSurface.class);
     private static final long FIRST_READ_MILLIS = 10_000;
     private static final long MAX_ADVANCE_SLEEP_MILLIS = 1_000;
-    private static final int MAX_IP_KEYS = 1_000_000;
     private static final Duration AUDIT_PRUNE_INTERVAL = Duration.ofHours(1);
 
     /** Spent proof-of-work solutions remembered at once in memory (each for its challenge's life). */
@@ -73,7 +70,7 @@ public final class RoomSurface implements Surface {
 
     /**
      * Builds the room on {@code infra}, served on the listener of the surface named {@code
-     * sharedListener} at {@code address}, with its tenants in {@code store} and queues in {@code state}. Throws {@link
+     * sharedListener} at {@code address}, with its tenants in {@code store}, queues in {@code state} and a visitor's limited calls on them in {@code calls}. Throws {@link
      * IllegalStateException} when the tenants cannot be read.
      */
     public static RoomSurface start(
@@ -83,7 +80,8 @@ public final class RoomSurface implements Surface {
             int maxBodyBytes,
             Infrastructure infra,
             TenantStore store,
-            QueueState state) {
+            QueueState state,
+            VisitorCalls calls) {
         for (String key : settings.businessIds()) {
             Tenant tenant = Tenant.ofBusinessId(key);
             await(store.register(tenant), "registering tenant " + tenant.id());
@@ -124,13 +122,6 @@ public final class RoomSurface implements Surface {
                         ? ""
                         : ": " + String.join(", ", ids.subList(0, Math.min(10, ids.size())))
                                 + (ids.size() > 10 ? ", …" : ""));
-        KeyedRateLimiter ipLimits = infra.redis()
-                .map(redis -> redis.backend().rateLimiter(settings.storeKeyPrefix() + "room-ip:"))
-                .orElseGet(() ->
-                        KeyedRateLimiter.inMemory(LimiterRegistry.forSpecs(RoomSurface::noDefaultSpec, infra.clock())
-                                .idleTime(LimitSpec::idleNanos)
-                                .maximumKeys(MAX_IP_KEYS)
-                                .build()));
         RoomApi api = new RoomApi(
                 directory,
                 state,
@@ -139,7 +130,7 @@ public final class RoomSurface implements Surface {
                 admissions,
                 events,
                 draws,
-                ipLimits,
+                calls,
                 new RoomWork(
                         settings.jwtSecret(),
                         infra.redis()
@@ -155,10 +146,6 @@ public final class RoomSurface implements Surface {
                 infra.wallClock());
         return new RoomSurface(
                 address, sharedListener, api, pages, new Jwks(tokens), maxBodyBytes, admissions, directory);
-    }
-
-    private static LimitSpec noDefaultSpec(String key) {
-        throw new IllegalStateException("every per-IP limit is asked for with its spec: " + key);
     }
 
     /**

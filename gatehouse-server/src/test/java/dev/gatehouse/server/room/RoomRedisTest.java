@@ -13,6 +13,8 @@ import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.Tenant;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -209,6 +211,40 @@ class RoomRedisTest {
             }
         }
         assertThat(answered).isEqualTo(20);
+    }
+
+    /**
+     * A poll and an enqueue are one script each, their per-IP limit decided inside it: one round trip
+     * to Redis (the servers' clock stands still, so nothing else of theirs calls Redis meanwhile).
+     */
+    @Test
+    void aPollAndAnEnqueue_areOneScriptEach() {
+        configure("{\"admission_limit\": 0}");
+        String token =
+                call(0, "POST", "/queue/enqueue", "user_id", "first").get("jwt").asText();
+        call(0, "GET", "/queue/status", "jwt", token); // the scripts loaded, the config read
+        long before = scriptCalls();
+        for (int i = 0; i < 10; i++) {
+            call(0, "GET", "/queue/status", "jwt", token);
+            call(0, "POST", "/queue/enqueue", "user_id", "later-" + i);
+        }
+        assertThat(scriptCalls() - before).isEqualTo(20);
+    }
+
+    /** The scripts Redis has run, as INFO commandstats counts them. */
+    private static long scriptCalls() {
+        RedisClient client = RedisClient.create(RequiredServices.REDIS_URL);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            return connection
+                    .sync()
+                    .info("commandstats")
+                    .lines()
+                    .filter(line -> line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:"))
+                    .mapToLong(line -> Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1")))
+                    .sum();
+        } finally {
+            client.shutdown();
+        }
     }
 
     @Test
