@@ -206,17 +206,21 @@ public final class DegradingKeyedRateLimiter implements KeyedRateLimiter {
 
     /**
      * Sends every queued release, all at once; completes when each has been answered, exceptionally
-     * with the store's LimiterUnavailableException if any could not be sent (those are queued again).
+     * with the store's LimiterUnavailableException if any could not be sent (those are queued again,
+     * for the next recovery: the queue is taken before anything is sent, so a store that refuses at
+     * once is not asked again in a loop).
      */
     private CompletableFuture<Void> sendQueuedReleases() {
-        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        List<QueuedRelease> taken = new ArrayList<>();
         for (QueuedRelease next; (next = queued.poll()) != null; ) {
             queuedCount.decrementAndGet();
-            sent.add(send(next));
+            taken.add(next);
         }
         if (queuedCount.get() == 0) {
             dropLogged.set(false);
         }
+        List<CompletableFuture<Void>> sent = new ArrayList<>(taken.size());
+        taken.forEach(release -> sent.add(send(release)));
         return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
     }
 

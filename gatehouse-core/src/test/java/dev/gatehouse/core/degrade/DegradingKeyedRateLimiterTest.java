@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.keyed.LimiterRegistry;
+import dev.gatehouse.core.keyed.LimiterUnavailableException;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
 import dev.gatehouse.core.limit.LimiterSnapshot;
@@ -11,6 +12,10 @@ import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class DegradingKeyedRateLimiterTest {
@@ -226,6 +231,48 @@ class DegradingKeyedRateLimiterTest {
         assertThat(limiter.queuedReleases()).isZero();
         assertThat(store.liveLeases()).isZero();
         assertThat(store.releasesOfGoneGrants()).isZero();
+    }
+
+    /**
+     * A store whose probe answers while it still refuses releases at once (a client that rejects
+     * commands while it reconnects fails them before returning): the recovery sends the queued
+     * release once and leaves it for the next probe, instead of asking again in a loop that grows
+     * until the heap is gone.
+     */
+    @Test
+    void aQueuedReleaseRefusedAtOnceOnRecovery_waitsForTheNextProbe_insteadOfBeingRetriedInALoop() {
+        AtomicInteger releases = new AtomicInteger();
+        KeyedRateLimiter refusingReleases = new KeyedRateLimiter() {
+            @Override
+            public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
+                return store.decide(key, spec, permits);
+            }
+
+            @Override
+            public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
+                return releases.incrementAndGet() < 1_000
+                        ? CompletableFuture.failedFuture(new LimiterUnavailableException("reconnecting", null))
+                        : store.release(key, spec, permits, lease);
+            }
+
+            @Override
+            public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
+                return store.snapshot(key, spec);
+            }
+        };
+        StoreHealth answersProbes = StoreHealth.create("answers probes", () -> {}, clock, PROBE_INTERVAL);
+        DegradingKeyedRateLimiter limiter =
+                DegradingKeyedRateLimiter.create(refusingReleases, answersProbes, Fallback.failClosed());
+        Decision granted = decide(limiter, TWO_AT_ONCE);
+        release(limiter, TWO_AT_ONCE, granted); // refused: the store is degraded, the release waits
+        assertThat(answersProbes.healthy()).isFalse();
+        int before = releases.get();
+
+        clock.advance(PROBE_INTERVAL); // the probe answers; the recovery's release is refused again
+
+        assertThat(releases.get() - before).isEqualTo(1);
+        assertThat(limiter.queuedReleases()).isEqualTo(1);
+        assertThat(answersProbes.healthy()).isFalse();
     }
 
     @Test
