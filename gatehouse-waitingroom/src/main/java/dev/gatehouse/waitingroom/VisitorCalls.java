@@ -61,8 +61,8 @@ public interface VisitorCalls {
      */
     record AddressLimit(Kind kind, String address, long limit, long intervalSeconds) {
 
-        /** The largest limit: a store's arithmetic stays exact (a room's config allows a million). */
-        public static final long MAX_LIMIT = 1L << 40;
+        /** The largest limit, a fixed window's (a room's config allows a million). */
+        public static final long MAX_LIMIT = FixedWindowSpec.MAX_PER_WINDOW;
 
         /** The longest interval, about 68 years (a room's config allows a day). */
         public static final long MAX_INTERVAL_SECONDS = 1L << 31;
@@ -117,13 +117,17 @@ public interface VisitorCalls {
         }
     }
 
-    /** The most addresses {@link #inProcess} keeps windows for; beyond, a new address is refused. */
+    /**
+     * The most addresses {@link #inProcess} keeps windows for; beyond, a new address takes the place
+     * of the window that would be forgotten soonest (that address starts a new window at its next
+     * call).
+     */
     int MAX_IN_PROCESS_ADDRESSES = 1_000_000;
 
     /**
      * The calls on {@code state} with their limits kept in this process, judged by {@code clock}: at
-     * most {@link #MAX_IN_PROCESS_ADDRESSES} windows, each forgotten three windows after its last
-     * call.
+     * most {@link #MAX_IN_PROCESS_ADDRESSES} windows, each forgotten three windows after its own has
+     * ended.
      */
     static VisitorCalls inProcess(QueueState state, NanoClock clock) {
         return of(

@@ -58,7 +58,7 @@ public final class RedisQueueState implements QueueState, VisitorCalls {
      * the room's, prefix + "room:{" + room + "}:ip:" + kind + ":" + address, in the room's slot: the
      * window is decided in the same script as the call it limits (one round trip per poll), by the
      * Redis server's clock as RedisKeyedRateLimiter decides, and the key expires three windows after
-     * its last use, as the in-memory limiter forgets it. The address follows the room's hash tag, so
+     * the end of the window of its last use, as the in-memory limiter forgets it. The address follows the room's hash tag, so
      * no address moves a key to another slot.
      *
      * Hostile user ids: an id is only ever a sorted-set member (never part of a key name, never
@@ -363,6 +363,7 @@ public final class RedisQueueState implements QueueState, VisitorCalls {
     }
 
     private String windowKey(String room, AddressLimit limit) {
+        keys(room); // the room's name checked (and its keys remembered) as every other call's
         return key(keyPrefix, room, "ip:" + limit.kind().wireName() + ":" + limit.address());
     }
 
@@ -399,11 +400,10 @@ public final class RedisQueueState implements QueueState, VisitorCalls {
      * read it, never write it.
      */
     private String[] keys(String room) {
-        String[] remembered = roomKeys.get(room);
+        String[] remembered = roomKeys.get(Require.given("room", room, "a room name"));
         if (remembered != null) {
             return remembered;
         }
-        Require.given("room", room, "a room name");
         if (room.isEmpty() || room.indexOf('{') >= 0 || room.indexOf('}') >= 0) {
             throw new IllegalArgumentException(
                     "room: \"" + room + "\" (expected: not empty, no braces: it is the keys' hash tag)");

@@ -213,9 +213,57 @@ class RoomRedisTest {
         assertThat(answered).isEqualTo(20);
     }
 
+    /** On Redis, a refusal answers as in memory: 429, the bound named, Retry-After and RateLimit headers. */
+    @Test
+    void aPerIpLimitOnRedis_answers429WithAdvice() {
+        configure("{\"admission_limit\": 0, \"ip_enqueue_limit\": 2, \"ip_enqueue_limit_interval\": 60}");
+        call(0, "POST", "/queue/enqueue", "user_id", "a");
+        HttpResponse<String> allowed =
+                servers.get(1).send("POST", "/queue/enqueue", "business_id", key, "user_id", "b");
+        assertThat(allowed.statusCode()).isEqualTo(200);
+        assertThat(allowed.headers().firstValue("RateLimit-Policy")).hasValue("\"ip_enqueue\";q=2;w=60");
+        assertThat(allowed.headers().firstValue("RateLimit"))
+                .hasValueSatisfying(value -> assertThat(value).matches("\"ip_enqueue\";r=0;t=([1-9]|[1-5][0-9]|60)"));
+
+        HttpResponse<String> refused =
+                servers.get(0).send("POST", "/queue/enqueue", "business_id", key, "user_id", "c");
+
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(json(refused).get("detail").asText()).contains("at most 2 per 60 s");
+        assertThat(refused.headers().firstValue("Retry-After"))
+                .hasValueSatisfying(value -> assertThat(Integer.parseInt(value)).isBetween(1, 60));
+        assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"ip_enqueue\";q=2;w=60");
+        assertThat(stats().queued()).isEqualTo(2);
+    }
+
+    /**
+     * In a room asking for a proof of work, the address's limit is decided before the work is
+     * checked, in the same window as the enqueues that need none: an enqueue refused for its missing
+     * work still counts, and a later enqueue without work to do finds the window used.
+     */
+    @Test
+    void theLimitBeforeAProofOfWork_countsInTheEnqueuesWindow() {
+        configure("{\"admission_limit\": 0, \"ip_enqueue_limit\": 2, \"ip_enqueue_limit_interval\": 60,"
+                + " \"pow_difficulty\": 8}");
+        HttpResponse<String> noWork = servers.get(0).send("POST", "/queue/enqueue", "business_id", key, "user_id", "a");
+        assertThat(noWork.statusCode()).as(noWork.body()).isEqualTo(428);
+        configure("{\"pow_difficulty\": 0}");
+        clock.advance(Duration.ofSeconds(2)); // past the servers' cached config
+
+        assertThat(servers.get(1)
+                        .send("POST", "/queue/enqueue", "business_id", key, "user_id", "b")
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(servers.get(0)
+                        .send("POST", "/queue/enqueue", "business_id", key, "user_id", "c")
+                        .statusCode())
+                .isEqualTo(429);
+    }
+
     /**
      * A poll and an enqueue are one script each, their per-IP limit decided inside it: one round trip
-     * to Redis (the servers' clock stands still, so nothing else of theirs calls Redis meanwhile).
+     * to Redis (the servers' clock stands still, so nothing else of theirs calls Redis meanwhile; the
+     * count is the whole server's, as no other client runs during the suite).
      */
     @Test
     void aPollAndAnEnqueue_areOneScriptEach() {
