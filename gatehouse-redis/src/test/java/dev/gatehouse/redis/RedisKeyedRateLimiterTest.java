@@ -7,9 +7,9 @@ import dev.gatehouse.core.keyed.KeyedRateLimiter;
 import dev.gatehouse.core.keyed.LimiterUnavailableException;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
+import dev.gatehouse.testing.CommandStats;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -148,7 +147,7 @@ class RedisKeyedRateLimiterTest {
                 }
             }
 
-            Map<String, Long> calls = commandCalls(connection.sync());
+            Map<String, Long> calls = CommandStats.calls(connection.sync().info("commandstats"));
             assertThat(calls).containsEntry("evalsha", 200L);
             // commandstats counts the commands a script runs too (TIME, GET, SET, ...): those are
             // inside the one EVALSHA; nothing else came from the client
@@ -397,14 +396,5 @@ class RedisKeyedRateLimiterTest {
 
     private long ttlMillis(RedisBackend backend, String stateKey) {
         return backend.commands().pttl(prefix + stateKey).toCompletableFuture().join();
-    }
-
-    private static Map<String, Long> commandCalls(RedisCommands<String, String> redis) {
-        return redis.info("commandstats")
-                .lines()
-                .filter(line -> line.startsWith("cmdstat_"))
-                .collect(Collectors.toMap(
-                        line -> line.substring("cmdstat_".length(), line.indexOf(':')),
-                        line -> Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"))));
     }
 }

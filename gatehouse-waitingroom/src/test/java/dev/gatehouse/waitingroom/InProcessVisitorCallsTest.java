@@ -3,11 +3,7 @@ package dev.gatehouse.waitingroom;
 import static dev.gatehouse.testing.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.core.keyed.KeyedRateLimiter;
-import dev.gatehouse.core.keyed.LimiterUnavailableException;
-import dev.gatehouse.core.limit.Decision;
-import dev.gatehouse.core.limit.LimitSpec;
-import dev.gatehouse.core.limit.LimiterSnapshot;
+import dev.gatehouse.testing.DownLimiter;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.room.VisitorCallsContract;
 import dev.gatehouse.waitingroom.QueueState.Enqueued;
@@ -16,9 +12,6 @@ import dev.gatehouse.waitingroom.VisitorCalls.AddressLimit;
 import dev.gatehouse.waitingroom.VisitorCalls.Kind;
 import dev.gatehouse.waitingroom.VisitorCalls.Limited;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 class InProcessVisitorCallsTest extends VisitorCallsContract {
@@ -48,7 +41,7 @@ class InProcessVisitorCallsTest extends VisitorCallsContract {
     @Test
     void aLimiterThatCannotAnswer_letsTheCallThroughWithoutADecision() {
         QueueState state = newState();
-        VisitorCalls calls = VisitorCalls.of(state, new Unavailable());
+        VisitorCalls calls = VisitorCalls.of(state, new DownLimiter());
         AddressLimit limit = new AddressLimit(Kind.ENQUEUE, "192.0.2.1", 1, 10);
 
         Limited<Enqueued> made = await(calls.enqueue("r", "u", 0, limit));
@@ -56,23 +49,5 @@ class InProcessVisitorCallsTest extends VisitorCallsContract {
         assertThat(made.decision()).isEmpty();
         assertThat(made.result()).contains(new Enqueued(true, Standing.queued(1)));
         assertThat(await(calls.limit("r", limit))).isEmpty();
-    }
-
-    /** A limiter whose store is down. */
-    private static final class Unavailable implements KeyedRateLimiter {
-        @Override
-        public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
-            return CompletableFuture.failedFuture(new LimiterUnavailableException("down", null));
-        }
-
-        @Override
-        public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
-            return CompletableFuture.failedFuture(new LimiterUnavailableException("down", null));
-        }
-
-        @Override
-        public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
-            return CompletableFuture.failedFuture(new LimiterUnavailableException("down", null));
-        }
     }
 }

@@ -3,15 +3,11 @@ package dev.gatehouse.core.keyed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.LimitSpec;
-import dev.gatehouse.core.limit.LimiterSnapshot;
 import dev.gatehouse.core.limit.RateLimiter;
+import dev.gatehouse.testing.DownLimiter;
 import dev.gatehouse.testing.ManualClock;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 class BlockingRateLimiterTest {
@@ -40,22 +36,7 @@ class BlockingRateLimiterTest {
 
     @Test
     void view_storeDown_throwsTheStoresException() {
-        KeyedRateLimiter down = new KeyedRateLimiter() {
-            @Override
-            public CompletionStage<Decision> decide(String key, LimitSpec spec, long permits) {
-                return CompletableFuture.failedFuture(new LimiterUnavailableException("down", null));
-            }
-
-            @Override
-            public CompletionStage<Void> release(String key, LimitSpec spec, long permits, long lease) {
-                return CompletableFuture.failedFuture(new LimiterUnavailableException("down", null));
-            }
-
-            @Override
-            public CompletionStage<Optional<LimiterSnapshot>> snapshot(String key, LimitSpec spec) {
-                return CompletableFuture.failedFuture(new LimiterUnavailableException("down", null));
-            }
-        };
+        KeyedRateLimiter down = new DownLimiter();
 
         assertThatThrownBy(() -> down.limiter("k", TWO_PER_SECOND).tryAcquire())
                 .isInstanceOf(LimiterUnavailableException.class)

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gatehouse.redis.PrivateRedis;
 import dev.gatehouse.redis.RedisBackend;
 import dev.gatehouse.redis.TestRedis;
+import dev.gatehouse.testing.CommandStats;
 import dev.gatehouse.testing.room.QueueStateContract;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueState.Advance;
@@ -294,7 +295,7 @@ class RedisQueueStateTest extends QueueStateContract {
                 }
             }
 
-            Map<String, Long> calls = commandCalls(connection.sync());
+            Map<String, Long> calls = CommandStats.calls(connection.sync().info("commandstats"));
             // commandstats counts the commands inside a script too (ZSCORE, HSET, ...); from the client
             // came only EVALSHA, one per operation, and HGETALL for config
             assertThat(calls).containsEntry("evalsha", 8L * rounds).containsEntry("hgetall", (long) rounds);
@@ -436,14 +437,5 @@ class RedisQueueStateTest extends QueueStateContract {
         for (int i = 0; i < kept.size(); i++) {
             assertThat(await(state.standing(room, kept.get(i), T0 + 30_000))).isEqualTo(Standing.queued(i + 1));
         }
-    }
-
-    private static Map<String, Long> commandCalls(RedisCommands<String, String> redis) {
-        return redis.info("commandstats")
-                .lines()
-                .filter(line -> line.startsWith("cmdstat_"))
-                .collect(Collectors.toMap(
-                        line -> line.substring("cmdstat_".length(), line.indexOf(':')),
-                        line -> Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"))));
     }
 }

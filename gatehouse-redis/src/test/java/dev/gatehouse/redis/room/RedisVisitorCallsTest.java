@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.redis.PrivateRedis;
 import dev.gatehouse.redis.RedisBackend;
 import dev.gatehouse.redis.TestRedis;
+import dev.gatehouse.testing.CommandStats;
 import dev.gatehouse.testing.room.VisitorCallsContract;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueState.Standing;
@@ -22,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,14 +138,7 @@ class RedisVisitorCallsTest extends VisitorCallsContract {
                 }
             }
 
-            Map<String, Long> commands = connection
-                    .sync()
-                    .info("commandstats")
-                    .lines()
-                    .filter(line -> line.startsWith("cmdstat_"))
-                    .collect(Collectors.toMap(
-                            line -> line.substring("cmdstat_".length(), line.indexOf(':')),
-                            line -> Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"))));
+            Map<String, Long> commands = CommandStats.calls(connection.sync().info("commandstats"));
             // commandstats counts the commands inside a script too (TIME, GET, SET, ZSCORE, ...)
             assertThat(commands).containsEntry("evalsha", 3L * rounds);
             assertThat(commands).doesNotContainKeys("eval", "multi", "exec", "hgetall");

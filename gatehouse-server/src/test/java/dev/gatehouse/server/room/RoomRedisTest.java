@@ -9,6 +9,7 @@ import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.redis.RedisBackend;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.Await;
+import dev.gatehouse.testing.CommandStats;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.waitingroom.QueueState;
@@ -283,13 +284,7 @@ class RoomRedisTest {
     private static long scriptCalls() {
         RedisClient client = RedisClient.create(RequiredServices.REDIS_URL);
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
-            return connection
-                    .sync()
-                    .info("commandstats")
-                    .lines()
-                    .filter(line -> line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:"))
-                    .mapToLong(line -> Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1")))
-                    .sum();
+            return CommandStats.scripts(connection.sync().info("commandstats"));
         } finally {
             client.shutdown();
         }
