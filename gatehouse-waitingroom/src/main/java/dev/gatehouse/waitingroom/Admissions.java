@@ -146,6 +146,7 @@ public final class Admissions implements AutoCloseable {
     private final class RoomLoop {
         private final String room;
         private final Deque<Sample> samples = new ArrayDeque<>();
+        private volatile double rate;
         private volatile @Nullable RoomStats latest;
         private Scheduler.@Nullable Task next;
         private boolean running;
@@ -274,18 +275,30 @@ public final class Admissions implements AutoCloseable {
             while (samples.size() > 2 && samples.getFirst().atMillis() < now - RATE_WINDOW_MILLIS) {
                 samples.removeFirst();
             }
+            rate = rateOfSamples();
         }
 
-        /** Admissions per second over the window, when users waited throughout it (else 0: unknown). */
-        synchronized double measuredRate() {
+        /**
+         * Admissions per second over the window, when users waited throughout it (else 0: unknown);
+         * worked out at each sample, so that a status poll reads a field instead of the samples.
+         */
+        double measuredRate() {
+            return rate;
+        }
+
+        private double rateOfSamples() {
             if (samples.size() < 2) {
                 return 0;
             }
             Sample first = samples.getFirst();
             Sample last = samples.getLast();
             long millis = last.atMillis() - first.atMillis();
-            boolean backlogged = samples.stream().allMatch(sample -> sample.queued() > 0);
-            if (millis < STATS_EVERY_MILLIS || !backlogged) {
+            for (Sample sample : samples) {
+                if (sample.queued() == 0) {
+                    return 0; // the queue ran dry within the window: the admissions say nothing of the rate
+                }
+            }
+            if (millis < STATS_EVERY_MILLIS) {
                 return 0;
             }
             return (last.admittedTotal() - first.admittedTotal()) * 1000.0 / millis;

@@ -266,8 +266,8 @@ public final class QueueTokens {
             return Checked.INVALID;
         }
         // canonical base64url only (no padding, no other alphabet, no third dot): one spelling per token
-        Optional<byte[]> payload = Base64Url.decode(token.substring(payloadStart, dot));
-        Optional<byte[]> signature = Base64Url.decode(token.substring(dot + 1));
+        Optional<byte[]> payload = Base64Url.decode(token, payloadStart, dot);
+        Optional<byte[]> signature = Base64Url.decode(token, dot + 1, token.length());
         if (payload.isEmpty() || signature.isEmpty() || signature.get().length != signatureBytes) {
             return Checked.INVALID;
         }

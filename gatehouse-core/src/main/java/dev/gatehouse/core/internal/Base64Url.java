@@ -7,7 +7,6 @@ import java.util.Optional;
 public final class Base64Url {
 
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
-    private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
     private Base64Url() {}
 
@@ -21,23 +20,38 @@ public final class Base64Url {
      * refused, so two different strings never decode to the same bytes.
      */
     public static Optional<byte[]> decode(String text) {
-        if (text == null || text.length() % 4 == 1) {
+        return text == null ? Optional.empty() : decode(text, 0, text.length());
+    }
+
+    /**
+     * As {@link #decode(String)}, of the characters of {@code text} from {@code from} (inclusive) to
+     * {@code to} (exclusive): one pass, no copy of the characters (a token's segments, on every poll).
+     */
+    public static Optional<byte[]> decode(String text, int from, int to) {
+        int length = to - from;
+        if (length % 4 == 1) {
             return Optional.empty();
         }
-        int last = 0;
-        for (int i = 0; i < text.length(); i++) {
-            last = sextet(text.charAt(i));
-            if (last < 0) {
+        byte[] bytes = new byte[length / 4 * 3 + Math.max(0, length % 4 - 1)];
+        int bits = 0; // the bits read and not yet written, `pending` of them
+        int pending = 0;
+        int written = 0;
+        for (int i = from; i < to; i++) {
+            int sextet = sextet(text.charAt(i));
+            if (sextet < 0) {
                 return Optional.empty();
+            }
+            bits = (bits << 6) | sextet;
+            pending += 6;
+            if (pending >= 8) {
+                pending -= 8;
+                bytes[written++] = (byte) (bits >>> pending);
+                bits &= (1 << pending) - 1;
             }
         }
         // the last character of a partial group carries bits beyond the bytes: 4 of them after one
         // byte, 2 after two; any of them set is another spelling of the same bytes
-        int unusedBits = text.length() % 4 == 2 ? 4 : text.length() % 4 == 3 ? 2 : 0;
-        if ((last & ((1 << unusedBits) - 1)) != 0) {
-            return Optional.empty();
-        }
-        return Optional.of(DECODER.decode(text));
+        return bits == 0 ? Optional.of(bytes) : Optional.empty();
     }
 
     /** The six bits {@code c} stands for, or -1 outside the alphabet. */

@@ -43,7 +43,8 @@ final class ClientAddress {
         if (remote == null) {
             return "unknown";
         }
-        String host = remote.hostAddress();
+        // an address the connection was accepted from names no host: its text, made once per connection
+        String host = remote.hostName() == null && remote.host() != null ? remote.host() : remote.hostAddress();
         return host == null ? String.valueOf(remote) : host;
     }
 }
