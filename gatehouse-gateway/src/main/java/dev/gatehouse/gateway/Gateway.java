@@ -175,7 +175,8 @@ public final class Gateway implements AutoCloseable {
                 millisOrOff(timeouts.write()),
                 millisOrOff(timeouts.idle()),
                 SHUTDOWN_TIMEOUT_MILLIS,
-                0);
+                0,
+                0); // one event loop per CPU
     }
 
     private static long millisOrOff(Duration timeout) {

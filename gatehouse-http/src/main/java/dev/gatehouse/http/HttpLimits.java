@@ -7,9 +7,9 @@ import io.vertx.core.http.HttpServerOptions;
 import java.util.List;
 
 /**
- * Bounds on what a client may send and how long it may take, the connection cap, and the graceful
- * shutdown bound; every listener of the process applies them on its own (the cap counts per
- * listener).
+ * Bounds on what a client may send and how long it may take, the connection cap, the graceful
+ * shutdown bound, and the event loops that serve the connections; every listener of the process
+ * applies them on its own (the cap counts per listener).
  */
 public record HttpLimits(
         int maxHeaderBytes,
@@ -23,7 +23,8 @@ public record HttpLimits(
         long writeTimeoutMillis,
         long idleTimeoutMillis,
         long shutdownTimeoutMillis,
-        long shutdownDelayMillis) {
+        long shutdownDelayMillis,
+        int eventLoops) {
 
     private static final long HOUR_MILLIS = 3_600_000;
 
@@ -124,6 +125,15 @@ public record HttpLimits(
             "On a stop, how long /readyz answers 503 while the surfaces still serve, before the listeners stop",
             "--shutdown-delay-millis");
 
+    public static final Setting<Integer> EVENT_LOOPS = Setting.integer(
+            "http.event-loops",
+            "GATEHOUSE_EVENT_LOOPS",
+            0,
+            0,
+            1_024,
+            "Event loop threads serving the listeners' connections (0: one per CPU)",
+            "--event-loops");
+
     /** The settings these limits are read from. */
     public static final List<Setting<?>> SETTINGS = List.of(
             MAX_HEADER_BYTES,
@@ -137,7 +147,8 @@ public record HttpLimits(
             WRITE_TIMEOUT_MILLIS,
             IDLE_TIMEOUT_MILLIS,
             SHUTDOWN_TIMEOUT_MILLIS,
-            SHUTDOWN_DELAY_MILLIS);
+            SHUTDOWN_DELAY_MILLIS,
+            EVENT_LOOPS);
 
     /** The limits {@code settings} give. */
     public static HttpLimits from(ResolvedSettings settings) {
@@ -153,7 +164,16 @@ public record HttpLimits(
                 settings.get(WRITE_TIMEOUT_MILLIS),
                 settings.get(IDLE_TIMEOUT_MILLIS),
                 settings.get(SHUTDOWN_TIMEOUT_MILLIS),
-                settings.get(SHUTDOWN_DELAY_MILLIS));
+                settings.get(SHUTDOWN_DELAY_MILLIS),
+                settings.get(EVENT_LOOPS));
+    }
+
+    /**
+     * The event loops the process runs: {@code eventLoops}, or one per CPU the JVM may use when it is
+     * 0. Each listener takes connections on all of them.
+     */
+    public int eventLoopCount() {
+        return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
     }
 
     /**

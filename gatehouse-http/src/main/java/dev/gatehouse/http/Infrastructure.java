@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.util.Optional;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +69,7 @@ public final class Infrastructure implements AutoCloseable {
                     ? Optional.of(closer.add("redis", SharedRedis.connect(store, metrics)))
                     : Optional.empty();
             this.vertx = Vertx.builder()
+                    .with(new VertxOptions().setEventLoopPoolSize(limits.eventLoopCount()))
                     .withTransport(GuardedTransport.guarded(limits, clock))
                     .build();
             closer.add("vertx", () -> {

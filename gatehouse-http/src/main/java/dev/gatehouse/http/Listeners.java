@@ -7,9 +7,12 @@ import dev.gatehouse.http.settings.Setting;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,9 +37,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The listeners of one process: one per {@linkplain Surface#listener() listener} its {@link
  * Surface}s name (surfaces naming one share it, each request going to the surface that {@linkplain
- * Surface#claims claims} its path), each surface with the shared handlers in front of its routes, and the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, and what
+ * Surface#claims claims} its path), each surface with the shared handlers in front of its routes and each listener served on every event loop, and the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, and what
  * surfaces serve privately). Every listener bounds what a client may send and how long it may take
- * ({@link HttpLimits}); no answer carries a stack trace.
+ * ({@link HttpLimits}) and serves on every event loop; no answer carries a stack trace.
  */
 public final class Listeners implements AutoCloseable {
 
@@ -72,8 +76,17 @@ public final class Listeners implements AutoCloseable {
     private final HttpLimits limits;
     private final Optional<AccessLog> accessLog;
     private final PrometheusMeterRegistry metrics;
-    /** The surfaces sharing one listener, in the order they are asked to claim a path. */
-    private record Shared(List<Surface> surfaces, HttpServer listener) {}
+    /**
+     * A listener: the surfaces sharing it (in the order they are asked to claim a path) and one server per event loop, all on its address (Vert.x
+     * hands each new connection to the next of them), with the same handlers.
+     */
+    private record Shared(List<Surface> surfaces, List<HttpServer> servers) {
+
+        /** The server whose port the listener reports (all of them listen on it). */
+        HttpServer first() {
+            return servers.getFirst();
+        }
+    }
 
     private final List<Shared> listeners = new ArrayList<>();
     private final HttpServer admin;
@@ -107,11 +120,18 @@ public final class Listeners implements AutoCloseable {
                         accessLog()));
             }
             ErrorStyle style = surfaces.getLast().errorStyle(); // the one that answers unknown paths
-            HttpServer listener = infra.vertx()
-                    .createHttpServer(limits.serverOptions(address.host(), address.port()))
-                    .requestHandler(dispatching(surfaces, fronts))
-                    .invalidRequestHandler(invalidRequestHandler(style, accessLog()));
-            listeners.add(new Shared(List.copyOf(surfaces), listener));
+            Handler<HttpServerRequest> dispatching = dispatching(surfaces, fronts);
+            Handler<HttpServerRequest> invalid = invalidRequestHandler(style, accessLog());
+            // port 0 asks for a free port: a negative one makes the servers share the one found
+            int port = address.port() == 0 ? -1 - listeners.size() : address.port();
+            List<HttpServer> servers = new ArrayList<>();
+            for (int i = 0; i < limits.eventLoopCount(); i++) {
+                servers.add(infra.vertx()
+                        .createHttpServer(limits.serverOptions(address.host(), port))
+                        .requestHandler(dispatching)
+                        .invalidRequestHandler(invalid));
+            }
+            listeners.add(new Shared(List.copyOf(surfaces), List.copyOf(servers)));
         });
         this.admin = infra.vertx()
                 .createHttpServer(limits.serverOptions(adminAddress.host(), adminAddress.port()))
@@ -134,8 +154,8 @@ public final class Listeners implements AutoCloseable {
             Surface.Address adminAddress,
             List<Surface> surfaces) {
         Listeners listeners = new Listeners(infra, limits, accessLog, adminAddress, surfaces);
-        List<Future<HttpServer>> listening = new ArrayList<>();
-        listeners.listeners.forEach(shared -> listening.add(shared.listener().listen()));
+        List<Future<?>> listening = new ArrayList<>();
+        listeners.listeners.forEach(shared -> listening.add(listenOnEachEventLoop(infra.vertx(), shared.servers())));
         listening.add(listeners.admin.listen());
         try {
             await(Future.all(listening), START_TIMEOUT_MILLIS);
@@ -145,6 +165,23 @@ public final class Listeners implements AutoCloseable {
         }
         listeners.ready = true;
         return listeners;
+    }
+
+    /**
+     * Listens each of {@code servers} from an event loop of its own (a deployment's instance each:
+     * a server takes its connections on the event loop it listened from); whichever listens first
+     * binds the address, the others share it, and each reports the port bound.
+     */
+    private static Future<?> listenOnEachEventLoop(Vertx vertx, List<HttpServer> servers) {
+        AtomicInteger next = new AtomicInteger();
+        return vertx.deployVerticle(
+                () -> new VerticleBase() {
+                    @Override
+                    public Future<?> start() {
+                        return servers.get(next.getAndIncrement()).listen();
+                    }
+                },
+                new DeploymentOptions().setInstances(servers.size()));
     }
 
     /** The admin listener's address from {@code settings}. */
@@ -159,7 +196,7 @@ public final class Listeners implements AutoCloseable {
                         shared.surfaces().stream().anyMatch(s -> s.name().equals(name)))
                 .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no surface named " + name))
-                .listener()
+                .first()
                 .actualPort();
     }
 
@@ -199,7 +236,7 @@ public final class Listeners implements AutoCloseable {
             }
             String names = String.join(
                     "+", shared.surfaces().stream().map(Surface::name).toList());
-            shutDown(shared.listener(), names, deadlineNanos);
+            shared.servers().forEach(server -> shutDown(server, names, deadlineNanos));
         }
         shutDown(admin, "admin", deadlineNanos);
     }

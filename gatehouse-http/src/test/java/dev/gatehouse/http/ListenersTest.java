@@ -16,9 +16,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -76,6 +79,9 @@ class ListenersTest {
         public void mount(Router router) {
             router.get("/hello").handler(ctx -> ErrorStyle.sendText(ctx.response(), 200, "hello from " + name));
             router.get("/refused").handler(ctx -> style.send(ctx.response(), 409, "taken: \"x\""));
+            router.get("/thread")
+                    .handler(ctx -> ErrorStyle.sendText(
+                            ctx.response(), 200, Thread.currentThread().getName()));
             router.get("/clock")
                     .handler(
                             ctx -> { // two readings of one request, the source moved between
@@ -107,11 +113,14 @@ class ListenersTest {
     }
 
     private void start(NanoClock clock, Surface... surfaces) {
-        ResolvedSettings settings = ResolvedSettings.resolve(
-                SETTINGS,
-                Optional.empty(),
-                Map.of(Listeners.ADMIN_PORT, "0", HttpLimits.MAX_BODY_BYTES, "10"),
-                Map.of());
+        start(Map.of(), clock, surfaces);
+    }
+
+    private void start(Map<Setting<?>, String> more, NanoClock clock, Surface... surfaces) {
+        Map<Setting<?>, String> given = new HashMap<>(more);
+        given.put(Listeners.ADMIN_PORT, "0");
+        given.put(HttpLimits.MAX_BODY_BYTES, "10");
+        ResolvedSettings settings = ResolvedSettings.resolve(SETTINGS, Optional.empty(), given, Map.of());
         infra = Infrastructure.start(StoreSettings.from(settings), HttpLimits.from(settings), clock, source, null);
         listeners = Listeners.start(
                 infra,
@@ -141,6 +150,27 @@ class ListenersTest {
         assertThat(get(listeners.adminPort(), "/a-state").body()).isEqualTo("a");
         assertThat(get(listeners.adminPort(), "/b-state").body()).isEqualTo("b");
         assertThat(get(listeners.adminPort(), "/readyz").statusCode()).isEqualTo(200);
+    }
+
+    /** A listener serves on every event loop: new connections go to each in turn. */
+    @Test
+    void connections_areServedOnEveryEventLoop() throws Exception {
+        start(Map.of(HttpLimits.EVENT_LOOPS, "2"), source, new TestSurface("a", ErrorStyle.PLAIN));
+
+        Set<String> threads = new HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            try (HttpClient fresh = HttpClient.newHttpClient()) { // a connection of its own
+                threads.add(fresh.send(
+                                HttpRequest.newBuilder(
+                                                URI.create("http://127.0.0.1:" + listeners.port("a") + "/thread"))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body());
+            }
+        }
+
+        assertThat(threads).hasSize(2).allMatch(name -> name.startsWith("vert.x-eventloop-thread-"));
     }
 
     @Test

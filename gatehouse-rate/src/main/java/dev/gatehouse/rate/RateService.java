@@ -228,8 +228,13 @@ public final class RateService implements AutoCloseable {
                     : verdict(key, requestId, limits, decision, /* later= */ true);
         });
         verdict.whenComplete((done, error) -> {
-            if (verdict.isCancelled()) {
-                decided.cancel(false);
+            if (verdict.isCancelled() && !decided.cancel(false) && !decided.isCompletedExceptionally()) {
+                // granted between the queue's decision and the verdict (another event loop's release
+                // ran the queue): the queue no longer holds it, so it is given back here
+                Decision granted = decided.join();
+                if (granted.allowed()) {
+                    release(key, granted.lease());
+                }
             }
         });
         return verdict;

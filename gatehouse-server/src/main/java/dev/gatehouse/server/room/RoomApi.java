@@ -979,7 +979,14 @@ final class RoomApi {
                 unavailable(ctx, failure, refusal);
                 return;
             }
-            configs.put(room, new CachedConfig(config, now));
+            // only over what was read before the store was asked: a config stored meanwhile (a POST
+            // on another event loop) is newer than this one
+            CachedConfig fresh = new CachedConfig(config, now);
+            if (cached == null) {
+                configs.putIfAbsent(room, fresh);
+            } else {
+                configs.replace(room, cached, fresh);
+            }
             then.accept(config);
         });
     }
