@@ -29,7 +29,8 @@
 # h2c connection, 10), MANY_KEYS (10000), IDLE_KEYS (1000000), STARTS (5), GATEHOUSE_JAVA_OPTS
 # (-Xmx512m), GATEHOUSE_JAR (gatehouse-cli/target/gatehouse.jar, built when missing), PIN (0; 1
 # puts servers on CPU 0 and the load generator on CPU 1), NGINX_AUTO (1: also run nginx with
-# worker_processes auto), RESULTS. The room part: ROOM_USERS (users queued before measuring,
+# worker_processes auto), EVENT_LOOPS (1: `serve`'s http.event-loops, as nginx's worker_processes
+# 1; 0 is one per CPU, the server's default), RESULTS. The room part: ROOM_USERS (users queued before measuring,
 # 1000000), ROOM_SAMPLES (queued users whose tokens the status polls cycle over, 1000, spread along
 # the queue), ROOM_ROUNDS (3), ROOM_STORES (memory redis), ROOM_WIDE_CONNECTIONS (256: enqueues are
 # measured with CONNECTIONS and with this many connections too, as a crowd arrives), REDIS_URL
@@ -54,6 +55,7 @@ PIN=${PIN:-0}
 NGINX_AUTO=${NGINX_AUTO:-1}
 JAR=${GATEHOUSE_JAR:-$root/gatehouse-cli/target/gatehouse.jar}
 RESULTS=${RESULTS:-$root/gatehouse-bench/target/load/$(date -u +%Y%m%dT%H%M%SZ)}
+EVENT_LOOPS=${EVENT_LOOPS:-1}
 ROOM_USERS=${ROOM_USERS:-1000000}
 ROOM_SAMPLES=${ROOM_SAMPLES:-1000}
 ROOM_ROUNDS=${ROOM_ROUNDS:-3}
@@ -222,7 +224,7 @@ start_gatehouse() {
   free_port gh_admin
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
   taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$work/gatehouse.jar" serve \
-    --host 127.0.0.1 --port "$gh_port" --admin-port "$gh_admin" "$@" >"$RESULTS/gatehouse-$name.log" 2>&1 &
+    --event-loops "$EVENT_LOOPS" --host 127.0.0.1 --port "$gh_port" --admin-port "$gh_admin" "$@" >"$RESULTS/gatehouse-$name.log" 2>&1 &
   gh_pid=$!
   started_pids+=("$gh_pid")
   for ((i = 0; i < 600; i++)); do
@@ -588,7 +590,7 @@ start_once() {
   t0=$(date +%s%N)
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
   taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$work/gatehouse.jar" serve \
-    --host 127.0.0.1 --port "$port" --admin-port "$admin" >"$RESULTS/startup-$1.log" 2>&1 &
+    --event-loops "$EVENT_LOOPS" --host 127.0.0.1 --port "$port" --admin-port "$admin" >"$RESULTS/startup-$1.log" 2>&1 &
   pid=$!
   started_pids+=("$pid")
   for ((i = 0; i < 2000; i++)); do
