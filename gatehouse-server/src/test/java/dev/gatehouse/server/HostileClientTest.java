@@ -415,7 +415,13 @@ final class HostileClientTest {
             List<RawConnection> held = new ArrayList<>();
             try {
                 for (int i = 0; i < 4; i++) {
-                    held.add(RawConnection.open(port));
+                    RawConnection connection = RawConnection.open(port);
+                    held.add(connection);
+                    // answered: counted by the server before the next one is opened (connections
+                    // are set up on several event loops, in no fixed order across them)
+                    connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertThat(RawConnection.Answers.count(connection.readAnswers(1)))
+                            .isEqualTo(1);
                 }
                 try (RawConnection extra = RawConnection.open(port)) {
                     assertThat(extra.readUntilClosed()).isEmpty();

@@ -53,6 +53,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,6 +97,8 @@ final class RoomApi {
     private final WallClock clock;
     private final int trustedProxyHops;
     private final Map<String, CachedConfig> configs = new ConcurrentHashMap<>();
+    /** Per room, the config change that runs last (see {@link #inTurn}). */
+    private final Map<String, CompletableFuture<?>> configChanges = new ConcurrentHashMap<>();
 
     private record CachedConfig(RoomConfig config, long readAtMillis) {}
 
@@ -515,9 +518,7 @@ final class RoomApi {
 
     /** Answers 200 with {@code body} of what {@code call} gives, or 503 when the store does not answer. */
     private <T> void answer(
-            RoutingContext ctx,
-            java.util.function.Supplier<CompletionStage<T>> call,
-            java.util.function.Function<T, ObjectNode> body) {
+            RoutingContext ctx, Supplier<CompletionStage<T>> call, java.util.function.Function<T, ObjectNode> body) {
         stage(call).whenComplete((result, failure) -> {
             if (failure != null) {
                 unavailable(ctx, failure);
@@ -543,15 +544,20 @@ final class RoomApi {
         long now = clock.epochMillis();
         record Outcome(
                 @Nullable RoomConfig updated, @Nullable String refusal) {}
-        stage(() -> state.config(room))
-                .thenCompose(current -> eventRefusal(room, current, changes, now)
-                        .thenCompose(refusal -> {
-                            if (refusal.isPresent()) {
-                                return CompletableFuture.completedFuture(new Outcome(null, refusal.get()));
-                            }
-                            RoomConfig updated = current.with(changes);
-                            return state.configure(room, updated, now).thenApply(done -> new Outcome(updated, null));
-                        }))
+        // one change of a room's config at a time in this process: each reads what the last one wrote
+        inTurn(
+                        room,
+                        () -> stage(() -> state.config(room))
+                                .thenCompose(current -> eventRefusal(room, current, changes, now)
+                                        .thenCompose(refusal -> {
+                                            if (refusal.isPresent()) {
+                                                return CompletableFuture.completedFuture(
+                                                        new Outcome(null, refusal.get()));
+                                            }
+                                            RoomConfig updated = current.with(changes);
+                                            return state.configure(room, updated, now)
+                                                    .thenApply(done -> new Outcome(updated, null));
+                                        })))
                 .whenComplete((outcome, failure) -> {
                     if (failure != null) {
                         unavailable(ctx, failure);
@@ -577,6 +583,28 @@ final class RoomApi {
                     admissions.nudge(room); // the next tick is rescheduled from the new frequency
                     JsonAnswers.send(ctx.response(), 200, configAnswer("Configuration updated successfully", updated));
                 });
+    }
+
+    /**
+     * {@code change} once the room's config changes begun before it in this process are done
+     * (failed ones too), so that a read-modify-write of the config never starts from what another
+     * is about to overwrite.
+     */
+    private <T> CompletionStage<T> inTurn(String room, Supplier<CompletionStage<T>> change) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        CompletableFuture<?> previous = configChanges.put(room, done);
+        (previous == null ? CompletableFuture.completedFuture(null) : previous)
+                .handle((ignored, failure) -> null)
+                .thenCompose(ignored -> stage(change))
+                .whenComplete((result, failure) -> {
+                    configChanges.remove(room, done); // the last change of the room leaves no entry behind
+                    if (failure != null) {
+                        done.completeExceptionally(failure);
+                    } else {
+                        done.complete(result);
+                    }
+                });
+        return done;
     }
 
     /**
@@ -1045,7 +1073,7 @@ final class RoomApi {
     }
 
     /** {@code call}'s stage, or a failed one when it throws instead of failing its stage. */
-    private static <T> CompletionStage<T> stage(java.util.function.Supplier<CompletionStage<T>> call) {
+    private static <T> CompletionStage<T> stage(Supplier<CompletionStage<T>> call) {
         try {
             return call.get();
         } catch (RuntimeException e) {

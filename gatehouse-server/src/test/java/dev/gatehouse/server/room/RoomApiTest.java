@@ -9,6 +9,7 @@ import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
@@ -405,6 +407,35 @@ class RoomApiTest {
         HttpResponse<String> empty = post("/config", "", "business_id", KEY);
         assertThat(empty.statusCode()).isEqualTo(422);
         assertThat(json(empty).get("detail").get(0).get("type").asText()).isEqualTo("missing");
+    }
+
+    /**
+     * Changes of different fields sent at once (over several connections, so several event loops)
+     * all stay: each change reads the config the one before it wrote.
+     */
+    @Test
+    void configChangesSentAtOnce_allStay() throws InterruptedException {
+        List<String> fields = List.of(
+                "admission_limit",
+                "admission_frequency",
+                "jwt_expiry_seconds",
+                "ready_ttl_seconds",
+                "ip_enqueue_limit",
+                "ip_enqueue_limit_interval",
+                "ip_status_polling_limit",
+                "ip_status_polling_limit_interval");
+        for (int round = 0; round < 5; round++) {
+            long value = 100 + round;
+            AtomicInteger next = new AtomicInteger();
+            Race.run(fields.size(), () -> configure("{\"" + fields.get(next.getAndIncrement()) + "\": " + value + "}"));
+
+            JsonNode config = json(call("GET", "/config", "business_id", KEY)).get("updated_config");
+            for (String field : fields) {
+                assertThat(config.get(field).asLong())
+                        .as("round %d: %s", round, field)
+                        .isEqualTo(value);
+            }
+        }
     }
 
     @Test
