@@ -29,8 +29,8 @@
 # h2c connection, 10), MANY_KEYS (10000), IDLE_KEYS (1000000), STARTS (5), GATEHOUSE_JAVA_OPTS
 # (-Xmx512m), GATEHOUSE_JAR (gatehouse-cli/target/gatehouse.jar, built when missing), PIN (0; 1
 # puts servers on CPU 0 and the load generator on CPU 1), NGINX_AUTO (1: also run nginx with
-# worker_processes auto), EVENT_LOOPS (1: `serve`'s http.event-loops, as nginx's worker_processes
-# 1; 0 is one per CPU, the server's default), RESULTS. The room part: ROOM_USERS (users queued before measuring,
+# worker_processes auto), EVENT_LOOPS (1: `serve`'s http.event-loops and the gateway's event_loops,
+# as nginx's worker_processes 1; 0 is one per CPU, their default), RESULTS. The room part: ROOM_USERS (users queued before measuring,
 # 1000000), ROOM_SAMPLES (queued users whose tokens the status polls cycle over, 1000, spread along
 # the queue), ROOM_ROUNDS (3), ROOM_STORES (memory redis), ROOM_WIDE_CONNECTIONS (256: enqueues are
 # measured with CONNECTIONS and with this many connections too, as a crowd arrives), REDIS_URL
@@ -895,7 +895,8 @@ start_gateway() {
   local name=$1 yaml=$2 i
   free_port gh_port
   free_port gh_admin
-  printf 'listen: 127.0.0.1:%s\nadmin_listen: 127.0.0.1:%s\n%s' "$gh_port" "$gh_admin" "$yaml" >"$work/gateway-$name.yml"
+  printf 'listen: 127.0.0.1:%s\nadmin_listen: 127.0.0.1:%s\nevent_loops: %s\n%s' "$gh_port" "$gh_admin" "$EVENT_LOOPS" "$yaml" \
+    >"$work/gateway-$name.yml"
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
   taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$work/gatehouse.jar" gateway \
     --config "$work/gateway-$name.yml" >"$RESULTS/gateway-$name.log" 2>&1 &

@@ -82,7 +82,7 @@ public final class Gateway implements AutoCloseable {
             WallClock wallClock,
             @Nullable Scheduler scheduler) {
         check(config); // a stage that cannot be built is refused before anything starts
-        HttpLimits limits = limits(config.timeouts());
+        HttpLimits limits = limits(config.timeouts(), config.eventLoops());
         // before Vert.x is made: tracing keeps each request's span on the request's Vert.x context
         Optional<GatewayTracing> tracing =
                 config.tracing().enabled() ? Optional.of(GatewayTracing.start(config.tracing())) : Optional.empty();
@@ -161,8 +161,11 @@ public final class Gateway implements AutoCloseable {
         LivePolicy.check(config);
     }
 
-    /** The listener's bounds: Wicket's timeouts, and the shared plumbing's size bounds widened for a proxy. */
-    static HttpLimits limits(Timeouts timeouts) {
+    /**
+     * The listener's bounds: Wicket's timeouts, and the shared plumbing's size bounds widened for a
+     * proxy; served on {@code eventLoops} event loops (0: one per CPU).
+     */
+    static HttpLimits limits(Timeouts timeouts, int eventLoops) {
         return new HttpLimits(
                 MAX_HEADER_BYTES,
                 MAX_HEADER_COUNT,
@@ -176,7 +179,7 @@ public final class Gateway implements AutoCloseable {
                 millisOrOff(timeouts.idle()),
                 SHUTDOWN_TIMEOUT_MILLIS,
                 0,
-                0); // one event loop per CPU
+                eventLoops);
     }
 
     private static long millisOrOff(Duration timeout) {

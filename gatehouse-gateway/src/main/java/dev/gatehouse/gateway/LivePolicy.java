@@ -181,6 +181,7 @@ final class LivePolicy implements AutoCloseable {
         addIf(changed, "forward_auth", !a.forwardAuth().equals(b.forwardAuth()));
         addIf(changed, "adaptive", !a.adaptive().equals(b.adaptive()));
         addIf(changed, "waiting_room", !a.waitingRoom().equals(b.waitingRoom()));
+        addIf(changed, "event_loops", a.eventLoops() != b.eventLoops());
         return changed;
     }
 

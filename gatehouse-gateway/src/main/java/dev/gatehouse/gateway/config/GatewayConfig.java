@@ -28,6 +28,8 @@ import org.jspecify.annotations.Nullable;
  * @param upstream the backend, an http or https URL
  * @param adminPrefix the path the admin API is mounted at, starting and ending with {@code /}
  * @param adminListen the private listener of metrics and health
+ * @param eventLoops the event loop threads serving connections ({@code event_loops}; 0, the
+ *     default: one per CPU)
  */
 public record GatewayConfig(
         HostPort listen,
@@ -46,9 +48,13 @@ public record GatewayConfig(
         Identity identity,
         ForwardAuth forwardAuth,
         Optional<Adaptive> adaptive,
-        Optional<WaitingRoom> waitingRoom) {
+        Optional<WaitingRoom> waitingRoom,
+        int eventLoops) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** The most event loops a file may ask for. */
+    private static final long MAX_EVENT_LOOPS = 1_024;
 
     /** The largest file read: a config, not a data set. */
     private static final long MAX_FILE_BYTES = 1 << 20;
@@ -645,7 +651,8 @@ public record GatewayConfig(
                 Identity.read(root.section("identity")),
                 ForwardAuth.read(root.section("forward_auth")),
                 Adaptive.read(root.section("adaptive")),
-                WaitingRoom.read(root.section("waiting_room")));
+                WaitingRoom.read(root.section("waiting_room")),
+                (int) root.integer("event_loops", 0, 0, MAX_EVENT_LOOPS));
         root.done();
         if (!config.admission().protect().isEmpty()
                 && (!config.pow().enabled() || !config.pow().algorithm().equals(Pow.SHA256))) {

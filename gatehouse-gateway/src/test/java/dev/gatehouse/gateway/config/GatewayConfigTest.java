@@ -88,6 +88,15 @@ final class GatewayConfigTest {
     }
 
     @Test
+    void eventLoops_areGatehousesOwnKey_oneAPerCpuByDefault() {
+        assertThat(GatewayConfig.parse("upstream: http://backend:3000\n").eventLoops())
+                .isZero();
+        assertThat(GatewayConfig.parse("upstream: http://backend:3000\nevent_loops: 2\n")
+                        .eventLoops())
+                .isEqualTo(2);
+    }
+
+    @Test
     void wicketsDefaultsFillWhatIsMissing() {
         GatewayConfig config = GatewayConfig.parse("upstream: http://backend:3000\n");
 
@@ -170,6 +179,8 @@ final class GatewayConfigTest {
                 "admin_prefix: /admin|admin_prefix: \"/admin\" must start and end with /",
                 "listen: '8080'|listen: \"8080\" is not host:port",
                 "listen: ':99999'|listen: port 99999 is out of range",
+                "event_loops: -1|event_loops:",
+                "event_loops: 2.5|event_loops:",
             })
     void refusesABadValueNamingItsKey(String yaml, String message) {
         assertThatThrownBy(() -> GatewayConfig.parse("upstream: http://backend:3000\n" + yaml.replace("\\n", "\n")))
