@@ -259,13 +259,13 @@ final class RoomApi {
                         }));
                 return;
             }
-            stage(() -> calls.enqueue(room, userId, clock.epochMillis(), limit)).whenComplete((limited, failure) -> {
-                if (failure != null) {
-                    unavailable(ctx, failure);
-                } else if (passed(ctx, room, limit, limited.decision(), RoomApi::detail)) {
-                    answerEnqueued(ctx, room, userId, config, limited.result().orElseThrow());
-                }
-            });
+            whenMade(
+                    ctx,
+                    room,
+                    limit,
+                    RoomApi::detail,
+                    () -> calls.enqueue(room, userId, clock.epochMillis(), limit),
+                    enqueued -> answerEnqueued(ctx, room, userId, config, enqueued));
         });
     }
 
@@ -403,64 +403,62 @@ final class RoomApi {
         String presented = presentedToken(ctx.request()).orElseThrow();
         withConfig(ctx, room, config -> {
             AddressLimit limit = AddressLimit.status(clientAddress(ctx), config);
-            stage(() -> calls.status(room, user, clock.epochMillis(), limit)).whenComplete((limited, failure) -> {
-                if (failure != null) {
-                    unavailable(ctx, failure);
-                    return;
-                }
-                if (!passed(ctx, room, limit, limited.decision(), RoomApi::detail)) {
-                    return;
-                }
-                Standing standing = limited.result().orElseThrow();
-                // a user the room knows gets its token (renewed when it expired)
-                String token = standing.state() == QueueState.State.UNKNOWN
-                        ? null
-                        : standing.state() == QueueState.State.READY
-                                        && tokens.algorithm() == QueueTokens.Algorithm.EDDSA
-                                // a pass a backend checks offline: ready, until when
-                                ? tokenFor(room, user, standing, config)
-                                : expired ? tokens.issue(room, user, config.jwtExpirySeconds()) : presented;
-                OptionalLong eta = standing.state() == QueueState.State.QUEUED
-                        ? admissions.estimatedWaitSeconds(room, standing.position(), config)
-                        : OptionalLong.empty();
-                JsonAnswers.send(ctx.response(), 200, json -> {
-                    if (token == null) {
-                        json.writeStringField("warning_msg", NOT_FOUND_WARNING);
-                        json.writeNullField("jwt_token");
-                    } else {
-                        json.writeNullField("warning_msg");
-                        json.writeStringField("jwt_token", token);
-                    }
-                    switch (standing.state()) {
-                        case QUEUED -> {
-                            json.writeNumberField("position", standing.position());
-                            json.writeBooleanField("ready", false);
-                            if (eta.isPresent()) {
-                                json.writeNumberField("estimated_wait_seconds", eta.getAsLong());
+            whenMade(
+                    ctx,
+                    room,
+                    limit,
+                    RoomApi::detail,
+                    () -> calls.status(room, user, clock.epochMillis(), limit),
+                    standing -> {
+                        // a user the room knows gets its token (renewed when it expired)
+                        String token = standing.state() == QueueState.State.UNKNOWN
+                                ? null
+                                : standing.state() == QueueState.State.READY
+                                                && tokens.algorithm() == QueueTokens.Algorithm.EDDSA
+                                        // a pass a backend checks offline: ready, until when
+                                        ? tokenFor(room, user, standing, config)
+                                        : expired ? tokens.issue(room, user, config.jwtExpirySeconds()) : presented;
+                        OptionalLong eta = standing.state() == QueueState.State.QUEUED
+                                ? admissions.estimatedWaitSeconds(room, standing.position(), config)
+                                : OptionalLong.empty();
+                        JsonAnswers.send(ctx.response(), 200, json -> {
+                            if (token == null) {
+                                json.writeStringField("warning_msg", NOT_FOUND_WARNING);
+                                json.writeNullField("jwt_token");
                             } else {
-                                json.writeNullField("estimated_wait_seconds");
+                                json.writeNullField("warning_msg");
+                                json.writeStringField("jwt_token", token);
                             }
-                        }
-                        case READY -> {
-                            json.writeNullField("position");
-                            json.writeBooleanField("ready", true);
-                            json.writeNumberField("estimated_wait_seconds", 0);
-                        }
-                        case REGISTERED -> {
-                            json.writeNullField("position");
-                            json.writeBooleanField("ready", false);
-                            json.writeNullField("estimated_wait_seconds");
-                            json.writeBooleanField("prequeue", true);
-                        }
-                        case UNKNOWN -> {
-                            json.writeNullField("position");
-                            json.writeBooleanField("ready", false);
-                            json.writeNullField("estimated_wait_seconds");
-                        }
-                    }
-                    writeEvent(json, room, user, standing, config);
-                });
-            });
+                            switch (standing.state()) {
+                                case QUEUED -> {
+                                    json.writeNumberField("position", standing.position());
+                                    json.writeBooleanField("ready", false);
+                                    if (eta.isPresent()) {
+                                        json.writeNumberField("estimated_wait_seconds", eta.getAsLong());
+                                    } else {
+                                        json.writeNullField("estimated_wait_seconds");
+                                    }
+                                }
+                                case READY -> {
+                                    json.writeNullField("position");
+                                    json.writeBooleanField("ready", true);
+                                    json.writeNumberField("estimated_wait_seconds", 0);
+                                }
+                                case REGISTERED -> {
+                                    json.writeNullField("position");
+                                    json.writeBooleanField("ready", false);
+                                    json.writeNullField("estimated_wait_seconds");
+                                    json.writeBooleanField("prequeue", true);
+                                }
+                                case UNKNOWN -> {
+                                    json.writeNullField("position");
+                                    json.writeBooleanField("ready", false);
+                                    json.writeNullField("estimated_wait_seconds");
+                                }
+                            }
+                            writeEvent(json, room, user, standing, config);
+                        });
+                    });
         });
     }
 
@@ -907,15 +905,7 @@ final class RoomApi {
             }
             String user = held.get();
             AddressLimit limit = AddressLimit.status(clientAddress(ctx), config);
-            stage(() -> calls.status(room, user, now, limit)).whenComplete((limited, failure) -> {
-                if (failure != null) {
-                    unavailable(ctx, failure, refusal);
-                    return;
-                }
-                if (!passed(ctx, room, limit, limited.decision(), refusal)) {
-                    return;
-                }
-                Standing standing = limited.result().orElseThrow();
+            whenMade(ctx, room, limit, refusal, () -> calls.status(room, user, now, limit), standing -> {
                 if (standing.state() == QueueState.State.UNKNOWN) {
                     // lapsed or finished: queued again, at the back, as the JavaScript page rejoins
                     if (mayEnqueue) {
@@ -948,15 +938,7 @@ final class RoomApi {
             return;
         }
         AddressLimit limit = AddressLimit.enqueue(clientAddress(ctx), config);
-        stage(() -> calls.enqueue(room, user, now, limit)).whenComplete((limited, failure) -> {
-            if (failure != null) {
-                unavailable(ctx, failure, refusal);
-                return;
-            }
-            if (!passed(ctx, room, limit, limited.decision(), refusal)) {
-                return;
-            }
-            Enqueued enqueued = limited.result().orElseThrow();
+        whenMade(ctx, room, limit, refusal, () -> calls.enqueue(room, user, now, limit), enqueued -> {
             if (enqueued.added() && config.maxActiveUsers() > 0) {
                 admissions.nudge(room);
             }
@@ -1023,6 +1005,26 @@ final class RoomApi {
     @FunctionalInterface
     interface Refusal {
         void send(HttpServerResponse response, int status, String message);
+    }
+
+    /**
+     * Runs {@code then} with the result of {@code call}, a visitor's call behind {@code limit}, once
+     * it was made; answers 503 when the store did not answer, 429 when the limit refused it.
+     */
+    private <T> void whenMade(
+            RoutingContext ctx,
+            String room,
+            AddressLimit limit,
+            Refusal refusal,
+            Supplier<CompletionStage<VisitorCalls.Limited<T>>> call,
+            Consumer<T> then) {
+        stage(call).whenComplete((limited, failure) -> {
+            if (failure != null) {
+                unavailable(ctx, failure, refusal);
+            } else if (passed(ctx, room, limit, limited.decision(), refusal)) {
+                then.accept(limited.result().orElseThrow());
+            }
+        });
     }
 
     /**
