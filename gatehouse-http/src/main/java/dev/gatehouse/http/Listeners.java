@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The listeners of one process: one per {@linkplain Surface#listener() listener} its {@link
  * Surface}s name (surfaces naming one share it, each request going to the surface that {@linkplain
- * Surface#claims claims} its path), each surface with the shared handlers in front of its routes and each listener served on every event loop, and the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, and what
+ * Surface#claims claims} its path), each surface with the shared handlers in front of its routes, and the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}, and what
  * surfaces serve privately). Every listener bounds what a client may send and how long it may take
  * ({@link HttpLimits}) and serves on every event loop; no answer carries a stack trace.
  */

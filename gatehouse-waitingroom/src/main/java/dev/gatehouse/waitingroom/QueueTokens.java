@@ -66,20 +66,9 @@ public final class QueueTokens {
     /** How a room signs its queue tokens. */
     public enum Algorithm {
         /** HMAC-SHA256 over the secret: GatekeeperAPI's tokens, the default. */
-        HS256("HS256"),
+        HS256,
         /** Ed25519 (RFC 8037): anyone with the room's public key checks its tokens. */
-        EDDSA("EdDSA");
-
-        private final String jwsName;
-
-        Algorithm(String jwsName) {
-            this.jwsName = jwsName;
-        }
-
-        /** The name in a token's {@code alg} header: {@code HS256}, {@code EdDSA}. */
-        public String jwsName() {
-            return jwsName;
-        }
+        EDDSA
     }
 
     private static final String TENANT = "tid";

@@ -1,6 +1,7 @@
 package dev.gatehouse.core.internal;
 
 import java.util.Base64;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Unpadded base64url (RFC 4648 §5) with strict decoding: one encoding per byte string. */
@@ -28,6 +29,7 @@ public final class Base64Url {
      * {@code to} (exclusive): one pass, no copy of the characters (a token's segments, on every poll).
      */
     public static Optional<byte[]> decode(String text, int from, int to) {
+        Objects.checkFromToIndex(from, to, text.length());
         int length = to - from;
         if (length % 4 == 1) {
             return Optional.empty();

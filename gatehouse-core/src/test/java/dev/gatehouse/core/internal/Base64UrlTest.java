@@ -1,6 +1,7 @@
 package dev.gatehouse.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Base64;
 import java.util.SplittableRandom;
@@ -69,5 +70,7 @@ class Base64UrlTest {
         assertThat(Base64Url.decode("abcde")).isEmpty();
         assertThat(Base64Url.decode(""))
                 .hasValueSatisfying(bytes -> assertThat(bytes).isEmpty());
+        assertThatThrownBy(() -> Base64Url.decode("abcd", 3, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> Base64Url.decode("abcd", 0, 5)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 }
