@@ -42,6 +42,18 @@ public final class MemoryQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Boolean> configureIfUnchanged(
+            String room, RoomConfig expected, RoomConfig config, long nowMillis) {
+        return done(room, r -> {
+            if (!r.config.equals(expected)) {
+                return false;
+            }
+            r.configure(config, nowMillis);
+            return true;
+        });
+    }
+
+    @Override
     public CompletionStage<Boolean> configureIfAbsent(String room, RoomConfig config) {
         return done(room, r -> {
             if (r.configured) {

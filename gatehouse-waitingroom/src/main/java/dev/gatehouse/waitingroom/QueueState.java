@@ -35,6 +35,13 @@ public interface QueueState {
      */
     CompletionStage<Void> configure(String room, RoomConfig config, long nowMillis);
 
+    /**
+     * Stores {@code config} as {@link #configure} does if the room's config is still {@code expected}
+     * (what {@link #config} answered); whether it did. A change made from what was read loses no
+     * other replica's change: the one that finds the config changed reads it again.
+     */
+    CompletionStage<Boolean> configureIfUnchanged(String room, RoomConfig expected, RoomConfig config, long nowMillis);
+
     /** Stores {@code config} when the room has none; whether it did. */
     CompletionStage<Boolean> configureIfAbsent(String room, RoomConfig config);
 

@@ -32,7 +32,20 @@ public final class RoomEvents implements Admissions.BeforeAdvance {
     private final Set<String> ended = ConcurrentHashMap.newKeySet();
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
 
-    private record Read(RoomConfig config, long atMillis) {}
+    /**
+     * A room's config as read at a time, or none ({@code config} null) once it changed in this process.
+     * Compared by identity: a read replaces only the entry that was there when it began, so a read
+     * that overlaps a change never puts back what the change replaced.
+     */
+    private static final class Read {
+        private final @Nullable RoomConfig config;
+        private final long atMillis;
+
+        Read(@Nullable RoomConfig config, long atMillis) {
+            this.config = config;
+            this.atMillis = atMillis;
+        }
+    }
 
     /** The events of the rooms in {@code state}, each drawn by {@code draws.apply(room)}. */
     public RoomEvents(QueueState state, Function<String, RoomDraw> draws) {
@@ -42,7 +55,7 @@ public final class RoomEvents implements Admissions.BeforeAdvance {
 
     /** Reads {@code room}'s config again at its next step: it was changed in this process. */
     public void configChanged(String room) {
-        configs.remove(room);
+        configs.put(room, new Read(null, 0));
     }
 
     /** Does what {@code room}'s event needs at {@code nowMillis}; failures are logged, never passed on. */
@@ -74,11 +87,24 @@ public final class RoomEvents implements Admissions.BeforeAdvance {
 
     private CompletionStage<RoomConfig> config(String room, long nowMillis) {
         Read read = configs.get(room);
-        if (read != null && nowMillis - read.atMillis() < CONFIG_EVERY_MILLIS && nowMillis >= read.atMillis()) {
-            return CompletableFuture.completedFuture(read.config());
+        if (read != null
+                && read.config != null
+                && nowMillis - read.atMillis < CONFIG_EVERY_MILLIS
+                && nowMillis >= read.atMillis) {
+            return CompletableFuture.completedFuture(read.config);
         }
+        return read(room, read, nowMillis);
+    }
+
+    /** Reads {@code room}'s config from the store and keeps it unless the entry {@code seen} was replaced meanwhile. */
+    private CompletionStage<RoomConfig> read(String room, @Nullable Read seen, long nowMillis) {
         return state.config(room).thenApply(config -> {
-            configs.put(room, new Read(config, nowMillis));
+            Read fresh = new Read(config, nowMillis);
+            if (seen == null) {
+                configs.putIfAbsent(room, fresh);
+            } else {
+                configs.replace(room, seen, fresh);
+            }
             return config;
         });
     }
@@ -88,10 +114,7 @@ public final class RoomEvents implements Admissions.BeforeAdvance {
             return CompletableFuture.completedFuture(null);
         }
         // a step may be due: act on the config as it is now (another replica may have moved the event)
-        return state.config(room).thenCompose(config -> {
-            configs.put(room, new Read(config, nowMillis));
-            return act(room, config, nowMillis);
-        });
+        return read(room, configs.get(room), nowMillis).thenCompose(config -> act(room, config, nowMillis));
     }
 
     private CompletionStage<@Nullable Void> act(String room, RoomConfig config, long nowMillis) {

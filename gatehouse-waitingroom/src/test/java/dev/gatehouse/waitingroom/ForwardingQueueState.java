@@ -22,6 +22,12 @@ class ForwardingQueueState implements QueueState {
     }
 
     @Override
+    public CompletionStage<Boolean> configureIfUnchanged(
+            String room, RoomConfig expected, RoomConfig config, long nowMillis) {
+        return delegate.configureIfUnchanged(room, expected, config, nowMillis);
+    }
+
+    @Override
     public CompletionStage<Boolean> configureIfAbsent(String room, RoomConfig config) {
         return delegate.configureIfAbsent(room, config);
     }

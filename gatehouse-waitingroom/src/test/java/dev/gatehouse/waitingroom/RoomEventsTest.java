@@ -18,6 +18,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -115,6 +117,34 @@ final class RoomEventsTest {
         await(events.run(ROOM, PREQUEUE_OPENS_AT * 1000));
 
         assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.NONE);
+    }
+
+    /**
+     * A step reads the config while it is changed in this process: what the step read is older than
+     * the change, so it must not be kept, or the new event would wait for the next read.
+     */
+    @Test
+    void aConfigReadOverlappingAChangeHere_isNotKept() {
+        CompletableFuture<RoomConfig> held = new CompletableFuture<>();
+        AtomicInteger reads = new AtomicInteger();
+        QueueState holding = new ForwardingQueueState(state) {
+            @Override
+            public CompletionStage<RoomConfig> config(String room) {
+                return reads.incrementAndGet() == 1 ? held : super.config(room);
+            }
+        };
+        RoomEvents events = new RoomEvents(
+                holding, room -> new RoomDraw(holding, room, room, KEYS, null, user -> TOKENS.drawTicket(room, user)));
+        long now = PREQUEUE_OPENS_AT * 1000;
+        CompletionStage<Void> step = events.run(ROOM, now); // reads the config: no event yet
+        configureEvent(PREQUEUE_OPENS_AT, OPENS_AT); // meanwhile a change here sets one
+        events.configChanged(ROOM);
+        held.complete(RoomConfig.DEFAULTS);
+        await(step);
+
+        await(events.run(ROOM, now + 1));
+
+        assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.OPEN);
     }
 
     /** Only "no pre-queue runs" is another replica's doing; a draw that cannot be made is a failure to report. */

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link QueueState} in Redis, shared by every replica: each operation is one atomic script on the
@@ -126,13 +127,33 @@ public final class RedisQueueState implements QueueState, VisitorCalls {
 
     @Override
     public CompletionStage<Void> configure(String room, RoomConfig config, long nowMillis) {
+        return configure(room, null, config, nowMillis).thenApply(ignored -> null);
+    }
+
+    @Override
+    public CompletionStage<Boolean> configureIfUnchanged(
+            String room, RoomConfig expected, RoomConfig config, long nowMillis) {
+        return configure(room, Require.given("expected", expected, "a room config"), config, nowMillis);
+    }
+
+    /** Stores {@code config} if the stored one is still {@code expected} (always when null); whether it did. */
+    private CompletionStage<Boolean> configure(
+            String room, @Nullable RoomConfig expected, RoomConfig config, long nowMillis) {
         Require.given("config", config, "a room config");
         List<String> arguments = new ArrayList<>();
         arguments.add(time(nowMillis));
         arguments.add(Long.toString(config.admissionFrequencyMillis()));
+        arguments.add(Integer.toString(expected == null ? 0 : FIELDS.length));
+        if (expected != null) {
+            for (Field field : FIELDS) {
+                arguments.add(field.wireName());
+                arguments.add(Long.toString(field.of(expected)));
+                arguments.add(Long.toString(field.of(RoomConfig.DEFAULTS))); // what parse reads for a missing field
+            }
+        }
         arguments.addAll(fieldsAndValues(config));
         return this.<Long>run(RoomScripts.CONFIGURE, ScriptOutputType.INTEGER, room, arguments.toArray(String[]::new))
-                .thenApply(ignored -> null);
+                .thenApply(stored -> stored == 1);
     }
 
     @Override

@@ -125,11 +125,20 @@ final class RoomScripts {
 
     /**
      * Stores a config and reschedules the next tick (last tick + the new frequency, or now when that
-     * has passed) if there was a tick. ARGV: 1 now, 2 the new frequency in milliseconds, then field
-     * and value pairs.
+     * has passed) if there was a tick; with fields to check, only if each stored one (its default when
+     * missing) still has the expected value. ARGV: 1 now, 2 the new frequency in milliseconds, 3 the
+     * number n of fields checked, then n triples (field, expected value, default), then the field and
+     * value pairs to store. Replies 1 when it stored, 0 when a checked field had changed.
      */
     static final LuaScript CONFIGURE = new LuaScript("""
-            redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+            local checked = tonumber(ARGV[3])
+            for i = 4, 3 + 3 * checked, 3 do
+              local stored = redis.call('HGET', KEYS[1], ARGV[i])
+              if tonumber(stored or ARGV[i + 2]) ~= tonumber(ARGV[i + 1]) then
+                return 0
+              end
+            end
+            redis.call('HSET', KEYS[1], unpack(ARGV, 4 + 3 * checked))
             local last = tonumber(redis.call('HGET', KEYS[2], 'last_tick')) or 0
             if last ~= 0 then
               local following = last + tonumber(ARGV[2])
@@ -139,7 +148,7 @@ final class RoomScripts {
               end
               redis.call('HSET', KEYS[2], 'next_tick', string.format('%d', following))
             end
-            return 0
+            return 1
             """);
 
     /** Stores a config when the room has none; ARGV: field and value pairs. Replies 1 when it did. */

@@ -70,6 +70,8 @@ final class RoomApi {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final long CONFIG_CACHE_MILLIS = 1_000;
+    /** Reads of a room's config one change makes at most while other replicas' changes overtake it. */
+    private static final int CONFIG_ATTEMPTS = 64;
 
     /** Longest user id, in characters (the header block bounds it in bytes too). */
     static final int MAX_USER_ID_CHARS = 256;
@@ -540,47 +542,67 @@ final class RoomApi {
             return;
         }
         long now = clock.epochMillis();
-        record Outcome(
-                @Nullable RoomConfig updated, @Nullable String refusal) {}
-        // one change of a room's config at a time in this process: each reads what the last one wrote
-        inTurn(
-                        room,
-                        () -> stage(() -> state.config(room))
-                                .thenCompose(current -> eventRefusal(room, current, changes, now)
-                                        .thenCompose(refusal -> {
-                                            if (refusal.isPresent()) {
-                                                return CompletableFuture.completedFuture(
-                                                        new Outcome(null, refusal.get()));
-                                            }
-                                            RoomConfig updated = current.with(changes);
-                                            return state.configure(room, updated, now)
-                                                    .thenApply(done -> new Outcome(updated, null));
-                                        })))
-                .whenComplete((outcome, failure) -> {
-                    if (failure != null) {
-                        unavailable(ctx, failure);
-                        return;
-                    }
-                    if (outcome.refusal() != null) {
-                        ObjectNode given = NODES.objectNode();
-                        changes.forEach((field, value) -> given.put(field.wireName(), value));
-                        new Validation()
-                                .add("value_error", List.of("body"), "Value error, " + outcome.refusal(), given, null)
-                                .send(ctx.response());
-                        return;
-                    }
-                    RoomConfig updated = java.util.Objects.requireNonNull(outcome.updated());
-                    configs.put(room, new CachedConfig(updated, now));
-                    events.configChanged(room);
-                    store.saveConfig(room, updated).whenComplete((saved, notSaved) -> {
-                        if (notSaved != null) {
-                            LOG.warn("room {}: config not saved to the tenant store: {}", room, notSaved.toString());
-                        }
-                    });
-                    audit(new AuditEvent(room, now, AuditKind.CONFIG_CHANGED, null, changes.size()));
-                    admissions.nudge(room); // the next tick is rescheduled from the new frequency
-                    JsonAnswers.send(ctx.response(), 200, configAnswer("Configuration updated successfully", updated));
-                });
+        // one change of a room's config at a time in this process (each reads what the last one wrote,
+        // and the cache keeps the last); a store shared with other replicas refuses a stale write
+        inTurn(room, () -> changeConfig(room, changes, now, 1)).whenComplete((outcome, failure) -> {
+            if (failure != null) {
+                unavailable(ctx, failure);
+                return;
+            }
+            if (outcome.refusal() != null) {
+                ObjectNode given = NODES.objectNode();
+                changes.forEach((field, value) -> given.put(field.wireName(), value));
+                new Validation()
+                        .add("value_error", List.of("body"), "Value error, " + outcome.refusal(), given, null)
+                        .send(ctx.response());
+                return;
+            }
+            RoomConfig updated = outcome.updated();
+            if (updated == null) {
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                detail(ctx.response(), 503, "The room's config kept changing while this change was made; retry");
+                return;
+            }
+            configs.put(room, new CachedConfig(updated, now));
+            events.configChanged(room);
+            store.saveConfig(room, updated).whenComplete((saved, notSaved) -> {
+                if (notSaved != null) {
+                    LOG.warn("room {}: config not saved to the tenant store: {}", room, notSaved.toString());
+                }
+            });
+            audit(new AuditEvent(room, now, AuditKind.CONFIG_CHANGED, null, changes.size()));
+            admissions.nudge(room); // the next tick is rescheduled from the new frequency
+            JsonAnswers.send(ctx.response(), 200, configAnswer("Configuration updated successfully", updated));
+        });
+    }
+
+    /** What a config change came to: the config stored, or why not (both null: it kept being overtaken). */
+    private record ConfigOutcome(
+            @Nullable RoomConfig updated, @Nullable String refusal) {}
+
+    /**
+     * Applies {@code changes} to the room's config as read now, if the event fields allow them, and
+     * stores the result unless the config changed meanwhile (another replica's change); then it reads
+     * again, up to {@link #CONFIG_ATTEMPTS} times.
+     */
+    private CompletionStage<ConfigOutcome> changeConfig(String room, Map<Field, Long> changes, long now, int attempt) {
+        return stage(() -> state.config(room))
+                .thenCompose(current -> eventRefusal(room, current, changes, now)
+                        .thenCompose(refusal -> {
+                            if (refusal.isPresent()) {
+                                return CompletableFuture.completedFuture(new ConfigOutcome(null, refusal.get()));
+                            }
+                            RoomConfig updated = current.with(changes);
+                            return state.configureIfUnchanged(room, current, updated, now)
+                                    .thenCompose(stored -> {
+                                        if (stored) {
+                                            return CompletableFuture.completedFuture(new ConfigOutcome(updated, null));
+                                        }
+                                        return attempt < CONFIG_ATTEMPTS
+                                                ? changeConfig(room, changes, now, attempt + 1)
+                                                : CompletableFuture.completedFuture(new ConfigOutcome(null, null));
+                                    });
+                        }));
     }
 
     /**

@@ -11,8 +11,11 @@ import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.CommandStats;
 import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
 import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.RoomConfig.Field;
 import dev.gatehouse.waitingroom.Tenant;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -24,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,8 +82,12 @@ class RoomRedisTest {
     }
 
     private void configure(String body) {
-        HttpResponse<String> response = servers.getFirst()
-                .send(HttpRequest.newBuilder(servers.getFirst().rate("/config"))
+        configure(0, body);
+    }
+
+    private void configure(int server, String body) {
+        HttpResponse<String> response = servers.get(server)
+                .send(HttpRequest.newBuilder(servers.get(server).rate("/config"))
                         .header("business_id", key)
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build());
@@ -92,6 +100,12 @@ class RoomRedisTest {
                     .stats(room, clock.epochMillis())
                     .toCompletableFuture()
                     .join();
+        }
+    }
+
+    private RoomConfig storedConfig() {
+        try (RedisBackend backend = RedisBackend.connect(RequiredServices.REDIS_URL)) {
+            return backend.queueState(prefix).config(room).toCompletableFuture().join();
         }
     }
 
@@ -191,6 +205,40 @@ class RoomRedisTest {
                         .get("position")
                         .asLong())
                 .isEqualTo(4);
+    }
+
+    /**
+     * Changes of different fields sent at once, half through each server: each server reads the
+     * config, changes its field and stores it, so without a check that the config is still the one
+     * read, one server's write puts back a field the other had just changed.
+     */
+    @Test
+    void configChangesSentAtOnceThroughBothServers_allStay() throws InterruptedException {
+        List<Field> fields = List.of(Field.values());
+        for (int round = 0; round < 5; round++) {
+            int changed = round;
+            AtomicInteger next = new AtomicInteger();
+            Race.run(fields.size(), () -> {
+                int index = next.getAndIncrement();
+                Field field = fields.get(index);
+                configure(index % 2, "{\"" + field.wireName() + "\": " + valueIn(field, changed) + "}");
+            });
+            RoomConfig stored = storedConfig();
+            for (Field field : fields) {
+                assertThat(field.of(stored))
+                        .as("round %d: %s", round, field.wireName())
+                        .isEqualTo(valueIn(field, round));
+            }
+        }
+    }
+
+    /** A value of {@code field} in its range for each round (the event's times stay unset: they have rules of their own). */
+    private static long valueIn(Field field, int round) {
+        return switch (field) {
+            case PREQUEUE_OPENS_AT, OPENS_AT -> 0;
+            case POW_DIFFICULTY -> 1 + round;
+            default -> 100 + round;
+        };
     }
 
     /** Per-IP limits are shared in Redis: polls from one address, spread over both servers, stay within the limit. */

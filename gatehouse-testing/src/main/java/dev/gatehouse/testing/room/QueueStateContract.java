@@ -89,6 +89,53 @@ public abstract class QueueStateContract {
     }
 
     @Test
+    void aConfigChangedSinceItWasRead_isNotOverwritten() {
+        RoomConfig read = await(state.config(room)); // the defaults: nothing stored yet
+        assertThat(await(state.configureIfUnchanged(room, read, config(5, 7, 0, 0), T0)))
+                .isTrue();
+        // a change made from the same (now stale) read is refused, and what was stored stays
+        assertThat(await(state.configureIfUnchanged(room, read, config(9, 9, 0, 0), T0)))
+                .isFalse();
+        assertThat(await(state.config(room))).isEqualTo(config(5, 7, 0, 0));
+        assertThat(await(state.configureIfUnchanged(room, config(5, 7, 0, 0), config(9, 9, 0, 0), T0)))
+                .isTrue();
+        assertThat(await(state.config(room))).isEqualTo(config(9, 9, 0, 0));
+    }
+
+    /**
+     * Writers on several threads (as replicas would be) each change one field of the same room, many
+     * times, each by reading the config, changing its field and storing it if unchanged (reading
+     * again when not): no writer's change is lost, so every field ends at its writer's last value.
+     */
+    @Test
+    void readModifyWritesOfOneRoomAtOnce_loseNoChange() throws InterruptedException {
+        List<Field> fields = List.of(
+                Field.ADMISSION_LIMIT,
+                Field.ADMISSION_FREQUENCY,
+                Field.IP_ENQUEUE_LIMIT,
+                Field.IP_STATUS_POLLING_LIMIT,
+                Field.MAX_ACTIVE_USERS,
+                Field.ABANDON_AFTER_SECONDS);
+        int changes = 40;
+        AtomicInteger writers = new AtomicInteger();
+        Race.run(fields.size(), () -> {
+            Field field = fields.get(writers.getAndIncrement());
+            for (long value = 1; value <= changes; value++) {
+                while (true) {
+                    RoomConfig read = await(state.config(room));
+                    if (await(state.configureIfUnchanged(room, read, read.with(Map.of(field, value)), T0))) {
+                        break;
+                    }
+                }
+            }
+        });
+        RoomConfig stored = await(state.config(room));
+        for (Field field : fields) {
+            assertThat(field.of(stored)).as(field.wireName()).isEqualTo(changes);
+        }
+    }
+
+    @Test
     void usersQueueInArrivalOrderAndAgainIsNoNewPlace() {
         for (int i = 1; i <= 5; i++) {
             QueueState.Enqueued enqueued = await(state.enqueue(room, "u" + i, T0 + i));
