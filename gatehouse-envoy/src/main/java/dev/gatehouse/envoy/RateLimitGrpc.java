@@ -5,6 +5,7 @@ import dev.gatehouse.envoy.wire.core.HeaderValue;
 import dev.gatehouse.envoy.wire.descriptor.RateLimitDescriptor;
 import dev.gatehouse.envoy.wire.rls.RateLimitRequest;
 import dev.gatehouse.envoy.wire.rls.RateLimitResponse;
+import dev.gatehouse.http.ThrottledWarning;
 import dev.gatehouse.rate.envoy.Descriptor;
 import dev.gatehouse.rate.envoy.EnvoyRateLimits;
 import dev.gatehouse.rate.envoy.RateLimitRule;

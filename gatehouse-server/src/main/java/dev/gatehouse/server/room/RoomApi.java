@@ -9,12 +9,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.http.Download;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.RateLimitHeaders;
+import dev.gatehouse.http.ThrottledWarning;
 import dev.gatehouse.proof.pow.Challenge;
 import dev.gatehouse.proof.pow.PowVerdict;
 import dev.gatehouse.proof.pow.ProofOfWork;
@@ -66,6 +68,10 @@ import org.slf4j.LoggerFactory;
 final class RoomApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoomApi.class);
+    /** A store that does not answer fails every request: a line every few seconds says so, not one per request. */
+    private static final ThrottledWarning STORE_DOWN_LOG =
+            new ThrottledWarning(LOG, "the waiting room's queue store did not answer; requests get 503", 5_000);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -1118,11 +1124,7 @@ final class RoomApi {
     }
 
     private static void unavailable(RoutingContext ctx, Throwable failure, Refusal refusal) {
-        LOG.warn(
-                "{} {}: the queue store did not answer: {}",
-                ctx.request().method(),
-                ctx.request().path(),
-                failure.toString());
+        STORE_DOWN_LOG.warn(Failures.cause(failure));
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
         refusal.send(ctx.response(), 503, "The waiting room's store is unavailable; retry shortly");
     }

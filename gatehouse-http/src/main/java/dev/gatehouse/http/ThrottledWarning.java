@@ -1,4 +1,4 @@
-package dev.gatehouse.envoy;
+package dev.gatehouse.http;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -7,7 +7,7 @@ import org.slf4j.Logger;
  * A warning logged at most once per interval, with how many times it happened meanwhile: a condition
  * every call meets (a store that does not answer) says so without a line per call.
  */
-final class ThrottledWarning {
+public final class ThrottledWarning {
 
     private final Logger log;
     private final String message;
@@ -15,13 +15,15 @@ final class ThrottledWarning {
     private final AtomicLong nextMillis = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong suppressed = new AtomicLong();
 
-    ThrottledWarning(Logger log, String message, long intervalMillis) {
+    /** Logs {@code message} to {@code log} at most once per {@code intervalMillis}. */
+    public ThrottledWarning(Logger log, String message, long intervalMillis) {
         this.log = log;
         this.message = message;
         this.intervalMillis = intervalMillis;
     }
 
-    void warn(Throwable cause) {
+    /** Logs the warning with {@code cause} if the interval has passed since the last line; counts it otherwise. */
+    public void warn(Throwable cause) {
         long now = System.currentTimeMillis();
         long next = nextMillis.get();
         if (now >= next && nextMillis.compareAndSet(next, now + intervalMillis)) {
