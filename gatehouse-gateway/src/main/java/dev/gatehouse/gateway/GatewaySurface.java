@@ -10,6 +10,7 @@ import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.Surface;
+import dev.gatehouse.http.ThrottledWarning;
 import dev.gatehouse.vertx.RequestContext;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Handler;
@@ -35,6 +36,9 @@ final class GatewaySurface implements Surface {
     static final String RATE_LIMITED = "rate limit exceeded\n";
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewaySurface.class);
+    /** Seats that cannot be checked fail every request: a line every few seconds, not one per request. */
+    private static final ThrottledWarning SEAT_DOWN_LOG =
+            new ThrottledWarning(LOG, "waiting room: the seat could not be checked; requests get 503", 5_000);
 
     private final Address address;
     private final String adminPrefix;
@@ -262,7 +266,7 @@ final class GatewaySurface implements Surface {
                     end(stage);
                     if (failure != null || seat == null) {
                         request.resume();
-                        LOG.warn("waiting room: the seat could not be checked: {}", String.valueOf(failure));
+                        SEAT_DOWN_LOG.warn(String.valueOf(failure));
                         request.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
                         deny(request, 503, "waiting room unavailable\n", nginx);
                         refused(span, 503, Outcome.WAITING, startNanos);

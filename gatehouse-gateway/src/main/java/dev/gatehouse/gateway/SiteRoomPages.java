@@ -6,6 +6,7 @@ import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.HtmlText;
+import dev.gatehouse.http.ThrottledWarning;
 import dev.gatehouse.http.page.NoScriptPage;
 import dev.gatehouse.http.page.PageLook;
 import dev.gatehouse.http.page.WaitingPage;
@@ -43,6 +44,9 @@ import org.slf4j.LoggerFactory;
 final class SiteRoomPages {
 
     private static final Logger LOG = LoggerFactory.getLogger(SiteRoomPages.class);
+    /** A queue state that does not answer fails every request: a line every few seconds, not one per request. */
+    private static final ThrottledWarning STATE_DOWN_LOG =
+            new ThrottledWarning(LOG, "waiting room: the queue state did not answer; requests get 503", 5_000);
 
     /** The cookie of a no-JavaScript visitor's queue token, scoped to the room's pages. */
     static final String WAIT_COOKIE = "gatehouse_wait";
@@ -621,8 +625,7 @@ final class SiteRoomPages {
     }
 
     private static void unavailable(RoutingContext ctx, @Nullable Throwable failure) {
-        LOG.warn(
-                "waiting room: the queue state did not answer: {}", failure == null ? "no answer" : failure.toString());
+        STATE_DOWN_LOG.warn(failure == null ? "no answer" : failure.toString());
         if (!ctx.response().ended() && !ctx.response().closed()) {
             ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
             ErrorStyle.DETAIL.send(ctx.response(), 503, "The waiting room is unavailable: try again shortly");

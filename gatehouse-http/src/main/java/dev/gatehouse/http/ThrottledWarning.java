@@ -22,12 +22,12 @@ public final class ThrottledWarning {
         this.intervalMillis = intervalMillis;
     }
 
-    /** Logs the warning with {@code cause} if the interval has passed since the last line; counts it otherwise. */
-    public void warn(Throwable cause) {
+    /** Logs the warning with {@code why} if the interval has passed since the last line; counts it otherwise. */
+    public void warn(String why) {
         long now = System.currentTimeMillis();
         long next = nextMillis.get();
         if (now >= next && nextMillis.compareAndSet(next, now + intervalMillis)) {
-            log.warn("{}: {} ({} more since the last such line)", message, cause.toString(), suppressed.getAndSet(0));
+            log.warn("{}: {} ({} more since the last such line)", message, why, suppressed.getAndSet(0));
         } else {
             suppressed.incrementAndGet();
         }

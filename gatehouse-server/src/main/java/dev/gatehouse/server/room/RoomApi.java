@@ -71,6 +71,9 @@ final class RoomApi {
     /** A store that does not answer fails every request: a line every few seconds says so, not one per request. */
     private static final ThrottledWarning STORE_DOWN_LOG =
             new ThrottledWarning(LOG, "the waiting room's queue store did not answer; requests get 503", 5_000);
+    /** The same for audit events (one per finish and config change) that the tenant store did not take. */
+    private static final ThrottledWarning AUDIT_DOWN_LOG =
+            new ThrottledWarning(LOG, "audit events not written to the tenant store", 5_000);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -1114,7 +1117,7 @@ final class RoomApi {
     private void audit(AuditEvent event) {
         store.audit(List.of(event)).whenComplete((done, failure) -> {
             if (failure != null) {
-                LOG.warn("room {}: audit event not written: {}", event.tenantId(), failure.toString());
+                AUDIT_DOWN_LOG.warn(Failures.cause(failure).toString());
             }
         });
     }
@@ -1124,7 +1127,7 @@ final class RoomApi {
     }
 
     private static void unavailable(RoutingContext ctx, Throwable failure, Refusal refusal) {
-        STORE_DOWN_LOG.warn(Failures.cause(failure));
+        STORE_DOWN_LOG.warn(Failures.cause(failure).toString());
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
         refusal.send(ctx.response(), 503, "The waiting room's store is unavailable; retry shortly");
     }
