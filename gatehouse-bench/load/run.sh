@@ -35,7 +35,8 @@
 # the queue), ROOM_ROUNDS (3), ROOM_STORES (memory redis), ROOM_WIDE_CONNECTIONS (256: enqueues are
 # measured with CONNECTIONS and with this many connections too, as a crowd arrives), REDIS_URL
 # (redis://127.0.0.1:6379; keys under a prefix of this run's, deleted at the end). The gateway part:
-# GATEWAY_ROUNDS (3; the targets take turns in each round). The draw part: DRAW_TICKETS (1000000),
+# GATEWAY_ROUNDS (3; the targets take turns in each round), GATEWAY_RATES (fixed request rates, req/s
+# over all connections, of the latency rows: "10000 20000"; empty: none). The draw part: DRAW_TICKETS (1000000),
 # DRAW_STORES (memory redis), DRAW_JAVA_OPTS (-Xmx2g: the gateway's heap in this part).
 set -euo pipefail
 
@@ -63,6 +64,7 @@ ROOM_STORES=${ROOM_STORES:-memory redis}
 ROOM_WIDE_CONNECTIONS=${ROOM_WIDE_CONNECTIONS:-256}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 GATEWAY_ROUNDS=${GATEWAY_ROUNDS:-3}
+GATEWAY_RATES=${GATEWAY_RATES-10000 20000}
 DRAW_TICKETS=${DRAW_TICKETS:-1000000}
 DRAW_STORES=${DRAW_STORES:-memory redis}
 DRAW_JAVA_OPTS=${DRAW_JAVA_OPTS:--Xmx2g}
@@ -924,8 +926,29 @@ measure_target() {
   log "  => round $round $target $protocol: $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms; $res_statuses"
 }
 
+# latency_at_rate ROUND TARGET PORT RATE: HTTP/1.1 requests at a fixed RATE (h2load --h1 --rps, one
+# request at a time per connection), each one's time from h2load's log; one row of gateway-latency.tsv.
+# At a rate every target sustains, the difference of latencies is what the proxy adds, not queueing.
+latency_at_rate() {
+  local round=$1 target=$2 port=$3 rate=$4 name log_file
+  name="gateway-latency-r$round-$target-$rate"
+  log_file="$work/$name.log"
+  timeout $((WARMUP + DURATION + 60)) taskset -c "$(client_cpus)" h2load --h1 -t1 -c"$CONNECTIONS" \
+    --rps=$(((rate + CONNECTIONS - 1) / CONNECTIONS)) --warm-up-time="$WARMUP" -D "$DURATION" \
+    --log-file="$log_file" "http://127.0.0.1:$port/rate/k0" >"$RESULTS/$name.txt" 2>&1 ||
+    die "h2load failed against $target: $RESULTS/$name.txt"
+  # h2load's log: start time, status, microseconds to the response, one line per request
+  sort -t$'\t' -k3,3n "$log_file" | awk -F'\t' -v r="$round" -v t="$target" -v q="$rate" -v d="$DURATION" '
+    { us[NR] = $3; if ($2 < 200 || $2 > 299) bad++ }
+    function at(f) { i = int(NR * f + 0.999999); if (i < 1) i = 1; return us[i] / 1000 }
+    END { printf "%s\t%s\t%s\t%.0f\t%.3f\t%.3f\t%.3f\t%d\t%d\n", r, t, q, NR / d, at(0.5), at(0.99), at(0.999), NR, bad }' \
+    >>"$RESULTS/gateway-latency.tsv"
+  log "  => round $round $target at $rate req/s: $(tail -1 "$RESULTS/gateway-latency.tsv" | cut -f4-9 | tr '\t' ' ') (req/s p50 p99 p99.9 requests non-2xx)"
+  rm -f "$log_file"
+}
+
 gateway_table() {
-  local upstream proxy proxy_h2 pass_pid pass_port pipe_pid pipe_port round
+  local upstream proxy proxy_h2 pass_pid pass_port pipe_pid pipe_port round rate
   free_port upstream
   free_port proxy
   free_port proxy_h2
@@ -954,6 +977,12 @@ circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
     measure_target "$round" gateway-rate-breaker http1 "$pipe_port"
     measure_target "$round" nginx-proxy_pass h2c "$proxy_h2"
     measure_target "$round" gateway h2c "$pass_port"
+    for rate in $GATEWAY_RATES; do
+      latency_at_rate "$round" direct "$upstream" "$rate"
+      latency_at_rate "$round" nginx-proxy_pass "$proxy" "$rate"
+      latency_at_rate "$round" gateway "$pass_port" "$rate"
+      latency_at_rate "$round" gateway-rate-breaker "$pipe_port" "$rate"
+    done
   done
   jcmd "$pass_pid" GC.heap_info >"$RESULTS/gateway-pass.heap-info.txt" 2>&1 || true
   stop "$pass_pid"
@@ -990,6 +1019,26 @@ gateway_summary() {
     p99=$(median $(awk -F'\t' -v t="$target" -v p="$protocol" '$2 == t && $3 == p { print $6 }' "$RESULTS/gateway.tsv"))
     echo "| $target | $protocol | $rps | $(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { if (b > 0) printf "%.2f×", a / b }') | $p99 |" \
       "$(awk -v a="$p99" -v b="$direct_p99" -v p="$protocol" 'BEGIN { if (p == "http1") printf "%+.3f", a - b }') |"
+  done
+  echo
+  [ -f "$RESULTS/gateway-latency.tsv" ] || return 0
+  echo "Latency at a fixed rate: HTTP/1.1, h2load --h1 -t1 -c$CONNECTIONS --rps (rate / connections each), ${DURATION} s after ${WARMUP} s."
+  echo
+  echo "| round | target | rate | req/s | p50 ms | p99 ms | p99.9 ms | requests | non-2xx |"
+  echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$RESULTS/gateway-latency.tsv"
+  echo
+  echo "| target | rate | median p50 ms | median p99 ms | p99 over direct, ms | median p99.9 ms |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  local rate p50 p999
+  for rate in $(cut -f3 "$RESULTS/gateway-latency.tsv" | sort -nu); do
+    direct_p99=$(median $(awk -F'\t' -v q="$rate" '$2 == "direct" && $3 == q { print $6 }' "$RESULTS/gateway-latency.tsv"))
+    for target in direct nginx-proxy_pass gateway gateway-rate-breaker; do
+      p50=$(median $(awk -F'\t' -v t="$target" -v q="$rate" '$2 == t && $3 == q { print $5 }' "$RESULTS/gateway-latency.tsv"))
+      p99=$(median $(awk -F'\t' -v t="$target" -v q="$rate" '$2 == t && $3 == q { print $6 }' "$RESULTS/gateway-latency.tsv"))
+      p999=$(median $(awk -F'\t' -v t="$target" -v q="$rate" '$2 == t && $3 == q { print $7 }' "$RESULTS/gateway-latency.tsv"))
+      echo "| $target | $rate | $p50 | $p99 | $(awk -v a="$p99" -v b="$direct_p99" 'BEGIN { printf "%+.3f", a - b }') | $p999 |"
+    done
   done
   echo
 }

@@ -54,10 +54,14 @@ final class RoomWork {
     }
 
     private ProofOfWork of(String room, long difficulty) {
+        Issuer held = byRoom.get(room); // the usual case, without compute's lock on the room's bin
+        if (held != null && held.difficulty() == difficulty) {
+            return held.work();
+        }
         return byRoom.compute(
                         room,
-                        (name, held) -> held != null && held.difficulty() == difficulty
-                                ? held
+                        (name, current) -> current != null && current.difficulty() == difficulty
+                                ? current
                                 : new Issuer(
                                         difficulty,
                                         ProofOfWork.sha256(
