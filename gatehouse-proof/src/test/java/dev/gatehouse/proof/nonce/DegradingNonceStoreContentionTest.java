@@ -35,6 +35,12 @@ class DegradingNonceStoreContentionTest {
     private static final int WRITERS = 3;
     private static final int IDS_PER_WRITER = 2_000;
     private static final int MAX_IDS_PER_WRITER = 100 * IDS_PER_WRITER;
+    /**
+     * Ids each store holds. Nothing expires on the test's clock, so every id of the run stays: room for
+     * every writer's most, so that a slow run, which relapses seldom and goes on longest, never fills it.
+     */
+    private static final int CAPACITY = (WRITERS + 1) * MAX_IDS_PER_WRITER;
+
     private static final int MIN_RELAPSES = 30;
     private static final int IDS_PER_RELAPSE = 3;
     private static final int PROBERS = 2;
@@ -52,7 +58,7 @@ class DegradingNonceStoreContentionTest {
     @RepeatedTest(10)
     void flappingStore_overlappingProbeChains_everyIdAcceptedLocallyIsWrittenBack(RepetitionInfo repetition)
             throws InterruptedException {
-        FlakyNonceStore shared = new FlakyNonceStore(NonceStore.inMemory(clock, clock, 100_000));
+        FlakyNonceStore shared = new FlakyNonceStore(NonceStore.inMemory(clock, clock, CAPACITY));
         ExecutorService storeThread =
                 Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().factory());
         shared.answers = answer -> storeThread.execute(() -> {
@@ -65,7 +71,7 @@ class DegradingNonceStoreContentionTest {
             return () -> {};
         };
         StoreHealth health = StoreHealth.create("shared", shared::probe, byTheProbers, PROBE_INTERVAL);
-        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, 100_000);
+        DegradingNonceStore node = DegradingNonceStore.localDuringOutage(shared, health, clock, clock, CAPACITY);
         long expiresAtMillis = clock.epochMillis() + 60_000;
         Set<String> accepted = ConcurrentHashMap.newKeySet();
         AtomicInteger lowestPending = new AtomicInteger();
