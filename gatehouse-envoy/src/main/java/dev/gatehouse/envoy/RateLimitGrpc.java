@@ -138,7 +138,7 @@ final class RateLimitGrpc {
                                 .asRuntimeException());
                     } else {
                         listener.answered("unavailable");
-                        UNAVAILABLE_LOG.warn(cause.toString());
+                        UNAVAILABLE_LOG.warn("ShouldRateLimit", cause);
                         answer.onError(Status.UNAVAILABLE
                                 .withDescription("the rate-limit counters cannot be reached")
                                 .asRuntimeException());

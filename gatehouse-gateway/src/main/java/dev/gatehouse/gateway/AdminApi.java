@@ -9,6 +9,7 @@ import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.Download;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.HtmlText;
+import dev.gatehouse.http.ThrottledWarning;
 import dev.gatehouse.http.WebAssets;
 import dev.gatehouse.proof.pow.Challenge;
 import dev.gatehouse.proof.pow.PowAlgorithm;
@@ -52,6 +53,8 @@ import org.slf4j.LoggerFactory;
 final class AdminApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+    private static final ThrottledWarning STORE_DOWN_LOG =
+            new ThrottledWarning(LOG, "the gateway's store did not answer; requests get 503");
 
     /** Wicket's bound on admin bodies. */
     static final int MAX_BODY_BYTES = 8 * 1024;
@@ -144,7 +147,7 @@ final class AdminApi {
         } else if (ticket.isPresent()) { // else answered 400
             RequestContext.whenComplete(draw.get().file(file, ticket.get()), (answer, failure) -> {
                 if (failure != null || answer == null) {
-                    storeFailed(ctx, "draw unavailable", failure == null ? new IllegalStateException("none") : failure);
+                    storeFailed(ctx, "draw unavailable", failure);
                 } else {
                     Download.sendOrRefuse(
                             ctx,
@@ -255,7 +258,7 @@ final class AdminApi {
             return;
         }
         if (cause != null || opened == null) {
-            storeFailed(ctx, "open failed", cause == null ? new IllegalStateException("no answer") : cause);
+            storeFailed(ctx, "open failed", cause);
             return;
         }
         String root = opened.root().map(r -> "\"" + r + "\"").orElse("null");
@@ -276,7 +279,7 @@ final class AdminApi {
     private static void answerCounts(
             RoutingContext ctx, QueueState.@Nullable RoomStats answer, @Nullable Throwable failure) {
         if (failure != null || answer == null) {
-            storeFailed(ctx, "queue unavailable", failure == null ? new IllegalStateException("no counts") : failure);
+            storeFailed(ctx, "queue unavailable", failure);
             return;
         }
         QueueState.RoomStats counts = answer;
@@ -530,9 +533,12 @@ final class AdminApi {
         return new String(WebAssets.read(AdminApi.class, "page/" + name), StandardCharsets.UTF_8);
     }
 
-    /** A store that failed (Redis down): 503, the failure logged once without its stack for the client's sake. */
-    private static void storeFailed(RoutingContext ctx, String message, Throwable failure) {
-        LOG.warn("{}: {}", message, failure.toString());
+    /**
+     * A store that failed (Redis down): 503, the failure logged without its stack, at most once every
+     * few seconds, however many requests meet it.
+     */
+    private static void storeFailed(RoutingContext ctx, String message, @Nullable Throwable failure) {
+        STORE_DOWN_LOG.warn(message, failure);
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
         error(ctx.response(), 503, message);
     }

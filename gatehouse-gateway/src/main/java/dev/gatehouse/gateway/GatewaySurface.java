@@ -38,7 +38,7 @@ final class GatewaySurface implements Surface {
     private static final Logger LOG = LoggerFactory.getLogger(GatewaySurface.class);
     /** Seats that cannot be checked fail every request: a line every few seconds, not one per request. */
     private static final ThrottledWarning SEAT_DOWN_LOG =
-            new ThrottledWarning(LOG, "waiting room: the seat could not be checked; requests get 503", 5_000);
+            new ThrottledWarning(LOG, "waiting room: the seat could not be checked; requests get 503");
 
     private final Address address;
     private final String adminPrefix;
@@ -266,7 +266,7 @@ final class GatewaySurface implements Surface {
                     end(stage);
                     if (failure != null || seat == null) {
                         request.resume();
-                        SEAT_DOWN_LOG.warn(String.valueOf(failure));
+                        SEAT_DOWN_LOG.warn(request.method() + " " + request.path(), failure);
                         request.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
                         deny(request, 503, "waiting room unavailable\n", nginx);
                         refused(span, 503, Outcome.WAITING, startNanos);

@@ -46,7 +46,7 @@ final class SiteRoomPages {
     private static final Logger LOG = LoggerFactory.getLogger(SiteRoomPages.class);
     /** A queue state that does not answer fails every request: a line every few seconds, not one per request. */
     private static final ThrottledWarning STATE_DOWN_LOG =
-            new ThrottledWarning(LOG, "waiting room: the queue state did not answer; requests get 503", 5_000);
+            new ThrottledWarning(LOG, "waiting room: the queue state did not answer; requests get 503");
 
     /** The cookie of a no-JavaScript visitor's queue token, scoped to the room's pages. */
     static final String WAIT_COOKIE = "gatehouse_wait";
@@ -625,7 +625,7 @@ final class SiteRoomPages {
     }
 
     private static void unavailable(RoutingContext ctx, @Nullable Throwable failure) {
-        STATE_DOWN_LOG.warn(failure == null ? "no answer" : failure.toString());
+        STATE_DOWN_LOG.warn(ctx.request().method() + " " + ctx.request().path(), failure);
         if (!ctx.response().ended() && !ctx.response().closed()) {
             ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
             ErrorStyle.DETAIL.send(ctx.response(), 503, "The waiting room is unavailable: try again shortly");

@@ -1,6 +1,8 @@
 package dev.gatehouse.http;
 
+import dev.gatehouse.core.internal.Failures;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
@@ -9,11 +11,18 @@ import org.slf4j.Logger;
  */
 public final class ThrottledWarning {
 
+    private static final long DEFAULT_INTERVAL_MILLIS = 5_000;
+
     private final Logger log;
     private final String message;
     private final long intervalMillis;
     private final AtomicLong nextMillis = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong suppressed = new AtomicLong();
+
+    /** Logs {@code message} to {@code log} at most once every five seconds. */
+    public ThrottledWarning(Logger log, String message) {
+        this(log, message, DEFAULT_INTERVAL_MILLIS);
+    }
 
     /** Logs {@code message} to {@code log} at most once per {@code intervalMillis}. */
     public ThrottledWarning(Logger log, String message, long intervalMillis) {
@@ -22,12 +31,20 @@ public final class ThrottledWarning {
         this.intervalMillis = intervalMillis;
     }
 
-    /** Logs the warning with {@code why} if the interval has passed since the last line; counts it otherwise. */
-    public void warn(String why) {
+    /**
+     * Logs the warning, where it happened and {@code failure} (a CompletionException's cause; "no
+     * answer" when null) if the interval has passed since the last line; counts it otherwise.
+     */
+    public void warn(String where, @Nullable Throwable failure) {
         long now = System.currentTimeMillis();
         long next = nextMillis.get();
         if (now >= next && nextMillis.compareAndSet(next, now + intervalMillis)) {
-            log.warn("{}: {} ({} more since the last such line)", message, why, suppressed.getAndSet(0));
+            log.warn(
+                    "{} ({}): {} ({} more since the last such line)",
+                    message,
+                    where,
+                    failure == null ? "no answer" : Failures.cause(failure).toString(),
+                    suppressed.getAndSet(0));
         } else {
             suppressed.incrementAndGet();
         }

@@ -31,6 +31,9 @@ public final class TcpRelay implements AutoCloseable {
     /** A relay to the host and port of {@code url} (such as {@code redis://127.0.0.1:6379}), relaying at once. */
     public static TcpRelay to(String url) {
         URI uri = URI.create(url);
+        if (uri.getHost() == null || uri.getPort() < 0) {
+            throw new IllegalArgumentException("url: " + url + " (expected: a host and a port)");
+        }
         try {
             TcpRelay relay = new TcpRelay(
                     new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
@@ -64,10 +67,15 @@ public final class TcpRelay implements AutoCloseable {
 
     private void accept() {
         while (!listener.isClosed()) {
+            Socket client;
             try {
-                Socket client = listener.accept();
+                client = listener.accept();
+            } catch (IOException e) {
+                return; // the listener was closed: cut
+            }
+            open.add(client);
+            try {
                 Socket server = new Socket(target.getAddress(), target.getPort());
-                open.add(client);
                 open.add(server);
                 if (listener.isClosed()) { // cut while this one was being made
                     cut();
@@ -76,7 +84,7 @@ public final class TcpRelay implements AutoCloseable {
                 Thread.ofVirtual().name("relay-up").start(() -> copy(client, server));
                 Thread.ofVirtual().name("relay-down").start(() -> copy(server, client));
             } catch (IOException e) {
-                return; // the listener was closed: cut
+                closeQuietly(client); // the server refused: so does the relay, to this client
             }
         }
     }

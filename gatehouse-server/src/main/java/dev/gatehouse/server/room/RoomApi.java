@@ -68,12 +68,6 @@ import org.slf4j.LoggerFactory;
 final class RoomApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoomApi.class);
-    /** A store that does not answer fails every request: a line every few seconds says so, not one per request. */
-    private static final ThrottledWarning STORE_DOWN_LOG =
-            new ThrottledWarning(LOG, "the waiting room's queue store did not answer; requests get 503", 5_000);
-    /** The same for audit events (one per finish and config change) that the tenant store did not take. */
-    private static final ThrottledWarning AUDIT_DOWN_LOG =
-            new ThrottledWarning(LOG, "audit events not written to the tenant store", 5_000);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -108,10 +102,25 @@ final class RoomApi {
     private final WallClock clock;
     private final int trustedProxyHops;
     private final Map<String, CachedConfig> configs = new ConcurrentHashMap<>();
+    /** A store that does not answer fails every request: a line every few seconds says so, not one per request. */
+    private final ThrottledWarning storeDownLog =
+            new ThrottledWarning(LOG, "the waiting room's queue store did not answer; requests get 503");
+    /** The same for audit events (one per finish and config change) that the tenant store did not take. */
+    private final ThrottledWarning auditDownLog =
+            new ThrottledWarning(LOG, "audit events not written to the tenant store");
     /** Per room, the config change that runs last (see {@link #inTurn}). */
     private final Map<String, CompletableFuture<?>> configChanges = new ConcurrentHashMap<>();
 
-    private record CachedConfig(RoomConfig config, long readAtMillis) {}
+    /** A room's config and when it was read; compared by identity, so a read replaces only the entry it saw. */
+    private static final class CachedConfig {
+        final RoomConfig config;
+        final long readAtMillis;
+
+        CachedConfig(RoomConfig config, long readAtMillis) {
+            this.config = config;
+            this.readAtMillis = readAtMillis;
+        }
+    }
 
     RoomApi(
             TenantDirectory tenants,
@@ -170,7 +179,7 @@ final class RoomApi {
         // answered on the request's event loop: a download sets its drain handler where it writes
         RequestContext.whenComplete(stage(() -> draws.of(room).file(file, ticket)), (answer, failure) -> {
             if (failure != null || answer == null) {
-                unavailable(ctx, failure == null ? new IllegalStateException("no answer") : failure);
+                unavailable(ctx, failure);
             } else {
                 Download.sendOrRefuse(
                         ctx,
@@ -551,37 +560,56 @@ final class RoomApi {
             return;
         }
         long now = clock.epochMillis();
-        // one change of a room's config at a time in this process (each reads what the last one wrote,
-        // and the cache keeps the last); a store shared with other replicas refuses a stale write
-        inTurn(room, () -> changeConfig(room, changes, now, 1)).whenComplete((outcome, failure) -> {
-            if (failure != null) {
-                unavailable(ctx, failure);
-                return;
+        // one change of a room's config at a time in this process, kept (cache, tenant store) before the
+        // next begins, so the last one stays; a queue store shared with other replicas refuses a stale write
+        inTurn(room, () -> changeConfig(room, changes, now, 1).thenCompose(outcome -> kept(room, outcome, now)))
+                .whenComplete((outcome, failure) -> {
+                    if (failure != null) {
+                        unavailable(ctx, failure);
+                        return;
+                    }
+                    if (outcome.refusal() != null) {
+                        ObjectNode given = NODES.objectNode();
+                        changes.forEach((field, value) -> given.put(field.wireName(), value));
+                        new Validation()
+                                .add("value_error", List.of("body"), "Value error, " + outcome.refusal(), given, null)
+                                .send(ctx.response());
+                        return;
+                    }
+                    RoomConfig updated = outcome.updated();
+                    if (updated == null) {
+                        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                        detail(
+                                ctx.response(),
+                                503,
+                                "The room's config kept changing while this change was made; retry");
+                        return;
+                    }
+                    audit(new AuditEvent(room, now, AuditKind.CONFIG_CHANGED, null, changes.size()));
+                    admissions.nudge(room); // the next tick is rescheduled from the new frequency
+                    JsonAnswers.send(ctx.response(), 200, configAnswer("Configuration updated successfully", updated));
+                });
+    }
+
+    /**
+     * {@code outcome}, once a config it stored is this process's (its cache, the events' next read) and
+     * saved to the tenant store (a failure to save is logged: the queue store holds the config).
+     */
+    private CompletionStage<ConfigOutcome> kept(String room, ConfigOutcome outcome, long now) {
+        RoomConfig updated = outcome.updated();
+        if (updated == null) {
+            return CompletableFuture.completedFuture(outcome);
+        }
+        configs.put(room, new CachedConfig(updated, now));
+        events.configChanged(room);
+        return stage(() -> store.saveConfig(room, updated)).handle((saved, notSaved) -> {
+            if (notSaved != null) {
+                LOG.warn(
+                        "room {}: config not saved to the tenant store: {}",
+                        room,
+                        Failures.cause(notSaved).toString());
             }
-            if (outcome.refusal() != null) {
-                ObjectNode given = NODES.objectNode();
-                changes.forEach((field, value) -> given.put(field.wireName(), value));
-                new Validation()
-                        .add("value_error", List.of("body"), "Value error, " + outcome.refusal(), given, null)
-                        .send(ctx.response());
-                return;
-            }
-            RoomConfig updated = outcome.updated();
-            if (updated == null) {
-                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-                detail(ctx.response(), 503, "The room's config kept changing while this change was made; retry");
-                return;
-            }
-            configs.put(room, new CachedConfig(updated, now));
-            events.configChanged(room);
-            store.saveConfig(room, updated).whenComplete((saved, notSaved) -> {
-                if (notSaved != null) {
-                    LOG.warn("room {}: config not saved to the tenant store: {}", room, notSaved.toString());
-                }
-            });
-            audit(new AuditEvent(room, now, AuditKind.CONFIG_CHANGED, null, changes.size()));
-            admissions.nudge(room); // the next tick is rescheduled from the new frequency
-            JsonAnswers.send(ctx.response(), 200, configAnswer("Configuration updated successfully", updated));
+            return outcome;
         });
     }
 
@@ -1011,8 +1039,8 @@ final class RoomApi {
     private void withConfig(RoutingContext ctx, String room, Refusal refusal, Consumer<RoomConfig> then) {
         long now = clock.epochMillis();
         CachedConfig cached = configs.get(room);
-        if (cached != null && now - cached.readAtMillis() < CONFIG_CACHE_MILLIS && now >= cached.readAtMillis()) {
-            then.accept(cached.config());
+        if (cached != null && now - cached.readAtMillis < CONFIG_CACHE_MILLIS && now >= cached.readAtMillis) {
+            then.accept(cached.config);
             return;
         }
         stage(() -> state.config(room)).whenComplete((config, failure) -> {
@@ -1117,17 +1145,17 @@ final class RoomApi {
     private void audit(AuditEvent event) {
         store.audit(List.of(event)).whenComplete((done, failure) -> {
             if (failure != null) {
-                AUDIT_DOWN_LOG.warn(Failures.cause(failure).toString());
+                auditDownLog.warn("room " + event.tenantId(), failure);
             }
         });
     }
 
-    private static void unavailable(RoutingContext ctx, Throwable failure) {
+    private void unavailable(RoutingContext ctx, @Nullable Throwable failure) {
         unavailable(ctx, failure, RoomApi::detail);
     }
 
-    private static void unavailable(RoutingContext ctx, Throwable failure, Refusal refusal) {
-        STORE_DOWN_LOG.warn(Failures.cause(failure).toString());
+    private void unavailable(RoutingContext ctx, @Nullable Throwable failure, Refusal refusal) {
+        storeDownLog.warn(ctx.request().method() + " " + ctx.request().path(), failure);
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
         refusal.send(ctx.response(), 503, "The waiting room's store is unavailable; retry shortly");
     }

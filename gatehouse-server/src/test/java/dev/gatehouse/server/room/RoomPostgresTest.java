@@ -8,6 +8,7 @@ import dev.gatehouse.jdbc.PostgresTenantStore;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Race;
 import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.TenantStore;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,16 +112,48 @@ class RoomPostgresTest {
                 Duration.ofSeconds(10),
                 () -> admin.recentAudit("shop", 10).toCompletableFuture().join().stream()
                         .anyMatch(event -> event.kind() == TenantStore.AuditKind.ADMITTED));
-        // the config is saved to the database after the answer, beside the queue store: awaited as the audit is
-        Await.until(
-                Duration.ofSeconds(10),
-                () -> admin.config("shop").toCompletableFuture().join().isPresent());
         RoomConfig saved = admin.config("shop").toCompletableFuture().join().orElseThrow();
         assertThat(saved.admissionLimit()).isEqualTo(1);
         assertThat(saved.admissionFrequencySeconds()).isEqualTo(2);
         assertThat(admin.recentAudit("shop", 10).toCompletableFuture().join())
                 .extracting(TenantStore.AuditEvent::kind)
                 .contains(TenantStore.AuditKind.ADMITTED, TenantStore.AuditKind.CONFIG_CHANGED);
+    }
+
+    /**
+     * Changes of different fields sent at once: each is saved to the database before it is answered,
+     * in the order they were made, so the saved config is the last one, with every change in it.
+     */
+    @Test
+    void configChangesSentAtOnce_theDatabaseKeepsTheLast() throws InterruptedException {
+        TenantStore.Issued shop =
+                admin.add("shop", "Shop").toCompletableFuture().join().orElseThrow();
+        refreshUntil(shop.apiKey(), 200);
+        List<RoomConfig.Field> fields = List.of(
+                RoomConfig.Field.ADMISSION_LIMIT,
+                RoomConfig.Field.ADMISSION_FREQUENCY,
+                RoomConfig.Field.IP_ENQUEUE_LIMIT,
+                RoomConfig.Field.IP_STATUS_POLLING_LIMIT,
+                RoomConfig.Field.MAX_ACTIVE_USERS,
+                RoomConfig.Field.ABANDON_AFTER_SECONDS);
+        for (int round = 0; round < 5; round++) {
+            long value = 100 + round;
+            AtomicInteger next = new AtomicInteger();
+            Race.run(fields.size(), () -> {
+                RoomConfig.Field field = fields.get(next.getAndIncrement());
+                HttpResponse<String> changed = server.send(HttpRequest.newBuilder(server.rate("/config"))
+                        .header("business_id", shop.apiKey())
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"" + field.wireName() + "\": " + value + "}"))
+                        .build());
+                assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
+            });
+            RoomConfig saved = admin.config("shop").toCompletableFuture().join().orElseThrow();
+            for (RoomConfig.Field field : fields) {
+                assertThat(field.of(saved))
+                        .as("round %d: %s", round, field.wireName())
+                        .isEqualTo(value);
+            }
+        }
     }
 
     @Test

@@ -121,11 +121,13 @@ public abstract class QueueStateContract {
         Race.run(fields.size(), () -> {
             Field field = fields.get(writers.getAndIncrement());
             for (long value = 1; value <= changes; value++) {
-                while (true) {
+                // each refusal means another writer's change was stored: a bounded number of them
+                for (int attempts = 1; ; attempts++) {
                     RoomConfig read = await(state.config(room));
                     if (await(state.configureIfUnchanged(room, read, read.with(Map.of(field, value)), T0))) {
                         break;
                     }
+                    assertThat(attempts).as("attempts of one change").isLessThan(fields.size() * changes);
                 }
             }
         });
