@@ -10,6 +10,7 @@ import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.testing.TcpRelay;
 import dev.gatehouse.testing.http.CapturedLog;
+import dev.gatehouse.waitingroom.Tenant;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The room's queue and config routes answer 503 with advice, and nothing of the failure, when its
- * Redis stops answering; the log says so in one line, not one per request.
+ * The room's routes answer 503 with advice, and nothing of the failure, when its Redis stops
+ * answering; the log says so in one line, not one per request.
  */
 class RoomStoreDownTest {
 
@@ -95,5 +96,28 @@ class RoomStoreDownTest {
                     .isEqualTo("The waiting room's store is unavailable; retry shortly");
         }
         assertThat(call("GET", "/health").statusCode()).isEqualTo(200); // the server's own: it still answers
+    }
+
+    /** The pages and the draw's files, which read the same store, answer 503 too: a page that retries, a JSON detail. */
+    @Test
+    void theWaitingPagesAndTheDrawFiles_answer503_whenRedisIsDown() {
+        String room = Tenant.ofBusinessId(key).id();
+        relay.cut();
+        clock.advance(Duration.ofSeconds(5));
+
+        HttpResponse<String> joined = server.send(HttpRequest.newBuilder(server.rate("/wait/" + room + "/nojs?user=b"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+        assertThat(joined.statusCode()).as(joined.body()).isEqualTo(503);
+        assertThat(joined.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(joined.headers().firstValue("content-type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        assertThat(joined.body()).doesNotContain("Exception");
+
+        HttpResponse<String> commit = call("GET", "/draw/" + room + "/commit");
+        assertThat(commit.statusCode()).as(commit.body()).isEqualTo(503);
+        assertThat(commit.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(json(commit).get("detail").asText())
+                .isEqualTo("The waiting room's store is unavailable; retry shortly");
     }
 }
