@@ -110,6 +110,8 @@ final class RoomApi {
             new ThrottledWarning(LOG, "audit events not written to the tenant store");
     /** Per room, the config change that runs last (see {@link #inTurn}). */
     private final Map<String, CompletableFuture<?>> configChanges = new ConcurrentHashMap<>();
+    /** Per room, the save of its config to the tenant store that runs last. */
+    private final Map<String, CompletableFuture<?>> configSaves = new ConcurrentHashMap<>();
 
     /** A room's config and when it was read; compared by identity, so a read replaces only the entry it saw. */
     private static final class CachedConfig {
@@ -562,7 +564,10 @@ final class RoomApi {
         long now = clock.epochMillis();
         // one change of a room's config at a time in this process, kept (cache, tenant store) before the
         // next begins, so the last one stays; a queue store shared with other replicas refuses a stale write
-        inTurn(room, () -> changeConfig(room, changes, now, 1).thenCompose(outcome -> kept(room, outcome, now)))
+        inTurn(
+                        configChanges,
+                        room,
+                        () -> changeConfig(room, changes, now, 1).thenApply(outcome -> kept(room, outcome, now)))
                 .whenComplete((outcome, failure) -> {
                     if (failure != null) {
                         unavailable(ctx, failure);
@@ -592,25 +597,26 @@ final class RoomApi {
     }
 
     /**
-     * {@code outcome}, once a config it stored is this process's (its cache, the events' next read) and
-     * saved to the tenant store (a failure to save is logged: the queue store holds the config).
+     * {@code outcome}, once a config it stored is this process's (its cache, the events' next read);
+     * its save to the tenant store is under way (a failure to save is logged: the queue store holds it).
      */
-    private CompletionStage<ConfigOutcome> kept(String room, ConfigOutcome outcome, long now) {
+    private ConfigOutcome kept(String room, ConfigOutcome outcome, long now) {
         RoomConfig updated = outcome.updated();
         if (updated == null) {
-            return CompletableFuture.completedFuture(outcome);
+            return outcome;
         }
         configs.put(room, new CachedConfig(updated, now));
         events.configChanged(room);
-        return stage(() -> store.saveConfig(room, updated)).handle((saved, notSaved) -> {
+        // saved after the answer (a slow database delays no change) but in the order made: the last stays
+        inTurn(configSaves, room, () -> store.saveConfig(room, updated)).whenComplete((saved, notSaved) -> {
             if (notSaved != null) {
                 LOG.warn(
                         "room {}: config not saved to the tenant store: {}",
                         room,
                         Failures.cause(notSaved).toString());
             }
-            return outcome;
         });
+        return outcome;
     }
 
     /** What a config change came to: the config stored, or why not (both null: it kept being overtaken). */
@@ -643,18 +649,19 @@ final class RoomApi {
     }
 
     /**
-     * {@code change} once the room's config changes begun before it in this process are done
-     * (failed ones too), so that a read-modify-write of the config never starts from what another
-     * is about to overwrite.
+     * {@code step} once the steps of {@code room} begun before it in {@code turns} are done (failed
+     * ones too): config changes, so that a read-modify-write never starts from what another is about
+     * to overwrite, and saves to the tenant store, so that the last change made is the last saved.
      */
-    private <T> CompletionStage<T> inTurn(String room, Supplier<CompletionStage<T>> change) {
+    private <T> CompletionStage<T> inTurn(
+            Map<String, CompletableFuture<?>> turns, String room, Supplier<CompletionStage<T>> step) {
         CompletableFuture<T> done = new CompletableFuture<>();
-        CompletableFuture<?> previous = configChanges.put(room, done);
+        CompletableFuture<?> previous = turns.put(room, done);
         (previous == null ? CompletableFuture.completedFuture(null) : previous)
                 .handle((ignored, failure) -> null)
-                .thenCompose(ignored -> stage(change))
+                .thenCompose(ignored -> stage(step))
                 .whenComplete((result, failure) -> {
-                    configChanges.remove(room, done); // the last change of the room leaves no entry behind
+                    turns.remove(room, done); // the last step of the room leaves no entry behind
                     if (failure != null) {
                         done.completeExceptionally(failure);
                     } else {
