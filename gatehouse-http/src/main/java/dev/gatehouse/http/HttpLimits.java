@@ -125,12 +125,15 @@ public record HttpLimits(
             "On a stop, how long /readyz answers 503 while the surfaces still serve, before the listeners stop",
             "--shutdown-delay-millis");
 
+    /** The most event loops a process may be asked to run. */
+    public static final int MAX_EVENT_LOOPS = 1_024;
+
     public static final Setting<Integer> EVENT_LOOPS = Setting.integer(
             "http.event-loops",
             "GATEHOUSE_EVENT_LOOPS",
             0,
             0,
-            1_024,
+            MAX_EVENT_LOOPS,
             "Event loop threads serving the listeners' connections (0: one per CPU)",
             "--event-loops");
 

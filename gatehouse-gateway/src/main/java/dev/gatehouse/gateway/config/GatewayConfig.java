@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.gatehouse.http.HttpLimits;
 import dev.gatehouse.http.page.PageLook;
 import dev.gatehouse.http.settings.ConfigException;
 import dev.gatehouse.waitingroom.draw.BeaconChain;
@@ -52,9 +53,6 @@ public record GatewayConfig(
         int eventLoops) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-
-    /** The most event loops a file may ask for. */
-    private static final long MAX_EVENT_LOOPS = 1_024;
 
     /** The largest file read: a config, not a data set. */
     private static final long MAX_FILE_BYTES = 1 << 20;
@@ -652,7 +650,7 @@ public record GatewayConfig(
                 ForwardAuth.read(root.section("forward_auth")),
                 Adaptive.read(root.section("adaptive")),
                 WaitingRoom.read(root.section("waiting_room")),
-                (int) root.integer("event_loops", 0, 0, MAX_EVENT_LOOPS));
+                (int) root.integer("event_loops", 0, 0, HttpLimits.MAX_EVENT_LOOPS));
         root.done();
         if (!config.admission().protect().isEmpty()
                 && (!config.pow().enabled() || !config.pow().algorithm().equals(Pow.SHA256))) {
