@@ -1,7 +1,6 @@
 package dev.gatehouse.waitingroom;
 
 import dev.gatehouse.core.internal.Failures;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -23,39 +22,17 @@ public final class RoomEvents implements Admissions.BeforeAdvance {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoomEvents.class);
 
-    /** How long a room's config is used before it is read again (a change made here is seen at once). */
-    static final long CONFIG_EVERY_MILLIS = 5_000;
-
     private final QueueState state;
     private final Function<String, RoomDraw> draws;
-    private final Map<String, Read> configs = new ConcurrentHashMap<>();
+    private final RoomConfigs configs;
     private final Set<String> ended = ConcurrentHashMap.newKeySet();
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
 
-    /**
-     * A room's config as read at a time, or none ({@code config} null) once it changed in this process.
-     * Compared by identity: a read replaces only the entry that was there when it began, so a read
-     * that overlaps a change never puts back what the change replaced.
-     */
-    private static final class Read {
-        private final @Nullable RoomConfig config;
-        private final long atMillis;
-
-        Read(@Nullable RoomConfig config, long atMillis) {
-            this.config = config;
-            this.atMillis = atMillis;
-        }
-    }
-
-    /** The events of the rooms in {@code state}, each drawn by {@code draws.apply(room)}. */
-    public RoomEvents(QueueState state, Function<String, RoomDraw> draws) {
+    /** The events of the rooms in {@code state}, their configs from {@code configs}, each drawn by {@code draws.apply(room)}. */
+    public RoomEvents(QueueState state, RoomConfigs configs, Function<String, RoomDraw> draws) {
         this.state = state;
+        this.configs = configs;
         this.draws = draws;
-    }
-
-    /** Reads {@code room}'s config again at its next step: it was changed in this process. */
-    public void configChanged(String room) {
-        configs.put(room, new Read(null, 0));
     }
 
     /** Does what {@code room}'s event needs at {@code nowMillis}; failures are logged, never passed on. */
@@ -66,7 +43,7 @@ public final class RoomEvents implements Admissions.BeforeAdvance {
         }
         CompletionStage<@Nullable Void> step;
         try {
-            step = config(room, nowMillis).thenCompose(config -> due(room, config, nowMillis));
+            step = configs.get(room, nowMillis).thenCompose(config -> due(room, config, nowMillis));
         } catch (RuntimeException e) {
             step = CompletableFuture.failedStage(e);
         }
@@ -85,36 +62,12 @@ public final class RoomEvents implements Admissions.BeforeAdvance {
         });
     }
 
-    private CompletionStage<RoomConfig> config(String room, long nowMillis) {
-        Read read = configs.get(room);
-        if (read != null
-                && read.config != null
-                && nowMillis - read.atMillis < CONFIG_EVERY_MILLIS
-                && nowMillis >= read.atMillis) {
-            return CompletableFuture.completedFuture(read.config);
-        }
-        return read(room, read, nowMillis);
-    }
-
-    /** Reads {@code room}'s config from the store and keeps it unless the entry {@code seen} was replaced meanwhile. */
-    private CompletionStage<RoomConfig> read(String room, @Nullable Read seen, long nowMillis) {
-        return state.config(room).thenApply(config -> {
-            Read fresh = new Read(config, nowMillis);
-            if (seen == null) {
-                configs.putIfAbsent(room, fresh);
-            } else {
-                configs.replace(room, seen, fresh);
-            }
-            return config;
-        });
-    }
-
     private CompletionStage<@Nullable Void> due(String room, RoomConfig cached, long nowMillis) {
         if (!cached.hasEvent() || nowMillis < cached.prequeueOpensAtMillis()) {
             return CompletableFuture.completedFuture(null);
         }
         // a step may be due: act on the config as it is now (another replica may have moved the event)
-        return read(room, configs.get(room), nowMillis).thenCompose(config -> act(room, config, nowMillis));
+        return configs.read(room, nowMillis).thenCompose(config -> act(room, config, nowMillis));
     }
 
     private CompletionStage<@Nullable Void> act(String room, RoomConfig config, long nowMillis) {

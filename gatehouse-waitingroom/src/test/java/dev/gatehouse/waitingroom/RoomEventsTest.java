@@ -18,8 +18,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -34,13 +32,16 @@ final class RoomEventsTest {
             SigningKey.fromSeed(HexFormat.of().parseHex("22".repeat(32))));
     private static final QueueTokens TOKENS = new QueueTokens("a-test-secret-that-is-long-enough-for-hs256", () -> 0);
 
+    private static final long CONFIG_MAX_AGE_MILLIS = 5_000;
+
     private final MemoryQueueState state = new MemoryQueueState();
 
-    /** A replica's events: its own draws over the shared state. */
+    /** A replica's events: its own configs and draws over the shared state. */
     private RoomEvents replica() {
         Map<String, RoomDraw> draws = new ConcurrentHashMap<>();
         return new RoomEvents(
                 state,
+                new RoomConfigs(state, CONFIG_MAX_AGE_MILLIS),
                 room -> draws.computeIfAbsent(
                         room, r -> new RoomDraw(state, r, r, KEYS, null, user -> TOKENS.drawTicket(r, user))));
     }
@@ -119,34 +120,6 @@ final class RoomEventsTest {
         assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.NONE);
     }
 
-    /**
-     * A step reads the config while it is changed in this process: what the step read is older than
-     * the change, so it must not be kept, or the new event would wait for the next read.
-     */
-    @Test
-    void aConfigReadOverlappingAChangeHere_isNotKept() {
-        CompletableFuture<RoomConfig> held = new CompletableFuture<>();
-        AtomicInteger reads = new AtomicInteger();
-        QueueState holding = new ForwardingQueueState(state) {
-            @Override
-            public CompletionStage<RoomConfig> config(String room) {
-                return reads.incrementAndGet() == 1 ? held : super.config(room);
-            }
-        };
-        RoomEvents events = new RoomEvents(
-                holding, room -> new RoomDraw(holding, room, room, KEYS, null, user -> TOKENS.drawTicket(room, user)));
-        long now = PREQUEUE_OPENS_AT * 1000;
-        CompletionStage<Void> step = events.run(ROOM, now); // reads the config: no event yet
-        configureEvent(PREQUEUE_OPENS_AT, OPENS_AT); // meanwhile a change here sets one
-        events.configChanged(ROOM);
-        held.complete(RoomConfig.DEFAULTS);
-        await(step);
-
-        await(events.run(ROOM, now + 1));
-
-        assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.OPEN);
-    }
-
     /** Only "no pre-queue runs" is another replica's doing; a draw that cannot be made is a failure to report. */
     @Test
     void aDrawThatCannotBeMadeIsNotTakenForOneDoneElsewhere() {
@@ -195,9 +168,9 @@ final class RoomEventsTest {
         assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.NONE);
     }
 
-    /** A config changed by another replica is seen within {@link RoomEvents#CONFIG_EVERY_MILLIS}; one changed here at once. */
+    /** A config changed by another replica is seen within the configs' max age (one stored here at once: RoomConfigsTest). */
     @Test
-    void aChangedConfigIsSeenAtOnceHereAndWithinFiveSecondsElsewhere() {
+    void aConfigChangedElsewhereIsSeenWithinTheMaxAge() {
         await(state.configure(ROOM, RoomConfig.DEFAULTS, 0));
         RoomEvents events = replica();
         long t = PREQUEUE_OPENS_AT * 1000;
@@ -206,13 +179,7 @@ final class RoomEventsTest {
         configureEvent(PREQUEUE_OPENS_AT, OPENS_AT);
         await(events.run(ROOM, t + 1));
         assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.NONE);
-        await(events.run(ROOM, t + RoomEvents.CONFIG_EVERY_MILLIS));
-        assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.OPEN);
-
-        RoomEvents other = replica();
-        await(other.run(ROOM, t));
-        other.configChanged(ROOM);
-        await(other.run(ROOM, t + 1));
+        await(events.run(ROOM, t + CONFIG_MAX_AGE_MILLIS));
         assertThat(await(state.prequeue(ROOM))).isEqualTo(Prequeue.OPEN);
     }
 

@@ -29,8 +29,8 @@ import dev.gatehouse.waitingroom.QueueState.Standing;
 import dev.gatehouse.waitingroom.QueueTokens;
 import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
+import dev.gatehouse.waitingroom.RoomConfigs;
 import dev.gatehouse.waitingroom.RoomDraw;
-import dev.gatehouse.waitingroom.RoomEvents;
 import dev.gatehouse.waitingroom.Tenant;
 import dev.gatehouse.waitingroom.TenantDirectory;
 import dev.gatehouse.waitingroom.TenantStore;
@@ -72,7 +72,6 @@ final class RoomApi {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final long CONFIG_CACHE_MILLIS = 1_000;
     /** Reads of a room's config one change makes at most while other replicas' changes overtake it. */
     private static final int CONFIG_ATTEMPTS = 64;
 
@@ -95,13 +94,12 @@ final class RoomApi {
     private final TenantStore store;
     private final QueueTokens tokens;
     private final Admissions admissions;
-    private final RoomEvents events;
+    private final RoomConfigs configs;
     private final RoomDraws draws;
     private final VisitorCalls calls;
     private final RoomWork work;
     private final WallClock clock;
     private final int trustedProxyHops;
-    private final Map<String, CachedConfig> configs = new ConcurrentHashMap<>();
     /** A store that does not answer fails every request: a line every few seconds says so, not one per request. */
     private final ThrottledWarning storeDownLog =
             new ThrottledWarning(LOG, "the waiting room's queue store did not answer; requests get 503");
@@ -113,24 +111,13 @@ final class RoomApi {
     /** Per room, the save of its config to the tenant store that runs last. */
     private final Map<String, CompletableFuture<?>> configSaves = new ConcurrentHashMap<>();
 
-    /** A room's config and when it was read; compared by identity, so a read replaces only the entry it saw. */
-    private static final class CachedConfig {
-        final RoomConfig config;
-        final long readAtMillis;
-
-        CachedConfig(RoomConfig config, long readAtMillis) {
-            this.config = config;
-            this.readAtMillis = readAtMillis;
-        }
-    }
-
     RoomApi(
             TenantDirectory tenants,
             QueueState state,
             TenantStore store,
             QueueTokens tokens,
             Admissions admissions,
-            RoomEvents events,
+            RoomConfigs configs,
             RoomDraws draws,
             VisitorCalls calls,
             RoomWork work,
@@ -141,7 +128,7 @@ final class RoomApi {
         this.store = store;
         this.tokens = tokens;
         this.admissions = admissions;
-        this.events = events;
+        this.configs = configs;
         this.draws = draws;
         this.calls = calls;
         this.work = work;
@@ -597,7 +584,7 @@ final class RoomApi {
     }
 
     /**
-     * {@code outcome}, once a config it stored is this process's (its cache, the events' next read);
+     * {@code outcome}, once a config it stored is this process's (the configs every route and event reads);
      * its save to the tenant store is under way (a failure to save is logged: the queue store holds it).
      */
     private ConfigOutcome kept(String room, ConfigOutcome outcome, long now) {
@@ -605,8 +592,7 @@ final class RoomApi {
         if (updated == null) {
             return outcome;
         }
-        configs.put(room, new CachedConfig(updated, now));
-        events.configChanged(room);
+        configs.stored(room, updated, now);
         // saved after the answer (a slow database delays no change) but in the order made: the last stays
         inTurn(configSaves, room, () -> store.saveConfig(room, updated)).whenComplete((saved, notSaved) -> {
             if (notSaved != null) {
@@ -1045,23 +1031,15 @@ final class RoomApi {
 
     private void withConfig(RoutingContext ctx, String room, Refusal refusal, Consumer<RoomConfig> then) {
         long now = clock.epochMillis();
-        CachedConfig cached = configs.get(room);
-        if (cached != null && now - cached.readAtMillis < CONFIG_CACHE_MILLIS && now >= cached.readAtMillis) {
-            then.accept(cached.config);
+        RoomConfig fresh = configs.fresh(room, now);
+        if (fresh != null) {
+            then.accept(fresh);
             return;
         }
-        stage(() -> state.config(room)).whenComplete((config, failure) -> {
+        configs.read(room, now).whenComplete((config, failure) -> {
             if (failure != null) {
                 unavailable(ctx, failure, refusal);
                 return;
-            }
-            // only over what was read before the store was asked: a config stored meanwhile (a POST
-            // on another event loop) is newer than this one
-            CachedConfig fresh = new CachedConfig(config, now);
-            if (cached == null) {
-                configs.putIfAbsent(room, fresh);
-            } else {
-                configs.replace(room, cached, fresh);
             }
             then.accept(config);
         });

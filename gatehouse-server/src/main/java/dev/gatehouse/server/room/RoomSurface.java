@@ -10,6 +10,7 @@ import dev.gatehouse.waitingroom.AuditRetention;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueTokens;
 import dev.gatehouse.waitingroom.RoomConfig;
+import dev.gatehouse.waitingroom.RoomConfigs;
 import dev.gatehouse.waitingroom.RoomEvents;
 import dev.gatehouse.waitingroom.Tenant;
 import dev.gatehouse.waitingroom.TenantDirectory;
@@ -35,6 +36,9 @@ public final class RoomSurface implements Surface {
     private static final Logger LOG = LoggerFactory.getLogger(RoomSurface.class);
     private static final long FIRST_READ_MILLIS = 10_000;
     private static final long MAX_ADVANCE_SLEEP_MILLIS = 1_000;
+    /** How long a room's config is used before it is read again: another replica's change is seen within it. */
+    private static final long CONFIG_MAX_AGE_MILLIS = 1_000;
+
     private static final Duration AUDIT_PRUNE_INTERVAL = Duration.ofHours(1);
 
     /** Spent proof-of-work solutions remembered at once in memory (each for its challenge's life). */
@@ -89,7 +93,9 @@ public final class RoomSurface implements Surface {
         RoomMetrics metrics = new RoomMetrics(infra.metrics(), settings.metricsMaxTenants());
         QueueTokens tokens = RoomTokens.of(settings, infra.wallClock());
         RoomDraws draws = new RoomDraws(settings, state, tokens);
-        RoomEvents events = new RoomEvents(state, draws::of);
+        // one cache of the rooms' configs for the routes and the events: a change here is seen by both at once
+        RoomConfigs configs = new RoomConfigs(state, CONFIG_MAX_AGE_MILLIS);
+        RoomEvents events = new RoomEvents(state, configs, draws::of);
         Admissions admissions = infra.closeWith(
                 "admissions",
                 new Admissions(
@@ -128,7 +134,7 @@ public final class RoomSurface implements Surface {
                 store,
                 tokens,
                 admissions,
-                events,
+                configs,
                 draws,
                 calls,
                 new RoomWork(
