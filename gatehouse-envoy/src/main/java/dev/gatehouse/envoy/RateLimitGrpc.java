@@ -1,6 +1,7 @@
 package dev.gatehouse.envoy;
 
 import com.google.protobuf.Duration;
+import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.envoy.wire.core.HeaderValue;
 import dev.gatehouse.envoy.wire.descriptor.RateLimitDescriptor;
 import dev.gatehouse.envoy.wire.rls.RateLimitRequest;
@@ -36,7 +37,10 @@ final class RateLimitGrpc {
 
     /** Why counters did not answer, at most once a minute: a flood of refused calls is not a flood of lines. */
     private static final ThrottledWarning UNAVAILABLE_LOG = new ThrottledWarning(
-            LoggerFactory.getLogger(RateLimitGrpc.class), "rate-limit counters did not answer", 60_000);
+            LoggerFactory.getLogger(RateLimitGrpc.class),
+            "rate-limit counters did not answer",
+            60_000,
+            WallClock.system());
 
     /** The service's name on the wire. */
     static final String SERVICE = "envoy.service.ratelimit.v3.RateLimitService";

@@ -101,11 +101,9 @@ final class RoomApi {
     private final WallClock clock;
     private final int trustedProxyHops;
     /** A store that does not answer fails every request: a line every few seconds says so, not one per request. */
-    private final ThrottledWarning storeDownLog =
-            new ThrottledWarning(LOG, "the waiting room's queue store did not answer; requests get 503");
+    private final ThrottledWarning storeDownLog;
     /** The same for audit events (one per finish and config change) that the tenant store did not take. */
-    private final ThrottledWarning auditDownLog =
-            new ThrottledWarning(LOG, "audit events not written to the tenant store");
+    private final ThrottledWarning auditDownLog;
     /** Per room, the config change that runs last (see {@link #inTurn}). */
     private final Map<String, CompletableFuture<?>> configChanges = new ConcurrentHashMap<>();
     /** Per room, the save of its config to the tenant store that runs last. */
@@ -133,6 +131,9 @@ final class RoomApi {
         this.calls = calls;
         this.work = work;
         this.clock = clock;
+        this.storeDownLog =
+                new ThrottledWarning(LOG, "the waiting room's queue store did not answer; requests get 503", clock);
+        this.auditDownLog = new ThrottledWarning(LOG, "audit events not written to the tenant store", clock);
         this.trustedProxyHops = trustedProxyHops;
     }
 
