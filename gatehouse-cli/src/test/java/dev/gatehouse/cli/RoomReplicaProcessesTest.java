@@ -445,13 +445,22 @@ class RoomReplicaProcessesTest {
                 answer.get("warning_msg").isNull());
     }
 
+    /**
+     * Changes the config through {@code replica}, then the same through every other replica alive:
+     * each then uses it at once for its routes (another replica's change reaches one within a second).
+     */
     private static void configure(int replica, String key, String body) {
-        call(
-                replica,
-                key,
-                HttpRequest.newBuilder(uri(replica, "/config"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)));
+        for (int i = 0; i < replicas.size(); i++) {
+            int through = (replica + i) % replicas.size();
+            if (through == replica || replicas.get(through).isAlive()) {
+                call(
+                        through,
+                        key,
+                        HttpRequest.newBuilder(uri(through, "/config"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body)));
+            }
+        }
     }
 
     private static URI uri(int replica, String path) {
