@@ -90,6 +90,40 @@ class LimiterRegistryTest {
     }
 
     @Test
+    void sweep_evictsTokenBucketsFullForTheirIdleTime() {
+        // a bucket is idle from when it is full again: it said "from now" at every look, so an idle
+        // time above zero never passed and no token bucket was ever swept
+        LimiterRegistry<LimitSpec, RateLimiter> limiters = registry(
+                        key -> LimitSpec.tokenBucket(2, 1, Duration.ofSeconds(1)))
+                .idleTime(spec -> SECOND)
+                .build();
+        limiter(limiters, "a").tryAcquire(); // full again at 1 s
+        limiter(limiters, "b").tryAcquire(2); // at 2 s
+
+        clock.advanceNanos(2 * SECOND - 1);
+        assertThat(limiters.sweep(100)).isZero();
+        clock.advanceNanos(1);
+        assertThat(limiters.sweep(100)).isEqualTo(1);
+        assertThat(limiters.snapshot("a")).isEmpty();
+        clock.advanceNanos(SECOND - 1);
+        assertThat(limiters.sweep(100)).isZero();
+        clock.advanceNanos(1);
+        assertThat(limiters.sweep(100)).isEqualTo(1);
+    }
+
+    @Test
+    void sweep_evictsTokenBucketsIdleLongerThanTheirStateTells() {
+        LimiterRegistry<LimitSpec, RateLimiter> limiters = registry(
+                        key -> LimitSpec.tokenBucket(2, 1, Duration.ofSeconds(1)))
+                .idleTime(spec -> SECOND)
+                .build();
+        limiter(limiters, "a").tryAcquire();
+
+        clock.advanceNanos(1_000 * SECOND); // far past the refill time: the bucket's words may have aliased
+        assertThat(limiters.sweep(100)).isEqualTo(1);
+    }
+
+    @Test
     void sweep_walksInBoundedSteps() {
         LimiterRegistry<LimitSpec, RateLimiter> limiters =
                 registry(key -> perSecond(5)).maximumKeys(10_000).build();
