@@ -1,16 +1,12 @@
 package dev.gatehouse.gateway;
 
-import dev.gatehouse.core.keyed.KeyedRateLimiter;
-import dev.gatehouse.core.keyed.LimiterRegistry;
+import dev.gatehouse.core.keyed.TokenBucketTable;
 import dev.gatehouse.core.limit.Decision;
-import dev.gatehouse.core.limit.LimitSpec;
-import dev.gatehouse.core.limit.RateLimiter;
 import dev.gatehouse.core.limit.TokenBucketSpec;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
 import dev.gatehouse.gateway.config.GatewayConfig.RateLimit;
 import dev.gatehouse.http.settings.ConfigException;
-import java.util.concurrent.CompletionStage;
 
 /**
  * A token bucket per client key, in this process (as Wicket's): {@code burst} tokens at most, one
@@ -24,27 +20,26 @@ final class ClientRateLimit implements AutoCloseable {
     /** The most client keys held at once. */
     static final int MAX_KEYS = 1_000_000;
 
-    private final LimiterRegistry<LimitSpec, RateLimiter> buckets;
-    private final KeyedRateLimiter limiter;
-    private final LimitSpec spec;
+    private final TokenBucketTable buckets;
     private final Scheduler scheduler;
     private final long sweepNanos;
     private final int sweepBatch;
+    /** False when {@code idle_ttl} is negative: buckets are then forgotten only to stay within the bound. */
+    private final boolean forgets;
+
     private volatile Scheduler.Task nextSweep;
     private volatile boolean closed;
 
     ClientRateLimit(RateLimit config, NanoClock clock, Scheduler scheduler) {
-        this.spec = spec(config);
-        LimiterRegistry.Builder<LimitSpec, RateLimiter> builder =
-                LimiterRegistry.forSpecs(key -> spec, clock).maximumKeys(MAX_KEYS);
-        if (!config.idleTtl().isZero()) {
-            builder.idleTime(config.idleTtl());
-        }
-        this.buckets = builder.build();
-        this.limiter = KeyedRateLimiter.inMemory(buckets);
+        this.buckets = TokenBucketTable.builder(spec(config))
+                .clock(clock)
+                .maximumKeys(MAX_KEYS)
+                .idleTime(config.idleTtl())
+                .build();
         this.scheduler = scheduler;
         this.sweepNanos = config.sweepInterval().toNanos();
         this.sweepBatch = config.maxSweepBatch() > 0 ? config.maxSweepBatch() : Integer.MAX_VALUE;
+        this.forgets = !config.idleTtl().isZero();
         this.nextSweep = scheduler.schedule(this::sweep, sweepNanos);
     }
 
@@ -59,13 +54,13 @@ final class ClientRateLimit implements AutoCloseable {
         return new TokenBucketSpec(capacity, 1, periodNanos);
     }
 
-    /** Takes a token from {@code key}'s bucket; completes at once. */
-    CompletionStage<Decision> take(String key) {
-        return limiter.decide(key, spec, 1);
+    /** Takes a token from {@code key}'s bucket. */
+    Decision take(String key) {
+        return buckets.decide(key, 1);
     }
 
     private void sweep() {
-        if (closed) {
+        if (closed || !forgets) {
             return;
         }
         buckets.sweep(sweepBatch);

@@ -319,21 +319,19 @@ final class GatewaySurface implements Surface {
             return;
         }
         Span stage = stage(span, "gatehouse.rate_limit");
-        now.rateLimit().orElseThrow().take(clientKey).thenAccept(decision -> {
-            end(stage);
-            if (decision.allowed()) {
-                passed.run();
-            } else {
-                if (decision.nanosUntilRetry() > 0 && decision.nanosUntilRetry() != Decision.NEVER) {
-                    request.response()
-                            .putHeader(
-                                    HttpHeaders.RETRY_AFTER,
-                                    Long.toString(Upstream.ceilSeconds(decision.nanosUntilRetry())));
-                }
-                deny(request, 429, RATE_LIMITED, nginx);
-                refused(span, 429, Outcome.RATE_LIMITED, startNanos);
-            }
-        });
+        Decision decision = now.rateLimit().orElseThrow().take(clientKey);
+        end(stage);
+        if (decision.allowed()) {
+            passed.run();
+            return;
+        }
+        if (decision.nanosUntilRetry() > 0 && decision.nanosUntilRetry() != Decision.NEVER) {
+            request.response()
+                    .putHeader(
+                            HttpHeaders.RETRY_AFTER, Long.toString(Upstream.ceilSeconds(decision.nanosUntilRetry())));
+        }
+        deny(request, 429, RATE_LIMITED, nginx);
+        refused(span, 429, Outcome.RATE_LIMITED, startNanos);
     }
 
     /** Counts a refusal, and ends the request's span with it. */

@@ -215,7 +215,11 @@ final class SiteRoom implements AutoCloseable {
         ClientRateLimit limit = joins;
         return limit == null
                 ? CompletableFuture.completedFuture(0L)
-                : limit.take(clientKey).thenApply(d -> d.allowed() ? 0L : Math.max(1, d.nanosUntilRetry()));
+                : CompletableFuture.completedFuture(allowedIn(limit.take(clientKey)));
+    }
+
+    private static long allowedIn(Decision decision) {
+        return decision.allowed() ? 0L : Math.max(1, decision.nanosUntilRetry());
     }
 
     /** Queues {@code user} (or finds where it stands already). */

@@ -10,9 +10,10 @@ import java.lang.invoke.VarHandle;
  * one bucket in an array of its own; a table of many buckets keeps them side by side, so that a
  * decision touches one cache line. Every method is lock-free and safe to call from any thread on the
  * same words; readings of time are the caller's (nanoseconds of one monotonic clock, which need not be
- * ordered across threads: see the design note).
+ * ordered across threads: see the design note). Sealed: the limiter is the one subclass, a bucket of
+ * its own two words, so that it holds the spec's figures itself instead of pointing to them.
  */
-public final class TokenBucketCells {
+public sealed class TokenBucketCells permits TokenBucketLimiter {
 
     /*
      * Design: GCRA (the generic cell rate algorithm), which is a token bucket with continuous refill
@@ -50,7 +51,8 @@ public final class TokenBucketCells {
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final TokenBucketSpec spec;
-    private final long originNanos;
+    /** The clock reading unit 0 stands for. */
+    final long originNanos;
     /** Nanoseconds to refill from empty, rounded up. */
     private final long refillNanos;
 
@@ -159,18 +161,22 @@ public final class TokenBucketCells {
     /**
      * Since when the bucket is full, as of {@code nowNanos}: a time to come while it refills, a time
      * past once it is full (from then on it is indistinguishable from a fresh bucket). After an idle
-     * spell longer than its words can tell, the latest time it can have become full.
+     * spell so long that its words may have wrapped, the latest time it can have become full.
      */
     public long reclaimableAtNanos(long[] cells, int at, long nowNanos) {
         long arrival = (long) CELL.getVolatile(cells, at + ARRIVAL);
         long active = (long) CELL.getVolatile(cells, at + ACTIVE);
-        long trusted = refillNanos + refillNanos / 2;
-        if (nowNanos - active > trusted) {
-            // the last change was at most half a refill time after `active`, and a refill time after
-            // it the bucket was full
-            return WideArithmetic.saturatedAdd(active, trusted);
-        }
         long lead = arrival - units(nowNanos);
+        long sinceActive = nowNanos - active;
+        long trusted = refillNanos + refillNanos / 2;
+        if (sinceActive > trusted) {
+            // full for sure. The TAT was written at most half a refill time after `active`, within a
+            // bucket of the clock then: while fewer than 2^62 units have passed since, the lead has not
+            // wrapped and says when it filled; after that, a refill time after the last change at the latest
+            return sinceActive <= (1L << 62) / spec.refillPermits() && lead <= 0
+                    ? nowNanos - -lead / spec.refillPermits()
+                    : WideArithmetic.saturatedAdd(active, trusted);
+        }
         if (lead > spec.capacity() * spec.refillPeriodNanos()) {
             return nowNanos + refillNanos; // a reading older than the last update: an empty bucket
         }
