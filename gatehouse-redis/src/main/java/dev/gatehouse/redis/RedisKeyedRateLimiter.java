@@ -13,7 +13,7 @@ import dev.gatehouse.core.limit.SlidingWindowSpec;
 import dev.gatehouse.core.limit.TokenBucketSpec;
 import dev.gatehouse.redis.internal.LimiterLua;
 import dev.gatehouse.redis.internal.LuaScript;
-import io.lettuce.core.RedisCommandExecutionException;
+import dev.gatehouse.redis.internal.RedisFailures;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.List;
@@ -59,9 +59,6 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
     private static final String DECIDE = "d";
     private static final String RELEASE = "r";
     private static final String SNAPSHOT = "s";
-    private static final List<String> SERVER_WIDE_ERRORS =
-            List.of("LOADING", "READONLY", "OOM", "CLUSTERDOWN", "MASTERDOWN", "BUSY", "TRYAGAIN", "NOREPLICAS");
-
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String keyPrefix;
     private final long leaseMicros;
@@ -258,15 +255,10 @@ final class RedisKeyedRateLimiter implements KeyedRateLimiter {
 
     private static RuntimeException unavailable(Throwable error) {
         Throwable cause = Failures.cause(error);
-        if (cause instanceof RedisCommandExecutionException reply && !isServerWide(reply.getMessage())) {
+        if (!RedisFailures.isOutage(cause)) {
             return new IllegalStateException(
-                    "rate limiter: Redis refused the call (" + reply.getMessage() + ")", reply);
+                    "rate limiter: Redis refused the call (" + cause.getMessage() + ")", cause);
         }
         return new LimiterUnavailableException("rate limiter: Redis did not answer (" + cause + ")", cause);
-    }
-
-    /** Error replies that concern the server, not the call: Redis cannot decide anything now. */
-    private static boolean isServerWide(@Nullable String reply) {
-        return reply != null && SERVER_WIDE_ERRORS.stream().anyMatch(prefix -> reply.startsWith(prefix));
     }
 }

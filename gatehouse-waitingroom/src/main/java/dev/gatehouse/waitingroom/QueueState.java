@@ -23,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * without a place, until their order is drawn ({@code dev.gatehouse.waitingroom.draw}); the drawn
  * order is queued ({@link #placeDrawn}), and whoever registered while the draw ran follows in arrival
  * order. Registered users are never abandoned: they have no place to lose.
+ *
+ * <p>A store that cannot answer fails the stage with {@link RoomStoreUnavailableException}; any
+ * other failure means the stored state or the code is wrong.
  */
 public interface QueueState {
 

@@ -362,7 +362,8 @@ public final class IdleKeyMap<E extends IdleKeyMap.Entry> {
         return entry.removed;
     }
 
-    private static long saturatedAdd(long a, long b) {
+    /** {@code a + b}, or {@link Long#MAX_VALUE} when it overflows ({@code b}, a duration, is never negative). */
+    static long saturatedAdd(long a, long b) {
         long sum = a + b;
         return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }

@@ -108,7 +108,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
             if (held.enter()) {
                 return held;
             }
-            backOff(attempt);
+            Backoff.pause(attempt);
         }
     }
 
@@ -135,7 +135,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
                     return successor;
                 }
             }
-            backOff(attempt);
+            Backoff.pause(attempt);
         }
     }
 
@@ -146,7 +146,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
             if (held == null || held.enter()) {
                 return held;
             }
-            backOff(attempt);
+            Backoff.pause(attempt);
         }
     }
 
@@ -175,7 +175,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
                     successor.close();
                     break;
                 }
-                backOff(attempt);
+                Backoff.pause(attempt);
             }
         });
     }
@@ -235,7 +235,7 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
             if (kept.enter()) {
                 return kept; // another thread created it meanwhile (an override then replaces it)
             }
-            backOff(attempt); // retired: being replaced or evicted; look again
+            Backoff.pause(attempt); // retired: being replaced or evicted; look again
         }
     }
 
@@ -250,16 +250,6 @@ public final class LimiterRegistry<S, L extends RateLimiter> {
         Held<L> fresh = new Held<>(held.key(), successor.apply(spec, held.limiter), idleNanosOf);
         entries.replace(held, fresh); // the retired entry stays until here: only its retirer moves it
         return fresh;
-    }
-
-    /** Waits a moment for the holder of a retired entry to move it: spins first, then yields the core. */
-    @SuppressWarnings("ThreadPriorityCheck") // a deliberate yield: the holder needs the core to finish its move
-    private static void backOff(int attempt) {
-        if (attempt < 16) {
-            Thread.onSpinWait();
-        } else {
-            Thread.yield();
-        }
     }
 
     /**

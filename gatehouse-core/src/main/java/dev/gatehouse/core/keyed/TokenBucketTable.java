@@ -254,7 +254,7 @@ public final class TokenBucketTable {
                     leave(placed.slots, placed.at);
                 }
             }
-            backOff(attempt);
+            Backoff.pause(attempt);
         }
     }
 
@@ -394,7 +394,7 @@ public final class TokenBucketTable {
             if ((long) CELL.getVolatile(slots, at + USERS) != 0) {
                 continue; // in use
             }
-            long forgottenAt = saturatedAdd(buckets.reclaimableAtNanos(slots, at + BUCKET, now), idleNanos);
+            long forgottenAt = IdleKeyMap.saturatedAdd(buckets.reclaimableAtNanos(slots, at + BUCKET, now), idleNanos);
             if (victim < 0 || forgottenAt < victimForgottenAt) {
                 victim = at;
                 victimForgottenAt = forgottenAt;
@@ -444,7 +444,7 @@ public final class TokenBucketTable {
                 continue;
             }
             for (int attempt = 0; !CELL.compareAndSet(from, at + USERS, 0L, RETIRED); attempt++) {
-                backOff(attempt); // a caller is deciding on it: a matter of nanoseconds
+                Backoff.pause(attempt); // a caller is deciding on it: a matter of nanoseconds
             }
             int i = (int) header & mask;
             while (to[i * SLOT + HEADER] != EMPTY) {
@@ -461,21 +461,6 @@ public final class TokenBucketTable {
         segment.sweepAt = 0;
         segment.sampleAt = 0;
         segment.slots = to; // publishes the copies
-    }
-
-    /** Waits a moment for a slot's holder: spins first, then yields the core. */
-    @SuppressWarnings("ThreadPriorityCheck") // a deliberate yield: the holder needs the core to finish
-    private static void backOff(int attempt) {
-        if (attempt < 16) {
-            Thread.onSpinWait();
-        } else {
-            Thread.yield();
-        }
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     /** One segment: its slots, its keys by slot, and what only its lock's holder reads and writes. */

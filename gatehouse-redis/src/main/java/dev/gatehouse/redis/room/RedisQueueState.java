@@ -5,10 +5,12 @@ import dev.gatehouse.core.internal.Failures;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.redis.internal.LimiterLua;
 import dev.gatehouse.redis.internal.LuaScript;
+import dev.gatehouse.redis.internal.RedisFailures;
 import dev.gatehouse.waitingroom.QueueState;
 import dev.gatehouse.waitingroom.QueueState.Admitted;
 import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
+import dev.gatehouse.waitingroom.RoomStoreUnavailableException;
 import dev.gatehouse.waitingroom.VisitorCalls;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -504,14 +506,24 @@ public final class RedisQueueState implements QueueState, VisitorCalls {
         return (Long) reply.get(index);
     }
 
-    /** The reply of {@code command}; a client that throws (one shut down) fails the stage instead. */
+    /**
+     * The reply of {@code command}; a client that throws (one shut down) fails the stage instead. A
+     * Redis that does not answer fails it with {@link RoomStoreUnavailableException}.
+     */
     private static <T> CompletionStage<T> answer(Supplier<CompletionStage<T>> command) {
         CompletionStage<T> reply;
         try {
             reply = command.get();
         } catch (RuntimeException e) {
-            return CompletableFuture.failedStage(e);
+            return CompletableFuture.failedStage(outage(e));
         }
-        return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(Failures.cause(error)));
+        return reply.exceptionallyCompose(error -> CompletableFuture.failedStage(outage(error)));
+    }
+
+    private static Throwable outage(Throwable error) {
+        Throwable cause = Failures.cause(error);
+        return RedisFailures.isOutage(cause)
+                ? new RoomStoreUnavailableException("waiting room: Redis did not answer (" + cause + ")", cause)
+                : cause;
     }
 }

@@ -10,9 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.internal.Failures;
+import dev.gatehouse.core.keyed.LimiterUnavailableException;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.core.time.WallClock;
+import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.Download;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.RateLimitHeaders;
@@ -31,6 +33,7 @@ import dev.gatehouse.waitingroom.RoomConfig;
 import dev.gatehouse.waitingroom.RoomConfig.Field;
 import dev.gatehouse.waitingroom.RoomConfigs;
 import dev.gatehouse.waitingroom.RoomDraw;
+import dev.gatehouse.waitingroom.RoomStoreUnavailableException;
 import dev.gatehouse.waitingroom.Tenant;
 import dev.gatehouse.waitingroom.TenantDirectory;
 import dev.gatehouse.waitingroom.TenantStore;
@@ -169,7 +172,7 @@ final class RoomApi {
         // answered on the request's event loop: a download sets its drain handler where it writes
         RequestContext.whenComplete(stage(() -> draws.of(room).file(file, ticket)), (answer, failure) -> {
             if (failure != null || answer == null) {
-                unavailable(ctx, failure);
+                failed(ctx, failure);
             } else {
                 Download.sendOrRefuse(
                         ctx,
@@ -261,7 +264,7 @@ final class RoomApi {
                             long now = clock.epochMillis();
                             stage(() -> state.enqueue(room, userId, now)).whenComplete((enqueued, failure) -> {
                                 if (failure != null) {
-                                    unavailable(ctx, failure);
+                                    failed(ctx, failure);
                                 } else {
                                     answerEnqueued(ctx, room, userId, config, enqueued);
                                 }
@@ -340,7 +343,9 @@ final class RoomApi {
         }
         work.verify(room, config.powDifficulty(), id, nonce).whenComplete((verdict, failure) -> {
             if (failure != null || verdict == PowVerdict.UNAVAILABLE || verdict == PowVerdict.BUSY) {
-                unavailable(ctx, failure == null ? new IllegalStateException("nonce store: " + verdict) : failure);
+                failed(
+                        ctx,
+                        failure == null ? new RoomStoreUnavailableException("nonce store: " + verdict, null) : failure);
             } else if (!verdict.accepted()) {
                 workRequired(
                         ctx,
@@ -529,7 +534,7 @@ final class RoomApi {
             RoutingContext ctx, Supplier<CompletionStage<T>> call, java.util.function.Function<T, ObjectNode> body) {
         stage(call).whenComplete((result, failure) -> {
             if (failure != null) {
-                unavailable(ctx, failure);
+                failed(ctx, failure);
                 return;
             }
             JsonAnswers.send(ctx.response(), 200, body.apply(result));
@@ -558,7 +563,7 @@ final class RoomApi {
                         () -> changeConfig(room, changes, now, 1).thenApply(outcome -> kept(room, outcome, now)))
                 .whenComplete((outcome, failure) -> {
                     if (failure != null) {
-                        unavailable(ctx, failure);
+                        failed(ctx, failure);
                         return;
                     }
                     if (outcome.refusal() != null) {
@@ -1039,7 +1044,7 @@ final class RoomApi {
         }
         configs.read(room, now).whenComplete((config, failure) -> {
             if (failure != null) {
-                unavailable(ctx, failure, refusal);
+                failed(ctx, failure, refusal);
                 return;
             }
             then.accept(config);
@@ -1065,7 +1070,7 @@ final class RoomApi {
             Consumer<T> then) {
         stage(call).whenComplete((limited, failure) -> {
             if (failure != null) {
-                unavailable(ctx, failure, refusal);
+                failed(ctx, failure, refusal);
             } else if (passed(ctx, room, limit, limited.decision(), refusal)) {
                 then.accept(limited.result().orElseThrow());
             }
@@ -1136,12 +1141,27 @@ final class RoomApi {
         });
     }
 
-    private void unavailable(RoutingContext ctx, @Nullable Throwable failure) {
-        unavailable(ctx, failure, RoomApi::detail);
+    private void failed(RoutingContext ctx, @Nullable Throwable failure) {
+        failed(ctx, failure, RoomApi::detail);
     }
 
-    private void unavailable(RoutingContext ctx, @Nullable Throwable failure, Refusal refusal) {
-        storeDownLog.warn(ctx.request().method() + " " + ctx.request().path(), failure);
+    /**
+     * Answers a stage that failed: 503 with {@code Retry-After} when a store did not answer (logged once
+     * in a while), 500 for any other failure, a fault of the stored state or of the code (logged each
+     * time, with its trace: a retry would not mend it).
+     */
+    private void failed(RoutingContext ctx, @Nullable Throwable failure, Refusal refusal) {
+        String route =
+                ctx.request().method() + " " + ClientText.shorten(ctx.request().path());
+        Throwable cause = failure == null ? null : Failures.cause(failure);
+        if (cause != null
+                && !(cause instanceof RoomStoreUnavailableException)
+                && !(cause instanceof LimiterUnavailableException)) {
+            LOG.error("{}: unexpected failure", route, cause);
+            refusal.send(ctx.response(), 500, "Internal Server Error");
+            return;
+        }
+        storeDownLog.warn(route, failure);
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
         refusal.send(ctx.response(), 503, "The waiting room's store is unavailable; retry shortly");
     }

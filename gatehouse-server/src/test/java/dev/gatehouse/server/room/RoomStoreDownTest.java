@@ -11,6 +11,8 @@ import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.testing.TcpRelay;
 import dev.gatehouse.testing.http.CapturedLog;
 import dev.gatehouse.waitingroom.Tenant;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class RoomStoreDownTest {
 
     private final String key = "down-room-" + UUID.randomUUID();
+    private final String keyPrefix = "gatehouse-test:" + UUID.randomUUID() + ":";
     private final ManualClock clock = new ManualClock(1_800_000_000_000_000_000L);
     private TcpRelay relay;
     private TestServer server;
@@ -45,7 +48,7 @@ class RoomStoreDownTest {
         Map<Setting<?>, String> settings = new HashMap<>();
         settings.put(StoreSettings.TYPE, "redis");
         settings.put(StoreSettings.REDIS_URL, "redis://127.0.0.1:" + relay.port());
-        settings.put(RoomSettings.STORE_KEY_PREFIX, "gatehouse-test:" + UUID.randomUUID() + ":");
+        settings.put(RoomSettings.STORE_KEY_PREFIX, keyPrefix);
         settings.put(RoomSettings.BUSINESS_IDS, key);
         settings.put(RoomSettings.JWT_SECRET, RoomApiTest.SECRET);
         server = TestServer.start(settings, clock);
@@ -119,5 +122,37 @@ class RoomStoreDownTest {
         assertThat(commit.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(json(commit).get("detail").asText())
                 .isEqualTo("The waiting room's store is unavailable; retry shortly");
+    }
+
+    /**
+     * A store that answers with state the room cannot read is no outage: a retry would fail the same
+     * way. It is answered 500, and logged at ERROR with its cause each time, not as "store down".
+     */
+    @Test
+    void aStoredConfigNoLongerValid_answers500AndIsLogged_notA503() {
+        String room = Tenant.ofBusinessId(key).id();
+        assertThat(call("GET", "/config", "business_id", key).statusCode()).isEqualTo(200);
+        RedisClient client = RedisClient.create(RequiredServices.REDIS_URL);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            connection.sync().hset(keyPrefix + "room:{" + room + "}:config", "admission_limit", "lots");
+        } finally {
+            client.shutdown();
+        }
+        clock.advance(Duration.ofSeconds(5)); // past the cached read of the config
+
+        try (CapturedLog log = CapturedLog.start()) {
+            HttpResponse<String> answer = call("GET", "/config", "business_id", key);
+
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(500);
+            assertThat(json(answer).get("detail").asText()).isEqualTo("Internal Server Error");
+            assertThat(answer.headers().firstValue("Retry-After")).isEmpty();
+            assertThat(answer.body()).doesNotContain("lots");
+            assertThat(log.errors())
+                    .singleElement()
+                    .asString()
+                    .contains("GET /config: unexpected failure")
+                    .contains("stored admission_limit \"lots\" is not a number");
+            assertThat(log.messages()).noneMatch(line -> line.contains("queue store did not answer"));
+        }
     }
 }

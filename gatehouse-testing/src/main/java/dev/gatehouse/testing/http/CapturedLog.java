@@ -52,6 +52,20 @@ public final class CapturedLog implements AutoCloseable {
         }
     }
 
+    /** The events at ERROR so far, oldest first: each message, then the class and message of what it carries. */
+    public List<String> errors() {
+        synchronized (events) {
+            return events.list.stream()
+                    .filter(event -> event.getLevel().isGreaterOrEqual(Level.ERROR))
+                    .map(event -> event.getFormattedMessage()
+                            + (event.getThrowableProxy() == null
+                                    ? ""
+                                    : " (" + event.getThrowableProxy().getClassName() + ": "
+                                            + event.getThrowableProxy().getMessage() + ")"))
+                    .toList();
+        }
+    }
+
     @Override
     public void close() {
         root().detachAppender(events);
