@@ -10,6 +10,8 @@ import dev.gatehouse.core.time.NanoClock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,11 +22,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * A token bucket per key, all of one spec, kept side by side in flat tables: a decision reads and
  * writes one slot of 32 bytes (the key's fingerprint, its count of users, its bucket), so a million
- * keys cost one cache line per decision where a map of limiter objects costs a chain of them. Keys
- * are created on demand, forgotten once full for their idle time ({@link #sweep}), and bounded in
- * number: a new key past the bound takes the place of a sampled key that would be forgotten soonest,
- * and is refused when every sampled key is in use. Lock-free for keys that exist; a new key takes its
- * segment's lock.
+ * keys cost one or two cache lines per decision (a slot may straddle two: arrays are only 8-byte
+ * aligned) where a map of limiter objects costs a chain of objects. Keys are created on demand,
+ * forgotten once full for their idle time ({@link #sweep}), and bounded in number: a new key past the
+ * bound takes the place of a sampled key that would be forgotten soonest, and is refused when every
+ * sampled key is in use. Keys that exist are used without a lock, but wait while their segment grows;
+ * a new key takes its segment's lock. A key is hashed whole: bound its length where it comes from.
  */
 public final class TokenBucketTable {
 
@@ -149,16 +152,18 @@ public final class TokenBucketTable {
     /** Calls {@code action} for every key, in no particular order; each segment is locked while it is listed. */
     public void forEachKey(Consumer<String> action) {
         for (Segment segment : segments) {
+            List<String> keys = new ArrayList<>();
             segment.lock.lock();
             try {
                 for (@Nullable String key : segment.keys) {
                     if (key != null) {
-                        action.accept(key);
+                        keys.add(key);
                     }
                 }
             } finally {
                 segment.lock.unlock();
             }
+            keys.forEach(action); // outside the lock: the action may use this table
         }
     }
 
@@ -331,15 +336,16 @@ public final class TokenBucketTable {
                 CELL.getAndAdd(slots, found + USERS, 1L);
                 return new Placed(slots, found);
             }
+            if ((segment.used + 1) * 4L > (slots.length / SLOT) * 3L) {
+                // grows when keys fill half the slots, else rebuilds at the same size to drop GONE ones;
+                // before the key is counted, so that a failure here leaves the count right
+                grow(segment, (segment.live + 1) * 2L > slots.length / SLOT ? 2 : 1);
+                slots = segment.slots;
+            }
             long now = clock.nowNanos();
             if (!reserve(segment, now)) {
                 refusals.increment();
                 return null;
-            }
-            if ((segment.used + 1) * 4L > (slots.length / SLOT) * 3L) {
-                // grows when keys fill half the slots, else rebuilds at the same size to drop GONE ones
-                grow(segment, (segment.live + 1) * 2L > slots.length / SLOT ? 2 : 1);
-                slots = segment.slots;
             }
             int mask = slots.length / SLOT - 1;
             int i = (int) fingerprint & mask;
@@ -443,8 +449,11 @@ public final class TokenBucketTable {
             if (!isKey(header)) {
                 continue;
             }
-            for (int attempt = 0; !CELL.compareAndSet(from, at + USERS, 0L, RETIRED); attempt++) {
-                Backoff.pause(attempt); // a caller is deciding on it: a matter of nanoseconds
+            // retired at once, whatever its users: a key used without a pause (one client's flood)
+            // would keep a "no users" CAS failing; then the callers inside leave (nanoseconds)
+            CELL.getAndAdd(from, at + USERS, RETIRED);
+            for (int attempt = 0; (long) CELL.getVolatile(from, at + USERS) != RETIRED; attempt++) {
+                Backoff.pause(attempt);
             }
             int i = (int) header & mask;
             while (to[i * SLOT + HEADER] != EMPTY) {

@@ -58,7 +58,7 @@ class TokenBucketTableContentionTest {
     }
 
     @Test
-    void aBucketInUse_isNeitherEvictedNorMoved() throws InterruptedException {
+    void aBucketInUse_isNeitherEvictedNorGivenToANewKey() throws InterruptedException {
         CountDownLatch reading = new CountDownLatch(1);
         CountDownLatch resume = new CountDownLatch(1);
         AtomicReference<Thread> blocked = new AtomicReference<>();
