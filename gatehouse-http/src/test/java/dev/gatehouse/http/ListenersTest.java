@@ -8,6 +8,11 @@ import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.testing.ManualClock;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.impl.HttpClientConnectionInternal;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.net.URI;
@@ -22,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,6 +86,16 @@ class ListenersTest {
         public void mount(Router router) {
             router.get("/hello").handler(ctx -> ErrorStyle.sendText(ctx.response(), 200, "hello from " + name));
             router.get("/refused").handler(ctx -> style.send(ctx.response(), 409, "taken: \"x\""));
+            router.get("/flushes") // Vert.x's internals: whether this connection holds its flushes for the turn
+                    .handler(ctx -> ErrorStyle.sendText(
+                            ctx.response(),
+                            200,
+                            String.valueOf(
+                                    ((ConnectionBase) ctx.request().connection())
+                                                    .channel()
+                                                    .pipeline()
+                                                    .get(GuardedTransport.FLUSHES)
+                                            instanceof FlushConsolidationHandler)));
             router.get("/thread")
                     .handler(ctx -> ErrorStyle.sendText(
                             ctx.response(), 200, Thread.currentThread().getName()));
@@ -171,6 +188,45 @@ class ListenersTest {
         }
 
         assertThat(threads).hasSize(2).allMatch(name -> name.startsWith("vert.x-eventloop-thread-"));
+    }
+
+    /**
+     * A listener's connections hold their flushes until their event loop's turn ends, and so does
+     * a client's connection given to flushOncePerTurn (the gateway's to its upstream).
+     */
+    @Test
+    void connections_flushOncePerTurnOfTheirEventLoop() throws Exception {
+        start(new TestSurface("a", ErrorStyle.PLAIN));
+        assertThat(get(listeners.port("a"), "/flushes").body()).isEqualTo("true");
+
+        List<ChannelPipeline> opened = new CopyOnWriteArrayList<>();
+        io.vertx.core.http.HttpClient vertxClient = infra.vertx()
+                .httpClientBuilder()
+                .withConnectHandler(connection -> {
+                    if (GuardedTransport.flushOncePerTurn(connection)) {
+                        opened.add(((HttpClientConnectionInternal) connection)
+                                .channelHandlerContext()
+                                .pipeline());
+                    }
+                })
+                .build();
+        try {
+            String body = vertxClient
+                    .request(HttpMethod.GET, listeners.port("a"), "127.0.0.1", "/hello")
+                    .compose(request -> request.send())
+                    .compose(response -> response.body())
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS)
+                    .toString();
+
+            assertThat(body).isEqualTo("hello from a");
+            assertThat(opened)
+                    .singleElement()
+                    .satisfies(pipeline -> assertThat(pipeline.first()).isInstanceOf(FlushConsolidationHandler.class));
+        } finally {
+            vertxClient.close();
+        }
     }
 
     @Test
