@@ -19,6 +19,7 @@
 #   gatehouse-bench/load/run.sh draw            # only the drawn queue (about 4 minutes)
 #   gatehouse-bench/load/run.sh envoy           # Envoy's rate-limit service over gRPC beside /rate over h2c (about 2 minutes)
 #   gatehouse-bench/load/run.sh alloc           # bytes allocated per /rate/{key} request (about 2 minutes)
+#   BASE_JAR=before.jar gatehouse-bench/load/run.sh ab   # GATEHOUSE_JAR against BASE_JAR (about 12 minutes)
 #
 # Everything listens on and is sent to 127.0.0.1 only. Targets run one after the other, never at
 # the same time; every process started here is stopped on exit. The whole run holds
@@ -37,7 +38,9 @@
 # (redis://127.0.0.1:6379; keys under a prefix of this run's, deleted at the end). The gateway part:
 # GATEWAY_ROUNDS (3; the targets take turns in each round), GATEWAY_RATES (fixed request rates, req/s
 # over all connections, of the latency rows: "10000 20000"; empty: none). The draw part: DRAW_TICKETS (1000000),
-# DRAW_STORES (memory redis), DRAW_JAVA_OPTS (-Xmx2g: the gateway's heap in this part).
+# DRAW_STORES (memory redis), DRAW_JAVA_OPTS (-Xmx2g: the gateway's heap in this part). The ab part:
+# BASE_JAR (the jar before a change, required), AB_ROUNDS (4), AB_WARMUP (s of load on each process
+# just started, 20).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -68,6 +71,9 @@ GATEWAY_RATES=${GATEWAY_RATES-10000 20000}
 DRAW_TICKETS=${DRAW_TICKETS:-1000000}
 DRAW_STORES=${DRAW_STORES:-memory redis}
 DRAW_JAVA_OPTS=${DRAW_JAVA_OPTS:--Xmx2g}
+BASE_JAR=${BASE_JAR:-}
+AB_ROUNDS=${AB_ROUNDS:-4}
+AB_WARMUP=${AB_WARMUP:-20}
 
 # Gatehouse settings of the two paths: the allow server never fills a window during the run; the
 # deny server admits one request per key per hour, and every key is spent before measuring. Both
@@ -80,7 +86,7 @@ room_prefix="" # the Redis key prefix of the room part's run, while it has keys
 started_pids=()
 used_ports=()
 # set by start_gatehouse, start_nginx and http_table
-gh_pid="" gh_port="" gh_admin="" ngx_pid="" nginx_workers=1 counts_before=""
+gh_jar="" gh_pid="" gh_port="" gh_admin="" ngx_pid="" nginx_workers=1 counts_before=""
 ngx_allow="" ngx_allow_h2="" ngx_deny="" ngx_deny_h2="" ngx_204="" ngx_204_h2=""
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -169,6 +175,7 @@ ensure_jar() {
     (cd "$root" && ./mvnw -B -q -DskipTests package -pl gatehouse-cli -am) >&2
   fi
   cp "$JAR" "$work/gatehouse.jar"
+  gh_jar="$work/gatehouse.jar"
   if [ -n "$(find "$root"/gatehouse-*/src/main -newer "$JAR" -type f -print -quit)" ]; then
     log "note: sources are newer than $JAR; measuring the jar as built"
   fi
@@ -225,7 +232,7 @@ start_gatehouse() {
   free_port gh_port
   free_port gh_admin
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
-  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$work/gatehouse.jar" serve \
+  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$gh_jar" serve \
     --event-loops "$EVENT_LOOPS" --host 127.0.0.1 --port "$gh_port" --admin-port "$gh_admin" "$@" >"$RESULTS/gatehouse-$name.log" 2>&1 &
   gh_pid=$!
   started_pids+=("$gh_pid")
@@ -591,7 +598,7 @@ start_once() {
   free_port admin
   t0=$(date +%s%N)
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
-  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$work/gatehouse.jar" serve \
+  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$gh_jar" serve \
     --event-loops "$EVENT_LOOPS" --host 127.0.0.1 --port "$port" --admin-port "$admin" >"$RESULTS/startup-$1.log" 2>&1 &
   pid=$!
   started_pids+=("$pid")
@@ -900,7 +907,7 @@ start_gateway() {
   printf 'listen: 127.0.0.1:%s\nadmin_listen: 127.0.0.1:%s\nevent_loops: %s\n%s' "$gh_port" "$gh_admin" "$EVENT_LOOPS" "$yaml" \
     >"$work/gateway-$name.yml"
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
-  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$work/gatehouse.jar" gateway \
+  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -jar "$gh_jar" gateway \
     --config "$work/gateway-$name.yml" >"$RESULTS/gateway-$name.log" 2>&1 &
   gh_pid=$!
   started_pids+=("$gh_pid")
@@ -1114,6 +1121,116 @@ draw_summary() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# A/B: two jars, one process at a time
+
+# The change's jar (GATEHOUSE_JAR, "b") against the one before it (BASE_JAR, "a"), in AB_ROUNDS
+# rounds where the two take turns: the gateway passing through to the nginx upstream (and nginx
+# proxy_pass in front of the same upstream, once a round, for the ratio), then /rate/k0 on the allow
+# and on the deny path. Each case starts its own process, alone on the machine, loads it for
+# AB_WARMUP seconds, and measures one wrk run. Besides requests/s and p99, the CPU time the JVM
+# spent per request over that run (user + system, from /proc: less noisy than requests/s on a
+# shared machine, where the JVM's share of the CPUs varies) and, for the gateway, how often the
+# upstream's nginx worker went to sleep and was woken per request (its voluntary context switches).
+
+ab_ticks_before="" ab_wakes_before="" ab_pid="" ab_watched=""
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+voluntary_switches() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
+ab_before() {
+  ab_ticks_before=$(cpu_ticks "$ab_pid")
+  ab_wakes_before=$(if [ -n "$ab_watched" ]; then voluntary_switches "$ab_watched"; else echo 0; fi)
+}
+
+# ab_case ROUND JAR CASE URL: the measured run of the process ab_pid; one row of ab.tsv.
+ab_case() {
+  local round=$1 jar=$2 case=$3 url=$4 ticks wakes cpu_us wakes_per
+  timeout $((AB_WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${AB_WARMUP}s" \
+    "$url/rate/k0" >"$work/ab-warmup.txt" 2>&1
+  run_wrk "ab-r$round-$jar-$case" "$url" 1 ab_before
+  ticks=$(($(cpu_ticks "$ab_pid") - ab_ticks_before))
+  wakes=$(if [ -n "$ab_watched" ]; then echo $(($(voluntary_switches "$ab_watched") - ab_wakes_before)); else echo 0; fi)
+  cpu_us=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$res_requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+  wakes_per=$(awk -v w="$wakes" -v n="$res_requests" 'BEGIN { printf "%.3f", w / n }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$jar" "$case" "$res_rps" "$res_p99" "$cpu_us" "$wakes_per" \
+    "$res_non2xx" >>"$RESULTS/ab.tsv"
+  log "  => round $round $jar $case: $res_rps req/s, p99 $res_p99 ms, $cpu_us µs of CPU a request, $wakes_per upstream wakes a request"
+}
+
+ab_table() {
+  local upstream proxy proxy_h2 round jar path upstream_worker
+  [ -n "$BASE_JAR" ] && [ -f "$BASE_JAR" ] || die "the ab part needs BASE_JAR, the jar to compare GATEHOUSE_JAR with"
+  cp "$BASE_JAR" "$work/base.jar"
+  echo "base jar: $BASE_JAR ($(sha256sum "$work/base.jar" | cut -c1-16))" >>"$RESULTS/machine.txt"
+  free_port upstream
+  free_port proxy
+  free_port proxy_h2
+  write_proxy_conf "$upstream" "$proxy" "$proxy_h2"
+  taskset -c "$(server_cpus)" nginx -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" \
+    -g 'daemon off;' >"$RESULTS/nginx-proxy.log" 2>&1 &
+  ngx_pid=$!
+  started_pids+=("$ngx_pid")
+  sleep 0.5
+  upstream_worker=$(pgrep -P "$ngx_pid" | head -1)
+  [ -n "$upstream_worker" ] || die "nginx's worker did not start: $RESULTS/nginx-proxy.log"
+  for ((round = 1; round <= AB_ROUNDS; round++)); do
+    ab_pid=$upstream_worker ab_watched=""
+    ab_case "$round" nginx gateway "http://127.0.0.1:$proxy"
+    for jar in a b; do
+      if [ "$jar" = a ]; then gh_jar="$work/base.jar"; else gh_jar="$work/gatehouse.jar"; fi
+      start_gateway "ab-$jar" "upstream: http://127.0.0.1:$upstream
+"
+      ab_pid=$gh_pid ab_watched=$upstream_worker
+      ab_case "$round" "$jar" gateway "http://127.0.0.1:$gh_port"
+      stop "$gh_pid"
+      for path in allow deny; do
+        if [ "$path" = allow ]; then start_gatehouse "ab-$jar-$path" "${ALLOW_FLAGS[@]}"; else start_gatehouse "ab-$jar-$path" "${DENY_FLAGS[@]}"; fi
+        ab_pid=$gh_pid ab_watched=""
+        ab_case "$round" "$jar" "rate-$path" "http://127.0.0.1:$gh_port"
+        stop "$gh_pid"
+      done
+    done
+  done
+  gh_jar="$work/gatehouse.jar"
+  stop "$ngx_pid"
+}
+
+# ab_median JAR CASE FIELD: the median over the rounds of column FIELD of ab.tsv.
+ab_median() {
+  median $(awk -F'\t' -v j="$1" -v c="$2" -v f="$3" '$2 == j && $3 == c { print $f }' "$RESULTS/ab.tsv")
+}
+
+# ab_versus_nginx JAR: the median over the rounds of JAR's gateway requests/s over nginx proxy_pass's.
+ab_versus_nginx() {
+  median $(awk -F'\t' -v j="$1" '$3 == "gateway" { rps[$1, $2] = $4 }
+    END { for (k in rps) { split(k, p, SUBSEP); if (p[2] == j) printf "%.3f\n", rps[k] / rps[p[1], "nginx"] } }' "$RESULTS/ab.tsv")
+}
+
+ab_summary() {
+  local case cpu_a cpu_b
+  echo "A/B: a = BASE_JAR, b = GATEHOUSE_JAR (machine.txt), one process at a time, $AB_ROUNDS rounds;"
+  echo "each case ${AB_WARMUP} s of load after its start, then wrk -t1 -c$CONNECTIONS (${WARMUP} s, then ${DURATION} s measured)."
+  echo "CPU: the process's user + system time over the measured run, per request (nginx: its one worker, which"
+  echo "serves the upstream too). Wakes: the upstream nginx worker's voluntary context switches per request."
+  echo
+  echo "| round | jar | case | req/s | p99 ms | CPU µs a request | upstream wakes a request | non-2xx |"
+  echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$RESULTS/ab.tsv"
+  echo
+  echo "| case (medians of the rounds) | req/s, a → b | p99 ms, a → b | CPU µs a request, a → b | b / a CPU | upstream wakes a request, a → b |"
+  echo "| --- | --- | --- | --- | ---: | --- |"
+  for case in gateway rate-allow rate-deny; do
+    cpu_a=$(ab_median a "$case" 6)
+    cpu_b=$(ab_median b "$case" 6)
+    echo "| $case | $(ab_median a "$case" 4) → $(ab_median b "$case" 4) | $(ab_median a "$case" 5) → $(ab_median b "$case" 5)" \
+      "| $cpu_a → $cpu_b | $(awk -v a="$cpu_a" -v b="$cpu_b" 'BEGIN { if (a > 0) printf "%.2f×", b / a }')" \
+      "| $(ab_median a "$case" 7) → $(ab_median b "$case" 7) |"
+  done
+  echo
+  echo "Gateway / nginx proxy_pass requests/s, median of the rounds' ratios: a $(ab_versus_nginx a), b $(ab_versus_nginx b)."
+  echo
+}
+
+# ---------------------------------------------------------------------------------------------
 # Summary
 
 summary() {
@@ -1148,6 +1265,7 @@ summary() {
     if [ -f "$RESULTS/room.tsv" ]; then room_summary; fi
     if [ -f "$RESULTS/gateway.tsv" ]; then gateway_summary; fi
     if [ -f "$RESULTS/draw.tsv" ]; then draw_summary; fi
+    if [ -f "$RESULTS/ab.tsv" ]; then ab_summary; fi
     if [ -f "$RESULTS/alloc.tsv" ]; then
       echo "Heap allocated by the server's event loops per /rate/{key} request (JFR's per-thread counters"
       echo "around the measured wrk run, HTTP/1.1, -c$CONNECTIONS):"
@@ -1264,8 +1382,8 @@ main() {
   if [ "${#parts[@]}" = 0 ]; then parts=(http memory startup); fi
   for part in "${parts[@]}"; do
     case "$part" in
-      http | memory | startup | room | gateway | draw | envoy | alloc) ;;
-      *) die "unknown part: $part (expected http, memory, startup, room, gateway, draw, envoy or alloc)" ;;
+      http | memory | startup | room | gateway | draw | envoy | alloc | ab) ;;
+      *) die "unknown part: $part (expected http, memory, startup, room, gateway, draw, envoy, alloc or ab)" ;;
     esac
   done
   take_lock "$@"
@@ -1288,6 +1406,7 @@ main() {
       draw) draw_table ;;
       envoy) envoy_table ;;
       alloc) alloc_table ;;
+      ab) ab_table ;;
     esac
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.txt"
