@@ -40,7 +40,7 @@
 # over all connections, of the latency rows: "10000 20000"; empty: none). The draw part: DRAW_TICKETS (1000000),
 # DRAW_STORES (memory redis), DRAW_JAVA_OPTS (-Xmx2g: the gateway's heap in this part). The ab part:
 # BASE_JAR (the jar before a change, required), AB_ROUNDS (4), AB_WARMUP (s of load on each process
-# just started, 20).
+# just started, 20), AB_CASES (gateway rate-allow rate-deny).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -74,6 +74,7 @@ DRAW_JAVA_OPTS=${DRAW_JAVA_OPTS:--Xmx2g}
 BASE_JAR=${BASE_JAR:-}
 AB_ROUNDS=${AB_ROUNDS:-4}
 AB_WARMUP=${AB_WARMUP:-20}
+AB_CASES=${AB_CASES:-gateway rate-allow rate-deny}
 
 # Gatehouse settings of the two paths: the allow server never fills a window during the run; the
 # deny server admits one request per key per hour, and every key is spent before measuring. Both
@@ -1157,7 +1158,7 @@ ab_case() {
 }
 
 ab_table() {
-  local upstream proxy proxy_h2 round jar path upstream_worker
+  local upstream proxy proxy_h2 round jar case upstream_worker
   [ -n "$BASE_JAR" ] && [ -f "$BASE_JAR" ] || die "the ab part needs BASE_JAR, the jar to compare GATEHOUSE_JAR with"
   cp "$BASE_JAR" "$work/base.jar"
   echo "base jar: $BASE_JAR ($(sha256sum "$work/base.jar" | cut -c1-16))" >>"$RESULTS/machine.txt"
@@ -1173,19 +1174,23 @@ ab_table() {
   upstream_worker=$(pgrep -P "$ngx_pid" | head -1)
   [ -n "$upstream_worker" ] || die "nginx's worker did not start: $RESULTS/nginx-proxy.log"
   for ((round = 1; round <= AB_ROUNDS; round++)); do
-    ab_pid=$upstream_worker ab_watched=""
-    ab_case "$round" nginx gateway "http://127.0.0.1:$proxy"
+    if [[ " $AB_CASES " == *" gateway "* ]]; then
+      ab_pid=$upstream_worker ab_watched=""
+      ab_case "$round" nginx gateway "http://127.0.0.1:$proxy"
+    fi
     for jar in a b; do
       if [ "$jar" = a ]; then gh_jar="$work/base.jar"; else gh_jar="$work/gatehouse.jar"; fi
-      start_gateway "ab-$jar" "upstream: http://127.0.0.1:$upstream
-"
-      ab_pid=$gh_pid ab_watched=$upstream_worker
-      ab_case "$round" "$jar" gateway "http://127.0.0.1:$gh_port"
-      stop "$gh_pid"
-      for path in allow deny; do
-        if [ "$path" = allow ]; then start_gatehouse "ab-$jar-$path" "${ALLOW_FLAGS[@]}"; else start_gatehouse "ab-$jar-$path" "${DENY_FLAGS[@]}"; fi
+      for case in $AB_CASES; do
+        case "$case" in
+          gateway) start_gateway "ab-$jar" "upstream: http://127.0.0.1:$upstream
+" ;;
+          rate-allow) start_gatehouse "ab-$jar-allow" "${ALLOW_FLAGS[@]}" ;;
+          rate-deny) start_gatehouse "ab-$jar-deny" "${DENY_FLAGS[@]}" ;;
+          *) die "unknown AB_CASES entry: $case (expected gateway, rate-allow or rate-deny)" ;;
+        esac
         ab_pid=$gh_pid ab_watched=""
-        ab_case "$round" "$jar" "rate-$path" "http://127.0.0.1:$gh_port"
+        if [ "$case" = gateway ]; then ab_watched=$upstream_worker; fi
+        ab_case "$round" "$jar" "$case" "http://127.0.0.1:$gh_port"
         stop "$gh_pid"
       done
     done
@@ -1218,7 +1223,7 @@ ab_summary() {
   echo
   echo "| case (medians of the rounds) | req/s, a → b | p99 ms, a → b | CPU µs a request, a → b | b / a CPU | upstream wakes a request, a → b |"
   echo "| --- | --- | --- | --- | ---: | --- |"
-  for case in gateway rate-allow rate-deny; do
+  for case in $AB_CASES; do
     cpu_a=$(ab_median a "$case" 6)
     cpu_b=$(ab_median b "$case" 6)
     echo "| $case | $(ab_median a "$case" 4) → $(ab_median b "$case" 4) | $(ab_median a "$case" 5) → $(ab_median b "$case" 5)" \
@@ -1226,8 +1231,10 @@ ab_summary() {
       "| $(ab_median a "$case" 7) → $(ab_median b "$case" 7) |"
   done
   echo
-  echo "Gateway / nginx proxy_pass requests/s, median of the rounds' ratios: a $(ab_versus_nginx a), b $(ab_versus_nginx b)."
-  echo
+  if [[ " $AB_CASES " == *" gateway "* ]]; then
+    echo "Gateway / nginx proxy_pass requests/s, median of the rounds' ratios: a $(ab_versus_nginx a), b $(ab_versus_nginx b)."
+    echo
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------

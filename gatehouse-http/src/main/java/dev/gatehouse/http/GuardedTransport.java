@@ -7,6 +7,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
@@ -213,7 +214,41 @@ public final class GuardedTransport implements Transport {
 
     /** The handler, first in a connection's pipeline, that holds its flushes until the event loop's turn ends. */
     private static FlushConsolidationHandler flushesPerTurn() {
-        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
+        return new TurnFlushes();
+    }
+
+    /**
+     * Netty's flush consolidation (a flush outside a read of this connection waits for the end of
+     * the event loop's turn), except that a flush made while this connection's read is completed
+     * goes out at once: that is when Vert.x flushes the answers to the requests it just read, and
+     * holding them for the turn's end would only delay them behind the other connections' work.
+     */
+    private static final class TurnFlushes extends FlushConsolidationHandler {
+
+        private boolean completingRead;
+
+        TurnFlushes() {
+            super(DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+            completingRead = true;
+            try {
+                super.channelReadComplete(ctx);
+            } finally {
+                completingRead = false;
+            }
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) throws Exception {
+            if (completingRead) {
+                ctx.flush();
+            } else {
+                super.flush(ctx);
+            }
+        }
     }
 
     @Override
