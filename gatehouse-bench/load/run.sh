@@ -19,7 +19,7 @@
 #   gatehouse-bench/load/run.sh draw            # only the drawn queue (about 4 minutes)
 #   gatehouse-bench/load/run.sh envoy           # Envoy's rate-limit service over gRPC beside /rate over h2c (about 2 minutes)
 #   gatehouse-bench/load/run.sh alloc           # bytes allocated per /rate/{key} request (about 2 minutes)
-#   BASE_JAR=before.jar gatehouse-bench/load/run.sh ab   # GATEHOUSE_JAR against BASE_JAR (about 12 minutes)
+#   BASE_JAR=before.jar gatehouse-bench/load/run.sh ab   # GATEHOUSE_JAR against BASE_JAR (about 18 minutes)
 #
 # Everything listens on and is sent to 127.0.0.1 only. Targets run one after the other, never at
 # the same time; every process started here is stopped on exit. The whole run holds

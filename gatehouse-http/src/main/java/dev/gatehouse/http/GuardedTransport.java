@@ -213,7 +213,7 @@ public final class GuardedTransport implements Transport {
     }
 
     /** The handler, first in a connection's pipeline, that holds its flushes until the event loop's turn ends. */
-    private static FlushConsolidationHandler flushesPerTurn() {
+    static FlushConsolidationHandler flushesPerTurn() {
         return new TurnFlushes();
     }
 
