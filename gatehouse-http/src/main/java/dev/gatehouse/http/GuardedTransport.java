@@ -33,9 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Vert.x's epoll (or NIO) transport, plus a {@link ConnectionGuard} on every connection an HTTP
  * listener accepts and a cap on how many connections each listener holds. The event loops that
- * serve HTTP join the process's clock when it is a {@link BatchClock}. Every connection a listener
- * accepts flushes what is written to it once per turn of its event loop, and so does an HTTP client's
- * connection given to {@link #flushOncePerTurn}.
+ * serve HTTP join the process's clock when it is a {@link BatchClock}. An HTTP client's connection
+ * given to {@link #flushOncePerTurn} flushes what is written to it once per turn of its event loop.
  */
 public final class GuardedTransport implements Transport {
 
@@ -49,13 +48,13 @@ public final class GuardedTransport implements Transport {
      * names of its pipeline, HttpClientConnectionInternal's channel); HostileClientTest and
      * ListenersTest fail if an upgrade breaks them.
      *
-     * Why flushes wait for the end of the turn: a proxy writes to a connection while it reads
-     * another (the upstream's answer to the client, the client's request to the upstream), and
-     * Vert.x flushes such a write at once. Each flush is a send that wakes the process at the other
-     * end: with 64 clients, one wake of the upstream per request. Held until the turn's reads are
-     * done, the sends go out together and the other process wakes once for many (measured on the
-     * gateway: 0.7 wakes of the upstream per request before, under 0.15 after; docs/benchmarks.md).
-     * A write made while its own connection is read was already flushed when that read was done.
+     * Why flushes wait for the end of the turn: the gateway writes a request to its upstream while
+     * it reads the client's connection, and Vert.x flushes such a write at once: a send that wakes
+     * the upstream, with 64 clients once per request. Held until the turn's reads are done, the
+     * sends go out together and the upstream wakes once for many (0.7 wakes per request before,
+     * 0.05 after; docs/benchmarks.md). Not on accepted connections: there a held flush let Vert.x's
+     * h2c upgrade answer a request partly in HTTP/1.1 after its 101 (DeployFilesTest, about one run
+     * in six), as it goes on before the 101 is written.
      */
 
     private static final Logger LOG = LoggerFactory.getLogger(GuardedTransport.class);
@@ -129,7 +128,6 @@ public final class GuardedTransport implements Transport {
                 batches.join(channel.eventLoop()); // a task it is given while working runs after that work
             }
             ConnectionGuard guard = new ConnectionGuard(limits);
-            channel.pipeline().addLast(FLUSHES, flushesPerTurn());
             channel.pipeline().addLast("guard", guard.rawSide());
             channel.pipeline().addLast(vertxInitializer); // Vert.x sets the connection up here, at once
             if (channel.pipeline().get("handler") != null) {
@@ -220,8 +218,10 @@ public final class GuardedTransport implements Transport {
     /**
      * Netty's flush consolidation (a flush outside a read of this connection waits for the end of
      * the event loop's turn), except that a flush made while this connection's read is completed
-     * goes out at once: that is when Vert.x flushes the answers to the requests it just read, and
-     * holding them for the turn's end would only delay them behind the other connections' work.
+     * goes out at once: that is when Vert.x flushes what it writes in answer to what it just read
+     * (the next pooled request, once an answer ended), and holding it for the turn's end would only
+     * delay it behind the other connections' work (measured on accepted connections: /rate's p99
+     * rose by about 1 ms).
      */
     private static final class TurnFlushes extends FlushConsolidationHandler {
 
