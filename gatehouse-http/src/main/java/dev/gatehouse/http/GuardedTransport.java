@@ -7,9 +7,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
@@ -51,16 +49,13 @@ public final class GuardedTransport implements Transport {
      * Why flushes wait for the end of the turn: the gateway writes a request to its upstream while
      * it reads the client's connection, and Vert.x flushes such a write at once: a send that wakes
      * the upstream, with 64 clients once per request. Held until the turn's reads are done, the
-     * sends go out together and the upstream wakes once for many (0.7 wakes per request before,
-     * 0.05 after; docs/benchmarks.md). Not on accepted connections: there a held flush let Vert.x's
-     * h2c upgrade answer a request partly in HTTP/1.1 after its 101 (DeployFilesTest, about one run
-     * in six), as it goes on before the 101 is written.
+     * sends go out together and the upstream wakes once for many (0.70 wakes per request before,
+     * 0.075 after; docs/benchmarks.md). Not on accepted connections: with it there, Java's HTTP
+     * client read part of an answer after an h2c upgrade as HTTP/1.1 bytes where HTTP/2 frames
+     * belonged (DeployFilesTest, about one run in six; why inside Vert.x's upgrade is not known).
      */
 
     private static final Logger LOG = LoggerFactory.getLogger(GuardedTransport.class);
-
-    /** The name of the flush handler in a connection's pipeline. */
-    static final String FLUSHES = "flushes";
 
     private final Transport delegate;
     private final HttpLimits limits;
@@ -194,61 +189,20 @@ public final class GuardedTransport implements Transport {
 
     /**
      * Makes an HTTP connection this process opened (an {@link io.vertx.core.http.HttpClient}'s, in
-     * its connect handler) flush once per turn of its event loop, as accepted connections do. Vert.x
-     * builds a client connection's pipeline anew once it is connected, so this is done then, not when
-     * the channel is made. Returns false, and changes nothing, for a connection of a kind it does not
-     * know.
+     * its connect handler) hold a flush made outside its own reads until the end of its event loop's
+     * turn (Netty's {@link FlushConsolidationHandler}, first in its pipeline). Vert.x builds a client
+     * connection's pipeline anew once it is connected, so this is done then, not when the channel is
+     * made. Returns false, and changes nothing, for a connection of a kind it does not know.
      */
     public static boolean flushOncePerTurn(HttpConnection connection) {
         if (!(connection instanceof HttpClientConnectionInternal opened)) {
             return false;
         }
-        ChannelPipeline pipeline = opened.channelHandlerContext().pipeline();
-        if (pipeline.get(FLUSHES) == null) {
-            pipeline.addFirst(FLUSHES, flushesPerTurn());
-        }
+        opened.channelHandlerContext()
+                .pipeline()
+                .addFirst(new FlushConsolidationHandler(
+                        FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         return true;
-    }
-
-    /** The handler, first in a connection's pipeline, that holds its flushes until the event loop's turn ends. */
-    static FlushConsolidationHandler flushesPerTurn() {
-        return new TurnFlushes();
-    }
-
-    /**
-     * Netty's flush consolidation (a flush outside a read of this connection waits for the end of
-     * the event loop's turn), except that a flush made while this connection's read is completed
-     * goes out at once: that is when Vert.x flushes what it writes in answer to what it just read
-     * (the next pooled request, once an answer ended), and holding it for the turn's end would only
-     * delay it behind the other connections' work (measured on accepted connections: /rate's p99
-     * rose by about 1 ms).
-     */
-    private static final class TurnFlushes extends FlushConsolidationHandler {
-
-        private boolean completingRead;
-
-        TurnFlushes() {
-            super(DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-            completingRead = true;
-            try {
-                super.channelReadComplete(ctx);
-            } finally {
-                completingRead = false;
-            }
-        }
-
-        @Override
-        public void flush(ChannelHandlerContext ctx) throws Exception {
-            if (completingRead) {
-                ctx.flush();
-            } else {
-                super.flush(ctx);
-            }
-        }
     }
 
     @Override
