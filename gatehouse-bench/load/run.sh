@@ -86,8 +86,9 @@ work=""
 room_prefix="" # the Redis key prefix of the room part's run, while it has keys
 started_pids=()
 used_ports=()
-# set by start_gatehouse, start_nginx and http_table
-gh_jar="" gh_pid="" gh_port="" gh_admin="" ngx_pid="" nginx_workers=1 counts_before=""
+# set by start_gatehouse, start_nginx, start_proxy_nginx and http_table
+gh_jar="" gh_pid="" gh_port="" gh_admin="" ngx_pid="" ngx_worker=""
+proxy_upstream="" proxy_port="" proxy_h2_port="" nginx_workers=1 counts_before=""
 ngx_allow="" ngx_allow_h2="" ngx_deny="" ngx_deny_h2="" ngx_204="" ngx_204_h2=""
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -900,6 +901,30 @@ http {
 EOF
 }
 
+# start_proxy_nginx: nginx with one worker serving both the upstream (`return 200`) and proxy_pass in
+# front of it (HTTP/1.1 and h2c); sets ngx_pid, ngx_worker (the worker's pid), proxy_upstream,
+# proxy_port and proxy_h2_port.
+start_proxy_nginx() {
+  local i
+  free_port proxy_upstream
+  free_port proxy_port
+  free_port proxy_h2_port
+  write_proxy_conf "$proxy_upstream" "$proxy_port" "$proxy_h2_port"
+  nginx -t -q -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" ||
+    die "nginx rejected its configuration: $work/proxy/nginx.conf"
+  taskset -c "$(server_cpus)" nginx -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" \
+    -g 'daemon off;' >"$RESULTS/nginx-proxy.log" 2>&1 &
+  ngx_pid=$!
+  started_pids+=("$ngx_pid")
+  cp "$work/proxy/nginx.conf" "$RESULTS/nginx-proxy.conf"
+  for ((i = 0; i < 200; i++)); do
+    ngx_worker=$(pgrep -P "$ngx_pid" | head -1 || true) # none yet: pgrep fails, and pipefail is on
+    [ -n "$ngx_worker" ] && return
+    sleep 0.05
+  done
+  die "nginx's worker did not start: $RESULTS/nginx-proxy.log"
+}
+
 # start_gateway NAME YAML: `gatehouse gateway` with the file YAML; sets gh_pid, gh_port, gh_admin.
 start_gateway() {
   local name=$1 yaml=$2 i
@@ -958,17 +983,8 @@ latency_at_rate() {
 
 gateway_table() {
   local upstream proxy proxy_h2 pass_pid pass_port pipe_pid pipe_port round rate
-  free_port upstream
-  free_port proxy
-  free_port proxy_h2
-  write_proxy_conf "$upstream" "$proxy" "$proxy_h2"
-  nginx -t -q -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" ||
-    die "nginx rejected its configuration: $work/proxy/nginx.conf"
-  taskset -c "$(server_cpus)" nginx -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" \
-    -g 'daemon off;' >"$RESULTS/nginx-proxy.log" 2>&1 &
-  ngx_pid=$!
-  started_pids+=("$ngx_pid")
-  cp "$work/proxy/nginx.conf" "$RESULTS/nginx-proxy.conf"
+  start_proxy_nginx
+  upstream=$proxy_upstream proxy=$proxy_port proxy_h2=$proxy_h2_port
   start_gateway pass "upstream: http://127.0.0.1:$upstream
 "
   pass_pid=$gh_pid pass_port=$gh_port
@@ -1158,21 +1174,12 @@ ab_case() {
 }
 
 ab_table() {
-  local upstream proxy proxy_h2 round jar case upstream_worker
+  local upstream proxy round jar case upstream_worker
   [ -n "$BASE_JAR" ] && [ -f "$BASE_JAR" ] || die "the ab part needs BASE_JAR, the jar to compare GATEHOUSE_JAR with"
   cp "$BASE_JAR" "$work/base.jar"
   echo "base jar: $BASE_JAR ($(sha256sum "$work/base.jar" | cut -c1-16))" >>"$RESULTS/machine.txt"
-  free_port upstream
-  free_port proxy
-  free_port proxy_h2
-  write_proxy_conf "$upstream" "$proxy" "$proxy_h2"
-  taskset -c "$(server_cpus)" nginx -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" \
-    -g 'daemon off;' >"$RESULTS/nginx-proxy.log" 2>&1 &
-  ngx_pid=$!
-  started_pids+=("$ngx_pid")
-  sleep 0.5
-  upstream_worker=$(pgrep -P "$ngx_pid" | head -1)
-  [ -n "$upstream_worker" ] || die "nginx's worker did not start: $RESULTS/nginx-proxy.log"
+  start_proxy_nginx
+  upstream=$proxy_upstream proxy=$proxy_port upstream_worker=$ngx_worker
   for ((round = 1; round <= AB_ROUNDS; round++)); do
     if [[ " $AB_CASES " == *" gateway "* ]]; then
       ab_pid=$upstream_worker ab_watched=""
