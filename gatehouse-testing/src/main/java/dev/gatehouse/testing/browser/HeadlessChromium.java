@@ -43,6 +43,10 @@ public final class HeadlessChromium implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern DEVTOOLS_URL = Pattern.compile("DevTools listening on (ws://\\S+)");
+    /** DevTools' words for a command that found the page's document gone: it navigated meanwhile. */
+    private static final Pattern NAVIGATED = Pattern.compile(
+            "Inspected target navigated or closed|Execution context was destroyed|Cannot find (default )?(execution )?context");
+
     private static final List<String> EXECUTABLES =
             List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
 
@@ -182,7 +186,8 @@ public final class HeadlessChromium implements AutoCloseable {
             }
             JsonNode reply = answer.get(BOUND.toSeconds(), TimeUnit.SECONDS);
             if (reply.has("error")) {
-                throw new IllegalStateException(method + ": " + reply.get("error"));
+                String error = method + ": " + reply.get("error");
+                throw NAVIGATED.matcher(error).find() ? new PageReplaced(error) : new IllegalStateException(error);
             }
             return reply.get("result");
         } catch (InterruptedException e) {
@@ -282,10 +287,25 @@ public final class HeadlessChromium implements AutoCloseable {
             browser.awaitEvents(sessionId, load, loaded + 1, "load event of " + url);
         }
 
-        /** Evaluates {@code expression} (a promise is awaited) and answers its value. */
+        /**
+         * Evaluates {@code expression} (a promise is awaited) in the page's current document and
+         * answers its value; asked again in the next document when the page navigates meanwhile.
+         */
         public JsonNode evaluate(String expression) {
-            JsonNode result = send(
-                    "Runtime.evaluate", Map.of("expression", expression, "awaitPromise", true, "returnByValue", true));
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            JsonNode result;
+            while (true) {
+                try {
+                    result = send(
+                            "Runtime.evaluate",
+                            Map.of("expression", expression, "awaitPromise", true, "returnByValue", true));
+                    break;
+                } catch (PageReplaced replaced) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw replaced;
+                    }
+                }
+            }
             if (result.has("exceptionDetails")) {
                 throw new IllegalStateException(expression + " threw " + result.get("exceptionDetails"));
             }
@@ -300,14 +320,10 @@ public final class HeadlessChromium implements AutoCloseable {
             long deadline = System.nanoTime() + BOUND.toNanos();
             String text = "";
             while (System.nanoTime() < deadline) {
-                try {
-                    text = evaluate("new Promise(r => setTimeout(() => r(document.body ? document.body.innerText"
-                                    + " : ''), 100))")
-                            .asText()
-                            .strip();
-                } catch (IllegalStateException navigating) { // the page was replaced while it was asked
-                    continue;
-                }
+                text = evaluate("new Promise(r => setTimeout(() => r(document.body ? document.body.innerText"
+                                + " : ''), 100))")
+                        .asText()
+                        .strip();
                 if (done.test(text)) {
                     return text;
                 }
@@ -324,6 +340,16 @@ public final class HeadlessChromium implements AutoCloseable {
 
         public void close() {
             browser.send(null, "Target.closeTarget", Map.of("targetId", targetId));
+        }
+    }
+
+    /** A command that found the page's document replaced by a navigation while it was carried out. */
+    public static final class PageReplaced extends IllegalStateException {
+
+        private static final long serialVersionUID = 1L;
+
+        PageReplaced(String message) {
+            super(message);
         }
     }
 
