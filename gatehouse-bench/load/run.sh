@@ -15,7 +15,7 @@
 #   gatehouse-bench/load/run.sh http            # only the load table
 #   gatehouse-bench/load/run.sh memory startup  # only those measurements
 #   gatehouse-bench/load/run.sh room            # only the waiting room (about 10 minutes)
-#   gatehouse-bench/load/run.sh gateway         # only the gateway (about 8 minutes)
+#   gatehouse-bench/load/run.sh gateway         # only the gateway (about 13 minutes)
 #   gatehouse-bench/load/run.sh draw            # only the drawn queue (about 4 minutes)
 #   gatehouse-bench/load/run.sh envoy           # Envoy's rate-limit service over gRPC beside /rate over h2c (about 2 minutes)
 #   gatehouse-bench/load/run.sh alloc           # bytes allocated per /rate/{key} request (about 2 minutes)
@@ -36,11 +36,12 @@
 # the queue), ROOM_ROUNDS (3), ROOM_STORES (memory redis), ROOM_WIDE_CONNECTIONS (256: enqueues are
 # measured with CONNECTIONS and with this many connections too, as a crowd arrives), REDIS_URL
 # (redis://127.0.0.1:6379; keys under a prefix of this run's, deleted at the end). The gateway part:
-# GATEWAY_ROUNDS (3; the targets take turns in each round), GATEWAY_RATES (fixed request rates, req/s
-# over all connections, of the latency rows: "10000 20000"; empty: none). The draw part: DRAW_TICKETS (1000000),
+# GATEWAY_ROUNDS (3; the targets take turns in each round, each gateway started anew and alone),
+# GATEWAY_RATES (fixed request rates, req/s over all connections, of the latency rows: "10000 20000";
+# empty: none). The draw part: DRAW_TICKETS (1000000),
 # DRAW_STORES (memory redis), DRAW_JAVA_OPTS (-Xmx2g: the gateway's heap in this part). The ab part:
-# BASE_JAR (the jar before a change, required), AB_ROUNDS (4), AB_WARMUP (s of load on each process
-# just started, 20), AB_CASES (gateway rate-allow rate-deny).
+# BASE_JAR (the jar before a change, required), AB_ROUNDS (4), AB_CASES (gateway rate-allow rate-deny).
+# JVM_WARMUP (s of load on each process started by the gateway and ab parts, before it is measured; 20).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -73,7 +74,7 @@ DRAW_STORES=${DRAW_STORES:-memory redis}
 DRAW_JAVA_OPTS=${DRAW_JAVA_OPTS:--Xmx2g}
 BASE_JAR=${BASE_JAR:-}
 AB_ROUNDS=${AB_ROUNDS:-4}
-AB_WARMUP=${AB_WARMUP:-20}
+JVM_WARMUP=${JVM_WARMUP:-20}
 AB_CASES=${AB_CASES:-gateway rate-allow rate-deny}
 
 # Gatehouse settings of the two paths: the allow server never fills a window during the run; the
@@ -982,51 +983,58 @@ latency_at_rate() {
 }
 
 gateway_table() {
-  local upstream proxy proxy_h2 pass_pid pass_port pipe_pid pipe_port round rate
+  local upstream proxy proxy_h2 round rate
   start_proxy_nginx
   upstream=$proxy_upstream proxy=$proxy_port proxy_h2=$proxy_h2_port
-  start_gateway pass "upstream: http://127.0.0.1:$upstream
-"
-  pass_pid=$gh_pid pass_port=$gh_port
-  warm_gateway "$pass_port"
-  start_gateway pipeline "upstream: http://127.0.0.1:$upstream
-rate_limit: {rps: 1000000000, burst: 1000000000}
-circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
-"
-  pipe_pid=$gh_pid pipe_port=$gh_port
-  warm_gateway "$pipe_port"
   for ((round = 1; round <= GATEWAY_ROUNDS; round++)); do
     measure_target "$round" direct http1 "$upstream"
     measure_target "$round" nginx-proxy_pass http1 "$proxy"
-    measure_target "$round" gateway http1 "$pass_port"
-    measure_target "$round" gateway-rate-breaker http1 "$pipe_port"
     measure_target "$round" nginx-proxy_pass h2c "$proxy_h2"
-    measure_target "$round" gateway h2c "$pass_port"
     for rate in $GATEWAY_RATES; do
       latency_at_rate "$round" direct "$upstream" "$rate"
       latency_at_rate "$round" nginx-proxy_pass "$proxy" "$rate"
-      latency_at_rate "$round" gateway "$pass_port" "$rate"
-      latency_at_rate "$round" gateway-rate-breaker "$pipe_port" "$rate"
     done
+    gateway_case "$round" gateway "upstream: http://127.0.0.1:$upstream
+"
+    gateway_case "$round" gateway-rate-breaker "upstream: http://127.0.0.1:$upstream
+rate_limit: {rps: 1000000000, burst: 1000000000}
+circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
+"
   done
-  jcmd "$pass_pid" GC.heap_info >"$RESULTS/gateway-pass.heap-info.txt" 2>&1 || true
-  stop "$pass_pid"
-  stop "$pipe_pid"
   stop "$ngx_pid"
 }
 
-# warm_gateway PORT: wrk then h2load against a gateway just started, so no case pays for the JIT.
-warm_gateway() {
-  log "warming up the gateway on $1 (wrk then h2load, ${WARMUP}s each)"
-  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" \
-    -s "$here/keys.lua" "http://127.0.0.1:$1" -- 1 3 >"$work/gateway-warmup.txt" 2>&1
-  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" -D "$WARMUP" \
-    "http://127.0.0.1:$1/rate/k0" >>"$work/gateway-warmup.txt" 2>&1
+# gateway_case ROUND TARGET YAML: a gateway started alone for this round (none other is up), loaded
+# JVM_WARMUP seconds, then its rows: HTTP/1.1, h2c (the pass-through one only), and the latency rows.
+gateway_case() {
+  local round=$1 target=$2 yaml=$3 rate
+  start_gateway "$target" "$yaml"
+  warm_process "http://127.0.0.1:$gh_port"
+  measure_target "$round" "$target" http1 "$gh_port"
+  if [ "$target" = gateway ]; then
+    measure_target "$round" "$target" h2c "$gh_port"
+  fi
+  for rate in $GATEWAY_RATES; do
+    latency_at_rate "$round" "$target" "$gh_port" "$rate"
+  done
+  if [ "$target" = gateway ] && [ "$round" = "$GATEWAY_ROUNDS" ]; then
+    jcmd "$gh_pid" GC.heap_info >"$RESULTS/gateway-pass.heap-info.txt" 2>&1 || true
+  fi
+  stop "$gh_pid"
+}
+
+# warm_process URL: JVM_WARMUP seconds of wrk against a process just started, so that no measured
+# run pays for its JIT.
+warm_process() {
+  log "warming up $1 (wrk, ${JVM_WARMUP}s)"
+  timeout $((JVM_WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${JVM_WARMUP}s" \
+    "$1/rate/k0" >"$work/warmup.txt" 2>&1
 }
 
 gateway_summary() {
   echo "Gateway: every target proxies to the same nginx \`return 200\` (direct: that upstream asked itself);"
-  echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS; ${DURATION} s after ${WARMUP} s; $GATEWAY_ROUNDS rounds, targets in turn."
+  echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS; ${DURATION} s after ${WARMUP} s; $GATEWAY_ROUNDS rounds, targets in turn;"
+  echo "each gateway started anew in each round, alone, after ${JVM_WARMUP} s of wrk."
   echo
   echo "| round | target | protocol | req/s | p50 ms | p99 ms | requests | non-2xx | errors |"
   echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -1144,7 +1152,7 @@ draw_summary() {
 # rounds where the two take turns: the gateway passing through to the nginx upstream (and nginx
 # proxy_pass in front of the same upstream, once a round, for the ratio), then /rate/k0 on the allow
 # and on the deny path. Each case starts its own process, alone on the machine, loads it for
-# AB_WARMUP seconds, and measures one wrk run. Besides requests/s and p99, the CPU time the JVM
+# JVM_WARMUP seconds, and measures one wrk run. Besides requests/s and p99, the CPU time the JVM
 # spent per request over that run (user + system, from /proc: less noisy than requests/s on a
 # shared machine, where the JVM's share of the CPUs varies) and, for the gateway, how often the
 # upstream's nginx worker went to sleep and was woken per request (its voluntary context switches).
@@ -1161,8 +1169,7 @@ ab_before() {
 # ab_case ROUND JAR CASE URL: the measured run of the process ab_pid; one row of ab.tsv.
 ab_case() {
   local round=$1 jar=$2 case=$3 url=$4 ticks wakes cpu_us wakes_per
-  timeout $((AB_WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${AB_WARMUP}s" \
-    "$url/rate/k0" >"$work/ab-warmup.txt" 2>&1
+  warm_process "$url"
   run_wrk "ab-r$round-$jar-$case" "$url" 1 ab_before
   ticks=$(($(cpu_ticks "$ab_pid") - ab_ticks_before))
   wakes=$(if [ -n "$ab_watched" ]; then echo $(($(voluntary_switches "$ab_watched") - ab_wakes_before)); else echo 0; fi)
@@ -1220,7 +1227,7 @@ ab_versus_nginx() {
 ab_summary() {
   local case cpu_a cpu_b
   echo "A/B: a = BASE_JAR, b = GATEHOUSE_JAR (machine.txt), one process at a time, $AB_ROUNDS rounds;"
-  echo "each case ${AB_WARMUP} s of load after its start, then wrk -t1 -c$CONNECTIONS (${WARMUP} s, then ${DURATION} s measured)."
+  echo "each case ${JVM_WARMUP} s of load after its start, then wrk -t1 -c$CONNECTIONS (${WARMUP} s, then ${DURATION} s measured)."
   echo "CPU: the process's user + system time over the measured run, per request (nginx: its one worker, which"
   echo "serves the upstream too). Wakes: the upstream nginx worker's voluntary context switches per request."
   echo

@@ -90,6 +90,11 @@ final class GatewaySurface implements Surface {
     }
 
     @Override
+    public boolean answersFromOtherConnections() {
+        return true; // the upstream's answers
+    }
+
+    @Override
     public String allowedMethods(String path) {
         return room.flatMap(r -> r.allowedMethods(path)).orElseGet(() -> admin.allowedMethods(path));
     }

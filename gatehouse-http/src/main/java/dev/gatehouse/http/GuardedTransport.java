@@ -7,6 +7,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -17,6 +18,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.http.impl.HttpClientConnectionInternal;
 import io.vertx.core.impl.transports.TransportInternal;
 import io.vertx.core.net.ClientOptionsBase;
@@ -31,8 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Vert.x's epoll (or NIO) transport, plus a {@link ConnectionGuard} on every connection an HTTP
  * listener accepts and a cap on how many connections each listener holds. The event loops that
- * serve HTTP join the process's clock when it is a {@link BatchClock}. An HTTP client's connection
- * given to {@link #flushOncePerTurn} flushes what is written to it once per turn of its event loop.
+ * serve HTTP join the process's clock when it is a {@link BatchClock}. An HTTP connection given to
+ * {@link #flushOncePerTurn} flushes what is written to it once per turn of its event loop.
  */
 public final class GuardedTransport implements Transport {
 
@@ -47,12 +49,14 @@ public final class GuardedTransport implements Transport {
      * ListenersTest fail if an upgrade breaks them.
      *
      * Why flushes wait for the end of the turn: the gateway writes a request to its upstream while
-     * it reads the client's connection, and Vert.x flushes such a write at once: a send that wakes
-     * the upstream, with 64 clients once per request. Held until the turn's reads are done, the
-     * sends go out together and the upstream wakes once for many (0.70 wakes per request before,
-     * 0.075 after; docs/benchmarks.md). Not on accepted connections: with it there, Java's HTTP
-     * client read part of an answer after an h2c upgrade as HTTP/1.1 bytes where HTTP/2 frames
-     * belonged (DeployFilesTest, about one run in six; why inside Vert.x's upgrade is not known).
+     * it reads the client's connection, and the answer to the client while it reads the upstream's,
+     * and Vert.x flushes such a write at once: a send that wakes the reader, with 64 clients once per
+     * request. Held until the turn's reads are done, the sends go out together and the other side
+     * wakes once for many (upstream: 0.70 wakes per request before, 0.075 after; docs/benchmarks.md).
+     * An accepted connection gets it only as HTTP/1.x, once Vert.x has settled that (its first request
+     * asked for no h2c upgrade, and none can come after): given at accept, Java's HTTP client read
+     * part of an answer after an h2c upgrade as HTTP/1.1 bytes where HTTP/2 frames belonged
+     * (DeployFilesTest, about one run in six).
      */
 
     private static final Logger LOG = LoggerFactory.getLogger(GuardedTransport.class);
@@ -188,18 +192,24 @@ public final class GuardedTransport implements Transport {
     }
 
     /**
-     * Makes an HTTP connection this process opened (an {@link io.vertx.core.http.HttpClient}'s, in
-     * its connect handler) hold a flush made outside its own reads until the end of its event loop's
-     * turn (Netty's {@link FlushConsolidationHandler}, first in its pipeline). Vert.x builds a client
-     * connection's pipeline anew once it is connected, so this is done then, not when the channel is
-     * made. Returns false, and changes nothing, for a connection of a kind it does not know.
+     * Makes an HTTP connection hold a flush made outside its own reads until the end of its event
+     * loop's turn (Netty's {@link FlushConsolidationHandler}, first in its pipeline): a connection this
+     * process opened (an {@link io.vertx.core.http.HttpClient}'s, in its connect handler), or an
+     * accepted HTTP/1.x one (in its server's connection handler). Vert.x builds a client connection's
+     * pipeline anew once it is connected, and gives an accepted connection to the application once its
+     * protocol is settled, so this is done then, not when the channel is made. Returns false, and
+     * changes nothing, for another kind (an HTTP/2 connection, an h2c upgrade's included).
      */
     public static boolean flushOncePerTurn(HttpConnection connection) {
-        if (!(connection instanceof HttpClientConnectionInternal opened)) {
+        ChannelHandlerContext channel;
+        if (connection instanceof HttpClientConnectionInternal opened) {
+            channel = opened.channelHandlerContext();
+        } else if (connection instanceof Http1xServerConnection accepted) {
+            channel = accepted.channelHandlerContext();
+        } else {
             return false;
         }
-        opened.channelHandlerContext()
-                .pipeline()
+        channel.pipeline()
                 .addFirst(new FlushConsolidationHandler(
                         FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         return true;

@@ -124,12 +124,17 @@ public final class Listeners implements AutoCloseable {
             Handler<HttpServerRequest> invalid = invalidRequestHandler(style, accessLog());
             // port 0 asks for a free port: a negative one makes the servers share the one found
             int port = address.port() == 0 ? -1 - listeners.size() : address.port();
+            boolean flushOncePerTurn = surfaces.stream().anyMatch(Surface::answersFromOtherConnections);
             List<HttpServer> servers = new ArrayList<>();
             for (int i = 0; i < limits.eventLoopCount(); i++) {
-                servers.add(infra.vertx()
+                HttpServer server = infra.vertx()
                         .createHttpServer(limits.serverOptions(address.host(), port))
                         .requestHandler(dispatching)
-                        .invalidRequestHandler(invalid));
+                        .invalidRequestHandler(invalid);
+                if (flushOncePerTurn) {
+                    server.connectionHandler(GuardedTransport::flushOncePerTurn);
+                }
+                servers.add(server);
             }
             listeners.add(new Shared(List.copyOf(surfaces), List.copyOf(servers)));
         });

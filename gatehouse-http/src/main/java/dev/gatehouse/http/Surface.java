@@ -61,6 +61,16 @@ public interface Surface {
     }
 
     /**
+     * Whether it answers from other connections' reads (a proxy's answer comes when its upstream's
+     * arrives): then its listener's HTTP/1.x connections flush once per turn of their event loop
+     * ({@link GuardedTransport#flushOncePerTurn}), so that many answers go out together. A surface
+     * that answers while it reads the request gains nothing: Vert.x holds those writes for the read.
+     */
+    default boolean answersFromOtherConnections() {
+        return false;
+    }
+
+    /**
      * Stops taking work and answers the calls that wait (the shutdown has begun); called before its
      * listener drains the requests in progress.
      */

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.impl.HttpClientConnectionInternal;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.net.URI;
@@ -51,14 +52,29 @@ class ListenersTest {
     private Infrastructure infra;
     private Listeners listeners;
 
-    /** A surface answering GET /hello and GET /fail (an unexpected failure), writing errors in {@code style}. */
+    /**
+     * A surface answering GET /hello and GET /fail (an unexpected failure), writing errors in {@code
+     * style}; GET /pipeline answers the connection's protocol and the class of its pipeline's first
+     * handler.
+     */
     private final class TestSurface implements Surface {
         private final String name;
         private final ErrorStyle style;
+        private final boolean answersFromOtherConnections;
 
         TestSurface(String name, ErrorStyle style) {
+            this(name, style, false);
+        }
+
+        TestSurface(String name, ErrorStyle style, boolean answersFromOtherConnections) {
             this.name = name;
             this.style = style;
+            this.answersFromOtherConnections = answersFromOtherConnections;
+        }
+
+        @Override
+        public boolean answersFromOtherConnections() {
+            return answersFromOtherConnections;
         }
 
         @Override
@@ -85,6 +101,17 @@ class ListenersTest {
         public void mount(Router router) {
             router.get("/hello").handler(ctx -> ErrorStyle.sendText(ctx.response(), 200, "hello from " + name));
             router.get("/refused").handler(ctx -> style.send(ctx.response(), 409, "taken: \"x\""));
+            router.get("/pipeline")
+                    .handler(ctx -> ErrorStyle.sendText(
+                            ctx.response(),
+                            200,
+                            ctx.request().version() + " "
+                                    + ((ConnectionBase) ctx.request().connection())
+                                            .channelHandlerContext()
+                                            .pipeline()
+                                            .first()
+                                            .getClass()
+                                            .getSimpleName()));
             router.get("/thread")
                     .handler(ctx -> ErrorStyle.sendText(
                             ctx.response(), 200, Thread.currentThread().getName()));
@@ -177,6 +204,40 @@ class ListenersTest {
         }
 
         assertThat(threads).hasSize(2).allMatch(name -> name.startsWith("vert.x-eventloop-thread-"));
+    }
+
+    /**
+     * A surface that answers from other connections' reads has its listener's HTTP/1.1 connections
+     * flush once per turn; an h2c upgrade on the same listener is served as HTTP/2 and left as it is
+     * (held flushes broke the upgrade: DeployFilesTest); a surface answering in its own reads leaves
+     * its connections as Vert.x makes them.
+     */
+    @Test
+    void acceptedHttp1Connections_flushOncePerTurnWhenTheSurfaceAnswersFromOtherConnections() throws Exception {
+        start(new TestSurface("a", ErrorStyle.PLAIN, true), new TestSurface("b", ErrorStyle.PLAIN));
+        HttpClient h2c =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpClient http1 =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+        assertThat(get(http1, "a", "/pipeline")).isEqualTo("HTTP_1_1 FlushConsolidationHandler");
+        for (int i = 0; i < 3; i++) { // a new connection each time: each asks for the upgrade
+            HttpClient upgrading =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+            assertThat(get(upgrading, "a", "/pipeline")).startsWith("HTTP_2 ").doesNotContain("FlushConsolidation");
+            assertThat(get(upgrading, "a", "/hello")).isEqualTo("hello from a");
+        }
+        assertThat(get(h2c, "a", "/hello")).isEqualTo("hello from a");
+        assertThat(get(http1, "b", "/pipeline")).startsWith("HTTP_1_1 ").doesNotContain("FlushConsolidation");
+    }
+
+    private String get(HttpClient http, String surface, String path) throws IOException, InterruptedException {
+        return http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listeners.port(surface) + path))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     /** A client's connection given to flushOncePerTurn (the gateway's to its upstream) holds its flushes for the turn. */
