@@ -7,7 +7,7 @@
 # status polls and enqueues against the room's /health with a million users queued, in memory and
 # in Redis, and the heap and Redis memory those users take. The part `gateway` measures
 # `gatehouse gateway` against nginx `proxy_pass` in front of the same upstream (an nginx `return
-# 200`), and that upstream asked directly: pass-through, and with the rate limit and breaker on. The
+# 200` of its own, another process than either proxy), and that upstream asked directly: pass-through, and with the rate limit and breaker on. The
 # part `draw` opens a drawn queue (ecvrf) of a million tickets in memory and in Redis: how long the
 # open takes, how status answers meanwhile, the heap after, and `gatehouse verify` of every position.
 #
@@ -90,6 +90,7 @@ used_ports=()
 # set by start_gatehouse, start_nginx, start_proxy_nginx and http_table
 gh_jar="" gh_pid="" gh_port="" gh_admin="" ngx_pid="" ngx_worker=""
 proxy_upstream="" proxy_port="" proxy_h2_port="" nginx_workers=1 counts_before=""
+site_pid="" site_worker="" upstream_pid="" upstream_worker=""
 ngx_allow="" ngx_allow_h2="" ngx_deny="" ngx_deny_h2="" ngx_204="" ngx_204_h2=""
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -863,67 +864,78 @@ room_summary() {
 # ---------------------------------------------------------------------------------------------
 # The gateway
 
-# write_proxy_conf UPSTREAM PROXY PROXY_H2: nginx `return 200` on UPSTREAM (the upstream every
-# target proxies to) and nginx `proxy_pass` to it on PROXY (HTTP/1.1) and PROXY_H2 (h2c, prior
-# knowledge), with a keep-alive pool to the upstream as the gateway has.
-write_proxy_conf() {
-  mkdir -p "$work/proxy"
+# write_nginx_site NAME BODY: $work/NAME/nginx.conf, one worker, whose http block holds BODY.
+write_nginx_site() {
+  local dir="$work/$1"
+  mkdir -p "$dir"
   chmod -R a+rX "$work"
-  cat >"$work/proxy/nginx.conf" <<EOF
+  cat >"$dir/nginx.conf" <<EOF
 worker_processes 1;
-pid $work/proxy/nginx.pid;
-error_log $work/proxy/error.log warn;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 100000000;
   keepalive_timeout 75s;
-  client_body_temp_path $work/proxy/body;
-  proxy_temp_path $work/proxy/proxy;
-  fastcgi_temp_path $work/proxy/fastcgi;
-  uwsgi_temp_path $work/proxy/uwsgi;
-  scgi_temp_path $work/proxy/scgi;
-  upstream backend { server 127.0.0.1:$1; keepalive 512; keepalive_requests 100000000; }
-  server {
-    listen 127.0.0.1:$1;
-    location / { return 200 "ok"; }
-  }
-  server {
-    listen 127.0.0.1:$2;
-    listen 127.0.0.1:$3 http2;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-    }
-  }
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+$2
 }
 EOF
 }
 
-# start_proxy_nginx: nginx with one worker serving both the upstream (`return 200`) and proxy_pass in
-# front of it (HTTP/1.1 and h2c); sets ngx_pid, ngx_worker (the worker's pid), proxy_upstream,
-# proxy_port and proxy_h2_port.
+# start_nginx_site NAME: nginx with $work/NAME/nginx.conf in the foreground; sets site_pid (the
+# master) and site_worker (its one worker's pid), once the worker is up.
+start_nginx_site() {
+  local name=$1 i
+  nginx -t -q -e "$work/$name/error.log" -p "$work/$name" -c "$work/$name/nginx.conf" ||
+    die "nginx rejected its configuration: $work/$name/nginx.conf"
+  taskset -c "$(server_cpus)" nginx -e "$work/$name/error.log" -p "$work/$name" -c "$work/$name/nginx.conf" \
+    -g 'daemon off;' >"$RESULTS/nginx-$name.log" 2>&1 &
+  site_pid=$!
+  started_pids+=("$site_pid")
+  cp "$work/$name/nginx.conf" "$RESULTS/nginx-$name.conf"
+  for ((i = 0; i < 200; i++)); do
+    site_worker=$(pgrep -P "$site_pid" | head -1 || true) # none yet: pgrep fails, and pipefail is on
+    [ -n "$site_worker" ] && return
+    sleep 0.05
+  done
+  die "nginx's worker did not start: $RESULTS/nginx-$name.log"
+}
+
+# start_proxy_nginx: the upstream, an nginx of its own (one worker, `return 200`), and nginx
+# proxy_pass in front of it, another nginx with one worker (HTTP/1.1, and h2c with prior knowledge)
+# and a keep-alive pool to the upstream, as the gateway is another process in front of it. (Until
+# 2026-12-01 one worker served both, so nginx's proxy had half a worker: its figures before then are
+# of that.) Sets upstream_pid, upstream_worker, proxy_upstream (its port),
+# ngx_pid, ngx_worker (the proxy's), proxy_port and proxy_h2_port.
 start_proxy_nginx() {
-  local i
   free_port proxy_upstream
   free_port proxy_port
   free_port proxy_h2_port
-  write_proxy_conf "$proxy_upstream" "$proxy_port" "$proxy_h2_port"
-  nginx -t -q -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" ||
-    die "nginx rejected its configuration: $work/proxy/nginx.conf"
-  taskset -c "$(server_cpus)" nginx -e "$work/proxy/error.log" -p "$work/proxy" -c "$work/proxy/nginx.conf" \
-    -g 'daemon off;' >"$RESULTS/nginx-proxy.log" 2>&1 &
-  ngx_pid=$!
-  started_pids+=("$ngx_pid")
-  cp "$work/proxy/nginx.conf" "$RESULTS/nginx-proxy.conf"
-  for ((i = 0; i < 200; i++)); do
-    ngx_worker=$(pgrep -P "$ngx_pid" | head -1 || true) # none yet: pgrep fails, and pipefail is on
-    [ -n "$ngx_worker" ] && return
-    sleep 0.05
-  done
-  die "nginx's worker did not start: $RESULTS/nginx-proxy.log"
+  write_nginx_site upstream "  server {
+    listen 127.0.0.1:$proxy_upstream;
+    location / { return 200 \"ok\"; }
+  }"
+  start_nginx_site upstream
+  upstream_pid=$site_pid upstream_worker=$site_worker
+  write_nginx_site proxy "  upstream backend { server 127.0.0.1:$proxy_upstream; keepalive 512; keepalive_requests 100000000; }
+  server {
+    listen 127.0.0.1:$proxy_port;
+    listen 127.0.0.1:$proxy_h2_port http2;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    }
+  }"
+  start_nginx_site proxy
+  ngx_pid=$site_pid ngx_worker=$site_worker
 }
 
 # start_gateway NAME YAML: `gatehouse gateway` with the file YAML; sets gh_pid, gh_port, gh_admin.
@@ -1002,6 +1014,7 @@ circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
 "
   done
   stop "$ngx_pid"
+  stop "$upstream_pid"
 }
 
 # gateway_case ROUND TARGET YAML: a gateway started alone for this round (none other is up), loaded
@@ -1032,7 +1045,7 @@ warm_process() {
 }
 
 gateway_summary() {
-  echo "Gateway: every target proxies to the same nginx \`return 200\` (direct: that upstream asked itself);"
+  echo "Gateway: every target proxies to the same nginx \`return 200\`, a process of its own (direct: that upstream asked itself);"
   echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS; ${DURATION} s after ${WARMUP} s; $GATEWAY_ROUNDS rounds, targets in turn;"
   echo "each gateway started anew in each round, alone, after ${JVM_WARMUP} s of wrk."
   echo
@@ -1181,15 +1194,15 @@ ab_case() {
 }
 
 ab_table() {
-  local upstream proxy round jar case upstream_worker
+  local upstream proxy round jar case
   [ -n "$BASE_JAR" ] && [ -f "$BASE_JAR" ] || die "the ab part needs BASE_JAR, the jar to compare GATEHOUSE_JAR with"
   cp "$BASE_JAR" "$work/base.jar"
   echo "base jar: $BASE_JAR ($(sha256sum "$work/base.jar" | cut -c1-16))" >>"$RESULTS/machine.txt"
   start_proxy_nginx
-  upstream=$proxy_upstream proxy=$proxy_port upstream_worker=$ngx_worker
+  upstream=$proxy_upstream proxy=$proxy_port
   for ((round = 1; round <= AB_ROUNDS; round++)); do
     if [[ " $AB_CASES " == *" gateway "* ]]; then
-      ab_pid=$upstream_worker ab_watched=""
+      ab_pid=$ngx_worker ab_watched=$upstream_worker
       ab_case "$round" nginx gateway "http://127.0.0.1:$proxy"
     fi
     for jar in a b; do
@@ -1211,6 +1224,7 @@ ab_table() {
   done
   gh_jar="$work/gatehouse.jar"
   stop "$ngx_pid"
+  stop "$upstream_pid"
 }
 
 # ab_median JAR CASE FIELD: the median over the rounds of column FIELD of ab.tsv.
@@ -1228,8 +1242,8 @@ ab_summary() {
   local case cpu_a cpu_b
   echo "A/B: a = BASE_JAR, b = GATEHOUSE_JAR (machine.txt), one process at a time, $AB_ROUNDS rounds;"
   echo "each case ${JVM_WARMUP} s of load after its start, then wrk -t1 -c$CONNECTIONS (${WARMUP} s, then ${DURATION} s measured)."
-  echo "CPU: the process's user + system time over the measured run, per request (nginx: its one worker, which"
-  echo "serves the upstream too). Wakes: the upstream nginx worker's voluntary context switches per request."
+  echo "CPU: the process's user + system time over the measured run, per request (nginx: its proxy's one worker;"
+  echo "the upstream is another nginx). Wakes: the upstream nginx worker's voluntary context switches per request."
   echo
   echo "| round | jar | case | req/s | p99 ms | CPU µs a request | upstream wakes a request | non-2xx |"
   echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"
