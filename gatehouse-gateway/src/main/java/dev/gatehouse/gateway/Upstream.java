@@ -304,10 +304,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             response.setStatusMessage(in.statusMessage());
         }
         MultiMap headers = response.headers();
-        for (Map.Entry<String, String> header : in.headers()) {
-            headers.add(header.getKey(), header.getValue());
-        }
-        dropHopByHop(headers);
+        copyEndToEnd(in.headers(), headers);
         boolean bodiless = request.method().equals(HttpMethod.HEAD) || status < 200 || status == 204 || status == 304;
         if (!headers.contains(HttpHeaders.CONTENT_LENGTH) && !bodiless) {
             if (request.version() == HttpVersion.HTTP_1_1) {
@@ -430,13 +427,8 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
      */
     private static void copyHeaders(HttpServerRequest request, HttpClientRequest out, boolean upgrade) {
         MultiMap headers = out.headers();
-        for (Map.Entry<String, String> header : request.headers()) {
-            if (!header.getKey().startsWith(":")) { // HTTP/2's pseudo-headers are the request line's
-                headers.add(header.getKey(), header.getValue());
-            }
-        }
+        copyEndToEnd(request.headers(), headers);
         String upgradeTo = upgrade ? request.getHeader(HttpHeaders.UPGRADE) : null;
-        dropHopByHop(headers);
         headers.remove(HttpHeaders.EXPECT); // answered here: the upstream sees a plain request
         if (upgradeTo != null) {
             headers.set(HttpHeaders.UPGRADE, upgradeTo);
@@ -591,23 +583,32 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         return incoming.response().closed() || incoming.connection() == null;
     }
 
-    /** Drops from {@code headers} the hop-by-hop ones: the standard ones, and every name a {@code Connection} lists. */
-    static void dropHopByHop(MultiMap headers) {
+    /**
+     * Adds {@code from}'s headers to {@code to} but those of one hop: {@link #HOP_BY_HOP}, those its
+     * {@code Connection} headers name, and HTTP/2's pseudo-headers (the request line's). One pass
+     * over the headers there are, not a removal per name that could be there.
+     */
+    static void copyEndToEnd(MultiMap from, MultiMap to) {
+        Set<String> named = from.contains(HttpHeaders.CONNECTION) ? connectionNamed(from) : Set.of();
+        for (Map.Entry<String, String> header : from) {
+            String name = header.getKey();
+            if (!name.startsWith(":") && !HOP_BY_HOP.contains(name) && !named.contains(name)) {
+                to.add(name, header.getValue());
+            }
+        }
+    }
+
+    /** The header names the {@code Connection} headers of {@code headers} list, in any case. */
+    private static Set<String> connectionNamed(MultiMap headers) {
+        Set<String> named = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         for (String connection : headers.getAll(HttpHeaders.CONNECTION)) {
-            int start = 0;
-            while (start <= connection.length()) {
-                int comma = connection.indexOf(',', start);
-                int end = comma < 0 ? connection.length() : comma;
-                String name = connection.substring(start, end).trim();
-                start = end + 1;
-                if (!name.isEmpty()) {
-                    headers.remove(name);
+            for (String name : connection.split(",", -1)) {
+                if (!name.isBlank()) {
+                    named.add(name.trim());
                 }
             }
         }
-        for (String name : HOP_BY_HOP) {
-            headers.remove(name);
-        }
+        return named;
     }
 
     /**

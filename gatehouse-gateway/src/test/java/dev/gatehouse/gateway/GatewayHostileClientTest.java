@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.http.CapturedLog;
 import dev.gatehouse.testing.http.RawConnection;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -442,6 +444,29 @@ final class GatewayHostileClientTest {
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("X-Upstream-Secret")).isEmpty();
             assertThat(response.headers().firstValue("Connection")).isEmpty();
+        }
+    }
+
+    @Test
+    void theClientsHopByHopHeadersStayOnItsHop() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("GET /seen HTTP/1.1\r\nHost: a\r\nX-Kept: 1\r\nconnection: x-client-secret ,, Close\r\n"
+                                + "X-Client-Secret: 2\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
+                                + "Proxy-Authorization: Basic eA==\r\nProxy-Connection: keep-alive\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(200);
+            }
+            MultiMap seen = upstream.last().headers();
+            assertThat(seen.get("X-Kept")).isEqualTo("1");
+            assertThat(seen.names())
+                    .map(name -> name.toLowerCase(Locale.ROOT))
+                    .doesNotContain("x-client-secret", "keep-alive", "te", "proxy-authorization", "proxy-connection")
+                    .contains("x-forwarded-for", "host");
+            assertThat(seen.getAll("Connection"))
+                    .allSatisfy(value -> assertThat(value).doesNotContainIgnoringCase("secret"));
         }
     }
 
