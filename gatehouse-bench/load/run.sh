@@ -90,7 +90,7 @@ used_ports=()
 # set by start_gatehouse, start_nginx, start_proxy_nginx and http_table
 gh_jar="" gh_pid="" gh_port="" gh_admin="" ngx_pid="" ngx_worker=""
 proxy_upstream="" proxy_port="" proxy_h2_port="" nginx_workers=1 counts_before=""
-site_pid="" site_worker="" upstream_pid="" upstream_worker=""
+site_pid="" site_worker="" upstream_pid="" upstream_worker="" launched_pid=""
 ngx_allow="" ngx_allow_h2="" ngx_deny="" ngx_deny_h2="" ngx_204="" ngx_204_h2=""
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -298,16 +298,22 @@ http {
 EOF
 }
 
+# launch_nginx DIR LOG: nginx with DIR/nginx.conf (checked first) in the foreground on the server
+# CPUs, its output to LOG; sets launched_pid (the master).
+launch_nginx() {
+  local dir=$1 log_file=$2
+  nginx -t -q -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" || die "nginx rejected its configuration: $dir/nginx.conf"
+  taskset -c "$(server_cpus)" nginx -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' >"$log_file" 2>&1 &
+  launched_pid=$!
+  started_pids+=("$launched_pid")
+}
+
 # start_nginx WORKERS: sets ngx_pid (the master, in the foreground with daemon off).
 start_nginx() {
   local i
   write_nginx_conf "$1"
-  nginx -t -q -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" ||
-    die "nginx rejected its configuration: $work/nginx/nginx.conf"
-  taskset -c "$(server_cpus)" nginx -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" \
-    -g 'daemon off;' >"$RESULTS/nginx-$1.log" 2>&1 &
-  ngx_pid=$!
-  started_pids+=("$ngx_pid")
+  launch_nginx "$work/nginx" "$RESULTS/nginx-$1.log"
+  ngx_pid=$launched_pid
   for ((i = 0; i < 200; i++)); do
     if curl -s -o /dev/null "http://127.0.0.1:$ngx_204/rate/k0"; then
       cp "$work/nginx/nginx.conf" "$RESULTS/nginx-$1.conf"
@@ -892,12 +898,8 @@ EOF
 # master) and site_worker (its one worker's pid), once the worker is up.
 start_nginx_site() {
   local name=$1 i
-  nginx -t -q -e "$work/$name/error.log" -p "$work/$name" -c "$work/$name/nginx.conf" ||
-    die "nginx rejected its configuration: $work/$name/nginx.conf"
-  taskset -c "$(server_cpus)" nginx -e "$work/$name/error.log" -p "$work/$name" -c "$work/$name/nginx.conf" \
-    -g 'daemon off;' >"$RESULTS/nginx-$name.log" 2>&1 &
-  site_pid=$!
-  started_pids+=("$site_pid")
+  launch_nginx "$work/$name" "$RESULTS/nginx-$name.log"
+  site_pid=$launched_pid
   cp "$work/$name/nginx.conf" "$RESULTS/nginx-$name.conf"
   for ((i = 0; i < 200; i++)); do
     site_worker=$(pgrep -P "$site_pid" | head -1 || true) # none yet: pgrep fails, and pipefail is on
