@@ -3,11 +3,9 @@ package dev.gatehouse.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.ManualClock;
-import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.testing.browser.HeadlessChromium;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,16 +28,13 @@ final class ChallengePageInBrowserTest {
 
     @BeforeEach
     void start() {
-        Optional<Path> chromium = HeadlessChromium.executable();
-        if (chromium.isEmpty()) {
-            RequiredServices.missing("Chromium (apt-get install chromium; .ci/run installs it)");
-        }
+        Path chromium = HeadlessChromium.required();
         upstream = TestUpstream.start();
         gateway = TestGateway.start("upstream: " + upstream.url() + "\n" + """
                 pow: {enabled: true, base_difficulty: 10, max_difficulty: 10}
                 admission: {protect: [/shop], cookie_ttl: 10m}
                 """, clock);
-        browser = HeadlessChromium.start(chromium.orElseThrow(), profile);
+        browser = HeadlessChromium.start(chromium, profile);
     }
 
     @AfterEach

@@ -2,10 +2,8 @@ package dev.gatehouse.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.testing.browser.HeadlessChromium;
 import java.nio.file.Path;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,10 +25,7 @@ final class WaitingRoomInBrowserTest {
 
     @BeforeEach
     void start() {
-        Optional<Path> chromium = HeadlessChromium.executable();
-        if (chromium.isEmpty()) {
-            RequiredServices.missing("Chromium (apt-get install chromium; .ci/run installs it)");
-        }
+        Path chromium = HeadlessChromium.required();
         upstream = TestUpstream.start();
         gateway = TestGateway.start("upstream: " + upstream.url() + "\n" + """
                 waiting_room:
@@ -38,7 +33,7 @@ final class WaitingRoomInBrowserTest {
                   capacity: 1
                   page: {title: The drop}
                 """);
-        browser = HeadlessChromium.start(chromium.orElseThrow(), profile);
+        browser = HeadlessChromium.start(chromium, profile);
     }
 
     @AfterEach

@@ -3,12 +3,10 @@ package dev.gatehouse.server.docs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.testing.browser.HeadlessChromium;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,12 +29,9 @@ class DocsInBrowserTest {
 
     @BeforeAll
     static void start() {
-        Optional<Path> chromium = HeadlessChromium.executable();
-        if (chromium.isEmpty()) {
-            RequiredServices.missing("Chromium (apt-get install chromium; .ci/run installs it)");
-        }
+        Path chromium = HeadlessChromium.required();
         server = DocsServer.start();
-        browser = HeadlessChromium.start(chromium.orElseThrow(), profile);
+        browser = HeadlessChromium.start(chromium, profile);
     }
 
     @AfterAll

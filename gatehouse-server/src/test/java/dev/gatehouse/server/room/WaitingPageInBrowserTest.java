@@ -8,7 +8,6 @@ import dev.gatehouse.client.OfflineTokenVerifier;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.ManualClock;
-import dev.gatehouse.testing.RequiredServices;
 import dev.gatehouse.testing.browser.HeadlessChromium;
 import dev.gatehouse.waitingroom.Tenant;
 import dev.gatehouse.waitingroom.draw.DrawRecord;
@@ -27,7 +26,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,10 +53,7 @@ final class WaitingPageInBrowserTest {
 
     @BeforeEach
     void start() throws IOException {
-        Optional<Path> chromium = HeadlessChromium.executable();
-        if (chromium.isEmpty()) {
-            RequiredServices.missing("Chromium (apt-get install chromium; .ci/run installs it)");
-        }
+        Path chromium = HeadlessChromium.required();
         backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         backend.createContext("/done", exchange -> {
             byte[] page =
@@ -94,7 +89,7 @@ final class WaitingPageInBrowserTest {
                         + " \"ip_status_polling_limit\": 100000, \"ip_enqueue_limit\": 1000}"))
                 .build());
         assertThat(configured.statusCode()).as(configured.body()).isEqualTo(200);
-        browser = HeadlessChromium.start(chromium.orElseThrow(), dir.resolve("profile"));
+        browser = HeadlessChromium.start(chromium, dir.resolve("profile"));
     }
 
     @AfterEach

@@ -3,6 +3,7 @@ package dev.gatehouse.testing.browser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.testing.RequiredServices;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -67,6 +68,18 @@ public final class HeadlessChromium implements AutoCloseable {
     /** The Chromium of this machine, if one is installed where Debian and Ubuntu put it. */
     public static Optional<Path> executable() {
         return EXECUTABLES.stream().map(Path::of).filter(Files::isExecutable).findFirst();
+    }
+
+    /**
+     * {@link #executable()}, which a test needs: when there is none, the test fails under {@code
+     * CI=true} and is skipped elsewhere ({@link RequiredServices#missing}).
+     */
+    public static Path required() {
+        Optional<Path> chromium = executable();
+        if (chromium.isEmpty()) {
+            RequiredServices.missing("Chromium (apt-get install chromium; .ci/run installs it)");
+        }
+        return chromium.orElseThrow();
     }
 
     public static HeadlessChromium start(Path executable, Path profile) {

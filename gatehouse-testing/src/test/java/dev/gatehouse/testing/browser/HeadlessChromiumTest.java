@@ -3,14 +3,12 @@ package dev.gatehouse.testing.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.gatehouse.testing.RequiredServices;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,10 +27,7 @@ class HeadlessChromiumTest {
 
     @BeforeEach
     void start() throws IOException {
-        Optional<Path> chromium = HeadlessChromium.executable();
-        if (chromium.isEmpty()) {
-            RequiredServices.missing("Chromium (apt-get install chromium; .ci/run installs it)");
-        }
+        Path chromium = HeadlessChromium.required();
         site = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         site.createContext("/", exchange -> {
             byte[] page = ("<!doctype html><title>again</title><p>" + served.incrementAndGet()
@@ -45,7 +40,7 @@ class HeadlessChromiumTest {
             }
         });
         site.start();
-        browser = HeadlessChromium.start(chromium.orElseThrow(), dir.resolve("profile"));
+        browser = HeadlessChromium.start(chromium, dir.resolve("profile"));
     }
 
     @AfterEach
