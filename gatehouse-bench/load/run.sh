@@ -15,7 +15,7 @@
 #   gatehouse-bench/load/run.sh http            # only the load table
 #   gatehouse-bench/load/run.sh memory startup  # only those measurements
 #   gatehouse-bench/load/run.sh room            # only the waiting room (about 10 minutes)
-#   gatehouse-bench/load/run.sh gateway         # only the gateway (about 13 minutes)
+#   gatehouse-bench/load/run.sh gateway         # only the gateway (about 14 minutes)
 #   gatehouse-bench/load/run.sh draw            # only the drawn queue (about 4 minutes)
 #   gatehouse-bench/load/run.sh envoy           # Envoy's rate-limit service over gRPC beside /rate over h2c (about 2 minutes)
 #   gatehouse-bench/load/run.sh alloc           # bytes allocated per /rate/{key} request (about 2 minutes)
@@ -75,6 +75,7 @@ DRAW_JAVA_OPTS=${DRAW_JAVA_OPTS:--Xmx2g}
 BASE_JAR=${BASE_JAR:-}
 AB_ROUNDS=${AB_ROUNDS:-4}
 JVM_WARMUP=${JVM_WARMUP:-20}
+[ -z "${AB_WARMUP:-}" ] || { echo "run.sh: AB_WARMUP is now JVM_WARMUP (the gateway part's warm-up too)" >&2; exit 2; }
 AB_CASES=${AB_CASES:-gateway rate-allow rate-deny}
 
 # Gatehouse settings of the two paths: the allow server never fills a window during the run; the
@@ -1020,13 +1021,17 @@ circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
 }
 
 # gateway_case ROUND TARGET YAML: a gateway started alone for this round (none other is up), loaded
-# JVM_WARMUP seconds, then its rows: HTTP/1.1, h2c (the pass-through one only), and the latency rows.
+# JVM_WARMUP seconds, then its rows: HTTP/1.1, h2c (the pass-through one only, after JVM_WARMUP
+# seconds of h2load), and the latency rows.
 gateway_case() {
   local round=$1 target=$2 yaml=$3 rate
-  start_gateway "$target" "$yaml"
+  start_gateway "$target-r$round" "$yaml"
   warm_process "http://127.0.0.1:$gh_port"
   measure_target "$round" "$target" http1 "$gh_port"
   if [ "$target" = gateway ]; then
+    log "warming up h2c on $gh_port (h2load, ${JVM_WARMUP}s)"
+    timeout $((JVM_WARMUP + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" \
+      -D "$JVM_WARMUP" "http://127.0.0.1:$gh_port/rate/k0" >"$work/warmup-h2c.txt" 2>&1
     measure_target "$round" "$target" h2c "$gh_port"
   fi
   for rate in $GATEWAY_RATES; do

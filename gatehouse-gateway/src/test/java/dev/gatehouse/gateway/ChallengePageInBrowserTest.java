@@ -65,7 +65,7 @@ final class ChallengePageInBrowserTest {
                     .isEmpty();
 
             clock.advance(Duration.ofMinutes(10));
-            assertThat(page.evaluate("fetch('/shop/item', {headers: {Accept: 'application/json'}}).then(r => r.status)")
+            assertThat(page.act("fetch('/shop/item', {headers: {Accept: 'application/json'}}).then(r => r.status)")
                             .asInt())
                     .as("the cookie replayed past its life")
                     .isEqualTo(401);

@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,7 +47,8 @@ public final class HeadlessChromium implements AutoCloseable {
     private static final Pattern DEVTOOLS_URL = Pattern.compile("DevTools listening on (ws://\\S+)");
     /** DevTools' words for a command that found the page's document gone: it navigated meanwhile. */
     private static final Pattern NAVIGATED = Pattern.compile(
-            "Inspected target navigated or closed|Execution context was destroyed|Cannot find (default )?(execution )?context");
+            "Inspected target navigated or closed|Execution context was destroyed|Cannot find (default )?(execution )?context"
+                    + "|Promise was collected");
 
     private static final List<String> EXECUTABLES =
             List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
@@ -301,24 +303,31 @@ public final class HeadlessChromium implements AutoCloseable {
         }
 
         /**
-         * Evaluates {@code expression} (a promise is awaited) in the page's current document and
-         * answers its value; asked again in the next document when the page navigates meanwhile.
+         * Reads {@code expression} (a promise is awaited) in the page's current document and answers
+         * its value; read again in the next document when the page navigates meanwhile. So {@code
+         * expression} may run twice: for one that acts (a click, a submit, a request) use {@link #act}.
          */
         public JsonNode evaluate(String expression) {
             long deadline = System.nanoTime() + BOUND.toNanos();
-            JsonNode result;
             while (true) {
                 try {
-                    result = send(
-                            "Runtime.evaluate",
-                            Map.of("expression", expression, "awaitPromise", true, "returnByValue", true));
-                    break;
+                    return act(expression);
                 } catch (PageReplaced replaced) {
                     if (System.nanoTime() - deadline > 0) {
                         throw replaced;
                     }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // the next document is loading
                 }
             }
+        }
+
+        /**
+         * Runs {@code expression} once (a promise is awaited) and answers its value; {@link
+         * PageReplaced} when the page navigated meanwhile, whether or not it ran.
+         */
+        public JsonNode act(String expression) {
+            JsonNode result = send(
+                    "Runtime.evaluate", Map.of("expression", expression, "awaitPromise", true, "returnByValue", true));
             if (result.has("exceptionDetails")) {
                 throw new IllegalStateException(expression + " threw " + result.get("exceptionDetails"));
             }
