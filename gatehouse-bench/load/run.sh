@@ -7,9 +7,10 @@
 # status polls and enqueues against the room's /health with a million users queued, in memory and
 # in Redis, and the heap and Redis memory those users take. The part `gateway` measures
 # `gatehouse gateway` against nginx `proxy_pass` in front of the same upstream (an nginx `return
-# 200` of its own, another process than either proxy), and that upstream asked directly: pass-through, and with the rate limit and breaker on. The
-# part `draw` opens a drawn queue (ecvrf) of a million tickets in memory and in Redis: how long the
-# open takes, how status answers meanwhile, the heap after, and `gatehouse verify` of every position.
+# 200` of its own, another process than either proxy), and that upstream asked directly:
+# pass-through, and with the rate limit and breaker on. The part `draw` opens a drawn queue (ecvrf)
+# of a million tickets in memory and in Redis: how long the open takes, how status answers
+# meanwhile, the heap after, and `gatehouse verify` of every position.
 #
 #   gatehouse-bench/load/run.sh                 # http, memory and startup (about 8 minutes)
 #   gatehouse-bench/load/run.sh http            # only the load table
@@ -1026,12 +1027,10 @@ circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
 gateway_case() {
   local round=$1 target=$2 yaml=$3 rate
   start_gateway "$target-r$round" "$yaml"
-  warm_process "http://127.0.0.1:$gh_port"
+  warm_process "http://127.0.0.1:$gh_port" http1
   measure_target "$round" "$target" http1 "$gh_port"
   if [ "$target" = gateway ]; then
-    log "warming up h2c on $gh_port (h2load, ${JVM_WARMUP}s)"
-    timeout $((JVM_WARMUP + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" \
-      -D "$JVM_WARMUP" "http://127.0.0.1:$gh_port/rate/k0" >"$work/warmup-h2c.txt" 2>&1
+    warm_process "http://127.0.0.1:$gh_port" h2c
     measure_target "$round" "$target" h2c "$gh_port"
   fi
   for rate in $GATEWAY_RATES; do
@@ -1043,18 +1042,23 @@ gateway_case() {
   stop "$gh_pid"
 }
 
-# warm_process URL: JVM_WARMUP seconds of wrk against a process just started, so that no measured
-# run pays for its JIT.
+# warm_process URL PROTOCOL: JVM_WARMUP seconds of load on a process just started, so that no
+# measured run pays for its JIT: wrk for http1, h2load for h2c.
 warm_process() {
-  log "warming up $1 (wrk, ${JVM_WARMUP}s)"
-  timeout $((JVM_WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${JVM_WARMUP}s" \
-    "$1/rate/k0" >"$work/warmup.txt" 2>&1
+  log "warming up $1 ($2, ${JVM_WARMUP}s)"
+  if [ "$2" = h2c ]; then
+    timeout $((JVM_WARMUP + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" \
+      -D "$JVM_WARMUP" "$1/rate/k0" >"$work/warmup.txt" 2>&1
+  else
+    timeout $((JVM_WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${JVM_WARMUP}s" \
+      "$1/rate/k0" >"$work/warmup.txt" 2>&1
+  fi
 }
 
 gateway_summary() {
   echo "Gateway: every target proxies to the same nginx \`return 200\`, a process of its own (direct: that upstream asked itself);"
   echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS; ${DURATION} s after ${WARMUP} s; $GATEWAY_ROUNDS rounds, targets in turn;"
-  echo "each gateway started anew in each round, alone, after ${JVM_WARMUP} s of wrk."
+  echo "each gateway started anew in each round, alone, after ${JVM_WARMUP} s of wrk (and ${JVM_WARMUP} s of h2load before its h2c row)."
   echo
   echo "| round | target | protocol | req/s | p50 ms | p99 ms | requests | non-2xx | errors |"
   echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -1189,7 +1193,7 @@ ab_before() {
 # ab_case ROUND JAR CASE URL: the measured run of the process ab_pid; one row of ab.tsv.
 ab_case() {
   local round=$1 jar=$2 case=$3 url=$4 ticks wakes cpu_us wakes_per
-  warm_process "$url"
+  warm_process "$url" http1
   run_wrk "ab-r$round-$jar-$case" "$url" 1 ab_before
   ticks=$(($(cpu_ticks "$ab_pid") - ab_ticks_before))
   wakes=$(if [ -n "$ab_watched" ]; then echo $(($(voluntary_switches "$ab_watched") - ab_wakes_before)); else echo 0; fi)

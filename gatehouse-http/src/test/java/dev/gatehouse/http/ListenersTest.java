@@ -215,29 +215,32 @@ class ListenersTest {
     @Test
     void acceptedHttp1Connections_flushOncePerTurnWhenTheSurfaceAnswersFromOtherConnections() throws Exception {
         start(new TestSurface("a", ErrorStyle.PLAIN, true), new TestSurface("b", ErrorStyle.PLAIN));
-        HttpClient h2c =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-        HttpClient http1 =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest.Builder http1 = HttpRequest.newBuilder().GET().version(HttpClient.Version.HTTP_1_1);
 
-        assertThat(get(http1, "a", "/pipeline")).isEqualTo("HTTP_1_1 FlushConsolidationHandler");
-        for (int i = 0; i < 3; i++) { // a new connection each time: each asks for the upgrade
-            HttpClient upgrading =
-                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-            assertThat(get(upgrading, "a", "/pipeline")).startsWith("HTTP_2 ").doesNotContain("FlushConsolidation");
-            assertThat(get(upgrading, "a", "/hello")).isEqualTo("hello from a");
+        assertThat(send(listeners.port("a"), http1, "/pipeline").body())
+                .isEqualTo("HTTP_1_1 FlushConsolidationHandler");
+        for (int i = 0; i < 3; i++) {
+            try (HttpClient fresh = HttpClient.newHttpClient()) { // a new connection: it asks for an h2c upgrade
+                assertThat(send(
+                                        fresh,
+                                        listeners.port("a"),
+                                        HttpRequest.newBuilder().GET(),
+                                        "/pipeline")
+                                .body())
+                        .startsWith("HTTP_2 ")
+                        .doesNotContain("FlushConsolidation");
+                assertThat(send(
+                                        fresh,
+                                        listeners.port("a"),
+                                        HttpRequest.newBuilder().GET(),
+                                        "/hello")
+                                .body())
+                        .isEqualTo("hello from a");
+            }
         }
-        assertThat(get(h2c, "a", "/hello")).isEqualTo("hello from a");
-        assertThat(get(http1, "b", "/pipeline")).startsWith("HTTP_1_1 ").doesNotContain("FlushConsolidation");
-    }
-
-    private String get(HttpClient http, String surface, String path) throws IOException, InterruptedException {
-        return http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listeners.port(surface) + path))
-                                .timeout(Duration.ofSeconds(10))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+        assertThat(send(listeners.port("b"), http1, "/pipeline").body())
+                .startsWith("HTTP_1_1 ")
+                .doesNotContain("FlushConsolidation");
     }
 
     /** A client's connection given to flushOncePerTurn (the gateway's to its upstream) holds its flushes for the turn. */
@@ -368,6 +371,11 @@ class ListenersTest {
     }
 
     private HttpResponse<String> send(int port, HttpRequest.Builder request, String path)
+            throws IOException, InterruptedException {
+        return send(client, port, request, path);
+    }
+
+    private static HttpResponse<String> send(HttpClient client, int port, HttpRequest.Builder request, String path)
             throws IOException, InterruptedException {
         return client.send(
                 request.uri(URI.create("http://127.0.0.1:" + port + path))
