@@ -13,10 +13,11 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link QueueState} in this process: one lock per room, positions from a Fenwick tree over the
- * queue's slots (O(log n) per poll, exact after abandonments), abandonment in least-recently-seen
- * order, ready users by expiry. A queued user costs about 132 bytes of heap with an id of 7 to 12
- * characters (a million users: 126 MiB; {@code docs/benchmarks.md}, "Waiting room").
+ * {@link QueueState} in this process: one lock per room, users by id in an {@link EntryTable} (a
+ * keyed hash, grown a few buckets a call), positions from a Fenwick tree over the queue's slots
+ * (O(log n) per poll, exact after abandonments), abandonment in least-recently-seen order, ready
+ * users by expiry. A queued user costs about 115 bytes of heap with an id of 7 to 12 characters (a
+ * million users: 109 MiB; {@code docs/benchmarks.md}, "Waiting room").
  */
 public final class MemoryQueueState implements QueueState {
 
@@ -205,11 +206,16 @@ public final class MemoryQueueState implements QueueState {
      * A user the room knows: queued (in the line and the seen list) or ready (in the expiry heap). Its
      * two times mean one thing while it waits and another once it is ready, and it never waits again
      * (a user who comes back is a new entry), so the two pairs share two fields: 16 bytes fewer for
-     * each of a million queued users.
+     * each of a million queued users; for the same reason its slot number says whether it is ready.
      */
-    private static final class Entry {
+    private static final class Entry implements EntryTable.Linked<Entry> {
+        /** {@link #slot} of a ready user. */
+        static final int READY = -1;
+        /** {@link #slot} of a user no longer ready, forgotten by the room. */
+        static final int FORGOTTEN = -2;
+
         final String user;
-        boolean ready;
+        /** Waiting: its slot in the line; else {@link #READY} or {@link #FORGOTTEN}. */
         int slot;
         /** Waiting: when it joined the queue. Ready: when its ready time ends. */
         private long joinedOrReadyUntil;
@@ -225,37 +231,59 @@ public final class MemoryQueueState implements QueueState {
         @Nullable
         Entry newer;
 
+        @Nullable
+        Entry nextInChain;
+
         Entry(String user) {
             this.user = user;
         }
 
+        @Override
+        public String key() {
+            return user;
+        }
+
+        @Override
+        public @Nullable Entry nextInChain() {
+            return nextInChain;
+        }
+
+        @Override
+        public void nextInChain(@Nullable Entry next) {
+            nextInChain = next;
+        }
+
+        boolean ready() {
+            return slot == READY;
+        }
+
         long enqueuedAtMillis() {
-            assert !ready;
+            assert !ready();
             return joinedOrReadyUntil;
         }
 
         void setEnqueuedAtMillis(long millis) {
-            assert !ready;
+            assert !ready();
             joinedOrReadyUntil = millis;
         }
 
         long lastSeenMillis() {
-            assert !ready;
+            assert !ready();
             return seenOrHeapKey;
         }
 
         void setLastSeenMillis(long millis) {
-            assert !ready;
+            assert !ready();
             seenOrHeapKey = millis;
         }
 
         long readyUntilMillis() {
-            assert ready;
+            assert ready();
             return joinedOrReadyUntil;
         }
 
         void setReadyUntilMillis(long millis) {
-            assert ready;
+            assert ready();
             joinedOrReadyUntil = millis;
         }
 
@@ -264,7 +292,7 @@ public final class MemoryQueueState implements QueueState {
         }
 
         void setHeapKeyMillis(long millis) {
-            assert ready;
+            assert ready();
             seenOrHeapKey = millis;
         }
     }
@@ -282,7 +310,7 @@ public final class MemoryQueueState implements QueueState {
 
         RoomConfig config = RoomConfig.DEFAULTS;
         boolean configured;
-        final EntryTable users = new EntryTable();
+        final EntryTable<Entry> users = new EntryTable<>(Entry.class);
         final Line line = new Line();
         final SeenList seen = new SeenList();
         final PriorityQueue<Entry> expiries =
@@ -364,7 +392,7 @@ public final class MemoryQueueState implements QueueState {
                         && (registered.containsKey(user) || late.containsKey(user));
                 return registeredNow ? Standing.REGISTERED : Standing.UNKNOWN;
             }
-            if (entry.ready) {
+            if (entry.ready()) {
                 if (entry.readyUntilMillis() <= nowMillis) {
                     forgetReady(entry);
                     expiredTotal++;
@@ -392,7 +420,7 @@ public final class MemoryQueueState implements QueueState {
 
         Finish finish(String user, long nowMillis) {
             Entry entry = users.get(user);
-            if (entry == null || !entry.ready) {
+            if (entry == null || !entry.ready()) {
                 return Finish.NOT_READY;
             }
             boolean expired = entry.readyUntilMillis() <= nowMillis;
@@ -437,7 +465,7 @@ public final class MemoryQueueState implements QueueState {
                 seen.remove(entry);
                 admitted.add(
                         new Admitted(entry.user, entry.enqueuedAtMillis())); // before its times mean the ready ones
-                entry.ready = true;
+                entry.slot = Entry.READY;
                 entry.setReadyUntilMillis(nowMillis + config.readyTtlMillis());
                 entry.setHeapKeyMillis(entry.readyUntilMillis());
                 expiries.add(entry);
@@ -473,10 +501,10 @@ public final class MemoryQueueState implements QueueState {
             Entry first;
             while ((first = expiries.peek()) != null && first.heapKeyMillis() <= nowMillis) {
                 expiries.poll();
-                if (first.ready && users.get(first.user) == first && first.readyUntilMillis() > nowMillis) {
+                if (first.ready() && users.get(first.user) == first && first.readyUntilMillis() > nowMillis) {
                     first.setHeapKeyMillis(first.readyUntilMillis()); // touched since it went in: in again, once
                     expiries.add(first);
-                } else if (first.ready && users.get(first.user) == first) {
+                } else if (first.ready() && users.get(first.user) == first) {
                     users.remove(first.user);
                     ready--;
                     expired++;
@@ -505,7 +533,7 @@ public final class MemoryQueueState implements QueueState {
 
         private void forgetReady(Entry entry) {
             users.remove(entry.user);
-            entry.ready = false; // its expiry heap node is skipped when it comes up
+            entry.slot = Entry.FORGOTTEN; // its expiry heap node is skipped when it comes up
             ready--;
         }
 
@@ -526,12 +554,16 @@ public final class MemoryQueueState implements QueueState {
 
     /**
      * The queue as slots in arrival order with a Fenwick tree counting the occupied ones: a user's
-     * position is the count up to its slot. Emptied slots stay until the slots run out; then the
-     * occupied ones move to the front (and the arrays grow when more than half are occupied).
+     * position is the count up to its slot. A user keeps its slot's number while it waits; the array
+     * holding the slots moves under the numbers ({@code base} is the number of its first cell), so
+     * when the slots run out they move to the front of the same array or of one twice as large in one
+     * copy, with their gaps, touching no user. Only when gaps are half of the slots in use are the
+     * users renumbered, closing the gaps.
      */
     private static final class Line {
         private @Nullable Entry[] slots = new Entry[16];
         private int[] tree = new int[17];
+        private int base;
         private int head;
         private int tail;
         private int size;
@@ -542,9 +574,9 @@ public final class MemoryQueueState implements QueueState {
 
         void add(Entry entry) {
             if (tail == slots.length) {
-                compact();
+                makeRoom();
             }
-            entry.slot = tail;
+            entry.slot = base + tail;
             slots[tail] = entry;
             change(tail, 1);
             tail++;
@@ -553,7 +585,7 @@ public final class MemoryQueueState implements QueueState {
 
         long position(Entry entry) {
             long count = 0;
-            for (int i = entry.slot + 1; i > 0; i -= i & -i) {
+            for (int i = entry.slot - base + 1; i > 0; i -= i & -i) {
                 count += tree[i];
             }
             return count;
@@ -569,34 +601,43 @@ public final class MemoryQueueState implements QueueState {
         }
 
         void remove(Entry entry) {
-            slots[entry.slot] = null;
-            change(entry.slot, -1);
+            int at = entry.slot - base;
+            slots[at] = null;
+            change(at, -1);
             size--;
         }
 
-        private void change(int slot, int delta) {
-            for (int i = slot + 1; i < tree.length; i += i & -i) {
+        private void change(int at, int delta) {
+            for (int i = at + 1; i < tree.length; i += i & -i) {
                 tree[i] += delta;
             }
         }
 
-        private void compact() {
-            int capacity = size * 2 > slots.length ? slots.length * 2 : slots.length;
+        private void makeRoom() {
+            int span = tail - head;
+            int capacity = span * 2 > slots.length ? slots.length * 2 : slots.length;
             @Nullable Entry[] moved = new Entry[capacity];
-            int count = 0;
-            for (int i = head; i < tail; i++) {
-                Entry entry = slots[i];
-                if (entry != null) {
-                    entry.slot = count;
-                    moved[count++] = entry;
+            if (size * 2 > span && (long) base + head + capacity <= Integer.MAX_VALUE) {
+                System.arraycopy(slots, head, moved, 0, span);
+                base += head;
+                tail = span;
+            } else { // gaps are half the span (or the numbers would run out): renumbered, gaps closed
+                int count = 0;
+                for (int i = head; i < tail; i++) {
+                    Entry entry = slots[i];
+                    if (entry != null) {
+                        entry.slot = count;
+                        moved[count++] = entry;
+                    }
                 }
+                base = 0;
+                tail = count;
             }
             slots = moved;
             head = 0;
-            tail = count;
             tree = new int[capacity + 1];
             for (int i = 1; i <= capacity; i++) { // linear build: each node passes its count to its parent
-                tree[i] += i <= count ? 1 : 0;
+                tree[i] += i <= tail && moved[i - 1] != null ? 1 : 0;
                 int parent = i + (i & -i);
                 if (parent <= capacity) {
                     tree[parent] += tree[i];
@@ -639,90 +680,6 @@ public final class MemoryQueueState implements QueueState {
             }
             entry.older = null;
             entry.newer = null;
-        }
-    }
-
-    /**
-     * The room's users by id: open addressing with linear probing over the entries themselves (a
-     * {@code HashMap} would add a node of 32 bytes per user), at most half full.
-     */
-    private static final class EntryTable {
-        private @Nullable Entry[] table = new Entry[16];
-        private int count;
-
-        @Nullable
-        Entry get(String user) {
-            int mask = table.length - 1;
-            for (int i = index(user, mask); ; i = (i + 1) & mask) {
-                Entry entry = table[i];
-                if (entry == null || entry.user.equals(user)) {
-                    return entry;
-                }
-            }
-        }
-
-        void put(Entry entry) {
-            if ((count + 1) * 2 > table.length) {
-                resize();
-            }
-            insert(table, entry);
-            count++;
-        }
-
-        void remove(String user) {
-            int mask = table.length - 1;
-            int i = index(user, mask);
-            while (true) {
-                Entry entry = table[i];
-                if (entry == null) {
-                    return;
-                }
-                if (entry.user.equals(user)) {
-                    break;
-                }
-                i = (i + 1) & mask;
-            }
-            // backward-shift deletion: later entries of the run move into the gap when they may
-            int gap = i;
-            for (int j = (gap + 1) & mask; ; j = (j + 1) & mask) {
-                Entry entry = table[j];
-                if (entry == null) {
-                    break;
-                }
-                int home = index(entry.user, mask);
-                boolean movable = gap <= j ? home <= gap || home > j : home <= gap && home > j;
-                if (movable) {
-                    table[gap] = entry;
-                    gap = j;
-                }
-            }
-            table[gap] = null;
-            count--;
-        }
-
-        private void resize() {
-            @Nullable Entry[] old = table;
-            @Nullable Entry[] grown = new Entry[old.length * 2];
-            for (Entry entry : old) {
-                if (entry != null) {
-                    insert(grown, entry);
-                }
-            }
-            table = grown;
-        }
-
-        private static void insert(@Nullable Entry[] into, Entry entry) {
-            int mask = into.length - 1;
-            int i = index(entry.user, mask);
-            while (into[i] != null) {
-                i = (i + 1) & mask;
-            }
-            into[i] = entry;
-        }
-
-        private static int index(String user, int mask) {
-            int h = user.hashCode() * 0x9E3779B9; // spread: the low bits of String hashes cluster
-            return (h ^ (h >>> 16)) & mask;
         }
     }
 }
