@@ -34,17 +34,15 @@ public final class QueueGrowthPauses {
             state.enqueue("room", user, 1_000).toCompletableFuture().join();
             long took = System.nanoTime() - start;
             total += took;
-            if (took > REPORTED_NANOS) {
-                boolean collected = collections() != collections;
-                System.out.printf("enqueue %,d took %.1f ms%s%n", i + 1, took / 1e6, collected ? " (a GC ran)" : "");
-                if (!collected) {
-                    ownOver++;
-                }
-            }
-            if (collections() == collections) {
-                longestOwn = Math.max(longestOwn, took);
-            } else {
+            boolean collected = collections() != collections;
+            if (collected) {
                 longestWithGc = Math.max(longestWithGc, took);
+            } else {
+                longestOwn = Math.max(longestOwn, took);
+            }
+            if (took > REPORTED_NANOS) {
+                System.out.printf("enqueue %,d took %.1f ms%s%n", i + 1, took / 1e6, collected ? " (a GC ran)" : "");
+                ownOver += collected ? 0 : 1;
             }
         }
         System.out.printf(

@@ -14,9 +14,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class EntryTable<E extends EntryTable.Linked<E>> {
 
-    /** An entry of a table: its key, and the next entry of its chain, kept for the table. */
+    /** An entry of a table: its key, and what the table keeps in it: its key's hash and the next entry of its chain. */
     interface Linked<E> {
         String key();
+
+        int keyHash();
+
+        void keyHash(int hash);
 
         @Nullable
         E nextInChain();
@@ -25,7 +29,7 @@ final class EntryTable<E extends EntryTable.Linked<E>> {
     }
 
     /** Buckets moved from the old table per call while the table grows: a doubling ends long before the next. */
-    static final int BUCKETS_PER_STEP = 4;
+    private static final int BUCKETS_PER_STEP = 4;
 
     private static final int MIN_BUCKETS = 16;
 
@@ -37,6 +41,11 @@ final class EntryTable<E extends EntryTable.Linked<E>> {
 
     private int moved;
     private int count;
+
+    /** The key hashed last, by identity, and its hash: a lookup and the insert after it hash once. */
+    private @Nullable String lastKey;
+
+    private int lastHash;
 
     EntryTable(Class<E> type) {
         this.type = type;
@@ -50,18 +59,18 @@ final class EntryTable<E extends EntryTable.Linked<E>> {
 
     @Nullable
     E get(String key) {
-        long hash = hashes.hash(key);
+        int hash = hash(key);
         @Nullable E[] from = growingFrom;
         if (from != null) {
             int at = index(hash, from);
             if (at >= moved) {
-                E found = find(from[at], key);
+                E found = find(from[at], key, hash);
                 if (found != null) {
                     return found;
                 }
             }
         }
-        return find(buckets[index(hash, buckets)], key);
+        return find(buckets[index(hash, buckets)], key, hash);
     }
 
     /** Adds {@code entry}, whose key the table must not hold. */
@@ -75,16 +84,19 @@ final class EntryTable<E extends EntryTable.Linked<E>> {
             buckets = newBuckets(buckets.length * 2);
             moved = 0;
         }
-        link(entry, hashes.hash(entry.key()));
+        int hash = hash(entry.key());
+        entry.keyHash(hash);
+        link(entry, hash);
         count++;
     }
 
     /** Removes the entry of {@code key}, if there is one. */
     void remove(String key) {
         step();
-        long hash = hashes.hash(key);
+        int hash = hash(key);
         @Nullable E[] from = growingFrom;
-        if ((from == null || !unlink(from, index(hash, from), key)) && !unlink(buckets, index(hash, buckets), key)) {
+        if ((from == null || !unlink(from, index(hash, from), key, hash))
+                && !unlink(buckets, index(hash, buckets), key, hash)) {
             return;
         }
         count--;
@@ -101,7 +113,7 @@ final class EntryTable<E extends EntryTable.Linked<E>> {
             from[moved] = null;
             while (e != null) {
                 E next = e.nextInChain();
-                link(e, hashes.hash(e.key()));
+                link(e, e.keyHash()); // the hash kept: a move reads no key
                 e = next;
             }
         }
@@ -110,16 +122,25 @@ final class EntryTable<E extends EntryTable.Linked<E>> {
         }
     }
 
-    private void link(E entry, long hash) {
+    @SuppressWarnings("ReferenceEquality") // by identity on purpose: equals would read both strings
+    private int hash(String key) {
+        if (key != lastKey) { // identity: the same string, surely the same hash
+            lastHash = (int) hashes.hash(key);
+            lastKey = key;
+        }
+        return lastHash;
+    }
+
+    private void link(E entry, int hash) {
         int at = index(hash, buckets);
         entry.nextInChain(buckets[at]);
         buckets[at] = entry;
     }
 
-    private boolean unlink(@Nullable E[] table, int at, String key) {
+    private boolean unlink(@Nullable E[] table, int at, String key, int hash) {
         E previous = null;
         for (E e = table[at]; e != null; previous = e, e = e.nextInChain()) {
-            if (e.key().equals(key)) {
+            if (e.keyHash() == hash && e.key().equals(key)) {
                 if (previous == null) {
                     table[at] = e.nextInChain();
                 } else {
@@ -132,17 +153,17 @@ final class EntryTable<E extends EntryTable.Linked<E>> {
         return false;
     }
 
-    private @Nullable E find(@Nullable E head, String key) {
+    private @Nullable E find(@Nullable E head, String key, int hash) {
         for (E e = head; e != null; e = e.nextInChain()) {
-            if (e.key().equals(key)) {
+            if (e.keyHash() == hash && e.key().equals(key)) { // the kept hash first: most keys are not read
                 return e;
             }
         }
         return null;
     }
 
-    private static int index(long hash, @Nullable Object[] table) {
-        return (int) hash & (table.length - 1);
+    private static int index(int hash, @Nullable Object[] table) {
+        return hash & (table.length - 1);
     }
 
     @SuppressWarnings("unchecked") // an array of the entries' own class, made for them

@@ -14,10 +14,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@link QueueState} in this process: one lock per room, users by id in an {@link EntryTable} (a
- * keyed hash, grown a few buckets a call), positions from a Fenwick tree over the queue's slots
- * (O(log n) per poll, exact after abandonments), abandonment in least-recently-seen order, ready
- * users by expiry. A queued user costs about 115 bytes of heap with an id of 7 to 12 characters (a
- * million users: 109 MiB; {@code docs/benchmarks.md}, "Waiting room").
+ * keyed hash, grown a few buckets a call), positions from a {@link QueueLine} (O(log n) per poll,
+ * exact after abandonments), abandonment in least-recently-seen order, ready users by expiry. A
+ * queued user costs about 122 bytes of heap with an id of 7 to 12 characters (a million users: 117
+ * MiB; {@code docs/benchmarks.md}, "Growing to four million users").
  */
 public final class MemoryQueueState implements QueueState {
 
@@ -208,7 +208,7 @@ public final class MemoryQueueState implements QueueState {
      * (a user who comes back is a new entry), so the two pairs share two fields: 16 bytes fewer for
      * each of a million queued users; for the same reason its slot number says whether it is ready.
      */
-    private static final class Entry implements EntryTable.Linked<Entry> {
+    private static final class Entry implements EntryTable.Linked<Entry>, QueueLine.Member {
         /** {@link #slot} of a ready user. */
         static final int READY = -1;
         /** {@link #slot} of a user no longer ready, forgotten by the room. */
@@ -216,7 +216,7 @@ public final class MemoryQueueState implements QueueState {
 
         final String user;
         /** Waiting: its slot in the line; else {@link #READY} or {@link #FORGOTTEN}. */
-        int slot;
+        private int slot;
         /** Waiting: when it joined the queue. Ready: when its ready time ends. */
         private long joinedOrReadyUntil;
         /**
@@ -232,7 +232,9 @@ public final class MemoryQueueState implements QueueState {
         Entry newer;
 
         @Nullable
-        Entry nextInChain;
+        private Entry nextInChain;
+
+        private int keyHash;
 
         Entry(String user) {
             this.user = user;
@@ -244,6 +246,16 @@ public final class MemoryQueueState implements QueueState {
         }
 
         @Override
+        public int keyHash() {
+            return keyHash;
+        }
+
+        @Override
+        public void keyHash(int hash) {
+            keyHash = hash;
+        }
+
+        @Override
         public @Nullable Entry nextInChain() {
             return nextInChain;
         }
@@ -251,6 +263,16 @@ public final class MemoryQueueState implements QueueState {
         @Override
         public void nextInChain(@Nullable Entry next) {
             nextInChain = next;
+        }
+
+        @Override
+        public int slot() {
+            return slot;
+        }
+
+        @Override
+        public void slot(int slot) {
+            this.slot = slot;
         }
 
         boolean ready() {
@@ -311,7 +333,7 @@ public final class MemoryQueueState implements QueueState {
         RoomConfig config = RoomConfig.DEFAULTS;
         boolean configured;
         final EntryTable<Entry> users = new EntryTable<>(Entry.class);
-        final Line line = new Line();
+        final QueueLine<Entry> line = new QueueLine<>(Entry.class);
         final SeenList seen = new SeenList();
         final PriorityQueue<Entry> expiries =
                 new PriorityQueue<>((a, b) -> Long.compare(a.heapKeyMillis(), b.heapKeyMillis()));
@@ -465,7 +487,7 @@ public final class MemoryQueueState implements QueueState {
                 seen.remove(entry);
                 admitted.add(
                         new Admitted(entry.user, entry.enqueuedAtMillis())); // before its times mean the ready ones
-                entry.slot = Entry.READY;
+                entry.slot(Entry.READY);
                 entry.setReadyUntilMillis(nowMillis + config.readyTtlMillis());
                 entry.setHeapKeyMillis(entry.readyUntilMillis());
                 expiries.add(entry);
@@ -501,10 +523,11 @@ public final class MemoryQueueState implements QueueState {
             Entry first;
             while ((first = expiries.peek()) != null && first.heapKeyMillis() <= nowMillis) {
                 expiries.poll();
-                if (first.ready() && users.get(first.user) == first && first.readyUntilMillis() > nowMillis) {
+                // a ready entry is its user's (one no longer ready is FORGOTTEN): its node is skipped otherwise
+                if (first.ready() && first.readyUntilMillis() > nowMillis) {
                     first.setHeapKeyMillis(first.readyUntilMillis()); // touched since it went in: in again, once
                     expiries.add(first);
-                } else if (first.ready() && users.get(first.user) == first) {
+                } else if (first.ready()) {
                     users.remove(first.user);
                     ready--;
                     expired++;
@@ -533,7 +556,7 @@ public final class MemoryQueueState implements QueueState {
 
         private void forgetReady(Entry entry) {
             users.remove(entry.user);
-            entry.slot = Entry.FORGOTTEN; // its expiry heap node is skipped when it comes up
+            entry.slot(Entry.FORGOTTEN); // its expiry heap node is skipped when it comes up
             ready--;
         }
 
@@ -549,100 +572,6 @@ public final class MemoryQueueState implements QueueState {
                     ticks,
                     lastTickMillis,
                     nextTickMillis);
-        }
-    }
-
-    /**
-     * The queue as slots in arrival order with a Fenwick tree counting the occupied ones: a user's
-     * position is the count up to its slot. A user keeps its slot's number while it waits; the array
-     * holding the slots moves under the numbers ({@code base} is the number of its first cell), so
-     * when the slots run out they move to the front of the same array or of one twice as large in one
-     * copy, with their gaps, touching no user. Only when gaps are half of the slots in use are the
-     * users renumbered, closing the gaps.
-     */
-    private static final class Line {
-        private @Nullable Entry[] slots = new Entry[16];
-        private int[] tree = new int[17];
-        private int base;
-        private int head;
-        private int tail;
-        private int size;
-
-        int size() {
-            return size;
-        }
-
-        void add(Entry entry) {
-            if (tail == slots.length) {
-                makeRoom();
-            }
-            entry.slot = base + tail;
-            slots[tail] = entry;
-            change(tail, 1);
-            tail++;
-            size++;
-        }
-
-        long position(Entry entry) {
-            long count = 0;
-            for (int i = entry.slot - base + 1; i > 0; i -= i & -i) {
-                count += tree[i];
-            }
-            return count;
-        }
-
-        Entry pollFirst() {
-            Entry first;
-            while ((first = slots[head]) == null) {
-                head++;
-            }
-            remove(first);
-            return first;
-        }
-
-        void remove(Entry entry) {
-            int at = entry.slot - base;
-            slots[at] = null;
-            change(at, -1);
-            size--;
-        }
-
-        private void change(int at, int delta) {
-            for (int i = at + 1; i < tree.length; i += i & -i) {
-                tree[i] += delta;
-            }
-        }
-
-        private void makeRoom() {
-            int span = tail - head;
-            int capacity = span * 2 > slots.length ? slots.length * 2 : slots.length;
-            @Nullable Entry[] moved = new Entry[capacity];
-            if (size * 2 > span && (long) base + head + capacity <= Integer.MAX_VALUE) {
-                System.arraycopy(slots, head, moved, 0, span);
-                base += head;
-                tail = span;
-            } else { // gaps are half the span (or the numbers would run out): renumbered, gaps closed
-                int count = 0;
-                for (int i = head; i < tail; i++) {
-                    Entry entry = slots[i];
-                    if (entry != null) {
-                        entry.slot = count;
-                        moved[count++] = entry;
-                    }
-                }
-                base = 0;
-                tail = count;
-            }
-            slots = moved;
-            head = 0;
-            tree = new int[capacity + 1];
-            for (int i = 1; i <= capacity; i++) { // linear build: each node passes its count to its parent
-                tree[i] += i <= tail && moved[i - 1] != null ? 1 : 0;
-                int parent = i + (i & -i);
-                if (parent <= capacity) {
-                    tree[parent] += tree[i];
-                }
-            }
         }
     }
 
