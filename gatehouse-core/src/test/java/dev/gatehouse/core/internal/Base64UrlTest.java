@@ -73,4 +73,23 @@ class Base64UrlTest {
         assertThatThrownBy(() -> Base64Url.decode("abcd", 3, 2)).isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> Base64Url.decode("abcd", 0, 5)).isInstanceOf(IndexOutOfBoundsException.class);
     }
+
+    @Test
+    void everyCharacterOutsideTheAlphabet_isRefusedInEveryPlaceOfAGroup() {
+        for (int c = 0; c <= Character.MAX_VALUE; c++) {
+            boolean inAlphabet = ALPHABET.indexOf(c) >= 0;
+            for (int place = 0; place < 4; place++) { // 'A' as neighbour: every spelling below is canonical
+                char[] group = "AAAA".toCharArray();
+                group[place] = (char) c;
+                String text = "QUJD" + new String(group);
+                assertThat(Base64Url.decode(text).isPresent())
+                        .as("U+%04X at %d", c, place)
+                        .isEqualTo(inAlphabet);
+            }
+            if (!inAlphabet) { // and in a partial group of two (the 4 unused bits of "A" are zero)
+                assertThat(Base64Url.decode("A" + (char) c)).isEmpty();
+                assertThat(Base64Url.decode((char) c + "A")).isEmpty();
+            }
+        }
+    }
 }
