@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * keys are placed by a keyed hash (SipHash under a key drawn per table), so ids chosen to collide
  * ({@code String.hashCode} collides by design) cannot pile up in one chain; and the table grows a few
  * buckets at a time, spread over the calls that follow a doubling, so no call stops to move millions
- * of entries.
+ * of entries. Lookups change the table too (it remembers the last key it hashed).
  */
 final class EntryTable<E extends EntryTable.Linked<E>> {
 

@@ -24,6 +24,8 @@ final class QueueLine<E extends QueueLine.Member> {
     }
 
     private static final int MIN_SLOTS = 16;
+    /** The largest array of slots: a power of two that an int counts past twice over. */
+    private static final int MAX_SLOTS = 1 << 30;
 
     private final Class<E> type;
     private @Nullable E[] slots;
@@ -102,13 +104,19 @@ final class QueueLine<E extends QueueLine.Member> {
 
     private void makeRoom() {
         int span = tail - head;
-        boolean renumber = size * 2 <= span || (long) base + head + slots.length * 2L > Integer.MAX_VALUE;
+        boolean renumber = size * 2L <= span || (long) base + head + slots.length * 2L > Integer.MAX_VALUE;
         int kept = renumber ? size : span;
         // twice as large when more than half would be in use; when less than a quarter, two to four
         // times what is kept
-        int capacity = kept * 2 > slots.length
-                ? slots.length * 2
-                : kept * 4 < slots.length ? Math.max(MIN_SLOTS, Integer.highestOneBit(kept) << 2) : slots.length;
+        int capacity;
+        if (kept * 2L > slots.length) {
+            if (slots.length == MAX_SLOTS) {
+                throw new IllegalStateException("a line holds at most " + MAX_SLOTS + " members");
+            }
+            capacity = slots.length * 2;
+        } else {
+            capacity = kept * 4L < slots.length ? Math.max(MIN_SLOTS, Integer.highestOneBit(kept) << 2) : slots.length;
+        }
         @Nullable E[] moved = newSlots(capacity);
         if (renumber) {
             int count = 0;

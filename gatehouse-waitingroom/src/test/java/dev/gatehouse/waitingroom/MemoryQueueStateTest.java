@@ -42,6 +42,22 @@ class MemoryQueueStateTest extends QueueStateContract {
         assertThat(await(state.status("r", "late" + (late - 1), 4)).position()).isEqualTo(late + 1);
     }
 
+    @Test
+    void anOldReadyEntryOfAUserWhoCameBackExpiresWithoutTouchingTheNewOne() {
+        QueueState state = newState();
+        long now = 1_000_000;
+        await(state.configure("r", RoomConfig.DEFAULTS.with(Map.of(Field.READY_TTL_SECONDS, 60L)), now));
+        await(state.enqueue("r", "u0", now));
+        assertThat(await(state.admit("r", 1, now))).hasSize(1);
+        await(state.finish("r", "u0", now + 1_000)); // its first entry stays in the expiry heap
+        await(state.enqueue("r", "u0", now + 2_000));
+        assertThat(await(state.admit("r", 1, now + 30_000))).hasSize(1);
+
+        await(state.advance("r", now + 61_000)); // past the first entry's time, within the second's
+        assertThat(await(state.standing("r", "u0", now + 61_000)).isReady()).isTrue();
+        assertThat(await(state.stats("r", now + 61_000)).ready()).isEqualTo(1);
+    }
+
     static LongStream lineSeeds() {
         return RandomCases.seeds(8);
     }

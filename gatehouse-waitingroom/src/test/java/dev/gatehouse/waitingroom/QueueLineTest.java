@@ -38,14 +38,13 @@ class QueueLineTest {
         SplittableRandom random = new SplittableRandom(seed);
         QueueLine<Member> line = new QueueLine<>(Member.class);
         List<Member> model = new ArrayList<>();
-        int leaveOdds = 2 + random.nextInt(8); // from mostly growing to mostly churning
+        double arrivals = 0.4 + 0.5 * random.nextDouble(); // from mostly churning to mostly growing
         for (int step = 0; step < 20_000; step++) {
-            int choice = random.nextInt(leaveOdds + 2);
-            if (choice < 2 || model.isEmpty()) {
+            if (model.isEmpty() || random.nextDouble() < arrivals) {
                 Member member = new Member();
                 line.add(member);
                 model.add(member);
-            } else if (choice == 2) {
+            } else if (random.nextBoolean()) {
                 assertThat(line.pollFirst()).isSameAs(model.remove(0));
             } else {
                 Member member = model.remove(random.nextInt(model.size()));

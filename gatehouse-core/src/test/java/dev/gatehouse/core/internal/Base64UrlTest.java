@@ -86,9 +86,12 @@ class Base64UrlTest {
                         .as("U+%04X at %d", c, place)
                         .isEqualTo(inAlphabet);
             }
-            if (!inAlphabet) { // and in a partial group of two (the 4 unused bits of "A" are zero)
+            if (!inAlphabet) { // and in every place of a partial group of two or three
                 assertThat(Base64Url.decode("A" + (char) c)).isEmpty();
                 assertThat(Base64Url.decode((char) c + "A")).isEmpty();
+                assertThat(Base64Url.decode("AA" + (char) c)).isEmpty();
+                assertThat(Base64Url.decode("A" + (char) c + "A")).isEmpty();
+                assertThat(Base64Url.decode((char) c + "AA")).isEmpty();
             }
         }
     }
