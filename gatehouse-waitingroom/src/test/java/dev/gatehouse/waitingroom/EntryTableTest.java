@@ -105,21 +105,6 @@ class EntryTableTest {
         }
     }
 
-    @Test
-    void aKeyIsFoundByItsValueWhicheverStringCarriesIt() {
-        EntryTable<Counted> table = new EntryTable<>(Counted.class);
-        String id = "user-7";
-        assertThat(table.get(id)).isNull();
-        Counted entry = new Counted(id); // the string just looked up: hashed once for both
-        table.put(entry);
-        assertThat(table.get(new String(id))).isSameAs(entry);
-        table.get("another");
-        assertThat(table.get(id)).isSameAs(entry);
-        table.remove(new String(id));
-        assertThat(table.get(id)).isNull();
-        assertThat(table.size()).isZero();
-    }
-
     static LongStream seeds() {
         return RandomCases.seeds(10);
     }
