@@ -2,7 +2,8 @@
 # HTTP load benchmark of the rate service (GET /rate/{key}) against nginx on the same machine, in
 # one run: nginx `limit_req` (the same job: a limit per URI) and nginx `return 204` (an HTTP server
 # that does nothing), over HTTP/1.1 (wrk) and h2c with prior knowledge (h2load), for the allow and
-# the deny path, with one key and with many keys. Then the heap of a million idle keys and the time
+# the deny path, with one key and with many keys, each row with the server's CPU time per request
+# (user space and kernel apart, from /proc). Then the heap of a million idle keys and the time
 # from process start to the first answered request. The part `room` measures the waiting room:
 # status polls and enqueues against the room's /health with a million users queued, in memory and
 # in Redis, and the heap and Redis memory those users take. The part `gateway` measures
@@ -91,6 +92,7 @@ started_pids=()
 used_ports=()
 # set by start_gatehouse, start_nginx, start_proxy_nginx and http_table
 gh_jar="" gh_pid="" gh_port="" gh_admin="" ngx_pid="" ngx_worker=""
+measured_pids="" # the processes whose CPU time run_wrk and run_h2 count (cpu_start)
 proxy_upstream="" proxy_port="" proxy_h2_port="" nginx_workers=1 counts_before=""
 site_pid="" site_worker="" upstream_pid="" upstream_worker="" launched_pid=""
 ngx_allow="" ngx_allow_h2="" ngx_deny="" ngx_deny_h2="" ngx_204="" ngx_204_h2=""
@@ -396,9 +398,36 @@ run_wrk() {
   timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" \
     -s "$here/keys.lua" "$url" -- "$keys" 7 >"$RESULTS/wrk-$name.warmup.txt" 2>&1
   if [ -n "$hook" ]; then "$hook"; fi
+  cpu_start
   timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     -s "$here/keys.lua" "$url" -- "$keys" 1 >"$out" 2>&1
   wrk_results "$out"
+  cpu_per_request
+}
+
+# cpu_start: the CPU time the measured server's processes (measured_pids) have used so far.
+cpu_start() { read -r cpu_user_before cpu_system_before <<<"$(cpu_split $measured_pids)"; }
+
+# cpu_split PID...: "user system", the clock ticks those processes have used (/proc/PID/stat).
+cpu_split() {
+  local pid user=0 system=0 u s
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue # a process that has ended since
+    read -r u s < <(awk '{ print $14, $15 }' "/proc/$pid/stat")
+    user=$((user + u)) system=$((system + s))
+  done
+  echo "$user $system"
+}
+
+# cpu_per_request: sets res_user_us and res_system_us, the measured server's CPU time in user space
+# and in the kernel per request since cpu_start (µs; the kernel's part is mostly the socket calls).
+cpu_per_request() {
+  local user system
+  read -r user system <<<"$(cpu_split $measured_pids)"
+  res_user_us=$(awk -v t=$((user - cpu_user_before)) -v hz="$(getconf CLK_TCK)" -v n="$res_requests" \
+    'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+  res_system_us=$(awk -v t=$((system - cpu_system_before)) -v hz="$(getconf CLK_TCK)" -v n="$res_requests" \
+    'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
 }
 
 # wrk_results FILE: sets res_* from the output of a wrk run with --latency.
@@ -426,11 +455,13 @@ run_h2() {
     -D "$WARMUP" "${target[@]}" >"$RESULTS/h2load-$name.warmup.txt" 2>&1 ||
     die "h2load $name (warm-up) failed: $(tail -3 "$RESULTS/h2load-$name.warmup.txt")"
   if [ -n "$hook" ]; then "$hook"; fi
+  cpu_start
   timeout $((DURATION + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" \
     -D "$DURATION" --log-file="$work/h2.log" "${target[@]}" >"$out" 2>&1 ||
     die "h2load $name failed: $(tail -3 "$out")"
   res_rps=$(awk '/^finished in/ { gsub(",", ""); printf "%.0f", $4 }' "$out")
   res_requests=$(awk '/^requests:/ { print $6 }' "$out")
+  cpu_per_request
   # h2load counts a 4xx/5xx answer as "failed" too: errors are the failures without such an answer
   res_errors=$(awk '/^requests:/ { f = $10 } /^status codes:/ { s = $7 + $9 }
     END { print (f > s ? f - s : 0) }' "$out")
@@ -444,9 +475,11 @@ run_h2() {
 
 # row TARGET PROTOCOL PATH KEYS CHECK: appends the last run's res_* to results.tsv.
 row() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" \
-    "$res_rps" "$res_p50" "$res_p99" "$res_requests" "$res_non2xx" "$res_errors" "$5" >>"$RESULTS/results.tsv"
-  log "  => $1 $2 $3 keys=$4: $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms; $5"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" \
+    "$res_rps" "$res_p50" "$res_p99" "$res_requests" "$res_non2xx" "$res_errors" "$5" \
+    "$res_user_us" "$res_system_us" >>"$RESULTS/results.tsv"
+  log "  => $1 $2 $3 keys=$4: $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms;" \
+    "CPU a request: user $res_user_us µs, system $res_system_us µs; $5"
 }
 
 # run_load PROTOCOL NAME BASE KEYS [HOOK]: run_wrk for http1, run_h2 for h2c.
@@ -478,6 +511,7 @@ measure_gatehouse() {
   fi
   got=$(status_of "$base/rate/k0" "$protocol")
   [ "$got" = "$expect" ] || die "gatehouse $path: k0 answered $got, expected $expect"
+  measured_pids=$gh_pid
   run_load "$protocol" "gatehouse-$protocol-$path-$keys" "$base" "$keys" snapshot_counts
   row gatehouse "$protocol" "$path" "$keys" \
     "$(server_check "$counts_before" "$(gatehouse_counts "$gh_admin")"); $res_statuses"
@@ -495,6 +529,7 @@ measure_nginx() {
   if [ "$path" = deny ]; then spend_keys "http://127.0.0.1:$ngx_deny_h2" "$keys"; fi
   got=$(status_of "http://127.0.0.1:$port/rate/k0" "$protocol")
   [ "$got" = "$expect" ] || die "$target $path: k0 answered $got, expected $expect"
+  measured_pids="$ngx_pid $({ pgrep -P "$ngx_pid" || true; } | tr '\n' ' ')" # the master and its workers
   run_load "$protocol" "$target-w$nginx_workers-$protocol-$path-$keys" "http://127.0.0.1:$port" "$keys"
   if [ "$nginx_workers" != 1 ]; then target="$target (workers $nginx_workers)"; fi
   row "$target" "$protocol" "$path" "$keys" "k0 answered $got before the run; $res_statuses"
@@ -733,7 +768,7 @@ room_fill() {
 # (GET /queue/status, cycling over the sampled users' tokens) or enqueue (POST /queue/enqueue, a new
 # user each time).
 room_run() {
-  local store=$1 round=$2 target=$3 conns=${4:-$CONNECTIONS} args queued out name calls bytes
+  local store=$1 round=$2 target=$3 conns=${4:-$CONNECTIONS} args queued out name calls bytes redis_seconds
   name=$target
   if [ "$conns" != "$CONNECTIONS" ]; then name="$target-c$conns"; fi
   case "$target" in
@@ -747,14 +782,20 @@ room_run() {
   queued=$(room_queued)
   start_allocation_counts
   calls=$(redis_calls)
+  redis_seconds=$(redis_cpu_seconds)
+  measured_pids=$gh_pid
+  cpu_start
   timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$conns" -d"${DURATION}s" --latency \
     -s "$here/room.lua" "http://127.0.0.1:$gh_port" -- "${args[@]}" >"$out" 2>&1
   calls=$(($(redis_calls) - calls))
+  redis_seconds=$(awk -v a="$redis_seconds" -v b="$(redis_cpu_seconds)" 'BEGIN { print b - a }')
   bytes=$(event_loop_allocation)
   wrk_results "$out"
+  cpu_per_request
   if [ "$res_requests" -gt 0 ]; then
-    printf '%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$name" "$((bytes / res_requests))" \
-      "$(awk -v c="$calls" -v n="$res_requests" 'BEGIN { printf "%.2f", c / n }')" >>"$RESULTS/room-costs.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$name" "$((bytes / res_requests))" \
+      "$(awk -v c="$calls" -v n="$res_requests" 'BEGIN { printf "%.2f", c / n }')" "$res_user_us" "$res_system_us" \
+      "$(awk -v t="$redis_seconds" -v n="$res_requests" 'BEGIN { printf "%.2f", t * 1e6 / n }')" >>"$RESULTS/room-costs.tsv"
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$name" "$queued" \
     "$res_rps" "$res_p50" "$res_p99" "$res_requests" "$res_non2xx" "$res_errors" >>"$RESULTS/room.tsv"
@@ -766,6 +807,13 @@ room_run() {
 # 0 without a Redis).
 redis_calls() {
   { redis-cli -u "$REDIS_URL" info commandstats 2>/dev/null || true; } | awk -F'[=,:]' '/^cmdstat_/ { sum += $3 } END { printf "%d\n", sum }'
+}
+
+# redis_cpu_seconds: the CPU time (user + system) the Redis server has used so far (INFO cpu; 0
+# without a Redis).
+redis_cpu_seconds() {
+  { redis-cli -u "$REDIS_URL" info cpu 2>/dev/null || true; } |
+    awk -F: '/^used_cpu_(user|sys):/ { sum += $2 } END { printf "%.3f\n", sum }'
 }
 
 # room_redis_bytes: bytes the room's keys take in Redis (MEMORY USAGE, every element counted).
@@ -861,11 +909,12 @@ room_summary() {
   done
   echo
   echo "Per request, in the same measured runs: heap bytes the event loops allocated (JFR's per-thread"
-  echo "counters) and commands Redis ran (INFO commandstats, every process's, a script's own calls included):"
+  echo "counters), commands Redis ran (INFO commandstats, every process's, a script's own calls included),"
+  echo "the server's CPU time in user space and in the kernel (/proc), and the Redis server's CPU time (INFO cpu):"
   echo
-  echo "| store | round | route | bytes allocated | Redis commands |"
-  echo "| --- | ---: | --- | ---: | ---: |"
-  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }' "$RESULTS/room-costs.tsv"
+  echo "| store | round | route | bytes allocated | Redis commands | server CPU µs, user + system | Redis CPU µs |"
+  echo "| --- | ---: | --- | ---: | ---: | --- | ---: |"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s + %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$RESULTS/room-costs.tsv"
   echo
 }
 
@@ -965,14 +1014,16 @@ start_gateway() {
   die "gateway $name did not answer /healthz within 30 s"
 }
 
-# measure_target ROUND TARGET PROTOCOL PORT: one row of gateway.tsv.
+# measure_target ROUND TARGET PROTOCOL PORT PID: one row of gateway.tsv; PID is the target's process
+# (nginx's master: its workers are counted with it), whose CPU time per request the row gives.
 measure_target() {
   local round=$1 target=$2 protocol=$3 port=$4 got
   got=$(status_of "http://127.0.0.1:$port/rate/k0" "$protocol")
   [ "$got" = 200 ] || die "$target ($protocol) answered $got, expected 200"
+  measured_pids="$5 $({ pgrep -P "$5" || true; } | tr '\n' ' ')" # a JVM has no child processes
   run_load "$protocol" "gateway-r$round-$target-$protocol" "http://127.0.0.1:$port" 1
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$protocol" "$res_rps" "$res_p50" "$res_p99" \
-    "$res_requests" "$res_non2xx" "$res_errors" >>"$RESULTS/gateway.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$protocol" "$res_rps" "$res_p50" \
+    "$res_p99" "$res_requests" "$res_non2xx" "$res_errors" "$res_user_us" "$res_system_us" >>"$RESULTS/gateway.tsv"
   log "  => round $round $target $protocol: $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms; $res_statuses"
 }
 
@@ -1003,9 +1054,9 @@ gateway_table() {
   start_proxy_nginx
   upstream=$proxy_upstream proxy=$proxy_port proxy_h2=$proxy_h2_port
   for ((round = 1; round <= GATEWAY_ROUNDS; round++)); do
-    measure_target "$round" direct http1 "$upstream"
-    measure_target "$round" nginx-proxy_pass http1 "$proxy"
-    measure_target "$round" nginx-proxy_pass h2c "$proxy_h2"
+    measure_target "$round" direct http1 "$upstream" "$upstream_pid"
+    measure_target "$round" nginx-proxy_pass http1 "$proxy" "$ngx_pid"
+    measure_target "$round" nginx-proxy_pass h2c "$proxy_h2" "$ngx_pid"
     for rate in $GATEWAY_RATES; do
       latency_at_rate "$round" direct "$upstream" "$rate"
       latency_at_rate "$round" nginx-proxy_pass "$proxy" "$rate"
@@ -1028,10 +1079,10 @@ gateway_case() {
   local round=$1 target=$2 yaml=$3 rate
   start_gateway "$target-r$round" "$yaml"
   warm_process "http://127.0.0.1:$gh_port" http1
-  measure_target "$round" "$target" http1 "$gh_port"
+  measure_target "$round" "$target" http1 "$gh_port" "$gh_pid"
   if [ "$target" = gateway ]; then
     warm_process "http://127.0.0.1:$gh_port" h2c
-    measure_target "$round" "$target" h2c "$gh_port"
+    measure_target "$round" "$target" h2c "$gh_port" "$gh_pid"
   fi
   for rate in $GATEWAY_RATES; do
     latency_at_rate "$round" "$target" "$gh_port" "$rate"
@@ -1060,13 +1111,14 @@ gateway_summary() {
   echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS; ${DURATION} s after ${WARMUP} s; $GATEWAY_ROUNDS rounds, targets in turn;"
   echo "each gateway started anew in each round, alone, after ${JVM_WARMUP} s of wrk (and ${JVM_WARMUP} s of h2load before its h2c row)."
   echo
-  echo "| round | target | protocol | req/s | p50 ms | p99 ms | requests | non-2xx | errors |"
-  echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$RESULTS/gateway.tsv"
+  echo "| round | target | protocol | req/s | p50 ms | p99 ms | requests | non-2xx | errors | CPU µs a request, user + system |"
+  echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s + %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' \
+    "$RESULTS/gateway.tsv"
   echo
-  echo "| target | protocol | median req/s | / nginx proxy_pass | median p99 ms | p99 over direct, ms |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: |"
-  local target protocol rps nginx_rps p99 direct_p99
+  echo "| target | protocol | median req/s | / nginx proxy_pass | median p99 ms | p99 over direct, ms | median CPU µs a request |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+  local target protocol rps nginx_rps p99 direct_p99 cpu
   direct_p99=$(median $(awk -F'\t' '$2 == "direct" { print $6 }' "$RESULTS/gateway.tsv"))
   for target in direct/http1 nginx-proxy_pass/http1 gateway/http1 gateway-rate-breaker/http1 nginx-proxy_pass/h2c gateway/h2c; do
     protocol=${target#*/}
@@ -1074,8 +1126,9 @@ gateway_summary() {
     rps=$(median $(awk -F'\t' -v t="$target" -v p="$protocol" '$2 == t && $3 == p { print $4 }' "$RESULTS/gateway.tsv"))
     nginx_rps=$(median $(awk -F'\t' -v p="$protocol" '$2 == "nginx-proxy_pass" && $3 == p { print $4 }' "$RESULTS/gateway.tsv"))
     p99=$(median $(awk -F'\t' -v t="$target" -v p="$protocol" '$2 == t && $3 == p { print $6 }' "$RESULTS/gateway.tsv"))
+    cpu=$(median $(awk -F'\t' -v t="$target" -v p="$protocol" '$2 == t && $3 == p { printf "%.2f\n", $10 + $11 }' "$RESULTS/gateway.tsv"))
     echo "| $target | $protocol | $rps | $(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { if (b > 0) printf "%.2f×", a / b }') | $p99 |" \
-      "$(awk -v a="$p99" -v b="$direct_p99" -v p="$protocol" 'BEGIN { if (p == "http1") printf "%+.3f", a - b }') |"
+      "$(awk -v a="$p99" -v b="$direct_p99" -v p="$protocol" 'BEGIN { if (p == "http1") printf "%+.3f", a - b }') | $cpu |"
   done
   echo
   [ -f "$RESULTS/gateway-latency.tsv" ] || return 0
@@ -1181,23 +1234,21 @@ draw_summary() {
 # shared machine, where the JVM's share of the CPUs varies) and, for the gateway, how often the
 # upstream's nginx worker went to sleep and was woken per request (its voluntary context switches).
 
-ab_ticks_before="" ab_wakes_before="" ab_pid="" ab_watched=""
+ab_wakes_before="" ab_pid="" ab_watched=""
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 voluntary_switches() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 ab_before() {
-  ab_ticks_before=$(cpu_ticks "$ab_pid")
   ab_wakes_before=$(if [ -n "$ab_watched" ]; then voluntary_switches "$ab_watched"; else echo 0; fi)
 }
 
 # ab_case ROUND JAR CASE URL: the measured run of the process ab_pid; one row of ab.tsv.
 ab_case() {
-  local round=$1 jar=$2 case=$3 url=$4 ticks wakes cpu_us wakes_per
+  local round=$1 jar=$2 case=$3 url=$4 wakes cpu_us wakes_per
   warm_process "$url" http1
+  measured_pids=$ab_pid
   run_wrk "ab-r$round-$jar-$case" "$url" 1 ab_before
-  ticks=$(($(cpu_ticks "$ab_pid") - ab_ticks_before))
   wakes=$(if [ -n "$ab_watched" ]; then echo $(($(voluntary_switches "$ab_watched") - ab_wakes_before)); else echo 0; fi)
-  cpu_us=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$res_requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+  cpu_us=$(awk -v u="$res_user_us" -v s="$res_system_us" 'BEGIN { printf "%.1f", u + s }')
   wakes_per=$(awk -v w="$wakes" -v n="$res_requests" 'BEGIN { printf "%.3f", w / n }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$jar" "$case" "$res_rps" "$res_p99" "$cpu_us" "$wakes_per" \
     "$res_non2xx" >>"$RESULTS/ab.tsv"
@@ -1290,9 +1341,10 @@ summary() {
       echo "Every row: ${DURATION} s measured after a ${WARMUP} s warm-up of the same run;"
       echo "HTTP/1.1: wrk -t1 -c$CONNECTIONS --latency; h2c: h2load -t1 -c$CONNECTIONS -m$H2_STREAMS (prior knowledge)."
       echo "Ratio: Gatehouse req/s / nginx limit_req req/s (same protocol, path and keys)."
+      echo "CPU: the server's processes' user and kernel (system) time over the measured run, per request."
       echo
-      echo "| target | protocol | path | keys | req/s | p50 ms | p99 ms | requests | non-2xx | errors | Gatehouse / limit_req | check |"
-      echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+      echo "| target | protocol | path | keys | req/s | p50 ms | p99 ms | requests | non-2xx | errors | Gatehouse / limit_req | CPU µs a request, user + system | check |"
+      echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
       awk -F'\t' '
         function grouped(n,   s) { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
         { line[NR] = $0; k = $2 SUBSEP $3 SUBSEP $4
@@ -1302,8 +1354,9 @@ summary() {
           for (i = 1; i <= NR; i++) {
             split(line[i], f, "\t"); k = f[2] SUBSEP f[3] SUBSEP f[4]
             ratio = (f[1] == "gatehouse" && n[k] > 0) ? sprintf("%.2f×", g[k] / n[k]) : ""
-            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-              f[1], f[2], f[3], grouped(f[4]), grouped(f[5]), f[6], f[7], grouped(f[8]), grouped(f[9]), f[10], ratio, f[11]
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s + %s | %s |\n",
+              f[1], f[2], f[3], grouped(f[4]), grouped(f[5]), f[6], f[7], grouped(f[8]), grouped(f[9]), f[10], ratio,
+              f[12], f[13], f[11]
           }
         }' "$RESULTS/results.tsv"
       echo
