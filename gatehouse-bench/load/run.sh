@@ -92,7 +92,8 @@ started_pids=()
 used_ports=()
 # set by start_gatehouse, start_nginx, start_proxy_nginx and http_table
 gh_jar="" gh_pid="" gh_port="" gh_admin="" ngx_pid="" ngx_worker=""
-measured_pids="" # the processes whose CPU time run_wrk and run_h2 count (cpu_start)
+# the processes whose CPU time a measured run counts (cpu_start, cpu_per_request), and their count before it
+measured_pids="" cpu_user_before=0 cpu_system_before=0
 proxy_upstream="" proxy_port="" proxy_h2_port="" nginx_workers=1 counts_before=""
 site_pid="" site_worker="" upstream_pid="" upstream_worker="" launched_pid=""
 ngx_allow="" ngx_allow_h2="" ngx_deny="" ngx_deny_h2="" ngx_204="" ngx_204_h2=""
@@ -406,6 +407,7 @@ run_wrk() {
 }
 
 # cpu_start: the CPU time the measured server's processes (measured_pids) have used so far.
+# shellcheck disable=SC2086 # measured_pids: a list, split on purpose
 cpu_start() { read -r cpu_user_before cpu_system_before <<<"$(cpu_split $measured_pids)"; }
 
 # cpu_split PID...: "user system", the clock ticks those processes have used (/proc/PID/stat).
@@ -423,6 +425,7 @@ cpu_split() {
 # and in the kernel per request since cpu_start (µs; the kernel's part is mostly the socket calls).
 cpu_per_request() {
   local user system
+  # shellcheck disable=SC2086 # measured_pids: a list, split on purpose
   read -r user system <<<"$(cpu_split $measured_pids)"
   res_user_us=$(awk -v t=$((user - cpu_user_before)) -v hz="$(getconf CLK_TCK)" -v n="$res_requests" \
     'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
@@ -787,11 +790,11 @@ room_run() {
   cpu_start
   timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$conns" -d"${DURATION}s" --latency \
     -s "$here/room.lua" "http://127.0.0.1:$gh_port" -- "${args[@]}" >"$out" 2>&1
+  wrk_results "$out"
+  cpu_per_request # before the allocation recording stops: its dump is the server's work too
   calls=$(($(redis_calls) - calls))
   redis_seconds=$(awk -v a="$redis_seconds" -v b="$(redis_cpu_seconds)" 'BEGIN { print b - a }')
   bytes=$(event_loop_allocation)
-  wrk_results "$out"
-  cpu_per_request
   if [ "$res_requests" -gt 0 ]; then
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$name" "$((bytes / res_requests))" \
       "$(awk -v c="$calls" -v n="$res_requests" 'BEGIN { printf "%.2f", c / n }')" "$res_user_us" "$res_system_us" \
@@ -1422,12 +1425,15 @@ envoy_table() {
       -D "$WARMUP" "${target[@]}" >"$RESULTS/h2load-envoy-$path.warmup.txt" 2>&1 ||
       die "h2load envoy-$path (warm-up) failed: $(tail -3 "$RESULTS/h2load-envoy-$path.warmup.txt")"
     before=$(metric "$gh_admin" "gatehouse_envoy_requests_total{outcome=\"$outcome\"}")
+    measured_pids=$gh_pid
+    cpu_start
     timeout $((DURATION + 30)) taskset -c "$(client_cpus)" h2load -t1 -c"$CONNECTIONS" -m"$H2_STREAMS" \
       -D "$DURATION" --log-file="$work/h2.log" "${target[@]}" >"$RESULTS/h2load-envoy-$path.txt" 2>&1 ||
       die "h2load envoy-$path failed: $(tail -3 "$RESULTS/h2load-envoy-$path.txt")"
     after=$(metric "$gh_admin" "gatehouse_envoy_requests_total{outcome=\"$outcome\"}")
     res_rps=$(awk '/^finished in/ { gsub(",", ""); printf "%.0f", $4 }' "$RESULTS/h2load-envoy-$path.txt")
     res_requests=$(awk '/^requests:/ { print $6 }' "$RESULTS/h2load-envoy-$path.txt")
+    cpu_per_request
     res_errors=$(awk '/^requests:/ { print $10 }' "$RESULTS/h2load-envoy-$path.txt")
     res_non2xx=$(awk '/^status codes:/ { print $5 + $7 + $9 }' "$RESULTS/h2load-envoy-$path.txt")
     res_p50=$(percentile_ms "$work/h2.log" 50)
@@ -1451,6 +1457,7 @@ alloc_table() {
     warm_jvm
     for keys in 1 "$MANY_KEYS"; do
       if [ "$path" = deny ]; then spend_keys "http://127.0.0.1:$gh_port" "$keys"; fi
+      measured_pids=$gh_pid
       run_wrk "alloc-$path-$keys" "http://127.0.0.1:$gh_port" "$keys" start_allocation_counts
       bytes=$(event_loop_allocation)
       [ "$res_requests" -gt 0 ] || die "alloc $path $keys: no request answered"
