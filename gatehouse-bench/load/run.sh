@@ -785,7 +785,8 @@ room_run() {
   queued=$(room_queued)
   start_allocation_counts
   calls=$(redis_calls)
-  redis_seconds=$(redis_cpu_seconds)
+  redis_seconds=""
+  if [ "$store" = redis ]; then redis_seconds=$(redis_cpu_seconds); fi
   measured_pids=$gh_pid
   cpu_start
   timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$conns" -d"${DURATION}s" --latency \
@@ -793,12 +794,15 @@ room_run() {
   wrk_results "$out"
   cpu_per_request # before the allocation recording stops: its dump is the server's work too
   calls=$(($(redis_calls) - calls))
-  redis_seconds=$(awk -v a="$redis_seconds" -v b="$(redis_cpu_seconds)" 'BEGIN { print b - a }')
+  if [ -n "$redis_seconds" ]; then
+    redis_seconds=$(awk -v a="$redis_seconds" -v b="$(redis_cpu_seconds)" 'BEGIN { print b - a }')
+  fi
   bytes=$(event_loop_allocation)
   if [ "$res_requests" -gt 0 ]; then
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$name" "$((bytes / res_requests))" \
       "$(awk -v c="$calls" -v n="$res_requests" 'BEGIN { printf "%.2f", c / n }')" "$res_user_us" "$res_system_us" \
-      "$(awk -v t="$redis_seconds" -v n="$res_requests" 'BEGIN { printf "%.2f", t * 1e6 / n }')" >>"$RESULTS/room-costs.tsv"
+      "$(awk -v t="$redis_seconds" -v n="$res_requests" 'BEGIN { if (t != "") printf "%.2f", t * 1e6 / n }')" \
+      >>"$RESULTS/room-costs.tsv"
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "$round" "$name" "$queued" \
     "$res_rps" "$res_p50" "$res_p99" "$res_requests" "$res_non2xx" "$res_errors" >>"$RESULTS/room.tsv"
@@ -813,7 +817,7 @@ redis_calls() {
 }
 
 # redis_cpu_seconds: the CPU time (user + system) the Redis server has used so far (INFO cpu; 0
-# without a Redis).
+# without a Redis). Read for the Redis store's runs only.
 redis_cpu_seconds() {
   { redis-cli -u "$REDIS_URL" info cpu 2>/dev/null || true; } |
     awk -F: '/^used_cpu_(user|sys):/ { sum += $2 } END { printf "%.3f\n", sum }'
@@ -913,7 +917,7 @@ room_summary() {
   echo
   echo "Per request, in the same measured runs: heap bytes the event loops allocated (JFR's per-thread"
   echo "counters), commands Redis ran (INFO commandstats, every process's, a script's own calls included),"
-  echo "the server's CPU time in user space and in the kernel (/proc), and the Redis server's CPU time (INFO cpu):"
+  echo "the server's CPU time in user space and in the kernel (/proc), and, on Redis, the Redis server's CPU time (INFO cpu):"
   echo
   echo "| store | round | route | bytes allocated | Redis commands | server CPU µs, user + system | Redis CPU µs |"
   echo "| --- | ---: | --- | ---: | ---: | --- | ---: |"
@@ -1237,18 +1241,18 @@ draw_summary() {
 # shared machine, where the JVM's share of the CPUs varies) and, for the gateway, how often the
 # upstream's nginx worker went to sleep and was woken per request (its voluntary context switches).
 
-ab_wakes_before="" ab_pid="" ab_watched=""
+ab_wakes_before="" ab_pids="" ab_watched=""
 
 voluntary_switches() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 ab_before() {
   ab_wakes_before=$(if [ -n "$ab_watched" ]; then voluntary_switches "$ab_watched"; else echo 0; fi)
 }
 
-# ab_case ROUND JAR CASE URL: the measured run of the process ab_pid; one row of ab.tsv.
+# ab_case ROUND JAR CASE URL: the measured run of the processes ab_pids; one row of ab.tsv.
 ab_case() {
   local round=$1 jar=$2 case=$3 url=$4 wakes cpu_us wakes_per
   warm_process "$url" http1
-  measured_pids=$ab_pid
+  measured_pids=$ab_pids
   run_wrk "ab-r$round-$jar-$case" "$url" 1 ab_before
   wakes=$(if [ -n "$ab_watched" ]; then echo $(($(voluntary_switches "$ab_watched") - ab_wakes_before)); else echo 0; fi)
   cpu_us=$(awk -v u="$res_user_us" -v s="$res_system_us" 'BEGIN { printf "%.1f", u + s }')
@@ -1267,7 +1271,7 @@ ab_table() {
   upstream=$proxy_upstream proxy=$proxy_port
   for ((round = 1; round <= AB_ROUNDS; round++)); do
     if [[ " $AB_CASES " == *" gateway "* ]]; then
-      ab_pid=$ngx_worker ab_watched=$upstream_worker
+      ab_pids="$ngx_pid $ngx_worker" ab_watched=$upstream_worker
       ab_case "$round" nginx gateway "http://127.0.0.1:$proxy"
     fi
     for jar in a b; do
@@ -1280,7 +1284,7 @@ ab_table() {
           rate-deny) start_gatehouse "ab-$jar-deny" "${DENY_FLAGS[@]}" ;;
           *) die "unknown AB_CASES entry: $case (expected gateway, rate-allow or rate-deny)" ;;
         esac
-        ab_pid=$gh_pid ab_watched=""
+        ab_pids=$gh_pid ab_watched=""
         if [ "$case" = gateway ]; then ab_watched=$upstream_worker; fi
         ab_case "$round" "$jar" "$case" "http://127.0.0.1:$gh_port"
         stop "$gh_pid"
@@ -1307,7 +1311,7 @@ ab_summary() {
   local case cpu_a cpu_b
   echo "A/B: a = BASE_JAR, b = GATEHOUSE_JAR (machine.txt), one process at a time, $AB_ROUNDS rounds;"
   echo "each case ${JVM_WARMUP} s of load after its start, then wrk -t1 -c$CONNECTIONS (${WARMUP} s, then ${DURATION} s measured)."
-  echo "CPU: the process's user + system time over the measured run, per request (nginx: its proxy's one worker;"
+  echo "CPU: the process's user + system time over the measured run, per request (nginx: its proxy's master and worker;"
   echo "the upstream is another nginx). Wakes: the upstream nginx worker's voluntary context switches per request."
   echo
   echo "| round | jar | case | req/s | p99 ms | CPU µs a request | upstream wakes a request | non-2xx |"
