@@ -65,9 +65,11 @@ class RedisClusterTest {
                 for (int i = 0; i < 3; i++) {
                     decisions.add(limiter.decide("user-" + key, spec, 1).toCompletableFuture());
                 }
+                // calls in flight together are decided in no promised order: the first ones on a node
+                // that lacks the script go again with EVAL after its NOSCRIPT, behind a later EVALSHA
                 assertThat(decisions.stream().map(CompletableFuture::join).map(Decision::allowed))
                         .as(spec.algorithm())
-                        .containsExactly(true, true, false);
+                        .containsExactlyInAnyOrder(true, true, false);
             }
         }
         assertThat(slots).as("keys fall on every node's third of the slots").hasSize(3);
