@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway;
 
 import dev.gatehouse.core.key.KeyExtractor;
+import dev.gatehouse.core.key.RequestFacts;
 import dev.gatehouse.gateway.config.GatewayConfig.Identity;
 import dev.gatehouse.vertx.VertxRequestFacts;
 import io.vertx.core.http.HttpServerRequest;
@@ -29,11 +30,21 @@ final class ClientKeys {
 
     /** The connection's address, in one spelling ({@link KeyExtractor#UNKNOWN} without one). */
     static String address(HttpServerRequest request) {
-        return ADDRESS.keyOrAddress(new VertxRequestFacts(request));
+        return address(new VertxRequestFacts(request));
+    }
+
+    /** The connection's address of the request {@code facts} describe, in one spelling. */
+    static String address(RequestFacts facts) {
+        return ADDRESS.keyOrAddress(facts);
     }
 
     /** The client key of {@code request}: never empty. */
     String keyOf(HttpServerRequest request) {
-        return extractor.keyOrAddress(new VertxRequestFacts(request));
+        return keyOf(new VertxRequestFacts(request));
+    }
+
+    /** The client key of the request {@code facts} describe: never empty. */
+    String keyOf(RequestFacts facts) {
+        return extractor.keyOrAddress(facts);
     }
 }

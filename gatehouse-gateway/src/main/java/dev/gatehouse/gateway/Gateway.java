@@ -127,6 +127,13 @@ public final class Gateway implements AutoCloseable {
             Upstream upstream =
                     infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, tracing, clock));
             AdminApi admin = new AdminApi(config.adminPrefix(), pow, algorithm, queue, policy, metrics);
+            Optional<SiteRoomPages> roomPages =
+                    siteRoom.map(r -> new SiteRoomPages(r, config.adminPrefix(), policy, wallClock));
+            Optional<ChannelProxy> channelProxy = upstream.channelProxy(
+                    config.adminPrefix(),
+                    path -> roomPages.map(r -> r.covers(path)).orElse(false),
+                    limits.maxHeaderCount());
+            channelProxy.ifPresent(proxy -> metrics.upstreamChannels(infra.metrics(), proxy.channels()));
             Surface surface = new GatewaySurface(
                     new Surface.Address(config.listen().host(), config.listen().port()),
                     config.adminPrefix(),
@@ -137,7 +144,8 @@ public final class Gateway implements AutoCloseable {
                     clock,
                     config.forwardAuth().enabled(),
                     tracing,
-                    siteRoom.map(r -> new SiteRoomPages(r, config.adminPrefix(), policy, wallClock)));
+                    roomPages,
+                    channelProxy);
             Listeners listeners = Listeners.start(
                     infra,
                     limits,

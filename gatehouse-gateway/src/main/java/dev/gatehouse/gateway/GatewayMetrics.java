@@ -145,6 +145,13 @@ final class GatewayMetrics {
                 .register(registry);
     }
 
+    /** The gauge of the connections open to the upstream for the plain requests ({@link ChannelProxy}'s). */
+    void upstreamChannels(MeterRegistry registry, UpstreamChannels channels) {
+        Gauge.builder("gatehouse.upstream.connections", channels, UpstreamChannels::open)
+                .description("Keep-alive connections open to the upstream for plain HTTP/1.1 requests")
+                .register(registry);
+    }
+
     void queue(MeterRegistry registry, TicketQueue queue) {
         Gauge.builder("gatehouse.queue.size", queue, TicketQueue::size)
                 .description("Tickets waiting in the queue")

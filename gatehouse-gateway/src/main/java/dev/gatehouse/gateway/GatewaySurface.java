@@ -12,6 +12,7 @@ import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.Surface;
 import dev.gatehouse.http.ThrottledWarning;
 import dev.gatehouse.vertx.RequestContext;
+import io.netty.channel.ChannelPipeline;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
@@ -50,6 +51,7 @@ final class GatewaySurface implements Surface {
     private final boolean forwardAuth;
     private final Optional<GatewayTracing> tracing;
     private final Optional<SiteRoomPages> room;
+    private final Optional<ChannelProxy> channelProxy;
 
     GatewaySurface(
             Address address,
@@ -61,7 +63,8 @@ final class GatewaySurface implements Surface {
             NanoClock clock,
             boolean forwardAuth,
             Optional<GatewayTracing> tracing,
-            Optional<SiteRoomPages> room) {
+            Optional<SiteRoomPages> room,
+            Optional<ChannelProxy> channelProxy) {
         this.address = address;
         this.adminPrefix = adminPrefix;
         this.admin = admin;
@@ -72,6 +75,7 @@ final class GatewaySurface implements Surface {
         this.forwardAuth = forwardAuth;
         this.tracing = tracing;
         this.room = room;
+        this.channelProxy = channelProxy;
     }
 
     @Override
@@ -92,6 +96,11 @@ final class GatewaySurface implements Surface {
     @Override
     public boolean answersFromOtherConnections() {
         return true; // the upstream's answers
+    }
+
+    @Override
+    public void acceptedHttp1(ChannelPipeline pipeline) {
+        channelProxy.ifPresent(proxy -> proxy.install(pipeline));
     }
 
     @Override
@@ -202,7 +211,7 @@ final class GatewaySurface implements Surface {
             LivePolicy.Policy now = policy.current();
             if (now.breakerState() == CircuitBreaker.State.OPEN
                     || now.breakerState() == CircuitBreaker.State.FORCED_OPEN) {
-                deny(request, 503, Upstream.BREAKER_OPEN, nginx);
+                deny(request, 503, UpstreamCall.BREAKER_OPEN, nginx);
                 return;
             }
             request.response().setStatusCode(204).end();
@@ -333,7 +342,8 @@ final class GatewaySurface implements Surface {
         if (decision.nanosUntilRetry() > 0 && decision.nanosUntilRetry() != Decision.NEVER) {
             request.response()
                     .putHeader(
-                            HttpHeaders.RETRY_AFTER, Long.toString(Upstream.ceilSeconds(decision.nanosUntilRetry())));
+                            HttpHeaders.RETRY_AFTER,
+                            Long.toString(UpstreamCall.ceilSeconds(decision.nanosUntilRetry())));
         }
         deny(request, 429, RATE_LIMITED, nginx);
         refused(span, 429, Outcome.RATE_LIMITED, startNanos);

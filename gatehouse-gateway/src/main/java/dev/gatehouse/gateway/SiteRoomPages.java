@@ -619,7 +619,7 @@ final class SiteRoomPages {
 
     private static void tooManyJoins(HttpServerResponse response, long waitNanos) {
         if (waitNanos != Decision.NEVER) {
-            response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(Upstream.ceilSeconds(waitNanos)));
+            response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(UpstreamCall.ceilSeconds(waitNanos)));
         }
         ErrorStyle.DETAIL.send(response, 429, "Too many joins from this client: try again later");
     }

@@ -1,15 +1,11 @@
 package dev.gatehouse.gateway;
 
-import dev.gatehouse.core.adaptive.AdaptiveLimiter;
-import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.core.time.NanoClock;
-import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.gateway.config.GatewayConfig.Timeouts;
 import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.GuardedTransport;
-import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -26,6 +22,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
 import java.net.URI;
@@ -35,6 +32,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,25 +58,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Upstream.class);
 
-    static final String BREAKER_OPEN = "service temporarily unavailable\n";
-
     /** Methods whose HTTP/2 request without a length has no body. */
     private static final Set<HttpMethod> BODILESS =
             Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.DELETE, HttpMethod.TRACE);
-
-    /** Headers that describe one connection, never passed on (RFC 9110 7.6.1, and Go's list). */
-    private static final Set<String> HOP_BY_HOP = lowercase(
-            "connection",
-            "keep-alive",
-            "proxy-connection",
-            "proxy-authenticate",
-            "proxy-authorization",
-            "te",
-            "trailer",
-            "transfer-encoding",
-            "upgrade",
-            "http2-settings",
-            "host");
 
     /** The dial bound with upstream_dial off: Go's default transport's, as Wicket falls back to it. */
     private static final int GO_DIAL_MILLIS = 30_000;
@@ -99,6 +81,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private final GatewayMetrics metrics;
     private final Optional<GatewayTracing> tracing;
     private final NanoClock clock;
+    private volatile @Nullable UpstreamChannels channels;
 
     Upstream(
             Vertx vertx,
@@ -146,10 +129,11 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                     "Expect: only 100-continue is met\n");
             return;
         }
-        Call call = new Call();
-        Refusal refusal = call.begin();
+        UpstreamCall call = new UpstreamCall(
+                policy.current(), clock, metrics, tracing, tracing.isPresent() ? GatewayTracing.current() : null);
+        UpstreamCall.Refusal refusal = call.begin();
         if (refusal != null) {
-            refusal.send(request.response());
+            send(refusal, request.response());
             call.finished(503);
             return;
         }
@@ -215,10 +199,45 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 .build();
     }
 
+    /**
+     * The channel-level proxy for the plain requests to this upstream ({@link ChannelProxy}), on a
+     * pool of its own bounded by {@code upstream_max_conns}; none for an {@code https} upstream or
+     * with tracing on, where every request takes Vert.x's path. Requests for a path under {@code
+     * adminPrefix} or one {@code roomCovers}, and those with more than {@code maxHeaderLines} header
+     * lines, take Vert.x's path too.
+     */
+    Optional<ChannelProxy> channelProxy(String adminPrefix, Predicate<String> roomCovers, int maxHeaderLines) {
+        if (tls || tracing.isPresent()) {
+            return Optional.empty();
+        }
+        UpstreamChannels opened = new UpstreamChannels(
+                host,
+                port,
+                timeouts.upstreamMaxConns(),
+                waitMillis,
+                seconds(timeouts.upstreamKeepalive()),
+                ((VertxInternal) vertx).nameResolver().nettyAddressResolverGroup());
+        channels = opened;
+        return Optional.of(new ChannelProxy(
+                adminPrefix,
+                roomCovers,
+                policy,
+                metrics,
+                clock,
+                opened,
+                basePath,
+                millis(timeouts.upstreamResponse()),
+                maxHeaderLines));
+    }
+
     @Override
     public void close() {
         client.close();
         tunnels.close();
+        UpstreamChannels opened = channels;
+        if (opened != null) {
+            opened.close();
+        }
     }
 
     /**
@@ -226,7 +245,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
      * deadline runs from when the request was all sent, as Go's response-header timeout does, so a
      * slow upload is the client's time, not the upstream's.
      */
-    private void forward(HttpServerRequest request, HttpClientRequest out, Call call) {
+    private void forward(HttpServerRequest request, HttpClientRequest out, UpstreamCall call) {
         boolean[] timedOut = {false};
         long[] timer = {-1};
         boolean[] clientBroke = {false};
@@ -289,7 +308,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     }
 
     /** Sends the upstream's answer on: status, headers but the hop-by-hop ones, the body piped. */
-    private void relay(HttpServerRequest request, HttpClientRequest out, HttpClientResponse in, Call call) {
+    private void relay(HttpServerRequest request, HttpClientRequest out, HttpClientResponse in, UpstreamCall call) {
         int status = in.statusCode();
         if (status < 200) { // an interim answer (102, or a 101 nobody asked for) in place of the answer
             in.exceptionHandler(failure -> LOG.debug("interim answer dropped: {}", failure.toString()));
@@ -330,7 +349,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
      * A WebSocket (or another protocol switch): the upgrade request to the upstream, and when it
      * answers 101, the two connections joined byte for byte; any other answer is relayed as one.
      */
-    private void tunnel(HttpServerRequest request, HttpClientRequest out, Call call) {
+    private void tunnel(HttpServerRequest request, HttpClientRequest out, UpstreamCall call) {
         out.headers().set(HttpHeaders.CONNECTION, "Upgrade");
         boolean[] timedOut = {false};
         long timer = responseTimer(() -> {
@@ -370,12 +389,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     }
 
     /** No answer came: the client broke off (nothing counted), or the upstream failed (502, 504). */
-    private void unanswered(HttpServerRequest request, Call call, Throwable failure, boolean timedOut) {
+    private void unanswered(HttpServerRequest request, UpstreamCall call, Throwable failure, boolean timedOut) {
         unanswered(request, call, failure, timedOut, false);
     }
 
     private void unanswered(
-            HttpServerRequest request, Call call, Throwable failure, boolean timedOut, boolean clientBroke) {
+            HttpServerRequest request, UpstreamCall call, Throwable failure, boolean timedOut, boolean clientBroke) {
         HttpServerResponse response = request.response();
         if (!timedOut && (clientBroke || clientGone(request))) {
             LOG.debug("the client broke off before the upstream answered: {}", failure.toString());
@@ -390,7 +409,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 || (!timedOut && failure instanceof TimeoutException && isPoolWait(failure))) {
             // our own queue is full, or no connection came free in time: shed, not the upstream's fault
             call.shed();
-            Refusal.SHED.send(response);
+            send(UpstreamCall.Refusal.SHED, response);
             call.finished(503);
             request.resume();
             return;
@@ -440,142 +459,13 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------------------------------------
-    // What both paths share
-
-    /** An answer the gateway gives instead of calling the upstream. */
-    private record Refusal(String text, long retryAfterSeconds) {
-
-        /** Shed: the upstream has as many calls as it can take, come back in a second. */
-        static final Refusal SHED = new Refusal(BREAKER_OPEN, 1);
-
-        void send(HttpServerResponse response) {
-            if (retryAfterSeconds > 0) {
-                response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
-            }
-            response.putHeader("X-Content-Type-Options", "nosniff");
-            ErrorStyle.sendText(response, 503, text);
+    /** Answers {@code refusal}: 503, its text, and {@code Retry-After} when it says when to come back. */
+    private static void send(UpstreamCall.Refusal refusal, HttpServerResponse response) {
+        if (refusal.retryAfterSeconds() > 0) {
+            response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refusal.retryAfterSeconds()));
         }
-    }
-
-    /**
-     * One call to the upstream, accounted once whatever path it takes: the breaker's permit and the
-     * adaptive limit's slot (taken from the policy in force when it began, and reported back to the
-     * same instances), the spans, and the outcome's count.
-     */
-    private final class Call {
-
-        private final long startedNanos = clock.nowNanos();
-        private final @Nullable Span span = tracing.isPresent() ? GatewayTracing.current() : null;
-        private final Optional<CircuitBreaker> breaker;
-        private final Optional<AdaptiveLimiter> adaptive;
-        private long permit;
-        private long slot;
-        private @Nullable Span callSpan;
-        private @Nullable Outcome outcome;
-
-        Call() {
-            LivePolicy.Policy now = policy.current();
-            this.breaker = now.breaker();
-            this.adaptive = now.adaptive();
-        }
-
-        /** Takes a permit and a slot; a refusal when the breaker is open or the limit is reached. */
-        @Nullable
-        Refusal begin() {
-            Span breakerStage = breaker.isPresent() ? stage("gatehouse.breaker") : null;
-            permit = breaker.map(CircuitBreaker::tryAcquire).orElse(0L);
-            end(breakerStage);
-            if (permit == CircuitBreaker.REJECTED) {
-                outcome = Outcome.BREAKER_OPEN;
-                long retryNanos =
-                        breaker.map(b -> b.metrics().nanosUntilProbe()).orElse(0L);
-                return new Refusal(BREAKER_OPEN, retryNanos > 0 ? ceilSeconds(retryNanos) : 0);
-            }
-            Span adaptiveStage = adaptive.isPresent() ? stage("gatehouse.adaptive") : null;
-            slot = adaptive.map(AdaptiveLimiter::tryAcquire).orElse(0L);
-            end(adaptiveStage);
-            if (slot == AdaptiveLimiter.REJECTED) { // shed: the upstream has as many calls as it can take
-                breaker.ifPresent(b -> b.release(permit));
-                outcome = Outcome.SHED;
-                return Refusal.SHED;
-            }
-            return null;
-        }
-
-        /** The call was shed after all (no connection free in time): nothing counted but the shed. */
-        void shed() {
-            endCallSpan(503);
-            breaker.ifPresent(b -> b.release(permit));
-            adaptive.ifPresent(a -> a.onIgnored(slot));
-            outcome = Outcome.SHED;
-        }
-
-        /** The call goes out with {@code headers}: traced, its context replaces the caller's there. */
-        void traced(MultiMap headers) {
-            if (span != null) {
-                callSpan = tracing.orElseThrow().upstreamCall(span, headers);
-            }
-        }
-
-        /** The upstream answered {@code status}: 500 and above are failures. */
-        void answered(int status) {
-            long elapsed = clock.nowNanos() - startedNanos;
-            endCallSpan(status);
-            breaker.ifPresent(b -> b.onStatus(permit, elapsed, status));
-            if (status >= 500) {
-                adaptive.ifPresent(a -> a.onDropped(slot, elapsed));
-            } else {
-                adaptive.ifPresent(a -> a.onSuccess(slot, elapsed));
-            }
-            outcome = status >= 500 ? Outcome.BACKEND_ERROR : Outcome.ADMITTED;
-        }
-
-        /** The upstream could not be reached or did not answer in time ({@code status} 502 or 504). */
-        void failed(int status) {
-            long elapsed = clock.nowNanos() - startedNanos;
-            endCallSpan(status);
-            breaker.ifPresent(b -> b.onFailure(permit, elapsed));
-            adaptive.ifPresent(a -> a.onDropped(slot, elapsed));
-            outcome = Outcome.BACKEND_ERROR;
-        }
-
-        /** The client broke off (went away, sent a bad body): no fault of the upstream's, nothing counted. */
-        void abandoned() {
-            endCallSpan(499); // nginx's code for a client gone
-            breaker.ifPresent(b -> b.release(permit));
-            adaptive.ifPresent(a -> a.onIgnored(slot));
-            if (span != null) {
-                GatewayTracing.end(span, 499, "");
-            }
-        }
-
-        /** The answer ({@code status}) was sent: counted, and the request's span ended. */
-        void finished(int status) {
-            if (outcome != null) {
-                metrics.request(outcome, clock.nowNanos() - startedNanos);
-            }
-            if (span != null) {
-                GatewayTracing.end(span, status, outcome == null ? "" : outcome.label());
-            }
-        }
-
-        private @Nullable Span stage(String name) {
-            return span == null ? null : tracing.orElseThrow().stage(span, name);
-        }
-
-        private void end(@Nullable Span stage) {
-            if (stage != null) {
-                stage.end();
-            }
-        }
-
-        private void endCallSpan(int status) {
-            if (callSpan != null) {
-                GatewayTracing.end(callSpan, status, "");
-                callSpan = null;
-            }
-        }
+        response.putHeader("X-Content-Type-Options", "nosniff");
+        ErrorStyle.sendText(response, 503, refusal.text());
     }
 
     /** Whether the client's side of {@code incoming} is over: its connection (or stream) closed. */
@@ -584,25 +474,30 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     }
 
     /**
-     * Adds {@code from}'s headers to {@code to} but those of one hop: {@link #HOP_BY_HOP}, those its
+     * Adds {@code from}'s headers to {@code to} but those of one hop: {@link #isHopByHop}, those its
      * {@code Connection} headers name, and HTTP/2's pseudo-headers (the request line's). One pass
      * over the headers there are, not a removal per name that could be there.
      */
     static void copyEndToEnd(MultiMap from, MultiMap to) {
-        Set<String> named = from.contains(HttpHeaders.CONNECTION) ? connectionNamed(from) : Set.of();
+        copyEndToEnd(from, from.contains(HttpHeaders.CONNECTION) ? from.getAll(HttpHeaders.CONNECTION) : List.of(), to);
+    }
+
+    /** As {@link #copyEndToEnd(MultiMap, MultiMap)}, for headers whose {@code Connection} values are {@code connection}. */
+    static void copyEndToEnd(Iterable<Map.Entry<String, String>> from, List<String> connection, MultiMap to) {
+        Set<String> named = connection.isEmpty() ? Set.of() : connectionNamed(connection);
         for (Map.Entry<String, String> header : from) {
             String name = header.getKey();
-            if (!name.startsWith(":") && !HOP_BY_HOP.contains(name) && !named.contains(name)) {
+            if (!name.startsWith(":") && !isHopByHop(name) && !named.contains(name)) {
                 to.add(name, header.getValue());
             }
         }
     }
 
-    /** The header names the {@code Connection} headers of {@code headers} list, in any case. */
-    private static Set<String> connectionNamed(MultiMap headers) {
+    /** The header names the {@code Connection} header values {@code connection} list, in any case. */
+    private static Set<String> connectionNamed(List<String> connection) {
         Set<String> named = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        for (String connection : headers.getAll(HttpHeaders.CONNECTION)) {
-            for (String name : connection.split(",", -1)) {
+        for (String value : connection) {
+            for (String name : value.split(",", -1)) {
                 if (!name.isBlank()) {
                     named.add(name.trim());
                 }
@@ -626,14 +521,25 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         headers.set("X-Forwarded-Proto", incoming.isSSL() ? "https" : "http");
     }
 
-    private static Set<String> lowercase(String... names) {
-        Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        set.addAll(List.of(names));
-        return set;
-    }
-
-    static long ceilSeconds(long nanos) {
-        return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+    /**
+     * Whether {@code name} (in any case) is a header that describes one connection, never passed on
+     * (RFC 9110 7.6.1, and Go's list): Connection, Keep-Alive, Proxy-Connection, Proxy-Authenticate,
+     * Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, HTTP2-Settings, and Host (set
+     * apart). Asked for every header of every call: by length first, then compared.
+     */
+    static boolean isHopByHop(String name) {
+        return switch (name.length()) {
+            case 2 -> name.equalsIgnoreCase("te");
+            case 4 -> name.equalsIgnoreCase("host");
+            case 7 -> name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade");
+            case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
+            case 14 -> name.equalsIgnoreCase("http2-settings");
+            case 16 -> name.equalsIgnoreCase("proxy-connection");
+            case 17 -> name.equalsIgnoreCase("transfer-encoding");
+            case 18 -> name.equalsIgnoreCase("proxy-authenticate");
+            case 19 -> name.equalsIgnoreCase("proxy-authorization");
+            default -> false;
+        };
     }
 
     /** {@code duration} in whole milliseconds, rounded up: a bound below a millisecond stays a bound (0: off). */

@@ -14,7 +14,11 @@ import org.jspecify.annotations.Nullable;
  * stub does), or a status set by the test, or nothing at all; keeps the heads it was sent. Paths
  * under {@code /hang} are never answered, {@code /hop} answers with hop-by-hop headers of its own,
  * {@code /chunked} answers a body of unknown length, {@code /truncate} and {@code /truncate-chunked} hang up in the middle of their body, and WebSocket
- * upgrades are echoed.
+ * upgrades are echoed. Paths ending in {@code /held} are answered when the test lets them go, those
+ * ending in {@code /delay} after a few milliseconds, {@code /wide} with {@link #WIDE_BYTES}
+ * bytes, and {@code /big} streams {@link #BIG_BYTES}
+ * bytes as fast as the gateway takes them. It counts the connections it has open and the requests
+ * it answers at once.
  */
 final class TestUpstream implements AutoCloseable {
 
@@ -26,11 +30,27 @@ final class TestUpstream implements AutoCloseable {
     private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
     private final AtomicInteger status = new AtomicInteger(200);
     private volatile boolean silent;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger mostOpen = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger mostInFlight = new AtomicInteger();
+    private final ConcurrentLinkedQueue<HttpServerRequest> held = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong bigSent = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The length of each {@code /wide} answer. */
+    static final int WIDE_BYTES = 8 * 1024;
+
+    /** The length of {@code /big}'s answer. */
+    static final int BIG_BYTES = 64 * 1024 * 1024;
 
     private TestUpstream() {
         server = vertx.createHttpServer()
                 .webSocketHandler(socket -> socket.textMessageHandler(socket::writeTextMessage))
-                .requestHandler(this::answer);
+                .requestHandler(this::answer)
+                .connectionHandler(connection -> {
+                    mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                    connection.closeHandler(closed -> open.decrementAndGet());
+                });
         try {
             server.listen(0, "127.0.0.1")
                     .toCompletionStage()
@@ -63,6 +83,29 @@ final class TestUpstream implements AutoCloseable {
         silent = true;
     }
 
+    /** The most connections it had open at once. */
+    int mostConnections() {
+        return mostOpen.get();
+    }
+
+    /** The most requests it was answering at once. */
+    int mostInFlight() {
+        return mostInFlight.get();
+    }
+
+    /** Answers the requests waiting under {@code /held}. */
+    void letGo() {
+        HttpServerRequest request;
+        while ((request = held.poll()) != null) {
+            request.response().end("upstream " + request.uri());
+        }
+    }
+
+    /** How many bytes of {@code /big}'s answers it has written so far. */
+    long bigSent() {
+        return bigSent.get();
+    }
+
     /** The requests seen so far, oldest first. */
     java.util.List<Seen> seen() {
         return java.util.List.copyOf(seen);
@@ -81,6 +124,16 @@ final class TestUpstream implements AutoCloseable {
         if (request.canUpgradeToWebSocket()) {
             return; // the WebSocket handler takes it
         }
+        mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        boolean[] counted = {true};
+        Runnable done = () -> {
+            if (counted[0]) {
+                counted[0] = false;
+                inFlight.decrementAndGet();
+            }
+        };
+        request.response().endHandler(v -> done.run());
+        request.response().closeHandler(v -> done.run());
         request.body().onSuccess(body -> {
             seen.add(new Seen(
                     request.method().name(),
@@ -88,6 +141,23 @@ final class TestUpstream implements AutoCloseable {
                     MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
                     body.toString()));
             if (silent || request.path().contains("/hang")) {
+                return;
+            }
+            if (request.path().endsWith("/held")) {
+                held.add(request);
+                return;
+            }
+            if (request.path().endsWith("/delay")) {
+                vertx.setTimer(20, t -> request.response().end("upstream " + request.uri()));
+                return;
+            }
+            if (request.path().endsWith("/wide")) {
+                request.response().end(io.vertx.core.buffer.Buffer.buffer(new byte[WIDE_BYTES]));
+                return;
+            }
+            if (request.path().endsWith("/big")) {
+                request.response().putHeader("Content-Length", Integer.toString(BIG_BYTES));
+                stream(request.response(), BIG_BYTES);
                 return;
             }
             if (request.path().endsWith("/truncate")) { // promises 100 bytes, sends 10, hangs up
@@ -111,6 +181,30 @@ final class TestUpstream implements AutoCloseable {
                         .putHeader("Connection", "X-Upstream-Secret, close");
             }
             request.response().setStatusCode(status.get()).end("upstream " + request.uri());
+        });
+    }
+
+    /** Writes {@code left} bytes of zeros, pausing whenever the peer does not keep up. */
+    private void stream(io.vertx.core.http.HttpServerResponse response, int left) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        io.vertx.core.buffer.Buffer chunk = io.vertx.core.buffer.Buffer.buffer(new byte[64 * 1024]);
+        int sent = 0;
+        while (sent < left && !response.writeQueueFull()) {
+            int size = Math.min(chunk.length(), left - sent);
+            response.write(size == chunk.length() ? chunk : chunk.slice(0, size));
+            sent += size;
+            bigSent.addAndGet(size);
+        }
+        if (sent == left) {
+            response.end();
+            return;
+        }
+        int rest = left - sent;
+        response.drainHandler(v -> {
+            response.drainHandler(null);
+            stream(response, rest);
         });
     }
 

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
@@ -27,6 +28,7 @@ import io.vertx.core.spi.transport.Transport;
 import java.net.SocketAddress;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -213,6 +215,17 @@ public final class GuardedTransport implements Transport {
                 .addFirst(new FlushConsolidationHandler(
                         FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         return true;
+    }
+
+    /**
+     * The pipeline of an accepted HTTP/1.x connection, given to its server's connection handler once
+     * Vert.x has settled the protocol and before the connection's first request is read; null for
+     * another kind (an HTTP/2 connection, a client's).
+     */
+    public static @Nullable ChannelPipeline acceptedHttp1(HttpConnection connection) {
+        return connection instanceof Http1xServerConnection accepted
+                ? accepted.channelHandlerContext().pipeline()
+                : null;
     }
 
     @Override

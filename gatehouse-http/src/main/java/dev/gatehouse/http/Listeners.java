@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNullElse;
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.DeploymentOptions;
@@ -131,9 +132,15 @@ public final class Listeners implements AutoCloseable {
                         .createHttpServer(limits.serverOptions(address.host(), port))
                         .requestHandler(dispatching)
                         .invalidRequestHandler(invalid);
-                if (flushOncePerTurn) {
-                    server.connectionHandler(GuardedTransport::flushOncePerTurn);
-                }
+                server.connectionHandler(connection -> {
+                    ChannelPipeline pipeline = GuardedTransport.acceptedHttp1(connection);
+                    if (pipeline != null) {
+                        if (flushOncePerTurn) {
+                            GuardedTransport.flushOncePerTurn(connection);
+                        }
+                        surfaces.forEach(surface -> surface.acceptedHttp1(pipeline));
+                    }
+                });
                 servers.add(server);
             }
             listeners.add(new Shared(List.copyOf(surfaces), List.copyOf(servers)));

@@ -1,5 +1,6 @@
 package dev.gatehouse.http;
 
+import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -69,6 +70,14 @@ public interface Surface {
     default boolean answersFromOtherConnections() {
         return false;
     }
+
+    /**
+     * An accepted HTTP/1.x connection of its listener, before Vert.x reads its first request: a
+     * surface may put a handler of its own just before Vert.x's (named {@code "handler"}) to serve
+     * some requests below Vert.x's request objects. Such a handler passes every message it does not
+     * serve on to Vert.x, in order, and keeps the connection's answers in the order of its requests.
+     */
+    default void acceptedHttp1(ChannelPipeline pipeline) {}
 
     /**
      * Stops taking work and answers the calls that wait (the shutdown has begun); called before its

@@ -1,0 +1,719 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.gateway.GatewayMetrics.Outcome;
+import dev.gatehouse.http.ClientText;
+import dev.gatehouse.http.ErrorStyle;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.net.HostAndPort;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's proxy for the requests most traffic is, below Vert.x's request objects: on a plain
+ * HTTP/1.1 connection, a request without a body, upgrade or expectation, for a path outside the
+ * admin prefix, the waiting room and the protected paths, to an {@code http} upstream, with tracing
+ * off. Such a request takes the same pipeline as through Vert.x (client key, rate limit, breaker,
+ * adaptive limit, the upstream over a bounded keep-alive pool of {@link UpstreamChannels}) and gets
+ * the same answers; everything else goes on to Vert.x, and {@link Upstream}, unchanged.
+ */
+final class ChannelProxy {
+
+    /*
+     * Why: per request, Vert.x's server request and response, its client request and response, their
+     * header maps, futures and pipes cost the gateway three to four times nginx's user-space time
+     * (docs/benchmarks.md, issue 13). Here one request is one Exchange and two header maps.
+     *
+     * Order on the connection. HTTP/1.1 answers go out in the order the requests came. A request
+     * goes to Vert.x while Vert.x has one in progress on the connection (counted in, and out as
+     * Vert.x writes the last part of its answer), so Vert.x orders those; a request that arrives
+     * while an exchange here is in progress waits, in order with everything after it, and the
+     * connection is not read meanwhile (the decoder's one read can still hold several). A request
+     * that asks to upgrade (or anything that is not HTTP/1) hands the connection to Vert.x for good.
+     * A close asked while an exchange is in progress (Vert.x's graceful shutdown: it sees no request
+     * of its own) waits for its end; a second close is done at once.
+     */
+
+    /** The handler's name in a connection's pipeline, just before Vert.x's. */
+    static final String NAME = "gatehouse-proxy";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelProxy.class);
+
+    private final String adminPrefix;
+    private final Predicate<String> roomCovers;
+    private final LivePolicy policy;
+    private final GatewayMetrics metrics;
+    private final NanoClock clock;
+    private final UpstreamChannels channels;
+    private final String basePath;
+    private final long responseMillis;
+    private final int maxHeaderLines;
+
+    /**
+     * A proxy to the upstream over {@code channels}, under {@code basePath}, answers due within {@code responseMillis}
+     * of the request (0: no bound); requests with more than {@code maxHeaderLines} header lines, for
+     * a path under {@code adminPrefix} or one {@code roomCovers}, go to Vert.x.
+     */
+    ChannelProxy(
+            String adminPrefix,
+            Predicate<String> roomCovers,
+            LivePolicy policy,
+            GatewayMetrics metrics,
+            NanoClock clock,
+            UpstreamChannels channels,
+            String basePath,
+            long responseMillis,
+            int maxHeaderLines) {
+        this.adminPrefix = adminPrefix;
+        this.roomCovers = roomCovers;
+        this.policy = policy;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.channels = channels;
+        this.basePath = basePath;
+        this.responseMillis = responseMillis;
+        this.maxHeaderLines = maxHeaderLines;
+    }
+
+    /** The pool its calls go out on. */
+    UpstreamChannels channels() {
+        return channels;
+    }
+
+    /**
+     * Puts the proxy in front of Vert.x's handler on an accepted HTTP/1.x connection, before its first
+     * request is read; a TLS connection is left to Vert.x.
+     */
+    void install(ChannelPipeline pipeline) {
+        if (pipeline.get(SslHandler.class) == null && pipeline.get("handler") != null) {
+            pipeline.addBefore("handler", NAME, new Connection());
+        }
+    }
+
+    /**
+     * Why {@code request} is for Vert.x rather than for this proxy, or null when it is this proxy's.
+     * The reasons are for a debugger; none is a refusal.
+     */
+    private @Nullable String vertxsBecause(HttpRequest request) {
+        if (!request.decoderResult().isSuccess() || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            return "not a well-formed HTTP/1.1 request";
+        }
+        HttpHeaders headers = request.headers();
+        if (request.method().equals(HttpMethod.CONNECT)
+                || headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
+                || headers.contains(HttpHeaderNames.EXPECT)
+                || headers.contains(HttpHeaderNames.UPGRADE)) {
+            return "a tunnel, a body of unknown length, an expectation or an upgrade";
+        }
+        String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (length != null && !length.equals("0")) {
+            return "a body";
+        }
+        if (headerLines(headers) > maxHeaderLines) {
+            return "too many header lines";
+        }
+        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() != 1 || HostAndPort.parseAuthority(hosts.getFirst(), -1) == null) {
+            return "no Host, or not one that is a host";
+        }
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        if (GatewaySurface.pathProblem(uri, path) != null
+                || path.startsWith(adminPrefix)
+                || roomCovers.test(path)
+                || policy.current().protect().covers(path)) {
+            return "a target refused, the admin API's, the waiting room's or a protected one";
+        }
+        return null;
+    }
+
+    private static int headerLines(HttpHeaders headers) {
+        int lines = 0;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+                it.hasNext();
+                it.next()) {
+            lines++;
+        }
+        return lines;
+    }
+
+    /** One client connection: which requests are served here, which by Vert.x, in their order. */
+    private final class Connection extends ChannelDuplexHandler {
+
+        private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+        private @Nullable ChannelHandlerContext ctx;
+        private @Nullable String address;
+        private int vertxRequests;
+        private @Nullable Exchange current;
+        private boolean swallowing; // the (empty) end of a request served here is still to come
+        private boolean vertxForGood;
+        private boolean holding; // reads stopped while requests wait
+        private boolean closing; // an answer here says Connection: close: nothing after it is read
+        private @Nullable ChannelPromise closeAfterExchange;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext context) {
+            this.ctx = context;
+            SocketAddress remote = context.channel().remoteAddress();
+            this.address = remote instanceof InetSocketAddress inet && inet.getAddress() != null
+                    ? inet.getAddress().getHostAddress()
+                    : null;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object msg) {
+            if (closing) { // a request after one answered with Connection: close is never served
+                ReferenceCountUtil.release(msg);
+            } else if (vertxForGood && waiting.isEmpty()) {
+                context.fireChannelRead(msg);
+            } else if (!waiting.isEmpty()) {
+                waiting.addLast(msg);
+            } else {
+                dispatch(context, msg);
+            }
+        }
+
+        private void dispatch(ChannelHandlerContext context, Object msg) {
+            if (closing) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (vertxForGood) {
+                context.fireChannelRead(msg);
+                return;
+            }
+            if (swallowing && msg instanceof HttpContent content) {
+                swallowing = !(content instanceof LastHttpContent);
+                content.release();
+                return;
+            }
+            if (current != null) {
+                waiting.addLast(msg);
+                hold(context);
+                return;
+            }
+            if (msg instanceof HttpRequest request) {
+                if (vertxRequests == 0 && vertxsBecause(request) == null) {
+                    swallowing = !(request instanceof LastHttpContent);
+                    closing = !HttpUtil.isKeepAlive(request); // its answer says Connection: close
+                    serve(context, request);
+                    return;
+                }
+                vertxRequests++;
+                vertxForGood = request.headers().contains(HttpHeaderNames.UPGRADE);
+            } else if (!(msg instanceof HttpContent)) {
+                vertxForGood = true; // no longer HTTP/1 messages: Vert.x's from here on
+            }
+            context.fireChannelRead(msg);
+        }
+
+        private void hold(ChannelHandlerContext context) {
+            if (!holding) {
+                holding = true;
+                context.channel().config().setAutoRead(false);
+            }
+        }
+
+        /** The exchange in progress ended: the requests that waited are taken up, reads resume. */
+        void exchangeEnded() {
+            current = null;
+            ChannelHandlerContext context = ctx;
+            if (context == null) {
+                return;
+            }
+            ChannelPromise close = closeAfterExchange;
+            if (close != null) {
+                closeAfterExchange = null;
+                context.close(close);
+                return;
+            }
+            resume(context);
+        }
+
+        /**
+         * Takes up the requests that waited and reads again; not while the client leaves answers of
+         * this proxy unread past the connection's buffer (then when it has read them): a client that
+         * asks without reading is not answered into memory.
+         */
+        private void resume(ChannelHandlerContext context) {
+            if (!context.channel().isWritable()) {
+                hold(context);
+                return;
+            }
+            if (holding) { // before Vert.x takes any of them up: it may stop reads itself
+                holding = false;
+                context.channel().config().setAutoRead(true);
+            }
+            if (waiting.isEmpty()) {
+                return;
+            }
+            Object msg;
+            while (current == null && (msg = waiting.pollFirst()) != null) {
+                dispatch(context, msg);
+            }
+            if (!waiting.isEmpty()) {
+                hold(context);
+            }
+            // a read's worth was handed on outside a read: Vert.x flushes and goes on at a read's end
+            context.fireChannelReadComplete();
+        }
+
+        private void serve(ChannelHandlerContext context, HttpRequest request) {
+            LivePolicy.Policy now = policy.current();
+            long startNanos = clock.nowNanos();
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            Optional<ClientRateLimit> rateLimit = now.rateLimit();
+            if (rateLimit.isPresent()) {
+                String key = now.clientKeys().keyOf(new NettyRequestFacts(request.headers(), address));
+                Decision decision = rateLimit.get().take(key);
+                if (!decision.allowed()) {
+                    long retry = decision.nanosUntilRetry() > 0 && decision.nanosUntilRetry() != Decision.NEVER
+                            ? UpstreamCall.ceilSeconds(decision.nanosUntilRetry())
+                            : 0;
+                    refuse(context, 429, GatewaySurface.RATE_LIMITED, retry, keepAlive);
+                    metrics.request(Outcome.RATE_LIMITED, clock.nowNanos() - startNanos);
+                    return;
+                }
+            }
+            UpstreamCall call = new UpstreamCall(now, clock, metrics, Optional.empty(), null);
+            UpstreamCall.Refusal refusal = call.begin();
+            if (refusal != null) {
+                refuse(context, 503, refusal.text(), refusal.retryAfterSeconds(), keepAlive);
+                call.finished(503);
+                return;
+            }
+            Exchange exchange = new Exchange(this, context, request, call, keepAlive);
+            current = exchange;
+            channels.acquire(context.channel(), exchange);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) {
+            // Vert.x's writes (this proxy's own start after this handler): the end of an answer, and
+            // the Connection: close after which Vert.x reads no request: those that follow are its own
+            if (msg instanceof HttpResponse head
+                    && head.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
+                vertxForGood = true;
+            }
+            if (msg instanceof LastHttpContent
+                    && !(msg instanceof HttpResponse answer && isInterim(answer))
+                    && vertxRequests > 0) {
+                vertxRequests--;
+            }
+            context.write(msg, promise);
+        }
+
+        @Override
+        public void close(ChannelHandlerContext context, ChannelPromise promise) {
+            if (current != null && closeAfterExchange == null) {
+                LOG.debug("{}: the close waits for the end of the answer in progress", context.channel());
+                closeAfterExchange = promise;
+                return;
+            }
+            context.close(promise);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext context) {
+            if (context.channel().isWritable()) {
+                Exchange exchange = current;
+                if (exchange != null) {
+                    exchange.resumeUpstream();
+                } else if (holding) {
+                    resume(context);
+                }
+            }
+            context.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext context) {
+            Exchange exchange = current;
+            current = null;
+            if (exchange != null) {
+                exchange.clientGone();
+            }
+            releaseWaiting();
+            context.fireChannelInactive();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext context) {
+            releaseWaiting();
+        }
+
+        private void releaseWaiting() {
+            Object msg;
+            while ((msg = waiting.pollFirst()) != null) {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+    }
+
+    private static List<String> connectionHeaders(HttpHeaders headers) {
+        return headers.contains(HttpHeaderNames.CONNECTION) ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
+    }
+
+    private static boolean isInterim(HttpResponse head) {
+        int code = head.status().code();
+        return code >= 100 && code < 200 && code != 101;
+    }
+
+    /** A refusal in Wicket's words, as Vert.x's path answers it (plain text, {@code nosniff}). */
+    private static void refuse(
+            ChannelHandlerContext context, int status, String text, long retryAfterSeconds, boolean keepAlive) {
+        ByteBuf body = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
+        HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
+        if (retryAfterSeconds > 0) {
+            headers.add(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
+        }
+        headers.add("X-Content-Type-Options", "nosniff");
+        headers.add(HttpHeaderNames.CONTENT_TYPE, ErrorStyle.PLAIN_TEXT);
+        headers.add(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
+        if (!keepAlive) {
+            headers.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        context.writeAndFlush(new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(status),
+                body,
+                headers,
+                HeadersMultiMap.httpHeaders()));
+    }
+
+    /** An empty answer of {@code status} (502, 504): the upstream's failure, as Vert.x's path says it. */
+    private static void sendEmpty(ChannelHandlerContext context, int status, boolean keepAlive) {
+        HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
+        headers.add(HttpHeaderNames.CONTENT_LENGTH, "0");
+        if (!keepAlive) {
+            headers.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        context.writeAndFlush(new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(status),
+                Unpooled.EMPTY_BUFFER,
+                headers,
+                HeadersMultiMap.httpHeaders()));
+    }
+
+    /** One request served here: its upstream call, from the connection to the answer's last byte. */
+    private final class Exchange implements UpstreamChannels.Caller {
+
+        private final Connection connection;
+        private final ChannelHandlerContext client;
+        private final HttpRequest request;
+        private final UpstreamCall call;
+        private final boolean keepAlive;
+        private final boolean head;
+        private UpstreamChannels.@Nullable Connection upstreamConnection;
+        private @Nullable ScheduledFuture<?> timer;
+        private boolean reused;
+        private boolean retried;
+        private boolean heard; // the upstream sent a byte of its answer
+        private int status = -1; // the answer's, once its head went to the client
+        private boolean upstreamKeepAlive; // the upstream's connection can serve another call after this one
+        private boolean over;
+
+        Exchange(
+                Connection connection,
+                ChannelHandlerContext client,
+                HttpRequest request,
+                UpstreamCall call,
+                boolean keepAlive) {
+            this.connection = connection;
+            this.client = client;
+            this.request = request;
+            this.call = call;
+            this.keepAlive = keepAlive;
+            this.head = request.method().equals(HttpMethod.HEAD);
+        }
+
+        @Override
+        public void connected(UpstreamChannels.Connection upstream, boolean wasUsed) {
+            if (over) { // the client went away while it waited: the connection is clean, for the next one
+                upstream.release();
+                return;
+            }
+            this.upstreamConnection = upstream;
+            this.reused = wasUsed;
+            HttpRequest out;
+            try {
+                out = upstreamRequest();
+            } catch (IllegalArgumentException e) { // a header value the upstream's HTTP/1.1 cannot carry
+                upstream.release(); // nothing was written on it
+                call.abandoned();
+                connection.closing = true;
+                refuse(
+                        client,
+                        400,
+                        "a request header cannot be passed on: " + ClientText.shorten(e.getMessage()) + "\n",
+                        0,
+                        false);
+                end(400);
+                return;
+            }
+            upstream.serve(this);
+            Channel channel = upstream.channel;
+            channel.write(out, channel.voidPromise()); // a failure closes the connection: closed() says so
+            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
+            if (responseMillis > 0) { // from now: a request without a body is all sent with its head
+                timer = client.executor().schedule(this::timedOut, responseMillis, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** The request as the upstream gets it: end-to-end headers, the forwarding ones, the client's Host. */
+        private HttpRequest upstreamRequest() {
+            HttpHeaders from = request.headers();
+            HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
+            Upstream.copyEndToEnd(from, connectionHeaders(from), headers);
+            String host = from.get(HttpHeaderNames.HOST);
+            HostAndPort authority = host == null ? null : HostAndPort.parseAuthority(host, -1);
+            List<String> prior = headers.getAll("X-Forwarded-For");
+            String clientAddress = ClientKeys.address(new NettyRequestFacts(from, connection.address));
+            headers.set(
+                    "X-Forwarded-For",
+                    prior.isEmpty() ? clientAddress : String.join(", ", prior) + ", " + clientAddress);
+            if (authority != null) {
+                headers.set(HttpHeaderNames.HOST, authority.toString());
+                headers.set("X-Forwarded-Host", authority.toString());
+            }
+            headers.set("X-Forwarded-Proto", "http");
+            return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), basePath + request.uri(), headers);
+        }
+
+        @Override
+        public void failed(Throwable cause, boolean shed) {
+            if (over) {
+                return;
+            }
+            if (shed) {
+                call.shed();
+                refuse(
+                        client,
+                        503,
+                        UpstreamCall.Refusal.SHED.text(),
+                        UpstreamCall.Refusal.SHED.retryAfterSeconds(),
+                        keepAlive);
+                end(503);
+                return;
+            }
+            LOG.debug("upstream failed: {}", cause.toString());
+            call.failed(502);
+            sendEmpty(client, 502, keepAlive);
+            end(502);
+        }
+
+        @Override
+        public void read(HttpObject part) {
+            heard = true;
+            if (over) {
+                ReferenceCountUtil.release(part);
+                return;
+            }
+            if (part instanceof HttpResponse answer) {
+                cancelTimer();
+                if (!answer.decoderResult().isSuccess() || answer.status().code() < 200) {
+                    // a garbled answer, or an interim one in place of the answer: the connection is unfit
+                    ReferenceCountUtil.release(part);
+                    discardUpstream();
+                    LOG.debug(
+                            "upstream answered {}",
+                            answer.decoderResult().isSuccess() ? answer.status() : answer.decoderResult());
+                    call.failed(502);
+                    sendEmpty(client, 502, keepAlive);
+                    end(502);
+                    return;
+                }
+                relayHead(answer);
+                if (over) { // refused to pass on
+                    ReferenceCountUtil.release(part);
+                    return;
+                }
+            }
+            if (part instanceof HttpContent content) {
+                client.write(content);
+                if (content instanceof LastHttpContent) {
+                    client.flush();
+                    UpstreamChannels.Connection used = upstreamConnection;
+                    upstreamConnection = null;
+                    if (used != null) {
+                        if (upstreamKeepAlive) {
+                            used.release();
+                        } else {
+                            used.discard();
+                        }
+                    }
+                    end(status);
+                } else if (!client.channel().isWritable()) { // the client reads slower than the upstream sends
+                    UpstreamChannels.Connection used = upstreamConnection;
+                    if (used != null) {
+                        used.channel.config().setAutoRead(false);
+                    }
+                }
+            }
+        }
+
+        private void relayHead(HttpResponse answer) {
+            status = answer.status().code();
+            upstreamKeepAlive =
+                    HttpUtil.isKeepAlive(answer) && answer.protocolVersion().equals(HttpVersion.HTTP_1_1);
+            HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
+            HttpHeaders from = answer.headers();
+            try {
+                Upstream.copyEndToEnd(from, connectionHeaders(from), headers);
+            } catch (IllegalArgumentException e) { // a header HTTP/1.1 cannot pass on
+                discardUpstream();
+                LOG.debug("upstream answer not passed on: {}", e.toString());
+                call.failed(502);
+                sendEmpty(client, 502, keepAlive);
+                end(502);
+                return;
+            }
+            call.answered(status);
+            boolean bodiless = head || status == 204 || status == 304;
+            if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !bodiless) {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+            if (!keepAlive) {
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            client.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, answer.status(), headers));
+        }
+
+        @Override
+        public void readComplete() {
+            if (!over) {
+                client.flush();
+            }
+        }
+
+        /** The client reads again: so does the upstream's connection. */
+        void resumeUpstream() {
+            UpstreamChannels.Connection used = upstreamConnection;
+            if (used != null) {
+                used.channel.config().setAutoRead(true);
+            }
+        }
+
+        @Override
+        public void closed() {
+            upstreamConnection = null;
+            if (over) {
+                return;
+            }
+            cancelTimer();
+            if (status >= 0) { // broke off mid-answer: the client must not take a part for the whole
+                call.finished(status);
+                over = true;
+                connection.current = null;
+                client.close();
+                return;
+            }
+            if (reused && !heard && !retried && isIdempotent()) {
+                // a kept connection the upstream had closed as it was reused: once more on another
+                retried = true;
+                channels.acquire(client.channel(), this);
+                return;
+            }
+            LOG.debug("the upstream closed the connection before its answer");
+            call.failed(502);
+            sendEmpty(client, 502, keepAlive);
+            end(502);
+        }
+
+        private boolean isIdempotent() {
+            return request.method().equals(HttpMethod.GET)
+                    || head
+                    || request.method().equals(HttpMethod.OPTIONS);
+        }
+
+        private void timedOut() {
+            timer = null;
+            if (over || heard) {
+                return;
+            }
+            discardUpstream();
+            LOG.debug("upstream timed out");
+            call.failed(504);
+            sendEmpty(client, 504, keepAlive);
+            end(504);
+        }
+
+        /** The client went away: the upstream's connection, mid-call, is closed; nothing is counted. */
+        void clientGone() {
+            if (over) {
+                return;
+            }
+            over = true;
+            cancelTimer();
+            discardUpstream();
+            if (status >= 0) {
+                call.finished(status);
+            } else {
+                call.abandoned();
+            }
+        }
+
+        private void discardUpstream() {
+            UpstreamChannels.Connection used = upstreamConnection;
+            upstreamConnection = null;
+            if (used != null) {
+                used.discard();
+            }
+        }
+
+        private void cancelTimer() {
+            ScheduledFuture<?> pending = timer;
+            timer = null;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+        }
+
+        /** The answer ({@code sent}) is out: counted, and the connection takes up what waited. */
+        private void end(int sent) {
+            over = true;
+            cancelTimer();
+            call.finished(sent);
+            connection.exchangeEnded();
+        }
+    }
+}

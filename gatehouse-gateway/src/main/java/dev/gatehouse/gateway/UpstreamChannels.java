@@ -1,0 +1,445 @@
+package dev.gatehouse.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The keep-alive connections {@link ChannelProxy} calls the upstream on: each made on, and kept by,
+ * the event loop of the client connection that asked for it, so a request and its upstream call
+ * never change threads. At most {@code upstream_max_conns} are open at once over all event loops; a
+ * call that finds none free and the bound reached waits, at most the dial bound, and is shed (503)
+ * after it or when {@code 16 ×} the bound already wait on its loop. No loop's callers starve: a
+ * connection that comes free on one loop while a caller of another has waited longer (by more than
+ * a few milliseconds, or while nobody waits here) is closed, and that caller's loop makes a new one
+ * in its place; a loop with callers waiting has the others close an idle connection. An idle
+ * connection is closed after {@code upstream_keepalive}.
+ */
+final class UpstreamChannels implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamChannels.class);
+
+    /** Callers waiting for a connection, per allowed connection, before new ones are shed. */
+    private static final int WAITING_PER_CONNECTION = 16;
+
+    /** When the longest waiter of a loop nobody waits on began to wait. */
+    private static final long NOBODY = Long.MAX_VALUE;
+
+    /**
+     * How much longer a caller of another loop must have waited than this loop's callers to be served
+     * first (by a connection closed here and made anew there): within it, a connection that comes
+     * free serves its own loop, and callers stay on kept connections while the bound is reached.
+     */
+    private static final long PRIORITY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+    /** What asks for a connection: given one (or told why there is none), then passed its answer. */
+    interface Caller {
+
+        /** {@code connection} is this caller's until it gives it back ({@code reused}: it served before). */
+        void connected(Connection connection, boolean reused);
+
+        /**
+         * No connection: the upstream could not be reached ({@code shed} false), or none came free in
+         * time or too many wait ({@code shed} true).
+         */
+        void failed(Throwable cause, boolean shed);
+
+        /** A part of the answer (the caller releases it). */
+        void read(HttpObject part);
+
+        /** The upstream's reads of this turn are done: a time to flush. */
+        void readComplete();
+
+        /** The connection closed under the call. */
+        void closed();
+    }
+
+    private final String host;
+    private final int port;
+    private final int maxConnections;
+    private final int maxWaiting;
+    private final int dialMillis;
+    private final long keepAliveNanos;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * Connections to {@code host:port}, at most {@code maxConnections} open, each dialled within
+     * {@code dialMillis} (the wait for a free one has the same bound), closed after {@code
+     * keepAliveSeconds} idle (0: kept), names resolved by {@code resolver}.
+     */
+    UpstreamChannels(
+            String host,
+            int port,
+            int maxConnections,
+            int dialMillis,
+            long keepAliveSeconds,
+            AddressResolverGroup<InetSocketAddress> resolver) {
+        this.host = host;
+        this.port = port;
+        this.maxConnections = maxConnections;
+        this.maxWaiting = maxConnections * WAITING_PER_CONNECTION;
+        this.dialMillis = dialMillis;
+        this.keepAliveNanos = TimeUnit.SECONDS.toNanos(keepAliveSeconds);
+        this.resolver = resolver;
+    }
+
+    /**
+     * Gives {@code lease} a connection on {@code downstream}'s event loop (there, now or later): an
+     * idle one, a new one, or the next that comes free. Called on that event loop.
+     */
+    void acquire(Channel downstream, Caller caller) {
+        loops.computeIfAbsent(downstream.eventLoop(), loop -> new Loop(loop, downstream.getClass()))
+                .acquire(caller);
+    }
+
+    /** How many connections are open now, over all event loops. */
+    int open() {
+        return open.get();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        loops.values().forEach(loop -> loop.eventLoop.execute(loop::closeIdle));
+    }
+
+    /** Counts a connection in under the bound; false when the bound is reached. */
+    private boolean reserve() {
+        while (true) {
+            int now = open.get();
+            if (now >= maxConnections || closed) {
+                return false;
+            }
+            if (open.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** One event loop's connections: all their state is touched on that loop alone. */
+    private final class Loop {
+
+        private final EventLoop eventLoop;
+        private final Bootstrap bootstrap;
+        private final ArrayDeque<Connection> idle = new ArrayDeque<>();
+        private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+        private boolean sweeping;
+        private volatile long oldestSince = NOBODY;
+
+        Loop(EventLoop eventLoop, Class<? extends Channel> channelType) {
+            this.eventLoop = eventLoop;
+            this.bootstrap = new Bootstrap()
+                    .group(eventLoop)
+                    .channel(channelType)
+                    .resolver(resolver)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, dialMillis)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel channel) {
+                            // a request written while a client's connection is read goes out at the end
+                            // of the turn, with the others of that turn: the upstream wakes once for them
+                            channel.pipeline()
+                                    .addLast(new FlushConsolidationHandler(
+                                            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+                            channel.pipeline().addLast(new HttpClientCodec());
+                            channel.pipeline().addLast(new Connection(channel, Loop.this));
+                        }
+                    });
+        }
+
+        void acquire(Caller caller) {
+            if (!anotherWaitsLonger()) {
+                Connection connection;
+                while ((connection = idle.pollLast()) != null) { // the one used last: its buffers are warm
+                    connection.idle = false;
+                    if (connection.channel.isActive()) {
+                        caller.connected(connection, true);
+                        return;
+                    }
+                }
+                if (reserve()) {
+                    dial(caller);
+                    return;
+                }
+            } else {
+                closeOneIdle(); // an idle connection here is the longer waiter's, made anew on its loop
+            }
+            if (waiting.size() >= maxWaiting) {
+                caller.failed(new IllegalStateException("too many calls wait for an upstream connection"), true);
+                return;
+            }
+            Waiter waiter = new Waiter(caller, System.nanoTime());
+            waiter.timer = eventLoop.schedule(
+                    () -> {
+                        if (waiting.remove(waiter)) {
+                            noteOldest();
+                            caller.failed(
+                                    new IllegalStateException("no upstream connection came free within the dial bound"),
+                                    true);
+                        }
+                    },
+                    dialMillis,
+                    TimeUnit.MILLISECONDS);
+            waiting.addLast(waiter);
+            noteOldest();
+            for (Loop other : loops.values()) { // connections idle elsewhere make room for this one
+                if (other != this) {
+                    other.eventLoop.execute(other::closeOneIdle);
+                }
+            }
+            kickLongestWaiting();
+        }
+
+        /** Publishes when the caller that has waited longest here began to wait. */
+        private void noteOldest() {
+            Waiter first = waiting.peekFirst();
+            oldestSince = first == null ? NOBODY : first.sinceNanos;
+        }
+
+        /**
+         * Whether a caller of another loop waits while none does here, or has waited {@link
+         * #PRIORITY_NANOS} longer than every caller here.
+         */
+        private boolean anotherWaitsLonger() {
+            long mine = oldestSince;
+            for (Loop other : loops.values()) {
+                long theirs = other.oldestSince;
+                if (other != this && theirs != NOBODY && (mine == NOBODY || mine - theirs > PRIORITY_NANOS)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Has the loop whose caller waited longest dial for it, if the bound allows. */
+        private void kickLongestWaiting() {
+            Loop longest = null;
+            for (Loop any : loops.values()) {
+                if (any.oldestSince != NOBODY && (longest == null || any.oldestSince < longest.oldestSince)) {
+                    longest = any;
+                }
+            }
+            if (longest != null) {
+                longest.eventLoop.execute(longest::serveWaiting);
+            }
+        }
+
+        private void dial(Caller caller) {
+            ChannelFuture connecting = bootstrap.connect(host, port);
+            Connection connection =
+                    requireNonNull(connecting.channel().pipeline().get(Connection.class));
+            connecting.addListener(connected -> {
+                if (connected.isSuccess()) {
+                    caller.connected(connection, false);
+                } else {
+                    caller.failed(connected.cause(), false);
+                }
+            });
+        }
+
+        /** {@code connection} finished an exchange and can take another. */
+        void release(Connection connection) {
+            connection.exchange = null;
+            connection.channel.config().setAutoRead(true);
+            if (anotherWaitsLonger()) { // closed, its place goes to the longest waiter, on its own loop
+                connection.channel.close();
+                return;
+            }
+            Waiter waiter = waiting.pollFirst();
+            if (waiter != null) {
+                noteOldest();
+                waiter.cancel();
+                waiter.caller.connected(connection, true);
+                return;
+            }
+            if (closed) {
+                connection.channel.close();
+                return;
+            }
+            connection.idle = true;
+            connection.idleSinceNanos = System.nanoTime();
+            idle.addLast(connection);
+            if (keepAliveNanos > 0 && !sweeping) {
+                sweeping = true;
+                eventLoop.schedule(this::sweep, keepAliveNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /**
+         * Closes the connections idle for {@code upstream_keepalive}: the idle ones are in the order
+         * they came free (the last one is taken first), so those at the head are the oldest.
+         */
+        private void sweep() {
+            long now = System.nanoTime();
+            Connection oldest;
+            while ((oldest = idle.peekFirst()) != null && now - oldest.idleSinceNanos >= keepAliveNanos) {
+                idle.pollFirst();
+                oldest.idle = false;
+                oldest.channel.close();
+            }
+            if (oldest == null) {
+                sweeping = false;
+                return;
+            }
+            eventLoop.schedule(this::sweep, keepAliveNanos - (now - oldest.idleSinceNanos), TimeUnit.NANOSECONDS);
+        }
+
+        /** A connection of this loop closed: it leaves the idle ones; a waiter may get a new one. */
+        void closed(Connection connection) {
+            if (connection.idle) {
+                connection.idle = false;
+                idle.remove(connection);
+            }
+        }
+
+        /** Dials for those waiting while the bound allows. */
+        void serveWaiting() {
+            while (!waiting.isEmpty() && !anotherWaitsLonger() && reserve()) {
+                Waiter waiter = waiting.pollFirst();
+                noteOldest();
+                waiter.cancel();
+                dial(waiter.caller);
+            }
+            if (open.get() < maxConnections && anotherWaitsLonger()) { // room left, and their turn
+                kickLongestWaiting();
+            }
+        }
+
+        void closeOneIdle() {
+            Connection connection = idle.pollFirst();
+            if (connection != null) {
+                connection.idle = false;
+                connection.channel.close();
+            }
+        }
+
+        void closeIdle() {
+            Connection connection;
+            while ((connection = idle.pollFirst()) != null) {
+                connection.idle = false;
+                connection.channel.close();
+            }
+        }
+    }
+
+    /** A caller waiting for a connection to come free, until its timer. */
+    private static final class Waiter {
+
+        final Caller caller;
+        final long sinceNanos;
+
+        @Nullable
+        ScheduledFuture<?> timer;
+
+        Waiter(Caller caller, long sinceNanos) {
+            this.caller = caller;
+            this.sinceNanos = sinceNanos;
+        }
+
+        void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+        }
+    }
+
+    /** One connection to the upstream, last in its pipeline: hands what it reads to its exchange. */
+    final class Connection extends ChannelInboundHandlerAdapter {
+
+        final Channel channel;
+        private final Loop loop;
+        private boolean idle;
+        private long idleSinceNanos;
+        private @Nullable Caller exchange;
+
+        private Connection(Channel channel, Loop loop) {
+            this.channel = channel;
+            this.loop = loop;
+            channel.closeFuture().addListener(done -> closed());
+        }
+
+        /** Hands the answers read from now on to {@code next}. */
+        void serve(Caller next) {
+            this.exchange = next;
+        }
+
+        /** The exchange is over and the connection clean: it serves the next caller of its loop. */
+        void release() {
+            loop.release(this);
+        }
+
+        /** The exchange is over and the connection not fit for another: closed, nothing more passed on. */
+        void discard() {
+            exchange = null;
+            channel.close();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Caller current = exchange;
+            if (current == null || !(msg instanceof HttpObject part)) { // nobody asked: the connection is unfit
+                ReferenceCountUtil.release(msg);
+                LOG.debug(
+                        "upstream {} sent {} outside an exchange; closing it",
+                        channel,
+                        msg.getClass().getSimpleName());
+                channel.close();
+                return;
+            }
+            current.read(part);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Caller current = exchange;
+            if (current != null) {
+                current.readComplete();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("upstream connection {}: {}", channel, cause.toString());
+            channel.close();
+        }
+
+        private void closed() {
+            open.decrementAndGet();
+            Caller current = exchange;
+            exchange = null;
+            loop.closed(this);
+            if (current != null) {
+                current.closed();
+            }
+            for (Loop any : loops.values()) { // room for one more: the first loop with a waiter takes it
+                any.eventLoop.execute(any::serveWaiting);
+            }
+        }
+    }
+}

@@ -1,0 +1,370 @@
+package dev.gatehouse.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testing.Race;
+import dev.gatehouse.testing.http.CapturedLog;
+import dev.gatehouse.testing.http.RawConnection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway's channel-level path for plain requests ({@link ChannelProxy}): what it shares with
+ * Vert.x's path (one connection's order of answers), what it must bound (upstream connections, reads
+ * ahead of a slow client, what a slow reader makes the upstream send) and what it owes a request in
+ * progress (a shutdown waits for it; a kept connection the upstream dropped is tried again). The rest
+ * of the gateway's tests run through it too: every GET without a body takes it.
+ */
+final class ChannelProxyTest {
+
+    private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
+
+    private TestUpstream upstream;
+    private CapturedLog log;
+
+    @BeforeEach
+    void start() {
+        upstream = TestUpstream.start();
+        log = CapturedLog.start();
+    }
+
+    @AfterEach
+    void stop() {
+        log.assertNoErrorOrStackTrace();
+        log.close();
+        upstream.close();
+    }
+
+    private TestGateway gateway(String yaml) {
+        return TestGateway.start("upstream: " + upstream.url() + "/base\n" + yaml);
+    }
+
+    @Test
+    void plainRequestsGoOutOnOneKeptConnectionOfItsOwnPool() {
+        try (TestGateway gateway = gateway("")) {
+            for (int i = 0; i < 50; i++) {
+                HttpResponse<String> answer = gateway.get("/n" + i);
+                assertThat(answer.statusCode()).isEqualTo(200);
+                assertThat(answer.body()).isEqualTo("upstream /base/n" + i);
+            }
+
+            assertThat(metrics(gateway)).contains("gatehouse_upstream_connections 1.0");
+            assertThat(upstream.mostConnections()).isEqualTo(1);
+            assertThat(metrics(gateway)).contains("gatehouse_requests_total{outcome=\"admitted\"} 50.0");
+        }
+    }
+
+    @Test
+    void pipelinedRequestsOfBothPathsAreAnsweredInTheOrderTheyCame() {
+        try (TestGateway gateway = gateway("pow: {enabled: true}\n")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                // channel path, Vert.x (a body), channel, Vert.x (the admin API), channel, channel
+                String answers = connection
+                        .send("GET /one/delay HTTP/1.1\r\nHost: a\r\n\r\n"
+                                + "POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
+                                + "GET /three/delay HTTP/1.1\r\nHost: a\r\n\r\n"
+                                + "GET /__gatehouse__/challenge HTTP/1.1\r\nHost: a\r\n\r\n"
+                                + "GET /five/delay HTTP/1.1\r\nHost: a\r\n\r\n"
+                                + "GET /six HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readAnswers(6);
+
+                assertThat(statuses(answers)).containsExactly(200, 200, 200, 405, 200, 200);
+                assertThat(order(
+                                answers,
+                                "upstream /base/one/delay",
+                                "upstream /base/two",
+                                "upstream /base/three/delay",
+                                "method not allowed",
+                                "upstream /base/five/delay",
+                                "upstream /base/six"))
+                        .isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aFloodOfPipelinedRequestsIsAnsweredWholeAndInOrder() throws Exception {
+        int requests = 3_000;
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                StringBuilder flood = new StringBuilder();
+                for (int i = 0; i < requests; i++) {
+                    flood.append("GET /f").append(i).append(" HTTP/1.1\r\nHost: a\r\n\r\n");
+                }
+                // sent from another thread: the gateway stops reading while answers wait to be read
+                CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> connection.send(flood.toString()));
+                String answers = connection.readAnswers(requests);
+                sent.join();
+
+                assertThat(statuses(answers)).hasSize(requests).containsOnly(200);
+                List<Integer> order = new ArrayList<>();
+                Matcher body = Pattern.compile("upstream /base/f(\\d+)").matcher(answers);
+                while (body.find()) {
+                    order.add(Integer.parseInt(body.group(1)));
+                }
+                assertThat(order)
+                        .isEqualTo(java.util.stream.IntStream.range(0, requests)
+                                .boxed()
+                                .toList());
+            }
+        }
+    }
+
+    @Test
+    void manyClientsShareNoMoreUpstreamConnectionsThanAllowed() throws Exception {
+        int clients = 16;
+        int each = 10;
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 2}\n")) {
+            AtomicInteger answered = new AtomicInteger();
+            Race.run(clients, () -> {
+                try (RawConnection connection = RawConnection.open(gateway.port())) {
+                    for (int i = 0; i < each; i++) {
+                        String answer = connection
+                                .send("GET /c/delay HTTP/1.1\r\nHost: a\r\n\r\n") // answered in 20 ms
+                                .readAnswers(i + 1);
+                        assertThat(statuses(answer)).hasSize(i + 1).containsOnly(200);
+                    }
+                    answered.addAndGet(each);
+                }
+            });
+
+            assertThat(answered.get()).isEqualTo(clients * each);
+            assertThat(upstream.seen()).hasSize(clients * each);
+            // the connections' count as the upstream sees it lags behind the gateway's closes; the
+            // calls it answers at once cannot: each is on a connection the gateway holds open
+            assertThat(upstream.mostInFlight())
+                    .as("calls the upstream answered at once")
+                    .isBetween(1, 2);
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotReadHoldsTheUpstreamBackAndGetsTheWholeAnswerWhenItReads() throws Exception {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                connection.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+                awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+
+                assertThat(upstream.bigSent())
+                        .as("bytes the upstream could send a client that reads nothing")
+                        .isLessThan(TestUpstream.BIG_BYTES / 2);
+
+                InputStream in = connection.input();
+                String head = readHead(in);
+                assertThat(head).startsWith("HTTP/1.1 200").contains("content-length: " + TestUpstream.BIG_BYTES);
+                long body = 0;
+                byte[] buffer = new byte[1 << 16];
+                while (body < TestUpstream.BIG_BYTES) {
+                    int n = in.read(buffer);
+                    assertThat(n).as("the answer's bytes, all of them").isPositive();
+                    body += n;
+                }
+                assertThat(body).isEqualTo(TestUpstream.BIG_BYTES);
+            }
+        }
+    }
+
+    @Test
+    void aClientThatAsksWithoutReadingIsNotAnsweredIntoMemory() throws Exception {
+        int requests = 2_000; // 16 MiB of answers, each read from the upstream at once, asked for in 80 KB
+        try (TestGateway gateway = gateway("");
+                Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(8 * 1024); // before connecting: the window the gateway sees
+            socket.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()));
+            socket.setSoTimeout((int) RawConnection.ANSWER_BOUND.toMillis());
+            StringBuilder asks = new StringBuilder();
+            for (int i = 0; i < requests; i++) {
+                asks.append("GET /w").append(i).append("/wide HTTP/1.1\r\nHost: a\r\n\r\n");
+            }
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                try {
+                    socket.getOutputStream().write(asks.toString().getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            awaitStill(() -> upstream.seen().size(), requests);
+
+            assertThat(upstream.seen().size())
+                    .as("requests passed on for a client that reads nothing")
+                    .isLessThan(requests / 4);
+
+            InputStream in = socket.getInputStream();
+            for (int i = 0; i < requests; i++) { // once it reads, every one is answered
+                String head = readHead(in);
+                assertThat(head).startsWith("HTTP/1.1 200").contains("content-length: " + TestUpstream.WIDE_BYTES);
+                assertThat(in.readNBytes(TestUpstream.WIDE_BYTES)).hasSize(TestUpstream.WIDE_BYTES);
+            }
+            sent.join();
+        }
+    }
+
+    @Test
+    void aKeptConnectionTheUpstreamDroppedIsTriedOnceMoreOnANewOne() throws Exception {
+        try (OneAnswerPerConnection dropping = new OneAnswerPerConnection();
+                TestGateway gateway = TestGateway.start("upstream: http://127.0.0.1:" + dropping.port() + "\n")) {
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> answer = gateway.get("/again");
+                assertThat(answer.statusCode()).isEqualTo(200);
+                assertThat(answer.body()).isEqualTo("ok");
+            }
+            assertThat(dropping.connections()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aShutdownLetsAnExchangeInProgressFinish() throws Exception {
+        ch.qos.logback.classic.Logger proxyLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ChannelProxy.class);
+        ch.qos.logback.classic.Level before = proxyLog.getLevel();
+        proxyLog.setLevel(ch.qos.logback.classic.Level.DEBUG); // the word that the close waits
+        try {
+            TestGateway gateway = gateway("");
+            CompletableFuture<HttpResponse<String>> answer = gateway.getAsync("/slow/held");
+            TestGateway.awaitCondition(() -> upstream.seen().size() == 1);
+
+            CompletableFuture<Void> closed = CompletableFuture.runAsync(gateway::close);
+            TestGateway.awaitCondition(() -> log.messages().stream()
+                    .anyMatch(message -> message.contains("the close waits for the end of the answer in progress")));
+            upstream.letGo();
+
+            assertThat(answer.get().statusCode()).isEqualTo(200);
+            assertThat(answer.get().body()).isEqualTo("upstream /base/slow/held");
+            closed.join();
+        } finally {
+            proxyLog.setLevel(before);
+        }
+    }
+
+    /**
+     * Waits until {@code count} reaches {@code all}, or stops moving (the same in twenty polls in a
+     * row, a fifth of a second).
+     */
+    private static void awaitStill(java.util.function.LongSupplier count, long all) {
+        long[] last = {-1};
+        int[] still = {0};
+        TestGateway.awaitCondition(() -> {
+            long now = count.getAsLong();
+            still[0] = now > 0 && now == last[0] ? still[0] + 1 : 0;
+            last[0] = now;
+            return still[0] >= 20 || now == all;
+        });
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("an answer head").isNotNegative();
+            head.append((char) b);
+        }
+        return head.toString().toLowerCase(java.util.Locale.ROOT).replace("http/1.1", "HTTP/1.1");
+    }
+
+    private static List<Integer> statuses(String answers) {
+        List<Integer> statuses = new ArrayList<>();
+        Matcher matcher = STATUS.matcher(answers);
+        while (matcher.find()) {
+            statuses.add(Integer.parseInt(matcher.group(1)));
+        }
+        return statuses;
+    }
+
+    /** Whether each of {@code parts} is found in {@code text} after the one before it. */
+    private static boolean order(String text, String... parts) {
+        int at = 0;
+        for (String part : parts) {
+            at = text.indexOf(part, at);
+            if (at < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String metrics(TestGateway gateway) {
+        return gateway.send(TestGateway.request("GET", gateway.admin("/metrics"), ""))
+                .body();
+    }
+
+    /**
+     * An upstream that answers the first request of each connection and keeps it open, then drops
+     * it, unanswered, when a second request comes on it: a kept connection that went stale.
+     */
+    private static final class OneAnswerPerConnection implements AutoCloseable {
+
+        private final ServerSocket server;
+        private final AtomicInteger connections = new AtomicInteger();
+        private final Thread acceptor;
+
+        OneAnswerPerConnection() throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            acceptor = Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket socket = server.accept();
+                        connections.incrementAndGet();
+                        Thread.ofVirtual().start(() -> serve(socket));
+                    } catch (IOException e) {
+                        return; // closed
+                    }
+                }
+            });
+        }
+
+        private static void serve(Socket socket) {
+            try (socket) {
+                InputStream in = socket.getInputStream();
+                OutputStream out = socket.getOutputStream();
+                readRequestHead(in);
+                out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                readRequestHead(in); // the second request on the kept connection: dropped unanswered
+            } catch (IOException e) {
+                // the gateway closed it
+            }
+        }
+
+        private static void readRequestHead(InputStream in) throws IOException {
+            int matched = 0;
+            byte[] end = {'\r', '\n', '\r', '\n'};
+            while (matched < end.length) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("closed");
+                }
+                matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        int connections() {
+            return connections.get();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            acceptor.interrupt();
+        }
+    }
+}
