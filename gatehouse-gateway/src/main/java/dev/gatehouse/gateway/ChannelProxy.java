@@ -3,6 +3,7 @@ package dev.gatehouse.gateway;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
+import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
 import io.netty.buffer.ByteBuf;
@@ -15,6 +16,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -76,6 +78,9 @@ final class ChannelProxy {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChannelProxy.class);
 
+    /** Messages that may wait on one connection (a read's worth of small pipelined requests is far fewer). */
+    private static final int MAX_WAITING = 16_384;
+
     private final String adminPrefix;
     private final Predicate<String> roomCovers;
     private final LivePolicy policy;
@@ -85,11 +90,15 @@ final class ChannelProxy {
     private final String basePath;
     private final long responseMillis;
     private final int maxHeaderLines;
+    private final long shutdownMillis;
+    private final Optional<AccessLog> accessLog;
 
     /**
      * A proxy to the upstream over {@code channels}, under {@code basePath}, answers due within {@code responseMillis}
      * of the request (0: no bound); requests with more than {@code maxHeaderLines} header lines, for
-     * a path under {@code adminPrefix} or one {@code roomCovers}, go to Vert.x.
+     * a path under {@code adminPrefix} or one {@code roomCovers}, go to Vert.x. A close asked while
+     * an answer is in progress waits for it at most {@code shutdownMillis}; answers are written to
+     * {@code accessLog} as Vert.x's path writes them.
      */
     ChannelProxy(
             String adminPrefix,
@@ -100,7 +109,9 @@ final class ChannelProxy {
             UpstreamChannels channels,
             String basePath,
             long responseMillis,
-            int maxHeaderLines) {
+            int maxHeaderLines,
+            long shutdownMillis,
+            Optional<AccessLog> accessLog) {
         this.adminPrefix = adminPrefix;
         this.roomCovers = roomCovers;
         this.policy = policy;
@@ -110,6 +121,8 @@ final class ChannelProxy {
         this.basePath = basePath;
         this.responseMillis = responseMillis;
         this.maxHeaderLines = maxHeaderLines;
+        this.shutdownMillis = shutdownMillis;
+        this.accessLog = accessLog;
     }
 
     /** The pool its calls go out on. */
@@ -206,12 +219,18 @@ final class ChannelProxy {
                 context.fireChannelRead(msg);
             } else if (!waiting.isEmpty()) {
                 waiting.addLast(msg);
+                hold(context);
             } else {
-                dispatch(context, msg);
+                dispatch(context, msg, false);
             }
         }
 
-        private void dispatch(ChannelHandlerContext context, Object msg) {
+        /**
+         * Serves {@code msg} here, hands it to Vert.x, or has it wait (first in line when it came
+         * from the line, {@code queued}): while an exchange here is in progress, and a new request
+         * while the client leaves answers unread past the connection's buffer.
+         */
+        private void dispatch(ChannelHandlerContext context, Object msg, boolean queued) {
             if (closing) {
                 ReferenceCountUtil.release(msg);
                 return;
@@ -225,8 +244,13 @@ final class ChannelProxy {
                 content.release();
                 return;
             }
-            if (current != null) {
-                waiting.addLast(msg);
+            if (current != null
+                    || (msg instanceof HttpRequest && !context.channel().isWritable())) {
+                if (queued) {
+                    waiting.addFirst(msg);
+                } else {
+                    waiting.addLast(msg);
+                }
                 hold(context);
                 return;
             }
@@ -245,10 +269,20 @@ final class ChannelProxy {
             context.fireChannelRead(msg);
         }
 
+        /**
+         * Stops reads while messages wait (again at each one queued: Vert.x may have turned them back
+         * on); past {@link #MAX_WAITING} of them the connection is closed.
+         */
         private void hold(ChannelHandlerContext context) {
-            if (!holding) {
-                holding = true;
+            holding = true;
+            if (context.channel().config().isAutoRead()) {
                 context.channel().config().setAutoRead(false);
+            }
+            if (waiting.size() > MAX_WAITING) {
+                LOG.debug("{}: more than {} messages wait; closing", context.channel(), MAX_WAITING);
+                releaseWaiting();
+                closing = true;
+                context.close();
             }
         }
 
@@ -286,8 +320,8 @@ final class ChannelProxy {
                 return;
             }
             Object msg;
-            while (current == null && (msg = waiting.pollFirst()) != null) {
-                dispatch(context, msg);
+            while (current == null && context.channel().isWritable() && (msg = waiting.pollFirst()) != null) {
+                dispatch(context, msg, true);
             }
             if (!waiting.isEmpty()) {
                 hold(context);
@@ -299,6 +333,7 @@ final class ChannelProxy {
         private void serve(ChannelHandlerContext context, HttpRequest request) {
             LivePolicy.Policy now = policy.current();
             long startNanos = clock.nowNanos();
+            long logStartNanos = System.nanoTime(); // the access log's own clock, as Vert.x's path keeps it
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             Optional<ClientRateLimit> rateLimit = now.rateLimit();
             if (rateLimit.isPresent()) {
@@ -310,6 +345,7 @@ final class ChannelProxy {
                             : 0;
                     refuse(context, 429, GatewaySurface.RATE_LIMITED, retry, keepAlive);
                     metrics.request(Outcome.RATE_LIMITED, clock.nowNanos() - startNanos);
+                    logged(context, request, 429, logStartNanos);
                     return;
                 }
             }
@@ -318,9 +354,10 @@ final class ChannelProxy {
             if (refusal != null) {
                 refuse(context, 503, refusal.text(), refusal.retryAfterSeconds(), keepAlive);
                 call.finished(503);
+                logged(context, request, 503, logStartNanos);
                 return;
             }
-            Exchange exchange = new Exchange(this, context, request, call, keepAlive);
+            Exchange exchange = new Exchange(this, context, request, call, keepAlive, logStartNanos);
             current = exchange;
             channels.acquire(context.channel(), exchange);
         }
@@ -346,6 +383,16 @@ final class ChannelProxy {
             if (current != null && closeAfterExchange == null) {
                 LOG.debug("{}: the close waits for the end of the answer in progress", context.channel());
                 closeAfterExchange = promise;
+                context.executor()
+                        .schedule(
+                                () -> {
+                                    if (promise.equals(closeAfterExchange)) { // the shutdown's bound passed
+                                        closeAfterExchange = null;
+                                        context.close(promise);
+                                    }
+                                },
+                                shutdownMillis,
+                                TimeUnit.MILLISECONDS);
                 return;
             }
             context.close(promise);
@@ -366,6 +413,11 @@ final class ChannelProxy {
 
         @Override
         public void channelInactive(ChannelHandlerContext context) {
+            ChannelPromise close = closeAfterExchange;
+            closeAfterExchange = null;
+            if (close != null) { // closed some other way: so is what waited to close it
+                close.trySuccess();
+            }
             Exchange exchange = current;
             current = null;
             if (exchange != null) {
@@ -385,6 +437,20 @@ final class ChannelProxy {
             while ((msg = waiting.pollFirst()) != null) {
                 ReferenceCountUtil.release(msg);
             }
+        }
+    }
+
+    /** Writes the answer to {@code request} ({@code status}) to the access log, when one is kept. */
+    private void logged(ChannelHandlerContext context, HttpRequest request, int status, long startNanos) {
+        AccessLog log = accessLog.orElse(null);
+        if (log != null) {
+            log.record(
+                    request.method().name(),
+                    request.uri(),
+                    "http/1.1",
+                    context.channel().remoteAddress(),
+                    status,
+                    startNanos);
         }
     }
 
@@ -443,11 +509,13 @@ final class ChannelProxy {
         private final UpstreamCall call;
         private final boolean keepAlive;
         private final boolean head;
+        private final long logStartNanos;
         private UpstreamChannels.@Nullable Connection upstreamConnection;
         private @Nullable ScheduledFuture<?> timer;
         private boolean reused;
         private boolean retried;
         private boolean heard; // the upstream sent a byte of its answer
+        private boolean interim; // an interim answer passed over is still being read
         private int status = -1; // the answer's, once its head went to the client
         private boolean upstreamKeepAlive; // the upstream's connection can serve another call after this one
         private boolean over;
@@ -457,7 +525,9 @@ final class ChannelProxy {
                 ChannelHandlerContext client,
                 HttpRequest request,
                 UpstreamCall call,
-                boolean keepAlive) {
+                boolean keepAlive,
+                long logStartNanos) {
+            this.logStartNanos = logStartNanos;
             this.connection = connection;
             this.client = client;
             this.request = request;
@@ -511,8 +581,8 @@ final class ChannelProxy {
             headers.set(
                     "X-Forwarded-For",
                     prior.isEmpty() ? clientAddress : String.join(", ", prior) + ", " + clientAddress);
-            if (authority != null) {
-                headers.set(HttpHeaderNames.HOST, authority.toString());
+            if (authority != null) { // the client's Host, as Vert.x's client writes it: no :80
+                headers.set(HttpHeaderNames.HOST, authority.port() == 80 ? authority.host() : authority.toString());
                 headers.set("X-Forwarded-Host", authority.toString());
             }
             headers.set("X-Forwarded-Proto", "http");
@@ -548,9 +618,19 @@ final class ChannelProxy {
                 ReferenceCountUtil.release(part);
                 return;
             }
+            if (interim && part instanceof HttpContent end) { // the (empty) end of an interim answer
+                interim = !(end instanceof LastHttpContent);
+                end.release();
+                return;
+            }
             if (part instanceof HttpResponse answer) {
+                int code = answer.status().code();
+                if (answer.decoderResult().isSuccess() && (code == 100 || code == 103)) {
+                    interim = true; // Continue and Early Hints before the answer: passed over, as Vert.x's client does
+                    return; // the answer's bound still runs
+                }
                 cancelTimer();
-                if (!answer.decoderResult().isSuccess() || answer.status().code() < 200) {
+                if (!answer.decoderResult().isSuccess() || code < 200) {
                     // a garbled answer, or an interim one in place of the answer: the connection is unfit
                     ReferenceCountUtil.release(part);
                     discardUpstream();
@@ -569,7 +649,13 @@ final class ChannelProxy {
                 }
             }
             if (part instanceof HttpContent content) {
-                client.write(content);
+                if (content instanceof LastHttpContent last
+                        && !last.trailingHeaders().isEmpty()) {
+                    client.write(
+                            new DefaultLastHttpContent(last.content())); // trailers stay, as Vert.x's path drops them
+                } else {
+                    client.write(content);
+                }
                 if (content instanceof LastHttpContent) {
                     client.flush();
                     UpstreamChannels.Connection used = upstreamConnection;
@@ -650,7 +736,7 @@ final class ChannelProxy {
             if (reused && !heard && !retried && isIdempotent()) {
                 // a kept connection the upstream had closed as it was reused: once more on another
                 retried = true;
-                channels.acquire(client.channel(), this);
+                channels.acquireNew(client.channel(), this);
                 return;
             }
             LOG.debug("the upstream closed the connection before its answer");
@@ -667,7 +753,7 @@ final class ChannelProxy {
 
         private void timedOut() {
             timer = null;
-            if (over || heard) {
+            if (over || status >= 0) {
                 return;
             }
             discardUpstream();
@@ -713,6 +799,7 @@ final class ChannelProxy {
             over = true;
             cancelTimer();
             call.finished(sent);
+            logged(client, request, sent, logStartNanos);
             connection.exchangeEnded();
         }
     }

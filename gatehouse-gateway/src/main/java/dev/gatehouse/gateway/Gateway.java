@@ -129,10 +129,13 @@ public final class Gateway implements AutoCloseable {
             AdminApi admin = new AdminApi(config.adminPrefix(), pow, algorithm, queue, policy, metrics);
             Optional<SiteRoomPages> roomPages =
                     siteRoom.map(r -> new SiteRoomPages(r, config.adminPrefix(), policy, wallClock));
+            AccessLog accessLog = new AccessLog(false, false, true);
             Optional<ChannelProxy> channelProxy = upstream.channelProxy(
                     config.adminPrefix(),
                     path -> roomPages.map(r -> r.covers(path)).orElse(false),
-                    limits.maxHeaderCount());
+                    limits.maxHeaderCount(),
+                    SHUTDOWN_TIMEOUT_MILLIS,
+                    Optional.of(accessLog).filter(AccessLog::enabled));
             channelProxy.ifPresent(proxy -> metrics.upstreamChannels(infra.metrics(), proxy.channels()));
             Surface surface = new GatewaySurface(
                     new Surface.Address(config.listen().host(), config.listen().port()),
@@ -149,7 +152,7 @@ public final class Gateway implements AutoCloseable {
             Listeners listeners = Listeners.start(
                     infra,
                     limits,
-                    new AccessLog(false, false, true),
+                    accessLog,
                     new Surface.Address(
                             config.adminListen().host(), config.adminListen().port()),
                     List.of(surface));

@@ -3,6 +3,7 @@ package dev.gatehouse.gateway;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.gateway.config.GatewayConfig.Timeouts;
+import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.GuardedTransport;
@@ -204,9 +205,15 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
      * pool of its own bounded by {@code upstream_max_conns}; none for an {@code https} upstream or
      * with tracing on, where every request takes Vert.x's path. Requests for a path under {@code
      * adminPrefix} or one {@code roomCovers}, and those with more than {@code maxHeaderLines} header
-     * lines, take Vert.x's path too.
+     * lines, take Vert.x's path too. A close waits for an answer in progress at most {@code
+     * shutdownMillis}; answers go to {@code accessLog}.
      */
-    Optional<ChannelProxy> channelProxy(String adminPrefix, Predicate<String> roomCovers, int maxHeaderLines) {
+    Optional<ChannelProxy> channelProxy(
+            String adminPrefix,
+            Predicate<String> roomCovers,
+            int maxHeaderLines,
+            long shutdownMillis,
+            Optional<AccessLog> accessLog) {
         if (tls || tracing.isPresent()) {
             return Optional.empty();
         }
@@ -227,7 +234,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 opened,
                 basePath,
                 millis(timeouts.upstreamResponse()),
-                maxHeaderLines));
+                maxHeaderLines,
+                shutdownMillis,
+                accessLog));
     }
 
     @Override

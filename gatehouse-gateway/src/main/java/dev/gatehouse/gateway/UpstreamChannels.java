@@ -113,8 +113,16 @@ final class UpstreamChannels implements AutoCloseable {
      * idle one, a new one, or the next that comes free. Called on that event loop.
      */
     void acquire(Channel downstream, Caller caller) {
-        loops.computeIfAbsent(downstream.eventLoop(), loop -> new Loop(loop, downstream.getClass()))
-                .acquire(caller);
+        loop(downstream).acquire(caller, false);
+    }
+
+    /** As {@link #acquire}, but never a kept connection: for a call that one just failed. */
+    void acquireNew(Channel downstream, Caller caller) {
+        loop(downstream).acquire(caller, true);
+    }
+
+    private Loop loop(Channel downstream) {
+        return loops.computeIfAbsent(downstream.eventLoop(), loop -> new Loop(loop, downstream.getClass()));
     }
 
     /** How many connections are open now, over all event loops. */
@@ -173,21 +181,23 @@ final class UpstreamChannels implements AutoCloseable {
                     });
         }
 
-        void acquire(Caller caller) {
-            if (!anotherWaitsLonger()) {
-                Connection connection;
-                while ((connection = idle.pollLast()) != null) { // the one used last: its buffers are warm
-                    connection.idle = false;
-                    if (connection.channel.isActive()) {
-                        caller.connected(connection, true);
-                        return;
-                    }
+        /**
+         * A connection for {@code caller}: a kept one (unless {@code fresh}) or a new one when nobody
+         * waits before it, here or (longer) on another loop; else it waits its turn.
+         */
+        void acquire(Caller caller, boolean fresh) {
+            boolean theirs = anotherWaitsLonger();
+            if (waiting.isEmpty() && !theirs) {
+                Connection kept = fresh ? null : takeIdle();
+                if (kept != null) {
+                    caller.connected(kept, true);
+                    return;
                 }
                 if (reserve()) {
                     dial(caller);
                     return;
                 }
-            } else {
+            } else if (theirs) {
                 closeOneIdle(); // an idle connection here is the longer waiter's, made anew on its loop
             }
             if (waiting.size() >= maxWaiting) {
@@ -214,6 +224,18 @@ final class UpstreamChannels implements AutoCloseable {
                 }
             }
             kickLongestWaiting();
+        }
+
+        /** The idle connection used last (its buffers are warm) that is still open, or null. */
+        private @Nullable Connection takeIdle() {
+            Connection connection;
+            while ((connection = idle.pollLast()) != null) {
+                connection.idle = false;
+                if (connection.channel.isActive()) {
+                    return connection;
+                }
+            }
+            return null;
         }
 
         /** Publishes when the caller that has waited longest here began to wait. */
@@ -252,8 +274,13 @@ final class UpstreamChannels implements AutoCloseable {
 
         private void dial(Caller caller) {
             ChannelFuture connecting = bootstrap.connect(host, port);
-            Connection connection =
-                    requireNonNull(connecting.channel().pipeline().get(Connection.class));
+            Connection connection = connecting.channel().pipeline().get(Connection.class);
+            if (connection == null) { // no channel could be made or registered (no descriptors, say)
+                open.decrementAndGet(); // it never counted itself out: it never came to be
+                Throwable cause = connecting.cause();
+                caller.failed(cause != null ? cause : new IllegalStateException("no upstream channel"), false);
+                return;
+            }
             connecting.addListener(connected -> {
                 if (connected.isSuccess()) {
                     caller.connected(connection, false);
@@ -310,21 +337,30 @@ final class UpstreamChannels implements AutoCloseable {
             eventLoop.schedule(this::sweep, keepAliveNanos - (now - oldest.idleSinceNanos), TimeUnit.NANOSECONDS);
         }
 
-        /** A connection of this loop closed: it leaves the idle ones; a waiter may get a new one. */
+        /** A connection of this loop closed: it leaves the idle ones; a waiter here gets a new one at once. */
         void closed(Connection connection) {
             if (connection.idle) {
                 connection.idle = false;
                 idle.remove(connection);
             }
+            serveWaiting();
         }
 
         /** Dials for those waiting while the bound allows. */
         void serveWaiting() {
-            while (!waiting.isEmpty() && !anotherWaitsLonger() && reserve()) {
-                Waiter waiter = waiting.pollFirst();
+            while (!waiting.isEmpty() && !anotherWaitsLonger()) {
+                Connection kept = takeIdle();
+                if (kept == null && !reserve()) {
+                    break;
+                }
+                Waiter waiter = requireNonNull(waiting.pollFirst());
                 noteOldest();
                 waiter.cancel();
-                dial(waiter.caller);
+                if (kept != null) {
+                    waiter.caller.connected(kept, true);
+                } else {
+                    dial(waiter.caller);
+                }
             }
             if (open.get() < maxConnections && anotherWaitsLonger()) { // room left, and their turn
                 kickLongestWaiting();
@@ -376,6 +412,8 @@ final class UpstreamChannels implements AutoCloseable {
         private final Loop loop;
         private boolean idle;
         private long idleSinceNanos;
+        private boolean reading;
+        private boolean releaseAfterRead;
         private @Nullable Caller exchange;
 
         private Connection(Channel channel, Loop loop) {
@@ -389,9 +427,18 @@ final class UpstreamChannels implements AutoCloseable {
             this.exchange = next;
         }
 
-        /** The exchange is over and the connection clean: it serves the next caller of its loop. */
+        /**
+         * The exchange is over and the connection clean: it serves the next caller of its loop, once
+         * the read that ended the answer is done (bytes after the answer in that read, an upstream's
+         * mistake, must not become the next caller's answer: they close the connection instead).
+         */
         void release() {
-            loop.release(this);
+            exchange = null;
+            if (reading) {
+                releaseAfterRead = true;
+            } else {
+                loop.release(this);
+            }
         }
 
         /** The exchange is over and the connection not fit for another: closed, nothing more passed on. */
@@ -402,6 +449,7 @@ final class UpstreamChannels implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            reading = true;
             Caller current = exchange;
             if (current == null || !(msg instanceof HttpObject part)) { // nobody asked: the connection is unfit
                 ReferenceCountUtil.release(msg);
@@ -417,9 +465,29 @@ final class UpstreamChannels implements AutoCloseable {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            reading = false;
             Caller current = exchange;
             if (current != null) {
                 current.readComplete();
+            }
+            if (releaseAfterRead) {
+                releaseAfterRead = false;
+                if (channel.isActive()) {
+                    loop.release(this);
+                }
+            }
+        }
+
+        /**
+         * The connection closed: its exchange is told after the codec passed on what the close ends
+         * (an answer whose body runs to the close), which is why here and not on the close future.
+         */
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            Caller current = exchange;
+            exchange = null;
+            if (current != null) {
+                current.closed();
             }
         }
 
@@ -431,14 +499,11 @@ final class UpstreamChannels implements AutoCloseable {
 
         private void closed() {
             open.decrementAndGet();
-            Caller current = exchange;
-            exchange = null;
             loop.closed(this);
-            if (current != null) {
-                current.closed();
-            }
-            for (Loop any : loops.values()) { // room for one more: the first loop with a waiter takes it
-                any.eventLoop.execute(any::serveWaiting);
+            for (Loop any : loops.values()) { // room for one more: this loop's waiters had their turn
+                if (any != loop) {
+                    any.eventLoop.execute(any::serveWaiting);
+                }
             }
         }
     }

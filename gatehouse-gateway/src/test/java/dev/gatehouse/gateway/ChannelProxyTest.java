@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The gateway's channel-level path for plain requests ({@link ChannelProxy}): what it shares with
@@ -34,6 +36,8 @@ import org.junit.jupiter.api.Test;
 final class ChannelProxyTest {
 
     private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
+
+    private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
     private TestUpstream upstream;
     private CapturedLog log;
@@ -126,8 +130,9 @@ final class ChannelProxyTest {
         }
     }
 
-    @Test
-    void manyClientsShareNoMoreUpstreamConnectionsThanAllowed() throws Exception {
+    @ParameterizedTest // kept connections, and connections the upstream closes after each answer
+    @ValueSource(strings = {"/c/delay", "/c/closing/delay"})
+    void manyClientsShareNoMoreUpstreamConnectionsThanAllowed(String path) throws Exception {
         int clients = 16;
         int each = 10;
         try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 2}\n")) {
@@ -136,7 +141,7 @@ final class ChannelProxyTest {
                 try (RawConnection connection = RawConnection.open(gateway.port())) {
                     for (int i = 0; i < each; i++) {
                         String answer = connection
-                                .send("GET /c/delay HTTP/1.1\r\nHost: a\r\n\r\n") // answered in 20 ms
+                                .send("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n") // answered in 20 ms
                                 .readAnswers(i + 1);
                         assertThat(statuses(answer)).hasSize(i + 1).containsOnly(200);
                     }
@@ -217,14 +222,148 @@ final class ChannelProxyTest {
 
     @Test
     void aKeptConnectionTheUpstreamDroppedIsTriedOnceMoreOnANewOne() throws Exception {
-        try (OneAnswerPerConnection dropping = new OneAnswerPerConnection();
-                TestGateway gateway = TestGateway.start("upstream: http://127.0.0.1:" + dropping.port() + "\n")) {
+        // each connection's first request is answered, its second dropped unanswered: a kept one gone stale
+        try (RawUpstream dropping = new RawUpstream(n -> n == 0 ? OK : null, false);
+                TestGateway gateway = TestGateway.start("upstream: " + dropping.url() + "\n")) {
             for (int i = 0; i < 3; i++) {
                 HttpResponse<String> answer = gateway.get("/again");
                 assertThat(answer.statusCode()).isEqualTo(200);
                 assertThat(answer.body()).isEqualTo("ok");
             }
             assertThat(dropping.connections()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anAnswerWhoseBodyEndsWithTheConnectionReachesTheClientWhole() throws Exception {
+        try (RawUpstream closing = new RawUpstream(
+                        n -> "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it, to the close", true);
+                TestGateway gateway = TestGateway.start("upstream: " + closing.url() + "\n")) {
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> answer = gateway.get("/to-the-close");
+                assertThat(answer.statusCode()).isEqualTo(200);
+                assertThat(answer.body()).isEqualTo("all of it, to the close");
+            }
+        }
+    }
+
+    @Test
+    void earlyHintsBeforeTheAnswerArePassedOverAsVertxsPathDoes() throws Exception {
+        try (RawUpstream hinting = new RawUpstream(
+                        n -> "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                                + "HTTP/1.1 100 Continue\r\n\r\n" + OK,
+                        false);
+                TestGateway gateway = TestGateway.start(
+                        "upstream: " + hinting.url() + "\n" + "circuit_breaker: {min_samples: 1, cooldown: 1h}\n")) {
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> answer = gateway.get("/hinted");
+                assertThat(answer.statusCode()).isEqualTo(200);
+                assertThat(answer.body()).isEqualTo("ok");
+            }
+            assertThat(metrics(gateway)).contains("gatehouse_breaker_state 0.0");
+        }
+    }
+
+    @Test
+    void bytesAfterAnAnswerNeverBecomeTheNextRequestsAnswer() throws Exception {
+        // every answer carries a second one the gateway never asked for
+        try (RawUpstream smuggling =
+                        new RawUpstream(n -> OK + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nWRONG", false);
+                TestGateway gateway = TestGateway.start("upstream: " + smuggling.url() + "\n")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answers = connection
+                        .send("GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: a\r\n\r\n"
+                                + "GET /three HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readAnswers(3);
+
+                assertThat(answers).doesNotContain("WRONG");
+                assertThat(statuses(answers)).containsExactly(200, 200, 200);
+            }
+        }
+    }
+
+    @Test
+    void theUpstreamsTrailersStayOnItsHopAsOnVertxsPath() throws Exception {
+        try (RawUpstream trailing = new RawUpstream(
+                        n -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Trailer\r\n\r\n"
+                                + "2\r\nok\r\n0\r\nX-Trailer: secret\r\n\r\n",
+                        false);
+                TestGateway gateway = TestGateway.start("upstream: " + trailing.url() + "\n")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                connection.send("GET /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+                String answer = connection.readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(200);
+                assertThat(answer).contains("\r\n2\r\nok\r\n0\r\n\r\n").doesNotContain("secret");
+            }
+        }
+    }
+
+    @Test
+    void theClientsHostGoesUpWithoutTheDefaultPortAsOnVertxsPath() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                connection
+                        .send("GET /h HTTP/1.1\r\nHost: example.com:80\r\n\r\n")
+                        .readAnswers(1);
+            }
+            assertThat(upstream.last().headers().get("Host")).isEqualTo("example.com");
+            assertThat(upstream.last().headers().get("X-Forwarded-Host")).isEqualTo("example.com:80");
+        }
+    }
+
+    @Test
+    void aFailedCallIsWrittenToTheAccessLogAsOnVertxsPath() throws Exception {
+        ch.qos.logback.classic.Logger access =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("gatehouse.access");
+        ch.qos.logback.classic.Level before = access.getLevel();
+        access.setLevel(ch.qos.logback.classic.Level.INFO);
+        try (TestGateway gateway = TestGateway.start("upstream: http://127.0.0.1:" + closedPort() + "\n")) {
+            assertThat(gateway.get("/nobody-home").statusCode()).isEqualTo(502);
+
+            TestGateway.awaitCondition(
+                    () -> log.messages().stream().anyMatch(message -> message.equals("GET /nobody-home 502")));
+        } finally {
+            access.setLevel(before);
+        }
+    }
+
+    @Test
+    void aRefusedClientThatAsksWithoutReadingIsNotAnsweredIntoMemory() throws Exception {
+        int requests = 50_000; // 2 MB of requests, about 7 MB of refusals
+        Socket socket = new Socket();
+        try (TestGateway gateway = gateway("rate_limit: {rps: 1, burst: 1}\n")) {
+            socket.setReceiveBufferSize(8 * 1024);
+            socket.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.port()));
+            byte[] asks = "GET /r HTTP/1.1\r\nHost: a\r\n\r\n".repeat(requests).getBytes(StandardCharsets.US_ASCII);
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                try {
+                    socket.getOutputStream().write(asks);
+                } catch (IOException e) {
+                    // closed by the test once it has seen enough
+                }
+            });
+            awaitStill(() -> refused(gateway), requests - 1);
+
+            assertThat(refused(gateway))
+                    .as("refusals written for a client that reads nothing")
+                    .isLessThan(requests / 2);
+            socket.close(); // the sender, blocked on a full connection, gives up
+            sent.join();
+        } finally {
+            socket.close();
+        }
+    }
+
+    private static long refused(TestGateway gateway) {
+        Matcher count = Pattern.compile("gatehouse_requests_total\\{outcome=\"rate_limited\"} (\\d+)")
+                .matcher(metrics(gateway));
+        return count.find() ? Long.parseLong(count.group(1)) : 0;
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
         }
     }
 
@@ -304,18 +443,22 @@ final class ChannelProxyTest {
     }
 
     /**
-     * An upstream that answers the first request of each connection and keeps it open, then drops
-     * it, unanswered, when a second request comes on it: a kept connection that went stale.
+     * An upstream on a plain socket that answers each request head with the bytes {@code answer}
+     * gives for the connection's request number (from 0), or drops the connection unanswered when it
+     * gives null; with {@code closeAfter}, it closes each connection after its first answer.
      */
-    private static final class OneAnswerPerConnection implements AutoCloseable {
+    private static final class RawUpstream implements AutoCloseable {
 
         private final ServerSocket server;
         private final AtomicInteger connections = new AtomicInteger();
-        private final Thread acceptor;
+        private final java.util.function.IntFunction<String> answer;
+        private final boolean closeAfter;
 
-        OneAnswerPerConnection() throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            acceptor = Thread.ofVirtual().start(() -> {
+        RawUpstream(java.util.function.IntFunction<String> answer, boolean closeAfter) throws IOException {
+            this.answer = answer;
+            this.closeAfter = closeAfter;
+            this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(() -> {
                 while (!server.isClosed()) {
                     try {
                         Socket socket = server.accept();
@@ -328,14 +471,22 @@ final class ChannelProxyTest {
             });
         }
 
-        private static void serve(Socket socket) {
+        private void serve(Socket socket) {
             try (socket) {
                 InputStream in = socket.getInputStream();
                 OutputStream out = socket.getOutputStream();
-                readRequestHead(in);
-                out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                readRequestHead(in); // the second request on the kept connection: dropped unanswered
+                for (int request = 0; ; request++) {
+                    readRequestHead(in);
+                    String reply = answer.apply(request);
+                    if (reply == null) {
+                        return; // dropped unanswered
+                    }
+                    out.write(reply.getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    if (closeAfter) {
+                        return;
+                    }
+                }
             } catch (IOException e) {
                 // the gateway closed it
             }
@@ -353,8 +504,8 @@ final class ChannelProxyTest {
             }
         }
 
-        int port() {
-            return server.getLocalPort();
+        String url() {
+            return "http://127.0.0.1:" + server.getLocalPort();
         }
 
         int connections() {
@@ -364,7 +515,6 @@ final class ChannelProxyTest {
         @Override
         public void close() throws IOException {
             server.close();
-            acceptor.interrupt();
         }
     }
 }

@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * under {@code /hang} are never answered, {@code /hop} answers with hop-by-hop headers of its own,
  * {@code /chunked} answers a body of unknown length, {@code /truncate} and {@code /truncate-chunked} hang up in the middle of their body, and WebSocket
  * upgrades are echoed. Paths ending in {@code /held} are answered when the test lets them go, those
- * ending in {@code /delay} after a few milliseconds, {@code /wide} with {@link #WIDE_BYTES}
+ * ending in {@code /delay} after a few milliseconds (closing the connection under {@code
+ * /closing/}), {@code /wide} with {@link #WIDE_BYTES}
  * bytes, and {@code /big} streams {@link #BIG_BYTES}
  * bytes as fast as the gateway takes them. It counts the connections it has open and the requests
  * it answers at once.
@@ -148,6 +149,9 @@ final class TestUpstream implements AutoCloseable {
                 return;
             }
             if (request.path().endsWith("/delay")) {
+                if (request.path().contains("/closing/")) {
+                    request.response().putHeader("Connection", "close");
+                }
                 vertx.setTimer(20, t -> request.response().end("upstream " + request.uri()));
                 return;
             }

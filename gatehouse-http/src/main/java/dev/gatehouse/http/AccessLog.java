@@ -5,7 +5,10 @@ import dev.gatehouse.http.settings.Setting;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,18 +61,56 @@ public final class AccessLog implements Handler<RoutingContext> {
     /** Logs {@code request}, answered with {@code status}, if its status class is switched on. */
     public void record(HttpServerRequest request, int status, long startNanos) {
         if (logs(status)) {
-            // the client's text, escaped (quotes, backslashes, control bytes) and bounded: in the text
-            // format it could otherwise forge fields or send escape codes to a terminal
-            String path = ClientText.shorten(String.valueOf(request.path()), MAX_LOGGED_PATH_CHARS);
-            LOG.atInfo()
-                    .addKeyValue("method", request.method().name())
-                    .addKeyValue("path", path)
-                    .addKeyValue("status", status)
-                    .addKeyValue("micros", (System.nanoTime() - startNanos) / 1000)
-                    .addKeyValue("protocol", request.version().alpnName())
-                    .addKeyValue("remote", String.valueOf(request.remoteAddress()))
-                    .log("{} {} {}", request.method().name(), path, status);
+            write(
+                    request.method().name(),
+                    String.valueOf(request.path()),
+                    request.version().alpnName(),
+                    String.valueOf(request.remoteAddress()),
+                    status,
+                    startNanos);
         }
+    }
+
+    /**
+     * Logs a request served below Vert.x's request objects (its {@code method}, request {@code
+     * target}, {@code protocol} as ALPN names it, the connection's {@code remote} address), answered
+     * with {@code status}, if its status class is switched on; as {@link #record(HttpServerRequest,
+     * int, long)} logs it.
+     */
+    public void record(
+            String method,
+            String target,
+            String protocol,
+            @Nullable SocketAddress remote,
+            int status,
+            long startNanos) {
+        if (logs(status)) {
+            int query = target.indexOf('?');
+            write(
+                    method,
+                    query < 0 ? target : target.substring(0, query),
+                    protocol,
+                    remote instanceof InetSocketAddress inet
+                            ? inet.getHostString() + ":" + inet.getPort()
+                            : String.valueOf(remote),
+                    status,
+                    startNanos);
+        }
+    }
+
+    private static void write(
+            String method, String rawPath, String protocol, String remote, int status, long startNanos) {
+        // the client's text, escaped (quotes, backslashes, control bytes) and bounded: in the text
+        // format it could otherwise forge fields or send escape codes to a terminal
+        String path = ClientText.shorten(rawPath, MAX_LOGGED_PATH_CHARS);
+        LOG.atInfo()
+                .addKeyValue("method", method)
+                .addKeyValue("path", path)
+                .addKeyValue("status", status)
+                .addKeyValue("micros", (System.nanoTime() - startNanos) / 1000)
+                .addKeyValue("protocol", protocol)
+                .addKeyValue("remote", remote)
+                .log("{} {} {}", method, path, status);
     }
 
     private boolean logs(int status) {
