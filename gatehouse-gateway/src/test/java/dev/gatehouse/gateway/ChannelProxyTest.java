@@ -3,7 +3,6 @@ package dev.gatehouse.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.Race;
-import dev.gatehouse.testing.http.CapturedLog;
 import dev.gatehouse.testing.http.RawConnection;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,8 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,31 +30,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * progress (a shutdown waits for it; a kept connection the upstream dropped is tried again). The rest
  * of the gateway's tests run through it too: every GET without a body takes it.
  */
-final class ChannelProxyTest {
+final class ChannelProxyTest extends ProxiedGatewayTest {
 
     private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
 
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-
-    private TestUpstream upstream;
-    private CapturedLog log;
-
-    @BeforeEach
-    void start() {
-        upstream = TestUpstream.start();
-        log = CapturedLog.start();
-    }
-
-    @AfterEach
-    void stop() {
-        log.assertNoErrorOrStackTrace();
-        log.close();
-        upstream.close();
-    }
-
-    private TestGateway gateway(String yaml) {
-        return TestGateway.start("upstream: " + upstream.url() + "/base\n" + yaml);
-    }
 
     @Test
     void plainRequestsGoOutOnOneKeptConnectionOfItsOwnPool() {

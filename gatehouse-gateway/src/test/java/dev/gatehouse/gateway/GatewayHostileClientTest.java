@@ -2,7 +2,6 @@ package dev.gatehouse.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.testing.http.CapturedLog;
 import dev.gatehouse.testing.http.RawConnection;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -19,8 +18,6 @@ import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,27 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * kept here): nothing it does trips the breaker for everyone, walks out of the upstream's base path,
  * tunnels, smuggles a body past the upstream or makes the gateway log an ERROR.
  */
-final class GatewayHostileClientTest {
-
-    private TestUpstream upstream;
-    private CapturedLog log;
-
-    @BeforeEach
-    void start() {
-        upstream = TestUpstream.start();
-        log = CapturedLog.start();
-    }
-
-    @AfterEach
-    void stop() {
-        log.assertNoErrorOrStackTrace();
-        log.close();
-        upstream.close();
-    }
-
-    private TestGateway gateway(String yaml) {
-        return TestGateway.start("upstream: " + upstream.url() + "/base\n" + yaml);
-    }
+final class GatewayHostileClientTest extends ProxiedGatewayTest {
 
     @Test
     void brokenBodiesAndClientsThatLeaveDoNotTripTheBreaker() throws Exception {

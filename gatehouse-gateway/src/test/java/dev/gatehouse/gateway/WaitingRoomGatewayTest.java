@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.testing.ManualClock;
-import dev.gatehouse.testing.http.CapturedLog;
 import dev.gatehouse.testing.http.RawConnection;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -17,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,29 +24,14 @@ import org.junit.jupiter.api.Test;
  * visitor leaves or is not seen for a session; then the next in line gets in. Every refusal of a
  * hostile client is a 4xx naming the problem, never an ERROR or a stack trace.
  */
-class WaitingRoomGatewayTest {
+final class WaitingRoomGatewayTest extends ProxiedGatewayTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "/__gatehouse__/";
     private static final Pattern CONFIG =
             Pattern.compile("<script type=\"application/json\" id=\"gatehouse-page\">(.*?)</script>", Pattern.DOTALL);
 
-    private TestUpstream upstream;
-    private CapturedLog log;
     private final ManualClock clock = new ManualClock();
-
-    @BeforeEach
-    void start() {
-        upstream = TestUpstream.start();
-        log = CapturedLog.start();
-    }
-
-    @AfterEach
-    void stop() {
-        upstream.close();
-        log.assertNoErrorOrStackTrace();
-        log.close();
-    }
 
     private String config(String room) {
         return "upstream: " + upstream.url() + "\n"
