@@ -220,15 +220,15 @@ final class GatewaySurface implements Surface {
 
     /**
      * Why a request target ({@code uri}, its path {@code path}) is not one to judge or pass on, or
-     * null: a control character or space (HTTP/1's codec refuses them; an HTTP/2 {@code :path} or a
-     * forward-auth header can carry them), no path (origin-form), a dot segment however escaped, an
+     * null: a control character, space or byte outside ASCII (HTTP/1's codec refuses the first two;
+     * an HTTP/2 {@code :path} or a forward-auth header can carry them; RFC 9112 allows no other), no path (origin-form), a dot segment however escaped, an
      * escaped escape.
      */
     static @Nullable String pathProblem(String uri, String path) {
         for (int i = 0; i < uri.length(); i++) {
             char c = uri.charAt(i);
-            if (c <= ' ' || c == 0x7F) {
-                return "a control character or space in the request target";
+            if (c <= ' ' || c >= 0x7F) { // a byte above ASCII would reach the upstream re-encoded
+                return "a control character, space or byte outside ASCII in the request target (escape it as %XX)";
             }
         }
         if (!uri.startsWith("/") || path.isEmpty()) {

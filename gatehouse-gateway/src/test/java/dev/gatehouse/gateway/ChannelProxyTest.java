@@ -79,6 +79,47 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
         }
     }
 
+    @ParameterizedTest // on this path, and on Vert.x's (bodies)
+    @ValueSource(
+            strings = {
+                "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+                        + "GET /3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                "POST /1 HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
+                        + "POST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
+                        + "POST /3 HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx"
+            })
+    void pipelinedRequestsBeforeOneThatClosesAreAllAnsweredThenTheConnectionCloses(String requests) {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answers = connection
+                        .send(requests + "GET /after HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(statuses(answers)).containsExactly(200, 200, 200);
+                assertThat(order(answers, "upstream /base/1", "upstream /base/2", "upstream /base/3"))
+                        .isTrue();
+                assertThat(answers).doesNotContain("/after");
+            }
+            assertThat(upstream.seen()).extracting(TestUpstream.Seen::uri).doesNotContain("/base/after");
+        }
+    }
+
+    @Test
+    void aTargetWithBytesOutsideAsciiIsRefusedNotReencoded() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("GET /caf\u00c3\u00a9?q=\u00c3\u00a9 HTTP/1.1\r\nHost: a\r\n\r\n"
+                                .getBytes(StandardCharsets.ISO_8859_1))
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(400);
+                assertThat(answer).contains("outside ASCII");
+            }
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
     @Test
     void aFloodOfPipelinedRequestsIsAnsweredWholeAndInOrder() throws Exception {
         int requests = 3_000;

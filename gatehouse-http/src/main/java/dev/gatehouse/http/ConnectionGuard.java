@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * of its first byte, a request body within {@code http.body-timeout-millis} of its head, an unread
  * answer within {@code http.write-timeout-millis}, and no more than {@code http.idle-timeout-millis}
  * without a request in progress. It also refuses HTTP/1.1 framing that two parsers could read two
- * ways, and closes the connection after every answer that says {@code Connection: close}.
+ * ways, and closes the connection after every answer that says {@code Connection: close} and after
+ * the answer to a request that says it (not before: pipelined requests ahead of it are answered).
  */
 final class ConnectionGuard implements Runnable {
 
@@ -123,6 +124,7 @@ final class ConnectionGuard implements Runnable {
     private long writeStalledSinceNanos = NONE;
     private long bodyBytes;
     private boolean closeAfterAnswer;
+    private int answersUntilClose; // a pipelined request asked to close: after its answer, this many from now
     private boolean refusing;
     private boolean upgradeAsked;
     private boolean answerPassing;
@@ -379,8 +381,9 @@ final class ConnectionGuard implements Runnable {
             request.headers().remove("HTTP2-Settings");
             upgradeAsked = false;
         }
-        if (request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
-            closeAfterAnswer = true;
+        if (request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
+                && answersUntilClose == 0) {
+            answersUntilClose = requestsInProgress; // its own answer, after those of the requests before it
         }
     }
 
@@ -711,6 +714,9 @@ final class ConnectionGuard implements Runnable {
             }
             if (msg instanceof LastHttpContent && mode != Mode.HTTP2) {
                 requestsInProgress = Math.max(0, requestsInProgress - 1);
+                if (answersUntilClose > 0 && --answersUntilClose == 0) {
+                    closeAfterAnswer = true;
+                }
                 idleSinceNanos = System.nanoTime();
                 if (closeAfterAnswer) {
                     ChannelPromise written = promise.unvoid();
