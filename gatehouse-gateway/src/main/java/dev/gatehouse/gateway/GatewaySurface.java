@@ -124,7 +124,8 @@ final class GatewaySurface implements Surface {
     public Handler<HttpServerRequest> front(Router router, Optional<AccessLog> accessLog) {
         return request -> {
             String path = request.path();
-            if (path != null && path.startsWith(adminPrefix)) {
+            // the admin API by its path alone: an absolute-form target is refused as the proxy refuses it
+            if (path != null && path.startsWith(adminPrefix) && request.uri().startsWith("/")) {
                 router.handle(request); // the router logs its own requests
                 return;
             }

@@ -105,6 +105,21 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
     }
 
     @Test
+    void anAbsoluteFormTargetIsRefusedUnderTheAdminPrefixToo() {
+        try (TestGateway gateway = gateway("pow: {enabled: true}\n")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send(
+                                "POST http://zzz/__gatehouse__/challenge HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(400);
+                assertThat(answer).contains("origin-form");
+            }
+        }
+    }
+
+    @Test
     void aTargetWithBytesOutsideAsciiIsRefusedNotReencoded() {
         try (TestGateway gateway = gateway("")) {
             try (RawConnection connection = RawConnection.open(gateway.port())) {
