@@ -4,8 +4,8 @@ import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import dev.gatehouse.http.AccessLog;
-import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
+import dev.gatehouse.http.HttpLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -38,9 +38,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -141,51 +139,34 @@ final class ChannelProxy {
     }
 
     /**
-     * Why {@code request} is for Vert.x rather than for this proxy, or null when it is this proxy's.
-     * The reasons are for a debugger; none is a refusal.
+     * Whether {@code request} is one this proxy serves under {@code now}: a well-formed HTTP/1.1
+     * request without a tunnel, body, expectation or upgrade, within the header count, with one Host
+     * that is a host, and a target the proxy would pass on outside the admin API, the waiting room and
+     * the protected paths. Every other one is Vert.x's (which also refuses what must be refused).
      */
-    private @Nullable String vertxsBecause(HttpRequest request) {
-        if (!request.decoderResult().isSuccess() || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-            return "not a well-formed HTTP/1.1 request";
-        }
+    private boolean isPlain(HttpRequest request, LivePolicy.Policy now) {
         HttpHeaders headers = request.headers();
-        if (request.method().equals(HttpMethod.CONNECT)
+        if (!request.decoderResult().isSuccess()
+                || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)
+                || request.method().equals(HttpMethod.CONNECT)
                 || headers.contains(HttpHeaderNames.TRANSFER_ENCODING)
                 || headers.contains(HttpHeaderNames.EXPECT)
-                || headers.contains(HttpHeaderNames.UPGRADE)) {
-            return "a tunnel, a body of unknown length, an expectation or an upgrade";
-        }
-        String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
-        if (length != null && !length.equals("0")) {
-            return "a body";
-        }
-        if (headerLines(headers) > maxHeaderLines) {
-            return "too many header lines";
+                || headers.contains(HttpHeaderNames.UPGRADE)
+                || !headers.get(HttpHeaderNames.CONTENT_LENGTH, "0").equals("0")
+                || HttpLimits.headerLines(headers) > maxHeaderLines) {
+            return false;
         }
         List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
         if (hosts.size() != 1 || HostAndPort.parseAuthority(hosts.getFirst(), -1) == null) {
-            return "no Host, or not one that is a host";
+            return false;
         }
         String uri = request.uri();
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
-        if (GatewaySurface.pathProblem(uri, path) != null
-                || path.startsWith(adminPrefix)
-                || roomCovers.test(path)
-                || policy.current().protect().covers(path)) {
-            return "a target refused, the admin API's, the waiting room's or a protected one";
-        }
-        return null;
-    }
-
-    private static int headerLines(HttpHeaders headers) {
-        int lines = 0;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
-                it.hasNext();
-                it.next()) {
-            lines++;
-        }
-        return lines;
+        return GatewaySurface.pathProblem(uri, path) == null
+                && !path.startsWith(adminPrefix)
+                && !roomCovers.test(path)
+                && !now.protect().covers(path);
     }
 
     /** One client connection: which requests are served here, which by Vert.x, in their order. */
@@ -255,10 +236,11 @@ final class ChannelProxy {
                 return;
             }
             if (msg instanceof HttpRequest request) {
-                if (vertxRequests == 0 && vertxsBecause(request) == null) {
+                LivePolicy.Policy now = policy.current();
+                if (vertxRequests == 0 && isPlain(request, now)) {
                     swallowing = !(request instanceof LastHttpContent);
                     closing = !HttpUtil.isKeepAlive(request); // its answer says Connection: close
-                    serve(context, request);
+                    serve(context, request, now);
                     return;
                 }
                 vertxRequests++;
@@ -330,8 +312,7 @@ final class ChannelProxy {
             context.fireChannelReadComplete();
         }
 
-        private void serve(ChannelHandlerContext context, HttpRequest request) {
-            LivePolicy.Policy now = policy.current();
+        private void serve(ChannelHandlerContext context, HttpRequest request, LivePolicy.Policy now) {
             long startNanos = clock.nowNanos();
             long logStartNanos = System.nanoTime(); // the access log's own clock, as Vert.x's path keeps it
             boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -466,13 +447,22 @@ final class ChannelProxy {
     /** A refusal in Wicket's words, as Vert.x's path answers it (plain text, {@code nosniff}). */
     private static void refuse(
             ChannelHandlerContext context, int status, String text, long retryAfterSeconds, boolean keepAlive) {
-        ByteBuf body = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
         HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
         if (retryAfterSeconds > 0) {
             headers.add(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
         }
         headers.add("X-Content-Type-Options", "nosniff");
         headers.add(HttpHeaderNames.CONTENT_TYPE, ErrorStyle.PLAIN_TEXT);
+        answer(context, status, headers, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8), keepAlive);
+    }
+
+    /** An empty answer of {@code status} (502, 504): the upstream's failure, as Vert.x's path says it. */
+    private static void sendEmpty(ChannelHandlerContext context, int status, boolean keepAlive) {
+        answer(context, status, HeadersMultiMap.caseInsensitive(), Unpooled.EMPTY_BUFFER, keepAlive);
+    }
+
+    private static void answer(
+            ChannelHandlerContext context, int status, HeadersMultiMap headers, ByteBuf body, boolean keepAlive) {
         headers.add(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
         if (!keepAlive) {
             headers.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -482,22 +472,7 @@ final class ChannelProxy {
                 HttpResponseStatus.valueOf(status),
                 body,
                 headers,
-                HeadersMultiMap.httpHeaders()));
-    }
-
-    /** An empty answer of {@code status} (502, 504): the upstream's failure, as Vert.x's path says it. */
-    private static void sendEmpty(ChannelHandlerContext context, int status, boolean keepAlive) {
-        HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
-        headers.add(HttpHeaderNames.CONTENT_LENGTH, "0");
-        if (!keepAlive) {
-            headers.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
-        context.writeAndFlush(new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(status),
-                Unpooled.EMPTY_BUFFER,
-                headers,
-                HeadersMultiMap.httpHeaders()));
+                HeadersMultiMap.caseInsensitive()));
     }
 
     /** One request served here: its upstream call, from the connection to the answer's last byte. */
@@ -544,22 +519,7 @@ final class ChannelProxy {
             }
             this.upstreamConnection = upstream;
             this.reused = wasUsed;
-            HttpRequest out;
-            try {
-                out = upstreamRequest();
-            } catch (IllegalArgumentException e) { // a header value the upstream's HTTP/1.1 cannot carry
-                upstream.release(); // nothing was written on it
-                call.abandoned();
-                connection.closing = true;
-                refuse(
-                        client,
-                        400,
-                        "a request header cannot be passed on: " + ClientText.shorten(e.getMessage()) + "\n",
-                        0,
-                        false);
-                end(400);
-                return;
-            }
+            HttpRequest out = upstreamRequest();
             upstream.serve(this);
             Channel channel = upstream.channel;
             channel.write(out, channel.voidPromise()); // a failure closes the connection: closed() says so
@@ -576,16 +536,11 @@ final class ChannelProxy {
             Upstream.copyEndToEnd(from, connectionHeaders(from), headers);
             String host = from.get(HttpHeaderNames.HOST);
             HostAndPort authority = host == null ? null : HostAndPort.parseAuthority(host, -1);
-            List<String> prior = headers.getAll("X-Forwarded-For");
-            String clientAddress = ClientKeys.address(new NettyRequestFacts(from, connection.address));
-            headers.set(
-                    "X-Forwarded-For",
-                    prior.isEmpty() ? clientAddress : String.join(", ", prior) + ", " + clientAddress);
+            Upstream.forwarded(
+                    headers, ClientKeys.address(new NettyRequestFacts(from, connection.address)), authority, false);
             if (authority != null) { // the client's Host, as Vert.x's client writes it: no :80
                 headers.set(HttpHeaderNames.HOST, authority.port() == 80 ? authority.host() : authority.toString());
-                headers.set("X-Forwarded-Host", authority.toString());
             }
-            headers.set("X-Forwarded-Proto", "http");
             return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), basePath + request.uri(), headers);
         }
 
@@ -683,16 +638,7 @@ final class ChannelProxy {
                     HttpUtil.isKeepAlive(answer) && answer.protocolVersion().equals(HttpVersion.HTTP_1_1);
             HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
             HttpHeaders from = answer.headers();
-            try {
-                Upstream.copyEndToEnd(from, connectionHeaders(from), headers);
-            } catch (IllegalArgumentException e) { // a header HTTP/1.1 cannot pass on
-                discardUpstream();
-                LOG.debug("upstream answer not passed on: {}", e.toString());
-                call.failed(502);
-                sendEmpty(client, 502, keepAlive);
-                end(502);
-                return;
-            }
+            Upstream.copyEndToEnd(from, connectionHeaders(from), headers); // both sides' decoders checked them
             call.answered(status);
             boolean bodiless = head || status == 204 || status == 304;
             if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !bodiless) {

@@ -461,7 +461,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         if (upgradeTo != null) {
             headers.set(HttpHeaders.UPGRADE, upgradeTo);
         }
-        forwarded(request, headers);
+        forwarded(headers, ClientKeys.address(request), request.authority(), request.isSSL());
         HostAndPort authority = request.authority();
         if (authority != null) {
             out.authority(authority); // the client's Host, as Wicket keeps it
@@ -519,15 +519,13 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
      * The forwarding headers: the client's address appended to {@code X-Forwarded-For}, its {@code
      * Host} in {@code X-Forwarded-Host}, its scheme in {@code X-Forwarded-Proto}.
      */
-    private static void forwarded(HttpServerRequest incoming, MultiMap headers) {
+    static void forwarded(MultiMap headers, String client, @Nullable HostAndPort authority, boolean tls) {
         List<String> prior = headers.getAll("X-Forwarded-For");
-        String client = ClientKeys.address(incoming);
         headers.set("X-Forwarded-For", prior.isEmpty() ? client : String.join(", ", prior) + ", " + client);
-        HostAndPort authority = incoming.authority();
         if (authority != null) {
             headers.set("X-Forwarded-Host", authority.toString());
         }
-        headers.set("X-Forwarded-Proto", incoming.isSSL() ? "https" : "http");
+        headers.set("X-Forwarded-Proto", tls ? "https" : "http");
     }
 
     /**

@@ -2,9 +2,12 @@ package dev.gatehouse.http;
 
 import dev.gatehouse.http.settings.ResolvedSettings;
 import dev.gatehouse.http.settings.Setting;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Bounds on what a client may send and how long it may take, the connection cap, the graceful
@@ -197,5 +200,31 @@ public record HttpLimits(
                 .setInitialSettings(new Http2Settings()
                         .setMaxConcurrentStreams(maxConcurrentStreams)
                         .setMaxHeaderListSize(maxHeaderBytes));
+    }
+
+    /**
+     * The header lines of a request: each counts, a name repeated too (a map's size counts names,
+     * and builds a set of them to do so).
+     */
+    public static int headerLines(MultiMap headers) {
+        if (headers instanceof io.netty.handler.codec.http.HttpHeaders lineByLine) { // HTTP/1.1's: none copied
+            return headerLines(lineByLine);
+        }
+        int lines = 0;
+        for (Iterator<Map.Entry<String, String>> it = headers.iterator(); it.hasNext(); it.next()) {
+            lines++;
+        }
+        return lines;
+    }
+
+    /** The header lines of a request as Netty decoded it, as {@link #headerLines(MultiMap)} counts them. */
+    public static int headerLines(io.netty.handler.codec.http.HttpHeaders headers) {
+        int lines = 0;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+                it.hasNext();
+                it.next()) {
+            lines++;
+        }
+        return lines;
     }
 }

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -22,7 +21,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -266,7 +264,7 @@ public final class Listeners implements AutoCloseable {
         AccessLog log = accessLog.orElse(null);
         int max = limits.maxHeaderCount();
         return request -> {
-            int count = headerLines(request.headers());
+            int count = HttpLimits.headerLines(request.headers());
             if (count <= max) {
                 handler.handle(request);
                 return;
@@ -283,27 +281,6 @@ public final class Listeners implements AutoCloseable {
                 log.record(request, 431, startNanos);
             }
         };
-    }
-
-    /**
-     * The header lines of a request: each counts, a name repeated too (a map's size counts names,
-     * and builds a set of them to do so).
-     */
-    private static int headerLines(MultiMap headers) {
-        int lines = 0;
-        if (headers
-                instanceof io.netty.handler.codec.http.HttpHeaders lineByLine) { // HTTP/1.1's: its entries, none copied
-            for (Iterator<Map.Entry<CharSequence, CharSequence>> it = lineByLine.iteratorCharSequence();
-                    it.hasNext();
-                    it.next()) {
-                lines++;
-            }
-            return lines;
-        }
-        for (Iterator<Map.Entry<String, String>> it = headers.iterator(); it.hasNext(); it.next()) {
-            lines++;
-        }
-        return lines;
     }
 
     /** Sends each request to the first of {@code surfaces} that claims its path, the last one taking the rest. */
