@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -133,7 +134,7 @@ final class UpstreamChannels implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        loops.values().forEach(loop -> loop.eventLoop.execute(loop::closeIdle));
+        loops.values().forEach(loop -> loop.run(loop::closeIdle));
     }
 
     /** Counts a connection in under the bound; false when the bound is reached. */
@@ -182,6 +183,18 @@ final class UpstreamChannels implements AutoCloseable {
         }
 
         /**
+         * Runs {@code task} on this loop; not when the loop has stopped (the server closing): its
+         * connections closed with it, and nobody waits there.
+         */
+        void run(Runnable task) {
+            try {
+                eventLoop.execute(task);
+            } catch (RejectedExecutionException stopped) {
+                LOG.debug("event loop {} stopped", eventLoop);
+            }
+        }
+
+        /**
          * A connection for {@code caller}: a kept one (unless {@code fresh}) or a new one when nobody
          * waits before it, here or (longer) on another loop; else it waits its turn.
          */
@@ -220,7 +233,7 @@ final class UpstreamChannels implements AutoCloseable {
             noteOldest();
             for (Loop other : loops.values()) { // connections idle elsewhere make room for this one
                 if (other != this) {
-                    other.eventLoop.execute(other::closeOneIdle);
+                    other.run(other::closeOneIdle);
                 }
             }
             kickLongestWaiting();
@@ -268,7 +281,7 @@ final class UpstreamChannels implements AutoCloseable {
                 }
             }
             if (longest != null) {
-                longest.eventLoop.execute(longest::serveWaiting);
+                longest.run(longest::serveWaiting);
             }
         }
 
@@ -502,7 +515,7 @@ final class UpstreamChannels implements AutoCloseable {
             loop.closed(this);
             for (Loop any : loops.values()) { // room for one more: this loop's waiters had their turn
                 if (any != loop) {
-                    any.eventLoop.execute(any::serveWaiting);
+                    any.run(any::serveWaiting);
                 }
             }
         }
