@@ -39,7 +39,9 @@ final class ClientAddress {
     }
 
     private static String connection(HttpServerRequest request) {
-        SocketAddress remote = request.remoteAddress();
+        // the connection's own: a request's remoteAddress() first reads the forwarding headers (Vert.x
+        // Web's wrapper), work of every poll that the trusted hops above already do right
+        SocketAddress remote = request.connection().remoteAddress();
         if (remote == null) {
             return "unknown";
         }
