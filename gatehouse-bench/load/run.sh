@@ -39,8 +39,8 @@
 # measured with CONNECTIONS and with this many connections too, as a crowd arrives), REDIS_URL
 # (redis://127.0.0.1:6379; keys under a prefix of this run's, deleted at the end). The gateway part:
 # GATEWAY_ROUNDS (3; the targets take turns in each round, each gateway started anew and alone),
-# GATEWAY_RATES (fixed request rates, req/s over all connections, of the latency rows: "10000 20000";
-# empty: none). The draw part: DRAW_TICKETS (1000000),
+# GATEWAY_LATENCY_CONNS (connections of the latency rows, each asking one request at a time without
+# pause: "1"; empty: none). The draw part: DRAW_TICKETS (1000000),
 # DRAW_STORES (memory redis), DRAW_JAVA_OPTS (-Xmx2g: the gateway's heap in this part). The ab part:
 # BASE_JAR (the jar before a change, required), AB_ROUNDS (4), AB_CASES (gateway rate-allow rate-deny).
 # JVM_WARMUP (s of load on each process started by the gateway and ab parts, before it is measured; 20).
@@ -70,7 +70,7 @@ ROOM_STORES=${ROOM_STORES:-memory redis}
 ROOM_WIDE_CONNECTIONS=${ROOM_WIDE_CONNECTIONS:-256}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 GATEWAY_ROUNDS=${GATEWAY_ROUNDS:-3}
-GATEWAY_RATES=${GATEWAY_RATES-10000 20000}
+GATEWAY_LATENCY_CONNS=${GATEWAY_LATENCY_CONNS-1}
 DRAW_TICKETS=${DRAW_TICKETS:-1000000}
 DRAW_STORES=${DRAW_STORES:-memory redis}
 DRAW_JAVA_OPTS=${DRAW_JAVA_OPTS:--Xmx2g}
@@ -1034,39 +1034,39 @@ measure_target() {
   log "  => round $round $target $protocol: $res_rps req/s, p50 $res_p50 ms, p99 $res_p99 ms; $res_statuses"
 }
 
-# latency_at_rate ROUND TARGET PORT RATE: HTTP/1.1 requests at a fixed RATE (h2load --h1 --rps, one
-# request at a time per connection; each connection's share is rounded up, so a little more is sent),
-# each one's time from h2load's log; one row of gateway-latency.tsv.
-# At a rate every target sustains, the difference of latencies is what the proxy adds, not queueing.
-latency_at_rate() {
-  local round=$1 target=$2 port=$3 rate=$4 name log_file
-  name="gateway-latency-r$round-$target-$rate"
+# latency_run ROUND TARGET PORT CONNS: HTTP/1.1 requests on CONNS connections (h2load --h1 -cCONNS),
+# each sending its next request as soon as the last one is answered; each one's time from h2load's log;
+# one row of gateway-latency.tsv. With one connection nothing queues anywhere: the difference of the
+# latencies is what the proxy adds to one request.
+latency_run() {
+  local round=$1 target=$2 port=$3 conns=$4 name log_file
+  name="gateway-latency-r$round-$target-c$conns"
   log_file="$work/$name.log"
-  timeout $((WARMUP + DURATION + 60)) taskset -c "$(client_cpus)" h2load --h1 -t1 -c"$CONNECTIONS" \
-    --rps=$(((rate + CONNECTIONS - 1) / CONNECTIONS)) --warm-up-time="$WARMUP" -D "$DURATION" \
+  timeout $((WARMUP + DURATION + 60)) taskset -c "$(client_cpus)" h2load --h1 -t1 -c"$conns" \
+    --warm-up-time="$WARMUP" -D "$DURATION" \
     --log-file="$log_file" "http://127.0.0.1:$port/rate/k0" >"$RESULTS/$name.txt" 2>&1 ||
     die "h2load failed against $target: $RESULTS/$name.txt"
   local count non2xx
   count=$(wc -l <"$log_file")
   non2xx=$(awk -F'\t' '$2 < 200 || $2 > 299' "$log_file" | wc -l)
-  printf '%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%d\t%d\n' "$round" "$target" "$rate" "$((count / DURATION))" \
+  printf '%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%d\t%d\n' "$round" "$target" "$conns" "$((count / DURATION))" \
     "$(percentile_ms "$log_file" 50)" "$(percentile_ms "$log_file" 99)" "$(percentile_ms "$log_file" 99.9)" \
     "$count" "$non2xx" >>"$RESULTS/gateway-latency.tsv"
-  log "  => round $round $target at $rate req/s: $(tail -1 "$RESULTS/gateway-latency.tsv" | cut -f4-9 | tr '\t' ' ') (req/s p50 p99 p99.9 requests non-2xx)"
+  log "  => round $round $target on $conns connection(s): $(tail -1 "$RESULTS/gateway-latency.tsv" | cut -f4-9 | tr '\t' ' ') (req/s p50 p99 p99.9 requests non-2xx)"
   rm -f "$log_file"
 }
 
 gateway_table() {
-  local upstream proxy proxy_h2 round rate
+  local upstream proxy proxy_h2 round conns
   start_proxy_nginx
   upstream=$proxy_upstream proxy=$proxy_port proxy_h2=$proxy_h2_port
   for ((round = 1; round <= GATEWAY_ROUNDS; round++)); do
     measure_target "$round" direct http1 "$upstream" "$upstream_pid"
     measure_target "$round" nginx-proxy_pass http1 "$proxy" "$ngx_pid"
     measure_target "$round" nginx-proxy_pass h2c "$proxy_h2" "$ngx_pid"
-    for rate in $GATEWAY_RATES; do
-      latency_at_rate "$round" direct "$upstream" "$rate"
-      latency_at_rate "$round" nginx-proxy_pass "$proxy" "$rate"
+    for conns in $GATEWAY_LATENCY_CONNS; do
+      latency_run "$round" direct "$upstream" "$conns"
+      latency_run "$round" nginx-proxy_pass "$proxy" "$conns"
     done
     gateway_case "$round" gateway "upstream: http://127.0.0.1:$upstream
 "
@@ -1083,7 +1083,7 @@ circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
 # JVM_WARMUP seconds, then its rows: HTTP/1.1, h2c (the pass-through one only, after JVM_WARMUP
 # seconds of h2load), and the latency rows.
 gateway_case() {
-  local round=$1 target=$2 yaml=$3 rate
+  local round=$1 target=$2 yaml=$3 conns
   start_gateway "$target-r$round" "$yaml"
   warm_process "http://127.0.0.1:$gh_port" http1
   measure_target "$round" "$target" http1 "$gh_port" "$gh_pid"
@@ -1091,8 +1091,8 @@ gateway_case() {
     warm_process "http://127.0.0.1:$gh_port" h2c
     measure_target "$round" "$target" h2c "$gh_port" "$gh_pid"
   fi
-  for rate in $GATEWAY_RATES; do
-    latency_at_rate "$round" "$target" "$gh_port" "$rate"
+  for conns in $GATEWAY_LATENCY_CONNS; do
+    latency_run "$round" "$target" "$gh_port" "$conns"
   done
   if [ "$target" = gateway ] && [ "$round" = "$GATEWAY_ROUNDS" ]; then
     jcmd "$gh_pid" GC.heap_info >"$RESULTS/gateway-pass.heap-info.txt" 2>&1 || true
@@ -1123,8 +1123,9 @@ gateway_summary() {
   awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s + %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' \
     "$RESULTS/gateway.tsv"
   echo
-  echo "| target | protocol | median req/s | / nginx proxy_pass | median p99 ms | p99 over direct, ms | median CPU µs a request |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+  # with every connection always waiting for an answer, the mean latency is connections / req/s (Little's law)
+  echo "| target | protocol | median req/s | / nginx proxy_pass | mean ms, $CONNECTIONS / req/s | median p99 ms | p99 over direct, ms | median CPU µs a request |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   local target protocol rps nginx_rps p99 direct_p99 cpu
   direct_p99=$(median $(awk -F'\t' '$2 == "direct" { print $6 }' "$RESULTS/gateway.tsv"))
   for target in direct/http1 nginx-proxy_pass/http1 gateway/http1 gateway-rate-breaker/http1 nginx-proxy_pass/h2c gateway/h2c; do
@@ -1134,27 +1135,28 @@ gateway_summary() {
     nginx_rps=$(median $(awk -F'\t' -v p="$protocol" '$2 == "nginx-proxy_pass" && $3 == p { print $4 }' "$RESULTS/gateway.tsv"))
     p99=$(median $(awk -F'\t' -v t="$target" -v p="$protocol" '$2 == t && $3 == p { print $6 }' "$RESULTS/gateway.tsv"))
     cpu=$(median $(awk -F'\t' -v t="$target" -v p="$protocol" '$2 == t && $3 == p { printf "%.2f\n", $10 + $11 }' "$RESULTS/gateway.tsv"))
-    echo "| $target | $protocol | $rps | $(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { if (b > 0) printf "%.2f×", a / b }') | $p99 |" \
+    echo "| $target | $protocol | $rps | $(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { if (b > 0) printf "%.2f×", a / b }') |" \
+      "$(awk -v a="$rps" -v c="$CONNECTIONS" -v p="$protocol" 'BEGIN { if (a > 0 && p == "http1") printf "%.2f", c * 1000 / a }') | $p99 |" \
       "$(awk -v a="$p99" -v b="$direct_p99" -v p="$protocol" 'BEGIN { if (p == "http1") printf "%+.3f", a - b }') | $cpu |"
   done
   echo
   [ -f "$RESULTS/gateway-latency.tsv" ] || return 0
-  echo "Latency at a fixed rate: HTTP/1.1, h2load --h1 -t1 -c$CONNECTIONS --rps (rate / connections each), ${DURATION} s after ${WARMUP} s."
+  echo "Latency of requests asked one at a time on each connection: HTTP/1.1, h2load --h1 -t1 -c<connections>, ${DURATION} s after ${WARMUP} s."
   echo
-  echo "| round | target | rate | req/s | p50 ms | p99 ms | p99.9 ms | requests | non-2xx |"
+  echo "| round | target | connections | req/s | p50 ms | p99 ms | p99.9 ms | requests | non-2xx |"
   echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$RESULTS/gateway-latency.tsv"
   echo
-  echo "| target | rate | median p50 ms | median p99 ms | p99 over direct, ms | median p99.9 ms |"
+  echo "| target | connections | median p50 ms | median p99 ms | p99 over direct, ms | median p99.9 ms |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-  local rate p50 p999
-  for rate in $(cut -f3 "$RESULTS/gateway-latency.tsv" | sort -nu); do
-    direct_p99=$(median $(awk -F'\t' -v q="$rate" '$2 == "direct" && $3 == q { print $6 }' "$RESULTS/gateway-latency.tsv"))
+  local conns p50 p999
+  for conns in $(cut -f3 "$RESULTS/gateway-latency.tsv" | sort -nu); do
+    direct_p99=$(median $(awk -F'\t' -v q="$conns" '$2 == "direct" && $3 == q { print $6 }' "$RESULTS/gateway-latency.tsv"))
     for target in direct nginx-proxy_pass gateway gateway-rate-breaker; do
-      p50=$(median $(awk -F'\t' -v t="$target" -v q="$rate" '$2 == t && $3 == q { print $5 }' "$RESULTS/gateway-latency.tsv"))
-      p99=$(median $(awk -F'\t' -v t="$target" -v q="$rate" '$2 == t && $3 == q { print $6 }' "$RESULTS/gateway-latency.tsv"))
-      p999=$(median $(awk -F'\t' -v t="$target" -v q="$rate" '$2 == t && $3 == q { print $7 }' "$RESULTS/gateway-latency.tsv"))
-      echo "| $target | $rate | $p50 | $p99 | $(awk -v a="$p99" -v b="$direct_p99" 'BEGIN { printf "%+.3f", a - b }') | $p999 |"
+      p50=$(median $(awk -F'\t' -v t="$target" -v q="$conns" '$2 == t && $3 == q { print $5 }' "$RESULTS/gateway-latency.tsv"))
+      p99=$(median $(awk -F'\t' -v t="$target" -v q="$conns" '$2 == t && $3 == q { print $6 }' "$RESULTS/gateway-latency.tsv"))
+      p999=$(median $(awk -F'\t' -v t="$target" -v q="$conns" '$2 == t && $3 == q { print $7 }' "$RESULTS/gateway-latency.tsv"))
+      echo "| $target | $conns | $p50 | $p99 | $(awk -v a="$p99" -v b="$direct_p99" 'BEGIN { printf "%+.3f", a - b }') | $p999 |"
     done
   done
   echo
