@@ -17,7 +17,7 @@
 #   gatehouse-bench/load/run.sh http            # only the load table
 #   gatehouse-bench/load/run.sh memory startup  # only those measurements
 #   gatehouse-bench/load/run.sh room            # only the waiting room (about 10 minutes)
-#   gatehouse-bench/load/run.sh gateway         # only the gateway (about 14 minutes)
+#   gatehouse-bench/load/run.sh gateway         # only the gateway (about 12 minutes)
 #   gatehouse-bench/load/run.sh draw            # only the drawn queue (about 4 minutes)
 #   gatehouse-bench/load/run.sh envoy           # Envoy's rate-limit service over gRPC beside /rate over h2c (about 2 minutes)
 #   gatehouse-bench/load/run.sh alloc           # bytes allocated per /rate/{key} request (about 2 minutes)

@@ -184,12 +184,13 @@ final class UpstreamChannels implements AutoCloseable {
 
         /**
          * Runs {@code task} on this loop; not when the loop has stopped (the server closing): its
-         * connections closed with it, and nobody waits there.
+         * connections closed with it, and nobody waits there any more.
          */
         void run(Runnable task) {
             try {
                 eventLoop.execute(task);
             } catch (RejectedExecutionException stopped) {
+                oldestSince = NOBODY; // its waiters went with it: no other loop yields to them
                 LOG.debug("event loop {} stopped", eventLoop);
             }
         }

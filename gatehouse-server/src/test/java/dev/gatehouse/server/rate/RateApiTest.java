@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.http.RawConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
@@ -175,6 +176,22 @@ class RateApiTest {
         impatient.shutdownNow();
 
         Await.until(Duration.ofSeconds(5), () -> numWaiting(key) == 0);
+    }
+
+    @Test
+    void rate_waiterThatEndsItsSending_isTakenAsGone() {
+        String key = freshKey();
+        server.get("/rate/" + key);
+        server.get("/rate/" + key);
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("GET /rate/" + key + "?canWait=true HTTP/1.1\r\nHost: x\r\n\r\n");
+            Await.until(Duration.ofSeconds(5), () -> numWaiting(key) == 1);
+
+            connection.endSending(); // shutdown(SHUT_WR), as nc -N does
+
+            Await.until(Duration.ofSeconds(5), () -> numWaiting(key) == 0);
+            assertThat(connection.readUntilClosed()).isEmpty();
+        }
     }
 
     @Test

@@ -72,6 +72,16 @@ public final class RawConnection implements AutoCloseable {
         }
     }
 
+    /** Ends this side of the connection (a FIN, as {@code shutdown(SHUT_WR)} and {@code nc -N}); reads go on. */
+    public RawConnection endSending() {
+        try {
+            socket.shutdownOutput();
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void write(byte[] bytes) throws IOException {
         socket.getOutputStream().write(bytes);
         socket.getOutputStream().flush();
