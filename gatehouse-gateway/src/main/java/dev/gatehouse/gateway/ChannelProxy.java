@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway;
 
 import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import dev.gatehouse.http.AccessLog;
@@ -321,10 +322,12 @@ final class ChannelProxy {
                 String key = now.clientKeys().keyOf(new NettyRequestFacts(request.headers(), address));
                 Decision decision = rateLimit.get().take(key);
                 if (!decision.allowed()) {
-                    long retry = decision.nanosUntilRetry() > 0 && decision.nanosUntilRetry() != Decision.NEVER
-                            ? UpstreamCall.ceilSeconds(decision.nanosUntilRetry())
-                            : 0;
-                    refuse(context, 429, GatewaySurface.RATE_LIMITED, retry, keepAlive);
+                    refuse(
+                            context,
+                            429,
+                            GatewaySurface.RATE_LIMITED,
+                            RateLimitFields.retryAfterSeconds(decision),
+                            keepAlive);
                     metrics.request(Outcome.RATE_LIMITED, clock.nowNanos() - startNanos);
                     logged(context, request, 429, logStartNanos);
                     return;

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.core.breaker.CircuitBreaker;
 import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import dev.gatehouse.http.AccessLog;
@@ -340,11 +341,9 @@ final class GatewaySurface implements Surface {
             passed.run();
             return;
         }
-        if (decision.nanosUntilRetry() > 0 && decision.nanosUntilRetry() != Decision.NEVER) {
-            request.response()
-                    .putHeader(
-                            HttpHeaders.RETRY_AFTER,
-                            Long.toString(UpstreamCall.ceilSeconds(decision.nanosUntilRetry())));
+        long retry = RateLimitFields.retryAfterSeconds(decision);
+        if (retry > 0) {
+            request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retry));
         }
         deny(request, 429, RATE_LIMITED, nginx);
         refused(span, 429, Outcome.RATE_LIMITED, startNanos);

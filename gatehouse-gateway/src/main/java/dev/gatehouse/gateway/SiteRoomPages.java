@@ -3,6 +3,7 @@ package dev.gatehouse.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.core.limit.Decision;
+import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.core.time.WallClock;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.HtmlText;
@@ -619,7 +620,8 @@ final class SiteRoomPages {
 
     private static void tooManyJoins(HttpServerResponse response, long waitNanos) {
         if (waitNanos != Decision.NEVER) {
-            response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(UpstreamCall.ceilSeconds(waitNanos)));
+            response.putHeader(
+                    HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, RateLimitFields.ceilSeconds(waitNanos))));
         }
         ErrorStyle.DETAIL.send(response, 429, "Too many joins from this client: try again later");
     }

@@ -2,6 +2,7 @@ package dev.gatehouse.gateway;
 
 import dev.gatehouse.core.adaptive.AdaptiveLimiter;
 import dev.gatehouse.core.breaker.CircuitBreaker;
+import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import io.opentelemetry.api.trace.Span;
@@ -64,7 +65,7 @@ final class UpstreamCall {
         if (permit == CircuitBreaker.REJECTED) {
             outcome = Outcome.BREAKER_OPEN;
             long retryNanos = breaker.map(b -> b.metrics().nanosUntilProbe()).orElse(0L);
-            return new Refusal(BREAKER_OPEN, retryNanos > 0 ? ceilSeconds(retryNanos) : 0);
+            return new Refusal(BREAKER_OPEN, retryNanos > 0 ? Math.max(1, RateLimitFields.ceilSeconds(retryNanos)) : 0);
         }
         Span adaptiveStage = adaptive.isPresent() ? stage("gatehouse.adaptive") : null;
         slot = adaptive.map(AdaptiveLimiter::tryAcquire).orElse(0L);
@@ -149,10 +150,5 @@ final class UpstreamCall {
             GatewayTracing.end(callSpan, status, "");
             callSpan = null;
         }
-    }
-
-    /** {@code nanos} in whole seconds, rounded up, at least 1: a {@code Retry-After}. */
-    static long ceilSeconds(long nanos) {
-        return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
     }
 }

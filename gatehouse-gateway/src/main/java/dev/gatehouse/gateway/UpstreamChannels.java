@@ -340,9 +340,7 @@ final class UpstreamChannels implements AutoCloseable {
             long now = System.nanoTime();
             Connection oldest;
             while ((oldest = idle.peekFirst()) != null && now - oldest.idleSinceNanos >= keepAliveNanos) {
-                idle.pollFirst();
-                oldest.idle = false;
-                oldest.channel.close();
+                closeOneIdle();
             }
             if (oldest == null) {
                 sweeping = false;
@@ -381,19 +379,20 @@ final class UpstreamChannels implements AutoCloseable {
             }
         }
 
-        void closeOneIdle() {
+        /** Closes the connection idle longest; false when none is. */
+        boolean closeOneIdle() {
             Connection connection = idle.pollFirst();
-            if (connection != null) {
-                connection.idle = false;
-                connection.channel.close();
+            if (connection == null) {
+                return false;
             }
+            connection.idle = false;
+            connection.channel.close();
+            return true;
         }
 
         void closeIdle() {
-            Connection connection;
-            while ((connection = idle.pollFirst()) != null) {
-                connection.idle = false;
-                connection.channel.close();
+            while (closeOneIdle()) {
+                // one after the other, to the last
             }
         }
     }
