@@ -1,5 +1,6 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.core.key.KeyExtractor;
 import dev.gatehouse.core.limit.Decision;
 import dev.gatehouse.core.limit.RateLimitFields;
 import dev.gatehouse.core.time.NanoClock;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -176,6 +178,7 @@ final class ChannelProxy {
         private final ArrayDeque<Object> waiting = new ArrayDeque<>();
         private @Nullable ChannelHandlerContext ctx;
         private @Nullable String address;
+        private String forwardedFor = KeyExtractor.UNKNOWN; // the address as X-Forwarded-For gets it
         private int vertxRequests;
         private @Nullable Exchange current;
         private boolean swallowing; // the (empty) end of a request served here is still to come
@@ -191,6 +194,7 @@ final class ChannelProxy {
             this.address = remote instanceof InetSocketAddress inet && inet.getAddress() != null
                     ? inet.getAddress().getHostAddress()
                     : null;
+            this.forwardedFor = ClientKeys.address(new NettyRequestFacts(EmptyHttpHeaders.INSTANCE, address));
         }
 
         @Override
@@ -539,8 +543,7 @@ final class ChannelProxy {
             Upstream.copyEndToEnd(from, connectionHeaders(from), headers);
             String host = from.get(HttpHeaderNames.HOST);
             HostAndPort authority = host == null ? null : HostAndPort.parseAuthority(host, -1);
-            Upstream.forwarded(
-                    headers, ClientKeys.address(new NettyRequestFacts(from, connection.address)), authority, false);
+            Upstream.forwarded(headers, connection.forwardedFor, authority, false);
             if (authority != null) { // the client's Host, as Vert.x's client writes it: no :80
                 headers.set(HttpHeaderNames.HOST, authority.port() == 80 ? authority.host() : authority.toString());
             }
