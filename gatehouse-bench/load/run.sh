@@ -17,7 +17,7 @@
 #   gatehouse-bench/load/run.sh http            # only the load table
 #   gatehouse-bench/load/run.sh memory startup  # only those measurements
 #   gatehouse-bench/load/run.sh room            # only the waiting room (about 10 minutes)
-#   gatehouse-bench/load/run.sh gateway         # only the gateway (about 12 minutes)
+#   gatehouse-bench/load/run.sh gateway         # only the gateway (about 15 minutes)
 #   gatehouse-bench/load/run.sh draw            # only the drawn queue (about 4 minutes)
 #   gatehouse-bench/load/run.sh envoy           # Envoy's rate-limit service over gRPC beside /rate over h2c (about 2 minutes)
 #   gatehouse-bench/load/run.sh alloc           # bytes allocated per /rate/{key} request (about 2 minutes)
@@ -40,7 +40,8 @@
 # (redis://127.0.0.1:6379; keys under a prefix of this run's, deleted at the end). The gateway part:
 # GATEWAY_ROUNDS (3; the targets take turns in each round, each gateway started anew and alone),
 # GATEWAY_LATENCY_CONNS (connections of the latency rows, each asking one request at a time without
-# pause: "1"; empty: none). The draw part: DRAW_TICKETS (1000000),
+# pause: "1"; empty: none), GATEWAY_PACED (CONNECTIONS:THINK_MS of the paced rows, wrk -t1 on that many
+# connections, each waiting 0 to 2×THINK_MS ms after each answer: "64:8"; empty: none). The draw part: DRAW_TICKETS (1000000),
 # DRAW_STORES (memory redis), DRAW_JAVA_OPTS (-Xmx2g: the gateway's heap in this part). The ab part:
 # BASE_JAR (the jar before a change, required), AB_ROUNDS (4), AB_CASES (gateway rate-allow rate-deny).
 # JVM_WARMUP (s of load on each process started by the gateway and ab parts, before it is measured; 20).
@@ -71,6 +72,7 @@ ROOM_WIDE_CONNECTIONS=${ROOM_WIDE_CONNECTIONS:-256}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 GATEWAY_ROUNDS=${GATEWAY_ROUNDS:-3}
 GATEWAY_LATENCY_CONNS=${GATEWAY_LATENCY_CONNS-1}
+GATEWAY_PACED=${GATEWAY_PACED-64:8}
 DRAW_TICKETS=${DRAW_TICKETS:-1000000}
 DRAW_STORES=${DRAW_STORES:-memory redis}
 DRAW_JAVA_OPTS=${DRAW_JAVA_OPTS:--Xmx2g}
@@ -1056,8 +1058,30 @@ latency_run() {
   rm -f "$log_file"
 }
 
+# paced_run ROUND TARGET PORT CONNS:THINK_MS: HTTP/1.1 on CONNS connections (wrk -t1 -cCONNS, with
+# paced.lua), each waiting a random think time of THINK_MS on average after each answer: the same
+# load offered to every target, below each one's capacity, so that the latencies compare what each
+# adds rather than how much each can carry. One row of gateway-latency.tsv (connections column
+# "CONNS@THINK_MSms").
+paced_run() {
+  local round=$1 target=$2 port=$3 conns=${4%%:*} think=${4#*:} name line
+  name="gateway-paced-r$round-$target-c$conns"
+  timeout $((WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$conns" -d"${WARMUP}s" \
+    -s "$here/paced.lua" "http://127.0.0.1:$port/rate/k0" -- "$think" >"$work/paced-warmup.txt" 2>&1 ||
+    die "wrk (paced) failed against $target: $work/paced-warmup.txt"
+  timeout $((DURATION + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$conns" -d"${DURATION}s" \
+    -s "$here/paced.lua" "http://127.0.0.1:$port/rate/k0" -- "$think" >"$RESULTS/$name.txt" 2>&1 ||
+    die "wrk (paced) failed against $target: $RESULTS/$name.txt"
+  line=$(grep '^paced' "$RESULTS/$name.txt") || die "no paced line in $RESULTS/$name.txt"
+  # paced requests p50 p99 p99.9 non2xx errors
+  awk -F'\t' -v r="$round" -v t="$target" -v c="$conns@${think}ms" -v d="$DURATION" \
+    '{ printf "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%d\t%d\n", r, t, c, $2 / d, $3, $4, $5, $2, $6 + $7 }' \
+    <<<"$line" >>"$RESULTS/gateway-latency.tsv"
+  log "  => round $round $target paced on $conns connections (think time $think ms on average): $(tail -1 "$RESULTS/gateway-latency.tsv" | cut -f4-9 | tr '\t' ' ') (req/s p50 p99 p99.9 requests non-2xx or errors)"
+}
+
 gateway_table() {
-  local upstream proxy proxy_h2 round conns
+  local upstream proxy proxy_h2 round conns paced
   start_proxy_nginx
   upstream=$proxy_upstream proxy=$proxy_port proxy_h2=$proxy_h2_port
   for ((round = 1; round <= GATEWAY_ROUNDS; round++)); do
@@ -1067,6 +1091,10 @@ gateway_table() {
     for conns in $GATEWAY_LATENCY_CONNS; do
       latency_run "$round" direct "$upstream" "$conns"
       latency_run "$round" nginx-proxy_pass "$proxy" "$conns"
+    done
+    for paced in $GATEWAY_PACED; do
+      paced_run "$round" direct "$upstream" "$paced"
+      paced_run "$round" nginx-proxy_pass "$proxy" "$paced"
     done
     gateway_case "$round" gateway "upstream: http://127.0.0.1:$upstream
 "
@@ -1083,7 +1111,7 @@ circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
 # JVM_WARMUP seconds, then its rows: HTTP/1.1, h2c (the pass-through one only, after JVM_WARMUP
 # seconds of h2load), and the latency rows.
 gateway_case() {
-  local round=$1 target=$2 yaml=$3 conns
+  local round=$1 target=$2 yaml=$3 conns paced
   start_gateway "$target-r$round" "$yaml"
   warm_process "http://127.0.0.1:$gh_port" http1
   measure_target "$round" "$target" http1 "$gh_port" "$gh_pid"
@@ -1093,6 +1121,9 @@ gateway_case() {
   fi
   for conns in $GATEWAY_LATENCY_CONNS; do
     latency_run "$round" "$target" "$gh_port" "$conns"
+  done
+  for paced in $GATEWAY_PACED; do
+    paced_run "$round" "$target" "$gh_port" "$paced"
   done
   if [ "$target" = gateway ] && [ "$round" = "$GATEWAY_ROUNDS" ]; then
     jcmd "$gh_pid" GC.heap_info >"$RESULTS/gateway-pass.heap-info.txt" 2>&1 || true
@@ -1141,7 +1172,9 @@ gateway_summary() {
   done
   echo
   [ -f "$RESULTS/gateway-latency.tsv" ] || return 0
-  echo "Latency of requests asked one at a time on each connection: HTTP/1.1, h2load --h1 -t1 -c<connections>, ${DURATION} s after ${WARMUP} s."
+  echo "Latency of requests asked one at a time on each connection: HTTP/1.1, h2load --h1 -t1 -c<connections>, each connection"
+  echo "asking again at once; \"N@Tms\": wrk -t1 -cN with paced.lua, each connection waiting T ms on average after each answer."
+  echo "${DURATION} s after ${WARMUP} s; non-2xx counts paced rows' socket errors too."
   echo
   echo "| round | target | connections | req/s | p50 ms | p99 ms | p99.9 ms | requests | non-2xx |"
   echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -1150,7 +1183,7 @@ gateway_summary() {
   echo "| target | connections | median p50 ms | median p99 ms | p99 over direct, ms | median p99.9 ms |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: |"
   local conns p50 p999
-  for conns in $(cut -f3 "$RESULTS/gateway-latency.tsv" | sort -nu); do
+  for conns in $(cut -f3 "$RESULTS/gateway-latency.tsv" | sort -u); do
     direct_p99=$(median $(awk -F'\t' -v q="$conns" '$2 == "direct" && $3 == q { print $6 }' "$RESULTS/gateway-latency.tsv"))
     for target in direct nginx-proxy_pass gateway gateway-rate-breaker; do
       p50=$(median $(awk -F'\t' -v t="$target" -v q="$conns" '$2 == t && $3 == q { print $5 }' "$RESULTS/gateway-latency.tsv"))
