@@ -577,8 +577,7 @@ final class AdminApi {
         if (ctx.response().closed() || ctx.response().ended()) {
             return;
         }
-        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        error(ctx.response(), 400, "bad request");
+        error(ErrorStyle.closing(ctx.request()), 400, "bad request");
     }
 
     /**

@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -142,9 +143,19 @@ final class GatewaySurface implements Surface {
     private void proxy(HttpServerRequest request) {
         String problem = targetProblem(request);
         if (problem != null) {
-            request.response().putHeader(HttpHeaders.CONNECTION, "close");
             ErrorStyle.sendText(
-                    request.response(), request.method().equals(HttpMethod.CONNECT) ? 405 : 400, problem + "\n");
+                    ErrorStyle.closing(request),
+                    request.method().equals(HttpMethod.CONNECT) ? 405 : 400,
+                    problem + "\n");
+            return;
+        }
+        long declared = declaredBodyBytes(request);
+        if (declared > Gateway.MAX_PROXIED_BODY_BYTES) { // at once: not after reading up to the bound
+            ErrorStyle.sendText(
+                    ErrorStyle.closing(request),
+                    413,
+                    "request body too large: " + declared + " bytes (expected: <= " + Gateway.MAX_PROXIED_BODY_BYTES
+                            + ")\n");
             return;
         }
         Span span = tracing.map(t -> t.begin(request)).orElse(null);
@@ -156,6 +167,23 @@ final class GatewaySurface implements Surface {
                 false,
                 span,
                 () -> upstream.handle(request));
+    }
+
+    /**
+     * The body's length as {@code Content-Length} declares it; -1 without one. One that is no number
+     * does not reach here over HTTP/1.1 (the connection guard refuses it); over HTTP/2 its stream
+     * carries what it carries, bounded as it streams, so it counts as none.
+     */
+    private static long declaredBodyBytes(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
@@ -198,11 +226,16 @@ final class GatewaySurface implements Surface {
             return;
         }
         boolean nginx = deny.get().equals("403");
-        String uri = request.getHeader("X-Forwarded-Uri");
-        if (uri == null) {
+        List<String> uris = request.headers().getAll("X-Forwarded-Uri");
+        if (uris.isEmpty()) {
             AdminApi.error(ctx.response(), 400, "X-Forwarded-Uri required: the URI of the request to judge");
             return;
         }
+        if (uris.size() > 1) { // a client's own beside the proxy's: which one the proxy meant is unknown
+            AdminApi.error(ctx.response(), 400, "X-Forwarded-Uri given " + uris.size() + " times (expected: once)");
+            return;
+        }
+        String uri = uris.getFirst();
         String path = forwardedPath(uri);
         String problem = pathProblem(uri, path);
         if (problem != null) { // the proxy would refuse it: so does its judge

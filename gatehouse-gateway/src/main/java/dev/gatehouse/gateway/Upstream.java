@@ -124,10 +124,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     public void handle(HttpServerRequest request) {
         String expect = request.getHeader(HttpHeaders.EXPECT);
         if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
-            ErrorStyle.sendText(
-                    request.response().putHeader(HttpHeaders.CONNECTION, "close"),
-                    417,
-                    "Expect: only 100-continue is met\n");
+            ErrorStyle.sendText(ErrorStyle.closing(request), 417, "Expect: only 100-continue is met\n");
             return;
         }
         UpstreamCall call = new UpstreamCall(
@@ -167,7 +164,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 out.reset();
                 call.abandoned();
                 ErrorStyle.sendText(
-                        request.response().putHeader(HttpHeaders.CONNECTION, "close"),
+                        ErrorStyle.closing(request),
                         400,
                         "a request header cannot be passed on: " + ClientText.shorten(e.getMessage()) + "\n");
                 return;
@@ -409,8 +406,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             LOG.debug("the client broke off before the upstream answered: {}", failure.toString());
             call.abandoned();
             if (!response.closed() && !response.headWritten()) {
-                ErrorStyle.sendText(
-                        response.putHeader(HttpHeaders.CONNECTION, "close"), 400, "the request body broke off\n");
+                ErrorStyle.sendText(ErrorStyle.closing(request), 400, "the request body broke off\n");
             }
             return;
         }

@@ -82,6 +82,22 @@ final class ForwardAuthTest {
     }
 
     @Test
+    void refusesToJudgeWhenTheUriOfTheRequestIsGivenTwice() {
+        try (TestGateway gateway = TestGateway.start("upstream: " + upstream.url() + "\n" + """
+                pow: {enabled: true, base_difficulty: 4, max_difficulty: 4}
+                admission: {protect: [/shop]}
+                forward_auth: {enabled: true}
+                """)) {
+            // a proxy that appends its header to the client's own: the client's must not be the one judged
+            HttpResponse<String> response =
+                    gateway.get("/__gatehouse__/auth", "X-Forwarded-Uri", "/", "X-Forwarded-Uri", "/shop/cart");
+
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(response.body()).contains("X-Forwarded-Uri given 2 times (expected: once)");
+        }
+    }
+
+    @Test
     void judgesTheForwardedPathAsStrictlyAsTheProxyDoes() {
         try (TestGateway gateway = TestGateway.start("upstream: " + upstream.url() + "\n" + """
                 pow: {enabled: true, base_difficulty: 4, max_difficulty: 4}

@@ -106,6 +106,68 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     @Test
+    void anHttp2ClientReadsTheGatewaysOwnRefusals() throws Exception {
+        try (TestGateway gateway = gateway("")) {
+            Vertx vertx = Vertx.vertx();
+            try {
+                var client = vertx.httpClientBuilder()
+                        .with(new HttpClientOptions()
+                                .setProtocolVersion(HttpVersion.HTTP_2)
+                                .setHttp2ClearTextUpgrade(false))
+                        .build();
+                // an answer with a Connection header is malformed over HTTP/2: the client resets its stream
+                String traversal =
+                        h2Answer(client, gateway, HttpMethod.GET, "/%2e%2e/secret", MultiMap.caseInsensitiveMultiMap());
+                String expectation = h2Answer(
+                        client,
+                        gateway,
+                        HttpMethod.POST,
+                        "/x",
+                        MultiMap.caseInsensitiveMultiMap().add("expect", "something"));
+
+                assertThat(traversal).startsWith("400 ").contains("path with a . or .. segment");
+                assertThat(expectation).startsWith("417 ").contains("Expect: only 100-continue");
+                assertThat(upstream.seen()).isEmpty();
+                client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** "status body" of one request over HTTP/2 (h2c, prior knowledge), with a body of one byte for a POST. */
+    private static String h2Answer(
+            io.vertx.core.http.HttpClient client, TestGateway gateway, HttpMethod method, String path, MultiMap headers)
+            throws Exception {
+        return client.request(new RequestOptions()
+                        .setMethod(method)
+                        .setHost("127.0.0.1")
+                        .setPort(gateway.port())
+                        .setURI(path)
+                        .setHeaders(headers))
+                .compose(request -> method.equals(HttpMethod.POST) ? request.send("x") : request.send())
+                .compose(answer -> answer.body().map(body -> answer.statusCode() + " " + body))
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aBodyDeclaredLongerThanTheBoundIsRefused413AtOnce() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 3000000000\r\n\r\n")
+                        .readUntilClosed(); // no byte of the body sent: the answer must not wait for one
+
+                assertThat(RawConnection.status(answer)).isEqualTo(413);
+                assertThat(answer).contains("request body too large: 3000000000 bytes (expected: <= 2147483647)");
+            }
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
+    @Test
     void aDoublyEscapedPathIsRefused() {
         try (TestGateway gateway = gateway("")) {
             try (RawConnection connection = RawConnection.open(gateway.port())) {

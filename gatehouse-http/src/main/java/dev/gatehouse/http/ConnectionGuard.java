@@ -428,12 +428,9 @@ final class ConnectionGuard implements Runnable {
      */
     @SuppressWarnings("ReferenceEquality") // Netty's version constants, as in versionProblem
     private static @Nullable String headProblem(HttpRequest request) {
-        String target = request.uri();
-        for (int i = 0; i < target.length(); i++) {
-            char c = target.charAt(i);
-            if (c <= ' ' || c == 0x7F) {
-                return "a control character or space in the request target";
-            }
+        String problem = targetProblem(request.uri());
+        if (problem != null) {
+            return problem;
         }
         int hosts = 0;
         // its entries as they are: iterating the headers as strings copies every entry
@@ -450,6 +447,20 @@ final class ConnectionGuard implements Runnable {
         }
         if (hosts > 1 || (hosts == 0 && request.protocolVersion() == HttpVersion.HTTP_1_1)) {
             return hosts + " Host headers (expected: exactly one)";
+        }
+        return null;
+    }
+
+    /**
+     * Why {@code target} is no request target (RFC 9112 3.2, RFC 9113 8.3.1: neither HTTP/1's
+     * request line nor HTTP/2's {@code :path} may carry them), or null: a control character or space.
+     */
+    static @Nullable String targetProblem(String target) {
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c <= ' ' || c == 0x7F) {
+                return "a control character or space in the request target";
+            }
         }
         return null;
     }

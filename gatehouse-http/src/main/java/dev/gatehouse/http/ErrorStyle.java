@@ -2,7 +2,9 @@ package dev.gatehouse.http;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 
 /**
  * How a surface writes its error answers, so that clients written for the project it stands in for
@@ -60,6 +62,20 @@ public enum ErrorStyle {
         response.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
                 .end("{\"" + field + "\":\"" + quoted + "\"}" + (this == DETAIL ? "" : "\n"));
+    }
+
+    /**
+     * {@code request}'s response, set to end its connection after it where the protocol says so in a
+     * header: {@code Connection: close} on HTTP/1.x. Not on HTTP/2, which forbids the header (RFC 9113
+     * 8.2.2: a client resets a stream whose answer carries it, and never reads the answer) and whose
+     * connection goes on serving its other streams.
+     */
+    public static HttpServerResponse closing(HttpServerRequest request) {
+        HttpServerResponse response = request.response();
+        if (request.version() != HttpVersion.HTTP_2) {
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        return response;
     }
 
     /** Ends {@code response} with {@code status} and {@code text} as {@code text/plain}, in any style. */

@@ -257,7 +257,9 @@ public final class Listeners implements AutoCloseable {
 
     /**
      * {@code handler}, but a request with more than {@code http.max-header-count} headers is answered
-     * 431 naming the bound (its connection closed, on HTTP/1.1), before anything reads them.
+     * 431 naming the bound (its connection closed, on HTTP/1.1), before anything reads them; an
+     * HTTP/2 request whose {@code :path} holds a control character or space, 400 naming it (HTTP/1's
+     * are refused below the codec, by the connection guard).
      */
     private Handler<HttpServerRequest> boundingHeaders(
             Handler<HttpServerRequest> handler, ErrorStyle style, Optional<AccessLog> accessLog) {
@@ -265,20 +267,24 @@ public final class Listeners implements AutoCloseable {
         int max = limits.maxHeaderCount();
         return request -> {
             int count = HttpLimits.headerLines(request.headers());
-            if (count <= max) {
+            String targetProblem =
+                    request.version() == HttpVersion.HTTP_2 ? ConnectionGuard.targetProblem(request.uri()) : null;
+            int status;
+            String message;
+            if (count > max) {
+                status = 431;
+                message = "too many request headers: " + count + " (expected: <= " + max + ", http.max-header-count)";
+            } else if (targetProblem != null) {
+                status = 400;
+                message = targetProblem;
+            } else {
                 handler.handle(request);
                 return;
             }
             long startNanos = System.nanoTime();
-            if (request.version() != HttpVersion.HTTP_2) {
-                request.response().putHeader(HttpHeaders.CONNECTION, "close");
-            }
-            style.send(
-                    request.response(),
-                    431,
-                    "too many request headers: " + count + " (expected: <= " + max + ", http.max-header-count)");
+            style.send(ErrorStyle.closing(request), status, message);
             if (log != null) {
-                log.record(request, 431, startNanos);
+                log.record(request, status, startNanos);
             }
         };
     }
@@ -390,11 +396,8 @@ public final class Listeners implements AutoCloseable {
                 return;
             }
             if (bytes > limits.maxBodyBytes()) {
-                if (ctx.request().version() != HttpVersion.HTTP_2) { // HTTP/2 forbids the header (RFC 9113 8.2.2)
-                    ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the body is not read
-                }
                 style.send(
-                        ctx.response(),
+                        ErrorStyle.closing(ctx.request()), // the body is not read
                         413,
                         "request body too large: " + bytes + " bytes (expected: <= " + limits.maxBodyBytes()
                                 + ", http.max-body-bytes)");

@@ -453,6 +453,18 @@ final class HostileClientTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"/rate/a b", "/rate/a\u0000", "/health\u0001", "/rate/a\r\nX: y"})
+    void http2PathWithAControlCharacterOrSpace_isAnswered400(String path) {
+        try (Http2Connection connection = Http2Connection.open(server.server().ratePort())) {
+            connection.send(connection.get(1, path, true, true));
+
+            assertThat(responseStatus(connection, 1))
+                    .as("as the same target over HTTP/1.1, never a rate key")
+                    .isEqualTo("400");
+        }
+    }
+
     @Test
     void http2StreamWithoutAuthority_isAnsweredNever5xx() {
         try (Http2Connection connection = Http2Connection.open(server.server().ratePort())) {
