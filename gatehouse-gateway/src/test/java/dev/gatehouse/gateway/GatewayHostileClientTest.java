@@ -108,13 +108,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     @Test
     void anHttp2ClientReadsTheGatewaysOwnRefusals() throws Exception {
         try (TestGateway gateway = gateway("")) {
-            Vertx vertx = Vertx.vertx();
-            try {
-                var client = vertx.httpClientBuilder()
-                        .with(new HttpClientOptions()
-                                .setProtocolVersion(HttpVersion.HTTP_2)
-                                .setHttp2ClearTextUpgrade(false))
-                        .build();
+            withHttp2Client(client -> {
                 // an answer with a Connection header is malformed over HTTP/2: the client resets its stream
                 String traversal =
                         h2Answer(client, gateway, HttpMethod.GET, "/%2e%2e/secret", MultiMap.caseInsensitiveMultiMap());
@@ -127,11 +121,31 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
 
                 assertThat(traversal).startsWith("400 ").contains("path with a . or .. segment");
                 assertThat(expectation).startsWith("417 ").contains("Expect: only 100-continue");
-                assertThat(upstream.seen()).isEmpty();
-                client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } finally {
-                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            }
+            });
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
+    /** What a test does with an HTTP/2 client. */
+    @FunctionalInterface
+    private interface Http2Test {
+        void run(io.vertx.core.http.HttpClient client) throws Exception;
+    }
+
+    /** Runs {@code test} with an HTTP/2 client (h2c, prior knowledge) on a Vert.x of its own, closed after. */
+    private static void withHttp2Client(Http2Test test) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            var client = vertx.httpClientBuilder()
+                    .with(new HttpClientOptions()
+                            .setProtocolVersion(HttpVersion.HTTP_2)
+                            .setHttp2ClearTextUpgrade(false))
+                    .withConnectHandler(connection -> connection.exceptionHandler(ignored -> {})) // the test's side
+                    .build();
+            test.run(client);
+            client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -247,14 +261,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     @Test
     void anHttp2BodyOfUnknownLengthReachesTheUpstream() throws Exception {
         try (TestGateway gateway = gateway("")) {
-            Vertx vertx = Vertx.vertx();
-            try {
-                var client = vertx.httpClientBuilder()
-                        .with(new HttpClientOptions()
-                                .setProtocolVersion(HttpVersion.HTTP_2)
-                                .setHttp2ClearTextUpgrade(false))
-                        .withConnectHandler(connection -> connection.exceptionHandler(ignored -> {})) // the test's side
-                        .build();
+            withHttp2Client(client -> {
                 HttpClientResponse response = client.request(new RequestOptions()
                                 .setMethod(HttpMethod.POST)
                                 .setHost("127.0.0.1")
@@ -274,10 +281,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
 
                 assertThat(response.statusCode()).isEqualTo(200);
                 assertThat(upstream.last().body()).isEqualTo("part one, part two");
-                client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } finally {
-                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            }
+            });
         }
     }
 

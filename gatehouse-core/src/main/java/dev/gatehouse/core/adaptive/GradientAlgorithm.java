@@ -2,7 +2,10 @@ package dev.gatehouse.core.adaptive;
 
 import java.util.Arrays;
 
-/** Moves the limit once per window of samples, by how far latency rose above the no-load baseline. */
+/**
+ * Moves the limit once per window of samples in which it was in use (at least half of it in flight,
+ * or a call dropped), by how far latency rose above the no-load baseline.
+ */
 final class GradientAlgorithm extends LimitAlgorithm {
 
     /*
@@ -59,6 +62,11 @@ final class GradientAlgorithm extends LimitAlgorithm {
             estimatedLimit = limit; // first window, or the limiter clamped the limit to its bounds
         }
         recordBaseline(windowRtt);
+        if (!saturated && !droppedInWindow) {
+            // the limit barely used: latency is then the backend's own, not a queue this limit let
+            // build, so it says nothing about the limit either way (Netflix's Gradient2 holds too)
+            return (int) Math.round(estimatedLimit);
+        }
         double gradient = spec.tolerance() * baseline() / windowRtt;
         double target;
         if (droppedInWindow || gradient < 1) {
@@ -72,9 +80,6 @@ final class GradientAlgorithm extends LimitAlgorithm {
             }
         } else {
             shrinkStreak = 0;
-            if (!saturated) {
-                return (int) Math.round(estimatedLimit); // an idle service proves nothing about its capacity
-            }
             grewSinceShrink = true;
             double probe = estimatedLimit + Math.sqrt(estimatedLimit);
             target = estimatedLimit < goodLevel ? Math.max(probe, Math.min(goodLevel, estimatedLimit * 2)) : probe;

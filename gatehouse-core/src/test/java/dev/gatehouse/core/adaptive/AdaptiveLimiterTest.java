@@ -128,6 +128,46 @@ class AdaptiveLimiterTest {
     }
 
     @Test
+    void gradient_slowerCallsWhileTheLimitIsBarelyUsedDoNotShrinkIt() {
+        AdaptiveLimiter limiter =
+                AdaptiveLimiter.create(AdaptiveSpec.gradient(20, 1, 1_000).withClock(clock));
+        // one call at a time of twenty allowed: what latency does then is the backend's own, no queue
+        // this limit let build (a noisy fast upstream, a slow request now and then)
+        for (int window = 0; window < 200; window++) {
+            long rtt = window % 2 == 0 ? MILLI : 10 * MILLI;
+            for (int i = 0; i < 10; i++) {
+                limiter.onSuccess(limiter.tryAcquire(), rtt);
+            }
+            clock.advance(Duration.ofMillis(100)); // a window: ten samples and 100 ms
+        }
+
+        assertThat(limiter.limit()).isEqualTo(20);
+    }
+
+    @Test
+    void gradient_slowerCallsWithTheLimitInUseShrinkIt() {
+        AdaptiveLimiter limiter =
+                AdaptiveLimiter.create(AdaptiveSpec.gradient(20, 1, 1_000).withClock(clock));
+        List<Long> held = new ArrayList<>();
+        int peak = 0;
+        for (int window = 0; window < 20; window++) {
+            while (held.size() * 2 < limiter.limit()) { // half the limit in use: the latency may be its queue
+                held.add(limiter.tryAcquire());
+            }
+            long rtt = window < 10 ? MILLI : 10 * MILLI;
+            for (int i = 0; i < 10; i++) {
+                limiter.onSuccess(limiter.tryAcquire(), rtt);
+            }
+            clock.advance(Duration.ofMillis(100));
+            peak = Math.max(peak, limiter.limit());
+        }
+
+        assertThat(peak).as("grown while fast and in use").isGreaterThan(20);
+        assertThat(limiter.limit()).as("shrunk once slow").isLessThan(peak);
+        held.forEach(limiter::onIgnored);
+    }
+
+    @Test
     void limit_staysWithinItsBounds() {
         AdaptiveLimiter limiter = AdaptiveLimiter.create(new AdaptiveSpec(
                 4, 3, 5, new AdaptiveSpec.Aimd(0.5, Duration.ofSeconds(1).toNanos()), clock));
