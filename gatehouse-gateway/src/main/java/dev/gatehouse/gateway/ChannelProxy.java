@@ -531,6 +531,7 @@ final class ChannelProxy {
             Channel channel = upstream.channel;
             channel.write(out, channel.voidPromise()); // a failure closes the connection: closed() says so
             channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
+            call.sent();
             if (responseMillis > 0) { // from now: a request without a body is all sent with its head
                 timer = client.executor().schedule(this::timedOut, responseMillis, TimeUnit.MILLISECONDS);
             }

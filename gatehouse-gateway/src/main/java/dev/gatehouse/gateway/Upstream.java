@@ -263,10 +263,13 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 relay(request, out, answered.result(), call);
             }
         });
-        Runnable sent = () -> timer[0] = responseTimer(() -> {
-            timedOut[0] = true;
-            out.reset(0, new TimeoutException("no answer from the upstream within the upstream_response bound"));
-        });
+        Runnable sent = () -> {
+            call.sent();
+            timer[0] = responseTimer(() -> {
+                timedOut[0] = true;
+                out.reset(0, new TimeoutException("no answer from the upstream within the upstream_response bound"));
+            });
+        };
         if (!hasBody(request)) {
             out.end().onSuccess(done -> sent.run());
             request.resume(); // its end (no body) is read; nothing more comes

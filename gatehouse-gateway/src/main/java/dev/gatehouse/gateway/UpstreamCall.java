@@ -35,6 +35,7 @@ final class UpstreamCall {
     private final @Nullable Span span;
     private final Optional<CircuitBreaker> breaker;
     private final Optional<AdaptiveLimiter> adaptive;
+    private long sentNanos;
     private long permit;
     private long slot;
     private @Nullable Span callSpan;
@@ -51,6 +52,7 @@ final class UpstreamCall {
         this.metrics = metrics;
         this.tracing = tracing;
         this.startedNanos = clock.nowNanos();
+        this.sentNanos = startedNanos;
         this.span = span;
         this.breaker = now.breaker();
         this.adaptive = now.adaptive();
@@ -86,6 +88,16 @@ final class UpstreamCall {
         outcome = Outcome.SHED;
     }
 
+    /**
+     * The request is all sent (its head, and its body to the end): the upstream's own time starts, the
+     * time the breaker and the adaptive limit judge it by. What came before, waiting for a connection
+     * and a client's upload, is not the upstream's doing: a slow uploader must not read as a slow
+     * upstream (it would drive the adaptive limit down for everyone).
+     */
+    void sent() {
+        sentNanos = clock.nowNanos();
+    }
+
     /** The call goes out with {@code headers}: traced, its context replaces the caller's there. */
     void traced(MultiMap headers) {
         if (span != null) {
@@ -95,7 +107,7 @@ final class UpstreamCall {
 
     /** The upstream answered {@code status}: 500 and above are failures. */
     void answered(int status) {
-        long elapsed = clock.nowNanos() - startedNanos;
+        long elapsed = clock.nowNanos() - sentNanos;
         endCallSpan(status);
         breaker.ifPresent(b -> b.onStatus(permit, elapsed, status));
         if (status >= 500) {
@@ -108,7 +120,7 @@ final class UpstreamCall {
 
     /** The upstream could not be reached or did not answer in time ({@code status} 502 or 504). */
     void failed(int status) {
-        long elapsed = clock.nowNanos() - startedNanos;
+        long elapsed = clock.nowNanos() - sentNanos;
         endCallSpan(status);
         breaker.ifPresent(b -> b.onFailure(permit, elapsed));
         adaptive.ifPresent(a -> a.onDropped(slot, elapsed));
