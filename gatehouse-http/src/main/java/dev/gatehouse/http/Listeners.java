@@ -267,8 +267,9 @@ public final class Listeners implements AutoCloseable {
         int max = limits.maxHeaderCount();
         return request -> {
             int count = HttpLimits.headerLines(request.headers());
+            String uri = request.uri(); // none for an HTTP/2 CONNECT (an authority, no :path)
             String targetProblem =
-                    request.version() == HttpVersion.HTTP_2 ? ConnectionGuard.targetProblem(request.uri()) : null;
+                    request.version() == HttpVersion.HTTP_2 && uri != null ? ConnectionGuard.targetProblem(uri) : null;
             int status;
             String message;
             if (count > max) {

@@ -14,6 +14,7 @@ import dev.gatehouse.server.rate.RateSettings;
 import dev.gatehouse.testing.Await;
 import dev.gatehouse.testing.http.CapturedLog;
 import dev.gatehouse.testing.http.RawConnection;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -462,6 +463,17 @@ final class HostileClientTest {
             assertThat(responseStatus(connection, 1))
                     .as("as the same target over HTTP/1.1, never a rate key")
                     .isEqualTo("400");
+        }
+    }
+
+    @Test
+    void http2Connect_isAnsweredNever5xxNorLeftWithoutAnswer() {
+        try (Http2Connection connection = Http2Connection.open(server.server().ratePort())) {
+            // a well-formed CONNECT: an authority, no :path and no :scheme (RFC 9113 8.5)
+            connection.send(connection.headers(
+                    1, new DefaultHttp2Headers().method("CONNECT").authority("127.0.0.1:1"), true));
+
+            assertThat(Integer.parseInt(responseStatus(connection, 1))).isBetween(400, 499);
         }
     }
 

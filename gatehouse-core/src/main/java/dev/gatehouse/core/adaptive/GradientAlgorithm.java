@@ -62,12 +62,15 @@ final class GradientAlgorithm extends LimitAlgorithm {
             estimatedLimit = limit; // first window, or the limiter clamped the limit to its bounds
         }
         recordBaseline(windowRtt);
+        double gradient = spec.tolerance() * baseline() / windowRtt;
         if (!saturated && !droppedInWindow) {
             // the limit barely used: latency is then the backend's own, not a queue this limit let
             // build, so it says nothing about the limit either way (Netflix's Gradient2 holds too)
+            if (gradient >= 1) {
+                shrinkStreak = 0; // back within tolerance: a run of shrinking windows ends here too
+            }
             return (int) Math.round(estimatedLimit);
         }
-        double gradient = spec.tolerance() * baseline() / windowRtt;
         double target;
         if (droppedInWindow || gradient < 1) {
             target = droppedInWindow ? estimatedLimit / 2 : estimatedLimit * Math.max(gradient, 0.5);
