@@ -191,8 +191,7 @@ final class RoomApi {
      */
     private static void bodyFailed(RoutingContext ctx) {
         if (ctx.statusCode() == 413) {
-            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-            detail(ctx.response(), 413, "request body too large (expected: <= http.max-body-bytes)");
+            detail(ErrorStyle.closing(ctx.request()), 413, "request body too large (expected: <= http.max-body-bytes)");
         } else if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException
                 || ctx.response().closed()) {
             LOG.debug(

@@ -10,8 +10,10 @@ import dev.gatehouse.http.settings.Setting;
 import dev.gatehouse.server.TestServer;
 import dev.gatehouse.testing.ManualClock;
 import dev.gatehouse.testing.Race;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -127,6 +129,29 @@ class RoomApiTest {
     }
 
     // --- the routes
+
+    @Test
+    void aBodyOverTheBoundOfUnknownLength_isAnswered413ReadablyOverHttp2() throws Exception {
+        try (HttpClient client =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()) {
+            client.send( // the connection is upgraded to h2c on this one
+                    HttpRequest.newBuilder(server.rate("/health")).build(), HttpResponse.BodyHandlers.ofString());
+            byte[] big = new byte[100 * 1024]; // over the 64 KiB bound, streamed without a declared length
+            HttpResponse<String> response = client.send(
+                    HttpRequest.newBuilder(server.rate("/config"))
+                            .timeout(Duration.ofSeconds(10))
+                            .header("business_id", KEY)
+                            .header("content-type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            // an answer with a Connection header is malformed over HTTP/2: the client would reset the stream
+            assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(response.statusCode()).isEqualTo(413);
+            assertThat(json(response).get("detail").asText()).contains("request body too large");
+        }
+    }
 
     @Test
     void healthNeedsNoKey() {
