@@ -30,45 +30,50 @@ final class RoomScripts {
      * the defaults are written into the script source when the class loads.
      */
 
-    /** Where a user stands, from the ready set, then the queue; ARGV: 1 user, 2 now, 3 mode. */
-    private static final String STANDING_BODY = """
-            local user, now, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-            local ready_until = redis.call('ZSCORE', KEYS[5], user)
-            if ready_until then
-              ready_until = tonumber(ready_until)
-              if ready_until > now then
-                return {0, 2, 0, ready_until}
-              end
-              redis.call('ZREM', KEYS[5], user)
-              redis.call('HINCRBY', KEYS[2], 'expired_total', 1)
-            else
-              local rank = redis.call('ZRANK', KEYS[3], user)
-              if rank then
-                if mode ~= 'c' then
-                  redis.call('ZADD', KEYS[4], 'XX', 'GT', ARGV[2], user)
+    /**
+     * Where a user stands, from the ready set, then the queue: a Lua function of the user, the time
+     * (Unix milliseconds, as text) and the mode.
+     */
+    private static final String STANDING_FUNCTION = """
+            local function standing(user, at, mode)
+              local now = tonumber(at)
+              local ready_until = redis.call('ZSCORE', KEYS[5], user)
+              if ready_until then
+                ready_until = tonumber(ready_until)
+                if ready_until > now then
+                  return {0, 2, 0, ready_until}
                 end
-                return {0, 1, rank + 1, 0}
+                redis.call('ZREM', KEYS[5], user)
+                redis.call('HINCRBY', KEYS[2], 'expired_total', 1)
+              else
+                local rank = redis.call('ZRANK', KEYS[3], user)
+                if rank then
+                  if mode ~= 'c' then
+                    redis.call('ZADD', KEYS[4], 'XX', 'GT', at, user)
+                  end
+                  return {0, 1, rank + 1, 0}
+                end
               end
-            end
-            local prequeue = redis.call('HGET', KEYS[2], 'prequeue')
-            local registering = prequeue == 'open' or prequeue == 'closed'
-            if registering and (redis.call('ZSCORE', KEYS[7], user) or redis.call('ZSCORE', KEYS[8], user)) then
-              return {0, 3, 0, 0}
-            end
-            if mode ~= 'e' then
-              return {0, 0, 0, 0}
-            end
-            if registering then
+              local prequeue = redis.call('HGET', KEYS[2], 'prequeue')
+              local registering = prequeue == 'open' or prequeue == 'closed'
+              if registering and (redis.call('ZSCORE', KEYS[7], user) or redis.call('ZSCORE', KEYS[8], user)) then
+                return {0, 3, 0, 0}
+              end
+              if mode ~= 'e' then
+                return {0, 0, 0, 0}
+              end
+              if registering then
+                local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+                redis.call('ZADD', prequeue == 'open' and KEYS[7] or KEYS[8], string.format('%d', seq), user)
+                redis.call('HSET', KEYS[6], user, at)
+                return {1, 3, 0, 0}
+              end
               local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-              redis.call('ZADD', prequeue == 'open' and KEYS[7] or KEYS[8], string.format('%d', seq), user)
-              redis.call('HSET', KEYS[6], user, ARGV[2])
-              return {1, 3, 0, 0}
+              redis.call('ZADD', KEYS[3], string.format('%d', seq), user)
+              redis.call('ZADD', KEYS[4], at, user)
+              redis.call('HSET', KEYS[6], user, at)
+              return {1, 1, redis.call('ZCARD', KEYS[3]), 0}
             end
-            local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-            redis.call('ZADD', KEYS[3], string.format('%d', seq), user)
-            redis.call('ZADD', KEYS[4], ARGV[2], user)
-            redis.call('HSET', KEYS[6], user, ARGV[2])
-            return {1, 1, redis.call('ZCARD', KEYS[3]), 0}
             """;
 
     /**
@@ -77,25 +82,31 @@ final class RoomScripts {
      * runs, enqueue registers. Replies {added, state (0 unknown, 1 queued, 2 ready, 3 registered),
      * position, ready until}.
      */
-    static final LuaScript STANDING = new LuaScript(STANDING_BODY);
+    static final LuaScript STANDING = new LuaScript(STANDING_FUNCTION + "return standing(ARGV[1], ARGV[2], ARGV[3])\n");
 
     /**
-     * A per-address limit (LimiterLua's fixed window, judged by the Redis server's clock as the
-     * limiters are) on KEYS[10], then, when it allows, STANDING on the room's keys. ARGV: 1 user, 2
-     * now, 3 mode ('e' or 's'), 4 the limit, 5 its window in microseconds, 6 the window's key's idle
-     * time in milliseconds. Replies the decision {allowed, remaining, retry, reset}, followed by
-     * STANDING's reply when allowed.
+     * A batch of limited calls, each as if it ran alone, in order: a per-address limit (LimiterLua's
+     * fixed window, judged by the Redis server's clock as the limiters are), then, when it allows,
+     * STANDING on the room's keys. KEYS[10] on: the per-address window of each call (a key may come
+     * more than once); ARGV: six per call, 1 user, 2 now, 3 mode ('e' or 's'), 4 the limit, 5 its
+     * window in microseconds, 6 the window's key's idle time in milliseconds. Replies eight numbers
+     * per call: the decision {allowed, remaining, retry, reset}, then STANDING's reply when allowed
+     * (zeros when refused).
      */
-    static final LuaScript LIMITED_STANDING = new LuaScript(
-            LimiterLua.FIXED_WINDOW_FUNCTION + "local function standing()\n" + STANDING_BODY + "end\n" + """
+    static final LuaScript LIMITED_STANDING = new LuaScript(LimiterLua.FIXED_WINDOW_FUNCTION + STANDING_FUNCTION + """
             local time = redis.call('TIME')
-            local gate = fixed_window(KEYS[10], time[1] * 1000000 + time[2], 0, 'd', tonumber(ARGV[4]),
-              tonumber(ARGV[5]), 1, tonumber(ARGV[6]))
-            if gate[1] == 0 then
-              return gate
+            local micros = time[1] * 1000000 + time[2]
+            local replies, n = {}, 0
+            for i = 10, #KEYS do
+              local a = (i - 10) * 6
+              local gate = fixed_window(KEYS[i], micros, 0, 'd', tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), 1,
+                tonumber(ARGV[a + 6]))
+              local reply = gate[1] == 0 and {0, 0, 0, 0} or standing(ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+              replies[n + 1], replies[n + 2], replies[n + 3], replies[n + 4] = gate[1], gate[2], gate[3], gate[4]
+              replies[n + 5], replies[n + 6], replies[n + 7], replies[n + 8] = reply[1], reply[2], reply[3], reply[4]
+              n = n + 8
             end
-            local reply = standing()
-            return {gate[1], gate[2], gate[3], gate[4], reply[1], reply[2], reply[3], reply[4]}
+            return replies
             """);
 
     /**

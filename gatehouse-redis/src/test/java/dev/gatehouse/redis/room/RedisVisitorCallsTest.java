@@ -8,21 +8,36 @@ import dev.gatehouse.redis.PrivateRedis;
 import dev.gatehouse.redis.RedisBackend;
 import dev.gatehouse.redis.TestRedis;
 import dev.gatehouse.testing.CommandStats;
+import dev.gatehouse.testing.Stages;
 import dev.gatehouse.testing.room.VisitorCallsContract;
 import dev.gatehouse.waitingroom.QueueState;
+import dev.gatehouse.waitingroom.QueueState.Enqueued;
 import dev.gatehouse.waitingroom.QueueState.Standing;
 import dev.gatehouse.waitingroom.VisitorCalls;
 import dev.gatehouse.waitingroom.VisitorCalls.AddressLimit;
 import dev.gatehouse.waitingroom.VisitorCalls.Kind;
+import dev.gatehouse.waitingroom.VisitorCalls.Limited;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,6 +157,86 @@ class RedisVisitorCallsTest extends VisitorCallsContract {
             // commandstats counts the commands inside a script too (TIME, GET, SET, ZSCORE, ...)
             assertThat(commands).containsEntry("evalsha", 3L * rounds);
             assertThat(commands).doesNotContainKeys("eval", "multi", "exec", "hgetall");
+        }
+    }
+
+    /**
+     * Calls made while one is out go together: four threads enqueue 1,000 users on one address
+     * while Redis holds the first script (CLIENT PAUSE WRITE), so the other 999 wait and go in
+     * batches of at most MOST_CALLS_PER_BATCH. Each is still decided as if it ran alone: exactly the
+     * address's limit passes, the users who passed hold the places after the first user's, one each,
+     * and no refused user is queued.
+     */
+    @Test
+    void callsMadeWhileOneIsOut_goInBatches_eachDecidedAsIfAlone() throws Exception {
+        try (PrivateRedis server = PrivateRedis.start();
+                RedisBackend own = RedisBackend.connect(server.url());
+                RedisClient admin = RedisClient.create(server.url());
+                StatefulRedisConnection<String, String> connection = admin.connect()) {
+            VisitorCalls calls = own.visitorCalls(prefix);
+            AddressLimit limit = new AddressLimit(Kind.ENQUEUE, "192.0.2.20", 301, 3_600);
+            await(calls.enqueue("r", "first", T0, limit)); // loads the script
+            connection.sync().configResetstat();
+            connection
+                    .sync()
+                    .dispatch(
+                            CommandType.CLIENT,
+                            new StatusOutput<>(StringCodec.UTF8),
+                            new CommandArgs<>(StringCodec.UTF8)
+                                    .add("PAUSE")
+                                    .add(Stages.PATIENCE.toMillis())
+                                    .add("WRITE"));
+
+            int threads = 4;
+            int perThread = 250;
+            ExecutorService callers = Executors.newFixedThreadPool(threads);
+            Map<String, CompletionStage<Limited<Enqueued>>> made = new ConcurrentHashMap<>();
+            try {
+                List<Future<?>> submitted = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    submitted.add(callers.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            String user = "u" + thread + "-" + i;
+                            made.put(user, calls.enqueue("r", user, T0, limit));
+                        }
+                    }));
+                }
+                for (Future<?> done : submitted) {
+                    done.get();
+                }
+            } finally {
+                callers.shutdownNow();
+                connection
+                        .sync()
+                        .dispatch(
+                                CommandType.CLIENT,
+                                new StatusOutput<>(StringCodec.UTF8),
+                                new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
+            }
+
+            Map<String, Optional<Enqueued>> results = new HashMap<>();
+            made.forEach((user, stage) -> results.put(user, await(stage).result()));
+            Map<String, Long> commands = CommandStats.calls(connection.sync().info("commandstats"));
+            int batched = threads * perThread - 1; // the first goes alone; the others wait for it
+            assertThat(commands)
+                    .containsEntry("evalsha", 1L + Math.ceilDiv(batched, RedisQueueState.MOST_CALLS_PER_BATCH));
+
+            QueueState state = own.queueState(prefix);
+            List<Long> places = new ArrayList<>();
+            results.forEach((user, enqueued) -> {
+                Standing standing = await(state.standing("r", user, T0));
+                if (enqueued.isPresent()) {
+                    assertThat(enqueued.get().added()).isTrue();
+                    assertThat(standing).isEqualTo(enqueued.get().standing());
+                    places.add(enqueued.get().standing().position());
+                } else {
+                    assertThat(standing).isEqualTo(Standing.UNKNOWN);
+                }
+            });
+            assertThat(places)
+                    .containsExactlyInAnyOrderElementsOf(
+                            LongStream.rangeClosed(2, 301).boxed().toList());
         }
     }
 
