@@ -249,13 +249,16 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     /**
      * The request's head and body to the upstream; the answer back once its head came. The answer's
      * deadline runs from when the request was all sent, as Go's response-header timeout does, so a
-     * slow upload is the client's time, not the upstream's.
+     * slow upload is the client's time, not the upstream's; an answer whose head came before that
+     * has met it.
      */
     private void forward(HttpServerRequest request, HttpClientRequest out, UpstreamCall call) {
         boolean[] timedOut = {false};
         long[] timer = {-1};
         boolean[] clientBroke = {false};
+        boolean[] headCame = {false};
         out.response().onComplete(answered -> {
+            headCame[0] = true;
             vertx.cancelTimer(timer[0]);
             if (answered.failed()) {
                 unanswered(request, call, answered.cause(), timedOut[0], clientBroke[0]);
@@ -264,6 +267,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             }
         });
         Runnable sent = () -> {
+            if (headCame[0]) { // answered before the body's end (an early refusal, or a stream): the bound is met
+                return;
+            }
             call.sent();
             timer[0] = responseTimer(() -> {
                 timedOut[0] = true;

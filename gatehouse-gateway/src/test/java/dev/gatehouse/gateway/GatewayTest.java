@@ -5,9 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Stages;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -379,6 +385,51 @@ final class GatewayTest {
 
             assertThat(response.statusCode()).isEqualTo(504);
         }
+    }
+
+    /**
+     * An upstream may answer before the request's body is all sent (and stream its answer while
+     * reading it): the upstream_response bound was met by that answer's head, so the request's end
+     * must not start it again. Here the bound of a second request, started after the first one's body
+     * ended, runs out (its 504) before the first answer ends, which must still end whole.
+     */
+    @Test
+    void anAnswerThatCameBeforeTheBodyEnded_isNotCutByTheResponseBound() throws Exception {
+        try (TestGateway gateway = TestGateway.start(base() + "timeouts: {upstream_response: 100ms}\n");
+                Socket client = new Socket("127.0.0.1", gateway.port())) {
+            client.setSoTimeout((int) Stages.PATIENCE.toMillis());
+            OutputStream out = client.getOutputStream();
+            out.write("POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = client.getInputStream();
+            String head = readUntil(in, "early, ");
+            assertThat(head).startsWith("HTTP/1.1 200");
+
+            out.write("56789".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(gateway.get("/hang").statusCode())
+                    .as("a bound started later than the first request's end has run out")
+                    .isEqualTo(504);
+            assertThat(upstream.endEarly(Stages.PATIENCE))
+                    .as("the upstream read the body to its end")
+                    .isTrue();
+
+            assertThat(readUntil(in, "0\r\n\r\n")).contains("late");
+        }
+    }
+
+    /** What {@code in} gives until {@code end} has come (as ASCII); fails if it closes first. */
+    private static String readUntil(InputStream in, String end) throws IOException {
+        StringBuilder read = new StringBuilder();
+        while (read.indexOf(end) < 0) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed before \"" + end + "\" came, after: " + read);
+            }
+            read.append((char) b);
+        }
+        return read.toString();
     }
 
     @Test

@@ -36,6 +36,8 @@ final class TestUpstream implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostInFlight = new AtomicInteger();
     private final ConcurrentLinkedQueue<HttpServerRequest> held = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.LinkedBlockingQueue<HttpServerRequest> early =
+            new java.util.concurrent.LinkedBlockingQueue<>();
     private final java.util.concurrent.atomic.AtomicLong bigSent = new java.util.concurrent.atomic.AtomicLong();
 
     /** The length of each {@code /wide} answer. */
@@ -102,6 +104,19 @@ final class TestUpstream implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the answer of an {@code /early} request once its body has come to its end (waiting for
+     * that up to {@code patience}); whether there was one.
+     */
+    boolean endEarly(java.time.Duration patience) throws InterruptedException {
+        HttpServerRequest request = early.poll(patience.toMillis(), TimeUnit.MILLISECONDS);
+        if (request == null) {
+            return false;
+        }
+        request.response().end("late");
+        return true;
+    }
+
     /** How many bytes of {@code /big}'s answers it has written so far. */
     long bigSent() {
         return bigSent.get();
@@ -135,6 +150,11 @@ final class TestUpstream implements AutoCloseable {
         };
         request.response().endHandler(v -> done.run());
         request.response().closeHandler(v -> done.run());
+        if (request.path().endsWith("/early")) { // answers at once, before the body; ends when told (endEarly)
+            request.response().setChunked(true).write("early, ");
+            request.body().onSuccess(body -> early.add(request));
+            return;
+        }
         request.body().onSuccess(body -> {
             seen.add(new Seen(
                     request.method().name(),
