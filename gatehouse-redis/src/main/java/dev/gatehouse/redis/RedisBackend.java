@@ -230,7 +230,7 @@ public final class RedisBackend implements AutoCloseable {
      * with its per-address limit decided in the same atomic script as the call: one round trip.
      */
     public VisitorCalls visitorCalls(String keyPrefix) {
-        return RedisQueueState.visitorCalls(commands, keyPrefix);
+        return RedisQueueState.visitorCalls(commands, keyPrefix, Duration.ofNanos(commandTimeoutNanos));
     }
 
     /**

@@ -2,12 +2,14 @@ package dev.gatehouse.redis.room;
 
 import dev.gatehouse.core.check.Require;
 import dev.gatehouse.core.internal.Failures;
+import dev.gatehouse.core.time.NanoClock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,36 +21,56 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The sender answers a batch with one reply per call, in order; a batch that fails (or whose
  * reply does not have one answer per call) fails each of its calls, and the next batch still goes.
- * Safe for use from any thread; the calls' stages complete on the thread that completes the batch.
+ * A call waits at most {@code mostWaitNanos} for its batch to go: when the one in flight is slow
+ * (a store that stalls), the calls behind it that waited longer are failed with {@code tooLong}'s
+ * failure, at the next call or when a batch is taken, so neither the wait nor the calls kept grow
+ * past what arrives in that time. Safe for use from any thread; the calls' stages complete on the
+ * thread that completes the batch (or fails them).
  */
 final class GroupCommit<C, R> {
 
-    private record Waiting<C, R>(C call, CompletableFuture<R> answer) {}
+    private record Waiting<C, R>(C call, CompletableFuture<R> answer, long sinceNanos) {}
 
     private final Function<List<C>, CompletionStage<List<R>>> sender;
     private final int mostPerBatch;
+    private final long mostWaitNanos;
+    private final NanoClock clock;
+    private final Supplier<Throwable> tooLong;
     private final Object lock = new Object();
     private final ArrayDeque<Waiting<C, R>> waiting = new ArrayDeque<>();
     private boolean inFlight; // guarded by lock
 
-    GroupCommit(int mostPerBatch, Function<List<C>, CompletionStage<List<R>>> sender) {
+    GroupCommit(
+            int mostPerBatch,
+            long mostWaitNanos,
+            NanoClock clock,
+            Supplier<Throwable> tooLong,
+            Function<List<C>, CompletionStage<List<R>>> sender) {
         this.mostPerBatch = Require.inRange("mostPerBatch", mostPerBatch, 1, Integer.MAX_VALUE);
+        this.mostWaitNanos = Require.inRange("mostWaitNanos", mostWaitNanos, 1, Long.MAX_VALUE);
+        this.clock = clock;
+        this.tooLong = tooLong;
         this.sender = sender;
     }
 
     /** {@code call}'s reply, once the batch it goes in is answered. */
     CompletionStage<R> submit(C call) {
         CompletableFuture<R> answer = new CompletableFuture<>();
-        List<Waiting<C, R>> batch;
+        List<Waiting<C, R>> batch = null;
+        List<Waiting<C, R>> late;
         synchronized (lock) {
-            waiting.add(new Waiting<>(call, answer));
-            if (inFlight) {
-                return answer;
+            long now = clock.nowNanos();
+            late = takeLate(now);
+            waiting.add(new Waiting<>(call, answer, now));
+            if (!inFlight) {
+                inFlight = true;
+                batch = takeBatch();
             }
-            inFlight = true;
-            batch = takeBatch();
         }
-        sendFrom(batch);
+        failLate(late);
+        if (batch != null) {
+            sendFrom(batch);
+        }
         return answer;
     }
 
@@ -78,27 +100,36 @@ final class GroupCommit<C, R> {
         }
     }
 
+    /** The batch's stage; a sender that throws (even an Error) fails the batch, never the loop. */
     private CompletableFuture<List<R>> send(List<Waiting<C, R>> batch) {
-        List<C> calls = new ArrayList<>(batch.size());
-        for (Waiting<C, R> call : batch) {
-            calls.add(call.call());
-        }
         try {
+            List<C> calls = new ArrayList<>(batch.size());
+            for (Waiting<C, R> call : batch) {
+                calls.add(call.call());
+            }
             return sender.apply(calls).toCompletableFuture();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    /** The batch to send next, or null (and none in flight) when no call waits. */
+    /**
+     * The batch to send next, or null (and none in flight) when no call waits; calls that waited too
+     * long are failed on the way.
+     */
     private @Nullable List<Waiting<C, R>> nextBatch() {
+        List<Waiting<C, R>> late;
+        List<Waiting<C, R>> batch = null;
         synchronized (lock) {
+            late = takeLate(clock.nowNanos());
             if (waiting.isEmpty()) {
                 inFlight = false;
-                return null;
+            } else {
+                batch = takeBatch();
             }
-            return takeBatch();
         }
+        failLate(late);
+        return batch;
     }
 
     private List<Waiting<C, R>> takeBatch() {
@@ -107,6 +138,29 @@ final class GroupCommit<C, R> {
             batch.add(waiting.poll());
         }
         return batch;
+    }
+
+    /** The calls at the head that have waited longer than the bound (the oldest come first). */
+    private List<Waiting<C, R>> takeLate(long nowNanos) {
+        List<Waiting<C, R>> late = List.of();
+        Waiting<C, R> oldest;
+        while ((oldest = waiting.peek()) != null && nowNanos - oldest.sinceNanos() > mostWaitNanos) {
+            if (late.isEmpty()) {
+                late = new ArrayList<>();
+            }
+            late.add(waiting.poll());
+        }
+        return late;
+    }
+
+    private void failLate(List<Waiting<C, R>> late) {
+        if (late.isEmpty()) {
+            return;
+        }
+        Throwable failure = tooLong.get();
+        for (Waiting<C, R> call : late) {
+            call.answer().completeExceptionally(failure);
+        }
     }
 
     private static <C, R> void answer(

@@ -4,6 +4,7 @@ import static dev.gatehouse.testing.Stages.await;
 import static dev.gatehouse.testing.Stages.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -14,9 +15,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class GroupCommitTest {
+
+    private static final long WAIT_NANOS = 500_000_000L;
+
+    private final ManualClock clock = new ManualClock();
+
+    /** Calls waiting at most WAIT_NANOS on the test's clock. */
+    private GroupCommit<Integer, String> batched(
+            int mostPerBatch, Function<List<Integer>, CompletionStage<List<String>>> sender) {
+        return new GroupCommit<>(
+                mostPerBatch, WAIT_NANOS, clock, () -> new IllegalStateException("waited too long"), sender);
+    }
 
     /** A sender whose batches are answered when the test says. */
     private static final class HeldSender {
@@ -39,7 +52,7 @@ class GroupCommitTest {
     @Test
     void callsMadeWhileABatchIsOut_goTogetherInTheNext_inTheirOrder() {
         HeldSender sender = new HeldSender();
-        GroupCommit<Integer, String> calls = new GroupCommit<>(10, sender::send);
+        GroupCommit<Integer, String> calls = batched(10, sender::send);
 
         CompletionStage<String> first = calls.submit(1);
         List<CompletionStage<String>> later = List.of(calls.submit(2), calls.submit(3), calls.submit(4));
@@ -61,7 +74,7 @@ class GroupCommitTest {
     @Test
     void aBatchHoldsAtMostTheMostPerBatch() {
         HeldSender sender = new HeldSender();
-        GroupCommit<Integer, String> calls = new GroupCommit<>(3, sender::send);
+        GroupCommit<Integer, String> calls = batched(3, sender::send);
         for (int i = 0; i < 8; i++) {
             calls.submit(i);
         }
@@ -74,7 +87,7 @@ class GroupCommitTest {
     @Test
     void aFailedBatch_failsEachOfItsCalls_andTheNextBatchStillGoes() {
         HeldSender sender = new HeldSender();
-        GroupCommit<Integer, String> calls = new GroupCommit<>(10, sender::send);
+        GroupCommit<Integer, String> calls = batched(10, sender::send);
         CompletionStage<String> first = calls.submit(1);
         CompletionStage<String> second = calls.submit(2);
         CompletionStage<String> third = calls.submit(3);
@@ -91,6 +104,59 @@ class GroupCommitTest {
     }
 
     /**
+     * A store that stalls: the batch in flight neither answers nor fails for a while. The calls
+     * behind it that waited past the bound are failed at the next call (not kept, not sent late),
+     * and the batch after the stall holds only the calls still within it.
+     */
+    @Test
+    void callsThatWaitedPastTheBound_areFailedAtTheNextCall_andNeverSent() {
+        HeldSender sender = new HeldSender();
+        GroupCommit<Integer, String> calls = batched(10, sender::send);
+        calls.submit(1);
+        CompletionStage<String> second = calls.submit(2);
+        clock.advanceNanos(WAIT_NANOS / 2);
+        CompletionStage<String> third = calls.submit(3);
+        clock.advanceNanos(WAIT_NANOS / 2 + 1);
+        assertThat(second.toCompletableFuture())
+                .as("exactly at the bound: still waits")
+                .isNotDone();
+        clock.advanceNanos(1);
+
+        CompletionStage<String> fourth = calls.submit(4);
+        assertThat(failure(second)).hasMessage("waited too long");
+        assertThat(third.toCompletableFuture()).isNotDone();
+
+        clock.advanceNanos(WAIT_NANOS / 2);
+        sender.answer(0);
+        assertThat(failure(third)).hasMessage("waited too long");
+        assertThat(sender.batches).containsExactly(List.of(1), List.of(4));
+        sender.answer(1);
+        assertThat(await(fourth)).isEqualTo("r4");
+    }
+
+    /** A sender that throws an Error (out of memory, say) fails its batch and leaves none stuck. */
+    @Test
+    void aSenderThatThrowsAnError_failsItsBatch_andTheNextStillGoes() {
+        HeldSender held = new HeldSender();
+        AtomicInteger sent = new AtomicInteger();
+        GroupCommit<Integer, String> calls = batched(10, batch -> {
+            if (sent.getAndIncrement() == 1) {
+                throw new OutOfMemoryError("no room for the batch");
+            }
+            return held.send(batch);
+        });
+        CompletionStage<String> first = calls.submit(1);
+        CompletionStage<String> second = calls.submit(2); // waits; its batch throws from first's completion
+        held.answer(0);
+        assertThat(await(first)).isEqualTo("r1");
+        assertThat(failure(second)).isInstanceOf(OutOfMemoryError.class);
+
+        CompletionStage<String> third = calls.submit(3);
+        held.answer(1);
+        assertThat(await(third)).isEqualTo("r3");
+    }
+
+    /**
      * A sender that fails before it sends (a client shut down) answers each batch at once: the
      * batches waiting behind go one after the other in a loop, not each from the one before's
      * completion (a hundred thousand nested completions would overflow the stack).
@@ -99,7 +165,7 @@ class GroupCommitTest {
     void batchesThatFailAtOnce_neverDeepenTheStack() {
         HeldSender held = new HeldSender();
         AtomicInteger sent = new AtomicInteger();
-        GroupCommit<Integer, String> calls = new GroupCommit<>(1, batch -> {
+        GroupCommit<Integer, String> calls = batched(1, batch -> {
             if (sent.getAndIncrement() == 0) {
                 return held.send(batch);
             }
@@ -133,7 +199,7 @@ class GroupCommitTest {
             AtomicInteger largest = new AtomicInteger();
             Set<Integer> seen = ConcurrentHashMap.newKeySet();
             AtomicInteger duplicates = new AtomicInteger();
-            GroupCommit<Integer, String> calls = new GroupCommit<>(64, batch -> {
+            GroupCommit<Integer, String> calls = batched(64, batch -> {
                 mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                 largest.accumulateAndGet(batch.size(), Math::max);
                 for (int call : batch) {

@@ -27,6 +27,7 @@ import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,21 +162,24 @@ class RedisVisitorCallsTest extends VisitorCallsContract {
     }
 
     /**
-     * Calls made while one is out go together: four threads enqueue 1,000 users on one address
-     * while Redis holds the first script (CLIENT PAUSE WRITE), so the other 999 wait and go in
-     * batches of at most MOST_CALLS_PER_BATCH. Each is still decided as if it ran alone: exactly the
-     * address's limit passes, the users who passed hold the places after the first user's, one each,
-     * and no refused user is queued.
+     * Calls made while one is out go together: four threads make 1,000 calls on one room while Redis
+     * holds the first script (CLIENT PAUSE WRITE), so the other 999 wait and go in batches of at most
+     * MOST_CALLS_PER_BATCH. They mix enqueues from two addresses with limits of their own and polls
+     * under a third limit; each is still decided as if it ran alone: exactly each window's limit
+     * passes, the users who passed hold the places after the first user's, one each, no refused user
+     * is queued, and every poll that passed saw the first user at its place.
      */
     @Test
     void callsMadeWhileOneIsOut_goInBatches_eachDecidedAsIfAlone() throws Exception {
         try (PrivateRedis server = PrivateRedis.start();
-                RedisBackend own = RedisBackend.connect(server.url());
+                RedisBackend own = RedisBackend.connect(server.url(), Stages.PATIENCE);
                 RedisClient admin = RedisClient.create(server.url());
                 StatefulRedisConnection<String, String> connection = admin.connect()) {
             VisitorCalls calls = own.visitorCalls(prefix);
-            AddressLimit limit = new AddressLimit(Kind.ENQUEUE, "192.0.2.20", 301, 3_600);
-            await(calls.enqueue("r", "first", T0, limit)); // loads the script
+            AddressLimit fromA = new AddressLimit(Kind.ENQUEUE, "192.0.2.20", 151, 3_600);
+            AddressLimit fromB = new AddressLimit(Kind.ENQUEUE, "192.0.2.21", 100, 3_600);
+            AddressLimit pollsFromA = new AddressLimit(Kind.STATUS, "192.0.2.20", 50, 3_600);
+            await(calls.enqueue("r", "first", T0, fromA)); // loads the script; one of A's enqueues
             connection.sync().configResetstat();
             connection
                     .sync()
@@ -190,15 +194,25 @@ class RedisVisitorCallsTest extends VisitorCallsContract {
             int threads = 4;
             int perThread = 250;
             ExecutorService callers = Executors.newFixedThreadPool(threads);
-            Map<String, CompletionStage<Limited<Enqueued>>> made = new ConcurrentHashMap<>();
+            Map<String, CompletionStage<Limited<Enqueued>>> enqueues = new ConcurrentHashMap<>();
+            List<CompletionStage<Limited<Standing>>> polls = Collections.synchronizedList(new ArrayList<>());
             try {
                 List<Future<?>> submitted = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
                     int thread = t;
                     submitted.add(callers.submit(() -> {
                         for (int i = 0; i < perThread; i++) {
-                            String user = "u" + thread + "-" + i;
-                            made.put(user, calls.enqueue("r", user, T0, limit));
+                            switch (i % 3) {
+                                case 0 ->
+                                    enqueues.put(
+                                            "a" + thread + "-" + i,
+                                            calls.enqueue("r", "a" + thread + "-" + i, T0, fromA));
+                                case 1 ->
+                                    enqueues.put(
+                                            "b" + thread + "-" + i,
+                                            calls.enqueue("r", "b" + thread + "-" + i, T0, fromB));
+                                default -> polls.add(calls.status("r", "first", T0, pollsFromA));
+                            }
                         }
                     }));
                 }
@@ -216,27 +230,35 @@ class RedisVisitorCallsTest extends VisitorCallsContract {
             }
 
             Map<String, Optional<Enqueued>> results = new HashMap<>();
-            made.forEach((user, stage) -> results.put(user, await(stage).result()));
+            enqueues.forEach((user, stage) -> results.put(user, await(stage).result()));
+            List<Optional<Standing>> seen =
+                    polls.stream().map(stage -> await(stage).result()).toList();
             Map<String, Long> commands = CommandStats.calls(connection.sync().info("commandstats"));
             int batched = threads * perThread - 1; // the first goes alone; the others wait for it
             assertThat(commands)
                     .containsEntry("evalsha", 1L + Math.ceilDiv(batched, RedisQueueState.MOST_CALLS_PER_BATCH));
 
+            assertThat(seen.stream().filter(Optional::isPresent))
+                    .hasSize(50)
+                    .allSatisfy(standing -> assertThat(standing).contains(Standing.queued(1)));
             QueueState state = own.queueState(prefix);
             List<Long> places = new ArrayList<>();
+            Map<Character, Integer> queuedFrom = new HashMap<>();
             results.forEach((user, enqueued) -> {
                 Standing standing = await(state.standing("r", user, T0));
                 if (enqueued.isPresent()) {
                     assertThat(enqueued.get().added()).isTrue();
                     assertThat(standing).isEqualTo(enqueued.get().standing());
                     places.add(enqueued.get().standing().position());
+                    queuedFrom.merge(user.charAt(0), 1, Integer::sum);
                 } else {
                     assertThat(standing).isEqualTo(Standing.UNKNOWN);
                 }
             });
+            assertThat(queuedFrom).containsOnly(Map.entry('a', 150), Map.entry('b', 100));
             assertThat(places)
                     .containsExactlyInAnyOrderElementsOf(
-                            LongStream.rangeClosed(2, 301).boxed().toList());
+                            LongStream.rangeClosed(2, 251).boxed().toList());
         }
     }
 
