@@ -311,11 +311,15 @@ final class ConnectionGuard implements Runnable {
 
     /** A plain-text answer written below the HTTP codec, then close. */
     private static void answerAndClose(ChannelHandlerContext ctx, String status, String message) {
+        ctx.writeAndFlush(plainAnswer(status, message)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A whole plain-text HTTP/1.1 answer that closes the connection, as bytes. */
+    private static ByteBuf plainAnswer(String status, String message) {
         byte[] body = message.getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
                 + body.length + "\r\nConnection: close\r\n\r\n";
-        ByteBuf answer = Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
-        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+        return Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
     }
 
     private void schedule(ChannelHandlerContext ctx, long delayNanos) {
@@ -469,6 +473,13 @@ final class ConnectionGuard implements Runnable {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
+    /** The start of the answer Vert.x gives a malformed h2c upgrade. */
+    private static final String BARE_400 = "HTTP/1.1 400 ";
+
+    /** What a malformed h2c upgrade is told. */
+    private static final String H2C_UPGRADE_REFUSED = "invalid h2c upgrade (expected: Connection naming Upgrade and"
+            + " HTTP2-Settings, and one HTTP2-Settings header holding base64url SETTINGS; or no Upgrade: h2c)\n";
+
     /** Sees bytes: the start of each request head, the send buffer, the connection's end. */
     private final class RawSide extends ChannelDuplexHandler {
 
@@ -530,14 +541,21 @@ final class ConnectionGuard implements Runnable {
 
         /*
          * An answer written for a request the message side never saw is Vert.x refusing an h2c
-         * upgrade on its own (400, Connection: close): close once it is sent, unless the
-         * connection switched to HTTP/2 meanwhile (the 101 of a good upgrade).
+         * upgrade on its own (a bare 400, Connection: close; it is given a body that says why) or
+         * accepting one (101): close once it is sent, unless the connection switched to HTTP/2
+         * meanwhile (the 101 of a good upgrade).
          */
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
             if (mode == Mode.TUNNEL) {
                 idleSinceNanos = System.nanoTime(); // a byte out: the tunnel is in use
-            } else if (mode != Mode.HTTP2 && !answerPassing && msg instanceof ByteBuf) {
+            } else if (mode != Mode.HTTP2 && !answerPassing && msg instanceof ByteBuf bytes) {
+                if (bytes.readableBytes() >= BARE_400.length()
+                        && bytes.toString(bytes.readerIndex(), BARE_400.length(), StandardCharsets.US_ASCII)
+                                .equals(BARE_400)) {
+                    bytes.release();
+                    msg = plainAnswer("400 Bad Request", H2C_UPGRADE_REFUSED);
+                }
                 ChannelPromise written = promise.unvoid();
                 written.addListener(done -> {
                     detectHttp2(ctx);

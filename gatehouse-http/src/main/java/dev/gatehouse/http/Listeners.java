@@ -413,26 +413,32 @@ public final class Listeners implements AutoCloseable {
      * line too long), 431 (headers too large) or 400 naming the problem, then the connection is
      * closed; {@code accessLog}, if given, gets its line as for any 4xx.
      */
-    private static Handler<HttpServerRequest> invalidRequestHandler(ErrorStyle style, Optional<AccessLog> accessLog) {
+    private Handler<HttpServerRequest> invalidRequestHandler(ErrorStyle style, Optional<AccessLog> accessLog) {
         AccessLog log = accessLog.orElse(null);
         return request -> {
             long startNanos = System.nanoTime();
             Throwable cause = request.decoderResult().cause();
             HttpServerResponse response = request.response().putHeader(HttpHeaders.CONNECTION, "close");
             int status;
+            String message;
             if (cause instanceof TooLongHttpLineException) {
                 status = 414;
-                response.setStatusCode(status).end();
+                message = "request line too long (expected: <= " + limits.maxInitialLineBytes()
+                        + " bytes, http.max-initial-line-bytes)";
             } else if (cause instanceof TooLongHttpHeaderException) {
                 status = 431;
-                response.setStatusCode(status).end();
+                message = "request headers too large (expected: <= " + limits.maxHeaderBytes()
+                        + " bytes, http.max-header-bytes)";
+            } else if (cause != null && String.valueOf(cause.getMessage()).startsWith("invalid version format")) {
+                // Netty reads all after the target's first space as the version
+                status = 400;
+                message = "bad request: invalid request line (expected: METHOD SP target SP HTTP/1.1, a space in"
+                        + " the target escaped as %20)";
             } else {
                 status = 400;
-                style.send(
-                        response,
-                        status,
-                        "bad request: " + (cause == null ? "malformed" : ClientText.shorten(cause.getMessage(), 120)));
+                message = "bad request: " + (cause == null ? "malformed" : ClientText.shorten(cause.getMessage(), 120));
             }
+            style.send(response, status, message);
             if (log != null) {
                 log.record(request, status, startNanos);
             }

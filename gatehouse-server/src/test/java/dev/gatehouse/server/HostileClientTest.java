@@ -282,15 +282,23 @@ final class HostileClientTest {
         }
     }
 
-    @Test
-    void h2cUpgradeWithBadSettings_isAnswered400AndTheSocketReallyCloses() {
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: !!!\r\n",
+                "Connection: Upgrade\r\nUpgrade: h2c\r\n",
+            })
+    void h2cUpgradeThatIsMalformed_isAnswered400NamingTheProblem_AndTheSocketReallyCloses(String headers) {
         try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
-            connection.send("GET /rate/upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                    + "Upgrade: h2c\r\nHTTP2-Settings: !!!\r\n\r\n");
+            connection.send("GET /rate/upgrade HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
 
             String answers = connection.readUntilClosed();
 
             assertThat(RawConnection.status(answers)).isEqualTo(400);
+            assertThat(answers)
+                    .endsWith(
+                            "\r\n\r\ninvalid h2c upgrade (expected: Connection naming Upgrade and"
+                                    + " HTTP2-Settings, and one HTTP2-Settings header holding base64url SETTINGS; or no Upgrade: h2c)\n");
             assertThat(connection.closedByServer()).isTrue();
         }
     }
@@ -336,6 +344,22 @@ final class HostileClientTest {
             String answers = connection.readUntilClosed();
 
             assertThat(RawConnection.status(answers)).isEqualTo(414);
+            assertThat(answers)
+                    .contains("request line too long (expected: <= ")
+                    .contains("http.max-initial-line-bytes");
+        }
+    }
+
+    /** Netty reads what follows a space in the target as the version: the answer says so. */
+    @Test
+    void aSpaceInTheTarget_isAnswered400NamingTheRequestLine() {
+        try (RawConnection connection = RawConnection.open(server.server().ratePort())) {
+            connection.send("GET /rate/a b HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            String answers = connection.readUntilClosed();
+
+            assertThat(RawConnection.status(answers)).isEqualTo(400);
+            assertThat(answers).contains("invalid request line (expected: METHOD SP target SP HTTP/1.1");
         }
     }
 
@@ -356,6 +380,9 @@ final class HostileClientTest {
             String answers = connection.readUntilClosed();
 
             assertThat(RawConnection.status(answers)).isEqualTo(431);
+            assertThat(answers)
+                    .contains("request headers too large (expected: <= ")
+                    .contains("http.max-header-bytes");
         }
     }
 
