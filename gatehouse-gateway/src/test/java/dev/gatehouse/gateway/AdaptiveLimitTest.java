@@ -2,8 +2,11 @@ package dev.gatehouse.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.testing.ManualClock;
+import dev.gatehouse.testing.Stages;
 import dev.gatehouse.testing.http.RawConnection;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +47,33 @@ final class AdaptiveLimitTest {
                             .body())
                     .as("shed at least once (the wait for the slot may shed again)")
                     .doesNotContain("gatehouse_requests_total{outcome=\"shed\"} 0.0");
+        }
+    }
+
+    /**
+     * The adaptive limit judges the upstream by its own time, from the request's end sent: a client
+     * that takes longer than AIMD's 5 s timeout to send its body, to an upstream that answers at once,
+     * is no slow call and lowers no limit.
+     */
+    @Test
+    void aSlowUploadIsNotTheUpstreamsLatency() throws Exception {
+        ManualClock clock = new ManualClock();
+        try (TestGateway gateway = TestGateway.start(
+                        "upstream: " + upstream.url() + "\n"
+                                + "adaptive: {enabled: true, algorithm: aimd, initial_limit: 20}\n",
+                        clock);
+                RawConnection client = RawConnection.open(gateway.port())) {
+            client.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01234");
+            assertThat(upstream.awaitHead(Stages.PATIENCE)).isEqualTo("/upload");
+            clock.advance(Duration.ofSeconds(30)); // the client sends the rest, slowly
+
+            String answer = client.send("56789").readAnswers(1);
+
+            assertThat(RawConnection.status(answer)).isEqualTo(200);
+            assertThat(upstream.last().body()).isEqualTo("0123456789");
+            assertThat(gateway.send(TestGateway.request("GET", gateway.admin("/metrics"), ""))
+                            .body())
+                    .contains("gatehouse_adaptive_limit 20.0");
         }
     }
 }

@@ -38,6 +38,8 @@ final class TestUpstream implements AutoCloseable {
     private final ConcurrentLinkedQueue<HttpServerRequest> held = new ConcurrentLinkedQueue<>();
     private final java.util.concurrent.LinkedBlockingQueue<HttpServerRequest> early =
             new java.util.concurrent.LinkedBlockingQueue<>();
+    private final java.util.concurrent.LinkedBlockingQueue<String> heads =
+            new java.util.concurrent.LinkedBlockingQueue<>();
     private final java.util.concurrent.atomic.AtomicLong bigSent = new java.util.concurrent.atomic.AtomicLong();
 
     /** The length of each {@code /wide} answer. */
@@ -117,6 +119,15 @@ final class TestUpstream implements AutoCloseable {
         return true;
     }
 
+    /**
+     * The path of the next request whose head has come (its body may not have yet), waiting for one
+     * up to {@code patience}; null when none came.
+     */
+    @Nullable
+    String awaitHead(java.time.Duration patience) throws InterruptedException {
+        return heads.poll(patience.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** How many bytes of {@code /big}'s answers it has written so far. */
     long bigSent() {
         return bigSent.get();
@@ -140,6 +151,7 @@ final class TestUpstream implements AutoCloseable {
         if (request.canUpgradeToWebSocket()) {
             return; // the WebSocket handler takes it
         }
+        heads.add(request.path());
         mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         boolean[] counted = {true};
         Runnable done = () -> {
