@@ -473,6 +473,13 @@ final class ConnectionGuard implements Runnable {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
+    /**
+     * Pipelined requests that may wait for their answers while the client reads none (the send
+     * buffer full): one more closes the connection, so such a client holds a few of them, not
+     * thousands.
+     */
+    private static final int MAX_WAITING_UNREAD = 64;
+
     /** The start of the answer Vert.x gives a malformed h2c upgrade. */
     private static final String BARE_400 = "HTTP/1.1 400 ";
 
@@ -604,6 +611,19 @@ final class ConnectionGuard implements Runnable {
             }
             if (msg instanceof ByteBuf && mode == Mode.UNKNOWN) {
                 detectHttp2(ctx); // before the HTTP/2 handler reads its first frames
+            }
+            if (msg instanceof HttpRequest
+                    && requestsInProgress >= MAX_WAITING_UNREAD
+                    && !ctx.channel().isWritable()) {
+                // pipelining while reading no answer: each request more would wait here, parsed
+                LOG.debug(
+                        "{}: {} requests wait while the client reads no answer, closing",
+                        ctx.channel(),
+                        requestsInProgress);
+                ReferenceCountUtil.release(msg);
+                refusing = true;
+                ctx.close();
+                return;
             }
             if (msg instanceof HttpRequest request) {
                 onHead(ctx, request);
