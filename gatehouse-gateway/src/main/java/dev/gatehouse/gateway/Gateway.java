@@ -53,9 +53,6 @@ public final class Gateway implements AutoCloseable {
     private static final int MAX_INITIAL_LINE_BYTES = 16 * 1024;
     private static final int MAX_CONCURRENT_STREAMS = 1000;
     private static final int MAX_CONNECTIONS = 50_000;
-    /** The most a proxied body may hold: bodies stream, so this bounds a count, not memory. */
-    static final int MAX_PROXIED_BODY_BYTES = Integer.MAX_VALUE;
-
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 5_000;
 
     private final Started started;
@@ -184,7 +181,8 @@ public final class Gateway implements AutoCloseable {
                 MAX_HEADER_BYTES,
                 MAX_HEADER_COUNT,
                 MAX_INITIAL_LINE_BYTES,
-                MAX_PROXIED_BODY_BYTES, // the admin API bounds its own
+                Integer.MAX_VALUE, // proxied bodies stream; a longer declared one is refused 413; the admin API bounds
+                // its own
                 MAX_CONCURRENT_STREAMS,
                 MAX_CONNECTIONS,
                 millisOrOff(timeouts.readHeader()),
@@ -193,7 +191,8 @@ public final class Gateway implements AutoCloseable {
                 millisOrOff(timeouts.idle()),
                 SHUTDOWN_TIMEOUT_MILLIS,
                 0,
-                eventLoops);
+                eventLoops,
+                false); // fixed bounds: no http.* setting to name in a refusal
     }
 
     private static long millisOrOff(Duration timeout) {

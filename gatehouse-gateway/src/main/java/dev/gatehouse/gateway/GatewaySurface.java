@@ -149,15 +149,6 @@ final class GatewaySurface implements Surface {
                     problem + "\n");
             return;
         }
-        long declared = declaredBodyBytes(request);
-        if (declared > Gateway.MAX_PROXIED_BODY_BYTES) { // at once: not after reading up to the bound
-            ErrorStyle.sendText(
-                    ErrorStyle.closing(request),
-                    413,
-                    "request body too large: " + declared + " bytes (expected: <= " + Gateway.MAX_PROXIED_BODY_BYTES
-                            + ")\n");
-            return;
-        }
         Span span = tracing.map(t -> t.begin(request)).orElse(null);
         gate(
                 request,
@@ -167,23 +158,6 @@ final class GatewaySurface implements Surface {
                 false,
                 span,
                 () -> upstream.handle(request));
-    }
-
-    /**
-     * The body's length as {@code Content-Length} declares it; -1 without one. One that is no number
-     * does not reach here over HTTP/1.1 (the connection guard refuses it); over HTTP/2 its stream
-     * carries what it carries, bounded as it streams, so it counts as none.
-     */
-    private static long declaredBodyBytes(HttpServerRequest request) {
-        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(length.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     /**

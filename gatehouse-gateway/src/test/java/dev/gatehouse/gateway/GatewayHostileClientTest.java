@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -164,6 +165,36 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The listener's fixed bounds (docs/gateway.md): a request line over 16 KiB 414, more than 200
+     * header lines or a header block over 64 KiB 431, each naming its bound, and no `http.*` setting
+     * of serve's (the gateway has none of them), then closed.
+     */
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "line | 414 | request line too long (expected: <= 16384 bytes)",
+                "count | 431 | (expected: <= 200)",
+                "block | 431 | request headers too large (expected: <= 65536 bytes)",
+            })
+    void aHeadOverTheListenersBoundsIsRefusedNamingTheBound(String over, int status, String message) {
+        String head = switch (over) {
+            case "line" -> "GET /" + "a".repeat(17_000) + " HTTP/1.1\r\nHost: a\r\n";
+            case "count" -> "GET / HTTP/1.1\r\nHost: a\r\n" + "X-H: v\r\n".repeat(201);
+            default -> "GET / HTTP/1.1\r\nHost: a\r\n" + ("X-H: " + "v".repeat(1000) + "\r\n").repeat(70);
+        };
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection.send(head + "\r\n").readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(status);
+                assertThat(answer).contains(message).doesNotContain("http.");
+            }
+            assertThat(upstream.seen()).isEmpty();
+        }
     }
 
     @Test

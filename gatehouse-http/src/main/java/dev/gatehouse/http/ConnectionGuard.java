@@ -108,6 +108,7 @@ final class ConnectionGuard implements Runnable {
     private final long writeTimeoutNanos;
     private final long idleTimeoutNanos;
     private final long checkIntervalNanos;
+    private final HttpLimits limits;
     private final long maxBodyBytes;
     private final int maxConcurrentStreams;
     private final RawSide raw = new RawSide();
@@ -141,6 +142,7 @@ final class ConnectionGuard implements Runnable {
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.idleTimeoutMillis());
         this.checkIntervalNanos =
                 Math.min(Math.min(headerTimeoutNanos, bodyTimeoutNanos), Math.min(writeTimeoutNanos, idleTimeoutNanos));
+        this.limits = limits;
         this.maxBodyBytes = limits.maxBodyBytes();
         this.maxConcurrentStreams = limits.maxConcurrentStreams();
     }
@@ -305,7 +307,8 @@ final class ConnectionGuard implements Runnable {
             answerAndClose(
                     ctx,
                     "413 Content Too Large",
-                    "request body too large: more than " + maxBodyBytes + " bytes (http.max-body-bytes)");
+                    "request body too large (" + limits.expected(maxBodyBytes, " bytes", HttpLimits.MAX_BODY_BYTES)
+                            + ")");
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * Bounds on what a client may send and how long it may take, the connection cap, the graceful
  * shutdown bound, and the event loops that serve the connections; every listener of the process
- * applies them on its own (the cap counts per listener).
+ * applies them on its own (the cap counts per listener). {@code namesSettings}: the values come
+ * from the {@code http.*} settings, so refusals name them (see {@link #expected}).
  */
 public record HttpLimits(
         int maxHeaderBytes,
@@ -27,7 +28,8 @@ public record HttpLimits(
         long idleTimeoutMillis,
         long shutdownTimeoutMillis,
         long shutdownDelayMillis,
-        int eventLoops) {
+        int eventLoops,
+        boolean namesSettings) {
 
     private static final long HOUR_MILLIS = 3_600_000;
 
@@ -171,7 +173,17 @@ public record HttpLimits(
                 settings.get(IDLE_TIMEOUT_MILLIS),
                 settings.get(SHUTDOWN_TIMEOUT_MILLIS),
                 settings.get(SHUTDOWN_DELAY_MILLIS),
-                settings.get(EVENT_LOOPS));
+                settings.get(EVENT_LOOPS),
+                true);
+    }
+
+    /**
+     * The bound {@code value} ({@code unit}: "" or " bytes") as a refusal states it: {@code expected:
+     * <= value}, naming {@code setting} when settings set these limits (a server's fixed bounds, as
+     * the gateway's, have no setting to name).
+     */
+    String expected(long value, String unit, Setting<Integer> setting) {
+        return "expected: <= " + value + unit + (namesSettings ? ", " + setting.path() : "");
     }
 
     /**

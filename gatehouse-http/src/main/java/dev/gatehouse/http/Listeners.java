@@ -16,7 +16,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -30,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +113,7 @@ public final class Listeners implements AutoCloseable {
                 Router router = router(infra, surface.errorStyle(), accessLog(), surface::allowedMethods);
                 surface.mount(router);
                 surface.mountAdmin(adminRouter);
-                fronts.add(boundingHeaders(
+                fronts.add(boundingHeads(
                         answeringThrows(surface.front(router, accessLog()), surface.errorStyle(), accessLog()),
                         surface.errorStyle(),
                         accessLog()));
@@ -145,7 +145,7 @@ public final class Listeners implements AutoCloseable {
         });
         this.admin = infra.vertx()
                 .createHttpServer(limits.serverOptions(adminAddress.host(), adminAddress.port()))
-                .requestHandler(boundingHeaders(
+                .requestHandler(boundingHeads(
                         answeringThrows(adminRouter, ErrorStyle.PLAIN, Optional.empty()),
                         ErrorStyle.PLAIN,
                         Optional.empty()))
@@ -256,38 +256,64 @@ public final class Listeners implements AutoCloseable {
     }
 
     /**
-     * {@code handler}, but a request with more than {@code http.max-header-count} headers is answered
-     * 431 naming the bound (its connection closed, on HTTP/1.1), before anything reads them; an
-     * HTTP/2 request whose {@code :path} holds a control character or space, 400 naming it (HTTP/1's
-     * are refused below the codec, by the connection guard).
+     * {@code handler}, but a request whose head alone is refused is answered before anything reads
+     * it, in {@code style}: more than {@code http.max-header-count} headers 431; an HTTP/2 {@code
+     * :path} with a control character or space 400 (HTTP/1's are refused below the codec, by the
+     * connection guard); a {@code Content-Length} that is no number 400, or over {@code
+     * http.max-body-bytes} 413 at once (bodies are never buffered: an unread body waits in the socket,
+     * and a client that sent {@code Expect: 100-continue} has sent none). Connections are closed
+     * after these answers on HTTP/1.x.
      */
-    private Handler<HttpServerRequest> boundingHeaders(
+    private Handler<HttpServerRequest> boundingHeads(
             Handler<HttpServerRequest> handler, ErrorStyle style, Optional<AccessLog> accessLog) {
         AccessLog log = accessLog.orElse(null);
-        int max = limits.maxHeaderCount();
         return request -> {
-            int count = HttpLimits.headerLines(request.headers());
-            String uri = request.uri(); // none for an HTTP/2 CONNECT (an authority, no :path)
-            String targetProblem =
-                    request.version() == HttpVersion.HTTP_2 && uri != null ? ConnectionGuard.targetProblem(uri) : null;
-            int status;
-            String message;
-            if (count > max) {
-                status = 431;
-                message = "too many request headers: " + count + " (expected: <= " + max + ", http.max-header-count)";
-            } else if (targetProblem != null) {
-                status = 400;
-                message = targetProblem;
-            } else {
+            Refusal refusal = headRefusal(request);
+            if (refusal == null) {
                 handler.handle(request);
                 return;
             }
             long startNanos = System.nanoTime();
-            style.send(ErrorStyle.closing(request), status, message);
+            style.send(ErrorStyle.closing(request), refusal.status(), refusal.message());
             if (log != null) {
-                log.record(request, status, startNanos);
+                log.record(request, refusal.status(), startNanos);
             }
         };
+    }
+
+    private record Refusal(int status, String message) {}
+
+    /** Why {@code request}'s head is refused, or null when it is not. */
+    private @Nullable Refusal headRefusal(HttpServerRequest request) {
+        int count = HttpLimits.headerLines(request.headers());
+        if (count > limits.maxHeaderCount()) {
+            return new Refusal(
+                    431,
+                    "too many request headers: " + count + " ("
+                            + limits.expected(limits.maxHeaderCount(), "", HttpLimits.MAX_HEADER_COUNT) + ")");
+        }
+        String uri = request.uri(); // none for an HTTP/2 CONNECT (an authority, no :path)
+        String targetProblem =
+                request.version() == HttpVersion.HTTP_2 && uri != null ? ConnectionGuard.targetProblem(uri) : null;
+        if (targetProblem != null) {
+            return new Refusal(400, targetProblem);
+        }
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return null;
+        }
+        long bytes;
+        try {
+            bytes = Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return new Refusal(400, "invalid Content-Length: \"" + ClientText.shorten(length) + "\"");
+        }
+        return bytes > limits.maxBodyBytes()
+                ? new Refusal(
+                        413,
+                        "request body too large: " + bytes + " bytes ("
+                                + limits.expected(limits.maxBodyBytes(), "", HttpLimits.MAX_BODY_BYTES) + ")")
+                : null;
     }
 
     /** Sends each request to the first of {@code surfaces} that claims its path, the last one taking the rest. */
@@ -334,7 +360,6 @@ public final class Listeners implements AutoCloseable {
         Router router = Router.router(infra.vertx());
         accessLog.ifPresent(log -> router.route().handler(log));
         router.route().handler(ctx -> rejectDotSegments(ctx, style));
-        router.route().handler(ctx -> rejectLargeBody(ctx, style));
         // a path vert.x-web cannot decode: its own answer, without its ERROR log line and stack trace
         router.errorHandler(400, ctx -> style.send(ctx.response(), 400, "Bad Request"));
         router.errorHandler(404, ctx -> style.sendRouterError(ctx.response(), 404, "Not Found"));
@@ -381,33 +406,6 @@ public final class Listeners implements AutoCloseable {
         return false;
     }
 
-    /*
-     * Bodies are never buffered: the router leaves the request paused, so an unread body waits in
-     * the socket. A declared length over the bound is refused before anything else happens, and the
-     * connection is closed after the answer; a client that sent Expect: 100-continue has sent no body.
-     */
-    private void rejectLargeBody(RoutingContext ctx, ErrorStyle style) {
-        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null) {
-            long bytes;
-            try {
-                bytes = Long.parseLong(length.trim());
-            } catch (NumberFormatException e) {
-                style.send(ctx.response(), 400, "invalid Content-Length: \"" + ClientText.shorten(length) + "\"");
-                return;
-            }
-            if (bytes > limits.maxBodyBytes()) {
-                style.send(
-                        ErrorStyle.closing(ctx.request()), // the body is not read
-                        413,
-                        "request body too large: " + bytes + " bytes (expected: <= " + limits.maxBodyBytes()
-                                + ", http.max-body-bytes)");
-                return;
-            }
-        }
-        ctx.next();
-    }
-
     /**
      * Answers a request whose head the HTTP/1 codec or the connection guard refused: 414 (request
      * line too long), 431 (headers too large) or 400 naming the problem, then the connection is
@@ -418,17 +416,17 @@ public final class Listeners implements AutoCloseable {
         return request -> {
             long startNanos = System.nanoTime();
             Throwable cause = request.decoderResult().cause();
-            HttpServerResponse response = request.response().putHeader(HttpHeaders.CONNECTION, "close");
             int status;
             String message;
             if (cause instanceof TooLongHttpLineException) {
                 status = 414;
-                message = "request line too long (expected: <= " + limits.maxInitialLineBytes()
-                        + " bytes, http.max-initial-line-bytes)";
+                message = "request line too long ("
+                        + limits.expected(limits.maxInitialLineBytes(), " bytes", HttpLimits.MAX_INITIAL_LINE_BYTES)
+                        + ")";
             } else if (cause instanceof TooLongHttpHeaderException) {
                 status = 431;
-                message = "request headers too large (expected: <= " + limits.maxHeaderBytes()
-                        + " bytes, http.max-header-bytes)";
+                message = "request headers too large ("
+                        + limits.expected(limits.maxHeaderBytes(), " bytes", HttpLimits.MAX_HEADER_BYTES) + ")";
             } else if (cause != null && String.valueOf(cause.getMessage()).startsWith("invalid version format")) {
                 // Netty reads all after the target's first space as the version
                 status = 400;
@@ -438,7 +436,7 @@ public final class Listeners implements AutoCloseable {
                 status = 400;
                 message = "bad request: " + (cause == null ? "malformed" : ClientText.shorten(cause.getMessage(), 120));
             }
-            style.send(response, status, message);
+            style.send(ErrorStyle.closing(request), status, message);
             if (log != null) {
                 log.record(request, status, startNanos);
             }
