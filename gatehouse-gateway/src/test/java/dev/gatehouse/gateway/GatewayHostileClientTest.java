@@ -1,6 +1,7 @@
 package dev.gatehouse.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.testing.http.RawConnection;
 import io.vertx.core.MultiMap;
@@ -193,6 +194,29 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                 assertThat(RawConnection.status(answer)).isEqualTo(status);
                 assertThat(answer).contains(message).doesNotContain("http.");
             }
+            assertThat(upstream.seen()).isEmpty();
+        }
+    }
+
+    /** A Content-Length that is no number: 400 naming it over HTTP/1.1, the stream reset over HTTP/2. */
+    @Test
+    void aContentLengthThatIsNoNumberIsRefused() throws Exception {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(400);
+                assertThat(answer).contains("Content-Length value is not a number: abc");
+            }
+            withHttp2Client(client -> assertThatThrownBy(() -> h2Answer(
+                            client,
+                            gateway,
+                            HttpMethod.GET,
+                            "/x",
+                            MultiMap.caseInsensitiveMultiMap().add("Content-Length", "abc")))
+                    .hasRootCauseInstanceOf(io.vertx.core.http.StreamResetException.class));
             assertThat(upstream.seen()).isEmpty();
         }
     }

@@ -259,7 +259,7 @@ public final class Listeners implements AutoCloseable {
      * {@code handler}, but a request whose head alone is refused is answered before anything reads
      * it, in {@code style}: more than {@code http.max-header-count} headers 431; an HTTP/2 {@code
      * :path} with a control character or space 400 (HTTP/1's are refused below the codec, by the
-     * connection guard); a {@code Content-Length} that is no number 400, or over {@code
+     * connection guard); a {@code Content-Length} over {@code
      * http.max-body-bytes} 413 at once (bodies are never buffered: an unread body waits in the socket,
      * and a client that sent {@code Expect: 100-continue} has sent none). Connections are closed
      * after these answers on HTTP/1.x.
@@ -306,7 +306,7 @@ public final class Listeners implements AutoCloseable {
         try {
             bytes = Long.parseLong(length.trim());
         } catch (NumberFormatException e) {
-            return new Refusal(400, "invalid Content-Length: \"" + ClientText.shorten(length) + "\"");
+            return null; // never here: the codecs refuse such a head first (HTTP/1.1 400, HTTP/2 a reset)
         }
         return bytes > limits.maxBodyBytes()
                 ? new Refusal(

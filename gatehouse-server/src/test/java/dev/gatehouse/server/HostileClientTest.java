@@ -211,6 +211,8 @@ final class HostileClientTest {
                 "Transfer-Encoding: chunked\r\nContent-Length: 5",
                 "Content-Length: 5\r\nContent-Length: 6",
                 "Content-Length: 5\r\nContent-Length: 5",
+                "Content-Length: abc",
+                "Content-Length: -1",
                 "X-Nul: a\u0000b",
             })
     void ambiguousFraming_isRefused400AndClosed(String header) {
