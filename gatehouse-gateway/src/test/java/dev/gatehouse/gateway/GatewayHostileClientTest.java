@@ -313,6 +313,31 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
         }
     }
 
+    /*
+     * h2c is an upgrade of the connection it is asked on, the gateway's own: passed to the upstream
+     * (which might switch), every stream after it would reach the upstream past the pipeline.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "h2c, 'Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__'",
+        "h2c, Upgrade",
+        "'websocket, H2C', Upgrade"
+    })
+    void anH2cUpgradeAfterTheFirstRequestIsServedAsHttp1NeverPassedOn(String upgrade, String connection) {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection client = RawConnection.open(gateway.port())) {
+                String answers = client.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\n"
+                                + "GET /smuggle HTTP/1.1\r\nHost: a\r\nUpgrade: " + upgrade + "\r\nConnection: "
+                                + connection
+                                + "\r\n\r\n")
+                        .readAnswers(2);
+
+                assertThat(answers).doesNotContain(" 101 ").endsWith("upstream /base/smuggle");
+            }
+            assertThat(upstream.last().headers().contains("Upgrade")).isFalse();
+        }
+    }
+
     @Test
     void anHttp2BodyOfUnknownLengthReachesTheUpstream() throws Exception {
         try (TestGateway gateway = gateway("")) {
