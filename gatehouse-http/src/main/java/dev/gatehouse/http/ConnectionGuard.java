@@ -370,23 +370,11 @@ final class ConnectionGuard implements Runnable {
 
     /**
      * Makes an accepted head read one way by everything after this: {@code chunked} in lowercase
-     * (the proxy compares it exactly), an h2c upgrade with a body declined (served as HTTP/1.1; the
-     * upgrade would lose the body), and a {@code close} anywhere in {@code Connection} honoured.
+     * (the proxy compares it exactly), and a {@code close} anywhere in {@code Connection} honoured.
      */
     private void settle(HttpRequest request) {
         if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             request.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-        if (upgradeAsked
-                && request.headers().containsValue(HttpHeaderNames.UPGRADE, "h2c", true)
-                && (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
-                        || !"0"
-                                .equals(request.headers()
-                                        .get(HttpHeaderNames.CONTENT_LENGTH, "0")
-                                        .trim()))) {
-            request.headers().remove(HttpHeaderNames.UPGRADE);
-            request.headers().remove("HTTP2-Settings");
-            upgradeAsked = false;
         }
         if (request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
                 && answersUntilClose == 0) {
