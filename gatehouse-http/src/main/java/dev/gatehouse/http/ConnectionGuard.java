@@ -695,6 +695,8 @@ final class ConnectionGuard implements Runnable {
                     settle(request);
                 }
             } else {
+                // the codec's placeholder for a head it could not read says HTTP/1.0; the answer is 1.1's
+                request.setProtocolVersion(HttpVersion.HTTP_1_1);
                 stopReading(ctx);
             }
         }

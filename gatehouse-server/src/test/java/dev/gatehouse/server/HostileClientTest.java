@@ -347,6 +347,8 @@ final class HostileClientTest {
 
             assertThat(RawConnection.status(answers)).isEqualTo(414);
             assertThat(answers)
+                    .as("the server's version, not the placeholder of a request it could not read")
+                    .startsWith("HTTP/1.1 ")
                     .contains("request line too long (expected: <= ")
                     .contains("http.max-initial-line-bytes");
         }
@@ -361,7 +363,9 @@ final class HostileClientTest {
             String answers = connection.readUntilClosed();
 
             assertThat(RawConnection.status(answers)).isEqualTo(400);
-            assertThat(answers).contains("invalid request line (expected: METHOD SP target SP HTTP/1.1");
+            assertThat(answers)
+                    .startsWith("HTTP/1.1 ")
+                    .contains("invalid request line (expected: METHOD SP target SP HTTP/1.1");
         }
     }
 
