@@ -249,6 +249,10 @@ final class GatewaySurface implements Surface {
         if (ProtectedPaths.doublyEscaped(path)) {
             return "path with an escaped escape (%25 and two hex digits): \"" + ClientText.shorten(path) + "\"";
         }
+        String escape = ProtectedPaths.escapeProblem(path);
+        if (escape != null) {
+            return "path with " + escape + ": \"" + ClientText.shorten(path) + "\"";
+        }
         return null;
     }
 

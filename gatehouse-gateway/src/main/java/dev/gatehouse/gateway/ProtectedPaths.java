@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The path prefixes whose requests need the admission cookie. A request's path is judged as an
@@ -107,6 +108,43 @@ final class ProtectedPaths {
         return false;
     }
 
+    /**
+     * Why an escape in {@code rawPath} would read as something else to some upstream, or null: an
+     * escaped control character ({@code %00} ends a C string; {@code %0d%0a} splits a header a
+     * backend writes the path into), or an overlong UTF-8 sequence ({@code %c0%ae} is {@code .} to a
+     * lenient decoder, so {@code /a/%c0%ae%c0%ae/b} is a walk up that this class, decoding strictly,
+     * cannot see). Other bytes above ASCII pass (a legacy upstream may read Latin-1 escapes).
+     */
+    static @Nullable String escapeProblem(String rawPath) {
+        for (int i = rawPath.indexOf('%'); i >= 0; i = rawPath.indexOf('%', i + 1)) {
+            int b = escapedByte(rawPath, i);
+            if (b < 0) {
+                continue;
+            }
+            if (b < 0x20 || b == 0x7F) {
+                return "an escaped control character (" + rawPath.substring(i, i + 3) + ")";
+            }
+            int next = escapedByte(rawPath, i + 3);
+            if (b == 0xC0
+                    || b == 0xC1
+                    || (b == 0xE0 && next >= 0x80 && next <= 0x9F)
+                    || (b == 0xF0 && next >= 0x80 && next <= 0x8F)) {
+                return "an overlong UTF-8 escape (" + rawPath.substring(i, Math.min(rawPath.length(), i + 6)) + ")";
+            }
+        }
+        return null;
+    }
+
+    /** The byte the escape at {@code at} in {@code text} stands for, or -1 when there is none there. */
+    private static int escapedByte(String text, int at) {
+        if (at + 2 >= text.length() || text.charAt(at) != '%') {
+            return -1;
+        }
+        int high = hex(text.charAt(at + 1));
+        int low = hex(text.charAt(at + 2));
+        return high < 0 || low < 0 ? -1 : high * 16 + low;
+    }
+
     /** A path segment without its parameters: {@code ..;x} is {@code ..}, as servlet containers read it. */
     private static String withoutParameters(String segment) {
         int semicolon = segment.indexOf(';');
@@ -121,8 +159,9 @@ final class ProtectedPaths {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c == '%' && i + 2 < text.length() && hex(text.charAt(i + 1)) >= 0 && hex(text.charAt(i + 2)) >= 0) {
-                bytes.write(hex(text.charAt(i + 1)) * 16 + hex(text.charAt(i + 2)));
+            int escaped = escapedByte(text, i);
+            if (escaped >= 0) {
+                bytes.write(escaped);
                 i += 2;
             } else {
                 byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);

@@ -252,6 +252,35 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     @ParameterizedTest
+    @CsvSource({
+        "/public/%c0%ae%c0%ae/admin, overlong UTF-8 escape",
+        "/admin%00.png, escaped control character",
+        "/x%0d%0aSet-Cookie:%20a=b, escaped control character"
+    })
+    void aPathWhoseEscapesSomeUpstreamReadsOtherwiseIsRefused(String path, String named) {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readUntilClosed();
+
+                assertThat(RawConnection.status(answer)).isEqualTo(400);
+                assertThat(answer).contains(named);
+            }
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answer = connection
+                        .send("GET /caf%c3%a9?q=a%0Ab HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readAnswers(1);
+
+                assertThat(RawConnection.status(answer))
+                        .as("a well-formed escape in the path, a control character in the query")
+                        .isEqualTo(200);
+            }
+            assertThat(upstream.seen()).extracting(TestUpstream.Seen::uri).containsExactly("/base/caf%c3%a9?q=a%0Ab");
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"GET http://evil/x HTTP/1.1", "OPTIONS * HTTP/1.1", "GET abc HTTP/1.1"})
     void aTargetThatIsNoPathIsRefused(String requestLine) {
         try (TestGateway gateway = gateway("")) {

@@ -64,6 +64,28 @@ final class ProtectedPathsTest {
     }
 
     @ParameterizedTest
+    @CsvSource({
+        "/a%00.png, an escaped control character (%00)",
+        "/a%0d%0ab, an escaped control character (%0d)",
+        "/a%7F, an escaped control character (%7F)",
+        "/a/%c0%ae%c0%ae/b, an overlong UTF-8 escape (%c0%ae)",
+        "/a/%C1%9C, an overlong UTF-8 escape (%C1%9C)",
+        "/%e0%80%ae, an overlong UTF-8 escape (%e0%80)",
+        "/%f0%80%80%ae, an overlong UTF-8 escape (%f0%80)"
+    })
+    void anEscapeThatReadsAsSomethingElseToSomeUpstreamIsNamed(String raw, String problem) {
+        assertThat(ProtectedPaths.escapeProblem(raw)).isEqualTo(problem);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {"/caf%c3%a9", "/caf%e9", "/%e0%a4%85", "/%f0%9f%98%80", "/a%2fb", "/a%20b", "/a%", "/a%0", "/%zz"
+            })
+    void otherEscapesAreNot(String raw) {
+        assertThat(ProtectedPaths.escapeProblem(raw)).isNull();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"/", "/sho", "/public/shop", "/public", "/sh%6f", "/x/shop"})
     void otherPathsAreNot(String raw) {
         assertThat(shop.covers(raw)).isFalse();
