@@ -298,32 +298,21 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     }
 
     /**
-     * Whether {@code request} asks the upstream to switch protocols: an HTTP/1.1 GET without a body
-     * whose {@code Connection} names {@code Upgrade}, to anything but h2c. Any other {@code Upgrade}
-     * header is dropped and the request proxied as it is. h2c would switch the connection it is asked
-     * on, which is the gateway's: passed on, the upstream could switch to HTTP/2 and take every
-     * stream after it past the pipeline (h2c smuggling).
+     * Whether {@code request} asks for a WebSocket: an HTTP/1.1 GET without a body whose {@code
+     * Upgrade} is {@code websocket} and whose {@code Connection} lists {@code Upgrade} (among others:
+     * Firefox sends {@code keep-alive, Upgrade}). Any other {@code Upgrade} is dropped and the request
+     * proxied as it is: a switch to a protocol that carries requests (h2c, {@code TLS/1.2}) would take
+     * every request after it past the pipeline (h2c smuggling).
      */
     private static boolean isUpgrade(HttpServerRequest request) {
         String upgradeTo = request.getHeader(HttpHeaders.UPGRADE);
         return request.version() == HttpVersion.HTTP_1_1
                 && request.method().equals(HttpMethod.GET)
                 && upgradeTo != null
-                && !asksForH2c(upgradeTo)
-                && request.headers().contains(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE, true)
+                && upgradeTo.strip().equalsIgnoreCase("websocket")
+                && connectionNamed(request.headers().getAll(HttpHeaders.CONNECTION))
+                        .contains("upgrade")
                 && !hasBody(request);
-    }
-
-    /** Whether one of the protocols an {@code Upgrade} value lists is h2c (in any case, with a version or not). */
-    private static boolean asksForH2c(String upgradeTo) {
-        for (String protocol : upgradeTo.split(",", -1)) {
-            String name = protocol.strip();
-            int slash = name.indexOf('/');
-            if ((slash < 0 ? name : name.substring(0, slash)).equalsIgnoreCase("h2c")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Whether the request has a body: a length above 0, chunked framing, or an HTTP/2 stream still open. */

@@ -343,27 +343,64 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     /*
-     * h2c is an upgrade of the connection it is asked on, the gateway's own: passed to the upstream
-     * (which might switch), every stream after it would reach the upstream past the pipeline.
+     * Only a WebSocket is passed on: a switch to a protocol that carries requests (h2c, TLS), passed
+     * to an upstream that made it, would take every request after it past the pipeline. The first
+     * request of a connection is the h2c handler's (which takes Upgrade: h2c alone), so each case
+     * also comes first, with a keep-alive request after it on the same connection.
      */
     @ParameterizedTest
     @CsvSource({
-        "h2c, 'Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__'",
-        "h2c, Upgrade",
-        "'websocket, H2C', Upgrade"
+        "h2c, 'Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__', true",
+        "h2c, Upgrade, true",
+        "'websocket, h2c', 'Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__', false",
+        "'websocket, H2C', Upgrade, false",
+        "TLS/1.2, Upgrade, false",
+        "h2c-14, Upgrade, false"
     })
-    void anH2cUpgradeAfterTheFirstRequestIsServedAsHttp1NeverPassedOn(String upgrade, String connection) {
+    void noUpgradeButAWebSocketIsPassedOn(String upgrade, String connection, boolean h2cHandlersOwnOnAFirstRequest) {
+        String smuggle = "GET /smuggle HTTP/1.1\r\nHost: a\r\nUpgrade: " + upgrade + "\r\nConnection: " + connection
+                + "\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
         try (TestGateway gateway = gateway("")) {
             try (RawConnection client = RawConnection.open(gateway.port())) {
-                String answers = client.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\n"
-                                + "GET /smuggle HTTP/1.1\r\nHost: a\r\nUpgrade: " + upgrade + "\r\nConnection: "
-                                + connection
-                                + "\r\n\r\n")
-                        .readAnswers(2);
+                String answers = client.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\n" + smuggle
+                                + "GET /after HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readAnswers(3);
 
-                assertThat(answers).doesNotContain(" 101 ").endsWith("upstream /base/smuggle");
+                assertThat(answers)
+                        .doesNotContain(" 101 ")
+                        .contains("upstream /base/smuggle")
+                        .endsWith("upstream /base/after");
             }
-            assertThat(upstream.last().headers().contains("Upgrade")).isFalse();
+            if (!h2cHandlersOwnOnAFirstRequest) {
+                try (RawConnection client = RawConnection.open(gateway.port())) {
+                    String answers = client.send(smuggle + "GET /after HTTP/1.1\r\nHost: a\r\n\r\n")
+                            .readAnswers(2);
+
+                    assertThat(answers)
+                            .doesNotContain(" 101 ")
+                            .contains("upstream /base/smuggle")
+                            .endsWith("upstream /base/after");
+                }
+            }
+            assertThat(upstream.seen())
+                    .allSatisfy(seen ->
+                            assertThat(seen.headers().contains("Upgrade")).isFalse());
+        }
+    }
+
+    /** Firefox asks for a WebSocket with {@code Connection: keep-alive, Upgrade}. */
+    @Test
+    void aWebSocketWhoseConnectionListsMoreThanUpgradeIsPassedOn() {
+        try (TestGateway gateway = gateway("")) {
+            try (RawConnection client = RawConnection.open(gateway.port())) {
+                String answer = client.send("GET /chat HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\n"
+                                + "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                + "Sec-WebSocket-Version: 13\r\n\r\n")
+                        .readAnswers(1);
+
+                assertThat(RawConnection.status(answer)).isEqualTo(101);
+                assertThat(answer).contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); // RFC 6455's accept for this key
+            }
         }
     }
 
