@@ -113,7 +113,8 @@ final class ProtectedPaths {
      * escaped control character ({@code %00} ends a C string; {@code %0d%0a} splits a header a
      * backend writes the path into), or an overlong UTF-8 sequence ({@code %c0%ae} is {@code .} to a
      * lenient decoder, so {@code /a/%c0%ae%c0%ae/b} is a walk up that this class, decoding strictly,
-     * cannot see). Other bytes above ASCII pass (a legacy upstream may read Latin-1 escapes).
+     * cannot see; the old five- and six-byte forms too). Other bytes above ASCII pass: a legacy
+     * upstream may read Latin-1 escapes ({@code %C1lvaro}).
      */
     static @Nullable String escapeProblem(String rawPath) {
         for (int i = rawPath.indexOf('%'); i >= 0; i = rawPath.indexOf('%', i + 1)) {
@@ -125,10 +126,11 @@ final class ProtectedPaths {
                 return "an escaped control character (" + rawPath.substring(i, i + 3) + ")";
             }
             int next = escapedByte(rawPath, i + 3);
-            if (b == 0xC0
-                    || b == 0xC1
+            if (((b == 0xC0 || b == 0xC1) && next >= 0x80 && next <= 0xBF)
                     || (b == 0xE0 && next >= 0x80 && next <= 0x9F)
-                    || (b == 0xF0 && next >= 0x80 && next <= 0x8F)) {
+                    || (b == 0xF0 && next >= 0x80 && next <= 0x8F)
+                    || (b == 0xF8 && next >= 0x80 && next <= 0x87)
+                    || (b == 0xFC && next >= 0x80 && next <= 0x83)) {
                 return "an overlong UTF-8 escape (" + rawPath.substring(i, Math.min(rawPath.length(), i + 6)) + ")";
             }
         }

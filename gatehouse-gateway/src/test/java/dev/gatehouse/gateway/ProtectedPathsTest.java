@@ -71,7 +71,11 @@ final class ProtectedPathsTest {
         "/a/%c0%ae%c0%ae/b, an overlong UTF-8 escape (%c0%ae)",
         "/a/%C1%9C, an overlong UTF-8 escape (%C1%9C)",
         "/%e0%80%ae, an overlong UTF-8 escape (%e0%80)",
-        "/%f0%80%80%ae, an overlong UTF-8 escape (%f0%80)"
+        "/%f0%80%80%ae, an overlong UTF-8 escape (%f0%80)",
+        "/a/%C0%AE, an overlong UTF-8 escape (%C0%AE)",
+        "/%E0%80, an overlong UTF-8 escape (%E0%80)",
+        "/%f8%80%80%80%ae, an overlong UTF-8 escape (%f8%80)",
+        "/%fc%80%80%80%80%ae, an overlong UTF-8 escape (%fc%80)"
     })
     void anEscapeThatReadsAsSomethingElseToSomeUpstreamIsNamed(String raw, String problem) {
         assertThat(ProtectedPaths.escapeProblem(raw)).isEqualTo(problem);
@@ -79,7 +83,19 @@ final class ProtectedPathsTest {
 
     @ParameterizedTest
     @ValueSource(
-            strings = {"/caf%c3%a9", "/caf%e9", "/%e0%a4%85", "/%f0%9f%98%80", "/a%2fb", "/a%20b", "/a%", "/a%0", "/%zz"
+            strings = {
+                "/caf%c3%a9",
+                "/caf%e9",
+                "/%C1lvaro",
+                "/%c0",
+                "/%e0",
+                "/%e0%a4%85",
+                "/%f0%9f%98%80",
+                "/a%2fb",
+                "/a%20b",
+                "/a%",
+                "/a%0",
+                "/%zz"
             })
     void otherEscapesAreNot(String raw) {
         assertThat(ProtectedPaths.escapeProblem(raw)).isNull();
