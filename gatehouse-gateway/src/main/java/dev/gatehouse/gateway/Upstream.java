@@ -494,7 +494,8 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
     /**
      * Adds {@code from}'s headers to {@code to} but those of one hop: {@link #isHopByHop}, those its
-     * {@code Connection} headers name, and HTTP/2's pseudo-headers (the request line's). One pass
+     * {@code Connection} headers name (but {@code Content-Length}: the body's framing goes on with the
+     * body, or the body would be lost), and HTTP/2's pseudo-headers (the request line's). One pass
      * over the headers there are, not a removal per name that could be there.
      */
     static void copyEndToEnd(MultiMap from, MultiMap to) {
@@ -506,7 +507,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         Set<String> named = connection.isEmpty() ? Set.of() : connectionNamed(connection);
         for (Map.Entry<String, String> header : from) {
             String name = header.getKey();
-            if (!name.startsWith(":") && !isHopByHop(name) && !named.contains(name)) {
+            if (!name.startsWith(":")
+                    && !isHopByHop(name)
+                    && (!named.contains(name) || name.equalsIgnoreCase("content-length"))) {
                 to.add(name, header.getValue());
             }
         }

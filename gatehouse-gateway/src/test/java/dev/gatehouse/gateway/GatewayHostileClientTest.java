@@ -3,6 +3,7 @@ package dev.gatehouse.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.testing.http.CapturedLog;
 import dev.gatehouse.testing.http.RawConnection;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -385,6 +386,24 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
             assertThat(upstream.seen())
                     .allSatisfy(seen ->
                             assertThat(seen.headers().contains("Upgrade")).isFalse());
+        }
+    }
+
+    /** The framing is the gateway's own to set: a Connection header naming it drops neither it nor the body. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Length, close", "Content-Length", "content-length, Host"})
+    void aConnectionHeaderNamingTheBodysLengthLosesNoBody(String connection) {
+        try (CapturedLog log = CapturedLog.start();
+                TestGateway gateway = gateway("")) {
+            try (RawConnection client = RawConnection.open(gateway.port())) {
+                String answer = client.send("POST /length HTTP/1.1\r\nHost: a\r\nConnection: " + connection
+                                + "\r\nContent-Length: 5\r\n\r\nhello")
+                        .readAnswers(1);
+
+                assertThat(RawConnection.status(answer)).isEqualTo(200);
+            }
+            assertThat(upstream.last().body()).isEqualTo("hello");
+            log.assertNoErrorOrStackTrace();
         }
     }
 
