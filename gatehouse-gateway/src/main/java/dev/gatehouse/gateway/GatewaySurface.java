@@ -246,12 +246,17 @@ final class GatewaySurface implements Surface {
         if (ProtectedPaths.hasDotSegment(path)) {
             return "path with a . or .. segment: \"" + ClientText.shorten(path) + "\"";
         }
-        if (ProtectedPaths.doublyEscaped(path)) {
-            return "path with an escaped escape (%25 and two hex digits): \"" + ClientText.shorten(path) + "\"";
-        }
         String escape = ProtectedPaths.escapeProblem(path);
         if (escape != null) {
             return "path with " + escape + ": \"" + ClientText.shorten(path) + "\"";
+        }
+        if (ProtectedPaths.doublyEscaped(path)) {
+            return "path with an escaped escape (what one decoding leaves is an escape again, as %252e): \""
+                    + ClientText.shorten(path) + "\"";
+        }
+        if (ProtectedPaths.startsLikeAnAuthority(path)) {
+            return "path starting with two slashes (URL parsers read a host there): \"" + ClientText.shorten(path)
+                    + "\"";
         }
         return null;
     }

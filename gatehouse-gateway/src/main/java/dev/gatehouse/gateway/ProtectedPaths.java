@@ -6,7 +6,6 @@ import java.text.Normalizer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -87,25 +86,58 @@ final class ProtectedPaths {
 
     /**
      * {@code text} as compared: compatibility-normalised (a fullwidth letter is the letter, NFKC) and
-     * case-folded both ways (so the long s and the Kelvin sign meet their ASCII letters).
+     * case-folded both ways a code point at a time, as {@code equalsIgnoreCase} compares (so the long
+     * s, the Kelvin sign and the dotted capital I meet their ASCII letters).
      */
     private static String folded(String text) {
-        return Normalizer.normalize(text, Normalizer.Form.NFKC)
-                .toUpperCase(Locale.ROOT)
-                .toLowerCase(Locale.ROOT);
+        StringBuilder folded = new StringBuilder(text.length());
+        Normalizer.normalize(text, Normalizer.Form.NFKC)
+                .codePoints()
+                .forEach(c -> folded.appendCodePoint(Character.toLowerCase(Character.toUpperCase(c))));
+        return folded.toString();
     }
 
     /**
-     * Whether {@code rawPath} escapes an escape ({@code %252e}): an upstream that decodes twice would
-     * read another path than the one judged here.
+     * Whether {@code rawPath}, decoded once, still holds an escape: {@code %252e}, and its spellings
+     * with the digits escaped ({@code %25%36%31}, {@code %%36%31}, {@code %6%31}). An upstream that
+     * decodes twice would read another path than the one judged here.
      */
     static boolean doublyEscaped(String rawPath) {
-        for (int i = rawPath.indexOf("%25"); i >= 0; i = rawPath.indexOf("%25", i + 1)) {
-            if (i + 4 < rawPath.length() && hex(rawPath.charAt(i + 3)) >= 0 && hex(rawPath.charAt(i + 4)) >= 0) {
+        return rawPath.indexOf('%') >= 0 && hasEscape(decode(rawPath));
+    }
+
+    /**
+     * Whether {@code rawPath}, decoded and with backslashes as slashes, starts with two slashes
+     * ({@code //host/admin}, {@code /\host}, {@code /%5chost}): a URL parser given it with a base
+     * (WHATWG's, Node's {@code new URL}, Python's {@code urlsplit}) reads a host there and the rest as
+     * the path, which this class reads as one more segment.
+     */
+    static boolean startsLikeAnAuthority(String rawPath) {
+        String decoded = decode(rawPath).replace('\\', '/');
+        return decoded.startsWith("//");
+    }
+
+    /** Whether {@code text} holds an escape: {@code %} and two hex digits, or IIS's {@code %u} and four. */
+    private static boolean hasEscape(String text) {
+        for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+            if (escapedByte(text, i) >= 0 || iisEscape(text, i)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether an IIS escape ({@code %u} and four hex digits: {@code %u0061} is {@code a}) starts at {@code at}. */
+    private static boolean iisEscape(String text, int at) {
+        if (at + 5 >= text.length() || (text.charAt(at + 1) != 'u' && text.charAt(at + 1) != 'U')) {
+            return false;
+        }
+        for (int i = at + 2; i < at + 6; i++) {
+            if (hex(text.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -118,6 +150,9 @@ final class ProtectedPaths {
      */
     static @Nullable String escapeProblem(String rawPath) {
         for (int i = rawPath.indexOf('%'); i >= 0; i = rawPath.indexOf('%', i + 1)) {
+            if (iisEscape(rawPath, i)) {
+                return "an IIS escape (" + rawPath.substring(i, i + 6) + ", which some servers decode)";
+            }
             int b = escapedByte(rawPath, i);
             if (b < 0) {
                 continue;

@@ -256,7 +256,12 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     @CsvSource({
         "/public/%c0%ae%c0%ae/admin, overlong UTF-8 escape",
         "/admin%00.png, escaped control character",
-        "/x%0d%0aSet-Cookie:%20a=b, escaped control character"
+        "/x%0d%0aSet-Cookie:%20a=b, escaped control character",
+        "/%25%36%31dmin, escaped escape",
+        "/%6%31dmin, escaped escape",
+        "/%u0061dmin, IIS escape",
+        "//x/admin, two slashes",
+        "/%5C%5Cx%5Cadmin, two slashes"
     })
     void aPathWhoseEscapesSomeUpstreamReadsOtherwiseIsRefused(String path, String named) {
         try (TestGateway gateway = gateway("")) {

@@ -58,7 +58,20 @@ final class ProtectedPathsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"/%252e%252e/x, true", "/a%25zz, false", "/100%25, false", "/a%252F, true", "/%25, false"})
+    @CsvSource({
+        "/%252e%252e/x, true",
+        "/a%25zz, false",
+        "/100%25, false",
+        "/a%252F, true",
+        "/%25, false",
+        "/%25%36%31dmin, true",
+        "/%%36%31dmin, true",
+        "/%6%31dmin, true",
+        "/x/%25%32%65%25%32%65/admin, true",
+        "/%25u0061dmin, true",
+        "/%u0061dmin, true",
+        "/a%2fb, false"
+    })
     void anEscapedEscapeIsSeen(String raw, boolean doubly) {
         assertThat(ProtectedPaths.doublyEscaped(raw)).isEqualTo(doubly);
     }
@@ -75,7 +88,9 @@ final class ProtectedPathsTest {
         "/a/%C0%AE, an overlong UTF-8 escape (%C0%AE)",
         "/%E0%80, an overlong UTF-8 escape (%E0%80)",
         "/%f8%80%80%80%ae, an overlong UTF-8 escape (%f8%80)",
-        "/%fc%80%80%80%80%ae, an overlong UTF-8 escape (%fc%80)"
+        "/%fc%80%80%80%80%ae, an overlong UTF-8 escape (%fc%80)",
+        "/%u0061dmin, 'an IIS escape (%u0061, which some servers decode)'",
+        "/x/%U002e%U002e/a, 'an IIS escape (%U002e, which some servers decode)'"
     })
     void anEscapeThatReadsAsSomethingElseToSomeUpstreamIsNamed(String raw, String problem) {
         assertThat(ProtectedPaths.escapeProblem(raw)).isEqualTo(problem);
@@ -99,6 +114,26 @@ final class ProtectedPathsTest {
             })
     void otherEscapesAreNot(String raw) {
         assertThat(ProtectedPaths.escapeProblem(raw)).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "//x/admin, true",
+        "/\\x, true",
+        "/%5C%5Cx, true",
+        "/%2f/x, true",
+        "\\/x, true",
+        "/x//admin, false",
+        "/, false"
+    })
+    void aPathThatAUrlParserReadsAsAHostIsSeen(String raw, boolean likeAnAuthority) {
+        assertThat(ProtectedPaths.startsLikeAnAuthority(raw)).isEqualTo(likeAnAuthority);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/\u0130tems", "/\u0131tems", "/ITEMS", "/\uff49tems"})
+    void aDottedOrDotlessIIsTheLetterI(String raw) {
+        assertThat(new ProtectedPaths(List.of("/items")).covers(raw)).isTrue();
     }
 
     @ParameterizedTest
