@@ -27,6 +27,10 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,6 +69,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
     /** The dial bound with upstream_dial off: Go's default transport's, as Wicket falls back to it. */
     private static final int GO_DIAL_MILLIS = 30_000;
+
+    /** The WebSocket protocol's GUID, which the upstream's accept hashes with the client's key (RFC 6455). */
+    private static final String WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     /** Requests waiting for a pooled connection, per allowed connection, before new ones fail (502). */
     private static final int WAITING_PER_CONNECTION = 16;
@@ -310,9 +317,28 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 && request.method().equals(HttpMethod.GET)
                 && upgradeTo != null
                 && upgradeTo.strip().equalsIgnoreCase("websocket")
+                && request.getHeader("Sec-WebSocket-Key") != null
+                && request.getHeader("Sec-WebSocket-Version") != null
                 && connectionNamed(request.headers().getAll(HttpHeaders.CONNECTION))
                         .contains("upgrade")
                 && !hasBody(request);
+    }
+
+    /**
+     * Whether {@code accept} is the upstream's answer to the WebSocket handshake with {@code key}
+     * (RFC 6455 4.2.2: base64 of the SHA-1 of the key and the protocol's GUID).
+     */
+    static boolean acceptsHandshake(@Nullable String key, @Nullable String accept) {
+        if (key == null || accept == null) {
+            return false;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1")
+                    .digest((key.strip() + WEBSOCKET_GUID).getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(digest).equals(accept.strip());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-1", e);
+        }
     }
 
     /** Whether the request has a body: a length above 0, chunked framing, or an HTTP/2 stream still open. */
@@ -385,6 +411,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             HttpClientResponse in = answered.result();
             if (in.statusCode() != 101) {
                 relay(request, out, in, call);
+                return;
+            }
+            if (!acceptsHandshake(request.getHeader("Sec-WebSocket-Key"), in.getHeader("Sec-WebSocket-Accept"))) {
+                // a 101 that is no WebSocket's: what follows on that connection would not be frames
+                in.netSocket().close();
+                unanswered(request, call, new IllegalStateException("101 without the WebSocket accept"), false);
                 return;
             }
             call.answered(101);

@@ -649,6 +649,51 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
         }
     }
 
+    /*
+     * An upstream that switches to anything (a 101 with no WebSocket accept) and then reads HTTP on
+     * the connection would take every request after the switch past the pipeline: such a switch is
+     * answered 502 and its connection closed, and an upgrade without the WebSocket handshake's key is
+     * no upgrade at all.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n', 502, true",
+        "'', 200, false"
+    })
+    void aSwitchThatIsNoWebSocketIsNeverTunnelled(String handshake, int status, boolean upgradeSeen) throws Exception {
+        try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+            Thread answering = Thread.ofVirtual().start(() -> {
+                try (java.net.Socket socket = raw.accept()) {
+                    byte[] head = new byte[4096];
+                    int n = socket.getInputStream().read(head);
+                    String asked = new String(head, 0, Math.max(n, 0), java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .toLowerCase(Locale.ROOT);
+                    seen.complete(asked);
+                    String answer = asked.contains("upgrade: websocket")
+                            ? "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                            : "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain";
+                    socket.getOutputStream().write(answer.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    socket.getInputStream().read(new byte[4096]); // until the gateway hangs up
+                } catch (java.io.IOException e) {
+                    // the gateway closed the connection: expected
+                }
+            });
+            try (TestGateway gateway = TestGateway.start("upstream: http://127.0.0.1:" + raw.getLocalPort() + "\n");
+                    RawConnection client = RawConnection.open(gateway.port())) {
+                String answer = client.send(
+                                "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                        + handshake + "\r\n")
+                        .readAnswers(1);
+
+                assertThat(RawConnection.status(answer)).isEqualTo(status);
+                String asked = seen.get(10, TimeUnit.SECONDS);
+                assertThat(asked.contains("upgrade: websocket")).as(asked).isEqualTo(upgradeSeen);
+            }
+            answering.join(10_000);
+        }
+    }
+
     @Test
     void theUpstreamsHopByHopHeadersStayOnItsHop() {
         try (TestGateway gateway = gateway("")) {
