@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
  * one, {@code .} and {@code ..} segments resolved, letters in any case. So {@code //shop}, {@code
  * /%73hop}, {@code /;x/shop} and {@code /SHOP} are under {@code /shop}, whichever of those readings
  * the upstream does. A prefix is a plain text prefix, as nginx's: {@code /shop} covers {@code
- * /shopping} too; letters are compared compatibility-normalised (NFKC) and case-folded, so a
- * fullwidth or long-s spelling is covered too.
+ * /shopping} too; letters are compared compatibility-decomposed (NFKD), without marks or invisible
+ * characters, and case-folded, so a fullwidth, long-s or soft-hyphenated spelling is covered too.
  */
 final class ProtectedPaths {
 
@@ -85,16 +85,34 @@ final class ProtectedPaths {
     }
 
     /**
-     * {@code text} as compared: compatibility-normalised (a fullwidth letter is the letter, NFKC) and
+     * {@code text} as compared: compatibility-decomposed (a fullwidth letter is the letter, NFKD), its
+     * marks then left out with the other characters some readings drop (so {@code ṁ} is {@code m}), and
      * case-folded both ways a code point at a time, as {@code equalsIgnoreCase} compares (so the long
      * s, the Kelvin sign and the dotted capital I meet their ASCII letters).
      */
     private static String folded(String text) {
         StringBuilder folded = new StringBuilder(text.length());
-        Normalizer.normalize(text, Normalizer.Form.NFKC)
+        Normalizer.normalize(text, Normalizer.Form.NFKD)
                 .codePoints()
+                .filter(c -> !isIgnorable(c))
                 .forEach(c -> folded.appendCodePoint(Character.toLowerCase(Character.toUpperCase(c))));
         return folded.toString();
+    }
+
+    /**
+     * Whether {@code c} is a character some readings of a path drop: an invisible format character
+     * (a soft hyphen, zero-width space or joiner, a byte-order mark, a tag), a combining mark, or a
+     * Hangul filler. {@code /adm\u00adin} is {@code /admin} to NFKC_Casefold, for one.
+     */
+    private static boolean isIgnorable(int c) {
+        int type = Character.getType(c);
+        return type == Character.FORMAT
+                || type == Character.NON_SPACING_MARK
+                || type == Character.ENCLOSING_MARK
+                || c == 0x115F
+                || c == 0x1160
+                || c == 0x3164
+                || c == 0xFFA0;
     }
 
     /**

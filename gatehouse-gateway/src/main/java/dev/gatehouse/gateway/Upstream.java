@@ -317,11 +317,23 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 && request.method().equals(HttpMethod.GET)
                 && upgradeTo != null
                 && upgradeTo.strip().equalsIgnoreCase("websocket")
-                && request.getHeader("Sec-WebSocket-Key") != null
-                && request.getHeader("Sec-WebSocket-Version") != null
+                && isWebSocketKey(request.headers().getAll("Sec-WebSocket-Key"))
+                && request.headers().getAll("Sec-WebSocket-Version").equals(List.of("13"))
                 && connectionNamed(request.headers().getAll(HttpHeaders.CONNECTION))
                         .contains("upgrade")
                 && !hasBody(request);
+    }
+
+    /** Whether {@code keys} is one WebSocket key: base64 of 16 bytes (RFC 6455 4.1). */
+    private static boolean isWebSocketKey(List<String> keys) {
+        if (keys.size() != 1 || keys.getFirst().length() != 24) {
+            return false;
+        }
+        try {
+            return Base64.getDecoder().decode(keys.getFirst()).length == 16;
+        } catch (IllegalArgumentException notBase64) {
+            return false;
+        }
     }
 
     /**

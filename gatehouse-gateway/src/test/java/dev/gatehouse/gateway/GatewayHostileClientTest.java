@@ -658,7 +658,11 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     @ParameterizedTest
     @CsvSource({
         "'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n', 502, true",
-        "'', 200, false"
+        "'', 200, false",
+        "'Sec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 13\r\n', 200, false",
+        "'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n', 200, false",
+        "'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n', 200, false"
     })
     void aSwitchThatIsNoWebSocketIsNeverTunnelled(String handshake, int status, boolean upgradeSeen) throws Exception {
         try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
