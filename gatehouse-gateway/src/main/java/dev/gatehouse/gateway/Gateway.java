@@ -181,8 +181,7 @@ public final class Gateway implements AutoCloseable {
                 MAX_HEADER_BYTES,
                 MAX_HEADER_COUNT,
                 MAX_INITIAL_LINE_BYTES,
-                Integer.MAX_VALUE, // proxied bodies stream; a longer declared one is refused 413; the admin API bounds
-                // its own
+                Integer.MAX_VALUE, // bodies stream (a longer declared one: 413); the admin API bounds its own
                 MAX_CONCURRENT_STREAMS,
                 MAX_CONNECTIONS,
                 millisOrOff(timeouts.readHeader()),

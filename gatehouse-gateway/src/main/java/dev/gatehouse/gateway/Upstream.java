@@ -306,8 +306,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
     /**
      * Whether {@code request} asks for a WebSocket: an HTTP/1.1 GET without a body whose {@code
-     * Upgrade} is {@code websocket} and whose {@code Connection} lists {@code Upgrade} (among others:
-     * Firefox sends {@code keep-alive, Upgrade}). Any other {@code Upgrade} is dropped and the request
+     * Upgrade} is {@code websocket}, whose {@code Connection} lists {@code Upgrade} (among others:
+     * Firefox sends {@code keep-alive, Upgrade}), with the handshake's one key and version 13 (RFC 6455
+     * 4.1; the upstream's accept is checked against that key). Any other {@code Upgrade} is dropped and the request
      * proxied as it is: a switch to a protocol that carries requests (h2c, {@code TLS/1.2}) would take
      * every request after it past the pipeline (h2c smuggling).
      */
@@ -404,8 +405,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     }
 
     /**
-     * A WebSocket (or another protocol switch): the upgrade request to the upstream, and when it
-     * answers 101, the two connections joined byte for byte; any other answer is relayed as one.
+     * A WebSocket: the upgrade request to the upstream, and when it answers 101 accepting the
+     * handshake, the two connections joined byte for byte (a 101 that does not accept it is a 502);
+     * any other answer is relayed as one.
      */
     private void tunnel(HttpServerRequest request, HttpClientRequest out, UpstreamCall call) {
         out.headers().set(HttpHeaders.CONNECTION, "Upgrade");
