@@ -243,20 +243,9 @@ final class GatewaySurface implements Surface {
         if (!uri.startsWith("/") || path.isEmpty()) {
             return "the request target must be a path (origin-form), not \"" + ClientText.shorten(uri) + "\"";
         }
-        if (ProtectedPaths.hasDotSegment(path)) {
-            return "path with a . or .. segment: \"" + ClientText.shorten(path) + "\"";
-        }
-        String escape = ProtectedPaths.escapeProblem(path);
-        if (escape != null) {
-            return "path with " + escape + ": \"" + ClientText.shorten(path) + "\"";
-        }
-        if (ProtectedPaths.doublyEscaped(path)) {
-            return "path with an escaped escape (what one decoding leaves is an escape again, as %252e): \""
-                    + ClientText.shorten(path) + "\"";
-        }
-        if (ProtectedPaths.startsLikeAnAuthority(path)) {
-            return "path starting with two slashes (URL parsers read a host there): \"" + ClientText.shorten(path)
-                    + "\"";
+        String problem = ProtectedPaths.problem(path);
+        if (problem != null) {
+            return "path with " + problem + ": \"" + ClientText.shorten(path) + "\"";
         }
         return null;
     }

@@ -45,16 +45,41 @@ final class ProtectedPaths {
     }
 
     /**
-     * Whether {@code rawPath}, read the same most-resolved way, has a {@code .} or {@code ..} segment:
-     * {@code /a/..%2fb} and {@code /a\..\b} do. Such a path could walk out of the upstream's base path.
+     * Why {@code rawPath} may read as another path to some upstream than the one judged here, or
+     * null; the path is decoded once for all of the checks. A {@code .} or {@code ..} segment however
+     * spelled ({@code /a/..%2fb}, {@code /a\..\b}) could walk out of the upstream's base path; an
+     * escape that some decoder reads otherwise ({@link #escapeProblem}); an escape that one decoding
+     * leaves ({@code %252e}, {@code %25%36%31}, {@code %%36%31}, {@code %6%31}) reads as another
+     * path to an upstream that decodes twice; two slashes at the start ({@code //host/admin}, {@code
+     * /%5chost}) are a host to a URL parser given the path with a base (WHATWG's, Node's {@code new
+     * URL}, Python's {@code urlsplit}), and one more segment here.
      */
-    static boolean hasDotSegment(String rawPath) {
-        String decoded = decode(rawPath).replace('\\', '/');
+    static @Nullable String problem(String rawPath) {
+        String decoded = decode(rawPath);
+        String slashed = decoded.replace('\\', '/');
+        if (hasDotSegment(slashed)) {
+            return "a . or .. segment";
+        }
+        String escape = escapeProblem(rawPath);
+        if (escape != null) {
+            return escape;
+        }
+        if (hasEscape(decoded)) {
+            return "an escaped escape (what one decoding leaves is an escape again, as %252e)";
+        }
+        if (slashed.startsWith("//")) {
+            return "two slashes at its start (URL parsers read a host there)";
+        }
+        return null;
+    }
+
+    /** Whether {@code path} (decoded, backslashes as slashes) has a {@code .} or {@code ..} segment. */
+    private static boolean hasDotSegment(String path) {
         int start = 0;
-        while (start <= decoded.length()) {
-            int slash = decoded.indexOf('/', start);
-            int end = slash < 0 ? decoded.length() : slash;
-            String segment = withoutParameters(decoded.substring(start, end));
+        while (start <= path.length()) {
+            int slash = path.indexOf('/', start);
+            int end = slash < 0 ? path.length() : slash;
+            String segment = withoutParameters(path.substring(start, end));
             if (segment.equals(".") || segment.equals("..")) {
                 return true;
             }
@@ -115,26 +140,6 @@ final class ProtectedPaths {
                 || c == 0xFFA0;
     }
 
-    /**
-     * Whether {@code rawPath}, decoded once, still holds an escape: {@code %252e}, and its spellings
-     * with the digits escaped ({@code %25%36%31}, {@code %%36%31}, {@code %6%31}). An upstream that
-     * decodes twice would read another path than the one judged here.
-     */
-    static boolean doublyEscaped(String rawPath) {
-        return rawPath.indexOf('%') >= 0 && hasEscape(decode(rawPath));
-    }
-
-    /**
-     * Whether {@code rawPath}, decoded and with backslashes as slashes, starts with two slashes
-     * ({@code //host/admin}, {@code /\host}, {@code /%5chost}): a URL parser given it with a base
-     * (WHATWG's, Node's {@code new URL}, Python's {@code urlsplit}) reads a host there and the rest as
-     * the path, which this class reads as one more segment.
-     */
-    static boolean startsLikeAnAuthority(String rawPath) {
-        String decoded = decode(rawPath).replace('\\', '/');
-        return decoded.startsWith("//");
-    }
-
     /** Whether {@code text} holds an escape: {@code %} and two hex digits, or IIS's {@code %u} and four. */
     private static boolean hasEscape(String text) {
         for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
@@ -166,7 +171,7 @@ final class ProtectedPaths {
      * cannot see; the old five- and six-byte forms too). Other bytes above ASCII pass: a legacy
      * upstream may read Latin-1 escapes ({@code %C1lvaro}).
      */
-    static @Nullable String escapeProblem(String rawPath) {
+    private static @Nullable String escapeProblem(String rawPath) {
         for (int i = rawPath.indexOf('%'); i >= 0; i = rawPath.indexOf('%', i + 1)) {
             if (iisEscape(rawPath, i)) {
                 return "an IIS escape (" + rawPath.substring(i, i + 6) + ", which some servers decode)";
