@@ -17,7 +17,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
@@ -35,6 +34,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.http.impl.headers.HeadersAdaptor;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.net.HostAndPort;
 import java.net.InetSocketAddress;
@@ -142,12 +142,13 @@ final class ChannelProxy {
     }
 
     /**
-     * Whether {@code request} is one this proxy serves under {@code now}: a well-formed HTTP/1.1
-     * request without a tunnel, body, expectation or upgrade, within the header count, with one Host
-     * that is a host, and a target the proxy would pass on outside the admin API, the waiting room and
-     * the protected paths. Every other one is Vert.x's (which also refuses what must be refused).
+     * The Host of {@code request} when it is one this proxy serves under {@code now}: a well-formed
+     * HTTP/1.1 request without a tunnel, body, expectation or upgrade, within the header count, with
+     * one Host that is a host, and a target the proxy would pass on outside the admin API, the waiting
+     * room and the protected paths; else null. Every other one is Vert.x's (which also refuses what
+     * must be refused).
      */
-    private boolean isPlain(HttpRequest request, LivePolicy.Policy now) {
+    private @Nullable HostAndPort plainHost(HttpRequest request, LivePolicy.Policy now) {
         HttpHeaders headers = request.headers();
         if (!request.decoderResult().isSuccess()
                 || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)
@@ -157,19 +158,21 @@ final class ChannelProxy {
                 || headers.contains(HttpHeaderNames.UPGRADE)
                 || !headers.get(HttpHeaderNames.CONTENT_LENGTH, "0").equals("0")
                 || HttpLimits.headerLines(headers) > maxHeaderLines) {
-            return false;
+            return null;
         }
         List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() != 1 || HostAndPort.parseAuthority(hosts.getFirst(), -1) == null) {
-            return false;
+        HostAndPort host = hosts.size() == 1 ? HostAndPort.parseAuthority(hosts.getFirst(), -1) : null;
+        if (host == null) {
+            return null;
         }
         String uri = request.uri();
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
-        return GatewaySurface.pathProblem(uri, path) == null
+        boolean plain = GatewaySurface.pathProblem(uri, path) == null
                 && !path.startsWith(adminPrefix)
                 && !roomCovers.test(path)
                 && !now.protect().covers(path);
+        return plain ? host : null;
     }
 
     /** One client connection: which requests are served here, which by Vert.x, in their order. */
@@ -242,10 +245,11 @@ final class ChannelProxy {
             }
             if (msg instanceof HttpRequest request) {
                 LivePolicy.Policy now = policy.current();
-                if (vertxRequests == 0 && isPlain(request, now)) {
+                HostAndPort host = vertxRequests == 0 ? plainHost(request, now) : null;
+                if (host != null) {
                     swallowing = !(request instanceof LastHttpContent);
                     closing = !HttpUtil.isKeepAlive(request); // its answer says Connection: close
-                    serve(context, request, now);
+                    serve(context, request, host, now);
                     return;
                 }
                 vertxRequests++;
@@ -317,7 +321,8 @@ final class ChannelProxy {
             context.fireChannelReadComplete();
         }
 
-        private void serve(ChannelHandlerContext context, HttpRequest request, LivePolicy.Policy now) {
+        private void serve(
+                ChannelHandlerContext context, HttpRequest request, HostAndPort host, LivePolicy.Policy now) {
             long startNanos = clock.nowNanos();
             long logStartNanos = System.nanoTime(); // the access log's own clock, as Vert.x's path keeps it
             boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -345,7 +350,7 @@ final class ChannelProxy {
                 logged(context, request, 503, logStartNanos);
                 return;
             }
-            Exchange exchange = new Exchange(this, context, request, call, keepAlive, logStartNanos);
+            Exchange exchange = new Exchange(this, context, request, host, call, keepAlive, logStartNanos);
             current = exchange;
             channels.acquire(context.channel(), exchange);
         }
@@ -442,10 +447,6 @@ final class ChannelProxy {
         }
     }
 
-    private static List<String> connectionHeaders(HttpHeaders headers) {
-        return headers.contains(HttpHeaderNames.CONNECTION) ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
-    }
-
     private static boolean isInterim(HttpResponse head) {
         int code = head.status().code();
         return code >= 100 && code < 200 && code != 101;
@@ -488,10 +489,12 @@ final class ChannelProxy {
         private final Connection connection;
         private final ChannelHandlerContext client;
         private final HttpRequest request;
+        private final HostAndPort host;
         private final UpstreamCall call;
         private final boolean keepAlive;
         private final boolean head;
         private final long logStartNanos;
+        private @Nullable HttpRequest out; // the request as the upstream gets it, once made
         private UpstreamChannels.@Nullable Connection upstreamConnection;
         private @Nullable ScheduledFuture<?> timer;
         private boolean reused;
@@ -506,6 +509,7 @@ final class ChannelProxy {
                 Connection connection,
                 ChannelHandlerContext client,
                 HttpRequest request,
+                HostAndPort host,
                 UpstreamCall call,
                 boolean keepAlive,
                 long logStartNanos) {
@@ -513,6 +517,7 @@ final class ChannelProxy {
             this.connection = connection;
             this.client = client;
             this.request = request;
+            this.host = host;
             this.call = call;
             this.keepAlive = keepAlive;
             this.head = request.method().equals(HttpMethod.HEAD);
@@ -526,10 +531,14 @@ final class ChannelProxy {
             }
             this.upstreamConnection = upstream;
             this.reused = wasUsed;
-            HttpRequest out = upstreamRequest();
+            HttpRequest sent = out;
+            if (sent == null) { // not on a retry: the headers are the upstream's already
+                sent = upstreamRequest();
+                out = sent;
+            }
             upstream.serve(this);
             Channel channel = upstream.channel;
-            channel.write(out, channel.voidPromise()); // a failure closes the connection: closed() says so
+            channel.write(sent, channel.voidPromise()); // a failure closes the connection: closed() says so
             channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
             call.sent();
             if (responseMillis > 0) { // from now: a request without a body is all sent with its head
@@ -537,17 +546,20 @@ final class ChannelProxy {
             }
         }
 
-        /** The request as the upstream gets it: end-to-end headers, the forwarding ones, the client's Host. */
+        /**
+         * The request as the upstream gets it: its end-to-end headers (kept in place: the client's
+         * request goes nowhere else), the forwarding ones, the client's Host.
+         */
         private HttpRequest upstreamRequest() {
-            HttpHeaders from = request.headers();
-            HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
-            Upstream.copyEndToEnd(from, connectionHeaders(from), headers);
-            String host = from.get(HttpHeaderNames.HOST);
-            HostAndPort authority = host == null ? null : HostAndPort.parseAuthority(host, -1);
-            Upstream.forwarded(headers, connection.forwardedFor, authority, false);
-            if (authority != null) { // the client's Host, as Vert.x's client writes it: no :80
-                headers.set(HttpHeaderNames.HOST, authority.port() == 80 ? authority.host() : authority.toString());
-            }
+            HttpHeaders headers = request.headers();
+            Upstream.keepEndToEnd(headers);
+            Upstream.forwarded(
+                    headers instanceof HeadersMultiMap map ? map : new HeadersAdaptor(headers),
+                    connection.forwardedFor,
+                    host,
+                    false);
+            // the client's Host, as Vert.x's client writes it: no :80
+            headers.set(HttpHeaderNames.HOST, host.port() == 80 ? host.host() : host.toString());
             return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), basePath + request.uri(), headers);
         }
 
@@ -643,9 +655,8 @@ final class ChannelProxy {
             status = answer.status().code();
             upstreamKeepAlive =
                     HttpUtil.isKeepAlive(answer) && answer.protocolVersion().equals(HttpVersion.HTTP_1_1);
-            HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
-            HttpHeaders from = answer.headers();
-            Upstream.copyEndToEnd(from, connectionHeaders(from), headers); // both sides' decoders checked them
+            HttpHeaders headers = answer.headers(); // the upstream's answer goes on itself, less its hop's headers
+            Upstream.keepEndToEnd(headers);
             call.answered(status);
             boolean bodiless = head || status == 204 || status == 304;
             if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !bodiless) {
@@ -654,7 +665,8 @@ final class ChannelProxy {
             if (!keepAlive) {
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
-            client.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, answer.status(), headers));
+            answer.setProtocolVersion(HttpVersion.HTTP_1_1);
+            client.write(answer);
         }
 
         @Override

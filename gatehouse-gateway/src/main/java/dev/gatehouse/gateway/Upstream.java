@@ -7,6 +7,7 @@ import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.GuardedTransport;
+import io.netty.util.AsciiString;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -30,7 +31,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -320,7 +323,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 && upgradeTo.strip().equalsIgnoreCase("websocket")
                 && isWebSocketKey(request.headers().getAll("Sec-WebSocket-Key"))
                 && request.headers().getAll("Sec-WebSocket-Version").equals(List.of("13"))
-                && connectionNamed(request.headers().getAll(HttpHeaders.CONNECTION))
+                && connectionTokens(request.headers().getAll(HttpHeaders.CONNECTION), name -> true)
                         .contains("upgrade")
                 && !hasBody(request);
     }
@@ -539,39 +542,80 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     }
 
     /**
-     * Adds {@code from}'s headers to {@code to} but those of one hop: {@link #isHopByHop}, those its
-     * {@code Connection} headers name (but {@code Content-Length}: the body's framing goes on with the
-     * body, or the body would be lost), and HTTP/2's pseudo-headers (the request line's). One pass
+     * Adds {@code from}'s headers to {@code to} but those of one hop ({@link #isEndToEnd}): one pass
      * over the headers there are, not a removal per name that could be there.
      */
     static void copyEndToEnd(MultiMap from, MultiMap to) {
-        copyEndToEnd(from, from.contains(HttpHeaders.CONNECTION) ? from.getAll(HttpHeaders.CONNECTION) : List.of(), to);
-    }
-
-    /** As {@link #copyEndToEnd(MultiMap, MultiMap)}, for headers whose {@code Connection} values are {@code connection}. */
-    static void copyEndToEnd(Iterable<Map.Entry<String, String>> from, List<String> connection, MultiMap to) {
-        Set<String> named = connection.isEmpty() ? Set.of() : connectionNamed(connection);
+        Set<String> named =
+                from.contains(HttpHeaders.CONNECTION) ? connectionNamed(from.getAll(HttpHeaders.CONNECTION)) : Set.of();
         for (Map.Entry<String, String> header : from) {
-            String name = header.getKey();
-            if (!name.startsWith(":")
-                    && !isHopByHop(name)
-                    && (!named.contains(name) || name.equalsIgnoreCase("content-length"))) {
-                to.add(name, header.getValue());
+            if (isEndToEnd(header.getKey(), named)) {
+                to.add(header.getKey(), header.getValue());
             }
         }
     }
 
-    /** The header names the {@code Connection} header values {@code connection} list, in any case. */
+    /**
+     * Removes from {@code headers} what {@link #copyEndToEnd(MultiMap, MultiMap)} leaves behind: the
+     * same headers, in place, for a message that goes on itself.
+     */
+    static void keepEndToEnd(io.netty.handler.codec.http.HttpHeaders headers) {
+        Set<String> named = headers.contains(HttpHeaders.CONNECTION)
+                ? connectionNamed(headers.getAll(HttpHeaders.CONNECTION))
+                : Set.of();
+        List<CharSequence> dropped = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (!isEndToEnd(name, named)) {
+                if (dropped == null) {
+                    dropped = new ArrayList<>(2);
+                }
+                dropped.add(name);
+            }
+        }
+        if (dropped != null) {
+            for (CharSequence name : dropped) {
+                headers.remove(name);
+            }
+        }
+    }
+
+    /**
+     * Whether the header {@code name} goes on: not {@link #isHopByHop}, not named by the message's
+     * {@code Connection} ({@code named}; but {@code Content-Length}: the body's framing goes on with
+     * the body, or the body would be lost), not one of HTTP/2's pseudo-headers (the request line's).
+     */
+    private static boolean isEndToEnd(CharSequence name, Set<String> named) {
+        return (name.isEmpty() || name.charAt(0) != ':')
+                && !isHopByHop(name)
+                && (named.isEmpty()
+                        || !named.contains(name.toString())
+                        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONTENT_LENGTH));
+    }
+
+    /**
+     * The header names the {@code Connection} header values {@code connection} list, in any case, but
+     * those {@link #isHopByHop} drops anyway: most messages' {@code keep-alive} names nothing more.
+     */
     private static Set<String> connectionNamed(List<String> connection) {
-        Set<String> named = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        return connectionTokens(connection, name -> !isHopByHop(name));
+    }
+
+    /** The tokens the {@code Connection} header values {@code connection} list that {@code kept} takes, in any case. */
+    private static Set<String> connectionTokens(List<String> connection, Predicate<String> kept) {
+        Set<String> tokens = Set.of();
         for (String value : connection) {
-            for (String name : value.split(",", -1)) {
-                if (!name.isBlank()) {
-                    named.add(name.trim());
+            for (String token : value.split(",", -1)) {
+                String name = token.trim();
+                if (!name.isEmpty() && kept.test(name)) {
+                    if (tokens.isEmpty()) {
+                        tokens = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+                    }
+                    tokens.add(name);
                 }
             }
         }
-        return named;
+        return tokens;
     }
 
     /**
@@ -593,19 +637,23 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
      * Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade, HTTP2-Settings, and Host (set
      * apart). Asked for every header of every call: by length first, then compared.
      */
-    static boolean isHopByHop(String name) {
+    static boolean isHopByHop(CharSequence name) {
         return switch (name.length()) {
-            case 2 -> name.equalsIgnoreCase("te");
-            case 4 -> name.equalsIgnoreCase("host");
-            case 7 -> name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade");
-            case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
-            case 14 -> name.equalsIgnoreCase("http2-settings");
-            case 16 -> name.equalsIgnoreCase("proxy-connection");
-            case 17 -> name.equalsIgnoreCase("transfer-encoding");
-            case 18 -> name.equalsIgnoreCase("proxy-authenticate");
-            case 19 -> name.equalsIgnoreCase("proxy-authorization");
+            case 2 -> is(name, "te");
+            case 4 -> is(name, "host");
+            case 7 -> is(name, "trailer") || is(name, "upgrade");
+            case 10 -> is(name, "connection") || is(name, "keep-alive");
+            case 14 -> is(name, "http2-settings");
+            case 16 -> is(name, "proxy-connection");
+            case 17 -> is(name, "transfer-encoding");
+            case 18 -> is(name, "proxy-authenticate");
+            case 19 -> is(name, "proxy-authorization");
             default -> false;
         };
+    }
+
+    private static boolean is(CharSequence name, String lowerCase) {
+        return AsciiString.contentEqualsIgnoreCase(name, lowerCase);
     }
 
     /** {@code duration} in whole milliseconds, rounded up: a bound below a millisecond stays a bound (0: off). */

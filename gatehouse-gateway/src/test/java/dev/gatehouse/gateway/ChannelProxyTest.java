@@ -15,7 +15,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -264,6 +266,12 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
                 assertThat(answer.body()).isEqualTo("ok");
             }
             assertThat(dropping.connections()).isEqualTo(3);
+            // the request tried again is the request as it was: its forwarding headers made once
+            assertThat(dropping.heads())
+                    .hasSize(5)
+                    .allSatisfy(head -> assertThat(head)
+                            .containsIgnoringCase("\r\nX-Forwarded-For: 127.0.0.1\r\n")
+                            .containsOnlyOnce("127.0.0.1\r\n"));
         }
     }
 
@@ -484,6 +492,7 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
 
         private final ServerSocket server;
         private final AtomicInteger connections = new AtomicInteger();
+        private final Queue<String> heads = new ConcurrentLinkedQueue<>();
         private final java.util.function.IntFunction<String> answer;
         private final boolean closeAfter;
 
@@ -509,7 +518,7 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
                 InputStream in = socket.getInputStream();
                 OutputStream out = socket.getOutputStream();
                 for (int request = 0; ; request++) {
-                    readRequestHead(in);
+                    heads.add(readRequestHead(in));
                     String reply = answer.apply(request);
                     if (reply == null) {
                         return; // dropped unanswered
@@ -525,7 +534,8 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
             }
         }
 
-        private static void readRequestHead(InputStream in) throws IOException {
+        private static String readRequestHead(InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
             int matched = 0;
             byte[] end = {'\r', '\n', '\r', '\n'};
             while (matched < end.length) {
@@ -533,8 +543,10 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
                 if (b < 0) {
                     throw new IOException("closed");
                 }
+                head.append((char) b);
                 matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
             }
+            return head.toString();
         }
 
         String url() {
@@ -543,6 +555,11 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
 
         int connections() {
             return connections.get();
+        }
+
+        /** The heads of the requests it read, in the order read. */
+        List<String> heads() {
+            return List.copyOf(heads);
         }
 
         @Override
