@@ -189,6 +189,7 @@ final class ChannelProxy {
         private boolean holding; // reads stopped while requests wait
         private boolean closing; // an answer here says Connection: close: nothing after it is read
         private @Nullable ChannelPromise closeAfterExchange;
+        private @Nullable ScheduledFuture<?> answerCheck; // at most one, for the exchange in progress
 
         @Override
         public void handlerAdded(ChannelHandlerContext context) {
@@ -274,6 +275,32 @@ final class ChannelProxy {
                 releaseWaiting();
                 closing = true;
                 context.close();
+            }
+        }
+
+        /**
+         * Has the exchange in progress checked at {@code dueNanos} (System.nanoTime()), or sooner: one
+         * timer a connection, armed when none is, which looks again at the exchange then in progress
+         * (a keep-alive connection's calls follow one another: no timer is made and cancelled for
+         * each).
+         */
+        void checkAnswerBy(long dueNanos) {
+            ChannelHandlerContext context = ctx;
+            if (answerCheck == null && context != null) {
+                answerCheck = context.executor()
+                        .schedule(this::checkAnswer, dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void checkAnswer() {
+            answerCheck = null;
+            Exchange exchange = current;
+            if (exchange != null && exchange.answerDueNanos != 0) {
+                long now = System.nanoTime();
+                exchange.checkAnswer(now);
+                if (current == exchange && exchange.answerDueNanos != 0) { // not due yet: its own time
+                    checkAnswerBy(exchange.answerDueNanos);
+                }
             }
         }
 
@@ -406,6 +433,11 @@ final class ChannelProxy {
 
         @Override
         public void channelInactive(ChannelHandlerContext context) {
+            ScheduledFuture<?> check = answerCheck;
+            answerCheck = null;
+            if (check != null) {
+                check.cancel(false);
+            }
             ChannelPromise close = closeAfterExchange;
             closeAfterExchange = null;
             if (close != null) { // closed some other way: so is what waited to close it
@@ -496,7 +528,7 @@ final class ChannelProxy {
         private final long logStartNanos;
         private @Nullable HttpRequest out; // the request as the upstream gets it, once made
         private UpstreamChannels.@Nullable Connection upstreamConnection;
-        private @Nullable ScheduledFuture<?> timer;
+        private long answerDueNanos; // when its answer's head is due (System.nanoTime()); 0: none is
         private boolean reused;
         private boolean retried;
         private boolean heard; // the upstream sent a byte of its answer
@@ -542,7 +574,8 @@ final class ChannelProxy {
             channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
             call.sent();
             if (responseMillis > 0) { // from now: a request without a body is all sent with its head
-                timer = client.executor().schedule(this::timedOut, responseMillis, TimeUnit.MILLISECONDS);
+                answerDueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(responseMillis);
+                connection.checkAnswerBy(answerDueNanos);
             }
         }
 
@@ -603,7 +636,7 @@ final class ChannelProxy {
                     interim = true; // Continue and Early Hints before the answer: passed over, as Vert.x's client does
                     return; // the answer's bound still runs
                 }
-                cancelTimer();
+                noAnswerDue();
                 if (!answer.decoderResult().isSuccess() || code < 200) {
                     // a garbled answer, or an interim one in place of the answer: the connection is unfit
                     ReferenceCountUtil.release(part);
@@ -690,7 +723,7 @@ final class ChannelProxy {
             if (over) {
                 return;
             }
-            cancelTimer();
+            noAnswerDue();
             if (status >= 0) { // broke off mid-answer: the client must not take a part for the whole
                 call.finished(status);
                 over = true;
@@ -716,8 +749,12 @@ final class ChannelProxy {
                     || request.method().equals(HttpMethod.OPTIONS);
         }
 
-        private void timedOut() {
-            timer = null;
+        /** Its answer's bound passed at {@code nanos}: a 504 unless its head came. */
+        void checkAnswer(long nanos) {
+            if (answerDueNanos == 0 || nanos - answerDueNanos < 0) {
+                return;
+            }
+            answerDueNanos = 0;
             if (over || status >= 0) {
                 return;
             }
@@ -734,7 +771,7 @@ final class ChannelProxy {
                 return;
             }
             over = true;
-            cancelTimer();
+            noAnswerDue();
             discardUpstream();
             if (status >= 0) {
                 call.finished(status);
@@ -751,18 +788,14 @@ final class ChannelProxy {
             }
         }
 
-        private void cancelTimer() {
-            ScheduledFuture<?> pending = timer;
-            timer = null;
-            if (pending != null) {
-                pending.cancel(false);
-            }
+        private void noAnswerDue() {
+            answerDueNanos = 0;
         }
 
         /** The answer ({@code sent}) is out: counted, and the connection takes up what waited. */
         private void end(int sent) {
             over = true;
-            cancelTimer();
+            noAnswerDue();
             call.finished(sent);
             logged(client, request, sent, logStartNanos);
             connection.exchangeEnded();

@@ -275,6 +275,26 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
         }
     }
 
+    /**
+     * A connection's bound on the upstream's answer is one timer, armed for its first call and looked
+     * at again when it fires: a call that came after the first was answered is still held to its own
+     * bound (a 504 in time), and calls answered in time are not cut by a bound of an earlier one.
+     */
+    @Test
+    void eachCallOnAKeptConnectionIsHeldToItsOwnAnswerBound() {
+        try (TestGateway gateway = gateway("timeouts: {upstream_response: 300ms}\n");
+                RawConnection connection = RawConnection.open(gateway.port())) {
+            for (int i = 1; i <= 3; i++) { // the connection's text holds every answer so far
+                connection.send("GET /quick HTTP/1.1\r\nHost: a\r\n\r\n").readAnswers(i);
+            }
+            String answers = connection
+                    .send("GET /hang HTTP/1.1\r\nHost: a\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .readAnswers(5);
+
+            assertThat(statuses(answers)).containsExactly(200, 200, 200, 504, 200);
+        }
+    }
+
     @Test
     void anAnswerWhoseBodyEndsWithTheConnectionReachesTheClientWhole() throws Exception {
         try (RawUpstream closing = new RawUpstream(
