@@ -3,6 +3,7 @@ package dev.gatehouse.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.Race;
+import dev.gatehouse.testing.http.CapturedLog;
 import dev.gatehouse.testing.http.RawConnection;
 import java.io.IOException;
 import java.io.InputStream;
@@ -340,6 +341,35 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
                 assertThat(answers).doesNotContain("WRONG");
                 assertThat(statuses(answers)).containsExactly(200, 200, 200);
             }
+        }
+    }
+
+    /**
+     * The upstream's answer goes on as it was read, less its hop's headers: a header no HTTP message
+     * may carry (a control character in its value or its name) makes it a 502, never bytes the client
+     * reads as something else, and the kept connection it came on is not used again.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"X-Bad: a\u0000b", "X-Bad: a\u000bb", "X-Bad\u0001: b", "X-B\u007fad: b"})
+    void anAnswerWithAHeaderNoMessageMayCarryIsA502(String header) throws Exception {
+        AtomicInteger answered = new AtomicInteger(); // over all connections: the first answer is garbled
+        try (RawUpstream garbling = new RawUpstream(
+                        n -> answered.getAndIncrement() == 0
+                                ? "HTTP/1.1 200 OK\r\n" + header + "\r\nContent-Length: 2\r\n\r\nok"
+                                : OK,
+                        false);
+                TestGateway gateway = TestGateway.start("upstream: " + garbling.url() + "\n");
+                CapturedLog log = CapturedLog.start()) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String answers = connection
+                        .send("GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .readAnswers(2);
+
+                assertThat(statuses(answers)).as(answers).containsExactly(502, 200);
+                assertThat(answers).doesNotContain("X-B");
+            }
+            assertThat(garbling.connections()).isEqualTo(2);
+            log.assertNoErrorOrStackTrace();
         }
     }
 
