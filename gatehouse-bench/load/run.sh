@@ -50,6 +50,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 lock_file=/tmp/gatehouse-mvn.lock
+# shellcheck source=../../.mvn/jdk.sh
+. "$root/.mvn/jdk.sh"
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-5}
@@ -173,6 +175,9 @@ ensure_java() {
   for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64; do
     if [ -n "$candidate" ] && [ -x "$candidate/bin/jcmd" ]; then
       export JAVA_HOME=$candidate PATH="$candidate/bin:$PATH"
+      # the options ./gatehouse runs the jar with on this JDK, before the memory options
+      JAVA_OPTS="$(gatehouse_runtime_opts "$JAVA_HOME") $JAVA_OPTS"
+      DRAW_JAVA_OPTS="$(gatehouse_runtime_opts "$JAVA_HOME") $DRAW_JAVA_OPTS"
       return
     fi
   done
