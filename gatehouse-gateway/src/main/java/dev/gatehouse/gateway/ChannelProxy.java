@@ -655,6 +655,23 @@ final class ChannelProxy {
                     return;
                 }
             }
+            if (part instanceof HttpContent content
+                    && !(part instanceof HttpResponse)
+                    && !content.decoderResult().isSuccess()) {
+                // a body the decoder could not read (a chunk's size, its end, a trailer): the
+                // connection is unfit, and what came is no whole answer
+                content.release();
+                LOG.debug("upstream's answer unreadable: {}", content.decoderResult());
+                discardUpstream();
+                if (status >= 0) {
+                    brokeOff();
+                } else {
+                    call.failed(502);
+                    sendEmpty(client, 502, keepAlive);
+                    end(502);
+                }
+                return;
+            }
             if (part instanceof HttpContent content) {
                 if (content instanceof LastHttpContent last
                         && !last.trailingHeaders().isEmpty()) {
@@ -724,11 +741,8 @@ final class ChannelProxy {
                 return;
             }
             noAnswerDue();
-            if (status >= 0) { // broke off mid-answer: the client must not take a part for the whole
-                call.finished(status);
-                over = true;
-                connection.current = null;
-                client.close();
+            if (status >= 0) {
+                brokeOff();
                 return;
             }
             if (reused && !heard && !retried && isIdempotent()) {
@@ -741,6 +755,14 @@ final class ChannelProxy {
             call.failed(502);
             sendEmpty(client, 502, keepAlive);
             end(502);
+        }
+
+        /** The answer broke off after its head went out: the client must not take a part for the whole. */
+        private void brokeOff() {
+            call.finished(status);
+            over = true;
+            connection.current = null;
+            client.close();
         }
 
         private boolean isIdempotent() {

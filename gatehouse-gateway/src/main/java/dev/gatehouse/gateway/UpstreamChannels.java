@@ -11,15 +11,11 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -58,26 +54,6 @@ final class UpstreamChannels implements AutoCloseable {
      * free serves its own loop, and callers stay on kept connections while the bound is reached.
      */
     private static final long PRIORITY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-
-    /**
-     * How upstream answers are read: Netty's decoder with its bounds, into Vert.x's header maps (made
-     * when a header comes, not before), which the client's encoder writes as they are when the answer
-     * goes on (ChannelProxy relays it).
-     */
-    private static final HttpHeadersFactory VERTX_HEADERS = new HttpHeadersFactory() {
-        @Override
-        public HttpHeaders newHeaders() {
-            return HeadersMultiMap.httpHeaders();
-        }
-
-        @Override
-        public HttpHeaders newEmptyHeaders() {
-            return HeadersMultiMap.httpHeaders();
-        }
-    };
-
-    private static final HttpDecoderConfig ANSWERS =
-            new HttpDecoderConfig().setHeadersFactory(VERTX_HEADERS).setTrailersFactory(VERTX_HEADERS);
 
     /** What asks for a connection: given one (or told why there is none), then passed its answer. */
     interface Caller {
@@ -200,7 +176,7 @@ final class UpstreamChannels implements AutoCloseable {
                             channel.pipeline()
                                     .addLast(new FlushConsolidationHandler(
                                             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-                            channel.pipeline().addLast(new HttpClientCodec(ANSWERS, false, false));
+                            channel.pipeline().addLast(new HttpClientCodec());
                             channel.pipeline().addLast(new Connection(channel, Loop.this));
                         }
                     });

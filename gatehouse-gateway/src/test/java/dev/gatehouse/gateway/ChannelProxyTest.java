@@ -346,11 +346,11 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
 
     /**
      * The upstream's answer goes on as it was read, less its hop's headers: a header no HTTP message
-     * may carry (a control character in its value or its name) makes it a 502, never bytes the client
-     * reads as something else, and the kept connection it came on is not used again.
+     * may carry (a control character in its value or its name, an empty name) makes it a 502, never
+     * bytes the client reads as something else, and the kept connection it came on is not used again.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"X-Bad: a\u0000b", "X-Bad: a\u000bb", "X-Bad\u0001: b", "X-B\u007fad: b"})
+    @ValueSource(strings = {"X-Bad: a\u0000b", "X-Bad: a\u000bb", "X-Bad\u0001: b", "X-B\u007fad: b", ": X-Bad"})
     void anAnswerWithAHeaderNoMessageMayCarryIsA502(String header) throws Exception {
         AtomicInteger answered = new AtomicInteger(); // over all connections: the first answer is garbled
         try (RawUpstream garbling = new RawUpstream(
@@ -370,6 +370,55 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
             }
             assertThat(garbling.connections()).isEqualTo(2);
             log.assertNoErrorOrStackTrace();
+        }
+    }
+
+    /**
+     * A body the upstream's decoder cannot read (a chunk size that is no number) after the head was
+     * passed on: the client's connection is closed rather than a part taken for the whole, and the
+     * upstream's connection, whose reader has given up, is not handed to the next call.
+     */
+    @Test
+    void anAnswerWhoseBodyCannotBeReadIsCutOffAndItsConnectionNotReused() throws Exception {
+        AtomicInteger answered = new AtomicInteger();
+        try (RawUpstream garbling = new RawUpstream(
+                        n -> answered.getAndIncrement() == 0
+                                ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\n"
+                                : OK,
+                        false);
+                TestGateway gateway =
+                        TestGateway.start("upstream: " + garbling.url() + "\ntimeouts: {upstream_response: 1s}\n");
+                CapturedLog log = CapturedLog.start()) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                String cut =
+                        connection.send("GET /one HTTP/1.1\r\nHost: a\r\n\r\n").readUntilClosed();
+
+                // what of it was flushed before the close, if any, ends with no last chunk
+                assertThat(cut).doesNotEndWith("0\r\n\r\n");
+                assertThat(connection.closedByServer()).isTrue();
+            }
+            HttpResponse<String> next = gateway.get("/two");
+
+            assertThat(next.statusCode()).isEqualTo(200);
+            assertThat(next.body()).isEqualTo("ok");
+            assertThat(garbling.connections()).isEqualTo(2);
+            log.assertNoErrorOrStackTrace();
+        }
+    }
+
+    /**
+     * A transfer coding other than chunked last leaves the answer's end to the connection's close (RFC
+     * 9112 6.3), as on Vert.x's path: {@code chunk} is no {@code chunked}.
+     */
+    @Test
+    void anAnswerWhoseTransferCodingIsNotChunkedEndsWithTheConnection() throws Exception {
+        try (RawUpstream closing = new RawUpstream(
+                        n -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunk\r\n\r\n3\r\nabc\r\n0\r\n\r\n", true);
+                TestGateway gateway = TestGateway.start("upstream: " + closing.url() + "\n")) {
+            HttpResponse<String> answer = gateway.get("/coded");
+
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(answer.body()).isEqualTo("3\r\nabc\r\n0\r\n\r\n");
         }
     }
 
