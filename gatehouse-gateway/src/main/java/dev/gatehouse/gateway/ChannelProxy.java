@@ -597,6 +597,11 @@ final class ChannelProxy {
         }
 
         @Override
+        public boolean head() {
+            return head;
+        }
+
+        @Override
         public void failed(Throwable cause, boolean shed) {
             if (over) {
                 return;

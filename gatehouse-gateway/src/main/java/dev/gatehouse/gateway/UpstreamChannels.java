@@ -10,8 +10,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.ReferenceCountUtil;
@@ -66,6 +69,9 @@ final class UpstreamChannels implements AutoCloseable {
          * time or too many wait ({@code shed} true).
          */
         void failed(Throwable cause, boolean shed);
+
+        /** Whether the call is a HEAD: its answer has no body, whatever its head says. */
+        boolean head();
 
         /** A part of the answer (the caller releases it). */
         void read(HttpObject part);
@@ -176,8 +182,8 @@ final class UpstreamChannels implements AutoCloseable {
                             channel.pipeline()
                                     .addLast(new FlushConsolidationHandler(
                                             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-                            channel.pipeline().addLast(new HttpClientCodec());
-                            channel.pipeline().addLast(new Connection(channel, Loop.this));
+                            Connection connection = new Connection(channel, Loop.this);
+                            channel.pipeline().addLast(new HttpRequestEncoder(), connection.answers, connection);
                         }
                     });
         }
@@ -245,9 +251,10 @@ final class UpstreamChannels implements AutoCloseable {
             Connection connection;
             while ((connection = idle.pollLast()) != null) {
                 connection.idle = false;
-                if (connection.channel.isActive()) {
+                if (connection.isClean()) {
                     return connection;
                 }
+                connection.channel.close();
             }
             return null;
         }
@@ -428,11 +435,21 @@ final class UpstreamChannels implements AutoCloseable {
         private boolean reading;
         private boolean releaseAfterRead;
         private @Nullable Caller exchange;
+        private final AnswerDecoder answers = new AnswerDecoder(this);
 
         private Connection(Channel channel, Loop loop) {
             this.channel = channel;
             this.loop = loop;
             channel.closeFuture().addListener(done -> closed());
+        }
+
+        /**
+         * Whether it can serve another call: open, and no byte read from it that no answer took (the
+         * start of something after an answer's end, an upstream's mistake such as a body on a HEAD's,
+         * a 204's or a 304's answer, must not become the front of the next caller's answer).
+         */
+        boolean isClean() {
+            return channel.isActive() && !answers.holdsBytes();
         }
 
         /** Hands the answers read from now on to {@code next}. */
@@ -450,7 +467,16 @@ final class UpstreamChannels implements AutoCloseable {
             if (reading) {
                 releaseAfterRead = true;
             } else {
+                releaseIfClean();
+            }
+        }
+
+        private void releaseIfClean() {
+            if (isClean()) {
                 loop.release(this);
+            } else {
+                LOG.debug("upstream {} sent more than its answer; closing it", channel);
+                channel.close();
             }
         }
 
@@ -486,7 +512,7 @@ final class UpstreamChannels implements AutoCloseable {
             if (releaseAfterRead) {
                 releaseAfterRead = false;
                 if (channel.isActive()) {
-                    loop.release(this);
+                    releaseIfClean();
                 }
             }
         }
@@ -518,6 +544,36 @@ final class UpstreamChannels implements AutoCloseable {
                     any.run(any::serveWaiting);
                 }
             }
+        }
+    }
+
+    /**
+     * Netty's decoder of answers, told by the connection's caller whether a HEAD was asked (what
+     * Netty's client codec learns from the requests it encodes), and able to say whether it holds
+     * bytes that no answer took.
+     */
+    private static final class AnswerDecoder extends HttpResponseDecoder {
+
+        private final Connection connection;
+
+        AnswerDecoder(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpMessage message) {
+            Caller caller = connection.exchange;
+            if (message instanceof HttpResponse answer
+                    && answer.status().code() >= 200
+                    && caller != null
+                    && caller.head()) {
+                return true;
+            }
+            return super.isContentAlwaysEmpty(message);
+        }
+
+        boolean holdsBytes() {
+            return actualReadableBytes() > 0;
         }
     }
 }

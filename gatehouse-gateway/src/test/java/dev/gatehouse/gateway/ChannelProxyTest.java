@@ -407,6 +407,59 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
     }
 
     /**
+     * Bytes an upstream sends past its answer's end in the same read (a body on a 204's or a HEAD's
+     * answer, more than its Content-Length), too few to be a message of their own: the connection
+     * is closed, not pooled, so they never become the front of another client's answer.
+     */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "GET|HTTP/1.1 204 No Content\r\nContent-Length: 60\r\n\r\nHTTP/1.1 200 OK\r\nX-Smuggled: a\r\nX-Pad: ",
+                "HEAD|HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nAAAAA",
+                "GET|HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nX-Smuggled: a\r\nX-Pad: "
+            })
+    void bytesPastAnAnswersEndNeverReachTheNextCaller(String methodAndAnswer) throws Exception {
+        String method = methodAndAnswer.substring(0, methodAndAnswer.indexOf('|'));
+        String first = methodAndAnswer.substring(methodAndAnswer.indexOf('|') + 1);
+        AtomicInteger answered = new AtomicInteger();
+        try (RawUpstream sloppy = new RawUpstream(n -> answered.getAndIncrement() == 0 ? first : OK, false);
+                // one event loop: one pool, which every later client's call draws from
+                TestGateway gateway = TestGateway.start("upstream: " + sloppy.url() + "\nevent_loops: 1\n")) {
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                connection
+                        .send(method + " /first HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                        .readUntilClosed();
+            }
+            for (int i = 0; i < 3; i++) { // a later client's calls
+                HttpResponse<String> next = gateway.get("/next");
+
+                assertThat(next.statusCode()).isEqualTo(200);
+                assertThat(next.body()).isEqualTo("ok");
+                assertThat(next.headers().map()).doesNotContainKey("x-smuggled");
+            }
+            assertThat(sloppy.connections()).isEqualTo(2);
+        }
+    }
+
+    /** A HEAD's answer has no body whatever its length says: the kept connection serves the next call. */
+    @Test
+    void aHeadsAnswerEndsWithItsHeadAndItsConnectionServesOn() throws Exception {
+        AtomicInteger answered = new AtomicInteger();
+        try (RawUpstream upstream = new RawUpstream(
+                        n -> answered.getAndIncrement() == 0 ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" : OK,
+                        false);
+                TestGateway gateway = TestGateway.start("upstream: " + upstream.url() + "\nevent_loops: 1\n")) {
+            HttpResponse<String> head = gateway.send("HEAD", "/h");
+            HttpResponse<String> next = gateway.get("/next");
+
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().firstValue("Content-Length")).hasValue("5");
+            assertThat(next.body()).isEqualTo("ok");
+            assertThat(upstream.connections()).isEqualTo(1);
+        }
+    }
+
+    /**
      * A transfer coding other than chunked last leaves the answer's end to the connection's close (RFC
      * 9112 6.3), as on Vert.x's path: {@code chunk} is no {@code chunked}.
      */

@@ -70,6 +70,11 @@ final class UpstreamChannelsTest {
         }
 
         @Override
+        public boolean head() {
+            return false;
+        }
+
+        @Override
         public void read(HttpObject part) {}
 
         @Override
