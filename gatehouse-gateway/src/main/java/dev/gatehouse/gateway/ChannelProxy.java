@@ -642,8 +642,9 @@ final class ChannelProxy {
                     return; // the answer's bound still runs
                 }
                 noAnswerDue();
-                if (!answer.decoderResult().isSuccess() || code < 200) {
-                    // a garbled answer, or an interim one in place of the answer: the connection is unfit
+                if (!answer.decoderResult().isSuccess() || code < 200 || code > 999) {
+                    // a garbled answer (a status of more than three digits too), or an interim one in
+                    // place of the answer: the connection is unfit
                     ReferenceCountUtil.release(part);
                     discardUpstream();
                     LOG.debug(

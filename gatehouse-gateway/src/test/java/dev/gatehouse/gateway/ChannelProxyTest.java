@@ -441,6 +441,17 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
         }
     }
 
+    /** A status code is three digits (RFC 9110 15): an upstream's {@code 2000} is no answer to pass on. */
+    @Test
+    void anAnswerWhoseStatusIsNotThreeDigitsIsA502() throws Exception {
+        try (RawUpstream odd = new RawUpstream(n -> "HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok", false);
+                TestGateway gateway = TestGateway.start("upstream: " + odd.url() + "\n")) {
+            HttpResponse<String> answer = gateway.get("/odd");
+
+            assertThat(answer.statusCode()).isEqualTo(502);
+        }
+    }
+
     /** A HEAD's answer has no body whatever its length says: the kept connection serves the next call. */
     @Test
     void aHeadsAnswerEndsWithItsHeadAndItsConnectionServesOn() throws Exception {
