@@ -452,6 +452,28 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
         }
     }
 
+    /**
+     * The same bytes sent while the connection waits in the pool, after the answer was read: the
+     * connection is not handed to the next call.
+     */
+    @Test
+    void bytesAnIdleConnectionReceivesNeverReachTheNextCaller() throws Exception {
+        try (RawUpstream sloppy = new RawUpstream(n -> OK, false);
+                TestGateway gateway = TestGateway.start("upstream: " + sloppy.url() + "\nevent_loops: 1\n")) {
+            assertThat(gateway.get("/first").body()).isEqualTo("ok");
+            sloppy.sendOnFirstConnection("HTTP/1.1 200 OK\r\nX-Smuggled: a\r\nX-Pad: ");
+
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> next = gateway.get("/next");
+
+                assertThat(next.statusCode()).isEqualTo(200);
+                assertThat(next.body()).isEqualTo("ok");
+                assertThat(next.headers().map()).doesNotContainKey("x-smuggled");
+            }
+            assertThat(sloppy.connections()).isEqualTo(2);
+        }
+    }
+
     /** A HEAD's answer has no body whatever its length says: the kept connection serves the next call. */
     @Test
     void aHeadsAnswerEndsWithItsHeadAndItsConnectionServesOn() throws Exception {
@@ -656,6 +678,7 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
         private final ServerSocket server;
         private final AtomicInteger connections = new AtomicInteger();
         private final Queue<String> heads = new ConcurrentLinkedQueue<>();
+        private final CompletableFuture<OutputStream> first = new CompletableFuture<>();
         private final java.util.function.IntFunction<String> answer;
         private final boolean closeAfter;
 
@@ -680,6 +703,7 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
             try (socket) {
                 InputStream in = socket.getInputStream();
                 OutputStream out = socket.getOutputStream();
+                first.complete(out);
                 for (int request = 0; ; request++) {
                     heads.add(readRequestHead(in));
                     String reply = answer.apply(request);
@@ -718,6 +742,13 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
 
         int connections() {
             return connections.get();
+        }
+
+        /** Writes {@code bytes} on the first connection it accepted, outside any answer. */
+        void sendOnFirstConnection(String bytes) throws IOException {
+            OutputStream out = first.join();
+            out.write(bytes.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
         }
 
         /** The heads of the requests it read, in the order read. */
