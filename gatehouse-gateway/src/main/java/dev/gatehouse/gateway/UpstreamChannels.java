@@ -474,7 +474,7 @@ final class UpstreamChannels implements AutoCloseable {
         private void releaseIfClean() {
             if (isClean()) {
                 loop.release(this);
-            } else {
+            } else if (channel.isActive()) {
                 LOG.debug("upstream {} sent more than its answer; closing it", channel);
                 channel.close();
             }
@@ -511,9 +511,7 @@ final class UpstreamChannels implements AutoCloseable {
             }
             if (releaseAfterRead) {
                 releaseAfterRead = false;
-                if (channel.isActive()) {
-                    releaseIfClean();
-                }
+                releaseIfClean();
             }
         }
 
