@@ -90,13 +90,15 @@ final class ChannelProxy {
     private final UpstreamChannels channels;
     private final String basePath;
     private final long responseMillis;
+    private final long readNanos;
     private final int maxHeaderLines;
     private final long shutdownMillis;
     private final Optional<AccessLog> accessLog;
 
     /**
      * A proxy to the upstream over {@code channels}, under {@code basePath}, answers due within {@code responseMillis}
-     * of the request (0: no bound); requests with more than {@code maxHeaderLines} header lines, for
+     * of the request and the upstream silent in an answer's body at most {@code readMillis} at a time
+     * (0: no bound, for either); requests with more than {@code maxHeaderLines} header lines, for
      * a path under {@code adminPrefix} or one {@code roomCovers}, go to Vert.x. A close asked while
      * an answer is in progress waits for it at most {@code shutdownMillis}; answers are written to
      * {@code accessLog} as Vert.x's path writes them.
@@ -110,6 +112,7 @@ final class ChannelProxy {
             UpstreamChannels channels,
             String basePath,
             long responseMillis,
+            long readMillis,
             int maxHeaderLines,
             long shutdownMillis,
             Optional<AccessLog> accessLog) {
@@ -121,6 +124,7 @@ final class ChannelProxy {
         this.channels = channels;
         this.basePath = basePath;
         this.responseMillis = responseMillis;
+        this.readNanos = TimeUnit.MILLISECONDS.toNanos(readMillis);
         this.maxHeaderLines = maxHeaderLines;
         this.shutdownMillis = shutdownMillis;
         this.accessLog = accessLog;
@@ -190,6 +194,7 @@ final class ChannelProxy {
         private boolean closing; // an answer here says Connection: close: nothing after it is read
         private @Nullable ChannelPromise closeAfterExchange;
         private @Nullable ScheduledFuture<?> answerCheck; // at most one, for the exchange in progress
+        private long answerCheckNanos; // when it fires
 
         @Override
         public void handlerAdded(ChannelHandlerContext context) {
@@ -280,16 +285,22 @@ final class ChannelProxy {
 
         /**
          * Has the exchange in progress checked at {@code dueNanos} (System.nanoTime()), or sooner: one
-         * timer a connection, armed when none is, which looks again at the exchange then in progress
-         * (a keep-alive connection's calls follow one another: no timer is made and cancelled for
-         * each).
+         * timer a connection, armed when none is or for an earlier time than the one armed, which
+         * looks again at the exchange then in progress (a keep-alive connection's calls follow one
+         * another: no timer is made and cancelled for each).
          */
         void checkAnswerBy(long dueNanos) {
             ChannelHandlerContext context = ctx;
-            if (answerCheck == null && context != null) {
-                answerCheck = context.executor()
-                        .schedule(this::checkAnswer, dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> armed = answerCheck;
+            if (context == null || (armed != null && dueNanos - answerCheckNanos >= 0)) {
+                return; // the timer armed comes as soon
             }
+            if (armed != null) {
+                armed.cancel(false);
+            }
+            answerCheckNanos = dueNanos;
+            answerCheck =
+                    context.executor().schedule(this::checkAnswer, dueNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
         }
 
         private void checkAnswer() {
@@ -528,7 +539,10 @@ final class ChannelProxy {
         private final long logStartNanos;
         private @Nullable HttpRequest out; // the request as the upstream gets it, once made
         private UpstreamChannels.@Nullable Connection upstreamConnection;
-        private long answerDueNanos; // when its answer's head is due (System.nanoTime()); 0: none is
+        private long
+                answerDueNanos; // when its answer's head, or the body's next bytes, are due (System.nanoTime()); 0:
+        // none
+        private boolean upstreamHeld; // the upstream's reads stopped until the client catches up
         private boolean reused;
         private boolean retried;
         private boolean heard; // the upstream sent a byte of its answer
@@ -702,6 +716,8 @@ final class ChannelProxy {
                     UpstreamChannels.Connection used = upstreamConnection;
                     if (used != null) {
                         used.channel.config().setAutoRead(false);
+                        upstreamHeld = true;
+                        noAnswerDue(); // the client's time now, which the write bound judges
                     }
                 }
             }
@@ -729,14 +745,29 @@ final class ChannelProxy {
         public void readComplete() {
             if (!over) {
                 client.flush();
+                if (status >= 0 && !upstreamHeld) { // the body goes on: its next bytes are due in turn
+                    bodyDue();
+                }
             }
         }
 
-        /** The client reads again: so does the upstream's connection. */
+        /** The client reads again: so does the upstream's connection, held again to the body's bound. */
         void resumeUpstream() {
             UpstreamChannels.Connection used = upstreamConnection;
             if (used != null) {
                 used.channel.config().setAutoRead(true);
+                if (upstreamHeld) {
+                    upstreamHeld = false;
+                    bodyDue();
+                }
+            }
+        }
+
+        /** The upstream's next bytes of the body are due within {@code upstream_read} from now. */
+        private void bodyDue() {
+            if (readNanos > 0) {
+                answerDueNanos = System.nanoTime() + readNanos;
+                connection.checkAnswerBy(answerDueNanos);
             }
         }
 
@@ -777,13 +808,22 @@ final class ChannelProxy {
                     || request.method().equals(HttpMethod.OPTIONS);
         }
 
-        /** Its answer's bound passed at {@code nanos}: a 504 unless its head came. */
+        /**
+         * Its answer's bound passed at {@code nanos}: a 504 when its head is late; when the body's next
+         * bytes are, the answer is cut off (its head went out: it cannot be made whole).
+         */
         void checkAnswer(long nanos) {
             if (answerDueNanos == 0 || nanos - answerDueNanos < 0) {
                 return;
             }
             answerDueNanos = 0;
-            if (over || status >= 0) {
+            if (over) {
+                return;
+            }
+            if (status >= 0) {
+                LOG.debug("upstream silent in its answer's body for the upstream_read bound");
+                discardUpstream();
+                brokeOff();
                 return;
             }
             discardUpstream();

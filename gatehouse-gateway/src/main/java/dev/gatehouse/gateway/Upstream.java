@@ -11,6 +11,7 @@ import io.netty.util.AsciiString;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -27,6 +28,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.streams.ReadStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -241,6 +243,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 opened,
                 basePath,
                 millis(timeouts.upstreamResponse()),
+                millis(timeouts.upstreamRead()),
                 maxHeaderLines,
                 shutdownMillis,
                 accessLog));
@@ -267,17 +270,24 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         long[] timer = {-1};
         boolean[] clientBroke = {false};
         boolean[] headCame = {false};
+        boolean[] allSent = {false};
+        @Nullable SilenceBound[] answerBody = {null};
         out.response().onComplete(answered -> {
             headCame[0] = true;
             vertx.cancelTimer(timer[0]);
             if (answered.failed()) {
                 unanswered(request, call, answered.cause(), timedOut[0], clientBroke[0]);
             } else {
-                relay(request, out, answered.result(), call);
+                answerBody[0] = relay(request, out, answered.result(), call, allSent[0]);
             }
         });
         Runnable sent = () -> {
+            allSent[0] = true;
             if (headCame[0]) { // answered before the body's end (an early refusal, or a stream): the bound is met
+                SilenceBound body = answerBody[0];
+                if (body != null) { // and the answer's body is the upstream's time from now
+                    body.requestSent();
+                }
                 return;
             }
             call.sent();
@@ -369,14 +379,24 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         return request.headers().contains(HttpHeaders.TRANSFER_ENCODING); // the guard let chunked alone through
     }
 
-    /** Sends the upstream's answer on: status, headers but the hop-by-hop ones, the body piped. */
-    private void relay(HttpServerRequest request, HttpClientRequest out, HttpClientResponse in, UpstreamCall call) {
+    /**
+     * Sends the upstream's answer on: status, headers but the hop-by-hop ones, the body piped, held to
+     * {@code upstream_read} once the request is all sent ({@code requestSent}; else from when {@link
+     * SilenceBound#requestSent} is called: an upstream reading a slow upload is silent for the
+     * client's sake). Returns that bound, or null when there is none.
+     */
+    private @Nullable SilenceBound relay(
+            HttpServerRequest request,
+            HttpClientRequest out,
+            HttpClientResponse in,
+            UpstreamCall call,
+            boolean requestSent) {
         int status = in.statusCode();
         if (status < 200) { // an interim answer (102, or a 101 nobody asked for) in place of the answer
             in.exceptionHandler(failure -> LOG.debug("interim answer dropped: {}", failure.toString()));
             out.reset();
             unanswered(request, call, new IllegalStateException("the upstream answered " + status), false, false);
-            return;
+            return null;
         }
         call.answered(status);
         HttpServerResponse response = request.response();
@@ -396,7 +416,15 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         }
         boolean endsWithConnection =
                 !headers.contains(HttpHeaders.CONTENT_LENGTH) && !bodiless && request.version() == HttpVersion.HTTP_1_0;
-        in.pipe().endOnFailure(false).to(response).onComplete(sent -> {
+        long readMillis = millis(timeouts.upstreamRead());
+        SilenceBound bound = readMillis <= 0
+                ? null
+                : new SilenceBound(vertx, in, readMillis, requestSent, () -> {
+                    LOG.debug("upstream silent in its answer's body for the upstream_read bound");
+                    out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
+                });
+        ReadStream<Buffer> body = bound == null ? in : bound;
+        body.pipe().endOnFailure(false).to(response).onComplete(sent -> {
             if (sent.failed()) { // the upstream broke off mid-answer, or the client went away: never a whole answer
                 response.reset();
                 out.reset();
@@ -405,6 +433,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             }
             call.finished(status);
         });
+        return bound;
     }
 
     /**
@@ -427,7 +456,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             }
             HttpClientResponse in = answered.result();
             if (in.statusCode() != 101) {
-                relay(request, out, in, call);
+                relay(request, out, in, call, true); // a GET without a body: all sent
                 return;
             }
             if (!acceptsHandshake(request.getHeader("Sec-WebSocket-Key"), in.getHeader("Sec-WebSocket-Accept"))) {

@@ -195,11 +195,21 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
         }
     }
 
-    @Test
-    void aClientThatDoesNotReadHoldsTheUpstreamBackAndGetsTheWholeAnswerWhenItReads() throws Exception {
-        try (TestGateway gateway = gateway("")) {
+    /**
+     * A client that reads nothing holds the upstream back (on this path, and on Vert.x's: a body),
+     * and is not cut off by the upstream's read bound meanwhile: the upstream is silent for the
+     * client's sake then (the client's time is the write bound's to judge).
+     */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "GET /big HTTP/1.1\r\nHost: a\r\n\r\n",
+                "POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
+            })
+    void aClientThatDoesNotReadHoldsTheUpstreamBackAndGetsTheWholeAnswerWhenItReads(String request) throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {upstream_read: 100ms}\n")) {
             try (RawConnection connection = RawConnection.open(gateway.port())) {
-                connection.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+                connection.send(request);
                 awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
 
                 assertThat(upstream.bigSent())
@@ -293,6 +303,31 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
                     .readAnswers(5);
 
             assertThat(statuses(answers)).containsExactly(200, 200, 200, 504, 200);
+        }
+    }
+
+    /**
+     * An upstream that sends its answer's head and part of its body, then nothing (its connection
+     * open), holds its client no longer than {@code upstream_read} (on this path, and on Vert.x's:
+     * a body): the client's connection is closed, the answer never taken for whole.
+     */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "GET /stall HTTP/1.1\r\nHost: a\r\n\r\n",
+                "POST /stall HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
+            })
+    void anUpstreamSilentInItsAnswersBodyIsCutOffAfterTheReadBound(String request) throws Exception {
+        try (RawUpstream stalling = new RawUpstream(n -> "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", false);
+                TestGateway gateway = TestGateway.start(
+                        "upstream: " + stalling.url() + "\ntimeouts: {upstream_read: 300ms, write: -1s}\n");
+                CapturedLog log = CapturedLog.start();
+                RawConnection connection = RawConnection.open(gateway.port())) {
+            String cut = connection.send(request).readUntilClosed();
+
+            assertThat(cut).startsWith("HTTP/1.1 200").endsWith("hello");
+            assertThat(connection.closedByServer()).isTrue();
+            log.assertNoErrorOrStackTrace();
         }
     }
 

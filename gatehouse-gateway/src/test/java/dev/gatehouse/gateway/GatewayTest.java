@@ -419,6 +419,37 @@ final class GatewayTest {
         }
     }
 
+    /**
+     * Nor by the read bound on the answer's body while the client is still sending its own: the
+     * upstream, silent while it reads, waits for the client then. Here a second request's 504 shows
+     * the bound's time passed, the body unfinished, before the first answer ends whole.
+     */
+    @Test
+    void anAnswerThatCameBeforeTheBodyEnded_isNotCutByTheReadBoundWhileTheBodyComes() throws Exception {
+        try (TestGateway gateway =
+                        TestGateway.start(base() + "timeouts: {upstream_response: 100ms, upstream_read: 100ms}\n");
+                Socket client = new Socket("127.0.0.1", gateway.port())) {
+            client.setSoTimeout((int) Stages.PATIENCE.toMillis());
+            OutputStream out = client.getOutputStream();
+            out.write("POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = client.getInputStream();
+            assertThat(readUntil(in, "early, ")).startsWith("HTTP/1.1 200");
+
+            assertThat(gateway.get("/hang").statusCode())
+                    .as("the bound's time has passed with the body unfinished")
+                    .isEqualTo(504);
+            out.write("56789".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(upstream.endEarly(Stages.PATIENCE))
+                    .as("the upstream read the body to its end")
+                    .isTrue();
+
+            assertThat(readUntil(in, "0\r\n\r\n")).contains("late");
+        }
+    }
+
     /** What {@code in} gives until {@code end} has come (as ASCII); fails if it closes first. */
     private static String readUntil(InputStream in, String end) throws IOException {
         StringBuilder read = new StringBuilder();

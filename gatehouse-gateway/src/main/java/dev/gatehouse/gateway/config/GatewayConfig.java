@@ -95,7 +95,8 @@ public record GatewayConfig(
             Duration upstreamDial,
             Duration upstreamResponse,
             Duration upstreamKeepalive,
-            int upstreamMaxConns) {
+            int upstreamMaxConns,
+            Duration upstreamRead) {
 
         static Timeouts read(Section section) {
             Timeouts timeouts = new Timeouts(
@@ -106,7 +107,11 @@ public record GatewayConfig(
                     timeout(section, "upstream_dial", Duration.ofSeconds(5)),
                     timeout(section, "upstream_response", Duration.ofSeconds(30)),
                     timeout(section, "upstream_keepalive", Duration.ofSeconds(90)),
-                    (int) positiveOr(section.integer("upstream_max_conns", 0, Integer.MIN_VALUE, 1_000_000), 512));
+                    (int) positiveOr(section.integer("upstream_max_conns", 0, Integer.MIN_VALUE, 1_000_000), 512),
+                    timeout(
+                            section,
+                            "upstream_read",
+                            Duration.ofSeconds(60))); // Gatehouse's, nginx's proxy_read_timeout
             section.done();
             return timeouts;
         }

@@ -110,7 +110,8 @@ final class GatewayConfigTest {
                         Duration.ofSeconds(5),
                         Duration.ofSeconds(30),
                         Duration.ofSeconds(90),
-                        512));
+                        512,
+                        Duration.ofSeconds(60)));
         assertThat(config.pow().enabled()).isFalse();
         assertThat(config.queue()).as("no type, no queue").isEmpty();
         assertThat(config.rateLimit()).as("no rps, no limiter").isEmpty();
@@ -132,6 +133,7 @@ final class GatewayConfigTest {
                   idle: "0"
                   upstream_response: -1ns
                   upstream_max_conns: -1
+                  upstream_read: -1s
                 """);
 
         assertThat(config.timeouts().readHeader()).isEqualTo(Duration.ofSeconds(5));
@@ -139,6 +141,7 @@ final class GatewayConfigTest {
         assertThat(config.timeouts().idle()).isEqualTo(Duration.ofSeconds(120));
         assertThat(config.timeouts().upstreamResponse()).isEqualTo(Duration.ZERO);
         assertThat(config.timeouts().upstreamMaxConns()).isEqualTo(512);
+        assertThat(config.timeouts().upstreamRead()).isEqualTo(Duration.ZERO);
     }
 
     @ParameterizedTest

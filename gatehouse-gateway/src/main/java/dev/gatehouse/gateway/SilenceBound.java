@@ -1,0 +1,143 @@
+package dev.gatehouse.gateway;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An upstream answer's body as Vert.x's path pipes it to the client, held to {@code upstream_read}:
+ * when the upstream sends nothing for that long while the body is read (not while the pipe waits
+ * for the client to catch up, nor while the request's body is still being sent: that is the
+ * client's time, which the write and read bounds judge), {@code silent} runs. One timer a body, looked at again when it fires rather than made anew for each
+ * chunk. Used on the answer's event loop.
+ */
+final class SilenceBound implements ReadStream<Buffer> {
+
+    private final Vertx vertx;
+    private final ReadStream<Buffer> body;
+    private final long boundNanos;
+    private final Runnable silent;
+    private long lastHeardNanos;
+    private long timer = -1;
+    private boolean reading;
+    private boolean requestSent;
+    private boolean over;
+
+    /**
+     * {@code body}, {@code silent} run when it sends nothing for {@code boundMillis} (above 0) while
+     * read, once the request is all sent ({@code requestSent}, or when {@link #requestSent} says so).
+     */
+    SilenceBound(Vertx vertx, ReadStream<Buffer> body, long boundMillis, boolean requestSent, Runnable silent) {
+        this.vertx = vertx;
+        this.body = body;
+        this.boundNanos = TimeUnit.MILLISECONDS.toNanos(boundMillis);
+        this.requestSent = requestSent;
+        this.silent = silent;
+    }
+
+    /** The request is all sent: the upstream's silence counts from now. */
+    void requestSent() {
+        requestSent = true;
+        if (reading) {
+            listen();
+        }
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(@Nullable Handler<Buffer> handler) {
+        body.handler(
+                handler == null
+                        ? null
+                        : data -> {
+                            lastHeardNanos = System.nanoTime();
+                            handler.handle(data);
+                        });
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+        reading = false;
+        body.pause();
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+        read();
+        body.resume();
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+        read();
+        body.fetch(amount);
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(@Nullable Handler<Void> handler) {
+        body.endHandler(end -> {
+            stop();
+            if (handler != null) {
+                handler.handle(null);
+            }
+        });
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(@Nullable Handler<Throwable> handler) {
+        body.exceptionHandler(failure -> {
+            stop();
+            if (handler != null) {
+                handler.handle(failure);
+            }
+        });
+        return this;
+    }
+
+    /** Reads (again): the upstream's silence counts from now, once the request is all sent. */
+    private void read() {
+        reading = true;
+        if (requestSent) {
+            listen();
+        }
+    }
+
+    private void listen() {
+        if (over) {
+            return;
+        }
+        lastHeardNanos = System.nanoTime();
+        if (timer < 0) {
+            timer = vertx.setTimer(TimeUnit.NANOSECONDS.toMillis(boundNanos) + 1, id -> check());
+        }
+    }
+
+    private void check() {
+        timer = -1;
+        if (over || !reading) { // ended, or waiting for the client: armed again when it reads
+            return;
+        }
+        long silentNanos = System.nanoTime() - lastHeardNanos;
+        if (silentNanos >= boundNanos) {
+            stop();
+            silent.run();
+            return;
+        }
+        timer = vertx.setTimer(TimeUnit.NANOSECONDS.toMillis(boundNanos - silentNanos) + 1, id -> check());
+    }
+
+    private void stop() {
+        over = true;
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+            timer = -1;
+        }
+    }
+}
