@@ -547,7 +547,8 @@ final class ChannelProxy {
         private boolean retried;
         private boolean heard; // the upstream sent a byte of its answer
         private boolean interim; // an interim answer passed over is still being read
-        private int status = -1; // the answer's, once its head went to the client
+        private int status = -1; // the answer's, once its head is relayed (held, then sent)
+        private @Nullable HttpResponse heldHead; // the answer's head until it goes to the client
         private boolean upstreamKeepAlive; // the upstream's connection can serve another call after this one
         private boolean over;
 
@@ -669,11 +670,7 @@ final class ChannelProxy {
                     end(502);
                     return;
                 }
-                relayHead(answer);
-                if (over) { // refused to pass on
-                    ReferenceCountUtil.release(part);
-                    return;
-                }
+                holdHead(answer);
             }
             if (part instanceof HttpContent content
                     && !(part instanceof HttpResponse)
@@ -683,6 +680,10 @@ final class ChannelProxy {
                 content.release();
                 LOG.debug("upstream's answer unreadable: {}", content.decoderResult());
                 discardUpstream();
+                if (heldHead != null) { // nothing of it went out: a 502 can say so
+                    heldHead = null;
+                    status = -1;
+                }
                 if (status >= 0) {
                     brokeOff();
                 } else {
@@ -693,6 +694,7 @@ final class ChannelProxy {
                 return;
             }
             if (part instanceof HttpContent content) {
+                sendHead();
                 if (content instanceof LastHttpContent last
                         && !last.trailingHeaders().isEmpty()) {
                     client.write(
@@ -723,13 +725,17 @@ final class ChannelProxy {
             }
         }
 
-        private void relayHead(HttpResponse answer) {
+        /**
+         * Readies the answer's head for the client, to go out with the first part of its body or at
+         * the end of the read that brought it (so a body that cannot be read in that same read is
+         * still a 502, not an answer cut off after its head).
+         */
+        private void holdHead(HttpResponse answer) {
             status = answer.status().code();
             upstreamKeepAlive =
                     HttpUtil.isKeepAlive(answer) && answer.protocolVersion().equals(HttpVersion.HTTP_1_1);
             HttpHeaders headers = answer.headers(); // the upstream's answer goes on itself, less its hop's headers
             Upstream.keepEndToEnd(headers);
-            call.answered(status);
             boolean bodiless = head || status == 204 || status == 304;
             if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !bodiless) {
                 headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
@@ -738,12 +744,23 @@ final class ChannelProxy {
                 headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
             answer.setProtocolVersion(HttpVersion.HTTP_1_1);
-            client.write(answer);
+            heldHead = answer;
+        }
+
+        /** The answer's head, if held, goes to the client: the upstream has answered. */
+        private void sendHead() {
+            HttpResponse answer = heldHead;
+            if (answer != null) {
+                heldHead = null;
+                call.answered(status);
+                client.write(answer);
+            }
         }
 
         @Override
         public void readComplete() {
             if (!over) {
+                sendHead();
                 client.flush();
                 if (status >= 0 && !upstreamHeld) { // the body goes on: its next bytes are due in turn
                     bodyDue();
@@ -778,6 +795,10 @@ final class ChannelProxy {
                 return;
             }
             noAnswerDue();
+            if (heldHead != null) { // its head came, never went out, and the rest never will: a 502
+                heldHead = null;
+                status = -1;
+            }
             if (status >= 0) {
                 brokeOff();
                 return;

@@ -442,6 +442,36 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
     }
 
     /**
+     * A body that cannot be read from its first byte, in the read that brought the head: nothing of
+     * the answer has gone out, so the client gets a 502 (not a connection closed on it with nothing,
+     * nor a head with no body), the breaker a failure, and the next call a new connection.
+     */
+    @Test
+    void anAnswerWhoseBodyCannotBeReadFromItsStartIsA502() throws Exception {
+        AtomicInteger answered = new AtomicInteger();
+        try (RawUpstream garbling = new RawUpstream(
+                        n -> answered.getAndIncrement() == 0
+                                ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n"
+                                : OK,
+                        false);
+                TestGateway gateway = TestGateway.start("upstream: " + garbling.url() + "\n");
+                CapturedLog log = CapturedLog.start();
+                RawConnection connection = RawConnection.open(gateway.port())) {
+            String answers = connection
+                    .send("GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .readAnswers(2);
+
+            assertThat(statuses(answers)).containsExactly(502, 200);
+            assertThat(answers).endsWith("ok");
+            assertThat(garbling.connections()).isEqualTo(2);
+            assertThat(metrics(gateway))
+                    .contains("gatehouse_requests_total{outcome=\"backend_error\"} 1.0")
+                    .contains("gatehouse_requests_total{outcome=\"admitted\"} 1.0");
+            log.assertNoErrorOrStackTrace();
+        }
+    }
+
+    /**
      * Bytes an upstream sends past its answer's end in the same read (a body on a 204's or a HEAD's
      * answer, more than its Content-Length), too few to be a message of their own: the connection
      * is closed, not pooled, so they never become the front of another client's answer.
