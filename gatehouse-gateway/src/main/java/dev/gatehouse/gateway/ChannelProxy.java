@@ -817,6 +817,7 @@ final class ChannelProxy {
 
         /** The answer broke off after its head went out: the client must not take a part for the whole. */
         private void brokeOff() {
+            call.brokeOff();
             call.finished(status);
             over = true;
             connection.current = null;

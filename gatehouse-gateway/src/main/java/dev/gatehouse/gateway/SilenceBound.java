@@ -72,6 +72,7 @@ final class SilenceBound implements ReadStream<Buffer> {
         return this;
     }
 
+    /** Taken as a resume: Vert.x's pipe, this stream's one reader, never asks by amounts. */
     @Override
     public ReadStream<Buffer> fetch(long amount) {
         read();

@@ -59,6 +59,13 @@ import org.slf4j.LoggerFactory;
  */
 final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
+    /**
+     * The code an answer cut off after its start is reset with: HTTP/2's CANCEL, since NO_ERROR (what
+     * Vert.x sends by default) after an answer's start tells a client the answer is whole (RFC 9113
+     * 8.1); over HTTP/1 the connection is closed whatever the code.
+     */
+    private static final long CANCEL = 8;
+
     /*
      * Straight on Vert.x's HTTP client, not vertx-http-proxy: measured, the library cost a quarter of
      * the requests a second (a copy and re-validation of every header, a parse of the upstream's Date
@@ -417,21 +424,36 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         boolean endsWithConnection =
                 !headers.contains(HttpHeaders.CONTENT_LENGTH) && !bodiless && request.version() == HttpVersion.HTTP_1_0;
         long readMillis = millis(timeouts.upstreamRead());
+        boolean[] silent = {false};
         SilenceBound bound = readMillis <= 0
                 ? null
                 : new SilenceBound(vertx, in, readMillis, requestSent, () -> {
                     LOG.debug("upstream silent in its answer's body for the upstream_read bound");
+                    silent[0] = true;
                     out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
                 });
         ReadStream<Buffer> body = bound == null ? in : bound;
         body.pipe().endOnFailure(false).to(response).onComplete(sent -> {
+            int sentStatus = status;
             if (sent.failed()) { // the upstream broke off mid-answer, or the client went away: never a whole answer
-                response.reset();
                 out.reset();
+                if (!response.closed()) { // the upstream's doing
+                    call.brokeOff();
+                }
+                if (!response.headWritten() && !response.closed()) { // nothing went out: a status can say so
+                    sentStatus = silent[0] ? 504 : 502;
+                    response.headers().clear();
+                    response.setChunked(false)
+                            .setStatusCode(sentStatus)
+                            .putHeader(HttpHeaders.CONTENT_LENGTH, "0")
+                            .end();
+                } else {
+                    response.reset(CANCEL);
+                }
             } else if (endsWithConnection) {
                 request.connection().close(); // even for a keep-alive 1.0 client: the close is the body's end
             }
-            call.finished(status);
+            call.finished(sentStatus);
         });
         return bound;
     }
@@ -519,7 +541,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                     .putHeader(HttpHeaders.CONTENT_LENGTH, "0")
                     .end();
         } else {
-            response.reset();
+            response.reset(CANCEL);
         }
         call.finished(status);
         request.resume(); // a body the upstream will never read is drained, not left in the socket

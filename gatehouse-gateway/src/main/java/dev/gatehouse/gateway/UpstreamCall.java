@@ -127,6 +127,14 @@ final class UpstreamCall {
         outcome = Outcome.BACKEND_ERROR;
     }
 
+    /**
+     * The answer broke off after its head (the upstream went silent or closed, or its body could not
+     * be read): a backend error in the count; the breaker and the adaptive limit judged its head.
+     */
+    void brokeOff() {
+        outcome = Outcome.BACKEND_ERROR;
+    }
+
     /** The client broke off (went away, sent a bad body): no fault of the upstream's, nothing counted. */
     void abandoned() {
         endCallSpan(499); // nginx's code for a client gone

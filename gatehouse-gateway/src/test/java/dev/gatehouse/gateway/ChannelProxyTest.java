@@ -309,7 +309,8 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
     /**
      * An upstream that sends its answer's head and part of its body, then nothing (its connection
      * open), holds its client no longer than {@code upstream_read} (on this path, and on Vert.x's:
-     * a body): the client's connection is closed, the answer never taken for whole.
+     * a body): the client's connection is closed, the answer never taken for whole, and counted a
+     * backend error.
      */
     @ParameterizedTest
     @ValueSource(
@@ -327,6 +328,35 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
 
             assertThat(cut).startsWith("HTTP/1.1 200").endsWith("hello");
             assertThat(connection.closedByServer()).isTrue();
+            assertThat(metrics(gateway)).contains("gatehouse_requests_total{outcome=\"backend_error\"} 1.0");
+            log.assertNoErrorOrStackTrace();
+        }
+    }
+
+    /**
+     * On Vert.x's path an answer's head goes out with its body's first bytes: an upstream silent
+     * after its head, before any of them, has sent the client nothing, so the client gets a 504 on a
+     * connection that serves on.
+     */
+    @Test
+    void anUpstreamSilentBeforeItsBodysFirstByteIsA504OnVertxsPath() throws Exception {
+        AtomicInteger answered = new AtomicInteger();
+        try (RawUpstream stalling = new RawUpstream(
+                        n -> answered.getAndIncrement() == 0 ? "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n" : OK,
+                        false);
+                TestGateway gateway =
+                        TestGateway.start("upstream: " + stalling.url() + "\ntimeouts: {upstream_read: 300ms}\n");
+                CapturedLog log = CapturedLog.start();
+                RawConnection connection = RawConnection.open(gateway.port())) {
+            String answers = connection
+                    .send("POST /stall HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx")
+                    .readAnswers(1);
+            answers = connection
+                    .send("POST /next HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx")
+                    .readAnswers(2);
+
+            assertThat(statuses(answers)).containsExactly(504, 200);
+            assertThat(metrics(gateway)).contains("gatehouse_requests_total{outcome=\"backend_error\"} 1.0");
             log.assertNoErrorOrStackTrace();
         }
     }

@@ -199,6 +199,23 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
         }
     }
 
+    /**
+     * An answer the upstream breaks off mid-body, over HTTP/2: the stream is reset with CANCEL, not
+     * NO_ERROR, which after an answer's start would tell the client the answer is whole (RFC 9113
+     * 8.1; curl takes it so).
+     */
+    @Test
+    void anAnswerBrokenOffIsResetAsCancelledOverHttp2() throws Exception {
+        try (TestGateway gateway = gateway("")) {
+            withHttp2Client(client -> assertThatThrownBy(() -> h2Answer(
+                            client, gateway, HttpMethod.GET, "/truncate-chunked", MultiMap.caseInsensitiveMultiMap()))
+                    .rootCause()
+                    .isInstanceOfSatisfying(
+                            io.vertx.core.http.StreamResetException.class,
+                            reset -> assertThat(reset.getCode()).isEqualTo(8)));
+        }
+    }
+
     /** A Content-Length that is no number: 400 naming it over HTTP/1.1, the stream reset over HTTP/2. */
     @Test
     void aContentLengthThatIsNoNumberIsRefused() throws Exception {
