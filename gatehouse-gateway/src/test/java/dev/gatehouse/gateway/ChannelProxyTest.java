@@ -474,10 +474,17 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
     /**
      * A body that cannot be read from its first byte, in the read that brought the head: nothing of
      * the answer has gone out, so the client gets a 502 (not a connection closed on it with nothing,
-     * nor a head with no body), the breaker a failure, and the next call a new connection.
+     * nor a head with no body), the count a backend error (on this path the breaker a failure too),
+     * and the next call a new connection. On Vert.x's path too (a body), whose head waits for the
+     * body's first bytes.
      */
-    @Test
-    void anAnswerWhoseBodyCannotBeReadFromItsStartIsA502() throws Exception {
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "GET /%s HTTP/1.1\r\nHost: a\r\n\r\n",
+                "POST /%s HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
+            })
+    void anAnswerWhoseBodyCannotBeReadFromItsStartIsA502(String request) throws Exception {
         AtomicInteger answered = new AtomicInteger();
         try (RawUpstream garbling = new RawUpstream(
                         n -> answered.getAndIncrement() == 0
@@ -488,7 +495,7 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
                 CapturedLog log = CapturedLog.start();
                 RawConnection connection = RawConnection.open(gateway.port())) {
             String answers = connection
-                    .send("GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .send(request.formatted("one") + request.formatted("two"))
                     .readAnswers(2);
 
             assertThat(statuses(answers)).containsExactly(502, 200);
