@@ -374,7 +374,8 @@ final class ChannelProxy {
                             429,
                             GatewaySurface.RATE_LIMITED,
                             RateLimitFields.retryAfterSeconds(decision),
-                            keepAlive);
+                            keepAlive,
+                            isHead(request));
                     metrics.request(Outcome.RATE_LIMITED, clock.nowNanos() - startNanos);
                     logged(context, request, 429, logStartNanos);
                     return;
@@ -383,7 +384,7 @@ final class ChannelProxy {
             UpstreamCall call = new UpstreamCall(now, clock, metrics, Optional.empty(), null);
             UpstreamCall.Refusal refusal = call.begin();
             if (refusal != null) {
-                refuse(context, 503, refusal.text(), refusal.retryAfterSeconds(), keepAlive);
+                refuse(context, 503, refusal.text(), refusal.retryAfterSeconds(), keepAlive, isHead(request));
                 call.finished(503);
                 logged(context, request, 503, logStartNanos);
                 return;
@@ -495,16 +496,35 @@ final class ChannelProxy {
         return code >= 100 && code < 200 && code != 101;
     }
 
-    /** A refusal in Wicket's words, as Vert.x's path answers it (plain text, {@code nosniff}). */
+    private static boolean isHead(HttpRequest request) {
+        return request.method().equals(HttpMethod.HEAD);
+    }
+
+    /**
+     * A refusal in Wicket's words, as Vert.x's path answers it (plain text, {@code nosniff}); to a
+     * {@code head} request, its head alone (the length the text would have): a body there would be
+     * read as the front of the connection's next answer.
+     */
     private static void refuse(
-            ChannelHandlerContext context, int status, String text, long retryAfterSeconds, boolean keepAlive) {
+            ChannelHandlerContext context,
+            int status,
+            String text,
+            long retryAfterSeconds,
+            boolean keepAlive,
+            boolean head) {
         HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
         if (retryAfterSeconds > 0) {
             headers.add(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
         }
         headers.add("X-Content-Type-Options", "nosniff");
         headers.add(HttpHeaderNames.CONTENT_TYPE, ErrorStyle.PLAIN_TEXT);
-        answer(context, status, headers, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8), keepAlive);
+        ByteBuf body = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
+        if (head) {
+            headers.add(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
+            body.release();
+            body = Unpooled.EMPTY_BUFFER;
+        }
+        answer(context, status, headers, body, keepAlive);
     }
 
     /** An empty answer of {@code status} (502, 504): the upstream's failure, as Vert.x's path says it. */
@@ -512,9 +532,12 @@ final class ChannelProxy {
         answer(context, status, HeadersMultiMap.caseInsensitive(), Unpooled.EMPTY_BUFFER, keepAlive);
     }
 
+    /** {@code body} with its length, unless {@code headers} give one (a HEAD's answer). */
     private static void answer(
             ChannelHandlerContext context, int status, HeadersMultiMap headers, ByteBuf body, boolean keepAlive) {
-        headers.add(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
+        if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            headers.add(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
+        }
         if (!keepAlive) {
             headers.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -567,7 +590,7 @@ final class ChannelProxy {
             this.host = host;
             this.call = call;
             this.keepAlive = keepAlive;
-            this.head = request.method().equals(HttpMethod.HEAD);
+            this.head = isHead(request);
         }
 
         @Override
@@ -628,7 +651,8 @@ final class ChannelProxy {
                         503,
                         UpstreamCall.Refusal.SHED.text(),
                         UpstreamCall.Refusal.SHED.retryAfterSeconds(),
-                        keepAlive);
+                        keepAlive,
+                        head);
                 end(503);
                 return;
             }
@@ -795,11 +819,7 @@ final class ChannelProxy {
                 return;
             }
             noAnswerDue();
-            if (heldHead != null) { // its head came, never went out, and the rest never will: a 502
-                heldHead = null;
-                status = -1;
-            }
-            if (status >= 0) {
+            if (status >= 0) { // its head went out: Netty ends a read (readComplete) before a close
                 brokeOff();
                 return;
             }
@@ -855,7 +875,10 @@ final class ChannelProxy {
             end(504);
         }
 
-        /** The client went away: the upstream's connection, mid-call, is closed; nothing is counted. */
+        /**
+         * The client went away: the upstream's connection, mid-call, is closed; a call not yet
+         * answered counts as nothing, one whose answer had begun as that answer.
+         */
         void clientGone() {
             if (over) {
                 return;

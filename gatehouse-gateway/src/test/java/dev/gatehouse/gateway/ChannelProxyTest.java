@@ -472,6 +472,31 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
     }
 
     /**
+     * A refusal of a HEAD (here the rate limit's 429) is its head alone: a body after it would be
+     * read as the front of the connection's next answer. The GET after it on the same connection
+     * gets its own answer, body and all.
+     */
+    @Test
+    void aRefusedHeadIsAnsweredWithoutABody() {
+        try (TestGateway gateway = gateway("rate_limit: {rps: 1, burst: 1}\n");
+                RawConnection connection = RawConnection.open(gateway.port())) {
+            String answers = connection
+                    .send("GET /first HTTP/1.1\r\nHost: a\r\n\r\n"
+                            + "HEAD /second HTTP/1.1\r\nHost: a\r\n\r\n"
+                            + "GET /third HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                    .readUntilClosed();
+
+            assertThat(statuses(answers)).containsExactly(200, 429, 429);
+            String headAnswer = answers.substring(answers.indexOf("HTTP/1.1 429"));
+            assertThat(headAnswer.substring(headAnswer.indexOf("\r\n\r\n") + 4))
+                    .as("what follows the HEAD's answer head")
+                    .startsWith("HTTP/1.1 429");
+            assertThat(headAnswer.toLowerCase(java.util.Locale.ROOT)).contains("content-length: 20");
+            assertThat(answers).containsOnlyOnce("rate limit exceeded");
+        }
+    }
+
+    /**
      * A body that cannot be read from its first byte, in the read that brought the head: nothing of
      * the answer has gone out, so the client gets a 502 (not a connection closed on it with nothing,
      * nor a head with no body), the count a backend error (on this path the breaker a failure too),
