@@ -841,6 +841,7 @@ final class ChannelProxy {
             call.finished(status);
             over = true;
             connection.current = null;
+            client.flush(); // what went on of it is seen cut off, whichever read it came in: not a bare close
             client.close();
         }
 
