@@ -82,24 +82,24 @@ final class SilenceBound implements ReadStream<Buffer> {
 
     @Override
     public ReadStream<Buffer> endHandler(@Nullable Handler<Void> handler) {
-        body.endHandler(end -> {
-            stop();
-            if (handler != null) {
-                handler.handle(null);
-            }
-        });
+        body.endHandler(stopping(handler));
         return this;
     }
 
     @Override
     public ReadStream<Buffer> exceptionHandler(@Nullable Handler<Throwable> handler) {
-        body.exceptionHandler(failure -> {
+        body.exceptionHandler(stopping(handler));
+        return this;
+    }
+
+    /** {@code handler}, after the bound is stopped: the body is over, one way or the other. */
+    private <T> Handler<T> stopping(@Nullable Handler<T> handler) {
+        return event -> {
             stop();
             if (handler != null) {
-                handler.handle(failure);
+                handler.handle(event);
             }
-        });
-        return this;
+        };
     }
 
     /** Reads (again): the upstream's silence counts from now, once the request is all sent. */

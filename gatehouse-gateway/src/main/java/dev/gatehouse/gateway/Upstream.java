@@ -440,15 +440,8 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 if (!response.closed()) { // the upstream's doing
                     call.brokeOff();
                 }
-                if (!response.headWritten() && !response.closed()) { // nothing went out: a status can say so
-                    sentStatus = silent[0] ? 504 : 502;
-                    response.headers().clear();
-                    response.setChunked(false)
-                            .setStatusCode(sentStatus)
-                            .putHeader(HttpHeaders.CONTENT_LENGTH, "0")
-                            .end();
-                } else {
-                    response.reset(CANCEL);
+                if (answerEmptyOrCut(response, silent[0] ? 504 : 502)) { // nothing had gone out
+                    sentStatus = response.getStatusCode();
                 }
             } else if (endsWithConnection) {
                 request.connection().close(); // even for a keep-alive 1.0 client: the close is the body's end
@@ -536,15 +529,26 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         LOG.debug("upstream {}: {}", timedOut ? "timed out" : "failed", failure.toString());
         int status = timedOut ? 504 : 502;
         call.failed(status);
-        if (!response.headWritten() && !response.closed()) {
-            response.setStatusCode(status)
-                    .putHeader(HttpHeaders.CONTENT_LENGTH, "0")
-                    .end();
-        } else {
-            response.reset(CANCEL);
-        }
+        answerEmptyOrCut(response, status);
         call.finished(status);
         request.resume(); // a body the upstream will never read is drained, not left in the socket
+    }
+
+    /**
+     * The upstream's failure as the client sees it: an empty answer of {@code status} (502, 504) when
+     * nothing of an answer has gone out yet (true), else the answer begun cut off (false).
+     */
+    private static boolean answerEmptyOrCut(HttpServerResponse response, int status) {
+        if (response.headWritten() || response.closed()) {
+            response.reset(CANCEL);
+            return false;
+        }
+        response.headers().clear(); // an answer relayed from its first body bytes had its head readied
+        response.setChunked(false)
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_LENGTH, "0")
+                .end();
+        return true;
     }
 
     /** Whether {@code failure} is Vert.x's word that no pooled connection came free in time. */
