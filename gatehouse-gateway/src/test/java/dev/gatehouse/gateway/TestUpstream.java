@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * upgrades are echoed. Paths ending in {@code /held} are answered when the test lets them go, those
  * ending in {@code /delay} after a few milliseconds (closing the connection under {@code
  * /closing/}), {@code /wide} with {@link #WIDE_BYTES}
- * bytes, and {@code /big} streams {@link #BIG_BYTES}
+ * bytes, {@code /drip} sends {@link #DRIP_PIECES} pieces of its body {@link #DRIP_MILLIS} apart, and {@code /big} streams {@link #BIG_BYTES}
  * bytes as fast as the gateway takes them. It counts the connections it has open and the requests
  * it answers at once.
  */
@@ -44,6 +44,11 @@ final class TestUpstream implements AutoCloseable {
 
     /** The length of each {@code /wide} answer. */
     static final int WIDE_BYTES = 8 * 1024;
+
+    /** How many pieces {@code /drip}'s body comes in, and how far apart. */
+    static final int DRIP_PIECES = 15;
+
+    static final long DRIP_MILLIS = 50;
 
     /** The length of {@code /big}'s answer. */
     static final int BIG_BYTES = 64 * 1024 * 1024;
@@ -191,6 +196,10 @@ final class TestUpstream implements AutoCloseable {
                 request.response().end(io.vertx.core.buffer.Buffer.buffer(new byte[WIDE_BYTES]));
                 return;
             }
+            if (request.path().endsWith("/drip")) {
+                drip(request.response().setChunked(true), DRIP_PIECES);
+                return;
+            }
             if (request.path().endsWith("/big")) {
                 request.response().putHeader("Content-Length", Integer.toString(BIG_BYTES));
                 stream(request.response(), BIG_BYTES);
@@ -218,6 +227,19 @@ final class TestUpstream implements AutoCloseable {
             }
             request.response().setStatusCode(status.get()).end("upstream " + request.uri());
         });
+    }
+
+    /** Writes {@code left} pieces of "drop ", {@link #DRIP_MILLIS} apart, then ends. */
+    private void drip(io.vertx.core.http.HttpServerResponse response, int left) {
+        if (response.closed()) {
+            return;
+        }
+        if (left == 0) {
+            response.end();
+            return;
+        }
+        response.write("drop ");
+        vertx.setTimer(DRIP_MILLIS, t -> drip(response, left - 1));
     }
 
     /** Writes {@code left} bytes of zeros, pausing whenever the peer does not keep up. */
