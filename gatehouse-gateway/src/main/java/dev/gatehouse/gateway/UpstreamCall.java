@@ -40,6 +40,10 @@ final class UpstreamCall {
     private long slot;
     private @Nullable Span callSpan;
     private @Nullable Outcome outcome;
+    /** A head's status whose breaker verdict waits for the end of its body, or -1. */
+    private int headStatus = -1;
+
+    private long headNanos;
 
     /** A call under {@code now}'s breaker and adaptive limit, traced under {@code span} when given. */
     UpstreamCall(
@@ -105,17 +109,29 @@ final class UpstreamCall {
         }
     }
 
-    /** The upstream answered {@code status}: 500 and above are failures. */
+    /**
+     * The upstream answered {@code status}: 500 and above are failures. The adaptive limit takes the
+     * head's time; the breaker judges a good head when the body has come to its end (an answer cut
+     * off in its middle is a failure, {@link #brokeOff()}), except a half-open breaker's probe, whose
+     * head decides at once: a long stream must not hold the breaker's probes for their whole life.
+     */
     void answered(int status) {
         long elapsed = clock.nowNanos() - sentNanos;
         endCallSpan(status);
-        breaker.ifPresent(b -> b.onStatus(permit, elapsed, status));
         if (status >= 500) {
+            breaker.ifPresent(b -> b.onStatus(permit, elapsed, status));
             adaptive.ifPresent(a -> a.onDropped(slot, elapsed));
-        } else {
-            adaptive.ifPresent(a -> a.onSuccess(slot, elapsed));
+            outcome = Outcome.BACKEND_ERROR;
+            return;
         }
-        outcome = status >= 500 ? Outcome.BACKEND_ERROR : Outcome.ADMITTED;
+        if (breaker.isPresent() && breaker.get().state() == CircuitBreaker.State.HALF_OPEN) {
+            breaker.get().onStatus(permit, elapsed, status);
+        } else {
+            headStatus = status;
+            headNanos = elapsed;
+        }
+        adaptive.ifPresent(a -> a.onSuccess(slot, elapsed));
+        outcome = Outcome.ADMITTED;
     }
 
     /** The upstream could not be reached or did not answer in time ({@code status} 502 or 504). */
@@ -129,10 +145,14 @@ final class UpstreamCall {
 
     /**
      * The answer broke off after its head (the upstream went silent or closed, or its body could not
-     * be read): a backend error in the count; the breaker and the adaptive limit judged its head.
+     * be read): a backend error, and a failure to the breaker if its head was not judged already.
      */
     void brokeOff() {
         outcome = Outcome.BACKEND_ERROR;
+        if (headStatus >= 0) {
+            headStatus = -1;
+            breaker.ifPresent(b -> b.onFailure(permit, headNanos));
+        }
     }
 
     /** The client broke off (went away, sent a bad body): no fault of the upstream's, nothing counted. */
@@ -145,8 +165,16 @@ final class UpstreamCall {
         }
     }
 
-    /** The answer ({@code status}) was sent: counted, and the request's span ended. */
+    /**
+     * The answer ({@code status}) was sent, or the client went away during it: counted, the breaker's
+     * verdict on a good head given, and the request's span ended.
+     */
     void finished(int status) {
+        if (headStatus >= 0) {
+            int judged = headStatus;
+            headStatus = -1;
+            breaker.ifPresent(b -> b.onStatus(permit, headNanos, judged));
+        }
         if (outcome != null) {
             metrics.request(outcome, clock.nowNanos() - startedNanos);
         }

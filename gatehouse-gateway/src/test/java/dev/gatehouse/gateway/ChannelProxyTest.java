@@ -334,6 +334,33 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
     }
 
     /**
+     * An answer cut off in its body (here the upstream closes after half of it) is a failure to the
+     * breaker, as an upstream's 5xx is, though its head said 200 (on this path, and on Vert.x's: a
+     * body): an upstream that breaks every answer off trips it.
+     */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "GET /cut HTTP/1.1\r\nHost: a\r\n\r\n",
+                "POST /cut HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
+            })
+    void answersCutOffInTheirBodyTripTheBreaker(String request) throws Exception {
+        try (RawUpstream cutting = new RawUpstream(n -> "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", true);
+                TestGateway gateway = TestGateway.start("upstream: " + cutting.url()
+                        + "\ncircuit_breaker: {failure_ratio: 0.5, min_samples: 2, cooldown: 1h}\n")) {
+            for (int i = 0; i < 2; i++) {
+                try (RawConnection connection = RawConnection.open(gateway.port())) {
+                    assertThat(connection.send(request).readUntilClosed()).startsWith("HTTP/1.1 200");
+                }
+            }
+
+            try (RawConnection connection = RawConnection.open(gateway.port())) {
+                assertThat(statuses(connection.send(request).readAnswers(1))).containsExactly(503);
+            }
+        }
+    }
+
+    /**
      * The read bound is on each silence, not on the whole answer: a body that keeps coming, a piece
      * at a time, for longer than the bound (on this path, and on Vert.x's: a body) arrives whole.
      */
