@@ -624,13 +624,14 @@ final class ChannelProxy {
         private HttpRequest upstreamRequest() {
             HttpHeaders headers = request.headers();
             Upstream.keepEndToEnd(headers);
+            String hostText = host.toString();
             Upstream.forwarded(
                     headers instanceof HeadersMultiMap map ? map : new HeadersAdaptor(headers),
                     connection.forwardedFor,
-                    host,
+                    hostText,
                     false);
             // the client's Host, as Vert.x's client writes it: no :80
-            headers.set(HttpHeaderNames.HOST, host.port() == 80 ? host.host() : host.toString());
+            headers.set(HttpHeaderNames.HOST, host.port() == 80 ? host.host() : hostText);
             return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), basePath + request.uri(), headers);
         }
 

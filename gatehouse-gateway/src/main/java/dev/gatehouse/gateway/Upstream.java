@@ -575,8 +575,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         if (upgradeTo != null) {
             headers.set(HttpHeaders.UPGRADE, upgradeTo);
         }
-        forwarded(headers, ClientKeys.address(request), request.authority(), request.isSSL());
         HostAndPort authority = request.authority();
+        forwarded(
+                headers, ClientKeys.address(request), authority == null ? null : authority.toString(), request.isSSL());
         if (authority != null) {
             out.authority(authority); // the client's Host, as Wicket keeps it
         }
@@ -675,13 +676,16 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
 
     /**
      * The forwarding headers: the client's address appended to {@code X-Forwarded-For}, its {@code
-     * Host} in {@code X-Forwarded-Host}, its scheme in {@code X-Forwarded-Proto}.
+     * Host} ({@code host}, its text) in {@code X-Forwarded-Host}, its scheme in {@code X-Forwarded-Proto}.
      */
-    static void forwarded(MultiMap headers, String client, @Nullable HostAndPort authority, boolean tls) {
-        List<String> prior = headers.getAll("X-Forwarded-For");
-        headers.set("X-Forwarded-For", prior.isEmpty() ? client : String.join(", ", prior) + ", " + client);
-        if (authority != null) {
-            headers.set("X-Forwarded-Host", authority.toString());
+    static void forwarded(MultiMap headers, String client, @Nullable String host, boolean tls) {
+        headers.set(
+                "X-Forwarded-For",
+                headers.contains("X-Forwarded-For")
+                        ? String.join(", ", headers.getAll("X-Forwarded-For")) + ", " + client
+                        : client);
+        if (host != null) {
+            headers.set("X-Forwarded-Host", host);
         }
         headers.set("X-Forwarded-Proto", tls ? "https" : "http");
     }
