@@ -11,7 +11,6 @@ import io.netty.util.AsciiString;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -28,7 +27,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.streams.ReadStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -278,7 +276,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         boolean[] clientBroke = {false};
         boolean[] headCame = {false};
         boolean[] allSent = {false};
-        @Nullable SilenceBound[] answerBody = {null};
+        @Nullable AnswerBody[] answerBody = {null};
         out.response().onComplete(answered -> {
             headCame[0] = true;
             vertx.cancelTimer(timer[0]);
@@ -291,7 +289,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         Runnable sent = () -> {
             allSent[0] = true;
             if (headCame[0]) { // answered before the body's end (an early refusal, or a stream): the bound is met
-                SilenceBound body = answerBody[0];
+                AnswerBody body = answerBody[0];
                 if (body != null) { // and the answer's body is the upstream's time from now
                     body.requestSent();
                 }
@@ -389,10 +387,10 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     /**
      * Sends the upstream's answer on: status, headers but the hop-by-hop ones, the body piped, held to
      * {@code upstream_read} once the request is all sent ({@code requestSent}; else from when {@link
-     * SilenceBound#requestSent} is called: an upstream reading a slow upload is silent for the
-     * client's sake). Returns that bound, or null when there is none.
+     * AnswerBody#requestSent} is called: an upstream reading a slow upload is silent for the
+     * client's sake). Returns the body as it is piped, or null for an interim answer (dropped).
      */
-    private @Nullable SilenceBound relay(
+    private @Nullable AnswerBody relay(
             HttpServerRequest request,
             HttpClientRequest out,
             HttpClientResponse in,
@@ -423,21 +421,20 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         }
         boolean endsWithConnection =
                 !headers.contains(HttpHeaders.CONTENT_LENGTH) && !bodiless && request.version() == HttpVersion.HTTP_1_0;
-        long readMillis = millis(timeouts.upstreamRead());
         boolean[] silent = {false};
-        SilenceBound bound = readMillis <= 0
-                ? null
-                : new SilenceBound(vertx, in, readMillis, requestSent, () -> {
-                    LOG.debug("upstream silent in its answer's body for the upstream_read bound");
-                    silent[0] = true;
-                    out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
-                });
-        ReadStream<Buffer> body = bound == null ? in : bound;
+        AnswerBody body = new AnswerBody(vertx, in, millis(timeouts.upstreamRead()), requestSent, () -> {
+            LOG.debug("upstream silent in its answer's body for the upstream_read bound");
+            silent[0] = true;
+            out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
+        });
         body.pipe().endOnFailure(false).to(response).onComplete(sent -> {
             int sentStatus = status;
             if (sent.failed()) { // the upstream broke off mid-answer, or the client went away: never a whole answer
-                out.reset();
-                if (!response.closed()) { // the upstream's doing
+                // the upstream's doing when its body failed while the client was there (the pipe ends
+                // at its first failure); a client going away fails a write first, or resets the call
+                boolean upstreamsDoing = body.broke() && !response.closed();
+                out.reset(); // which fails the body too
+                if (upstreamsDoing) {
                     call.brokeOff();
                 }
                 if (answerEmptyOrCut(response, silent[0] ? 504 : 502)) { // nothing had gone out
@@ -448,7 +445,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             }
             call.finished(sentStatus);
         });
-        return bound;
+        return body;
     }
 
     /**

@@ -361,6 +361,33 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
     }
 
     /**
+     * A client that goes away in the middle of an answer is no fault of the upstream's (on this path,
+     * and on Vert.x's: a body; an answer coming a piece at a time, and one of 64 MB the client stops
+     * reading): neither a backend error nor a breaker failure, so clients leaving cannot open the
+     * breaker for everyone.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET /drip", "POST /drip", "GET /big", "POST /big"})
+    void aClientGoingAwayMidAnswerIsNoBreakerFailure(String methodAndPath) {
+        String request = methodAndPath + " HTTP/1.1\r\nHost: a\r\n"
+                + (methodAndPath.startsWith("POST") ? "Content-Length: 1\r\n\r\nx" : "\r\n");
+        try (TestGateway gateway = gateway("circuit_breaker: {min_samples: 1, cooldown: 1h}\n")) {
+            for (int i = 0; i < 3; i++) {
+                try (RawConnection connection = RawConnection.open(gateway.port())) {
+                    String head = readHead(connection.send(request));
+
+                    assertThat(head).startsWith("HTTP/1.1 200");
+                    connection.readBytes(5); // some of the body, then away
+                }
+            }
+            TestGateway.awaitCondition(() -> metrics(gateway).contains("outcome=\"admitted\"} 3.0"));
+
+            assertThat(metrics(gateway)).doesNotContain("outcome=\"backend_error\"} 1", "outcome=\"backend_error\"} 2");
+            assertThat(gateway.get("/after").statusCode()).isEqualTo(200);
+        }
+    }
+
+    /**
      * The read bound is on each silence, not on the whole answer: a body that keeps coming, a piece
      * at a time, for longer than the bound (on this path, and on Vert.x's: a body) arrives whole.
      */
@@ -838,6 +865,15 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
             }
         }
         return true;
+    }
+
+    /** The head of the answer coming on {@code connection}, read to its blank line. */
+    private static String readHead(RawConnection connection) {
+        StringBuilder head = new StringBuilder();
+        while (head.indexOf("\r\n\r\n") < 0) {
+            head.append((char) (connection.readBytes(1)[0] & 0xff));
+        }
+        return head.toString();
     }
 
     private static String metrics(TestGateway gateway) {

@@ -8,13 +8,15 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An upstream answer's body as Vert.x's path pipes it to the client, held to {@code upstream_read}:
- * when the upstream sends nothing for that long while the body is read (not while the pipe waits
- * for the client to catch up, nor while the request's body is still being sent: that is the
- * client's time, which the write and read bounds judge), {@code silent} runs. One timer a body, looked at again when it fires rather than made anew for each
- * chunk. Used on the answer's event loop.
+ * An upstream answer's body as Vert.x's path pipes it to the client. Held to {@code upstream_read}
+ * when that is on: when the upstream sends nothing for that long while the body is read (not while
+ * the pipe waits for the client to catch up, nor while the request's body is still being sent: that
+ * is the client's time, which the write and read bounds judge), {@code silent} runs. One timer a
+ * body, looked at again when it fires rather than made anew for each chunk. It knows whether its own
+ * stream failed, so that the pipe's end can tell the upstream breaking off from the client going
+ * away. Used on the answer's event loop.
  */
-final class SilenceBound implements ReadStream<Buffer> {
+final class AnswerBody implements ReadStream<Buffer> {
 
     private final Vertx vertx;
     private final ReadStream<Buffer> body;
@@ -25,17 +27,24 @@ final class SilenceBound implements ReadStream<Buffer> {
     private boolean reading;
     private boolean requestSent;
     private boolean over;
+    private boolean broke;
 
     /**
-     * {@code body}, {@code silent} run when it sends nothing for {@code boundMillis} (above 0) while
-     * read, once the request is all sent ({@code requestSent}, or when {@link #requestSent} says so).
+     * {@code body}, {@code silent} run when it sends nothing for {@code boundMillis} (0 or less: no
+     * bound) while read, once the request is all sent ({@code requestSent}, or when {@link
+     * #requestSent} says so).
      */
-    SilenceBound(Vertx vertx, ReadStream<Buffer> body, long boundMillis, boolean requestSent, Runnable silent) {
+    AnswerBody(Vertx vertx, ReadStream<Buffer> body, long boundMillis, boolean requestSent, Runnable silent) {
         this.vertx = vertx;
         this.body = body;
         this.boundNanos = TimeUnit.MILLISECONDS.toNanos(boundMillis);
         this.requestSent = requestSent;
         this.silent = silent;
+    }
+
+    /** Whether the body's own stream failed (the upstream closed or reset it, or it was cut off). */
+    boolean broke() {
+        return broke;
     }
 
     /** The request is all sent: the upstream's silence counts from now. */
@@ -88,7 +97,11 @@ final class SilenceBound implements ReadStream<Buffer> {
 
     @Override
     public ReadStream<Buffer> exceptionHandler(@Nullable Handler<Throwable> handler) {
-        body.exceptionHandler(stopping(handler));
+        Handler<Throwable> passing = stopping(handler);
+        body.exceptionHandler(failed -> {
+            broke = true;
+            passing.handle(failed);
+        });
         return this;
     }
 
@@ -111,7 +124,7 @@ final class SilenceBound implements ReadStream<Buffer> {
     }
 
     private void listen() {
-        if (over) {
+        if (over || boundNanos <= 0) {
             return;
         }
         lastHeardNanos = System.nanoTime();
