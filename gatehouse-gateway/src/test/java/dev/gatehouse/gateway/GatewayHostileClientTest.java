@@ -216,6 +216,38 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
         }
     }
 
+    /**
+     * Over HTTP/2, a client that resets its stream in the middle of an answer (64 MB coming, the
+     * connection kept) is no fault of the upstream's: no backend error, no breaker failure.
+     */
+    @Test
+    void aStreamResetMidAnswerIsNoBreakerFailure() throws Exception {
+        try (TestGateway gateway = gateway("circuit_breaker: {min_samples: 1, cooldown: 1h}\n")) {
+            withHttp2Client(client -> {
+                for (int i = 0; i < 3; i++) {
+                    client.request(new RequestOptions()
+                                    .setMethod(HttpMethod.GET)
+                                    .setHost("127.0.0.1")
+                                    .setPort(gateway.port())
+                                    .setURI("/big"))
+                            .compose(request -> request.send().compose(answer -> {
+                                assertThat(answer.statusCode()).isEqualTo(200);
+                                io.vertx.core.Promise<Void> begun = io.vertx.core.Promise.promise();
+                                answer.handler(piece -> begun.tryComplete());
+                                return begun.future().compose(v -> request.reset());
+                            }))
+                            .toCompletionStage()
+                            .toCompletableFuture()
+                            .get(10, TimeUnit.SECONDS);
+                }
+            });
+            TestGateway.awaitCondition(() -> metrics(gateway).contains("outcome=\"admitted\"} 3.0"));
+
+            assertThat(metrics(gateway)).contains("outcome=\"backend_error\"} 0.0");
+            assertThat(gateway.get("/after").statusCode()).isEqualTo(200);
+        }
+    }
+
     /** A Content-Length that is no number: 400 naming it over HTTP/1.1, the stream reset over HTTP/2. */
     @Test
     void aContentLengthThatIsNoNumberIsRefused() throws Exception {
