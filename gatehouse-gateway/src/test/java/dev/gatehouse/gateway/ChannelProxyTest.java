@@ -24,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -336,21 +337,22 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
     /**
      * An answer cut off in its body (here the upstream closes after half of it) is a failure to the
      * breaker, as an upstream's 5xx is, though its head said 200 (on this path, and on Vert.x's: a
-     * body): an upstream that breaks every answer off trips it.
+     * body), with the read bound on or off: an upstream that breaks every answer off trips it.
      */
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "GET /cut HTTP/1.1\r\nHost: a\r\n\r\n",
-                "POST /cut HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
-            })
-    void answersCutOffInTheirBodyTripTheBreaker(String request) throws Exception {
+    @CsvSource({"GET, 60s", "POST, 60s", "GET, -1s", "POST, -1s"})
+    void answersCutOffInTheirBodyTripTheBreaker(String method, String readBound) throws Exception {
+        String request = method + " /cut HTTP/1.1\r\nHost: a\r\n"
+                + (method.equals("POST") ? "Content-Length: 1\r\n\r\nx" : "\r\n");
         try (RawUpstream cutting = new RawUpstream(n -> "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", true);
                 TestGateway gateway = TestGateway.start("upstream: " + cutting.url()
-                        + "\ncircuit_breaker: {failure_ratio: 0.5, min_samples: 2, cooldown: 1h}\n")) {
+                        + "\ncircuit_breaker: {failure_ratio: 0.5, min_samples: 2, cooldown: 1h}\n"
+                        + "timeouts: {upstream_read: " + readBound + "}\n")) {
             for (int i = 0; i < 2; i++) {
                 try (RawConnection connection = RawConnection.open(gateway.port())) {
-                    assertThat(connection.send(request).readUntilClosed()).startsWith("HTTP/1.1 200");
+                    assertThat(connection.send(request).readUntilClosed())
+                            .startsWith("HTTP/1.1 200")
+                            .endsWith("hello");
                 }
             }
 
