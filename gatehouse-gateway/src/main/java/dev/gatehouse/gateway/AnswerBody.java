@@ -28,6 +28,7 @@ final class AnswerBody implements ReadStream<Buffer> {
     private boolean requestSent;
     private boolean over;
     private boolean broke;
+    private boolean clientBroke;
 
     /**
      * {@code body}, {@code silent} run when it sends nothing for {@code boundMillis} (0 or less: no
@@ -42,9 +43,17 @@ final class AnswerBody implements ReadStream<Buffer> {
         this.silent = silent;
     }
 
-    /** Whether the body's own stream failed (the upstream closed or reset it, or it was cut off). */
+    /**
+     * Whether the body's own stream failed of the upstream's doing: it closed or reset it, or was
+     * cut off for its silence; not after {@link #clientBroke}.
+     */
     boolean broke() {
         return broke;
+    }
+
+    /** The client's request broke off: the call is reset for it, so the body's failure is the client's doing. */
+    void clientBroke() {
+        clientBroke = true;
     }
 
     /** The request is all sent: the upstream's silence counts from now. */
@@ -99,7 +108,7 @@ final class AnswerBody implements ReadStream<Buffer> {
     public ReadStream<Buffer> exceptionHandler(@Nullable Handler<Throwable> handler) {
         Handler<Throwable> passing = stopping(handler);
         body.exceptionHandler(failed -> {
-            broke = true;
+            broke |= !clientBroke;
             passing.handle(failed);
         });
         return this;

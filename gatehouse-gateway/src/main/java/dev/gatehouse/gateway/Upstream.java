@@ -317,6 +317,10 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 sent.run();
             } else { // the client's body broke off or did not decode: the client's doing
                 clientBroke[0] = true;
+                AnswerBody body = answerBody[0];
+                if (body != null) { // an answer already coming: its end is not the upstream's failure
+                    body.clientBroke();
+                }
                 out.reset();
             }
         });
