@@ -6,6 +6,7 @@ import dev.gatehouse.gateway.config.GatewayConfig;
 import dev.gatehouse.http.settings.ConfigException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +44,18 @@ final class ConfigReloader implements AutoCloseable {
     }
 
     private void reload() {
+        GatewayConfig next;
+        try {
+            next = GatewayConfig.read(file);
+        } catch (ConfigException e) { // its problem names the file
+            skipped(e.getMessage());
+            return;
+        }
         LivePolicy.Reload reload;
         try {
-            reload = policy.apply(GatewayConfig.read(file));
-        } catch (ConfigException e) {
-            LOG.warn("reload skipped, keeping the running config: {}", e.getMessage());
+            reload = policy.apply(next);
+        } catch (ConfigException e) { // a value the file's checks let through and a section refused
+            skipped(file + ": " + e.getMessage());
             return;
         } catch (RuntimeException e) { // a bug: the running config stays, and the next change is still read
             LOG.error("reload failed, keeping the running config", e);
@@ -64,6 +72,10 @@ final class ConfigReloader implements AutoCloseable {
         if (!reload.restartRequired().isEmpty()) {
             LOG.warn("restart required for: {}", String.join(",", reload.restartRequired()));
         }
+    }
+
+    private static void skipped(@Nullable String why) {
+        LOG.warn("reload skipped, keeping the running config: {}", why);
     }
 
     @Override

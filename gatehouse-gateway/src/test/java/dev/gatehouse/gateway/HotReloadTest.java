@@ -94,6 +94,22 @@ final class HotReloadTest {
     }
 
     @Test
+    void aValueASectionRefusesKeepsTheRunningConfigAndNamesTheFile() throws IOException {
+        save(SLOW_BUCKET);
+        try (CapturedLog log = CapturedLog.start();
+                TestGateway gateway = TestGateway.startWatching(file, clock)) {
+            save("rate_limit: {rps: 0.001, burst: 0.5}\n");
+            reloadTime();
+
+            assertThat(statuses(gateway, 3)).containsExactly(200, 200, 429);
+            assertThat(log.messages())
+                    .anyMatch(m -> m.startsWith("reload skipped, keeping the running config: " + file + ": ")
+                            && m.contains("burst"));
+            log.assertNoErrorOrStackTrace();
+        }
+    }
+
+    @Test
     void aBrokenFileKeepsTheRunningConfigAndSaysWhy() throws IOException {
         save(SLOW_BUCKET);
         try (CapturedLog log = CapturedLog.start();
