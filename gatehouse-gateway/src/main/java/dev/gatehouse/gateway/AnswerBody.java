@@ -67,8 +67,8 @@ final class AnswerBody implements ReadStream<Buffer> {
     @Override
     public ReadStream<Buffer> handler(@Nullable Handler<Buffer> handler) {
         body.handler(
-                handler == null
-                        ? null
+                handler == null || boundNanos <= 0 // unbounded: nothing to note of a piece
+                        ? handler
                         : data -> {
                             lastHeardNanos = System.nanoTime();
                             handler.handle(data);

@@ -149,10 +149,7 @@ final class UpstreamCall {
      */
     void brokeOff() {
         outcome = Outcome.BACKEND_ERROR;
-        if (headStatus >= 0) {
-            headStatus = -1;
-            breaker.ifPresent(b -> b.onFailure(permit, headNanos));
-        }
+        judgeHead(true);
     }
 
     /** The client broke off (went away, sent a bad body): no fault of the upstream's, nothing counted. */
@@ -170,17 +167,29 @@ final class UpstreamCall {
      * verdict on a good head given, and the request's span ended.
      */
     void finished(int status) {
-        if (headStatus >= 0) {
-            int judged = headStatus;
-            headStatus = -1;
-            breaker.ifPresent(b -> b.onStatus(permit, headNanos, judged));
-        }
+        judgeHead(false);
         if (outcome != null) {
             metrics.request(outcome, clock.nowNanos() - startedNanos);
         }
         if (span != null) {
             GatewayTracing.end(span, status, outcome == null ? "" : outcome.label());
         }
+    }
+
+    /** The breaker's verdict on a good head that waited for its answer's end, if one waits: {@code cut}, a failure. */
+    private void judgeHead(boolean cut) {
+        int judged = headStatus;
+        if (judged < 0) {
+            return;
+        }
+        headStatus = -1;
+        breaker.ifPresent(b -> {
+            if (cut) {
+                b.onFailure(permit, headNanos);
+            } else {
+                b.onStatus(permit, headNanos, judged);
+            }
+        });
     }
 
     private @Nullable Span stage(String name) {
