@@ -51,7 +51,7 @@ public final class Gateway implements AutoCloseable {
     private static final int MAX_HEADER_BYTES = 64 * 1024;
     private static final int MAX_HEADER_COUNT = 200;
     private static final int MAX_INITIAL_LINE_BYTES = 16 * 1024;
-    private static final int MAX_CONCURRENT_STREAMS = 1000;
+    private static final int MAX_CONCURRENT_STREAMS = 128; // nginx's default (Go's, Wicket's: 250)
     private static final int MAX_CONNECTIONS = 50_000;
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 5_000;
 
@@ -126,6 +126,7 @@ public final class Gateway implements AutoCloseable {
             siteRoom.ifPresent(r -> metrics.waitingRoom(infra.metrics(), r));
             Upstream upstream =
                     infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, tracing, clock));
+            metrics.answersHeld(infra.metrics(), upstream.budget());
             AdminApi admin = new AdminApi(config.adminPrefix(), pow, algorithm, queue, policy, metrics);
             Optional<SiteRoomPages> roomPages =
                     siteRoom.map(r -> new SiteRoomPages(r, config.adminPrefix(), policy, wallClock));

@@ -145,6 +145,13 @@ final class GatewayMetrics {
                 .register(registry);
     }
 
+    /** The gauge of the answer bytes Vert.x's path holds for clients that read slower than the upstream sends. */
+    void answersHeld(MeterRegistry registry, AnswerBudget budget) {
+        Gauge.builder("gatehouse.answers.held.bytes", budget, AnswerBudget::held)
+                .description("Bytes of upstream answers handed to clients' connections and not yet written to them")
+                .register(registry);
+    }
+
     /** The gauge of the connections open to the upstream for the plain requests ({@link ChannelProxy}'s). */
     void upstreamChannels(MeterRegistry registry, UpstreamChannels channels) {
         Gauge.builder("gatehouse.upstream.connections", channels, UpstreamChannels::open)

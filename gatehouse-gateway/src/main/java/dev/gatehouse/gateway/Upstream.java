@@ -11,6 +11,7 @@ import io.netty.util.AsciiString;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -27,6 +28,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.streams.WriteStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -99,6 +101,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private final GatewayMetrics metrics;
     private final Optional<GatewayTracing> tracing;
     private final NanoClock clock;
+    private final AnswerBudget budget = new AnswerBudget();
     private volatile @Nullable UpstreamChannels channels;
 
     Upstream(
@@ -212,6 +215,11 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                     }
                 })
                 .build();
+    }
+
+    /** What this path holds of answers for clients that read slower than the upstream sends. */
+    AnswerBudget budget() {
+        return budget;
     }
 
     /**
@@ -431,7 +439,8 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             silent[0] = true;
             out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
         });
-        body.pipe().endOnFailure(false).to(response).onComplete(sent -> {
+        WriteStream<Buffer> held = budget.bound(response, request.connection()); // a client reading slowly holds little
+        body.pipe().endOnFailure(false).to(held).onComplete(sent -> {
             int sentStatus = status;
             if (sent.failed()) { // the upstream broke off mid-answer, or the client went away: never a whole answer
                 // the upstream's doing when its body failed while the client was there (the pipe ends

@@ -211,7 +211,7 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
         try (TestGateway gateway = gateway("timeouts: {upstream_read: 100ms}\n")) {
             try (RawConnection connection = RawConnection.open(gateway.port())) {
                 connection.send(request);
-                awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+                TestGateway.awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
 
                 assertThat(upstream.bigSent())
                         .as("bytes the upstream could send a client that reads nothing")
@@ -251,7 +251,7 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
                     throw new UncheckedIOException(e);
                 }
             });
-            awaitStill(() -> upstream.seen().size(), requests);
+            TestGateway.awaitStill(() -> upstream.seen().size(), requests);
 
             assertThat(upstream.seen().size())
                     .as("requests passed on for a client that reads nothing")
@@ -807,7 +807,7 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
                     // closed by the test once it has seen enough
                 }
             });
-            awaitStill(() -> (long) requests(gateway, "rate_limited"), requests - 1);
+            TestGateway.awaitStill(() -> (long) requests(gateway, "rate_limited"), requests - 1);
 
             assertThat((long) requests(gateway, "rate_limited"))
                     .as("refusals written for a client that reads nothing")
@@ -853,17 +853,6 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
      * Waits until {@code count} reaches {@code all}, or stops moving (the same in twenty polls in a
      * row, a fifth of a second).
      */
-    private static void awaitStill(java.util.function.LongSupplier count, long all) {
-        long[] last = {-1};
-        int[] still = {0};
-        TestGateway.awaitCondition(() -> {
-            long now = count.getAsLong();
-            still[0] = now > 0 && now == last[0] ? still[0] + 1 : 0;
-            last[0] = now;
-            return still[0] >= 20 || now == all;
-        });
-    }
-
     private static String readHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {

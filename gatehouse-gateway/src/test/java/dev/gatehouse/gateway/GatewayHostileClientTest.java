@@ -248,6 +248,144 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
         }
     }
 
+    /**
+     * An HTTP/2 client that opens no window and asks for large answers on many streams (a probe's
+     * find: the gateway read about 0.7 MB of each answer ahead, in direct memory, up to 1,000
+     * streams a connection): what the gateway holds for it is its connection's share (1 MiB, and a
+     * piece a stream past it; Vert.x alone holds sixteen pieces a stream waiting for a window), other
+     * clients are served meanwhile, and when it goes what was held is let go. The listener offers 128
+     * streams a connection (nginx's default). With no window not even the answers' heads go out.
+     */
+    @Test
+    void anHttp2ClientThatOpensNoWindowHoldsLittleOfItsAnswers() throws Exception {
+        int streams = 32;
+        try (TestGateway gateway = gateway("")) {
+            Vertx vertx = Vertx.vertx();
+            try {
+                List<io.vertx.core.http.HttpConnection> connections = new CopyOnWriteArrayList<>();
+                var client = vertx.httpClientBuilder()
+                        .with(new HttpClientOptions()
+                                .setProtocolVersion(HttpVersion.HTTP_2)
+                                .setHttp2ClearTextUpgrade(false)
+                                .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(0)))
+                        .withConnectHandler(connection -> {
+                            connection.exceptionHandler(ignored -> {});
+                            connections.add(connection);
+                        })
+                        .build();
+                for (int i = 0; i < streams; i++) { // with no window, not even the answers' heads come back
+                    client.request(new RequestOptions()
+                                    .setMethod(HttpMethod.GET)
+                                    .setHost("127.0.0.1")
+                                    .setPort(gateway.port())
+                                    .setURI("/big"))
+                            .compose(request -> request.send())
+                            .onSuccess(answer ->
+                                    answer.exceptionHandler(ignored -> {})); // the test's side, cut at its close
+                }
+                awaitSeen(streams);
+                TestGateway.awaitStill(upstream::bigSent, Long.MAX_VALUE); // the upstream no longer sends
+
+                assertThat(held(gateway))
+                        .as("answer bytes held for the client: its connection's share, and a piece a stream past it")
+                        .isPositive()
+                        .isLessThanOrEqualTo(AnswerBudget.CONNECTION_BYTES
+                                + streams * (long) HttpClientOptions.DEFAULT_MAX_CHUNK_SIZE);
+                assertThat(gateway.get("/after").statusCode()).isEqualTo(200);
+                assertThat(connections).hasSize(1);
+                assertThat(connections.get(0).remoteSettings().getMaxConcurrentStreams())
+                        .as("streams the listener offers a connection")
+                        .isEqualTo(128);
+
+                client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                TestGateway.awaitCondition(() -> held(gateway) == 0);
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * Many HTTP/2 clients on two event loops, each reading its answers in fits and starts on several
+     * streams at once: every answer arrives whole, what is held never passes the connections' shares
+     * (and a piece a stream), and nothing is held once they are done.
+     */
+    @Test
+    void answersReadInFitsAndStartsOnManyConnectionsArriveWholeAndLeaveNothingHeld() throws Exception {
+        int connections = 6;
+        int streams = 24; // more than a connection's share holds at one answer's bound each
+        int bytes = 1024 * 1024;
+        try (TestGateway gateway = gateway("event_loops: 2\n")) {
+            Vertx vertx = Vertx.vertx();
+            try {
+                List<io.vertx.core.Future<Long>> answers = new java.util.ArrayList<>();
+                long[] mostHeld = {0};
+                List<io.vertx.core.http.HttpClient> clients =
+                        new java.util.ArrayList<>(); // Vert.x closes one unreferenced
+                for (int c = 0; c < connections; c++) {
+                    var client = vertx.httpClientBuilder()
+                            .with(new HttpClientOptions()
+                                    .setProtocolVersion(HttpVersion.HTTP_2)
+                                    .setHttp2ClearTextUpgrade(false))
+                            .build();
+                    clients.add(client);
+                    for (int s = 0; s < streams; s++) {
+                        answers.add(client.request(new RequestOptions()
+                                        .setMethod(HttpMethod.GET)
+                                        .setHost("127.0.0.1")
+                                        .setPort(gateway.port())
+                                        .setURI("/big?bytes=" + bytes))
+                                .compose(request -> request.send())
+                                .compose(answer -> readInFits(vertx, answer)));
+                    }
+                }
+                io.vertx.core.Future<?> all = io.vertx.core.Future.join(answers);
+                TestGateway.awaitCondition(() -> {
+                    mostHeld[0] = Math.max(mostHeld[0], held(gateway));
+                    return all.isComplete();
+                });
+
+                assertThat(answers)
+                        .allSatisfy(answer -> assertThat(answer.succeeded() ? answer.result() : answer.cause())
+                                .isEqualTo((long) bytes));
+                assertThat(mostHeld[0])
+                        .isLessThanOrEqualTo(connections
+                                * (AnswerBudget.CONNECTION_BYTES
+                                        + streams * (long) HttpClientOptions.DEFAULT_MAX_CHUNK_SIZE));
+                TestGateway.awaitCondition(() -> held(gateway) == 0);
+                assertThat(clients).hasSize(connections);
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The length of {@code answer}'s body, read with a pause of a millisecond every 16 pieces. */
+    private static io.vertx.core.Future<Long> readInFits(Vertx vertx, HttpClientResponse answer) {
+        io.vertx.core.Promise<Long> read = io.vertx.core.Promise.promise();
+        long[] length = {0};
+        int[] pieces = {0};
+        answer.handler(piece -> {
+            length[0] += piece.length();
+            if (++pieces[0] % 16 == 0) {
+                answer.pause();
+                vertx.setTimer(1, t -> answer.resume());
+            }
+        });
+        answer.exceptionHandler(read::tryFail);
+        answer.endHandler(end -> read.tryComplete(length[0]));
+        return read.future();
+    }
+
+    private static long held(TestGateway gateway) {
+        return metrics(gateway)
+                .lines()
+                .filter(line -> line.startsWith("gatehouse_answers_held_bytes "))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1)))
+                .findFirst()
+                .orElseThrow();
+    }
+
     /** A Content-Length that is no number: 400 naming it over HTTP/1.1, the stream reset over HTTP/2. */
     @Test
     void aContentLengthThatIsNoNumberIsRefused() throws Exception {

@@ -114,6 +114,18 @@ final class TestGateway implements AutoCloseable {
         Await.until(REQUEST_TIMEOUT, condition);
     }
 
+    /** Waits until {@code count} stays the same for 20 polls (something stopped), or reaches {@code all}. */
+    static void awaitStill(java.util.function.LongSupplier count, long all) {
+        long[] last = {-1};
+        int[] still = {0};
+        TestGateway.awaitCondition(() -> {
+            long now = count.getAsLong();
+            still[0] = now > 0 && now == last[0] ? still[0] + 1 : 0;
+            last[0] = now;
+            return still[0] >= 20 || now == all;
+        });
+    }
+
     @Override
     public void close() {
         gateway.close();

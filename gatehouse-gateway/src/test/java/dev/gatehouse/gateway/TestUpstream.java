@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * ending in {@code /delay} after a few milliseconds (closing the connection under {@code
  * /closing/}), {@code /wide} with {@link #WIDE_BYTES}
  * bytes, {@code /drip} sends {@link #DRIP_PIECES} pieces of its body {@link #DRIP_MILLIS} apart, and {@code /big} streams {@link #BIG_BYTES}
- * bytes as fast as the gateway takes them. It counts the connections it has open and the requests
+ * bytes (or {@code ?bytes=}) as fast as the gateway takes them. It counts the connections it has open and the requests
  * it answers at once.
  */
 final class TestUpstream implements AutoCloseable {
@@ -200,9 +200,11 @@ final class TestUpstream implements AutoCloseable {
                 drip(request.response().setChunked(true), DRIP_PIECES);
                 return;
             }
-            if (request.path().endsWith("/big")) {
-                request.response().putHeader("Content-Length", Integer.toString(BIG_BYTES));
-                stream(request.response(), BIG_BYTES);
+            if (request.path().endsWith("/big")) { // ?bytes=n: n bytes in place of BIG_BYTES
+                String asked = request.getParam("bytes");
+                int bytes = asked == null ? BIG_BYTES : Integer.parseInt(asked);
+                request.response().putHeader("Content-Length", Integer.toString(bytes));
+                stream(request.response(), bytes);
                 return;
             }
             if (request.path().endsWith("/truncate")) { // promises 100 bytes, sends 10, hangs up
