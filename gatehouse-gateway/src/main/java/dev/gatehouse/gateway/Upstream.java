@@ -434,11 +434,17 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         boolean endsWithConnection =
                 !headers.contains(HttpHeaders.CONTENT_LENGTH) && !bodiless && request.version() == HttpVersion.HTTP_1_0;
         boolean[] silent = {false};
-        AnswerBody body = new AnswerBody(vertx, in, millis(timeouts.upstreamRead()), requestSent, () -> {
-            LOG.debug("upstream silent in its answer's body for the upstream_read bound");
-            silent[0] = true;
-            out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
-        });
+        AnswerBody body = new AnswerBody(
+                vertx,
+                in,
+                GuardedTransport.channel(out.connection()),
+                millis(timeouts.upstreamRead()),
+                requestSent,
+                () -> {
+                    LOG.debug("upstream silent in its answer's body for the upstream_read bound");
+                    silent[0] = true;
+                    out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
+                });
         WriteStream<Buffer> held = budget.bound(response, request.connection()); // a client reading slowly holds little
         body.pipe().endOnFailure(false).to(held).onComplete(sent -> {
             int sentStatus = status;

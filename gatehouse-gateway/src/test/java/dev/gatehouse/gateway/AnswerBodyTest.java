@@ -12,12 +12,15 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Whose doing the failure of an upstream answer's body is, as Vert.x's path judges it. */
+/**
+ * Whose doing the failure of an upstream answer's body is, as Vert.x's path judges it; and a paused
+ * body stopping its upstream connection's reads.
+ */
 final class AnswerBodyTest {
 
     private final Vertx vertx = Vertx.vertx();
     private final FailingStream upstream = new FailingStream();
-    private final AnswerBody body = new AnswerBody(vertx, upstream, 0, true, () -> {});
+    private final AnswerBody body = new AnswerBody(vertx, upstream, null, 0, true, () -> {});
     private final List<Throwable> passedOn = new ArrayList<>();
 
     @AfterEach
@@ -44,6 +47,22 @@ final class AnswerBodyTest {
 
         assertThat(body.broke()).isFalse();
         assertThat(passedOn).hasSize(1); // the pipe still learns the body is over
+    }
+
+    @Test
+    void aPausedBodyStopsItsConnectionsReadsUntilResumedOrOver() {
+        io.netty.channel.embedded.EmbeddedChannel connection = new io.netty.channel.embedded.EmbeddedChannel();
+        AnswerBody held = new AnswerBody(vertx, upstream, connection, 0, true, () -> {});
+        held.exceptionHandler(passedOn::add);
+
+        held.pause();
+        assertThat(connection.config().isAutoRead()).isFalse();
+        held.resume();
+        assertThat(connection.config().isAutoRead()).isTrue();
+        held.pause();
+        upstream.fail(new IllegalStateException("the upstream closed")); // over: the connection reads again
+
+        assertThat(connection.config().isAutoRead()).isTrue();
     }
 
     /** A body stream whose failure the test sets off. */

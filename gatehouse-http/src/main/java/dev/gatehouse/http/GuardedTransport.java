@@ -7,7 +7,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
@@ -203,18 +202,28 @@ public final class GuardedTransport implements Transport {
      * changes nothing, for another kind (an HTTP/2 connection, an h2c upgrade's included).
      */
     public static boolean flushOncePerTurn(HttpConnection connection) {
-        ChannelHandlerContext channel;
-        if (connection instanceof HttpClientConnectionInternal opened) {
-            channel = opened.channelHandlerContext();
-        } else if (connection instanceof Http1xServerConnection accepted) {
-            channel = accepted.channelHandlerContext();
-        } else {
+        Channel channel = channel(connection);
+        if (channel == null) {
             return false;
         }
         channel.pipeline()
                 .addFirst(new FlushConsolidationHandler(
                         FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         return true;
+    }
+
+    /**
+     * The channel under an HTTP connection this process opened (an {@link
+     * io.vertx.core.http.HttpClient}'s) or an accepted HTTP/1.x one; null for another kind.
+     */
+    public static @Nullable Channel channel(HttpConnection connection) {
+        if (connection instanceof HttpClientConnectionInternal opened) {
+            return opened.channelHandlerContext().channel();
+        }
+        if (connection instanceof Http1xServerConnection accepted) {
+            return accepted.channelHandlerContext().channel();
+        }
+        return null;
     }
 
     /**
