@@ -445,8 +445,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                     silent[0] = true;
                     out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
                 });
-        WriteStream<Buffer> held = budget.bound(response, request.connection()); // a client reading slowly holds little
+        WriteStream<Buffer> held = budget.bound(response); // a client reading slowly holds little
         body.pipe().endOnFailure(false).to(held).onComplete(sent -> {
+            held.drainHandler(null); // the pipe is over: nothing to resume once its writes are done
             int sentStatus = status;
             if (sent.failed()) { // the upstream broke off mid-answer, or the client went away: never a whole answer
                 // the upstream's doing when its body failed while the client was there (the pipe ends

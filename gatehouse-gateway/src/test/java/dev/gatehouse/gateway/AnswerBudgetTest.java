@@ -12,18 +12,16 @@ import java.util.Deque;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
-/** An answer's stream is full past its own bound or its connection's, and drains under half of both. */
+/** An answer's stream is full past its bound, or when its response is, and drains under half of it. */
 final class AnswerBudgetTest {
 
-    /** 100 bytes an answer, 120 a connection. */
-    private final AnswerBudget budget = new AnswerBudget(100, 120);
-
-    private final Object connection = new Object();
+    /** 100 bytes an answer. */
+    private final AnswerBudget budget = new AnswerBudget(100);
 
     @Test
     void anAnswerIsFullAtItsBoundAndDrainsOnceUnderHalfOfIt() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client, connection);
+        WriteStream<Buffer> answer = budget.bound(client);
         int[] drained = {0};
 
         answer.write(bytes(60));
@@ -41,38 +39,21 @@ final class AnswerBudgetTest {
     }
 
     @Test
-    void answersOnOneConnectionShareItsBound() {
-        Client first = new Client();
-        Client second = new Client();
-        WriteStream<Buffer> one = budget.bound(first, connection);
-        WriteStream<Buffer> other = budget.bound(second, connection);
-        int[] drained = {0};
+    void answersHoldEachTheirOwn() {
+        Client unread = new Client();
+        budget.bound(unread).write(bytes(100));
+        WriteStream<Buffer> read = budget.bound(new Client());
 
-        one.write(bytes(90));
-        other.write(bytes(40)); // 130 on the connection
-        assertThat(other.writeQueueFull()).as("its own 40 under its bound").isTrue();
-        other.drainHandler(v -> drained[0]++);
+        read.write(bytes(90));
 
-        first.written(); // the other answer's client reads: the connection is at 40
-        assertThat(drained[0]).isEqualTo(1);
-        assertThat(other.writeQueueFull()).isFalse();
-    }
-
-    @Test
-    void answersOnOtherConnectionsDoNotShare() {
-        budget.bound(new Client(), connection).write(bytes(90));
-        WriteStream<Buffer> elsewhere = budget.bound(new Client(), new Object());
-
-        elsewhere.write(bytes(40));
-
-        assertThat(elsewhere.writeQueueFull()).isFalse();
-        assertThat(budget.held()).isEqualTo(130);
+        assertThat(read.writeQueueFull()).as("another answer's 100 unread").isFalse();
+        assertThat(budget.held()).isEqualTo(190);
     }
 
     @Test
     void aWriteThatFailsHoldsNothing() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client, connection);
+        WriteStream<Buffer> answer = budget.bound(client);
         int[] drained = {0};
         answer.write(bytes(120));
         answer.drainHandler(v -> drained[0]++);
@@ -86,7 +67,7 @@ final class AnswerBudgetTest {
     @Test
     void anAnswerWaitsForItsClientsOwnQueueToo() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client, connection);
+        WriteStream<Buffer> answer = budget.bound(client);
         int[] drained = {0};
         answer.write(bytes(10));
         client.full = true; // Vert.x's own queue (an HTTP/2 stream waiting for its window)
@@ -99,25 +80,6 @@ final class AnswerBudgetTest {
         client.drain();
 
         assertThat(drained[0]).isEqualTo(1);
-    }
-
-    /**
-     * The connection's share is forgotten when none of its answers holds anything, and made anew:
-     * an answer that held nothing then counts in the new one.
-     */
-    @Test
-    void anAnswerThatHeldNothingJoinsItsConnectionsNewShare() {
-        Client earlier = new Client();
-        WriteStream<Buffer> early = budget.bound(earlier, connection);
-        early.write(bytes(10));
-        earlier.written(); // nothing held on the connection: its share goes
-        WriteStream<Buffer> later = budget.bound(new Client(), connection);
-        later.write(bytes(100));
-
-        early.write(bytes(30)); // 130 on the connection
-
-        assertThat(early.writeQueueFull()).isTrue();
-        assertThat(later.writeQueueFull()).isTrue();
     }
 
     private static Buffer bytes(int length) {
