@@ -101,7 +101,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private final GatewayMetrics metrics;
     private final Optional<GatewayTracing> tracing;
     private final NanoClock clock;
-    private final AnswerBudget budget = new AnswerBudget();
+    private final AnswerBudget budget;
     private volatile @Nullable UpstreamChannels channels;
 
     Upstream(
@@ -123,6 +123,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         this.metrics = metrics;
         this.tracing = tracing;
         this.clock = clock;
+        this.budget = new AnswerBudget(vertx, millis(timeouts.write()));
         HttpClientOptions options = new HttpClientOptions()
                 .setSsl(tls)
                 .setVerifyHost(true)
@@ -445,7 +446,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                     silent[0] = true;
                     out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
                 });
-        WriteStream<Buffer> held = budget.bound(response); // a client reading slowly holds little
+        WriteStream<Buffer> held = budget.bound(
+                response,
+                () -> { // a client reading slowly holds little
+                    LOG.debug("client took nothing of an answer for the write bound: given up");
+                    response.reset(CANCEL); // over HTTP/1.1, the connection closed
+                });
         body.pipe().endOnFailure(false).to(held).onComplete(sent -> {
             held.drainHandler(null); // the pipe is over: nothing to resume once its writes are done
             int sentStatus = status;

@@ -21,7 +21,7 @@ final class AnswerBudgetTest {
     @Test
     void anAnswerIsFullAtItsBoundAndDrainsOnceUnderHalfOfIt() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client);
+        WriteStream<Buffer> answer = budget.bound(client, () -> {});
         int[] drained = {0};
 
         answer.write(bytes(60));
@@ -41,8 +41,8 @@ final class AnswerBudgetTest {
     @Test
     void answersHoldEachTheirOwn() {
         Client unread = new Client();
-        budget.bound(unread).write(bytes(100));
-        WriteStream<Buffer> read = budget.bound(new Client());
+        budget.bound(unread, () -> {}).write(bytes(100));
+        WriteStream<Buffer> read = budget.bound(new Client(), () -> {});
 
         read.write(bytes(90));
 
@@ -53,7 +53,7 @@ final class AnswerBudgetTest {
     @Test
     void aWriteThatFailsHoldsNothing() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client);
+        WriteStream<Buffer> answer = budget.bound(client, () -> {});
         int[] drained = {0};
         answer.write(bytes(120));
         answer.drainHandler(v -> drained[0]++);
@@ -67,7 +67,7 @@ final class AnswerBudgetTest {
     @Test
     void anAnswerWaitsForItsClientsOwnQueueToo() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client);
+        WriteStream<Buffer> answer = budget.bound(client, () -> {});
         int[] drained = {0};
         answer.write(bytes(10));
         client.full = true; // Vert.x's own queue (an HTTP/2 stream waiting for its window)

@@ -361,6 +361,52 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     /**
+     * An answer whose client takes none of it for the write bound is given up, its stream reset,
+     * over HTTP/2 too, where a client that opens no window fills no send buffer for the listener's
+     * own bound to see: what it held is let go while the client stays connected.
+     */
+    @Test
+    void anAnswerTheClientTakesNothingOfForTheWriteBoundIsGivenUp() throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {write: 300ms}\n")) {
+            Vertx vertx = Vertx.vertx();
+            try {
+                var client = vertx.httpClientBuilder()
+                        .with(new HttpClientOptions()
+                                .setProtocolVersion(HttpVersion.HTTP_2)
+                                .setHttp2ClearTextUpgrade(false)
+                                .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(0)))
+                        .build();
+                io.vertx.core.Promise<Throwable> ended = io.vertx.core.Promise.promise();
+                client.request(new RequestOptions()
+                                .setMethod(HttpMethod.GET)
+                                .setHost("127.0.0.1")
+                                .setPort(gateway.port())
+                                .setURI("/big"))
+                        .compose(request -> request.send())
+                        .onComplete(answer -> {
+                            if (answer.failed()) {
+                                ended.tryComplete(answer.cause());
+                            } else { // the head, going out with the reset
+                                answer.result().exceptionHandler(ended::tryComplete);
+                            }
+                        });
+                awaitSeen(1);
+
+                TestGateway.awaitCondition(() -> ended.future().isComplete());
+                assertThat(ended.future().result())
+                        .isInstanceOfSatisfying(
+                                io.vertx.core.http.StreamResetException.class,
+                                reset ->
+                                        assertThat(reset.getCode()).as("CANCEL").isEqualTo(8));
+                TestGateway.awaitCondition(() -> held(gateway) == 0);
+                assertThat(metrics(gateway)).contains("outcome=\"backend_error\"} 0.0");
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
      * Answers a client leaves unread on its HTTP/2 connection (a paused video, a stream it no longer
      * wants) do not hold back the one it reads there (an attacker's probe: with a bound on what a
      * connection's answers hold together, eight answers left unread stopped the others for good).
