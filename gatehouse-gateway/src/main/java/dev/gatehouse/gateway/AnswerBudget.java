@@ -1,5 +1,7 @@
 package dev.gatehouse.gateway;
 
+import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.core.time.Scheduler;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -19,37 +21,55 @@ import org.jspecify.annotations.Nullable;
  * must not hold back the others on its HTTP/2 connection; the listener's bound on streams a
  * connection bounds them together. An answer that waits and whose client takes none of it for the
  * stall bound (the listener's {@code write}) is given up: an HTTP/2 client that opens no window
- * fills no send buffer, so the listener's own bound on a full one never sees it.
+ * fills no send buffer, so the listener's own bound on a full one never sees it. While the answers
+ * held in all are past their bound, one that waits is given up after {@link #PRESSED_STALL_NANOS}
+ * without a byte taken instead.
  */
 final class AnswerBudget {
 
     /** What one answer may hold: nginx's default proxy buffers are 8 × 4 KiB (+ 4 KiB), 64 KiB here. */
     static final int ANSWER_BYTES = 64 * 1024;
 
-    private final @Nullable Vertx vertx;
+    /** How long an answer may wait with nothing taken while the answers held in all are past their bound. */
+    static final long PRESSED_STALL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final NanoClock clock;
+    private final Scheduler timers;
     private final int answerBytes;
     private final long stallNanos;
+    private final long totalBytes;
     private final AtomicLong held = new AtomicLong();
+    private final AtomicLong givenUp = new AtomicLong();
 
-    /** {@link #ANSWER_BYTES} an answer, given up after {@code stallMillis} without a byte taken (0 or less: never). */
-    AnswerBudget(Vertx vertx, long stallMillis) {
-        this(vertx, ANSWER_BYTES, stallMillis);
-    }
-
-    /** A budget of {@code answerBytes} an answer, never given up. */
-    AnswerBudget(int answerBytes) {
-        this(null, answerBytes, 0);
-    }
-
-    private AnswerBudget(@Nullable Vertx vertx, int answerBytes, long stallMillis) {
-        this.vertx = vertx;
+    /**
+     * {@code answerBytes} an answer; one waiting is given up after {@code stallNanos} with nothing
+     * taken (0 or less: never), or {@link #PRESSED_STALL_NANOS} while more than {@code totalBytes}
+     * are held in all. {@code timers} run their tasks on the event loop that asked for them.
+     */
+    AnswerBudget(NanoClock clock, Scheduler timers, int answerBytes, long stallNanos, long totalBytes) {
+        this.clock = clock;
+        this.timers = timers;
         this.answerBytes = answerBytes;
-        this.stallNanos = vertx == null ? 0 : TimeUnit.MILLISECONDS.toNanos(stallMillis);
+        this.stallNanos = stallNanos;
+        this.totalBytes = totalBytes;
+    }
+
+    /** Vert.x's timers: a task runs on the event loop (the context) that scheduled it. */
+    static Scheduler onEventLoop(Vertx vertx) {
+        return (task, delayNanos) -> {
+            long id = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos) + 1), fired -> task.run());
+            return () -> vertx.cancelTimer(id);
+        };
     }
 
     /** Bytes held for clients in all. */
     long held() {
         return held.get();
+    }
+
+    /** Answers given up so far: their clients took nothing of them for the stall bound. */
+    long givenUp() {
+        return givenUp.get();
     }
 
     /**
@@ -68,7 +88,7 @@ final class AnswerBudget {
         private long bytes;
         private @Nullable Handler<Void> drain;
         private long lastTakenNanos;
-        private long timer = -1;
+        private Scheduler.@Nullable Task timer;
 
         Answer(WriteStream<Buffer> response, Runnable stalled) {
             this.response = response;
@@ -88,7 +108,7 @@ final class AnswerBudget {
             bytes -= length;
             held.addAndGet(-length);
             if (drain != null && stallNanos > 0) {
-                lastTakenNanos = System.nanoTime(); // the client took some: the wait counts anew
+                lastTakenNanos = clock.nowNanos(); // the client took some: the wait counts anew
             }
             drainIfUnder();
         }
@@ -112,35 +132,37 @@ final class AnswerBudget {
 
         /** Waiting: the client must take something of the answer within the stall bound. */
         private void watch() {
-            Vertx timers = vertx;
-            if (timers == null || stallNanos <= 0) {
+            if (stallNanos <= 0) {
                 return;
             }
-            lastTakenNanos = System.nanoTime();
-            if (timer < 0) { // looked at again when it fires, not made anew for each piece taken
-                timer = timers.setTimer(TimeUnit.NANOSECONDS.toMillis(stallNanos) + 1, id -> check(timers));
+            lastTakenNanos = clock.nowNanos();
+            if (timer == null) { // looked at again when it fires, not made anew for each piece taken
+                timer = timers.schedule(this::check, Math.min(stallNanos, PRESSED_STALL_NANOS));
             }
         }
 
-        private void check(Vertx timers) {
-            timer = -1;
+        /** Gives the answer up if it waited too long, else looks again (within a second: pressure may come). */
+        private void check() {
+            timer = null;
             if (drain == null) {
                 return;
             }
-            long waitedNanos = System.nanoTime() - lastTakenNanos;
-            if (waitedNanos >= stallNanos) {
+            long boundNanos = held.get() > totalBytes ? Math.min(stallNanos, PRESSED_STALL_NANOS) : stallNanos;
+            long waitedNanos = clock.nowNanos() - lastTakenNanos;
+            if (waitedNanos >= boundNanos) {
                 drainHandler(null);
+                givenUp.incrementAndGet();
                 stalled.run();
                 return;
             }
-            timer = timers.setTimer(TimeUnit.NANOSECONDS.toMillis(stallNanos - waitedNanos) + 1, id -> check(timers));
+            timer = timers.schedule(this::check, Math.min(boundNanos - waitedNanos, PRESSED_STALL_NANOS));
         }
 
         private void unwatch() {
-            Vertx timers = vertx;
-            if (timers != null && timer >= 0) {
-                timers.cancelTimer(timer);
-                timer = -1;
+            Scheduler.Task pending = timer;
+            if (pending != null) {
+                pending.cancel();
+                timer = null;
             }
         }
 

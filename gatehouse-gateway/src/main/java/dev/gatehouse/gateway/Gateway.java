@@ -126,7 +126,7 @@ public final class Gateway implements AutoCloseable {
             siteRoom.ifPresent(r -> metrics.waitingRoom(infra.metrics(), r));
             Upstream upstream =
                     infra.closeWith("upstream", new Upstream(infra.vertx(), config, policy, metrics, tracing, clock));
-            metrics.answersHeld(infra.metrics(), upstream.budget());
+            metrics.answers(infra.metrics(), upstream.budget());
             AdminApi admin = new AdminApi(config.adminPrefix(), pow, algorithm, queue, policy, metrics);
             Optional<SiteRoomPages> roomPages =
                     siteRoom.map(r -> new SiteRoomPages(r, config.adminPrefix(), policy, wallClock));

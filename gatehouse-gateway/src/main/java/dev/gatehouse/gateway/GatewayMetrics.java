@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.gatehouse.core.adaptive.AdaptiveLimiter;
 import dev.gatehouse.waitingroom.QueueState;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -145,10 +146,17 @@ final class GatewayMetrics {
                 .register(registry);
     }
 
-    /** The gauge of the answer bytes Vert.x's path holds for clients that read slower than the upstream sends. */
-    void answersHeld(MeterRegistry registry, AnswerBudget budget) {
+    /**
+     * The answer bytes Vert.x's path holds for clients that read slower than the upstream sends, and
+     * the answers it gave up because their clients took nothing of them.
+     */
+    void answers(MeterRegistry registry, AnswerBudget budget) {
         Gauge.builder("gatehouse.answers.held.bytes", budget, AnswerBudget::held)
                 .description("Bytes of upstream answers handed to clients' connections and not yet written to them")
+                .register(registry);
+        FunctionCounter.builder("gatehouse.answers.given.up", budget, AnswerBudget::givenUp)
+                .description("Answers given up because their clients took nothing of them for the write bound "
+                        + "(a second while the answers held in all pass a quarter of the heap)")
                 .register(registry);
     }
 

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -65,6 +66,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
      * 8.1); over HTTP/1 the connection is closed whatever the code.
      */
     private static final long CANCEL = 8;
+
+    /** The answers held for slow clients in all may take this share of the heap before waiting ones go sooner. */
+    private static final int HELD_SHARE_OF_HEAP = 4;
 
     /*
      * Straight on Vert.x's HTTP client, not vertx-http-proxy: measured, the library cost a quarter of
@@ -123,7 +127,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         this.metrics = metrics;
         this.tracing = tracing;
         this.clock = clock;
-        this.budget = new AnswerBudget(vertx, millis(timeouts.write()));
+        this.budget = new AnswerBudget(
+                clock,
+                AnswerBudget.onEventLoop(vertx),
+                AnswerBudget.ANSWER_BYTES,
+                TimeUnit.MILLISECONDS.toNanos(millis(timeouts.write())),
+                Runtime.getRuntime().maxMemory() / HELD_SHARE_OF_HEAP);
         HttpClientOptions options = new HttpClientOptions()
                 .setSsl(tls)
                 .setVerifyHost(true)

@@ -2,6 +2,7 @@ package dev.gatehouse.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.testing.ManualClock;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -9,14 +10,22 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.WriteStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
-/** An answer's stream is full past its bound, or when its response is, and drains under half of it. */
+/**
+ * An answer's stream is full past its bound, or when its response is, and drains under half of it;
+ * one waiting with nothing taken is given up after the stall bound, or a second under pressure.
+ */
 final class AnswerBudgetTest {
 
-    /** 100 bytes an answer. */
-    private final AnswerBudget budget = new AnswerBudget(100);
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final ManualClock clock = new ManualClock();
+
+    /** 100 bytes an answer, given up after 30 s without a byte taken, or a second past 250 bytes in all. */
+    private final AnswerBudget budget = new AnswerBudget(clock, clock, 100, STALL_NANOS, 250);
 
     @Test
     void anAnswerIsFullAtItsBoundAndDrainsOnceUnderHalfOfIt() {
@@ -80,6 +89,87 @@ final class AnswerBudgetTest {
         client.drain();
 
         assertThat(drained[0]).isEqualTo(1);
+    }
+
+    @Test
+    void anAnswerWaitingWithNothingTakenForTheStallBoundIsGivenUp() {
+        Client client = new Client();
+        int[] stalled = {0};
+        WriteStream<Buffer> answer = budget.bound(client, () -> stalled[0]++);
+        answer.write(bytes(100));
+        answer.drainHandler(v -> {});
+
+        clock.advanceNanos(STALL_NANOS - 1);
+        assertThat(stalled[0]).isZero();
+        clock.advanceNanos(1);
+
+        assertThat(stalled[0]).isEqualTo(1);
+        assertThat(budget.givenUp()).isEqualTo(1);
+        clock.advance(java.time.Duration.ofMinutes(5));
+        assertThat(stalled[0]).as("given up once").isEqualTo(1);
+    }
+
+    @Test
+    void eachByteTheClientTakesStartsTheWaitAnew() {
+        Client client = new Client();
+        int[] stalled = {0};
+        WriteStream<Buffer> answer = budget.bound(client, () -> stalled[0]++);
+        answer.write(bytes(40));
+        answer.write(bytes(40));
+        answer.write(bytes(40));
+        answer.drainHandler(v -> {});
+
+        clock.advance(java.time.Duration.ofSeconds(20));
+        client.written(); // 80 left: still waiting, but the client took some
+        clock.advance(java.time.Duration.ofSeconds(29));
+        assertThat(stalled[0]).isZero();
+        clock.advance(java.time.Duration.ofSeconds(1));
+
+        assertThat(stalled[0]).isEqualTo(1);
+    }
+
+    @Test
+    void anAnswerThatDrainsIsNotGivenUp() {
+        Client client = new Client();
+        int[] stalled = {0};
+        WriteStream<Buffer> answer = budget.bound(client, () -> stalled[0]++);
+        answer.write(bytes(100));
+        answer.drainHandler(v -> {});
+
+        client.written();
+        clock.advance(java.time.Duration.ofMinutes(5));
+
+        assertThat(stalled[0]).isZero();
+        assertThat(clock.pendingTasks()).as("its timer cancelled").isZero();
+    }
+
+    @Test
+    void pastTheBoundInAllAWaitingAnswerIsGivenUpAfterASecond() {
+        int[] stalled = {0};
+        WriteStream<Buffer> waiting = budget.bound(new Client(), () -> stalled[0]++);
+        waiting.write(bytes(100));
+        waiting.drainHandler(v -> {});
+        clock.advance(java.time.Duration.ofSeconds(5));
+        assertThat(stalled[0]).as("under the bound in all").isZero();
+
+        budget.bound(new Client(), () -> {}).write(bytes(90));
+        budget.bound(new Client(), () -> {}).write(bytes(90)); // 280 held in all
+        clock.advance(java.time.Duration.ofSeconds(1));
+
+        assertThat(stalled[0]).isEqualTo(1);
+    }
+
+    @Test
+    void withNoStallBoundAnAnswerWaitsForEver() {
+        AnswerBudget patient = new AnswerBudget(clock, clock, 100, 0, 0);
+        int[] stalled = {0};
+        WriteStream<Buffer> answer = patient.bound(new Client(), () -> stalled[0]++);
+        answer.write(bytes(100));
+        answer.drainHandler(v -> {});
+
+        clock.advance(java.time.Duration.ofDays(1));
+
+        assertThat(stalled[0]).isZero();
     }
 
     private static Buffer bytes(int length) {
