@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * stall bound (the listener's {@code write}) is given up: an HTTP/2 client that opens no window
  * fills no send buffer, so the listener's own bound on a full one never sees it. While the answers
  * held in all are past their bound, one that waits is given up after {@link #PRESSED_STALL_NANOS}
- * without a byte taken instead.
+ * without a byte taken instead, as long as what is not already going stays past it. What a client
+ * takes is counted by the pieces written (the upstream's, up to 8 KiB), not by the byte.
  */
 final class AnswerBudget {
 
@@ -40,6 +41,8 @@ final class AnswerBudget {
     private final long totalBytes;
     private final AtomicLong held = new AtomicLong();
     private final AtomicLong givenUp = new AtomicLong();
+    /** What answers given up still hold until their resets fail their writes: as good as let go. */
+    private final AtomicLong lettingGo = new AtomicLong();
 
     /**
      * {@code answerBytes} an answer; one waiting is given up after {@code stallNanos} with nothing
@@ -86,6 +89,7 @@ final class AnswerBudget {
         private final WriteStream<Buffer> response;
         private final Runnable stalled;
         private long bytes;
+        private boolean abandoned;
         private @Nullable Handler<Void> drain;
         private long lastTakenNanos;
         private Scheduler.@Nullable Task timer;
@@ -101,12 +105,18 @@ final class AnswerBudget {
             Future<Void> written = response.write(data); // first: a response that is over throws, holding nothing
             bytes += length;
             held.addAndGet(length);
+            if (abandoned) { // a piece its pipe still sent: going with the rest
+                lettingGo.addAndGet(length);
+            }
             return written.andThen(done -> released(length));
         }
 
         private void released(int length) {
             bytes -= length;
             held.addAndGet(-length);
+            if (abandoned) {
+                lettingGo.addAndGet(-length);
+            }
             if (drain != null && stallNanos > 0) {
                 lastTakenNanos = clock.nowNanos(); // the client took some: the wait counts anew
             }
@@ -147,11 +157,14 @@ final class AnswerBudget {
             if (drain == null) {
                 return;
             }
-            long boundNanos = held.get() > totalBytes ? Math.min(stallNanos, PRESSED_STALL_NANOS) : stallNanos;
+            boolean pressed = held.get() - lettingGo.get() > totalBytes; // not counting what is going already
+            long boundNanos = pressed ? Math.min(stallNanos, PRESSED_STALL_NANOS) : stallNanos;
             long waitedNanos = clock.nowNanos() - lastTakenNanos;
             if (waitedNanos >= boundNanos) {
                 drainHandler(null);
                 givenUp.incrementAndGet();
+                abandoned = true;
+                lettingGo.addAndGet(bytes);
                 stalled.run();
                 return;
             }

@@ -447,7 +447,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         AnswerBody body = new AnswerBody(
                 vertx,
                 in,
-                GuardedTransport.channel(out.connection()),
+                GuardedTransport.channel(out.connection()), // HTTP/1.1: stopping its reads holds this answer alone
                 millis(timeouts.upstreamRead()),
                 requestSent,
                 () -> {

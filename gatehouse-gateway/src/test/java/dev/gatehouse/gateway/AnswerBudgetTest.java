@@ -159,6 +159,24 @@ final class AnswerBudgetTest {
         assertThat(stalled[0]).isEqualTo(1);
     }
 
+    /** Under pressure, no more are given up than bring what is held under the bound. */
+    @Test
+    void pastTheBoundInAllOnlyAsManyAreGivenUpAsBringItUnder() {
+        int[] stalled = {0, 0};
+        for (int i = 0; i < 2; i++) {
+            int which = i;
+            WriteStream<Buffer> waiting = budget.bound(new Client(), () -> stalled[which]++);
+            waiting.write(bytes(100));
+            waiting.drainHandler(v -> {});
+        }
+        budget.bound(new Client(), () -> {}).write(bytes(90)); // 290 held in all
+
+        clock.advance(java.time.Duration.ofSeconds(1)); // the first given up: its 100 are going
+
+        assertThat(stalled).containsExactly(1, 0);
+        assertThat(budget.held()).as("until its reset fails its writes").isEqualTo(290);
+    }
+
     @Test
     void withNoStallBoundAnAnswerWaitsForEver() {
         AnswerBudget patient = new AnswerBudget(clock, clock, 100, 0, 0);
