@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  * body, looked at again when it fires rather than made anew for each chunk. It knows whether its own
  * stream failed, so that the pipe's end can tell the upstream breaking off from the client going
  * away. Paused, it stops its upstream connection's reads at once: Vert.x's own pause stops them only
- * once the answer has queued sixteen pieces and its connection eight more, reads later (a probe saw
- * 250 to 320 KB an answer so, in direct memory), so an answer holds about one read of the
+ * once the answer has queued sixteen pieces and its connection eight more, reads later (29 to 41
+ * MiB of direct memory for 128 answers so: docs/benchmarks.md), so an answer holds about one read of the
  * upstream's past what {@link AnswerBudget} lets it hand its client. Used on the answer's event loop.
  */
 final class AnswerBody implements ReadStream<Buffer> {
