@@ -314,7 +314,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     void answersReadInFitsAndStartsOnManyConnectionsArriveWholeAndLeaveNothingHeld() throws Exception {
         int connections = 6;
         int streams = 24;
-        int bytes = 1024 * 1024;
+        int bytes = 512 * 1024;
         try (TestGateway gateway = gateway("event_loops: 2\n")) {
             Vertx vertx = Vertx.vertx();
             try {
