@@ -399,7 +399,9 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                                 reset ->
                                         assertThat(reset.getCode()).as("CANCEL").isEqualTo(8));
                 TestGateway.awaitCondition(() -> held(gateway) == 0);
-                assertThat(metrics(gateway)).contains("outcome=\"backend_error\"} 0.0");
+                assertThat(metrics(gateway))
+                        .contains("gatehouse_answers_given_up_total 1.0")
+                        .contains("outcome=\"backend_error\"} 0.0");
             } finally {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
