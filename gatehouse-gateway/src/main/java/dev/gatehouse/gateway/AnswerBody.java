@@ -1,6 +1,5 @@
 package dev.gatehouse.gateway;
 
-import io.netty.channel.Channel;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -26,7 +25,7 @@ final class AnswerBody implements ReadStream<Buffer> {
     private final ReadStream<Buffer> body;
     private final long boundNanos;
     private final Runnable silent;
-    private final @Nullable Channel upstream;
+    private final UpstreamReads.@Nullable Answer upstream;
     private long lastHeardNanos;
     private long timer = -1;
     private boolean reading;
@@ -34,18 +33,17 @@ final class AnswerBody implements ReadStream<Buffer> {
     private boolean over;
     private boolean broke;
     private boolean clientBroke;
-    private boolean holding;
 
     /**
-     * {@code body}, coming on the {@code upstream} connection (null: one whose reads only Vert.x's
-     * pause stops), {@code silent} run when it sends nothing for {@code boundMillis} (0 or less: no
+     * {@code body}, coming on a connection whose reads {@code upstream} holds for it (null: one
+     * whose reads only Vert.x's pause stops), {@code silent} run when it sends nothing for {@code boundMillis} (0 or less: no
      * bound) while read, once the request is all sent ({@code requestSent}, or when {@link
      * #requestSent} says so).
      */
     AnswerBody(
             Vertx vertx,
             ReadStream<Buffer> body,
-            @Nullable Channel upstream,
+            UpstreamReads.@Nullable Answer upstream,
             long boundMillis,
             boolean requestSent,
             Runnable silent) {
@@ -117,12 +115,11 @@ final class AnswerBody implements ReadStream<Buffer> {
 
     /**
      * Stops the upstream connection's reads, or lets them go on again (as they must once the body
-     * is over: the connection goes back to the pool).
+     * is over; {@link UpstreamReads} lets them go itself at the answer's end as it is decoded).
      */
     private void hold(boolean stop) {
-        if (upstream != null && holding != stop) {
-            holding = stop;
-            upstream.config().setAutoRead(!stop);
+        if (upstream != null) {
+            upstream.hold(stop);
         }
     }
 

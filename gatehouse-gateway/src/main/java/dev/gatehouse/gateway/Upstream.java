@@ -7,6 +7,8 @@ import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.ClientText;
 import dev.gatehouse.http.ErrorStyle;
 import dev.gatehouse.http.GuardedTransport;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.AsciiString;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -220,6 +222,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 .with(pool)
                 .withConnectHandler(connection -> {
                     connection.exceptionHandler(failure -> LOG.debug("upstream connection: {}", failure.toString()));
+                    Channel channel = GuardedTransport.channel(connection);
+                    if (channel != null
+                            && channel.pipeline().get(HttpClientCodec.class) != null
+                            && channel.pipeline().get("handler") != null) { // HTTP/1.1, as Vert.x built it
+                        channel.pipeline().addBefore("handler", UpstreamReads.NAME, new UpstreamReads());
+                    }
                     if (!GuardedTransport.flushOncePerTurn(connection)) {
                         LOG.debug("upstream connection {} flushes at every write", connection);
                     }
@@ -444,17 +452,11 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         boolean endsWithConnection =
                 !headers.contains(HttpHeaders.CONTENT_LENGTH) && !bodiless && request.version() == HttpVersion.HTTP_1_0;
         boolean[] silent = {false};
-        AnswerBody body = new AnswerBody(
-                vertx,
-                in,
-                GuardedTransport.channel(out.connection()), // HTTP/1.1: stopping its reads holds this answer alone
-                millis(timeouts.upstreamRead()),
-                requestSent,
-                () -> {
-                    LOG.debug("upstream silent in its answer's body for the upstream_read bound");
-                    silent[0] = true;
-                    out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
-                });
+        AnswerBody body = new AnswerBody(vertx, in, readsOf(out), millis(timeouts.upstreamRead()), requestSent, () -> {
+            LOG.debug("upstream silent in its answer's body for the upstream_read bound");
+            silent[0] = true;
+            out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
+        });
         WriteStream<Buffer> held = budget.bound(
                 response,
                 () -> { // a client reading slowly holds little
@@ -481,6 +483,20 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             call.finished(sentStatus);
         });
         return body;
+    }
+
+    /**
+     * The hold on the reads of the connection {@code out} went on, for the answer coming on it now;
+     * null for a connection of another event loop (its reads are not held from here) or one that is
+     * not HTTP/1.1.
+     */
+    private static UpstreamReads.@Nullable Answer readsOf(HttpClientRequest out) {
+        Channel channel = GuardedTransport.channel(out.connection());
+        if (channel == null || !channel.eventLoop().inEventLoop()) {
+            return null;
+        }
+        UpstreamReads reads = channel.pipeline().get(UpstreamReads.class);
+        return reads == null ? null : reads.current();
     }
 
     /**

@@ -51,8 +51,11 @@ final class AnswerBodyTest {
 
     @Test
     void aPausedBodyStopsItsConnectionsReadsUntilResumedOrOver() {
-        io.netty.channel.embedded.EmbeddedChannel connection = new io.netty.channel.embedded.EmbeddedChannel();
-        AnswerBody held = new AnswerBody(vertx, upstream, connection, 0, true, () -> {});
+        UpstreamReads reads = new UpstreamReads();
+        io.netty.channel.embedded.EmbeddedChannel connection = new io.netty.channel.embedded.EmbeddedChannel(reads);
+        connection.writeInbound(new io.netty.handler.codec.http.DefaultHttpResponse(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK));
+        AnswerBody held = new AnswerBody(vertx, upstream, reads.current(), 0, true, () -> {});
         held.exceptionHandler(passedOn::add);
 
         held.pause();
@@ -63,6 +66,7 @@ final class AnswerBodyTest {
         upstream.fail(new IllegalStateException("the upstream closed")); // over: the connection reads again
 
         assertThat(connection.config().isAutoRead()).isTrue();
+        connection.finishAndReleaseAll();
     }
 
     /** A body stream whose failure the test sets off. */

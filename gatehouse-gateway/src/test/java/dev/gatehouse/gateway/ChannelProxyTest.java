@@ -849,10 +849,6 @@ final class ChannelProxyTest extends ProxiedGatewayTest {
         }
     }
 
-    /**
-     * Waits until {@code count} reaches {@code all}, or stops moving (the same in twenty polls in a
-     * row, a fifth of a second).
-     */
     private static String readHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
