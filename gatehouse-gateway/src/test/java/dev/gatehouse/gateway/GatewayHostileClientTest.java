@@ -140,9 +140,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
         Vertx vertx = Vertx.vertx();
         try {
             var client = vertx.httpClientBuilder()
-                    .with(new HttpClientOptions()
-                            .setProtocolVersion(HttpVersion.HTTP_2)
-                            .setHttp2ClearTextUpgrade(false))
+                    .with(h2c())
                     .withConnectHandler(connection -> connection.exceptionHandler(ignored -> {})) // the test's side
                     .build();
             test.run(client);
@@ -150,6 +148,11 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** An HTTP/2 client's options: h2c with prior knowledge. */
+    private static HttpClientOptions h2c() {
+        return new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false);
     }
 
     /** "status body" of one request over HTTP/2 (h2c, prior knowledge), with a body of one byte for a POST. */
@@ -264,10 +267,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
             try {
                 List<io.vertx.core.http.HttpConnection> connections = new CopyOnWriteArrayList<>();
                 var client = vertx.httpClientBuilder()
-                        .with(new HttpClientOptions()
-                                .setProtocolVersion(HttpVersion.HTTP_2)
-                                .setHttp2ClearTextUpgrade(false)
-                                .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(0)))
+                        .with(h2c().setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(0)))
                         .withConnectHandler(connection -> {
                             connection.exceptionHandler(ignored -> {});
                             connections.add(connection);
@@ -323,11 +323,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                 List<io.vertx.core.http.HttpClient> clients =
                         new java.util.ArrayList<>(); // Vert.x closes one unreferenced
                 for (int c = 0; c < connections; c++) {
-                    var client = vertx.httpClientBuilder()
-                            .with(new HttpClientOptions()
-                                    .setProtocolVersion(HttpVersion.HTTP_2)
-                                    .setHttp2ClearTextUpgrade(false))
-                            .build();
+                    var client = vertx.httpClientBuilder().with(h2c()).build();
                     clients.add(client);
                     for (int s = 0; s < streams; s++) {
                         answers.add(client.request(new RequestOptions()
@@ -371,10 +367,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
             Vertx vertx = Vertx.vertx();
             try {
                 var client = vertx.httpClientBuilder()
-                        .with(new HttpClientOptions()
-                                .setProtocolVersion(HttpVersion.HTTP_2)
-                                .setHttp2ClearTextUpgrade(false)
-                                .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(0)))
+                        .with(h2c().setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(0)))
                         .build();
                 io.vertx.core.Promise<Throwable> ended = io.vertx.core.Promise.promise();
                 client.request(new RequestOptions()
@@ -421,10 +414,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
             Vertx vertx = Vertx.vertx();
             try {
                 var client = vertx.httpClientBuilder()
-                        .with(new HttpClientOptions()
-                                .setProtocolVersion(HttpVersion.HTTP_2)
-                                .setHttp2ClearTextUpgrade(false)
-                                .setHttp2ConnectionWindowSize(
+                        .with(h2c().setHttp2ConnectionWindowSize(
                                         1 << 30)) // unread answers fill their streams' windows only
                         .build();
                 RequestOptions big = new RequestOptions()
