@@ -114,8 +114,8 @@ final class AnswerBody implements ReadStream<Buffer> {
     }
 
     /**
-     * Stops the upstream connection's reads, or lets them go on again (as they must once the body
-     * is over; {@link UpstreamReads} lets them go itself at the answer's end as it is decoded).
+     * Stops the upstream connection's reads, or lets them go on again. Its end lets them go by itself
+     * ({@link UpstreamReads}, as the end is decoded); a body that fails has its connection closed.
      */
     private void hold(boolean stop) {
         if (upstream != null) {
@@ -183,7 +183,6 @@ final class AnswerBody implements ReadStream<Buffer> {
 
     private void stop() {
         over = true;
-        hold(false);
         if (timer >= 0) {
             vertx.cancelTimer(timer);
             timer = -1;

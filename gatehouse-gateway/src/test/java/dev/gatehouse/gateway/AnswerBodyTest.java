@@ -50,7 +50,7 @@ final class AnswerBodyTest {
     }
 
     @Test
-    void aPausedBodyStopsItsConnectionsReadsUntilResumedOrOver() {
+    void aPausedBodyStopsItsConnectionsReadsUntilResumedOrItsEndIsDecoded() {
         UpstreamReads reads = new UpstreamReads();
         io.netty.channel.embedded.EmbeddedChannel connection = new io.netty.channel.embedded.EmbeddedChannel(reads);
         connection.writeInbound(new io.netty.handler.codec.http.DefaultHttpResponse(
@@ -63,9 +63,11 @@ final class AnswerBodyTest {
         held.resume();
         assertThat(connection.config().isAutoRead()).isTrue();
         held.pause();
-        upstream.fail(new IllegalStateException("the upstream closed")); // over: the connection reads again
+        connection.writeInbound(io.netty.handler.codec.http.LastHttpContent.EMPTY_LAST_CONTENT); // its end decoded
 
-        assertThat(connection.config().isAutoRead()).isTrue();
+        assertThat(connection.config().isAutoRead())
+                .as("the connection goes back to the pool reading")
+                .isTrue();
         connection.finishAndReleaseAll();
     }
 
