@@ -31,6 +31,9 @@ final class AnswerBudget {
     /** What one answer may hold: nginx's default proxy buffers are 8 × 4 KiB (+ 4 KiB), 64 KiB here. */
     static final int ANSWER_BYTES = 64 * 1024;
 
+    /** The share of the heap (a quarter) the answers held in all may take before waiting ones go sooner. */
+    static final int HELD_SHARE_OF_HEAP = 4;
+
     /** How long an answer may wait with nothing taken while the answers held in all are past their bound. */
     static final long PRESSED_STALL_NANOS = TimeUnit.SECONDS.toNanos(1);
 

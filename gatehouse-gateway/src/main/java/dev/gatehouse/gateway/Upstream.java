@@ -69,9 +69,6 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
      */
     private static final long CANCEL = 8;
 
-    /** The answers held for slow clients in all may take this share of the heap before waiting ones go sooner. */
-    private static final int HELD_SHARE_OF_HEAP = 4;
-
     /*
      * Straight on Vert.x's HTTP client, not vertx-http-proxy: measured, the library cost a quarter of
      * the requests a second (a copy and re-validation of every header, a parse of the upstream's Date
@@ -134,7 +131,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 AnswerBudget.onEventLoop(vertx),
                 AnswerBudget.ANSWER_BYTES,
                 TimeUnit.MILLISECONDS.toNanos(millis(timeouts.write())),
-                Runtime.getRuntime().maxMemory() / HELD_SHARE_OF_HEAP);
+                Runtime.getRuntime().maxMemory() / AnswerBudget.HELD_SHARE_OF_HEAP);
         HttpClientOptions options = new HttpClientOptions()
                 .setSsl(tls)
                 .setVerifyHost(true)
