@@ -9,6 +9,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.WriteStream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,10 +22,13 @@ import org.jspecify.annotations.Nullable;
  * must not hold back the others on its HTTP/2 connection; the listener's bound on streams a
  * connection bounds them together. An answer that waits and whose client takes none of it for the
  * stall bound (the listener's {@code write}) is given up: an HTTP/2 client that opens no window
- * fills no send buffer, so the listener's own bound on a full one never sees it. While the answers
- * held in all are past their bound, one that waits is given up after {@link #PRESSED_STALL_NANOS}
- * without a byte taken instead, as long as what is not already going stays past it. What a client
- * takes is counted by the pieces written (the upstream's, up to 8 KiB), not by the byte.
+ * fills no send buffer, so the listener's own bound on a full one never sees it. Under pressure one
+ * that waits is given up after {@link #PRESSED_STALL_NANOS} without a byte taken instead: while the
+ * answers held in all are past their bound (as long as what is not already going stays past it),
+ * and while a request has waited that long for a connection to the upstream (the answers waiting
+ * hold the pool's connections: clients that read nothing would otherwise keep every other request
+ * from the upstream for the stall bound). What a client takes is counted by the pieces written (the
+ * upstream's, up to 8 KiB), not by the byte.
  */
 final class AnswerBudget {
 
@@ -34,7 +38,7 @@ final class AnswerBudget {
     /** The share of the heap (a quarter) the answers held in all may take before waiting ones go sooner. */
     static final int HELD_SHARE_OF_HEAP = 4;
 
-    /** How long an answer may wait with nothing taken while the answers held in all are past their bound. */
+    /** How long an answer may wait with nothing taken under pressure (see the class). */
     static final long PRESSED_STALL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final NanoClock clock;
@@ -42,6 +46,7 @@ final class AnswerBudget {
     private final int answerBytes;
     private final long stallNanos;
     private final long totalBytes;
+    private final BooleanSupplier connectionWanted;
     private final AtomicLong held = new AtomicLong();
     private final AtomicLong givenUp = new AtomicLong();
     /** What answers given up still hold until their resets fail their writes: as good as let go. */
@@ -50,14 +55,22 @@ final class AnswerBudget {
     /**
      * {@code answerBytes} an answer; one waiting is given up after {@code stallNanos} with nothing
      * taken (0 or less: never), or {@link #PRESSED_STALL_NANOS} while more than {@code totalBytes}
-     * are held in all. {@code timers} run their tasks on the event loop that asked for them.
+     * are held in all or while {@code connectionWanted} says a request has waited that long for a
+     * connection to the upstream. {@code timers} run their tasks on the event loop that asked for them.
      */
-    AnswerBudget(NanoClock clock, Scheduler timers, int answerBytes, long stallNanos, long totalBytes) {
+    AnswerBudget(
+            NanoClock clock,
+            Scheduler timers,
+            int answerBytes,
+            long stallNanos,
+            long totalBytes,
+            BooleanSupplier connectionWanted) {
         this.clock = clock;
         this.timers = timers;
         this.answerBytes = answerBytes;
         this.stallNanos = stallNanos;
         this.totalBytes = totalBytes;
+        this.connectionWanted = connectionWanted;
     }
 
     /** Vert.x's timers: a task runs on the event loop (the context) that scheduled it. */
@@ -160,7 +173,8 @@ final class AnswerBudget {
             if (drain == null) {
                 return;
             }
-            boolean pressed = held.get() - lettingGo.get() > totalBytes; // not counting what is going already
+            boolean pressed = held.get() - lettingGo.get() > totalBytes // not counting what is going already
+                    || connectionWanted.getAsBoolean();
             long boundNanos = pressed ? Math.min(stallNanos, PRESSED_STALL_NANOS) : stallNanos;
             long waitedNanos = clock.nowNanos() - lastTakenNanos;
             if (waitedNanos >= boundNanos) {

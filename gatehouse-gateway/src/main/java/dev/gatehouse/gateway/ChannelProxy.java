@@ -566,6 +566,7 @@ final class ChannelProxy {
                 answerDueNanos; // when its answer's head, or the body's next bytes, are due (System.nanoTime()); 0:
         // none
         private boolean upstreamHeld; // the upstream's reads stopped until the client catches up
+        private long heldSinceNanos; // since when (System.nanoTime()), while held
         private boolean reused;
         private boolean retried;
         private boolean heard; // the upstream sent a byte of its answer
@@ -744,7 +745,11 @@ final class ChannelProxy {
                     if (used != null) {
                         used.channel.config().setAutoRead(false);
                         upstreamHeld = true;
-                        noAnswerDue(); // the client's time now, which the write bound judges
+                        // the client's time now, which the write bound judges, and a request waiting
+                        // long for an upstream connection (see heldCheck)
+                        heldSinceNanos = System.nanoTime();
+                        answerDueNanos = heldSinceNanos + AnswerBudget.PRESSED_STALL_NANOS;
+                        connection.checkAnswerBy(answerDueNanos);
                     }
                 }
             }
@@ -800,6 +805,7 @@ final class ChannelProxy {
                 used.channel.config().setAutoRead(true);
                 if (upstreamHeld) {
                     upstreamHeld = false;
+                    noAnswerDue(); // the held answer's check is over
                     bodyDue();
                 }
             }
@@ -864,6 +870,10 @@ final class ChannelProxy {
             if (over) {
                 return;
             }
+            if (upstreamHeld) {
+                heldCheck(nanos);
+                return;
+            }
             if (status >= 0) {
                 LOG.debug("upstream silent in its answer's body for the upstream_read bound");
                 discardUpstream();
@@ -875,6 +885,28 @@ final class ChannelProxy {
             call.failed(504);
             sendEmpty(client, 504, keepAlive);
             end(504);
+        }
+
+        /**
+         * Held for its client: given up once held for {@link AnswerBudget#PRESSED_STALL_NANOS} while
+         * a request has waited as long for an upstream connection (clients that read nothing would
+         * otherwise keep every other request from the upstream for the listener's write bound), else
+         * looked at again after as long. No breaker failure: the client's doing.
+         */
+        private void heldCheck(long nanos) {
+            if (nanos - heldSinceNanos >= AnswerBudget.PRESSED_STALL_NANOS
+                    && channels.waitedFor(AnswerBudget.PRESSED_STALL_NANOS)) {
+                LOG.debug(
+                        "client took too little of an answer while a request waits for an upstream connection: given up");
+                metrics.answerGivenUp();
+                discardUpstream();
+                call.finished(status);
+                over = true;
+                connection.current = null;
+                client.close();
+                return;
+            }
+            answerDueNanos = nanos + AnswerBudget.PRESSED_STALL_NANOS;
         }
 
         /**

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Wicket's metric set under {@code gatehouse_} names, served on the private admin listener: proxied
@@ -54,6 +55,8 @@ final class GatewayMetrics {
     private final Map<Outcome, Timer> durations = new EnumMap<>(Outcome.class);
     private final Map<Verified, Counter> verified = new EnumMap<>(Verified.class);
     private final Counter issued;
+    /** Answers of the plain requests ({@link ChannelProxy}) given up; Vert.x's path counts its own. */
+    private final AtomicLong plainAnswersGivenUp = new AtomicLong();
 
     GatewayMetrics(MeterRegistry registry, LivePolicy policy) {
         for (Outcome outcome : Outcome.values()) {
@@ -154,10 +157,17 @@ final class GatewayMetrics {
         Gauge.builder("gatehouse.answers.held.bytes", budget, AnswerBudget::held)
                 .description("Bytes of upstream answers handed to clients' connections and not yet written to them")
                 .register(registry);
-        FunctionCounter.builder("gatehouse.answers.given.up", budget, AnswerBudget::givenUp)
-                .description("Answers given up because their clients took nothing of them for the write bound "
-                        + "(a second while the answers held in all pass a quarter of the heap)")
+        FunctionCounter.builder(
+                        "gatehouse.answers.given.up", budget, held -> held.givenUp() + plainAnswersGivenUp.get())
+                .description("Answers given up because their clients took nothing of them for the write bound (a second"
+                        + " while the answers held in all pass a quarter of the heap or a request waits for an upstream"
+                        + " connection)")
                 .register(registry);
+    }
+
+    /** An answer of a plain request given up: its client took too little of it while others waited. */
+    void answerGivenUp() {
+        plainAnswersGivenUp.incrementAndGet();
     }
 
     /** The gauge of the connections open to the upstream for the plain requests ({@link ChannelProxy}'s). */

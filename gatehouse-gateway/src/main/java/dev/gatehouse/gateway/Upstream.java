@@ -105,6 +105,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private final Optional<GatewayTracing> tracing;
     private final NanoClock clock;
     private final AnswerBudget budget;
+    private final ConnectionWaits connectionWaits;
     private volatile @Nullable UpstreamChannels channels;
 
     Upstream(
@@ -126,12 +127,14 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         this.metrics = metrics;
         this.tracing = tracing;
         this.clock = clock;
+        this.connectionWaits = new ConnectionWaits(clock);
         this.budget = new AnswerBudget(
                 clock,
                 AnswerBudget.onEventLoop(vertx),
                 AnswerBudget.ANSWER_BYTES,
                 TimeUnit.MILLISECONDS.toNanos(millis(timeouts.write())),
-                Runtime.getRuntime().maxMemory() / AnswerBudget.HELD_SHARE_OF_HEAP);
+                Runtime.getRuntime().maxMemory() / AnswerBudget.HELD_SHARE_OF_HEAP,
+                () -> connectionWaits.waitedFor(AnswerBudget.PRESSED_STALL_NANOS));
         HttpClientOptions options = new HttpClientOptions()
                 .setSsl(tls)
                 .setVerifyHost(true)
@@ -173,7 +176,13 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 .setSsl(tls)
                 .setConnectTimeout(waitMillis) // a free connection within the dial bound, or shed
                 .setURI(basePath + request.uri()); // an origin-form target: GatewaySurface refused the others
+        // a request that waits long for a connection has answers nobody reads given up (AnswerBudget);
+        // a tunnel's pool is its own and holds no answer
+        ConnectionWaits.@Nullable Wait wait = upgrade ? null : connectionWaits.begin();
         (upgrade ? tunnels : client).request(options).onComplete(opened -> {
+            if (wait != null) {
+                wait.end();
+            }
             if (opened.failed()) { // no connection: refused, timed out, or the pool's queue is full
                 unanswered(request, call, opened.cause(), false);
                 return;

@@ -137,6 +137,18 @@ final class UpstreamChannels implements AutoCloseable {
         return open.get();
     }
 
+    /** Whether a caller still waiting for a connection, on any event loop, began to wait at least {@code nanos} ago. */
+    boolean waitedFor(long nanos) {
+        long now = System.nanoTime();
+        for (Loop loop : loops.values()) {
+            long since = loop.oldestSince;
+            if (since != NOBODY && now - since >= nanos) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void close() {
         closed = true;

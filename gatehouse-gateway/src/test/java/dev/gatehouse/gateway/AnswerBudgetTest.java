@@ -24,8 +24,14 @@ final class AnswerBudgetTest {
 
     private final ManualClock clock = new ManualClock();
 
-    /** 100 bytes an answer, given up after 30 s without a byte taken, or a second past 250 bytes in all. */
-    private final AnswerBudget budget = new AnswerBudget(clock, clock, 100, STALL_NANOS, 250);
+    /** Whether a request has waited a second for a connection to the upstream. */
+    private boolean connectionWanted;
+
+    /**
+     * 100 bytes an answer, given up after 30 s without a byte taken, or a second past 250 bytes in
+     * all or while a request has waited as long for an upstream connection.
+     */
+    private final AnswerBudget budget = new AnswerBudget(clock, clock, 100, STALL_NANOS, 250, () -> connectionWanted);
 
     @Test
     void anAnswerIsFullAtItsBoundAndDrainsOnceUnderHalfOfIt() {
@@ -177,9 +183,33 @@ final class AnswerBudgetTest {
         assertThat(budget.held()).as("until its reset fails its writes").isEqualTo(290);
     }
 
+    /** Answers nobody reads hold the upstream pool's connections: one that waits long makes them go. */
+    @Test
+    void whileARequestWaitsForAnUpstreamConnectionAWaitingAnswerIsGivenUpAfterASecond() {
+        int[] stalled = {0, 0};
+        WriteStream<Buffer> unread = budget.bound(new Client(), () -> stalled[0]++);
+        unread.write(bytes(100));
+        unread.drainHandler(v -> {});
+        Client slow = new Client();
+        WriteStream<Buffer> read = budget.bound(slow, () -> stalled[1]++);
+        read.write(bytes(40));
+        read.write(bytes(40));
+        read.write(bytes(40));
+        read.drainHandler(v -> {});
+        clock.advance(java.time.Duration.ofSeconds(5));
+        assertThat(stalled).as("nobody waits for a connection").containsExactly(0, 0);
+
+        connectionWanted = true;
+        clock.advance(java.time.Duration.ofMillis(500));
+        slow.written(); // its client took a piece half a second ago: it keeps its answer, still waiting
+        clock.advance(java.time.Duration.ofMillis(500));
+
+        assertThat(stalled).containsExactly(1, 0);
+    }
+
     @Test
     void withNoStallBoundAnAnswerWaitsForEver() {
-        AnswerBudget patient = new AnswerBudget(clock, clock, 100, 0, 0);
+        AnswerBudget patient = new AnswerBudget(clock, clock, 100, 0, 0, () -> false);
         int[] stalled = {0};
         WriteStream<Buffer> answer = patient.bound(new Client(), () -> stalled[0]++);
         answer.write(bytes(100));

@@ -399,6 +399,69 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     /**
+     * Clients that ask for big answers and read none of them hold every connection of the plain
+     * requests' pool (a slow-read attack: a connection each): a request that waits a second for one
+     * has those answers given up, and is answered well within the dial bound, where it was refused
+     * at that bound (503) and the clients held the pool for the listener's write bound.
+     */
+    @Test
+    void clientsThatReadNothingDoNotKeepOthersFromThePlainRequestsUpstreamConnections() throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 2, upstream_dial: 4s}\n");
+                RawConnection first = RawConnection.open(gateway.port());
+                RawConnection second = RawConnection.open(gateway.port())) {
+            first.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+            second.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+            awaitSeen(2);
+            TestGateway.awaitStill(upstream::bigSent, 2L * TestUpstream.BIG_BYTES); // both held now
+
+            assertThat(gateway.get("/after").statusCode()).isEqualTo(200);
+            assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isPositive();
+            assertThat(metrics(gateway)).contains("outcome=\"backend_error\"} 0.0");
+        }
+    }
+
+    /**
+     * The same over HTTP/2 (Vert.x's path and its pool): streams that open no window hold none of the
+     * pool's connections for long, and what they hold together is bounded by the pool: an answer
+     * holds its upstream connection while it is relayed, so answers beyond the pool's bound wait for
+     * one and hold nothing.
+     */
+    @Test
+    void http2StreamsThatOpenNoWindowDoNotKeepOthersFromTheUpstreamConnections() throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 2, upstream_dial: 8s}\n")) {
+            Vertx vertx = Vertx.vertx();
+            try {
+                var unread =
+                        vertx.httpClientBuilder().with(h2cOpeningNoWindow()).build();
+                for (int i = 0; i < 4; i++) {
+                    unread.request(get(gateway, "/big"))
+                            .compose(request -> request.send())
+                            .onSuccess(answer -> answer.exceptionHandler(reset -> {})); // given up: expected
+                }
+                awaitSeen(2);
+                TestGateway.awaitCondition(() -> held(gateway) >= 2L * AnswerBudget.ANSWER_BYTES);
+                assertThat(held(gateway))
+                        .as("two answers, each its bound and a read of the upstream's past it")
+                        .isLessThanOrEqualTo(2L * (AnswerBudget.ANSWER_BYTES + 64 * 1024));
+
+                var reader = vertx.httpClientBuilder().with(h2c()).build();
+                int status = reader.request(get(gateway, "/after"))
+                        .compose(request -> request.send())
+                        .map(io.vertx.core.http.HttpClientResponse::statusCode)
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS);
+
+                assertThat(status).isEqualTo(200);
+                assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isPositive();
+                assertThat(metrics(gateway)).contains("outcome=\"backend_error\"} 0.0");
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
      * Answers a client leaves unread on its HTTP/2 connection (a paused video, a stream it no longer
      * wants) do not hold back the one it reads there (an attacker's probe: with a bound on what a
      * connection's answers hold together, eight answers left unread stopped the others for good).
@@ -457,9 +520,14 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     private static long held(TestGateway gateway) {
+        return metric(gateway, "gatehouse_answers_held_bytes");
+    }
+
+    /** The value of the admin listener's metric {@code name} (one without labels). */
+    private static long metric(TestGateway gateway, String name) {
         return metrics(gateway)
                 .lines()
-                .filter(line -> line.startsWith("gatehouse_answers_held_bytes "))
+                .filter(line -> line.startsWith(name + " "))
                 .mapToLong(line -> (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1)))
                 .findFirst()
                 .orElseThrow();
