@@ -7,6 +7,7 @@ import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.gateway.GatewayMetrics.Outcome;
 import dev.gatehouse.http.AccessLog;
 import dev.gatehouse.http.ErrorStyle;
+import dev.gatehouse.http.GuardedTransport;
 import dev.gatehouse.http.HttpLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -91,6 +92,7 @@ final class ChannelProxy {
     private final String basePath;
     private final long responseMillis;
     private final long readNanos;
+    private final boolean givesUp;
     private final int maxHeaderLines;
     private final long shutdownMillis;
     private final Optional<AccessLog> accessLog;
@@ -98,7 +100,8 @@ final class ChannelProxy {
     /**
      * A proxy to the upstream over {@code channels}, under {@code basePath}, answers due within {@code responseMillis}
      * of the request and the upstream silent in an answer's body at most {@code readMillis} at a time
-     * (0: no bound, for either); requests with more than {@code maxHeaderLines} header lines, for
+     * (0: no bound, for either), an answer held for its client given up while others wait for a
+     * connection unless not {@code givesUp}; requests with more than {@code maxHeaderLines} header lines, for
      * a path under {@code adminPrefix} or one {@code roomCovers}, go to Vert.x. A close asked while
      * an answer is in progress waits for it at most {@code shutdownMillis}; answers are written to
      * {@code accessLog} as Vert.x's path writes them.
@@ -113,6 +116,7 @@ final class ChannelProxy {
             String basePath,
             long responseMillis,
             long readMillis,
+            boolean givesUp,
             int maxHeaderLines,
             long shutdownMillis,
             Optional<AccessLog> accessLog) {
@@ -125,6 +129,7 @@ final class ChannelProxy {
         this.basePath = basePath;
         this.responseMillis = responseMillis;
         this.readNanos = TimeUnit.MILLISECONDS.toNanos(readMillis);
+        this.givesUp = givesUp;
         this.maxHeaderLines = maxHeaderLines;
         this.shutdownMillis = shutdownMillis;
         this.accessLog = accessLog;
@@ -888,13 +893,19 @@ final class ChannelProxy {
         }
 
         /**
-         * Held for its client: given up once held for {@link AnswerBudget#PRESSED_STALL_NANOS} while
-         * a request has waited as long for an upstream connection (clients that read nothing would
-         * otherwise keep every other request from the upstream for the listener's write bound), else
-         * looked at again after as long. No breaker failure: the client's doing.
+         * Held for its client: given up once held for {@link AnswerBudget#PRESSED_STALL_NANOS}, with
+         * nothing new sent to the client as long, while a request has waited as long for an upstream
+         * connection (clients that read nothing would otherwise keep every other request from the
+         * upstream for the listener's write bound), else looked at again after as long. Held alone is
+         * not enough: with a send buffer of megabytes the kernel says there is room again only once
+         * a third of it is read, so a client reading a megabyte a second is held for seconds at a
+         * time. No breaker failure: the client's doing.
          */
         private void heldCheck(long nanos) {
-            if (nanos - heldSinceNanos >= AnswerBudget.PRESSED_STALL_NANOS
+            long sinceSent = GuardedTransport.millisSinceDataSent(client.channel());
+            if (givesUp
+                    && nanos - heldSinceNanos >= AnswerBudget.PRESSED_STALL_NANOS
+                    && (sinceSent < 0 || TimeUnit.MILLISECONDS.toNanos(sinceSent) >= AnswerBudget.PRESSED_STALL_NANOS)
                     && channels.waitedFor(AnswerBudget.PRESSED_STALL_NANOS)) {
                 LOG.debug(
                         "client took too little of an answer while a request waits for an upstream connection: given up");

@@ -281,6 +281,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 basePath,
                 millis(timeouts.upstreamResponse()),
                 millis(timeouts.upstreamRead()),
+                millis(timeouts.write()) > 0, // with the write bound off, no answer is given up
                 maxHeaderLines,
                 shutdownMillis,
                 accessLog));
@@ -458,6 +459,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         boolean endsWithConnection =
                 !headers.contains(HttpHeaders.CONTENT_LENGTH) && !bodiless && request.version() == HttpVersion.HTTP_1_0;
         boolean[] silent = {false};
+        boolean[] givenUp = {false};
         AnswerBody body = new AnswerBody(vertx, in, readsOf(out), millis(timeouts.upstreamRead()), requestSent, () -> {
             LOG.debug("upstream silent in its answer's body for the upstream_read bound");
             silent[0] = true;
@@ -467,7 +469,17 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 response,
                 () -> { // a client reading slowly holds little
                     LOG.debug("client took nothing of an answer for the write bound: given up");
-                    response.reset(CANCEL); // over HTTP/1.1, the connection closed
+                    givenUp[0] = true;
+                    // its upstream connection goes at once (a request may be waiting for one), not when
+                    // the client's side is over: an HTTP/1.1 close and an HTTP/2 reset wait behind
+                    // what the client has left unread when it reads nothing at all
+                    out.reset(0, new HttpClosedException("the client took nothing of the answer"));
+                    Channel http1 = GuardedTransport.channel(request.connection());
+                    if (http1 != null) {
+                        http1.close(); // at once, what is queued for the client with it
+                    } else {
+                        response.reset(CANCEL);
+                    }
                 });
         body.pipe().endOnFailure(false).to(held).onComplete(sent -> {
             held.drainHandler(null); // the pipe is over: nothing to resume once its writes are done
@@ -475,7 +487,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             if (sent.failed()) { // the upstream broke off mid-answer, or the client went away: never a whole answer
                 // the upstream's doing when its body failed while the client was there (the pipe ends
                 // at its first failure); a client going away fails a write first, or resets the call
-                boolean upstreamsDoing = body.broke() && !response.closed();
+                boolean upstreamsDoing = !givenUp[0] && body.broke() && !response.closed();
                 out.reset(); // which fails the body too
                 if (upstreamsDoing) {
                     call.brokeOff();

@@ -399,24 +399,113 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     /**
-     * Clients that ask for big answers and read none of them hold every connection of the plain
-     * requests' pool (a slow-read attack: a connection each): a request that waits a second for one
-     * has those answers given up, and is answered well within the dial bound, where it was refused
-     * at that bound (503) and the clients held the pool for the listener's write bound.
+     * Clients that ask for big answers and read none of them hold every connection of the upstream
+     * pool (a slow-read attack: a connection each): a request that waits a second for one has those
+     * answers given up, and is answered well within the dial bound, where it was refused at that
+     * bound (503) and the clients held the pool for the listener's write bound. A GET takes the plain
+     * requests' pool, a request with a body Vert.x's (whose close would wait behind what the client
+     * left unread: an attacker's probe found the answers counted as given up and the pool still held).
      */
-    @Test
-    void clientsThatReadNothingDoNotKeepOthersFromThePlainRequestsUpstreamConnections() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "POST"})
+    void clientsThatReadNothingDoNotKeepOthersFromTheUpstreamConnections(String method) throws Exception {
+        String ask = method + " /big HTTP/1.1\r\nHost: a\r\n"
+                + (method.equals("POST") ? "Content-Length: 1\r\n\r\nx" : "\r\n");
         try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 2, upstream_dial: 4s}\n");
                 RawConnection first = RawConnection.open(gateway.port());
                 RawConnection second = RawConnection.open(gateway.port())) {
-            first.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
-            second.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+            first.send(ask);
+            second.send(ask);
             awaitSeen(2);
             TestGateway.awaitStill(upstream::bigSent, 2L * TestUpstream.BIG_BYTES); // both held now
 
-            assertThat(gateway.get("/after").statusCode()).isEqualTo(200);
+            assertThat(gateway.send(TestGateway.request(
+                                    method, gateway.uri("/after"), method.equals("POST") ? "x" : ""))
+                            .statusCode())
+                    .isEqualTo(200);
             assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isPositive();
             assertThat(metrics(gateway)).contains("outcome=\"backend_error\"} 0.0");
+        }
+    }
+
+    /** With the write bound off nothing is given up: the pool stays with the clients that hold it. */
+    @Test
+    void withTheWriteBoundOffNoAnswerIsGivenUp() throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 1, upstream_dial: 2s, write: -1s}\n");
+                RawConnection idle = RawConnection.open(gateway.port())) {
+            idle.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+            awaitSeen(1);
+            TestGateway.awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+
+            assertThat(gateway.get("/after").statusCode())
+                    .as("shed at the dial bound")
+                    .isEqualTo(503);
+            assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isZero();
+        }
+    }
+
+    /**
+     * A client reading half a megabyte a second is held back for seconds at a time by a full send
+     * buffer (the kernel says there is room only once a third of it is read), yet keeps its answer
+     * while requests wait for its connection: only the client reading nothing is given up (an
+     * attacker's probe found readers at 0.1 to 1 MB/s cut off while being held a second was enough).
+     */
+    @Test
+    void aClientReadingSteadilyKeepsItsAnswerWhileOneReadingNothingIsGivenUp() throws Exception {
+        int bytes = 16 * 1024 * 1024;
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 2, upstream_dial: 8s}\n");
+                RawConnection reader = RawConnection.open(gateway.port());
+                RawConnection idle = RawConnection.open(gateway.port());
+                java.util.concurrent.ExecutorService clients =
+                        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            reader.send("GET /big?bytes=" + bytes + " HTTP/1.1\r\nHost: a\r\n\r\n");
+            java.util.concurrent.atomic.AtomicBoolean fast = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.CompletableFuture<Long> body = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            java.io.InputStream in = reader.input();
+                            int ends = 0; // of the head: the "\r\n\r\n" seen so far
+                            while (ends < 4) {
+                                int b = in.read();
+                                if (b < 0) {
+                                    return -1L;
+                                }
+                                ends = (b == '\r' || b == '\n') && (ends % 2 == 0) == (b == '\r') ? ends + 1 : 0;
+                            }
+                            byte[] piece = new byte[16 * 1024];
+                            long got = 0;
+                            while (got < bytes) {
+                                int n = in.read(piece);
+                                if (n < 0) {
+                                    break; // cut off
+                                }
+                                got += n;
+                                if (!fast.get()) {
+                                    Thread.sleep(30); // about 500 KB a second
+                                }
+                            }
+                            return got;
+                        } catch (java.io.IOException | InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    clients);
+            idle.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+            awaitSeen(2);
+
+            List<java.util.concurrent.CompletableFuture<Integer>> waiting = List.of(1, 2).stream()
+                    .map(i -> java.util.concurrent.CompletableFuture.supplyAsync(
+                            () -> gateway.get("/after").statusCode(), clients))
+                    .toList();
+            for (java.util.concurrent.CompletableFuture<Integer> each : waiting) {
+                assertThat(each.get(20, TimeUnit.SECONDS)).isEqualTo(200);
+            }
+            fast.set(true);
+
+            assertThat(body.get(20, TimeUnit.SECONDS))
+                    .as("the steady reader's answer, whole")
+                    .isEqualTo(bytes);
+            assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isEqualTo(1);
         }
     }
 
@@ -455,10 +544,64 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                 assertThat(status).isEqualTo(200);
                 assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isPositive();
                 assertThat(metrics(gateway)).contains("outcome=\"backend_error\"} 0.0");
+                java.lang.ref.Reference.reachabilityFence(unread); // Vert.x closes a client no longer reachable
+                java.lang.ref.Reference.reachabilityFence(reader);
             } finally {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * An HTTP/2 client that opens wide windows and then reads nothing off its connection (its socket,
+     * not its streams: no reset can reach it) holds the pool no longer than one that opens none: an
+     * attacker's probe found its answers counted as given up and the upstream connections still held.
+     */
+    @Test
+    void anHttp2ConnectionLeftUnreadDoesNotKeepOthersFromTheUpstreamConnections() throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 2, upstream_dial: 8s}\n");
+                RawConnection unread = RawConnection.open(gateway.port())) {
+            java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
+            frames.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            frames.writeBytes(
+                    h2Frame(4, 0, 0, new byte[] {0, 4, 0x7f, -1, -1, -1})); // SETTINGS: streams' window 2^31-1
+            frames.writeBytes(h2Frame(8, 0, 0, new byte[] {0x7f, -1, 0, 0})); // WINDOW_UPDATE: the connection's, wide
+            for (int stream = 1; stream <= 3; stream += 2) { // GET /big, HPACK by hand: no dynamic table
+                frames.writeBytes(h2Frame(
+                        1, 0x5, stream, new byte[] {(byte) 0x82, (byte) 0x86, 0x04, 4, '/', 'b', 'i', 'g', 0x01, 1, 'a'
+                        }));
+            }
+            unread.send(frames.toByteArray());
+            awaitSeen(2);
+            TestGateway.awaitStill(upstream::bigSent, 2L * TestUpstream.BIG_BYTES); // its socket is full
+
+            Vertx vertx = Vertx.vertx();
+            try {
+                var client = vertx.httpClientBuilder().with(h2c()).build();
+                int status = client.request(get(gateway, "/after"))
+                        .compose(request -> request.send())
+                        .map(HttpClientResponse::statusCode)
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(20, TimeUnit.SECONDS);
+
+                assertThat(status).isEqualTo(200);
+                assertThat(metrics(gateway)).contains("outcome=\"backend_error\"} 0.0");
+                java.lang.ref.Reference.reachabilityFence(client); // Vert.x closes a client no longer reachable
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** An HTTP/2 frame: its 9-byte head and {@code payload}. */
+    private static byte[] h2Frame(int type, int flags, int stream, byte[] payload) {
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(9 + payload.length);
+        frame.put((byte) (payload.length >>> 16))
+                .put((byte) (payload.length >>> 8))
+                .put((byte) payload.length);
+        frame.put((byte) type).put((byte) flags).putInt(stream).put(payload);
+        return frame.array();
     }
 
     /**

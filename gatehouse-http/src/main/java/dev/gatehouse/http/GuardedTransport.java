@@ -12,6 +12,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -210,6 +211,18 @@ public final class GuardedTransport implements Transport {
                 .addFirst(new FlushConsolidationHandler(
                         FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         return true;
+    }
+
+    /**
+     * How many milliseconds ago the kernel last sent new data on {@code channel}'s TCP connection
+     * (TCP_INFO's {@code last_data_sent}): a peer that reads nothing opens no window, and nothing new
+     * is sent to it; -1 where the transport cannot tell (Java NIO, a closed channel).
+     */
+    public static long millisSinceDataSent(Channel channel) {
+        if (channel instanceof EpollSocketChannel socket && socket.isActive()) {
+            return socket.tcpInfo().lastDataSent();
+        }
+        return -1;
     }
 
     /**
