@@ -850,6 +850,11 @@ final class ChannelProxy {
         /** The answer broke off after its head went out: the client must not take a part for the whole. */
         private void brokeOff() {
             call.brokeOff();
+            cutOff();
+        }
+
+        /** The answer ends here, short of its end: the client's connection closes. */
+        private void cutOff() {
             call.finished(status);
             over = true;
             connection.current = null;
@@ -902,22 +907,27 @@ final class ChannelProxy {
          * time. No breaker failure: the client's doing.
          */
         private void heldCheck(long nanos) {
-            long sinceSent = GuardedTransport.millisSinceDataSent(client.channel());
             if (givesUp
                     && nanos - heldSinceNanos >= AnswerBudget.PRESSED_STALL_NANOS
-                    && (sinceSent < 0 || TimeUnit.MILLISECONDS.toNanos(sinceSent) >= AnswerBudget.PRESSED_STALL_NANOS)
-                    && channels.waitedFor(AnswerBudget.PRESSED_STALL_NANOS)) {
+                    && channels.waitedFor(AnswerBudget.PRESSED_STALL_NANOS)
+                    && sentNothingFor(AnswerBudget.PRESSED_STALL_NANOS)) {
                 LOG.debug(
                         "client took too little of an answer while a request waits for an upstream connection: given up");
                 metrics.answerGivenUp();
                 discardUpstream();
-                call.finished(status);
-                over = true;
-                connection.current = null;
-                client.close();
+                cutOff();
                 return;
             }
             answerDueNanos = nanos + AnswerBudget.PRESSED_STALL_NANOS;
+        }
+
+        /**
+         * Whether nothing new went out on the client's connection for {@code nanos} (a system call:
+         * asked last); true where the transport cannot tell.
+         */
+        private boolean sentNothingFor(long nanos) {
+            long millis = GuardedTransport.millisSinceDataSent(client.channel());
+            return millis < 0 || TimeUnit.MILLISECONDS.toNanos(millis) >= nanos;
         }
 
         /**
