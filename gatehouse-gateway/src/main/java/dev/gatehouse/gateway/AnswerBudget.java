@@ -7,9 +7,10 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.WriteStream;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,13 +23,12 @@ import org.jspecify.annotations.Nullable;
  * must not hold back the others on its HTTP/2 connection; the listener's bound on streams a
  * connection bounds them together. An answer that waits and whose client takes none of it for the
  * stall bound (the listener's {@code write}) is given up: an HTTP/2 client that opens no window
- * fills no send buffer, so the listener's own bound on a full one never sees it. Under pressure one
- * that waits is given up after {@link #PRESSED_STALL_NANOS} without a byte taken instead: while the
- * answers held in all are past their bound (as long as what is not already going stays past it),
- * and while a request has waited that long for a connection to the upstream (the answers waiting
- * hold the pool's connections: clients that read nothing would otherwise keep every other request
- * from the upstream for the stall bound). What a client takes is counted by the pieces written (the
- * upstream's, up to 8 KiB), not by the byte.
+ * fills no send buffer, so the listener's own bound on a full one never sees it. While the answers
+ * held in all are past their bound (as long as what is not already going stays past it), one that
+ * waits is given up after {@link #PRESSED_STALL_NANOS} without a byte taken instead. An answer that
+ * waits is also one of the pool's {@link StalledAnswers}, given up when requests wait for its
+ * upstream connection. What a client takes is counted by the pieces written (the upstream's, up to
+ * 8 KiB), not by the byte.
  */
 final class AnswerBudget {
 
@@ -38,7 +38,7 @@ final class AnswerBudget {
     /** The share of the heap (a quarter) the answers held in all may take before waiting ones go sooner. */
     static final int HELD_SHARE_OF_HEAP = 4;
 
-    /** How long an answer may wait with nothing taken under pressure (see the class). */
+    /** How long an answer may wait with nothing taken while the answers held in all are past their bound. */
     static final long PRESSED_STALL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final NanoClock clock;
@@ -46,7 +46,7 @@ final class AnswerBudget {
     private final int answerBytes;
     private final long stallNanos;
     private final long totalBytes;
-    private final BooleanSupplier connectionWanted;
+    private final StalledAnswers stalledAnswers;
     private final AtomicLong held = new AtomicLong();
     private final AtomicLong givenUp = new AtomicLong();
     /** What answers given up still hold until their resets fail their writes: as good as let go. */
@@ -54,9 +54,9 @@ final class AnswerBudget {
 
     /**
      * {@code answerBytes} an answer; one waiting is given up after {@code stallNanos} with nothing
-     * taken (0 or less: never), or {@link #PRESSED_STALL_NANOS} while more than {@code totalBytes}
-     * are held in all or while {@code connectionWanted} says a request has waited that long for a
-     * connection to the upstream. {@code timers} run their tasks on the event loop that asked for them.
+     * taken (0 or less: never, and none is one of the {@code stalledAnswers} of its pool either), or
+     * {@link #PRESSED_STALL_NANOS} while more than {@code totalBytes} are held in all. {@code timers}
+     * run their tasks on the event loop that asked for them.
      */
     AnswerBudget(
             NanoClock clock,
@@ -64,13 +64,13 @@ final class AnswerBudget {
             int answerBytes,
             long stallNanos,
             long totalBytes,
-            BooleanSupplier connectionWanted) {
+            StalledAnswers stalledAnswers) {
         this.clock = clock;
         this.timers = timers;
         this.answerBytes = answerBytes;
         this.stallNanos = stallNanos;
         this.totalBytes = totalBytes;
-        this.connectionWanted = connectionWanted;
+        this.stalledAnswers = stalledAnswers;
     }
 
     /** Vert.x's timers: a task runs on the event loop (the context) that scheduled it. */
@@ -92,26 +92,35 @@ final class AnswerBudget {
     }
 
     /**
-     * {@code response} held to the budget; {@code stalled} runs when it waits and its client takes
-     * nothing of it for the stall bound. Used on the answer's event loop.
+     * {@code response} held to the budget; {@code stalled} runs when it is given up. Used on the
+     * answer's event loop, {@code loop}; {@code kernelBytes} says how much of what is written the
+     * kernel may still hold for the client (asked from any thread).
      */
-    WriteStream<Buffer> bound(WriteStream<Buffer> response, Runnable stalled) {
-        return new Answer(response, stalled);
+    WriteStream<Buffer> bound(WriteStream<Buffer> response, Executor loop, LongSupplier kernelBytes, Runnable stalled) {
+        return new Answer(response, loop, kernelBytes, stalled);
     }
 
     /** One answer's stream, full past the bound. */
-    private final class Answer implements WriteStream<Buffer> {
+    private final class Answer implements WriteStream<Buffer>, StalledAnswers.Answer {
 
         private final WriteStream<Buffer> response;
+        private final Executor loop;
+        private final LongSupplier kernelBytes;
         private final Runnable stalled;
+        private final long beganNanos = clock.nowNanos();
         private long bytes;
+        private long written; // to the client's connection
+        private volatile long takenBytes; // written as of its wait, for StalledAnswers
         private boolean abandoned;
         private @Nullable Handler<Void> drain;
-        private long lastTakenNanos;
+        private volatile long lastTakenNanos; // read by the pool's StalledAnswers too
+        private boolean watched; // one of the pool's StalledAnswers
         private Scheduler.@Nullable Task timer;
 
-        Answer(WriteStream<Buffer> response, Runnable stalled) {
+        Answer(WriteStream<Buffer> response, Executor loop, LongSupplier kernelBytes, Runnable stalled) {
             this.response = response;
+            this.loop = loop;
+            this.kernelBytes = kernelBytes;
             this.stalled = stalled;
         }
 
@@ -129,12 +138,14 @@ final class AnswerBudget {
 
         private void released(int length) {
             bytes -= length;
+            written += length;
             held.addAndGet(-length);
             if (abandoned) {
                 lettingGo.addAndGet(-length);
             }
             if (drain != null && stallNanos > 0) {
                 lastTakenNanos = clock.nowNanos(); // the client took some: the wait counts anew
+                takenBytes = written;
             }
             drainIfUnder();
         }
@@ -162,6 +173,9 @@ final class AnswerBudget {
                 return;
             }
             lastTakenNanos = clock.nowNanos();
+            takenBytes = written;
+            watched = true;
+            stalledAnswers.stalls(this);
             if (timer == null) { // looked at again when it fires, not made anew for each piece taken
                 timer = timers.schedule(this::check, Math.min(stallNanos, PRESSED_STALL_NANOS));
             }
@@ -173,22 +187,53 @@ final class AnswerBudget {
             if (drain == null) {
                 return;
             }
-            boolean pressed = held.get() - lettingGo.get() > totalBytes // not counting what is going already
-                    || connectionWanted.getAsBoolean();
+            boolean pressed = held.get() - lettingGo.get() > totalBytes; // not counting what is going already
             long boundNanos = pressed ? Math.min(stallNanos, PRESSED_STALL_NANOS) : stallNanos;
             long waitedNanos = clock.nowNanos() - lastTakenNanos;
             if (waitedNanos >= boundNanos) {
-                drainHandler(null);
-                givenUp.incrementAndGet();
-                abandoned = true;
-                lettingGo.addAndGet(bytes);
-                stalled.run();
+                abandon();
                 return;
             }
             timer = timers.schedule(this::check, Math.min(boundNanos - waitedNanos, PRESSED_STALL_NANOS));
         }
 
+        @Override
+        public long idleNanos() {
+            return clock.nowNanos() - lastTakenNanos;
+        }
+
+        @Override
+        public long takenBytes() {
+            return Math.max(0, takenBytes - kernelBytes.getAsLong());
+        }
+
+        @Override
+        public long beganNanos() {
+            return beganNanos;
+        }
+
+        @Override
+        public void giveUp() {
+            loop.execute(() -> {
+                if (drain != null && idleNanos() >= StalledAnswers.IDLE_NANOS) {
+                    abandon();
+                }
+            });
+        }
+
+        private void abandon() {
+            drainHandler(null);
+            givenUp.incrementAndGet();
+            abandoned = true;
+            lettingGo.addAndGet(bytes);
+            stalled.run();
+        }
+
         private void unwatch() {
+            if (watched) {
+                watched = false;
+                stalledAnswers.takes(this);
+            }
             Scheduler.Task pending = timer;
             if (pending != null) {
                 pending.cancel();

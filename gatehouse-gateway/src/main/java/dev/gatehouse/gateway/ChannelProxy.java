@@ -13,6 +13,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
@@ -92,7 +93,7 @@ final class ChannelProxy {
     private final String basePath;
     private final long responseMillis;
     private final long readNanos;
-    private final boolean givesUp;
+    private final @Nullable StalledAnswers stalledAnswers;
     private final int maxHeaderLines;
     private final long shutdownMillis;
     private final Optional<AccessLog> accessLog;
@@ -100,8 +101,8 @@ final class ChannelProxy {
     /**
      * A proxy to the upstream over {@code channels}, under {@code basePath}, answers due within {@code responseMillis}
      * of the request and the upstream silent in an answer's body at most {@code readMillis} at a time
-     * (0: no bound, for either), an answer held for its client given up while others wait for a
-     * connection unless not {@code givesUp}; requests with more than {@code maxHeaderLines} header lines, for
+     * (0: no bound, for either), an answer held for its client one of {@code stalledAnswers} (none:
+     * never given up); requests with more than {@code maxHeaderLines} header lines, for
      * a path under {@code adminPrefix} or one {@code roomCovers}, go to Vert.x. A close asked while
      * an answer is in progress waits for it at most {@code shutdownMillis}; answers are written to
      * {@code accessLog} as Vert.x's path writes them.
@@ -116,7 +117,7 @@ final class ChannelProxy {
             String basePath,
             long responseMillis,
             long readMillis,
-            boolean givesUp,
+            @Nullable StalledAnswers stalledAnswers,
             int maxHeaderLines,
             long shutdownMillis,
             Optional<AccessLog> accessLog) {
@@ -129,7 +130,7 @@ final class ChannelProxy {
         this.basePath = basePath;
         this.responseMillis = responseMillis;
         this.readNanos = TimeUnit.MILLISECONDS.toNanos(readMillis);
-        this.givesUp = givesUp;
+        this.stalledAnswers = stalledAnswers;
         this.maxHeaderLines = maxHeaderLines;
         this.shutdownMillis = shutdownMillis;
         this.accessLog = accessLog;
@@ -394,7 +395,7 @@ final class ChannelProxy {
                 logged(context, request, 503, logStartNanos);
                 return;
             }
-            Exchange exchange = new Exchange(this, context, request, host, call, keepAlive, logStartNanos);
+            Exchange exchange = new Exchange(this, context, request, host, call, keepAlive, startNanos, logStartNanos);
             current = exchange;
             channels.acquire(context.channel(), exchange);
         }
@@ -555,7 +556,7 @@ final class ChannelProxy {
     }
 
     /** One request served here: its upstream call, from the connection to the answer's last byte. */
-    private final class Exchange implements UpstreamChannels.Caller {
+    private final class Exchange implements UpstreamChannels.Caller, StalledAnswers.Answer {
 
         private final Connection connection;
         private final ChannelHandlerContext client;
@@ -564,14 +565,18 @@ final class ChannelProxy {
         private final UpstreamCall call;
         private final boolean keepAlive;
         private final boolean head;
+        private final long startNanos; // the clock's
         private final long logStartNanos;
         private @Nullable HttpRequest out; // the request as the upstream gets it, once made
         private UpstreamChannels.@Nullable Connection upstreamConnection;
         private long
                 answerDueNanos; // when its answer's head, or the body's next bytes, are due (System.nanoTime()); 0:
         // none
-        private boolean upstreamHeld; // the upstream's reads stopped until the client catches up
-        private long heldSinceNanos; // since when (System.nanoTime()), while held
+        private volatile boolean upstreamHeld; // the upstream's reads stopped until the client catches up
+        private boolean stalls; // one of the stalled answers, from its first hold to its end
+        private volatile long heldSinceNanos; // since when (System.nanoTime()), while held; read by StalledAnswers
+        private long relayedBytes; // of the answer's body, to the client's connection
+        private volatile long relayedAtHold; // relayedBytes as of its last hold, for StalledAnswers
         private boolean reused;
         private boolean retried;
         private boolean heard; // the upstream sent a byte of its answer
@@ -588,7 +593,9 @@ final class ChannelProxy {
                 HostAndPort host,
                 UpstreamCall call,
                 boolean keepAlive,
+                long startNanos,
                 long logStartNanos) {
+            this.startNanos = startNanos;
             this.logStartNanos = logStartNanos;
             this.connection = connection;
             this.client = client;
@@ -726,6 +733,7 @@ final class ChannelProxy {
             }
             if (part instanceof HttpContent content) {
                 sendHead();
+                relayedBytes += content.content().readableBytes();
                 if (content instanceof LastHttpContent last
                         && !last.trailingHeaders().isEmpty()) {
                     client.write(
@@ -750,11 +758,15 @@ final class ChannelProxy {
                     if (used != null) {
                         used.channel.config().setAutoRead(false);
                         upstreamHeld = true;
-                        // the client's time now, which the write bound judges, and a request waiting
-                        // long for an upstream connection (see heldCheck)
+                        // the client's time now, which the write bound judges, and given up first
+                        // when requests wait for an upstream connection, if its client takes none
                         heldSinceNanos = System.nanoTime();
-                        answerDueNanos = heldSinceNanos + AnswerBudget.PRESSED_STALL_NANOS;
-                        connection.checkAnswerBy(answerDueNanos);
+                        relayedAtHold = relayedBytes;
+                        noAnswerDue();
+                        if (stalledAnswers != null && !stalls) { // judged at each look from now to its end
+                            stalls = true;
+                            stalledAnswers.stalls(this);
+                        }
                     }
                 }
             }
@@ -810,7 +822,6 @@ final class ChannelProxy {
                 used.channel.config().setAutoRead(true);
                 if (upstreamHeld) {
                     upstreamHeld = false;
-                    noAnswerDue(); // the held answer's check is over
                     bodyDue();
                 }
             }
@@ -857,6 +868,7 @@ final class ChannelProxy {
         private void cutOff() {
             call.finished(status);
             over = true;
+            unheld();
             connection.current = null;
             client.flush(); // what went on of it is seen cut off, whichever read it came in: not a bare close
             client.close();
@@ -880,10 +892,6 @@ final class ChannelProxy {
             if (over) {
                 return;
             }
-            if (upstreamHeld) {
-                heldCheck(nanos);
-                return;
-            }
             if (status >= 0) {
                 LOG.debug("upstream silent in its answer's body for the upstream_read bound");
                 discardUpstream();
@@ -897,37 +905,72 @@ final class ChannelProxy {
             end(504);
         }
 
-        /**
-         * Held for its client: given up once held for {@link AnswerBudget#PRESSED_STALL_NANOS}, with
-         * nothing new sent to the client as long, while a request has waited as long for an upstream
-         * connection (clients that read nothing would otherwise keep every other request from the
-         * upstream for the listener's write bound), else looked at again after as long. Held alone is
-         * not enough: with a send buffer of megabytes the kernel says there is room again only once
-         * a third of it is read, so a client reading a megabyte a second is held for seconds at a
-         * time. No breaker failure: the client's doing.
-         */
-        private void heldCheck(long nanos) {
-            if (givesUp
-                    && nanos - heldSinceNanos >= AnswerBudget.PRESSED_STALL_NANOS
-                    && channels.waitedFor(AnswerBudget.PRESSED_STALL_NANOS)
-                    && sentNothingFor(AnswerBudget.PRESSED_STALL_NANOS)) {
-                LOG.debug(
-                        "client took too little of an answer while a request waits for an upstream connection: given up");
-                metrics.answerGivenUp();
-                discardUpstream();
-                cutOff();
-                return;
+        /** It is over: no longer one of the stalled answers. */
+        private void unheld() {
+            upstreamHeld = false;
+            if (stalls && stalledAnswers != null) {
+                stalls = false;
+                stalledAnswers.takes(this);
             }
-            answerDueNanos = nanos + AnswerBudget.PRESSED_STALL_NANOS;
         }
 
         /**
-         * Whether nothing new went out on the client's connection for {@code nanos} (a system call:
-         * asked last); true where the transport cannot tell.
+         * While held, how long nothing new went out on its client's TCP connection (the kernel's
+         * {@code TCP_INFO}; where the transport cannot tell, how long it is held); not held, none.
+         * Held alone says too little either way: with a send buffer of megabytes the kernel says there
+         * is room again only once a third of it is read, so a client reading a megabyte a second is
+         * held for seconds at a time; and while the kernel grows the buffer of one reading nothing, it
+         * takes more now and then, so such a client is held only for moments at a time at first.
          */
-        private boolean sentNothingFor(long nanos) {
-            long millis = GuardedTransport.millisSinceDataSent(client.channel());
-            return millis < 0 || TimeUnit.MILLISECONDS.toNanos(millis) >= nanos;
+        @Override
+        public long idleNanos() {
+            return upstreamHeld ? sentNothingNanos() : 0;
+        }
+
+        /**
+         * How long nothing new went out on its client's TCP connection; where the transport cannot
+         * tell, how long it is held (none if it is not).
+         */
+        private long sentNothingNanos() {
+            try {
+                long millis = GuardedTransport.millisSinceDataSent(client.channel());
+                if (millis >= 0) {
+                    return TimeUnit.MILLISECONDS.toNanos(millis);
+                }
+                return upstreamHeld ? System.nanoTime() - heldSinceNanos : 0;
+            } catch (ChannelException closing) { // asked from another thread as it closed: nothing to free
+                return 0;
+            }
+        }
+
+        /**
+         * What went to its client's connection less what the kernel may still hold of it (its send
+         * buffer, which grows to megabytes even for a client that reads nothing).
+         */
+        @Override
+        public long takenBytes() {
+            return Math.max(0, relayedAtHold - GuardedTransport.sendBufferBytes(client.channel()));
+        }
+
+        @Override
+        public long beganNanos() {
+            return startNanos;
+        }
+
+        /** Requests wait for an upstream connection. No breaker failure: the client's doing. */
+        @Override
+        public void giveUp() {
+            client.executor().execute(() -> {
+                // not held again: the kernel takes in more of an answer nobody reads now and then, as
+                // it grows its send buffer, so it is held only for moments at a time at first
+                if (!over && sentNothingNanos() >= StalledAnswers.IDLE_NANOS) {
+                    LOG.debug(
+                            "client took nothing of an answer while requests wait for an upstream connection: given up");
+                    metrics.answerGivenUp();
+                    discardUpstream();
+                    cutOff();
+                }
+            });
         }
 
         /**
@@ -939,6 +982,7 @@ final class ChannelProxy {
                 return;
             }
             over = true;
+            unheld();
             noAnswerDue();
             discardUpstream();
             if (status >= 0) {
@@ -963,6 +1007,7 @@ final class ChannelProxy {
         /** The answer ({@code sent}) is out: counted, and the connection takes up what waited. */
         private void end(int sent) {
             over = true;
+            unheld();
             noAnswerDue();
             call.finished(sent);
             logged(client, request, sent, logStartNanos);

@@ -10,6 +10,7 @@ import dev.gatehouse.http.GuardedTransport;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.AsciiString;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -105,8 +106,9 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     private final Optional<GatewayTracing> tracing;
     private final NanoClock clock;
     private final AnswerBudget budget;
-    private final ConnectionWaits connectionWaits;
+    private final StalledAnswers stalledAnswers; // Vert.x's pool's
     private volatile @Nullable UpstreamChannels channels;
+    private volatile @Nullable StalledAnswers plainStalledAnswers; // the channels' pool's
 
     Upstream(
             Vertx vertx,
@@ -127,14 +129,14 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         this.metrics = metrics;
         this.tracing = tracing;
         this.clock = clock;
-        this.connectionWaits = new ConnectionWaits(clock);
+        this.stalledAnswers = new StalledAnswers(new ConnectionWaits(clock), clock, AnswerBudget.onEventLoop(vertx));
         this.budget = new AnswerBudget(
                 clock,
                 AnswerBudget.onEventLoop(vertx),
                 AnswerBudget.ANSWER_BYTES,
                 TimeUnit.MILLISECONDS.toNanos(millis(timeouts.write())),
                 Runtime.getRuntime().maxMemory() / AnswerBudget.HELD_SHARE_OF_HEAP,
-                () -> connectionWaits.waitedFor(AnswerBudget.PRESSED_STALL_NANOS));
+                stalledAnswers);
         HttpClientOptions options = new HttpClientOptions()
                 .setSsl(tls)
                 .setVerifyHost(true)
@@ -176,9 +178,10 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 .setSsl(tls)
                 .setConnectTimeout(waitMillis) // a free connection within the dial bound, or shed
                 .setURI(basePath + request.uri()); // an origin-form target: GatewaySurface refused the others
-        // a request that waits long for a connection has answers nobody reads given up (AnswerBudget);
+        // a request that waits long for a connection has answers nobody reads given up (StalledAnswers);
         // a tunnel's pool is its own and holds no answer
-        ConnectionWaits.@Nullable Wait wait = upgrade ? null : connectionWaits.begin();
+        ConnectionWaits.@Nullable Wait wait =
+                upgrade ? null : stalledAnswers.waits().begin();
         (upgrade ? tunnels : client).request(options).onComplete(opened -> {
             if (wait != null) {
                 wait.end();
@@ -263,13 +266,16 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         if (tls || tracing.isPresent()) {
             return Optional.empty();
         }
+        StalledAnswers stalled = new StalledAnswers(new ConnectionWaits(clock), clock, AnswerBudget.onEventLoop(vertx));
+        plainStalledAnswers = stalled;
         UpstreamChannels opened = new UpstreamChannels(
                 host,
                 port,
                 timeouts.upstreamMaxConns(),
                 waitMillis,
                 seconds(timeouts.upstreamKeepalive()),
-                ((VertxInternal) vertx).nameResolver().nettyAddressResolverGroup());
+                ((VertxInternal) vertx).nameResolver().nettyAddressResolverGroup(),
+                stalled.waits());
         channels = opened;
         return Optional.of(new ChannelProxy(
                 adminPrefix,
@@ -281,7 +287,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                 basePath,
                 millis(timeouts.upstreamResponse()),
                 millis(timeouts.upstreamRead()),
-                millis(timeouts.write()) > 0, // with the write bound off, no answer is given up
+                millis(timeouts.write()) > 0 ? stalled : null, // with the write bound off, no answer is given up
                 maxHeaderLines,
                 shutdownMillis,
                 accessLog));
@@ -291,6 +297,11 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
     public void close() {
         client.close();
         tunnels.close();
+        stalledAnswers.close();
+        StalledAnswers plainStalled = plainStalledAnswers;
+        if (plainStalled != null) {
+            plainStalled.close();
+        }
         UpstreamChannels opened = channels;
         if (opened != null) {
             opened.close();
@@ -465,10 +476,14 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
             silent[0] = true;
             out.reset(0, new TimeoutException("no byte of the answer's body within the upstream_read bound"));
         });
+        Context here = vertx.getOrCreateContext(); // the answer's event loop
+        Channel socket = GuardedTransport.socket(request.connection());
         WriteStream<Buffer> held = budget.bound(
                 response,
+                task -> here.runOnContext(v -> task.run()),
+                () -> socket == null ? 0 : GuardedTransport.sendBufferBytes(socket),
                 () -> { // a client reading slowly holds little
-                    LOG.debug("client took nothing of an answer for the write bound: given up");
+                    LOG.debug("client took nothing of an answer for too long: given up");
                     givenUp[0] = true;
                     // its upstream connection goes at once (a request may be waiting for one), not when
                     // the client's side is over: an HTTP/1.1 close and an HTTP/2 reset wait behind

@@ -90,6 +90,7 @@ final class UpstreamChannels implements AutoCloseable {
     private final int dialMillis;
     private final long keepAliveNanos;
     private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final ConnectionWaits waits;
     private final AtomicInteger open = new AtomicInteger();
     private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -97,7 +98,8 @@ final class UpstreamChannels implements AutoCloseable {
     /**
      * Connections to {@code host:port}, at most {@code maxConnections} open, each dialled within
      * {@code dialMillis} (the wait for a free one has the same bound), closed after {@code
-     * keepAliveSeconds} idle (0: kept), names resolved by {@code resolver}.
+     * keepAliveSeconds} idle (0: kept), names resolved by {@code resolver}; callers' waits for a
+     * connection told to {@code waits}.
      */
     UpstreamChannels(
             String host,
@@ -105,7 +107,8 @@ final class UpstreamChannels implements AutoCloseable {
             int maxConnections,
             int dialMillis,
             long keepAliveSeconds,
-            AddressResolverGroup<InetSocketAddress> resolver) {
+            AddressResolverGroup<InetSocketAddress> resolver,
+            ConnectionWaits waits) {
         this.host = host;
         this.port = port;
         this.maxConnections = maxConnections;
@@ -113,6 +116,7 @@ final class UpstreamChannels implements AutoCloseable {
         this.dialMillis = dialMillis;
         this.keepAliveNanos = TimeUnit.SECONDS.toNanos(keepAliveSeconds);
         this.resolver = resolver;
+        this.waits = waits;
     }
 
     /**
@@ -135,18 +139,6 @@ final class UpstreamChannels implements AutoCloseable {
     /** How many connections are open now, over all event loops. */
     int open() {
         return open.get();
-    }
-
-    /** Whether a caller still waiting for a connection, on any event loop, began to wait at least {@code nanos} ago. */
-    boolean waitedFor(long nanos) {
-        long now = System.nanoTime();
-        for (Loop loop : loops.values()) {
-            long since = loop.oldestSince;
-            if (since != NOBODY && now - since >= nanos) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
@@ -236,10 +228,11 @@ final class UpstreamChannels implements AutoCloseable {
                 caller.failed(new IllegalStateException("too many calls wait for an upstream connection"), true);
                 return;
             }
-            Waiter waiter = new Waiter(caller, System.nanoTime());
+            Waiter waiter = new Waiter(caller, System.nanoTime(), waits.begin());
             waiter.timer = eventLoop.schedule(
                     () -> {
                         if (waiting.remove(waiter)) {
+                            waiter.over();
                             noteOldest();
                             caller.failed(
                                     new IllegalStateException("no upstream connection came free within the dial bound"),
@@ -334,7 +327,7 @@ final class UpstreamChannels implements AutoCloseable {
             Waiter waiter = waiting.pollFirst();
             if (waiter != null) {
                 noteOldest();
-                waiter.cancel();
+                waiter.over();
                 waiter.caller.connected(connection, true);
                 return;
             }
@@ -386,7 +379,7 @@ final class UpstreamChannels implements AutoCloseable {
                 }
                 Waiter waiter = requireNonNull(waiting.pollFirst());
                 noteOldest();
-                waiter.cancel();
+                waiter.over();
                 if (kept != null) {
                     waiter.caller.connected(kept, true);
                 } else {
@@ -421,16 +414,20 @@ final class UpstreamChannels implements AutoCloseable {
 
         final Caller caller;
         final long sinceNanos;
+        private final ConnectionWaits.Wait wait;
 
         @Nullable
         ScheduledFuture<?> timer;
 
-        Waiter(Caller caller, long sinceNanos) {
+        Waiter(Caller caller, long sinceNanos, ConnectionWaits.Wait wait) {
             this.caller = caller;
             this.sinceNanos = sinceNanos;
+            this.wait = wait;
         }
 
-        void cancel() {
+        /** It waits no more: served, or its time is up. */
+        void over() {
+            wait.end();
             if (timer != null) {
                 timer.cancel(false);
             }

@@ -24,19 +24,16 @@ final class AnswerBudgetTest {
 
     private final ManualClock clock = new ManualClock();
 
-    /** Whether a request has waited a second for a connection to the upstream. */
-    private boolean connectionWanted;
+    /** The requests waiting for a connection of the answers' pool, and what is given up for them. */
+    private final StalledAnswers stalledAnswers = new StalledAnswers(new ConnectionWaits(clock), clock, clock);
 
-    /**
-     * 100 bytes an answer, given up after 30 s without a byte taken, or a second past 250 bytes in
-     * all or while a request has waited as long for an upstream connection.
-     */
-    private final AnswerBudget budget = new AnswerBudget(clock, clock, 100, STALL_NANOS, 250, () -> connectionWanted);
+    /** 100 bytes an answer, given up after 30 s without a byte taken, or a second past 250 bytes in all. */
+    private final AnswerBudget budget = new AnswerBudget(clock, clock, 100, STALL_NANOS, 250, stalledAnswers);
 
     @Test
     void anAnswerIsFullAtItsBoundAndDrainsOnceUnderHalfOfIt() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client, () -> {});
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> {});
         int[] drained = {0};
 
         answer.write(bytes(60));
@@ -56,8 +53,8 @@ final class AnswerBudgetTest {
     @Test
     void answersHoldEachTheirOwn() {
         Client unread = new Client();
-        budget.bound(unread, () -> {}).write(bytes(100));
-        WriteStream<Buffer> read = budget.bound(new Client(), () -> {});
+        budget.bound(unread, Runnable::run, () -> 0, () -> {}).write(bytes(100));
+        WriteStream<Buffer> read = budget.bound(new Client(), Runnable::run, () -> 0, () -> {});
 
         read.write(bytes(90));
 
@@ -68,7 +65,7 @@ final class AnswerBudgetTest {
     @Test
     void aWriteThatFailsHoldsNothing() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client, () -> {});
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> {});
         int[] drained = {0};
         answer.write(bytes(120));
         answer.drainHandler(v -> drained[0]++);
@@ -82,7 +79,7 @@ final class AnswerBudgetTest {
     @Test
     void anAnswerWaitsForItsClientsOwnQueueToo() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client, () -> {});
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> {});
         int[] drained = {0};
         answer.write(bytes(10));
         client.full = true; // Vert.x's own queue (an HTTP/2 stream waiting for its window)
@@ -101,7 +98,7 @@ final class AnswerBudgetTest {
     void anAnswerWaitingWithNothingTakenForTheStallBoundIsGivenUp() {
         Client client = new Client();
         int[] stalled = {0};
-        WriteStream<Buffer> answer = budget.bound(client, () -> stalled[0]++);
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> stalled[0]++);
         answer.write(bytes(100));
         answer.drainHandler(v -> {});
 
@@ -119,7 +116,7 @@ final class AnswerBudgetTest {
     void eachByteTheClientTakesStartsTheWaitAnew() {
         Client client = new Client();
         int[] stalled = {0};
-        WriteStream<Buffer> answer = budget.bound(client, () -> stalled[0]++);
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> stalled[0]++);
         answer.write(bytes(40));
         answer.write(bytes(40));
         answer.write(bytes(40));
@@ -138,7 +135,7 @@ final class AnswerBudgetTest {
     void anAnswerThatDrainsIsNotGivenUp() {
         Client client = new Client();
         int[] stalled = {0};
-        WriteStream<Buffer> answer = budget.bound(client, () -> stalled[0]++);
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> stalled[0]++);
         answer.write(bytes(100));
         answer.drainHandler(v -> {});
 
@@ -146,20 +143,23 @@ final class AnswerBudgetTest {
         clock.advance(java.time.Duration.ofMinutes(5));
 
         assertThat(stalled[0]).isZero();
-        assertThat(clock.pendingTasks()).as("its timer cancelled").isZero();
+        assertThat(clock.pendingTasks())
+                .as("its timer cancelled: the pool's look alone")
+                .isEqualTo(1);
+        assertThat(stalledAnswers.size()).isZero();
     }
 
     @Test
     void pastTheBoundInAllAWaitingAnswerIsGivenUpAfterASecond() {
         int[] stalled = {0};
-        WriteStream<Buffer> waiting = budget.bound(new Client(), () -> stalled[0]++);
+        WriteStream<Buffer> waiting = budget.bound(new Client(), Runnable::run, () -> 0, () -> stalled[0]++);
         waiting.write(bytes(100));
         waiting.drainHandler(v -> {});
         clock.advance(java.time.Duration.ofSeconds(5));
         assertThat(stalled[0]).as("under the bound in all").isZero();
 
-        budget.bound(new Client(), () -> {}).write(bytes(90));
-        budget.bound(new Client(), () -> {}).write(bytes(90)); // 280 held in all
+        budget.bound(new Client(), Runnable::run, () -> 0, () -> {}).write(bytes(90));
+        budget.bound(new Client(), Runnable::run, () -> 0, () -> {}).write(bytes(90)); // 280 held in all
         clock.advance(java.time.Duration.ofSeconds(1));
 
         assertThat(stalled[0]).isEqualTo(1);
@@ -171,11 +171,11 @@ final class AnswerBudgetTest {
         int[] stalled = {0, 0};
         for (int i = 0; i < 2; i++) {
             int which = i;
-            WriteStream<Buffer> waiting = budget.bound(new Client(), () -> stalled[which]++);
+            WriteStream<Buffer> waiting = budget.bound(new Client(), Runnable::run, () -> 0, () -> stalled[which]++);
             waiting.write(bytes(100));
             waiting.drainHandler(v -> {});
         }
-        budget.bound(new Client(), () -> {}).write(bytes(90)); // 290 held in all
+        budget.bound(new Client(), Runnable::run, () -> 0, () -> {}).write(bytes(90)); // 290 held in all
 
         clock.advance(java.time.Duration.ofSeconds(1)); // the first given up: its 100 are going
 
@@ -183,41 +183,56 @@ final class AnswerBudgetTest {
         assertThat(budget.held()).as("until its reset fails its writes").isEqualTo(290);
     }
 
-    /** Answers nobody reads hold the upstream pool's connections: one that waits long makes them go. */
+    /**
+     * Answers nobody reads hold the upstream pool's connections: a waiting answer is one of the
+     * pool's stalled answers, given up for a request that waits long for a connection, and is no
+     * longer one once it drains or is over.
+     */
     @Test
-    void whileARequestWaitsForAnUpstreamConnectionAWaitingAnswerIsGivenUpAfterASecond() {
+    void aWaitingAnswerIsGivenUpForARequestWaitingForAnUpstreamConnection() {
         int[] stalled = {0, 0};
-        WriteStream<Buffer> unread = budget.bound(new Client(), () -> stalled[0]++);
+        WriteStream<Buffer> unread = budget.bound(new Client(), Runnable::run, () -> 0, () -> stalled[0]++);
         unread.write(bytes(100));
         unread.drainHandler(v -> {});
         Client slow = new Client();
-        WriteStream<Buffer> read = budget.bound(slow, () -> stalled[1]++);
+        WriteStream<Buffer> read = budget.bound(slow, Runnable::run, () -> 0, () -> stalled[1]++);
         read.write(bytes(40));
         read.write(bytes(40));
         read.write(bytes(40));
         read.drainHandler(v -> {});
         clock.advance(java.time.Duration.ofSeconds(5));
         assertThat(stalled).as("nobody waits for a connection").containsExactly(0, 0);
+        assertThat(stalledAnswers.size()).isEqualTo(2);
 
-        connectionWanted = true;
+        stalledAnswers.waits().begin();
+        stalledAnswers.waits().begin(); // two wait: each waiting answer is one to give up
         clock.advance(java.time.Duration.ofMillis(500));
         slow.written(); // its client took a piece half a second ago: it keeps its answer, still waiting
         clock.advance(java.time.Duration.ofMillis(500));
 
         assertThat(stalled).containsExactly(1, 0);
+        assertThat(budget.givenUp()).isEqualTo(1);
+        assertThat(stalledAnswers.size())
+                .as("the one given up is no longer waiting")
+                .isEqualTo(1);
+        slow.written();
+        slow.written(); // drained
+        assertThat(stalledAnswers.size()).isZero();
     }
 
     @Test
     void withNoStallBoundAnAnswerWaitsForEver() {
-        AnswerBudget patient = new AnswerBudget(clock, clock, 100, 0, 0, () -> false);
+        AnswerBudget patient = new AnswerBudget(clock, clock, 100, 0, 0, stalledAnswers);
         int[] stalled = {0};
-        WriteStream<Buffer> answer = patient.bound(new Client(), () -> stalled[0]++);
+        WriteStream<Buffer> answer = patient.bound(new Client(), Runnable::run, () -> 0, () -> stalled[0]++);
         answer.write(bytes(100));
         answer.drainHandler(v -> {});
+        stalledAnswers.waits().begin(); // nor for a request waiting for its connection
 
         clock.advance(java.time.Duration.ofDays(1));
 
         assertThat(stalled[0]).isZero();
+        assertThat(stalledAnswers.size()).isZero();
     }
 
     private static Buffer bytes(int length) {

@@ -464,13 +464,8 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                     () -> {
                         try {
                             java.io.InputStream in = reader.input();
-                            int ends = 0; // of the head: the "\r\n\r\n" seen so far
-                            while (ends < 4) {
-                                int b = in.read();
-                                if (b < 0) {
-                                    return -1L;
-                                }
-                                ends = (b == '\r' || b == '\n') && (ends % 2 == 0) == (b == '\r') ? ends + 1 : 0;
+                            if (!headRead(in).startsWith("HTTP/1.1 200")) {
+                                return -1L;
                             }
                             byte[] piece = new byte[16 * 1024];
                             long got = 0;
@@ -508,6 +503,145 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                     .isEqualTo(bytes);
             assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isEqualTo(1);
         }
+    }
+
+    /**
+     * A client reading in bursts (half a megabyte, then two seconds of nothing: a rate-limited
+     * download) leaves its answer idle for seconds at a time. While requests wait for the pool, the
+     * answers of clients that read nothing at all are given up first, and only as many as requests
+     * wait, so it keeps its answer: an attacker's requests that each stop reading once answered
+     * (each waits for the connection one of the others held) take the place of those before them,
+     * and the reader is never the one whose client took nothing longest. When every answer idle a
+     * second was given up for any request waiting, the first wait alone cut all the others.
+     */
+    @Test
+    void aClientReadingInBurstsKeepsItsAnswerWhileThoseReadingNothingAreGivenUpFirst() throws Exception {
+        int bytes = 16 * 1024 * 1024;
+        int unread = 4;
+        String ask = "GET /big?bytes=" + bytes + " HTTP/1.1\r\nHost: a\r\n\r\n";
+        List<RawConnection> clients = new java.util.ArrayList<>();
+        try (TestGateway gateway =
+                        gateway("timeouts: {upstream_max_conns: " + (unread + 1) + ", upstream_dial: 8s}\n");
+                RawConnection reader = RawConnection.open(gateway.port());
+                java.util.concurrent.ExecutorService threads =
+                        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < unread; i++) {
+                clients.add(RawConnection.open(gateway.port()).send(ask));
+            }
+            awaitSeen(unread);
+            reader.send(ask);
+            awaitSeen(unread + 1);
+            java.util.concurrent.atomic.AtomicInteger bursts = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean fast = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.Future<Long> body =
+                    threads.submit(() -> readInBursts(reader, bytes, 2_000, bursts, fast));
+            // the answers read nothing for longer than the reader's gaps before anybody waits
+            TestGateway.awaitCondition(() -> bursts.get() >= 2);
+
+            for (int i = 0; i < unread; i++) { // one at a time: each waits for a connection to be freed
+                RawConnection next = RawConnection.open(gateway.port());
+                clients.add(next);
+                assertThat(headRead(next.send(ask).input())).startsWith("HTTP/1.1 200");
+            }
+            fast.set(true);
+
+            assertThat(body.get(30, TimeUnit.SECONDS))
+                    .as("the bursty reader's answer, whole")
+                    .isEqualTo(bytes);
+            assertThat(metric(gateway, "gatehouse_answers_given_up_total"))
+                    .as("one for each request that waited")
+                    .isEqualTo(unread);
+        } finally {
+            clients.forEach(RawConnection::close);
+        }
+    }
+
+    /**
+     * A download whose client has other things to do: with the answer's pool full, one reading
+     * nothing and one reading in bursts of three seconds apart, more requests wait than there are
+     * answers read slowly; the one reading nothing is given up, and the others wait for it, not for
+     * the download (when every answer idle a second could go, it was cut as the waits went on).
+     */
+    @Test
+    void aDownloadReadInBurstsIsKeptWhenMoreWaitThanAreReadSlowly() throws Exception {
+        int bytes = 16 * 1024 * 1024;
+        String ask = "GET /big?bytes=" + bytes + " HTTP/1.1\r\nHost: a\r\n\r\n";
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 2, upstream_dial: 8s}\n");
+                RawConnection idle = RawConnection.open(gateway.port());
+                RawConnection reader = RawConnection.open(gateway.port());
+                java.util.concurrent.ExecutorService threads =
+                        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            idle.send(ask);
+            awaitSeen(1);
+            reader.send(ask);
+            awaitSeen(2);
+            java.util.concurrent.atomic.AtomicInteger bursts = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean fast = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.Future<Long> body =
+                    threads.submit(() -> readInBursts(reader, bytes, 3_000, bursts, fast));
+            TestGateway.awaitCondition(() -> bursts.get() >= 1);
+
+            List<java.util.concurrent.Future<Integer>> waiting = List.of(1, 2, 3).stream() // each holds it for the drip
+                    .map(i -> threads.submit(() -> gateway.get("/after/drip").statusCode()))
+                    .toList();
+            for (java.util.concurrent.Future<Integer> each : waiting) {
+                assertThat(each.get(20, TimeUnit.SECONDS)).isEqualTo(200);
+            }
+            fast.set(true);
+
+            assertThat(body.get(30, TimeUnit.SECONDS)).as("the download, whole").isEqualTo(bytes);
+            assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Reads {@code reader}'s answer of {@code bytes} bytes in bursts of half a megabyte, {@code
+     * pauseMillis} apart (counted in {@code bursts}) until told to go {@code fast}; returns how many
+     * bytes of its body came before it ended (-1: no 200).
+     */
+    private static long readInBursts(
+            RawConnection reader,
+            int bytes,
+            long pauseMillis,
+            java.util.concurrent.atomic.AtomicInteger bursts,
+            java.util.concurrent.atomic.AtomicBoolean fast)
+            throws java.io.IOException, InterruptedException {
+        java.io.InputStream in = reader.input();
+        if (!headRead(in).startsWith("HTTP/1.1 200")) {
+            return -1;
+        }
+        byte[] piece = new byte[16 * 1024];
+        long got = 0;
+        long burst = 0;
+        while (got < bytes) {
+            int n = in.read(piece);
+            if (n < 0) {
+                break; // cut off
+            }
+            got += n;
+            burst += n;
+            if (burst >= 512 * 1024 && !fast.get()) {
+                burst = 0;
+                bursts.incrementAndGet();
+                Thread.sleep(pauseMillis);
+            }
+        }
+        return got;
+    }
+
+    /** Reads an answer's head off {@code in}, to the blank line after it (what came, if it closed before). */
+    private static String headRead(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        int ends = 0; // of the head: the "\r\n\r\n" seen so far
+        while (ends < 4) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+            ends = (b == '\r' || b == '\n') && (ends % 2 == 0) == (b == '\r') ? ends + 1 : 0;
+        }
+        return head.toString();
     }
 
     /**

@@ -26,7 +26,13 @@ final class UpstreamChannelsTest {
         try (CapturedLog log = CapturedLog.start();
                 ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
                 UpstreamChannels channels = new UpstreamChannels(
-                        "127.0.0.1", upstream.getLocalPort(), 4, 5_000, 0, DefaultAddressResolverGroup.INSTANCE)) {
+                        "127.0.0.1",
+                        upstream.getLocalPort(),
+                        4,
+                        5_000,
+                        0,
+                        DefaultAddressResolverGroup.INSTANCE,
+                        new ConnectionWaits(dev.gatehouse.core.time.NanoClock.system()))) {
             Channel onFirst = registered(first);
             Channel onSecond = registered(second);
             CompletableFuture<UpstreamChannels.Connection> connected = new CompletableFuture<>();

@@ -5,9 +5,11 @@ import dev.gatehouse.core.time.NanoClock;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -24,6 +26,7 @@ import io.vertx.core.http.impl.HttpClientConnectionInternal;
 import io.vertx.core.impl.transports.TransportInternal;
 import io.vertx.core.net.ClientOptionsBase;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.spi.transport.Transport;
 import java.net.SocketAddress;
 import java.util.concurrent.ThreadFactory;
@@ -223,6 +226,28 @@ public final class GuardedTransport implements Transport {
             return socket.tcpInfo().lastDataSent();
         }
         return -1;
+    }
+
+    /**
+     * How many bytes the kernel may hold of what was written to {@code channel} and not yet taken by
+     * its peer (its send buffer, which it grows to megabytes even for a peer that reads nothing); 0
+     * when it cannot be asked (a channel closing). Asked from any thread.
+     */
+    public static long sendBufferBytes(Channel channel) {
+        try {
+            Integer bytes = channel.config().getOption(ChannelOption.SO_SNDBUF);
+            return bytes == null ? 0 : bytes;
+        } catch (ChannelException closing) {
+            return 0;
+        }
+    }
+
+    /**
+     * The socket under an accepted HTTP connection of any version (an HTTP/2 connection's streams share
+     * it); null for another kind.
+     */
+    public static @Nullable Channel socket(HttpConnection connection) {
+        return connection instanceof ConnectionBase base ? base.channel() : null;
     }
 
     /**

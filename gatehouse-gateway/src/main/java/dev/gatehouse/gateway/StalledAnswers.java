@@ -1,0 +1,142 @@
+package dev.gatehouse.gateway;
+
+import dev.gatehouse.core.time.NanoClock;
+import dev.gatehouse.core.time.Scheduler;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The answers that hold a connection of one upstream pool while their clients take nothing of them,
+ * and the give-up that frees those connections for the requests waiting for one. An answer holds its
+ * upstream connection while it is relayed, so clients that read nothing would otherwise keep every
+ * other request from the upstream for the listener's write bound. Every {@link #LOOK_NANOS}, while
+ * requests have waited {@link #IDLE_NANOS} for a connection of the pool, as many answers are given up
+ * as requests have waited that long, among those whose clients took nothing for {@link #IDLE_NANOS}
+ * and took less than {@link #KEEPS_BYTES_PER_SECOND} over the answer's life: the slowest readers
+ * first (the longest idle first between equals). Idle alone does not tell an honest client from one
+ * that stopped: a download through a rate limit takes a receive buffer of megabytes at once and then
+ * nothing for seconds, longer than a client that stopped a moment ago; what it took in all does. So
+ * an answer read at that pace or faster is never given up, and requests wait for it as they would
+ * for any other (at most the dial bound, then 503).
+ */
+final class StalledAnswers implements AutoCloseable {
+
+    /** How long a request waits, and an answer's client takes nothing, before answers are given up. */
+    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * A client that took this many bytes a second or more over its answer's life, beyond what the
+     * kernel holds for it, keeps it: a download through a rate limit or a slow link is no attack.
+     */
+    static final long KEEPS_BYTES_PER_SECOND = 64 * 1024;
+
+    /** How often the waits are looked at. */
+    static final long LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    /** One answer its client leaves waiting, from its {@link #stalls} to its {@link #takes}. */
+    interface Answer {
+
+        /** How long its client has taken nothing of it, as of now; asked from any thread. */
+        long idleNanos();
+
+        /** How many bytes of it its client has taken (as of its stall); asked from any thread. */
+        long takenBytes();
+
+        /** When it began ({@link System#nanoTime()}'s time, or the clock's it was given). */
+        long beganNanos();
+
+        /**
+         * Gives it up, on its own event loop, unless its client took some of it since or it is over
+         * (and then takes it out of the stalled ones).
+         */
+        void giveUp();
+    }
+
+    private final ConnectionWaits waits;
+    private final NanoClock clock;
+    private final Scheduler timers;
+    private final Set<Answer> stalled = ConcurrentHashMap.newKeySet();
+    private volatile Scheduler.Task next;
+    private volatile boolean closed;
+
+    /**
+     * The stalled answers of the pool whose requests {@code waits} tracks, looked at on {@code timers},
+     * their paces read on {@code clock}.
+     */
+    StalledAnswers(ConnectionWaits waits, NanoClock clock, Scheduler timers) {
+        this.waits = waits;
+        this.clock = clock;
+        this.timers = timers;
+        this.next = timers.schedule(this::look, LOOK_NANOS);
+    }
+
+    /** The waits for a connection of this pool. */
+    ConnectionWaits waits() {
+        return waits;
+    }
+
+    /** {@code answer} waits for its client (again: harmless). */
+    void stalls(Answer answer) {
+        stalled.add(answer);
+    }
+
+    /** {@code answer}'s client took some of it, or it is over. */
+    void takes(Answer answer) {
+        stalled.remove(answer);
+    }
+
+    /** How many answers wait for their clients now. */
+    int size() {
+        return stalled.size();
+    }
+
+    private void look() {
+        if (!closed) {
+            giveUpForWaits();
+            next = timers.schedule(this::look, LOOK_NANOS);
+        }
+    }
+
+    /**
+     * Gives up the idle answers read slowest, as many as requests have waited {@link #IDLE_NANOS};
+     * returns how many.
+     */
+    int giveUpForWaits() {
+        int wanted = waits.waitingFor(IDLE_NANOS);
+        if (wanted == 0 || stalled.isEmpty()) {
+            return 0;
+        }
+        long now = clock.nowNanos();
+        List<Idle> idle = new ArrayList<>();
+        for (Answer answer : stalled) {
+            long nanos = answer.idleNanos();
+            if (nanos >= IDLE_NANOS) {
+                long lifeNanos = Math.max(1, now - answer.beganNanos());
+                double pace = answer.takenBytes() * 1e9 / lifeNanos;
+                if (pace < KEEPS_BYTES_PER_SECOND) {
+                    idle.add(new Idle(answer, nanos, pace));
+                }
+            }
+        }
+        idle.sort(Comparator.comparingDouble(Idle::bytesPerSecond)
+                .thenComparing(Comparator.comparingLong(Idle::nanos).reversed()));
+        int given = Math.min(wanted, idle.size());
+        for (int i = 0; i < given; i++) {
+            idle.get(i).answer().giveUp();
+        }
+        return given;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        next.cancel();
+        stalled.clear();
+    }
+
+    private record Idle(Answer answer, long nanos, double bytesPerSecond) {}
+}
