@@ -160,12 +160,12 @@ final class GatewayMetrics {
         FunctionCounter.builder(
                         "gatehouse.answers.given.up", budget, held -> held.givenUp() + plainAnswersGivenUp.get())
                 .description("Answers given up because their clients took nothing of them for the write bound (a second"
-                        + " while the answers held in all pass a quarter of the heap or a request waits for an upstream"
-                        + " connection)")
+                        + " while the answers held in all pass a quarter of the heap, or, the slowest readers first and as"
+                        + " many as wait, while requests wait for an upstream connection)")
                 .register(registry);
     }
 
-    /** An answer of a plain request given up: its client took too little of it while others waited. */
+    /** An answer of a plain request given up: its client took nothing of it while others waited. */
     void answerGivenUp() {
         plainAnswersGivenUp.incrementAndGet();
     }
