@@ -460,31 +460,8 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                         java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             reader.send("GET /big?bytes=" + bytes + " HTTP/1.1\r\nHost: a\r\n\r\n");
             java.util.concurrent.atomic.AtomicBoolean fast = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.CompletableFuture<Long> body = java.util.concurrent.CompletableFuture.supplyAsync(
-                    () -> {
-                        try {
-                            java.io.InputStream in = reader.input();
-                            if (!headRead(in).startsWith("HTTP/1.1 200")) {
-                                return -1L;
-                            }
-                            byte[] piece = new byte[16 * 1024];
-                            long got = 0;
-                            while (got < bytes) {
-                                int n = in.read(piece);
-                                if (n < 0) {
-                                    break; // cut off
-                                }
-                                got += n;
-                                if (!fast.get()) {
-                                    Thread.sleep(60); // about 250 KB a second
-                                }
-                            }
-                            return got;
-                        } catch (java.io.IOException | InterruptedException e) {
-                            throw new IllegalStateException(e);
-                        }
-                    },
-                    clients);
+            java.util.concurrent.Future<Long> body = clients.submit(() -> readInBursts(
+                    reader, bytes, 16 * 1024, 60, new java.util.concurrent.atomic.AtomicInteger(), fast)); // 250 KB/s
             idle.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
             awaitSeen(2);
 
@@ -534,7 +511,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
             java.util.concurrent.atomic.AtomicInteger bursts = new java.util.concurrent.atomic.AtomicInteger();
             java.util.concurrent.atomic.AtomicBoolean fast = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.Future<Long> body =
-                    threads.submit(() -> readInBursts(reader, bytes, 2_000, bursts, fast));
+                    threads.submit(() -> readInBursts(reader, bytes, 512 * 1024, 2_000, bursts, fast));
             // the answers read nothing for longer than the reader's gaps before anybody waits
             TestGateway.awaitCondition(() -> bursts.get() >= 2);
 
@@ -578,7 +555,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
             java.util.concurrent.atomic.AtomicInteger bursts = new java.util.concurrent.atomic.AtomicInteger();
             java.util.concurrent.atomic.AtomicBoolean fast = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.Future<Long> body =
-                    threads.submit(() -> readInBursts(reader, bytes, 3_000, bursts, fast));
+                    threads.submit(() -> readInBursts(reader, bytes, 512 * 1024, 3_000, bursts, fast));
             TestGateway.awaitCondition(() -> bursts.get() >= 1);
 
             List<java.util.concurrent.Future<Integer>> waiting = List.of(1, 2, 3).stream() // each holds it for the drip
@@ -595,13 +572,14 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     /**
-     * Reads {@code reader}'s answer of {@code bytes} bytes in bursts of half a megabyte, {@code
+     * Reads {@code reader}'s answer of {@code bytes} bytes in bursts of {@code burstBytes}, {@code
      * pauseMillis} apart (counted in {@code bursts}) until told to go {@code fast}; returns how many
      * bytes of its body came before it ended (-1: no 200).
      */
     private static long readInBursts(
             RawConnection reader,
             int bytes,
+            int burstBytes,
             long pauseMillis,
             java.util.concurrent.atomic.AtomicInteger bursts,
             java.util.concurrent.atomic.AtomicBoolean fast)
@@ -620,7 +598,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
             }
             got += n;
             burst += n;
-            if (burst >= 512 * 1024 && !fast.get()) {
+            if (burst >= burstBytes && !fast.get()) {
                 burst = 0;
                 bursts.incrementAndGet();
                 Thread.sleep(pauseMillis);
