@@ -215,7 +215,7 @@ final class AnswerBudget {
         @Override
         public void giveUp() {
             loop.execute(() -> {
-                if (drain != null && idleNanos() >= StalledAnswers.IDLE_NANOS) {
+                if (drain != null && idleNanos() >= StalledAnswers.STALL_NANOS) {
                     abandon();
                 }
             });

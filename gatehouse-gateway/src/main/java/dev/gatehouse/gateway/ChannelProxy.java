@@ -395,7 +395,7 @@ final class ChannelProxy {
                 logged(context, request, 503, logStartNanos);
                 return;
             }
-            Exchange exchange = new Exchange(this, context, request, host, call, keepAlive, startNanos, logStartNanos);
+            Exchange exchange = new Exchange(this, context, request, host, call, keepAlive, logStartNanos);
             current = exchange;
             channels.acquire(context.channel(), exchange);
         }
@@ -565,7 +565,6 @@ final class ChannelProxy {
         private final UpstreamCall call;
         private final boolean keepAlive;
         private final boolean head;
-        private final long startNanos; // the clock's
         private final long logStartNanos;
         private @Nullable HttpRequest out; // the request as the upstream gets it, once made
         private UpstreamChannels.@Nullable Connection upstreamConnection;
@@ -593,9 +592,7 @@ final class ChannelProxy {
                 HostAndPort host,
                 UpstreamCall call,
                 boolean keepAlive,
-                long startNanos,
                 long logStartNanos) {
-            this.startNanos = startNanos;
             this.logStartNanos = logStartNanos;
             this.connection = connection;
             this.client = client;
@@ -915,12 +912,10 @@ final class ChannelProxy {
         }
 
         /**
-         * While held, how long nothing new went out on its client's TCP connection (the kernel's
-         * {@code TCP_INFO}; where the transport cannot tell, how long it is held); not held, none.
-         * Held alone says too little either way: with a send buffer of megabytes the kernel says there
-         * is room again only once a third of it is read, so a client reading a megabyte a second is
-         * held for seconds at a time; and while the kernel grows the buffer of one reading nothing, it
-         * takes more now and then, so such a client is held only for moments at a time at first.
+         * While held (its client slower than the upstream), how long nothing new went out on its
+         * client's TCP connection; not held, none. Held alone says too little: with a send buffer of
+         * megabytes the kernel says there is room again only once a third of it is read, so a client
+         * reading a megabyte a second is held for seconds at a time.
          */
         @Override
         public long idleNanos() {
@@ -928,8 +923,8 @@ final class ChannelProxy {
         }
 
         /**
-         * How long nothing new went out on its client's TCP connection; where the transport cannot
-         * tell, how long it is held (none if it is not).
+         * How long nothing new went out on its client's TCP connection (the kernel's {@code
+         * TCP_INFO}); where the transport cannot tell, how long it is held (none if it is not).
          */
         private long sentNothingNanos() {
             try {
@@ -954,20 +949,21 @@ final class ChannelProxy {
 
         @Override
         public long beganNanos() {
-            return startNanos;
+            return call.answeredNanos();
         }
 
         /** Requests wait for an upstream connection. No breaker failure: the client's doing. */
         @Override
         public void giveUp() {
             client.executor().execute(() -> {
-                // not held again: the kernel takes in more of an answer nobody reads now and then, as
-                // it grows its send buffer, so it is held only for moments at a time at first
-                if (!over && sentNothingNanos() >= StalledAnswers.IDLE_NANOS) {
+                // held or not: the kernel takes in more of an answer nobody reads now and then, as it
+                // grows its send buffer, so such an answer is held only for moments at a time at first
+                if (!over && sentNothingNanos() >= StalledAnswers.STALL_NANOS) {
                     LOG.debug(
                             "client took nothing of an answer while requests wait for an upstream connection: given up");
                     metrics.answerGivenUp();
                     discardUpstream();
+                    GuardedTransport.resetOnClose(client.channel()); // what the kernel holds for it goes too
                     cutOff();
                 }
             });

@@ -14,25 +14,35 @@ import java.util.concurrent.TimeUnit;
  * and the give-up that frees those connections for the requests waiting for one. An answer holds its
  * upstream connection while it is relayed, so clients that read nothing would otherwise keep every
  * other request from the upstream for the listener's write bound. Every {@link #LOOK_NANOS}, while
- * requests have waited {@link #IDLE_NANOS} for a connection of the pool, as many answers are given up
- * as requests have waited that long, among those whose clients took nothing for {@link #IDLE_NANOS}
- * and took less than {@link #KEEPS_BYTES_PER_SECOND} over the answer's life: the slowest readers
- * first (the longest idle first between equals). Idle alone does not tell an honest client from one
- * that stopped: a download through a rate limit takes a receive buffer of megabytes at once and then
- * nothing for seconds, longer than a client that stopped a moment ago; what it took in all does. So
- * an answer read at that pace or faster is never given up, and requests wait for it as they would
- * for any other (at most the dial bound, then 503).
+ * requests have waited {@link #STALL_NANOS} for a connection of the pool, as many answers are given
+ * up as requests have waited that long, among those whose clients took nothing for {@link
+ * #STALL_NANOS} and that were taken slower than {@link #KEEPS_BYTES_PER_SECOND} over their life (less
+ * what the kernel holds), or not at all for {@link #KEPT_IDLE_NANOS}: the slowest readers first, the
+ * longest idle first between equals. Idle alone does not tell an honest client from one that
+ * stopped: a download through a rate limit takes a receive buffer of megabytes at once and then
+ * nothing for seconds, longer than a client that stopped a moment ago; what it took in all does.
  */
 final class StalledAnswers implements AutoCloseable {
 
     /** How long a request waits, and an answer's client takes nothing, before answers are given up. */
-    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * How long a client that reads at {@link #KEEPS_BYTES_PER_SECOND} or faster may take nothing and
+     * keep its answer all the same: a download through a rate limit pauses for seconds after taking a
+     * buffer's worth (8 s, curl's {@code --limit-rate 500K} here), and a client that only made its
+     * receive buffer large and reads nothing must not be kept for long.
+     */
+    static final long KEPT_IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
      * A client that took this many bytes a second or more over its answer's life, beyond what the
-     * kernel holds for it, keeps it: a download through a rate limit or a slow link is no attack.
+     * kernel holds for it, keeps it (unless it takes nothing for {@link #KEPT_IDLE_NANOS}): a link of
+     * 128 kbit/s. Low, as what the kernel holds is known by its send buffer's size, not what is in it:
+     * a client reading in bursts while the kernel holds megabytes for it is counted short until the
+     * kernel takes more.
      */
-    static final long KEEPS_BYTES_PER_SECOND = 64 * 1024;
+    static final long KEEPS_BYTES_PER_SECOND = 16 * 1024;
 
     /** How often the waits are looked at. */
     static final long LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -102,11 +112,11 @@ final class StalledAnswers implements AutoCloseable {
     }
 
     /**
-     * Gives up the idle answers read slowest, as many as requests have waited {@link #IDLE_NANOS};
+     * Gives up the idle answers read slowest, as many as requests have waited {@link #STALL_NANOS};
      * returns how many.
      */
     int giveUpForWaits() {
-        int wanted = waits.waitingFor(IDLE_NANOS);
+        int wanted = waits.waitingFor(STALL_NANOS);
         if (wanted == 0 || stalled.isEmpty()) {
             return 0;
         }
@@ -114,12 +124,13 @@ final class StalledAnswers implements AutoCloseable {
         List<Idle> idle = new ArrayList<>();
         for (Answer answer : stalled) {
             long nanos = answer.idleNanos();
-            if (nanos >= IDLE_NANOS) {
-                long lifeNanos = Math.max(1, now - answer.beganNanos());
-                double pace = answer.takenBytes() * 1e9 / lifeNanos;
-                if (pace < KEEPS_BYTES_PER_SECOND) {
-                    idle.add(new Idle(answer, nanos, pace));
-                }
+            if (nanos < STALL_NANOS) {
+                continue;
+            }
+            long lifeNanos = Math.max(1, now - answer.beganNanos());
+            double pace = answer.takenBytes() * 1e9 / lifeNanos;
+            if (pace < KEEPS_BYTES_PER_SECOND || nanos >= KEPT_IDLE_NANOS) {
+                idle.add(new Idle(answer, nanos, pace));
             }
         }
         idle.sort(Comparator.comparingDouble(Idle::bytesPerSecond)

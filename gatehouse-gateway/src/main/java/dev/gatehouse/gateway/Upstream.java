@@ -491,6 +491,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                     out.reset(0, new HttpClosedException("the client took nothing of the answer"));
                     Channel http1 = GuardedTransport.channel(request.connection());
                     if (http1 != null) {
+                        GuardedTransport.resetOnClose(http1); // what the kernel holds for it goes too
                         http1.close(); // at once, what is queued for the client with it
                     } else {
                         response.reset(CANCEL);

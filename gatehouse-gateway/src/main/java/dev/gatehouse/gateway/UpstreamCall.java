@@ -44,6 +44,7 @@ final class UpstreamCall {
     private int headStatus = -1;
 
     private long headNanos;
+    private long answeredNanos; // when the upstream's head came (the clock's)
 
     /** A call under {@code now}'s breaker and adaptive limit, traced under {@code span} when given. */
     UpstreamCall(
@@ -109,6 +110,11 @@ final class UpstreamCall {
         }
     }
 
+    /** When the upstream's answer began (its head came), on the clock the call was made with. */
+    long answeredNanos() {
+        return answeredNanos;
+    }
+
     /**
      * The upstream answered {@code status}: 500 and above are failures. The adaptive limit takes the
      * head's time; the breaker judges a good head when the body has come to its end (an answer cut
@@ -116,7 +122,9 @@ final class UpstreamCall {
      * head decides at once: a long stream must not hold the breaker's probes for their whole life.
      */
     void answered(int status) {
-        long elapsed = clock.nowNanos() - sentNanos;
+        long now = clock.nowNanos();
+        long elapsed = now - sentNanos;
+        answeredNanos = now;
         endCallSpan(status);
         if (status >= 500) {
             breaker.ifPresent(b -> b.onStatus(permit, elapsed, status));

@@ -204,10 +204,9 @@ final class AnswerBudgetTest {
         assertThat(stalled).as("nobody waits for a connection").containsExactly(0, 0);
         assertThat(stalledAnswers.size()).isEqualTo(2);
 
-        stalledAnswers.waits().begin();
-        stalledAnswers.waits().begin(); // two wait: each waiting answer is one to give up
+        stalledAnswers.waits().begin(); // one waits: the slower of the two goes
         clock.advance(java.time.Duration.ofMillis(500));
-        slow.written(); // its client took a piece half a second ago: it keeps its answer, still waiting
+        slow.written(); // its client took a piece half a second ago
         clock.advance(java.time.Duration.ofMillis(500));
 
         assertThat(stalled).containsExactly(1, 0);

@@ -572,6 +572,69 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     /**
+     * A client that makes its receive buffer large and reads nothing takes megabytes into it at once:
+     * as fast over its answer's life as a download through a rate limit, and as idle after. It keeps
+     * its answer through the pause such a download makes (ten seconds), not past it: an attacker's
+     * probe found one socket option kept the pool for the write bound (30 s), every other request
+     * refused meanwhile.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "POST"})
+    void aClientWithALargeReceiveBufferReadingNothingIsGivenUpAfterTenSeconds(String method) throws Exception {
+        String ask = method + " /big HTTP/1.1\r\nHost: a\r\n"
+                + (method.equals("POST") ? "Content-Length: 1\r\n\r\nx" : "\r\n");
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 1, upstream_dial: 20s}\n");
+                java.net.Socket hoarder = new java.net.Socket()) {
+            hoarder.setReceiveBufferSize(4 * 1024 * 1024);
+            hoarder.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), gateway.port()));
+            hoarder.getOutputStream().write(ask.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            awaitSeen(1);
+            TestGateway.awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+
+            assertThat(gateway.send(TestGateway.request(
+                                    method, gateway.uri("/after"), method.equals("POST") ? "x" : ""))
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isEqualTo(1);
+        }
+    }
+
+    /**
+     * An answer given up resets its client's connection, on both paths: a close would have the kernel
+     * send it what it still holds first (megabytes, for minutes to a client taking a few bytes a
+     * second, the gateway's memory held all the while).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "POST"})
+    void anAnswerGivenUpResetsItsClient(String method) throws Exception {
+        String ask = method + " /big HTTP/1.1\r\nHost: a\r\n"
+                + (method.equals("POST") ? "Content-Length: 1\r\n\r\nx" : "\r\n");
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 1, upstream_dial: 8s}\n");
+                java.net.Socket unread = new java.net.Socket()) {
+            unread.setReceiveBufferSize(1);
+            unread.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), gateway.port()));
+            unread.getOutputStream().write(ask.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            awaitSeen(1);
+            TestGateway.awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+
+            assertThat(gateway.send(TestGateway.request(
+                                    method, gateway.uri("/after"), method.equals("POST") ? "x" : ""))
+                            .statusCode())
+                    .isEqualTo(200);
+
+            java.io.InputStream in = unread.getInputStream();
+            byte[] piece = new byte[64 * 1024];
+            assertThatThrownBy(() -> {
+                        while (in.read(piece) >= 0) {
+                            // what came before the reset
+                        }
+                    })
+                    .isInstanceOf(java.net.SocketException.class)
+                    .hasMessageContaining("reset");
+        }
+    }
+
+    /**
      * Reads {@code reader}'s answer of {@code bytes} bytes in bursts of {@code burstBytes}, {@code
      * pauseMillis} apart (counted in {@code bursts}) until told to go {@code fast}; returns how many
      * bytes of its body came before it ended (-1: no 200).

@@ -34,8 +34,8 @@ final class StalledAnswersTest {
     @Test
     void asManyAreGivenUpAsRequestsWaitedASecondTheSlowestReadersFirst() {
         Idle download = stalled(Duration.ofSeconds(6), 8_000_000, Duration.ofSeconds(8));
-        Idle stoppedLongAgo = stalled(Duration.ofSeconds(9), 200_000, Duration.ofSeconds(10));
-        Idle stoppedJustNow = stalled(Duration.ofSeconds(2), 60_000, Duration.ofSeconds(2));
+        Idle stoppedLongAgo = stalled(Duration.ofSeconds(9), 50_000, Duration.ofSeconds(10));
+        Idle stoppedJustNow = stalled(Duration.ofSeconds(2), 20_000, Duration.ofSeconds(2));
         Idle stoppedAtFirst = stalled(Duration.ofSeconds(3), 0, Duration.ofSeconds(3));
         Idle reading = stalled(Duration.ofMillis(500), 100_000, Duration.ofSeconds(10)); // slow, but it took some
         waits.begin();
@@ -70,6 +70,22 @@ final class StalledAnswersTest {
         clock.advance(Duration.ofSeconds(1));
 
         assertThat(given(atThePace, justUnder)).containsExactly(justUnder);
+    }
+
+    /**
+     * A client that made its receive buffer large took megabytes into it and reads nothing: fast over
+     * its life, and kept through a pause a rate-limited download makes, but not past it.
+     */
+    @Test
+    void aFastClientIdleForTenSecondsIsGivenUp() {
+        Idle pausing = stalled(Duration.ofMillis(9_999), 8_000_000, Duration.ofSeconds(11));
+        Idle stopped = stalled(Duration.ofSeconds(10), 8_000_000, Duration.ofSeconds(11));
+        waits.begin();
+        waits.begin();
+
+        clock.advance(Duration.ofSeconds(1));
+
+        assertThat(given(pausing, stopped)).containsExactly(stopped);
     }
 
     @Test

@@ -243,6 +243,19 @@ public final class GuardedTransport implements Transport {
     }
 
     /**
+     * Has the next close of {@code channel} reset it: what it still had to send is dropped, in Netty's
+     * buffer and the kernel's, where a close would have the kernel send it first (for minutes to a
+     * peer taking a few bytes a second, its memory held all the while).
+     */
+    public static void resetOnClose(Channel channel) {
+        try {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+        } catch (ChannelException closed) { // closing already: its close is all there is to do
+            LOG.debug("no reset for {}: {}", channel, closed.toString());
+        }
+    }
+
+    /**
      * The socket under an accepted HTTP connection of any version (an HTTP/2 connection's streams share
      * it); null for another kind.
      */
