@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * what the kernel holds), or not at all for {@link #KEPT_IDLE_NANOS}: the slowest readers first, the
  * longest idle first between equals. Idle alone does not tell an honest client from one that
  * stopped: a download through a rate limit takes a receive buffer of megabytes at once and then
- * nothing for seconds, longer than a client that stopped a moment ago; what it took in all does.
+ * nothing for seconds, longer than a client that stopped a moment ago; what it took in all does. The
+ * others idle a second go too, slowest first, for the requests that would otherwise be refused: those
+ * that have waited to within {@link #STALL_NANOS} of the dial bound.
  */
 final class StalledAnswers implements AutoCloseable {
 
@@ -67,6 +69,7 @@ final class StalledAnswers implements AutoCloseable {
     }
 
     private final ConnectionWaits waits;
+    private final long urgentNanos;
     private final NanoClock clock;
     private final Scheduler timers;
     private final Set<Answer> stalled = ConcurrentHashMap.newKeySet();
@@ -74,11 +77,13 @@ final class StalledAnswers implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * The stalled answers of the pool whose requests {@code waits} tracks, looked at on {@code timers},
-     * their paces read on {@code clock}.
+     * The stalled answers of the pool whose requests {@code waits} tracks, each of which is refused
+     * once it has waited {@code dialNanos}; looked at on {@code timers}, their paces read on {@code
+     * clock}.
      */
-    StalledAnswers(ConnectionWaits waits, NanoClock clock, Scheduler timers) {
+    StalledAnswers(ConnectionWaits waits, long dialNanos, NanoClock clock, Scheduler timers) {
         this.waits = waits;
+        this.urgentNanos = Math.max(STALL_NANOS, dialNanos - STALL_NANOS);
         this.clock = clock;
         this.timers = timers;
         this.next = timers.schedule(this::look, LOOK_NANOS);
@@ -121,7 +126,8 @@ final class StalledAnswers implements AutoCloseable {
             return 0;
         }
         long now = clock.nowNanos();
-        List<Idle> idle = new ArrayList<>();
+        List<Idle> slow = new ArrayList<>();
+        List<Idle> kept = new ArrayList<>();
         for (Answer answer : stalled) {
             long nanos = answer.idleNanos();
             if (nanos < STALL_NANOS) {
@@ -129,13 +135,23 @@ final class StalledAnswers implements AutoCloseable {
             }
             long lifeNanos = Math.max(1, now - answer.beganNanos());
             double pace = answer.takenBytes() * 1e9 / lifeNanos;
+            Idle one = new Idle(answer, nanos, pace);
             if (pace < KEEPS_BYTES_PER_SECOND || nanos >= KEPT_IDLE_NANOS) {
-                idle.add(new Idle(answer, nanos, pace));
+                slow.add(one);
+            } else {
+                kept.add(one);
             }
         }
+        int given = giveUp(slow, wanted);
+        int urgent = waits.waitingFor(urgentNanos); // the oldest: the first served by what goes
+        return urgent > given ? given + giveUp(kept, urgent - given) : given;
+    }
+
+    /** Gives up the first {@code count} of {@code idle} (all, if fewer), the slowest first; returns how many. */
+    private static int giveUp(List<Idle> idle, int count) {
         idle.sort(Comparator.comparingDouble(Idle::bytesPerSecond)
                 .thenComparing(Comparator.comparingLong(Idle::nanos).reversed()));
-        int given = Math.min(wanted, idle.size());
+        int given = Math.min(count, idle.size());
         for (int i = 0; i < given; i++) {
             idle.get(i).answer().giveUp();
         }

@@ -129,7 +129,12 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         this.metrics = metrics;
         this.tracing = tracing;
         this.clock = clock;
-        this.stalledAnswers = new StalledAnswers(new ConnectionWaits(clock), clock, AnswerBudget.onEventLoop(vertx));
+        this.waitMillis = timeouts.upstreamDial().isZero() ? GO_DIAL_MILLIS : millis(timeouts.upstreamDial());
+        this.stalledAnswers = new StalledAnswers(
+                new ConnectionWaits(clock),
+                TimeUnit.MILLISECONDS.toNanos(waitMillis),
+                clock,
+                AnswerBudget.onEventLoop(vertx));
         this.budget = new AnswerBudget(
                 clock,
                 AnswerBudget.onEventLoop(vertx),
@@ -151,7 +156,6 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         // tunnels hold their connection for as long as they live: a pool of their own, so that open
         // WebSockets never leave the requests without a connection
         this.tunnels = client(vertx, new HttpClientOptions(options), new PoolOptions(pool));
-        this.waitMillis = timeouts.upstreamDial().isZero() ? GO_DIAL_MILLIS : millis(timeouts.upstreamDial());
     }
 
     @Override
@@ -266,7 +270,11 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         if (tls || tracing.isPresent()) {
             return Optional.empty();
         }
-        StalledAnswers stalled = new StalledAnswers(new ConnectionWaits(clock), clock, AnswerBudget.onEventLoop(vertx));
+        StalledAnswers stalled = new StalledAnswers(
+                new ConnectionWaits(clock),
+                TimeUnit.MILLISECONDS.toNanos(waitMillis),
+                clock,
+                AnswerBudget.onEventLoop(vertx));
         plainStalledAnswers = stalled;
         UpstreamChannels opened = new UpstreamChannels(
                 host,

@@ -25,7 +25,8 @@ final class AnswerBudgetTest {
     private final ManualClock clock = new ManualClock();
 
     /** The requests waiting for a connection of the answers' pool, and what is given up for them. */
-    private final StalledAnswers stalledAnswers = new StalledAnswers(new ConnectionWaits(clock), clock, clock);
+    private final StalledAnswers stalledAnswers = new StalledAnswers(
+            new ConnectionWaits(clock), java.time.Duration.ofSeconds(5).toNanos(), clock, clock);
 
     /** 100 bytes an answer, given up after 30 s without a byte taken, or a second past 250 bytes in all. */
     private final AnswerBudget budget = new AnswerBudget(clock, clock, 100, STALL_NANOS, 250, stalledAnswers);

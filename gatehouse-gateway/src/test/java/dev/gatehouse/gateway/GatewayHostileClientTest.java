@@ -600,6 +600,26 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     /**
+     * The same client, and a request that would be refused before its pause is over: a fast reader
+     * idle a second goes for a request that has waited to within a second of the dial bound.
+     */
+    @Test
+    void aFastReaderIdleASecondIsGivenUpForARequestAboutToBeRefused() throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 1, upstream_dial: 3s}\n");
+                java.net.Socket hoarder = new java.net.Socket()) {
+            hoarder.setReceiveBufferSize(4 * 1024 * 1024);
+            hoarder.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), gateway.port()));
+            hoarder.getOutputStream()
+                    .write("GET /big HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            awaitSeen(1);
+            TestGateway.awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+
+            assertThat(gateway.get("/after").statusCode()).isEqualTo(200);
+            assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isEqualTo(1);
+        }
+    }
+
+    /**
      * An answer given up resets its client's connection, on both paths: a close would have the kernel
      * send it what it still holds first (megabytes, for minutes to a client taking a few bytes a
      * second, the gateway's memory held all the while).

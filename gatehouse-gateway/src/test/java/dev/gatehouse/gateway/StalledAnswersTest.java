@@ -21,9 +21,12 @@ import org.junit.jupiter.api.Test;
  */
 final class StalledAnswersTest {
 
+    /** The pool's dial bound: a request waiting this long is refused. */
+    private static final long DIAL_NANOS = Duration.ofSeconds(5).toNanos();
+
     private final ManualClock clock = new ManualClock();
     private final ConnectionWaits waits = new ConnectionWaits(clock);
-    private final StalledAnswers stalledAnswers = new StalledAnswers(waits, clock, clock);
+    private final StalledAnswers stalledAnswers = new StalledAnswers(waits, DIAL_NANOS, clock, clock);
 
     /**
      * A download through a rate limit took megabytes at once and then nothing for seconds: idler than
@@ -86,6 +89,23 @@ final class StalledAnswersTest {
         clock.advance(Duration.ofSeconds(1));
 
         assertThat(given(pausing, stopped)).containsExactly(stopped);
+    }
+
+    /**
+     * A fast reader idle a second goes too, the slower first, but only for a request that would
+     * otherwise be refused: one that has waited to within a second of the dial bound.
+     */
+    @Test
+    void aFastReaderGoesForARequestAboutToBeRefused() {
+        Idle download = stalled(Duration.ofSeconds(3), 8_000_000, Duration.ofSeconds(5));
+        Idle faster = stalled(Duration.ofSeconds(3), 16_000_000, Duration.ofSeconds(5));
+        waits.begin();
+
+        clock.advance(Duration.ofMillis(3_999));
+        assertThat(given(download, faster)).as("the request may still wait").isEmpty();
+        clock.advance(Duration.ofMillis(1));
+
+        assertThat(given(download, faster)).containsExactly(download);
     }
 
     @Test
