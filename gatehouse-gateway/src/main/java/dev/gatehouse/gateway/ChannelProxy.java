@@ -576,6 +576,7 @@ final class ChannelProxy {
         private volatile long heldSinceNanos; // since when (System.nanoTime()), while held; read by StalledAnswers
         private long relayedBytes; // of the answer's body, to the client's connection
         private volatile long relayedAtHold; // relayedBytes as of its last hold, for StalledAnswers
+        private volatile long takenMost; // the most takenBytes has said (asked by StalledAnswers' look alone)
         private boolean reused;
         private boolean retried;
         private boolean heard; // the upstream sent a byte of its answer
@@ -944,7 +945,9 @@ final class ChannelProxy {
          */
         @Override
         public long takenBytes() {
-            return Math.max(0, relayedAtHold - GuardedTransport.sendBufferBytes(client.channel()));
+            // never less than seen before: the buffer the kernel grows later held none of what it took
+            takenMost = Math.max(takenMost, relayedAtHold - GuardedTransport.sendBufferBytes(client.channel()));
+            return takenMost;
         }
 
         @Override

@@ -535,7 +535,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
 
     /**
      * A download whose client has other things to do: with the answer's pool full, one reading
-     * nothing and one reading in bursts of three seconds apart, more requests wait than there are
+     * nothing and one reading in bursts (two megabytes, three seconds apart), more requests wait than there are
      * answers read slowly; the one reading nothing is given up, and the others wait for it, not for
      * the download (when every answer idle a second could go, it was cut as the waits went on).
      */
@@ -555,7 +555,7 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
             java.util.concurrent.atomic.AtomicInteger bursts = new java.util.concurrent.atomic.AtomicInteger();
             java.util.concurrent.atomic.AtomicBoolean fast = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.Future<Long> body =
-                    threads.submit(() -> readInBursts(reader, bytes, 512 * 1024, 3_000, bursts, fast));
+                    threads.submit(() -> readInBursts(reader, bytes, 2 * 1024 * 1024, 3_000, bursts, fast));
             TestGateway.awaitCondition(() -> bursts.get() >= 1);
 
             List<java.util.concurrent.Future<Integer>> waiting = List.of(1, 2, 3).stream() // each holds it for the drip
