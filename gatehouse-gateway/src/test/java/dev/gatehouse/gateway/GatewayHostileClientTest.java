@@ -581,21 +581,15 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     @ParameterizedTest
     @ValueSource(strings = {"GET", "POST"})
     void aClientWithALargeReceiveBufferReadingNothingIsGivenUpAfterTenSeconds(String method) throws Exception {
-        String ask = method + " /big HTTP/1.1\r\nHost: a\r\n"
-                + (method.equals("POST") ? "Content-Length: 1\r\n\r\nx" : "\r\n");
         try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 1, upstream_dial: 20s}\n");
-                java.net.Socket hoarder = new java.net.Socket()) {
-            hoarder.setReceiveBufferSize(4 * 1024 * 1024);
-            hoarder.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), gateway.port()));
-            hoarder.getOutputStream().write(ask.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            awaitSeen(1);
-            TestGateway.awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+                java.net.Socket hoarder = holdingBig(gateway, method, 4 * 1024 * 1024)) {
 
             assertThat(gateway.send(TestGateway.request(
                                     method, gateway.uri("/after"), method.equals("POST") ? "x" : ""))
                             .statusCode())
                     .isEqualTo(200);
             assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isEqualTo(1);
+            java.lang.ref.Reference.reachabilityFence(hoarder); // open, reading nothing, throughout
         }
     }
 
@@ -606,16 +600,11 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     @Test
     void aFastReaderIdleASecondIsGivenUpForARequestAboutToBeRefused() throws Exception {
         try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 1, upstream_dial: 3s}\n");
-                java.net.Socket hoarder = new java.net.Socket()) {
-            hoarder.setReceiveBufferSize(4 * 1024 * 1024);
-            hoarder.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), gateway.port()));
-            hoarder.getOutputStream()
-                    .write("GET /big HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            awaitSeen(1);
-            TestGateway.awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+                java.net.Socket hoarder = holdingBig(gateway, "GET", 4 * 1024 * 1024)) {
 
             assertThat(gateway.get("/after").statusCode()).isEqualTo(200);
             assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isEqualTo(1);
+            java.lang.ref.Reference.reachabilityFence(hoarder); // open, reading nothing, throughout
         }
     }
 
@@ -627,15 +616,8 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     @ParameterizedTest
     @ValueSource(strings = {"GET", "POST"})
     void anAnswerGivenUpResetsItsClient(String method) throws Exception {
-        String ask = method + " /big HTTP/1.1\r\nHost: a\r\n"
-                + (method.equals("POST") ? "Content-Length: 1\r\n\r\nx" : "\r\n");
         try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 1, upstream_dial: 8s}\n");
-                java.net.Socket unread = new java.net.Socket()) {
-            unread.setReceiveBufferSize(1);
-            unread.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), gateway.port()));
-            unread.getOutputStream().write(ask.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            awaitSeen(1);
-            TestGateway.awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+                java.net.Socket unread = holdingBig(gateway, method, 1)) {
 
             assertThat(gateway.send(TestGateway.request(
                                     method, gateway.uri("/after"), method.equals("POST") ? "x" : ""))
@@ -652,6 +634,24 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                     .isInstanceOf(java.net.SocketException.class)
                     .hasMessageContaining("reset");
         }
+    }
+
+    /**
+     * A connection with a receive buffer of {@code receiveBytes} (the kernel's least, or most, where
+     * asked past it) that has asked {@code method} {@code /big} (a POST with a byte of body) and reads
+     * nothing, once its answer holds the pool's one connection and the upstream sends no more.
+     */
+    private java.net.Socket holdingBig(TestGateway gateway, String method, int receiveBytes)
+            throws java.io.IOException {
+        String ask = method + " /big HTTP/1.1\r\nHost: a\r\n"
+                + (method.equals("POST") ? "Content-Length: 1\r\n\r\nx" : "\r\n");
+        java.net.Socket socket = new java.net.Socket();
+        socket.setReceiveBufferSize(receiveBytes);
+        socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), gateway.port()));
+        socket.getOutputStream().write(ask.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        awaitSeen(1);
+        TestGateway.awaitStill(upstream::bigSent, TestUpstream.BIG_BYTES);
+        return socket;
     }
 
     /**
