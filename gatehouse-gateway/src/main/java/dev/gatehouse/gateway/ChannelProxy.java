@@ -576,7 +576,6 @@ final class ChannelProxy {
         private volatile long heldSinceNanos; // since when (System.nanoTime()), while held; read by StalledAnswers
         private long relayedBytes; // of the answer's body, to the client's connection
         private volatile long relayedAtHold; // relayedBytes as of its last hold, for StalledAnswers
-        private volatile long takenMost; // the most takenBytes has said (asked by StalledAnswers' look alone)
         private boolean reused;
         private boolean retried;
         private boolean heard; // the upstream sent a byte of its answer
@@ -866,7 +865,7 @@ final class ChannelProxy {
         private void cutOff() {
             call.finished(status);
             over = true;
-            unheld();
+            stallsNoMore();
             connection.current = null;
             client.flush(); // what went on of it is seen cut off, whichever read it came in: not a bare close
             client.close();
@@ -904,7 +903,7 @@ final class ChannelProxy {
         }
 
         /** It is over: no longer one of the stalled answers. */
-        private void unheld() {
+        private void stallsNoMore() {
             upstreamHeld = false;
             if (stalls && stalledAnswers != null) {
                 stalls = false;
@@ -945,9 +944,7 @@ final class ChannelProxy {
          */
         @Override
         public long takenBytes() {
-            // never less than seen before: the buffer the kernel grows later held none of what it took
-            takenMost = Math.max(takenMost, relayedAtHold - GuardedTransport.sendBufferBytes(client.channel()));
-            return takenMost;
+            return Math.max(0, relayedAtHold - GuardedTransport.sendBufferBytes(client.channel()));
         }
 
         @Override
@@ -981,7 +978,7 @@ final class ChannelProxy {
                 return;
             }
             over = true;
-            unheld();
+            stallsNoMore();
             noAnswerDue();
             discardUpstream();
             if (status >= 0) {
@@ -1006,7 +1003,7 @@ final class ChannelProxy {
         /** The answer ({@code sent}) is out: counted, and the connection takes up what waited. */
         private void end(int sent) {
             over = true;
-            unheld();
+            stallsNoMore();
             noAnswerDue();
             call.finished(sent);
             logged(client, request, sent, logStartNanos);
