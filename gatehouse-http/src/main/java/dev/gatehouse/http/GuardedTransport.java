@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -17,6 +18,7 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.unix.RawUnixChannelOption;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.http.HttpConnection;
@@ -29,6 +31,8 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.spi.transport.Transport;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -65,6 +69,15 @@ public final class GuardedTransport implements Transport {
      */
 
     private static final Logger LOG = LoggerFactory.getLogger(GuardedTransport.class);
+
+    /** Linux's {@code struct tcp_info} (IPPROTO_TCP 6, TCP_INFO 11), read as bytes: the fields Netty leaves out. */
+    private static final RawUnixChannelOption TCP_INFO = new RawUnixChannelOption("TCP_INFO", 6, 11, 232);
+
+    private static final int TCPI_BYTES_ACKED = 120; // u64, since Linux 4.1
+    private static final int TCPI_NOTSENT_BYTES = 144; // u32, since 4.6
+    private static final int TCPI_BYTES_SENT = 200; // u64, since 4.19
+    private static final int TCPI_BYTES_RETRANS = 208; // u64, since 4.19
+    private static final int TCP_INFO_NEEDED = TCPI_BYTES_RETRANS + Long.BYTES;
 
     private final Transport delegate;
     private final HttpLimits limits;
@@ -229,6 +242,32 @@ public final class GuardedTransport implements Transport {
     }
 
     /**
+     * How many bytes of what was written to {@code channel} its kernel still holds for the peer, not
+     * yet sent or sent and not yet acknowledged (TCP_INFO's {@code notsent_bytes}, and {@code
+     * bytes_sent} less {@code bytes_retrans} and {@code bytes_acked}: what the peer's TCP took, bytes
+     * its reader has made room for past its receive buffer); -1 where the transport cannot tell (Java
+     * NIO, a kernel before 4.19, a closed channel). Asked from any thread.
+     */
+    public static long unacknowledgedBytes(Channel channel) {
+        if (!(channel instanceof EpollSocketChannel socket) || !socket.isActive()) {
+            return -1;
+        }
+        try {
+            ByteBuffer info = socket.config().getOption(TCP_INFO);
+            if (info == null || info.remaining() < TCP_INFO_NEEDED) {
+                return -1;
+            }
+            info = info.slice().order(ByteOrder.nativeOrder());
+            long notSent = Integer.toUnsignedLong(info.getInt(TCPI_NOTSENT_BYTES));
+            long inFlight =
+                    info.getLong(TCPI_BYTES_SENT) - info.getLong(TCPI_BYTES_RETRANS) - info.getLong(TCPI_BYTES_ACKED);
+            return notSent + Math.max(0, inFlight);
+        } catch (ChannelException closing) {
+            return -1;
+        }
+    }
+
+    /**
      * How many bytes the kernel may hold of what was written to {@code channel} and not yet taken by
      * its peer (its send buffer, which it grows to megabytes even for a peer that reads nothing); 0
      * when it cannot be asked (a channel closing). Asked from any thread.
@@ -252,6 +291,21 @@ public final class GuardedTransport implements Transport {
             channel.config().setOption(ChannelOption.SO_LINGER, 0);
         } catch (ChannelException closed) { // closing already: its close is all there is to do
             LOG.debug("no reset for {}: {}", channel, closed.toString());
+        }
+    }
+
+    /**
+     * Resets {@code channel} now ({@link #resetOnClose}), closed below every handler of its pipeline:
+     * Vert.x's own close of an HTTP/1.x connection waits for the answer in progress to end, which
+     * for a client taking a few bytes at a time is the listener's write bound.
+     */
+    public static void reset(Channel channel) {
+        resetOnClose(channel);
+        ChannelHandlerContext first = channel.pipeline().firstContext();
+        if (first != null) {
+            first.close(); // toward the head alone
+        } else {
+            channel.close();
         }
     }
 
