@@ -10,7 +10,6 @@ import io.vertx.core.streams.WriteStream;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -93,11 +92,24 @@ final class AnswerBudget {
 
     /**
      * {@code response} held to the budget; {@code stalled} runs when it is given up. Used on the
-     * answer's event loop, {@code loop}; {@code kernelBytes} says how much of what is written the
-     * kernel may still hold for the client (asked from any thread).
+     * answer's event loop, {@code loop}; {@code client} says of the bytes written to the client's
+     * connection how many it took (asked from any thread).
      */
-    WriteStream<Buffer> bound(WriteStream<Buffer> response, Executor loop, LongSupplier kernelBytes, Runnable stalled) {
-        return new Answer(response, loop, kernelBytes, stalled);
+    WriteStream<Buffer> bound(WriteStream<Buffer> response, Executor loop, ClientCount client, Runnable stalled) {
+        return new Answer(response, loop, client, stalled);
+    }
+
+    /** What the kernel says of an answer's client connection. */
+    interface ClientCount {
+
+        /** How much of what is written the kernel may still hold for the client (its send buffer's size). */
+        long kernelBytes();
+
+        /**
+         * Of {@code written} bytes, how many the client's TCP acknowledged; -1 where the kernel
+         * cannot say ({@link StalledAnswers#acknowledged}).
+         */
+        long acknowledged(long written);
     }
 
     /** One answer's stream, full past the bound. */
@@ -105,22 +117,23 @@ final class AnswerBudget {
 
         private final WriteStream<Buffer> response;
         private final Executor loop;
-        private final LongSupplier kernelBytes;
+        private final ClientCount client;
         private final Runnable stalled;
         private final long beganNanos = clock.nowNanos();
         private long bytes;
         private long written; // to the client's connection
-        private volatile long takenBytes; // written as of its wait, for StalledAnswers
+        private volatile long takenBytes; // written as of its wait (and since, as taken), for StalledAnswers
         private boolean abandoned;
         private @Nullable Handler<Void> drain;
         private volatile long lastTakenNanos; // read by the pool's StalledAnswers too
-        private boolean watched; // one of the pool's StalledAnswers
+        private volatile boolean watched; // held back by its client: waiting to take more
+        private boolean stalls; // one of the pool's StalledAnswers, from its first wait to its pipe's end
         private Scheduler.@Nullable Task timer;
 
-        Answer(WriteStream<Buffer> response, Executor loop, LongSupplier kernelBytes, Runnable stalled) {
+        Answer(WriteStream<Buffer> response, Executor loop, ClientCount client, Runnable stalled) {
             this.response = response;
             this.loop = loop;
-            this.kernelBytes = kernelBytes;
+            this.client = client;
             this.stalled = stalled;
         }
 
@@ -155,19 +168,31 @@ final class AnswerBudget {
             return bytes >= answerBytes || response.writeQueueFull();
         }
 
+        /**
+         * The pipe waits for it to drain ({@code handler}), or is over (null): then it is no longer
+         * one of the stalled answers.
+         */
         @Override
         public WriteStream<Buffer> drainHandler(@Nullable Handler<Void> handler) {
-            drain = handler;
-            response.drainHandler(handler == null ? null : drained -> drainIfUnder());
             if (handler == null) {
                 unwatch();
-            } else {
-                watch();
+                if (stalls) {
+                    stalls = false;
+                    stalledAnswers.takes(this);
+                }
+                return this;
             }
+            drain = handler;
+            response.drainHandler(drained -> drainIfUnder());
+            watch();
             return this;
         }
 
-        /** Waiting: the client must take something of the answer within the stall bound. */
+        /**
+         * Waiting: the client must take something of the answer within the stall bound. One of the
+         * stalled answers from its first wait to its end, not each wait's: its recent pace is judged
+         * over more than its waits last while it trickles.
+         */
         private void watch() {
             if (stallNanos <= 0) {
                 return;
@@ -175,7 +200,10 @@ final class AnswerBudget {
             lastTakenNanos = clock.nowNanos();
             takenBytes = written;
             watched = true;
-            stalledAnswers.stalls(this);
+            if (!stalls) {
+                stalls = true;
+                stalledAnswers.stalls(this);
+            }
             if (timer == null) { // looked at again when it fires, not made anew for each piece taken
                 timer = timers.schedule(this::check, Math.min(stallNanos, PRESSED_STALL_NANOS));
             }
@@ -204,7 +232,17 @@ final class AnswerBudget {
 
         @Override
         public long takenBytes() {
-            return Math.max(0, takenBytes - kernelBytes.getAsLong());
+            return Math.max(0, takenBytes - client.kernelBytes());
+        }
+
+        @Override
+        public boolean held() {
+            return watched;
+        }
+
+        @Override
+        public long acknowledgedBytes() {
+            return client.acknowledged(takenBytes);
         }
 
         @Override
@@ -213,9 +251,9 @@ final class AnswerBudget {
         }
 
         @Override
-        public void giveUp() {
+        public void giveUp(long idleNanos) {
             loop.execute(() -> {
-                if (drain != null && idleNanos() >= StalledAnswers.STALL_NANOS) {
+                if (drain != null && idleNanos() >= idleNanos) {
                     abandon();
                 }
             });
@@ -229,11 +267,11 @@ final class AnswerBudget {
             stalled.run();
         }
 
+        /** No longer waiting for its client (drained, or over). */
         private void unwatch() {
-            if (watched) {
-                watched = false;
-                stalledAnswers.takes(this);
-            }
+            drain = null;
+            response.drainHandler(null);
+            watched = false;
             Scheduler.Task pending = timer;
             if (pending != null) {
                 pending.cancel();
@@ -247,7 +285,7 @@ final class AnswerBudget {
             if (handler == null || bytes > answerBytes / 2 || response.writeQueueFull()) {
                 return;
             }
-            drainHandler(null);
+            unwatch();
             handler.handle(null);
         }
 

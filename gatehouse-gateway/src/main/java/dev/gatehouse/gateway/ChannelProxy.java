@@ -15,6 +15,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -948,19 +949,38 @@ final class ChannelProxy {
         }
 
         @Override
+        public boolean held() {
+            return upstreamHeld;
+        }
+
+        /**
+         * What went to its client's connection as of its last hold, less what Netty and the kernel
+         * still hold of it (Netty's count of a piece only partly written is the whole piece: short
+         * by at most one piece of the upstream's).
+         */
+        @Override
+        public long acknowledgedBytes() {
+            Channel channel = client.channel();
+            ChannelOutboundBuffer unwritten = channel.unsafe().outboundBuffer();
+            long written = relayedAtHold - (unwritten == null ? 0 : unwritten.totalPendingWriteBytes());
+            return StalledAnswers.acknowledged(written, channel, true);
+        }
+
+        @Override
         public long beganNanos() {
             return call.answeredNanos();
         }
 
         /** Requests wait for an upstream connection. No breaker failure: the client's doing. */
         @Override
-        public void giveUp() {
+        public void giveUp(long idleNanos) {
             client.executor().execute(() -> {
-                // held or not: the kernel takes in more of an answer nobody reads now and then, as it
-                // grows its send buffer, so such an answer is held only for moments at a time at first
-                if (!over && sentNothingNanos() >= StalledAnswers.STALL_NANOS) {
+                // held or not when idle: the kernel takes in more of an answer nobody reads now and
+                // then, as it grows its send buffer, so such an answer is held only for moments at a
+                // time at first
+                if (!over && (idleNanos == 0 ? upstreamHeld : sentNothingNanos() >= idleNanos)) {
                     LOG.debug(
-                            "client took nothing of an answer while requests wait for an upstream connection: given up");
+                            "client took an answer too slowly while requests wait for an upstream connection: given up");
                     metrics.answerGivenUp();
                     discardUpstream();
                     GuardedTransport.resetOnClose(client.channel()); // what the kernel holds for it goes too

@@ -486,10 +486,21 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
         });
         Context here = vertx.getOrCreateContext(); // the answer's event loop
         Channel socket = GuardedTransport.socket(request.connection());
+        boolean alone = GuardedTransport.channel(request.connection()) != null; // HTTP/1.x: one answer at a time
         WriteStream<Buffer> held = budget.bound(
                 response,
                 task -> here.runOnContext(v -> task.run()),
-                () -> socket == null ? 0 : GuardedTransport.sendBufferBytes(socket),
+                new AnswerBudget.ClientCount() {
+                    @Override
+                    public long kernelBytes() {
+                        return socket == null ? 0 : GuardedTransport.sendBufferBytes(socket);
+                    }
+
+                    @Override
+                    public long acknowledged(long written) {
+                        return StalledAnswers.acknowledged(written, socket, alone);
+                    }
+                },
                 () -> { // a client reading slowly holds little
                     LOG.debug("client took nothing of an answer for too long: given up");
                     givenUp[0] = true;
@@ -499,8 +510,7 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                     out.reset(0, new HttpClosedException("the client took nothing of the answer"));
                     Channel http1 = GuardedTransport.channel(request.connection());
                     if (http1 != null) {
-                        GuardedTransport.resetOnClose(http1); // what the kernel holds for it goes too
-                        http1.close(); // at once, what is queued for the client with it
+                        GuardedTransport.reset(http1); // at once: no graceful close waits for this answer's end
                     } else {
                         response.reset(CANCEL);
                     }

@@ -22,6 +22,19 @@ final class AnswerBudgetTest {
 
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
+    /** A client connection the kernel says nothing of (no send buffer, no acknowledgements counted). */
+    private static final AnswerBudget.ClientCount UNCOUNTED = new AnswerBudget.ClientCount() {
+        @Override
+        public long kernelBytes() {
+            return 0;
+        }
+
+        @Override
+        public long acknowledged(long written) {
+            return -1;
+        }
+    };
+
     private final ManualClock clock = new ManualClock();
 
     /** The requests waiting for a connection of the answers' pool, and what is given up for them. */
@@ -34,7 +47,7 @@ final class AnswerBudgetTest {
     @Test
     void anAnswerIsFullAtItsBoundAndDrainsOnceUnderHalfOfIt() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> {});
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, UNCOUNTED, () -> {});
         int[] drained = {0};
 
         answer.write(bytes(60));
@@ -54,8 +67,8 @@ final class AnswerBudgetTest {
     @Test
     void answersHoldEachTheirOwn() {
         Client unread = new Client();
-        budget.bound(unread, Runnable::run, () -> 0, () -> {}).write(bytes(100));
-        WriteStream<Buffer> read = budget.bound(new Client(), Runnable::run, () -> 0, () -> {});
+        budget.bound(unread, Runnable::run, UNCOUNTED, () -> {}).write(bytes(100));
+        WriteStream<Buffer> read = budget.bound(new Client(), Runnable::run, UNCOUNTED, () -> {});
 
         read.write(bytes(90));
 
@@ -66,7 +79,7 @@ final class AnswerBudgetTest {
     @Test
     void aWriteThatFailsHoldsNothing() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> {});
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, UNCOUNTED, () -> {});
         int[] drained = {0};
         answer.write(bytes(120));
         answer.drainHandler(v -> drained[0]++);
@@ -80,7 +93,7 @@ final class AnswerBudgetTest {
     @Test
     void anAnswerWaitsForItsClientsOwnQueueToo() {
         Client client = new Client();
-        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> {});
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, UNCOUNTED, () -> {});
         int[] drained = {0};
         answer.write(bytes(10));
         client.full = true; // Vert.x's own queue (an HTTP/2 stream waiting for its window)
@@ -99,7 +112,7 @@ final class AnswerBudgetTest {
     void anAnswerWaitingWithNothingTakenForTheStallBoundIsGivenUp() {
         Client client = new Client();
         int[] stalled = {0};
-        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> stalled[0]++);
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, UNCOUNTED, () -> stalled[0]++);
         answer.write(bytes(100));
         answer.drainHandler(v -> {});
 
@@ -117,7 +130,7 @@ final class AnswerBudgetTest {
     void eachByteTheClientTakesStartsTheWaitAnew() {
         Client client = new Client();
         int[] stalled = {0};
-        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> stalled[0]++);
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, UNCOUNTED, () -> stalled[0]++);
         answer.write(bytes(40));
         answer.write(bytes(40));
         answer.write(bytes(40));
@@ -136,7 +149,7 @@ final class AnswerBudgetTest {
     void anAnswerThatDrainsIsNotGivenUp() {
         Client client = new Client();
         int[] stalled = {0};
-        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, () -> 0, () -> stalled[0]++);
+        WriteStream<Buffer> answer = budget.bound(client, Runnable::run, UNCOUNTED, () -> stalled[0]++);
         answer.write(bytes(100));
         answer.drainHandler(v -> {});
 
@@ -147,20 +160,25 @@ final class AnswerBudgetTest {
         assertThat(clock.pendingTasks())
                 .as("its timer cancelled: the pool's look alone")
                 .isEqualTo(1);
+        assertThat(stalledAnswers.size())
+                .as("one of the pool's stalled answers to its end, no longer held")
+                .isEqualTo(1);
+
+        answer.drainHandler(null); // its pipe is over
         assertThat(stalledAnswers.size()).isZero();
     }
 
     @Test
     void pastTheBoundInAllAWaitingAnswerIsGivenUpAfterASecond() {
         int[] stalled = {0};
-        WriteStream<Buffer> waiting = budget.bound(new Client(), Runnable::run, () -> 0, () -> stalled[0]++);
+        WriteStream<Buffer> waiting = budget.bound(new Client(), Runnable::run, UNCOUNTED, () -> stalled[0]++);
         waiting.write(bytes(100));
         waiting.drainHandler(v -> {});
         clock.advance(java.time.Duration.ofSeconds(5));
         assertThat(stalled[0]).as("under the bound in all").isZero();
 
-        budget.bound(new Client(), Runnable::run, () -> 0, () -> {}).write(bytes(90));
-        budget.bound(new Client(), Runnable::run, () -> 0, () -> {}).write(bytes(90)); // 280 held in all
+        budget.bound(new Client(), Runnable::run, UNCOUNTED, () -> {}).write(bytes(90));
+        budget.bound(new Client(), Runnable::run, UNCOUNTED, () -> {}).write(bytes(90)); // 280 held in all
         clock.advance(java.time.Duration.ofSeconds(1));
 
         assertThat(stalled[0]).isEqualTo(1);
@@ -172,11 +190,11 @@ final class AnswerBudgetTest {
         int[] stalled = {0, 0};
         for (int i = 0; i < 2; i++) {
             int which = i;
-            WriteStream<Buffer> waiting = budget.bound(new Client(), Runnable::run, () -> 0, () -> stalled[which]++);
+            WriteStream<Buffer> waiting = budget.bound(new Client(), Runnable::run, UNCOUNTED, () -> stalled[which]++);
             waiting.write(bytes(100));
             waiting.drainHandler(v -> {});
         }
-        budget.bound(new Client(), Runnable::run, () -> 0, () -> {}).write(bytes(90)); // 290 held in all
+        budget.bound(new Client(), Runnable::run, UNCOUNTED, () -> {}).write(bytes(90)); // 290 held in all
 
         clock.advance(java.time.Duration.ofSeconds(1)); // the first given up: its 100 are going
 
@@ -192,11 +210,11 @@ final class AnswerBudgetTest {
     @Test
     void aWaitingAnswerIsGivenUpForARequestWaitingForAnUpstreamConnection() {
         int[] stalled = {0, 0};
-        WriteStream<Buffer> unread = budget.bound(new Client(), Runnable::run, () -> 0, () -> stalled[0]++);
+        WriteStream<Buffer> unread = budget.bound(new Client(), Runnable::run, UNCOUNTED, () -> stalled[0]++);
         unread.write(bytes(100));
         unread.drainHandler(v -> {});
         Client slow = new Client();
-        WriteStream<Buffer> read = budget.bound(slow, Runnable::run, () -> 0, () -> stalled[1]++);
+        WriteStream<Buffer> read = budget.bound(slow, Runnable::run, UNCOUNTED, () -> stalled[1]++);
         read.write(bytes(40));
         read.write(bytes(40));
         read.write(bytes(40));
@@ -217,6 +235,8 @@ final class AnswerBudgetTest {
                 .isEqualTo(1);
         slow.written();
         slow.written(); // drained
+        assertThat(stalledAnswers.size()).as("its pipe goes on").isEqualTo(1);
+        read.drainHandler(null);
         assertThat(stalledAnswers.size()).isZero();
     }
 
@@ -224,7 +244,7 @@ final class AnswerBudgetTest {
     void withNoStallBoundAnAnswerWaitsForEver() {
         AnswerBudget patient = new AnswerBudget(clock, clock, 100, 0, 0, stalledAnswers);
         int[] stalled = {0};
-        WriteStream<Buffer> answer = patient.bound(new Client(), Runnable::run, () -> 0, () -> stalled[0]++);
+        WriteStream<Buffer> answer = patient.bound(new Client(), Runnable::run, UNCOUNTED, () -> stalled[0]++);
         answer.write(bytes(100));
         answer.drainHandler(v -> {});
         stalledAnswers.waits().begin(); // nor for a request waiting for its connection

@@ -594,6 +594,46 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
     }
 
     /**
+     * A client that sets the smallest receive buffer and takes a few hundred bytes five times a second
+     * holds the pool: on the plain path it is never idle a second, and is given up for a waiting
+     * request once its pace over ten seconds is known, from what its TCP acknowledged (an attacker's
+     * probe held a pool of 64 this way, every other request waiting the dial bound and then
+     * refused). On Vert.x's path, given up sooner (what it takes is counted by the piece), its
+     * connection is reset at once: Vert.x's own close waited for the end of the answer, so the
+     * connection stayed open, and what was queued for it held, until the write bound.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "POST"})
+    void aClientTricklingThroughTheSmallestBufferIsGivenUpForAWaitingRequest(String method) throws Exception {
+        try (TestGateway gateway = gateway("timeouts: {upstream_max_conns: 1, upstream_dial: 20s, write: 60s}\n");
+                java.net.Socket trickler = holdingBig(gateway, method, 1);
+                java.util.concurrent.ExecutorService threads =
+                        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.atomic.AtomicLong taken = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.Future<?> trickling = threads.submit(() -> {
+                java.io.InputStream in = trickler.getInputStream();
+                byte[] piece = new byte[600];
+                int n;
+                while ((n = in.read(piece)) >= 0) {
+                    taken.addAndGet(n);
+                    Thread.sleep(200);
+                }
+                return null;
+            });
+
+            assertThat(gateway.send(TestGateway.request(
+                                    method, gateway.uri("/after"), method.equals("POST") ? "x" : ""))
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(metric(gateway, "gatehouse_answers_given_up_total")).isEqualTo(1);
+            assertThat(taken.get()).as("it took some all along").isPositive();
+            assertThatThrownBy(() -> trickling.get(10, TimeUnit.SECONDS))
+                    .as("reset")
+                    .hasCauseInstanceOf(java.net.SocketException.class);
+        }
+    }
+
+    /**
      * The same client, and a request that would be refused before its pause is over: a fast reader
      * idle a second goes for a request that has waited to within a second of the dial bound.
      */

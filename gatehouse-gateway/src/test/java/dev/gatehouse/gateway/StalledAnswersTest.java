@@ -108,6 +108,54 @@ final class StalledAnswersTest {
         assertThat(given(download, faster)).containsExactly(download);
     }
 
+    /**
+     * A client that takes a few hundred bytes at a time is never idle a second: where its TCP's
+     * acknowledgements are counted, it is judged by its pace over the last ten seconds and more
+     * while its answer waits for it, and given up for a waiting request once that pace is known to
+     * be too slow (an attacker's probe held a pool this way: 600 bytes five times a second a
+     * connection).
+     */
+    @Test
+    void aClientTricklingIsGivenUpOnceItsPaceOverTenSecondsIsKnown() {
+        Trickled trickling = new Trickled(0, 3_000, true);
+        waits.begin();
+
+        clock.advance(Duration.ofNanos(StalledAnswers.RECENT_NANOS));
+        assertThat(trickling.givenUp)
+                .as("its pace is known over less than ten seconds")
+                .isFalse();
+        clock.advance(Duration.ofNanos(StalledAnswers.LOOK_NANOS));
+
+        assertThat(trickling.givenUp).isTrue();
+    }
+
+    /**
+     * The same pace after megabytes taken at once (a receive buffer made large) is as slow: the
+     * recent pace is judged, not the pace over the answer's life. A client taking at the keeping
+     * pace keeps its answer however long requests wait, and so does one the kernel cannot count,
+     * or one no longer held back.
+     */
+    @Test
+    void theRecentPaceIsJudgedOnlyWhereCountedAndHeld() {
+        Trickled afterABuffer = new Trickled(4_000_000, 3_000, true);
+        Trickled keeping = new Trickled(0, StalledAnswers.KEEPS_BYTES_PER_SECOND, true);
+        Trickled uncounted = new Trickled(0, 3_000, false);
+        Trickled released = new Trickled(0, 3_000, true);
+        waits.begin();
+        waits.begin();
+        waits.begin();
+        waits.begin();
+
+        clock.advance(Duration.ofNanos(StalledAnswers.RECENT_NANOS / 2));
+        released.held = false;
+        clock.advance(Duration.ofSeconds(20));
+
+        assertThat(afterABuffer.givenUp).isTrue();
+        assertThat(keeping.givenUp).isFalse();
+        assertThat(uncounted.givenUp).isFalse();
+        assertThat(released.givenUp).isFalse();
+    }
+
     @Test
     void betweenEquallySlowReadersTheIdlestGoesFirst() {
         Idle idle = stalled(Duration.ofSeconds(3), 0, Duration.ofSeconds(5));
@@ -260,14 +308,80 @@ final class StalledAnswersTest {
         }
 
         @Override
+        public boolean held() {
+            return true;
+        }
+
+        @Override
+        public long acknowledgedBytes() {
+            return -1; // counted by the send buffer's size
+        }
+
+        @Override
         public long beganNanos() {
             return beganNanos;
         }
 
         @Override
-        public void giveUp() {
+        public void giveUp(long idleNanos) {
             givenUp = true;
             stalledAnswers.takes(this);
+        }
+    }
+
+    /**
+     * An answer held back by a client whose TCP acknowledged {@code firstBytes} at once and then
+     * {@code bytesPerSecond}, never idle a second; given up at once when asked, unless it is to be
+     * still idle (it never is).
+     */
+    private final class Trickled implements StalledAnswers.Answer {
+
+        private final long firstBytes;
+        private final long bytesPerSecond;
+        private final long beganNanos = clock.nowNanos();
+        private final boolean counted;
+        boolean held = true;
+        boolean givenUp;
+
+        Trickled(long firstBytes, long bytesPerSecond, boolean counted) {
+            this.firstBytes = firstBytes;
+            this.bytesPerSecond = bytesPerSecond;
+            this.counted = counted;
+            stalledAnswers.stalls(this);
+        }
+
+        @Override
+        public long idleNanos() {
+            return Duration.ofMillis(200).toNanos();
+        }
+
+        @Override
+        public long takenBytes() {
+            return 0; // a send buffer larger than all it took
+        }
+
+        @Override
+        public boolean held() {
+            return held;
+        }
+
+        @Override
+        public long acknowledgedBytes() {
+            long nanos = clock.nowNanos() - beganNanos;
+            return counted ? firstBytes + bytesPerSecond * nanos / 1_000_000_000L : -1;
+        }
+
+        @Override
+        public long beganNanos() {
+            return beganNanos;
+        }
+
+        @Override
+        public void giveUp(long idleNanos) {
+            if (idleNanos == 0 && held) {
+                givenUp = true;
+                stalledAnswers.takes(this);
+            }
         }
     }
 
@@ -285,11 +399,21 @@ final class StalledAnswersTest {
         }
 
         @Override
+        public boolean held() {
+            return true;
+        }
+
+        @Override
+        public long acknowledgedBytes() {
+            return 0;
+        }
+
+        @Override
         public long beganNanos() {
             return 0;
         }
 
         @Override
-        public void giveUp() {}
+        public void giveUp(long idleNanos) {}
     }
 }
