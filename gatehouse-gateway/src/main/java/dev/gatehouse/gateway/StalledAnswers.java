@@ -53,10 +53,11 @@ final class StalledAnswers implements AutoCloseable {
 
     /**
      * A client that took this many bytes a second or more over its answer's life, beyond what the
-     * kernel holds for it, keeps it (unless it takes nothing for {@link #KEPT_IDLE_NANOS}): a link of
-     * 128 kbit/s. Low, as what the kernel holds is known by its send buffer's size, not what is in it:
-     * a client reading in bursts while the kernel holds megabytes for it is counted short until the
-     * kernel takes more.
+     * kernel may hold for it, and (where the kernel counts what it acknowledged) over the last {@link
+     * #RECENT_NANOS} or more, keeps it (unless it takes nothing for {@link #KEPT_IDLE_NANOS}): a link
+     * of 128 kbit/s. Low, as over the life what the kernel holds is known by its send buffer's size,
+     * not what is in it: a client reading in bursts while the kernel holds megabytes for it is
+     * counted short until the kernel takes more.
      */
     static final long KEEPS_BYTES_PER_SECOND = 16 * 1024;
 
@@ -136,7 +137,7 @@ final class StalledAnswers implements AutoCloseable {
         stalled.putIfAbsent(answer, new Marks());
     }
 
-    /** {@code answer}'s client took some of it, or it is over. */
+    /** {@code answer} is over (or given up). */
     void takes(Answer answer) {
         stalled.remove(answer);
     }

@@ -42,13 +42,7 @@ class GuardedTransportTest {
         try (ServerSocket server = new ServerSocket()) {
             server.setReceiveBufferSize(4096);
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            Channel channel = new Bootstrap()
-                    .group(loop)
-                    .channel(EpollSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter())
-                    .connect(server.getLocalSocketAddress())
-                    .sync()
-                    .channel();
+            Channel channel = connected(loop, EpollSocketChannel.class, server);
             try (Socket peer = server.accept()) {
                 channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[bytes]));
 
@@ -81,13 +75,7 @@ class GuardedTransportTest {
     void aTransportThatCannotAskSaysSo() throws Exception {
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Channel channel = new Bootstrap()
-                    .group(loop)
-                    .channel(NioSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter())
-                    .connect(server.getLocalSocketAddress())
-                    .sync()
-                    .channel();
+            Channel channel = connected(loop, NioSocketChannel.class, server);
             try (Socket peer = server.accept()) {
                 assertThat(peer.isConnected()).isTrue();
                 assertThat(GuardedTransport.unacknowledgedBytes(channel)).isEqualTo(-1);
@@ -97,5 +85,17 @@ class GuardedTransportTest {
         } finally {
             loop.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS).sync();
         }
+    }
+
+    /** A channel of {@code type} on {@code loop}, connected to {@code server}. */
+    private static Channel connected(EventLoopGroup loop, Class<? extends Channel> type, ServerSocket server)
+            throws InterruptedException {
+        return new Bootstrap()
+                .group(loop)
+                .channel(type)
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(server.getLocalSocketAddress())
+                .sync()
+                .channel();
     }
 }
