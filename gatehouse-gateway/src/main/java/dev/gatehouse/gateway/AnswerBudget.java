@@ -106,10 +106,10 @@ final class AnswerBudget {
         long kernelBytes();
 
         /**
-         * Of {@code written} bytes, how many the client's TCP acknowledged; -1 where the kernel
-         * cannot say ({@link StalledAnswers#acknowledged}).
+         * How many bytes the client's TCP has acknowledged, from any start ({@link
+         * StalledAnswers.Answer#acknowledgedBytes}); -1 where the kernel cannot say.
          */
-        long acknowledged(long written);
+        long acknowledged();
     }
 
     /** One answer's stream, full past the bound. */
@@ -122,7 +122,7 @@ final class AnswerBudget {
         private final long beganNanos = clock.nowNanos();
         private long bytes;
         private long written; // to the client's connection
-        private volatile long takenBytes; // written as of its wait (and since, as taken), for StalledAnswers
+        private volatile long takenBytes; // written as of its wait, for StalledAnswers
         private boolean abandoned;
         private @Nullable Handler<Void> drain;
         private volatile long lastTakenNanos; // read by the pool's StalledAnswers too
@@ -242,7 +242,7 @@ final class AnswerBudget {
 
         @Override
         public long acknowledgedBytes() {
-            return client.acknowledged(takenBytes);
+            return client.acknowledged();
         }
 
         @Override

@@ -15,7 +15,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -953,17 +952,9 @@ final class ChannelProxy {
             return upstreamHeld;
         }
 
-        /**
-         * What went to its client's connection as of its last hold, less what Netty and the kernel
-         * still hold of it (Netty's count of a piece only partly written is the whole piece: short
-         * by at most one piece of the upstream's).
-         */
         @Override
         public long acknowledgedBytes() {
-            Channel channel = client.channel();
-            ChannelOutboundBuffer unwritten = channel.unsafe().outboundBuffer();
-            long written = relayedAtHold - (unwritten == null ? 0 : unwritten.totalPendingWriteBytes());
-            return StalledAnswers.acknowledged(written, channel, true);
+            return GuardedTransport.acknowledgedBytes(client.channel()); // its answer alone on it now
         }
 
         @Override

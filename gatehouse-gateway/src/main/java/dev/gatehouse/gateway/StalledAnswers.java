@@ -2,14 +2,11 @@ package dev.gatehouse.gateway;
 
 import dev.gatehouse.core.time.NanoClock;
 import dev.gatehouse.core.time.Scheduler;
-import dev.gatehouse.http.GuardedTransport;
-import io.netty.channel.Channel;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The answers that hold a connection of one upstream pool while their clients are slower than the
@@ -80,9 +77,9 @@ final class StalledAnswers implements AutoCloseable {
         boolean held();
 
         /**
-         * How many bytes of it its client's TCP has acknowledged, or -1 where the kernel cannot say
-         * (Java's NIO, an HTTP/2 stream: its connection's count is its streams' together); asked
-         * from any thread.
+         * How many bytes its client's TCP has acknowledged, counted from any start (its connection's
+         * count: only how it grows is judged), or -1 where the kernel cannot say (Java's NIO, an
+         * HTTP/2 stream: its connection's count is its streams' together); asked from any thread.
          */
         long acknowledgedBytes();
 
@@ -94,16 +91,6 @@ final class StalledAnswers implements AutoCloseable {
          * some of it within the last {@code idleNanos} (and then takes it out of the stalled ones).
          */
         void giveUp(long idleNanos);
-    }
-
-    /**
-     * Of {@code written} bytes handed to {@code socket}'s kernel, those its peer's TCP acknowledged:
-     * all but what the kernel still holds; -1 where it cannot say (see {@link
-     * GuardedTransport#unacknowledgedBytes}) or {@code socket} is shared ({@code alone} false).
-     */
-    static long acknowledged(long written, @Nullable Channel socket, boolean alone) {
-        long unacknowledged = socket != null && alone ? GuardedTransport.unacknowledgedBytes(socket) : -1;
-        return unacknowledged < 0 ? -1 : Math.max(0, written - unacknowledged);
     }
 
     private final ConnectionWaits waits;

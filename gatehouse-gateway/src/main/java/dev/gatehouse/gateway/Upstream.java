@@ -497,8 +497,8 @@ final class Upstream implements Handler<HttpServerRequest>, AutoCloseable {
                     }
 
                     @Override
-                    public long acknowledged(long written) {
-                        return StalledAnswers.acknowledged(written, socket, alone);
+                    public long acknowledged() {
+                        return socket != null && alone ? GuardedTransport.acknowledgedBytes(socket) : -1;
                     }
                 },
                 () -> { // a client reading slowly holds little

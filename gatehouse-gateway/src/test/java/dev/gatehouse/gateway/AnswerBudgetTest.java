@@ -30,7 +30,7 @@ final class AnswerBudgetTest {
         }
 
         @Override
-        public long acknowledged(long written) {
+        public long acknowledged() {
             return -1;
         }
     };

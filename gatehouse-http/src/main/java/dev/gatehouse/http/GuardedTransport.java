@@ -70,14 +70,11 @@ public final class GuardedTransport implements Transport {
 
     private static final Logger LOG = LoggerFactory.getLogger(GuardedTransport.class);
 
-    /** Linux's {@code struct tcp_info} (IPPROTO_TCP 6, TCP_INFO 11), read as bytes: the fields Netty leaves out. */
-    private static final RawUnixChannelOption TCP_INFO = new RawUnixChannelOption("TCP_INFO", 6, 11, 232);
+    /** Linux's {@code struct tcp_info} (IPPROTO_TCP 6, TCP_INFO 11) as far as its acknowledged bytes, read raw. */
+    private static final RawUnixChannelOption TCP_INFO = new RawUnixChannelOption("TCP_INFO", 6, 11, 128);
 
-    private static final int TCPI_BYTES_ACKED = 120; // u64, since Linux 4.1
-    private static final int TCPI_NOTSENT_BYTES = 144; // u32, since 4.6
-    private static final int TCPI_BYTES_SENT = 200; // u64, since 4.19
-    private static final int TCPI_BYTES_RETRANS = 208; // u64, since 4.19
-    private static final int TCP_INFO_NEEDED = TCPI_BYTES_RETRANS + Long.BYTES;
+    /** Where {@code tcpi_bytes_acked} (a u64, since Linux 4.1) lies in the struct. */
+    private static final int TCPI_BYTES_ACKED = 120;
 
     private final Transport delegate;
     private final HttpLimits limits;
@@ -242,26 +239,21 @@ public final class GuardedTransport implements Transport {
     }
 
     /**
-     * How many bytes of what was written to {@code channel} its kernel still holds for the peer, not
-     * yet sent or sent and not yet acknowledged (TCP_INFO's {@code notsent_bytes}, and {@code
-     * bytes_sent} less {@code bytes_retrans} and {@code bytes_acked}: what the peer's TCP took, bytes
-     * its reader has made room for past its receive buffer); -1 where the transport cannot tell (Java
-     * NIO, a kernel before 4.19, a closed channel). Asked from any thread.
+     * How many bytes written to {@code channel} its peer's TCP has acknowledged so far (TCP_INFO's
+     * {@code bytes_acked}, which Netty's reading of the struct leaves out): what the peer took, a
+     * count that only grows; -1 where the transport cannot tell (Java NIO, a kernel before 4.1, a
+     * closed channel). Asked from any thread.
      */
-    public static long unacknowledgedBytes(Channel channel) {
+    public static long acknowledgedBytes(Channel channel) {
         if (!(channel instanceof EpollSocketChannel socket) || !socket.isActive()) {
             return -1;
         }
         try {
             ByteBuffer info = socket.config().getOption(TCP_INFO);
-            if (info == null || info.remaining() < TCP_INFO_NEEDED) {
+            if (info == null || info.remaining() < TCPI_BYTES_ACKED + Long.BYTES) {
                 return -1;
             }
-            info = info.slice().order(ByteOrder.nativeOrder());
-            long notSent = Integer.toUnsignedLong(info.getInt(TCPI_NOTSENT_BYTES));
-            long inFlight =
-                    info.getLong(TCPI_BYTES_SENT) - info.getLong(TCPI_BYTES_RETRANS) - info.getLong(TCPI_BYTES_ACKED);
-            return notSent + Math.max(0, inFlight);
+            return info.slice().order(ByteOrder.nativeOrder()).getLong(TCPI_BYTES_ACKED);
         } catch (ChannelException closing) {
             return -1;
         }
