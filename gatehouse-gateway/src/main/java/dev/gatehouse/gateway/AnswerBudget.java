@@ -124,9 +124,8 @@ final class AnswerBudget {
         private long written; // to the client's connection
         private volatile long takenBytes; // written as of its wait, for StalledAnswers
         private boolean abandoned;
-        private @Nullable Handler<Void> drain;
+        private volatile @Nullable Handler<Void> drain; // while waiting: its client holds it back
         private volatile long lastTakenNanos; // read by the pool's StalledAnswers too
-        private volatile boolean watched; // held back by its client: waiting to take more
         private boolean stalls; // one of the pool's StalledAnswers, from its first wait to its pipe's end
         private Scheduler.@Nullable Task timer;
 
@@ -199,7 +198,6 @@ final class AnswerBudget {
             }
             lastTakenNanos = clock.nowNanos();
             takenBytes = written;
-            watched = true;
             if (!stalls) {
                 stalls = true;
                 stalledAnswers.stalls(this);
@@ -237,7 +235,7 @@ final class AnswerBudget {
 
         @Override
         public boolean held() {
-            return watched;
+            return drain != null;
         }
 
         @Override
@@ -271,7 +269,6 @@ final class AnswerBudget {
         private void unwatch() {
             drain = null;
             response.drainHandler(null);
-            watched = false;
             Scheduler.Task pending = timer;
             if (pending != null) {
                 pending.cancel();
