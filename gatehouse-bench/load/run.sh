@@ -41,7 +41,8 @@
 # GATEWAY_ROUNDS (3; the targets take turns in each round, each gateway started anew and alone),
 # GATEWAY_LATENCY_CONNS (connections of the latency rows, each asking one request at a time without
 # pause: "1"; empty: none), GATEWAY_PACED (CONNECTIONS:THINK_MS of the paced rows, wrk -t1 on that many
-# connections, each waiting 0 to 2×THINK_MS ms after each answer: "64:8"; empty: none). The draw part: DRAW_TICKETS (1000000),
+# connections, each waiting 0 to 2×THINK_MS ms after each answer: "64:8"; empty: none), GATEWAY_FLOORS (0; 1
+# adds two rows a round: NettyProxyFloor.java passing bytes, and passing HTTP through Netty's codecs). The draw part: DRAW_TICKETS (1000000),
 # DRAW_STORES (memory redis), DRAW_JAVA_OPTS (-Xmx2g: the gateway's heap in this part). The ab part:
 # BASE_JAR (the jar before a change, required), AB_ROUNDS (4), AB_CASES (gateway rate-allow rate-deny).
 # JVM_WARMUP (s of load on each process started by the gateway and ab parts, before it is measured; 20).
@@ -75,6 +76,7 @@ REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 GATEWAY_ROUNDS=${GATEWAY_ROUNDS:-3}
 GATEWAY_LATENCY_CONNS=${GATEWAY_LATENCY_CONNS-1}
 GATEWAY_PACED=${GATEWAY_PACED-64:8}
+GATEWAY_FLOORS=${GATEWAY_FLOORS:-0}
 DRAW_TICKETS=${DRAW_TICKETS:-1000000}
 DRAW_STORES=${DRAW_STORES:-memory redis}
 DRAW_JAVA_OPTS=${DRAW_JAVA_OPTS:--Xmx2g}
@@ -1107,6 +1109,10 @@ gateway_table() {
 rate_limit: {rps: 1000000000, burst: 1000000000}
 circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
 "
+    if [ "$GATEWAY_FLOORS" = 1 ]; then
+      floor_case "$round" bytes "$upstream"
+      floor_case "$round" codec "$upstream"
+    fi
   done
   stop "$ngx_pid"
   stop "$upstream_pid"
@@ -1136,6 +1142,32 @@ gateway_case() {
   stop "$gh_pid"
 }
 
+# floor_case ROUND MODE UPSTREAM: NettyProxyFloor.java in MODE (bytes or codec) in front of the
+# upstream, started alone for this round, measured as a gateway is (target "netty-MODE"), without h2c.
+floor_case() {
+  local round=$1 mode=$2 upstream=$3 port pid conns paced i
+  free_port port
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
+  taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -cp "$gh_jar" "$here/NettyProxyFloor.java" \
+    "$port" "$upstream" "$mode" >"$RESULTS/netty-$mode-r$round.log" 2>&1 &
+  pid=$!
+  started_pids+=("$pid")
+  for ((i = 0; i < 600; i++)); do
+    curl -fs -o /dev/null "http://127.0.0.1:$port/" && break
+    kill -0 "$pid" 2>/dev/null || die "NettyProxyFloor $mode exited; see $RESULTS/netty-$mode-r$round.log"
+    sleep 0.05
+  done
+  warm_process "http://127.0.0.1:$port" http1
+  measure_target "$round" "netty-$mode" http1 "$port" "$pid"
+  for conns in $GATEWAY_LATENCY_CONNS; do
+    latency_run "$round" "netty-$mode" "$port" "$conns"
+  done
+  for paced in $GATEWAY_PACED; do
+    paced_run "$round" "netty-$mode" "$port" "$paced"
+  done
+  stop "$pid"
+}
+
 # warm_process URL PROTOCOL: JVM_WARMUP seconds of load on a process just started, so that no
 # measured run pays for its JIT: wrk for http1, h2load for h2c.
 warm_process() {
@@ -1147,6 +1179,12 @@ warm_process() {
     timeout $((JVM_WARMUP + 30)) taskset -c "$(client_cpus)" wrk -t1 -c"$CONNECTIONS" -d"${JVM_WARMUP}s" \
       "$1/rate/k0" >"$work/warmup.txt" 2>&1
   fi
+}
+
+# floor_targets [SUFFIX]: the floor rows' targets, each followed by SUFFIX, when the run has them.
+floor_targets() {
+  [ "$GATEWAY_FLOORS" = 1 ] && echo "netty-bytes${1-} netty-codec${1-}"
+  return 0
 }
 
 gateway_summary() {
@@ -1164,7 +1202,7 @@ gateway_summary() {
   echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   local target protocol rps nginx_rps p99 direct_p99 cpu
   direct_p99=$(median $(awk -F'\t' '$2 == "direct" { print $6 }' "$RESULTS/gateway.tsv"))
-  for target in direct/http1 nginx-proxy_pass/http1 gateway/http1 gateway-rate-breaker/http1 nginx-proxy_pass/h2c gateway/h2c; do
+  for target in direct/http1 nginx-proxy_pass/http1 gateway/http1 gateway-rate-breaker/http1 $(floor_targets /http1) nginx-proxy_pass/h2c gateway/h2c; do
     protocol=${target#*/}
     target=${target%/*}
     rps=$(median $(awk -F'\t' -v t="$target" -v p="$protocol" '$2 == t && $3 == p { print $4 }' "$RESULTS/gateway.tsv"))
@@ -1190,7 +1228,7 @@ gateway_summary() {
   local conns p50 p999
   for conns in $(cut -f3 "$RESULTS/gateway-latency.tsv" | sort -u); do
     direct_p99=$(median $(awk -F'\t' -v q="$conns" '$2 == "direct" && $3 == q { print $6 }' "$RESULTS/gateway-latency.tsv"))
-    for target in direct nginx-proxy_pass gateway gateway-rate-breaker; do
+    for target in direct nginx-proxy_pass gateway gateway-rate-breaker $(floor_targets); do
       p50=$(median $(awk -F'\t' -v t="$target" -v q="$conns" '$2 == t && $3 == q { print $5 }' "$RESULTS/gateway-latency.tsv"))
       p99=$(median $(awk -F'\t' -v t="$target" -v q="$conns" '$2 == t && $3 == q { print $6 }' "$RESULTS/gateway-latency.tsv"))
       p999=$(median $(awk -F'\t' -v t="$target" -v q="$conns" '$2 == t && $3 == q { print $7 }' "$RESULTS/gateway-latency.tsv"))
