@@ -1087,22 +1087,27 @@ paced_run() {
   log "  => round $round $target paced on $conns connections (think time $think ms on average): $(tail -1 "$RESULTS/gateway-latency.tsv" | cut -f4-9 | tr '\t' ' ') (req/s p50 p99 p99.9 requests non-2xx or errors)"
 }
 
+# latency_rows ROUND TARGET PORT: TARGET's latency rows, one request at a time and paced.
+latency_rows() {
+  local conns paced
+  for conns in $GATEWAY_LATENCY_CONNS; do
+    latency_run "$1" "$2" "$3" "$conns"
+  done
+  for paced in $GATEWAY_PACED; do
+    paced_run "$1" "$2" "$3" "$paced"
+  done
+}
+
 gateway_table() {
-  local upstream proxy proxy_h2 round conns paced
+  local upstream proxy proxy_h2 round
   start_proxy_nginx
   upstream=$proxy_upstream proxy=$proxy_port proxy_h2=$proxy_h2_port
   for ((round = 1; round <= GATEWAY_ROUNDS; round++)); do
     measure_target "$round" direct http1 "$upstream" "$upstream_pid"
     measure_target "$round" nginx-proxy_pass http1 "$proxy" "$ngx_pid"
     measure_target "$round" nginx-proxy_pass h2c "$proxy_h2" "$ngx_pid"
-    for conns in $GATEWAY_LATENCY_CONNS; do
-      latency_run "$round" direct "$upstream" "$conns"
-      latency_run "$round" nginx-proxy_pass "$proxy" "$conns"
-    done
-    for paced in $GATEWAY_PACED; do
-      paced_run "$round" direct "$upstream" "$paced"
-      paced_run "$round" nginx-proxy_pass "$proxy" "$paced"
-    done
+    latency_rows "$round" direct "$upstream"
+    latency_rows "$round" nginx-proxy_pass "$proxy"
     gateway_case "$round" gateway "upstream: http://127.0.0.1:$upstream
 "
     gateway_case "$round" gateway-rate-breaker "upstream: http://127.0.0.1:$upstream
@@ -1122,7 +1127,7 @@ circuit_breaker: {failure_ratio: 0.5, min_samples: 20}
 # JVM_WARMUP seconds, then its rows: HTTP/1.1, h2c (the pass-through one only, after JVM_WARMUP
 # seconds of h2load), and the latency rows.
 gateway_case() {
-  local round=$1 target=$2 yaml=$3 conns paced
+  local round=$1 target=$2 yaml=$3
   start_gateway "$target-r$round" "$yaml"
   warm_process "http://127.0.0.1:$gh_port" http1
   measure_target "$round" "$target" http1 "$gh_port" "$gh_pid"
@@ -1130,12 +1135,7 @@ gateway_case() {
     warm_process "http://127.0.0.1:$gh_port" h2c
     measure_target "$round" "$target" h2c "$gh_port" "$gh_pid"
   fi
-  for conns in $GATEWAY_LATENCY_CONNS; do
-    latency_run "$round" "$target" "$gh_port" "$conns"
-  done
-  for paced in $GATEWAY_PACED; do
-    paced_run "$round" "$target" "$gh_port" "$paced"
-  done
+  latency_rows "$round" "$target" "$gh_port"
   if [ "$target" = gateway ] && [ "$round" = "$GATEWAY_ROUNDS" ]; then
     jcmd "$gh_pid" GC.heap_info >"$RESULTS/gateway-pass.heap-info.txt" 2>&1 || true
   fi
@@ -1145,7 +1145,7 @@ gateway_case() {
 # floor_case ROUND MODE UPSTREAM: NettyProxyFloor.java in MODE (bytes or codec) in front of the
 # upstream, started alone for this round, measured as a gateway is (target "netty-MODE"), without h2c.
 floor_case() {
-  local round=$1 mode=$2 upstream=$3 port pid conns paced i
+  local round=$1 mode=$2 upstream=$3 port pid i
   free_port port
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
   taskset -c "$(server_cpus)" "$JAVA_HOME/bin/java" $JAVA_OPTS -cp "$gh_jar" "$here/NettyProxyFloor.java" \
@@ -1159,12 +1159,7 @@ floor_case() {
   done
   warm_process "http://127.0.0.1:$port" http1
   measure_target "$round" "netty-$mode" http1 "$port" "$pid"
-  for conns in $GATEWAY_LATENCY_CONNS; do
-    latency_run "$round" "netty-$mode" "$port" "$conns"
-  done
-  for paced in $GATEWAY_PACED; do
-    paced_run "$round" "netty-$mode" "$port" "$paced"
-  done
+  latency_rows "$round" "netty-$mode" "$port"
   stop "$pid"
 }
 
