@@ -9,6 +9,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -17,16 +18,30 @@ import org.jspecify.annotations.Nullable;
  * keyed hash, grown a few buckets a call), positions from a {@link QueueLine} (O(log n) per poll,
  * exact after abandonments), abandonment in least-recently-seen order, ready users by expiry. A
  * queued user costs about 122 bytes of heap with an id of 7 to 12 characters (a million users: 117
- * MiB; {@code docs/benchmarks.md}, "Growing to four million users").
+ * MiB; {@code docs/benchmarks.md}, "Growing to four million users"), and about 350 with one of 256.
+ * The users of all its rooms together are held to a share of the heap, each counted at {@link
+ * #USER_BYTES} and a byte a character of its id: past it, a new user is refused ({@link
+ * RoomStoreUnavailableException}), so that joins from many clients fill the store, not the heap.
  */
 public final class MemoryQueueState implements QueueState {
+
+    /** What a user held costs, besides its id's characters: a little above what one costs. */
+    static final long USER_BYTES = 128;
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+    private final Memory memory;
 
-    /** A store with no rooms yet. */
-    public MemoryQueueState() {}
+    /** A store with no rooms yet, its users held to half the heap's most. */
+    public MemoryQueueState() {
+        this(Runtime.getRuntime().maxMemory() / 2);
+    }
+
+    /** A store with no rooms yet, its users held to {@code maxBytes} (as {@link #USER_BYTES} counts them). */
+    public MemoryQueueState(long maxBytes) {
+        this.memory = new Memory(Require.atLeast("maxBytes", maxBytes, 1));
+    }
 
     @Override
     public CompletionStage<RoomConfig> config(String room) {
@@ -68,7 +83,17 @@ public final class MemoryQueueState implements QueueState {
 
     @Override
     public CompletionStage<Enqueued> enqueue(String room, String user, long nowMillis) {
-        return done(room, r -> r.enqueue(user, nowMillis));
+        Room r = room(room);
+        synchronized (r) {
+            Enqueued enqueued = r.enqueue(user, nowMillis);
+            return enqueued == null
+                    ? CompletableFuture.failedFuture(new RoomStoreUnavailableException(
+                            "the waiting room's store in memory is full: its users take the "
+                                    + memory.maxBytes / (1024 * 1024)
+                                    + " MiB it may hold (half the heap); a new user is refused until some leave",
+                            null))
+                    : CompletableFuture.completedFuture(enqueued);
+        }
     }
 
     @Override
@@ -199,7 +224,7 @@ public final class MemoryQueueState implements QueueState {
     }
 
     private Room room(String name) {
-        return rooms.computeIfAbsent(name, n -> new Room());
+        return rooms.computeIfAbsent(name, n -> new Room(memory));
     }
 
     /**
@@ -319,8 +344,42 @@ public final class MemoryQueueState implements QueueState {
         }
     }
 
+    /** The bytes the users of every room take, as counted, and the most they may. */
+    private static final class Memory {
+
+        private final long maxBytes;
+        private final AtomicLong held = new AtomicLong();
+
+        Memory(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        /** Counts {@code user} in, unless that would take more than the most; whether it did. */
+        boolean take(String user) {
+            long cost = cost(user);
+            long now;
+            do {
+                now = held.get();
+                if (now + cost > maxBytes) {
+                    return false;
+                }
+            } while (!held.compareAndSet(now, now + cost));
+            return true;
+        }
+
+        /** Counts {@code user} out. */
+        void give(String user) {
+            held.addAndGet(-cost(user));
+        }
+
+        private static long cost(String user) {
+            return USER_BYTES + user.length();
+        }
+    }
+
     /** One room's state; every method runs under the room's lock. */
     private static final class Room {
+        final Memory memory;
         Prequeue prequeue = Prequeue.NONE;
         /** Users registered before the close, and after it: each with when it registered. */
         final LinkedHashMap<String, Long> registered = new LinkedHashMap<>();
@@ -347,6 +406,10 @@ public final class MemoryQueueState implements QueueState {
         long abandonedTotal;
         long finishedTotal;
 
+        Room(Memory memory) {
+            this.memory = memory;
+        }
+
         void configure(RoomConfig newConfig, long nowMillis) {
             config = newConfig;
             configured = true;
@@ -355,10 +418,15 @@ public final class MemoryQueueState implements QueueState {
             }
         }
 
+        /** {@code user} queued, or where it stands already; null when the store is too full to take it. */
+        @Nullable
         Enqueued enqueue(String user, long nowMillis) {
             Standing current = standing(user, nowMillis, true);
             if (current.state() != State.UNKNOWN) {
                 return new Enqueued(false, current);
+            }
+            if (!memory.take(user)) {
+                return null;
             }
             if (prequeue == Prequeue.OPEN || prequeue == Prequeue.CLOSED) {
                 (prequeue == Prequeue.OPEN ? registered : late).put(user, nowMillis);
@@ -386,8 +454,12 @@ public final class MemoryQueueState implements QueueState {
             }
             for (String user : drawn) {
                 Long registeredAt = registered.remove(user);
-                if (registeredAt != null && users.get(user) == null) {
-                    queue(user, registeredAt, nowMillis);
+                if (registeredAt != null) {
+                    if (users.get(user) == null) {
+                        queue(user, registeredAt, nowMillis); // counted in as it registered
+                    } else {
+                        memory.give(user);
+                    }
                 }
             }
             if (!last) {
@@ -402,6 +474,7 @@ public final class MemoryQueueState implements QueueState {
             if (!late.isEmpty()) {
                 return false;
             }
+            registered.keySet().forEach(memory::give); // registered, and not drawn
             registered.clear();
             prequeue = Prequeue.ENDED;
             return true;
@@ -528,7 +601,7 @@ public final class MemoryQueueState implements QueueState {
                     first.setHeapKeyMillis(first.readyUntilMillis()); // touched since it went in: in again, once
                     expiries.add(first);
                 } else if (first.ready()) {
-                    users.remove(first.user);
+                    forget(first);
                     ready--;
                     expired++;
                 }
@@ -547,7 +620,7 @@ public final class MemoryQueueState implements QueueState {
                     && oldest.lastSeenMillis() + config.abandonAfterMillis() <= nowMillis) {
                 seen.remove(oldest);
                 line.remove(oldest);
-                users.remove(oldest.user);
+                forget(oldest);
                 abandoned++;
             }
             abandonedTotal += abandoned;
@@ -555,9 +628,15 @@ public final class MemoryQueueState implements QueueState {
         }
 
         private void forgetReady(Entry entry) {
-            users.remove(entry.user);
+            forget(entry);
             entry.slot(Entry.FORGOTTEN); // its expiry heap node is skipped when it comes up
             ready--;
+        }
+
+        /** {@code entry} is the room's no more: counted out. */
+        private void forget(Entry entry) {
+            users.remove(entry.user);
+            memory.give(entry.user);
         }
 
         RoomStats stats() {

@@ -2,6 +2,7 @@ package dev.gatehouse.waitingroom;
 
 import static dev.gatehouse.testing.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.testing.RandomCases;
 import dev.gatehouse.testing.room.QueueStateContract;
@@ -56,6 +57,108 @@ class MemoryQueueStateTest extends QueueStateContract {
         await(state.advance("r", now + 61_000)); // past the first entry's time, within the second's
         assertThat(await(state.standing("r", "u0", now + 61_000)).isReady()).isTrue();
         assertThat(await(state.stats("r", now + 61_000)).ready()).isEqualTo(1);
+    }
+
+    /** Room for {@code users} users of {@code idChars}-character ids, and not one more. */
+    private static MemoryQueueState holding(int users, int idChars) {
+        return new MemoryQueueState(users * (MemoryQueueState.USER_BYTES + idChars));
+    }
+
+    @Test
+    void aFullStoreRefusesNewUsersAndTakesThemAgainAsOthersLeave() {
+        QueueState state = holding(3, 2);
+        long now = 1_000_000;
+        await(state.configure(
+                "r",
+                RoomConfig.DEFAULTS.with(Map.of(Field.READY_TTL_SECONDS, 60L, Field.ABANDON_AFTER_SECONDS, 10L)),
+                now));
+        for (String user : List.of("u0", "u1", "u2")) {
+            assertThat(await(state.enqueue("r", user, now)).added()).isTrue();
+        }
+
+        assertThatThrownBy(() -> await(state.enqueue("r", "u3", now)))
+                .isInstanceOf(RoomStoreUnavailableException.class)
+                .hasMessageContaining("full");
+        assertThatThrownBy(() -> await(state.enqueue("other", "u3", now))) // every room's users together
+                .isInstanceOf(RoomStoreUnavailableException.class);
+        assertThat(await(state.enqueue("r", "u1", now)).added()).isFalse(); // one who is in line already
+        assertThat(await(state.stats("r", now)).queued()).isEqualTo(3);
+
+        // each way out gives its room back: finished, expired, abandoned
+        assertThat(await(state.admit("r", 2, now))).hasSize(2);
+        await(state.finish("r", "u0", now + 1_000));
+        assertThat(await(state.enqueue("r", "a", now + 1_000)).added()).isTrue();
+        await(state.advance("r", now + 61_000)); // u1's seat expires, u2 and "a" are abandoned
+        for (String user : List.of("b", "c", "d")) {
+            assertThat(await(state.enqueue("r", user, now + 61_000)).added()).isTrue();
+        }
+        assertThatThrownBy(() -> await(state.enqueue("r", "e", now + 61_000)))
+                .isInstanceOf(RoomStoreUnavailableException.class);
+    }
+
+    @Test
+    void registeredUsersAreCountedFromTheirRegistrationAndGivenBackAtTheDraw() {
+        QueueState state = holding(2, 2);
+        await(state.startPrequeue("r"));
+        await(state.enqueue("r", "r0", 1));
+        await(state.enqueue("r", "r1", 1));
+        assertThatThrownBy(() -> await(state.enqueue("r", "r2", 1))).isInstanceOf(RoomStoreUnavailableException.class);
+        await(state.closePrequeue("r"));
+
+        // r0 drawn and queued (still counted), r1 not drawn: given back
+        assertThat(await(state.placeDrawn("r", List.of("r0"), true, 2))).isTrue();
+        assertThat(await(state.enqueue("r", "n0", 3)).added()).isTrue();
+        assertThatThrownBy(() -> await(state.enqueue("r", "n1", 3))).isInstanceOf(RoomStoreUnavailableException.class);
+    }
+
+    /**
+     * Threads joining four rooms at once against one store with room for a given number of users
+     * (more joins than that): exactly that many are taken, in all the rooms together, and every other
+     * join is refused.
+     */
+    @Test
+    void joinsFromManyThreadsTakeExactlyTheRoomThereIs() throws Exception {
+        int room = 5_000;
+        int threads = 8;
+        int joinsEach = 2_000;
+        QueueState state = holding(room, 6); // every id 6 characters: the thread, then the join
+        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> running = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            running.add(Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                for (int i = 0; i < joinsEach; i++) {
+                    String user = String.format("%d%05d", thread, i);
+                    try {
+                        await(state.enqueue("r" + (i % 4), user, 1));
+                        taken.incrementAndGet();
+                    } catch (RuntimeException full) {
+                        assertThat(full).isInstanceOf(RoomStoreUnavailableException.class);
+                        refused.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        start.countDown();
+        for (Thread thread : running) {
+            thread.join();
+        }
+
+        assertThat(taken.get() + refused.get()).isEqualTo(threads * joinsEach);
+        long queued = 0;
+        for (int r = 0; r < 4; r++) {
+            queued += await(state.stats("r" + r, 1)).queued();
+        }
+        assertThat(queued).isEqualTo(taken.get());
+        assertThat(taken.get()).isEqualTo(room);
     }
 
     static LongStream lineSeeds() {
