@@ -52,13 +52,19 @@ final class ProtectedPaths {
      * leaves ({@code %252e}, {@code %25%36%31}, {@code %%36%31}, {@code %6%31}) reads as another
      * path to an upstream that decodes twice; two slashes at the start ({@code //host/admin}, {@code
      * /%5chost}) are a host to a URL parser given the path with a base (WHATWG's, Node's {@code new
-     * URL}, Python's {@code urlsplit}), and one more segment here.
+     * URL}, Python's {@code urlsplit}), and one more segment here. So is any of those in a
+     * compatibility spelling ({@code ．．}, {@code ‥}, a fullwidth {@code ／}, {@code ＼} or {@code
+     * ％}): what an upstream that normalizes text (NFKC) reads as one.
      */
     static @Nullable String problem(String rawPath) {
         String decoded = decode(rawPath);
         String slashed = decoded.replace('\\', '/');
         if (hasDotSegment(slashed)) {
             return "a . or .. segment";
+        }
+        String compatibility = compatibilityProblem(decoded);
+        if (compatibility != null) {
+            return compatibility;
         }
         String escape = escapeProblem(rawPath);
         if (escape != null) {
@@ -71,6 +77,30 @@ final class ProtectedPaths {
             return "two slashes at its start (URL parsers read a host there)";
         }
         return null;
+    }
+
+    /**
+     * Why {@code decoded} (a decoded path) reads otherwise once compatibility-normalized (NFKC), or
+     * null: a slash, backslash or escape it gains, or a {@code .} or {@code ..} segment. A path of
+     * ASCII alone is its own normal form.
+     */
+    private static @Nullable String compatibilityProblem(String decoded) {
+        if (decoded.chars().allMatch(c -> c < 0x80)) {
+            return null;
+        }
+        String normal = Normalizer.normalize(decoded, Normalizer.Form.NFKC);
+        if (count(normal, '/') != count(decoded, '/')
+                || count(normal, '\\') != count(decoded, '\\')
+                || count(normal, '%') != count(decoded, '%')
+                || hasDotSegment(normal.replace('\\', '/'))) {
+            return "a . or .. segment, a slash, a backslash or a percent sign in a compatibility spelling"
+                    + " (fullwidth: read as one by an upstream that normalizes)";
+        }
+        return null;
+    }
+
+    private static long count(String text, char wanted) {
+        return text.chars().filter(c -> c == wanted).count();
     }
 
     /** Whether {@code path} (decoded, backslashes as slashes) has a {@code .} or {@code ..} segment. */

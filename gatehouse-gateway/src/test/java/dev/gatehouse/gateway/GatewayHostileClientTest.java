@@ -92,7 +92,9 @@ final class GatewayHostileClientTest extends ProxiedGatewayTest {
                 "/x\\..\\secret",
                 "/.",
                 "/..;/admin",
-                "/x/..;jsessionid=1/admin"
+                "/x/..;jsessionid=1/admin",
+                "/x/%EF%BC%8E%EF%BC%8E/secret", // fullwidth dots: .. to an upstream that normalizes (NFKC)
+                "/x%EF%BC%8F%E2%80%A5%EF%BC%8Fsecret" // fullwidth slashes around a two-dot leader
             })
     void aPathThatCouldWalkOutOfTheBasePathIsRefused(String path) {
         try (TestGateway gateway = gateway("")) {

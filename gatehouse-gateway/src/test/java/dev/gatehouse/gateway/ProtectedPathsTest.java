@@ -159,6 +159,29 @@ final class ProtectedPathsTest {
         assertThat(new ProtectedPaths(List.of("/items")).covers(raw)).isTrue();
     }
 
+    /** What an upstream that normalizes (NFKC) reads as a slash, an escape or a dot segment. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "/x/%EF%BC%8E%EF%BC%8E/app", // ．．
+                "/x/\uff0e\uff0e/app",
+                "/x/%E2%80%A5/app", // ‥
+                "/%EF%BC%8Fapp", // ／
+                "/x%EF%BC%8F%EF%BC%8E%EF%BC%8E%EF%BC%8Fapp",
+                "/x\uff3c..\uff3capp", // ＼
+                "/a\uff05%32e", // ％
+                "/x/\ufe52/app" // ﹒
+            })
+    void aCompatibilitySpellingOfASlashAnEscapeOrADotSegmentIsSeen(String raw) {
+        assertThat(ProtectedPaths.problem(raw)).contains("compatibility spelling");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/caf%C3%A9", "/hello\u2026world", "/%EF%BC%A1pp", "/\u2488x", "/x.y/z"})
+    void otherNonAsciiPathsAreNot(String raw) {
+        assertThat(ProtectedPaths.problem(raw)).isNull();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/", "/sho", "/public/shop", "/public", "/sh%6f", "/x/shop"})
     void otherPathsAreNot(String raw) {
