@@ -456,6 +456,7 @@ final class AdminApi {
             error(ctx.response(), 401, "admission token required");
             return;
         }
+        String clientKey = policy.current().clientKeys().keyOf(ctx.request());
         RequestContext.whenComplete(tokens.orElseThrow().verify(token), (verification, failure) -> {
             if (failure != null) {
                 LOG.error("verifying an admission token failed", failure);
@@ -463,7 +464,14 @@ final class AdminApi {
                 return;
             }
             switch (verification.outcome()) {
-                case ACCEPTED -> issueTicket(ctx);
+                case ACCEPTED -> {
+                    // minted for the client that solved: a token handed on to another client is spent, and no use
+                    if (verification.subject().filter(clientKey::equals).isPresent()) {
+                        issueTicket(ctx);
+                    } else {
+                        error(ctx.response(), 401, "admission token is another client's");
+                    }
+                }
                 case REPLAYED -> error(ctx.response(), 401, "admission token already used");
                 case EXPIRED -> error(ctx.response(), 401, "admission token expired");
                 case MALFORMED, BAD_SIGNATURE -> error(ctx.response(), 401, "invalid admission token");

@@ -341,6 +341,32 @@ final class GatewayTest {
     }
 
     @Test
+    void anAdmissionTokenIsSpentOnlyByTheClientItWasMintedFor() throws Exception {
+        try (TestGateway gateway = TestGateway.start(base() + """
+                pow: {enabled: true, base_difficulty: 4, max_difficulty: 4}
+                queue: {type: fifo}
+                admission: {required: true, secret: 0123456789abcdef0123456789abcdef}
+                identity: {from: header, name: X-Client}
+                """)) {
+            String mine = solvedToken(gateway, "a");
+
+            assertError(
+                    gateway.post("/__gatehouse__/enqueue", "", "X-Gatehouse-Token", mine, "X-Client", "b"),
+                    401,
+                    "admission token is another client's");
+            assertThat(gateway.post(
+                                    "/__gatehouse__/enqueue",
+                                    "",
+                                    "X-Gatehouse-Token",
+                                    solvedToken(gateway, "a"),
+                                    "X-Client",
+                                    "a")
+                            .statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
     void metricsAndHealthAreOnTheAdminListenerOnly() {
         try (TestGateway gateway = TestGateway.start(base() + "rate_limit: {rps: 1, burst: 1}\n")) {
             gateway.get("/");
@@ -475,13 +501,20 @@ final class GatewayTest {
     }
 
     private static String solvedToken(TestGateway gateway) throws Exception {
-        JsonNode challenge =
-                JSON.readTree(gateway.post("/__gatehouse__/challenge", "").body());
+        return solvedToken(gateway, "");
+    }
+
+    /** A token solved for the client named {@code client} by its {@code X-Client} header (empty: none sent). */
+    private static String solvedToken(TestGateway gateway, String client) throws Exception {
+        String[] headers = client.isEmpty() ? new String[0] : new String[] {"X-Client", client};
+        JsonNode challenge = JSON.readTree(
+                gateway.post("/__gatehouse__/challenge", "", headers).body());
         String nonce = solve(
                 challenge.get("payload").asText(), challenge.get("difficulty").asInt());
         HttpResponse<String> solved = gateway.post(
                 "/__gatehouse__/solve",
-                "{\"id\":\"" + challenge.get("id").asText() + "\",\"nonce\":\"" + nonce + "\"}");
+                "{\"id\":\"" + challenge.get("id").asText() + "\",\"nonce\":\"" + nonce + "\"}",
+                headers);
         assertThat(solved.statusCode()).as(solved.body()).isEqualTo(200);
         return JSON.readTree(solved.body()).get("token").asText();
     }
