@@ -12,8 +12,10 @@ import dev.gatehouse.http.settings.ConfigException;
  * A token bucket per client key, in this process (as Wicket's): {@code burst} tokens at most, one
  * more every {@code 1/rps} seconds, a request taking one. Buckets idle for {@code idle_ttl} are
  * forgotten by a sweep every {@code sweep_interval} that looks at {@code max_sweep_batch} keys at
- * most; the number of buckets is bounded whatever the sweep does, so a flood of new keys cannot
- * exhaust memory.
+ * most; the number of buckets is bounded whatever the sweep does, and a bucket costs its 32 bytes
+ * whatever its key's length (the key's text is not kept), so a flood of new keys cannot exhaust
+ * memory: a million keys take tens of MiB whatever their length, where the text of keys of 256
+ * characters alone would take about 300.
  */
 final class ClientRateLimit implements AutoCloseable {
 
@@ -34,6 +36,7 @@ final class ClientRateLimit implements AutoCloseable {
         this.buckets = TokenBucketTable.builder(spec(config))
                 .clock(clock)
                 .maximumKeys(MAX_KEYS)
+                .unlisted() // a key of a client's choosing (identity: header) costs its slot alone
                 .idleTime(config.idleTtl())
                 .build();
         this.scheduler = scheduler;

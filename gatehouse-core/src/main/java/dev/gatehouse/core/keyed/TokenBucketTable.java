@@ -78,6 +78,7 @@ public final class TokenBucketTable {
     private final NanoClock clock;
     private final long idleNanos;
     private final int maximumKeys;
+    private final boolean listed;
     private final SipHash fingerprints = SipHash.withRandomKey();
     private final Segment[] segments;
     private final AtomicInteger size = new AtomicInteger();
@@ -90,6 +91,7 @@ public final class TokenBucketTable {
         this.buckets = new TokenBucketCells(builder.spec, clock.nowNanos());
         this.idleNanos = builder.idleNanos;
         this.maximumKeys = builder.maximumKeys;
+        this.listed = builder.listed;
         // about a thousand keys a segment at the bound, so that the samples of a full one find keys
         int count = Integer.highestOneBit(Math.clamp(maximumKeys / 1024, 1, 64));
         this.segments = new Segment[count];
@@ -149,8 +151,14 @@ public final class TokenBucketTable {
         return refusals.sum();
     }
 
-    /** Calls {@code action} for every key, in no particular order; each segment is locked while it is listed. */
+    /**
+     * Calls {@code action} for every key, in no particular order; each segment is locked while it is
+     * listed. A table built {@link Builder#unlisted() unlisted} has kept none to list.
+     */
     public void forEachKey(Consumer<String> action) {
+        if (!listed) {
+            throw new IllegalStateException("this table keeps no keys to list (built unlisted)");
+        }
         for (Segment segment : segments) {
             List<String> keys = new ArrayList<>();
             segment.lock.lock();
@@ -357,7 +365,9 @@ public final class TokenBucketTable {
                 segment.used++;
             }
             buckets.fill(slots, at + BUCKET, now, 0);
-            segment.keys[i] = key;
+            if (listed) {
+                segment.keys[i] = key;
+            }
             segment.live++;
             CELL.setRelease(slots, at + HEADER, fingerprint);
             CELL.getAndAdd(slots, at + USERS, 1 - RETIRED); // entered by its creator
@@ -504,6 +514,7 @@ public final class TokenBucketTable {
         private NanoClock clock = NanoClock.system();
         private int maximumKeys = 1_000_000;
         private long idleNanos;
+        private boolean listed = true;
 
         private Builder(TokenBucketSpec spec) {
             this.spec = spec;
@@ -518,6 +529,16 @@ public final class TokenBucketTable {
         /** How long a key stays once its bucket is full again (default: zero). */
         public Builder idleTime(Duration idleTime) {
             this.idleNanos = Require.nanosAtLeast("idleTime", idleTime, 0);
+            return this;
+        }
+
+        /**
+         * Keeps no key's text, only its fingerprint: a key then costs its slot (32 bytes) whatever its
+         * length, where a listed one also holds its text (a key of 256 characters: about 300 bytes
+         * more), and {@link #forEachKey} cannot list them. For keys a client picks.
+         */
+        public Builder unlisted() {
+            this.listed = false;
             return this;
         }
 

@@ -87,6 +87,25 @@ class TokenBucketTableTest {
     }
 
     @Test
+    void anUnlistedTableKeepsNoKeysTextButEveryKeysBucket() {
+        TokenBucketTable buckets = table(THREE).unlisted().build();
+        String prefix = "k".repeat(250);
+        String key = prefix + "-a"; // made here: only this test and the table could hold it
+        java.lang.ref.WeakReference<String> text = new java.lang.ref.WeakReference<>(key);
+        assertThat(buckets.tryAcquire(key, 1)).isTrue();
+        key = null;
+
+        for (int i = 0; i < 20 && text.get() != null; i++) {
+            System.gc();
+        }
+
+        assertThat(text.get()).as("the key's text, once its caller let it go").isNull();
+        assertThat(buckets.snapshot(prefix + "-a").orElseThrow().remaining()).isEqualTo(2);
+        assertThat(buckets.snapshot(prefix + "-b")).isEmpty();
+        assertThatThrownBy(() -> buckets.forEachKey(k -> {})).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void sweep_evictsKeysFullForTheirIdleTime_andOnlyThose() {
         TokenBucketTable buckets = table(THREE).idleTime(Duration.ofSeconds(10)).build();
         buckets.tryAcquire("a", 1); // full at 1 s
