@@ -311,13 +311,16 @@ final class GatewayTest {
         }
     }
 
+    /** Proof of work, a queue, and tokens required to join it. */
+    private static final String TOKENS_REQUIRED = """
+            pow: {enabled: true, base_difficulty: 4, max_difficulty: 4}
+            queue: {type: fifo}
+            admission: {required: true, secret: 0123456789abcdef0123456789abcdef}
+            """;
+
     @Test
     void withAdmissionRequiredEnqueueSpendsATokenFromSolveOnce() throws Exception {
-        try (TestGateway gateway = TestGateway.start(base() + """
-                pow: {enabled: true, base_difficulty: 4, max_difficulty: 4}
-                queue: {type: fifo}
-                admission: {required: true, secret: 0123456789abcdef0123456789abcdef}
-                """)) {
+        try (TestGateway gateway = TestGateway.start(base() + TOKENS_REQUIRED)) {
             assertError(gateway.post("/__gatehouse__/enqueue", ""), 401, "admission token required");
             assertError(
                     gateway.post("/__gatehouse__/enqueue", "", "X-Gatehouse-Token", "forged"),
@@ -342,12 +345,8 @@ final class GatewayTest {
 
     @Test
     void anAdmissionTokenIsSpentOnlyByTheClientItWasMintedFor() throws Exception {
-        try (TestGateway gateway = TestGateway.start(base() + """
-                pow: {enabled: true, base_difficulty: 4, max_difficulty: 4}
-                queue: {type: fifo}
-                admission: {required: true, secret: 0123456789abcdef0123456789abcdef}
-                identity: {from: header, name: X-Client}
-                """)) {
+        try (TestGateway gateway =
+                TestGateway.start(base() + TOKENS_REQUIRED + "identity: {from: header, name: X-Client}\n")) {
             String mine = solvedToken(gateway, "a");
 
             assertError(
