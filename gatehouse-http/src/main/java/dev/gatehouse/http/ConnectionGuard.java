@@ -109,6 +109,8 @@ final class ConnectionGuard implements Runnable {
     private final long idleTimeoutNanos;
     private final long checkIntervalNanos;
     private final HttpLimits limits;
+    private final HeadBytes heads;
+    private long headBytesHeld; // of the head coming in now, counted in heads
     private final long maxBodyBytes;
     private final int maxConcurrentStreams;
     private final RawSide raw = new RawSide();
@@ -135,7 +137,9 @@ final class ConnectionGuard implements Runnable {
     private @Nullable Http2ConnectionHandler http2; // set with mode HTTP2, as streamOpenedKey
     private Http2Connection.@Nullable PropertyKey streamOpenedKey;
 
-    ConnectionGuard(HttpLimits limits) {
+    /** A guard under {@code limits}, the bytes of its heads coming in counted in {@code heads}. */
+    ConnectionGuard(HttpLimits limits, HeadBytes heads) {
+        this.heads = heads;
         this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.headerTimeoutMillis());
         this.bodyTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.bodyTimeoutMillis());
         this.writeTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.writeTimeoutMillis());
@@ -284,6 +288,12 @@ final class ConnectionGuard implements Runnable {
         return earliest[0];
     }
 
+    /** The head coming in is whole (or never will be): its bytes no longer count. */
+    private void headDone() {
+        heads.give(headBytesHeld);
+        headBytesHeld = 0;
+    }
+
     /** 408 with a message naming the limit, then close: the client sent part of a head, too slowly. */
     private void refuseWithTimeout(ChannelHandlerContext ctx) {
         answerAndClose(
@@ -348,6 +358,7 @@ final class ConnectionGuard implements Runnable {
             return;
         }
         mode = Mode.HTTP2;
+        headDone(); // its heads are HTTP/2's frames, bounded by its own settings
         http2 = handler;
         idleSinceNanos = System.nanoTime();
         Http2Connection connection = handler.connection();
@@ -500,12 +511,14 @@ final class ConnectionGuard implements Runnable {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             cancelTimer();
+            headDone();
             super.channelInactive(ctx);
         }
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
             cancelTimer();
+            headDone();
         }
 
         @Override
@@ -523,6 +536,18 @@ final class ConnectionGuard implements Runnable {
                     headBytesSeen = true;
                 } else if (phase == Phase.HEAD) {
                     headBytesSeen = true;
+                }
+                if (phase == Phase.HEAD && msg instanceof ByteBuf bytes) {
+                    if (!heads.take(bytes.readableBytes())) {
+                        LOG.debug(
+                                "{}: the heads coming in on every connection are at their bound, closing",
+                                ctx.channel());
+                        ReferenceCountUtil.release(msg);
+                        refusing = true;
+                        ctx.close();
+                        return;
+                    }
+                    headBytesHeld += bytes.readableBytes();
                 }
             }
             ctx.fireChannelRead(msg);
@@ -669,6 +694,7 @@ final class ConnectionGuard implements Runnable {
         }
 
         private void onHead(ChannelHandlerContext ctx, HttpRequest request) {
+            headDone();
             mode = Mode.HTTP1;
             if (requestsInProgress++ == 0) {
                 answerStarted = false;

@@ -114,6 +114,9 @@ public final class GuardedTransport implements Transport {
         }
     }
 
+    /** The bytes of the request heads coming in, on every listener of the process. */
+    private static final HeadBytes HEADS = HeadBytes.ofHeap();
+
     /** One listener's connections: each gets a guard; past the cap a new one is closed at once. */
     @ChannelHandler.Sharable
     private static final class Listener extends ChannelInitializer<Channel> {
@@ -141,7 +144,7 @@ public final class GuardedTransport implements Transport {
             if (clock instanceof BatchClock batches) { // on the channel's event loop, as Netty initializes
                 batches.join(channel.eventLoop()); // a task it is given while working runs after that work
             }
-            ConnectionGuard guard = new ConnectionGuard(limits);
+            ConnectionGuard guard = new ConnectionGuard(limits, HEADS);
             channel.pipeline().addLast("guard", guard.rawSide());
             channel.pipeline().addLast(vertxInitializer); // Vert.x sets the connection up here, at once
             if (channel.pipeline().get("handler") != null) {
