@@ -217,7 +217,17 @@ public final class Gateway implements AutoCloseable {
         PowSpec spec = PowSpec.of(pow.baseDifficulty(), pow.maxDifficulty(), CHALLENGE_TTL);
         return switch (algorithm) {
             case PowAlgorithm.Sha256 sha256 -> ProofOfWork.sha256(spec, secrets, nonces, wallClock);
-            case PowAlgorithm.Argon2id argon2 -> ProofOfWork.argon2id(spec, argon2, secrets, nonces, wallClock);
+            case PowAlgorithm.Argon2id argon2 -> {
+                if (argon2.memoryKiB() > ProofOfWork.argon2MemoryBudgetKiB()) {
+                    LOG.warn(
+                            "pow.argon2_memory_kib {} is more than a quarter of the heap ({} MiB): solutions are checked"
+                                    + " one at a time, and each may still leave the heap short; raise the heap (-Xmx)"
+                                    + " or lower argon2_memory_kib",
+                            argon2.memoryKiB(),
+                            Runtime.getRuntime().maxMemory() / (1024 * 1024));
+                }
+                yield ProofOfWork.argon2id(spec, argon2, secrets, nonces, wallClock);
+            }
         };
     }
 

@@ -84,10 +84,18 @@ public interface ProofOfWork {
      * The pool Argon2id work is checked on by default, shared by the process: one daemon thread per
      * core (idle ones end after a minute) and at most four waiting hashes per core; when it is full
      * it rejects, and the verdict is {@link PowVerdict#BUSY}. Each verifier also bounds the hashes it
-     * has in flight, queued or running, to 256 MiB of Argon2id memory and four per core, with the
-     * same verdict past that.
+     * has in flight, queued or running, to {@link #argon2MemoryBudgetKiB()} of Argon2id memory (one
+     * hash at least) and four per core, with the same verdict past that.
      */
     static Executor defaultHashPool() {
         return HashPool.shared();
+    }
+
+    /**
+     * The most Argon2id memory, in KiB, a verifier's hashes take at once: 256 MiB, or a quarter of the
+     * heap's most on a smaller heap. A hash that takes more is checked alone, one at a time.
+     */
+    static long argon2MemoryBudgetKiB() {
+        return SignedProofOfWork.ARGON2_MEMORY_BUDGET_KIB;
     }
 }

@@ -65,7 +65,10 @@ final class SignedProofOfWork implements ProofOfWork {
     private static final String STORE_PREFIX = "pow:";
     private static final byte[] KEY_LABEL = "gatehouse proof-of-work challenge v1".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final long ARGON2_MEMORY_BUDGET_KIB = 256L * 1024;
+    /** The most Argon2id memory in flight: 256 MiB, and a quarter of the heap's most on a smaller heap. */
+    static final long ARGON2_MEMORY_BUDGET_KIB =
+            Math.min(256L * 1024, Runtime.getRuntime().maxMemory() / 4 / 1024);
+
     private static final List<CompletionStage<PowVerdict>> VERDICTS = Stream.of(PowVerdict.values())
             .map(CompletableFuture::completedStage)
             .toList();
@@ -110,7 +113,10 @@ final class SignedProofOfWork implements ProofOfWork {
                 : null;
     }
 
-    /** How many Argon2id hashes with {@code parameters} may be in flight at once: the memory bulkhead. */
+    /**
+     * How many Argon2id hashes with {@code parameters} may be in flight at once: the memory bulkhead,
+     * {@link #ARGON2_MEMORY_BUDGET_KIB} over a hash's memory, one at least, four per core at most.
+     */
     static int hashSlots(PowAlgorithm.Argon2id parameters) {
         return (int) Math.clamp(
                 ARGON2_MEMORY_BUDGET_KIB / parameters.memoryKiB(),

@@ -204,6 +204,17 @@ class Argon2idProofOfWorkTest {
     }
 
     @Test
+    void theHashesInFlightTakeAQuarterOfTheHeapAtMost_oneHashAtLeast() {
+        long quarterKiB = Runtime.getRuntime().maxMemory() / 4 / 1024;
+        assertThat(ProofOfWork.argon2MemoryBudgetKiB()).isLessThanOrEqualTo(Math.min(256L * 1024, quarterKiB));
+        for (int memoryKiB : new int[] {SMALL.memoryKiB(), 65_536, 262_144}) {
+            PowAlgorithm.Argon2id parameters = new PowAlgorithm.Argon2id(memoryKiB, 1, 1);
+            long inFlightKiB = (long) SignedProofOfWork.hashSlots(parameters) * memoryKiB;
+            assertThat(inFlightKiB).isLessThanOrEqualTo(Math.max(ProofOfWork.argon2MemoryBudgetKiB(), memoryKiB));
+        }
+    }
+
+    @Test
     void verify_memoryBulkheadFull_isBusyAtOnce_untilAHashIsDone() {
         ManualExecutor unbounded = new ManualExecutor(Integer.MAX_VALUE);
         ProofOfWork pooled = on(store, unbounded);
