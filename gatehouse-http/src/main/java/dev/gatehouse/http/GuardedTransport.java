@@ -1,5 +1,6 @@
 package dev.gatehouse.http;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import dev.gatehouse.core.time.BatchClock;
 import dev.gatehouse.core.time.NanoClock;
 import io.netty.bootstrap.Bootstrap;
@@ -30,6 +31,7 @@ import io.vertx.core.net.ClientOptionsBase;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.spi.transport.Transport;
+import java.lang.management.ManagementFactory;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -114,6 +116,22 @@ public final class GuardedTransport implements Transport {
         }
     }
 
+    /**
+     * The connections a listener holds at most: {@code configured}, and three quarters of the
+     * process's {@code openFileLimit} (none known: negative), so that the upstream, the stores and the
+     * next accept keep descriptors of their own; at the limit itself the process accepts nothing.
+     */
+    static int connectionCap(int configured, long openFileLimit) {
+        return openFileLimit <= 0 ? configured : (int) Math.max(1, Math.min(configured, openFileLimit * 3 / 4));
+    }
+
+    /** This process's open-file limit, or -1 where the platform cannot say. */
+    private static long openFileLimit() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+                ? unix.getMaxFileDescriptorCount()
+                : -1;
+    }
+
     /** The bytes of the request heads coming in, on every listener of the process. */
     private static final HeadBytes HEADS = HeadBytes.ofHeap();
 
@@ -125,18 +143,28 @@ public final class GuardedTransport implements Transport {
         private final HttpLimits limits;
         private final NanoClock clock;
         private final AtomicInteger open = new AtomicInteger();
+        private final int maxConnections;
 
         Listener(ChannelHandler vertxInitializer, HttpLimits limits, NanoClock clock) {
             this.vertxInitializer = vertxInitializer;
             this.limits = limits;
             this.clock = clock;
+            this.maxConnections = connectionCap(limits.maxConnections(), openFileLimit());
+            if (maxConnections < limits.maxConnections()) {
+                LOG.info(
+                        "at most {} connections a listener, three quarters of this process's open-file limit ({}),"
+                                + " below the {} asked: past the limit the process could accept nothing at all",
+                        maxConnections,
+                        openFileLimit(),
+                        limits.maxConnections());
+            }
         }
 
         @Override
         protected void initChannel(Channel channel) {
-            if (open.incrementAndGet() > limits.maxConnections()) {
+            if (open.incrementAndGet() > maxConnections) {
                 open.decrementAndGet();
-                LOG.debug("{}: over http.max-connections ({}), closing", channel, limits.maxConnections());
+                LOG.debug("{}: over http.max-connections ({}), closing", channel, maxConnections);
                 channel.close();
                 return;
             }

@@ -100,4 +100,14 @@ class GuardedTransportTest {
                 .sync()
                 .channel();
     }
+
+    @Test
+    void aListenerHoldsThreeQuartersOfTheOpenFileLimitAtMost() {
+        assertThat(GuardedTransport.connectionCap(50_000, 20_000)).isEqualTo(15_000);
+        assertThat(GuardedTransport.connectionCap(10_000, 1_048_576)).isEqualTo(10_000);
+        assertThat(GuardedTransport.connectionCap(50_000, -1))
+                .as("no limit known")
+                .isEqualTo(50_000);
+        assertThat(GuardedTransport.connectionCap(50_000, 1)).isEqualTo(1);
+    }
 }
