@@ -79,7 +79,8 @@ public record HttpLimits(
             10_000,
             1,
             1 << 24,
-            "Most open connections per listener; a connection past it is closed at once",
+            "Most open connections per listener; a connection past it is closed at once (held at three quarters of"
+                    + " the process's open-file limit when that is lower)",
             "--max-connections");
     public static final Setting<Long> HEADER_TIMEOUT_MILLIS = Setting.longInteger(
             "http.header-timeout-millis",
