@@ -2,6 +2,7 @@ package dev.gatehouse.http;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.gatehouse.core.limit.Budget;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -109,7 +110,7 @@ final class ConnectionGuard implements Runnable {
     private final long idleTimeoutNanos;
     private final long checkIntervalNanos;
     private final HttpLimits limits;
-    private final HeadBytes heads;
+    private final Budget heads;
     private long headBytesHeld; // of the head coming in now, counted in heads
     private final long maxBodyBytes;
     private final int maxConcurrentStreams;
@@ -137,8 +138,14 @@ final class ConnectionGuard implements Runnable {
     private @Nullable Http2ConnectionHandler http2; // set with mode HTTP2, as streamOpenedKey
     private Http2Connection.@Nullable PropertyKey streamOpenedKey;
 
-    /** A guard under {@code limits}, the bytes of its heads coming in counted in {@code heads}. */
-    ConnectionGuard(HttpLimits limits, HeadBytes heads) {
+    /**
+     * A guard under {@code limits}, the bytes of its heads coming in taken from {@code heads}: the
+     * heads of every connection together. Each head is bounded, but one held while it comes costs
+     * more than its bytes in the decoder's objects (about 100 KB of heap for a head of 60 KB), so
+     * thousands of connections each holding most of a head within the header timeout would fill the
+     * heap; a connection whose head would pass the budget is closed instead.
+     */
+    ConnectionGuard(HttpLimits limits, Budget heads) {
         this.heads = heads;
         this.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.headerTimeoutMillis());
         this.bodyTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.bodyTimeoutMillis());

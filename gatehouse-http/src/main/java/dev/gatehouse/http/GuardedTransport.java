@@ -1,6 +1,7 @@
 package dev.gatehouse.http;
 
 import com.sun.management.UnixOperatingSystemMXBean;
+import dev.gatehouse.core.limit.Budget;
 import dev.gatehouse.core.time.BatchClock;
 import dev.gatehouse.core.time.NanoClock;
 import io.netty.bootstrap.Bootstrap;
@@ -132,8 +133,11 @@ public final class GuardedTransport implements Transport {
                 : -1;
     }
 
-    /** The bytes of the request heads coming in, on every listener of the process. */
-    private static final HeadBytes HEADS = HeadBytes.ofHeap();
+    /**
+     * The bytes of the request heads coming in, on every listener of the process: an eighth of the
+     * heap (in the decoder's objects, about a fifth of it).
+     */
+    private static final Budget HEADS = Budget.ofHeap(1.0 / 8);
 
     /** One listener's connections: each gets a guard; past the cap a new one is closed at once. */
     @ChannelHandler.Sharable

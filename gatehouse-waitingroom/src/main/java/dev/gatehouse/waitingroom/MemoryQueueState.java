@@ -1,6 +1,7 @@
 package dev.gatehouse.waitingroom;
 
 import dev.gatehouse.core.check.Require;
+import dev.gatehouse.core.limit.Budget;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +10,6 @@ import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -35,12 +35,12 @@ public final class MemoryQueueState implements QueueState {
 
     /** A store with no rooms yet, its users held to half the heap's most. */
     public MemoryQueueState() {
-        this(Runtime.getRuntime().maxMemory() / 2);
+        this.memory = new Memory(Budget.ofHeap(0.5));
     }
 
     /** A store with no rooms yet, its users held to {@code maxBytes} (as {@link #USER_BYTES} counts them). */
     public MemoryQueueState(long maxBytes) {
-        this.memory = new Memory(Require.atLeast("maxBytes", maxBytes, 1));
+        this.memory = new Memory(new Budget(maxBytes));
     }
 
     @Override
@@ -89,7 +89,7 @@ public final class MemoryQueueState implements QueueState {
             return enqueued == null
                     ? CompletableFuture.failedFuture(new RoomStoreUnavailableException(
                             "the waiting room's store in memory is full: its users take the "
-                                    + memory.maxBytes / (1024 * 1024)
+                                    + memory.bytes.max() / (1024 * 1024)
                                     + " MiB it may hold (half the heap); a new user is refused until some leave",
                             null))
                     : CompletableFuture.completedFuture(enqueued);
@@ -344,32 +344,23 @@ public final class MemoryQueueState implements QueueState {
         }
     }
 
-    /** The bytes the users of every room take, as counted, and the most they may. */
+    /** The bytes the users of every room take, as counted, within the most they may. */
     private static final class Memory {
 
-        private final long maxBytes;
-        private final AtomicLong held = new AtomicLong();
+        private final Budget bytes;
 
-        Memory(long maxBytes) {
-            this.maxBytes = maxBytes;
+        Memory(Budget bytes) {
+            this.bytes = bytes;
         }
 
         /** Counts {@code user} in, unless that would take more than the most; whether it did. */
         boolean take(String user) {
-            long cost = cost(user);
-            long now;
-            do {
-                now = held.get();
-                if (now + cost > maxBytes) {
-                    return false;
-                }
-            } while (!held.compareAndSet(now, now + cost));
-            return true;
+            return bytes.take(cost(user));
         }
 
         /** Counts {@code user} out. */
         void give(String user) {
-            held.addAndGet(-cost(user));
+            bytes.give(cost(user));
         }
 
         private static long cost(String user) {

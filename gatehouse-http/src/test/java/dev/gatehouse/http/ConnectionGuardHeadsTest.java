@@ -2,25 +2,21 @@ package dev.gatehouse.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.core.limit.Budget;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class HeadBytesTest {
+class ConnectionGuardHeadsTest {
 
     private static final HttpLimits LIMITS =
             new HttpLimits(16_384, 100, 8_192, 1 << 20, 100, 1_000, 5_000, 30_000, 30_000, 60_000, 1_000, 0, 1, false);
 
     /** A connection as a listener sets one up: the guard's raw side, Netty's HTTP codec, its message side. */
-    private static EmbeddedChannel connection(HeadBytes heads) {
+    private static EmbeddedChannel connection(Budget heads) {
         ConnectionGuard guard = new ConnectionGuard(LIMITS, heads);
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast("guard", guard.rawSide());
@@ -35,7 +31,7 @@ class HeadBytesTest {
 
     @Test
     void aHeadThatWouldPassTheBoundOfAllHeadsComingInClosesItsConnection() {
-        HeadBytes heads = new HeadBytes(1_000);
+        Budget heads = new Budget(1_000);
         String started = "GET /a HTTP/1.1\r\nHost: x\r\nX-Pad: " + "p".repeat(550);
         EmbeddedChannel first = connection(heads);
         send(first, started);
@@ -59,41 +55,5 @@ class HeadBytesTest {
         assertThat(heads.held()).isZero();
         first.finishAndReleaseAll();
         second.finishAndReleaseAll();
-    }
-
-    /** Threads taking and giving back at once: never more than the bound held, all given back at the end. */
-    @Test
-    void takesFromManyThreadsNeverPassTheBound() throws Exception {
-        long bound = 10_000;
-        HeadBytes heads = new HeadBytes(bound);
-        AtomicLong highest = new AtomicLong();
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            long seed = t;
-            threads.add(Thread.ofPlatform().start(() -> {
-                SplittableRandom random = new SplittableRandom(seed);
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                for (int i = 0; i < 50_000; i++) {
-                    long bytes = 1 + random.nextInt(2_000);
-                    if (heads.take(bytes)) {
-                        highest.accumulateAndGet(heads.held(), Math::max);
-                        heads.give(bytes);
-                    }
-                }
-            }));
-        }
-        start.countDown();
-        for (Thread thread : threads) {
-            thread.join();
-        }
-
-        assertThat(highest.get()).isLessThanOrEqualTo(bound).isPositive();
-        assertThat(heads.held()).isZero();
     }
 }
