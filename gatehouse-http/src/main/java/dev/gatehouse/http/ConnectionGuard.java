@@ -544,23 +544,31 @@ final class ConnectionGuard implements Runnable {
                 } else if (phase == Phase.HEAD) {
                     headBytesSeen = true;
                 }
-                if (phase == Phase.HEAD && msg instanceof ByteBuf bytes) {
-                    if (!heads.take(bytes.readableBytes())) {
-                        LOG.debug(
-                                "{}: the heads coming in on every connection are at their bound, closing",
-                                ctx.channel());
-                        ReferenceCountUtil.release(msg);
-                        refusing = true;
-                        ctx.close();
-                        return;
-                    }
-                    headBytesHeld += bytes.readableBytes();
-                }
             }
+            int read = msg instanceof ByteBuf bytes ? bytes.readableBytes() : 0;
             ctx.fireChannelRead(msg);
             if (mode == Mode.UNKNOWN || upgradeAsked) {
                 detectHttp2(ctx);
             }
+            if (phase == Phase.HEAD && (mode == Mode.UNKNOWN || mode == Mode.HTTP1)) {
+                holdHead(ctx, read);
+            }
+        }
+
+        /**
+         * The {@code read} bytes just decoded left a head unfinished, which the decoder now holds:
+         * counted until the head is whole (or its connection gone), or the connection closed if every
+         * head coming in together would pass the budget. A head whole in the read it came in (nearly
+         * every one) is never counted.
+         */
+        private void holdHead(ChannelHandlerContext ctx, int read) {
+            if (heads.take(read)) {
+                headBytesHeld += read;
+                return;
+            }
+            LOG.debug("{}: the heads coming in on every connection are at their bound, closing", ctx.channel());
+            refusing = true;
+            ctx.close();
         }
 
         @Override

@@ -56,4 +56,18 @@ class ConnectionGuardHeadsTest {
         first.finishAndReleaseAll();
         second.finishAndReleaseAll();
     }
+
+    /** The budget is for heads held while they come: one whole in its read never touches it. */
+    @Test
+    void aHeadWholeInTheReadItCameInIsNotCounted() {
+        Budget heads = new Budget(1);
+        EmbeddedChannel connection = connection(heads);
+        send(connection, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(connection.isOpen()).isTrue();
+        Object first = connection.readInbound();
+        assertThat(first).isInstanceOf(HttpRequest.class);
+        assertThat(heads.held()).isZero();
+        connection.finishAndReleaseAll();
+    }
 }
