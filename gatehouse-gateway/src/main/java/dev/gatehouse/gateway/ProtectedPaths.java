@@ -85,7 +85,7 @@ final class ProtectedPaths {
      * ASCII alone is its own normal form.
      */
     private static @Nullable String compatibilityProblem(String decoded) {
-        if (decoded.chars().allMatch(c -> c < 0x80)) {
+        if (isAscii(decoded)) { // every request's path: a plain loop, no stream
             return null;
         }
         String normal = Normalizer.normalize(decoded, Normalizer.Form.NFKC);
@@ -97,6 +97,15 @@ final class ProtectedPaths {
                     + " (fullwidth: read as one by an upstream that normalizes)";
         }
         return null;
+    }
+
+    private static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long count(String text, char wanted) {
