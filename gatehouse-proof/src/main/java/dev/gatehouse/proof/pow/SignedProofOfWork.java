@@ -65,9 +65,9 @@ final class SignedProofOfWork implements ProofOfWork {
     private static final String STORE_PREFIX = "pow:";
     private static final byte[] KEY_LABEL = "gatehouse proof-of-work challenge v1".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** The most Argon2id memory in flight: 256 MiB, and a quarter of the heap's most on a smaller heap. */
+    /** The most Argon2id memory in flight in this process, as {@link #argon2MemoryBudgetKiB(long)}. */
     static final long ARGON2_MEMORY_BUDGET_KIB =
-            Math.min(256L * 1024, Runtime.getRuntime().maxMemory() / 4 / 1024);
+            argon2MemoryBudgetKiB(Runtime.getRuntime().maxMemory());
 
     private static final List<CompletionStage<PowVerdict>> VERDICTS = Stream.of(PowVerdict.values())
             .map(CompletableFuture::completedStage)
@@ -111,6 +111,11 @@ final class SignedProofOfWork implements ProofOfWork {
         this.hashPool = algorithm instanceof PowAlgorithm.Argon2id
                 ? Require.given("hashPool", hashPool, "an executor for Argon2id hashes")
                 : null;
+    }
+
+    /** The most Argon2id memory in flight with a heap of {@code heapBytes}: 256 MiB, or a quarter of a smaller heap. */
+    static long argon2MemoryBudgetKiB(long heapBytes) {
+        return Math.min(256L * 1024, heapBytes / 4 / 1024);
     }
 
     /**

@@ -205,8 +205,11 @@ class Argon2idProofOfWorkTest {
 
     @Test
     void theHashesInFlightTakeAQuarterOfTheHeapAtMost_oneHashAtLeast() {
-        long quarterKiB = Runtime.getRuntime().maxMemory() / 4 / 1024;
-        assertThat(ProofOfWork.argon2MemoryBudgetKiB()).isLessThanOrEqualTo(Math.min(256L * 1024, quarterKiB));
+        assertThat(SignedProofOfWork.argon2MemoryBudgetKiB(256L << 20)).isEqualTo(64 * 1024); // a 256 MiB heap
+        assertThat(SignedProofOfWork.argon2MemoryBudgetKiB(4L << 30)).isEqualTo(256 * 1024); // 4 GiB: the cap
+        assertThat(ProofOfWork.argon2MemoryBudgetKiB())
+                .isEqualTo(SignedProofOfWork.argon2MemoryBudgetKiB(
+                        Runtime.getRuntime().maxMemory()));
         for (int memoryKiB : new int[] {SMALL.memoryKiB(), 65_536, 262_144}) {
             PowAlgorithm.Argon2id parameters = new PowAlgorithm.Argon2id(memoryKiB, 1, 1);
             long inFlightKiB = (long) SignedProofOfWork.hashSlots(parameters) * memoryKiB;
