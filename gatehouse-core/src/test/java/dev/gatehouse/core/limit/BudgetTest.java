@@ -56,4 +56,40 @@ class BudgetTest {
         assertThat(highest.get()).isLessThanOrEqualTo(bound).isPositive();
         assertThat(heads.held()).isZero();
     }
+
+    /**
+     * Threads taking one at a time at the bound, never giving back, over many rounds: exactly the
+     * bound is taken in each, however the takes meet (a take that checked and then added separately
+     * passes it when two meet at the last unit).
+     */
+    @Test
+    void takesFromManyThreadsAtTheBoundTakeExactlyIt() throws Exception {
+        for (int round = 0; round < 1_000; round++) {
+            Budget budget = new Budget(64);
+            java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    for (int i = 0; i < 40; i++) {
+                        if (budget.take(1)) {
+                            taken.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            start.countDown();
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertThat(taken.get()).as("round %d", round).isEqualTo(64);
+            assertThat(budget.held()).isEqualTo(64);
+        }
+    }
 }
