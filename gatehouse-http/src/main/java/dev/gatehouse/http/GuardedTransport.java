@@ -153,13 +153,14 @@ public final class GuardedTransport implements Transport {
             this.vertxInitializer = vertxInitializer;
             this.limits = limits;
             this.clock = clock;
-            this.maxConnections = connectionCap(limits.maxConnections(), openFileLimit());
+            long openFiles = openFileLimit();
+            this.maxConnections = connectionCap(limits.maxConnections(), openFiles);
             if (maxConnections < limits.maxConnections()) {
                 LOG.info(
                         "at most {} connections a listener, three quarters of this process's open-file limit ({}),"
                                 + " below the {} asked: past the limit the process could accept nothing at all",
                         maxConnections,
-                        openFileLimit(),
+                        openFiles,
                         limits.maxConnections());
             }
         }

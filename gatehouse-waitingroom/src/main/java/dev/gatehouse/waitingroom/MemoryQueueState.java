@@ -90,7 +90,7 @@ public final class MemoryQueueState implements QueueState {
                     ? CompletableFuture.failedFuture(new RoomStoreUnavailableException(
                             "the waiting room's store in memory is full: its users take the "
                                     + memory.bytes.max() / (1024 * 1024)
-                                    + " MiB it may hold (half the heap); a new user is refused until some leave",
+                                    + " MiB it may hold; a new user is refused until some leave",
                             null))
                     : CompletableFuture.completedFuture(enqueued);
         }
