@@ -4,6 +4,7 @@ import static dev.gatehouse.testing.Stages.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.testing.Race;
 import dev.gatehouse.testing.RandomCases;
 import dev.gatehouse.testing.room.QueueStateContract;
 import dev.gatehouse.waitingroom.QueueState.Admitted;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -122,35 +124,22 @@ class MemoryQueueStateTest extends QueueStateContract {
         int threads = 8;
         int joinsEach = 2_000;
         QueueState state = holding(room, 6); // every id 6 characters: the thread, then the join
-        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
-        List<Thread> running = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int thread = t;
-            running.add(Thread.ofPlatform().start(() -> {
+        AtomicInteger taken = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        AtomicInteger threadNumbers = new AtomicInteger();
+
+        Race.run(threads, () -> {
+            int thread = threadNumbers.getAndIncrement();
+            for (int i = 0; i < joinsEach; i++) {
+                String user = String.format("%d%05d", thread, i);
                 try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
+                    await(state.enqueue("r" + (i % 4), user, 1));
+                    taken.incrementAndGet();
+                } catch (RoomStoreUnavailableException full) {
+                    refused.incrementAndGet();
                 }
-                for (int i = 0; i < joinsEach; i++) {
-                    String user = String.format("%d%05d", thread, i);
-                    try {
-                        await(state.enqueue("r" + (i % 4), user, 1));
-                        taken.incrementAndGet();
-                    } catch (RuntimeException full) {
-                        assertThat(full).isInstanceOf(RoomStoreUnavailableException.class);
-                        refused.incrementAndGet();
-                    }
-                }
-            }));
-        }
-        start.countDown();
-        for (Thread thread : running) {
-            thread.join();
-        }
+            }
+        });
 
         assertThat(taken.get() + refused.get()).isEqualTo(threads * joinsEach);
         long queued = 0;

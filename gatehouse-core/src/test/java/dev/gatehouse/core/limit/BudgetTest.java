@@ -2,10 +2,9 @@ package dev.gatehouse.core.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
+import dev.gatehouse.testing.Race;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -25,36 +24,23 @@ class BudgetTest {
     @Test
     void takesFromManyThreadsNeverPassTheBound() throws Exception {
         long bound = 10_000;
-        Budget heads = new Budget(bound);
+        Budget budget = new Budget(bound);
         AtomicLong highest = new AtomicLong();
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            long seed = t;
-            threads.add(Thread.ofPlatform().start(() -> {
-                SplittableRandom random = new SplittableRandom(seed);
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
+        AtomicInteger seeds = new AtomicInteger();
+
+        Race.run(8, () -> {
+            SplittableRandom random = new SplittableRandom(seeds.getAndIncrement());
+            for (int i = 0; i < 50_000; i++) {
+                long amount = 1 + random.nextInt(2_000);
+                if (budget.take(amount)) {
+                    highest.accumulateAndGet(budget.held(), Math::max);
+                    budget.give(amount);
                 }
-                for (int i = 0; i < 50_000; i++) {
-                    long bytes = 1 + random.nextInt(2_000);
-                    if (heads.take(bytes)) {
-                        highest.accumulateAndGet(heads.held(), Math::max);
-                        heads.give(bytes);
-                    }
-                }
-            }));
-        }
-        start.countDown();
-        for (Thread thread : threads) {
-            thread.join();
-        }
+            }
+        });
 
         assertThat(highest.get()).isLessThanOrEqualTo(bound).isPositive();
-        assertThat(heads.held()).isZero();
+        assertThat(budget.held()).isZero();
     }
 
     /**
@@ -66,28 +52,16 @@ class BudgetTest {
     void takesFromManyThreadsAtTheBoundTakeExactlyIt() throws Exception {
         for (int round = 0; round < 1_000; round++) {
             Budget budget = new Budget(64);
-            java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
-            CountDownLatch start = new CountDownLatch(1);
-            List<Thread> threads = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                threads.add(Thread.ofPlatform().start(() -> {
-                    try {
-                        start.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
+            AtomicInteger taken = new AtomicInteger();
+
+            Race.run(4, () -> {
+                for (int i = 0; i < 40; i++) {
+                    if (budget.take(1)) {
+                        taken.incrementAndGet();
                     }
-                    for (int i = 0; i < 40; i++) {
-                        if (budget.take(1)) {
-                            taken.incrementAndGet();
-                        }
-                    }
-                }));
-            }
-            start.countDown();
-            for (Thread thread : threads) {
-                thread.join();
-            }
+                }
+            });
+
             assertThat(taken.get()).as("round %d", round).isEqualTo(64);
             assertThat(budget.held()).isEqualTo(64);
         }
